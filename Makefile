@@ -1,0 +1,85 @@
+# outbox-lab: build, test and demo.  `make demo` and `make test` are all a newcomer needs.
+#
+#   make            build bin/outbox-sim, bin/outbox-node, bin/outbox-ctl
+#   make test       unit tests, then scenario and harness tests; ends with "N passed, N failed"
+#   make demo       the showcase scenario, with a human summary
+#   make asan       the same build with AddressSanitizer + UBSan, into build-asan/
+#   make clean
+
+CC      ?= cc
+BUILD   ?= build
+BIN     ?= bin
+PKGS    := sqlite3 libzmq lua5.4
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS  += $(PKG_LIBS) -lm
+
+LIB_SRC   := $(wildcard lib/*.c) proto/step.c
+NODE_SRC  := $(wildcard node/*.c)
+SIM_SRC   := $(wildcard sim/*.c)
+CTL_SRC   := $(wildcard ctl/*.c)
+TEST_SRC  := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+LIB_A     := $(BUILD)/liboutbox.a
+SIM_LIB   := $(BUILD)/libsim.a
+TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+
+.PHONY: all deps test unit demo asan clean
+all: deps $(BIN)/outbox-sim $(BIN)/outbox-node $(BIN)/outbox-ctl
+
+# Installs missing Debian packages as root; otherwise prints the command and fails.
+deps:
+	@scripts/deps.sh build
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(LIB_A): $(call obj,$(LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+# Everything of the simulator but main(), so unit tests can link it.
+$(SIM_LIB): $(call obj,$(filter-out sim/main.c,$(SIM_SRC)))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/outbox-node: $(call obj,$(NODE_SRC)) $(LIB_A)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+
+$(BIN)/outbox-sim: $(call obj,sim/main.c) $(SIM_LIB) $(LIB_A)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+
+$(BIN)/outbox-ctl: $(call obj,$(CTL_SRC)) $(LIB_A)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(SIM_LIB) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
+
+unit: all $(TESTS)
+
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory unit
+	@tests/run.sh
+
+demo: all
+	@scripts/demo.sh
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/bin \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" all $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
+
+clean:
+	rm -rf $(BUILD) build-asan $(BIN)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,84 @@
+/*
+** config.h: which outbox design a service runs, and its knobs.
+**
+** A design is the seed's full pattern (`outbox`) or one of the deliberately weaker
+** variants that real systems ship (DESIGN.md §2).  Knobs tune it.  Every knob has a
+** default and a "key=value" spelling, so a command line, a scenario and a test set
+** them the same way:
+**
+**   key              values (default)                     who reads it
+**   retry            linear | exponential (linear)        payment scan
+**   retry_base       seconds > 0 (2)                      payment scan: attempt n waits base*n (linear) or base*2^(n-1)
+**   retry_max        seconds > 0 (60)                     payment scan: cap on one interval
+**   jitter           0..1 (0): +-fraction of each interval payment scan
+**   max_attempts     1..1000 (8): publications before DEAD payment scan
+**   scan_interval    seconds > 0 (1)                      payment scan timer
+**   scan_batch       1..10000 (100): rows per scan        payment scan
+**   delivery         at-least-once | at-most-once         broker
+**   durable          0 | 1 (0): queues in SQLite          broker
+**   visibility       seconds > 0 (5): redelivery timeout  broker (at-least-once)
+**   prefetch         1..10000 (100): unacked per queue    broker
+**   synchronous      off | normal | full (normal)         every SQLite database
+**   max_amount       cents > 0 (100000000): larger refused accounting
+**   frozen           comma list of account numbers ("")   accounting refuses them
+**   cleanup_after    seconds >= 0 (0 = never): delete CONSUMED/FAILED rows older   payment scan
+**   seed             u64 (0): seeds the jitter stream     payment
+*/
+#ifndef OX_CONFIG_H
+#define OX_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    OX_DESIGN_OUTBOX = 0,          /* the seed's design: passes every scenario */
+    OX_DESIGN_DIRECT,              /* commit, then publish; no outbox row, no recovery */
+    OX_DESIGN_PUBLISH_IN_TX,       /* publish before COMMIT */
+    OX_DESIGN_OUTBOX_NO_RECOVERY,  /* outbox row, but no recovery scan */
+    OX_DESIGN_OUTBOX_NO_DEDUPE,    /* consumer applies every delivery */
+    OX_DESIGN_MARK_ON_PUBLISH,     /* row marked CONSUMED when published, not when acked */
+    OX_DESIGN_ACK_BEFORE_APPLY,    /* consumer acks the delivery, then applies */
+    OX_DESIGN_COUNT
+} ox_design;
+
+typedef enum { OX_RETRY_LINEAR = 0, OX_RETRY_EXPONENTIAL } ox_retry;
+typedef enum { OX_AT_LEAST_ONCE = 0, OX_AT_MOST_ONCE } ox_delivery;
+typedef enum { OX_SYNC_OFF = 0, OX_SYNC_NORMAL = 1, OX_SYNC_FULL = 2 } ox_sync;
+
+#define OX_MAX_FROZEN 16
+
+typedef struct {
+    ox_design design;
+    ox_retry retry;
+    int64_t retry_base_ms;
+    int64_t retry_max_ms;
+    double jitter;
+    int max_attempts;
+    int64_t scan_interval_ms;
+    int scan_batch;
+    ox_delivery delivery;
+    int durable;
+    int64_t visibility_ms;
+    int prefetch;
+    ox_sync synchronous;
+    int64_t max_amount;
+    uint32_t frozen[OX_MAX_FROZEN];
+    int nfrozen;
+    int64_t cleanup_after_ms;
+    uint64_t seed;
+} ox_config;
+
+void ox_config_default(ox_config *c);
+/* Sets one knob from its text form.  Returns 0, or -1 with a one-line reason in err
+** ("unknown knob 'x'", "retry_base: expected seconds > 0, got '-1'"). */
+int ox_config_set(ox_config *c, const char *key, const char *value, char *err, size_t errlen);
+/* "key=value" form of ox_config_set. */
+int ox_config_set_kv(ox_config *c, const char *kv, char *err, size_t errlen);
+
+const char *ox_design_name(ox_design d);
+/* Returns 0 and sets *d, or -1 for an unknown name. */
+int ox_design_parse(const char *name, ox_design *d);
+/* All design names, comma-separated, for error messages and help. */
+const char *ox_design_names(void);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+** io.h: what a service needs from the program that hosts it.
+**
+** The library's services (service.h) do not own sockets, timers or threads.  They
+** react to calls (a frame arrived, a timer fired, a client wants to pay) and ask their
+** host for what they want done through this table.  A daemon implements it with ZeroMQ
+** sockets and a poll loop; a test implements it by recording calls.  The services read
+** the wall clock with ordinary libc calls (clock_gettime(CLOCK_REALTIME)).
+**
+** Every callback is invoked synchronously, from inside a service call, on the
+** caller's thread.  `send` and `set_timer` must not call back into the service.
+*/
+#ifndef OX_IO_H
+#define OX_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+typedef struct ox_io {
+    void *ctx;
+    /* Send one encoded frame to the peer named `to` ("broker", "payment",
+    ** "accounting").  Fire and forget: the network may lose, duplicate or delay it.
+    ** `f` is the same frame decoded, for hosts that route or log by its fields. */
+    void (*send)(void *ctx, const char *to, const uint8_t *bytes, size_t len,
+                 const ox_frame *f);
+    /* Call the service's on_timer(id) once, `delay_ms` from now.  Setting a timer
+    ** id again replaces the pending one.  delay_ms >= 0. */
+    void (*set_timer)(void *ctx, int id, int64_t delay_ms);
+    /* Something an operator or a trace reader would want to see: `kind` is one short
+    ** word ("commit", "publish", "scan", "dead", "apply", "duplicate", ...), `pay` the
+    ** payment id it concerns (0 for none), `detail` a short human sentence. */
+    void (*event)(void *ctx, const char *kind, uint64_t pay, const char *detail);
+    /* A named failpoint (service.h lists them) was reached.  NULL in production.  A
+    ** test host may crash the process here, so the service must be at a state a real
+    ** crash could leave. */
+    void (*failpoint)(void *ctx, const char *name);
+} ox_io;
+
+#endif

@@ -1,0 +1,55 @@
+/*
+** schema.h: the SQL schema of each service's database.
+**
+** These tables are the library's storage and also a public contract: the operator
+** tool (ctl/), the simulator's checker (sim/checker.c) and people with `sqlite3` read
+** them.  Every table is STRICT.  Times are Unix epoch milliseconds read from
+** clock_gettime(CLOCK_REALTIME) by the service.  Each file carries
+** PRAGMA application_id = OX_APP_ID and PRAGMA user_version = the role's schema id,
+** so a database of another program or another role is refused, not damaged.
+**
+** payment database (user_version OX_SCHEMA_PAYMENT):
+**   payment(id INTEGER PRIMARY KEY,            -- the client's payment id
+**           account INTEGER NOT NULL, amount INTEGER NOT NULL,  -- cents
+**           status TEXT NOT NULL,              -- 'PAID' | 'REFUNDED'
+**           created_at INTEGER NOT NULL)
+**   outbox(id INTEGER PRIMARY KEY AUTOINCREMENT,  -- the message id
+**          payment_id INTEGER NOT NULL UNIQUE,
+**          status TEXT NOT NULL,               -- 'SENDING' | 'CONSUMED' | 'FAILED' | 'DEAD'
+**          attempts INTEGER NOT NULL,          -- publications so far
+**          next_attempt_at INTEGER NOT NULL,   -- when the scan may publish it again
+**          payload BLOB NOT NULL,              -- the encoded PAYMENT message
+**          created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)
+**     index outbox_due ON outbox(next_attempt_at) WHERE status = 'SENDING'
+**   refund(payment_id INTEGER PRIMARY KEY, amount INTEGER NOT NULL,
+**          reason TEXT NOT NULL, created_at INTEGER NOT NULL)
+**   alert(id INTEGER PRIMARY KEY AUTOINCREMENT, outbox_id INTEGER NOT NULL,
+**         payment_id INTEGER NOT NULL, kind TEXT NOT NULL,    -- 'DEAD_LETTER'
+**         message TEXT NOT NULL, created_at INTEGER NOT NULL)
+**   (design `direct` writes no outbox rows; its messages carry msg_id = payment id)
+**
+** accounting database (user_version OX_SCHEMA_ACCOUNTING):
+**   inbox(msg_id INTEGER PRIMARY KEY, payment_id INTEGER NOT NULL,
+**         outcome TEXT NOT NULL,               -- 'APPLIED' | 'REFUSED'
+**         reason TEXT NOT NULL, received_at INTEGER NOT NULL)
+**   voucher(id INTEGER PRIMARY KEY AUTOINCREMENT, payment_id INTEGER NOT NULL,
+**           msg_id INTEGER NOT NULL, account INTEGER NOT NULL,
+**           amount INTEGER NOT NULL, created_at INTEGER NOT NULL)
+**     (deliberately no UNIQUE(payment_id): exactly-once is the inbox's job, and the
+**      checker must be able to see when a design gets it wrong)
+**
+** broker database (user_version OX_SCHEMA_BROKER):
+**   message(id INTEGER PRIMARY KEY AUTOINCREMENT,  -- the delivery id
+**           queue TEXT NOT NULL, frame BLOB NOT NULL,    -- the encoded msg
+**           redeliveries INTEGER NOT NULL, visible_at INTEGER NOT NULL)
+**   Used only with durable=1; in-memory queues leave it empty.
+*/
+#ifndef OX_SCHEMA_H
+#define OX_SCHEMA_H
+
+#define OX_APP_ID 0x4f58424c            /* "OXBL" */
+#define OX_SCHEMA_PAYMENT 101
+#define OX_SCHEMA_ACCOUNTING 201
+#define OX_SCHEMA_BROKER 301
+
+#endif

@@ -1,0 +1,89 @@
+/*
+** service.h: the three services of the local message table pattern, as embeddable
+** state machines over their own SQLite databases.
+**
+**   payment     pay(): the payment row and its outbox row (status SENDING) in ONE
+**               transaction; after COMMIT it publishes the message to PAY_QUEUE.  A
+**               recovery scan (timer) republishes due SENDING rows, pushing each next
+**               attempt out by a growing interval; after max_attempts the row becomes
+**               DEAD and an alert row is written.  On ACC_QUEUE: CONSUMED marks the row
+**               CONSUMED; CONSUME_FAILED marks it FAILED and refunds the payment, in one
+**               transaction.  Both idempotent.
+**   accounting  On PAY_QUEUE: records the msg id in its inbox and, if new, the voucher,
+**               in ONE transaction (or refuses: frozen account / invalid amount).  Then
+**               publishes CONSUMED (also for a duplicate) or CONSUME_FAILED to ACC_QUEUE
+**               and acks (DACK) the delivery.
+**   broker      Queues PAY_QUEUE (subscriber "accounting") and ACC_QUEUE (subscriber
+**               "payment").  At-least-once: a delivery stays until DACKed and is
+**               redelivered after the visibility timeout; at-most-once: forgotten once
+**               sent.  In memory (lost on crash) or durable (its SQLite file).
+**
+** Lifecycle: ox_service_open() opens or creates the database (refusing a database of
+** another program or another role) and recovers; ox_service_start() arms timers (call
+** it once per process start); then any number of on_frame/on_timer/pay calls, one at a
+** time; ox_service_close().  No global state: several services may live in one process.
+**
+** Failpoints passed to io->failpoint, in the order a payment's life meets them:
+**   payment.after_commit        payment + outbox row committed, client not yet answered
+**   payment.after_publish       first publication sent, not yet returned
+**   payment.before_commit       publish-in-tx only: published, transaction still open
+**   payment.scan_after_publish  recovery scan republished a row, not yet rescheduled
+**   broker.after_accept         broker decoded a PUBLISH, not yet enqueued
+**   accounting.after_apply      inbox + voucher committed, CONSUMED not yet sent
+**   accounting.after_ack        CONSUMED sent and delivery acked
+**   payment.after_consumed      payment marked the row CONSUMED/FAILED, not yet acked
+** ox_service_failpoints() lists them for tools.
+**
+** Timer ids: payment uses OX_TIMER_SCAN; broker uses OX_TIMER_REDELIVER.
+*/
+#ifndef OX_SERVICE_H
+#define OX_SERVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "io.h"
+
+typedef enum { OX_ROLE_PAYMENT = 0, OX_ROLE_BROKER, OX_ROLE_ACCOUNTING } ox_role;
+
+#define OX_TIMER_SCAN 1
+#define OX_TIMER_REDELIVER 2
+
+typedef struct ox_service ox_service;
+
+typedef enum {
+    OX_OK = 0,
+    OX_ERR_DB,          /* SQLite failed (I/O, full disk, corrupt file) */
+    OX_ERR_FOREIGN_DB,  /* the file is not this role's database */
+    OX_ERR_FRAME,       /* a frame was rejected (bad bytes, or not for this role) */
+    OX_ERR_REFUSED,     /* pay(): the request itself is invalid (amount <= 0) */
+    OX_ERR_ROLE,        /* the call does not apply to this role */
+    OX_ERR_NOMEM
+} ox_status;
+
+/* Opens the service's database at `db_path` (created if missing).  On failure returns
+** NULL and a one-line reason in err. `cfg` and `io` are copied. */
+ox_service *ox_service_open(ox_role role, const char *db_path, const ox_config *cfg,
+                            const ox_io *io, char *err, size_t errlen);
+/* Arms the service's timers (payment: first scan; broker: redelivery). */
+ox_status ox_service_start(ox_service *s);
+/* A frame arrived from peer `from`.  A rejected frame changes nothing. */
+ox_status ox_service_on_frame(ox_service *s, const char *from, const uint8_t *bytes,
+                              size_t len);
+/* Timer `id` fired. */
+ox_status ox_service_on_timer(ox_service *s, int id);
+/* payment only: pay `amount` cents from `account` as payment `pay_id` (the client's
+** idempotency key: paying the same id again returns OX_OK and changes nothing).
+** OX_OK means committed. */
+ox_status ox_service_pay(ox_service *s, uint64_t pay_id, uint32_t account, int64_t amount);
+/* The last error's one-line description. */
+const char *ox_service_error(const ox_service *s);
+void ox_service_close(ox_service *s);
+
+const char *ox_role_name(ox_role r);
+int ox_role_parse(const char *name, ox_role *r);
+/* NULL-terminated list of every failpoint name above. */
+const char *const *ox_service_failpoints(void);
+
+#endif

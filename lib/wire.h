@@ -1,0 +1,87 @@
+/*
+** wire.h: the outbox's frame layout, and its encoder and decoder.
+**
+** One layout for every frame the three services exchange, whether the simulator
+** carries it or ZeroMQ TCP does.  All integers are little-endian.
+**
+**   offset size  field
+**   0      2     magic "OX"
+**   2      1     version (OX_WIRE_VERSION = 1)
+**   3      1     type: 1 PUBLISH, 2 DELIVER, 3 DACK
+**   4      4     body length N; 8 + N <= OX_FRAME_MAX
+**   8      N     body, by type:
+**     PUBLISH  queue:str8  msg
+**     DELIVER  queue:str8  delivery:u64  redeliveries:u32  msg
+**     DACK     queue:str8  delivery:u64
+**   msg = kind:u8 (1 PAYMENT, 2 CONSUMED, 3 CONSUME_FAILED)  msg_id:u64  pay_id:u64
+**         account:u32  amount:i64  attempt:u32  reason:str8
+**   str8 = length:u8 then that many bytes, no NUL; queue <= 32 bytes, reason <= 64.
+**
+** PUBLISH goes from a producer to the broker ("put msg on queue").  DELIVER goes from
+** the broker to the queue's subscriber; the subscriber answers DACK with the same
+** delivery id once it is done with it (at-least-once mode redelivers until then).
+**
+** The decoder accepts a frame only if every byte is accounted for: a short buffer,
+** a body length that disagrees with the buffer, a buffer over OX_FRAME_MAX, a bad
+** magic or version, an unknown type or kind, an over-long or NUL-bearing string, or
+** trailing bytes are each rejected with their own error code, and it never reads
+** outside [buf, buf+len).
+*/
+#ifndef OX_WIRE_H
+#define OX_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define OX_WIRE_VERSION 1
+#define OX_FRAME_HEADER 8
+#define OX_FRAME_MAX 512
+#define OX_QUEUE_MAX 32     /* longest queue name, bytes */
+#define OX_REASON_MAX 64    /* longest failure reason, bytes */
+
+#define OX_PAY_QUEUE "PAY_QUEUE"
+#define OX_ACC_QUEUE "ACC_QUEUE"
+
+typedef enum { OX_F_PUBLISH = 1, OX_F_DELIVER = 2, OX_F_DACK = 3 } ox_frame_type;
+typedef enum { OX_M_PAYMENT = 1, OX_M_CONSUMED = 2, OX_M_CONSUME_FAILED = 3 } ox_msg_kind;
+
+typedef struct {
+    uint8_t kind;          /* ox_msg_kind */
+    uint64_t msg_id;       /* the outbox row id: the dedupe key */
+    uint64_t pay_id;       /* the payment it is about */
+    uint32_t account;
+    int64_t amount;        /* in cents */
+    uint32_t attempt;      /* which publication of the outbox row this is, from 1 */
+    char reason[OX_REASON_MAX + 1];   /* CONSUME_FAILED: why; else empty */
+} ox_msg;
+
+typedef struct {
+    uint8_t type;          /* ox_frame_type */
+    char queue[OX_QUEUE_MAX + 1];
+    uint64_t delivery;     /* DELIVER, DACK */
+    uint32_t redeliveries; /* DELIVER: 0 on the first delivery */
+    ox_msg msg;            /* PUBLISH, DELIVER */
+} ox_frame;
+
+typedef enum {
+    OX_WIRE_OK = 0,
+    OX_WIRE_TRUNCATED,     /* shorter than its header or its stated body */
+    OX_WIRE_OVERSIZED,     /* longer than OX_FRAME_MAX, or states such a body */
+    OX_WIRE_BAD_MAGIC,
+    OX_WIRE_BAD_VERSION,
+    OX_WIRE_UNKNOWN_TYPE,
+    OX_WIRE_UNKNOWN_KIND,
+    OX_WIRE_BAD_STRING,    /* a string too long for its field, or with a NUL */
+    OX_WIRE_TRAILING,      /* bytes left over after the body */
+    OX_WIRE_NO_SPACE       /* encode: output buffer too small */
+} ox_wire_err;
+
+/* Encodes f into out[cap]; returns the frame length, or 0 with *err set. */
+size_t ox_wire_encode(const ox_frame *f, uint8_t *out, size_t cap, ox_wire_err *err);
+/* Decodes buf[len] into *f; returns OX_WIRE_OK or the first problem found. */
+ox_wire_err ox_wire_decode(const uint8_t *buf, size_t len, ox_frame *f);
+const char *ox_wire_strerror(ox_wire_err e);
+const char *ox_frame_type_name(uint8_t type);   /* "PUBLISH", ..., "?" */
+const char *ox_msg_kind_name(uint8_t kind);     /* "PAYMENT", ..., "?" */
+
+#endif

@@ -1,0 +1,227 @@
+/*
+** step.c: encoder and decoder of the node protocol (see step.h).
+*/
+#include "step.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/codec.h"
+
+#define STEP_VERSION 1
+#define REPLY_HEADER 11   /* "RP" version seq status neffects */
+
+const char *ox_step_kind_name(uint8_t kind) {
+    switch (kind) {
+    case OX_STEP_START: return "START";
+    case OX_STEP_FRAME: return "FRAME";
+    case OX_STEP_TIMER: return "TIMER";
+    case OX_STEP_PAY: return "PAY";
+    case OX_STEP_STOP: return "STOP";
+    default: return "?";
+    }
+}
+
+size_t ox_step_encode(const ox_step *s, uint8_t *out, size_t cap) {
+    assert(s->narmed <= OX_STEP_MAX_ARMED);
+    ox_writer w;
+    ox_writer_init(&w, out, cap);
+    ox_put_bytes(&w, "ST", 2);
+    ox_put_u8(&w, STEP_VERSION);
+    ox_put_u32(&w, s->seq);
+    ox_put_u8(&w, s->kind);
+    ox_put_i64(&w, s->vtime_us);
+    ox_put_u8(&w, s->narmed);
+    for (int i = 0; i < s->narmed; i++) {
+        ox_put_str8(&w, s->armed[i].name);
+        ox_put_u32(&w, s->armed[i].skip);
+    }
+    switch (s->kind) {
+    case OX_STEP_FRAME:
+        ox_put_str8(&w, s->from);
+        ox_put_blob(&w, s->frame, s->frame_len);
+        break;
+    case OX_STEP_TIMER:
+        ox_put_u32(&w, s->timer_id);
+        break;
+    case OX_STEP_PAY:
+        ox_put_u64(&w, s->pay_id);
+        ox_put_u32(&w, s->account);
+        ox_put_i64(&w, s->amount);
+        break;
+    default:
+        break;
+    }
+    return w.err ? 0 : w.len;
+}
+
+int ox_step_decode(const uint8_t *buf, size_t len, ox_step *s, char *err, size_t errlen) {
+    memset(s, 0, sizeof *s);
+    if (len > OX_STEP_MAX) { snprintf(err, errlen, "step of %zu bytes exceeds %u", len, OX_STEP_MAX); return -1; }
+    ox_reader r;
+    ox_reader_init(&r, buf, len);
+    uint8_t m0 = ox_get_u8(&r), m1 = ox_get_u8(&r), v = ox_get_u8(&r);
+    if (r.err || m0 != 'S' || m1 != 'T' || v != STEP_VERSION) {
+        snprintf(err, errlen, "not a step frame (bad magic or version)");
+        return -1;
+    }
+    s->seq = ox_get_u32(&r);
+    s->kind = ox_get_u8(&r);
+    s->vtime_us = ox_get_i64(&r);
+    s->narmed = ox_get_u8(&r);
+    if (s->narmed > OX_STEP_MAX_ARMED) { snprintf(err, errlen, "step arms %u failpoints, max %d", s->narmed, OX_STEP_MAX_ARMED); return -1; }
+    for (int i = 0; i < s->narmed; i++) {
+        ox_get_str8(&r, s->armed[i].name, sizeof s->armed[i].name);
+        s->armed[i].skip = ox_get_u32(&r);
+    }
+    switch (s->kind) {
+    case OX_STEP_START: case OX_STEP_STOP: break;
+    case OX_STEP_FRAME:
+        ox_get_str8(&r, s->from, sizeof s->from);
+        s->frame = ox_get_blob(&r, OX_BLOB_MAX, &s->frame_len);
+        break;
+    case OX_STEP_TIMER: s->timer_id = ox_get_u32(&r); break;
+    case OX_STEP_PAY:
+        s->pay_id = ox_get_u64(&r);
+        s->account = ox_get_u32(&r);
+        s->amount = ox_get_i64(&r);
+        break;
+    default:
+        snprintf(err, errlen, "unknown step kind %u", s->kind);
+        return -1;
+    }
+    if (r.err) { snprintf(err, errlen, "truncated or malformed %s step", ox_step_kind_name(s->kind)); return -1; }
+    if (ox_reader_left(&r)) { snprintf(err, errlen, "%zu trailing bytes after %s step", ox_reader_left(&r), ox_step_kind_name(s->kind)); return -1; }
+    return 0;
+}
+
+void ox_reply_begin(ox_reply_builder *b, uint8_t *buf, size_t cap, uint32_t seq) {
+    assert(cap >= REPLY_HEADER);
+    b->buf = buf;
+    b->cap = cap;
+    b->neffects = 0;
+    b->overflow = 0;
+    ox_writer w;
+    ox_writer_init(&w, buf, cap);
+    ox_put_bytes(&w, "RP", 2);
+    ox_put_u8(&w, STEP_VERSION);
+    ox_put_u32(&w, seq);
+    ox_put_u8(&w, OX_REPLY_OK);   /* patched by finish */
+    ox_put_u16(&w, 0);            /* patched by finish */
+    ox_put_u8(&w, 0);             /* pad to REPLY_HEADER */
+    assert(!w.err && w.len == REPLY_HEADER);
+    b->len = w.len;
+}
+
+void ox_reply_add(ox_reply_builder *b, const ox_effect *e) {
+    if (b->overflow) return;
+    if (b->neffects >= OX_STEP_MAX_EFFECTS) { b->overflow = 1; return; }
+    ox_writer w;
+    ox_writer_init(&w, b->buf + b->len, b->cap - b->len);
+    ox_put_u8(&w, e->type);
+    switch (e->type) {
+    case OX_FX_SEND:
+        ox_put_str8(&w, e->to);
+        ox_put_str8(&w, e->queue);
+        ox_put_str8(&w, e->label);
+        ox_put_u64(&w, e->pay);
+        ox_put_u64(&w, e->msg);
+        ox_put_u64(&w, e->delivery);
+        ox_put_blob(&w, e->frame, e->frame_len);
+        break;
+    case OX_FX_TIMER:
+        ox_put_u32(&w, e->timer_id);
+        ox_put_i64(&w, e->delay_us);
+        break;
+    case OX_FX_REPLY:
+        ox_put_u64(&w, e->pay);
+        ox_put_u8(&w, e->ok);
+        ox_put_str8(&w, e->detail);
+        break;
+    case OX_FX_NOTE:
+        ox_put_str8(&w, e->label);
+        ox_put_u64(&w, e->pay);
+        ox_put_str16(&w, e->detail);
+        break;
+    case OX_FX_FAILPOINT:
+        ox_put_str8(&w, e->label);
+        break;
+    default:
+        assert(!"unknown effect type");
+    }
+    if (w.err) { b->overflow = 1; return; }
+    b->len += w.len;
+    b->neffects++;
+}
+
+size_t ox_reply_finish(ox_reply_builder *b, uint8_t status) {
+    if (b->overflow) return 0;
+    b->buf[7] = status;
+    b->buf[8] = (uint8_t)b->neffects;
+    b->buf[9] = (uint8_t)(b->neffects >> 8);
+    return b->len;
+}
+
+static int decode_effect(ox_reader *r, ox_effect *e) {
+    memset(e, 0, sizeof *e);
+    e->type = ox_get_u8(r);
+    switch (e->type) {
+    case OX_FX_SEND:
+        ox_get_str8(r, e->to, sizeof e->to);
+        ox_get_str8(r, e->queue, sizeof e->queue);
+        ox_get_str8(r, e->label, sizeof e->label);
+        e->pay = ox_get_u64(r);
+        e->msg = ox_get_u64(r);
+        e->delivery = ox_get_u64(r);
+        e->frame = ox_get_blob(r, OX_BLOB_MAX, &e->frame_len);
+        break;
+    case OX_FX_TIMER:
+        e->timer_id = ox_get_u32(r);
+        e->delay_us = ox_get_i64(r);
+        break;
+    case OX_FX_REPLY:
+        e->pay = ox_get_u64(r);
+        e->ok = ox_get_u8(r);
+        ox_get_str8(r, e->detail, sizeof e->detail);
+        break;
+    case OX_FX_NOTE:
+        ox_get_str8(r, e->label, sizeof e->label);
+        e->pay = ox_get_u64(r);
+        ox_get_str16(r, e->detail, sizeof e->detail);
+        break;
+    case OX_FX_FAILPOINT:
+        ox_get_str8(r, e->label, sizeof e->label);
+        break;
+    default:
+        return -1;
+    }
+    return r->err ? -1 : 0;
+}
+
+int ox_reply_decode(const uint8_t *buf, size_t len, ox_reply *rep, char *err, size_t errlen) {
+    assert(rep->effects);
+    if (len > OX_STEP_MAX) { snprintf(err, errlen, "reply of %zu bytes exceeds %u", len, OX_STEP_MAX); return -1; }
+    ox_reader r;
+    ox_reader_init(&r, buf, len);
+    uint8_t m0 = ox_get_u8(&r), m1 = ox_get_u8(&r), v = ox_get_u8(&r);
+    if (r.err || m0 != 'R' || m1 != 'P' || v != STEP_VERSION) {
+        snprintf(err, errlen, "not a reply frame (bad magic or version)");
+        return -1;
+    }
+    rep->seq = ox_get_u32(&r);
+    rep->status = ox_get_u8(&r);
+    rep->neffects = ox_get_u16(&r);
+    (void)ox_get_u8(&r);
+    if (r.err) { snprintf(err, errlen, "truncated reply header"); return -1; }
+    if (rep->status > OX_REPLY_FATAL) { snprintf(err, errlen, "unknown reply status %u", rep->status); return -1; }
+    if (rep->neffects > OX_STEP_MAX_EFFECTS) { snprintf(err, errlen, "reply lists %u effects, max %d", rep->neffects, OX_STEP_MAX_EFFECTS); return -1; }
+    for (unsigned i = 0; i < rep->neffects; i++) {
+        if (decode_effect(&r, &rep->effects[i]) != 0) {
+            snprintf(err, errlen, "reply effect %u of %u is truncated or of unknown type", i + 1, rep->neffects);
+            return -1;
+        }
+    }
+    if (ox_reader_left(&r)) { snprintf(err, errlen, "%zu trailing bytes after reply", ox_reader_left(&r)); return -1; }
+    return 0;
+}

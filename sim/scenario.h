@@ -1,0 +1,117 @@
+/*
+** scenario.h: a Lua 5.4 scenario, loaded into plain C data the simulator runs.
+**
+** scenario_load() runs the file once in a sandboxed Lua state (no io, os, package,
+** require, load, dofile, loadfile, debug; string/table/math/utf8 only; math.random
+** draws from the run's seed; an instruction budget stops runaway loops).  The file
+** declares, through the functions documented in scenarios/README.md:
+**   scenario { name, design, knobs, workload, run, settle }   exactly once
+**   drop / duplicate / delay { ... }                          network faults
+**   crash { ... }                                             process crashes
+**   between(a, b, fn)   faults declared inside fn are active in [a, b)
+**   at(t, fn)           fn runs at virtual time t during the run (may declare faults)
+**   note(text)          a line in the trace (from inside at() callbacks)
+**   expect { ... }                                            what the run must show
+** Every error, at load time or inside a later callback, is one line that starts with
+** "FILE:LINE:" and names the offending function and field.
+**
+** Times in Lua are virtual seconds since the run started (fractions allowed); here
+** they are microseconds.  Node indices: 0 payment, 1 broker, 2 accounting.
+*/
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIM_NODES 3
+#define SIM_ANY (-1)
+#define SIM_FOREVER INT64_MAX
+#define SIM_MAX_FAULTS 4096
+#define SIM_MAX_KNOBS 64
+#define SIM_MAX_CALLBACKS 1024
+#define SIM_MAX_PAYMENTS 1000000
+#define SIM_MAX_EXPECT 16
+#define SIM_FROZEN_ACCOUNT 9999     /* refused payments are paid from this account */
+
+typedef enum { FK_DROP = 1, FK_DUPLICATE, FK_DELAY, FK_CRASH } sim_fault_kind;
+
+typedef struct {
+    sim_fault_kind kind;
+    int id;                   /* 1-based, in declaration order */
+    int line;                 /* scenario line that declared it */
+    /* frame faults (drop, duplicate, delay): which frames match */
+    int src, dst;             /* node index or SIM_ANY */
+    char queue[33];           /* "" = any queue */
+    char label[33];           /* "" = any; else a prefix of the frame label ("PUBLISH", "DELIVER PAYMENT", "DACK") */
+    double p;                 /* probability per matching frame (when nth == 0) */
+    uint32_t nth;             /* > 0: exactly the nth matching frame, 1-based */
+    uint32_t copies;          /* duplicate: extra copies (>= 1) */
+    int64_t min_us, max_us;   /* delay: extra latency drawn uniformly */
+    int64_t from_us, to_us;   /* active while from <= now < to; to may be SIM_FOREVER (until healing) */
+    /* crash */
+    int node;                 /* node index */
+    int64_t at_us;            /* crash at this virtual time, or -1 */
+    char failpoint[65];       /* crash at this failpoint, or "" */
+    uint32_t hit;             /* ... the hit-th time any incarnation passes it (>= 1) */
+    int64_t restart_after_us; /* restart this long after the crash; -1: at healing */
+    /* owned by the simulator while it runs */
+    uint32_t seen;            /* frames matched so far (for nth) */
+    int fired;                /* crash done */
+} sim_fault;
+
+typedef struct {
+    int64_t t_us;
+    int ref;                  /* Lua registry reference of the function */
+    int line;
+} sim_callback;
+
+typedef struct {
+    uint32_t payments;        /* how many payments the client makes */
+    double rate;              /* per virtual second, > 0 */
+    int64_t amount_min, amount_max;   /* cents, drawn uniformly from the seed */
+    uint32_t accounts;        /* payer accounts 1..accounts */
+    uint8_t *refuse;          /* [payments + 1]: 1 = accounting will refuse payment i */
+} sim_workload;
+
+typedef struct {
+    int all_invariants;                 /* every invariant must hold (the default) */
+    char violated[SIM_MAX_EXPECT][32];  /* each must be broken */
+    int nviolated;
+    char hold[SIM_MAX_EXPECT][32];      /* each must hold (with violated; else all) */
+    int nhold;
+    int64_t dead_min, dead_max;         /* DEAD rows expected; -1 = no expectation */
+} sim_expect;
+
+typedef struct sim_scenario {
+    char path[512];           /* as given on the command line */
+    char slug[128];           /* file name without directory and .lua: reports/runs/<slug>/ */
+    char name[256];           /* scenario{name=...} */
+    char design[32];          /* scenario{design=...}, default "outbox" */
+    char knobs[SIM_MAX_KNOBS][128];     /* "key=value", in declaration order */
+    int nknobs;
+    sim_workload workload;
+    int64_t run_us, settle_us;
+    sim_fault faults[SIM_MAX_FAULTS];
+    int nfaults;
+    sim_callback callbacks[SIM_MAX_CALLBACKS];
+    int ncallbacks;
+    sim_expect expect;
+    /* trace hook for note(): set by the simulator before it fires callbacks */
+    void (*note)(void *ctx, int line, const char *text);
+    void *note_ctx;
+    void *L;                  /* lua_State, kept for callbacks */
+} sim_scenario;
+
+/* Loads and validates a scenario.  Returns NULL with "FILE:LINE: what" (or "FILE: what"
+** for a missing file) in err.  The result is heap-allocated. */
+sim_scenario *scenario_load(const char *path, uint64_t seed, char *err, size_t errlen);
+/* Runs callback i at virtual time now_us; faults it declares without a time start at
+** now_us.  Returns 0, or -1 with "FILE:LINE: what" in err. */
+int scenario_fire(sim_scenario *sc, int i, int64_t now_us, char *err, size_t errlen);
+void scenario_free(sim_scenario *sc);
+
+const char *sim_node_name(int node);        /* "payment", "broker", "accounting" */
+int sim_node_parse(const char *name);       /* index, or -1 */
+
+#endif
