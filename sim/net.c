@@ -1,0 +1,54 @@
+/*
+** net.c: per-frame network faults (see net.h).
+*/
+#include "net.h"
+
+#include <assert.h>
+#include <string.h>
+
+static int matches(const sim_fault *f, int64_t now, int src, int dst, const char *queue,
+                   const char *label) {
+    if (f->kind != FK_DROP && f->kind != FK_DUPLICATE && f->kind != FK_DELAY) return 0;
+    if (now < f->from_us || now >= f->to_us) return 0;
+    if (f->src != SIM_ANY && f->src != src) return 0;
+    if (f->dst != SIM_ANY && f->dst != dst) return 0;
+    if (f->queue[0] && strcmp(f->queue, queue) != 0) return 0;
+    if (f->label[0] && strncmp(f->label, label, strlen(f->label)) != 0) return 0;
+    return 1;
+}
+
+/* A matching fault fires either on exactly its nth matching frame or by chance. */
+static int fires(sim_fault *f, ox_prng *rng) {
+    f->seen++;
+    if (f->nth > 0) return f->seen == f->nth;
+    return ox_prng_chance(rng, f->p);
+}
+
+static int64_t base_latency(ox_prng *rng) {
+    return NET_LATENCY_MIN_US + (int64_t)ox_prng_below(rng, NET_LATENCY_MAX_US - NET_LATENCY_MIN_US + 1);
+}
+
+void net_decide(sim_scenario *sc, ox_prng *rng, int64_t now_us, int healed, int src,
+                int dst, const char *queue, const char *label, net_fate *out) {
+    memset(out, 0, sizeof *out);
+    int64_t extra = 0;
+    int copies = 1;
+    for (int i = 0; !healed && i < sc->nfaults; i++) {
+        sim_fault *f = &sc->faults[i];
+        if (!matches(f, now_us, src, dst, queue, label) || !fires(f, rng)) continue;
+        if (f->kind == FK_DROP) {
+            out->dropped_by = f->id;
+            return;
+        } else if (f->kind == FK_DUPLICATE) {
+            copies += (int)f->copies;
+            out->duplicated_by = f->id;
+        } else {
+            assert(f->kind == FK_DELAY && f->max_us >= f->min_us);
+            extra += f->min_us + (int64_t)ox_prng_below(rng, (uint64_t)(f->max_us - f->min_us) + 1);
+            out->delayed_by = f->id;
+        }
+    }
+    if (copies > NET_MAX_COPIES) copies = NET_MAX_COPIES;
+    out->ncopies = copies;
+    for (int c = 0; c < copies; c++) out->latency_us[c] = base_latency(rng) + extra;
+}

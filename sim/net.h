@@ -1,0 +1,33 @@
+/*
+** net.h: the simulated network's decision for one frame: delivered when, how many
+** times, or lost, and why.
+**
+** Every frame between services passes here.  The decision draws only from the run's
+** network stream, and only for faults that match the frame, so it is a pure function
+** of the seed and the frames sent before.  After healing (the settle phase) no fault
+** applies: frames are delivered once with the base latency.
+*/
+#ifndef SIM_NET_H
+#define SIM_NET_H
+
+#include <stdint.h>
+
+#include "../lib/prng.h"
+#include "scenario.h"
+
+#define NET_LATENCY_MIN_US 1000
+#define NET_LATENCY_MAX_US 3000
+#define NET_MAX_COPIES 8
+
+typedef struct {
+    int dropped_by;           /* fault id that dropped it, 0 = not dropped */
+    int ncopies;              /* deliveries (>= 1 unless dropped) */
+    int64_t latency_us[NET_MAX_COPIES];
+    int duplicated_by;        /* fault id that duplicated it, 0 = none */
+    int delayed_by;           /* fault id that delayed it, 0 = none */
+} net_fate;
+
+void net_decide(sim_scenario *sc, ox_prng *rng, int64_t now_us, int healed, int src,
+                int dst, const char *queue, const char *label, net_fate *out);
+
+#endif

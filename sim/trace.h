@@ -1,0 +1,45 @@
+/*
+** trace.h: the run's trace, trace.jsonl, written as the run goes.
+**
+** One JSON object per line, virtual time first: {"t":12.345678,"ev":"send",...}.
+** Lines are streamed to the file, never held, and hashed as they are written
+** (FNV-1a 64), so two runs can be compared by hash.  Nothing nondeterministic may be
+** written here: no wall-clock time, no pids, no addresses.  A line about a payment
+** carries "pay":N (the checker cites trace lines by that field).
+**
+** A line is built with trace_begin(), any number of trace_str/int/... fields, then
+** trace_end().  Field order is the call order, so the bytes are a pure function of
+** the run.
+*/
+#ifndef SIM_TRACE_H
+#define SIM_TRACE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct {
+    FILE *f;
+    uint64_t hash;
+    uint64_t lines;
+    char buf[16384];          /* the line being built */
+    size_t len;
+    int overflow;
+} sim_trace;
+
+int trace_open(sim_trace *t, const char *path);
+void trace_begin(sim_trace *t, int64_t vt_us, const char *ev);
+void trace_str(sim_trace *t, const char *key, const char *val);
+void trace_int(sim_trace *t, const char *key, int64_t val);
+void trace_uint(sim_trace *t, const char *key, uint64_t val);
+void trace_time(sim_trace *t, const char *key, int64_t vt_us);   /* seconds, 6 decimals */
+void trace_end(sim_trace *t);
+/* Flushes and closes; returns 0, or -1 if any write failed. */
+int trace_close(sim_trace *t);
+
+/* Appends s to out[cap] as a JSON string body (no quotes), escaped; returns the new
+** length, or cap if it did not fit. */
+size_t json_escape(char *out, size_t cap, size_t len, const char *s);
+/* Writes "s" (quoted and escaped) to f. */
+void json_fputs(FILE *f, const char *s);
+
+#endif

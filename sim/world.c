@@ -1,0 +1,681 @@
+/*
+** world.c: the simulator's event loop (see world.h).
+*/
+#include "world.h"
+
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "report.h"
+
+/* ---- errors ------------------------------------------------------------------ */
+
+static int fail(sim_world *w, int code, const char *fmt, ...) {
+    if (w->err_code) return -1;           /* the first error is the one to report */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->err, sizeof w->err, fmt, ap);
+    va_end(ap);
+    w->err_code = code;
+    return -1;
+}
+
+static int64_t clock_of(const sim_world *w) { return WORLD_EPOCH_US + w->now; }
+
+static int schedule(sim_world *w, sim_event ev) {
+    assert(ev.t >= w->now);
+    if (evq_push(&w->q, ev) != 0) {
+        free(ev.frame);
+        return fail(w, 3, "event queue full (%u events): the run grows without bound", EVQ_MAX);
+    }
+    if (ev.type == EV_FRAME) w->inflight++;
+    return 0;
+}
+
+static void count_kind(sim_world *w, const char *kind) {
+    for (int i = 0; i < w->nkinds; i++)
+        if (!strcmp(w->kinds[i].kind, kind)) { w->kinds[i].count++; return; }
+    if (w->nkinds == WORLD_MAX_KINDS) return;
+    snprintf(w->kinds[w->nkinds].kind, sizeof w->kinds[0].kind, "%s", kind);
+    w->kinds[w->nkinds++].count = 1;
+}
+
+static world_failpoint *failpoint_slot(sim_world *w, const char *name) {
+    for (int i = 0; i < w->nfps; i++)
+        if (!strcmp(w->fps[i].name, name)) return &w->fps[i];
+    if (w->nfps == WORLD_MAX_FAILPOINTS) return NULL;
+    world_failpoint *fp = &w->fps[w->nfps++];
+    memset(fp, 0, sizeof *fp);
+    snprintf(fp->name, sizeof fp->name, "%s", name);
+    return fp;
+}
+
+static uint32_t failpoint_hits(sim_world *w, const char *name) {
+    for (int i = 0; i < w->nfps; i++)
+        if (!strcmp(w->fps[i].name, name)) return w->fps[i].hits;
+    return 0;
+}
+
+/* ---- starting, stepping, crashing nodes --------------------------------------- */
+
+static int apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *r);
+
+/* Arms, for this step, each failpoint on which a pending crash fault waits. */
+static void arm_failpoints(sim_world *w, int node, ox_step *s) {
+    if (w->healed) return;
+    for (int i = 0; i < w->sc->nfaults; i++) {
+        const sim_fault *f = &w->sc->faults[i];
+        if (f->kind != FK_CRASH || f->fired || !f->failpoint[0] || f->node != node) continue;
+        uint32_t hits = failpoint_hits(w, f->failpoint);
+        if (f->hit <= hits) continue;
+        uint32_t skip = f->hit - 1 - hits;
+        int k = 0;
+        while (k < s->narmed && strcmp(s->armed[k].name, f->failpoint)) k++;
+        if (k == s->narmed) {
+            if (s->narmed == OX_STEP_MAX_ARMED) continue;
+            snprintf(s->armed[k].name, sizeof s->armed[k].name, "%s", f->failpoint);
+            s->armed[k].skip = skip;
+            s->narmed++;
+        } else if (skip < s->armed[k].skip) {
+            s->armed[k].skip = skip;
+        }
+    }
+}
+
+static int step_node(sim_world *w, int node, ox_step *s) {
+    sim_proc *p = &w->nodes[node];
+    assert(p->pid > 0);
+    if (++w->st.steps > WORLD_MAX_STEPS)
+        return fail(w, 3, "more than %llu steps: the run does not end", (unsigned long long)WORLD_MAX_STEPS);
+    s->seq = ++w->step_seq;
+    s->vtime_us = w->now;
+    arm_failpoints(w, node, s);
+    ox_reply r = { .effects = w->effects };
+    char err[600];
+    if (proc_step(&w->procs, p, s, clock_of(w), &r, err, sizeof err) != 0)
+        return fail(w, 3, "%s", err);
+    return apply_reply(w, node, s, &r);
+}
+
+static int start_node(sim_world *w, int node, const char *why) {
+    sim_proc *p = &w->nodes[node];
+    char err[600];
+    if (proc_start(&w->procs, p, clock_of(w), err, sizeof err) != 0) return fail(w, 3, "%s", err);
+    trace_begin(&w->trace, w->now, p->life == 1 ? "start" : "restart");
+    trace_str(&w->trace, "node", p->name);
+    trace_int(&w->trace, "life", p->life);
+    if (why) trace_str(&w->trace, "why", why);
+    trace_end(&w->trace);
+    if (p->life > 1) w->st.restarts++;
+    ox_step s = { .kind = OX_STEP_START };
+    return step_node(w, node, &s);
+}
+
+static void crash_node(sim_world *w, int node, const sim_fault *f, const char *where) {
+    sim_proc *p = &w->nodes[node];
+    proc_kill(&w->procs, p);
+    w->st.crashes++;
+    trace_begin(&w->trace, w->now, "crash");
+    trace_str(&w->trace, "node", p->name);
+    trace_int(&w->trace, "life", p->life);
+    trace_str(&w->trace, "at", where);
+    if (f) trace_int(&w->trace, "fault", f->id);
+    trace_end(&w->trace);
+    if (f && f->restart_after_us >= 0) {
+        sim_event ev = { .t = w->now + f->restart_after_us, .type = EV_RESTART, .node = (int8_t)node,
+                         .b = (uint64_t)p->life };
+        schedule(w, ev);
+    }
+}
+
+/* ---- the network -------------------------------------------------------------- */
+
+static void trace_frame(sim_world *w, const char *ev, const sim_frame *fr, int dst) {
+    trace_begin(&w->trace, w->now, ev);
+    trace_uint(&w->trace, "frame", fr->id);
+    trace_str(&w->trace, "from", sim_node_name(fr->src));
+    trace_str(&w->trace, "to", sim_node_name(dst));
+    trace_str(&w->trace, "label", fr->label);
+    if (fr->queue[0]) trace_str(&w->trace, "queue", fr->queue);
+    if (fr->pay) trace_uint(&w->trace, "pay", fr->pay);
+    if (fr->msg) trace_uint(&w->trace, "msg", fr->msg);
+    if (fr->delivery) trace_uint(&w->trace, "delivery", fr->delivery);
+}
+
+static sim_frame *frame_copy(const sim_frame *fr) {
+    sim_frame *c = malloc(sizeof *c + fr->len);
+    if (c) memcpy(c, fr, sizeof *c + fr->len);
+    return c;
+}
+
+static int route_send(sim_world *w, int src, const ox_effect *e) {
+    int dst = sim_node_parse(e->to);
+    if (dst < 0) return fail(w, 3, "%s sent a frame to unknown node '%s'", sim_node_name(src), e->to);
+    sim_frame *fr = malloc(sizeof *fr + e->frame_len);
+    if (!fr) return fail(w, 3, "out of memory");
+    memset(fr, 0, sizeof *fr);
+    fr->len = (uint32_t)e->frame_len;
+    fr->src = (int8_t)src;
+    snprintf(fr->label, sizeof fr->label, "%s", e->label);
+    snprintf(fr->queue, sizeof fr->queue, "%s", e->queue);
+    fr->pay = e->pay;
+    fr->msg = e->msg;
+    fr->delivery = e->delivery;
+    fr->id = ++w->frame_ids;
+    memcpy(fr->bytes, e->frame, e->frame_len);
+    w->st.frames++;
+
+    net_fate fate;
+    net_decide(w->sc, &w->net, w->now, w->healed, src, dst, fr->queue, fr->label, &fate);
+    trace_frame(w, "send", fr, dst);
+    if (fate.dropped_by) {
+        trace_str(&w->trace, "fate", "dropped");
+        trace_int(&w->trace, "fault", fate.dropped_by);
+        trace_end(&w->trace);
+        w->st.dropped++;
+        free(fr);
+        return 0;
+    }
+    if (fate.duplicated_by) trace_int(&w->trace, "copies", fate.ncopies);
+    if (fate.delayed_by) trace_int(&w->trace, "delayed_by", fate.delayed_by);
+    trace_time(&w->trace, "arrives", w->now + fate.latency_us[0]);
+    trace_end(&w->trace);
+    if (fate.duplicated_by) w->st.duplicated += (uint64_t)fate.ncopies - 1;
+    if (fate.delayed_by) w->st.delayed++;
+    for (int c = 0; c < fate.ncopies; c++) {
+        sim_frame *copy = c + 1 < fate.ncopies ? frame_copy(fr) : fr;
+        if (!copy) { free(fr); return fail(w, 3, "out of memory"); }
+        sim_event ev = { .t = w->now + fate.latency_us[c], .type = EV_FRAME, .node = (int8_t)dst,
+                         .frame = copy };
+        if (schedule(w, ev) != 0) { if (copy != fr) free(fr); return -1; }
+    }
+    return 0;
+}
+
+/* ---- the client ----------------------------------------------------------------- */
+
+static void client_outcome(sim_world *w, uint32_t pay, uint8_t outcome) {
+    hist_entry *h = &w->hist[pay];
+    /* OK is final; an UNKNOWN (maybe committed) is never downgraded to FAILED. */
+    if (h->outcome == HIST_OK) return;
+    if (h->outcome == HIST_UNKNOWN && outcome == HIST_FAILED) return;
+    h->outcome = outcome;
+}
+
+static void client_retry(sim_world *w, uint32_t pay) {
+    if (w->tries[pay] >= WORLD_CLIENT_TRIES || w->hist[pay].outcome == HIST_OK) return;
+    sim_event ev = { .t = w->now + WORLD_CLIENT_RETRY_US, .type = EV_PAY, .a = pay };
+    schedule(w, ev);
+}
+
+static void trace_reply(sim_world *w, uint32_t pay, const char *result, const char *detail) {
+    trace_begin(&w->trace, w->now, "reply");
+    trace_str(&w->trace, "node", "client");
+    trace_uint(&w->trace, "pay", pay);
+    trace_str(&w->trace, "result", result);
+    if (detail) trace_str(&w->trace, "detail", detail);
+    trace_end(&w->trace);
+}
+
+/* ---- replies ---------------------------------------------------------------------- */
+
+static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied) {
+    const char *name = sim_node_name(node);
+    switch (e->type) {
+    case OX_FX_SEND:
+        return route_send(w, node, e);
+    case OX_FX_TIMER: {
+        if (e->timer_id >= WORLD_MAX_TIMERS) return fail(w, 3, "%s set timer %u (max %d)", name, e->timer_id, WORLD_MAX_TIMERS - 1);
+        int64_t delay = e->delay_us < 0 ? 0 : e->delay_us;
+        uint32_t gen = ++w->timer_gen[node][e->timer_id];
+        sim_event ev = { .t = w->now + delay, .type = EV_TIMER, .node = (int8_t)node, .a = e->timer_id,
+                         .b = ((uint64_t)w->nodes[node].life << 32) | gen };
+        return schedule(w, ev);
+    }
+    case OX_FX_REPLY:
+        if (e->pay == 0 || e->pay > w->sc->workload.payments) return fail(w, 3, "%s answered unknown payment %" PRIu64, name, e->pay);
+        *replied = 1;
+        client_outcome(w, (uint32_t)e->pay, e->ok ? HIST_OK : HIST_FAILED);
+        trace_reply(w, (uint32_t)e->pay, e->ok ? "ok" : "failed", e->detail);
+        return 0;
+    case OX_FX_NOTE:
+        count_kind(w, e->label);
+        trace_begin(&w->trace, w->now, "note");
+        trace_str(&w->trace, "node", name);
+        trace_str(&w->trace, "kind", e->label);
+        if (e->pay) trace_uint(&w->trace, "pay", e->pay);
+        trace_str(&w->trace, "detail", e->detail);
+        trace_end(&w->trace);
+        return 0;
+    case OX_FX_FAILPOINT: {
+        world_failpoint *fp = failpoint_slot(w, e->label);
+        if (!fp) return fail(w, 3, "more than %d distinct failpoints", WORLD_MAX_FAILPOINTS);
+        fp->hits++;
+        trace_begin(&w->trace, w->now, "failpoint");
+        trace_str(&w->trace, "node", name);
+        trace_str(&w->trace, "name", e->label);
+        trace_uint(&w->trace, "hit", fp->hits);
+        trace_end(&w->trace);
+        return 0;
+    }
+    default:
+        return fail(w, 3, "%s sent an effect of unknown type %u", name, e->type);
+    }
+}
+
+/* The fault that made the node crash at failpoint `name`: the pending one whose hit
+** number is the count just reached. */
+static sim_fault *crash_fault_for(sim_world *w, int node, const char *name) {
+    uint32_t hits = failpoint_hits(w, name);
+    for (int i = 0; i < w->sc->nfaults; i++) {
+        sim_fault *f = &w->sc->faults[i];
+        if (f->kind == FK_CRASH && !f->fired && f->node == node && !strcmp(f->failpoint, name) && f->hit == hits)
+            return f;
+    }
+    return NULL;
+}
+
+static int apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *r) {
+    int replied = 0;
+    const char *last_fp = NULL, *last_note = NULL;
+    for (unsigned i = 0; i < r->neffects && !w->err_code; i++) {
+        const ox_effect *e = &r->effects[i];
+        if (e->type == OX_FX_FAILPOINT) last_fp = e->label;
+        if (e->type == OX_FX_NOTE) last_note = e->detail;
+        apply_effect(w, node, e, &replied);
+    }
+    if (w->err_code) return -1;
+    if (r->status == OX_REPLY_FATAL)
+        return fail(w, 3, "%s gave up: %s (see %s)", sim_node_name(node), last_note ? last_note : "no reason given", w->nodes[node].log_path);
+    if (s->kind == OX_STEP_PAY && !replied && r->status == OX_REPLY_OK)
+        return fail(w, 3, "payment did not answer payment %" PRIu64, s->pay_id);
+    if (r->status != OX_REPLY_CRASH) return 0;
+    if (!last_fp) return fail(w, 3, "%s crashed without naming a failpoint", sim_node_name(node));
+    sim_fault *f = crash_fault_for(w, node, last_fp);
+    if (!f) return fail(w, 3, "%s crashed at failpoint %s, which was not armed", sim_node_name(node), last_fp);
+    f->fired = 1;
+    failpoint_slot(w, last_fp)->crashes++;
+    if (s->kind == OX_STEP_PAY && !replied) {
+        client_outcome(w, (uint32_t)s->pay_id, HIST_UNKNOWN);
+        trace_reply(w, (uint32_t)s->pay_id, "unknown", "the payment service crashed before answering");
+        client_retry(w, (uint32_t)s->pay_id);
+    }
+    crash_node(w, node, f, last_fp);
+    return 0;
+}
+
+/* ---- events ------------------------------------------------------------------------- */
+
+static int on_frame(sim_world *w, sim_event *ev) {
+    sim_frame *fr = ev->frame;
+    int node = ev->node;
+    w->inflight--;
+    if (w->nodes[node].pid == 0) {
+        trace_frame(w, "lost", fr, node);
+        trace_str(&w->trace, "why", "node down");
+        trace_end(&w->trace);
+        w->st.lost_down++;
+        return 0;
+    }
+    trace_frame(w, "deliver", fr, node);
+    trace_end(&w->trace);
+    w->st.delivered++;
+    ox_step s = { .kind = OX_STEP_FRAME, .frame = fr->bytes, .frame_len = fr->len };
+    snprintf(s.from, sizeof s.from, "%s", sim_node_name(fr->src));
+    return step_node(w, node, &s);
+}
+
+static int on_timer(sim_world *w, sim_event *ev) {
+    int node = ev->node;
+    uint32_t life = (uint32_t)(ev->b >> 32), gen = (uint32_t)ev->b;
+    sim_proc *p = &w->nodes[node];
+    /* A timer set by an earlier life, or replaced since, never fires. */
+    if (p->pid == 0 || (int)life != p->life || gen != w->timer_gen[node][ev->a]) return 0;
+    w->st.timers++;
+    trace_begin(&w->trace, w->now, "timer");
+    trace_str(&w->trace, "node", p->name);
+    trace_uint(&w->trace, "id", ev->a);
+    trace_end(&w->trace);
+    ox_step s = { .kind = OX_STEP_TIMER, .timer_id = ev->a };
+    return step_node(w, node, &s);
+}
+
+static int on_pay(sim_world *w, sim_event *ev) {
+    uint32_t pay = ev->a;
+    hist_entry *h = &w->hist[pay];
+    w->tries[pay]++;
+    w->st.client_requests++;
+    if (w->tries[pay] > 1) w->st.client_retries++;
+    if (h->outcome == HIST_NOT_SENT) h->outcome = HIST_PENDING;
+    trace_begin(&w->trace, w->now, "pay");
+    trace_str(&w->trace, "node", "client");
+    trace_uint(&w->trace, "pay", pay);
+    trace_uint(&w->trace, "account", h->account);
+    trace_int(&w->trace, "amount", h->amount);
+    trace_int(&w->trace, "try", w->tries[pay]);
+    if (h->refused) trace_str(&w->trace, "refused_by_scenario", "yes");
+    trace_end(&w->trace);
+    if (w->nodes[0].pid == 0) {
+        client_outcome(w, pay, HIST_FAILED);
+        trace_reply(w, pay, "failed", "payment service down: connection refused");
+        client_retry(w, pay);
+        return 0;
+    }
+    ox_step s = { .kind = OX_STEP_PAY, .pay_id = pay, .account = h->account, .amount = h->amount };
+    return step_node(w, 0, &s);
+}
+
+static int on_crash(sim_world *w, sim_event *ev) {
+    sim_fault *f = &w->sc->faults[ev->a];
+    if (w->healed || f->fired) return 0;
+    f->fired = 1;
+    if (w->nodes[f->node].pid == 0) {
+        trace_begin(&w->trace, w->now, "crash_skipped");
+        trace_str(&w->trace, "node", sim_node_name(f->node));
+        trace_int(&w->trace, "fault", f->id);
+        trace_str(&w->trace, "why", "already down");
+        trace_end(&w->trace);
+        return 0;
+    }
+    crash_node(w, f->node, f, "time");
+    return 0;
+}
+
+static int on_restart(sim_world *w, sim_event *ev) {
+    sim_proc *p = &w->nodes[(int)ev->node];
+    if (p->pid != 0 || (uint64_t)p->life != ev->b) return 0;   /* already back */
+    return start_node(w, ev->node, "restart_after");
+}
+
+static void scenario_note(void *ctx, int line, const char *text) {
+    sim_world *w = ctx;
+    trace_begin(&w->trace, w->now, "scenario");
+    trace_int(&w->trace, "line", line);
+    trace_str(&w->trace, "text", text);
+    trace_end(&w->trace);
+}
+
+static int schedule_new_faults(sim_world *w, int from);
+
+static int on_callback(sim_world *w, sim_event *ev) {
+    if (w->healed) return 0;
+    int before = w->sc->nfaults;
+    char err[600];
+    if (scenario_fire(w->sc, (int)ev->a, w->now, err, sizeof err) != 0) return fail(w, 2, "%s", err);
+    return schedule_new_faults(w, before);
+}
+
+static int on_heal(sim_world *w) {
+    w->healed = 1;
+    trace_begin(&w->trace, w->now, "heal");
+    trace_str(&w->trace, "what", "faults stop; down nodes restart; settle phase begins");
+    trace_end(&w->trace);
+    for (int n = 0; n < SIM_NODES && !w->err_code; n++)
+        if (w->nodes[n].pid == 0) start_node(w, n, "healing");
+    sim_event ev = { .t = w->now, .type = EV_PROBE };
+    return w->err_code ? -1 : schedule(w, ev);
+}
+
+/* Rows the payment service still has to deliver, read from its database while it is
+** idle between steps. */
+static int64_t sending_rows(sim_world *w) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/payment.db", w->run_dir);
+    sqlite3 *db = NULL;
+    int64_t n = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox WHERE status='SENDING'", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return n;
+}
+
+static int on_probe(sim_world *w) {
+    if (w->converged_us >= 0) return 0;
+    int all_up = 1;
+    for (int n = 0; n < SIM_NODES; n++) all_up &= w->nodes[n].pid != 0;
+    if (all_up && w->inflight == 0 && sending_rows(w) == 0) {
+        w->converged_us = w->now;
+        trace_begin(&w->trace, w->now, "converged");
+        trace_time(&w->trace, "after_healing", w->now - w->sc->run_us);
+        trace_end(&w->trace);
+        return 0;
+    }
+    sim_event ev = { .t = w->now + WORLD_PROBE_US, .type = EV_PROBE };
+    return schedule(w, ev);
+}
+
+/* ---- set-up and the loop ------------------------------------------------------------- */
+
+static int schedule_new_faults(sim_world *w, int from) {
+    for (int i = from; i < w->sc->nfaults; i++) {
+        const sim_fault *f = &w->sc->faults[i];
+        if (f->kind != FK_CRASH || f->at_us < 0) continue;
+        int64_t t = f->at_us < w->now ? w->now : f->at_us;
+        sim_event ev = { .t = t, .type = EV_CRASH, .a = (uint32_t)i };
+        if (schedule(w, ev) != 0) return -1;
+    }
+    return 0;
+}
+
+static int schedule_workload(sim_world *w) {
+    const sim_workload *wl = &w->sc->workload;
+    int64_t gap = (int64_t)(1e6 / wl->rate);
+    if (gap < 1) gap = 1;
+    for (uint32_t i = 1; i <= wl->payments; i++) {
+        hist_entry *h = &w->hist[i];
+        h->pay_id = i;
+        h->refused = wl->refuse ? wl->refuse[i] : 0;
+        int64_t span = wl->amount_max - wl->amount_min;
+        h->amount = wl->amount_min + (span > 0 ? (int64_t)ox_prng_below(&w->client, (uint64_t)span + 1) : 0);
+        h->account = h->refused ? SIM_FROZEN_ACCOUNT : 1 + (uint32_t)ox_prng_below(&w->client, wl->accounts ? wl->accounts : 1);
+        /* The first payment waits a moment so that every node has started. */
+        sim_event ev = { .t = 10000 + (int64_t)(i - 1) * gap, .type = EV_PAY, .a = i };
+        if (schedule(w, ev) != 0) return -1;
+    }
+    return 0;
+}
+
+static int schedule_phases(sim_world *w) {
+    for (int i = 0; i < w->sc->ncallbacks; i++) {
+        sim_event ev = { .t = w->sc->callbacks[i].t_us, .type = EV_CALLBACK, .a = (uint32_t)i };
+        if (schedule(w, ev) != 0) return -1;
+    }
+    sim_event heal = { .t = w->sc->run_us, .type = EV_HEAL };
+    sim_event end = { .t = w->sc->run_us + w->sc->settle_us, .type = EV_END };
+    if (schedule(w, heal) != 0 || schedule(w, end) != 0) return -1;
+    return schedule_new_faults(w, 0);
+}
+
+static int has_knob(const sim_scenario *sc, const char *key) {
+    size_t n = strlen(key);
+    for (int i = 0; i < sc->nknobs; i++)
+        if (!strncmp(sc->knobs[i], key, n) && sc->knobs[i][n] == '=') return 1;
+    return 0;
+}
+
+static void node_args(sim_world *w, int n) {
+    sim_proc *p = &w->nodes[n];
+    char buf[700];
+    proc_add_arg(p, w->node_bin);
+    proc_add_arg(p, "--role");
+    proc_add_arg(p, sim_node_name(n));
+    snprintf(buf, sizeof buf, "%s/%s.db", w->run_dir, sim_node_name(n));
+    proc_add_arg(p, "--db");
+    proc_add_arg(p, buf);
+    proc_add_arg(p, "--design");
+    proc_add_arg(p, w->design);
+    snprintf(buf, sizeof buf, "%" PRIu64, ox_prng_derive(w->seed, 100 + (uint64_t)n));
+    proc_add_arg(p, "--seed");
+    proc_add_arg(p, buf);
+    for (int k = 0; k < w->sc->nknobs; k++) {
+        proc_add_arg(p, "--knob");
+        proc_add_arg(p, w->sc->knobs[k]);
+    }
+    /* Payments the scenario refuses are paid from an account accounting has frozen. */
+    if (!has_knob(w->sc, "frozen")) {
+        snprintf(buf, sizeof buf, "frozen=%d", SIM_FROZEN_ACCOUNT);
+        proc_add_arg(p, "--knob");
+        proc_add_arg(p, buf);
+    }
+}
+
+/* Creates <dir> and its parents; empties it of a previous run's files. */
+static int prepare_run_dir(sim_world *w) {
+    char path[512];
+    snprintf(path, sizeof path, "%s", w->run_dir);
+    for (char *s = path + 1; *s; s++) {
+        if (*s != '/') continue;
+        *s = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) return fail(w, 3, "cannot create %s: %s", path, strerror(errno));
+        *s = '/';
+    }
+    if (mkdir(path, 0755) != 0 && errno != EEXIST) return fail(w, 3, "cannot create %s: %s", path, strerror(errno));
+    DIR *d = opendir(path);
+    if (!d) return fail(w, 3, "cannot open %s: %s", path, strerror(errno));
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char f[800];
+        snprintf(f, sizeof f, "%s/%s", path, e->d_name);
+        unlink(f);
+    }
+    closedir(d);
+    return 0;
+}
+
+static int setup(sim_world *w) {
+    const sim_workload *wl = &w->sc->workload;
+    w->converged_us = -1;
+    evq_init(&w->q);
+    ox_prng_seed(&w->net, ox_prng_derive(w->seed, 1));
+    ox_prng_seed(&w->client, ox_prng_derive(w->seed, 2));
+    w->hist = calloc((size_t)wl->payments + 1, sizeof *w->hist);
+    w->tries = calloc((size_t)wl->payments + 1, 1);
+    w->effects = calloc(OX_STEP_MAX_EFFECTS, sizeof *w->effects);
+    if (!w->hist || !w->tries || !w->effects) return fail(w, 3, "out of memory");
+    if (prepare_run_dir(w) != 0) return -1;
+    char err[600];
+    if (procs_init(&w->procs, err, sizeof err) != 0) return fail(w, 3, "%s", err);
+    for (int n = 0; n < SIM_NODES; n++) {
+        char log[700];
+        snprintf(log, sizeof log, "%s/%s.log", w->run_dir, sim_node_name(n));
+        proc_init(&w->nodes[n], n, sim_node_name(n), log);
+        node_args(w, n);
+    }
+    char tpath[600];
+    snprintf(tpath, sizeof tpath, "%s/trace.jsonl", w->run_dir);
+    if (trace_open(&w->trace, tpath) != 0) return fail(w, 3, "cannot write %s: %s", tpath, strerror(errno));
+    w->sc->note = scenario_note;
+    w->sc->note_ctx = w;
+    trace_begin(&w->trace, 0, "run");
+    trace_str(&w->trace, "scenario", w->sc->name);
+    trace_str(&w->trace, "file", w->sc->slug);
+    trace_uint(&w->trace, "seed", w->seed);
+    trace_str(&w->trace, "design", w->design);
+    trace_uint(&w->trace, "payments", wl->payments);
+    trace_time(&w->trace, "run", w->sc->run_us);
+    trace_time(&w->trace, "settle", w->sc->settle_us);
+    trace_end(&w->trace);
+    if (schedule_workload(w) != 0 || schedule_phases(w) != 0) return -1;
+    /* The broker first, so the others' first frames find it up. */
+    static const int order[SIM_NODES] = { 1, 2, 0 };
+    for (int i = 0; i < SIM_NODES; i++)
+        if (start_node(w, order[i], NULL) != 0) return -1;
+    return 0;
+}
+
+static int dispatch(sim_world *w, sim_event *ev) {
+    switch (ev->type) {
+    case EV_FRAME: return on_frame(w, ev);
+    case EV_TIMER: return on_timer(w, ev);
+    case EV_PAY: return on_pay(w, ev);
+    case EV_CRASH: return on_crash(w, ev);
+    case EV_RESTART: return on_restart(w, ev);
+    case EV_CALLBACK: return on_callback(w, ev);
+    case EV_HEAL: return on_heal(w);
+    case EV_PROBE: return on_probe(w);
+    default: return fail(w, 3, "unknown event type %u", ev->type);
+    }
+}
+
+static int loop(sim_world *w) {
+    sim_event ev;
+    while (!w->err_code && evq_pop(&w->q, &ev) == 0) {
+        assert(ev.t >= w->now);
+        w->now = ev.t;
+        if (ev.type == EV_END) return 0;
+        dispatch(w, &ev);
+        free(ev.frame);
+        if (sim_interrupted) fail(w, 3, "interrupted by a signal");
+    }
+    return w->err_code ? -1 : fail(w, 3, "the event queue ran dry before the end");
+}
+
+/* Stops every node cleanly so its database is closed, then reaps it. */
+static int stop_nodes(sim_world *w) {
+    for (int n = 0; n < SIM_NODES; n++) {
+        sim_proc *p = &w->nodes[n];
+        if (p->pid == 0) continue;
+        ox_step s = { .kind = OX_STEP_STOP };
+        if (step_node(w, n, &s) != 0) return -1;
+        proc_reap_stopped(&w->procs, p);
+        trace_begin(&w->trace, w->now, "stop");
+        trace_str(&w->trace, "node", p->name);
+        trace_end(&w->trace);
+    }
+    return 0;
+}
+
+static int judge(sim_world *w) {
+    char pdb[600], adb[600], tpath[600], err[600];
+    snprintf(pdb, sizeof pdb, "%s/payment.db", w->run_dir);
+    snprintf(adb, sizeof adb, "%s/accounting.db", w->run_dir);
+    snprintf(tpath, sizeof tpath, "%s/trace.jsonl", w->run_dir);
+    check_input in = {
+        .payment_db = pdb, .accounting_db = adb, .trace_path = tpath,
+        .hist = w->hist, .npay = w->sc->workload.payments,
+        .design_direct = !strcmp(w->design, "direct"),
+        .converged_us = w->converged_us,
+    };
+    if (checker_run(&in, &w->check, err, sizeof err) != 0) return fail(w, 3, "%s", err);
+    return 0;
+}
+
+int world_run(sim_world *w) {
+    int ok = setup(w) == 0 && loop(w) == 0;
+    if (ok) {
+        trace_begin(&w->trace, w->now, "end");
+        trace_end(&w->trace);
+        ok = stop_nodes(w) == 0;
+    }
+    procs_fini(&w->procs, w->nodes, SIM_NODES);
+    evq_free(&w->q);
+    if (trace_close(&w->trace) != 0 && ok) ok = fail(w, 3, "writing the trace failed") == 0;
+    for (uint32_t i = 1; i <= w->sc->workload.payments && w->hist; i++) {
+        if (w->hist[i].outcome == HIST_OK) w->st.ok++;
+        else if (w->hist[i].outcome == HIST_FAILED) w->st.failed++;
+        else if (w->hist[i].outcome == HIST_UNKNOWN) w->st.unknown++;
+    }
+    if (ok) ok = judge(w) == 0;
+    int code = ok ? report_finish(w) : w->err_code;
+    free(w->hist);
+    free(w->tries);
+    free(w->effects);
+    w->hist = NULL;
+    return code;
+}

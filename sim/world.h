@@ -1,0 +1,92 @@
+/*
+** world.h: one simulated run: three service processes, the network between them, the
+** client, virtual time, the scenario's faults, and the record of it all.
+**
+** world_run() is the event loop: pop the earliest event, move virtual time to it,
+** step the node it concerns (or act on it: crash, restart, heal, probe), and turn the
+** node's reply into new events.  Only one child runs at a time and each runs only
+** inside a step, so the run is a pure function of the scenario and the seed.
+**
+** Phases: the fault phase [0, run) with the workload and the scenario's faults, then
+** healing at `run` (every fault stops, every down node restarts) and the settle phase
+** [run, run + settle) in which the system must go quiet.  Then the nodes are stopped
+** cleanly and the checker judges their databases.
+*/
+#ifndef SIM_WORLD_H
+#define SIM_WORLD_H
+
+#include <stdint.h>
+
+#include "../lib/prng.h"
+#include "checker.h"
+#include "evq.h"
+#include "proc.h"
+#include "scenario.h"
+#include "trace.h"
+
+#define WORLD_MAX_TIMERS 16
+#define WORLD_MAX_FAILPOINTS 64
+#define WORLD_MAX_KINDS 64
+#define WORLD_CLIENT_TRIES 4           /* the client retries an unanswered payment */
+#define WORLD_CLIENT_RETRY_US 1000000
+#define WORLD_EPOCH_US 1700000000000000LL   /* virtual time 0 on the children's clocks */
+#define WORLD_PROBE_US 1000000
+#define WORLD_MAX_STEPS 50000000ULL
+
+typedef struct {
+    char name[65];
+    uint32_t hits;            /* passes, over every life of the node */
+    uint32_t crashes;         /* crashes the simulator made here */
+} world_failpoint;
+
+typedef struct {
+    char kind[33];
+    uint64_t count;
+} world_kind;
+
+typedef struct {
+    uint64_t steps, frames, delivered, dropped, duplicated, delayed, lost_down;
+    uint64_t crashes, restarts, timers, client_requests, client_retries;
+    uint64_t ok, failed, unknown;
+} world_stats;
+
+typedef struct sim_world {
+    sim_scenario *sc;
+    uint64_t seed;
+    const char *design;           /* effective design name */
+    const char *node_bin;
+    char run_dir[512];
+    char command[1024];           /* reproduces the run */
+    int quiet;                    /* no human summary */
+
+    sim_procs procs;
+    sim_proc nodes[SIM_NODES];
+    sim_evq q;
+    sim_trace trace;
+    ox_prng net, client;
+    int64_t now;                  /* virtual microseconds since the run began */
+    int healed;
+    int64_t converged_us;         /* -1 until the settle phase goes quiet */
+    uint64_t inflight;            /* frame events in the queue */
+    uint64_t frame_ids;
+    uint32_t step_seq;
+    uint32_t timer_gen[SIM_NODES][WORLD_MAX_TIMERS];
+
+    hist_entry *hist;             /* [payments + 1] */
+    uint8_t *tries;               /* [payments + 1] */
+    world_failpoint fps[WORLD_MAX_FAILPOINTS];
+    int nfps;
+    world_kind kinds[WORLD_MAX_KINDS];   /* NOTE kinds seen, counted */
+    int nkinds;
+    world_stats st;
+    ox_effect *effects;           /* OX_STEP_MAX_EFFECTS slots */
+    check_result check;
+    char err[1024];               /* harness or scenario error */
+    int err_code;                 /* 2 scenario error, 3 harness error */
+} sim_world;
+
+/* Runs the whole scenario.  Returns the process exit code: 0 expectations met, 1 not
+** met, 2 a scenario error at run time, 3 a harness failure (w->err says why). */
+int world_run(sim_world *w);
+
+#endif

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Whatever way the simulator ends (SIGINT, SIGTERM, SIGKILL) it leaves no child
+# process, no libfaketime shm file and (after the next run, for SIGKILL) no temp dir.
+source "$(dirname "$0")/lib.sh"
+long=$OUT/long.lua
+cat >"$long" <<'LUA'
+scenario { name = "long", workload = { payments = 5000, rate = 50 }, run = 100, settle = 30 }
+drop { link = "payment->broker", p = 0.2 }
+LUA
+for sig in INT TERM KILL; do
+  "$SIM" run "$long" --seed 3 --out "$OUT/$sig" --quiet >"$OUT/$sig.out" 2>&1 &
+  pid=$!
+  sleep 1.5
+  kill -s "$sig" "$pid"
+  wait "$pid"; rc=$?
+  case $sig in
+    KILL) check "SIGKILL ends the simulator" test $rc -eq 137
+          sleep 0.5 ;;   # the children notice their parent's death (PDEATHSIG)
+    *)    check "SIG$sig: exit 3 (harness stopped)" test $rc -eq 3
+          check "SIG$sig: says it was interrupted" grep -q interrupted "$OUT/$sig.out" ;;
+  esac
+  check "SIG$sig: no child process left" bash -c "! pgrep -f 'outbox-node.*--db $OUT/$sig' >/dev/null"
+done
+# A SIGKILLed simulator could not remove its temp dir; the next run does.
+sim run scenarios/clean.lua --seed 1 --out "$OUT/after" --quiet
+check "a later run cleans what a killed one left" leftovers "$OUT"

@@ -1,0 +1,170 @@
+/*
+** test_proto.c: the node protocol (proto/step.h) and the byte codec under it.
+** Round trips, and every malformed input rejected without reading out of bounds.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../lib/codec.h"
+#include "../../proto/step.h"
+
+static uint8_t buf[OX_STEP_MAX];
+
+static void step_round_trip(void **state) {
+    (void)state;
+    static const uint8_t frame[] = { 1, 2, 3, 4, 5 };
+    ox_step s = { .seq = 9, .kind = OX_STEP_FRAME, .vtime_us = 123456789, .narmed = 2,
+                  .frame = frame, .frame_len = sizeof frame };
+    strcpy(s.armed[0].name, "payment.after_commit");
+    s.armed[0].skip = 3;
+    strcpy(s.armed[1].name, "payment.after_publish");
+    strcpy(s.from, "broker");
+    size_t n = ox_step_encode(&s, buf, sizeof buf);
+    assert_true(n > 0);
+    ox_step d;
+    char err[128];
+    assert_int_equal(ox_step_decode(buf, n, &d, err, sizeof err), 0);
+    assert_int_equal(d.seq, 9);
+    assert_int_equal(d.kind, OX_STEP_FRAME);
+    assert_int_equal(d.vtime_us, 123456789);
+    assert_int_equal(d.narmed, 2);
+    assert_string_equal(d.armed[0].name, "payment.after_commit");
+    assert_int_equal(d.armed[0].skip, 3);
+    assert_string_equal(d.from, "broker");
+    assert_int_equal(d.frame_len, sizeof frame);
+    assert_memory_equal(d.frame, frame, sizeof frame);
+}
+
+static void step_pay_round_trip(void **state) {
+    (void)state;
+    ox_step s = { .seq = 1, .kind = OX_STEP_PAY, .pay_id = 77, .account = 9999, .amount = -5 };
+    size_t n = ox_step_encode(&s, buf, sizeof buf);
+    ox_step d;
+    char err[128];
+    assert_int_equal(ox_step_decode(buf, n, &d, err, sizeof err), 0);
+    assert_int_equal(d.pay_id, 77);
+    assert_int_equal(d.account, 9999);
+    assert_int_equal(d.amount, -5);
+}
+
+/* Every strict prefix of a valid step is rejected, and so are trailing bytes. */
+static void step_rejects_truncated_and_trailing(void **state) {
+    (void)state;
+    ox_step s = { .seq = 2, .kind = OX_STEP_TIMER, .timer_id = 1 };
+    size_t n = ox_step_encode(&s, buf, sizeof buf);
+    ox_step d;
+    char err[128];
+    for (size_t cut = 0; cut < n; cut++) {
+        uint8_t *copy = malloc(cut ? cut : 1);   /* exact-size copy: ASan sees any overread */
+        memcpy(copy, buf, cut);
+        assert_int_equal(ox_step_decode(copy, cut, &d, err, sizeof err), -1);
+        free(copy);
+    }
+    buf[n] = 0;
+    assert_int_equal(ox_step_decode(buf, n + 1, &d, err, sizeof err), -1);
+    assert_non_null(strstr(err, "trailing"));
+}
+
+static void step_rejects_unknown_kind_and_magic(void **state) {
+    (void)state;
+    ox_step s = { .seq = 2, .kind = OX_STEP_START };
+    size_t n = ox_step_encode(&s, buf, sizeof buf);
+    ox_step d;
+    char err[128];
+    buf[7] = 42;   /* kind */
+    assert_int_equal(ox_step_decode(buf, n, &d, err, sizeof err), -1);
+    assert_non_null(strstr(err, "unknown step kind 42"));
+    buf[0] = 'X';
+    assert_int_equal(ox_step_decode(buf, n, &d, err, sizeof err), -1);
+    assert_non_null(strstr(err, "magic"));
+}
+
+static void step_rejects_oversized(void **state) {
+    (void)state;
+    ox_step d;
+    char err[128];
+    assert_int_equal(ox_step_decode(buf, OX_STEP_MAX + 1, &d, err, sizeof err), -1);
+    assert_non_null(strstr(err, "exceeds"));
+}
+
+static ox_effect effects[OX_STEP_MAX_EFFECTS];
+
+static void reply_round_trip(void **state) {
+    (void)state;
+    ox_reply_builder b;
+    ox_reply_begin(&b, buf, sizeof buf, 5);
+    static const uint8_t frame[] = { 9, 8, 7 };
+    ox_effect e = { .type = OX_FX_SEND, .pay = 3, .msg = 4, .delivery = 5, .frame = frame, .frame_len = 3 };
+    strcpy(e.to, "broker"); strcpy(e.queue, "PAY_QUEUE"); strcpy(e.label, "PUBLISH PAYMENT");
+    ox_reply_add(&b, &e);
+    ox_effect t = { .type = OX_FX_TIMER, .timer_id = 1, .delay_us = 1000000 };
+    ox_reply_add(&b, &t);
+    ox_effect fp = { .type = OX_FX_FAILPOINT };
+    strcpy(fp.label, "payment.after_commit");
+    ox_reply_add(&b, &fp);
+    size_t n = ox_reply_finish(&b, OX_REPLY_CRASH);
+    assert_true(n > 0);
+    ox_reply r = { .effects = effects };
+    char err[128];
+    assert_int_equal(ox_reply_decode(buf, n, &r, err, sizeof err), 0);
+    assert_int_equal(r.seq, 5);
+    assert_int_equal(r.status, OX_REPLY_CRASH);
+    assert_int_equal(r.neffects, 3);
+    assert_string_equal(effects[0].label, "PUBLISH PAYMENT");
+    assert_int_equal(effects[0].delivery, 5);
+    assert_memory_equal(effects[0].frame, frame, 3);
+    assert_int_equal(effects[1].delay_us, 1000000);
+    assert_string_equal(effects[2].label, "payment.after_commit");
+    /* every truncation is rejected */
+    for (size_t cut = 0; cut < n; cut++)
+        assert_int_equal(ox_reply_decode(buf, cut, &r, err, sizeof err), -1);
+}
+
+static void reply_overflow_is_reported(void **state) {
+    (void)state;
+    uint8_t small[64];
+    ox_reply_builder b;
+    ox_reply_begin(&b, small, sizeof small, 1);
+    ox_effect n = { .type = OX_FX_NOTE };
+    strcpy(n.label, "commit");
+    memset(n.detail, 'x', 200);
+    n.detail[200] = '\0';
+    ox_reply_add(&b, &n);
+    assert_int_equal(ox_reply_finish(&b, OX_REPLY_OK), 0);
+}
+
+static void codec_strings_are_bounded(void **state) {
+    (void)state;
+    uint8_t b[16];
+    ox_writer w;
+    ox_writer_init(&w, b, sizeof b);
+    ox_put_str8(&w, "abcdefgh");
+    assert_int_equal(w.err, 0);
+    ox_reader r;
+    char out[4];
+    ox_reader_init(&r, b, w.len);
+    ox_get_str8(&r, out, sizeof out);     /* 8 bytes do not fit in 3 + NUL */
+    assert_int_not_equal(r.err, 0);
+    assert_string_equal(out, "");
+    ox_put_str8(&w, "this string is far too long for sixteen bytes");
+    assert_int_not_equal(w.err, 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(step_round_trip),
+        cmocka_unit_test(step_pay_round_trip),
+        cmocka_unit_test(step_rejects_truncated_and_trailing),
+        cmocka_unit_test(step_rejects_unknown_kind_and_magic),
+        cmocka_unit_test(step_rejects_oversized),
+        cmocka_unit_test(reply_round_trip),
+        cmocka_unit_test(reply_overflow_is_reported),
+        cmocka_unit_test(codec_strings_are_bounded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
