@@ -1,0 +1,177 @@
+/*
+** accounting.c: the accounting service (see accounting.h).
+**
+** The order of a delivery's life is the design's substance:
+**   outbox (and every design but the two below): dedupe + apply in one transaction,
+**     COMMIT, then answer and ack.  A crash before the ack redelivers; the inbox turns
+**     the redelivery into a duplicate.
+**   outbox-no-dedupe: the inbox is written but never read, so every delivery writes
+**     a voucher (INSERT OR REPLACE keeps the inbox key from failing).
+**   ack-before-apply: the answer and the ack go first (the outcome judged from the
+**     message alone), the transaction after.  A crash in between loses the voucher
+**     while the producer has already been told it exists.
+*/
+#include "accounting.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+
+typedef unsigned long long ull;
+typedef long long ll;
+
+typedef struct {
+    int applied;                       /* else refused */
+    int duplicate;                     /* the inbox already had it */
+    char reason[OX_REASON_MAX + 1];    /* refused: why */
+} outcome;
+
+ox_status ox_accounting_open(ox_service *s) {
+    s->acc = calloc(1, sizeof *s->acc);
+    if (!s->acc) return ox_svc_fail(s, OX_ERR_NOMEM, "accounting: out of memory");
+    struct ox_accounting *a = s->acc;
+    ox_store *st = &s->store;
+    ox_status r = ox_store_prepare(st, &a->find_inbox, "SELECT outcome, reason FROM inbox WHERE msg_id=?1");
+    if (!r) r = ox_store_prepare(st, &a->ins_inbox,
+        "INSERT INTO inbox(msg_id, payment_id, outcome, reason, received_at) VALUES(?1, ?2, ?3, ?4, ?5)");
+    if (!r) r = ox_store_prepare(st, &a->replace_inbox,
+        "INSERT OR REPLACE INTO inbox(msg_id, payment_id, outcome, reason, received_at)"
+        " VALUES(?1, ?2, ?3, ?4, ?5)");
+    if (!r) r = ox_store_prepare(st, &a->ins_voucher,
+        "INSERT INTO voucher(payment_id, msg_id, account, amount, created_at) VALUES(?1, ?2, ?3, ?4, ?5)");
+    return r;
+}
+
+void ox_accounting_close(ox_service *s) {
+    struct ox_accounting *a = s->acc;
+    ox_store_finalize(&a->find_inbox);
+    ox_store_finalize(&a->ins_inbox);
+    ox_store_finalize(&a->replace_inbox);
+    ox_store_finalize(&a->ins_voucher);
+    free(a);
+    s->acc = NULL;
+}
+
+/* The business rules, from the message and the config alone. */
+static void judge(const ox_config *c, const ox_msg *m, outcome *o) {
+    o->applied = 0;
+    o->reason[0] = '\0';
+    for (int i = 0; i < c->nfrozen && i < OX_MAX_FROZEN; i++) {
+        if (c->frozen[i] == m->account) {
+            snprintf(o->reason, sizeof o->reason, "account %u is frozen", m->account);
+            return;
+        }
+    }
+    if (m->amount <= 0)
+        snprintf(o->reason, sizeof o->reason, "amount %lld is not positive", (ll)m->amount);
+    else if (m->amount > c->max_amount)
+        snprintf(o->reason, sizeof o->reason, "amount %lld over the limit %lld",
+                 (ll)m->amount, (ll)c->max_amount);
+    else
+        o->applied = 1;
+}
+
+/* Is msg_id in the inbox?  If so its stored outcome goes to *o. */
+static ox_status lookup(ox_service *s, const ox_msg *m, outcome *o) {
+    sqlite3_stmt *q = s->acc->find_inbox;
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)m->msg_id);
+    int r = ox_store_row(&s->store, q, "look up inbox");
+    if (r < 0) return OX_ERR_DB;
+    o->duplicate = r;
+    if (r) {
+        const unsigned char *oc = sqlite3_column_text(q, 0);
+        const unsigned char *why = sqlite3_column_text(q, 1);
+        o->applied = oc && strcmp((const char *)oc, "APPLIED") == 0;
+        snprintf(o->reason, sizeof o->reason, "%s", why ? (const char *)why : "");
+        ox_store_reset(q);
+    }
+    return OX_OK;
+}
+
+static ox_status write_rows(ox_service *s, const ox_msg *m, const outcome *o, int64_t now) {
+    struct ox_accounting *a = s->acc;
+    int dedupe = s->cfg.design != OX_DESIGN_OUTBOX_NO_DEDUPE;
+    sqlite3_stmt *in = dedupe ? a->ins_inbox : a->replace_inbox;
+    sqlite3_bind_int64(in, 1, (sqlite3_int64)m->msg_id);
+    sqlite3_bind_int64(in, 2, (sqlite3_int64)m->pay_id);
+    sqlite3_bind_text(in, 3, o->applied ? "APPLIED" : "REFUSED", -1, SQLITE_STATIC);
+    sqlite3_bind_text(in, 4, o->reason, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(in, 5, now);
+    ox_status r = ox_store_run(&s->store, in, "insert inbox", NULL);
+    if (r || !o->applied) return r;
+    sqlite3_bind_int64(a->ins_voucher, 1, (sqlite3_int64)m->pay_id);
+    sqlite3_bind_int64(a->ins_voucher, 2, (sqlite3_int64)m->msg_id);
+    sqlite3_bind_int64(a->ins_voucher, 3, m->account);
+    sqlite3_bind_int64(a->ins_voucher, 4, m->amount);
+    sqlite3_bind_int64(a->ins_voucher, 5, now);
+    return ox_store_run(&s->store, a->ins_voucher, "insert voucher", NULL);
+}
+
+/* The one transaction: dedupe, judge, inbox (+ voucher).  *o says what happened. */
+static ox_status apply(ox_service *s, const ox_msg *m, outcome *o) {
+    int64_t now = ox_now_ms();
+    memset(o, 0, sizeof *o);
+    ox_status r = ox_store_begin(&s->store);
+    if (r) return r;
+    if (s->cfg.design != OX_DESIGN_OUTBOX_NO_DEDUPE) r = lookup(s, m, o);
+    if (!r && o->duplicate) { ox_store_rollback(&s->store); return OX_OK; }   /* wrote nothing */
+    if (!r) { judge(&s->cfg, m, o); r = write_rows(s, m, o, now); }
+    if (r) { ox_store_rollback(&s->store); return r; }
+    return ox_store_commit(&s->store);
+}
+
+static void report(ox_service *s, const ox_msg *m, const outcome *o) {
+    if (o->duplicate)
+        ox_svc_event(s, "duplicate", m->pay_id, "msg %llu already %s: answering again",
+                     (ull)m->msg_id, o->applied ? "APPLIED" : "REFUSED");
+    else if (o->applied)
+        ox_svc_event(s, "apply", m->pay_id, "msg %llu: voucher of %lld cents for account %u",
+                     (ull)m->msg_id, (ll)m->amount, m->account);
+    else
+        ox_svc_event(s, "refuse", m->pay_id, "msg %llu refused: %s", (ull)m->msg_id, o->reason);
+}
+
+/* CONSUMED or CONSUME_FAILED to ACC_QUEUE, then the ack of the delivery. */
+static void answer_and_ack(ox_service *s, const ox_frame *f, const outcome *o) {
+    ox_msg ans = f->msg;
+    ans.kind = o->applied ? OX_M_CONSUMED : OX_M_CONSUME_FAILED;
+    snprintf(ans.reason, sizeof ans.reason, "%s", o->applied ? "" : o->reason);
+    ox_svc_publish(s, OX_ACC_QUEUE, &ans);
+    ox_svc_event(s, "publish", ans.pay_id, "%s for msg %llu to ACC_QUEUE",
+                 ox_msg_kind_name(ans.kind), (ull)ans.msg_id);
+    ox_svc_dack(s, OX_PAY_QUEUE, f->delivery);
+}
+
+ox_status ox_accounting_on_frame(ox_service *s, const char *from, const ox_frame *f) {
+    const ox_msg *m = &f->msg;
+    if (f->type != OX_F_DELIVER)
+        return ox_svc_reject(s, from, 0, "accounting does not accept %s", ox_frame_type_name(f->type));
+    if (strcmp(f->queue, OX_PAY_QUEUE) != 0)
+        return ox_svc_reject(s, from, m->pay_id,
+                             "DELIVER from queue '%s' (accounting subscribes to PAY_QUEUE)", f->queue);
+    if (m->kind != OX_M_PAYMENT)
+        return ox_svc_reject(s, from, m->pay_id, "%s on PAY_QUEUE is not a payment",
+                             ox_msg_kind_name(m->kind));
+    outcome o;
+    if (s->cfg.design == OX_DESIGN_ACK_BEFORE_APPLY) {
+        memset(&o, 0, sizeof o);
+        judge(&s->cfg, m, &o);
+        answer_and_ack(s, f, &o);
+        ox_svc_failpoint(s, "accounting.after_ack");
+        ox_status r = apply(s, m, &o);
+        if (r) return r;
+        report(s, m, &o);
+        ox_svc_failpoint(s, "accounting.after_apply");
+        return OX_OK;
+    }
+    ox_status r = apply(s, m, &o);
+    if (r) return r;                    /* not acked: the broker will deliver it again */
+    report(s, m, &o);
+    ox_svc_failpoint(s, "accounting.after_apply");
+    answer_and_ack(s, f, &o);
+    ox_svc_failpoint(s, "accounting.after_ack");
+    return OX_OK;
+}

@@ -1,0 +1,26 @@
+/*
+** accounting.h: the accounting service (the consumer), internal to the library.
+**
+** On a PAYMENT delivered from PAY_QUEUE it records the message id in its inbox and,
+** unless the business rules refuse it, writes the voucher, in ONE transaction; then
+** it answers on ACC_QUEUE (CONSUMED, or CONSUME_FAILED with the reason) and acks the
+** delivery.  A message id already in the inbox is a duplicate: nothing is written
+** and the stored outcome is answered again, so a lost answer is repaired by the
+** producer's next publication.
+*/
+#ifndef OX_ACCOUNTING_H
+#define OX_ACCOUNTING_H
+
+#include <sqlite3.h>
+
+#include "svc.h"
+
+struct ox_accounting {
+    sqlite3_stmt *find_inbox, *ins_inbox, *replace_inbox, *ins_voucher;
+};
+
+ox_status ox_accounting_open(ox_service *s);
+void ox_accounting_close(ox_service *s);
+ox_status ox_accounting_on_frame(ox_service *s, const char *from, const ox_frame *f);
+
+#endif

@@ -1,0 +1,253 @@
+/*
+** config.c: defaults, the "key=value" knob parser and the design names of config.h.
+**
+** Every knob is one row of KNOBS: its name and a small setter that parses the text,
+** checks the range documented in config.h and only then stores the value, so a
+** rejected value leaves the config as it was.  Errors are one line, naming the knob,
+** what it expects and what it got.  Parsers accept exactly the whole string: no
+** leading blanks, no trailing junk, no "inf"/"nan".
+*/
+#include "config.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- designs ---- */
+
+static const char *const DESIGNS[OX_DESIGN_COUNT] = {
+    "outbox", "direct", "publish-in-tx", "outbox-no-recovery",
+    "outbox-no-dedupe", "mark-on-publish", "ack-before-apply",
+};
+
+const char *ox_design_name(ox_design d) {
+    return (unsigned)d < OX_DESIGN_COUNT ? DESIGNS[d] : "?";
+}
+
+int ox_design_parse(const char *name, ox_design *d) {
+    assert(name && d);
+    for (int i = 0; i < OX_DESIGN_COUNT; i++) {
+        if (strcmp(name, DESIGNS[i]) == 0) { *d = (ox_design)i; return 0; }
+    }
+    return -1;
+}
+
+const char *ox_design_names(void) {
+    return "outbox, direct, publish-in-tx, outbox-no-recovery, outbox-no-dedupe, "
+           "mark-on-publish, ack-before-apply";
+}
+
+void ox_config_default(ox_config *c) {
+    assert(c);
+    memset(c, 0, sizeof *c);
+    c->design = OX_DESIGN_OUTBOX;
+    c->retry = OX_RETRY_LINEAR;
+    c->retry_base_ms = 2000;
+    c->retry_max_ms = 60000;
+    c->jitter = 0.0;
+    c->max_attempts = 8;
+    c->scan_interval_ms = 1000;
+    c->scan_batch = 100;
+    c->delivery = OX_AT_LEAST_ONCE;
+    c->durable = 0;
+    c->visibility_ms = 5000;
+    c->prefetch = 100;
+    c->synchronous = OX_SYNC_NORMAL;
+    c->max_amount = 100000000;
+    c->nfrozen = 0;
+    c->cleanup_after_ms = 0;
+    c->seed = 0;
+}
+
+/* ---- text parsers: 0 and *out, or -1 ---- */
+
+static int parse_double(const char *v, double *out) {
+    if (!*v || isspace((unsigned char)*v)) return -1;
+    errno = 0;
+    char *end;
+    double d = strtod(v, &end);
+    if (*end || errno || !isfinite(d)) return -1;
+    *out = d;
+    return 0;
+}
+
+static int parse_i64(const char *v, int64_t *out) {
+    if (!*v || isspace((unsigned char)*v)) return -1;
+    errno = 0;
+    char *end;
+    long long x = strtoll(v, &end, 10);
+    if (*end || errno) return -1;
+    *out = (int64_t)x;
+    return 0;
+}
+
+static int parse_u64(const char *v, uint64_t *out) {
+    if (!*v || !isdigit((unsigned char)*v)) return -1;   /* strtoull takes "-1" */
+    int base = (v[0] == '0' && (v[1] == 'x' || v[1] == 'X')) ? 16 : 10;
+    errno = 0;
+    char *end;
+    unsigned long long x = strtoull(v, &end, base);
+    if (*end || errno || end == v + (base == 16 ? 2 : 0)) return -1;
+    *out = (uint64_t)x;
+    return 0;
+}
+
+/* Seconds (fractions allowed) as milliseconds; a billion seconds keeps the
+** arithmetic on times far from overflow. */
+static int parse_ms(const char *v, int allow_zero, int64_t *out) {
+    double d;
+    if (parse_double(v, &d) || d > 1e9) return -1;
+    int64_t ms = (int64_t)llround(d * 1000.0);
+    if (d < 0 || ms < 0 || (ms == 0 && !(allow_zero && d == 0))) return -1;
+    *out = ms;
+    return 0;
+}
+
+/* ---- setters, one per knob ---- */
+
+typedef int (*setter)(ox_config *c, const char *v);
+
+static int set_design(ox_config *c, const char *v) { return ox_design_parse(v, &c->design); }
+
+static int set_retry(ox_config *c, const char *v) {
+    if (strcmp(v, "linear") == 0) c->retry = OX_RETRY_LINEAR;
+    else if (strcmp(v, "exponential") == 0) c->retry = OX_RETRY_EXPONENTIAL;
+    else return -1;
+    return 0;
+}
+
+static int set_delivery(ox_config *c, const char *v) {
+    if (strcmp(v, "at-least-once") == 0) c->delivery = OX_AT_LEAST_ONCE;
+    else if (strcmp(v, "at-most-once") == 0) c->delivery = OX_AT_MOST_ONCE;
+    else return -1;
+    return 0;
+}
+
+static int set_synchronous(ox_config *c, const char *v) {
+    if (strcmp(v, "off") == 0) c->synchronous = OX_SYNC_OFF;
+    else if (strcmp(v, "normal") == 0) c->synchronous = OX_SYNC_NORMAL;
+    else if (strcmp(v, "full") == 0) c->synchronous = OX_SYNC_FULL;
+    else return -1;
+    return 0;
+}
+
+static int set_retry_base(ox_config *c, const char *v) { return parse_ms(v, 0, &c->retry_base_ms); }
+static int set_retry_max(ox_config *c, const char *v) { return parse_ms(v, 0, &c->retry_max_ms); }
+static int set_scan_interval(ox_config *c, const char *v) { return parse_ms(v, 0, &c->scan_interval_ms); }
+static int set_visibility(ox_config *c, const char *v) { return parse_ms(v, 0, &c->visibility_ms); }
+static int set_cleanup_after(ox_config *c, const char *v) { return parse_ms(v, 1, &c->cleanup_after_ms); }
+
+static int set_jitter(ox_config *c, const char *v) {
+    double d;
+    if (parse_double(v, &d) || d < 0 || d > 1) return -1;
+    c->jitter = d;
+    return 0;
+}
+
+static int set_int(int *field, const char *v, int64_t lo, int64_t hi) {
+    int64_t x;
+    if (parse_i64(v, &x) || x < lo || x > hi) return -1;
+    *field = (int)x;
+    return 0;
+}
+
+static int set_max_attempts(ox_config *c, const char *v) { return set_int(&c->max_attempts, v, 1, 1000); }
+static int set_scan_batch(ox_config *c, const char *v) { return set_int(&c->scan_batch, v, 1, 10000); }
+static int set_prefetch(ox_config *c, const char *v) { return set_int(&c->prefetch, v, 1, 10000); }
+static int set_durable(ox_config *c, const char *v) { return set_int(&c->durable, v, 0, 1); }
+
+static int set_max_amount(ox_config *c, const char *v) {
+    int64_t x;
+    if (parse_i64(v, &x) || x <= 0) return -1;
+    c->max_amount = x;
+    return 0;
+}
+
+static int set_seed(ox_config *c, const char *v) { return parse_u64(v, &c->seed); }
+
+/* A comma list of u32 account numbers; "" clears it.  Parsed into a copy first, so a
+** bad list changes nothing. */
+static int set_frozen(ox_config *c, const char *v) {
+    uint32_t acc[OX_MAX_FROZEN];
+    int n = 0;
+    const char *p = v;
+    while (*p) {
+        if (n == OX_MAX_FROZEN || !isdigit((unsigned char)*p)) return -1;
+        errno = 0;
+        char *end;
+        unsigned long long x = strtoull(p, &end, 10);
+        if (errno || x > UINT32_MAX || (*end && *end != ',')) return -1;
+        acc[n++] = (uint32_t)x;
+        p = *end ? end + 1 : end;
+        if (*end && !*p) return -1;          /* a trailing comma */
+    }
+    memcpy(c->frozen, acc, sizeof acc[0] * (size_t)n);
+    c->nfrozen = n;
+    return 0;
+}
+
+typedef struct {
+    const char *name;
+    setter set;
+    const char *expects;    /* for the error line */
+} knob;
+
+static const knob KNOBS[] = {
+    { "design", set_design, "a design name (outbox, direct, publish-in-tx, outbox-no-recovery, "
+                            "outbox-no-dedupe, mark-on-publish, ack-before-apply)" },
+    { "retry", set_retry, "linear or exponential" },
+    { "retry_base", set_retry_base, "seconds > 0" },
+    { "retry_max", set_retry_max, "seconds > 0" },
+    { "jitter", set_jitter, "a fraction 0..1" },
+    { "max_attempts", set_max_attempts, "an integer 1..1000" },
+    { "scan_interval", set_scan_interval, "seconds > 0" },
+    { "scan_batch", set_scan_batch, "an integer 1..10000" },
+    { "delivery", set_delivery, "at-least-once or at-most-once" },
+    { "durable", set_durable, "0 or 1" },
+    { "visibility", set_visibility, "seconds > 0" },
+    { "prefetch", set_prefetch, "an integer 1..10000" },
+    { "synchronous", set_synchronous, "off, normal or full" },
+    { "max_amount", set_max_amount, "cents > 0" },
+    { "frozen", set_frozen, "a comma list of up to 16 account numbers" },
+    { "cleanup_after", set_cleanup_after, "seconds >= 0" },
+    { "seed", set_seed, "an unsigned 64-bit integer" },
+};
+#define NKNOBS (sizeof KNOBS / sizeof KNOBS[0])
+
+static void unknown_knob(const char *key, char *err, size_t errlen) {
+    int n = snprintf(err, errlen, "unknown knob '%s' (known:", key);
+    for (size_t i = 0; i < NKNOBS && n >= 0 && (size_t)n < errlen; i++) {
+        n += snprintf(err + n, errlen - (size_t)n, "%s %s", i ? "," : "", KNOBS[i].name);
+    }
+    if (n >= 0 && (size_t)n < errlen) snprintf(err + n, errlen - (size_t)n, ")");
+}
+
+int ox_config_set(ox_config *c, const char *key, const char *value, char *err, size_t errlen) {
+    assert(c && key && value && (err || errlen == 0));
+    for (size_t i = 0; i < NKNOBS; i++) {
+        if (strcmp(key, KNOBS[i].name) != 0) continue;
+        if (KNOBS[i].set(c, value) == 0) return 0;
+        if (errlen) snprintf(err, errlen, "%s: expected %s, got '%s'", key, KNOBS[i].expects, value);
+        return -1;
+    }
+    if (errlen) unknown_knob(key, err, errlen);
+    return -1;
+}
+
+int ox_config_set_kv(ox_config *c, const char *kv, char *err, size_t errlen) {
+    assert(c && kv);
+    char key[64];
+    const char *eq = strchr(kv, '=');
+    size_t n = eq ? (size_t)(eq - kv) : 0;
+    if (!eq || n == 0 || n >= sizeof key) {
+        if (errlen) snprintf(err, errlen, "expected key=value, got '%s'", kv);
+        return -1;
+    }
+    memcpy(key, kv, n);
+    key[n] = '\0';
+    return ox_config_set(c, key, eq + 1, err, errlen);
+}

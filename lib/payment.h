@@ -1,0 +1,58 @@
+/*
+** payment.h: the payment service (the producer), internal to the library.
+**
+** payment.c: pay() (the business row and its outbox row in one transaction, then the
+** first publication) and the answers from accounting on ACC_QUEUE (CONSUMED marks the
+** row, CONSUME_FAILED marks it FAILED and refunds, idempotently).
+** scan.c: the recovery scan that republishes due SENDING rows and dead-letters rows
+** out of attempts.
+**
+** The outbox payload is the encoded PUBLISH frame (wire.h) of the row's PAYMENT
+** message to PAY_QUEUE, with attempt 1; the scan decodes it and republishes it with
+** the attempt it is at.  Every statement is prepared once, at open.
+*/
+#ifndef OX_PAYMENT_H
+#define OX_PAYMENT_H
+
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "svc.h"
+
+/* One row picked by a scan. */
+typedef struct {
+    int64_t id, pay_id, attempts;
+    int ok;                      /* the payload decoded to a PAYMENT for this row */
+    ox_msg msg;
+} ox_due;
+
+struct ox_payment {
+    sqlite3_stmt *find_payment, *ins_payment, *ins_outbox, *set_payload;
+    sqlite3_stmt *mark_consumed, *mark_failed, *refund_payment, *ins_refund;
+    sqlite3_stmt *scan, *reschedule, *publish_done, *mark_dead, *ins_alert;
+    sqlite3_stmt *count_sending, *cleanup;
+    ox_due *due;                 /* cfg.scan_batch slots */
+};
+
+/* Whether this design has the recovery scan at all. */
+int ox_payment_has_scan(const ox_service *s);
+
+ox_status ox_payment_open(ox_service *s);
+void ox_payment_close(ox_service *s);
+ox_status ox_payment_start(ox_service *s);
+ox_status ox_payment_on_frame(ox_service *s, const char *from, const ox_frame *f);
+ox_status ox_payment_on_timer(ox_service *s, int id);
+ox_status ox_payment_pay(ox_service *s, uint64_t pay_id, uint32_t account, int64_t amount);
+
+/* Publishes m to PAY_QUEUE and reports it. */
+void ox_payment_publish(ox_service *s, const ox_msg *m);
+
+/* scan.c */
+ox_status ox_payment_prepare_scan(ox_service *s);
+ox_status ox_payment_scan(ox_service *s);
+/* Design mark-on-publish only: the row just published as `attempt` is taken to be
+** done (CONSUMED), which is the mistake this design stands for. */
+ox_status ox_payment_mark_published(ox_service *s, int64_t msg_id, uint32_t attempt, int64_t now);
+
+#endif

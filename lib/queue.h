@@ -1,0 +1,55 @@
+/*
+** queue.h: one broker queue in memory: a FIFO of messages not yet delivered and the
+** set of deliveries not yet acked.
+**
+** Invariants: ready is a ring in enqueue (= delivery id) order; flight holds at most
+** fcap (= prefetch) entries, in no particular order; ready + flight never exceed
+** OX_QUEUE_CAP.  Entries are copied in and out, never pointed into across calls that
+** may move them (push grows the ring, remove swaps the last flight entry down).
+*/
+#ifndef OX_QUEUE_H
+#define OX_QUEUE_H
+
+#include <stdint.h>
+
+#include "wire.h"
+
+#define OX_QUEUE_CAP 100000u     /* messages per queue, ready + in flight */
+
+typedef struct {
+    uint64_t id;                 /* the delivery id: unique across broker restarts */
+    int64_t visible_at;          /* in flight: when it is redelivered unless acked */
+    uint32_t redeliveries;
+    uint8_t stored;              /* it has a row in the broker's message table */
+    ox_msg msg;
+} ox_entry;
+
+typedef struct {
+    const char *name;            /* OX_PAY_QUEUE or OX_ACC_QUEUE */
+    const char *subscriber;      /* the peer it delivers to */
+    ox_entry *ready;
+    uint32_t rcap, rhead, rlen;
+    ox_entry *flight;
+    uint32_t fcap, nflight;
+} ox_queue;
+
+/* 0, or -1 when out of memory. */
+int ox_queue_init(ox_queue *q, const char *name, const char *subscriber, uint32_t prefetch);
+void ox_queue_free(ox_queue *q);
+uint32_t ox_queue_depth(const ox_queue *q);
+/* Makes room for one more ready entry: 0, or -1 if the queue is full or memory ran
+** out.  After a 0, the next push cannot fail. */
+int ox_queue_reserve(ox_queue *q);
+/* Appends e to ready: 0, or -1 if the queue is full or memory ran out. */
+int ox_queue_push(ox_queue *q, const ox_entry *e);
+/* The oldest ready entry, or NULL. */
+const ox_entry *ox_queue_head(const ox_queue *q);
+/* Removes the oldest ready entry into *out; the queue must have one. */
+void ox_queue_pop(ox_queue *q, ox_entry *out);
+/* Puts e in flight (nflight < fcap) and returns its slot, valid until the next change. */
+ox_entry *ox_queue_fly(ox_queue *q, const ox_entry *e);
+/* The flight slot of delivery id, or -1. */
+int ox_queue_find(const ox_queue *q, uint64_t id);
+void ox_queue_remove(ox_queue *q, uint32_t slot);
+
+#endif

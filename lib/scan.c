@@ -1,0 +1,166 @@
+/*
+** scan.c: the payment service's recovery scan (the seed's "timed task").
+**
+** Each scan reads at most scan_batch due SENDING rows, oldest due first, through the
+** partial index outbox_due (the SQL spells 'SENDING' literally: a bound status would
+** not match the index's WHERE clause), copies them out and resets the query before
+** touching any row, so no read cursor is open while it writes.  Then, row by row:
+**   - out of attempts (or a payload that does not decode): DEAD + an alert, in one
+**     transaction, so a DEAD row never lacks its alert;
+**   - otherwise: publish attempt n+1, then push next_attempt_at out by interval(n+1).
+**     Publishing before rescheduling means a crash in between publishes again (a
+**     duplicate, which the consumer's inbox absorbs), never loses the message.
+** The scan re-arms its timer on every path, so an error does not stop recovery.
+*/
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "payment.h"
+#include "retry.h"
+
+typedef unsigned long long ull;
+typedef long long ll;
+
+ox_status ox_payment_prepare_scan(ox_service *s) {
+    struct ox_payment *p = s->pay;
+    ox_store *st = &s->store;
+    ox_status r = ox_store_prepare(st, &p->scan,
+        "SELECT id, payment_id, attempts, payload FROM outbox"
+        " WHERE status='SENDING' AND next_attempt_at<=?1"
+        " ORDER BY next_attempt_at, id LIMIT ?2");
+    if (!r) r = ox_store_prepare(st, &p->reschedule,
+        "UPDATE outbox SET attempts=attempts+1, next_attempt_at=?1, updated_at=?2"
+        " WHERE id=?3 AND status='SENDING'");
+    if (!r) r = ox_store_prepare(st, &p->publish_done,
+        "UPDATE outbox SET status='CONSUMED', attempts=?1, updated_at=?2"
+        " WHERE id=?3 AND status='SENDING'");
+    if (!r) r = ox_store_prepare(st, &p->mark_dead,
+        "UPDATE outbox SET status='DEAD', updated_at=?1 WHERE id=?2 AND status='SENDING'");
+    if (!r) r = ox_store_prepare(st, &p->ins_alert,
+        "INSERT INTO alert(outbox_id, payment_id, kind, message, created_at)"
+        " VALUES(?1, ?2, 'DEAD_LETTER', ?3, ?4)");
+    if (!r) r = ox_store_prepare(st, &p->cleanup,
+        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
+        " WHERE status IN ('CONSUMED', 'FAILED') AND updated_at<?1 LIMIT ?2)");
+    return r;
+}
+
+ox_status ox_payment_mark_published(ox_service *s, int64_t msg_id, uint32_t attempt, int64_t now) {
+    assert(s->cfg.design == OX_DESIGN_MARK_ON_PUBLISH);
+    sqlite3_bind_int64(s->pay->publish_done, 1, attempt);
+    sqlite3_bind_int64(s->pay->publish_done, 2, now);
+    sqlite3_bind_int64(s->pay->publish_done, 3, msg_id);
+    return ox_store_run(&s->store, s->pay->publish_done, "mark published row CONSUMED", NULL);
+}
+
+/* The stored payload must be this row's PAYMENT on PAY_QUEUE. */
+static int decode_payload(ox_due *d, const void *blob, int n) {
+    ox_frame f;
+    if (!blob || n <= 0 || ox_wire_decode(blob, (size_t)n, &f) != OX_WIRE_OK) return 0;
+    if (f.type != OX_F_PUBLISH || strcmp(f.queue, OX_PAY_QUEUE) != 0) return 0;
+    if (f.msg.kind != OX_M_PAYMENT || f.msg.msg_id != (uint64_t)d->id) return 0;
+    if (f.msg.pay_id != (uint64_t)d->pay_id) return 0;
+    d->msg = f.msg;
+    return 1;
+}
+
+/* Copies up to scan_batch due rows into p->due; the query is reset on return. */
+static ox_status collect(ox_service *s, int64_t now, int *n) {
+    struct ox_payment *p = s->pay;
+    *n = 0;
+    sqlite3_bind_int64(p->scan, 1, now);
+    sqlite3_bind_int64(p->scan, 2, s->cfg.scan_batch);
+    while (*n < s->cfg.scan_batch) {
+        int r = ox_store_row(&s->store, p->scan, "scan due rows");
+        if (r < 0) return OX_ERR_DB;
+        if (r == 0) return OX_OK;
+        ox_due *d = &p->due[*n];
+        memset(d, 0, sizeof *d);
+        d->id = sqlite3_column_int64(p->scan, 0);
+        d->pay_id = sqlite3_column_int64(p->scan, 1);
+        d->attempts = sqlite3_column_int64(p->scan, 2);
+        d->ok = decode_payload(d, sqlite3_column_blob(p->scan, 3), sqlite3_column_bytes(p->scan, 3));
+        (*n)++;
+    }
+    ox_store_reset(p->scan);     /* LIMIT reached: done with the cursor anyway */
+    return OX_OK;
+}
+
+/* DEAD and its alert, together. */
+static ox_status dead_letter(ox_service *s, const ox_due *d, int64_t now) {
+    struct ox_payment *p = s->pay;
+    char text[200];
+    if (d->ok)
+        snprintf(text, sizeof text, "payment %lld dead after %lld attempts (outbox row %lld)",
+                 (ll)d->pay_id, (ll)d->attempts, (ll)d->id);
+    else
+        snprintf(text, sizeof text, "payment %lld: outbox row %lld has an undecodable payload",
+                 (ll)d->pay_id, (ll)d->id);
+    int changed = 0;
+    ox_status r = ox_store_begin(&s->store);
+    if (r) return r;
+    sqlite3_bind_int64(p->mark_dead, 1, now);
+    sqlite3_bind_int64(p->mark_dead, 2, d->id);
+    r = ox_store_run(&s->store, p->mark_dead, "mark outbox row DEAD", &changed);
+    if (!r && changed) {
+        sqlite3_bind_int64(p->ins_alert, 1, d->id);
+        sqlite3_bind_int64(p->ins_alert, 2, d->pay_id);
+        sqlite3_bind_text(p->ins_alert, 3, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(p->ins_alert, 4, now);
+        r = ox_store_run(&s->store, p->ins_alert, "insert alert", NULL);
+    }
+    if (r) { ox_store_rollback(&s->store); return r; }
+    if ((r = ox_store_commit(&s->store))) return r;
+    if (!changed) return OX_OK;
+    ox_svc_event(s, "dead", (uint64_t)d->pay_id, "msg %lld DEAD after %lld attempts",
+                 (ll)d->id, (ll)d->attempts);
+    ox_svc_event(s, "alert", (uint64_t)d->pay_id, "DEAD_LETTER: %s", text);
+    return OX_OK;
+}
+
+static ox_status republish(ox_service *s, ox_due *d, int64_t now) {
+    struct ox_payment *p = s->pay;
+    /* attempts < max_attempts <= 1000 here; a hand-edited row may say less than 0 */
+    uint32_t attempt = d->attempts < 0 ? 1 : (uint32_t)d->attempts + 1;
+    d->msg.attempt = attempt;
+    ox_payment_publish(s, &d->msg);
+    if (s->cfg.design == OX_DESIGN_MARK_ON_PUBLISH) {
+        ox_status r = ox_payment_mark_published(s, d->id, attempt, now);
+        ox_svc_failpoint(s, "payment.scan_after_publish");
+        return r;
+    }
+    ox_svc_failpoint(s, "payment.scan_after_publish");
+    sqlite3_bind_int64(p->reschedule, 1, now + ox_retry_interval(&s->cfg, &s->prng, attempt));
+    sqlite3_bind_int64(p->reschedule, 2, now);
+    sqlite3_bind_int64(p->reschedule, 3, d->id);
+    return ox_store_run(&s->store, p->reschedule, "reschedule outbox row", NULL);
+}
+
+/* cleanup_after: delete settled rows older than that, a batch per scan. */
+static ox_status cleanup(ox_service *s, int64_t now) {
+    if (s->cfg.cleanup_after_ms <= 0) return OX_OK;
+    sqlite3_bind_int64(s->pay->cleanup, 1, now - s->cfg.cleanup_after_ms);
+    sqlite3_bind_int64(s->pay->cleanup, 2, s->cfg.scan_batch);
+    int n = 0;
+    ox_status r = ox_store_run(&s->store, s->pay->cleanup, "clean up settled rows", &n);
+    if (!r && n) ox_svc_event(s, "cleanup", 0, "%d settled outbox rows deleted", n);
+    return r;
+}
+
+ox_status ox_payment_scan(ox_service *s) {
+    assert(ox_payment_has_scan(s));
+    int64_t now = ox_now_ms();
+    int n = 0;
+    ox_status r = collect(s, now, &n);
+    if (!r && n) ox_svc_event(s, "scan", 0, "%d due", n);
+    for (int i = 0; i < n && !r; i++) {
+        ox_due *d = &s->pay->due[i];
+        if (!d->ok || d->attempts >= s->cfg.max_attempts) r = dead_letter(s, d, now);
+        else r = republish(s, d, now);
+    }
+    if (!r) r = cleanup(s, now);
+    ox_svc_timer(s, OX_TIMER_SCAN, s->cfg.scan_interval_ms);
+    return r;
+}

@@ -1,0 +1,240 @@
+/*
+** service.c: the public entry points of service.h, and the host helpers of svc.h.
+**
+** This file owns the lifecycle (open, start, close) and the dispatch of calls to the
+** role: every frame is decoded here once, so a frame that fails ox_wire_decode is
+** rejected before any role sees it, and a role only ever handles well-formed frames.
+*/
+#include "svc.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accounting.h"
+#include "broker.h"
+#include "payment.h"
+
+/* ---- names ---- */
+
+static const char *const ROLES[] = { "payment", "broker", "accounting" };
+
+const char *ox_role_name(ox_role r) {
+    return (unsigned)r < sizeof ROLES / sizeof ROLES[0] ? ROLES[r] : "?";
+}
+
+int ox_role_parse(const char *name, ox_role *r) {
+    assert(name && r);
+    for (unsigned i = 0; i < sizeof ROLES / sizeof ROLES[0]; i++) {
+        if (strcmp(name, ROLES[i]) == 0) { *r = (ox_role)i; return 0; }
+    }
+    return -1;
+}
+
+static const char *const FAILPOINTS[] = {
+    "payment.after_commit",
+    "payment.after_publish",
+    "payment.before_commit",
+    "payment.scan_after_publish",
+    "broker.after_accept",
+    "accounting.after_apply",
+    "accounting.after_ack",
+    "payment.after_consumed",
+    NULL,
+};
+
+const char *const *ox_service_failpoints(void) { return FAILPOINTS; }
+
+/* ---- helpers of svc.h ---- */
+
+ox_status ox_svc_fail(ox_service *s, ox_status st, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+void ox_svc_event(ox_service *s, const char *kind, uint64_t pay, const char *fmt, ...) {
+    if (!s->io.event) return;
+    char detail[OX_DETAIL_MAX_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    s->io.event(s->io.ctx, kind, pay, detail);
+}
+
+ox_status ox_svc_reject(ox_service *s, const char *from, uint64_t pay, const char *fmt, ...) {
+    char why[OX_DETAIL_MAX_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    ox_svc_fail(s, OX_ERR_FRAME, "frame from %s rejected: %s", from, why);
+    ox_svc_event(s, "reject", pay, "frame from %s: %s", from, why);
+    return OX_ERR_FRAME;
+}
+
+void ox_svc_failpoint(ox_service *s, const char *name) {
+    if (s->io.failpoint) s->io.failpoint(s->io.ctx, name);
+}
+
+void ox_svc_send(ox_service *s, const char *to, const ox_frame *f) {
+    uint8_t buf[OX_FRAME_MAX];
+    ox_wire_err e;
+    size_t n = ox_wire_encode(f, buf, sizeof buf, &e);
+    assert(n > 0 && e == OX_WIRE_OK);   /* our frames are built from checked fields */
+    if (n > 0 && s->io.send) s->io.send(s->io.ctx, to, buf, n, f);
+}
+
+void ox_svc_timer(ox_service *s, int id, int64_t delay_ms) {
+    assert(delay_ms >= 0);
+    if (s->io.set_timer) s->io.set_timer(s->io.ctx, id, delay_ms);
+}
+
+void ox_svc_publish(ox_service *s, const char *queue, const ox_msg *msg) {
+    ox_frame f;
+    memset(&f, 0, sizeof f);
+    f.type = OX_F_PUBLISH;
+    snprintf(f.queue, sizeof f.queue, "%s", queue);
+    f.msg = *msg;
+    ox_svc_send(s, "broker", &f);
+}
+
+void ox_svc_dack(ox_service *s, const char *queue, uint64_t delivery) {
+    ox_frame f;
+    memset(&f, 0, sizeof f);
+    f.type = OX_F_DACK;
+    snprintf(f.queue, sizeof f.queue, "%s", queue);
+    f.delivery = delivery;
+    ox_svc_send(s, "broker", &f);
+}
+
+/* ---- lifecycle ---- */
+
+static ox_status role_open(ox_service *s) {
+    switch (s->role) {
+    case OX_ROLE_PAYMENT: return ox_payment_open(s);
+    case OX_ROLE_ACCOUNTING: return ox_accounting_open(s);
+    case OX_ROLE_BROKER: return ox_broker_open(s);
+    }
+    return ox_svc_fail(s, OX_ERR_ROLE, "unknown role %d", (int)s->role);
+}
+
+static void role_close(ox_service *s) {
+    if (s->pay) ox_payment_close(s);
+    if (s->acc) ox_accounting_close(s);
+    if (s->brk) ox_broker_close(s);
+}
+
+/* A config filled in by hand rather than through ox_config_set gets the same range
+** checks, so the roles may assert them. */
+static const char *config_problem(const ox_config *c) {
+    if ((unsigned)c->design >= OX_DESIGN_COUNT) return "design";
+    if ((unsigned)c->retry > OX_RETRY_EXPONENTIAL) return "retry";
+    if (c->retry_base_ms <= 0) return "retry_base";
+    if (c->retry_max_ms <= 0) return "retry_max";
+    if (!(c->jitter >= 0.0 && c->jitter <= 1.0)) return "jitter";
+    if (c->max_attempts < 1 || c->max_attempts > 1000) return "max_attempts";
+    if (c->scan_interval_ms <= 0) return "scan_interval";
+    if (c->scan_batch < 1 || c->scan_batch > 10000) return "scan_batch";
+    if ((unsigned)c->delivery > OX_AT_MOST_ONCE) return "delivery";
+    if (c->durable != 0 && c->durable != 1) return "durable";
+    if (c->visibility_ms <= 0) return "visibility";
+    if (c->prefetch < 1 || c->prefetch > 10000) return "prefetch";
+    if ((unsigned)c->synchronous > OX_SYNC_FULL) return "synchronous";
+    if (c->max_amount <= 0) return "max_amount";
+    if (c->nfrozen < 0 || c->nfrozen > OX_MAX_FROZEN) return "frozen";
+    if (c->cleanup_after_ms < 0) return "cleanup_after";
+    return NULL;
+}
+
+ox_service *ox_service_open(ox_role role, const char *db_path, const ox_config *cfg,
+                            const ox_io *io, char *err, size_t errlen) {
+    assert(db_path && cfg && io && err && errlen > 0);
+    if ((unsigned)role > OX_ROLE_ACCOUNTING) {
+        snprintf(err, errlen, "unknown role %d", (int)role);
+        return NULL;
+    }
+    const char *bad = config_problem(cfg);
+    if (bad) {
+        snprintf(err, errlen, "%s: config knob %s out of range (see config.h)", db_path, bad);
+        return NULL;
+    }
+    ox_service *s = calloc(1, sizeof *s);
+    if (!s) { snprintf(err, errlen, "%s: out of memory", db_path); return NULL; }
+    s->role = role;
+    s->cfg = *cfg;
+    s->io = *io;
+    /* One stream per purpose, so that a new use of randomness never shifts jitter. */
+    ox_prng_seed(&s->prng, ox_prng_derive(cfg->seed, 1));
+    ox_status st = ox_store_open(&s->store, role, db_path, cfg->synchronous, s->err, sizeof s->err);
+    if (st == OX_OK) st = role_open(s);
+    if (st != OX_OK) {
+        snprintf(err, errlen, "%s", s->err);
+        ox_service_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void ox_service_close(ox_service *s) {
+    if (!s) return;
+    role_close(s);
+    ox_store_close(&s->store);
+    free(s);
+}
+
+const char *ox_service_error(const ox_service *s) { return s ? s->err : "no service"; }
+
+ox_status ox_service_start(ox_service *s) {
+    assert(s);
+    switch (s->role) {
+    case OX_ROLE_PAYMENT: return ox_payment_start(s);
+    case OX_ROLE_BROKER: return ox_broker_start(s);
+    case OX_ROLE_ACCOUNTING: return OX_OK;    /* no timers: it only reacts */
+    }
+    return OX_ERR_ROLE;
+}
+
+/* ---- calls ---- */
+
+/* "truncated header" and "truncated body" are one wire code; the length tells which. */
+static const char *decode_why(ox_wire_err e, size_t len) {
+    if (e == OX_WIRE_TRUNCATED) return len < OX_FRAME_HEADER ? "truncated header" : "truncated body";
+    return ox_wire_strerror(e);
+}
+
+ox_status ox_service_on_frame(ox_service *s, const char *from, const uint8_t *bytes, size_t len) {
+    assert(s && (bytes || len == 0));
+    if (!from) from = "?";
+    ox_frame f;
+    ox_wire_err e = ox_wire_decode(bytes, len, &f);
+    if (e != OX_WIRE_OK) return ox_svc_reject(s, from, 0, "%s (%zu bytes)", decode_why(e, len), len);
+    switch (s->role) {
+    case OX_ROLE_PAYMENT: return ox_payment_on_frame(s, from, &f);
+    case OX_ROLE_ACCOUNTING: return ox_accounting_on_frame(s, from, &f);
+    case OX_ROLE_BROKER: return ox_broker_on_frame(s, from, &f);
+    }
+    return OX_ERR_ROLE;
+}
+
+ox_status ox_service_on_timer(ox_service *s, int id) {
+    assert(s);
+    switch (s->role) {
+    case OX_ROLE_PAYMENT: return ox_payment_on_timer(s, id);
+    case OX_ROLE_BROKER: return ox_broker_on_timer(s, id);
+    case OX_ROLE_ACCOUNTING: break;
+    }
+    return ox_svc_fail(s, OX_ERR_ROLE, "%s: no timer %d", ox_role_name(s->role), id);
+}
+
+ox_status ox_service_pay(ox_service *s, uint64_t pay_id, uint32_t account, int64_t amount) {
+    assert(s);
+    if (s->role != OX_ROLE_PAYMENT)
+        return ox_svc_fail(s, OX_ERR_ROLE, "%s: pay() is for the payment service", ox_role_name(s->role));
+    return ox_payment_pay(s, pay_id, account, amount);
+}
