@@ -1,0 +1,134 @@
+/*
+** list.c: `list` and `stats`, the read-only views of the outbox table.
+**
+** Both read inside one transaction, so the counts and rows they print are one
+** snapshot even while a live payment daemon keeps writing.
+*/
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static int begin(const ctl_db *c) {
+    return sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : ctl_sql_fail(c, "BEGIN");
+}
+
+static void end(const ctl_db *c) { sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL); }
+
+/* SELECT COUNT(*) ... with an optional text parameter. */
+static int count(const ctl_db *c, const char *sql, const char *param, int64_t *out) {
+    sqlite3_stmt *st = ctl_prepare(c, sql);
+    if (st == NULL) return CTL_RUNTIME;
+    if (param) sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : ctl_sql_fail(c, sql);
+}
+
+static void print_row(sqlite3_stmt *st) {
+    char next[40] = "-", updated[40];
+    const char *status = (const char *)sqlite3_column_text(st, 2);
+    if (status == NULL) status = "?";
+    /* next_attempt_at only means something while the row is still being sent */
+    if (strcmp(status, "SENDING") == 0) ctl_iso(sqlite3_column_int64(st, 4), next, sizeof next);
+    ctl_iso(sqlite3_column_int64(st, 5), updated, sizeof updated);
+    printf("%8" PRId64 "  %10" PRId64 "  %-8s  %8" PRId64 "  %-24s  %s\n",
+           (int64_t)sqlite3_column_int64(st, 0), (int64_t)sqlite3_column_int64(st, 1), status,
+           (int64_t)sqlite3_column_int64(st, 3), next, updated);
+}
+
+static int print_rows(const ctl_db *c, const char *status, int64_t limit, int64_t *shown) {
+    const char *sql = status
+        ? "SELECT id, payment_id, status, attempts, next_attempt_at, updated_at FROM outbox"
+          " WHERE status = ?1 ORDER BY id LIMIT ?2"
+        : "SELECT id, payment_id, status, attempts, next_attempt_at, updated_at FROM outbox"
+          " ORDER BY id LIMIT ?2";
+    sqlite3_stmt *st = ctl_prepare(c, sql);
+    if (st == NULL) return CTL_RUNTIME;
+    if (status) sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, limit);
+    int rc;
+    *shown = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*shown == 0)
+            printf("%8s  %10s  %-8s  %8s  %-24s  %s\n", "id", "payment", "status", "attempts",
+                   "next attempt (UTC)", "updated (UTC)");
+        print_row(st);
+        ++*shown;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : ctl_sql_fail(c, "select outbox rows");
+}
+
+int ctl_list(ctl_db *c, const char *status, int64_t limit) {
+    assert(limit > 0);
+    int64_t total = 0, shown = 0;
+    int code = begin(c);
+    if (code != 0) return code;
+    code = status ? count(c, "SELECT COUNT(*) FROM outbox WHERE status = ?1", status, &total)
+                  : count(c, "SELECT COUNT(*) FROM outbox", NULL, &total);
+    if (code == 0) code = print_rows(c, status, limit, &shown);
+    end(c);
+    if (code != 0) return code;
+    if (total == 0) printf("no %s%soutbox rows\n", status ? status : "", status ? " " : "");
+    else if (shown < total)
+        printf("(%" PRId64 " of %" PRId64 " rows shown; --limit N shows more)\n", shown, total);
+    return CTL_OK;
+}
+
+/* ---- stats ------------------------------------------------------------------ */
+
+static const char *const STATUSES[] = { "SENDING", "CONSUMED", "FAILED", "DEAD" };
+
+static int print_oldest_sending(const ctl_db *c) {
+    sqlite3_stmt *st = ctl_prepare(c,
+        "SELECT id, payment_id, created_at, attempts FROM outbox WHERE status = 'SENDING'"
+        " ORDER BY created_at, id LIMIT 1");
+    if (st == NULL) return CTL_RUNTIME;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        char age[32], at[40];
+        int64_t created = sqlite3_column_int64(st, 2);
+        ctl_span(ctl_now_ms() - created, age, sizeof age);
+        ctl_iso(created, at, sizeof at);
+        printf("oldest SENDING  %s (row %" PRId64 ", payment %" PRId64 ", %" PRId64
+               " attempts, created %s)\n", age, (int64_t)sqlite3_column_int64(st, 0),
+               (int64_t)sqlite3_column_int64(st, 1), (int64_t)sqlite3_column_int64(st, 3), at);
+    } else if (rc == SQLITE_DONE) {
+        printf("oldest SENDING  -\n");
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ctl_sql_fail(c, "select oldest SENDING row");
+}
+
+static int print_stats(const ctl_db *c) {
+    int64_t n, total = 0;
+    printf("outbox rows\n");
+    for (size_t i = 0; i < sizeof STATUSES / sizeof STATUSES[0]; i++) {
+        if (count(c, "SELECT COUNT(*) FROM outbox WHERE status = ?1", STATUSES[i], &n) != 0)
+            return CTL_RUNTIME;
+        printf("  %-9s %10" PRId64 "\n", STATUSES[i], n);
+        total += n;
+    }
+    if (count(c, "SELECT COUNT(*) FROM outbox", NULL, &n) != 0) return CTL_RUNTIME;
+    if (n != total) printf("  %-9s %10" PRId64 "\n", "other", n - total);
+    printf("  %-9s %10" PRId64 "\n", "total", n);
+    if (count(c, "SELECT COUNT(*) FROM payment", NULL, &n) != 0) return CTL_RUNTIME;
+    printf("payments        %" PRId64 "\n", n);
+    if (count(c, "SELECT COUNT(*) FROM refund", NULL, &n) != 0) return CTL_RUNTIME;
+    printf("refunds         %" PRId64 "\n", n);
+    if (count(c, "SELECT COUNT(*) FROM alert", NULL, &n) != 0) return CTL_RUNTIME;
+    printf("alerts          %" PRId64 "\n", n);
+    return print_oldest_sending(c);
+}
+
+int ctl_stats(ctl_db *c) {
+    int code = begin(c);
+    if (code != 0) return code;
+    code = print_stats(c);
+    end(c);
+    return code;
+}

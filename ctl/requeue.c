@@ -1,0 +1,87 @@
+/*
+** requeue.c: `requeue ID`, the operator's answer to a dead-letter alert: a DEAD row
+** goes back to SENDING with its attempts reset and due now, so the payment service's
+** recovery scan publishes it again on its next pass.
+**
+** The check and the update are one IMMEDIATE transaction, so a row the live service
+** changes meanwhile is never requeued from a stale state; the UPDATE also repeats the
+** status condition and must change exactly one row.  The row's alerts are kept: they
+** are the history of what happened.
+*/
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+/* The row's status into out[cap]; 1 found, 0 missing, -1 error (reported). */
+static int row_status(const ctl_db *c, int64_t id, char *out, size_t cap, int64_t *pay_id) {
+    sqlite3_stmt *st = ctl_prepare(c, "SELECT status, payment_id FROM outbox WHERE id = ?1");
+    if (st == NULL) return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *s = (const char *)sqlite3_column_text(st, 0);
+        snprintf(out, cap, "%s", s ? s : "?");
+        *pay_id = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW) return 1;
+    if (rc == SQLITE_DONE) return 0;
+    ctl_sql_fail(c, "select outbox row");
+    return -1;
+}
+
+static int revive(const ctl_db *c, int64_t id, int64_t now) {
+    sqlite3_stmt *st = ctl_prepare(c,
+        "UPDATE outbox SET status = 'SENDING', attempts = 0, next_attempt_at = ?2,"
+        " updated_at = ?2 WHERE id = ?1 AND status = 'DEAD'");
+    if (st == NULL) return CTL_RUNTIME;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, now);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) return ctl_sql_fail(c, "update outbox row");
+    assert(sqlite3_changes(c->db) == 1);   /* checked DEAD in this same transaction */
+    return 0;
+}
+
+/* Runs inside the transaction; the caller commits on 0 and rolls back otherwise. */
+static int requeue_in_tx(const ctl_db *c, int64_t id, int64_t *pay_id, int64_t now) {
+    char status[32];
+    int found = row_status(c, id, status, sizeof status, pay_id);
+    if (found < 0) return CTL_RUNTIME;
+    if (found == 0) {
+        fprintf(stderr, "outbox-ctl: no outbox row %" PRId64 "\n", id);
+        return CTL_NOT_FOUND;
+    }
+    if (strcmp(status, "DEAD") != 0) {
+        fprintf(stderr, "outbox-ctl: outbox row %" PRId64 " is %s, only DEAD rows can be requeued\n",
+                id, status);
+        return CTL_NOT_FOUND;
+    }
+    return revive(c, id, now);
+}
+
+int ctl_requeue(ctl_db *c, int64_t id) {
+    assert(id > 0);
+    if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return ctl_sql_fail(c, "BEGIN IMMEDIATE");
+    int64_t pay_id = 0, now = ctl_now_ms();
+    int code = requeue_in_tx(c, id, &pay_id, now);
+    if (code != 0) {
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return code;
+    }
+    if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        code = ctl_sql_fail(c, "COMMIT");
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return code;
+    }
+    char at[40];
+    ctl_iso(now, at, sizeof at);
+    printf("outbox row %" PRId64 " (payment %" PRId64 ") requeued: SENDING, attempts 0, due %s\n",
+           id, pay_id, at);
+    return CTL_OK;
+}

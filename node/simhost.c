@@ -1,0 +1,308 @@
+/*
+** simhost.c: the lockstep host (--sim ENDPOINT).
+**
+** Under bin/outbox-sim the node owns one ZMQ_PAIR socket.  It receives one STEP,
+** runs the service on exactly that event, and answers one REPLY listing what the
+** service asked its host for (proto/step.h): frames to send, timers to set, the answer
+** to a PAY, trace notes and the failpoints it passed.  Between a REPLY and the next
+** STEP it does nothing, so what it does is a function of the steps it is sent and of
+** the virtual clock libfaketime gives it; nothing in a reply depends on pids,
+** addresses or the real time.
+**
+** A crash at an armed failpoint is real: the node flushes the effects so far with
+** status CRASH and waits for the simulator's SIGKILL inside the service call, so the
+** database is left exactly as a crash there would leave it.
+**
+** The simulator gives this process /dev/null or a log on fds 0-2; nothing here writes
+** to any other fd with stdio, and diagnostics go to stderr only.
+*/
+#include <assert.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "../proto/step.h"
+#include "node.h"
+
+#define FATAL_REPLY_MAX 1024   /* a FATAL reply: header + one NOTE of <= OX_DETAIL_MAX */
+#define REPLY_DETAIL_MAX 255   /* REPLY detail is a str8 on the wire */
+#define EXIT_LINGER_MS 2000    /* how long a last reply may take to leave */
+
+typedef struct {
+    const node_opts *o;
+    void *zctx, *sock;
+    ox_service *svc;           /* NULL until START */
+    uint8_t *buf;              /* OX_STEP_MAX bytes, the reply being built */
+    ox_reply_builder rb;
+    const ox_step *step;       /* the step being handled, NULL between steps */
+    uint32_t passes[OX_STEP_MAX_ARMED];   /* passes of each armed failpoint, this step */
+    int rejected;              /* the service itself reported a "reject" this step */
+    char fatal[OX_DETAIL_MAX + 1];        /* set by a callback that cannot go on */
+} simhost;
+
+/* ---- leaving ---------------------------------------------------------------- */
+
+static void host_exit(simhost *h, int code) {
+    zh_close(h->sock, EXIT_LINGER_MS);   /* lets the last reply leave, boundedly */
+    if (h->zctx) zmq_ctx_term(h->zctx);
+    free(h->buf);
+    exit(code);
+}
+
+static void send_bytes(simhost *h, const uint8_t *buf, size_t len) {
+    assert(len > 0 && len <= OX_STEP_MAX);
+    while (zmq_send(h->sock, buf, len, 0) < 0) {
+        if (errno == EINTR) continue;
+        fprintf(stderr, "outbox-node: %s: cannot send reply: %s\n", ox_role_name(h->o->role),
+                zmq_strerror(errno));
+        host_exit(h, NODE_EXIT_RUNTIME);
+    }
+}
+
+/* Replaces whatever was built with a small FATAL reply naming why, sends it, exits 3. */
+static void fatal_reply(simhost *h, uint32_t seq, const char *why) {
+    static uint8_t small[FATAL_REPLY_MAX];
+    ox_reply_builder b;
+    ox_effect e;
+    memset(&e, 0, sizeof e);
+    e.type = OX_FX_NOTE;
+    snprintf(e.label, sizeof e.label, "fatal");
+    snprintf(e.detail, sizeof e.detail, "%s", why);
+    ox_reply_begin(&b, small, sizeof small, seq);
+    ox_reply_add(&b, &e);
+    size_t len = ox_reply_finish(&b, OX_REPLY_FATAL);
+    assert(len > 0);   /* one bounded note always fits */
+    fprintf(stderr, "outbox-node: %s: fatal: %s\n", ox_role_name(h->o->role), why);
+    send_bytes(h, small, len);
+    host_exit(h, NODE_EXIT_RUNTIME);
+}
+
+/* Finishes the reply being built with `status` and sends it (FATAL if it overflowed). */
+static void finish_reply(simhost *h, uint8_t status) {
+    assert(h->step != NULL);
+    uint32_t seq = h->step->seq;
+    if (h->fatal[0]) fatal_reply(h, seq, h->fatal);
+    size_t len = ox_reply_finish(&h->rb, status);
+    if (len == 0) {
+        char why[128];
+        snprintf(why, sizeof why, "reply overflow: effects exceed %u bytes or %d effects",
+                 OX_STEP_MAX, OX_STEP_MAX_EFFECTS);
+        fatal_reply(h, seq, why);
+    }
+    send_bytes(h, h->buf, len);
+}
+
+/* ---- the service's io callbacks: each appends an effect -------------------- */
+
+static void add(simhost *h, const ox_effect *e) {
+    assert(h->step != NULL);   /* services call back only from inside a step */
+    ox_reply_add(&h->rb, e);
+}
+
+static void io_send(void *ctx, const char *to, const uint8_t *bytes, size_t len,
+                    const ox_frame *f) {
+    simhost *h = ctx;
+    assert(to != NULL && bytes != NULL && f != NULL);
+    if (len == 0 || len > OX_BLOB_MAX) {
+        snprintf(h->fatal, sizeof h->fatal, "service sent a frame of %zu bytes (max %d)", len,
+                 OX_BLOB_MAX);
+        return;
+    }
+    ox_effect e;
+    memset(&e, 0, sizeof e);
+    e.type = OX_FX_SEND;
+    snprintf(e.to, sizeof e.to, "%s", to);
+    snprintf(e.queue, sizeof e.queue, "%s", f->queue);
+    node_frame_label(f, e.label, sizeof e.label);
+    if (f->type != OX_F_DACK) {   /* a DACK carries no message */
+        e.pay = f->msg.pay_id;
+        e.msg = f->msg.msg_id;
+    }
+    e.delivery = f->delivery;
+    e.frame = bytes;
+    e.frame_len = len;
+    add(h, &e);
+}
+
+static void io_set_timer(void *ctx, int id, int64_t delay_ms) {
+    simhost *h = ctx;
+    assert(id >= 0 && delay_ms >= 0);
+    ox_effect e;
+    memset(&e, 0, sizeof e);
+    e.type = OX_FX_TIMER;
+    e.timer_id = (uint32_t)id;
+    e.delay_us = delay_ms > INT64_MAX / 1000 ? INT64_MAX : delay_ms * 1000;
+    add(h, &e);
+}
+
+static void io_event(void *ctx, const char *kind, uint64_t pay, const char *detail) {
+    simhost *h = ctx;
+    if (kind && strcmp(kind, "reject") == 0) h->rejected = 1;
+    ox_effect e;
+    memset(&e, 0, sizeof e);
+    e.type = OX_FX_NOTE;
+    snprintf(e.label, sizeof e.label, "%s", kind ? kind : "?");
+    e.pay = pay;
+    snprintf(e.detail, sizeof e.detail, "%s", detail ? detail : "");
+    add(h, &e);
+}
+
+/* Flushes what this step produced with status CRASH and waits to be killed. */
+static void crash_here(simhost *h) {
+    finish_reply(h, OX_REPLY_CRASH);
+    for (;;) pause();   /* the simulator SIGKILLs us; PDEATHSIG if it died */
+}
+
+static void io_failpoint(void *ctx, const char *name) {
+    simhost *h = ctx;
+    assert(name != NULL && h->step != NULL);
+    ox_effect e;
+    memset(&e, 0, sizeof e);
+    e.type = OX_FX_FAILPOINT;
+    snprintf(e.label, sizeof e.label, "%s", name);
+    add(h, &e);
+    for (int i = 0; i < h->step->narmed; i++) {
+        if (strcmp(h->step->armed[i].name, name) != 0) continue;
+        /* crash on the (skip+1)-th pass within this step */
+        if (++h->passes[i] > h->step->armed[i].skip) crash_here(h);
+    }
+}
+
+/* ---- steps ------------------------------------------------------------------ */
+
+static void note(simhost *h, const char *kind, const char *detail) {
+    io_event(h, kind, 0, detail);
+}
+
+/* A failed call is not fatal: the trace shows it and the checker judges the outcome.
+** A rejected frame gets one "reject" note, the library's own if it sent one. */
+static void note_status(simhost *h, ox_status st) {
+    if (st == OX_OK || (st == OX_ERR_FRAME && h->rejected)) return;
+    note(h, st == OX_ERR_FRAME ? "reject" : "error", ox_service_error(h->svc));
+}
+
+static void on_start(simhost *h) {
+    if (h->svc != NULL) fatal_reply(h, h->step->seq, "START step, but the service is already started");
+    ox_io io = { .ctx = h, .send = io_send, .set_timer = io_set_timer, .event = io_event,
+                 .failpoint = io_failpoint };
+    char err[256] = "";
+    h->svc = ox_service_open(h->o->role, h->o->db, &h->o->cfg, &io, err, sizeof err);
+    if (h->svc == NULL) {
+        char why[OX_DETAIL_MAX + 1];
+        snprintf(why, sizeof why, "cannot open %s: %s", h->o->db, node_open_error(err, h->o->db));
+        fatal_reply(h, h->step->seq, why);
+    }
+    ox_status st = ox_service_start(h->svc);
+    if (st != OX_OK) {
+        char why[OX_DETAIL_MAX + 1];
+        snprintf(why, sizeof why, "cannot start %s: %s", ox_role_name(h->o->role),
+                 ox_service_error(h->svc));
+        fatal_reply(h, h->step->seq, why);
+    }
+}
+
+static void on_pay(simhost *h) {
+    const ox_step *s = h->step;
+    ox_status st = ox_service_pay(h->svc, s->pay_id, s->account, s->amount);
+    ox_effect e;
+    memset(&e, 0, sizeof e);
+    e.type = OX_FX_REPLY;
+    e.pay = s->pay_id;
+    e.ok = st == OX_OK;
+    _Static_assert(sizeof e.detail > REPLY_DETAIL_MAX, "REPLY detail fits the effect");
+    if (st == OX_OK) snprintf(e.detail, REPLY_DETAIL_MAX + 1, "committed");
+    else snprintf(e.detail, REPLY_DETAIL_MAX + 1, "%s: %s",
+                  st == OX_ERR_REFUSED ? "refused" : "error", ox_service_error(h->svc));
+    add(h, &e);
+}
+
+static void on_stop(simhost *h) {
+    if (h->svc != NULL) ox_service_close(h->svc);
+    h->svc = NULL;
+    finish_reply(h, OX_REPLY_OK);
+    host_exit(h, NODE_EXIT_OK);
+}
+
+static void handle(simhost *h, const ox_step *s) {
+    h->step = s;
+    memset(h->passes, 0, sizeof h->passes);
+    h->rejected = 0;
+    h->fatal[0] = '\0';
+    ox_reply_begin(&h->rb, h->buf, OX_STEP_MAX, s->seq);
+    if (s->kind != OX_STEP_START && s->kind != OX_STEP_STOP && h->svc == NULL) {
+        char why[64];
+        snprintf(why, sizeof why, "%s step before START", ox_step_kind_name(s->kind));
+        fatal_reply(h, s->seq, why);
+    }
+    switch (s->kind) {
+    case OX_STEP_START: on_start(h); break;
+    case OX_STEP_FRAME: note_status(h, ox_service_on_frame(h->svc, s->from, s->frame, s->frame_len)); break;
+    case OX_STEP_TIMER: note_status(h, ox_service_on_timer(h->svc, (int)s->timer_id)); break;
+    case OX_STEP_PAY: on_pay(h); break;
+    case OX_STEP_STOP: on_stop(h); break;
+    default: assert(!"ox_step_decode let an unknown kind through");
+    }
+    finish_reply(h, OX_REPLY_OK);
+    h->step = NULL;
+}
+
+/* Receives one message into msg; exits 3 if the socket fails. */
+static void recv_step(simhost *h, zmq_msg_t *msg) {
+    while (zmq_msg_recv(msg, h->sock, 0) < 0) {
+        if (errno == EINTR) continue;
+        fprintf(stderr, "outbox-node: %s: cannot receive a step: %s\n",
+                ox_role_name(h->o->role), zmq_strerror(errno));
+        host_exit(h, NODE_EXIT_RUNTIME);
+    }
+}
+
+static void serve(simhost *h) {
+    for (;;) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        recv_step(h, &msg);
+        ox_step s;
+        char err[256];
+        if (ox_step_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &s, err, sizeof err) != 0) {
+            char why[300];
+            snprintf(why, sizeof why, "malformed step: %s", err);
+            zmq_msg_close(&msg);
+            fatal_reply(h, s.seq, why);
+        }
+        handle(h, &s);          /* s.frame points into msg: close it only after */
+        zmq_msg_close(&msg);
+    }
+}
+
+int simhost_run(const node_opts *o) {
+    assert(o->sim != NULL && o->db != NULL && !o->client);
+    /* Die with the simulator, and do not start if it is already gone. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
+        fprintf(stderr, "outbox-node: prctl(PR_SET_PDEATHSIG): %s\n", strerror(errno));
+        return NODE_EXIT_RUNTIME;
+    }
+    if (getppid() == 1) return NODE_EXIT_RUNTIME;
+    simhost h;
+    memset(&h, 0, sizeof h);
+    h.o = o;
+    h.buf = malloc(OX_STEP_MAX);
+    h.zctx = zmq_ctx_new();
+    if (h.buf == NULL || h.zctx == NULL) {
+        fprintf(stderr, "outbox-node: out of memory\n");
+        host_exit(&h, NODE_EXIT_RUNTIME);
+    }
+    h.sock = zmq_socket(h.zctx, ZMQ_PAIR);
+    int code = NODE_EXIT_RUNTIME;
+    if (h.sock == NULL || zh_setint(h.sock, ZMQ_LINGER, 0, "ZMQ_LINGER") != 0 ||
+        zh_connect(h.sock, o->sim, "--sim", &code) != 0)
+        host_exit(&h, code);
+    serve(&h);
+    return NODE_EXIT_RUNTIME;   /* not reached: serve() exits */
+}

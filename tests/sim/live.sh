@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# live.sh: the three services as real daemons over ZeroMQ TCP on loopback, with real
+# time, and a consumer crash in the middle.
+#
+# Starts broker, accounting and payment (bin/outbox-node, built beforehand) in a temp
+# dir, pays 20 payments and waits until every outbox row is CONSUMED with one voucher
+# each; then kill -9s accounting, pays 10 more (they must stay SENDING while it is
+# down), restarts it on the same database and waits until all 30 are CONSUMED with
+# exactly one voucher per payment.  Finally stops the daemons with SIGTERM, which must
+# exit 0.  Every wait is bounded (30 s in all).  Prints "ok - live: <check>" per check
+# passed (the format tests/run.sh counts) and a last line "live: ok ..." (exit 0), or
+# "not ok - live: <why>" and the daemons' last log lines (exit 1).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bindir=${OUTBOX_BIN:-bin}                 # tests/run.sh sets it (build-asan/bin for asan)
+case "$bindir" in /*) ;; *) bindir="$root/$bindir" ;; esac
+node="$bindir/outbox-node"
+ctl="$bindir/outbox-ctl"
+budget=30                      # seconds for all waits together
+deadline=$((SECONDS + budget))
+
+dir=""
+declare -A pid=()
+
+ok() { echo "ok - live: $*"; }
+
+fail() {
+  echo "not ok - live: $*"
+  if [ -n "$dir" ]; then
+    for log in "$dir"/*.log; do
+      [ -f "$log" ] || continue
+      echo "--- $(basename "$log") (last 5 lines)"
+      tail -n 5 "$log"
+    done
+  fi
+  exit 1
+}
+
+# kill9 NAME: SIGKILL and reap; stderr off so bash's "Killed" job notice stays quiet.
+kill9() {
+  { kill -9 "${pid[$1]}"; wait "${pid[$1]}"; } 2>/dev/null || true
+  unset "pid[$1]"
+}
+
+cleanup() {
+  local name
+  for name in "${!pid[@]}"; do kill9 "$name"; done
+  if [ -n "$dir" ]; then rm -rf "$dir"; fi
+}
+trap cleanup EXIT
+trap 'fail "interrupted"' INT TERM
+
+[ -x "$node" ] || fail "$node is not built (run make)"
+[ -x "$ctl" ] || fail "$ctl is not built (run make)"
+command -v sqlite3 >/dev/null || fail "the sqlite3 command is missing (apt-get install sqlite3)"
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/outbox-live.XXXXXX")
+# Short intervals so that the whole run takes seconds: the scan republishes every
+# 0.2 s with a 0.5 s base interval, the broker redelivers after 0.5 s.
+knobs=(--knob scan_interval=0.2 --knob retry_base=0.5 --knob retry_max=1
+       --knob max_attempts=100 --knob visibility=0.5)
+
+# start NAME ARGS...: runs bin/outbox-node in the background, logging to NAME.log.
+start() {
+  local name=$1; shift
+  ( exec "$node" "$@" >>"$dir/$name.log" 2>&1 ) &   # exec: $! is the daemon itself
+  pid[$name]=$!
+}
+
+# ready NAME: waits until NAME logged its "ready" line; 1 if it exited instead.
+ready() {
+  local name=$1
+  while [ $SECONDS -lt $deadline ]; do
+    grep -q "^$name ready " "$dir/$name.log" 2>/dev/null && return 0
+    kill -0 "${pid[$name]}" 2>/dev/null || { wait "${pid[$name]}" || true; unset "pid[$name]"; return 1; }
+    sleep 0.05
+  done
+  fail "$name did not get ready within ${budget}s"
+}
+
+# q DB SQL: one value from a database the daemons are writing (WAL: readers never block
+# writers; the timeout covers a checkpoint).
+q() { sqlite3 -cmd ".timeout 2000" "$dir/$1.db" "$2"; }
+
+# wait_for WHAT "N CONSUMED, M vouchers": polls both databases until they say so.
+wait_for() {
+  local what=$1 want=$2 got=""
+  while [ $SECONDS -lt $deadline ]; do
+    got="$(q payment "SELECT count(*) FROM outbox WHERE status='CONSUMED'") CONSUMED,"
+    got="$got $(q accounting "SELECT count(*) FROM voucher") vouchers"
+    [ "$got" = "$want" ] && return 0
+    sleep 0.1
+  done
+  fail "$what: wanted $want, got $got after ${budget}s"
+}
+
+# pay FIRST COUNT: the client role; every answer must be OK.
+pay() {
+  "$node" --role client --payment "tcp://127.0.0.1:$pport" --first-id "$1" --count "$2" \
+    --amount 1500 >>"$dir/client.log" 2>&1 || fail "client paying $1..$(($1 + $2 - 1)) failed"
+}
+
+# Free loopback ports: try a few pairs; a daemon that cannot bind exits at once.
+base=$((20000 + $$ % 20000))
+bport="" pport=""
+for try in 0 1 2 3 4 5 6 7; do
+  b=$((base + try * 2)); p=$((b + 1))
+  rm -f "$dir/broker.log" "$dir/payment.log"
+  start broker --role broker --db "$dir/broker.db" --broker "tcp://127.0.0.1:$b" "${knobs[@]}"
+  ready broker || continue
+  start payment --role payment --db "$dir/payment.db" --broker "tcp://127.0.0.1:$b" \
+    --listen "tcp://127.0.0.1:$p" "${knobs[@]}"
+  if ready payment; then bport=$b; pport=$p; break; fi
+  kill9 broker
+done
+[ -n "$bport" ] || fail "no free pair of loopback ports near $base"
+start accounting --role accounting --db "$dir/accounting.db" --broker "tcp://127.0.0.1:$bport" "${knobs[@]}"
+ready accounting || fail "accounting did not start"
+
+ok "three daemons ready on ports $bport/$pport"
+pay 1 20
+wait_for "first 20 payments" "20 CONSUMED, 20 vouchers"
+ok "20 payments CONSUMED with 20 vouchers"
+
+kill9 accounting
+
+pay 21 10
+sending=$(q payment "SELECT count(*) FROM outbox WHERE status='SENDING'")
+[ "$sending" = 10 ] || fail "with accounting down, wanted 10 SENDING rows, got $sending"
+ok "accounting killed -9: 10 more payments committed and left SENDING"
+
+mv "$dir/accounting.log" "$dir/accounting-killed.log"
+start accounting --role accounting --db "$dir/accounting.db" --broker "tcp://127.0.0.1:$bport" "${knobs[@]}"
+ready accounting || fail "restarted accounting did not start"
+wait_for "all 30 payments after the restart" "30 CONSUMED, 30 vouchers"
+
+# Exactly one voucher per payment, with the payment's amount, for payments 1..30.
+dupes=$(q accounting "SELECT count(*) FROM (SELECT payment_id FROM voucher GROUP BY payment_id HAVING count(*) > 1)")
+[ "$dupes" = 0 ] || fail "$dupes payments have more than one voucher"
+range=$(q accounting "SELECT count(DISTINCT payment_id) || ' ' || min(payment_id) || ' ' || max(payment_id) || ' ' || sum(amount != 1500) FROM voucher")
+[ "$range" = "30 1 30 0" ] || fail "vouchers: wanted payments 1..30 of 15.00 each, got '$range' (count min max wrong-amounts)"
+"$ctl" --db "$dir/payment.db" list --status SENDING | grep -q "^no SENDING outbox rows$" \
+  || fail "outbox-ctl still lists SENDING rows"
+ok "accounting restarted: 30 CONSUMED, exactly one voucher per payment 1..30"
+lost=$(grep -c "^broker lost " "$dir/broker.log" || true)
+
+# A clean stop: SIGTERM closes each service and exits 0.
+for name in payment accounting broker; do
+  kill -TERM "${pid[$name]}"
+  code=0; wait "${pid[$name]}" || code=$?
+  unset "pid[$name]"
+  [ "$code" = 0 ] || fail "$name exited $code on SIGTERM"
+  grep -q "^$name stopped pay=0 on SIGTERM$" "$dir/$name.log" || fail "$name did not log its clean stop"
+done
+
+ok "SIGTERM stops each daemon cleanly"
+echo "live: ok 30 payments CONSUMED with one voucher each; accounting killed -9 and restarted" \
+     "(broker lost $lost frames meanwhile); ports $bport/$pport; ${SECONDS}s"
