@@ -88,7 +88,7 @@ typedef struct sim_scenario {
     char slug[128];           /* file name without directory and .lua: reports/runs/<slug>/ */
     char name[256];           /* scenario{name=...} */
     char design[32];          /* scenario{design=...}, default "outbox" */
-    char knobs[SIM_MAX_KNOBS][128];     /* "key=value", in declaration order */
+    char knobs[SIM_MAX_KNOBS][128];     /* "key=value", sorted by key (Lua table order is not deterministic) */
     int nknobs;
     sim_workload workload;
     int64_t run_us, settle_us;

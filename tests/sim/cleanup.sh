@@ -7,6 +7,8 @@ cat >"$long" <<'LUA'
 scenario { name = "long", workload = { payments = 5000, rate = 50 }, run = 100, settle = 30 }
 drop { link = "payment->broker", p = 0.2 }
 LUA
+# pgrep in this shell: a `bash -c "pgrep ..."` would match its own command line.
+no_children() { ! pgrep -f "outbox-node.*--db $1" >/dev/null; }
 for sig in INT TERM KILL; do
   "$SIM" run "$long" --seed 3 --out "$OUT/$sig" --quiet >"$OUT/$sig.out" 2>&1 &
   pid=$!
@@ -19,7 +21,7 @@ for sig in INT TERM KILL; do
     *)    check "SIG$sig: exit 3 (harness stopped)" test $rc -eq 3
           check "SIG$sig: says it was interrupted" grep -q interrupted "$OUT/$sig.out" ;;
   esac
-  check "SIG$sig: no child process left" bash -c "! pgrep -f 'outbox-node.*--db $OUT/$sig' >/dev/null"
+  check "SIG$sig: no child process left" no_children "$OUT/$sig"
 done
 # A SIGKILLed simulator could not remove its temp dir; the next run does.
 sim run scenarios/clean.lua --seed 1 --out "$OUT/after" --quiet
