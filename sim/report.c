@@ -55,6 +55,12 @@ static uint64_t kind_count(const sim_world *w, const char *kind) {
     return 0;
 }
 
+static uint64_t failpoint_count(const sim_world *w, const char *name) {
+    for (int i = 0; i < w->nfps; i++)
+        if (!strcmp(w->fps[i].name, name)) return w->fps[i].hits;
+    return 0;
+}
+
 static void write_invariants(const sim_world *w, FILE *f) {
     fprintf(f, "  \"invariants\": {\n");
     for (int i = 0; i < CHECK_INVARIANTS; i++) {
@@ -156,7 +162,7 @@ static void print_summary(const sim_world *w, int met, const char *why) {
     printf("  injected   %" PRIu64 " of %" PRIu64 " frames dropped, %" PRIu64 " duplicated, %" PRIu64 " delayed; %" PRIu64 " crashes (%" PRIu64 " frames lost to a down node)\n",
            s->dropped, s->frames, s->duplicated, s->delayed, s->crashes, s->lost_down);
     printf("  outbox     %" PRIu64 " republished by the recovery scan, %" PRIu64 " duplicates absorbed, %" PRIu64 " redeliveries, %u refunds, %u dead letters, %u alerts\n",
-           kind_count(w, "scan_publish") + kind_count(w, "republish"), kind_count(w, "duplicate"),
+           failpoint_count(w, "payment.scan_after_publish"), kind_count(w, "duplicate"),
            kind_count(w, "redeliver"), c->refunded, c->dead, c->alerts);
     if (w->converged_us >= 0)
         printf("  settled    quiet %.3f s after healing (at %.3f s)\n", (w->converged_us - w->sc->run_us) / 1e6, w->converged_us / 1e6);

@@ -40,7 +40,7 @@ typedef struct {
 } world_failpoint;
 
 typedef struct {
-    char kind[33];
+    char kind[65];
     uint64_t count;
 } world_kind;
 
