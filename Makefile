@@ -29,6 +29,8 @@ SIM_LIB   := $(BUILD)/libsim.a
 TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 .PHONY: all deps test unit demo asan clean
+# Objects of the unit tests are kept: they are not throw-away intermediates.
+.SECONDARY:
 all: deps $(BIN)/outbox-sim $(BIN)/outbox-node $(BIN)/outbox-ctl
 
 # Installs missing Debian packages as root; otherwise prints the command and fails.
@@ -83,3 +85,5 @@ clean:
 	rm -rf $(BUILD) build-asan $(BIN)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Further targets (quality, bench, live, matrix) live in their own fragments.
+-include $(wildcard mk/*.mk)

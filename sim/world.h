@@ -58,6 +58,7 @@ typedef struct sim_world {
     char run_dir[512];
     char command[1024];           /* reproduces the run */
     int quiet;                    /* no human summary */
+    int narrate;                  /* tell the run on stderr as it happens */
 
     sim_procs procs;
     sim_proc nodes[SIM_NODES];

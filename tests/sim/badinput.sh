@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bad input: one clear line naming the problem and where, the documented exit code,
 # and nothing left behind.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 expect_error() {   # what code pattern args...
   local what=$1 code=$2 pattern=$3; shift 3
   sim "$@"

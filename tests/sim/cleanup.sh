@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whatever way the simulator ends (SIGINT, SIGTERM, SIGKILL) it leaves no child
 # process, no libfaketime shm file and (after the next run, for SIGKILL) no temp dir.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 long=$OUT/long.lua
 cat >"$long" <<'LUA'
 scenario { name = "long", workload = { payments = 5000, rate = 50 }, run = 100, settle = 30 }

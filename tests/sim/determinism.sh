@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The same scenario and seed give byte-identical traces; another seed another trace.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 sc=scenarios/showcase.lua
 for run in a b; do sim run "$sc" --seed 7 --out "$OUT/$run" --quiet; done
 sim run "$sc" --seed 8 --out "$OUT/c" --quiet

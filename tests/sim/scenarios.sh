@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every scenario in scenarios/ meets its expectations under several seeds.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 SEEDS=${SEEDS:-"1 2 3"}
 for sc in scenarios/*.lua; do
   for seed in $SEEDS; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The suite can fail: weak designs break the invariant their weakness predicts, and
 # the simulator says so with exit code 1.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 expect_break() {   # scenario design invariant
   local sc=$1 design=$2 inv=$3 slug
   slug=$(basename "$sc" .lua)

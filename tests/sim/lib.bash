@@ -1,4 +1,4 @@
-# tests/sim/lib.sh: shared helpers of the system tests (sourced, not run).
+# tests/sim/lib.bash: shared helpers of the system tests (sourced, not run).
 # Each check prints "ok - what" or "not ok - what"; tests/run.sh counts them.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 3
