@@ -35,7 +35,10 @@ static int row_status(const ctl_db *c, int64_t id, char *out, size_t cap, int64_
 
 static int revive(const ctl_db *c, int64_t id, int64_t now) {
     sqlite3_stmt *st = ctl_prepare(c,
-        "UPDATE outbox SET status = 'SENDING', attempts = 0, next_attempt_at = ?2,"
+        /* Due at once: next_attempt_at 0 is before any clock, so the next scan takes the
+        ** row whatever time the payment service's own clock reads (a simulated one
+        ** reads 2023; this tool reads the wall clock). */
+        "UPDATE outbox SET status = 'SENDING', attempts = 0, next_attempt_at = 0,"
         " updated_at = ?2 WHERE id = ?1 AND status = 'DEAD'");
     if (st == NULL) return CTL_RUNTIME;
     sqlite3_bind_int64(st, 1, id);
@@ -79,9 +82,7 @@ int ctl_requeue(ctl_db *c, int64_t id) {
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
         return code;
     }
-    char at[40];
-    ctl_iso(now, at, sizeof at);
-    printf("outbox row %" PRId64 " (payment %" PRId64 ") requeued: SENDING, attempts 0, due %s\n",
-           id, pay_id, at);
+    printf("outbox row %" PRId64 " (payment %" PRId64 ") requeued: SENDING, attempts 0, due at the next scan\n",
+           id, pay_id);
     return CTL_OK;
 }

@@ -26,3 +26,20 @@ done
 # A SIGKILLed simulator could not remove its temp dir; the next run does.
 sim run scenarios/clean.lua --seed 1 --out "$OUT/after" --quiet
 check "a later run cleans what a killed one left" leftovers "$OUT"
+
+# A child that dies unasked is a harness error (exit 3) naming it, never a hang: at
+# start (a node binary that exits at once), and mid-run (a service SIGKILLed by hand).
+fake=$OUT/fakebin; mkdir -p "$fake"
+cp "$SIM" "$fake/outbox-sim"; printf '#!/bin/sh\nexit 1\n' >"$fake/outbox-node"; chmod +x "$fake/outbox-node"
+timeout -k 5 60 "$fake/outbox-sim" run scenarios/clean.lua --out "$OUT/dead" --quiet >"$OUT/dead.out" 2>&1; rc=$?
+check "node that dies at start: exit 3" test $rc -eq 3
+check "node that dies at start: named in one line" grep -q "broker exited with status 1 unexpectedly" "$OUT/dead.out"
+"$SIM" run "$long" --seed 4 --out "$OUT/midrun" --quiet >"$OUT/midrun.out" 2>&1 &
+pid=$!
+sleep 1.5
+victim=$(pgrep -f "outbox-node --role accounting --db $OUT/midrun" | head -n1)
+[ -n "$victim" ] && kill -KILL "$victim"
+timeout 60 tail --pid="$pid" -f /dev/null; wait "$pid"; rc=$?
+check "service killed by hand mid-run: exit 3" test $rc -eq 3
+check "service killed by hand mid-run: says which" grep -q "accounting was killed by signal 9" "$OUT/midrun.out"
+check "service killed by hand mid-run: no child left" no_children "$OUT/midrun"

@@ -171,7 +171,7 @@ static void test_requeue_revives_a_dead_row(void **state) {
     assert_int_equal(f->code, 0);
     assert_non_null(strstr(f->out, "outbox row 2 (payment 102) requeued"));
     assert_int_equal(sql_int(f, "SELECT status='SENDING' AND attempts=0 FROM outbox WHERE id=2"), 1);
-    assert_true(sql_int(f, "SELECT next_attempt_at FROM outbox WHERE id=2") > 1700000000000);
+    assert_int_equal(sql_int(f, "SELECT next_attempt_at FROM outbox WHERE id=2"), 0);   /* due at once, whatever the clock */
     assert_int_equal(sql_int(f, "SELECT count(*) FROM alert"), 1);   /* history is kept */
     ctl(f, "--db %s requeue 2", f->db);   /* not DEAD any more */
     assert_int_equal(f->code, 1);
