@@ -2,7 +2,9 @@
 ** broker.c: the broker's frames, deliveries and redelivery timer (see broker.h).
 **
 ** The life of a message: PUBLISH -> enqueue (ready) -> pump: delivered while the
-** queue has fewer than prefetch in flight -> DACK removes it.  Delivery is in
+** queue has fewer than prefetch in flight -> DACK removes it.  A host may inject
+** internal loss at OX_SITE_BROKER_LOSE (io.h): the accepted PUBLISH is then forgotten
+** before it is enqueued, which is what a broker losing an unsynced queue does.  Delivery is in
 ** enqueue order, and a redelivery goes to the same subscriber with the same id, so
 ** the subscriber may ack any copy.  Every change to a stored message is written to
 ** the database before memory, so memory never claims what the file does not hold.
@@ -179,6 +181,12 @@ static ox_status on_publish(ox_service *s, const char *from, const ox_frame *f) 
     ox_queue *q = find_queue(s, f->queue);
     if (!q) return ox_svc_reject(s, from, f->msg.pay_id, "PUBLISH to unknown queue '%s'", f->queue);
     ox_svc_failpoint(s, "broker.after_accept");
+    if (ox_svc_inject(s, OX_SITE_BROKER_LOSE)) {
+        /* Internal loss: accepted, then gone, with nothing stored or sent. */
+        ox_svc_event(s, "lost_inside", f->msg.pay_id, "msg %llu %s on %s lost inside the broker (%s)",
+                     (ull)f->msg.msg_id, ox_msg_kind_name(f->msg.kind), q->name, OX_SITE_BROKER_LOSE);
+        return OX_OK;
+    }
     int64_t now = ox_now_ms();
     ox_status r = enqueue(s, q, &f->msg, now);
     return r ? r : pump(s, q, now);

@@ -36,6 +36,18 @@ typedef struct ox_io {
     ** test host may crash the process here, so the service must be at a state a real
     ** crash could leave. */
     void (*failpoint)(void *ctx, const char *name);
+    /* BUGGIFY-style fault injection.  NULL in production, and then no fault is ever
+    ** injected.  The service asks at a named injection site (OX_SITE_* below) whether
+    ** to take the injected fault path there; nonzero means yes.  The fault path is
+    ** always one a real system can take (a broker that loses what it accepted), never
+    ** a corruption of the service's own invariants. */
+    int (*inject)(void *ctx, const char *site);
 } ox_io;
+
+/* Injection sites, each "<role>.<what>":
+**   broker.lose   the broker accepted a PUBLISH (after broker.after_accept) and loses
+**                 it instead of enqueueing it: event "lost_inside", nothing stored,
+**                 nothing delivered, nothing sent back (internal loss in the MQ). */
+#define OX_SITE_BROKER_LOSE "broker.lose"
 
 #endif

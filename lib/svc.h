@@ -7,8 +7,8 @@
 ** role (exactly one of pay/acc/brk is set).  There is no state anywhere else.
 **
 ** The helpers here are the only way the roles talk to their host: they send
-** encoded frames, set timers, report events and pass failpoints, and they tolerate
-** a host that leaves a callback NULL.
+** encoded frames, set timers, report events, pass failpoints and ask injection sites,
+** and they tolerate a host that leaves a callback NULL.
 */
 #ifndef OX_SVC_H
 #define OX_SVC_H
@@ -53,6 +53,10 @@ void ox_svc_event(ox_service *s, const char *kind, uint64_t pay, const char *fmt
 ox_status ox_svc_reject(ox_service *s, const char *from, uint64_t pay, const char *fmt, ...)
     OX_PRINTF(4, 5);
 void ox_svc_failpoint(ox_service *s, const char *name);
+/* Nonzero when the host injects a fault at `site` (io.h, OX_SITE_*); 0 without a hook. */
+static inline int ox_svc_inject(ox_service *s, const char *site) {
+    return s->io.inject != NULL && s->io.inject(s->io.ctx, site) != 0;
+}
 /* Encodes f and sends it to `to`.  Our own frames always encode; a failure is a bug. */
 void ox_svc_send(ox_service *s, const char *to, const ox_frame *f);
 void ox_svc_timer(ox_service *s, int id, int64_t delay_ms);

@@ -9,6 +9,8 @@
 ** the virtual clock libfaketime gives it; nothing in a reply depends on pids,
 ** addresses or the real time.
 **
+** A site armed with INJECT makes the library's inject hook answer yes once (its
+** skip+1-th pass in the step); the service takes its fault path and the step goes on.
 ** A crash at an armed failpoint is real: the node flushes the effects so far with
 ** status CRASH and waits for the simulator's SIGKILL inside the service call, so the
 ** database is left exactly as a crash there would leave it.
@@ -169,10 +171,30 @@ static void io_failpoint(void *ctx, const char *name) {
     snprintf(e.label, sizeof e.label, "%s", name);
     add(h, &e);
     for (int i = 0; i < h->step->narmed; i++) {
-        if (strcmp(h->step->armed[i].name, name) != 0) continue;
+        const ox_armed *a = &h->step->armed[i];
+        if (a->action != OX_ARM_CRASH || strcmp(a->name, name) != 0) continue;
         /* crash on the (skip+1)-th pass within this step */
-        if (++h->passes[i] > h->step->armed[i].skip) crash_here(h);
+        if (++h->passes[i] > a->skip) crash_here(h);
     }
+}
+
+/* The library asks whether to take the injected fault path at `site`: yes exactly on
+** the (skip+1)-th pass within this step of a site the simulator armed with INJECT. */
+static int io_inject(void *ctx, const char *site) {
+    simhost *h = ctx;
+    assert(site != NULL && h->step != NULL);
+    for (int i = 0; i < h->step->narmed; i++) {
+        const ox_armed *a = &h->step->armed[i];
+        if (a->action != OX_ARM_INJECT || strcmp(a->name, site) != 0) continue;
+        if (++h->passes[i] != a->skip + 1) continue;
+        ox_effect e;
+        memset(&e, 0, sizeof e);
+        e.type = OX_FX_INJECTED;
+        snprintf(e.label, sizeof e.label, "%s", site);
+        add(h, &e);
+        return 1;
+    }
+    return 0;
 }
 
 /* ---- steps ------------------------------------------------------------------ */
@@ -191,7 +213,7 @@ static void note_status(simhost *h, ox_status st) {
 static void on_start(simhost *h) {
     if (h->svc != NULL) fatal_reply(h, h->step->seq, "START step, but the service is already started");
     ox_io io = { .ctx = h, .send = io_send, .set_timer = io_set_timer, .event = io_event,
-                 .failpoint = io_failpoint };
+                 .failpoint = io_failpoint, .inject = io_inject };
     char err[256] = "";
     h->svc = ox_service_open(h->o->role, h->o->db, &h->o->cfg, &io, err, sizeof err);
     if (h->svc == NULL) {

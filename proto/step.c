@@ -9,7 +9,7 @@
 
 #include "../lib/codec.h"
 
-#define STEP_VERSION 1
+#define STEP_VERSION 2   /* 2: armed entries carry an action; INJECTED effect */
 #define REPLY_HEADER 11   /* "RP" version seq status neffects */
 
 const char *ox_step_kind_name(uint8_t kind) {
@@ -34,8 +34,10 @@ size_t ox_step_encode(const ox_step *s, uint8_t *out, size_t cap) {
     ox_put_i64(&w, s->vtime_us);
     ox_put_u8(&w, s->narmed);
     for (int i = 0; i < s->narmed; i++) {
+        assert(s->armed[i].action <= OX_ARM_INJECT);
         ox_put_str8(&w, s->armed[i].name);
         ox_put_u32(&w, s->armed[i].skip);
+        ox_put_u8(&w, s->armed[i].action);
     }
     switch (s->kind) {
     case OX_STEP_FRAME:
@@ -74,6 +76,16 @@ int ox_step_decode(const uint8_t *buf, size_t len, ox_step *s, char *err, size_t
     for (int i = 0; i < s->narmed; i++) {
         ox_get_str8(&r, s->armed[i].name, sizeof s->armed[i].name);
         s->armed[i].skip = ox_get_u32(&r);
+        s->armed[i].action = ox_get_u8(&r);
+        if (!r.err && s->armed[i].action > OX_ARM_INJECT) {
+            /* not the name: it is unchecked bytes, and a reason is one line */
+            snprintf(err, errlen, "armed entry %d has unknown action %u", i + 1, s->armed[i].action);
+            return -1;
+        }
+        if (!r.err && s->armed[i].name[0] == '\0') {
+            snprintf(err, errlen, "armed entry %d has an empty name", i + 1);
+            return -1;
+        }
     }
     switch (s->kind) {
     case OX_STEP_START: case OX_STEP_STOP: break;
@@ -145,6 +157,7 @@ void ox_reply_add(ox_reply_builder *b, const ox_effect *e) {
         ox_put_str16(&w, e->detail);
         break;
     case OX_FX_FAILPOINT:
+    case OX_FX_INJECTED:
         ox_put_str8(&w, e->label);
         break;
     default:
@@ -191,6 +204,7 @@ static int decode_effect(ox_reader *r, ox_effect *e) {
         ox_get_str16(r, e->detail, sizeof e->detail);
         break;
     case OX_FX_FAILPOINT:
+    case OX_FX_INJECTED:
         ox_get_str8(r, e->label, sizeof e->label);
         break;
     default:

@@ -9,15 +9,15 @@
 ** event being handled from a file the simulator writes before each STEP), makes a run
 ** deterministic.
 **
-** STEP   magic "ST" u8 version=1, seq:u32, kind:u8, vtime_us:i64,
-**        narmed:u8, narmed x { failpoint:str8, skip:u32 },
+** STEP   magic "ST" u8 version=2, seq:u32, kind:u8, vtime_us:i64,
+**        narmed:u8, narmed x { name:str8, skip:u32, action:u8 },
 **        then by kind:
 **          START  (nothing: open the database, recover, arm timers)
 **          FRAME  from:str8, frame:blob
 **          TIMER  id:u32
 **          PAY    pay_id:u64, account:u32, amount:i64
 **          STOP   (nothing: close the database and exit 0 after replying)
-** REPLY  magic "RP" u8 version=1, seq:u32 (echo), status:u8, neffects:u16, effects...
+** REPLY  magic "RP" u8 version=2, seq:u32 (echo), status:u8, neffects:u16, effects...
 **          status OK: the step was handled;
 **          CRASH: the node reached an armed failpoint; it has flushed the effects
 **                 produced so far (the last FAILPOINT effect names where) and now
@@ -32,7 +32,17 @@
 **          REPLY      pay:u64, ok:u8, detail:str8  (answer to a PAY step)
 **          NOTE       kind:str8, pay:u64, detail:str16   (trace only)
 **          FAILPOINT  name:str8                    (passed, in order)
-** An armed failpoint crashes the node the (skip+1)-th time it is passed in this step.
+**          INJECTED   name:str8                    (took the injected fault path there)
+** An armed entry names a site in the code and what happens the (skip+1)-th time the
+** node passes it in this step (earlier and later passes are ordinary):
+**   action CRASH (0)   a failpoint (service.h): the node replies CRASH and waits to be
+**                      killed, so the database is left as a real crash there leaves it;
+**   action INJECT (1)  an injection site (io.h, OX_SITE_*): the library's inject hook
+**                      answers "yes" and the service takes the injected fault path (a
+**                      BUGGIFY-style switch), then the step goes on; the node reports
+**                      INJECTED in order with the other effects.
+** Any other action is a malformed step.  The library's failpoint semantics do not
+** change: an entry armed as CRASH behaves exactly as an armed failpoint always did.
 **
 ** Both sides bound every size: a STEP or REPLY over OX_STEP_MAX bytes, more than
 ** OX_STEP_MAX_EFFECTS effects or OX_STEP_MAX_ARMED armed failpoints is rejected.
@@ -52,11 +62,14 @@
 
 typedef enum { OX_STEP_START = 1, OX_STEP_FRAME, OX_STEP_TIMER, OX_STEP_PAY, OX_STEP_STOP } ox_step_kind;
 typedef enum { OX_REPLY_OK = 0, OX_REPLY_CRASH = 1, OX_REPLY_FATAL = 2 } ox_reply_status;
-typedef enum { OX_FX_SEND = 1, OX_FX_TIMER, OX_FX_REPLY, OX_FX_NOTE, OX_FX_FAILPOINT } ox_effect_type;
+typedef enum { OX_FX_SEND = 1, OX_FX_TIMER, OX_FX_REPLY, OX_FX_NOTE, OX_FX_FAILPOINT, OX_FX_INJECTED } ox_effect_type;
+/* CRASH is 0 so that an entry filled in without an action is an armed failpoint. */
+typedef enum { OX_ARM_CRASH = 0, OX_ARM_INJECT = 1 } ox_arm_action;
 
 typedef struct {
-    char name[OX_NAME_MAX + 1];
+    char name[OX_NAME_MAX + 1];   /* failpoint or injection site */
     uint32_t skip;
+    uint8_t action;               /* ox_arm_action */
 } ox_armed;
 
 typedef struct {
@@ -78,7 +91,7 @@ typedef struct {
     uint8_t type;                 /* ox_effect_type */
     char to[OX_NAME_MAX + 1];     /* SEND */
     char queue[OX_NAME_MAX + 1];  /* SEND */
-    char label[OX_NAME_MAX + 1];  /* SEND: frame type and message kind, e.g. "DELIVER PAYMENT"; NOTE: kind; FAILPOINT: name */
+    char label[OX_NAME_MAX + 1];  /* SEND: frame type and message kind, e.g. "DELIVER PAYMENT"; NOTE: kind; FAILPOINT, INJECTED: name */
     uint64_t pay, msg, delivery;  /* SEND; pay also REPLY and NOTE */
     const uint8_t *frame;         /* SEND: points into the decoded buffer */
     size_t frame_len;

@@ -23,7 +23,9 @@ typedef enum {
     EV_CALLBACK,      /* a scenario at() callback */
     EV_HEAL,          /* the fault phase ends */
     EV_PROBE,         /* convergence probe during settle */
-    EV_END            /* the run ends */
+    EV_END,           /* the run ends */
+    EV_FAULT,         /* a fault takes effect: announce it (a clock jump also happens) */
+    EV_FREE           /* a slow node is free again: take the next event of its backlog */
 } ev_type;
 
 typedef struct sim_frame {

@@ -6,14 +6,17 @@
 #include <assert.h>
 #include <string.h>
 
+static int active(const sim_fault *f, int64_t now) { return now >= f->from_us && now < f->to_us; }
+
 static int matches(const sim_fault *f, int64_t now, int src, int dst, const char *queue,
-                   const char *label) {
+                   const char *label, uint64_t pay) {
     if (f->kind != FK_DROP && f->kind != FK_DUPLICATE && f->kind != FK_DELAY) return 0;
-    if (now < f->from_us || now >= f->to_us) return 0;
+    if (!active(f, now)) return 0;
     if (f->src != SIM_ANY && f->src != src) return 0;
     if (f->dst != SIM_ANY && f->dst != dst) return 0;
     if (f->queue[0] && strcmp(f->queue, queue) != 0) return 0;
     if (f->label[0] && strncmp(f->label, label, strlen(f->label)) != 0) return 0;
+    if (f->pay && f->pay != pay) return 0;
     return 1;
 }
 
@@ -28,14 +31,25 @@ static int64_t base_latency(ox_prng *rng) {
     return NET_LATENCY_MIN_US + (int64_t)ox_prng_below(rng, NET_LATENCY_MAX_US - NET_LATENCY_MIN_US + 1);
 }
 
+int net_partition(const sim_scenario *sc, int64_t now_us, int healed, int src, int dst) {
+    for (int i = 0; !healed && i < sc->nfaults; i++) {
+        const sim_fault *f = &sc->faults[i];
+        if (f->kind != FK_PARTITION || !active(f, now_us)) continue;
+        if ((f->src == src && f->dst == dst) || (f->twoway && f->src == dst && f->dst == src)) return f->id;
+    }
+    return 0;
+}
+
 void net_decide(sim_scenario *sc, ox_prng *rng, int64_t now_us, int healed, int src,
-                int dst, const char *queue, const char *label, net_fate *out) {
+                int dst, const char *queue, const char *label, uint64_t pay, net_fate *out) {
     memset(out, 0, sizeof *out);
+    out->partitioned_by = net_partition(sc, now_us, healed, src, dst);
+    if (out->partitioned_by) return;
     int64_t extra = 0;
     int copies = 1;
     for (int i = 0; !healed && i < sc->nfaults; i++) {
         sim_fault *f = &sc->faults[i];
-        if (!matches(f, now_us, src, dst, queue, label) || !fires(f, rng)) continue;
+        if (!matches(f, now_us, src, dst, queue, label, pay) || !fires(f, rng)) continue;
         if (f->kind == FK_DROP) {
             out->dropped_by = f->id;
             return;

@@ -39,6 +39,7 @@
 ** the small numbers the simulator uses for its own streams. */
 #define SCN_STREAM_REFUSE 0x726566757365ULL   /* "refuse": workload.refuse_rate draws */
 #define SCN_STREAM_LUA 0x6c7561ULL            /* "lua": math.random */
+#define SCN_STREAM_NEMESIS 0x6e656d6573697300ULL   /* "nemesis\0" + the call's number */
 
 #define SCN_MAX_SECONDS 86400.0       /* longest run, settle, delay or restart */
 #define SCN_MAX_RATE 100000.0         /* payments per virtual second */
@@ -46,6 +47,7 @@
 #define SCN_MAX_HIT 1000000           /* crash{hit} */
 #define SCN_MAX_DEPTH 16              /* between() inside between() */
 #define SCN_MAX_NOTE 512              /* bytes of one note() */
+#define SCN_MAX_SLOW 60.0             /* slow{per_message}, seconds */
 #define SCN_MAX_AMOUNT 1000000000000000LL     /* cents; ox_config max_amount is lower */
 
 /* Defaults of scenario{} (documented in scenarios/README.md). */
@@ -494,7 +496,8 @@ static void draw_refusals(lua_State *L, scn *c, sim_workload *w, int t) {
 }
 
 static void read_workload(lua_State *L, scn *c, int t, const ox_config *cfg) {
-    static const char *const FIELDS[] = { "payments", "rate", "amount", "accounts", "refuse", "refuse_rate", NULL };
+    static const char *const FIELDS[] = { "payments", "rate", "amount", "accounts", "refuse", "refuse_rate",
+                                          "client_retries", NULL };
     static const scn_range RATE = { "a number", 0, SCN_MAX_RATE, 1, 0, " (payments per virtual second)" };
     sim_workload *w = &c->sc->workload;
     int64_t v;
@@ -503,6 +506,7 @@ static void read_workload(lua_State *L, scn *c, int t, const ox_config *cfg) {
     if (int_field(L, t, "scenario", "workload.payments", 0, SIM_MAX_PAYMENTS, &v)) w->payments = (uint32_t)v;
     num_field(L, t, "scenario", "workload.rate", &RATE, &w->rate);
     if (int_field(L, t, "scenario", "workload.accounts", 1, SIM_FROZEN_ACCOUNT - 1, &v)) w->accounts = (uint32_t)v;
+    if (int_field(L, t, "scenario", "workload.client_retries", 0, SIM_MAX_CLIENT_RETRIES, &v)) w->client_retries = (uint32_t)v;
     if (field(L, t, "amount") != LUA_TNIL)
         check_range(L, -1, "scenario", "workload.amount", 1, SCN_MAX_AMOUNT, 1, &w->amount_min, &w->amount_max);
     lua_pop(L, 1);
@@ -532,6 +536,7 @@ static void defaults(sim_scenario *sc) {
     w->amount_min = SCN_DEFAULT_AMOUNT_MIN;
     w->amount_max = SCN_DEFAULT_AMOUNT_MAX;
     w->accounts = SCN_DEFAULT_ACCOUNTS;
+    w->client_retries = SIM_DEFAULT_CLIENT_RETRIES;
     memset(&sc->expect, 0, sizeof sc->expect);
     sc->expect.all_invariants = 1;
     sc->expect.dead_min = sc->expect.dead_max = -1;
@@ -785,6 +790,11 @@ static int frame_fault(lua_State *L, sim_fault_kind kind, const char *fn, const 
     scn_dirs d;
     read_endpoints(L, fn, &d);
     read_queue_label(L, fn, &f);
+    int64_t pay = 0;
+    if (int_field(L, 1, fn, "pay", 1, c->sc->workload.payments ? c->sc->workload.payments : 1, &pay)) f.pay = (uint64_t)pay;
+    size_t nl = strlen(f.label);
+    if (f.pay && nl && !strncmp("DACK", f.label, nl) && strncmp("DELIVER", f.label, nl))
+        fail(L, "%s: 'pay' cannot match label '%s': a DACK is about a delivery, not a payment", fn, f.label);
     read_chance(L, fn, &f);
     if (kind == FK_DUPLICATE) {
         int64_t copies = 1;
@@ -807,7 +817,7 @@ static int frame_fault(lua_State *L, sim_fault_kind kind, const char *fn, const 
     return 0;
 }
 
-#define FRAME_FIELDS "link", "from", "to", "queue", "label", "p", "nth", "start", "stop"
+#define FRAME_FIELDS "link", "from", "to", "queue", "label", "pay", "p", "nth", "start", "stop"
 
 static int l_drop(lua_State *L) {
     static const char *const FIELDS[] = { FRAME_FIELDS, NULL };
@@ -892,6 +902,392 @@ static int l_crash(lua_State *L) {
     read_restart(L, &f);
     room_for(L, c, "crash", 1);
     push_fault(c, &f);
+    return 0;
+}
+
+/* ---- partition ------------------------------------------------------------------------- */
+
+/* A node name at the top of the stack (one node, not "*"), for list entries. */
+static int check_node(lua_State *L, const char *fn, const char *name) {
+    char buf[32], g[96], h[96], list[96];
+    if (lua_type(L, -1) != LUA_TSTRING) fail(L, "%s: '%s' must be a node name, got %s", fn, name, got(L, -1, g, sizeof g));
+    check_str(L, -1, fn, name, buf, sizeof buf);
+    int node = sim_node_parse(buf);
+    if (node < 0)
+        fail(L, "%s: unknown node '%s' in '%s' (%snodes: %s)", fn, buf, name, hint(buf, NODES, h, sizeof h),
+             join(NODES, list, sizeof list));
+    return node;
+}
+
+/* between = {a, b}: two different nodes. */
+static void read_pair(lua_State *L, const char *fn, int *a, int *b) {
+    if (field(L, 1, "between") == LUA_TNIL)
+        fail(L, "%s: needs 'between', the two nodes to cut apart, like between = {\"payment\", \"broker\"}", fn);
+    if (check_list(L, -1, fn, "between", "{\"payment\", \"broker\"}") != 2)
+        fail(L, "%s: 'between' must name exactly two nodes, like {\"payment\", \"broker\"}", fn);
+    lua_rawgeti(L, -1, 1);
+    *a = check_node(L, fn, "between[1]");
+    lua_rawgeti(L, -2, 2);
+    *b = check_node(L, fn, "between[2]");
+    lua_pop(L, 3);
+    if (*a == *b) fail(L, "%s: 'between' names %s twice", fn, sim_node_name(*a));
+}
+
+/* partition { between = {a, b}, oneway = false, start, stop }: every frame a->b (and
+** b->a unless oneway) is lost while the partition lasts. */
+static int l_partition(lua_State *L) {
+    static const char *const FIELDS[] = { "between", "oneway", "start", "stop", NULL };
+    scn *c = begin(L, "partition", 0);
+    table_arg(L, "partition", "partition { between = {\"payment\", \"broker\"}, start = 5, stop = 15 }");
+    check_fields(L, 1, "partition", "", FIELDS);
+    sim_fault f = new_fault(FK_PARTITION, sbx_line(L));
+    read_pair(L, "partition", &f.src, &f.dst);
+    f.twoway = bool_field(L, 1, "partition", "oneway") != 1;
+    if (!any_frame(f.src, f.dst, "", ""))
+        fail(L, "partition: no frame travels %s->%s: payment and accounting talk only through the broker "
+                "(cut payment<->broker or broker<->accounting)", sim_node_name(f.src), sim_node_name(f.dst));
+    read_window(L, c, "partition", 1, &f.from_us, &f.to_us);
+    room_for(L, c, "partition", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* ---- broker_loss ----------------------------------------------------------------------- */
+
+static void read_queue(lua_State *L, const char *fn, sim_fault *f) {
+    char h[96], list[256];
+    if (!str_field(L, 1, fn, "queue", f->queue, sizeof f->queue)) return;
+    for (const char *const *q = QUEUES; *q; q++)
+        if (strcmp(f->queue, *q) == 0) return;
+    fail(L, "%s: unknown queue '%s' (%squeues: %s)", fn, f->queue, hint(f->queue, QUEUES, h, sizeof h),
+         join(QUEUES, list, sizeof list));
+}
+
+/* broker_loss { queue, p | nth, start, stop }: the broker accepts a PUBLISH and loses
+** it inside (the library's OX_SITE_BROKER_LOSE injection site). */
+static int l_broker_loss(lua_State *L) {
+    static const char *const FIELDS[] = { "queue", "p", "nth", "start", "stop", NULL };
+    scn *c = begin(L, "broker_loss", 0);
+    table_arg(L, "broker_loss", "broker_loss { queue = \"PAY_QUEUE\", p = 0.2 }");
+    check_fields(L, 1, "broker_loss", "", FIELDS);
+    sim_fault f = new_fault(FK_BROKER_LOSS, sbx_line(L));
+    f.node = f.dst = 1;
+    read_queue(L, "broker_loss", &f);
+    read_chance(L, "broker_loss", &f);
+    read_window(L, c, "broker_loss", 1, &f.from_us, &f.to_us);
+    room_for(L, c, "broker_loss", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* ---- clock, clock_jump ------------------------------------------------------------------ */
+
+/* node = "..." naming exactly one node; required. */
+static int one_node(lua_State *L, const char *fn, const char *example) {
+    if (field(L, 1, "node") == LUA_TNIL) fail(L, "%s: needs 'node', like %s", fn, example);
+    lua_pop(L, 1);
+    int node = node_field(L, 1, fn, "node");
+    if (node == SIM_ANY) fail(L, "%s: 'node' must name one node, not \"*\"", fn);
+    return node;
+}
+
+/* A signed number of seconds, required. */
+static int64_t signed_seconds(lua_State *L, const char *fn, const char *name, const char *example) {
+    static const scn_range SECS = { "a time in seconds", -SCN_MAX_SECONDS, SCN_MAX_SECONDS, 0, 0, NULL };
+    double v;
+    if (!num_field(L, 1, fn, name, &SECS, &v)) fail(L, "%s: needs '%s', like %s", fn, name, example);
+    return (int64_t)llround(v * 1e6);
+}
+
+/* clock { node, skew }: the node's clock reads skew seconds off, from the start. */
+static int l_clock(lua_State *L) {
+    static const char *const FIELDS[] = { "node", "skew", NULL };
+    static const char *const EX = "clock { node = \"payment\", skew = -3.5 }";
+    scn *c = begin(L, "clock", 1);
+    if (c->depth > 0)
+        fail(L, "clock: a skew holds from the start of the run, so not inside between() (use clock_jump for a change during the run)");
+    table_arg(L, "clock", EX);
+    check_fields(L, 1, "clock", "", FIELDS);
+    sim_fault f = new_fault(FK_CLOCK, sbx_line(L));
+    f.node = one_node(L, "clock", EX);
+    f.by_us = signed_seconds(L, "clock", "skew", EX);
+    room_for(L, c, "clock", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* clock_jump { node, at, by }: at `at` the node's clock jumps by `by` seconds. */
+static int l_clock_jump(lua_State *L) {
+    static const char *const FIELDS[] = { "node", "at", "by", NULL };
+    static const char *const EX = "clock_jump { node = \"payment\", at = 10, by = -30 }";
+    char e[128], a[32];
+    scn *c = begin(L, "clock_jump", 0);
+    table_arg(L, "clock_jump", EX);
+    check_fields(L, 1, "clock_jump", "", FIELDS);
+    sim_fault f = new_fault(FK_CLOCK_JUMP, sbx_line(L));
+    f.node = one_node(L, "clock_jump", EX);
+    f.by_us = signed_seconds(L, "clock_jump", "by", EX);
+    if (f.by_us == 0) fail(L, "clock_jump: 'by' must not be 0 (seconds forward, or negative: backward)");
+    double run = (double)c->sc->run_us / 1e6, at = 0;
+    const scn_range AT = { "a time in seconds", 0, run, 0, 1, " (the run length)" };
+    int has_at = num_field(L, 1, "clock_jump", "at", &AT, &at);
+    if (!has_at && c->depth == 0 && c->phase != PH_FIRE) fail(L, "clock_jump: needs 'at', like %s", EX);
+    f.at_us = has_at ? to_us(at) : c->win_from;
+    if (f.at_us < c->win_from || f.at_us >= c->win_to)
+        fail(L, "clock_jump: 'at' = %s s lies outside %s", when(f.at_us, a, sizeof a), enclosing(c, e, sizeof e));
+    f.from_us = c->win_from;
+    f.to_us = c->win_to;
+    room_for(L, c, "clock_jump", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* ---- slow ------------------------------------------------------------------------------ */
+
+/* slow { node, per_message, start, stop }: after each frame the node handles in the
+** window it stays busy per_message seconds; what arrives meanwhile waits in order. */
+static int l_slow(lua_State *L) {
+    static const char *const FIELDS[] = { "node", "per_message", "start", "stop", NULL };
+    static const char *const EX = "slow { node = \"accounting\", per_message = 0.2 }";
+    static const scn_range PER = { "a time in seconds", 0, SCN_MAX_SLOW, 1, 0, NULL };
+    scn *c = begin(L, "slow", 0);
+    table_arg(L, "slow", EX);
+    check_fields(L, 1, "slow", "", FIELDS);
+    sim_fault f = new_fault(FK_SLOW, sbx_line(L));
+    f.node = one_node(L, "slow", EX);
+    double per;
+    if (!num_field(L, 1, "slow", "per_message", &PER, &per)) fail(L, "slow: needs 'per_message', like %s", EX);
+    f.per_us = to_us(per);
+    if (f.per_us == 0) fail(L, "slow: 'per_message' = %g s rounds to 0 microseconds", per);
+    read_window(L, c, "slow", 1, &f.from_us, &f.to_us);
+    room_for(L, c, "slow", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* ---- nemesis ------------------------------------------------------------------------- */
+
+/* nemesis { ... } draws a whole fault schedule from the run's seed, at load time, and
+** declares it as ordinary faults (each marked with the nemesis call that drew it).
+** Swarm testing, as in TigerBeetle's VOPR: with swarm = true (the default) every kind
+** given is switched on with chance 3/4 and its rates are drawn in [0, the given
+** maximum], so one seed is one configuration; with swarm = false every kind is on at
+** exactly the given rates.  Every drawn number is rounded to 0.001 (probabilities,
+** seconds), so the Lua form of each fault (scenario_fault_lua) replays it exactly.
+** Draws come from the nemesis's own stream of the seed, in a fixed order, so neither
+** math.random nor the network's draws shift them. */
+
+typedef struct {
+    double drop, duplicate, delay, delay_max, broker_loss, slow, clock_skew;
+    double crash_every, restart_max, partition_every, partition_max, clock_every, clock_max;
+    int clock_jumps, failpoints, swarm;
+    int64_t from, to;
+    int index, line;
+} scn_nem;
+
+/* The four directions frames travel (scn FRAMES): payment<->broker, broker<->accounting. */
+static const int NEM_DIRS[4][2] = { { 0, 1 }, { 1, 0 }, { 1, 2 }, { 2, 1 } };
+
+static double q3(double x) { return floor(x * 1000.0 + 0.5) / 1000.0; }
+
+/* Uniform in [lo, hi), rounded to 0.001. */
+static double nem_uniform(ox_prng *p, double lo, double hi) { return q3(lo + ox_prng_unit(p) * (hi - lo)); }
+
+/* The rate of one kind: drawn in [0, max] in swarm mode, else max. */
+static double nem_rate(ox_prng *p, const scn_nem *n, double max) { return n->swarm ? nem_uniform(p, 0, max) : max; }
+
+/* Swarm: each kind on with chance 3/4 (one draw whatever the answer). */
+static int nem_on(ox_prng *p, const scn_nem *n) { return ox_prng_below(p, 4) != 0 || !n->swarm; }
+
+/* Gap to the next event of a process with mean interval `every`: uniform in [every/2, 3every/2). */
+static int64_t nem_gap(ox_prng *p, double every) { return to_us(nem_uniform(p, every / 2, every * 1.5)) + 1000; }
+
+static void nem_push(lua_State *L, scn *c, const scn_nem *n, sim_fault *f) {
+    f->nemesis = n->index;
+    f->line = n->line;
+    room_for(L, c, "nemesis", 1);
+    push_fault(c, f);
+}
+
+static void nem_frames(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    const double max[3] = { n->drop, n->duplicate, n->delay };
+    const sim_fault_kind kinds[3] = { FK_DROP, FK_DUPLICATE, FK_DELAY };
+    for (int k = 0; k < 3; k++) {
+        if (max[k] <= 0 || !nem_on(p, n)) continue;
+        for (int d = 0; d < 4; d++) {
+            sim_fault f = new_fault(kinds[k], n->line);
+            f.src = NEM_DIRS[d][0], f.dst = NEM_DIRS[d][1];
+            f.p = nem_rate(p, n, max[k]);
+            f.copies = 1;
+            f.from_us = n->from, f.to_us = n->to;
+            if (kinds[k] == FK_DELAY) f.max_us = to_us(nem_uniform(p, 0.001, n->delay_max));
+            if (f.p > 0) nem_push(L, c, n, &f);
+        }
+    }
+}
+
+static void nem_broker_loss(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->broker_loss <= 0 || !nem_on(p, n)) return;
+    for (int q = 0; QUEUES[q]; q++) {
+        sim_fault f = new_fault(FK_BROKER_LOSS, n->line);
+        f.node = f.dst = 1;
+        snprintf(f.queue, sizeof f.queue, "%s", QUEUES[q]);
+        f.p = nem_rate(p, n, n->broker_loss);
+        f.from_us = n->from, f.to_us = n->to;
+        if (f.p > 0) nem_push(L, c, n, &f);
+    }
+}
+
+/* One slow window per node chosen: accounting always without swarm; in swarm mode each
+** node with chance 1/2. */
+static void nem_slow(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->slow <= 0 || !nem_on(p, n)) return;
+    double span = (double)(n->to - n->from) / 1e6;
+    for (int node = 0; node < SIM_NODES; node++) {
+        int chosen = n->swarm ? (int)ox_prng_below(p, 2) : node == 2;
+        if (!chosen) continue;
+        sim_fault f = new_fault(FK_SLOW, n->line);
+        f.node = node;
+        f.per_us = to_us(nem_uniform(p, 0.001, n->slow));
+        f.from_us = n->from + to_us(nem_uniform(p, 0, span * 0.5));
+        f.to_us = f.from_us + to_us(nem_uniform(p, 0.001, span * 0.5));
+        if (f.to_us > n->to) f.to_us = n->to;
+        if (f.per_us > 0 && f.from_us < f.to_us) nem_push(L, c, n, &f);
+    }
+}
+
+static void nem_clock_skew(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->clock_skew <= 0 || !nem_on(p, n)) return;
+    for (int node = 0; node < SIM_NODES; node++) {
+        sim_fault f = new_fault(FK_CLOCK, n->line);
+        f.node = node;
+        f.by_us = (int64_t)llround(nem_uniform(p, -n->clock_skew, n->clock_skew) * 1e6);
+        if (f.by_us != 0) nem_push(L, c, n, &f);
+    }
+}
+
+/* A failpoint of `node`, and a hit within the run's payments. */
+static int nem_failpoint(ox_prng *p, int node, uint32_t payments, sim_fault *f) {
+    const char *cands[16];
+    int nc = 0;
+    size_t len = strlen(sim_node_name(node));
+    for (const char *const *fp = ox_service_failpoints(); *fp && nc < 16; fp++)
+        if (!strncmp(*fp, sim_node_name(node), len) && (*fp)[len] == '.') cands[nc++] = *fp;
+    if (nc == 0) return 0;
+    snprintf(f->failpoint, sizeof f->failpoint, "%s", cands[ox_prng_below(p, (uint64_t)nc)]);
+    f->hit = 1 + (uint32_t)ox_prng_below(p, payments ? payments : 1);
+    return 1;
+}
+
+static void nem_crashes(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->crash_every <= 0 || !nem_on(p, n)) return;
+    for (int64_t t = n->from + nem_gap(p, n->crash_every); t < n->to; t += nem_gap(p, n->crash_every)) {
+        sim_fault f = new_fault(FK_CRASH, n->line);
+        f.node = (int)ox_prng_below(p, SIM_NODES);
+        f.restart_after_us = to_us(nem_uniform(p, 0.1, n->restart_max));
+        int at_fp = n->failpoints && ox_prng_below(p, 2) == 0 && nem_failpoint(p, f.node, c->sc->workload.payments, &f);
+        if (!at_fp) f.at_us = t;
+        nem_push(L, c, n, &f);
+    }
+}
+
+static void nem_partitions(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->partition_every <= 0 || !nem_on(p, n)) return;
+    for (int64_t t = n->from + nem_gap(p, n->partition_every); t < n->to; t += nem_gap(p, n->partition_every)) {
+        sim_fault f = new_fault(FK_PARTITION, n->line);
+        int link = (int)ox_prng_below(p, 2);     /* payment<->broker or broker<->accounting */
+        f.src = link, f.dst = link + 1;
+        f.twoway = ox_prng_below(p, 2) == 0;
+        if (!f.twoway && ox_prng_below(p, 2)) f.src = link + 1, f.dst = link;
+        f.from_us = t;
+        f.to_us = t + to_us(nem_uniform(p, 0.1, n->partition_max)) + 1000;
+        if (f.to_us > n->to) f.to_us = n->to;
+        nem_push(L, c, n, &f);
+        t = f.to_us;    /* partitions of one nemesis do not overlap */
+    }
+}
+
+static void nem_clock_jumps(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (!n->clock_jumps || !nem_on(p, n)) return;
+    for (int64_t t = n->from + nem_gap(p, n->clock_every); t < n->to; t += nem_gap(p, n->clock_every)) {
+        sim_fault f = new_fault(FK_CLOCK_JUMP, n->line);
+        f.node = (int)ox_prng_below(p, SIM_NODES);
+        f.at_us = t;
+        f.by_us = (int64_t)llround(nem_uniform(p, -n->clock_max, n->clock_max) * 1e6);
+        if (f.by_us == 0) f.by_us = 1000;
+        nem_push(L, c, n, &f);
+    }
+}
+
+/* Optional number field in [lo, hi] (lo excluded when lo_open); *out keeps its default. */
+static int nem_num(lua_State *L, const char *name, double lo, int lo_open, double hi, const char *what, double *out) {
+    const scn_range R = { what, lo, hi, lo_open, 0, NULL };
+    return num_field(L, 1, "nemesis", name, &R, out);
+}
+
+/* A field that only means something with another: raises when given without it. */
+static void nem_needs(lua_State *L, int given, int base, const char *name, const char *with) {
+    if (given && !base) fail(L, "nemesis: '%s' goes with '%s'", name, with);
+}
+
+static void nem_read(lua_State *L, scn *c, scn_nem *n) {
+    static const double DAY = SCN_MAX_SECONDS;
+    *n = (scn_nem){ .delay_max = 1, .restart_max = 3, .partition_max = 5, .clock_every = 10, .clock_max = 20, .swarm = 1 };
+    nem_num(L, "drop", 0, 0, 1, "a probability", &n->drop);
+    nem_num(L, "duplicate", 0, 0, 1, "a probability", &n->duplicate);
+    nem_num(L, "delay", 0, 0, 1, "a probability", &n->delay);
+    nem_num(L, "broker_loss", 0, 0, 1, "a probability", &n->broker_loss);
+    nem_num(L, "slow", 0, 0, SCN_MAX_SLOW, "a time in seconds", &n->slow);
+    nem_num(L, "clock_skew", 0, 0, DAY, "a time in seconds", &n->clock_skew);
+    nem_num(L, "crash_every", 0.5, 0, DAY, "a time in seconds", &n->crash_every);
+    nem_num(L, "partition_every", 0.5, 0, DAY, "a time in seconds", &n->partition_every);
+    nem_needs(L, nem_num(L, "delay_max", 0.001, 0, DAY, "a time in seconds", &n->delay_max), n->delay > 0, "delay_max", "delay");
+    nem_needs(L, nem_num(L, "restart_max", 0.1, 0, DAY, "a time in seconds", &n->restart_max), n->crash_every > 0, "restart_max", "crash_every");
+    nem_needs(L, nem_num(L, "partition_max", 0.1, 0, DAY, "a time in seconds", &n->partition_max), n->partition_every > 0, "partition_max", "partition_every");
+    n->clock_jumps = bool_field(L, 1, "nemesis", "clock_jumps") == 1;
+    nem_needs(L, nem_num(L, "clock_every", 0.5, 0, DAY, "a time in seconds", &n->clock_every), n->clock_jumps, "clock_every", "clock_jumps = true");
+    nem_needs(L, nem_num(L, "clock_max", 0.001, 0, DAY, "a time in seconds", &n->clock_max), n->clock_jumps, "clock_max", "clock_jumps = true");
+    int fps = bool_field(L, 1, "nemesis", "failpoints");
+    nem_needs(L, fps != -1, n->crash_every > 0, "failpoints", "crash_every");
+    n->failpoints = fps == 1;
+    n->swarm = bool_field(L, 1, "nemesis", "swarm") != 0;
+    if (n->drop <= 0 && n->duplicate <= 0 && n->delay <= 0 && n->broker_loss <= 0 && n->slow <= 0 && n->clock_skew <= 0 &&
+        n->crash_every <= 0 && n->partition_every <= 0 && !n->clock_jumps)
+        fail(L, "nemesis: nothing to inject: give at least one of drop, duplicate, delay, broker_loss, slow, "
+                "clock_skew, crash_every, partition_every, clock_jumps");
+    read_window(L, c, "nemesis", 1, &n->from, &n->to);
+    if (n->to > c->sc->run_us) n->to = c->sc->run_us;
+}
+
+static int l_nemesis(lua_State *L) {
+    static const char *const FIELDS[] = {
+        "drop", "duplicate", "delay", "delay_max", "broker_loss", "slow", "clock_skew", "crash_every", "restart_max",
+        "failpoints", "partition_every", "partition_max", "clock_jumps", "clock_every", "clock_max", "swarm",
+        "start", "stop", NULL,
+    };
+    scn *c = begin(L, "nemesis", 1);
+    sim_scenario *sc = c->sc;
+    if (c->depth > 0) fail(L, "nemesis: not inside between() (give it 'start' and 'stop')");
+    table_arg(L, "nemesis", "nemesis { drop = 0.1, crash_every = 8, partition_every = 15 }");
+    check_fields(L, 1, "nemesis", "", FIELDS);
+    if (sc->nnemeses >= SIM_MAX_NEMESIS) fail(L, "nemesis: at most %d per scenario", SIM_MAX_NEMESIS);
+    scn_nem n;
+    nem_read(L, c, &n);
+    n.index = sc->nnemeses + 1;
+    n.line = sbx_line(L);
+    ox_prng p;
+    ox_prng_seed(&p, ox_prng_derive(c->seed, SCN_STREAM_NEMESIS + (uint64_t)n.index));
+    int first = sc->nfaults;
+    /* The order of these calls is the order of draws: append new kinds at the end. */
+    nem_frames(L, c, &n, &p);
+    nem_broker_loss(L, c, &n, &p);
+    nem_slow(L, c, &n, &p);
+    nem_clock_skew(L, c, &n, &p);
+    nem_crashes(L, c, &n, &p);
+    nem_partitions(L, c, &n, &p);
+    nem_clock_jumps(L, c, &n, &p);
+    sim_nemesis *rec = &sc->nemeses[sc->nnemeses++];
+    *rec = (sim_nemesis){ .line = n.line, .first = first + 1, .count = sc->nfaults - first, .swarm = n.swarm };
     return 0;
 }
 
@@ -1034,7 +1430,9 @@ static int l_register(lua_State *L) {
     static const luaL_Reg fns[] = {
         { "scenario", l_scenario }, { "drop", l_drop }, { "duplicate", l_duplicate }, { "delay", l_delay },
         { "crash", l_crash },       { "between", l_between }, { "at", l_at }, { "note", l_note },
-        { "expect", l_expect },     { NULL, NULL },
+        { "expect", l_expect },     { "partition", l_partition }, { "broker_loss", l_broker_loss },
+        { "clock", l_clock },       { "clock_jump", l_clock_jump }, { "slow", l_slow },
+        { "nemesis", l_nemesis },   { NULL, NULL },
     };
     lua_pushglobaltable(L);
     luaL_setfuncs(L, fns, 0);
@@ -1133,4 +1531,111 @@ int scenario_fire(sim_scenario *sc, int i, int64_t now_us, char *err, size_t err
 void scenario_free(sim_scenario *sc) {
     if (sc == NULL) return;
     release(sc, NULL);
+}
+
+/* ---- faults as Lua --------------------------------------------------------------------- */
+
+const char *sim_fault_kind_name(int kind) {
+    static const char *const NAMES[FK_KIND_COUNT] = {
+        "?", "drop", "duplicate", "delay", "crash", "partition", "broker_loss", "clock", "clock_jump", "slow",
+    };
+    return kind > 0 && kind < FK_KIND_COUNT ? NAMES[kind] : "?";
+}
+
+/* Appends printf output to b[cap] at *len; the result stays NUL-terminated (truncated). */
+static void put(char *b, size_t cap, size_t *len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void put(char *b, size_t cap, size_t *len, const char *fmt, ...) {
+    if (*len >= cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(b + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    *len = w < 0 ? cap : *len + (size_t)w;
+}
+
+/* The shortest text that reads back as exactly v. */
+static const char *num(double v, char *buf, size_t n) {
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, n, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    return buf;
+}
+
+static const char *secs(int64_t us, char *buf, size_t n) { return num((double)us / 1e6, buf, n); }
+
+static void put_window(char *b, size_t cap, size_t *len, const sim_fault *f) {
+    char x[40];
+    if (f->from_us > 0) put(b, cap, len, ", start = %s", secs(f->from_us, x, sizeof x));
+    if (f->to_us != SIM_FOREVER) put(b, cap, len, ", stop = %s", secs(f->to_us, x, sizeof x));
+}
+
+/* ", p = 0.3" or ", nth = 3" (sep: what goes before it). */
+static void put_chance(char *b, size_t cap, size_t *len, const char *sep, const sim_fault *f) {
+    char x[40];
+    if (f->nth > 0) put(b, cap, len, "%snth = %u", sep, f->nth);
+    else put(b, cap, len, "%sp = %s", sep, num(f->p, x, sizeof x));
+}
+
+static void put_frame_fault(char *b, size_t cap, size_t *len, const sim_fault *f) {
+    char x[40];
+    put(b, cap, len, "%s { ", sim_fault_kind_name(f->kind));
+    if (f->src != SIM_ANY || f->dst != SIM_ANY)
+        put(b, cap, len, "link = \"%s->%s\", ", sim_node_name(f->src), sim_node_name(f->dst));
+    if (f->queue[0]) put(b, cap, len, "queue = \"%s\", ", f->queue);
+    if (f->label[0]) put(b, cap, len, "label = \"%s\", ", f->label);
+    if (f->pay) put(b, cap, len, "pay = %llu, ", (unsigned long long)f->pay);
+    if (f->kind == FK_DUPLICATE && f->copies != 1) put(b, cap, len, "copies = %u, ", f->copies);
+    if (f->kind == FK_DELAY && f->min_us > 0) put(b, cap, len, "min = %s, ", secs(f->min_us, x, sizeof x));
+    if (f->kind == FK_DELAY) put(b, cap, len, "max = %s, ", secs(f->max_us, x, sizeof x));
+    put_chance(b, cap, len, "", f);
+    put_window(b, cap, len, f);
+    put(b, cap, len, " }");
+}
+
+size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
+    assert(f && b && cap > 0);
+    char x[40], y[40];
+    size_t len = 0;
+    b[0] = '\0';
+    const char *node = sim_node_name(f->node);
+    switch (f->kind) {
+    case FK_DROP: case FK_DUPLICATE: case FK_DELAY:
+        put_frame_fault(b, cap, &len, f);
+        break;
+    case FK_CRASH:
+        if (f->failpoint[0]) put(b, cap, &len, "crash { at_failpoint = \"%s\", hit = %u", f->failpoint, f->hit);
+        else put(b, cap, &len, "crash { node = \"%s\", at = %s", node, secs(f->at_us, x, sizeof x));
+        if (f->restart_after_us < 0) put(b, cap, &len, ", restart = false }");
+        else put(b, cap, &len, ", restart_after = %s }", secs(f->restart_after_us, x, sizeof x));
+        break;
+    case FK_PARTITION:
+        put(b, cap, &len, "partition { between = {\"%s\", \"%s\"}%s", sim_node_name(f->src), sim_node_name(f->dst),
+            f->twoway ? "" : ", oneway = true");
+        put_window(b, cap, &len, f);
+        put(b, cap, &len, " }");
+        break;
+    case FK_BROKER_LOSS:
+        put(b, cap, &len, "broker_loss { ");
+        if (f->queue[0]) put(b, cap, &len, "queue = \"%s\", ", f->queue);
+        put_chance(b, cap, &len, "", f);
+        put_window(b, cap, &len, f);
+        put(b, cap, &len, " }");
+        break;
+    case FK_CLOCK:
+        put(b, cap, &len, "clock { node = \"%s\", skew = %s }", node, num((double)f->by_us / 1e6, x, sizeof x));
+        break;
+    case FK_CLOCK_JUMP:
+        put(b, cap, &len, "clock_jump { node = \"%s\", at = %s, by = %s }", node, secs(f->at_us, x, sizeof x),
+            num((double)f->by_us / 1e6, y, sizeof y));
+        break;
+    case FK_SLOW:
+        put(b, cap, &len, "slow { node = \"%s\", per_message = %s", node, secs(f->per_us, x, sizeof x));
+        put_window(b, cap, &len, f);
+        put(b, cap, &len, " }");
+        break;
+    default:
+        put(b, cap, &len, "-- unknown fault kind %d", (int)f->kind);
+    }
+    return len < cap ? len : cap - 1;
 }

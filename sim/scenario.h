@@ -7,7 +7,12 @@
 ** declares, through the functions documented in scenarios/README.md:
 **   scenario { name, design, knobs, workload, run, settle }   exactly once
 **   drop / duplicate / delay { ... }                          network faults
+**   partition { ... }                                         links cut for a window
 **   crash { ... }                                             process crashes
+**   broker_loss { ... }                                       the broker loses accepted frames
+**   clock { ... } / clock_jump { ... }                        per-node clock skew and jumps
+**   slow { ... }                                              a per-message processing delay
+**   nemesis { ... }                                           a fault schedule drawn from the seed
 **   between(a, b, fn)   faults declared inside fn are active in [a, b)
 **   at(t, fn)           fn runs at virtual time t during the run (may declare faults)
 **   note(text)          a line in the trace (from inside at() callbacks)
@@ -32,9 +37,23 @@
 #define SIM_MAX_CALLBACKS 1024
 #define SIM_MAX_PAYMENTS 1000000
 #define SIM_MAX_EXPECT 16
+#define SIM_MAX_NEMESIS 8
+#define SIM_DEFAULT_CLIENT_RETRIES 3
+#define SIM_MAX_CLIENT_RETRIES 100
 #define SIM_FROZEN_ACCOUNT 9999     /* refused payments are paid from this account */
 
-typedef enum { FK_DROP = 1, FK_DUPLICATE, FK_DELAY, FK_CRASH } sim_fault_kind;
+typedef enum {
+    FK_DROP = 1, FK_DUPLICATE, FK_DELAY, FK_CRASH,
+    FK_PARTITION,             /* every frame on src->dst (and back if twoway) in the window is lost */
+    FK_BROKER_LOSS,           /* the broker loses accepted PUBLISH frames of `queue` (p / nth) */
+    FK_CLOCK,                 /* node's clock is off by by_us from the start */
+    FK_CLOCK_JUMP,            /* node's clock jumps by by_us at at_us */
+    FK_SLOW,                  /* node is busy per_us after each frame it handles in the window */
+    FK_KIND_COUNT
+} sim_fault_kind;
+
+/* "drop", "partition", ...: the Lua function that declares the kind. */
+const char *sim_fault_kind_name(int kind);
 
 typedef struct {
     sim_fault_kind kind;
@@ -46,18 +65,24 @@ typedef struct {
     char label[33];           /* "" = any; else a prefix of the frame label ("PUBLISH", "DELIVER PAYMENT", "DACK") */
     double p;                 /* probability per matching frame (when nth == 0) */
     uint32_t nth;             /* > 0: exactly the nth matching frame, 1-based */
+    uint64_t pay;             /* > 0: only frames about this payment */
     uint32_t copies;          /* duplicate: extra copies (>= 1) */
+    int twoway;               /* partition: both directions (src, dst are the two ends) */
+    int64_t by_us;            /* clock: skew; clock_jump: the jump (+ forward, - backward) */
+    int64_t per_us;           /* slow: busy time after each frame handled */
+    int nemesis;              /* 0: declared by the file; else the nemesis{} call (1-based) that drew it */
     int64_t min_us, max_us;   /* delay: extra latency drawn uniformly */
     int64_t from_us, to_us;   /* active while from <= now < to; to may be SIM_FOREVER (until healing) */
-    /* crash */
+    /* crash (and clock, clock_jump, slow: node; clock_jump: at_us) */
     int node;                 /* node index */
-    int64_t at_us;            /* crash at this virtual time, or -1 */
+    int64_t at_us;            /* crash / clock jump at this virtual time, or -1 */
     char failpoint[65];       /* crash at this failpoint, or "" */
     uint32_t hit;             /* ... the hit-th time any incarnation passes it (>= 1) */
     int64_t restart_after_us; /* restart this long after the crash; -1: at healing */
     /* owned by the simulator while it runs */
     uint32_t seen;            /* frames matched so far (for nth) */
-    int fired;                /* crash done */
+    int fired;                /* crash / clock jump done */
+    int announced;            /* its "fault" trace line is written */
 } sim_fault;
 
 typedef struct {
@@ -71,6 +96,7 @@ typedef struct {
     double rate;              /* per virtual second, > 0 */
     int64_t amount_min, amount_max;   /* cents, drawn uniformly from the seed */
     uint32_t accounts;        /* payer accounts 1..accounts */
+    uint32_t client_retries;  /* an unanswered payment is asked again, 1 s apart, this often */
     uint8_t *refuse;          /* [payments + 1]: 1 = accounting will refuse payment i */
 } sim_workload;
 
@@ -83,6 +109,13 @@ typedef struct {
     int64_t dead_min, dead_max;         /* DEAD rows expected; -1 = no expectation */
 } sim_expect;
 
+/* What one nemesis{} call drew: faults first .. first + count - 1 (ids). */
+typedef struct {
+    int line;
+    int first, count;
+    int swarm;
+} sim_nemesis;
+
 typedef struct sim_scenario {
     char path[512];           /* as given on the command line */
     char slug[128];           /* file name without directory and .lua: reports/runs/<slug>/ */
@@ -94,6 +127,8 @@ typedef struct sim_scenario {
     int64_t run_us, settle_us;
     sim_fault faults[SIM_MAX_FAULTS];
     int nfaults;
+    sim_nemesis nemeses[SIM_MAX_NEMESIS];
+    int nnemeses;
     sim_callback callbacks[SIM_MAX_CALLBACKS];
     int ncallbacks;
     sim_expect expect;
@@ -110,6 +145,11 @@ sim_scenario *scenario_load(const char *path, uint64_t seed, char *err, size_t e
 ** now_us.  Returns 0, or -1 with "FILE:LINE: what" in err. */
 int scenario_fire(sim_scenario *sc, int i, int64_t now_us, char *err, size_t errlen);
 void scenario_free(sim_scenario *sc);
+
+/* The Lua declaration that declares f again, e.g. `partition { between = {"payment",
+** "broker"}, start = 5, stop = 15 }` (one line; numbers printed so they read back
+** exactly).  Returns its length (truncated to cap - 1). */
+size_t scenario_fault_lua(const sim_fault *f, char *buf, size_t cap);
 
 const char *sim_node_name(int node);        /* "payment", "broker", "accounting" */
 int sim_node_parse(const char *name);       /* index, or -1 */

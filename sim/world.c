@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/io.h"
 #include "net.h"
 #include "report.h"
 
@@ -30,7 +31,8 @@ static int fail(sim_world *w, int code, const char *fmt, ...) {
     return -1;
 }
 
-static int64_t clock_of(const sim_world *w) { return WORLD_EPOCH_US + w->now; }
+/* The clock node n reads: the epoch, virtual time, and the node's offset. */
+static int64_t clock_of(const sim_world *w, int node) { return WORLD_EPOCH_US + w->now + w->skew_us[node]; }
 
 static int schedule(sim_world *w, sim_event ev) {
     assert(ev.t >= w->now);
@@ -66,6 +68,55 @@ static uint32_t failpoint_hits(sim_world *w, const char *name) {
     return 0;
 }
 
+/* ---- faults taking effect -------------------------------------------------------- */
+
+/* What a fault acts on, for its "fault" line: "payment->broker", "broker<->accounting",
+** "broker:PAY_QUEUE", "payment". */
+static const char *fault_target(const sim_fault *f, char *buf, size_t n) {
+    switch (f->kind) {
+    case FK_DROP: case FK_DUPLICATE: case FK_DELAY:
+        snprintf(buf, n, "%s->%s", sim_node_name(f->src), sim_node_name(f->dst));
+        break;
+    case FK_PARTITION:
+        snprintf(buf, n, "%s%s%s", sim_node_name(f->src), f->twoway ? "<->" : "->", sim_node_name(f->dst));
+        break;
+    case FK_BROKER_LOSS:
+        snprintf(buf, n, "broker%s%s", f->queue[0] ? ":" : "", f->queue);
+        break;
+    default:
+        snprintf(buf, n, "%s", sim_node_name(f->node));
+    }
+    return buf;
+}
+
+static int has_window(const sim_fault *f) {
+    return f->kind != FK_CRASH && f->kind != FK_CLOCK && f->kind != FK_CLOCK_JUMP;
+}
+
+/* Writes the fault's "fault" line once, when it takes effect: its id, kind, target,
+** who declared it, its window and its Lua declaration (scenario_fault_lua), so the
+** trace can be read back as an explicit fault schedule. */
+static void announce(sim_world *w, sim_fault *f) {
+    if (f->announced) return;
+    f->announced = 1;
+    char target[96], lua[640];
+    scenario_fault_lua(f, lua, sizeof lua);
+    trace_begin(&w->trace, w->now, "fault");
+    trace_int(&w->trace, "fault", f->id);
+    trace_str(&w->trace, "kind", sim_fault_kind_name(f->kind));
+    trace_str(&w->trace, "target", fault_target(f, target, sizeof target));
+    trace_str(&w->trace, "by", f->nemesis ? "nemesis" : "scenario");
+    trace_int(&w->trace, "line", f->line);
+    if (has_window(f)) {
+        trace_time(&w->trace, "start", f->from_us);
+        if (f->to_us != SIM_FOREVER) trace_time(&w->trace, "stop", f->to_us);
+    }
+    trace_str(&w->trace, "lua", lua);
+    trace_end(&w->trace);
+    w->st.faults++;
+    if (f->nemesis) w->st.nemesis_faults++;
+}
+
 /* ---- starting, stepping, crashing nodes --------------------------------------- */
 
 static int apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *r);
@@ -80,11 +131,12 @@ static void arm_failpoints(sim_world *w, int node, ox_step *s) {
         if (f->hit <= hits) continue;
         uint32_t skip = f->hit - 1 - hits;
         int k = 0;
-        while (k < s->narmed && strcmp(s->armed[k].name, f->failpoint)) k++;
+        while (k < s->narmed && (s->armed[k].action != OX_ARM_CRASH || strcmp(s->armed[k].name, f->failpoint))) k++;
         if (k == s->narmed) {
             if (s->narmed == OX_STEP_MAX_ARMED) continue;
             snprintf(s->armed[k].name, sizeof s->armed[k].name, "%s", f->failpoint);
             s->armed[k].skip = skip;
+            s->armed[k].action = OX_ARM_CRASH;
             s->narmed++;
         } else if (skip < s->armed[k].skip) {
             s->armed[k].skip = skip;
@@ -102,7 +154,7 @@ static int step_node(sim_world *w, int node, ox_step *s) {
     arm_failpoints(w, node, s);
     ox_reply r = { .effects = w->effects };
     char err[600];
-    if (proc_step(&w->procs, p, s, clock_of(w), &r, err, sizeof err) != 0)
+    if (proc_step(&w->procs, p, s, clock_of(w, node), &r, err, sizeof err) != 0)
         return fail(w, 3, "%s", err);
     return apply_reply(w, node, s, &r);
 }
@@ -110,7 +162,7 @@ static int step_node(sim_world *w, int node, ox_step *s) {
 static int start_node(sim_world *w, int node, const char *why) {
     sim_proc *p = &w->nodes[node];
     char err[600];
-    if (proc_start(&w->procs, p, clock_of(w), err, sizeof err) != 0) return fail(w, 3, "%s", err);
+    if (proc_start(&w->procs, p, clock_of(w, node), err, sizeof err) != 0) return fail(w, 3, "%s", err);
     trace_begin(&w->trace, w->now, p->life == 1 ? "start" : "restart");
     trace_str(&w->trace, "node", p->name);
     trace_int(&w->trace, "life", p->life);
@@ -121,10 +173,13 @@ static int start_node(sim_world *w, int node, const char *why) {
     return step_node(w, node, &s);
 }
 
-static void crash_node(sim_world *w, int node, const sim_fault *f, const char *where) {
+static void flush_backlog(sim_world *w, int node);
+
+static void crash_node(sim_world *w, int node, sim_fault *f, const char *where) {
     sim_proc *p = &w->nodes[node];
     proc_kill(&w->procs, p);
     w->st.crashes++;
+    if (f) announce(w, f);
     trace_begin(&w->trace, w->now, "crash");
     trace_str(&w->trace, "node", p->name);
     trace_int(&w->trace, "life", p->life);
@@ -136,6 +191,7 @@ static void crash_node(sim_world *w, int node, const sim_fault *f, const char *w
                          .b = (uint64_t)p->life };
         schedule(w, ev);
     }
+    flush_backlog(w, node);
 }
 
 /* ---- the network -------------------------------------------------------------- */
@@ -176,8 +232,16 @@ static int route_send(sim_world *w, int src, const ox_effect *e) {
     w->st.frames++;
 
     net_fate fate;
-    net_decide(w->sc, &w->net, w->now, w->healed, src, dst, fr->queue, fr->label, &fate);
+    net_decide(w->sc, &w->net, w->now, w->healed, src, dst, fr->queue, fr->label, fr->pay, &fate);
     trace_frame(w, "send", fr, dst);
+    if (fate.partitioned_by) {
+        trace_str(&w->trace, "fate", "partitioned");
+        trace_int(&w->trace, "fault", fate.partitioned_by);
+        trace_end(&w->trace);
+        w->st.partitioned++;
+        free(fr);
+        return 0;
+    }
     if (fate.dropped_by) {
         trace_str(&w->trace, "fate", "dropped");
         trace_int(&w->trace, "fault", fate.dropped_by);
@@ -213,7 +277,7 @@ static void client_outcome(sim_world *w, uint32_t pay, uint8_t outcome) {
 }
 
 static void client_retry(sim_world *w, uint32_t pay) {
-    if (w->tries[pay] >= WORLD_CLIENT_TRIES || w->hist[pay].outcome == HIST_OK) return;
+    if (w->tries[pay] > w->sc->workload.client_retries || w->hist[pay].outcome == HIST_OK) return;
     sim_event ev = { .t = w->now + WORLD_CLIENT_RETRY_US, .type = EV_PAY, .a = pay };
     schedule(w, ev);
 }
@@ -256,6 +320,14 @@ static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied
         if (e->pay) trace_uint(&w->trace, "pay", e->pay);
         trace_str(&w->trace, "detail", e->detail);
         trace_end(&w->trace);
+        return 0;
+    case OX_FX_INJECTED:
+        trace_begin(&w->trace, w->now, "injected");
+        trace_str(&w->trace, "node", name);
+        trace_str(&w->trace, "site", e->label);
+        if (w->inject_fault) trace_int(&w->trace, "fault", w->inject_fault);
+        trace_end(&w->trace);
+        if (!strcmp(e->label, OX_SITE_BROKER_LOSE)) w->st.lost_inside++;
         return 0;
     case OX_FX_FAILPOINT: {
         world_failpoint *fp = failpoint_slot(w, e->label);
@@ -314,6 +386,153 @@ static int apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply 
     return 0;
 }
 
+/* ---- slow nodes: busy time and backlog ---------------------------------------------- */
+
+/* The node an event steps (a client request goes to payment). */
+static int node_of(const sim_event *ev) { return ev->type == EV_PAY ? 0 : ev->node; }
+
+static int backlog_push(sim_world *w, int node, const sim_event *ev) {
+    world_backlog *b = &w->backlog[node];
+    if (b->len == b->cap) {
+        if (b->cap >= WORLD_BACKLOG_MAX)
+            return fail(w, 3, "%s: more than %d events waiting in its backlog", sim_node_name(node), WORLD_BACKLOG_MAX);
+        uint32_t cap = b->cap ? b->cap * 2 : 64;
+        if (cap > WORLD_BACKLOG_MAX) cap = WORLD_BACKLOG_MAX;
+        sim_event *ring = malloc((size_t)cap * sizeof *ring);
+        if (!ring) return fail(w, 3, "out of memory");
+        for (uint32_t i = 0; i < b->len; i++) ring[i] = b->ev[(b->head + i) % b->cap];
+        free(b->ev);
+        b->ev = ring, b->cap = cap, b->head = 0;
+    }
+    b->ev[(b->head + b->len) % b->cap] = *ev;
+    b->len++;
+    if (ev->type == EV_FRAME) b->frames++;
+    return 0;
+}
+
+static sim_event backlog_pop(world_backlog *b) {
+    assert(b->len > 0);
+    sim_event ev = b->ev[b->head];
+    b->head = (b->head + 1) % b->cap;
+    b->len--;
+    if (ev.type == EV_FRAME) b->frames--;
+    return ev;
+}
+
+/* A timer set by an earlier life, or replaced since, never fires. */
+static int timer_live(const sim_world *w, const sim_event *ev) {
+    const sim_proc *p = &w->nodes[(int)ev->node];
+    uint32_t life = (uint32_t)(ev->b >> 32), gen = (uint32_t)ev->b;
+    return p->pid != 0 && (int)life == p->life && gen == w->timer_gen[(int)ev->node][ev->a];
+}
+
+/* How long `node` stays busy after a frame it handles now: the largest per-message
+** time of the slow faults active on it (0: not slow). */
+static int64_t slow_per(const sim_world *w, int node) {
+    int64_t per = 0;
+    for (int i = 0; !w->healed && i < w->sc->nfaults; i++) {
+        const sim_fault *f = &w->sc->faults[i];
+        if (f->kind == FK_SLOW && f->node == node && w->now >= f->from_us && w->now < f->to_us && f->per_us > per)
+            per = f->per_us;
+    }
+    return per;
+}
+
+/* 1 if ev must wait: its node is up and busy, or earlier events wait already (order). */
+static int must_wait(const sim_world *w, const sim_event *ev) {
+    if (ev->type != EV_FRAME && ev->type != EV_TIMER && ev->type != EV_PAY) return 0;
+    int n = node_of(ev);
+    if (w->nodes[n].pid == 0) return 0;
+    return w->now < w->busy_until[n] || w->backlog[n].len > 0;
+}
+
+static int schedule_free(sim_world *w, int n) {
+    if (w->free_pending[n]) return 0;
+    w->free_pending[n] = 1;
+    sim_event ev = { .t = w->busy_until[n] > w->now ? w->busy_until[n] : w->now, .type = EV_FREE, .node = (int8_t)n };
+    return schedule(w, ev);
+}
+
+/* Puts ev in its node's backlog (taking its frame), or loses the frame when the backlog
+** holds WORLD_BACKLOG_FRAMES frames already (a full socket buffer). */
+static int defer(sim_world *w, sim_event *ev) {
+    int n = node_of(ev);
+    world_backlog *b = &w->backlog[n];
+    if (ev->type == EV_TIMER && !timer_live(w, ev)) return 0;
+    if (ev->type == EV_FRAME && b->frames >= WORLD_BACKLOG_FRAMES) {
+        w->inflight--;
+        trace_frame(w, "lost", ev->frame, n);
+        trace_str(&w->trace, "why", "backlog full");
+        trace_end(&w->trace);
+        w->st.backlog_lost++;
+        return 0;
+    }
+    if (backlog_push(w, n, ev) != 0) return -1;
+    w->st.deferred++;
+    if (b->len > w->st.backlog_max) w->st.backlog_max = b->len;
+    trace_begin(&w->trace, w->now, "backlog");
+    trace_str(&w->trace, "node", sim_node_name(n));
+    if (ev->type == EV_FRAME) {
+        trace_uint(&w->trace, "frame", ev->frame->id);
+        trace_str(&w->trace, "label", ev->frame->label);
+        if (ev->frame->pay) trace_uint(&w->trace, "pay", ev->frame->pay);
+    } else if (ev->type == EV_TIMER) {
+        trace_uint(&w->trace, "timer", ev->a);
+    } else {
+        trace_uint(&w->trace, "pay", ev->a);
+    }
+    trace_uint(&w->trace, "depth", b->len);
+    trace_time(&w->trace, "busy_until", w->busy_until[n]);
+    trace_end(&w->trace);
+    ev->frame = NULL;    /* the backlog owns it now */
+    return schedule_free(w, n);
+}
+
+/* The node crashed: what waited in its backlog was in its socket buffers, and is gone. */
+static void flush_backlog(sim_world *w, int node) {
+    world_backlog *b = &w->backlog[node];
+    while (b->len > 0) {
+        sim_event ev = backlog_pop(b);
+        if (ev.type == EV_FRAME) {
+            w->inflight--;
+            trace_frame(w, "lost", ev.frame, node);
+            trace_str(&w->trace, "why", "node crashed with the frame in its backlog");
+            trace_end(&w->trace);
+            w->st.backlog_lost++;
+        } else if (ev.type == EV_PAY) {
+            client_outcome(w, ev.a, HIST_UNKNOWN);
+            trace_reply(w, ev.a, "unknown", "the payment service crashed before handling the request");
+            client_retry(w, ev.a);
+        }
+        free(ev.frame);
+    }
+    w->busy_until[node] = 0;
+}
+
+/* ---- broker internal loss -------------------------------------------------------------- */
+
+/* For a PUBLISH the broker is about to handle, the first active broker_loss fault on its
+** queue that fires (its nth frame, or by chance from the fault stream) arms the
+** library's loss site for this one step. */
+static void arm_broker_loss(sim_world *w, int node, const sim_frame *fr, ox_step *s) {
+    w->inject_fault = 0;
+    if (node != 1 || w->healed || strncmp(fr->label, "PUBLISH", 7) != 0) return;
+    for (int i = 0; i < w->sc->nfaults; i++) {
+        sim_fault *f = &w->sc->faults[i];
+        if (f->kind != FK_BROKER_LOSS || w->now < f->from_us || w->now >= f->to_us) continue;
+        if (f->queue[0] && strcmp(f->queue, fr->queue) != 0) continue;
+        f->seen++;
+        if (f->nth ? f->seen != f->nth : !ox_prng_chance(&w->faults, f->p)) continue;
+        assert(s->narmed < OX_STEP_MAX_ARMED);    /* a fresh step arms nothing yet */
+        ox_armed *a = &s->armed[s->narmed++];
+        snprintf(a->name, sizeof a->name, "%s", OX_SITE_BROKER_LOSE);
+        a->skip = 0;
+        a->action = OX_ARM_INJECT;
+        w->inject_fault = f->id;
+        return;
+    }
+}
+
 /* ---- events ------------------------------------------------------------------------- */
 
 static int on_frame(sim_world *w, sim_event *ev) {
@@ -328,23 +547,28 @@ static int on_frame(sim_world *w, sim_event *ev) {
         return 0;
     }
     trace_frame(w, "deliver", fr, node);
+    if (ev->t < w->now) trace_time(&w->trace, "waited", w->now - ev->t);
     trace_end(&w->trace);
     w->st.delivered++;
     ox_step s = { .kind = OX_STEP_FRAME, .frame = fr->bytes, .frame_len = fr->len };
     snprintf(s.from, sizeof s.from, "%s", sim_node_name(fr->src));
-    return step_node(w, node, &s);
+    arm_broker_loss(w, node, fr, &s);
+    int rc = step_node(w, node, &s);
+    w->inject_fault = 0;
+    int64_t per = rc == 0 && w->nodes[node].pid != 0 ? slow_per(w, node) : 0;
+    if (per > 0) w->busy_until[node] = w->now + per;
+    return rc;
 }
 
 static int on_timer(sim_world *w, sim_event *ev) {
     int node = ev->node;
-    uint32_t life = (uint32_t)(ev->b >> 32), gen = (uint32_t)ev->b;
     sim_proc *p = &w->nodes[node];
-    /* A timer set by an earlier life, or replaced since, never fires. */
-    if (p->pid == 0 || (int)life != p->life || gen != w->timer_gen[node][ev->a]) return 0;
+    if (!timer_live(w, ev)) return 0;
     w->st.timers++;
     trace_begin(&w->trace, w->now, "timer");
     trace_str(&w->trace, "node", p->name);
     trace_uint(&w->trace, "id", ev->a);
+    if (ev->t < w->now) trace_time(&w->trace, "waited", w->now - ev->t);
     trace_end(&w->trace);
     ox_step s = { .kind = OX_STEP_TIMER, .timer_id = ev->a };
     return step_node(w, node, &s);
@@ -364,6 +588,7 @@ static int on_pay(sim_world *w, sim_event *ev) {
     trace_int(&w->trace, "amount", h->amount);
     trace_int(&w->trace, "try", w->tries[pay]);
     if (h->refused) trace_str(&w->trace, "refused_by_scenario", "yes");
+    if (ev->t < w->now) trace_time(&w->trace, "waited", w->now - ev->t);
     trace_end(&w->trace);
     if (w->nodes[0].pid == 0) {
         client_outcome(w, pay, HIST_FAILED);
@@ -397,6 +622,44 @@ static int on_restart(sim_world *w, sim_event *ev) {
     return start_node(w, ev->node, "restart_after");
 }
 
+/* A fault takes effect: its "fault" line; a clock jump also moves the node's clock. */
+static int on_fault(sim_world *w, sim_event *ev) {
+    sim_fault *f = &w->sc->faults[ev->a];
+    if (w->healed) return 0;
+    if (f->kind != FK_CLOCK_JUMP) {
+        announce(w, f);
+        return 0;
+    }
+    if (f->fired) return 0;
+    f->fired = 1;
+    announce(w, f);
+    w->skew_us[f->node] += f->by_us;
+    w->st.clock_jumps++;
+    trace_begin(&w->trace, w->now, "clock_jump");
+    trace_str(&w->trace, "node", sim_node_name(f->node));
+    trace_int(&w->trace, "fault", f->id);
+    trace_str(&w->trace, "direction", f->by_us > 0 ? "forward" : "backward");
+    trace_int(&w->trace, "by_ms", f->by_us / 1000);
+    trace_int(&w->trace, "offset_ms", w->skew_us[f->node] / 1000);
+    trace_end(&w->trace);
+    return 0;
+}
+
+static int run_event(sim_world *w, sim_event *ev);
+
+/* A slow node is free: it takes what waited, in order, until it is busy again. */
+static int on_free(sim_world *w, int n) {
+    world_backlog *b = &w->backlog[n];
+    w->free_pending[n] = 0;
+    while (b->len > 0 && w->nodes[n].pid != 0 && w->now >= w->busy_until[n] && !w->err_code) {
+        sim_event ev = backlog_pop(b);
+        run_event(w, &ev);
+        free(ev.frame);
+    }
+    if (w->err_code) return -1;
+    return b->len > 0 ? schedule_free(w, n) : 0;
+}
+
 static void scenario_note(void *ctx, int line, const char *text) {
     sim_world *w = ctx;
     trace_begin(&w->trace, w->now, "scenario");
@@ -415,6 +678,8 @@ static int on_callback(sim_world *w, sim_event *ev) {
     return schedule_new_faults(w, before);
 }
 
+static int on_probe(sim_world *w);
+
 static int on_heal(sim_world *w) {
     w->healed = 1;
     trace_begin(&w->trace, w->now, "heal");
@@ -422,8 +687,8 @@ static int on_heal(sim_world *w) {
     trace_end(&w->trace);
     for (int n = 0; n < SIM_NODES && !w->err_code; n++)
         if (w->nodes[n].pid == 0) start_node(w, n, "healing");
-    sim_event ev = { .t = w->now, .type = EV_PROBE };
-    return w->err_code ? -1 : schedule(w, ev);
+    /* Probe at once: with settle = 0 the end comes at this same instant. */
+    return w->err_code ? -1 : on_probe(w);
 }
 
 /* Rows the payment service still has to deliver, read from its database while it is
@@ -461,15 +726,50 @@ static int on_probe(sim_world *w) {
 
 /* ---- set-up and the loop ------------------------------------------------------------- */
 
+/* Events for the faults declared from index `from` on: a crash at a time; the moment
+** every other fault takes effect (a clock's skew is set up before the nodes start, and a
+** crash at a failpoint is announced when it fires). */
 static int schedule_new_faults(sim_world *w, int from) {
     for (int i = from; i < w->sc->nfaults; i++) {
         const sim_fault *f = &w->sc->faults[i];
-        if (f->kind != FK_CRASH || f->at_us < 0) continue;
-        int64_t t = f->at_us < w->now ? w->now : f->at_us;
-        sim_event ev = { .t = t, .type = EV_CRASH, .a = (uint32_t)i };
+        int64_t t;
+        uint8_t type = EV_FAULT;
+        if (f->kind == FK_CLOCK) continue;
+        if (f->kind == FK_CRASH && f->at_us < 0) continue;
+        if (f->kind == FK_CRASH) type = EV_CRASH, t = f->at_us;
+        else if (f->kind == FK_CLOCK_JUMP) t = f->at_us;
+        else t = f->from_us;
+        sim_event ev = { .t = t < w->now ? w->now : t, .type = type, .a = (uint32_t)i };
         if (schedule(w, ev) != 0) return -1;
     }
     return 0;
+}
+
+/* Clock skews hold from the start: set before any node starts, each announced. */
+static void set_clocks(sim_world *w) {
+    for (int i = 0; i < w->sc->nfaults; i++) {
+        sim_fault *f = &w->sc->faults[i];
+        if (f->kind != FK_CLOCK) continue;
+        w->skew_us[f->node] += f->by_us;
+        announce(w, f);
+    }
+}
+
+/* One "nemesis" line per nemesis{}: which faults it drew (their "fault" lines follow as
+** each takes effect). */
+static void trace_nemeses(sim_world *w) {
+    for (int i = 0; i < w->sc->nnemeses; i++) {
+        const sim_nemesis *n = &w->sc->nemeses[i];
+        trace_begin(&w->trace, 0, "nemesis");
+        trace_int(&w->trace, "line", n->line);
+        trace_str(&w->trace, "mode", n->swarm ? "swarm" : "fixed");
+        trace_int(&w->trace, "faults", n->count);
+        if (n->count) {
+            trace_int(&w->trace, "first_fault", n->first);
+            trace_int(&w->trace, "last_fault", n->first + n->count - 1);
+        }
+        trace_end(&w->trace);
+    }
 }
 
 static int schedule_workload(sim_world *w) {
@@ -564,6 +864,7 @@ static int setup(sim_world *w) {
     evq_init(&w->q);
     ox_prng_seed(&w->net, ox_prng_derive(w->seed, 1));
     ox_prng_seed(&w->client, ox_prng_derive(w->seed, 2));
+    ox_prng_seed(&w->faults, ox_prng_derive(w->seed, 3));
     w->hist = calloc((size_t)wl->payments + 1, sizeof *w->hist);
     w->tries = calloc((size_t)wl->payments + 1, 1);
     w->effects = calloc(OX_STEP_MAX_EFFECTS, sizeof *w->effects);
@@ -591,6 +892,8 @@ static int setup(sim_world *w) {
     trace_time(&w->trace, "run", w->sc->run_us);
     trace_time(&w->trace, "settle", w->sc->settle_us);
     trace_end(&w->trace);
+    trace_nemeses(w);
+    set_clocks(w);
     if (schedule_workload(w) != 0 || schedule_phases(w) != 0) return -1;
     /* The broker first, so the others' first frames find it up. */
     static const int order[SIM_NODES] = { 1, 2, 0 };
@@ -599,7 +902,7 @@ static int setup(sim_world *w) {
     return 0;
 }
 
-static int dispatch(sim_world *w, sim_event *ev) {
+static int run_event(sim_world *w, sim_event *ev) {
     switch (ev->type) {
     case EV_FRAME: return on_frame(w, ev);
     case EV_TIMER: return on_timer(w, ev);
@@ -609,8 +912,15 @@ static int dispatch(sim_world *w, sim_event *ev) {
     case EV_CALLBACK: return on_callback(w, ev);
     case EV_HEAL: return on_heal(w);
     case EV_PROBE: return on_probe(w);
+    case EV_FAULT: return on_fault(w, ev);
+    case EV_FREE: return on_free(w, ev->node);
     default: return fail(w, 3, "unknown event type %u", ev->type);
     }
+}
+
+/* Runs ev, unless its node is busy: then it waits in the node's backlog. */
+static int dispatch(sim_world *w, sim_event *ev) {
+    return must_wait(w, ev) ? defer(w, ev) : run_event(w, ev);
 }
 
 static int loop(sim_world *w) {
@@ -665,6 +975,12 @@ int world_run(sim_world *w) {
     }
     procs_fini(&w->procs, w->nodes, SIM_NODES);
     evq_free(&w->q);
+    for (int n = 0; n < SIM_NODES; n++) {
+        world_backlog *b = &w->backlog[n];
+        while (b->len > 0) free(backlog_pop(b).frame);
+        free(b->ev);
+        memset(b, 0, sizeof *b);
+    }
     if (trace_close(&w->trace) != 0 && ok) ok = fail(w, 3, "writing the trace failed") == 0;
     for (uint32_t i = 1; i <= w->sc->workload.payments && w->hist; i++) {
         if (w->hist[i].outcome == HIST_OK) w->st.ok++;

@@ -11,6 +11,20 @@
 ** healing at `run` (every fault stops, every down node restarts) and the settle phase
 ** [run, run + settle) in which the system must go quiet.  Then the nodes are stopped
 ** cleanly and the checker judges their databases.
+**
+** Faults the world itself carries out (the network's are in net.c):
+**   - a node's clock is the run's epoch + virtual time + its offset (clock skew, moved
+**     by clock jumps; an offset stays after healing, since undoing it would be another
+**     jump).  Timers a node sets are delays, so a jump moves none of them; what moves
+**     is every absolute time the node computes from its clock;
+**   - broker loss: for a PUBLISH the broker is about to accept, the world decides (its
+**     fault stream) and arms the library's injection site OX_SITE_BROKER_LOSE for that
+**     one step;
+**   - a slow node is busy for a while after each frame it handles; every frame, timer
+**     or client request that arrives meanwhile waits in the node's backlog, in order,
+**     and is handled when the node is free (bounded: WORLD_BACKLOG_MAX).
+** Each fault is announced with a "fault" line when it takes effect, carrying its Lua
+** declaration, so a trace reads back as an explicit schedule.
 */
 #ifndef SIM_WORLD_H
 #define SIM_WORLD_H
@@ -27,11 +41,12 @@
 #define WORLD_MAX_TIMERS 16
 #define WORLD_MAX_FAILPOINTS 64
 #define WORLD_MAX_KINDS 64
-#define WORLD_CLIENT_TRIES 4           /* the client retries an unanswered payment */
 #define WORLD_CLIENT_RETRY_US 1000000
 #define WORLD_EPOCH_US 1700000000000000LL   /* virtual time 0 on the children's clocks */
 #define WORLD_PROBE_US 1000000
 #define WORLD_MAX_STEPS 50000000ULL
+#define WORLD_BACKLOG_MAX 65536        /* events waiting for one busy node */
+#define WORLD_BACKLOG_FRAMES 60000     /* beyond this many, arriving frames are lost */
 
 typedef struct {
     char name[65];
@@ -48,7 +63,22 @@ typedef struct {
     uint64_t steps, frames, delivered, dropped, duplicated, delayed, lost_down;
     uint64_t crashes, restarts, timers, client_requests, client_retries;
     uint64_t ok, failed, unknown;
+    uint64_t partitioned;         /* frames lost to a partition (not counted in dropped) */
+    uint64_t lost_inside;         /* PUBLISH frames the broker lost inside (injected) */
+    uint64_t clock_jumps;
+    uint64_t deferred;            /* events that waited in a busy node's backlog */
+    uint64_t backlog_lost;        /* frames lost because a backlog was full or its node crashed */
+    uint64_t backlog_max;         /* deepest backlog of any node */
+    uint64_t faults;              /* "fault" lines: faults that took effect */
+    uint64_t nemesis_faults;      /* ... of which a nemesis drew */
 } world_stats;
+
+/* Events that arrived at a busy node, oldest first (a ring). */
+typedef struct {
+    sim_event *ev;
+    uint32_t cap, head, len;
+    uint32_t frames;              /* how many of them are frames */
+} world_backlog;
 
 typedef struct sim_world {
     sim_scenario *sc;
@@ -59,13 +89,21 @@ typedef struct sim_world {
     char command[1024];           /* reproduces the run */
     int quiet;                    /* no human summary */
     int narrate;                  /* tell the run on stderr as it happens */
+    uint64_t follow[16];          /* report.html: payments the chart follows (--follow) */
+    int nfollow;
 
     sim_procs procs;
     sim_proc nodes[SIM_NODES];
     sim_evq q;
     sim_trace trace;
     ox_prng net, client;
+    ox_prng faults;               /* broker-loss decisions */
     int64_t now;                  /* virtual microseconds since the run began */
+    int64_t skew_us[SIM_NODES];   /* each node's clock offset (clock, clock_jump) */
+    int64_t busy_until[SIM_NODES];    /* slow: the node handles nothing before this */
+    int free_pending[SIM_NODES];  /* an EV_FREE is scheduled for the node */
+    world_backlog backlog[SIM_NODES];
+    int inject_fault;             /* broker_loss fault armed in the current step, 0 none */
     int healed;
     int64_t converged_us;         /* -1 until the settle phase goes quiet */
     uint64_t inflight;            /* frame events in the queue */

@@ -14,3 +14,4 @@ expect_break scenarios/pay-queue-loss.lua outbox-no-recovery eventual_consistenc
 expect_break scenarios/pay-queue-loss.lua direct eventual_consistency
 expect_break scenarios/duplicate-delivery.lua outbox-no-dedupe exactly_once
 expect_break scenarios/crash-after-ack.lua ack-before-apply eventual_consistency
+expect_break scenarios/phantom-voucher.lua publish-in-tx no_phantom

@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "../../lib/config.h"
+#include "../../lib/io.h"
 #include "../../lib/schema.h"
 #include "../../lib/service.h"
 #include "../../lib/wire.h"
@@ -104,7 +105,7 @@ static void rec_clear(rec *r) {
 }
 
 static ox_io rec_io(rec *r) {
-    ox_io io = { r, rec_send, rec_timer, rec_event, rec_failpoint };
+    ox_io io = { r, rec_send, rec_timer, rec_event, rec_failpoint, NULL };
     return io;
 }
 
@@ -277,6 +278,59 @@ static void read_file(const char *path, char *buf, size_t cap, size_t *n) {
 static int exists(const char *path) {
     struct stat sb;
     return stat(path, &sb) == 0;
+}
+
+/* ---- internal loss: the injection hook of io.h ---- */
+
+/* inject hook: says yes while scratch[0] > 0 (counting down), counts the questions in
+** scratch[1]; only the broker's loss site may ask. */
+static int rec_inject(void *ctx, const char *site) {
+    rec *r = ctx;
+    assert_string_equal(site, OX_SITE_BROKER_LOSE);
+    r->scratch[1]++;
+    if (r->scratch[0] <= 0) return 0;
+    r->scratch[0]--;
+    return 1;
+}
+
+static void test_injected_internal_loss(void **state) {
+    rec *r = *state;
+    ox_config c = brk_cfg(60000, 100, 1);      /* durable: a lost message must not be stored either */
+    char path[256], err[512] = "";
+    db_path(r, "broker.db", path, sizeof path);
+    ox_io io = rec_io(r);
+    io.inject = rec_inject;
+    ox_service *s = ox_service_open(OX_ROLE_BROKER, path, &c, &io, err, sizeof err);
+    if (!s) fail_msg("open: %s", err);
+    assert_int_equal(ox_service_start(s), OX_OK);
+    rec_clear(r);
+    r->scratch[0] = 1;
+    r->scratch[1] = 0;
+
+    /* accepted (the failpoint is passed), then lost: nothing queued, stored or sent */
+    assert_int_equal(publish(s, OX_PAY_QUEUE, 1), OX_OK);
+    assert_int_equal(r->nfp, 1);
+    assert_string_equal(r->fp[0], "broker.after_accept");
+    assert_int_equal(rec_count(r, "lost_inside"), 1);
+    assert_true(r->ev_pay[0] == 1001);
+    assert_non_null(strstr(rec_detail(r, "lost_inside"), "msg 1 PAYMENT on PAY_QUEUE lost inside the broker"));
+    assert_int_equal(rec_count(r, "enqueue"), 0);
+    assert_int_equal(r->nsent + r->ntimers, 0);
+    assert_int_equal(stored(path), 0);
+
+    /* the hook says no: the next message is queued and delivered as usual */
+    rec_clear(r);
+    assert_int_equal(publish(s, OX_PAY_QUEUE, 2), OX_OK);
+    assert_int_equal(rec_count(r, "lost_inside"), 0);
+    assert_int_equal(rec_count(r, "enqueue"), 1);
+    uint64_t d = assert_deliver(r, 0, OX_PAY_QUEUE, 2, 0);
+    assert_int_equal(stored(path), 1);
+
+    /* each accepted PUBLISH asks once; a DACK never asks */
+    assert_int_equal(dack(s, OX_PAY_QUEUE, d), OX_OK);
+    assert_int_equal(r->scratch[1], 2);
+    assert_int_equal(stored(path), 0);
+    ox_service_close(s);
 }
 
 /* ---- at-least-once ---- */
@@ -680,7 +734,7 @@ static void test_three_services_converge(void **state) {
         char file[32];
         snprintf(file, sizeof file, "%s.db", names[i]);
         db_path(r, file, paths[i], sizeof paths[i]);
-        ox_io io = { &n->nodes[i], net_send, net_timer, net_event, NULL };
+        ox_io io = { &n->nodes[i], net_send, net_timer, net_event, NULL, NULL };
         char err[512];
         n->svc[i] = ox_service_open(roles[i], paths[i], &c, &io, err, sizeof err);
         assert_non_null(n->svc[i]);
@@ -715,6 +769,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_broker_rejects, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_foreign_databases_refused_untouched, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_three_services_converge, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_injected_internal_loss, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests_name("broker", tests, NULL, NULL);
 }

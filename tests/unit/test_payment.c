@@ -107,7 +107,7 @@ static void rec_clear(rec *r) {
 }
 
 static ox_io rec_io(rec *r) {
-    ox_io io = { r, rec_send, rec_timer, rec_event, rec_failpoint };
+    ox_io io = { r, rec_send, rec_timer, rec_event, rec_failpoint, NULL };
     return io;
 }
 

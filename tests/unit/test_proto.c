@@ -40,6 +40,39 @@ static void step_round_trip(void **state) {
     assert_memory_equal(d.frame, frame, sizeof frame);
 }
 
+/* An armed entry carries its action: crash (a failpoint) or inject (a fault site). */
+static void step_armed_actions_round_trip(void **state) {
+    (void)state;
+    ox_step s = { .seq = 4, .kind = OX_STEP_TIMER, .timer_id = 2, .narmed = 2 };
+    strcpy(s.armed[0].name, "broker.after_accept");
+    s.armed[0].action = OX_ARM_CRASH;
+    strcpy(s.armed[1].name, "broker.lose");
+    s.armed[1].skip = 1;
+    s.armed[1].action = OX_ARM_INJECT;
+    size_t n = ox_step_encode(&s, buf, sizeof buf);
+    assert_true(n > 0);
+    ox_step d;
+    char err[128];
+    assert_int_equal(ox_step_decode(buf, n, &d, err, sizeof err), 0);
+    assert_int_equal(d.narmed, 2);
+    assert_int_equal(d.armed[0].action, OX_ARM_CRASH);
+    assert_string_equal(d.armed[1].name, "broker.lose");
+    assert_int_equal(d.armed[1].skip, 1);
+    assert_int_equal(d.armed[1].action, OX_ARM_INJECT);
+    /* the action byte follows name and skip: an unknown action is refused */
+    size_t at = 3 + 4 + 1 + 8 + 1 + (1 + strlen("broker.after_accept")) + 4 + 1 + (1 + strlen("broker.lose")) + 4;
+    assert_int_equal(buf[at], OX_ARM_INJECT);
+    buf[at] = 7;
+    assert_int_equal(ox_step_decode(buf, n, &d, err, sizeof err), -1);
+    assert_string_equal(err, "armed entry 2 has unknown action 7");
+    /* an empty name arms nothing a node could pass: refused */
+    s.narmed = 1;
+    s.armed[0].name[0] = '\0';
+    n = ox_step_encode(&s, buf, sizeof buf);
+    assert_int_equal(ox_step_decode(buf, n, &d, err, sizeof err), -1);
+    assert_string_equal(err, "armed entry 1 has an empty name");
+}
+
 static void step_pay_round_trip(void **state) {
     (void)state;
     ox_step s = { .seq = 1, .kind = OX_STEP_PAY, .pay_id = 77, .account = 9999, .amount = -5 };
@@ -107,6 +140,9 @@ static void reply_round_trip(void **state) {
     ox_effect fp = { .type = OX_FX_FAILPOINT };
     strcpy(fp.label, "payment.after_commit");
     ox_reply_add(&b, &fp);
+    ox_effect inj = { .type = OX_FX_INJECTED };
+    strcpy(inj.label, "broker.lose");
+    ox_reply_add(&b, &inj);
     size_t n = ox_reply_finish(&b, OX_REPLY_CRASH);
     assert_true(n > 0);
     ox_reply r = { .effects = effects };
@@ -114,12 +150,14 @@ static void reply_round_trip(void **state) {
     assert_int_equal(ox_reply_decode(buf, n, &r, err, sizeof err), 0);
     assert_int_equal(r.seq, 5);
     assert_int_equal(r.status, OX_REPLY_CRASH);
-    assert_int_equal(r.neffects, 3);
+    assert_int_equal(r.neffects, 4);
     assert_string_equal(effects[0].label, "PUBLISH PAYMENT");
     assert_int_equal(effects[0].delivery, 5);
     assert_memory_equal(effects[0].frame, frame, 3);
     assert_int_equal(effects[1].delay_us, 1000000);
     assert_string_equal(effects[2].label, "payment.after_commit");
+    assert_int_equal(effects[3].type, OX_FX_INJECTED);
+    assert_string_equal(effects[3].label, "broker.lose");
     /* every truncation is rejected */
     for (size_t cut = 0; cut < n; cut++)
         assert_int_equal(ox_reply_decode(buf, cut, &r, err, sizeof err), -1);
@@ -158,6 +196,7 @@ static void codec_strings_are_bounded(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(step_round_trip),
+        cmocka_unit_test(step_armed_actions_round_trip),
         cmocka_unit_test(step_pay_round_trip),
         cmocka_unit_test(step_rejects_truncated_and_trailing),
         cmocka_unit_test(step_rejects_unknown_kind_and_magic),

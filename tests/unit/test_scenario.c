@@ -465,9 +465,9 @@ static void unknown_fields(void **state) {
           ":1: scenario: unknown field 'rnu' (did you mean 'run'? fields: name, design, knobs, workload, run, settle)");
     FAILS("wfield.lua", "scenario { name = \"t\", workload = { paymnets = 3 } }\n",
           ":1: scenario: unknown field 'workload.paymnets' (did you mean 'payments'? fields: payments, rate, amount, "
-          "accounts, refuse, refuse_rate)");
+          "accounts, refuse, refuse_rate, client_retries)");
     FAILS("dfield.lua", HEAD "drop { lnik = \"payment->broker\" }\n",
-          ":2: drop: unknown field 'lnik' (did you mean 'link'? fields: link, from, to, queue, label, p, nth, start, stop)");
+          ":2: drop: unknown field 'lnik' (did you mean 'link'? fields: link, from, to, queue, label, pay, p, nth, start, stop)");
     FAILS("cfield.lua", HEAD "crash { node = \"payment\", at = 3, restart_afterr = 1 }\n",
           ":2: crash: unknown field 'restart_afterr' (did you mean 'restart_after'? fields: node, at, at_failpoint, "
           "hit, restart_after, restart)");
@@ -475,7 +475,7 @@ static void unknown_fields(void **state) {
           ":2: expect: unknown field 'violate' (did you mean 'violated'? fields: all_invariants, violated, hold, dead_letters)");
     FAILS("positional.lua", HEAD "drop { \"payment->broker\" }\n",
           ":2: drop: 'drop' takes named fields only (name = value), not a list; fields: link, from, to, queue, "
-          "label, p, nth, start, stop");
+          "label, pay, p, nth, start, stop");
 }
 
 static void absurd_numbers(void **state) {
@@ -559,6 +559,271 @@ static void missing_file_and_long_path(void **state) {
     load_fails(state, name, text, ":2: drop: unknown node 'x' in link 'x->broker' (nodes: payment, broker, accounting)", 0);
 }
 
+/* ---- the fault model: partitions, broker loss, clocks, slow nodes, the nemesis ------------ */
+
+static void new_fault_kinds_load(void **state) {
+    sim_scenario *sc = load_ok(state, "kinds.lua", HEAD
+        "partition { between = {\"payment\", \"broker\"}, start = 5, stop = 15 }\n"
+        "partition { between = {\"accounting\", \"broker\"}, oneway = true }\n"
+        "broker_loss { queue = \"PAY_QUEUE\", p = 0.2, start = 1, stop = 9 }\n"
+        "broker_loss { nth = 4 }\n"
+        "clock { node = \"payment\", skew = -3.5 }\n"
+        "clock_jump { node = \"broker\", at = 10, by = 30 }\n"
+        "between(12, 20, function() clock_jump { node = \"accounting\", by = -0.25 } end)\n"
+        "slow { node = \"accounting\", per_message = 0.2, stop = 15 }\n"
+        "drop { link = \"payment->broker\", pay = 7 }\n"
+        "at(4, function() clock_jump { node = \"payment\", by = -30 } partition { between = {\"broker\", \"payment\"}, stop = 6 } end)\n", 1);
+    assert_int_equal(sc->nfaults, 9);
+    sim_fault *f = sc->faults;
+    assert_int_equal(f[0].kind, FK_PARTITION);
+    assert_int_equal(f[0].src, 0);
+    assert_int_equal(f[0].dst, 1);
+    assert_true(f[0].twoway);
+    assert_int_equal(f[0].from_us, 5 * SEC);
+    assert_int_equal(f[0].to_us, 15 * SEC);
+    assert_int_equal(f[1].src, 2);              /* one way: from the first named to the second */
+    assert_int_equal(f[1].dst, 1);
+    assert_false(f[1].twoway);
+    assert_true(f[1].to_us == SIM_FOREVER);
+    assert_int_equal(f[2].kind, FK_BROKER_LOSS);
+    assert_string_equal(f[2].queue, "PAY_QUEUE");
+    assert_true(f[2].p == 0.2);
+    assert_int_equal(f[2].from_us, 1 * SEC);
+    assert_int_equal(f[2].to_us, 9 * SEC);
+    assert_string_equal(f[3].queue, "");        /* any queue */
+    assert_int_equal(f[3].nth, 4);
+    assert_int_equal(f[4].kind, FK_CLOCK);
+    assert_int_equal(f[4].node, 0);
+    assert_int_equal(f[4].by_us, -3500000);
+    assert_int_equal(f[5].kind, FK_CLOCK_JUMP);
+    assert_int_equal(f[5].node, 1);
+    assert_int_equal(f[5].at_us, 10 * SEC);
+    assert_int_equal(f[5].by_us, 30 * SEC);
+    assert_int_equal(f[6].at_us, 12 * SEC);      /* inside between(): at its start */
+    assert_int_equal(f[6].by_us, -250000);
+    assert_int_equal(f[7].kind, FK_SLOW);
+    assert_int_equal(f[7].node, 2);
+    assert_int_equal(f[7].per_us, 200000);
+    assert_int_equal(f[7].to_us, 15 * SEC);
+    assert_int_equal(f[8].kind, FK_DROP);
+    assert_true(f[8].pay == 7);
+    for (int i = 0; i < sc->nfaults; i++) assert_int_equal(f[i].nemesis, 0);
+    char err[600];
+    assert_int_equal(scenario_fire(sc, 0, 4 * SEC, err, sizeof err), 0);
+    assert_int_equal(sc->nfaults, 11);
+    assert_int_equal(f[9].at_us, 4 * SEC);       /* inside at(): at the callback's time */
+    assert_int_equal(f[9].node, 0);
+    assert_int_equal(f[10].kind, FK_PARTITION);
+    assert_int_equal(f[10].from_us, 4 * SEC);
+    assert_int_equal(f[10].to_us, 6 * SEC);
+    assert_string_equal(sim_fault_kind_name(FK_BROKER_LOSS), "broker_loss");
+    assert_string_equal(sim_fault_kind_name(0), "?");
+    scenario_free(sc);
+}
+
+#define NEMESIS_ALL "nemesis { drop = 0.2, duplicate = 0.1, delay = 0.2, delay_max = 1, broker_loss = 0.1, slow = 0.05,\n" \
+                    "  clock_skew = 5, crash_every = 4, restart_max = 3, failpoints = true, partition_every = 5,\n" \
+                    "  partition_max = 4, clock_jumps = true, clock_every = 6, clock_max = 20, start = 2, stop = 28 }\n"
+
+/* One seed, one schedule: the same seed draws the same faults, another seed others; all
+** inside the window and within the maxima, each marked as the nemesis's. */
+static void nemesis_draws_from_the_seed(void **state) {
+    const char *text = HEAD "drop { link = \"payment->broker\", p = 0.5 }\n" NEMESIS_ALL;
+    sim_scenario *a = load_ok(state, "nem.lua", text, 11), *b = load_ok(state, "nem.lua", text, 11);
+    sim_scenario *c = load_ok(state, "nem.lua", text, 12);
+    assert_int_equal(a->nnemeses, 1);
+    assert_int_equal(a->nemeses[0].line, 3);
+    assert_int_equal(a->nemeses[0].first, 2);
+    assert_int_equal(a->nemeses[0].count, a->nfaults - 1);
+    assert_true(a->nemeses[0].swarm);
+    assert_true(a->nfaults > 5);
+    assert_int_equal(a->nfaults, b->nfaults);
+    int same = a->nfaults == c->nfaults;
+    for (int i = 0; i < a->nfaults; i++) {
+        sim_fault *f = &a->faults[i], *g = &b->faults[i];
+        assert_int_equal(f->kind, g->kind);
+        assert_true(f->p == g->p && f->from_us == g->from_us && f->to_us == g->to_us && f->at_us == g->at_us);
+        assert_true(f->by_us == g->by_us && f->node == g->node && f->src == g->src && f->hit == g->hit);
+        if (same && i < c->nfaults)
+            same = f->kind == c->faults[i].kind && f->p == c->faults[i].p && f->at_us == c->faults[i].at_us;
+        if (i == 0) { assert_int_equal(f->nemesis, 0); continue; }
+        assert_int_equal(f->nemesis, 1);
+        assert_int_equal(f->line, 3);
+        assert_true(f->p >= 0 && f->p <= 0.2);
+        if (f->kind == FK_CLOCK) assert_true(f->by_us >= -5 * SEC && f->by_us <= 5 * SEC);
+        else if (f->kind == FK_CLOCK_JUMP) assert_true(f->at_us >= 2 * SEC && f->at_us < 28 * SEC && f->by_us != 0);
+        else if (f->kind == FK_CRASH && !f->failpoint[0]) assert_true(f->at_us >= 2 * SEC && f->at_us < 28 * SEC);
+        else if (f->kind == FK_CRASH) assert_true(f->hit >= 1 && f->hit <= 100);
+        else assert_true(f->from_us >= 2 * SEC && f->to_us <= 28 * SEC && f->from_us < f->to_us);
+        if (f->kind == FK_SLOW) assert_true(f->per_us > 0 && f->per_us <= 50000);
+        if (f->kind == FK_PARTITION) assert_true(f->to_us - f->from_us <= 4 * SEC + 1000);
+    }
+    assert_false(same);
+    scenario_free(a);
+    scenario_free(b);
+    scenario_free(c);
+}
+
+/* swarm = false: every kind given is on, at exactly the given rates. */
+static void nemesis_fixed_rates(void **state) {
+    sim_scenario *sc = load_ok(state, "fixed.lua", HEAD
+        "nemesis { drop = 0.1, broker_loss = 0.05, crash_every = 10, swarm = false }\n", 3);
+    int drops = 0, losses = 0, crashes = 0;
+    for (int i = 0; i < sc->nfaults; i++) {
+        const sim_fault *f = &sc->faults[i];
+        if (f->kind == FK_DROP) { drops++; assert_true(f->p == 0.1); }
+        if (f->kind == FK_BROKER_LOSS) { losses++; assert_true(f->p == 0.05); }
+        if (f->kind == FK_CRASH) { crashes++; assert_true(f->at_us > 0 && f->at_us < 30 * SEC); }
+    }
+    assert_int_equal(drops, 4);       /* one per direction frames travel */
+    assert_int_equal(losses, 2);      /* one per queue */
+    assert_true(crashes >= 2 && crashes <= 6);
+    assert_false(sc->nemeses[0].swarm);
+    scenario_free(sc);
+}
+
+static void same_fault(const sim_fault *a, const sim_fault *b) {
+    assert_int_equal(a->kind, b->kind);
+    assert_int_equal(a->src, b->src);
+    assert_int_equal(a->dst, b->dst);
+    assert_int_equal(a->twoway, b->twoway);
+    assert_string_equal(a->queue, b->queue);
+    assert_string_equal(a->label, b->label);
+    assert_true(a->pay == b->pay && a->p == b->p && a->nth == b->nth);
+    if (a->kind == FK_DUPLICATE) assert_int_equal(a->copies, b->copies);
+    assert_true(a->min_us == b->min_us && a->max_us == b->max_us);
+    if (a->kind != FK_CRASH || !a->failpoint[0]) {
+        assert_true(a->from_us == b->from_us);
+        assert_true(a->to_us == b->to_us);
+    }
+    assert_int_equal(a->node, b->node);
+    assert_true(a->at_us == b->at_us);
+    assert_string_equal(a->failpoint, b->failpoint);
+    assert_int_equal(a->hit, b->hit);
+    assert_true(a->restart_after_us == b->restart_after_us);
+    assert_true(a->by_us == b->by_us && a->per_us == b->per_us);
+}
+
+/* 1 if the nemesis faults of sc (from index `from`) include every kind, and crashes both
+** at a time and at a failpoint. */
+static int draws_every_kind(const sim_scenario *sc, int from) {
+    int kinds[FK_KIND_COUNT] = { 0 }, at_fp = 0;
+    for (int i = from; i < sc->nfaults; i++) {
+        kinds[sc->faults[i].kind]++;
+        at_fp += sc->faults[i].kind == FK_CRASH && sc->faults[i].failpoint[0];
+    }
+    for (int k = FK_DROP; k < FK_KIND_COUNT; k++)
+        if (kinds[k] == 0) return 0;
+    return at_fp > 0 && at_fp < kinds[FK_CRASH];
+}
+
+/* The Lua form of every fault (the "lua" field of its trace line) declares it again,
+** exactly: a nemesis run read back from its trace is an explicit scenario. */
+static void fault_lua_reads_back(void **state) {
+    const char *orig = HEAD
+        "drop { link = \"payment->broker\", queue = \"PAY_QUEUE\", label = \"PUBLISH\", pay = 9, p = 0.3, start = 1.5 }\n"
+        "duplicate { link = \"*->accounting\", nth = 4, copies = 3, stop = 20 }\n"
+        "delay { min = 0.05, max = 0.123456789 }\n"
+        "crash { node = \"broker\", at = 12.5, restart = false }\n"
+        "crash { at_failpoint = \"accounting.after_apply\", hit = 3, restart_after = 0 }\n"
+        "partition { between = {\"broker\", \"accounting\"}, oneway = true, start = 3, stop = 4 }\n"
+        "broker_loss { p = 1 / 3 }\n"
+        "clock { node = \"accounting\", skew = 0.1 }\n"
+        "clock_jump { node = \"payment\", at = 7, by = -12.5 }\n"
+        "slow { node = \"broker\", per_message = 0.001, start = 2 }\n" NEMESIS_ALL;
+    /* the first seed whose swarm switched every kind on (each is on with chance 3/4) */
+    sim_scenario *sc = NULL;
+    for (uint64_t seed = 1; seed <= 200 && sc == NULL; seed++) {
+        sc = load_ok(state, "orig.lua", orig, seed);
+        if (!draws_every_kind(sc, 10)) { scenario_free(sc); sc = NULL; }
+    }
+    if (sc == NULL) fail_msg("no seed in 1..200 drew every kind of fault");
+    char text[65536] = HEAD, lua[640];
+    size_t len = strlen(text);
+    for (int i = 0; i < sc->nfaults; i++) {
+        size_t n = scenario_fault_lua(&sc->faults[i], lua, sizeof lua);
+        assert_int_equal(n, strlen(lua));
+        assert_null(strchr(lua, '\n'));
+        len += (size_t)snprintf(text + len, sizeof text - len, "%s\n", lua);
+        assert_true(len < sizeof text);
+    }
+    sim_scenario *back = load_ok(state, "back.lua", text, 99999);    /* another seed: nothing is drawn */
+    assert_int_equal(back->nfaults, sc->nfaults);
+    for (int i = 0; i < sc->nfaults; i++) same_fault(&sc->faults[i], &back->faults[i]);
+    scenario_fault_lua(&sc->faults[5], lua, sizeof lua);
+    assert_string_equal(lua, "partition { between = {\"broker\", \"accounting\"}, oneway = true, start = 3, stop = 4 }");
+    scenario_fault_lua(&sc->faults[3], lua, sizeof lua);
+    assert_string_equal(lua, "crash { node = \"broker\", at = 12.5, restart = false }");
+    scenario_fault_lua(&sc->faults[0], lua, sizeof lua);
+    assert_string_equal(lua, "drop { link = \"payment->broker\", queue = \"PAY_QUEUE\", label = \"PUBLISH\", pay = 9, "
+                             "p = 0.3, start = 1.5 }");
+    scenario_free(sc);
+    scenario_free(back);
+}
+
+static void new_fault_errors(void **state) {
+    FAILS("p1.lua", HEAD "partition { between = {\"payment\", \"accounting\"} }\n",
+          ":2: partition: no frame travels payment->accounting: payment and accounting talk only through the broker "
+          "(cut payment<->broker or broker<->accounting)");
+    FAILS("p2.lua", HEAD "partition { between = {\"payment\"} }\n",
+          ":2: partition: 'between' must name exactly two nodes, like {\"payment\", \"broker\"}");
+    FAILS("p3.lua", HEAD "partition { between = {\"payment\", \"payment\"} }\n", ":2: partition: 'between' names payment twice");
+    FAILS("p4.lua", HEAD "partition { between = {\"payment\", \"brokr\"} }\n",
+          ":2: partition: unknown node 'brokr' in 'between[2]' (did you mean 'broker'? nodes: payment, broker, accounting)");
+    FAILS("p5.lua", HEAD "partition { start = 3 }\n",
+          ":2: partition: needs 'between', the two nodes to cut apart, like between = {\"payment\", \"broker\"}");
+    FAILS("p6.lua", HEAD "partition { between = {\"payment\", \"broker\"}, oneway = 1 }\n",
+          ":2: partition: 'oneway' must be true or false, got 1");
+    FAILS("b1.lua", HEAD "broker_loss { queue = \"PAY_QUEU\", p = 0.1 }\n",
+          ":2: broker_loss: unknown queue 'PAY_QUEU' (did you mean 'PAY_QUEUE'? queues: PAY_QUEUE, ACC_QUEUE)");
+    FAILS("b2.lua", HEAD "broker_loss { p = 0.1, nth = 2 }\n", ":2: broker_loss: give either 'p' or 'nth', not both");
+    FAILS("c1.lua", HEAD "clock { node = \"payment\" }\n", ":2: clock: needs 'skew', like clock { node = \"payment\", skew = -3.5 }");
+    FAILS("c2.lua", HEAD "clock { node = \"*\", skew = 3 }\n", ":2: clock: 'node' must name one node, not \"*\"");
+    FAILS("c3.lua", HEAD "clock { node = \"payment\", skew = 100000 }\n",
+          ":2: clock: 'skew' must be a time in seconds >= -86400 and <= 86400, got 100000");
+    FAILS("c4.lua", HEAD "between(1, 2, function()\n  clock { node = \"payment\", skew = 1 }\nend)\n",
+          ":3: clock: a skew holds from the start of the run, so not inside between() (use clock_jump for a change "
+          "during the run)");
+    FAILS("j1.lua", HEAD "clock_jump { node = \"payment\", by = 5 }\n",
+          ":2: clock_jump: needs 'at', like clock_jump { node = \"payment\", at = 10, by = -30 }");
+    FAILS("j2.lua", HEAD "clock_jump { node = \"payment\", at = 3, by = 0 }\n",
+          ":2: clock_jump: 'by' must not be 0 (seconds forward, or negative: backward)");
+    FAILS("j3.lua", HEAD "between(5, 10, function() clock_jump { node = \"broker\", at = 12, by = 1 } end)\n",
+          ":2: clock_jump: 'at' = 12 s lies outside between(5, 10)");
+    FAILS("s1.lua", HEAD "slow { node = \"accounting\" }\n",
+          ":2: slow: needs 'per_message', like slow { node = \"accounting\", per_message = 0.2 }");
+    FAILS("s2.lua", HEAD "slow { node = \"accounting\", per_message = 0 }\n",
+          ":2: slow: 'per_message' must be a time in seconds > 0 and <= 60, got 0");
+    FAILS("s3.lua", HEAD "slow { per_message = 1 }\n", ":2: slow: needs 'node', like slow { node = \"accounting\", per_message = 0.2 }");
+    FAILS("n1.lua", HEAD "nemesis { }\n",
+          ":2: nemesis: nothing to inject: give at least one of drop, duplicate, delay, broker_loss, slow, clock_skew, "
+          "crash_every, partition_every, clock_jumps");
+    FAILS("n2.lua", HEAD "nemesis { delay_max = 2 }\n", ":2: nemesis: 'delay_max' goes with 'delay'");
+    FAILS("n3.lua", HEAD "nemesis { drop = 0.1, clock_every = 2 }\n", ":2: nemesis: 'clock_every' goes with 'clock_jumps = true'");
+    FAILS("n4.lua", HEAD "nemesis { crash_every = 0.1 }\n",
+          ":2: nemesis: 'crash_every' must be a time in seconds >= 0.5 and <= 86400, got 0.1");
+    FAILS_PREFIX("n5.lua", HEAD "nemesis { drp = 0.1 }\n", ":2: nemesis: unknown field 'drp' (did you mean 'drop'? fields: drop,");
+    FAILS("n6.lua", HEAD "between(1, 2, function() nemesis { drop = 0.1 } end)\n",
+          ":2: nemesis: not inside between() (give it 'start' and 'stop')");
+    FAILS("d1.lua", "scenario { name = \"t\", workload = { payments = 10 } }\ndrop { pay = 11 }\n",
+          ":2: drop: 'pay' must be an integer from 1 to 10, got 11");
+    FAILS("d2.lua", HEAD "drop { label = \"DACK\", pay = 3 }\n",
+          ":2: drop: 'pay' cannot match label 'DACK': a DACK is about a delivery, not a payment");
+    /* load-time-only functions refuse to run inside an at() callback */
+    sim_scenario *sc = load_ok(state, "cbs.lua", HEAD
+        "at(1, function() clock { node = \"payment\", skew = 1 } end)\n"
+        "at(2, function() nemesis { drop = 0.1 } end)\n", 1);
+    char err[600], want[700];
+    assert_int_equal(scenario_fire(sc, 0, 1 * SEC, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s:2: clock: only at load time, not inside an at() callback", sc->path);
+    assert_string_equal(err, want);
+    assert_int_equal(scenario_fire(sc, 1, 2 * SEC, err, sizeof err), -1);
+    snprintf(want, sizeof want, "%s:3: nemesis: only at load time, not inside an at() callback", sc->path);
+    assert_string_equal(err, want);
+    assert_int_equal(sc->nfaults, 0);
+    scenario_free(sc);
+}
+
 /* ---- the shipped scenarios ------------------------------------------------------------ */
 
 static void every_shipped_scenario_loads(void **state) {
@@ -613,6 +878,11 @@ int main(void) {
         cmocka_unit_test_setup_teardown(scenario_once_and_first, setup, teardown),
         cmocka_unit_test_setup_teardown(sandbox_has_no_escape, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_file_and_long_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(new_fault_kinds_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(nemesis_draws_from_the_seed, setup, teardown),
+        cmocka_unit_test_setup_teardown(nemesis_fixed_rates, setup, teardown),
+        cmocka_unit_test_setup_teardown(fault_lua_reads_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(new_fault_errors, setup, teardown),
         cmocka_unit_test(every_shipped_scenario_loads),
         cmocka_unit_test(node_names),
     };

@@ -1,6 +1,7 @@
 /*
-** test_simcore.c: the simulator's event queue, network decisions and PRNG: the parts
-** whose order and draws decide a run, so they must be exactly reproducible.
+** test_simcore.c: the simulator's event queue, network decisions (drops, duplicates,
+** delays, partitions) and PRNG: the parts whose order and draws decide a run, so they
+** must be exactly reproducible.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -71,9 +72,9 @@ static void net_drops_exactly_the_nth_matching_frame(void **state) {
     int dropped_at = 0;
     for (int i = 1; i <= 6; i++) {
         /* a frame on another link does not count */
-        net_decide(sc, &rng, 0, 0, 2, 1, "ACC_QUEUE", "PUBLISH CONSUMED", &fate);
+        net_decide(sc, &rng, 0, 0, 2, 1, "ACC_QUEUE", "PUBLISH CONSUMED", 0, &fate);
         assert_int_equal(fate.dropped_by, 0);
-        net_decide(sc, &rng, 0, 0, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", &fate);
+        net_decide(sc, &rng, 0, 0, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", 0, &fate);
         if (fate.dropped_by) { assert_int_equal(dropped_at, 0); dropped_at = i; }
     }
     assert_int_equal(dropped_at, 3);
@@ -87,14 +88,14 @@ static void net_faults_respect_window_and_healing(void **state) {
     ox_prng rng;
     ox_prng_seed(&rng, 1);
     net_fate fate;
-    net_decide(sc, &rng, 99, 0, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", &fate);
+    net_decide(sc, &rng, 99, 0, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", 0, &fate);
     assert_int_equal(fate.dropped_by, 0);
-    net_decide(sc, &rng, 100, 0, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", &fate);
+    net_decide(sc, &rng, 100, 0, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", 0, &fate);
     assert_int_equal(fate.dropped_by, 1);
-    net_decide(sc, &rng, 150, 1, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", &fate);   /* healed */
+    net_decide(sc, &rng, 150, 1, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", 0, &fate);   /* healed */
     assert_int_equal(fate.dropped_by, 0);
     assert_int_equal(fate.ncopies, 1);
-    net_decide(sc, &rng, 200, 0, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", &fate);
+    net_decide(sc, &rng, 200, 0, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", 0, &fate);
     assert_int_equal(fate.dropped_by, 0);
     free(sc);
 }
@@ -110,14 +111,14 @@ static void net_duplicates_and_delays(void **state) {
     ox_prng rng;
     ox_prng_seed(&rng, 1);
     net_fate fate;
-    net_decide(sc, &rng, 0, 0, 1, 2, "PAY_QUEUE", "DELIVER PAYMENT", &fate);
+    net_decide(sc, &rng, 0, 0, 1, 2, "PAY_QUEUE", "DELIVER PAYMENT", 0, &fate);
     assert_int_equal(fate.ncopies, 3);
     assert_int_equal(fate.duplicated_by, 1);
     for (int c = 0; c < 3; c++) {
         assert_true(fate.latency_us[c] >= 500000 + NET_LATENCY_MIN_US);
         assert_true(fate.latency_us[c] <= 500000 + NET_LATENCY_MAX_US);
     }
-    net_decide(sc, &rng, 0, 0, 1, 0, "ACC_QUEUE", "DELIVER CONSUMED", &fate);   /* to payment: no dup */
+    net_decide(sc, &rng, 0, 0, 1, 0, "ACC_QUEUE", "DELIVER CONSUMED", 0, &fate);   /* to payment: no dup */
     assert_int_equal(fate.ncopies, 1);
     free(sc);
 }
@@ -132,13 +133,71 @@ static void net_decisions_repeat_for_a_seed(void **state) {
         ox_prng_seed(&rng, 1234);
         for (int i = 0; i < 200; i++) {
             net_fate fate;
-            net_decide(sc, &rng, 0, 0, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", &fate);
+            net_decide(sc, &rng, 0, 0, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", 0, &fate);
             (round ? b : a)[i] = fate.dropped_by ? 'x' : (char)('0' + fate.latency_us[0] % 10);
         }
         free(sc);
     }
     assert_memory_equal(a, b, sizeof a);
     assert_non_null(memchr(a, 'x', sizeof a));
+}
+
+/* A partition loses every frame on its link(s) in its window, before any draw: the
+** frames it cuts leave the network stream and the other faults' nth counts alone. */
+static void net_partitions_cut_links_without_draws(void **state) {
+    (void)state;
+    sim_fault f = { .kind = FK_PARTITION, .src = 0, .dst = 1, .twoway = 1, .from_us = 100, .to_us = 200 };
+    sim_scenario *sc = scenario_with(f);
+    sc->faults[1] = (sim_fault){ .kind = FK_PARTITION, .id = 2, .src = 2, .dst = 1, .twoway = 0,
+                                 .from_us = 0, .to_us = SIM_FOREVER };
+    sc->faults[2] = (sim_fault){ .kind = FK_DROP, .id = 3, .src = SIM_ANY, .dst = SIM_ANY, .nth = 2,
+                                 .from_us = 0, .to_us = SIM_FOREVER };
+    sc->nfaults = 3;
+    ox_prng rng, ref;
+    ox_prng_seed(&rng, 9);
+    ox_prng_seed(&ref, 9);
+    net_fate fate;
+    /* two-way, inside the window: both directions cut, by fault 1 */
+    net_decide(sc, &rng, 150, 0, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", 7, &fate);
+    assert_int_equal(fate.partitioned_by, 1);
+    assert_int_equal(fate.ncopies, 0);
+    net_decide(sc, &rng, 150, 0, 1, 0, "ACC_QUEUE", "DELIVER CONSUMED", 7, &fate);
+    assert_int_equal(fate.partitioned_by, 1);
+    /* one-way accounting->broker: that direction only */
+    net_decide(sc, &rng, 150, 0, 2, 1, "PAY_QUEUE", "DACK", 0, &fate);
+    assert_int_equal(fate.partitioned_by, 2);
+    assert_true(ox_prng_next(&rng) == ox_prng_next(&ref));   /* no draw so far */
+    assert_int_equal(sc->faults[2].seen, 0);                  /* nor a count */
+    net_decide(sc, &rng, 150, 0, 1, 2, "PAY_QUEUE", "DELIVER PAYMENT", 7, &fate);
+    assert_int_equal(fate.partitioned_by, 0);
+    assert_int_equal(fate.ncopies, 1);
+    assert_int_equal(sc->faults[2].seen, 1);
+    /* outside its window, or healed, a partition cuts nothing */
+    net_decide(sc, &rng, 200, 0, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", 7, &fate);
+    assert_int_equal(fate.partitioned_by, 0);
+    assert_int_equal(fate.dropped_by, 3);                     /* the nth = 2 frame */
+    assert_int_equal(net_partition(sc, 150, 1, 2, 1), 0);
+    assert_int_equal(net_partition(sc, 99, 0, 0, 1), 0);
+    assert_int_equal(net_partition(sc, 99, 0, 2, 1), 2);
+    free(sc);
+}
+
+/* pay = N: only frames about that payment match (a DACK is about none). */
+static void net_pay_filter(void **state) {
+    (void)state;
+    sim_fault f = { .kind = FK_DROP, .src = SIM_ANY, .dst = SIM_ANY, .pay = 7, .p = 1.0, .from_us = 0,
+                    .to_us = SIM_FOREVER };
+    sim_scenario *sc = scenario_with(f);
+    ox_prng rng;
+    ox_prng_seed(&rng, 1);
+    net_fate fate;
+    net_decide(sc, &rng, 0, 0, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", 7, &fate);
+    assert_int_equal(fate.dropped_by, 1);
+    net_decide(sc, &rng, 0, 0, 0, 1, "PAY_QUEUE", "PUBLISH PAYMENT", 8, &fate);
+    assert_int_equal(fate.dropped_by, 0);
+    net_decide(sc, &rng, 0, 0, 2, 1, "PAY_QUEUE", "DACK", 0, &fate);
+    assert_int_equal(fate.dropped_by, 0);
+    free(sc);
 }
 
 static void prng_streams_are_stable(void **state) {
@@ -163,6 +222,8 @@ int main(void) {
         cmocka_unit_test(net_faults_respect_window_and_healing),
         cmocka_unit_test(net_duplicates_and_delays),
         cmocka_unit_test(net_decisions_repeat_for_a_seed),
+        cmocka_unit_test(net_partitions_cut_links_without_draws),
+        cmocka_unit_test(net_pay_filter),
         cmocka_unit_test(prng_streams_are_stable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
