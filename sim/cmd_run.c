@@ -15,6 +15,8 @@
 #include "proc.h"
 #include "scenario.h"
 #include "world.h"
+#include "html.h"
+#include "narrate.h"
 
 static void on_signal(int sig) {
     (void)sig;
@@ -48,6 +50,7 @@ typedef struct {
     const char *scenario, *design, *out;
     unsigned long long seed;
     int quiet, narrate;
+    html_opts follow;
 } run_opts;
 
 static int parse_run(int argc, char **argv, run_opts *o) {
@@ -74,6 +77,11 @@ static int parse_run(int argc, char **argv, run_opts *o) {
             o->quiet = 1;
         } else if (!strcmp(a, "--narrate")) {
             o->narrate = 1;
+        } else if (!strcmp(a, "--follow")) {
+            char err[256];
+            if (!has_value || html_parse_follow(argv[i + 1], &o->follow, err, sizeof err) != 0)
+                return cmd_usage_error("%s", has_value ? err : "--follow: expected payment ids, e.g. --follow 17,25");
+            i++;
         } else if (a[0] == '-') {
             return cmd_usage_error("unknown flag '%s'", a);
         } else if (!o->scenario) {
@@ -107,9 +115,12 @@ int cmd_run(int argc, char **argv) {
     w.node_bin = node_bin;
     w.quiet = o.quiet;
     w.narrate = o.narrate;
+    w.nfollow = o.follow.nfollow;
+    memcpy(w.follow, o.follow.follow, sizeof w.follow);
     snprintf(w.run_dir, sizeof w.run_dir, "%s/%s/%llu", o.out, sc->slug, o.seed);
     snprintf(w.command, sizeof w.command, "%s run %s --seed %llu%s%s", argv[0], o.scenario, o.seed,
              o.design ? " --design " : "", o.design ? o.design : "");
+    if (w.narrate) narrate_attach(&w);
     install_signals();
     int code = world_run(&w);
     if (code >= 2) fprintf(stderr, "outbox-sim: %s: %s\n", code == 2 ? "scenario error" : "harness error", w.err);

@@ -1,15 +1,17 @@
 /*
-** report.c: summary.json and the human summary of a run (see report.h).
+** report.c: summary.json, report.html and the human summary of a run (see report.h).
 */
 #include "report.h"
 
 #include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "checker.h"
+#include "html.h"
 #include "world.h"
 
 static const check_invariant *inv_named(const sim_world *w, const char *name) {
@@ -110,16 +112,20 @@ static void write_counts(const sim_world *w, FILE *f) {
 }
 
 static void write_faults(const sim_world *w, FILE *f) {
-    static const char *const kinds[] = { "?", "drop", "duplicate", "delay", "crash" };
     fprintf(f, "  \"faults\": [");
     for (int i = 0; i < w->sc->nfaults; i++) {
         const sim_fault *x = &w->sc->faults[i];
+        char lua[512];
+        if (scenario_fault_lua(x, lua, sizeof lua) >= sizeof lua) lua[0] = '\0';
         fprintf(f, "%s\n    {\"id\": %d, \"kind\": \"%s\", \"line\": %d, ", i ? "," : "", x->id,
-                kinds[x->kind <= FK_CRASH ? x->kind : 0], x->line);
+                sim_fault_kind_name(x->kind), x->line);
         if (x->kind == FK_CRASH)
-            fprintf(f, "\"node\": \"%s\", \"fired\": %s}", sim_node_name(x->node), x->fired ? "true" : "false");
+            fprintf(f, "\"node\": \"%s\", \"fired\": %s, ", sim_node_name(x->node), x->fired ? "true" : "false");
         else
-            fprintf(f, "\"matched_frames\": %u}", x->seen);
+            fprintf(f, "\"matched_frames\": %u, ", x->seen);
+        fprintf(f, "\"lua\": ");
+        json_fputs(f, lua);
+        fprintf(f, "}");
     }
     fprintf(f, "%s],\n", w->sc->nfaults ? "\n  " : "");
 }
@@ -161,6 +167,18 @@ static void print_summary(const sim_world *w, int met, const char *why) {
            w->sc->workload.payments, s->ok, s->failed, s->unknown, s->client_retries);
     printf("  injected   %" PRIu64 " of %" PRIu64 " frames dropped, %" PRIu64 " duplicated, %" PRIu64 " delayed; %" PRIu64 " crashes (%" PRIu64 " frames lost to a down node)\n",
            s->dropped, s->frames, s->duplicated, s->delayed, s->crashes, s->lost_down);
+    if (s->partitioned || s->lost_inside || s->clock_jumps || s->deferred)
+        printf("             %" PRIu64 " frames cut by partitions, %" PRIu64 " lost inside the broker, %" PRIu64
+               " clock jumps, %" PRIu64 " events waited for a busy node (deepest backlog %" PRIu64 ")\n",
+               s->partitioned, s->lost_inside, s->clock_jumps, s->deferred, s->backlog_max);
+    if (s->nemesis_faults)
+        printf("             %" PRIu64 " of the %" PRIu64 " faults drawn by the nemesis (each a \"fault\" line in the trace)\n",
+               s->nemesis_faults, s->faults);
+    for (int i = 0; i < w->sc->nfaults; i++) {
+        const sim_fault *x = &w->sc->faults[i];
+        if (x->kind == FK_CRASH && !x->fired)
+            printf("  warning    crash fault %d (line %d) never fired: its time or failpoint hit was not reached\n", x->id, x->line);
+    }
     printf("  outbox     %" PRIu64 " republished by the recovery scan, %" PRIu64 " duplicates absorbed, %" PRIu64 " redeliveries, %u refunds, %u dead letters, %u alerts\n",
            failpoint_count(w, "payment.scan_after_publish"), kind_count(w, "duplicate"),
            kind_count(w, "redeliver"), c->refunded, c->dead, c->alerts);
@@ -181,14 +199,39 @@ static void print_summary(const sim_world *w, int met, const char *why) {
             printf("    %s: %s\n", c->inv[i].name, c->inv[i].shown[k].text);
     printf("  verdict    %s: %s\n", met ? "PASS" : "FAIL", why);
     printf("  files      %s/ (trace.jsonl, summary.json, payment.db, broker.db, accounting.db)\n", w->run_dir);
+    printf("  report     %s/report.html (open it in a browser)\n", w->run_dir);
     printf("  reproduce  %s\n", w->command);
 }
 
+/* The payments the reader asked to follow: OUTBOX_FOLLOW="17,25" for now (until
+** `run --follow ID` fills a field of the world). */
+/* The payments report.html follows: --follow, else OUTBOX_FOLLOW, else its own choice. */
+static void follow_opts(const sim_world *w, html_opts *o) {
+    const char *env = getenv("OUTBOX_FOLLOW");
+    char err[256];
+    memset(o, 0, sizeof *o);
+    if (w->nfollow > 0) {
+        o->nfollow = w->nfollow;
+        memcpy(o->follow, w->follow, sizeof o->follow < sizeof w->follow ? sizeof o->follow : sizeof w->follow);
+        return;
+    }
+    if (env && *env && html_parse_follow(env, o, err, sizeof err) != 0) {
+        fprintf(stderr, "outbox-sim: OUTBOX_FOLLOW ignored: %s\n", err);
+        memset(o, 0, sizeof *o);
+    }
+}
+
 int report_finish(sim_world *w) {
-    char why[512];
+    char why[512], err[1024];
     int met = report_expectations(w, why, sizeof why);
     if (write_summary(w, met, why) != 0) {
         fprintf(stderr, "outbox-sim: cannot write %s/summary.json\n", w->run_dir);
+        return 3;
+    }
+    html_opts o;
+    follow_opts(w, &o);
+    if (html_report(w, &o, err, sizeof err) != 0) {
+        fprintf(stderr, "outbox-sim: cannot write the report: %s\n", err);
         return 3;
     }
     if (!w->quiet) print_summary(w, met, why);

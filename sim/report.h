@@ -6,6 +6,8 @@
 ** the trace lines behind them), the counts, the failpoints reached, the seed, the
 ** trace's hash and line count, and the exact command that reproduces the run.  It may
 ** hold wall-clock figures; the trace never does.
+**
+** report.html, beside it, is the same run for people to read (html.h).
 */
 #ifndef SIM_REPORT_H
 #define SIM_REPORT_H
@@ -14,9 +16,9 @@
 
 struct sim_world;
 
-/* Judges the expectations, writes summary.json, prints the summary (unless quiet).
-** Returns 0 if the expectations were met, 1 if not, 3 if summary.json could not be
-** written. */
+/* Judges the expectations, writes summary.json and report.html, prints the summary
+** (unless quiet).  Returns 0 if the expectations were met, 1 if not, 3 if either file
+** could not be written. */
 int report_finish(struct sim_world *w);
 
 /* One line saying whether the expectations held and, if not, the first reason. */

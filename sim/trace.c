@@ -11,7 +11,11 @@
 #define FNV_PRIME 0x100000001b3ULL
 
 int trace_open(sim_trace *t, const char *path) {
+    trace_listener fn = t->listen;
+    void *ctx = t->listen_ctx;
     memset(t, 0, sizeof *t);
+    t->listen = fn;
+    t->listen_ctx = ctx;
     t->f = fopen(path, "w");
     if (!t->f) return -1;
     t->hash = FNV_OFFSET;
@@ -91,7 +95,13 @@ void trace_end(sim_trace *t) {
     }
     if (t->f) fwrite(t->buf, 1, t->len, t->f);
     t->lines++;
+    if (t->listen) t->listen(t->listen_ctx, t->buf, t->len);
     t->len = 0;
+}
+
+void trace_listen(sim_trace *t, trace_listener fn, void *ctx) {
+    t->listen = fn;
+    t->listen_ctx = ctx;
 }
 
 int trace_close(sim_trace *t) {

@@ -10,12 +10,19 @@
 ** A line is built with trace_begin(), any number of trace_str/int/... fields, then
 ** trace_end().  Field order is the call order, so the bytes are a pure function of
 ** the run.
+**
+** A listener (the narrator, narrate.h) may watch the lines as they are finished: it
+** is handed each line's bytes after they are written and hashed, and can only read
+** them, so it cannot change the trace.
 */
 #ifndef SIM_TRACE_H
 #define SIM_TRACE_H
 
 #include <stdint.h>
 #include <stdio.h>
+
+/* Called with each finished line, newline included (not NUL-terminated). */
+typedef void (*trace_listener)(void *ctx, const char *line, size_t len);
 
 typedef struct {
     FILE *f;
@@ -24,9 +31,14 @@ typedef struct {
     char buf[16384];          /* the line being built */
     size_t len;
     int overflow;
+    trace_listener listen;    /* set by trace_listen(); kept by trace_open() */
+    void *listen_ctx;
 } sim_trace;
 
+/* Opens the file.  A listener set before (trace_listen) stays set. */
 int trace_open(sim_trace *t, const char *path);
+/* Hands every line finished from now on to fn (NULL: none). */
+void trace_listen(sim_trace *t, trace_listener fn, void *ctx);
 void trace_begin(sim_trace *t, int64_t vt_us, const char *ev);
 void trace_str(sim_trace *t, const char *key, const char *val);
 void trace_int(sim_trace *t, const char *key, int64_t val);
