@@ -1,0 +1,17 @@
+# mk/matrix.mk: the design matrix (outbox-sim matrix, sim/cmd_matrix.c).
+#
+#   make matrix           every design x every scenario in scenarios/ (seeds 1..2), compared
+#                         with the kept table tests/matrix.expected; exit 1 on a difference
+#   make matrix-update    the same run, then its table becomes tests/matrix.expected
+#                         (review the diff: a weak design that starts passing is a regression)
+MATRIX_OUT   ?= reports/matrix
+MATRIX_SEEDS ?= 1..2
+
+.PHONY: matrix matrix-update
+matrix: all
+	$(BIN)/outbox-sim matrix --seeds $(MATRIX_SEEDS) --out $(MATRIX_OUT) --expect tests/matrix.expected
+
+matrix-update: all
+	$(BIN)/outbox-sim matrix --seeds $(MATRIX_SEEDS) --out $(MATRIX_OUT)
+	cp $(MATRIX_OUT)/matrix.expected tests/matrix.expected
+	@git --no-pager diff --stat -- tests/matrix.expected 2>/dev/null || true

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# outbox-sim sweep: parallel seeds, JUnit and JSON, shards that cover every run once,
+# a time budget, failures that reproduce from their printed command, the determinism
+# rerun, and a sweep stopped by SIGINT or SIGKILL that leaves nothing behind.
+source "$(dirname "$0")/lib.bash"
+
+# seeds_of JUNIT: the "scenario seed" of every test case, one a line, sorted.
+seeds_of() { sed -n 's/.*<testcase classname="\([^"]*\)" name="seed \([0-9]*\)".*/\1 \2/p' "$1" | sort; }
+# hash_of RUN_DIR: the trace hash its summary.json records.
+hash_of() { sed -n 's/.*"hash": "\([^"]*\)".*/\1/p' "$1/summary.json"; }
+# Well-formed XML, when python3 is there to say so (grep checks the content anyway).
+xml_ok() { ! command -v python3 >/dev/null || python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' "$1"; }
+
+# --- a clean sweep: 10 seeds, 2 at a time ---------------------------------------------
+sim sweep scenarios/clean.lua --seeds 1..10 -j 2 --out "$OUT/all" --junit "$OUT/all.xml" --json "$OUT/all.json"
+rc=$?
+check "10 seeds of clean.lua: exit 0" test $rc -eq 0
+check "JUnit: one test case per seed" test "$(grep -c '<testcase ' "$OUT/all.xml")" -eq 10
+check "JUnit: no failure, no error" grep -q 'tests="10" failures="0" errors="0" skipped="0"' "$OUT/all.xml"
+check "JUnit: classname is the scenario, name the seed" grep -q '<testcase classname="clean" name="seed 7"' "$OUT/all.xml"
+check "JUnit: well-formed XML" xml_ok "$OUT/all.xml"
+check "JSON summary: counts" grep -q '"counts": {"planned": 10, "ran": 10, "passed": 10, "failed": 0, "errors": 0, "skipped": 0}' "$OUT/all.json"
+check "JSON summary: seeds per minute" grep -q '"seeds_per_minute": [0-9]' "$OUT/all.json"
+check "piped progress: one plain line per run" test "$(grep -c '^\[[0-9]*/10\] clean seed [0-9]*: pass' "$OUT/last.out")" -eq 10
+check "the determinism rerun ran and agreed" grep -q 'determinism: 1 of 1 sampled runs rerun, 1 identical, 0 differ' "$OUT/last.out"
+check "JSON summary: rerun checked" grep -q '"checked": 1, "identical": 1, "mismatches": 0' "$OUT/all.json"
+check "passing run dirs are removed" test -z "$(find "$OUT/all" -name summary.json 2>/dev/null)"
+
+# --- shards: 1/2 and 2/2 cover the unsharded sweep exactly ------------------------------
+sim sweep scenarios/clean.lua --seeds 1..10 -j 2 --shard 1/2 --rerun 0 --out "$OUT/s1" --junit "$OUT/s1.xml"
+rc1=$?
+sim sweep scenarios/clean.lua --seeds 1..10 -j 2 --shard 2/2 --rerun 0 --out "$OUT/s2" --junit "$OUT/s2.xml"
+rc2=$?
+check "shards exit 0" test "$rc1$rc2" = 00
+seeds_of "$OUT/all.xml" >"$OUT/all.seeds"
+seeds_of "$OUT/s1.xml" >"$OUT/s1.seeds"
+seeds_of "$OUT/s2.xml" >"$OUT/s2.seeds"
+check "shard 1/2 and shard 2/2 each run 5" test "$(wc -l <"$OUT/s1.seeds")$(wc -l <"$OUT/s2.seeds")" = 55
+check "shards do not overlap" test -z "$(comm -12 "$OUT/s1.seeds" "$OUT/s2.seeds")"
+check "shards together are the whole sweep" cmp -s <(sort "$OUT/s1.seeds" "$OUT/s2.seeds") "$OUT/all.seeds"
+
+# --- a time budget of 0 runs nothing and says so ---------------------------------------
+sim sweep scenarios/clean.lua --seeds 1..10 --time-budget 0 --out "$OUT/budget" --junit "$OUT/budget.xml"
+rc=$?
+check "time budget 0: exit 0" test $rc -eq 0
+check "time budget 0: says 0 ran, 10 skipped" grep -q 'time budget of 0 s spent: 0 runs ran, 10 skipped' "$OUT/last.out"
+check "time budget 0: the JUnit cases are skipped" test "$(grep -c '<skipped message="time budget spent"/>' "$OUT/budget.xml")" -eq 10
+check "time budget 0: no run dir" test -z "$(find "$OUT/budget" -name summary.json 2>/dev/null)"
+
+# --- a weak design fails, and its printed command reproduces the failure ---------------
+sim sweep scenarios/pay-queue-loss.lua --seeds 1..2 -j 2 --design direct --out "$OUT/weak" --junit "$OUT/weak.xml" --json "$OUT/weak.json"
+rc=$?
+check "direct on pay-queue-loss: exit 1" test $rc -eq 1
+check "JUnit: a failure naming the broken invariant" grep -q '<failure message="eventual_consistency broken: ' "$OUT/weak.xml"
+check "JUnit: the failure holds the reproduction command" grep -qF ">reproduce: $SIM run scenarios/pay-queue-loss.lua --seed 1 --design direct&#10;" "$OUT/weak.xml"
+check "JUnit: well-formed XML" xml_ok "$OUT/weak.xml"
+check "JSON summary: the failures with their commands" grep -qF "\"command\": \"$SIM run scenarios/pay-queue-loss.lua --seed 2 --design direct\"" "$OUT/weak.json"
+check "the failing run dir is kept" test -f "$OUT/weak/pay-queue-loss/1/summary.json"
+cmd=$(sed -n 's/^ *reproduce: //p' "$OUT/last.out" | grep -- '--seed 1 ' | head -n1)
+check "the sweep printed the command" test -n "$cmd"
+# shellcheck disable=SC2086   # the printed command is meant to be word-split as a shell would
+timeout -k 5 120 $cmd --out "$OUT/repro" --quiet >/dev/null 2>&1
+rc=$?
+check "the printed command fails the same way (exit 1)" test $rc -eq 1
+check "the printed command gives the same trace hash" test "$(hash_of "$OUT/repro/pay-queue-loss/1")" = "$(hash_of "$OUT/weak/pay-queue-loss/1")"
+
+# --- bad input: one line, exit 2, nothing run --------------------------------------------
+printf 'scenario { name = "bad", workload = { payments = 10, rate = -5 } }\n' >"$OUT/bad.lua"
+sim sweep scenarios/clean.lua "$OUT/bad.lua" --seeds 1..3 --out "$OUT/badrun"
+rc=$?
+check "a bad scenario: exit 2" test $rc -eq 2
+check "a bad scenario: reported once, with file and line" test "$(grep -c 'bad.lua:1:' "$OUT/last.err")" -eq 1
+check "a bad scenario: nothing ran" test ! -e "$OUT/badrun"
+for bad in "--seeds 5..1" "--seeds x" "--shard 3/2" "--shard 0/2" "-j 0" "--rerun 2" "--time-budget -1" "--bogus" "--design nope"; do
+  # shellcheck disable=SC2086
+  sim sweep scenarios/clean.lua --seeds 1..2 $bad --out "$OUT/badflag"
+  rc=$?
+  check "sweep $bad: exit 2" test $rc -eq 2
+done
+check "bad flags: nothing ran" test ! -e "$OUT/badflag"
+
+# --- SIGINT and SIGKILL mid-sweep leave nothing behind ----------------------------------
+long=$OUT/long.lua
+cat >"$long" <<'LUA'
+scenario { name = "long", workload = { payments = 5000, rate = 50 }, run = 100, settle = 30 }
+drop { link = "payment->broker", p = 0.2 }
+LUA
+# What exists before: leftovers of other people's runs are not ours to judge.
+snapshot() { ls -d /tmp/outbox-sim.* /dev/shm/faketime_shm_* /dev/shm/sem.faketime_sem_* 2>/dev/null | sort; }
+# New temp dirs or shm files whose owner is dead.
+new_leftovers() {
+  local f pid found=0
+  for f in $(comm -13 "$OUT/before" <(snapshot)); do
+    case $f in
+      /tmp/outbox-sim.*) pid=$(cat "$f/owner" 2>/dev/null || echo 0) ;;
+      *) pid=${f##*_} ;;
+    esac
+    if ! kill -0 "$pid" 2>/dev/null; then echo "# leftover $f"; found=1; fi
+  done
+  return $found
+}
+# pgrep in this shell: a `bash -c "pgrep ..."` would match its own command line.
+runs_under_way() { pgrep -f "outbox-sim run .*--out $1" >/dev/null; }
+no_processes() { ! runs_under_way "$1" && ! pgrep -f "outbox-node.*--db $1" >/dev/null; }
+for sig in INT KILL; do
+  snapshot >"$OUT/before"
+  "$SIM" sweep "$long" --seeds 1..6 -j 2 --out "$OUT/$sig" >"$OUT/$sig.out" 2>&1 &
+  pid=$!
+  sleep 2
+  check "SIG$sig: the sweep's runs are under way" runs_under_way "$OUT/$sig"
+  kill -s "$sig" "$pid"
+  { wait "$pid"; } 2>/dev/null; rc=$?
+  if [ "$sig" = INT ]; then
+    check "SIGINT: exit 3" test $rc -eq 3
+    check "SIGINT: says it was interrupted" grep -q 'interrupted by signal' "$OUT/$sig.out"
+    check "SIGINT: the stopped runs' dirs are removed" test -z "$(find "$OUT/$sig" -mindepth 2 2>/dev/null)"
+  else
+    check "SIGKILL ends the sweep" test $rc -eq 137
+    # The runs hear SIGTERM (PDEATHSIG), stop their nodes and clean up.
+    for _ in 1 2 3 4 5 6 7 8 9 10; do no_processes "$OUT/$sig" && break; sleep 0.5; done
+  fi
+  check "SIG$sig: no run or node process left" no_processes "$OUT/$sig"
+  check "SIG$sig: no temp dir or shm file of a dead process" new_leftovers
+done
