@@ -1,5 +1,18 @@
 /*
 ** proc.c: starting, stepping and killing the service processes (see proc.h).
+**
+** Three choices here are for speed, measured by `make bench` (docs/performance.md):
+**   - the private temp dir (clock files, ipc sockets) lives on tmpfs (/dev/shm) when
+**     it can (OUTBOX_SIM_TMPDIR names another): the clock file is rewritten before
+**     nearly every step, and on ext4 a rename over a file forces its data out to the
+**     disk (auto_da_alloc), which cost more than everything else a step does;
+**   - the clock is rewritten in place (write_clock), not through a temp file;
+**   - the simulator and its children share one CPU (sched_setaffinity, inherited by
+**     the children): a lockstep hand-off then never wakes a process on the other
+**     core.  Each simulator claims a CPU no other simulator holds (pin_to_one_cpu),
+**     so parallel runs spread over the cores.  OUTBOX_SIM_PIN=0 turns it off; a
+**     simulator already confined to one CPU (taskset, a sweep) keeps that CPU.
+** None changes what a child sees at any clock read, so none can change a run.
 */
 #include "proc.h"
 
@@ -7,11 +20,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -22,8 +39,10 @@ extern char **environ;
 
 volatile int sim_interrupted = 0;
 
-#define SIM_EPOCH_DIR "/tmp"
 #define SIM_DIR_PREFIX "outbox-sim."
+
+/* Where the private temp dir may live, best first; OUTBOX_SIM_TMPDIR names another. */
+static const char *const tmp_parents[] = { "/dev/shm", "/tmp", NULL };
 
 static const char *const faketime_candidates[] = {
     "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
@@ -69,14 +88,14 @@ static void remove_dir_files(const char *dir) {
 /* A simulator that was SIGKILLed could not clean up.  Its children died with it
 ** (PDEATHSIG); what they left (temp dirs, shm files) is removed here, but only where
 ** the owning process is certainly gone. */
-static void remove_stale(void) {
-    DIR *d = opendir(SIM_EPOCH_DIR);
+static void remove_stale_dirs(const char *parent) {
+    DIR *d = opendir(parent);
     if (d) {
         struct dirent *e;
         while ((e = readdir(d)) != NULL) {
             if (strncmp(e->d_name, SIM_DIR_PREFIX, strlen(SIM_DIR_PREFIX)) != 0) continue;
             char path[512], owner[600];
-            snprintf(path, sizeof path, "%s/%s", SIM_EPOCH_DIR, e->d_name);
+            snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
             snprintf(owner, sizeof owner, "%s/owner", path);
             FILE *f = fopen(owner, "r");
             long pid = 0;
@@ -85,7 +104,12 @@ static void remove_stale(void) {
         }
         closedir(d);
     }
-    d = opendir("/dev/shm");
+}
+
+static void remove_stale(const char *extra_parent) {
+    for (int i = 0; tmp_parents[i]; i++) remove_stale_dirs(tmp_parents[i]);
+    if (extra_parent) remove_stale_dirs(extra_parent);
+    DIR *d = opendir("/dev/shm");
     if (!d) return;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
@@ -96,6 +120,66 @@ static void remove_stale(void) {
         }
     }
     closedir(d);
+}
+
+/* Creates the private temp dir under the first parent that takes it. */
+static int make_private_dir(sim_procs *ps, const char *env_parent, char *err, size_t errlen) {
+    const char *parents[4];
+    int n = 0;
+    if (env_parent) parents[n++] = env_parent;
+    else for (int i = 0; tmp_parents[i]; i++) parents[n++] = tmp_parents[i];
+    int saved = 0;
+    for (int i = 0; i < n; i++) {
+        snprintf(ps->dir, sizeof ps->dir, "%s/%sXXXXXX", parents[i], SIM_DIR_PREFIX);
+        if (mkdtemp(ps->dir)) return 0;
+        saved = errno;
+    }
+    snprintf(err, errlen, "cannot create a temp dir in %s: %s",
+             env_parent ? env_parent : "/dev/shm or /tmp", strerror(saved));
+    ps->dir[0] = '\0';
+    return -1;
+}
+
+/* Claims `cpu` for this process, system-wide, by binding an abstract unix socket
+** named after it: the kernel releases the name when the process dies, however it
+** dies, and nothing is left on any file system.  The socket is close-on-exec (and
+** exec_child closes it anyway), so the children never hold a claim. */
+static int claim_cpu(int cpu) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    int n = snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "outbox-sim.cpu.%d", cpu);
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+    if (bind(fd, (struct sockaddr *)&a, len) != 0) { close(fd); return -1; }
+    return fd;   /* held, unused, for the life of the process */
+}
+
+/* Confines this process, and so every child it starts, to one CPU that no other
+** simulator has claimed (so that two simulators of a sweep do not share a core while
+** the other idles).  When every allowed CPU is claimed it stays unpinned and lets the
+** kernel balance.  Only the calling thread is moved: call this before ZeroMQ starts
+** its I/O thread. */
+static void pin_to_one_cpu(void) {
+    static int claim_fd = -1;
+    const char *env = getenv("OUTBOX_SIM_PIN");
+    if ((env && strcmp(env, "0") == 0) || claim_fd >= 0) return;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) <= 1) return;
+    /* The CPU the scheduler runs us on now first (it is likely the least busy), then
+    ** the others in order. */
+    int here = sched_getcpu();
+    if (here < 0 || here >= CPU_SETSIZE) here = 0;
+    for (int k = 0; k < CPU_SETSIZE; k++) {
+        int cpu = (here + k) % CPU_SETSIZE;
+        if (!CPU_ISSET(cpu, &set) || (claim_fd = claim_cpu(cpu)) < 0) continue;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        (void)sched_setaffinity(0, sizeof one, &one);   /* a refusal only costs speed */
+        return;
+    }
 }
 
 int procs_init(sim_procs *ps, char *err, size_t errlen) {
@@ -116,13 +200,11 @@ int procs_init(sim_procs *ps, char *err, size_t errlen) {
         snprintf(err, errlen, "libfaketimeMT.so.1 not found (install Debian package libfaketime, or set OUTBOX_FAKETIME)");
         return -1;
     }
-    remove_stale();
-    snprintf(ps->dir, sizeof ps->dir, "%s/%sXXXXXX", SIM_EPOCH_DIR, SIM_DIR_PREFIX);
-    if (!mkdtemp(ps->dir)) {
-        snprintf(err, errlen, "cannot create a temp dir in %s: %s", SIM_EPOCH_DIR, strerror(errno));
-        ps->dir[0] = '\0';
-        return -1;
-    }
+    const char *tmp_env = getenv("OUTBOX_SIM_TMPDIR");
+    if (tmp_env && !*tmp_env) tmp_env = NULL;
+    remove_stale(tmp_env);
+    if (make_private_dir(ps, tmp_env, err, errlen) != 0) return -1;
+    pin_to_one_cpu();
     char owner[300];
     snprintf(owner, sizeof owner, "%s/owner", ps->dir);
     FILE *f = fopen(owner, "w");
@@ -152,14 +234,35 @@ void proc_add_arg(sim_proc *p, const char *arg) {
     p->argc++;
 }
 
-/* Writes the child's virtual clock atomically: libfaketime re-reads the file on every
-** clock call, and a truncate-then-write leaks real time to a reader in between. */
+static int clock_text(int64_t clock_us, char *text, size_t cap) {
+    int64_t s = clock_us / 1000000, us = clock_us % 1000000;
+    return snprintf(text, cap, "%lld.%06lld\n", (long long)s, (long long)us);
+}
+
+/* Sets the child's virtual clock.  libfaketime re-reads the file on every clock call,
+** so a reader must never see it empty or half written: truncate-then-write leaked the
+** real time (platform-facts.md).  The first value of a life is written to a temp file
+** and renamed over the old one.  Later values, as long as their text has the same
+** length (it does: ten digits of seconds until the year 2286), are written in place
+** with one pwrite over the old text: the file never becomes empty, and no step runs
+** while we write (the child only reads its clock inside a step, lockstep), so no
+** reader can see a mix.  That saves the create, rename and unlink of the temp file,
+** about a tenth of the CPU of a run (docs/performance.md). */
 static int write_clock(sim_proc *p, int64_t clock_us) {
     if (p->clock_us == clock_us) return 0;
-    char tmp[340], text[64];
+    char text[64], old[64];
+    int n = clock_text(clock_us, text, sizeof text);
+    if (p->clock_us >= 0 && clock_text(p->clock_us, old, sizeof old) == n) {
+        int fd = open(p->clock_path, O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            int ok = pwrite(fd, text, (size_t)n, 0) == n;
+            close(fd);
+            if (ok) { p->clock_us = clock_us; return 0; }
+        }
+        /* fall through: the careful way */
+    }
+    char tmp[340];
     snprintf(tmp, sizeof tmp, "%s.tmp", p->clock_path);
-    int64_t s = clock_us / 1000000, us = clock_us % 1000000;
-    int n = snprintf(text, sizeof text, "%lld.%06lld\n", (long long)s, (long long)us);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
     int ok = write(fd, text, (size_t)n) == n;
@@ -171,18 +274,25 @@ static int write_clock(sim_proc *p, int64_t clock_us) {
 
 /* The child's environment: ours, less anything libfaketime would read, plus the
 ** recipe of platform-facts.md (file-based, frozen, monotonic left real for ZeroMQ). */
+#define CHILD_ENV_OWN 7   /* ASAN_OPTIONS, LD_PRELOAD, four FAKETIME_*, TZ */
+
 static char **child_env(const sim_procs *ps, const sim_proc *p) {
     size_t n = 0;
     while (environ[n]) n++;
-    char **env = calloc(n + 8, sizeof *env);
+    char **env = calloc(n + 9, sizeof *env);
     if (!env) return NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (!strncmp(environ[i], "FAKETIME", 8) || !strncmp(environ[i], "LD_PRELOAD=", 11) ||
-            !strncmp(environ[i], "TZ=", 3)) continue;
+            !strncmp(environ[i], "TZ=", 3) || !strncmp(environ[i], "ASAN_OPTIONS=", 13)) continue;
         env[k++] = environ[i];
     }
     char buf[700];
+    /* A sanitizer build of outbox-node refuses to start when libfaketime is preloaded
+    ** before its runtime; the order is harmless here.  Other binaries ignore this. */
+    const char *asan = getenv("ASAN_OPTIONS");
+    snprintf(buf, sizeof buf, "ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "", asan && *asan ? ":" : "");
+    env[k++] = strdup(buf);
     snprintf(buf, sizeof buf, "LD_PRELOAD=%s", ps->faketime_lib);
     env[k++] = strdup(buf);
     snprintf(buf, sizeof buf, "FAKETIME_TIMESTAMP_FILE=%s", p->clock_path);
@@ -197,10 +307,11 @@ static char **child_env(const sim_procs *ps, const sim_proc *p) {
 
 static void free_env(char **env) {
     if (!env) return;
-    /* Only the last six entries were allocated here. */
+    /* Only the last CHILD_ENV_OWN entries were allocated here (child_env). */
     size_t n = 0;
     while (env[n]) n++;
-    for (size_t i = n >= 6 ? n - 6 : 0; i < n; i++) free(env[i]);
+    assert(n >= CHILD_ENV_OWN);
+    for (size_t i = n - CHILD_ENV_OWN; i < n; i++) free(env[i]);
     free(env);
 }
 
@@ -223,6 +334,8 @@ static void exec_child(const sim_proc *p, char **argv, char **env, pid_t parent)
     signal(SIGPIPE, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
     execve(argv[0], argv, env);
     static const char msg[] = "outbox-sim: cannot exec outbox-node\n";
     if (write(2, msg, sizeof msg - 1) < 0) _exit(127);
@@ -277,6 +390,7 @@ static void describe_exit(int status, char *out, size_t cap) {
 }
 
 static void after_death(sim_proc *p) {
+    p->reaped = 0;
     remove_faketime_shm((long)p->pid);
     if (p->sock) zmq_close(p->sock);
     p->sock = NULL;
@@ -285,13 +399,21 @@ static void after_death(sim_proc *p) {
     p->pid = 0;
 }
 
-/* Waits for the reply, watching the child and the clock; never blocks forever. */
-static int await_reply(sim_procs *ps, sim_proc *p, size_t *len, char *err, size_t errlen) {
+/* Waits until the child's socket is ready for `events` (ZMQ_POLLIN: its reply;
+** ZMQ_POLLOUT: room for a step, which a PAIR socket only has once the child has
+** connected), watching the child and the clock: a child that died, never connected
+** or stopped answering is an error, never a hang. */
+static int await_socket(sim_procs *ps, sim_proc *p, short events, char *err, size_t errlen) {
     int64_t deadline = mono_ms() + ps->timeout_ms;
+    const char *doing = events == ZMQ_POLLIN ? "answer a step" : "take a step";
+    if (p->reaped) {
+        snprintf(err, errlen, "%s exited after its last reply and cannot %s (see %s)", p->name, doing, p->log_path);
+        return -1;
+    }
     for (;;) {
-        zmq_pollitem_t item = { p->sock, 0, ZMQ_POLLIN, 0 };
+        zmq_pollitem_t item = { p->sock, 0, events, 0 };
         int rc = zmq_poll(&item, 1, 100);
-        if (rc > 0) break;
+        if (rc > 0) return 0;
         if (rc < 0 && zmq_errno() != EINTR) {
             snprintf(err, errlen, "%s: poll failed: %s", p->name, zmq_strerror(zmq_errno()));
             return -1;
@@ -299,17 +421,28 @@ static int await_reply(sim_procs *ps, sim_proc *p, size_t *len, char *err, size_
         if (sim_interrupted) { snprintf(err, errlen, "interrupted by a signal"); return -1; }
         int status;
         if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+            /* A child that answers STOP exits at once; its reply may still be in
+            ** ZeroMQ's hands when we notice the exit.  Take it if it comes. */
+            zmq_pollitem_t last = { p->sock, 0, ZMQ_POLLIN, 0 };
+            if (events == ZMQ_POLLIN && zmq_poll(&last, 1, 1000) > 0) {
+                p->reaped = 1;
+                return 0;
+            }
             char how[64];
             describe_exit(status, how, sizeof how);
-            snprintf(err, errlen, "%s %s while handling a step (see %s)", p->name, how, p->log_path);
+            snprintf(err, errlen, "%s %s unexpectedly, before it could %s (see %s)", p->name, how, doing, p->log_path);
             after_death(p);
             return -1;
         }
         if (mono_ms() > deadline) {
-            snprintf(err, errlen, "%s did not answer a step within %d ms (see %s)", p->name, ps->timeout_ms, p->log_path);
+            snprintf(err, errlen, "%s did not %s within %d ms (see %s)", p->name, doing, ps->timeout_ms, p->log_path);
             return -1;
         }
     }
+}
+
+static int await_reply(sim_procs *ps, sim_proc *p, size_t *len, char *err, size_t errlen) {
+    if (await_socket(ps, p, ZMQ_POLLIN, err, errlen) != 0) return -1;
     int n = zmq_recv(p->sock, ps->replybuf, OX_STEP_MAX, 0);
     if (n < 0) { snprintf(err, errlen, "%s: receive failed: %s", p->name, zmq_strerror(zmq_errno())); return -1; }
     if ((size_t)n > OX_STEP_MAX) { snprintf(err, errlen, "%s sent an oversized reply (%d bytes)", p->name, n); return -1; }
@@ -326,7 +459,8 @@ int proc_step(sim_procs *ps, sim_proc *p, ox_step *s, int64_t clock_us, ox_reply
     }
     size_t n = ox_step_encode(s, ps->stepbuf, OX_STEP_MAX);
     if (n == 0) { snprintf(err, errlen, "%s: step does not fit in %u bytes", p->name, OX_STEP_MAX); return -1; }
-    if (zmq_send(p->sock, ps->stepbuf, n, 0) != (int)n) {
+    if (await_socket(ps, p, ZMQ_POLLOUT, err, errlen) != 0) return -1;
+    if (zmq_send(p->sock, ps->stepbuf, n, ZMQ_DONTWAIT) != (int)n) {
         snprintf(err, errlen, "%s: send failed: %s", p->name, zmq_strerror(zmq_errno()));
         return -1;
     }
@@ -351,13 +485,16 @@ void proc_kill(sim_procs *ps, sim_proc *p) {
         p->sock = NULL;
         return;
     }
-    kill(p->pid, SIGKILL);
-    while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR) {}
+    if (!p->reaped) {   /* a reaped pid may already belong to someone else */
+        kill(p->pid, SIGKILL);
+        while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR) {}
+    }
     after_death(p);
 }
 
 void proc_reap_stopped(sim_procs *ps, sim_proc *p) {
     if (p->pid <= 0) return;
+    if (p->reaped) { after_death(p); return; }
     int64_t deadline = mono_ms() + 5000;
     while (mono_ms() < deadline) {
         if (waitpid(p->pid, NULL, WNOHANG) == p->pid) { after_death(p); return; }

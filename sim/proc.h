@@ -29,6 +29,7 @@ typedef struct {
     pid_t pid;                    /* 0 when down */
     void *sock;
     int life;                     /* 1 for the first start, +1 per restart */
+    int reaped;                   /* exited (and waited for) after sending its last reply */
     int64_t clock_us;             /* last virtual time written to its clock file (-1 none) */
     char clock_path[320];
     char endpoint[340];

@@ -27,7 +27,7 @@ leftovers() {
     pid=${f##*_}
     if ! kill -0 "$pid" 2>/dev/null; then echo "# leftover shm file $f"; found=1; fi
   done
-  for f in /tmp/outbox-sim.*; do
+  for f in /tmp/outbox-sim.* /dev/shm/outbox-sim.*; do
     [ -d "$f" ] || continue
     pid=$(cat "$f/owner" 2>/dev/null || echo 0)
     if ! kill -0 "$pid" 2>/dev/null; then echo "# leftover temp dir $f"; found=1; fi

@@ -1,0 +1,450 @@
+#!/usr/bin/env bash
+# bench/run.sh: the benchmark suite of outbox-lab (`make bench`; docs/performance.md).
+#
+# Every figure is measured next to its reference, in the same run on the same machine,
+# so that their ratio holds when the machine's speed drifts (shared CI machines do).
+# Each benchmark says what it measures as it runs; at the end a table, and the same in
+# JSON for machines.  Timings are never judged here: the targets are printed beside
+# the ratios, for people.
+#
+# Environment:
+#   BENCH_QUICK=1   tiny sizes (seconds in all; the figures mean nothing): for
+#                   tests/sim/bench.sh, which checks that the suite runs
+#   BENCH_JSON      where the JSON goes (default reports/bench.json)
+#   OUTBOX_BIN      the binaries (default bin); BUILD the bench programs' build dir
+#                   (default build: build/bench/)
+# Exit: 0 every benchmark ran; 1 one failed (it says which and why); 2 bad setup.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+root=$(pwd)
+BIN=${OUTBOX_BIN:-bin}
+case "$BIN" in /*) ;; *) BIN="$root/$BIN" ;; esac
+TOOLS=${BUILD:-build}/bench
+case "$TOOLS" in /*) ;; *) TOOLS="$root/$TOOLS" ;; esac
+JSON=${BENCH_JSON:-reports/bench.json}
+QUICK=${BENCH_QUICK:-0}
+SIM="$BIN/outbox-sim"
+NODE="$BIN/outbox-node"
+
+for f in "$SIM" "$NODE" "$TOOLS/zmq_rtt" "$TOOLS/sqlite_tx" "$TOOLS/live_client" "$TOOLS/scan_bench"; do
+  [ -x "$f" ] || { echo "bench: $f is not built (run make bench-tools)" >&2; exit 2; }
+done
+[ -f "$TOOLS/rss_probe.so" ] || { echo "bench: $TOOLS/rss_probe.so is not built (run make bench-tools)" >&2; exit 2; }
+
+# ---- sizes ----------------------------------------------------------------------------
+if [ "$QUICK" = 1 ]; then
+  REPS=1 ZMQ_N=2000 TX_N=2000 LIVE_N=200 SCAN_ROWS="1000,3000,10000" SCAN_BUDGET=0.05
+  SWEEP_SEEDS=2 SWEEP_SEEDS_J1=1
+else
+  REPS=3 ZMQ_N=20000 TX_N=20000 LIVE_N=20000 SCAN_ROWS="1000,100000,1000000" SCAN_BUDGET=0.5
+  SWEEP_SEEDS=4 SWEEP_SEEDS_J1=2
+fi
+
+# ---- scratch space, and leaving nothing behind ----------------------------------------
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/outbox-bench.XXXXXX") || exit 2
+declare -A daemon=()
+cleanup() {
+  local n
+  for n in "${!daemon[@]}"; do
+    kill -9 "${daemon[$n]}" 2>/dev/null
+    wait "${daemon[$n]}" 2>/dev/null
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; exit 1' INT TERM
+
+die() { echo "bench: FAILED: $*" >&2; exit 1; }
+
+# ---- numbers ---------------------------------------------------------------------------
+now() { echo "$EPOCHREALTIME"; }
+calc() { awk "BEGIN { printf \"%.6g\", $* }"; }
+# for people: whole numbers from 100 up, else three significant digits
+fmt() { awk -v x="$1" 'BEGIN { a = x < 0 ? -x : x; if (a >= 100) printf "%.0f", x; else printf "%.3g", x }'; }
+# median of the arguments
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# field KEY of a "k=v k=v" line
+field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
+# a number from summary.json: jnum FILE KEY (first occurrence of "KEY": number)
+jnum() { grep -o "\"$2\": *[0-9.]*" "$1" | head -n1 | sed 's/.*: *//'; }
+jstr() { printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'; }
+# wrap PREFIX TEXT: TEXT folded to 80 columns, each line after the first indented
+wrap() { printf '%s\n' "$2" | fold -s -w 80 | sed "1s/^/$1/; 2,\$s/^/$(printf '%*s' ${#1} '')/"; }
+fstype() { findmnt -n -o FSTYPE --target "$1" 2>/dev/null || stat -f -c %T "$1" 2>/dev/null || echo unknown; }
+
+# ---- the results ------------------------------------------------------------------------
+entries=()     # JSON objects
+rows=()        # table rows: title|value unit|reference unit|ratio|target
+n_bench=0
+
+# record ID TITLE MEASURES VALUE UNIT REF_TITLE REF_VALUE REF_UNIT TARGET [EXTRA_JSON]
+record() {
+  local id=$1 title=$2 measures=$3 value=$4 unit=$5 rtitle=$6 rvalue=$7 runit=$8 target=$9 extra=${10:-}
+  local ratio details=""
+  ratio=$(calc "$value / $rvalue")
+  [ -n "$extra" ] && details=$(printf ',\n     "details": {%s}' "$extra")
+  n_bench=$((n_bench + 1))
+  printf '\n[%d] %s\n' "$n_bench" "$title"
+  wrap '    measures:  ' "$measures"
+  printf '    figure:    %s %s\n' "$(fmt "$value")" "$unit"
+  wrap '    reference: ' "$(fmt "$rvalue") $runit: $rtitle"
+  printf '    ratio:     %s   target: %s\n' "$(fmt "$ratio")" "$target"
+  entries+=("$(printf '    {"id": "%s", "title": "%s", "measures": "%s",\n     "value": %s, "unit": "%s",\n     "reference": {"title": "%s", "value": %s, "unit": "%s"},\n     "ratio": %s, "target": "%s"%s}' \
+    "$id" "$(jstr "$title")" "$(jstr "$measures")" "$value" "$(jstr "$unit")" \
+    "$(jstr "$rtitle")" "$rvalue" "$(jstr "$runit")" "$ratio" "$(jstr "$target")" "$details")")
+  rows+=("$id|$(fmt "$value") $unit|$(fmt "$rvalue") $runit|$(fmt "$ratio")|$target")
+}
+
+# ---- the machine --------------------------------------------------------------------------
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
+ncpu=$(nproc)
+kernel=$(uname -r)
+tmpfs_type=$(fstype "$tmp")
+echo "bench: $ncpu CPUs ($cpu), Linux $kernel; scratch space $tmp ($tmpfs_type)$([ "$QUICK" = 1 ] && echo '; QUICK mode: tiny sizes, figures meaningless')"
+
+# ---- ZeroMQ round trips (the simulator's reference) ---------------------------------------
+# (Functions that may fail set globals: a die inside $(...) would only end a subshell.)
+zmq_rate() {   # zmq_rate [--pin]: median rate of REPS runs, in zmq_result
+  local r=() i line
+  for ((i = 0; i < REPS; i++)); do
+    line=$("$TOOLS/zmq_rtt" --count "$ZMQ_N" --size 100 "$@") || die "zmq_rtt $* failed"
+    r+=("$(field rate "$line")")
+  done
+  zmq_result=$(median "${r[@]}")
+}
+
+# ---- the simulator ---------------------------------------------------------------------------
+# The scenarios: bench/standard.lua and bench/long.lua, or tiny ones in QUICK mode.
+if [ "$QUICK" = 1 ]; then
+  STD="$tmp/standard.lua" LONG="$tmp/long.lua"
+  cat >"$STD" <<'LUA'
+scenario { name = "bench quick", workload = { payments = 100, rate = 50 }, run = 3, settle = 10,
+           knobs = { max_attempts = 30 } }
+drop { p = 0.05 }
+duplicate { p = 0.02 }
+crash { node = "payment", at = 0.5, restart_after = 0.2 }
+crash { node = "broker", at = 1.0, restart_after = 0.2 }
+crash { node = "accounting", at = 1.5, restart_after = 0.2 }
+LUA
+  cat >"$LONG" <<'LUA'
+scenario { name = "bench quick x10", workload = { payments = 1000, rate = 50 }, run = 30, settle = 100,
+           knobs = { max_attempts = 30 } }
+drop { p = 0.05 }
+duplicate { p = 0.02 }
+for k = 0, 9 do
+  crash { node = "payment", at = 3 * k + 0.5, restart_after = 0.2 }
+  crash { node = "broker", at = 3 * k + 1.0, restart_after = 0.2 }
+  crash { node = "accounting", at = 3 * k + 1.5, restart_after = 0.2 }
+end
+LUA
+else
+  STD="$root/bench/standard.lua" LONG="$root/bench/long.lua"
+fi
+
+# sim_run TAG SCENARIO [ENV=VALUE...]: one `outbox-sim run`, seed 1, under the RSS probe.
+# Sets: run_wall run_steps run_vsec run_rss run_rss_children run_dir
+sim_run() {
+  local tag=$1 sc=$2; shift 2
+  local out="$tmp/runs-$tag" rss="$tmp/rss-$tag.txt" t0 t1 code
+  rm -rf "$out" "$rss"
+  t0=$(now)
+  # verify_asan_link_order=0: an ASan build (make asan) refuses a preload otherwise
+  env "$@" BENCH_RSS_FILE="$rss" LD_PRELOAD="$TOOLS/rss_probe.so" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+    "$SIM" run "$sc" --seed 1 --out "$out" --quiet >"$tmp/sim-$tag.log" 2>&1
+  code=$?
+  t1=$(now)
+  [ "$code" = 0 ] || die "outbox-sim run $sc ($tag) exited $code: $(tail -n 3 "$tmp/sim-$tag.log")"
+  local summary
+  summary=$(find "$out" -name summary.json | head -n1)
+  [ -f "$summary" ] || die "no summary.json from $sc ($tag)"
+  run_dir=$(dirname "$summary")
+  run_wall=$(calc "$t1 - $t0")
+  run_steps=$(jnum "$summary" steps)
+  run_vsec=$(calc "$(jnum "$summary" run) + $(jnum "$summary" settle)")
+  run_rss=$(field self_kb "$(cat "$rss" 2>/dev/null)")
+  run_rss_children=$(field children_kb "$(cat "$rss" 2>/dev/null)")
+  [ -n "$run_steps" ] && [ -n "$run_rss" ] || die "could not read the figures of $sc ($tag)"
+}
+
+# sim_config TAG [ENV=VALUE...]: REPS runs of the standard scenario; medians in
+# cfg_rate (steps/s), cfg_vps (virtual s per wall s), cfg_wall; peak RSS in cfg_rss.
+sim_config() {
+  local tag=$1; shift
+  local rates=() vps=() walls=() i
+  cfg_rss=0
+  for ((i = 0; i < REPS; i++)); do
+    sim_run "$tag-$i" "$STD" "$@"
+    rates+=("$(calc "$run_steps / $run_wall")")
+    vps+=("$(calc "$run_vsec / $run_wall")")
+    walls+=("$run_wall")
+    [ "$run_rss" -gt "$cfg_rss" ] && cfg_rss=$run_rss
+    cfg_steps=$run_steps cfg_vsec=$run_vsec cfg_rss_children=$run_rss_children
+    rm -rf "$tmp/runs-$tag-$i"
+  done
+  cfg_rate=$(median "${rates[@]}")
+  cfg_vps=$(median "${vps[@]}")
+  cfg_wall=$(median "${walls[@]}")
+}
+
+echo "bench: ZeroMQ round trips, then the standard scenario ($REPS runs per setting) ..."
+zmq_rate --pin
+zmq_pinned=$zmq_result
+zmq_rate
+zmq_free=$zmq_result
+sim_config default OUTBOX_SIM_PIN=1
+d_rate=$cfg_rate d_vps=$cfg_vps d_wall=$cfg_wall d_rss=$cfg_rss d_steps=$cfg_steps d_vsec=$cfg_vsec
+d_rss_children=$cfg_rss_children
+sim_config unpinned OUTBOX_SIM_PIN=0
+u_rate=$cfg_rate u_wall=$cfg_wall
+sim_config before OUTBOX_SIM_PIN=0 OUTBOX_SIM_TMPDIR=/tmp
+b_rate=$cfg_rate b_wall=$cfg_wall
+std_name=$(basename "$STD")
+
+record sim_events_per_second \
+  "simulator: events handled per wall second ($std_name)" \
+  "events = steps: STEP/REPLY round trips with a service process (summary.json counts.steps, $d_steps in this run), divided by the wall time of the whole outbox-sim run (start, run, checker, report); median of $REPS runs of seed 1, the simulator and its children pinned to one core (the default)" \
+  "$d_rate" "events/s" \
+  "raw ZeroMQ ipc PAIR request/reply round trips of 100 bytes between two processes pinned to one core, nothing done on either side (bench/zmq_rtt.c --pin); median of $REPS" \
+  "$zmq_pinned" "round trips/s" \
+  ">= 1: at least the raw round-trip rate, then beyond it by batching" \
+  "\"steps\": $d_steps, \"wall_seconds\": $d_wall, \"runs\": $REPS"
+
+record sim_events_per_second_unpinned \
+  "simulator: events per wall second, not pinned (OUTBOX_SIM_PIN=0)" \
+  "as above with OUTBOX_SIM_PIN=0: the kernel places the simulator and its children on any core, so a lockstep hand-off often wakes a process on the other core" \
+  "$u_rate" "events/s" \
+  "raw ZeroMQ ipc round trips of 100 bytes between two processes not pinned (bench/zmq_rtt.c); median of $REPS" \
+  "$zmq_free" "round trips/s" \
+  "(shows what pinning buys)" \
+  "\"wall_seconds\": $u_wall"
+
+record sim_speedup_issue6 \
+  "simulator: events per wall second, default vs the settings before issue 6" \
+  "the default figure above, against the same runs with the two switchable changes of issue 6 in sim/proc.c turned off: not pinned, and the private temp dir (the clock file rewritten before every step, the ipc sockets) on /tmp as before instead of /dev/shm (OUTBOX_SIM_PIN=0 OUTBOX_SIM_TMPDIR=/tmp; /tmp here is $(fstype /tmp)); the third change, writing the clock in place, has no switch and is in both" \
+  "$d_rate" "events/s" \
+  "outbox-sim run with OUTBOX_SIM_PIN=0 OUTBOX_SIM_TMPDIR=/tmp; median of $REPS" \
+  "$b_rate" "events/s" \
+  "> 1 (a speed-up)" \
+  "\"wall_seconds_before\": $b_wall, \"wall_seconds_default\": $d_wall"
+
+record sim_virtual_per_wall_second \
+  "simulator: virtual seconds per wall second ($std_name)" \
+  "the scenario's virtual length (run + settle = $d_vsec s) divided by the wall time of outbox-sim run; median of $REPS runs, pinned (the default)" \
+  "$d_vps" "virtual s / wall s" \
+  "real time: a harness of real processes that sleeps runs at 1 virtual second per wall second (a constant, not measured)" \
+  "1" "virtual s / wall s" \
+  ">= 100"
+
+# ---- memory: a run ten times longer ----------------------------------------------------------
+echo "bench: the same scenario ten times longer, for memory ..."
+sim_run long "$LONG" OUTBOX_SIM_PIN=1
+l_rss=$run_rss l_steps=$run_steps l_wall=$run_wall l_vsec=$run_vsec l_rss_children=$run_rss_children
+rm -rf "$tmp/runs-long"
+record sim_peak_rss_long_run \
+  "simulator memory: peak RSS of a run ten times longer ($(basename "$LONG"))" \
+  "peak resident set size of the outbox-sim process itself (getrusage RUSAGE_SELF at exit, bench/rss_probe.c preloaded), on a run with ten times the payments, virtual time and crashes ($l_steps steps, $l_vsec virtual s); its service processes are reported in details" \
+  "$l_rss" "KiB" \
+  "the same on the standard run ($std_name, $d_steps steps): the largest of its $REPS runs" \
+  "$d_rss" "KiB" \
+  "about 1: memory does not grow with the length of the run" \
+  "\"long_steps\": $l_steps, \"long_wall_seconds\": $l_wall, \"long_children_peak_kib\": $l_rss_children, \"standard_children_peak_kib\": $d_rss_children"
+
+# ---- seeds per minute: the default CI sweep on this machine ------------------------------------
+# docs/ci.md: `outbox-sim sweep scenarios/*.lua --seeds 1..N -j $(nproc)`.  Without a
+# working sweep command, the same runs as parallel `outbox-sim run` processes.
+sweep_works() {
+  "$SIM" sweep "$root/scenarios/clean.lua" --seeds 1..1 -j 1 --rerun 0 --out "$tmp/sweep-probe" \
+    >"$tmp/sweep-probe.log" 2>&1
+}
+# sweep_rate J SEEDS: runs per minute in sweep_result; sets sweep_runs, sweep_wall, sweep_how
+sweep_rate() {
+  local j=$1 seeds=$2 out="$tmp/sweep-$1" t0 t1 code
+  local scen=("$root"/scenarios/*.lua)
+  [ "$QUICK" = 1 ] && scen=("$root/scenarios/clean.lua" "$root/scenarios/pay-queue-loss.lua")
+  rm -rf "$out"
+  t0=$(now)
+  if [ "$use_sweep" = 1 ]; then
+    "$SIM" sweep "${scen[@]}" --seeds "1..$seeds" -j "$j" --out "$out" --json "$tmp/sweep-$j.json" \
+      >"$tmp/sweep-$j.log" 2>&1
+    code=$?
+    t1=$(now)
+    [ "$code" -le 1 ] || die "outbox-sim sweep -j $j exited $code: $(tail -n 3 "$tmp/sweep-$j.log")"
+    sweep_runs=$(grep -o '"ran": *[0-9]*' "$tmp/sweep-$j.json" | sed 's/.*: *//')
+    sweep_how="outbox-sim sweep (its 5% determinism reruns included in the time)"
+  else
+    local s k
+    for s in "${scen[@]}"; do for ((k = 1; k <= seeds; k++)); do echo "$s $k"; done; done |
+      xargs -P "$j" -n 2 sh -c '"$0" run "$2" --seed "$3" --out "$1/$(basename "$2" .lua)-$3" --quiet >/dev/null 2>&1; [ $? -le 1 ]' "$SIM" "$out"
+    code=$?
+    t1=$(now)
+    [ "$code" = 0 ] || die "a run of the sweep stand-in failed with a harness error"
+    sweep_runs=$(( ${#scen[@]} * seeds ))
+    sweep_how="outbox-sim sweep was not usable here, so: xargs -P $j of 'outbox-sim run' processes"
+  fi
+  sweep_wall=$(calc "$t1 - $t0")
+  sweep_nscen=${#scen[@]}
+  rm -rf "$out"
+  sweep_result=$(calc "60 * $sweep_runs / $sweep_wall")
+}
+echo "bench: the CI sweep (-j $ncpu, then -j 1) ..."
+if sweep_works; then use_sweep=1; else use_sweep=0; fi
+rm -rf "$tmp/sweep-probe"
+sweep_rate "$ncpu" "$SWEEP_SEEDS"
+spm=$sweep_result s_runs=$sweep_runs s_wall=$sweep_wall s_how=$sweep_how
+sweep_rate 1 "$SWEEP_SEEDS_J1"
+spm1=$sweep_result
+record sweep_seeds_per_minute \
+  "simulator: seeds per minute, the default CI sweep on $ncpu cores" \
+  "runs (one scenario with one seed each) finished per wall minute by a sweep of every scenario in scenarios/ ($sweep_nscen) over seeds 1..$SWEEP_SEEDS with -j $ncpu (docs/ci.md); $s_how; $s_runs runs in $s_wall s" \
+  "$spm" "seeds/min" \
+  "the same sweep with -j 1 (seeds 1..$SWEEP_SEEDS_J1): the issue names no reference; this one shows how the sweep scales with cores" \
+  "$spm1" "seeds/min" \
+  "none: it sets how many seeds CI can afford" \
+  "\"runs\": $s_runs, \"wall_seconds\": $s_wall, \"scenarios\": $sweep_nscen, \"used_sweep_command\": $([ "$use_sweep" = 1 ] && echo true || echo false)"
+
+# ---- the live outbox -------------------------------------------------------------------------------
+echo "bench: the bare SQLite transaction, then three live daemons ..."
+# The bare loop runs on either side of the live run (median of all), so that both see
+# the same weather on a shared disk: fsyncs at WAL checkpoints vary with other I/O.
+tx_runs=()
+tx_rate() {   # tx_rate MODE N: N runs, each appended to tx_runs as "MODE RATE"
+  local i line
+  for ((i = 0; i < $2; i++)); do
+    rm -f "$tmp/tx.db" "$tmp/tx.db-wal" "$tmp/tx.db-shm"
+    line=$("$TOOLS/sqlite_tx" --db "$tmp/tx.db" --count "$TX_N" --mode "$1") || die "sqlite_tx --mode $1 failed"
+    tx_runs+=("$1 $(field rate "$line")")
+  done
+  rm -f "$tmp/tx.db" "$tmp/tx.db-wal" "$tmp/tx.db-shm"
+}
+tx_median() { median $(printf '%s\n' "${tx_runs[@]}" | sed -n "s/^$1 //p"); }
+tx_rate bare $(( REPS > 1 ? REPS - 1 : 1 ))
+tx_rate library "$REPS"
+
+live="$tmp/live"
+mkdir -p "$live"
+# start NAME ARGS...: a daemon in the background, logging to NAME.log
+start() {
+  local name=$1; shift
+  ( exec "$NODE" "$@" >>"$live/$name.log" 2>&1 ) &
+  daemon[$name]=$!
+}
+ready() {   # ready NAME: 0 once it logged "ready", 1 if it exited
+  local i
+  for ((i = 0; i < 200; i++)); do
+    grep -q "^$1 ready " "$live/$1.log" 2>/dev/null && return 0
+    kill -0 "${daemon[$1]}" 2>/dev/null || { wait "${daemon[$1]}" 2>/dev/null; unset "daemon[$1]"; return 1; }
+    sleep 0.05
+  done
+  return 1
+}
+stop() {   # stop NAME: SIGTERM, reap
+  kill -TERM "${daemon[$1]}" 2>/dev/null
+  wait "${daemon[$1]}" 2>/dev/null
+  unset "daemon[$1]"
+}
+base=$((30000 + $$ % 20000)) bport="" pport=""
+for try in 0 1 2 3 4 5 6 7; do
+  b=$((base + try * 2)) p=$((base + try * 2 + 1))
+  rm -f "$live"/*
+  start broker --role broker --db "$live/broker.db" --broker "tcp://127.0.0.1:$b"
+  ready broker || continue
+  start payment --role payment --db "$live/payment.db" --broker "tcp://127.0.0.1:$b" --listen "tcp://127.0.0.1:$p"
+  if ready payment; then bport=$b pport=$p; break; fi
+  stop broker
+done
+[ -n "$bport" ] || die "live: no free pair of loopback ports near $base"
+start accounting --role accounting --db "$live/accounting.db" --broker "tcp://127.0.0.1:$bport"
+ready accounting || die "live: accounting did not start: $(tail -n 2 "$live/accounting.log")"
+line=$("$TOOLS/live_client" --payment "tcp://127.0.0.1:$pport" --accounting-db "$live/accounting.db" \
+         --count "$LIVE_N" --window 32 --timeout 60 2>"$tmp/live_client.err") ||
+  die "live_client: $(cat "$tmp/live_client.err")"
+for n in payment accounting broker; do stop "$n"; done
+tx_rate bare 1
+bare=$(tx_median bare) inproc=$(tx_median library) n_bare=$(printf '%s\n' "${tx_runs[@]}" | grep -c '^bare ')
+commit_rate=$(field commit_rate "$line")
+voucher_rate=$(field voucher_rate "$line")
+
+record live_payments_per_second \
+  "live outbox: payments committed per second (3 daemons, ZeroMQ TCP on loopback)" \
+  "bench/live_client.c sends $LIVE_N payments to bin/outbox-node --role payment over TCP, 32 in flight; counted when their OK comes back (the payment row and its outbox row committed, SQLite WAL synchronous=NORMAL, the default); broker and accounting run beside it, all on this machine's $ncpu cores, logging to files as daemons do" \
+  "$commit_rate" "payments/s" \
+  "the same transaction (the statements of lib/payment.c, the library's schema and pragmas) committed in a bare loop in one process on the same file system (bench/sqlite_tx.c --mode bare, $TX_N transactions); median of $n_bare runs, before and after the live run" \
+  "$bare" "tx/s" \
+  ">= 0.5" \
+  "\"library_in_process_tx_per_second\": $inproc, \"sqlite_tx_runs\": \"$(printf '%s ' "${tx_runs[@]}")\", \"count\": $LIVE_N, \"window\": 32"
+
+record live_vouchers_per_second \
+  "live outbox: vouchers per second end to end" \
+  "$LIVE_N payments from the first request sent until accounting's database holds $LIVE_N vouchers (payment -> broker -> accounting, each voucher its own COMMIT), polled every 2 ms; checked to be one voucher per payment" \
+  "$voucher_rate" "vouchers/s" \
+  "the bare-loop payment transaction, as above (bench/sqlite_tx.c --mode bare)" \
+  "$bare" "tx/s" \
+  ">= 0.5" \
+  "\"count\": $LIVE_N"
+
+# ---- the relay scan ---------------------------------------------------------------------------------
+echo "bench: the relay scan ..."
+first_rows=${SCAN_ROWS%%,*}
+scan_out=$("$TOOLS/scan_bench" --dir "$tmp" --rows "$SCAN_ROWS,$first_rows:100" --budget "$SCAN_BUDGET") ||
+  die "scan_bench failed"
+scan_sql=$(sed -n 's/^scan_sql //p' <<<"$scan_out" | head -n1)
+plan_idx=$(sed -n 's/^plan indexed: //p' <<<"$scan_out" | head -n1)
+plan_no=$(sed -n 's/^plan noindex: //p' <<<"$scan_out" | head -n1)
+mapfile -t scan_lines < <(grep '^scan_bench ' <<<"$scan_out")
+[ "${#scan_lines[@]}" -ge 2 ] || die "scan_bench printed no figures"
+last=$(( ${#scan_lines[@]} - 1 ))
+scan_same_due=$(field indexed_us "${scan_lines[$last]}")   # the extra N:100 line
+scan_first="" scan_last="" last_rows=""
+for ((i = 0; i < last; i++)); do
+  l=${scan_lines[$i]}
+  rows_n=$(field rows "$l") due=$(field due "$l") ret=$(field returned "$l")
+  ix=$(field indexed_us "$l") nx=$(field noindex_us "$l")
+  [ -z "$scan_first" ] && scan_first=$ix
+  scan_last=$ix last_rows=$rows_n
+  record "relay_scan_${rows_n}_rows" \
+    "relay scan: one scan for due rows, $rows_n rows in the outbox" \
+    "one recovery scan, as lib/scan.c collect() runs it: the library's own prepared statement ($scan_sql), scan_batch 100, stepped to its end; $rows_n outbox rows made by the library, $due of them SENDING and due (1%), the rest CONSUMED; it returned $ret rows; median of repeated scans (warm cache); plan: $plan_idx" \
+    "$ix" "us/scan" \
+    "the same SQL after DROP INDEX outbox_due (plan: $plan_no)" \
+    "$nx" "us/scan" \
+    "well below 1, and flat as the table grows" \
+    "\"rows\": $rows_n, \"due\": $due, \"returned\": $ret"
+done
+record relay_scan_growth \
+  "relay scan: cost at $last_rows rows against $first_rows rows" \
+  "the indexed scan at $last_rows rows (returns 100: scan_batch) against the same at $first_rows rows (1% due: returns $(( first_rows / 100 ))); a scan costs per row it returns (about $(calc "$scan_same_due / 100") us each), not per row in the table: with 100 due rows the $first_rows-row table costs $scan_same_due us" \
+  "$scan_last" "us/scan" \
+  "the indexed scan at $first_rows rows" \
+  "$scan_first" "us/scan" \
+  "<= 3 (flat)" \
+  "\"small_table_with_100_due_us\": $scan_same_due"
+record relay_scan_growth_same_due \
+  "relay scan: cost at $last_rows rows against $first_rows rows, both returning 100" \
+  "the indexed scan at $last_rows rows (1% due, returns scan_batch = 100) against a $first_rows-row table with 100 rows due (returns 100 too): the growth with table size alone" \
+  "$scan_last" "us/scan" \
+  "the indexed scan at $first_rows rows, 100 of them due" \
+  "$scan_same_due" "us/scan" \
+  "<= 3 (flat)"
+
+# ---- the table and the JSON -------------------------------------------------------------------------
+echo
+echo "bench: summary (ratio = figure / reference)"
+printf '%-34s %26s %24s %8s  %s\n' benchmark figure reference ratio target
+for r in "${rows[@]}"; do
+  IFS='|' read -r id v ref ratio target <<<"$r"
+  printf '%-34s %26s %24s %8s  %s\n' "$id" "$v" "$ref" "$ratio" "$target"
+done
+
+mkdir -p "$(dirname "$JSON")"
+{
+  printf '{\n  "suite": "outbox-lab bench (bench/run.sh)",\n  "quick": %s,\n' "$([ "$QUICK" = 1 ] && echo true || echo false)"
+  printf '  "date": "%s",\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  printf '  "machine": {"nproc": %s, "cpu": "%s", "kernel": "%s", "scratch_fs": "%s"},\n' \
+    "$ncpu" "$(jstr "$cpu")" "$(jstr "$kernel")" "$(jstr "$tmpfs_type")"
+  printf '  "benchmarks": [\n'
+  for ((i = 0; i < ${#entries[@]}; i++)); do
+    printf '%s%s\n' "${entries[$i]}" "$([ $((i + 1)) -lt ${#entries[@]} ] && echo ,)"
+  done
+  printf '  ]\n}\n'
+} >"$JSON.tmp" && mv "$JSON.tmp" "$JSON" || die "cannot write $JSON"
+echo "bench: wrote $JSON"
