@@ -18,13 +18,14 @@ outbox-lab demo: the seed's local message table under fire.
 
 TXT
 echo "--- scenarios/showcase.lua ---"
-grep -E '^[a-z]' scenarios/showcase.lua | sed 's/^/  /'
+grep -vE '^[[:space:]]*(--|$)' scenarios/showcase.lua | sed 's/^/  /'
 echo
 bin/outbox-sim run scenarios/showcase.lua --seed "$seed"
 rc=$?
 echo
 if [ $rc -eq 0 ]; then
-  echo "Open the databases yourself, for example:"
+  echo "Open reports/runs/showcase/$seed/report.html in a browser for the sequence chart and plots,"
+  echo "or the databases yourself, for example:"
   echo "  sqlite3 reports/runs/showcase/$seed/payment.db \"SELECT status, count(*) FROM outbox GROUP BY status\""
   echo "  bin/outbox-ctl --db reports/runs/showcase/$seed/payment.db stats"
   echo "Then see a weak design fail the same scenario (exit code 1):"

@@ -3,13 +3,17 @@
 #
 # Run by `make` (build), `make test` and `make demo`.  As root it installs what is
 # missing with apt-get; otherwise it prints the one command that would, and fails.
-# Usage: scripts/deps.sh [build|test]   (test adds the test framework and tools)
+# Usage: scripts/deps.sh [build|test|coverage|fuzz]
+#   test      adds the test framework and the headless browser the report test uses
+#   coverage  adds gcovr;  fuzz  adds clang (libFuzzer)
 set -u
 want="libsqlite3-dev libzmq3-dev liblua5.4-dev libfaketime pkg-config sqlite3"
 case "${1:-build}" in
-  test) want="$want libcmocka-dev" ;;
+  test) want="$want libcmocka-dev chromium" ;;
+  coverage) want="$want libcmocka-dev gcovr" ;;
+  fuzz) want="$want clang" ;;
   build) ;;
-  *) echo "deps.sh: unknown set '$1' (expected build or test)" >&2; exit 2 ;;
+  *) echo "deps.sh: unknown set '$1' (expected build, test, coverage or fuzz)" >&2; exit 2 ;;
 esac
 
 missing=""
