@@ -221,6 +221,25 @@ static void follow_opts(const sim_world *w, html_opts *o) {
     }
 }
 
+void report_aborted(const sim_world *w) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/summary.json", w->run_dir);
+    FILE *f = fopen(path, "w");
+    if (!f) return;
+    fprintf(f, "{\n  \"scenario\": ");
+    json_fputs(f, w->sc->name);
+    fprintf(f, ",\n  \"file\": ");
+    json_fputs(f, w->sc->path);
+    fprintf(f, ",\n  \"seed\": %" PRIu64 ",\n  \"design\": ", w->seed);
+    json_fputs(f, w->design);
+    fprintf(f, ",\n  \"verdict\": \"error\",\n  \"why\": ");
+    json_fputs(f, w->err);
+    fprintf(f, ",\n  \"command\": ");
+    json_fputs(f, w->command);
+    fprintf(f, ",\n  \"virtual_seconds\": {\"stopped_at\": %.6f},\n  \"exit_code\": %d\n}\n", w->now / 1e6, w->err_code);
+    fclose(f);
+}
+
 int report_finish(sim_world *w) {
     char why[512], err[1024];
     int met = report_expectations(w, why, sizeof why);

@@ -21,6 +21,11 @@ struct sim_world;
 ** could not be written. */
 int report_finish(struct sim_world *w);
 
+/* A run that stopped on a scenario or harness error still leaves a summary.json
+** (verdict "error", the reason, the command), so a reader of the directory is never
+** left with a trace and no word on why it ends. */
+void report_aborted(const struct sim_world *w);
+
 /* One line saying whether the expectations held and, if not, the first reason. */
 int report_expectations(const struct sim_world *w, char *why, size_t cap);
 

@@ -574,9 +574,18 @@ static int on_timer(sim_world *w, sim_event *ev) {
     return step_node(w, node, &s);
 }
 
+static int64_t pay_time(const sim_world *w, uint32_t i);
+
 static int on_pay(sim_world *w, sim_event *ev) {
     uint32_t pay = ev->a;
     hist_entry *h = &w->hist[pay];
+    if (w->tries[pay] == 0 && pay < w->sc->workload.payments) {
+        /* A request that waited in a busy node's backlog may run late; the next one
+        ** is still made on schedule, or at once if that moment has passed. */
+        int64_t t = pay_time(w, pay + 1);
+        sim_event next = { .t = t > w->now ? t : w->now, .type = EV_PAY, .a = pay + 1 };
+        if (schedule(w, next) != 0) return -1;
+    }
     w->tries[pay]++;
     w->st.client_requests++;
     if (w->tries[pay] > 1) w->st.client_retries++;
@@ -772,10 +781,18 @@ static void trace_nemeses(sim_world *w) {
     }
 }
 
+/* When the client first asks for payment i (1-based).  The first payment waits a
+** moment so that every node has started. */
+static int64_t pay_time(const sim_world *w, uint32_t i) {
+    int64_t gap = (int64_t)(1e6 / w->sc->workload.rate);
+    return 10000 + (int64_t)(i - 1) * (gap < 1 ? 1 : gap);
+}
+
+/* Draws every payment's amount and account up front (the history needs them), but
+** queues only the first request: each request queues the next when it is made, so the
+** event queue holds one future payment, not all of them. */
 static int schedule_workload(sim_world *w) {
     const sim_workload *wl = &w->sc->workload;
-    int64_t gap = (int64_t)(1e6 / wl->rate);
-    if (gap < 1) gap = 1;
     for (uint32_t i = 1; i <= wl->payments; i++) {
         hist_entry *h = &w->hist[i];
         h->pay_id = i;
@@ -783,11 +800,10 @@ static int schedule_workload(sim_world *w) {
         int64_t span = wl->amount_max - wl->amount_min;
         h->amount = wl->amount_min + (span > 0 ? (int64_t)ox_prng_below(&w->client, (uint64_t)span + 1) : 0);
         h->account = h->refused ? SIM_FROZEN_ACCOUNT : 1 + (uint32_t)ox_prng_below(&w->client, wl->accounts ? wl->accounts : 1);
-        /* The first payment waits a moment so that every node has started. */
-        sim_event ev = { .t = 10000 + (int64_t)(i - 1) * gap, .type = EV_PAY, .a = i };
-        if (schedule(w, ev) != 0) return -1;
     }
-    return 0;
+    if (wl->payments == 0) return 0;
+    sim_event ev = { .t = pay_time(w, 1), .type = EV_PAY, .a = 1 };
+    return schedule(w, ev);
 }
 
 static int schedule_phases(sim_world *w) {
@@ -981,6 +997,12 @@ int world_run(sim_world *w) {
         free(b->ev);
         memset(b, 0, sizeof *b);
     }
+    if (!ok && w->trace.f) {
+        /* Say in the trace itself that it stops here, and why. */
+        trace_begin(&w->trace, w->now, "aborted");
+        trace_str(&w->trace, "why", w->err);
+        trace_end(&w->trace);
+    }
     if (trace_close(&w->trace) != 0 && ok) ok = fail(w, 3, "writing the trace failed") == 0;
     for (uint32_t i = 1; i <= w->sc->workload.payments && w->hist; i++) {
         if (w->hist[i].outcome == HIST_OK) w->st.ok++;
@@ -989,6 +1011,7 @@ int world_run(sim_world *w) {
     }
     if (ok) ok = judge(w) == 0;
     int code = ok ? report_finish(w) : w->err_code;
+    if (!ok && w->trace.lines > 0) report_aborted(w);
     free(w->hist);
     free(w->tries);
     free(w->effects);
