@@ -4,6 +4,12 @@
 #   make test       unit tests, then scenario and harness tests; ends with "N passed, N failed"
 #   make demo       the showcase scenario, with a human summary
 #   make asan       the same build with AddressSanitizer + UBSan, into build-asan/
+#   make asan-test  the whole test suite against that build          (mk/quality.mk)
+#   make coverage   gcov coverage of the scenario library             (mk/quality.mk)
+#   make fuzz       libFuzzer on the decoders and the scenario loader (mk/quality.mk)
+#   make matrix     designs x scenarios against tests/matrix.expected (mk/matrix.mk)
+#   make bench      the benchmark suite                               (mk/bench.mk)
+#   make live       the services as real daemons, for a class         (mk/live.mk)
 #   make clean
 
 CC      ?= cc
@@ -76,10 +82,14 @@ test:
 demo: all
 	@scripts/demo.sh
 
+# `unit` there: the binaries, the unit tests and every tool the tests use.  The flags go
+# in through the environment: a command-line CFLAGS would replace the `CFLAGS +=` line
+# above (-std=c11 -D_GNU_SOURCE and the warnings) instead of adding to it.
+ASAN_CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_LDFLAGS := -fsanitize=address,undefined
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/bin \
-	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" all $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
+	@CFLAGS="$(ASAN_CFLAGS)" LDFLAGS="$(ASAN_LDFLAGS)" \
+	  $(MAKE) --no-print-directory BUILD=build-asan BIN=build-asan/bin unit
 
 clean:
 	rm -rf $(BUILD) build-asan $(BIN)

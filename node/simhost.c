@@ -30,6 +30,7 @@
 
 #include <zmq.h>
 
+#include "coverage.h"
 #include "../proto/step.h"
 #include "node.h"
 
@@ -60,6 +61,9 @@ static void host_exit(simhost *h, int code) {
 
 static void send_bytes(simhost *h, const uint8_t *buf, size_t len) {
     assert(len > 0 && len <= OX_STEP_MAX);
+    /* Before the reply leaves: the simulator may SIGKILL us the moment it has it, and
+    ** a coverage build must have written its counts by then (no-op otherwise). */
+    node_coverage_flush();
     while (zmq_send(h->sock, buf, len, 0) < 0) {
         if (errno == EINTR) continue;
         fprintf(stderr, "outbox-node: %s: cannot send reply: %s\n", ox_role_name(h->o->role),

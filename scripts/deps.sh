@@ -5,13 +5,13 @@
 # missing with apt-get; otherwise it prints the one command that would, and fails.
 # Usage: scripts/deps.sh [build|test|coverage|fuzz]
 #   test      adds the test framework and the headless browser the report test uses
-#   coverage  adds gcovr;  fuzz  adds clang (libFuzzer)
+#   coverage  adds gcovr;  fuzz  adds clang and its runtime (libFuzzer)
 set -u
 want="libsqlite3-dev libzmq3-dev liblua5.4-dev libfaketime pkg-config sqlite3"
 case "${1:-build}" in
   test) want="$want libcmocka-dev chromium" ;;
   coverage) want="$want libcmocka-dev gcovr" ;;
-  fuzz) want="$want clang" ;;
+  fuzz) want="$want clang libclang-rt-14-dev" ;;
   build) ;;
   *) echo "deps.sh: unknown set '$1' (expected build, test, coverage or fuzz)" >&2; exit 2 ;;
 esac

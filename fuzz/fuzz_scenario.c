@@ -1,0 +1,14 @@
+/*
+** fuzz_scenario.c: libFuzzer target for the scenario oracle (fuzz/oracles.h).  make fuzz runs it.
+*/
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oracles.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    oracle_run("scenario", data, size);
+    return 0;
+}

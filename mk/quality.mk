@@ -1,0 +1,93 @@
+# mk/quality.mk: the harness checks itself: sanitizers, coverage, fuzzing.
+#
+#   make asan-test     everything built with ASan + UBSan into build-asan/, then the whole
+#                      tests/run.sh against it; any sanitizer report fails it, even one a
+#                      test did not notice (scripts/asan-test.sh)
+#   make coverage      a gcov build into build-cov/, the scenario library (every
+#                      scenarios/*.lua, COVERAGE_SEEDS seeds) and the unit tests; an HTML
+#                      report in reports/coverage/, and a check: lib/ line coverage from
+#                      the scenarios >= COVERAGE_MIN, every failpoint crashed at by at
+#                      least one scenario (scripts/coverage.sh)
+#   make fuzz          each libFuzzer target (fuzz/) for FUZZ_SECONDS; a crash is minimized
+#                      into tests/fuzz-regressions/<target>/ and fails the target
+#                      (scripts/fuzz.sh).  FUZZ_TARGETS picks targets.
+#   make fuzz-seeds    rewrites fuzz/corpus/{wire,step,reply}/ from the current encoders
+#
+# The tool tests/tools/frame-send (bad frames for a live daemon, tests/sim/badinput.sh)
+# is built by `make unit`; `make asan` and the coverage build make `unit` in their dirs.
+COVERAGE_SEEDS ?= 2
+COVERAGE_MIN   ?= 90
+FUZZ_SECONDS   ?= 60
+FUZZ_TARGETS   ?= wire step reply scenario
+FUZZ_JOBS      ?= $(shell nproc 2>/dev/null || echo 1)
+
+# -O0 for exact line counts.  GCC's format-truncation check guesses string lengths
+# worse without optimization and warns where the -O2 build does not: a warning there,
+# not an error, so the coverage build never fails where `make` passes.
+COV_CFLAGS  := -O0 -g --coverage -DOX_COVERAGE -Wno-error=format-truncation
+COV_LDFLAGS := --coverage
+# Library, node and simulator code is instrumented for libFuzzer's coverage feedback
+# but linked without its main(); only the fuzz targets link -fsanitize=fuzzer.
+FUZZ_CFLAGS  := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_LDFLAGS := -fsanitize=address,undefined
+
+TOOLS := $(BUILD)/tools/frame-send
+
+.PHONY: asan-test coverage coverage-build fuzz fuzz-build fuzz-seeds tools
+
+# ---- tools and the fuzz oracles' replay ------------------------------------------------
+tools: $(TOOLS)
+unit: $(TOOLS)
+
+$(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+
+# The regression replay runs the fuzz targets' own oracles (its own rule: the objects
+# must come before the libraries on the link line).
+$(BUILD)/tests/test_fuzz_regressions: $(call obj,tests/unit/test_fuzz_regressions.c fuzz/oracles.c) $(SIM_LIB) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
+
+# ---- sanitizers ------------------------------------------------------------------------
+asan-test:
+	@$(MAKE) --no-print-directory asan
+	@scripts/asan-test.sh
+
+# ---- coverage --------------------------------------------------------------------------
+coverage-build:
+	@CFLAGS="$(COV_CFLAGS)" LDFLAGS="$(COV_LDFLAGS)" \
+	  $(MAKE) --no-print-directory BUILD=build-cov BIN=build-cov/bin unit
+
+coverage: coverage-build
+	@COVERAGE_SEEDS=$(COVERAGE_SEEDS) COVERAGE_MIN=$(COVERAGE_MIN) scripts/coverage.sh
+
+# ---- fuzzing ---------------------------------------------------------------------------
+$(BUILD)/fuzz/fuzz_%: $(call obj,fuzz/fuzz_%.c) $(call obj,fuzz/oracles.c) $(SIM_LIB) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $^ $(LDFLAGS) $(LDLIBS) -o $@
+
+$(BUILD)/fuzz/mkseeds: $(call obj,fuzz/mkseeds.c) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+
+fuzz-build:
+	@printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n' | \
+	  clang -fsanitize=fuzzer -x c - -o /dev/null 2>/dev/null || { echo "make fuzz: clang" \
+	  "with libFuzzer is missing; Debian: apt-get install -y clang libclang-rt-14-dev" >&2; exit 1; }
+	@CFLAGS="$(FUZZ_CFLAGS)" LDFLAGS="$(FUZZ_LDFLAGS)" \
+	  $(MAKE) --no-print-directory CC=clang BUILD=build-fuzz BIN=build-fuzz/bin \
+	  $(patsubst %,build-fuzz/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	@$(MAKE) --no-print-directory $(BUILD)/fuzz/mkseeds
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) MKSEEDS=$(BUILD)/fuzz/mkseeds \
+	  scripts/fuzz.sh $(FUZZ_TARGETS)
+
+fuzz-seeds: $(BUILD)/fuzz/mkseeds
+	$(BUILD)/fuzz/mkseeds fuzz/corpus
+
+clean: clean-quality
+.PHONY: clean-quality
+clean-quality:
+	rm -rf build-cov build-fuzz
