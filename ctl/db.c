@@ -82,9 +82,16 @@ int ctl_open(ctl_db *c, const char *path, int writable) {
         fprintf(stderr, "outbox-ctl: %s: not a regular file\n", path);
         return CTL_USAGE;
     }
-    int flags = writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;   /* never CREATE */
-    if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
+    /* Never CREATE.  Read-only commands still open read-write, with query_only on: a
+    ** read-only connection to a WAL database cannot remove the -wal and -shm files it
+    ** made, and an operator's look must leave nothing behind. */
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
         int code = ctl_sql_fail(c, "open");
+        ctl_close(c);
+        return code;
+    }
+    if (!writable && sqlite3_exec(c->db, "PRAGMA query_only=1", NULL, NULL, NULL) != SQLITE_OK) {
+        int code = ctl_sql_fail(c, "PRAGMA query_only");
         ctl_close(c);
         return code;
     }

@@ -136,7 +136,7 @@ static void link_text(const sim_fault *x, char *out, size_t cap) {
 }
 
 static void fault_text(const sim_fault *x, char *out, size_t cap) {
-    char link[160], how[64];
+    char link[160], how[128];
     if (x->kind == FK_CRASH) {
         if (x->failpoint[0]) snprintf(how, sizeof how, "at failpoint %s (hit %u)", x->failpoint, x->hit);
         else snprintf(how, sizeof how, "at %.3f s", x->at_us / 1e6);
@@ -161,7 +161,7 @@ static void write_faults(FILE *f, const hd_run *r) {
     fputs(",\"faults\":[", f);
     for (int i = 0; i < sc->nfaults; i++) {
         const sim_fault *x = &sc->faults[i];
-        char text[300];
+        char text[600];
         fault_text(x, text, sizeof text);
         int first = 1;
         fputs(i ? ",{" : "{", f);

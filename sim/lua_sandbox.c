@@ -11,9 +11,12 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -407,9 +410,23 @@ static int sbx_msgh(lua_State *L) {
 /* Reads the whole script into a fresh buffer; NULL with the reason in err. */
 static char *read_script(const sbx *s, size_t *len, char *err, size_t errlen) {
     char why[128];
-    FILE *f = fopen(s->path, "rb");
+    /* O_NONBLOCK so a fifo cannot block the open; then only regular files pass. */
+    int fd = open(s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        snprintf(err, errlen, "%s: cannot read scenario: %s", s->path, strerror_r(errno, why, sizeof why));
+        if (fd >= 0) close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        snprintf(err, errlen, "%s: cannot read scenario: not a regular file", s->path);
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
     if (f == NULL) {
         snprintf(err, errlen, "%s: cannot read scenario: %s", s->path, strerror_r(errno, why, sizeof why));
+        close(fd);
         return NULL;
     }
     char *buf = malloc(SBX_MAX_FILE + 1);
