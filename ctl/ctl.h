@@ -55,5 +55,6 @@ int ctl_list(ctl_db *c, const char *status, int64_t limit);
 int ctl_stats(ctl_db *c);
 int ctl_show(ctl_db *c, int64_t id);
 int ctl_requeue(ctl_db *c, int64_t id);
+int ctl_requeue_all(ctl_db *c);
 
 #endif

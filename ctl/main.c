@@ -26,6 +26,7 @@ static const char usage[] =
     "                                 FAILED or DEAD; N defaults to 100\n"
     "  show ID                        one outbox row, its payment, refund, alerts and payload\n"
     "  requeue ID                     a DEAD row back to SENDING, attempts 0, due now\n"
+    "  requeue all                    every DEAD row back to SENDING\n"
     "  stats                          rows per status, payments, refunds, alerts, oldest\n"
     "                                 SENDING row\n"
     "\n"
@@ -147,6 +148,13 @@ int main(int argc, char **argv) {
     if (strcmp(a.cmd, "list") == 0) return run_list(&a);
     if (strcmp(a.cmd, "stats") == 0) return run_stats(&a);
     if (strcmp(a.cmd, "show") == 0) return run_on_row(&a, 0, ctl_show);
+    if (strcmp(a.cmd, "requeue") == 0 && a.nargs == 1 && strcmp(a.args[0], "all") == 0) {
+        ctl_db c;
+        int code = ctl_open(&c, a.db, 1);
+        if (code == 0) code = ctl_requeue_all(&c);
+        ctl_close(&c);
+        return code;
+    }
     if (strcmp(a.cmd, "requeue") == 0) return run_on_row(&a, 1, ctl_requeue);
     usage_error("unknown command '%s' (expected list, show, requeue or stats)", a.cmd);
 }

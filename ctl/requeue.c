@@ -86,3 +86,25 @@ int ctl_requeue(ctl_db *c, int64_t id) {
            id, pay_id);
     return CTL_OK;
 }
+
+/* `requeue all`: every DEAD row at once, in one transaction (what an operator does
+** after an outage that outlasted the retry budget). */
+int ctl_requeue_all(ctl_db *c) {
+    if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return ctl_sql_fail(c, "BEGIN IMMEDIATE");
+    sqlite3_stmt *st = ctl_prepare(c,
+        "UPDATE outbox SET status = 'SENDING', attempts = 0, next_attempt_at = 0,"
+        " updated_at = ?1 WHERE status = 'DEAD'");
+    if (st == NULL) { sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL); return CTL_RUNTIME; }
+    sqlite3_bind_int64(st, 1, ctl_now_ms());
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    int changed = sqlite3_changes(c->db);
+    if (rc != SQLITE_DONE || sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        int code = ctl_sql_fail(c, "requeue all");
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return code;
+    }
+    printf("%d DEAD outbox row%s requeued: SENDING, attempts 0, due at the next scan\n", changed, changed == 1 ? "" : "s");
+    return CTL_OK;
+}

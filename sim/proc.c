@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -517,4 +518,68 @@ void procs_fini(sim_procs *ps, sim_proc *p, int n) {
     free(ps->stepbuf);
     free(ps->replybuf);
     ps->stepbuf = ps->replybuf = NULL;
+}
+
+/* In the forked tool: stdout and stderr to the pipe, nothing else inherited. */
+static void exec_tool(char *const argv[], char **env, int wfd, pid_t parent) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    int null = open("/dev/null", O_RDONLY);
+    if (null < 0) _exit(127);
+    dup2(null, 0);
+    dup2(wfd, 1);
+    dup2(wfd, 2);
+    for (int fd = 3; fd < 1024; fd++) close(fd);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(argv[0], argv, env);
+    _exit(127);
+}
+
+/* Reads the tool's output until it closes the pipe or the deadline passes. */
+static int drain(int rfd, char *out, size_t cap, int64_t deadline) {
+    size_t len = 0;
+    for (;;) {
+        struct pollfd pf = { rfd, POLLIN, 0 };
+        int64_t left = deadline - mono_ms();
+        if (left <= 0 || sim_interrupted) return -1;
+        if (poll(&pf, 1, (int)(left > 100 ? 100 : left)) <= 0) continue;
+        char buf[512];
+        ssize_t n = read(rfd, buf, sizeof buf);
+        if (n == 0) break;
+        if (n < 0) { if (errno == EINTR) continue; return -1; }
+        size_t take = (size_t)n < cap - 1 - len ? (size_t)n : cap - 1 - len;
+        memcpy(out + len, buf, take);
+        len += take;
+    }
+    out[len] = '\0';
+    return 0;
+}
+
+int proc_run_tool(sim_procs *ps, sim_proc *p, int64_t clock_us, char *const argv[],
+                  char *out, size_t cap, int *status, char *err, size_t errlen) {
+    assert(cap > 0 && argv[0]);
+    out[0] = '\0';
+    if (write_clock(p, clock_us) != 0) {
+        snprintf(err, errlen, "%s: cannot write clock file: %s", p->name, strerror(errno));
+        return -1;
+    }
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) { snprintf(err, errlen, "pipe: %s", strerror(errno)); return -1; }
+    char **env = child_env(ps, p);
+    if (!env) { close(fds[0]); close(fds[1]); snprintf(err, errlen, "out of memory"); return -1; }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) exec_tool(argv, env, fds[1], parent);
+    free_env(env);
+    close(fds[1]);
+    if (pid < 0) { close(fds[0]); snprintf(err, errlen, "fork: %s", strerror(errno)); return -1; }
+    int rc = drain(fds[0], out, cap, mono_ms() + ps->timeout_ms);
+    close(fds[0]);
+    if (rc != 0) kill(pid, SIGKILL);
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR) {}
+    remove_faketime_shm((long)pid);
+    if (rc != 0) { snprintf(err, errlen, "%s did not finish within %d ms", argv[0], ps->timeout_ms); return -1; }
+    return 0;
 }

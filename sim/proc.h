@@ -69,6 +69,13 @@ void proc_kill(sim_procs *ps, sim_proc *p);
 /* Waits for a child that was told STOP to exit (bounded), else kills it. */
 void proc_reap_stopped(sim_procs *ps, sim_proc *p);
 
+/* Runs a tool (argv[0] a path) to completion under node p's virtual clock, set to
+** clock_us first (an operator acting "now" in the run): its stdout and stderr into
+** out[cap] (NUL-terminated, cut if longer), its exit status into *status.  Bounded by
+** the step timeout; reaped and cleaned up like a node.  Returns 0 or -1 with err. */
+int proc_run_tool(sim_procs *ps, sim_proc *p, int64_t clock_us, char *const argv[],
+                  char *out, size_t cap, int *status, char *err, size_t errlen);
+
 /* Set by the signal handlers of the simulator: a step in progress gives up. */
 extern volatile int sim_interrupted;
 

@@ -1365,6 +1365,32 @@ static int l_note(lua_State *L) {
     return 0;
 }
 
+/* ctl("requeue", "all"): an operator runs bin/outbox-ctl on the payment database at
+** this moment of the run (only inside at() callbacks).  Returns the tool's exit code. */
+static int l_ctl(lua_State *L) {
+    scn *c = scn_of(L);
+    char g[96];
+    static const char *const COMMANDS[] = { "list", "show", "requeue", "stats", NULL };
+    if (c->phase != PH_FIRE) fail(L, "ctl: only inside at() callbacks: an operator acts at a moment of the run");
+    int n = lua_gettop(L);
+    if (n < 1 || n > SIM_MAX_CTL_ARGS) fail(L, "ctl: expects 1 to %d string arguments, like ctl(\"requeue\", \"all\")", SIM_MAX_CTL_ARGS);
+    const char *argv[SIM_MAX_CTL_ARGS + 1];
+    for (int i = 1; i <= n; i++) {
+        if (lua_type(L, i) != LUA_TSTRING && lua_type(L, i) != LUA_TNUMBER)
+            fail(L, "ctl: argument %d must be a string, got %s", i, got(L, i, g, sizeof g));
+        argv[i - 1] = lua_tostring(L, i);
+        if (strlen(argv[i - 1]) > 64 || argv[i - 1][0] == '-')
+            fail(L, "ctl: argument %d ('%s') is not a command or an id", i, argv[i - 1]);
+    }
+    argv[n] = NULL;
+    int known = 0;
+    for (int i = 0; COMMANDS[i]; i++) known |= !strcmp(argv[0], COMMANDS[i]);
+    if (!known) fail(L, "ctl: unknown command '%s' (list, show, requeue, stats)", argv[0]);
+    int code = c->sc->ctl ? c->sc->ctl(c->sc->note_ctx, sbx_line(L), n, argv) : -1;
+    lua_pushinteger(L, code);
+    return 1;
+}
+
 /* ---- expect{} --------------------------------------------------------------------------- */
 
 static int read_invariants(lua_State *L, const char *name, char out[][32]) {
@@ -1429,7 +1455,7 @@ static int l_expect(lua_State *L) {
 static int l_register(lua_State *L) {
     static const luaL_Reg fns[] = {
         { "scenario", l_scenario }, { "drop", l_drop }, { "duplicate", l_duplicate }, { "delay", l_delay },
-        { "crash", l_crash },       { "between", l_between }, { "at", l_at }, { "note", l_note },
+        { "crash", l_crash },       { "between", l_between }, { "at", l_at }, { "note", l_note }, { "ctl", l_ctl },
         { "expect", l_expect },     { "partition", l_partition }, { "broker_loss", l_broker_loss },
         { "clock", l_clock },       { "clock_jump", l_clock_jump }, { "slow", l_slow },
         { "nemesis", l_nemesis },   { NULL, NULL },

@@ -16,6 +16,7 @@
 **   between(a, b, fn)   faults declared inside fn are active in [a, b)
 **   at(t, fn)           fn runs at virtual time t during the run (may declare faults)
 **   note(text)          a line in the trace (from inside at() callbacks)
+**   ctl(cmd, ...)       an operator runs bin/outbox-ctl on the payment database (at())
 **   expect { ... }                                            what the run must show
 ** Every error, at load time or inside a later callback, is one line that starts with
 ** "FILE:LINE:" and names the offending function and field.
@@ -40,6 +41,7 @@
 #define SIM_MAX_NEMESIS 8
 #define SIM_DEFAULT_CLIENT_RETRIES 3
 #define SIM_MAX_CLIENT_RETRIES 100
+#define SIM_MAX_CTL_ARGS 4
 #define SIM_FROZEN_ACCOUNT 9999     /* refused payments are paid from this account */
 
 typedef enum {
@@ -134,6 +136,9 @@ typedef struct sim_scenario {
     sim_expect expect;
     /* trace hook for note(): set by the simulator before it fires callbacks */
     void (*note)(void *ctx, int line, const char *text);
+    /* operator hook for ctl(): runs bin/outbox-ctl ARGS on the payment database now;
+    ** returns its exit code, or -1 if it could not run.  Same ctx as note. */
+    int (*ctl)(void *ctx, int line, int argc, const char *const *argv);
     void *note_ctx;
     void *L;                  /* lua_State, kept for callbacks */
 } sim_scenario;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../lib/io.h"
@@ -669,6 +670,40 @@ static int on_free(sim_world *w, int n) {
     return b->len > 0 ? schedule_free(w, n) : 0;
 }
 
+/* ctl(...) in a scenario: an operator runs the real bin/outbox-ctl (beside
+** outbox-node) on the payment database at this moment, under the payment service's
+** virtual clock, while every service is idle between steps. */
+static int scenario_ctl(void *ctx, int line, int argc, const char *const *argv) {
+    sim_world *w = ctx;
+    char tool[1100], db[600], out[2048], err[700];
+    const char *slash = strrchr(w->node_bin, '/');
+    int dir = slash ? (int)(slash - w->node_bin) : 1;
+    snprintf(tool, sizeof tool, "%.*s/outbox-ctl", dir, slash ? w->node_bin : ".");
+    snprintf(db, sizeof db, "%s/payment.db", w->run_dir);
+    char *av[SIM_MAX_CTL_ARGS + 4] = { tool, "--db", db };
+    assert(argc >= 1 && argc <= SIM_MAX_CTL_ARGS);
+    for (int i = 0; i < argc; i++) av[3 + i] = (char *)argv[i];
+    av[3 + argc] = NULL;
+    int status = 0;
+    if (proc_run_tool(&w->procs, &w->nodes[0], clock_of(w, 0), av, out, sizeof out, &status, err, sizeof err) != 0) {
+        fail(w, 3, "ctl at line %d: %s", line, err);
+        return -1;
+    }
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    char cmd[300] = "";
+    for (int i = 0; i < argc; i++) {
+        size_t n = strlen(cmd);
+        snprintf(cmd + n, sizeof cmd - n, "%s%s", i ? " " : "", argv[i]);
+    }
+    trace_begin(&w->trace, w->now, "operator");
+    trace_int(&w->trace, "line", line);
+    trace_str(&w->trace, "ctl", cmd);
+    trace_int(&w->trace, "exit", code);
+    trace_str(&w->trace, "output", out);
+    trace_end(&w->trace);
+    return code;
+}
+
 static void scenario_note(void *ctx, int line, const char *text) {
     sim_world *w = ctx;
     trace_begin(&w->trace, w->now, "scenario");
@@ -898,6 +933,7 @@ static int setup(sim_world *w) {
     snprintf(tpath, sizeof tpath, "%s/trace.jsonl", w->run_dir);
     if (trace_open(&w->trace, tpath) != 0) return fail(w, 3, "cannot write %s: %s", tpath, strerror(errno));
     w->sc->note = scenario_note;
+    w->sc->ctl = scenario_ctl;
     w->sc->note_ctx = w;
     trace_begin(&w->trace, 0, "run");
     trace_str(&w->trace, "scenario", w->sc->name);

@@ -146,4 +146,13 @@ strip() { grep -v '"ev":"\(run\|nemesis\|fault\)"' "$1" | md5sum; }
 check "swarm: the fault lines read back as a scenario that replays the run event for event" \
   test "$rc" -eq 0 -a "$(strip "$T")" = "$(strip "$R/swarm-4/4/trace.jsonl")"
 
+# An operator in the scenario: the real outbox-ctl, under the payment service's clock.
+run dead-letter-requeue 1
+check "operator: outbox-ctl stats ran inside the run" grep -q '"ev":"operator","line":[0-9]*,"ctl":"stats","exit":0' "$T"
+check "operator: requeue all revived the dead letters" grep -q '"ctl":"requeue all","exit":0,"output":"[1-9][0-9]* DEAD outbox rows requeued' "$T"
+check "operator: every row came home, the alerts stay" test "$(sqlite3 "$R/dead-letter-requeue/1/payment.db" "SELECT (SELECT count(*) FROM outbox WHERE status='CONSUMED') || '/' || (SELECT count(*) FROM outbox) || ' ' || (SELECT count(*) > 0 FROM alert)")" = "40/40 1"
+printf 'scenario { name = "x", workload = { payments = 1, rate = 1 }, run = 5 }\nctl("stats")\n' >"$OUT/ctl-load.lua"
+sim run "$OUT/ctl-load.lua" --out "$R" --quiet; rc=$?
+check "operator: ctl() outside at() is a scenario error naming its line" test $rc -eq 2 -a -n "$(grep 'ctl-load.lua:2: ctl: only inside at() callbacks' "$OUT/last.err")"
+
 check "no process, shm file or temp dir left behind" leftovers "$R"
