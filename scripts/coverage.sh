@@ -46,11 +46,18 @@ rm -rf "$out"
 mkdir -p "$out/runs"
 
 # 1. The scenario library, COVERAGE_JOBS runs at a time (libgcov locks each .gcda file).
+#    Each scenario with its own design under every seed, then once (seed 1) under every
+#    other design: the weak designs are library code too, and the library under every
+#    design is what `make matrix` runs.  Runs go to runs/ (own design) or runs-<design>/.
+designs=$("$sim" run --design '?' scenarios/clean.lua 2>&1 | sed -n 's/.*designs: \(.*\))$/\1/p' | tr -d ',')
+[ -n "$designs" ] || die "cannot list the designs"
 for s in scenarios/*.lua; do
-  for seed in $(seq 1 "$seeds"); do echo "$s $seed"; done
+  for seed in $(seq 1 "$seeds"); do echo "$s $seed -"; done
+  for d in $designs; do echo "$s 1 $d"; done
 done | xargs -P "$jobs" -L 1 sh -c \
-  'timeout -k 5 600 '"$sim"' run "$0" --seed "$1" --out '"$out"'/runs --quiet >/dev/null 2>&1;
-   echo "$0 $1 $?" >>'"$out"'/runs.txt'
+  'if [ "$2" = - ]; then set -- "$0" "$1" runs; else set -- "$0" "$1" "runs-$2" --design "$2"; fi
+   timeout -k 5 600 '"$sim"' run "$1" --seed "$2" --out '"$out"'/"$3" --quiet ${4:+"$4"} ${5:+"$5"} >/dev/null 2>&1;
+   [ "$3" = runs ] && echo "$1 $2 $?" >>'"$out"'/runs.txt; true'
 [ -s "$out/runs.txt" ] || die "no scenario ran"
 sort -o "$out/runs.txt" "$out/runs.txt"
 echo "coverage: $(wc -l <"$out/runs.txt") scenario runs in $((SECONDS - start)) s"

@@ -43,7 +43,9 @@ def failpoint_table(out, names):
     """name -> reached runs, hits, crash runs, crashes, converged crash runs, who."""
     fp = {n: {"reached_runs": 0, "hits": 0, "crash_runs": 0, "crashes": 0,
               "converged_crash_runs": 0, "crashed_by": []} for n in names}
-    summaries = sorted(glob.glob(os.path.join(out, "runs", "*", "*", "summary.json")))
+    # runs/ (each scenario's own design) and runs-<design>/ (the library under the others)
+    summaries = sorted(glob.glob(os.path.join(out, "runs", "*", "*", "summary.json")) +
+                       glob.glob(os.path.join(out, "runs-*", "*", "*", "summary.json")))
     for path in summaries:
         with open(path) as f:
             s = json.load(f)
@@ -61,6 +63,8 @@ def failpoint_table(out, names):
                 e["crash_runs"] += 1
                 e["converged_crash_runs"] += converged
                 who = "%s/%s" % (slug, s.get("seed"))
+                if s.get("design") and "runs-" in path:
+                    who += " (%s)" % s.get("design")
                 e["crashed_by"].append(who)
     return fp, len(summaries)
 

@@ -11,6 +11,7 @@
 #ifndef SIM_NET_H
 #define SIM_NET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../lib/prng.h"
@@ -27,9 +28,17 @@ typedef struct {
     int64_t latency_us[NET_MAX_COPIES];
     int duplicated_by;        /* fault id that duplicated it, 0 = none */
     int delayed_by;           /* fault id that delayed it, 0 = none */
+    int corrupted_by;         /* fault id that damages it in transit, 0 = none */
 } net_fate;
 
 /* The fate of a frame src->dst on `queue` with `label`, about payment `pay` (0: none). */
+/* Damages a frame the way a corrupt fault does, drawing from rng: either one of its
+** eight header bytes (magic, version, type, length) changed, or the frame cut short.
+** Both kinds of damage make any receiver reject it; the body is never touched, so a
+** corrupt frame cannot pass as a different valid one (the wire format carries no
+** checksum of the body).  Writes what was done into how[cap]; returns the new length. */
+uint32_t net_corrupt(ox_prng *rng, uint8_t *bytes, uint32_t len, char *how, size_t cap);
+
 void net_decide(sim_scenario *sc, ox_prng *rng, int64_t now_us, int healed, int src,
                 int dst, const char *queue, const char *label, uint64_t pay, net_fate *out);
 

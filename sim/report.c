@@ -167,6 +167,8 @@ static void print_summary(const sim_world *w, int met, const char *why) {
            w->sc->workload.payments, s->ok, s->failed, s->unknown, s->client_retries);
     printf("  injected   %" PRIu64 " of %" PRIu64 " frames dropped, %" PRIu64 " duplicated, %" PRIu64 " delayed; %" PRIu64 " crashes (%" PRIu64 " frames lost to a down node)\n",
            s->dropped, s->frames, s->duplicated, s->delayed, s->crashes, s->lost_down);
+    if (s->corrupted)
+        printf("             %" PRIu64 " frames damaged in transit (each rejected by its receiver)\n", s->corrupted);
     if (s->partitioned || s->lost_inside || s->clock_jumps || s->deferred)
         printf("             %" PRIu64 " frames cut by partitions, %" PRIu64 " lost inside the broker, %" PRIu64
                " clock jumps, %" PRIu64 " events waited for a busy node (deepest backlog %" PRIu64 ")\n",

@@ -829,6 +829,11 @@ static int l_duplicate(lua_State *L) {
     return frame_fault(L, FK_DUPLICATE, "duplicate", FIELDS, "duplicate { link = \"broker->accounting\", p = 0.3 }");
 }
 
+static int l_corrupt(lua_State *L) {
+    static const char *const FIELDS[] = { FRAME_FIELDS, NULL };
+    return frame_fault(L, FK_CORRUPT, "corrupt", FIELDS, "corrupt { link = \"broker->accounting\", p = 0.1 }");
+}
+
 static int l_delay(lua_State *L) {
     static const char *const FIELDS[] = { FRAME_FIELDS, "min", "max", NULL };
     return frame_fault(L, FK_DELAY, "delay", FIELDS, "delay { link = \"broker->accounting\", min = 0.5, max = 2 }");
@@ -1454,7 +1459,7 @@ static int l_expect(lua_State *L) {
 
 static int l_register(lua_State *L) {
     static const luaL_Reg fns[] = {
-        { "scenario", l_scenario }, { "drop", l_drop }, { "duplicate", l_duplicate }, { "delay", l_delay },
+        { "scenario", l_scenario }, { "drop", l_drop }, { "duplicate", l_duplicate }, { "delay", l_delay }, { "corrupt", l_corrupt },
         { "crash", l_crash },       { "between", l_between }, { "at", l_at }, { "note", l_note }, { "ctl", l_ctl },
         { "expect", l_expect },     { "partition", l_partition }, { "broker_loss", l_broker_loss },
         { "clock", l_clock },       { "clock_jump", l_clock_jump }, { "slow", l_slow },
@@ -1564,6 +1569,7 @@ void scenario_free(sim_scenario *sc) {
 const char *sim_fault_kind_name(int kind) {
     static const char *const NAMES[FK_KIND_COUNT] = {
         "?", "drop", "duplicate", "delay", "crash", "partition", "broker_loss", "clock", "clock_jump", "slow",
+        "corrupt",
     };
     return kind > 0 && kind < FK_KIND_COUNT ? NAMES[kind] : "?";
 }
@@ -1626,7 +1632,7 @@ size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
     b[0] = '\0';
     const char *node = sim_node_name(f->node);
     switch (f->kind) {
-    case FK_DROP: case FK_DUPLICATE: case FK_DELAY:
+    case FK_DROP: case FK_DUPLICATE: case FK_DELAY: case FK_CORRUPT:
         put_frame_fault(b, cap, &len, f);
         break;
     case FK_CRASH:

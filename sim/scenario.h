@@ -51,6 +51,7 @@ typedef enum {
     FK_CLOCK,                 /* node's clock is off by by_us from the start */
     FK_CLOCK_JUMP,            /* node's clock jumps by by_us at at_us */
     FK_SLOW,                  /* node is busy per_us after each frame it handles in the window */
+    FK_CORRUPT,               /* a matching frame arrives damaged: header bytes flipped or cut short */
     FK_KIND_COUNT
 } sim_fault_kind;
 

@@ -253,6 +253,13 @@ static int route_send(sim_world *w, int src, const ox_effect *e) {
     }
     if (fate.duplicated_by) trace_int(&w->trace, "copies", fate.ncopies);
     if (fate.delayed_by) trace_int(&w->trace, "delayed_by", fate.delayed_by);
+    if (fate.corrupted_by) {
+        char how[96];
+        fr->len = net_corrupt(&w->net, fr->bytes, fr->len, how, sizeof how);
+        trace_int(&w->trace, "corrupted_by", fate.corrupted_by);
+        trace_str(&w->trace, "damage", how);
+        w->st.corrupted++;
+    }
     trace_time(&w->trace, "arrives", w->now + fate.latency_us[0]);
     trace_end(&w->trace);
     if (fate.duplicated_by) w->st.duplicated += (uint64_t)fate.ncopies - 1;

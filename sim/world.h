@@ -66,6 +66,7 @@ typedef struct {
     uint64_t partitioned;         /* frames lost to a partition (not counted in dropped) */
     uint64_t lost_inside;         /* PUBLISH frames the broker lost inside (injected) */
     uint64_t clock_jumps;
+    uint64_t corrupted;           /* frames damaged in transit (corrupt faults) */
     uint64_t deferred;            /* events that waited in a busy node's backlog */
     uint64_t backlog_lost;        /* frames lost because a backlog was full or its node crashed */
     uint64_t backlog_max;         /* deepest backlog of any node */
