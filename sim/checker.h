@@ -60,6 +60,7 @@ typedef struct {
     const hist_entry *hist;   /* hist[1..npay] */
     uint32_t npay;
     int design_direct;        /* design `direct`: no outbox table rows to judge */
+    int outbox_cleanup;       /* knob cleanup_after > 0: settled rows may have been deleted */
     int64_t converged_us;     /* virtual time the run went quiet after healing, -1 never */
 } check_input;
 

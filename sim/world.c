@@ -859,6 +859,14 @@ static int schedule_phases(sim_world *w) {
     return schedule_new_faults(w, 0);
 }
 
+/* Whether knob `key` is set to exactly `value` ("key=value"). */
+static int knob_is(const sim_scenario *sc, const char *key, const char *value) {
+    size_t n = strlen(key);
+    for (int i = 0; i < sc->nknobs; i++)
+        if (!strncmp(sc->knobs[i], key, n) && sc->knobs[i][n] == '=') return !strcmp(sc->knobs[i] + n + 1, value);
+    return 0;
+}
+
 static int has_knob(const sim_scenario *sc, const char *key) {
     size_t n = strlen(key);
     for (int i = 0; i < sc->nknobs; i++)
@@ -1019,6 +1027,7 @@ static int judge(sim_world *w) {
         .payment_db = pdb, .accounting_db = adb, .trace_path = tpath,
         .hist = w->hist, .npay = w->sc->workload.payments,
         .design_direct = !strcmp(w->design, "direct"),
+        .outbox_cleanup = has_knob(w->sc, "cleanup_after") && !knob_is(w->sc, "cleanup_after", "0"),
         .converged_us = w->converged_us,
     };
     if (checker_run(&in, &w->check, err, sizeof err) != 0) return fail(w, 3, "%s", err);

@@ -1,0 +1,17 @@
+-- outbox-cleanup.lua: the pattern's known cost, a table that only grows, and its usual
+-- cure: the payment service deletes settled rows (CONSUMED or FAILED) older than
+-- cleanup_after, a bounded batch per scan, while loss and refusals keep the scan busy.
+-- The checker accepts a missing outbox row only for a payment whose story is visibly
+-- over (PAID with its one voucher, or REFUNDED with its refund), so cleanup must never
+-- delete a row that still has work to do.
+scenario {
+  name     = "settled outbox rows are cleaned up; nothing unsettled is lost",
+  knobs    = { cleanup_after = 5 },
+  workload = { payments = 120, rate = 6, refuse = { 10, 50 } },
+  run      = 25,
+  settle   = 60,
+}
+
+drop { link = "payment->broker", queue = "PAY_QUEUE", label = "PUBLISH", p = 0.2 }
+
+expect { all_invariants = true }
