@@ -88,7 +88,11 @@ cat >"$OUT/matrix.json" <<EOF
  ]}
 EOF
 driver_ok=0
-if [ -f build/libsim.a ] && command -v pkg-config >/dev/null; then
+# Against the build under test (build/, or build-asan/ with the sanitizers linked in).
+LIBS=${BUILD:-build}
+SAN=""
+case "$LIBS" in *asan*) SAN="-fsanitize=address,undefined" ;; esac
+if [ -f "$LIBS/libsim.a" ] && command -v pkg-config >/dev/null; then
   cat >"$OUT/mx.c" <<'EOF'
 #include <stdio.h>
 #include "html.h"
@@ -100,7 +104,7 @@ int main(int argc, char **argv) {
 }
 EOF
   # shellcheck disable=SC2046
-  if cc -std=c11 -Isim -o "$OUT/mx" "$OUT/mx.c" build/libsim.a build/liboutbox.a \
+  if cc -std=c11 $SAN -Isim -o "$OUT/mx" "$OUT/mx.c" "$LIBS/libsim.a" "$LIBS/liboutbox.a" \
       $(pkg-config --libs sqlite3 libzmq lua5.4) -lm 2>"$OUT/mx.err"; then driver_ok=1; fi
 fi
 if [ $driver_ok = 1 ]; then
@@ -111,7 +115,7 @@ if [ $driver_ok = 1 ]; then
   (cd "$OUT" && ./mx nosuch.json reports/m2.html) >"$OUT/mx.out" 2>&1
   check "html_matrix on a missing file exits 1 and says why" grep -q "cannot read nosuch.json" "$OUT/mx.out"
 else
-  notok "cannot build the html_matrix driver against build/libsim.a: $(head -c 300 "$OUT/mx.err" 2>/dev/null)"
+  notok "cannot build the html_matrix driver against $LIBS/libsim.a: $(head -c 300 "$OUT/mx.err" 2>/dev/null)"
 fi
 
 # ---- headless chromium -----------------------------------------------------------------
