@@ -54,18 +54,26 @@ typedef struct {
 } run_opts;
 
 static int parse_run(int argc, char **argv, run_opts *o) {
+    int seen_seed = 0;
     o->seed = 1;
     o->out = "reports/runs";
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         int has_value = i + 1 < argc;
-        if (!strcmp(a, "--seed")) {
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf("usage: outbox-sim run SCENARIO [--seed N] [--design NAME] [--out DIR] [--quiet] [--narrate]\n"
+                   "                        [--follow IDS]\n"
+                   "(outbox-sim --help for every command; scenarios/README.md for the scenario API)\n");
+            return -1;
+        } else if (!strcmp(a, "--seed")) {
+            if (seen_seed++) return cmd_usage_error("--seed given twice%s", "");
             if (!has_value || cmd_parse_u64(argv[i + 1], &o->seed) != 0)
                 return cmd_usage_error("--seed: expected an unsigned 64-bit integer, got '%s'", has_value ? argv[i + 1] : "");
             i++;
         } else if (!strcmp(a, "--design")) {
             ox_design d;
-            if (!has_value || ox_design_parse(argv[i + 1], &d) != 0) {
+            if (!has_value) return cmd_usage_error("--design: expected a design name (%s)", ox_design_names());
+            if (ox_design_parse(argv[i + 1], &d) != 0) {
                 fprintf(stderr, "outbox-sim: --design: unknown design '%s' (designs: %s)\n", has_value ? argv[i + 1] : "", ox_design_names());
                 return 2;
             }
@@ -97,6 +105,7 @@ static int parse_run(int argc, char **argv, run_opts *o) {
 int cmd_run(int argc, char **argv) {
     run_opts o = { 0 };
     int rc = parse_run(argc, argv, &o);
+    if (rc < 0) return 0;   /* --help */
     if (rc) return rc;
     char err[1024];
     sim_scenario *sc = scenario_load(o.scenario, o.seed, err, sizeof err);

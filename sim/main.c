@@ -40,9 +40,10 @@ static char self_path[1024];
 const char *cmd_self(void) { return self_path; }
 
 int cmd_usage_error(const char *fmt, const char *arg) {
+    /* One line: what was wrong, then where to read more. */
     fprintf(stderr, "outbox-sim: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n(outbox-sim --help for usage)\n");
+    fprintf(stderr, " (see outbox-sim --help)\n");
     return 2;
 }
 

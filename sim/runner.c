@@ -218,12 +218,6 @@ static void last_line(const char *path, char *out, size_t cap) {
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ')) buf[--n] = '\0';
     char *line = strrchr(buf, '\n');
     line = line ? line + 1 : buf;
-    /* "(outbox-sim --help for usage)" follows a usage error: take the line above. */
-    if (!strncmp(line, "(outbox-sim --help", 18) && line > buf) {
-        line[-1] = '\0';
-        char *prev = strrchr(buf, '\n');
-        line = prev ? prev + 1 : buf;
-    }
     copy_str(out, cap, line);
 }
 

@@ -22,8 +22,8 @@ NODE=${OUTBOX_BIN:-bin}/outbox-node
 CTL=${OUTBOX_BIN:-bin}/outbox-ctl
 SEND=${BUILD:-build}/tools/frame-send
 
-# one_line FILE: exactly one line, not counting the "(outbox-sim --help for usage)" hint.
-one_line() { test "$(grep -cv '^(.*--help' "$1")" -eq 1; }
+# one_line FILE: exactly one line (usage errors end with a "(see outbox-sim --help)" hint).
+one_line() { test "$(wc -l <"$1")" -eq 1; }
 
 expect_error() {   # what code pattern args...
   local what=$1 code=$2 pattern=$3; shift 3
