@@ -69,7 +69,7 @@ measure --filter 'lib/' --branches --txt "$out/lib-scenarios-branches.txt" || di
 
 # 3. The unit tests on top, then the report of all the code (not the tests' own).
 for t in build-cov/tests/test_*; do
-  [ -x "$t" ] && { "$t" >/dev/null 2>&1 || echo "coverage: note: $t failed" >&2; }
+  [ -x "$t" ] && { OUTBOX_BIN=build-cov/bin "$t" >/dev/null 2>&1 || echo "coverage: note: $t failed" >&2; }
 done
 measure --filter 'lib/' --json-summary "$out/lib-all.json" || die "gcovr failed"
 measure --exclude 'tests/' --exclude 'fuzz/' --exclude 'bench/' \
