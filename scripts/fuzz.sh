@@ -48,6 +48,8 @@ fuzz_one() {
   dirs=("$work/corpus/$t")
   [ -d "fuzz/corpus/$t" ] && dirs+=("fuzz/corpus/$t")
   [ -d "$work/seeds/$t" ] && dirs+=("$work/seeds/$t")
+  # The scenario library itself seeds the loader (read-only), rather than copies of it.
+  [ "$t" = scenario ] && dirs+=("scenarios")
   # A known crash that is not fixed yet would only be found again: say so instead.
   local known
   for known in "tests/fuzz-regressions/$t"/*; do
