@@ -97,6 +97,7 @@ static void step_seeds(void) {
         s.seq = 1000u + kind;
         s.kind = kind;
         s.vtime_us = 12345678;
+        s.clock_us = 1700000012345678LL;
         s.narmed = kind == OX_STEP_FRAME ? 2 : 1;
         snprintf(s.armed[0].name, sizeof s.armed[0].name, "payment.after_commit");
         s.armed[0].skip = 2;
@@ -112,6 +113,27 @@ static void step_seeds(void) {
         if (n == 0) { fprintf(stderr, "mkseeds: a seed step does not encode\n"); exit(3); }
         put("step", ox_step_kind_name(kind), buf, n);
     }
+    /* a batch: a frame, a timer and a payment for one node */
+    ox_step b[3];
+    memset(b, 0, sizeof b);
+    for (int i = 0; i < 3; i++) {
+        b[i].seq = 2000u + (uint32_t)i;
+        b[i].vtime_us = 5000000 + 300 * i;
+        b[i].clock_us = 1700000005000000LL + 300 * i;
+    }
+    b[0].kind = OX_STEP_FRAME;
+    snprintf(b[0].from, sizeof b[0].from, "broker");
+    b[0].frame = fr;
+    b[0].frame_len = flen;
+    b[1].kind = OX_STEP_TIMER;
+    b[1].timer_id = 1;
+    b[2].kind = OX_STEP_PAY;
+    b[2].pay_id = 43;
+    b[2].account = 8;
+    b[2].amount = 990;
+    size_t n = ox_steps_encode(b, 3, buf, sizeof buf);
+    if (n == 0) { fprintf(stderr, "mkseeds: the seed batch does not encode\n"); exit(3); }
+    put("step", "batch", buf, n);
 }
 
 static void reply_seeds(void) {
@@ -153,6 +175,16 @@ static void reply_seeds(void) {
         if (n == 0) { fprintf(stderr, "mkseeds: a seed reply does not fit\n"); exit(3); }
         put("reply", names[i], buf, n);
     }
+    /* a batch's reply: two sections, the second a crash */
+    ox_reply_builder b;
+    ox_reply_begin(&b, buf, sizeof buf, 90);
+    ox_reply_add(&b, &e[0]);
+    ox_reply_add(&b, &e[1]);
+    ox_reply_next(&b, 91);
+    ox_reply_add(&b, &e[4]);
+    size_t n = ox_reply_finish(&b, OX_REPLY_CRASH);
+    if (n == 0) { fprintf(stderr, "mkseeds: the seed batch reply does not fit\n"); exit(3); }
+    put("reply", "batch-crash", buf, n);
 }
 
 int main(int argc, char **argv) {

@@ -65,19 +65,26 @@ void oracle_wire(const uint8_t *buf, size_t len) {
 
 void oracle_step(const uint8_t *buf, size_t len) {
     uint8_t *in = copy_of(buf, len);
-    ox_step s;
+    static ox_step steps[OX_BATCH_MAX];
+    unsigned n = 0;
     char err[256] = "";
-    if (ox_step_decode(in, len, &s, err, sizeof err) != 0) {
-        check_reason(err, sizeof err, "ox_step_decode");
+    if (ox_steps_decode(in, len, steps, &n, err, sizeof err) != 0) {
+        check_reason(err, sizeof err, "ox_steps_decode");
     } else {
-        CHECK(s.narmed <= OX_STEP_MAX_ARMED, "%u armed entries accepted", s.narmed);
-        CHECK(s.frame_len <= OX_BLOB_MAX, "a frame of %zu bytes accepted", s.frame_len);
-        if (s.frame_len > 0) CHECK(s.frame >= in && s.frame + s.frame_len <= in + len, "frame outside the input");
+        CHECK(n >= 1 && n <= OX_BATCH_MAX, "a batch of %u steps accepted", n);
+        for (unsigned i = 0; i < n; i++) {
+            const ox_step *s = &steps[i];
+            CHECK(s->narmed <= OX_STEP_MAX_ARMED, "%u armed entries accepted", s->narmed);
+            CHECK(s->frame_len <= OX_BLOB_MAX, "a frame of %zu bytes accepted", s->frame_len);
+            CHECK(s->clock_us >= 0, "a negative clock accepted");
+            if (s->frame_len > 0) CHECK(s->frame >= in && s->frame + s->frame_len <= in + len, "frame outside the input");
+            if (i > 0) CHECK(s->seq == steps[i - 1].seq + 1, "a batch out of order accepted");
+        }
         uint8_t *out = malloc(len + 1);
         CHECK(out != NULL, "out of memory");
-        size_t n = ox_step_encode(&s, out, len + 1);
-        CHECK(n == len && memcmp(out, in, len) == 0,
-              "a %zu-byte step decodes, but encodes back to %zu different bytes", len, n);
+        size_t m = ox_steps_encode(steps, n, out, len + 1);
+        CHECK(m == len && memcmp(out, in, len) == 0,
+              "a %zu-byte step decodes, but encodes back to %zu different bytes", len, m);
         free(out);
     }
     free(in);
@@ -103,16 +110,16 @@ static ox_effect *effects(int which) {
     return fx[which];
 }
 
-/* Rebuilds a decoded reply with the builder, decodes that, and compares. */
-static void check_rebuilt(const ox_reply *r, size_t len) {
-    uint8_t *out = malloc(len + 1);
+/* Rebuilds a decoded section with the builder (as a reply of its own), decodes that,
+** and compares. */
+static void check_rebuilt(const ox_reply *r) {
+    static uint8_t out[OX_STEP_MAX + 16];
     ox_effect *fx = effects(1);
-    CHECK(out != NULL, "out of memory");
     ox_reply_builder b;
-    ox_reply_begin(&b, out, len + 1, r->seq);
+    ox_reply_begin(&b, out, sizeof out, r->seq);
     for (unsigned i = 0; i < r->neffects; i++) ox_reply_add(&b, &r->effects[i]);
     size_t n = ox_reply_finish(&b, r->status);
-    CHECK(n == len, "a %zu-byte reply decodes, but rebuilds to %zu bytes", len, n);
+    CHECK(n > 0, "a decoded section of %u effects does not rebuild", r->neffects);
     ox_reply again = { .effects = fx };
     char err[256] = "";
     CHECK(ox_reply_decode(out, n, &again, err, sizeof err) == 0, "a rebuilt reply does not decode: %s", err);
@@ -120,19 +127,26 @@ static void check_rebuilt(const ox_reply *r, size_t len) {
           "a rebuilt reply has another header");
     for (unsigned i = 0; i < r->neffects; i++)
         CHECK(same_effect(&r->effects[i], &again.effects[i]), "effect %u changed when rebuilt", i + 1);
-    free(out);
 }
 
 void oracle_reply(const uint8_t *buf, size_t len) {
     uint8_t *in = copy_of(buf, len);
     ox_reply r = { .effects = effects(0) };
+    ox_reply_reader rd;
     char err[256] = "";
-    if (ox_reply_decode(in, len, &r, err, sizeof err) != 0) {
-        check_reason(err, sizeof err, "ox_reply_decode");
-    } else {
+    int rc = ox_reply_open(&rd, in, len, err, sizeof err);
+    unsigned sections = 0;
+    while (rc == 0) {
+        int got = ox_reply_next_section(&rd, &r, err, sizeof err);
+        if (got < 0) { rc = -1; break; }
+        if (got == 0) break;
+        sections++;
         CHECK(r.neffects <= OX_STEP_MAX_EFFECTS, "%u effects accepted", r.neffects);
-        check_rebuilt(&r, len);
+        CHECK(r.status == OX_REPLY_OK || sections == rd.nsections, "a non-OK section before the last accepted");
+        check_rebuilt(&r);
     }
+    if (rc != 0) check_reason(err, sizeof err, "ox_reply_decode");
+    else CHECK(sections == rd.nsections && sections >= 1, "%u sections read of %u", sections, rd.nsections);
     free(in);
 }
 

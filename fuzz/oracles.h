@@ -9,10 +9,10 @@
 **
 **   wire      ox_wire_decode: an error code from the list, or a frame whose encoding
 **             is the input, byte for byte (the format has one spelling per frame).
-**   step      ox_step_decode: -1 with a one-line reason, or a step that encodes back
+**   step      ox_steps_decode: -1 with a one-line reason, or a batch that encodes back
 **             to the input, byte for byte.
-**   reply     ox_reply_decode: -1 with a one-line reason, or a reply that the reply
-**             builder re-creates with the same effects.
+**   reply     ox_reply_open/next_section: -1 with a one-line reason, or a reply whose
+**             every section the reply builder re-creates with the same effects.
 **   scenario  scenario_load on a file: NULL with one line "PATH..." naming the file,
 **             or a scenario whose every callback runs (or fails with such a line).
 ** All of them, under the sanitizers: no read or write out of bounds, no leak, no

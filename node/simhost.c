@@ -1,13 +1,16 @@
 /*
 ** simhost.c: the lockstep host (--sim ENDPOINT).
 **
-** Under bin/outbox-sim the node owns one ZMQ_PAIR socket.  It receives one STEP,
-** runs the service on exactly that event, and answers one REPLY listing what the
-** service asked its host for (proto/step.h): frames to send, timers to set, the answer
-** to a PAY, trace notes and the failpoints it passed.  Between a REPLY and the next
-** STEP it does nothing, so what it does is a function of the steps it is sent and of
-** the virtual clock libfaketime gives it; nothing in a reply depends on pids,
-** addresses or the real time.
+** Under bin/outbox-sim the node owns one ZMQ_PAIR socket.  It receives one STEP
+** message, a batch of one or more events, runs the service on each in order, and
+** answers one REPLY with a section per event listing what the service asked its host
+** for (proto/step.h): frames to send, timers to set, the answer to a PAY, trace notes
+** and the failpoints it passed.  Before each event it sets its own virtual clock to
+** the step's (libfaketime's FAKETIME, rewritten in place), and it stops a batch early
+** where going on could differ from being stepped one event at a time (a timer that
+** would fire in between, a crash).  Between a REPLY and the next STEP it does nothing,
+** so what it does is a function of the steps it is sent; nothing in a reply depends on
+** pids, addresses or the real time.
 **
 ** A site armed with INJECT makes the library's inject hook answer yes once (its
 ** skip+1-th pass in the step); the service takes its fault path and the step goes on.
@@ -37,14 +40,20 @@
 #define FATAL_REPLY_MAX 1024   /* a FATAL reply: header + one NOTE of <= OX_DETAIL_MAX */
 #define REPLY_DETAIL_MAX 255   /* REPLY detail is a str8 on the wire */
 #define EXIT_LINGER_MS 2000    /* how long a last reply may take to leave */
+#define STEP_TIMERS_MAX 32     /* distinct timer ids one step sets that a batch tracks */
+#define CLOCK_TEXT "0000000000.000000"   /* FAKETIME's value: ten digits of seconds, six of us */
 
 typedef struct {
     const node_opts *o;
     void *zctx, *sock;
     ox_service *svc;           /* NULL until START */
-    uint8_t *buf;              /* OX_STEP_MAX bytes, the reply being built */
+    uint8_t *buf;              /* OX_REPLY_MAX bytes, the reply being built */
     ox_reply_builder rb;
     const ox_step *step;       /* the step being handled, NULL between steps */
+    char *clock;               /* the digits of our FAKETIME entry (set_clock) */
+    int64_t timer_due_min;     /* this step: the earliest vtime a timer it set fires */
+    uint32_t timers[STEP_TIMERS_MAX];     /* this step: the timer ids it set */
+    int ntimers;               /* -1: more than STEP_TIMERS_MAX */
     uint32_t passes[OX_STEP_MAX_ARMED];   /* passes of each armed failpoint, this step */
     int rejected;              /* the service itself reported a "reject" this step */
     char fatal[OX_DETAIL_MAX + 1];        /* set by a callback that cannot go on */
@@ -60,7 +69,7 @@ static void host_exit(simhost *h, int code) {
 }
 
 static void send_bytes(simhost *h, const uint8_t *buf, size_t len) {
-    assert(len > 0 && len <= OX_STEP_MAX);
+    assert(len > 0 && len <= OX_REPLY_MAX);
     /* Before the reply leaves: the simulator may SIGKILL us the moment it has it, and
     ** a coverage build must have written its counts by then (no-op otherwise). */
     node_coverage_flush();
@@ -98,7 +107,7 @@ static void finish_reply(simhost *h, uint8_t status) {
     size_t len = ox_reply_finish(&h->rb, status);
     if (len == 0) {
         char why[128];
-        snprintf(why, sizeof why, "reply overflow: effects exceed %u bytes or %d effects",
+        snprintf(why, sizeof why, "reply overflow: a step's effects exceed %u bytes or %d effects",
                  OX_STEP_MAX, OX_STEP_MAX_EFFECTS);
         fatal_reply(h, seq, why);
     }
@@ -146,6 +155,11 @@ static void io_set_timer(void *ctx, int id, int64_t delay_ms) {
     e.timer_id = (uint32_t)id;
     e.delay_us = delay_ms > INT64_MAX / 1000 ? INT64_MAX : delay_ms * 1000;
     add(h, &e);
+    /* What a batch needs to know (may_go_on): when it fires, which id. */
+    int64_t due = e.delay_us > INT64_MAX - h->step->vtime_us ? INT64_MAX : h->step->vtime_us + e.delay_us;
+    if (due < h->timer_due_min) h->timer_due_min = due;
+    if (h->ntimers >= 0 && h->ntimers < STEP_TIMERS_MAX) h->timers[h->ntimers++] = (uint32_t)id;
+    else h->ntimers = -1;
 }
 
 static void io_event(void *ctx, const char *kind, uint64_t pay, const char *detail) {
@@ -256,12 +270,25 @@ static void on_stop(simhost *h) {
     host_exit(h, NODE_EXIT_OK);
 }
 
-static void handle(simhost *h, const ox_step *s) {
+/* Sets the clock libfaketime gives the service to clock_us: the digits of our own
+** FAKETIME entry (put there by claim_clock) are rewritten in place, same length, so
+** the environment never holds a partial value a reader could take for a time. */
+static void set_clock(simhost *h, int64_t clock_us) {
+    char text[sizeof CLOCK_TEXT + 8];
+    int n = snprintf(text, sizeof text, "%010lld.%06lld", (long long)(clock_us / 1000000),
+                     (long long)(clock_us % 1000000));
+    assert(n == (int)sizeof CLOCK_TEXT - 1);   /* ox_steps_decode bounds clock_us */
+    memcpy(h->clock, text, (size_t)n);
+}
+
+/* Handles one step into the open reply section. */
+static void run_step(simhost *h, const ox_step *s) {
     h->step = s;
     memset(h->passes, 0, sizeof h->passes);
     h->rejected = 0;
-    h->fatal[0] = '\0';
-    ox_reply_begin(&h->rb, h->buf, OX_STEP_MAX, s->seq);
+    h->timer_due_min = INT64_MAX;
+    h->ntimers = 0;
+    set_clock(h, s->clock_us);
     if (s->kind != OX_STEP_START && s->kind != OX_STEP_STOP && h->svc == NULL) {
         char why[64];
         snprintf(why, sizeof why, "%s step before START", ox_step_kind_name(s->kind));
@@ -274,6 +301,34 @@ static void handle(simhost *h, const ox_step *s) {
     case OX_STEP_PAY: on_pay(h); break;
     case OX_STEP_STOP: on_stop(h); break;
     default: assert(!"ox_step_decode let an unknown kind through");
+    }
+    if (h->fatal[0]) fatal_reply(h, s->seq, h->fatal);
+}
+
+/* After step i of n: may the batch go on to step i+1 without a difference from being
+** stepped one event at a time (proto/step.h, "Batches")? */
+static int may_go_on(const simhost *h, const ox_step *steps, unsigned n, unsigned i) {
+    if (i + 1 >= n || h->rb.overflow) return 0;
+    if (h->rb.len > OX_REPLY_MAX - OX_STEP_MAX) return 0;   /* the next step keeps its room */
+    const ox_step *next = &steps[i + 1];
+    if (h->timer_due_min < next->vtime_us) return 0;        /* a timer fires first */
+    if (h->ntimers < 0) return 0;
+    for (unsigned j = i + 1; j < n; j++) {
+        if (steps[j].kind != OX_STEP_TIMER) continue;
+        for (int k = 0; k < h->ntimers; k++)
+            if (h->timers[k] == steps[j].timer_id) return 0;   /* that step went stale */
+    }
+    return 1;
+}
+
+static void handle(simhost *h, const ox_step *steps, unsigned n) {
+    assert(n >= 1 && n <= OX_BATCH_MAX);
+    h->fatal[0] = '\0';
+    ox_reply_begin(&h->rb, h->buf, OX_REPLY_MAX, steps[0].seq);
+    for (unsigned i = 0;; i++) {
+        run_step(h, &steps[i]);   /* a crash or a fatal error does not return */
+        if (!may_go_on(h, steps, n, i)) break;
+        ox_reply_next(&h->rb, steps[i + 1].seq);
     }
     finish_reply(h, OX_REPLY_OK);
     h->step = NULL;
@@ -294,17 +349,34 @@ static void serve(simhost *h) {
         zmq_msg_t msg;
         zmq_msg_init(&msg);
         recv_step(h, &msg);
-        ox_step s;
+        static ox_step steps[OX_BATCH_MAX];
+        unsigned n = 0;
         char err[256];
-        if (ox_step_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &s, err, sizeof err) != 0) {
+        if (ox_steps_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), steps, &n, err, sizeof err) != 0) {
             char why[300];
             snprintf(why, sizeof why, "malformed step: %s", err);
             zmq_msg_close(&msg);
-            fatal_reply(h, s.seq, why);
+            fatal_reply(h, steps[0].seq, why);
         }
-        handle(h, &s);          /* s.frame points into msg: close it only after */
+        handle(h, steps, n);    /* the steps' frames point into msg: close it only after */
         zmq_msg_close(&msg);
     }
+}
+
+/* Puts our own FAKETIME entry into the environment, before any other thread exists
+** (ZeroMQ's start with its context), so that set_clock can rewrite it in place.  The
+** simulator starts us with FAKETIME set to the clock of our first step. */
+static int claim_clock(simhost *h) {
+    static char entry[] = "FAKETIME=" CLOCK_TEXT;
+    const char *now = getenv("FAKETIME");
+    if (now == NULL || strlen(now) != sizeof CLOCK_TEXT - 1) {
+        fprintf(stderr, "outbox-node: --sim needs FAKETIME set to a clock like %s (run me under outbox-sim)\n", CLOCK_TEXT);
+        return -1;
+    }
+    memcpy(entry + strlen("FAKETIME="), now, sizeof CLOCK_TEXT - 1);
+    if (putenv(entry) != 0) return -1;
+    h->clock = entry + strlen("FAKETIME=");
+    return 0;
 }
 
 int simhost_run(const node_opts *o) {
@@ -318,7 +390,8 @@ int simhost_run(const node_opts *o) {
     simhost h;
     memset(&h, 0, sizeof h);
     h.o = o;
-    h.buf = malloc(OX_STEP_MAX);
+    if (claim_clock(&h) != 0) return NODE_EXIT_RUNTIME;
+    h.buf = malloc(OX_REPLY_MAX);
     h.zctx = zmq_ctx_new();
     if (h.buf == NULL || h.zctx == NULL) {
         fprintf(stderr, "outbox-node: out of memory\n");

@@ -9,8 +9,11 @@
 
 #include "../lib/codec.h"
 
-#define STEP_VERSION 2   /* 2: armed entries carry an action; INJECTED effect */
-#define REPLY_HEADER 11   /* "RP" version seq status neffects */
+#define STEP_VERSION 3   /* 2: armed entries carry an action; 3: batches, clock_us */
+#define STEP_HEADER 4     /* "ST" version nsteps */
+#define REPLY_HEADER 4    /* "RP" version nsections */
+#define SECTION_HEADER 7  /* seq status neffects */
+#define CLOCK_MAX_US 9999999999999999LL   /* 10 digits of seconds: fixed-width text */
 
 const char *ox_step_kind_name(uint8_t kind) {
     switch (kind) {
@@ -23,43 +26,120 @@ const char *ox_step_kind_name(uint8_t kind) {
     }
 }
 
-size_t ox_step_encode(const ox_step *s, uint8_t *out, size_t cap) {
+static void put_step(ox_writer *w, const ox_step *s) {
     assert(s->narmed <= OX_STEP_MAX_ARMED);
-    ox_writer w;
-    ox_writer_init(&w, out, cap);
-    ox_put_bytes(&w, "ST", 2);
-    ox_put_u8(&w, STEP_VERSION);
-    ox_put_u32(&w, s->seq);
-    ox_put_u8(&w, s->kind);
-    ox_put_i64(&w, s->vtime_us);
-    ox_put_u8(&w, s->narmed);
+    ox_put_u32(w, s->seq);
+    ox_put_u8(w, s->kind);
+    ox_put_i64(w, s->vtime_us);
+    ox_put_i64(w, s->clock_us);
+    ox_put_u8(w, s->narmed);
     for (int i = 0; i < s->narmed; i++) {
         assert(s->armed[i].action <= OX_ARM_INJECT);
-        ox_put_str8(&w, s->armed[i].name);
-        ox_put_u32(&w, s->armed[i].skip);
-        ox_put_u8(&w, s->armed[i].action);
+        ox_put_str8(w, s->armed[i].name);
+        ox_put_u32(w, s->armed[i].skip);
+        ox_put_u8(w, s->armed[i].action);
     }
     switch (s->kind) {
     case OX_STEP_FRAME:
-        ox_put_str8(&w, s->from);
-        ox_put_blob(&w, s->frame, s->frame_len);
+        ox_put_str8(w, s->from);
+        ox_put_blob(w, s->frame, s->frame_len);
         break;
     case OX_STEP_TIMER:
-        ox_put_u32(&w, s->timer_id);
+        ox_put_u32(w, s->timer_id);
         break;
     case OX_STEP_PAY:
-        ox_put_u64(&w, s->pay_id);
-        ox_put_u32(&w, s->account);
-        ox_put_i64(&w, s->amount);
+        ox_put_u64(w, s->pay_id);
+        ox_put_u32(w, s->account);
+        ox_put_i64(w, s->amount);
         break;
     default:
         break;
     }
+}
+
+size_t ox_steps_encode(const ox_step *steps, unsigned nsteps, uint8_t *out, size_t cap) {
+    assert(nsteps >= 1 && nsteps <= OX_BATCH_MAX);
+    ox_writer w;
+    ox_writer_init(&w, out, cap);
+    ox_put_bytes(&w, "ST", 2);
+    ox_put_u8(&w, STEP_VERSION);
+    ox_put_u8(&w, (uint8_t)nsteps);
+    for (unsigned i = 0; i < nsteps; i++) put_step(&w, &steps[i]);
     return w.err ? 0 : w.len;
 }
 
-int ox_step_decode(const uint8_t *buf, size_t len, ox_step *s, char *err, size_t errlen) {
+size_t ox_step_encode(const ox_step *s, uint8_t *out, size_t cap) {
+    return ox_steps_encode(s, 1, out, cap);
+}
+
+/* One step of a batch (number `at`, from 1) into s; 0, or -1 with a reason. */
+static int get_step(ox_reader *r, unsigned at, ox_step *s, char *err, size_t errlen) {
     memset(s, 0, sizeof *s);
+    s->seq = ox_get_u32(r);
+    s->kind = ox_get_u8(r);
+    s->vtime_us = ox_get_i64(r);
+    s->clock_us = ox_get_i64(r);
+    s->narmed = ox_get_u8(r);
+    if (r->err) { snprintf(err, errlen, "step %u is truncated", at); return -1; }
+    if (s->clock_us < 0 || s->clock_us > CLOCK_MAX_US) {
+        snprintf(err, errlen, "step %u sets the clock to %lld us, outside 0..%lld", at, (long long)s->clock_us, CLOCK_MAX_US);
+        return -1;
+    }
+    if (s->narmed > OX_STEP_MAX_ARMED) { snprintf(err, errlen, "step arms %u failpoints, max %d", s->narmed, OX_STEP_MAX_ARMED); return -1; }
+    for (int i = 0; i < s->narmed; i++) {
+        ox_get_str8(r, s->armed[i].name, sizeof s->armed[i].name);
+        s->armed[i].skip = ox_get_u32(r);
+        s->armed[i].action = ox_get_u8(r);
+        if (!r->err && s->armed[i].action > OX_ARM_INJECT) {
+            /* not the name: it is unchecked bytes, and a reason is one line */
+            snprintf(err, errlen, "armed entry %d has unknown action %u", i + 1, s->armed[i].action);
+            return -1;
+        }
+        if (!r->err && s->armed[i].name[0] == '\0') {
+            snprintf(err, errlen, "armed entry %d has an empty name", i + 1);
+            return -1;
+        }
+    }
+    switch (s->kind) {
+    case OX_STEP_START: case OX_STEP_STOP: break;
+    case OX_STEP_FRAME:
+        ox_get_str8(r, s->from, sizeof s->from);
+        s->frame = ox_get_blob(r, OX_BLOB_MAX, &s->frame_len);
+        break;
+    case OX_STEP_TIMER: s->timer_id = ox_get_u32(r); break;
+    case OX_STEP_PAY:
+        s->pay_id = ox_get_u64(r);
+        s->account = ox_get_u32(r);
+        s->amount = ox_get_i64(r);
+        break;
+    default:
+        snprintf(err, errlen, "unknown step kind %u", s->kind);
+        return -1;
+    }
+    if (r->err) { snprintf(err, errlen, "truncated or malformed %s step", ox_step_kind_name(s->kind)); return -1; }
+    return 0;
+}
+
+/* What a batch must be beyond its steps being well formed (step.h). */
+static int check_batch(const ox_step *steps, unsigned n, char *err, size_t errlen) {
+    for (unsigned i = 0; i < n; i++) {
+        const ox_step *s = &steps[i];
+        if (n > 1 && (s->kind == OX_STEP_START || s->kind == OX_STEP_STOP)) {
+            snprintf(err, errlen, "a %s step in a batch of %u", ox_step_kind_name(s->kind), n);
+            return -1;
+        }
+        if (i > 0 && (s->seq != steps[i - 1].seq + 1 || s->vtime_us < steps[i - 1].vtime_us)) {
+            snprintf(err, errlen, "step %u of the batch does not follow step %u (seq or vtime)", i + 1, i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int ox_steps_decode(const uint8_t *buf, size_t len, ox_step *steps, unsigned *nsteps,
+                    char *err, size_t errlen) {
+    *nsteps = 0;
+    memset(&steps[0], 0, sizeof steps[0]);
     if (len > OX_STEP_MAX) { snprintf(err, errlen, "step of %zu bytes exceeds %u", len, OX_STEP_MAX); return -1; }
     ox_reader r;
     ox_reader_init(&r, buf, len);
@@ -68,62 +148,69 @@ int ox_step_decode(const uint8_t *buf, size_t len, ox_step *s, char *err, size_t
         snprintf(err, errlen, "not a step frame (bad magic or version)");
         return -1;
     }
-    s->seq = ox_get_u32(&r);
-    s->kind = ox_get_u8(&r);
-    s->vtime_us = ox_get_i64(&r);
-    s->narmed = ox_get_u8(&r);
-    if (s->narmed > OX_STEP_MAX_ARMED) { snprintf(err, errlen, "step arms %u failpoints, max %d", s->narmed, OX_STEP_MAX_ARMED); return -1; }
-    for (int i = 0; i < s->narmed; i++) {
-        ox_get_str8(&r, s->armed[i].name, sizeof s->armed[i].name);
-        s->armed[i].skip = ox_get_u32(&r);
-        s->armed[i].action = ox_get_u8(&r);
-        if (!r.err && s->armed[i].action > OX_ARM_INJECT) {
-            /* not the name: it is unchecked bytes, and a reason is one line */
-            snprintf(err, errlen, "armed entry %d has unknown action %u", i + 1, s->armed[i].action);
-            return -1;
-        }
-        if (!r.err && s->armed[i].name[0] == '\0') {
-            snprintf(err, errlen, "armed entry %d has an empty name", i + 1);
-            return -1;
-        }
-    }
-    switch (s->kind) {
-    case OX_STEP_START: case OX_STEP_STOP: break;
-    case OX_STEP_FRAME:
-        ox_get_str8(&r, s->from, sizeof s->from);
-        s->frame = ox_get_blob(&r, OX_BLOB_MAX, &s->frame_len);
-        break;
-    case OX_STEP_TIMER: s->timer_id = ox_get_u32(&r); break;
-    case OX_STEP_PAY:
-        s->pay_id = ox_get_u64(&r);
-        s->account = ox_get_u32(&r);
-        s->amount = ox_get_i64(&r);
-        break;
-    default:
-        snprintf(err, errlen, "unknown step kind %u", s->kind);
+    unsigned n = ox_get_u8(&r);
+    if (r.err || n == 0 || n > OX_BATCH_MAX) {
+        snprintf(err, errlen, "a batch of %u steps (1..%d)", n, OX_BATCH_MAX);
         return -1;
     }
-    if (r.err) { snprintf(err, errlen, "truncated or malformed %s step", ox_step_kind_name(s->kind)); return -1; }
-    if (ox_reader_left(&r)) { snprintf(err, errlen, "%zu trailing bytes after %s step", ox_reader_left(&r), ox_step_kind_name(s->kind)); return -1; }
+    for (unsigned i = 0; i < n; i++)
+        if (get_step(&r, i + 1, &steps[i], err, errlen) != 0) return -1;
+    if (ox_reader_left(&r)) { snprintf(err, errlen, "%zu trailing bytes after the steps", ox_reader_left(&r)); return -1; }
+    if (check_batch(steps, n, err, errlen) != 0) return -1;
+    *nsteps = n;
     return 0;
 }
 
+int ox_step_decode(const uint8_t *buf, size_t len, ox_step *s, char *err, size_t errlen) {
+    ox_step steps[OX_BATCH_MAX];
+    unsigned n = 0;
+    int rc = ox_steps_decode(buf, len, steps, &n, err, errlen);
+    *s = steps[0];   /* on error too: a node answers a bad step with its seq if it has one */
+    if (rc == 0 && n != 1) { snprintf(err, errlen, "a batch of %u steps where one was expected", n); return -1; }
+    return rc;
+}
+
+static void open_section(ox_reply_builder *b, uint32_t seq) {
+    b->section = b->len;
+    b->neffects = 0;
+    ox_writer w;
+    ox_writer_init(&w, b->buf + b->len, b->cap - b->len);
+    ox_put_u32(&w, seq);
+    ox_put_u8(&w, OX_REPLY_OK);   /* patched when the section closes */
+    ox_put_u16(&w, 0);            /* patched when the section closes */
+    if (w.err || b->nsections == UINT8_MAX) { b->overflow = 1; return; }
+    b->len += w.len;
+    b->nsections++;
+}
+
+static void close_section(ox_reply_builder *b, uint8_t status) {
+    if (b->overflow) return;
+    uint8_t *h = b->buf + b->section;
+    h[4] = status;
+    h[5] = (uint8_t)b->neffects;
+    h[6] = (uint8_t)(b->neffects >> 8);
+}
+
 void ox_reply_begin(ox_reply_builder *b, uint8_t *buf, size_t cap, uint32_t seq) {
-    assert(cap >= REPLY_HEADER);
+    assert(cap >= REPLY_HEADER + SECTION_HEADER);
     b->buf = buf;
     b->cap = cap;
-    b->neffects = 0;
+    b->len = 0;
+    b->nsections = 0;
     b->overflow = 0;
     ox_writer w;
     ox_writer_init(&w, buf, cap);
     ox_put_bytes(&w, "RP", 2);
     ox_put_u8(&w, STEP_VERSION);
-    ox_put_u32(&w, seq);
-    ox_put_u8(&w, OX_REPLY_OK);   /* patched by finish */
-    ox_put_u16(&w, 0);            /* patched by finish */
-    ox_put_u8(&w, 0);             /* pad to REPLY_HEADER */
+    ox_put_u8(&w, 0);             /* nsections: patched by finish */
     assert(!w.err && w.len == REPLY_HEADER);
     b->len = w.len;
+    open_section(b, seq);
+}
+
+void ox_reply_next(ox_reply_builder *b, uint32_t seq) {
+    close_section(b, OX_REPLY_OK);
+    if (!b->overflow) open_section(b, seq);
 }
 
 void ox_reply_add(ox_reply_builder *b, const ox_effect *e) {
@@ -163,16 +250,16 @@ void ox_reply_add(ox_reply_builder *b, const ox_effect *e) {
     default:
         assert(!"unknown effect type");
     }
-    if (w.err) { b->overflow = 1; return; }
+    /* A section keeps to what one step alone may produce (OX_STEP_MAX with its header). */
+    if (w.err || b->len + w.len - b->section > OX_STEP_MAX - REPLY_HEADER) { b->overflow = 1; return; }
     b->len += w.len;
     b->neffects++;
 }
 
 size_t ox_reply_finish(ox_reply_builder *b, uint8_t status) {
+    close_section(b, status);
     if (b->overflow) return 0;
-    b->buf[7] = status;
-    b->buf[8] = (uint8_t)b->neffects;
-    b->buf[9] = (uint8_t)(b->neffects >> 8);
+    b->buf[3] = b->nsections;
     return b->len;
 }
 
@@ -213,9 +300,9 @@ static int decode_effect(ox_reader *r, ox_effect *e) {
     return r->err ? -1 : 0;
 }
 
-int ox_reply_decode(const uint8_t *buf, size_t len, ox_reply *rep, char *err, size_t errlen) {
-    assert(rep->effects);
-    if (len > OX_STEP_MAX) { snprintf(err, errlen, "reply of %zu bytes exceeds %u", len, OX_STEP_MAX); return -1; }
+int ox_reply_open(ox_reply_reader *rd, const uint8_t *buf, size_t len, char *err, size_t errlen) {
+    memset(rd, 0, sizeof *rd);
+    if (len > OX_REPLY_MAX) { snprintf(err, errlen, "reply of %zu bytes exceeds %u", len, OX_REPLY_MAX); return -1; }
     ox_reader r;
     ox_reader_init(&r, buf, len);
     uint8_t m0 = ox_get_u8(&r), m1 = ox_get_u8(&r), v = ox_get_u8(&r);
@@ -223,12 +310,33 @@ int ox_reply_decode(const uint8_t *buf, size_t len, ox_reply *rep, char *err, si
         snprintf(err, errlen, "not a reply frame (bad magic or version)");
         return -1;
     }
+    unsigned n = ox_get_u8(&r);
+    if (r.err || n == 0 || n > OX_BATCH_MAX) { snprintf(err, errlen, "a reply of %u sections (1..%d)", n, OX_BATCH_MAX); return -1; }
+    rd->buf = buf;
+    rd->len = len;
+    rd->off = REPLY_HEADER;
+    rd->nsections = n;
+    return 0;
+}
+
+int ox_reply_next_section(ox_reply_reader *rd, ox_reply *rep, char *err, size_t errlen) {
+    assert(rep->effects);
+    ox_reader r;
+    ox_reader_init(&r, rd->buf + rd->off, rd->len - rd->off);
+    if (rd->read == rd->nsections) {
+        if (ox_reader_left(&r)) { snprintf(err, errlen, "%zu trailing bytes after reply", ox_reader_left(&r)); return -1; }
+        return 0;
+    }
+    unsigned at = ++rd->read;
     rep->seq = ox_get_u32(&r);
     rep->status = ox_get_u8(&r);
     rep->neffects = ox_get_u16(&r);
-    (void)ox_get_u8(&r);
-    if (r.err) { snprintf(err, errlen, "truncated reply header"); return -1; }
+    if (r.err) { snprintf(err, errlen, "truncated header of reply section %u", at); return -1; }
     if (rep->status > OX_REPLY_FATAL) { snprintf(err, errlen, "unknown reply status %u", rep->status); return -1; }
+    if (rep->status != OX_REPLY_OK && at < rd->nsections) {
+        snprintf(err, errlen, "reply section %u of %u has status %u: only the last may", at, rd->nsections, rep->status);
+        return -1;
+    }
     if (rep->neffects > OX_STEP_MAX_EFFECTS) { snprintf(err, errlen, "reply lists %u effects, max %d", rep->neffects, OX_STEP_MAX_EFFECTS); return -1; }
     for (unsigned i = 0; i < rep->neffects; i++) {
         if (decode_effect(&r, &rep->effects[i]) != 0) {
@@ -236,6 +344,14 @@ int ox_reply_decode(const uint8_t *buf, size_t len, ox_reply *rep, char *err, si
             return -1;
         }
     }
-    if (ox_reader_left(&r)) { snprintf(err, errlen, "%zu trailing bytes after reply", ox_reader_left(&r)); return -1; }
-    return 0;
+    rd->off += r.pos;
+    return 1;
+}
+
+int ox_reply_decode(const uint8_t *buf, size_t len, ox_reply *rep, char *err, size_t errlen) {
+    ox_reply_reader rd;
+    if (ox_reply_open(&rd, buf, len, err, errlen) != 0) return -1;
+    if (rd.nsections != 1) { snprintf(err, errlen, "a reply of %u sections where one was expected", rd.nsections); return -1; }
+    if (ox_reply_next_section(&rd, rep, err, errlen) != 1) return -1;
+    return ox_reply_next_section(&rd, rep, err, errlen) == 0 ? 0 : -1;
 }

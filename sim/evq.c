@@ -13,7 +13,7 @@ static int before(const sim_event *a, const sim_event *b) {
     return a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
-int evq_push(sim_evq *q, sim_event ev) {
+static int insert(sim_evq *q, sim_event ev) {
     if (q->len == q->cap) {
         if (q->cap >= EVQ_MAX) return -1;
         size_t cap = q->cap ? q->cap * 2 : 1024;
@@ -22,7 +22,6 @@ int evq_push(sim_evq *q, sim_event ev) {
         q->heap = h;
         q->cap = cap;
     }
-    ev.seq = q->next_seq++;
     size_t i = q->len++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
@@ -33,6 +32,20 @@ int evq_push(sim_evq *q, sim_event ev) {
     q->heap[i] = ev;
     return 0;
 }
+
+int evq_push(sim_evq *q, sim_event ev) {
+    ev.seq = q->next_seq;
+    if (insert(q, ev) != 0) return -1;
+    q->next_seq++;
+    return 0;
+}
+
+int evq_repush(sim_evq *q, sim_event ev) {
+    assert(ev.seq < q->next_seq);   /* it was popped from this queue */
+    return insert(q, ev);
+}
+
+const sim_event *evq_peek(const sim_evq *q) { return q->len ? &q->heap[0] : NULL; }
 
 int evq_pop(sim_evq *q, sim_event *ev) {
     if (q->len == 0) return -1;

@@ -57,6 +57,11 @@ typedef struct {
 void evq_init(sim_evq *q);
 /* Returns 0, or -1 when the queue is full (EVQ_MAX) or memory ran out. */
 int evq_push(sim_evq *q, sim_event ev);
+/* Puts back an event popped from q, at its old place (its seq kept): a batch that
+** took events it then did not run leaves the queue as if they had never left. */
+int evq_repush(sim_evq *q, sim_event ev);
+/* The earliest event, left in the queue; NULL when empty. */
+const sim_event *evq_peek(const sim_evq *q);
 /* Pops the earliest event into *ev; returns 0, or -1 when empty. */
 int evq_pop(sim_evq *q, sim_event *ev);
 /* Frees the queue and every frame still in it. */

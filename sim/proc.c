@@ -2,11 +2,11 @@
 ** proc.c: starting, stepping and killing the service processes (see proc.h).
 **
 ** Three choices here are for speed, measured by `make bench` (docs/performance.md):
-**   - the private temp dir (clock files, ipc sockets) lives on tmpfs (/dev/shm) when
-**     it can (OUTBOX_SIM_TMPDIR names another): the clock file is rewritten before
-**     nearly every step, and on ext4 a rename over a file forces its data out to the
-**     disk (auto_da_alloc), which cost more than everything else a step does;
-**   - the clock is rewritten in place (write_clock), not through a temp file;
+**   - the private temp dir (ipc sockets, the services' databases: dbplace.h) lives on
+**     tmpfs (/dev/shm) when it can (OUTBOX_SIM_TMPDIR names another);
+**   - a child's clock travels in each step (clock_us) and the child sets libfaketime's
+**     FAKETIME itself: no clock file to write here, none to open, read and close
+**     at every clock read there (0.4 us a read against 3.4 us, platform-facts.md);
 **   - the simulator and its children share one CPU (sched_setaffinity, inherited by
 **     the children): a lockstep hand-off then never wakes a process on the other
 **     core.  Each simulator claims a CPU no other simulator holds (pin_to_one_cpu),
@@ -211,7 +211,7 @@ int procs_init(sim_procs *ps, char *err, size_t errlen) {
     FILE *f = fopen(owner, "w");
     if (f) { fprintf(f, "%ld\n", (long)getpid()); fclose(f); }
     ps->stepbuf = malloc(OX_STEP_MAX);
-    ps->replybuf = malloc(OX_STEP_MAX);
+    ps->replybuf = malloc(OX_REPLY_MAX);
     ps->zctx = zmq_ctx_new();
     if (!ps->stepbuf || !ps->replybuf || !ps->zctx) {
         snprintf(err, errlen, "out of memory or no ZeroMQ context");
@@ -224,7 +224,6 @@ void proc_init(sim_proc *p, int node, const char *name, const char *log_path) {
     memset(p, 0, sizeof *p);
     p->node = node;
     p->name = name;
-    p->clock_us = -1;
     snprintf(p->log_path, sizeof p->log_path, "%s", log_path);
 }
 
@@ -235,49 +234,19 @@ void proc_add_arg(sim_proc *p, const char *arg) {
     p->argc++;
 }
 
-static int clock_text(int64_t clock_us, char *text, size_t cap) {
-    int64_t s = clock_us / 1000000, us = clock_us % 1000000;
-    return snprintf(text, cap, "%lld.%06lld\n", (long long)s, (long long)us);
-}
-
-/* Sets the child's virtual clock.  libfaketime re-reads the file on every clock call,
-** so a reader must never see it empty or half written: truncate-then-write leaked the
-** real time (platform-facts.md).  The first value of a life is written to a temp file
-** and renamed over the old one.  Later values, as long as their text has the same
-** length (it does: ten digits of seconds until the year 2286), are written in place
-** with one pwrite over the old text: the file never becomes empty, and no step runs
-** while we write (the child only reads its clock inside a step, lockstep), so no
-** reader can see a mix.  That saves the create, rename and unlink of the temp file,
-** about a tenth of the CPU of a run (docs/performance.md). */
-static int write_clock(sim_proc *p, int64_t clock_us) {
-    if (p->clock_us == clock_us) return 0;
-    char text[64], old[64];
-    int n = clock_text(clock_us, text, sizeof text);
-    if (p->clock_us >= 0 && clock_text(p->clock_us, old, sizeof old) == n) {
-        int fd = open(p->clock_path, O_WRONLY | O_CLOEXEC);
-        if (fd >= 0) {
-            int ok = pwrite(fd, text, (size_t)n, 0) == n;
-            close(fd);
-            if (ok) { p->clock_us = clock_us; return 0; }
-        }
-        /* fall through: the careful way */
-    }
-    char tmp[340];
-    snprintf(tmp, sizeof tmp, "%s.tmp", p->clock_path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return -1;
-    int ok = write(fd, text, (size_t)n) == n;
-    close(fd);
-    if (!ok || rename(tmp, p->clock_path) != 0) return -1;
-    p->clock_us = clock_us;
-    return 0;
+/* libfaketime's FAKETIME value for clock_us: fixed width, so the child can rewrite it
+** in place (node/simhost.c set_clock); 0..10^16-1 us (ox_steps_decode's bound). */
+static void clock_text(int64_t clock_us, char *text, size_t cap) {
+    assert(clock_us >= 0 && clock_us <= 9999999999999999LL);
+    snprintf(text, cap, "%010lld.%06lld", (long long)(clock_us / 1000000), (long long)(clock_us % 1000000));
 }
 
 /* The child's environment: ours, less anything libfaketime would read, plus the
-** recipe of platform-facts.md (file-based, frozen, monotonic left real for ZeroMQ). */
+** recipe of platform-facts.md (FAKETIME frozen at clock_us, re-read at every call,
+** monotonic left real for ZeroMQ). */
 #define CHILD_ENV_OWN 7   /* ASAN_OPTIONS, LD_PRELOAD, four FAKETIME_*, TZ */
 
-static char **child_env(const sim_procs *ps, const sim_proc *p) {
+static char **child_env(const sim_procs *ps, int64_t clock_us) {
     size_t n = 0;
     while (environ[n]) n++;
     char **env = calloc(n + 9, sizeof *env);
@@ -296,7 +265,9 @@ static char **child_env(const sim_procs *ps, const sim_proc *p) {
     env[k++] = strdup(buf);
     snprintf(buf, sizeof buf, "LD_PRELOAD=%s", ps->faketime_lib);
     env[k++] = strdup(buf);
-    snprintf(buf, sizeof buf, "FAKETIME_TIMESTAMP_FILE=%s", p->clock_path);
+    char clock[32];
+    clock_text(clock_us, clock, sizeof clock);
+    snprintf(buf, sizeof buf, "FAKETIME=%s", clock);
     env[k++] = strdup(buf);
     env[k++] = strdup("FAKETIME_NO_CACHE=1");
     env[k++] = strdup("FAKETIME_FMT=%s");
@@ -346,13 +317,7 @@ static void exec_child(const sim_proc *p, char **argv, char **env, pid_t parent)
 int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t errlen) {
     assert(p->pid == 0 && p->sock == NULL && p->argc > 0);
     p->life++;
-    snprintf(p->clock_path, sizeof p->clock_path, "%s/%s.clock", ps->dir, p->name);
     snprintf(p->endpoint, sizeof p->endpoint, "ipc://%s/%s.%d.ipc", ps->dir, p->name, p->life);
-    p->clock_us = -1;
-    if (write_clock(p, clock_us) != 0) {
-        snprintf(err, errlen, "%s: cannot write clock file %s: %s", p->name, p->clock_path, strerror(errno));
-        return -1;
-    }
     p->sock = zmq_socket(ps->zctx, ZMQ_PAIR);
     int zero = 0;
     if (!p->sock || zmq_setsockopt(p->sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
@@ -368,7 +333,7 @@ int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t e
     argv[i++] = "--sim";
     argv[i++] = p->endpoint;
     argv[i] = NULL;
-    char **env = child_env(ps, p);
+    char **env = child_env(ps, clock_us);
     if (!env) { snprintf(err, errlen, "out of memory"); return -1; }
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -444,37 +409,54 @@ static int await_socket(sim_procs *ps, sim_proc *p, short events, char *err, siz
 
 static int await_reply(sim_procs *ps, sim_proc *p, size_t *len, char *err, size_t errlen) {
     if (await_socket(ps, p, ZMQ_POLLIN, err, errlen) != 0) return -1;
-    int n = zmq_recv(p->sock, ps->replybuf, OX_STEP_MAX, 0);
+    int n = zmq_recv(p->sock, ps->replybuf, OX_REPLY_MAX, 0);
     if (n < 0) { snprintf(err, errlen, "%s: receive failed: %s", p->name, zmq_strerror(zmq_errno())); return -1; }
-    if ((size_t)n > OX_STEP_MAX) { snprintf(err, errlen, "%s sent an oversized reply (%d bytes)", p->name, n); return -1; }
+    if ((size_t)n > OX_REPLY_MAX) { snprintf(err, errlen, "%s sent an oversized reply (%d bytes)", p->name, n); return -1; }
     *len = (size_t)n;
     return 0;
 }
 
-int proc_step(sim_procs *ps, sim_proc *p, ox_step *s, int64_t clock_us, ox_reply *r,
-              char *err, size_t errlen) {
-    assert(p->pid > 0 && p->sock);
-    if (write_clock(p, clock_us) != 0) {
-        snprintf(err, errlen, "%s: cannot write clock file: %s", p->name, strerror(errno));
-        return -1;
-    }
-    size_t n = ox_step_encode(s, ps->stepbuf, OX_STEP_MAX);
-    if (n == 0) { snprintf(err, errlen, "%s: step does not fit in %u bytes", p->name, OX_STEP_MAX); return -1; }
+int proc_steps(sim_procs *ps, sim_proc *p, const ox_step *steps, unsigned n, ox_reply_reader *rd,
+               char *err, size_t errlen) {
+    assert(p->pid > 0 && p->sock && n >= 1 && n <= OX_BATCH_MAX);
+    size_t len = ox_steps_encode(steps, n, ps->stepbuf, OX_STEP_MAX);
+    if (len == 0) { snprintf(err, errlen, "%s: step does not fit in %u bytes", p->name, OX_STEP_MAX); return -1; }
     if (await_socket(ps, p, ZMQ_POLLOUT, err, errlen) != 0) return -1;
-    if (zmq_send(p->sock, ps->stepbuf, n, ZMQ_DONTWAIT) != (int)n) {
+    if (zmq_send(p->sock, ps->stepbuf, len, ZMQ_DONTWAIT) != (int)len) {
         snprintf(err, errlen, "%s: send failed: %s", p->name, zmq_strerror(zmq_errno()));
         return -1;
     }
-    size_t len = 0;
     if (await_reply(ps, p, &len, err, errlen) != 0) return -1;
     char why[200];
-    if (ox_reply_decode(ps->replybuf, len, r, why, sizeof why) != 0) {
+    if (ox_reply_open(rd, ps->replybuf, len, why, sizeof why) != 0) {
         snprintf(err, errlen, "%s sent a malformed reply: %s", p->name, why);
         return -1;
     }
-    if (r->seq != s->seq) {
-        snprintf(err, errlen, "%s answered step %u with the reply to step %u", p->name, s->seq, r->seq);
+    if (rd->nsections > n) {
+        snprintf(err, errlen, "%s answered %u steps with %u sections", p->name, n, rd->nsections);
         return -1;
+    }
+    return 0;
+}
+
+int proc_section(sim_procs *ps, sim_proc *p, ox_reply_reader *rd, uint32_t seq, ox_reply *r,
+                 char *err, size_t errlen) {
+    (void)ps;
+    char why[200];
+    if (ox_reply_next_section(rd, r, why, sizeof why) != 1) {
+        snprintf(err, errlen, "%s sent a malformed reply: %s", p->name, why);
+        return -1;
+    }
+    if (r->seq != seq) {
+        snprintf(err, errlen, "%s answered step %u with the reply to step %u", p->name, seq, r->seq);
+        return -1;
+    }
+    if (rd->read == rd->nsections) {   /* the last: nothing may follow it */
+        ox_reply end = { .effects = r->effects };
+        if (ox_reply_next_section(rd, &end, why, sizeof why) != 0) {
+            snprintf(err, errlen, "%s sent a malformed reply: %s", p->name, why);
+            return -1;
+        }
     }
     return 0;
 }
@@ -561,13 +543,9 @@ int proc_run_tool(sim_procs *ps, sim_proc *p, int64_t clock_us, char *const argv
                   char *out, size_t cap, int *status, char *err, size_t errlen) {
     assert(cap > 0 && argv[0]);
     out[0] = '\0';
-    if (write_clock(p, clock_us) != 0) {
-        snprintf(err, errlen, "%s: cannot write clock file: %s", p->name, strerror(errno));
-        return -1;
-    }
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) { snprintf(err, errlen, "pipe: %s", strerror(errno)); return -1; }
-    char **env = child_env(ps, p);
+    char **env = child_env(ps, clock_us);
     if (!env) { close(fds[0]); close(fds[1]); snprintf(err, errlen, "out of memory"); return -1; }
     pid_t parent = getpid();
     pid_t pid = fork();

@@ -2,8 +2,8 @@
 ** proc.h: the service processes the simulator runs, and the one thing it says to
 ** them: a step.
 **
-** Each child is bin/outbox-node under libfaketime, with its clock read from a file
-** the simulator rewrites (atomically) before every step, and one ZeroMQ PAIR socket
+** Each child is bin/outbox-node under libfaketime, started with FAKETIME at its first
+** clock and setting it itself from each step's clock_us after that, and one ZeroMQ PAIR socket
 ** on a fresh ipc endpoint per process life (a new life never inherits an old life's
 ** queued frames).  Invariants kept:
 **   - a child is either down (pid 0, no socket) or up (pid > 0, socket connected);
@@ -30,8 +30,6 @@ typedef struct {
     void *sock;
     int life;                     /* 1 for the first start, +1 per restart */
     int reaped;                   /* exited (and waited for) after sending its last reply */
-    int64_t clock_us;             /* last virtual time written to its clock file (-1 none) */
-    char clock_path[320];
     char endpoint[340];
     char log_path[512];
     char *argv[PROC_MAX_ARGS];    /* bin, --role, ..., NULL; owned */
@@ -40,10 +38,10 @@ typedef struct {
 
 typedef struct {
     void *zctx;
-    char dir[256];                /* private temp dir: ipc sockets and clock files */
+    char dir[256];                /* private temp dir: ipc sockets, databases (dbplace.h) */
     char faketime_lib[256];
     int timeout_ms;               /* per step */
-    uint8_t *replybuf;            /* OX_STEP_MAX */
+    uint8_t *replybuf;            /* OX_REPLY_MAX */
     uint8_t *stepbuf;             /* OX_STEP_MAX */
 } sim_procs;
 
@@ -58,12 +56,17 @@ void proc_add_arg(sim_proc *p, const char *arg);
 /* Starts a new life of the child at virtual time `clock_us` (the absolute clock the
 ** child should read).  Returns 0 or -1 with err. */
 int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t errlen);
-/* Sends one step (its clock set to clock_us first) and waits for the reply, decoded
-** into r (r->effects must have OX_STEP_MAX_EFFECTS slots; they point into
-** ps->replybuf until the next step).  Returns 0, or -1 with err (timeout, death,
-** malformed reply, interrupted). */
-int proc_step(sim_procs *ps, sim_proc *p, ox_step *s, int64_t clock_us, ox_reply *r,
-              char *err, size_t errlen);
+/* Sends a batch of n steps (each carrying its clock_us) and waits for the reply, whose
+** header it checks into rd; the world then takes its sections in order with
+** proc_section.  Returns 0, or -1 with err (timeout, death, malformed reply,
+** interrupted). */
+int proc_steps(sim_procs *ps, sim_proc *p, const ox_step *steps, unsigned n, ox_reply_reader *rd,
+               char *err, size_t errlen);
+/* The next section of the reply, which must answer step `seq`, into r (r->effects must
+** have OX_STEP_MAX_EFFECTS slots; they point into ps->replybuf until the next step).
+** After the last section, checks that nothing follows.  0, or -1 with err. */
+int proc_section(sim_procs *ps, sim_proc *p, ox_reply_reader *rd, uint32_t seq, ox_reply *r,
+                 char *err, size_t errlen);
 /* SIGKILL, reap, clean up.  The child is down afterwards. */
 void proc_kill(sim_procs *ps, sim_proc *p);
 /* Waits for a child that was told STOP to exit (bounded), else kills it. */

@@ -87,11 +87,11 @@ static void write_counts(const sim_world *w, FILE *f) {
     const check_result *c = &w->check;
     fprintf(f, "  \"counts\": {\"payments\": %u, \"client_ok\": %" PRIu64 ", \"client_failed\": %" PRIu64
                ", \"client_unknown\": %" PRIu64 ", \"client_requests\": %" PRIu64 ", \"client_retries\": %" PRIu64
-               ", \"steps\": %" PRIu64 ", \"frames\": %" PRIu64 ", \"delivered\": %" PRIu64 ", \"dropped\": %" PRIu64
+               ", \"steps\": %" PRIu64 ", \"round_trips\": %" PRIu64 ", \"batches_cut\": %" PRIu64 ", \"frames\": %" PRIu64 ", \"delivered\": %" PRIu64 ", \"dropped\": %" PRIu64
                ", \"duplicated\": %" PRIu64 ", \"delayed\": %" PRIu64 ", \"lost_node_down\": %" PRIu64
                ", \"crashes\": %" PRIu64 ", \"restarts\": %" PRIu64 ", \"timers\": %" PRIu64 ",\n",
             w->sc->workload.payments, s->ok, s->failed, s->unknown, s->client_requests, s->client_retries,
-            s->steps, s->frames, s->delivered, s->dropped, s->duplicated, s->delayed, s->lost_down,
+            s->steps, s->round_trips, s->batches_cut, s->frames, s->delivered, s->dropped, s->duplicated, s->delayed, s->lost_down,
             s->crashes, s->restarts, s->timers);
     fprintf(f, "    \"db_payments\": %u, \"paid\": %u, \"refunded\": %u, \"vouchers\": %u, \"sending\": %u"
                ", \"consumed\": %u, \"failed\": %u, \"dead\": %u, \"alerts\": %u},\n",

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../lib/io.h"
+#include "dbplace.h"
 #include "net.h"
 #include "report.h"
 
@@ -145,17 +146,27 @@ static void arm_failpoints(sim_world *w, int node, ox_step *s) {
     }
 }
 
-static int step_node(sim_world *w, int node, ox_step *s) {
-    sim_proc *p = &w->nodes[node];
-    assert(p->pid > 0);
+/* Numbers the step and sets its time and the node's clock (skew included). */
+static int prepare_step(sim_world *w, int node, ox_step *s, int64_t t) {
     if (++w->st.steps > WORLD_MAX_STEPS)
         return fail(w, 3, "more than %llu steps: the run does not end", (unsigned long long)WORLD_MAX_STEPS);
     s->seq = ++w->step_seq;
-    s->vtime_us = w->now;
+    s->vtime_us = t;
+    s->clock_us = clock_of(w, node);
+    return 0;
+}
+
+static int step_node(sim_world *w, int node, ox_step *s) {
+    sim_proc *p = &w->nodes[node];
+    assert(p->pid > 0);
+    if (prepare_step(w, node, s, w->now) != 0) return -1;
     arm_failpoints(w, node, s);
     ox_reply r = { .effects = w->effects };
+    ox_reply_reader rd;
     char err[600];
-    if (proc_step(&w->procs, p, s, clock_of(w, node), &r, err, sizeof err) != 0)
+    w->st.round_trips++;
+    if (proc_steps(&w->procs, p, s, 1, &rd, err, sizeof err) != 0 ||
+        proc_section(&w->procs, p, &rd, s->seq, &r, err, sizeof err) != 0)
         return fail(w, 3, "%s", err);
     return apply_reply(w, node, s, &r);
 }
@@ -543,7 +554,14 @@ static void arm_broker_loss(sim_world *w, int node, const sim_frame *fr, ox_step
 
 /* ---- events ------------------------------------------------------------------------- */
 
-static int on_frame(sim_world *w, sim_event *ev) {
+/* Each handler of an event that steps a node comes in three parts, so that a batch
+** (run_batch) can build every step first and do the rest at each event's turn:
+**   X_pre   what happens at the event's turn before the step (trace, counts); 0 if
+**           the event ends there (node down, stale timer), 1 if the node steps;
+**   X_step  the step's content, from the event alone (no side effects);
+**   on_X    both, the step, and what follows it. */
+
+static int frame_pre(sim_world *w, sim_event *ev) {
     sim_frame *fr = ev->frame;
     int node = ev->node;
     w->inflight--;
@@ -558,9 +576,23 @@ static int on_frame(sim_world *w, sim_event *ev) {
     if (ev->t < w->now) trace_time(&w->trace, "waited", w->now - ev->t);
     trace_end(&w->trace);
     w->st.delivered++;
-    ox_step s = { .kind = OX_STEP_FRAME, .frame = fr->bytes, .frame_len = fr->len };
-    snprintf(s.from, sizeof s.from, "%s", sim_node_name(fr->src));
-    arm_broker_loss(w, node, fr, &s);
+    return 1;
+}
+
+static void frame_step(const sim_event *ev, ox_step *s) {
+    memset(s, 0, sizeof *s);
+    s->kind = OX_STEP_FRAME;
+    s->frame = ev->frame->bytes;
+    s->frame_len = ev->frame->len;
+    snprintf(s->from, sizeof s->from, "%s", sim_node_name(ev->frame->src));
+}
+
+static int on_frame(sim_world *w, sim_event *ev) {
+    int node = ev->node;
+    if (!frame_pre(w, ev)) return 0;
+    ox_step s;
+    frame_step(ev, &s);
+    arm_broker_loss(w, node, ev->frame, &s);
     int rc = step_node(w, node, &s);
     w->inject_fault = 0;
     int64_t per = rc == 0 && w->nodes[node].pid != 0 ? slow_per(w, node) : 0;
@@ -568,23 +600,33 @@ static int on_frame(sim_world *w, sim_event *ev) {
     return rc;
 }
 
-static int on_timer(sim_world *w, sim_event *ev) {
-    int node = ev->node;
-    sim_proc *p = &w->nodes[node];
+static int timer_pre(sim_world *w, sim_event *ev) {
     if (!timer_live(w, ev)) return 0;
     w->st.timers++;
     trace_begin(&w->trace, w->now, "timer");
-    trace_str(&w->trace, "node", p->name);
+    trace_str(&w->trace, "node", w->nodes[(int)ev->node].name);
     trace_uint(&w->trace, "id", ev->a);
     if (ev->t < w->now) trace_time(&w->trace, "waited", w->now - ev->t);
     trace_end(&w->trace);
-    ox_step s = { .kind = OX_STEP_TIMER, .timer_id = ev->a };
-    return step_node(w, node, &s);
+    return 1;
+}
+
+static void timer_step(const sim_event *ev, ox_step *s) {
+    memset(s, 0, sizeof *s);
+    s->kind = OX_STEP_TIMER;
+    s->timer_id = ev->a;
+}
+
+static int on_timer(sim_world *w, sim_event *ev) {
+    if (!timer_pre(w, ev)) return 0;
+    ox_step s;
+    timer_step(ev, &s);
+    return step_node(w, ev->node, &s);
 }
 
 static int64_t pay_time(const sim_world *w, uint32_t i);
 
-static int on_pay(sim_world *w, sim_event *ev) {
+static int pay_pre(sim_world *w, sim_event *ev) {
     uint32_t pay = ev->a;
     hist_entry *h = &w->hist[pay];
     if (w->tries[pay] == 0 && pay < w->sc->workload.payments) {
@@ -613,7 +655,23 @@ static int on_pay(sim_world *w, sim_event *ev) {
         client_retry(w, pay);
         return 0;
     }
-    ox_step s = { .kind = OX_STEP_PAY, .pay_id = pay, .account = h->account, .amount = h->amount };
+    return 1;
+}
+
+static void pay_step(const sim_world *w, const sim_event *ev, ox_step *s) {
+    const hist_entry *h = &w->hist[ev->a];
+    memset(s, 0, sizeof *s);
+    s->kind = OX_STEP_PAY;
+    s->pay_id = ev->a;
+    s->account = h->account;
+    s->amount = h->amount;
+}
+
+static int on_pay(sim_world *w, sim_event *ev) {
+    int rc = pay_pre(w, ev);
+    if (rc <= 0) return rc;
+    ox_step s;
+    pay_step(w, ev, &s);
     return step_node(w, 0, &s);
 }
 
@@ -938,6 +996,13 @@ static int setup(sim_world *w) {
     if (prepare_run_dir(w) != 0) return -1;
     char err[600];
     if (procs_init(&w->procs, err, sizeof err) != 0) return fail(w, 3, "%s", err);
+    w->tmp_dbs = dbplace_enabled();
+    const char *batch = getenv("OUTBOX_SIM_BATCH");   /* 0 or 1: one event per round trip */
+    w->batch_max = batch && *batch ? atoi(batch) : OX_BATCH_MAX;
+    if (w->batch_max < 1) w->batch_max = 1;
+    if (w->batch_max > OX_BATCH_MAX) w->batch_max = OX_BATCH_MAX;
+    for (int n = 0; w->tmp_dbs && n < SIM_NODES; n++)
+        if (dbplace_link(w->procs.dir, w->run_dir, sim_node_name(n), err, sizeof err) != 0) return fail(w, 3, "%s", err);
     for (int n = 0; n < SIM_NODES; n++) {
         char log[700];
         snprintf(log, sizeof log, "%s/%s.log", w->run_dir, sim_node_name(n));
@@ -985,9 +1050,134 @@ static int run_event(sim_world *w, sim_event *ev) {
     }
 }
 
-/* Runs ev, unless its node is busy: then it waits in the node's backlog. */
+/* ---- batches: several events of one node in one round trip -------------------------
+**
+** A batch must give the run a batched run would have had stepped one event at a time,
+** byte for byte (proto/step.h, "Batches"; tests/sim/determinism.sh compares).  Here,
+** what the simulator can see:
+**   - only events that come next in the queue, in its order, all stepping the same
+**     node, and all before the first one's time plus the minimum link latency: nothing
+**     the node sends from the first event on arrives before that, so no other event
+**     could have come in between;
+**   - no payment request after one that will schedule the next request earlier than
+**     the following event (pay_pre schedules it at its turn);
+**   - none of what the simulator decides per step from state a step changes: an armed
+**     crash failpoint or broker loss, or a slow node, on this node;
+**   - stale timers in the window are dropped (their generation can only grow).
+** The node checks the rest (timers it sets, a crash) and may stop early; the events it
+** did not take go back to their old places in the queue. */
+
+static int batchable_kind(const sim_event *ev) {
+    return ev->type == EV_FRAME || ev->type == EV_TIMER || ev->type == EV_PAY;
+}
+
+/* Whether events for `node` may share a round trip at all right now. */
+static int node_batchable(const sim_world *w, int node) {
+    if (w->batch_max < 2 || w->nodes[node].pid == 0) return 0;
+    if (w->busy_until[node] > w->now || w->backlog[node].len > 0) return 0;
+    for (int i = 0; !w->healed && i < w->sc->nfaults; i++) {
+        const sim_fault *f = &w->sc->faults[i];
+        if (f->kind == FK_SLOW && f->node == node) return 0;
+        if (f->kind == FK_CRASH && f->node == node && f->failpoint[0] && !f->fired) return 0;
+        if (f->kind == FK_BROKER_LOSS && node == 1) return 0;
+    }
+    return 1;
+}
+
+/* The time before which the next event must come to follow ev in the batch. */
+static int64_t limit_after(const sim_world *w, const sim_event *ev, int64_t limit) {
+    if (ev->type == EV_PAY && w->tries[ev->a] == 0 && ev->a < w->sc->workload.payments) {
+        int64_t t = pay_time(w, ev->a + 1);
+        if (t < ev->t) t = ev->t;
+        if (t < limit) limit = t;
+    }
+    return limit;
+}
+
+/* Takes from the queue the events that follow ev0 in its batch; returns how many
+** events the batch has (evs[0] is ev0). */
+static unsigned collect(sim_world *w, const sim_event *ev0, sim_event *evs) {
+    int node = node_of(ev0);
+    unsigned n = 0;
+    evs[n++] = *ev0;
+    int64_t limit = limit_after(w, ev0, ev0->t + NET_LATENCY_MIN_US);
+    const sim_event *top;
+    while (n < (unsigned)w->batch_max && (top = evq_peek(&w->q)) != NULL) {
+        if (top->t >= limit || !batchable_kind(top) || node_of(top) != node) break;
+        sim_event ev;
+        evq_pop(&w->q, &ev);
+        if (ev.type == EV_TIMER && !timer_live(w, &ev)) continue;   /* a no-op at its turn too */
+        evs[n++] = ev;
+        limit = limit_after(w, &ev, limit);
+    }
+    return n;
+}
+
+static int event_pre(sim_world *w, sim_event *ev) {
+    switch (ev->type) {
+    case EV_FRAME: return frame_pre(w, ev);
+    case EV_TIMER: return timer_pre(w, ev);
+    default: assert(ev->type == EV_PAY); return pay_pre(w, ev);
+    }
+}
+
+static void event_step(const sim_world *w, const sim_event *ev, ox_step *s) {
+    switch (ev->type) {
+    case EV_FRAME: frame_step(ev, s); break;
+    case EV_TIMER: timer_step(ev, s); break;
+    default: assert(ev->type == EV_PAY); pay_step(w, ev, s); break;
+    }
+}
+
+/* Runs evs[0..n) in one round trip, each at its turn; puts back what the node left. */
+static int run_batch(sim_world *w, sim_event *evs, unsigned n) {
+    int node = node_of(&evs[0]);
+    sim_proc *p = &w->nodes[node];
+    static ox_step steps[OX_BATCH_MAX];   /* 11 KB: not on the stack; run_batch never nests */
+    uint64_t steps_before = w->st.steps;
+    uint32_t seq_before = w->step_seq;
+    for (unsigned i = 0; i < n; i++) {
+        event_step(w, &evs[i], &steps[i]);
+        if (prepare_step(w, node, &steps[i], evs[i].t) != 0) return -1;
+        steps[i].clock_us = WORLD_EPOCH_US + evs[i].t + w->skew_us[node];
+    }
+    ox_reply_reader rd;
+    char err[600];
+    w->st.round_trips++;
+    if (proc_steps(&w->procs, p, steps, n, &rd, err, sizeof err) != 0) return fail(w, 3, "%s", err);
+    unsigned done = rd.nsections;
+    if (done < n) w->st.batches_cut++;
+    /* Steps the node did not take are taken again later, under new numbers. */
+    w->st.steps = steps_before + done;
+    w->step_seq = seq_before + done;
+    for (unsigned i = 0; i < done && !w->err_code; i++) {
+        assert(evs[i].t >= w->now);
+        w->now = evs[i].t;
+        if (event_pre(w, &evs[i]) != 1) return fail(w, 3, "a batched %s event did not step its node", sim_node_name(node));
+        ox_reply r = { .effects = w->effects };
+        if (proc_section(&w->procs, p, &rd, steps[i].seq, &r, err, sizeof err) != 0) return fail(w, 3, "%s", err);
+        apply_reply(w, node, &steps[i], &r);
+    }
+    for (unsigned i = 1; i < done; i++) { free(evs[i].frame); evs[i].frame = NULL; }
+    for (unsigned i = done; i < n; i++) {
+        if (evq_repush(&w->q, evs[i]) != 0) return fail(w, 3, "the event queue is full");
+        evs[i].frame = NULL;
+    }
+    return w->err_code ? -1 : 0;
+}
+
+/* Runs ev, unless its node is busy: then it waits in the node's backlog.  An event
+** that steps a node may take the events after it along (run_batch). */
 static int dispatch(sim_world *w, sim_event *ev) {
-    return must_wait(w, ev) ? defer(w, ev) : run_event(w, ev);
+    if (must_wait(w, ev)) return defer(w, ev);
+    if (!batchable_kind(ev) || (ev->type == EV_TIMER && !timer_live(w, ev)) || !node_batchable(w, node_of(ev)))
+        return run_event(w, ev);   /* a stale timer too: a no-op, alone */
+    sim_event evs[OX_BATCH_MAX];
+    unsigned n = collect(w, ev, evs);
+    if (n == 1) return run_event(w, ev);
+    int rc = run_batch(w, evs, n);
+    ev->frame = evs[0].frame;   /* the caller frees the first event's frame */
+    return rc;
 }
 
 static int loop(sim_world *w) {
@@ -1040,6 +1230,13 @@ int world_run(sim_world *w) {
         trace_begin(&w->trace, w->now, "end");
         trace_end(&w->trace);
         ok = stop_nodes(w) == 0;
+    }
+    /* Every service dead or stopped before its files move (dbplace.h). */
+    for (int n = 0; n < SIM_NODES; n++) proc_kill(&w->procs, &w->nodes[n]);
+    for (int n = 0; w->tmp_dbs && n < SIM_NODES; n++) {
+        char err[600];
+        if (dbplace_keep(w->procs.dir, w->run_dir, sim_node_name(n), err, sizeof err) != 0 && ok)
+            ok = fail(w, 3, "%s", err) == 0;
     }
     procs_fini(&w->procs, w->nodes, SIM_NODES);
     evq_free(&w->q);

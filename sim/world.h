@@ -61,6 +61,8 @@ typedef struct {
 
 typedef struct {
     uint64_t steps, frames, delivered, dropped, duplicated, delayed, lost_down;
+    uint64_t round_trips;         /* STEP/REPLY exchanges: fewer than steps when batched */
+    uint64_t batches_cut;         /* batches the node stopped early (proto/step.h) */
     uint64_t crashes, restarts, timers, client_requests, client_retries;
     uint64_t ok, failed, unknown;
     uint64_t partitioned;         /* frames lost to a partition (not counted in dropped) */
@@ -95,6 +97,8 @@ typedef struct sim_world {
 
     sim_procs procs;
     sim_proc nodes[SIM_NODES];
+    int tmp_dbs;                  /* the databases live in procs.dir during the run (dbplace.h) */
+    int batch_max;                /* events per round trip, 1..OX_BATCH_MAX (OUTBOX_SIM_BATCH) */
     sim_evq q;
     sim_trace trace;
     ox_prng net, client;

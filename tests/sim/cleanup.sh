@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.bash"
 long=$OUT/long.lua
 cat >"$long" <<'LUA'
-scenario { name = "long", workload = { payments = 5000, rate = 50 }, run = 100, settle = 30 }
+scenario { name = "long", workload = { payments = 50000, rate = 100 }, run = 500, settle = 30 }
 drop { link = "payment->broker", p = 0.2 }
 LUA
 # pgrep in this shell: a `bash -c "pgrep ..."` would match its own command line.

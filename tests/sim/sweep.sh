@@ -82,17 +82,17 @@ check "bad flags: nothing ran" test ! -e "$OUT/badflag"
 # --- SIGINT and SIGKILL mid-sweep leave nothing behind ----------------------------------
 long=$OUT/long.lua
 cat >"$long" <<'LUA'
-scenario { name = "long", workload = { payments = 5000, rate = 50 }, run = 100, settle = 30 }
+scenario { name = "long", workload = { payments = 50000, rate = 100 }, run = 500, settle = 30 }
 drop { link = "payment->broker", p = 0.2 }
 LUA
 # What exists before: leftovers of other people's runs are not ours to judge.
-snapshot() { ls -d /tmp/outbox-sim.* /dev/shm/faketime_shm_* /dev/shm/sem.faketime_sem_* 2>/dev/null | sort; }
+snapshot() { ls -d /tmp/outbox-sim.* /dev/shm/outbox-sim.* /dev/shm/faketime_shm_* /dev/shm/sem.faketime_sem_* 2>/dev/null | sort; }
 # New temp dirs or shm files whose owner is dead.
 new_leftovers() {
   local f pid found=0
   for f in $(comm -13 "$OUT/before" <(snapshot)); do
     case $f in
-      /tmp/outbox-sim.*) pid=$(cat "$f/owner" 2>/dev/null || echo 0) ;;
+      /tmp/outbox-sim.*|/dev/shm/outbox-sim.*) pid=$(cat "$f/owner" 2>/dev/null || echo 0) ;;
       *) pid=${f##*_} ;;
     esac
     if ! kill -0 "$pid" 2>/dev/null; then echo "# leftover $f"; found=1; fi

@@ -60,7 +60,8 @@ static void step_armed_actions_round_trip(void **state) {
     assert_int_equal(d.armed[1].skip, 1);
     assert_int_equal(d.armed[1].action, OX_ARM_INJECT);
     /* the action byte follows name and skip: an unknown action is refused */
-    size_t at = 3 + 4 + 1 + 8 + 1 + (1 + strlen("broker.after_accept")) + 4 + 1 + (1 + strlen("broker.lose")) + 4;
+    /* header "ST" version nsteps, then seq kind vtime clock narmed */
+    size_t at = 4 + 4 + 1 + 8 + 8 + 1 + (1 + strlen("broker.after_accept")) + 4 + 1 + (1 + strlen("broker.lose")) + 4;
     assert_int_equal(buf[at], OX_ARM_INJECT);
     buf[at] = 7;
     assert_int_equal(ox_step_decode(buf, n, &d, err, sizeof err), -1);
@@ -109,7 +110,7 @@ static void step_rejects_unknown_kind_and_magic(void **state) {
     size_t n = ox_step_encode(&s, buf, sizeof buf);
     ox_step d;
     char err[128];
-    buf[7] = 42;   /* kind */
+    buf[8] = 42;   /* kind, after "ST" version nsteps seq */
     assert_int_equal(ox_step_decode(buf, n, &d, err, sizeof err), -1);
     assert_non_null(strstr(err, "unknown step kind 42"));
     buf[0] = 'X';
@@ -125,7 +126,146 @@ static void step_rejects_oversized(void **state) {
     assert_non_null(strstr(err, "exceeds"));
 }
 
+/* A batch: several steps in order, each with its own clock, decoded as sent. */
+static void batch_round_trip(void **state) {
+    (void)state;
+    static const uint8_t frame[] = { 7, 7 };
+    ox_step s[3] = {
+        { .seq = 10, .kind = OX_STEP_FRAME, .vtime_us = 100, .clock_us = 1700000000000100LL, .frame = frame, .frame_len = 2 },
+        { .seq = 11, .kind = OX_STEP_TIMER, .vtime_us = 100, .clock_us = 1700000000000100LL, .timer_id = 3 },
+        { .seq = 12, .kind = OX_STEP_PAY, .vtime_us = 900, .clock_us = 1700000000000900LL, .pay_id = 5, .account = 1, .amount = 10 },
+    };
+    strcpy(s[0].from, "payment");
+    size_t n = ox_steps_encode(s, 3, buf, sizeof buf);
+    assert_true(n > 0);
+    ox_step d[OX_BATCH_MAX];
+    unsigned nd = 0;
+    char err[128];
+    assert_int_equal(ox_steps_decode(buf, n, d, &nd, err, sizeof err), 0);
+    assert_int_equal(nd, 3);
+    assert_int_equal(d[0].seq, 10);
+    assert_memory_equal(d[0].frame, frame, 2);
+    assert_int_equal(d[1].timer_id, 3);
+    assert_int_equal(d[2].vtime_us, 900);
+    assert_int_equal(d[2].clock_us, 1700000000000900LL);
+    /* one step was expected */
+    assert_int_equal(ox_step_decode(buf, n, d, err, sizeof err), -1);
+    assert_non_null(strstr(err, "a batch of 3 steps"));
+}
+
+/* What a batch must be: 1..OX_BATCH_MAX steps, consecutive seqs, vtimes in order,
+** START and STOP alone, clocks in the fixed-width range. */
+static void batch_rejects_what_a_node_cannot_follow(void **state) {
+    (void)state;
+    ox_step s[2] = {
+        { .seq = 1, .kind = OX_STEP_TIMER, .vtime_us = 50, .clock_us = 50, .timer_id = 1 },
+        { .seq = 2, .kind = OX_STEP_TIMER, .vtime_us = 40, .clock_us = 40, .timer_id = 2 },
+    };
+    ox_step d[OX_BATCH_MAX];
+    unsigned nd;
+    char err[128];
+    size_t n = ox_steps_encode(s, 2, buf, sizeof buf);
+    assert_int_equal(ox_steps_decode(buf, n, d, &nd, err, sizeof err), -1);
+    assert_non_null(strstr(err, "does not follow"));
+    s[1].vtime_us = 50;
+    s[1].seq = 3;
+    n = ox_steps_encode(s, 2, buf, sizeof buf);
+    assert_int_equal(ox_steps_decode(buf, n, d, &nd, err, sizeof err), -1);
+    s[1].seq = 2;
+    s[1].kind = OX_STEP_STOP;
+    n = ox_steps_encode(s, 2, buf, sizeof buf);
+    assert_int_equal(ox_steps_decode(buf, n, d, &nd, err, sizeof err), -1);
+    assert_non_null(strstr(err, "a STOP step in a batch of 2"));
+    s[1].kind = OX_STEP_TIMER;
+    s[1].clock_us = -1;
+    n = ox_steps_encode(s, 2, buf, sizeof buf);
+    assert_int_equal(ox_steps_decode(buf, n, d, &nd, err, sizeof err), -1);
+    assert_non_null(strstr(err, "sets the clock"));
+    s[1].clock_us = 50;
+    n = ox_steps_encode(s, 2, buf, sizeof buf);
+    assert_int_equal(ox_steps_decode(buf, n, d, &nd, err, sizeof err), 0);
+    buf[3] = 0;   /* nsteps */
+    assert_int_equal(ox_steps_decode(buf, n, d, &nd, err, sizeof err), -1);
+    buf[3] = OX_BATCH_MAX + 1;
+    assert_int_equal(ox_steps_decode(buf, n, d, &nd, err, sizeof err), -1);
+    assert_non_null(strstr(err, "a batch of 17 steps"));
+}
+
 static ox_effect effects[OX_STEP_MAX_EFFECTS];
+
+/* A reply to a batch: a section per step handled, read in order; only the last may
+** say CRASH, and nothing may follow it. */
+static void reply_sections_round_trip(void **state) {
+    (void)state;
+    ox_reply_builder b;
+    ox_reply_begin(&b, buf, sizeof buf, 20);
+    ox_effect t = { .type = OX_FX_TIMER, .timer_id = 2, .delay_us = 5 };
+    ox_reply_add(&b, &t);
+    ox_reply_next(&b, 21);
+    ox_reply_next(&b, 22);
+    ox_effect fp = { .type = OX_FX_FAILPOINT };
+    strcpy(fp.label, "payment.after_commit");
+    ox_reply_add(&b, &fp);
+    size_t n = ox_reply_finish(&b, OX_REPLY_CRASH);
+    assert_true(n > 0);
+    ox_reply_reader rd;
+    ox_reply r = { .effects = effects };
+    char err[128];
+    assert_int_equal(ox_reply_open(&rd, buf, n, err, sizeof err), 0);
+    assert_int_equal(rd.nsections, 3);
+    assert_int_equal(ox_reply_next_section(&rd, &r, err, sizeof err), 1);
+    assert_int_equal(r.seq, 20);
+    assert_int_equal(r.neffects, 1);
+    assert_int_equal(effects[0].delay_us, 5);
+    assert_int_equal(ox_reply_next_section(&rd, &r, err, sizeof err), 1);
+    assert_int_equal(r.seq, 21);
+    assert_int_equal(r.neffects, 0);
+    assert_int_equal(ox_reply_next_section(&rd, &r, err, sizeof err), 1);
+    assert_int_equal(r.status, OX_REPLY_CRASH);
+    assert_string_equal(effects[0].label, "payment.after_commit");
+    assert_int_equal(ox_reply_next_section(&rd, &r, err, sizeof err), 0);
+    /* three sections are not one */
+    assert_int_equal(ox_reply_decode(buf, n, &r, err, sizeof err), -1);
+    /* a CRASH before the last section is refused */
+    ox_reply_begin(&b, buf, sizeof buf, 1);
+    ox_reply_next(&b, 2);
+    n = ox_reply_finish(&b, OX_REPLY_OK);
+    buf[4 + 4] = OX_REPLY_CRASH;   /* the first section's status */
+    assert_int_equal(ox_reply_open(&rd, buf, n, err, sizeof err), 0);
+    assert_int_equal(ox_reply_next_section(&rd, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "only the last may"));
+    /* trailing bytes after the last section are refused */
+    buf[4 + 4] = OX_REPLY_OK;
+    buf[n] = 0;
+    assert_int_equal(ox_reply_open(&rd, buf, n + 1, err, sizeof err), 0);
+    assert_int_equal(ox_reply_next_section(&rd, &r, err, sizeof err), 1);
+    assert_int_equal(ox_reply_next_section(&rd, &r, err, sizeof err), 1);
+    assert_int_equal(ox_reply_next_section(&rd, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "trailing"));
+}
+
+/* Each section may hold what one step alone may (OX_STEP_MAX with its header), not
+** more, however large the buffer: a batch never lets a step produce more than it
+** could have stepped alone. */
+static void reply_section_keeps_to_one_step(void **state) {
+    (void)state;
+    static uint8_t big[OX_REPLY_MAX];
+    ox_reply_builder b;
+    ox_reply_begin(&b, big, sizeof big, 1);
+    ox_effect nt = { .type = OX_FX_NOTE };
+    strcpy(nt.label, "x");
+    memset(nt.detail, 'x', OX_DETAIL_MAX);
+    nt.detail[OX_DETAIL_MAX] = '\0';
+    size_t one = 1 + 2 + 8 + 2 + OX_DETAIL_MAX;   /* type, str8 "x", pay, str16 */
+    size_t fit = (OX_STEP_MAX - 4 - 7) / one;
+    for (size_t i = 0; i < fit && i < OX_STEP_MAX_EFFECTS; i++) ox_reply_add(&b, &nt);
+    assert_int_equal(b.overflow, 0);
+    ox_reply_next(&b, 2);   /* a second section starts with its own room */
+    for (size_t i = 0; i < fit && i < OX_STEP_MAX_EFFECTS; i++) ox_reply_add(&b, &nt);
+    assert_int_equal(b.overflow, 0);
+    for (int i = 0; i < 4; i++) ox_reply_add(&b, &nt);   /* fit < OX_STEP_MAX_EFFECTS here */
+    assert_int_equal(ox_reply_finish(&b, OX_REPLY_OK), 0);
+}
 
 static void reply_round_trip(void **state) {
     (void)state;
@@ -198,6 +338,10 @@ int main(void) {
         cmocka_unit_test(step_round_trip),
         cmocka_unit_test(step_armed_actions_round_trip),
         cmocka_unit_test(step_pay_round_trip),
+        cmocka_unit_test(batch_round_trip),
+        cmocka_unit_test(batch_rejects_what_a_node_cannot_follow),
+        cmocka_unit_test(reply_sections_round_trip),
+        cmocka_unit_test(reply_section_keeps_to_one_step),
         cmocka_unit_test(step_rejects_truncated_and_trailing),
         cmocka_unit_test(step_rejects_unknown_kind_and_magic),
         cmocka_unit_test(step_rejects_oversized),
