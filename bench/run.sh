@@ -142,7 +142,7 @@ else
 fi
 
 # sim_run TAG SCENARIO [ENV=VALUE...]: one `outbox-sim run`, seed 1, under the RSS probe.
-# Sets: run_wall run_steps run_vsec run_rss run_rss_children run_dir
+# Sets: run_wall run_steps run_rt run_vsec run_rss run_rss_children run_dir
 sim_run() {
   local tag=$1 sc=$2; shift 2
   local out="$tmp/runs-$tag" rss="$tmp/rss-$tag.txt" t0 t1 code
@@ -160,6 +160,7 @@ sim_run() {
   run_dir=$(dirname "$summary")
   run_wall=$(calc "$t1 - $t0")
   run_steps=$(jnum "$summary" steps)
+  run_rt=$(jnum "$summary" round_trips)
   run_vsec=$(calc "$(jnum "$summary" run) + $(jnum "$summary" settle)")
   run_rss=$(field self_kb "$(cat "$rss" 2>/dev/null)")
   run_rss_children=$(field children_kb "$(cat "$rss" 2>/dev/null)")
@@ -178,7 +179,7 @@ sim_config() {
     vps+=("$(calc "$run_vsec / $run_wall")")
     walls+=("$run_wall")
     [ "$run_rss" -gt "$cfg_rss" ] && cfg_rss=$run_rss
-    cfg_steps=$run_steps cfg_vsec=$run_vsec cfg_rss_children=$run_rss_children
+    cfg_steps=$run_steps cfg_rt=$run_rt cfg_vsec=$run_vsec cfg_rss_children=$run_rss_children
     rm -rf "$tmp/runs-$tag-$i"
   done
   cfg_rate=$(median "${rates[@]}")
@@ -193,21 +194,32 @@ zmq_rate
 zmq_free=$zmq_result
 sim_config default OUTBOX_SIM_PIN=1
 d_rate=$cfg_rate d_vps=$cfg_vps d_wall=$cfg_wall d_rss=$cfg_rss d_steps=$cfg_steps d_vsec=$cfg_vsec
-d_rss_children=$cfg_rss_children
+d_rss_children=$cfg_rss_children d_rt=$cfg_rt
+sim_config unbatched OUTBOX_SIM_PIN=1 OUTBOX_SIM_BATCH=1
+n_rate=$cfg_rate n_wall=$cfg_wall n_rt=$cfg_rt
 sim_config unpinned OUTBOX_SIM_PIN=0
 u_rate=$cfg_rate u_wall=$cfg_wall
-sim_config before OUTBOX_SIM_PIN=0 OUTBOX_SIM_TMPDIR=/tmp
+sim_config before OUTBOX_SIM_PIN=0 OUTBOX_SIM_TMPDIR=/tmp OUTBOX_SIM_TMPDB=0 OUTBOX_SIM_BATCH=1
 b_rate=$cfg_rate b_wall=$cfg_wall
 std_name=$(basename "$STD")
 
 record sim_events_per_second \
   "simulator: events handled per wall second ($std_name)" \
-  "events = steps: STEP/REPLY round trips with a service process (summary.json counts.steps, $d_steps in this run), divided by the wall time of the whole outbox-sim run (start, run, checker, report); median of $REPS runs of seed 1, the simulator and its children pinned to one core (the default)" \
+  "events = steps: events that stepped a service process (a frame delivered, a timer, a payment, a start or stop; summary.json counts.steps, $d_steps in this run, carried in $d_rt round trips: batches of up to 16 events of one node within the minimum link latency), divided by the wall time of the whole outbox-sim run (start, run, checker, report); median of $REPS runs of seed 1, the simulator and its children pinned to one core (the default)" \
   "$d_rate" "events/s" \
   "raw ZeroMQ ipc PAIR request/reply round trips of 100 bytes between two processes pinned to one core, nothing done on either side (bench/zmq_rtt.c --pin); median of $REPS" \
   "$zmq_pinned" "round trips/s" \
   ">= 1: at least the raw round-trip rate, then beyond it by batching" \
-  "\"steps\": $d_steps, \"wall_seconds\": $d_wall, \"runs\": $REPS"
+  "\"steps\": $d_steps, \"round_trips\": $d_rt, \"events_per_round_trip\": $(calc "$d_steps / $d_rt"), \"wall_seconds\": $d_wall, \"runs\": $REPS"
+
+record sim_batching \
+  "simulator: events per wall second, batched vs one event per round trip" \
+  "the default figure above ($d_steps events in $d_rt round trips), against the same runs with batching off (OUTBOX_SIM_BATCH=1: $n_rt round trips); both give the same trace byte for byte (tests/sim/determinism.sh)" \
+  "$d_rate" "events/s" \
+  "outbox-sim run with OUTBOX_SIM_BATCH=1; median of $REPS" \
+  "$n_rate" "events/s" \
+  "> 1 (what batching buys)" \
+  "\"wall_seconds_unbatched\": $n_wall, \"wall_seconds_default\": $d_wall"
 
 record sim_events_per_second_unpinned \
   "simulator: events per wall second, not pinned (OUTBOX_SIM_PIN=0)" \
@@ -220,9 +232,9 @@ record sim_events_per_second_unpinned \
 
 record sim_speedup_issue6 \
   "simulator: events per wall second, default vs the settings before issue 6" \
-  "the default figure above, against the same runs with the two switchable changes of issue 6 in sim/proc.c turned off: not pinned, and the private temp dir (the clock file rewritten before every step, the ipc sockets) on /tmp as before instead of /dev/shm (OUTBOX_SIM_PIN=0 OUTBOX_SIM_TMPDIR=/tmp; /tmp here is $(fstype /tmp)); the third change, writing the clock in place, has no switch and is in both" \
+  "the default figure above, against the same runs with the switchable changes of issue 6 turned off: not pinned, the private temp dir (ipc sockets) on /tmp instead of /dev/shm, the services' databases written in the run dir, one event per round trip (OUTBOX_SIM_PIN=0 OUTBOX_SIM_TMPDIR=/tmp OUTBOX_SIM_TMPDB=0 OUTBOX_SIM_BATCH=1; /tmp here is $(fstype /tmp)); the clock carried in each step (no clock file), the cheaper trace formatting and ZeroMQ calls have no switch and are in both" \
   "$d_rate" "events/s" \
-  "outbox-sim run with OUTBOX_SIM_PIN=0 OUTBOX_SIM_TMPDIR=/tmp; median of $REPS" \
+  "outbox-sim run with OUTBOX_SIM_PIN=0 OUTBOX_SIM_TMPDIR=/tmp OUTBOX_SIM_TMPDB=0 OUTBOX_SIM_BATCH=1; median of $REPS" \
   "$b_rate" "events/s" \
   "> 1 (a speed-up)" \
   "\"wall_seconds_before\": $b_wall, \"wall_seconds_default\": $d_wall"

@@ -38,6 +38,8 @@
 
 extern char **environ;
 
+#define RECV_SLICE_MS 100   /* a receive waits this long before the child is looked at */
+
 volatile int sim_interrupted = 0;
 
 #define SIM_DIR_PREFIX "outbox-sim."
@@ -319,8 +321,9 @@ int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t e
     p->life++;
     snprintf(p->endpoint, sizeof p->endpoint, "ipc://%s/%s.%d.ipc", ps->dir, p->name, p->life);
     p->sock = zmq_socket(ps->zctx, ZMQ_PAIR);
-    int zero = 0;
+    int zero = 0, wait_ms = RECV_SLICE_MS;
     if (!p->sock || zmq_setsockopt(p->sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+        zmq_setsockopt(p->sock, ZMQ_RCVTIMEO, &wait_ms, sizeof wait_ms) != 0 ||
         zmq_bind(p->sock, p->endpoint) != 0) {
         snprintf(err, errlen, "%s: cannot bind %s: %s", p->name, p->endpoint, zmq_strerror(zmq_errno()));
         if (p->sock) zmq_close(p->sock);
@@ -407,13 +410,27 @@ static int await_socket(sim_procs *ps, sim_proc *p, short events, char *err, siz
     }
 }
 
+/* Takes the child's reply.  The common case is one blocking receive (the socket's
+** ZMQ_RCVTIMEO bounds it); only when nothing came within that does await_socket watch
+** the child (dead, stopped answering, interrupted) while waiting on. */
 static int await_reply(sim_procs *ps, sim_proc *p, size_t *len, char *err, size_t errlen) {
-    if (await_socket(ps, p, ZMQ_POLLIN, err, errlen) != 0) return -1;
-    int n = zmq_recv(p->sock, ps->replybuf, OX_REPLY_MAX, 0);
-    if (n < 0) { snprintf(err, errlen, "%s: receive failed: %s", p->name, zmq_strerror(zmq_errno())); return -1; }
-    if ((size_t)n > OX_REPLY_MAX) { snprintf(err, errlen, "%s sent an oversized reply (%d bytes)", p->name, n); return -1; }
-    *len = (size_t)n;
-    return 0;
+    for (;;) {
+        int n = p->reaped ? -1 : zmq_recv(p->sock, ps->replybuf, OX_REPLY_MAX, 0);
+        if (n >= 0) {
+            if ((size_t)n > OX_REPLY_MAX) { snprintf(err, errlen, "%s sent an oversized reply (%d bytes)", p->name, n); return -1; }
+            *len = (size_t)n;
+            return 0;
+        }
+        if (!p->reaped && zmq_errno() != EAGAIN && zmq_errno() != EINTR) {
+            snprintf(err, errlen, "%s: receive failed: %s", p->name, zmq_strerror(zmq_errno()));
+            return -1;
+        }
+        if (p->reaped) {   /* the reply came after the child exited: await_socket saw it */
+            n = zmq_recv(p->sock, ps->replybuf, OX_REPLY_MAX, ZMQ_DONTWAIT);
+            if (n >= 0 && (size_t)n <= OX_REPLY_MAX) { *len = (size_t)n; return 0; }
+        }
+        if (await_socket(ps, p, ZMQ_POLLIN, err, errlen) != 0) return -1;
+    }
 }
 
 int proc_steps(sim_procs *ps, sim_proc *p, const ox_step *steps, unsigned n, ox_reply_reader *rd,
@@ -421,8 +438,14 @@ int proc_steps(sim_procs *ps, sim_proc *p, const ox_step *steps, unsigned n, ox_
     assert(p->pid > 0 && p->sock && n >= 1 && n <= OX_BATCH_MAX);
     size_t len = ox_steps_encode(steps, n, ps->stepbuf, OX_STEP_MAX);
     if (len == 0) { snprintf(err, errlen, "%s: step does not fit in %u bytes", p->name, OX_STEP_MAX); return -1; }
-    if (await_socket(ps, p, ZMQ_POLLOUT, err, errlen) != 0) return -1;
-    if (zmq_send(p->sock, ps->stepbuf, len, ZMQ_DONTWAIT) != (int)len) {
+    /* A connected PAIR with nothing queued takes the step at once; only the first
+    ** step of a life waits (for the child to connect), and waits watching it. */
+    int sent = zmq_send(p->sock, ps->stepbuf, len, ZMQ_DONTWAIT);
+    if (sent < 0 && zmq_errno() == EAGAIN) {
+        if (await_socket(ps, p, ZMQ_POLLOUT, err, errlen) != 0) return -1;
+        sent = zmq_send(p->sock, ps->stepbuf, len, ZMQ_DONTWAIT);
+    }
+    if (sent != (int)len) {
         snprintf(err, errlen, "%s: send failed: %s", p->name, zmq_strerror(zmq_errno()));
         return -1;
     }

@@ -30,12 +30,30 @@ static void put(sim_trace *t, const char *s, size_t n) {
 
 static void putf(sim_trace *t, const char *s) { put(t, s, strlen(s)); }
 
+/* Decimal digits of v, most significant first, at least `width` of them (zero
+** padded): a formatter of its own because snprintf was a tenth of the simulator's
+** time (a trace has several numbers on each of its hundreds of thousands of lines). */
+static void put_digits(sim_trace *t, uint64_t v, int width) {
+    char num[24];
+    int n = 0;
+    do { num[sizeof num - 1 - n++] = (char)('0' + v % 10); v /= 10; } while (v || n < width);
+    assert(n <= (int)sizeof num);
+    put(t, num + sizeof num - n, (size_t)n);
+}
+
+static void put_uint(sim_trace *t, uint64_t v) { put_digits(t, v, 1); }
+
+static void put_int(sim_trace *t, int64_t v) {
+    if (v < 0) put(t, "-", 1);
+    put_uint(t, v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v);
+}
+
 static void put_time(sim_trace *t, int64_t us) {
-    char num[48];
-    const char *sign = us < 0 ? "-" : "";
+    if (us < 0) put(t, "-", 1);
     uint64_t a = us < 0 ? (uint64_t)(-(us + 1)) + 1 : (uint64_t)us;
-    snprintf(num, sizeof num, "%s%" PRIu64 ".%06" PRIu64, sign, a / 1000000, a % 1000000);
-    putf(t, num);
+    put_uint(t, a / 1000000);
+    put(t, ".", 1);
+    put_digits(t, a % 1000000, 6);
 }
 
 void trace_begin(sim_trace *t, int64_t vt_us, const char *ev) {
@@ -63,17 +81,13 @@ void trace_str(sim_trace *t, const char *k, const char *val) {
 }
 
 void trace_int(sim_trace *t, const char *k, int64_t val) {
-    char num[32];
-    snprintf(num, sizeof num, "%" PRId64, val);
     key(t, k);
-    putf(t, num);
+    put_int(t, val);
 }
 
 void trace_uint(sim_trace *t, const char *k, uint64_t val) {
-    char num[32];
-    snprintf(num, sizeof num, "%" PRIu64, val);
     key(t, k);
-    putf(t, num);
+    put_uint(t, val);
 }
 
 void trace_time(sim_trace *t, const char *k, int64_t vt_us) {

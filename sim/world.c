@@ -895,7 +895,6 @@ static int schedule_workload(sim_world *w) {
     const sim_workload *wl = &w->sc->workload;
     for (uint32_t i = 1; i <= wl->payments; i++) {
         hist_entry *h = &w->hist[i];
-        h->pay_id = i;
         h->refused = wl->refuse ? wl->refuse[i] : 0;
         int64_t span = wl->amount_max - wl->amount_min;
         h->amount = wl->amount_min + (span > 0 ? (int64_t)ox_prng_below(&w->client, (uint64_t)span + 1) : 0);

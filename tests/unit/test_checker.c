@@ -159,7 +159,7 @@ static void write_trace(const char *path) {
 
 static void set_hist(fixture *fx, uint32_t id, int64_t amount, int refused, hist_outcome o) {
     assert_true(id >= 1 && id <= MAXPAY);
-    fx->hist[id] = (hist_entry){ .pay_id = id, .account = refused ? 9999 : id * 10,
+    fx->hist[id] = (hist_entry){ .account = refused ? 9999 : id * 10,
                                  .amount = amount, .refused = (uint8_t)refused,
                                  .outcome = (uint8_t)o };
 }
