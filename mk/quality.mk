@@ -1,4 +1,5 @@
-# mk/quality.mk: the harness checks itself: sanitizers, coverage, fuzzing.
+# mk/quality.mk: the harness checks itself: sanitizers, coverage, fuzzing, test tools
+# (every tests/tools/*.c: frame-send, step-drive).
 #
 #   make asan-test     everything built with ASan + UBSan into build-asan/, then the whole
 #                      tests/run.sh against it; any sanitizer report fails it, even one a
@@ -31,7 +32,7 @@ COV_LDFLAGS := --coverage
 FUZZ_CFLAGS  := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 FUZZ_LDFLAGS := -fsanitize=address,undefined
 
-TOOLS := $(BUILD)/tools/frame-send
+TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
 
 .PHONY: asan-test coverage coverage-build fuzz fuzz-build fuzz-seeds tools
 
