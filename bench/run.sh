@@ -354,45 +354,67 @@ stop() {   # stop NAME: SIGTERM, reap
   wait "${daemon[$1]}" 2>/dev/null
   unset "daemon[$1]"
 }
-base=$((30000 + $$ % 20000)) bport="" pport=""
-for try in 0 1 2 3 4 5 6 7; do
-  b=$((base + try * 2)) p=$((base + try * 2 + 1))
-  rm -f "$live"/*
-  start broker --role broker --db "$live/broker.db" --broker "tcp://127.0.0.1:$b"
-  ready broker || continue
-  start payment --role payment --db "$live/payment.db" --broker "tcp://127.0.0.1:$b" --listen "tcp://127.0.0.1:$p"
-  if ready payment; then bport=$b pport=$p; break; fi
-  stop broker
-done
-[ -n "$bport" ] || die "live: no free pair of loopback ports near $base"
-start accounting --role accounting --db "$live/accounting.db" --broker "tcp://127.0.0.1:$bport"
-ready accounting || die "live: accounting did not start: $(tail -n 2 "$live/accounting.log")"
-line=$("$TOOLS/live_client" --payment "tcp://127.0.0.1:$pport" --accounting-db "$live/accounting.db" \
-         --count "$LIVE_N" --window 32 --timeout 60 2>"$tmp/live_client.err") ||
-  die "live_client: $(cat "$tmp/live_client.err")"
-for n in payment accounting broker; do stop "$n"; done
+# live_rates K FLAGS...: the three daemons on fresh databases (the K-th run: its own
+# ports), payment and accounting given FLAGS; live_client's figures in commit_rate and
+# voucher_rate.
+live_rates() {
+  local k=$1; shift
+  local base=$((30000 + ($$ + k * 16) % 20000)) bport="" pport="" try b p n line
+  for try in 0 1 2 3 4 5 6 7; do
+    b=$((base + try * 2)) p=$((base + try * 2 + 1))
+    rm -f "$live"/*
+    start broker --role broker --db "$live/broker.db" --broker "tcp://127.0.0.1:$b"
+    ready broker || continue
+    start payment --role payment --db "$live/payment.db" --broker "tcp://127.0.0.1:$b" --listen "tcp://127.0.0.1:$p" "$@"
+    if ready payment; then bport=$b pport=$p; break; fi
+    stop broker
+  done
+  [ -n "$bport" ] || die "live: no free pair of loopback ports near $base"
+  start accounting --role accounting --db "$live/accounting.db" --broker "tcp://127.0.0.1:$bport" "$@"
+  ready accounting || die "live: accounting did not start: $(tail -n 2 "$live/accounting.log")"
+  line=$("$TOOLS/live_client" --payment "tcp://127.0.0.1:$pport" --accounting-db "$live/accounting.db" \
+           --count "$LIVE_N" --window 32 --timeout 60 2>"$tmp/live_client.err") ||
+    die "live_client${1:+ ($*)}: $(cat "$tmp/live_client.err")"
+  for n in payment accounting broker; do stop "$n"; done
+  ! grep -q " error " "$live/payment.log" "$live/accounting.log" ||
+    die "live${1:+ ($*)}: $(grep -h " error " "$live/payment.log" "$live/accounting.log" | head -n 1)"
+  commit_rate=$(field commit_rate "$line")
+  voucher_rate=$(field voucher_rate "$line")
+}
+live_rates 0 --group 1
+commit_rate1=$commit_rate voucher_rate1=$voucher_rate
+live_rates 1
+group=$(sed -n 's/.*, group \([0-9]*\) frames per commit$/\1/p' "$live/accounting.log" | head -n1)
+[ -n "$group" ] || die "live: accounting's ready line names no group commit"
 tx_rate bare 1
 bare=$(tx_median bare) inproc=$(tx_median library) n_bare=$(printf '%s\n' "${tx_runs[@]}" | grep -c '^bare ')
-commit_rate=$(field commit_rate "$line")
-voucher_rate=$(field voucher_rate "$line")
 
 record live_payments_per_second \
   "live outbox: payments committed per second (3 daemons, ZeroMQ TCP on loopback)" \
-  "bench/live_client.c sends $LIVE_N payments to bin/outbox-node --role payment over TCP, 32 in flight; counted when their OK comes back (the payment row and its outbox row committed, SQLite WAL synchronous=NORMAL, the default); broker and accounting run beside it, all on this machine's $ncpu cores, logging to files as daemons do" \
+  "bench/live_client.c sends $LIVE_N payments to bin/outbox-node --role payment over TCP, 32 in flight; counted when their OK comes back (the payment row and its outbox row committed, SQLite WAL synchronous=NORMAL, the default); broker and accounting run beside it, all on this machine's $ncpu cores, logging to files as daemons do; payment and accounting with the default group commit (up to $group frames from the broker per transaction: accounting's inbox + voucher rows, payment's CONSUMED marks; each client payment still commits alone before its OK)" \
   "$commit_rate" "payments/s" \
   "the same transaction (the statements of lib/payment.c, the library's schema and pragmas) committed in a bare loop in one process on the same file system (bench/sqlite_tx.c --mode bare, $TX_N transactions); median of $n_bare runs, before and after the live run" \
   "$bare" "tx/s" \
   ">= 0.5" \
-  "\"library_in_process_tx_per_second\": $inproc, \"sqlite_tx_runs\": \"$(printf '%s ' "${tx_runs[@]}")\", \"count\": $LIVE_N, \"window\": 32"
+  "\"library_in_process_tx_per_second\": $inproc, \"sqlite_tx_runs\": \"$(printf '%s ' "${tx_runs[@]}")\", \"count\": $LIVE_N, \"window\": 32, \"group\": $group"
 
 record live_vouchers_per_second \
   "live outbox: vouchers per second end to end" \
-  "$LIVE_N payments from the first request sent until accounting's database holds $LIVE_N vouchers (payment -> broker -> accounting, each voucher its own COMMIT), polled every 2 ms; checked to be one voucher per payment" \
+  "$LIVE_N payments from the first request sent until accounting's database holds $LIVE_N vouchers (payment -> broker -> accounting, up to $group vouchers per COMMIT), polled every 2 ms; checked to be one voucher per payment" \
   "$voucher_rate" "vouchers/s" \
   "the bare-loop payment transaction, as above (bench/sqlite_tx.c --mode bare)" \
   "$bare" "tx/s" \
   ">= 0.5" \
-  "\"count\": $LIVE_N"
+  "\"count\": $LIVE_N, \"group\": $group"
+
+record live_group_commit \
+  "live outbox: payments per second, group commit (default) vs --group 1" \
+  "the live payments/s above (payment and accounting commit up to $group frames from the broker per transaction, and send the answers and acks after that COMMIT) against the same live run with --group 1 given to payment and accounting: every frame its own transaction, three commits per payment; vouchers/s of both in details" \
+  "$commit_rate" "payments/s" \
+  "the same live run (same client, sizes and knobs) with bin/outbox-node --group 1 for payment and accounting, run just before it on fresh databases" \
+  "$commit_rate1" "payments/s" \
+  "> 1 (what group commit buys)" \
+  "\"vouchers_per_second\": $voucher_rate, \"vouchers_per_second_group_1\": $voucher_rate1, \"group\": $group"
 
 # ---- the relay scan ---------------------------------------------------------------------------------
 echo "bench: the relay scan ..."

@@ -238,3 +238,18 @@ ox_status ox_service_pay(ox_service *s, uint64_t pay_id, uint32_t account, int64
         return ox_svc_fail(s, OX_ERR_ROLE, "%s: pay() is for the payment service", ox_role_name(s->role));
     return ox_payment_pay(s, pay_id, account, amount);
 }
+
+/* ---- group commit ---- */
+
+ox_status ox_service_group_begin(ox_service *s) {
+    assert(s && !ox_store_in_group(&s->store));
+    if (s->role == OX_ROLE_BROKER)
+        return ox_svc_fail(s, OX_ERR_ROLE, "broker: no group commit (its queues live in memory,"
+                           " which a failed group could not roll back)");
+    return ox_store_group_begin(&s->store);
+}
+
+ox_status ox_service_group_end(ox_service *s) {
+    assert(s && ox_store_in_group(&s->store));
+    return ox_store_group_end(&s->store);
+}

@@ -35,6 +35,26 @@
 ** ox_service_failpoints() lists them for tools.
 **
 ** Timer ids: payment uses OX_TIMER_SCAN; broker uses OX_TIMER_REDELIVER.
+**
+** Group commit (payment and accounting only).  Between ox_service_group_begin() and
+** ox_service_group_end() the service runs inside one database transaction: each call
+** (on_frame, on_timer) still succeeds or fails alone (its transaction becomes a
+** savepoint of the group's), but only ox_service_group_end() commits, so N frames cost
+** one COMMIT.  The contract for the host:
+**   - until group_end returns OX_OK nothing of the group is durable, so the host holds
+**     every io->send it is asked for during the group, and releases them, in order,
+**     only after group_end returned OX_OK.  If group_end fails it drops them: nothing
+**     was committed, and the peers retry (the broker redelivers what was not acked,
+**     the payment's recovery scan republishes what was not marked CONSUMED);
+**   - the same holds for ox_service_pay() inside a group: its OX_OK means "committed
+**     with the group", so the host holds the client's answer like a send (the live host
+**     never groups payments: its clients wait on a REP socket; the simulator's node
+**     answers a batch only after its group committed);
+**   - events and failpoints inside a group mark the same places in a frame's logic as
+**     outside one, but "committed" there means "part of the group";
+**   - a group is closed by group_end before ox_service_close() (close rolls it back).
+** The broker refuses groups (OX_ERR_ROLE): its queues live in memory, which a failed
+** group could not roll back.
 */
 #ifndef OX_SERVICE_H
 #define OX_SERVICE_H
@@ -77,6 +97,11 @@ ox_status ox_service_on_timer(ox_service *s, int id);
 ** idempotency key: paying the same id again returns OX_OK and changes nothing).
 ** OX_OK means committed. */
 ox_status ox_service_pay(ox_service *s, uint64_t pay_id, uint32_t account, int64_t amount);
+/* Group commit (see above).  group_begin: BEGIN IMMEDIATE; no group may be open.
+** group_end: COMMIT; on failure it rolls the whole group back and returns OX_ERR_DB
+** with the reason in ox_service_error().  No transaction is open after group_end. */
+ox_status ox_service_group_begin(ox_service *s);
+ox_status ox_service_group_end(ox_service *s);
 /* The last error's one-line description. */
 const char *ox_service_error(const ox_service *s);
 void ox_service_close(ox_service *s);

@@ -235,6 +235,9 @@ static ox_status prepare_tx(ox_store *st) {
     ox_status s = ox_store_prepare(st, &st->begin, "BEGIN IMMEDIATE");
     if (s == OX_OK) s = ox_store_prepare(st, &st->commit, "COMMIT");
     if (s == OX_OK) s = ox_store_prepare(st, &st->rollback, "ROLLBACK");
+    if (s == OX_OK) s = ox_store_prepare(st, &st->savepoint, "SAVEPOINT ox_work");
+    if (s == OX_OK) s = ox_store_prepare(st, &st->release, "RELEASE ox_work");
+    if (s == OX_OK) s = ox_store_prepare(st, &st->rollback_to, "ROLLBACK TO ox_work");
     return s;
 }
 
@@ -270,11 +273,15 @@ ox_status ox_store_open(ox_store *st, ox_role role, const char *path, ox_sync sy
     return s;
 }
 
+static void rollback_all(ox_store *st);
+
 void ox_store_close(ox_store *st) {
     assert(st);
-    ox_store_finalize(&st->begin);
-    ox_store_finalize(&st->commit);
-    ox_store_finalize(&st->rollback);
+    if (st->db && st->group) rollback_all(st);   /* an unfinished group commits nothing */
+    st->group = st->group_lost = st->tx = 0;
+    sqlite3_stmt **all[] = { &st->begin, &st->commit, &st->rollback, &st->savepoint,
+                             &st->release, &st->rollback_to };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ox_store_finalize(all[i]);
     if (st->db) {
         int rc = sqlite3_close(st->db);
         assert(rc == SQLITE_OK);   /* every statement of ours is finalized by now */
@@ -300,6 +307,14 @@ void ox_store_finalize(sqlite3_stmt **stmt) {
 
 ox_status ox_store_fail(ox_store *st, const char *what) {
     snprintf(st->err, st->errlen, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+    /* some errors end the whole transaction (store.h): then the group is lost */
+    if (st->group && sqlite3_get_autocommit(st->db)) st->group_lost = 1;
+    return OX_ERR_DB;
+}
+
+static ox_status group_lost(ox_store *st) {
+    snprintf(st->err, st->errlen, "%s: group: SQLite rolled its transaction back after an"
+             " earlier error; nothing of the group is committed", st->path);
     return OX_ERR_DB;
 }
 
@@ -310,6 +325,11 @@ void ox_store_reset(sqlite3_stmt *stmt) {
 }
 
 ox_status ox_store_run(ox_store *st, sqlite3_stmt *stmt, const char *what, int *changes) {
+    if (st->group_lost) {   /* it would run in autocommit, outside the group */
+        if (changes) *changes = 0;
+        ox_store_reset(stmt);
+        return group_lost(st);
+    }
     int rc = sqlite3_step(stmt);
     ox_status s = rc == SQLITE_DONE ? OX_OK : ox_store_fail(st, what);
     if (changes) *changes = rc == SQLITE_DONE ? sqlite3_changes(st->db) : 0;
@@ -325,18 +345,65 @@ int ox_store_row(ox_store *st, sqlite3_stmt *stmt, const char *what) {
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-ox_status ox_store_begin(ox_store *st) { return ox_store_run(st, st->begin, "begin", NULL); }
+/* ---- transactions, and groups of them ---- */
 
-void ox_store_rollback(ox_store *st) {
-    /* ROLLBACK fails only when no transaction is open (SQLite may already have rolled
-    ** back after an I/O error); either way none is open afterwards. */
+ox_status ox_store_begin(ox_store *st) {
+    assert(!st->tx);
+    if (st->group && sqlite3_get_autocommit(st->db)) st->group_lost = 1;
+    ox_status s = ox_store_run(st, st->group ? st->savepoint : st->begin, "begin", NULL);
+    st->tx = s == OX_OK;
+    return s;
+}
+
+/* ROLLBACK fails only when no transaction is open (SQLite may already have rolled
+** back after an I/O error); either way none is open afterwards. */
+static void rollback_all(ox_store *st) {
     sqlite3_step(st->rollback);
     sqlite3_reset(st->rollback);
     assert(sqlite3_get_autocommit(st->db));
 }
 
+/* ROLLBACK TO + RELEASE: the work since SAVEPOINT is undone and its savepoint gone,
+** the group's transaction stays open.  Both fail only when SQLite has already rolled
+** the whole group back; then the group is lost. */
+static void rollback_savepoint(ox_store *st) {
+    int rc = sqlite3_step(st->rollback_to);
+    sqlite3_reset(st->rollback_to);
+    int rc2 = sqlite3_step(st->release);
+    sqlite3_reset(st->release);
+    if (sqlite3_get_autocommit(st->db)) st->group_lost = 1;
+    assert(st->group_lost || (rc == SQLITE_DONE && rc2 == SQLITE_DONE));
+    (void)rc; (void)rc2;
+}
+
+void ox_store_rollback(ox_store *st) {
+    assert(st->tx);
+    st->tx = 0;
+    if (st->group) rollback_savepoint(st);
+    else rollback_all(st);
+}
+
 ox_status ox_store_commit(ox_store *st) {
-    ox_status s = ox_store_run(st, st->commit, "commit", NULL);
+    assert(st->tx);
+    ox_status s = ox_store_run(st, st->group ? st->release : st->commit, "commit", NULL);
     if (s != OX_OK) ox_store_rollback(st);
+    st->tx = 0;
+    return s;
+}
+
+ox_status ox_store_group_begin(ox_store *st) {
+    assert(!st->group && !st->tx && sqlite3_get_autocommit(st->db));
+    ox_status s = ox_store_run(st, st->begin, "begin group", NULL);
+    st->group = s == OX_OK;
+    st->group_lost = 0;
+    return s;
+}
+
+ox_status ox_store_group_end(ox_store *st) {
+    assert(st->group && !st->tx);
+    int lost = st->group_lost || sqlite3_get_autocommit(st->db);
+    st->group = st->group_lost = 0;
+    ox_status s = lost ? group_lost(st) : ox_store_run(st, st->commit, "commit group", NULL);
+    if (s != OX_OK) rollback_all(st);
     return s;
 }

@@ -11,6 +11,14 @@
 ** The run/step helpers reset their statement on every path, so a prepared statement
 ** is always ready for its next use, and turn a failure into one error line naming the
 ** file and what was being done ("payment.db: insert outbox: disk I/O error").
+**
+** Groups (group commit, service.h): between ox_store_group_begin() and
+** ox_store_group_end() one BEGIN IMMEDIATE transaction is open, and every
+** ox_store_begin/commit/rollback inside it becomes SAVEPOINT / RELEASE / ROLLBACK TO +
+** RELEASE, so each piece of work still succeeds or fails alone while only
+** ox_store_group_end() commits.  If SQLite itself ends the group's transaction (an
+** I/O error, a full disk, a trigger's RAISE(ROLLBACK)), the group is marked lost: every
+** later write in it fails, and ox_store_group_end() reports OX_ERR_DB.
 */
 #ifndef OX_STORE_H
 #define OX_STORE_H
@@ -28,6 +36,10 @@
 typedef struct {
     sqlite3 *db;
     sqlite3_stmt *begin, *commit, *rollback;
+    sqlite3_stmt *savepoint, *release, *rollback_to;   /* the same inside a group */
+    int tx;                /* between ox_store_begin and its commit or rollback */
+    int group;             /* between ox_store_group_begin and ox_store_group_end */
+    int group_lost;        /* SQLite ended the group's transaction: nothing will commit */
     char path[OX_PATH_MAX];
     char *err;             /* the service's error buffer */
     size_t errlen;
@@ -54,9 +66,19 @@ ox_status ox_store_run(ox_store *st, sqlite3_stmt *stmt, const char *what, int *
 int ox_store_row(ox_store *st, sqlite3_stmt *stmt, const char *what);
 void ox_store_reset(sqlite3_stmt *stmt);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  A failed COMMIT rolls back. */
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK (inside a group: SAVEPOINT / RELEASE /
+** ROLLBACK TO + RELEASE).  A failed COMMIT rolls back.  After a rollback no
+** transaction is open; inside a group, the piece of work's savepoint is gone and the
+** group's transaction is still open (or the group is lost). */
 ox_status ox_store_begin(ox_store *st);
 ox_status ox_store_commit(ox_store *st);
 void ox_store_rollback(ox_store *st);
+
+/* Opens a group: BEGIN IMMEDIATE.  No transaction may be open. */
+ox_status ox_store_group_begin(ox_store *st);
+/* Ends it: COMMIT; on failure (or a lost group) rolls back and returns OX_ERR_DB.
+** Either way no transaction is open afterwards. */
+ox_status ox_store_group_end(ox_store *st);
+static inline int ox_store_in_group(const ox_store *st) { return st->group; }
 
 #endif

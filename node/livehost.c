@@ -14,6 +14,15 @@
 **                "PAY <id> <account> <amount>" -> "OK <id>" | "FAILED <id> <reason>",
 **                anything else -> "ERROR <reason>".
 **
+** Group commit (--group N, payment and accounting, design outbox; service.h): the
+** frames drained from the broker in one poll round are handled in groups of up to N
+** per transaction.  While a group is open, every frame the service sends is held in a
+** buffer of HELD_MAX frames; they leave, in order, only after the group's COMMIT, and
+** are dropped (one "error" line) if it fails: the broker redelivers what was not acked
+** and the payment's scan republishes.  A group ends when it has N frames, when its
+** held frames could overflow the buffer with one more frame's (SENDS_PER_FRAME), and at
+** the end of the round.  Client payments and timers never run inside a group.
+**
 ** Timers are CLOCK_REALTIME deadlines (timers.h); the poll never sleeps longer than
 ** POLL_CAP_MS, so a libfaketime speed-up, a clock step or a signal that landed on a
 ** ZeroMQ thread is noticed promptly.  Every service event is one line on stderr:
@@ -40,6 +49,13 @@
 #define MSG_MAX 65536          /* larger peers' messages are refused by ZeroMQ itself */
 #define REQUEST_MAX 128        /* longest client request we parse */
 #define CLOSE_LINGER_MS 500    /* on a clean stop, frames already queued may leave */
+#define HELD_MAX 512           /* frames held for a group's COMMIT */
+#define SENDS_PER_FRAME 2      /* most a service sends per frame: an answer and an ack */
+
+typedef struct {
+    size_t len;
+    uint8_t bytes[OX_FRAME_MAX];
+} held_frame;
 
 typedef struct {
     const node_opts *o;
@@ -51,6 +67,11 @@ typedef struct {
     node_timers timers;
     uint64_t lost;             /* frames ZeroMQ would not take */
     int rejected;              /* the service logged a "reject" during the current call */
+    int group_max;             /* frames from the broker per transaction; 1: no groups */
+    int grouped;               /* a group is open: sends are held */
+    int group_frames;          /* frames handled in the open group */
+    held_frame *held;          /* HELD_MAX frames waiting for the group's COMMIT */
+    int nheld;
 } livehost;
 
 static volatile sig_atomic_t stop_signal;
@@ -92,6 +113,15 @@ static void io_send(void *ctx, const char *to, const uint8_t *bytes, size_t len,
     }
     if (strcmp(to, "broker") != 0) {   /* services talk through the broker only */
         logline(h, "error", 0, "service asked to send to '%s'; only the broker is reachable", to);
+        return;
+    }
+    if (h->grouped) {
+        /* group_step leaves room for every frame's sends: running out is a host bug,
+        ** and then the frame is lost as the network could lose it */
+        if (h->nheld == HELD_MAX || len > OX_FRAME_MAX) { lost_frame(h, to, f, ENOBUFS); return; }
+        h->held[h->nheld].len = len;
+        memcpy(h->held[h->nheld].bytes, bytes, len);
+        h->nheld++;
         return;
     }
     if (zmq_send(h->peer, bytes, len, ZMQ_DONTWAIT) < 0) lost_frame(h, to, f, errno);
@@ -171,6 +201,51 @@ static int recv_routed(livehost *h) {
     return 0;
 }
 
+/* ---- group commit ---------------------------------------------------------- */
+
+/* The held frames, in order, after the group's COMMIT. */
+static void flush_held(livehost *h) {
+    for (int i = 0; i < h->nheld; i++) {
+        const held_frame *m = &h->held[i];
+        if (zmq_send(h->peer, m->bytes, m->len, ZMQ_DONTWAIT) >= 0) continue;
+        int err = errno;
+        ox_frame f;
+        if (ox_wire_decode(m->bytes, m->len, &f) == OX_WIRE_OK) lost_frame(h, "broker", &f, err);
+    }
+    h->nheld = 0;
+}
+
+static void group_begin(livehost *h) {
+    if (ox_service_group_begin(h->svc) != OX_OK) {
+        logline(h, "error", 0, "cannot begin a group, the frame commits alone: %s",
+                ox_service_error(h->svc));
+        return;
+    }
+    h->grouped = 1;
+    h->group_frames = 0;
+    h->nheld = 0;
+}
+
+/* Commits the open group (if any) and sends what it held; drops them if it failed. */
+static void group_end(livehost *h) {
+    if (!h->grouped) return;
+    h->grouped = 0;
+    if (ox_service_group_end(h->svc) == OX_OK) { flush_held(h); return; }
+    logline(h, "error", 0, "group of %d frames not committed, its %d frames to the broker"
+            " dropped (the broker redelivers): %s", h->group_frames, h->nheld,
+            ox_service_error(h->svc));
+    h->nheld = 0;
+}
+
+/* Before a frame from the broker: end a full group, begin one if none is open. */
+static void group_step(livehost *h) {
+    if (h->group_max <= 1) return;
+    if (h->grouped && (h->group_frames >= h->group_max || h->nheld + SENDS_PER_FRAME > HELD_MAX))
+        group_end(h);
+    if (!h->grouped) group_begin(h);
+    if (h->grouped) h->group_frames++;
+}
+
 /* Payment/accounting: one frame from the broker.  0 if one was read, -1 if none. */
 static int recv_dealer(livehost *h) {
     zmq_msg_t body;
@@ -180,6 +255,7 @@ static int recv_dealer(livehost *h) {
         discard_more(h->peer);
         logline(h, "reject", 0, "message of more than one frame from broker");
     } else {
+        group_step(h);
         report(h, ox_service_on_frame(h->svc, "broker", zmq_msg_data(&body), zmq_msg_size(&body)));
     }
     zmq_msg_close(&body);
@@ -247,9 +323,15 @@ static int serve_client(livehost *h) {
 
 /* ---- the loop -------------------------------------------------------------- */
 
-static void drain(livehost *h, int (*one)(livehost *)) {
-    for (int i = 0; i < DRAIN_MAX && !stop_signal; i++)
+static void drain(livehost *h, int (*one)(livehost *), int max) {
+    for (int i = 0; i < max && !stop_signal; i++)
         if (one(h) != 0) return;
+}
+
+/* Payment/accounting: the frames waiting from the broker, in groups; none left open. */
+static void drain_broker(livehost *h) {
+    drain(h, recv_dealer, h->group_max > DRAIN_MAX ? h->group_max : DRAIN_MAX);
+    group_end(h);
 }
 
 static void fire_timers(livehost *h) {
@@ -271,9 +353,11 @@ static int loop(livehost *h) {
             fprintf(stderr, "outbox-node: %s: poll failed: %s\n", h->name, zmq_strerror(errno));
             return NODE_EXIT_RUNTIME;
         }
-        if (items[0].revents & ZMQ_POLLIN)
-            drain(h, h->o->role == OX_ROLE_BROKER ? recv_routed : recv_dealer);
-        if (nitems > 1 && (items[1].revents & ZMQ_POLLIN)) drain(h, serve_client);
+        if (items[0].revents & ZMQ_POLLIN) {
+            if (h->o->role == OX_ROLE_BROKER) drain(h, recv_routed, DRAIN_MAX);
+            else drain_broker(h);
+        }
+        if (nitems > 1 && (items[1].revents & ZMQ_POLLIN)) drain(h, serve_client, DRAIN_MAX);
         fire_timers(h);
     }
     return NODE_EXIT_OK;
@@ -318,7 +402,9 @@ static int open_sockets(livehost *h) {
 }
 
 static void close_all(livehost *h) {
+    assert(!h->grouped);
     if (h->svc) ox_service_close(h->svc);
+    free(h->held);
     zh_close(h->peer, CLOSE_LINGER_MS);
     zh_close(h->clients, 0);
     if (h->zctx) zmq_ctx_term(h->zctx);
@@ -354,6 +440,11 @@ static int start(livehost *h) {
     }
     int code = open_sockets(h);
     if (code != 0) return code;
+    h->group_max = o->group > 1 ? o->group : 1;
+    if (h->group_max > 1 && (h->held = malloc(HELD_MAX * sizeof *h->held)) == NULL) {
+        fprintf(stderr, "outbox-node: out of memory for --group\n");
+        return NODE_EXIT_RUNTIME;
+    }
     ox_io io = { .ctx = h, .send = io_send, .set_timer = io_set_timer, .event = io_event,
                  .failpoint = NULL };   /* io.h: failpoints are for test hosts */
     char err[256] = "";
@@ -366,17 +457,24 @@ static int start(livehost *h) {
         fprintf(stderr, "outbox-node: cannot start %s: %s\n", h->name, ox_service_error(h->svc));
         return NODE_EXIT_RUNTIME;
     }
+    char group[64] = "";
+    if (o->role != OX_ROLE_BROKER)
+        snprintf(group, sizeof group, ", group %d%s", h->group_max,
+                 h->group_max > 1 ? " frames per commit" : " (off)");
     if (o->role == OX_ROLE_PAYMENT)
-        logline(h, "ready", 0, "pid %ld, design %s, db %s, broker %s, clients on %s",
-                (long)getpid(), ox_design_name(o->cfg.design), o->db, o->broker, o->listen);
+        logline(h, "ready", 0, "pid %ld, design %s, db %s, broker %s, clients on %s%s",
+                (long)getpid(), ox_design_name(o->cfg.design), o->db, o->broker, o->listen, group);
     else
-        logline(h, "ready", 0, "pid %ld, design %s, db %s, broker %s", (long)getpid(),
-                ox_design_name(o->cfg.design), o->db, o->broker);
+        logline(h, "ready", 0, "pid %ld, design %s, db %s, broker %s%s", (long)getpid(),
+                ox_design_name(o->cfg.design), o->db, o->broker, group);
     return 0;
 }
 
 int livehost_run(const node_opts *o) {
     assert(o->sim == NULL && o->db != NULL && o->broker != NULL && !o->client);
+    /* main.c: groups only for payment and accounting of design outbox */
+    assert(o->group <= 1 || (o->role != OX_ROLE_BROKER && o->cfg.design == OX_DESIGN_OUTBOX));
+    assert(o->group <= NODE_GROUP_MAX);
     livehost h;
     memset(&h, 0, sizeof h);
     h.o = o;

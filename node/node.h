@@ -24,6 +24,9 @@
 #define NODE_EXIT_USAGE 2
 #define NODE_EXIT_RUNTIME 3
 
+#define NODE_GROUP_DEFAULT 64    /* --group: frames from the broker per transaction */
+#define NODE_GROUP_MAX 1024
+
 #define NODE_DEFAULT_BROKER "tcp://127.0.0.1:5570"
 #define NODE_DEFAULT_LISTEN "tcp://127.0.0.1:5571"
 
@@ -35,6 +38,9 @@ typedef struct {
     const char *sim;         /* --sim ENDPOINT, or NULL for live */
     const char *broker;      /* live: the broker's endpoint */
     const char *listen;      /* live payment: where clients send payments */
+    int group;               /* live payment/accounting: frames from the broker per
+                             ** transaction (--group, 1..NODE_GROUP_MAX; 1: each frame
+                             ** its own, always so unless design outbox); 0 elsewhere */
     const char *payment;     /* client: the payment daemon's endpoint */
     uint64_t count;          /* client: payments to send */
     uint64_t first_id;       /* client: id of the first one */

@@ -51,6 +51,7 @@ typedef struct {
     ox_reply_builder rb;
     const ox_step *step;       /* the step being handled, NULL between steps */
     char *clock;               /* the digits of our FAKETIME entry (set_clock) */
+    uint32_t batch_first;      /* seq of the batch's first step, 0 between batches */
     int64_t timer_due_min;     /* this step: the earliest vtime a timer it set fires */
     uint32_t timers[STEP_TIMERS_MAX];     /* this step: the timer ids it set */
     int ntimers;               /* -1: more than STEP_TIMERS_MAX */
@@ -82,8 +83,11 @@ static void send_bytes(simhost *h, const uint8_t *buf, size_t len) {
 }
 
 /* Replaces whatever was built with a small FATAL reply naming why, sends it, exits 3. */
+/* The reply is one FATAL section answering the batch's first step (`seq` outside a
+** batch): the simulator reads sections from the first, and the run ends on it. */
 static void fatal_reply(simhost *h, uint32_t seq, const char *why) {
     static uint8_t small[FATAL_REPLY_MAX];
+    if (h->batch_first) seq = h->batch_first;
     ox_reply_builder b;
     ox_effect e;
     memset(&e, 0, sizeof e);
@@ -321,17 +325,39 @@ static int may_go_on(const simhost *h, const ox_step *steps, unsigned n, unsigne
     return 1;
 }
 
+/* Whether a batch runs as one group commit (service.h): a batch of several steps, none
+** armed (so no crash can come inside the group: the simulator kills a node only between
+** round trips or at an armed failpoint), of a service that groups.  Everything the
+** steps produce reaches the simulator in the reply, after the group committed, so the
+** group changes no effect and no row, only how many commits write them. */
+static int group_batch(const simhost *h, const ox_step *steps, unsigned n) {
+    if (n < 2 || h->svc == NULL || h->o->role == OX_ROLE_BROKER) return 0;
+    for (unsigned i = 0; i < n; i++)
+        if (steps[i].narmed > 0) return 0;
+    return 1;
+}
+
 static void handle(simhost *h, const ox_step *steps, unsigned n) {
     assert(n >= 1 && n <= OX_BATCH_MAX);
     h->fatal[0] = '\0';
+    h->batch_first = steps[0].seq;
     ox_reply_begin(&h->rb, h->buf, OX_REPLY_MAX, steps[0].seq);
-    for (unsigned i = 0;; i++) {
+    /* A group that cannot begin (never expected) leaves each step its own commit. */
+    int grouped = group_batch(h, steps, n) && ox_service_group_begin(h->svc) == OX_OK;
+    unsigned i = 0;
+    for (;; i++) {
         run_step(h, &steps[i]);   /* a crash or a fatal error does not return */
         if (!may_go_on(h, steps, n, i)) break;
         ox_reply_next(&h->rb, steps[i + 1].seq);
     }
+    if (grouped && ox_service_group_end(h->svc) != OX_OK) {
+        char why[OX_DETAIL_MAX + 1];
+        snprintf(why, sizeof why, "group commit of %u steps failed: %s", i + 1, ox_service_error(h->svc));
+        fatal_reply(h, steps[i].seq, why);
+    }
     finish_reply(h, OX_REPLY_OK);
     h->step = NULL;
+    h->batch_first = 0;
 }
 
 /* Receives one message into msg; exits 3 if the socket fails. */

@@ -416,6 +416,9 @@ static void test_broker_rejects(void **state) {
     assert_int_equal(stored(e.path), 0);
     assert_int_equal(ox_service_on_timer(e.s, OX_TIMER_SCAN), OX_ERR_ROLE);
     assert_int_equal(ox_service_pay(e.s, 1, 1, 1), OX_ERR_ROLE);
+    /* no group commit: a failed group could not roll the in-memory queues back */
+    assert_int_equal(ox_service_group_begin(e.s), OX_ERR_ROLE);
+    assert_non_null(strstr(ox_service_error(e.s), "broker: no group commit"));
     ox_service_close(e.s);
 }
 

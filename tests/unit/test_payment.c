@@ -445,6 +445,39 @@ static void test_consume_failed_refunds_once(void **state) {
     ox_service_close(e.s);
 }
 
+/* A group of answers from accounting: marked together, at group_end. */
+static void test_group_of_answers(void **state) {
+    rec *r = *state;
+    ox_config c = cfg_design(OX_DESIGN_OUTBOX);
+    pay_env e = pay_open(r, &c);
+    for (uint64_t id = 7; id <= 9; id++) assert_int_equal(ox_service_pay(e.s, id, 3, 500), OX_OK);
+    rec_clear(r);
+    assert_int_equal(ox_service_group_begin(e.s), OX_OK);
+    assert_int_equal(deliver_answer(e.s, OX_M_CONSUMED, 1, 7, 100, ""), OX_OK);
+    assert_int_equal(deliver_answer(e.s, OX_M_CONSUME_FAILED, 2, 8, 101, "account 3 is frozen"), OX_OK);
+    assert_int_equal(deliver_answer(e.s, OX_M_CONSUMED, 1, 7, 102, ""), OX_OK);   /* a duplicate */
+    assert_int_equal(deliver_answer(e.s, OX_M_CONSUMED, 3, 9, 103, ""), OX_OK);
+    /* nothing committed yet */
+    assert_int_equal(q1(e.path, "SELECT count(*) FROM outbox WHERE status='SENDING'"), 3);
+    assert_int_equal(q1(e.path, "SELECT count(*) FROM refund"), 0);
+    assert_int_equal(r->nsent, 4);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(r->sent[i].type, OX_F_DACK);
+        assert_true(r->sent[i].delivery == 100 + (uint64_t)i);
+    }
+    assert_int_equal(rec_count(r, "duplicate"), 1);
+    assert_int_equal(ox_service_group_end(e.s), OX_OK);
+    assert_int_equal(outbox_status_is(e.path, 7, "CONSUMED"), 1);
+    assert_int_equal(outbox_status_is(e.path, 8, "FAILED"), 1);
+    assert_int_equal(outbox_status_is(e.path, 9, "CONSUMED"), 1);
+    assert_int_equal(q1(e.path, "SELECT count(*) FROM refund WHERE payment_id=8"), 1);
+    assert_int_equal(q1(e.path, "SELECT count(*) FROM payment WHERE id=8 AND status='REFUNDED'"), 1);
+    /* pay() after the group commits at once, as ever */
+    assert_int_equal(ox_service_pay(e.s, 10, 3, 500), OX_OK);
+    assert_int_equal(q1(e.path, "SELECT count(*) FROM payment WHERE id=10"), 1);
+    ox_service_close(e.s);
+}
+
 static void test_payment_rejects_frames(void **state) {
     rec *r = *state;
     ox_config c = cfg_design(OX_DESIGN_OUTBOX);
@@ -665,6 +698,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_undecodable_payload_goes_dead, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_consumed_is_idempotent, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_consume_failed_refunds_once, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_group_of_answers, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_payment_rejects_frames, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_recover_event_on_reopen, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_cleanup_after, setup_dir, teardown_dir),
