@@ -17,6 +17,10 @@
 **                   each replacing its symlink (or absence) by a rename, so the run dir
 **                   holds exactly what a crash or a clean stop left on disk.
 **
+** A simulator that is SIGKILLed cannot copy back: its run dir keeps dangling symlinks
+** (the run is incomplete anyway), and the next run removes the temp dir and the files
+** in it (proc.c, remove_stale_dirs).
+**
 ** OUTBOX_SIM_TMPDB=0 turns this off (the databases are written in the run dir
 ** directly): for benchmarks that measure what it saves.
 */
