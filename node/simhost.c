@@ -41,7 +41,6 @@
 #define REPLY_DETAIL_MAX 255   /* REPLY detail is a str8 on the wire */
 #define EXIT_LINGER_MS 2000    /* how long a last reply may take to leave */
 #define STEP_TIMERS_MAX 32     /* distinct timer ids one step sets that a batch tracks */
-#define CLOCK_TEXT "0000000000.000000"   /* FAKETIME's value: ten digits of seconds, six of us */
 
 typedef struct {
     const node_opts *o;
@@ -278,11 +277,9 @@ static void on_stop(simhost *h) {
 ** FAKETIME entry (put there by claim_clock) are rewritten in place, same length, so
 ** the environment never holds a partial value a reader could take for a time. */
 static void set_clock(simhost *h, int64_t clock_us) {
-    char text[sizeof CLOCK_TEXT + 8];
-    int n = snprintf(text, sizeof text, "%010lld.%06lld", (long long)(clock_us / 1000000),
-                     (long long)(clock_us % 1000000));
-    assert(n == (int)sizeof CLOCK_TEXT - 1);   /* ox_steps_decode bounds clock_us */
-    memcpy(h->clock, text, (size_t)n);
+    char text[OX_CLOCK_TEXT_LEN + 1];
+    ox_clock_text(clock_us, text);   /* ox_steps_decode bounds clock_us */
+    memcpy(h->clock, text, OX_CLOCK_TEXT_LEN);
 }
 
 /* Handles one step into the open reply section. */
@@ -393,13 +390,13 @@ static void serve(simhost *h) {
 ** (ZeroMQ's start with its context), so that set_clock can rewrite it in place.  The
 ** simulator starts us with FAKETIME set to the clock of our first step. */
 static int claim_clock(simhost *h) {
-    static char entry[] = "FAKETIME=" CLOCK_TEXT;
+    static char entry[sizeof "FAKETIME=" + OX_CLOCK_TEXT_LEN] = "FAKETIME=";
     const char *now = getenv("FAKETIME");
-    if (now == NULL || strlen(now) != sizeof CLOCK_TEXT - 1) {
-        fprintf(stderr, "outbox-node: --sim needs FAKETIME set to a clock like %s (run me under outbox-sim)\n", CLOCK_TEXT);
+    if (now == NULL || strlen(now) != OX_CLOCK_TEXT_LEN) {
+        fprintf(stderr, "outbox-node: --sim needs FAKETIME set to a clock like 1700000000.000000 (run me under outbox-sim)\n");
         return -1;
     }
-    memcpy(entry + strlen("FAKETIME="), now, sizeof CLOCK_TEXT - 1);
+    memcpy(entry + strlen("FAKETIME="), now, OX_CLOCK_TEXT_LEN + 1);
     if (putenv(entry) != 0) return -1;
     h->clock = entry + strlen("FAKETIME=");
     return 0;

@@ -13,7 +13,6 @@
 #define STEP_HEADER 4     /* "ST" version nsteps */
 #define REPLY_HEADER 4    /* "RP" version nsections */
 #define SECTION_HEADER 7  /* seq status neffects */
-#define CLOCK_MAX_US 9999999999999999LL   /* 10 digits of seconds: fixed-width text */
 
 const char *ox_step_kind_name(uint8_t kind) {
     switch (kind) {
@@ -68,6 +67,14 @@ size_t ox_steps_encode(const ox_step *steps, unsigned nsteps, uint8_t *out, size
     return w.err ? 0 : w.len;
 }
 
+void ox_clock_text(int64_t clock_us, char out[OX_CLOCK_TEXT_LEN + 1]) {
+    assert(clock_us >= 0 && clock_us <= OX_CLOCK_MAX_US);
+    int n = snprintf(out, OX_CLOCK_TEXT_LEN + 1, "%010lld.%06lld", (long long)(clock_us / 1000000),
+                     (long long)(clock_us % 1000000));
+    assert(n == OX_CLOCK_TEXT_LEN);
+    (void)n;
+}
+
 size_t ox_step_encode(const ox_step *s, uint8_t *out, size_t cap) {
     return ox_steps_encode(s, 1, out, cap);
 }
@@ -81,8 +88,8 @@ static int get_step(ox_reader *r, unsigned at, ox_step *s, char *err, size_t err
     s->clock_us = ox_get_i64(r);
     s->narmed = ox_get_u8(r);
     if (r->err) { snprintf(err, errlen, "step %u is truncated", at); return -1; }
-    if (s->clock_us < 0 || s->clock_us > CLOCK_MAX_US) {
-        snprintf(err, errlen, "step %u sets the clock to %lld us, outside 0..%lld", at, (long long)s->clock_us, CLOCK_MAX_US);
+    if (s->clock_us < 0 || s->clock_us > OX_CLOCK_MAX_US) {
+        snprintf(err, errlen, "step %u sets the clock to %lld us, outside 0..%lld", at, (long long)s->clock_us, OX_CLOCK_MAX_US);
         return -1;
     }
     if (s->narmed > OX_STEP_MAX_ARMED) { snprintf(err, errlen, "step arms %u failpoints, max %d", s->narmed, OX_STEP_MAX_ARMED); return -1; }

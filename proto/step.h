@@ -85,6 +85,8 @@
 #define OX_NAME_MAX 64         /* node, queue, label, failpoint, note kind */
 #define OX_DETAIL_MAX 512      /* note detail */
 #define OX_BLOB_MAX 4096       /* one frame carried in a step */
+#define OX_CLOCK_MAX_US 9999999999999999LL   /* a step's clock_us: ten digits of seconds */
+#define OX_CLOCK_TEXT_LEN 17   /* "SSSSSSSSSS.UUUUUU", libfaketime's FAKETIME value */
 
 typedef enum { OX_STEP_START = 1, OX_STEP_FRAME, OX_STEP_TIMER, OX_STEP_PAY, OX_STEP_STOP } ox_step_kind;
 typedef enum { OX_REPLY_OK = 0, OX_REPLY_CRASH = 1, OX_REPLY_FATAL = 2 } ox_reply_status;
@@ -180,5 +182,8 @@ int ox_reply_next_section(ox_reply_reader *rd, ox_reply *r, char *err, size_t er
 int ox_reply_decode(const uint8_t *buf, size_t len, ox_reply *r, char *err, size_t errlen);
 
 const char *ox_step_kind_name(uint8_t kind);
+/* The FAKETIME text of clock_us (0..OX_CLOCK_MAX_US): always OX_CLOCK_TEXT_LEN
+** characters, so a node can rewrite its FAKETIME in place (node/simhost.c). */
+void ox_clock_text(int64_t clock_us, char out[OX_CLOCK_TEXT_LEN + 1]);
 
 #endif

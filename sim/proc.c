@@ -236,13 +236,6 @@ void proc_add_arg(sim_proc *p, const char *arg) {
     p->argc++;
 }
 
-/* libfaketime's FAKETIME value for clock_us: fixed width, so the child can rewrite it
-** in place (node/simhost.c set_clock); 0..10^16-1 us (ox_steps_decode's bound). */
-static void clock_text(int64_t clock_us, char *text, size_t cap) {
-    assert(clock_us >= 0 && clock_us <= 9999999999999999LL);
-    snprintf(text, cap, "%010lld.%06lld", (long long)(clock_us / 1000000), (long long)(clock_us % 1000000));
-}
-
 /* The child's environment: ours, less anything libfaketime would read, plus the
 ** recipe of platform-facts.md (FAKETIME frozen at clock_us, re-read at every call,
 ** monotonic left real for ZeroMQ). */
@@ -267,8 +260,8 @@ static char **child_env(const sim_procs *ps, int64_t clock_us) {
     env[k++] = strdup(buf);
     snprintf(buf, sizeof buf, "LD_PRELOAD=%s", ps->faketime_lib);
     env[k++] = strdup(buf);
-    char clock[32];
-    clock_text(clock_us, clock, sizeof clock);
+    char clock[OX_CLOCK_TEXT_LEN + 1];
+    ox_clock_text(clock_us, clock);   /* fixed width: the child rewrites it in place */
     snprintf(buf, sizeof buf, "FAKETIME=%s", clock);
     env[k++] = strdup(buf);
     env[k++] = strdup("FAKETIME_NO_CACHE=1");

@@ -34,7 +34,9 @@ static int fail(sim_world *w, int code, const char *fmt, ...) {
 }
 
 /* The clock node n reads: the epoch, virtual time, and the node's offset. */
-static int64_t clock_of(const sim_world *w, int node) { return WORLD_EPOCH_US + w->now + w->skew_us[node]; }
+/* Node's clock at virtual time t (skew and jumps included). */
+static int64_t clock_at(const sim_world *w, int node, int64_t t) { return WORLD_EPOCH_US + t + w->skew_us[node]; }
+static int64_t clock_of(const sim_world *w, int node) { return clock_at(w, node, w->now); }
 
 static int schedule(sim_world *w, sim_event ev) {
     assert(ev.t >= w->now);
@@ -152,7 +154,7 @@ static int prepare_step(sim_world *w, int node, ox_step *s, int64_t t) {
         return fail(w, 3, "more than %llu steps: the run does not end", (unsigned long long)WORLD_MAX_STEPS);
     s->seq = ++w->step_seq;
     s->vtime_us = t;
-    s->clock_us = clock_of(w, node);
+    s->clock_us = clock_at(w, node, t);
     return 0;
 }
 
@@ -1138,7 +1140,6 @@ static int run_batch(sim_world *w, sim_event *evs, unsigned n) {
     for (unsigned i = 0; i < n; i++) {
         event_step(w, &evs[i], &steps[i]);
         if (prepare_step(w, node, &steps[i], evs[i].t) != 0) return -1;
-        steps[i].clock_us = WORLD_EPOCH_US + evs[i].t + w->skew_us[node];
     }
     ox_reply_reader rd;
     char err[600];

@@ -232,8 +232,9 @@ static char **child_env(int64_t clock_us, char own[ENV_OWN][PATH_MAX_LEN]) {
     snprintf(own[0], PATH_MAX_LEN, "ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "",
              asan && *asan ? ":" : "");
     snprintf(own[1], PATH_MAX_LEN, "LD_PRELOAD=%s", T.faketime);
-    snprintf(own[2], PATH_MAX_LEN, "FAKETIME=%010lld.%06lld", (long long)(clock_us / SEC),
-             (long long)(clock_us % SEC));
+    char clock[OX_CLOCK_TEXT_LEN + 1];
+    ox_clock_text(clock_us, clock);   /* the protocol's own fixed-width text */
+    snprintf(own[2], PATH_MAX_LEN, "FAKETIME=%s", clock);
     snprintf(own[3], PATH_MAX_LEN, "FAKETIME_NO_CACHE=1");
     snprintf(own[4], PATH_MAX_LEN, "FAKETIME_FMT=%%s");
     snprintf(own[5], PATH_MAX_LEN, "FAKETIME_DONT_FAKE_MONOTONIC=1");
