@@ -25,14 +25,17 @@ LDLIBS  += $(PKG_LIBS) -lm
 
 LIB_SRC   := $(wildcard lib/*.c) proto/step.c
 NODE_SRC  := $(wildcard node/*.c)
-SIM_SRC   := $(wildcard sim/*.c)
+SIM_SRC   := $(wildcard sim/*/*.c)
 CTL_SRC   := $(wildcard ctl/*.c)
-TEST_SRC  := $(wildcard tests/unit/test_*.c)
+TEST_LIB_SRC := $(wildcard tests/unit/lib/test_*.c)
+TEST_SIM_SRC := $(wildcard tests/unit/sim/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 LIB_A     := $(BUILD)/liboutbox.a
 SIM_LIB   := $(BUILD)/libsim.a
-TESTS     := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+TESTS_LIB := $(patsubst tests/unit/lib/%.c,$(BUILD)/tests/%,$(TEST_LIB_SRC))
+TESTS_SIM := $(patsubst tests/unit/sim/%.c,$(BUILD)/tests/%,$(TEST_SIM_SRC))
+TESTS     := $(TESTS_LIB) $(TESTS_SIM)
 
 .PHONY: all deps test unit demo asan clean
 # Objects of the unit tests are kept: they are not throw-away intermediates.
@@ -52,7 +55,7 @@ $(LIB_A): $(call obj,$(LIB_SRC))
 	ar rcs $@ $^
 
 # Everything of the simulator but main(), so unit tests can link it.
-$(SIM_LIB): $(call obj,$(filter-out sim/main.c,$(SIM_SRC)))
+$(SIM_LIB): $(call obj,$(filter-out sim/tools/main.c,$(SIM_SRC)))
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -60,7 +63,7 @@ $(BIN)/outbox-node: $(call obj,$(NODE_SRC)) $(LIB_A)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
-$(BIN)/outbox-sim: $(call obj,sim/main.c) $(SIM_LIB) $(LIB_A)
+$(BIN)/outbox-sim: $(call obj,sim/tools/main.c) $(SIM_LIB) $(LIB_A)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
@@ -68,7 +71,12 @@ $(BIN)/outbox-ctl: $(call obj,$(CTL_SRC)) $(LIB_A)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(SIM_LIB) $(LIB_A)
+# Unit tests of lib/ link the library alone; those of sim/ the simulator's layers too.
+$(TESTS_LIB): $(BUILD)/tests/%: $(BUILD)/tests/unit/lib/%.o $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
+
+$(filter-out %/test_fuzz_regressions,$(TESTS_SIM)): $(BUILD)/tests/%: $(BUILD)/tests/unit/sim/%.o $(SIM_LIB) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
 

@@ -73,7 +73,8 @@ static int recv_answer(void *s) {
     int n = zmq_recv(s, ans, ANSWER_MAX, 0);      /* the empty delimiter */
     if (n == 0) n = zmq_recv(s, ans, ANSWER_MAX, 0);
     if (n < 0) {
-        fprintf(stderr, "live_client: no answer from the payment daemon: %s\n", zmq_strerror(errno));
+        fprintf(stderr, "live_client: no answer from the payment daemon: %s\n",
+                zmq_strerror(errno));
         return -1;
     }
     ans[n < ANSWER_MAX ? n : ANSWER_MAX] = '\0';
@@ -132,8 +133,10 @@ static void parse(int argc, char **argv, opts *o) {
     }
     if (!o->payment || !o->accounting_db || o->count < 1 || o->window < 1 ||
         o->window > WINDOW_MAX || o->first_id < 1 || o->timeout_s < 1) {
-        fprintf(stderr, "live_client: usage: live_client --payment ENDPOINT --accounting-db PATH"
-                        " --count N [--window 1..%d] [--first-id K>=1] [--timeout S]\n", WINDOW_MAX);
+        fprintf(stderr,
+                "live_client: usage: live_client --payment ENDPOINT --accounting-db PATH"
+                " --count N [--window 1..%d] [--first-id K>=1] [--timeout S]\n",
+                WINDOW_MAX);
         exit(2);
     }
 }
@@ -162,7 +165,8 @@ int main(int argc, char **argv) {
     double t0 = now_s();
     long failed = pay_all(s, &o);
     double t_commit = now_s();
-    double t_voucher = failed == 0 ? await_vouchers(db, o.count, t_commit + (double)o.timeout_s) : -1;
+    double t_voucher =
+        failed == 0 ? await_vouchers(db, o.count, t_commit + (double)o.timeout_s) : -1;
     int code = 0;
     if (failed != 0) code = failed < 0 ? 3 : 1;
     else if (t_voucher < 0) {

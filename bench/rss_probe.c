@@ -9,7 +9,7 @@
 ** (RUSAGE_CHILDREN: here the service processes).  Measuring from inside the process
 ** is what separates the simulator from its children: /usr/bin/time -v reports the
 ** largest of the whole tree.  The simulator gives its children an LD_PRELOAD of its
-** own (libfaketime, sim/proc.c), so the probe never loads into them.
+** own (libfaketime, sim/core/proc.c), so the probe never loads into them.
 ** A process that ends by a signal, or by _exit, writes nothing.
 */
 #include <stdio.h>

@@ -9,7 +9,7 @@
 #
 # Environment:
 #   BENCH_QUICK=1   tiny sizes (seconds in all; the figures mean nothing): for
-#                   tests/sim/bench.sh, which checks that the suite runs
+#                   tests/system/bench.sh, which checks that the suite runs
 #   BENCH_JSON      where the JSON goes (default reports/bench.json)
 #   OUTBOX_BIN      the binaries (default bin); BUILD the bench programs' build dir
 #                   (default build: build/bench/)
@@ -214,7 +214,7 @@ record sim_events_per_second \
 
 record sim_batching \
   "simulator: events per wall second, batched vs one event per round trip" \
-  "the default figure above ($d_steps events in $d_rt round trips), against the same runs with batching off (OUTBOX_SIM_BATCH=1: $n_rt round trips); both give the same trace byte for byte (tests/sim/determinism.sh)" \
+  "the default figure above ($d_steps events in $d_rt round trips), against the same runs with batching off (OUTBOX_SIM_BATCH=1: $n_rt round trips); both give the same trace byte for byte (tests/system/determinism.sh)" \
   "$d_rate" "events/s" \
   "outbox-sim run with OUTBOX_SIM_BATCH=1; median of $REPS" \
   "$n_rate" "events/s" \

@@ -161,7 +161,8 @@ static void print_plan(sqlite3 *db, const char *label, const char *sql) {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, eqp, -1, &st, NULL) != SQLITE_OK) die(db, "explain");
     printf("plan %s:", label);
-    while (sqlite3_step(st) == SQLITE_ROW) printf(" [%s]", (const char *)sqlite3_column_text(st, 3));
+    while (sqlite3_step(st) == SQLITE_ROW)
+        printf(" [%s]", (const char *)sqlite3_column_text(st, 3));
     printf("\n");
     sqlite3_finalize(st);
 }
@@ -186,11 +187,15 @@ static void bench_size(const char *dir, long n, long due, double budget) {
     double indexed = time_scans(db, lib_scan, now, cfg.scan_batch, budget, &rows);
     exec(db, "DROP INDEX outbox_due");
     sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) die(db, "prepare scan without index");
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+        die(db, "prepare scan without index");
     print_plan(db, "noindex", sql);
     double noindex = time_scans(db, q, now, cfg.scan_batch, budget, &rows2);
     sqlite3_finalize(q);
-    if (rows != rows2) { fprintf(stderr, "scan_bench: %d rows with the index, %d without\n", rows, rows2); exit(3); }
+    if (rows != rows2) {
+        fprintf(stderr, "scan_bench: %d rows with the index, %d without\n", rows, rows2);
+        exit(3);
+    }
     printf("scan_bench rows=%ld due=%ld returned=%d indexed_us=%.2f noindex_us=%.2f\n",
            n, n / every, rows, indexed, noindex);
     printf("scan_sql %s\n", sql);
@@ -225,7 +230,10 @@ int main(int argc, char **argv) {
         long v = strtol(p, &end, 10), d = v / 100;
         if (end != p && *end == ':') d = strtol(end + 1, &end, 10);
         if (end == p || v < 100 || v > 100000000 || d < 1 || d > v || (*end && *end != ',')) {
-            fprintf(stderr, "scan_bench: --rows: expected N[:D],... with N >= 100 and 1 <= D <= N, got '%s'\n", list);
+            fprintf(
+                stderr,
+                "scan_bench: --rows: expected N[:D],... with N >= 100 and 1 <= D <= N, got '%s'\n",
+                list);
             return 2;
         }
         sizes[nsizes] = v;

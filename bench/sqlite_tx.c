@@ -76,8 +76,8 @@ static void bare_prepare(bare *b) {
     b->begin = prep(b->db, "BEGIN IMMEDIATE");
     b->commit = prep(b->db, "COMMIT");
     b->find = prep(b->db, "SELECT 1 FROM payment WHERE id=?1");
-    b->ins_payment = prep(b->db,
-        "INSERT INTO payment(id, account, amount, status, created_at) VALUES(?1, ?2, ?3, 'PAID', ?4)");
+    b->ins_payment = prep(b->db, "INSERT INTO payment(id, account, amount, status, created_at) "
+                                 "VALUES(?1, ?2, ?3, 'PAID', ?4)");
     b->ins_outbox = prep(b->db,
         "INSERT INTO outbox(payment_id, status, attempts, next_attempt_at, payload, created_at,"
         " updated_at) VALUES(?1, 'SENDING', 1, ?2, x'', ?3, ?3)");
@@ -128,14 +128,16 @@ static double run_bare(const char *path, long count) {
     double t0 = now_s();
     for (long i = 0; i < count; i++) bare_pay(&b, (uint64_t)(i + 1));
     double dt = now_s() - t0;
-    sqlite3_stmt **all[] = { &b.begin, &b.commit, &b.find, &b.ins_payment, &b.ins_outbox, &b.set_payload };
+    sqlite3_stmt **all[] = { &b.begin,       &b.commit,     &b.find,
+                             &b.ins_payment, &b.ins_outbox, &b.set_payload };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ox_store_finalize(all[i]);
     ox_store_close(&st);
     return dt;
 }
 
 /* A host that drops everything: no network, no log. */
-static void drop_send(void *ctx, const char *to, const uint8_t *bytes, size_t len, const ox_frame *f) {
+static void drop_send(void *ctx, const char *to, const uint8_t *bytes, size_t len,
+                      const ox_frame *f) {
     (void)ctx; (void)to; (void)bytes; (void)len; (void)f;
 }
 static void drop_timer(void *ctx, int id, int64_t delay_ms) { (void)ctx; (void)id; (void)delay_ms; }
@@ -173,7 +175,8 @@ int main(int argc, char **argv) {
         else { fprintf(stderr, "sqlite_tx: unknown argument '%s'\n", argv[i]); return 2; }
     }
     if (!path || count < 1 || (strcmp(mode, "bare") && strcmp(mode, "library"))) {
-        fprintf(stderr, "sqlite_tx: usage: sqlite_tx --db PATH [--count N>=1] [--mode bare|library]\n");
+        fprintf(stderr,
+                "sqlite_tx: usage: sqlite_tx --db PATH [--count N>=1] [--mode bare|library]\n");
         return 2;
     }
     if (access(path, F_OK) == 0) {

@@ -13,7 +13,7 @@
 ** this, one event per round trip; it can only come near it, or batch.
 **
 ** --pin puts both processes on the CPU the parent runs on (sched_setaffinity before
-** the fork), as the simulator does by default (sim/proc.c): on a machine with
+** the fork), as the simulator does by default (sim/core/proc.c): on a machine with
 ** several cores a hand-off then wakes no process on another core.
 **
 ** Prints one line: "zmq_rtt transport=ipc pinned=1 count=N size=S seconds=T rate=R"

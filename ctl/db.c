@@ -147,7 +147,8 @@ int ctl_parse_id(const char *cmd, const char *s, int64_t *id) {
     errno = 0;
     long long v = (s[0] >= '0' && s[0] <= '9') ? strtoll(s, &end, 10) : -1;
     if (v < 1 || errno != 0 || *end != '\0') {
-        fprintf(stderr, "outbox-ctl: %s: bad id '%s': expected an outbox row id (a positive integer)\n",
+        fprintf(stderr,
+                "outbox-ctl: %s: bad id '%s': expected an outbox row id (a positive integer)\n",
                 cmd, s);
         return CTL_USAGE;
     }

@@ -12,7 +12,8 @@
 #include "ctl.h"
 
 static int begin(const ctl_db *c) {
-    return sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0 : ctl_sql_fail(c, "BEGIN");
+    return sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0
+                                                                       : ctl_sql_fail(c, "BEGIN");
 }
 
 static void end(const ctl_db *c) { sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL); }

@@ -73,12 +73,14 @@ static void split(int argc, const char **argv, ctl_args *a) {
             exit(CTL_OK);
         }
         if (is_flag(argv[i], "--db")) a->db = take_value(argc, argv, &i, "--db");
-        else if (a->cmd == NULL && argv[i][0] == '-') usage_error("unknown flag '%s' (see --help)", argv[i]);
+        else if (a->cmd == NULL && argv[i][0] == '-')
+            usage_error("unknown flag '%s' (see --help)", argv[i]);
         else if (a->cmd == NULL) a->cmd = argv[i];
         else if (a->nargs < ARGS_MAX) a->args[a->nargs++] = argv[i];
         else usage_error("too many arguments");
     }
-    if (a->cmd == NULL) usage_error("expected a command: list, show, requeue or stats (see --help)");
+    if (a->cmd == NULL)
+        usage_error("expected a command: list, show, requeue or stats (see --help)");
     if (a->db == NULL) usage_error("--db: required (the payment service's database)");
 }
 
@@ -107,9 +109,13 @@ static int run_list(const ctl_args *a) {
     const char *status = NULL;
     int64_t limit = CTL_DEFAULT_LIMIT;
     for (int i = 0; i < a->nargs; i++) {
-        if (is_flag(a->args[i], "--status")) status = parse_status(take_value(a->nargs, a->args, &i, "--status"), buf, sizeof buf);
-        else if (is_flag(a->args[i], "--limit")) limit = parse_limit(take_value(a->nargs, a->args, &i, "--limit"));
-        else usage_error("list: unknown argument '%s' (expected --status S or --limit N)", a->args[i]);
+        if (is_flag(a->args[i], "--status"))
+            status = parse_status(take_value(a->nargs, a->args, &i, "--status"), buf, sizeof buf);
+        else if (is_flag(a->args[i], "--limit"))
+            limit = parse_limit(take_value(a->nargs, a->args, &i, "--limit"));
+        else
+            usage_error("list: unknown argument '%s' (expected --status S or --limit N)",
+                        a->args[i]);
     }
     ctl_db c;
     int code = ctl_open(&c, a->db, 0);

@@ -60,8 +60,9 @@ static int requeue_in_tx(const ctl_db *c, int64_t id, int64_t *pay_id, int64_t n
         return CTL_NOT_FOUND;
     }
     if (strcmp(status, "DEAD") != 0) {
-        fprintf(stderr, "outbox-ctl: outbox row %" PRId64 " is %s, only DEAD rows can be requeued\n",
-                id, status);
+        fprintf(stderr,
+                "outbox-ctl: outbox row %" PRId64 " is %s, only DEAD rows can be requeued\n", id,
+                status);
         return CTL_NOT_FOUND;
     }
     return revive(c, id, now);
@@ -82,7 +83,8 @@ int ctl_requeue(ctl_db *c, int64_t id) {
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
         return code;
     }
-    printf("outbox row %" PRId64 " (payment %" PRId64 ") requeued: SENDING, attempts 0, due at the next scan\n",
+    printf("outbox row %" PRId64 " (payment %" PRId64
+           ") requeued: SENDING, attempts 0, due at the next scan\n",
            id, pay_id);
     return CTL_OK;
 }
@@ -105,6 +107,7 @@ int ctl_requeue_all(ctl_db *c) {
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
         return code;
     }
-    printf("%d DEAD outbox row%s requeued: SENDING, attempts 0, due at the next scan\n", changed, changed == 1 ? "" : "s");
+    printf("%d DEAD outbox row%s requeued: SENDING, attempts 0, due at the next scan\n", changed,
+           changed == 1 ? "" : "s");
     return CTL_OK;
 }

@@ -79,7 +79,9 @@ static int show_outbox(const ctl_db *c, int64_t id, int64_t *pay_id) {
     printf("  payment   %" PRId64 "\n", *pay_id);
     printf("  status    %s\n", text(st, 1));
     printf("  attempts  %" PRId64 "\n", (int64_t)sqlite3_column_int64(st, 2));
-    if (sending) printf("  next      %s (%s %s)\n", next, next_ms >= ctl_now_ms() ? "in" : "due since", due[0] == '-' ? due + 1 : due);
+    if (sending)
+        printf("  next      %s (%s %s)\n", next, next_ms >= ctl_now_ms() ? "in" : "due since",
+               due[0] == '-' ? due + 1 : due);
     printf("  created   %s\n", created);
     printf("  updated   %s\n", updated);
     print_payload(sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6));
@@ -146,7 +148,8 @@ static int show_alerts(const ctl_db *c, int64_t id) {
 
 int ctl_show(ctl_db *c, int64_t id) {
     assert(id > 0);
-    if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) return ctl_sql_fail(c, "BEGIN");
+    if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return ctl_sql_fail(c, "BEGIN");
     int64_t pay_id = 0;
     int code = show_outbox(c, id, &pay_id);
     if (code == 0) code = show_payment(c, pay_id);

@@ -15,7 +15,7 @@
 
 #include "../lib/wire.h"
 #include "../proto/step.h"
-#include "../sim/scenario.h"
+#include "../sim/scenario/scenario.h"
 
 #define CHECK(cond, ...)                                                          \
     do {                                                                          \
@@ -77,7 +77,9 @@ void oracle_step(const uint8_t *buf, size_t len) {
             CHECK(s->narmed <= OX_STEP_MAX_ARMED, "%u armed entries accepted", s->narmed);
             CHECK(s->frame_len <= OX_BLOB_MAX, "a frame of %zu bytes accepted", s->frame_len);
             CHECK(s->clock_us >= 0, "a negative clock accepted");
-            if (s->frame_len > 0) CHECK(s->frame >= in && s->frame + s->frame_len <= in + len, "frame outside the input");
+            if (s->frame_len > 0)
+                CHECK(s->frame >= in && s->frame + s->frame_len <= in + len,
+                      "frame outside the input");
             if (i > 0) CHECK(s->seq == steps[i - 1].seq + 1, "a batch out of order accepted");
         }
         uint8_t *out = malloc(len + 1);
@@ -122,11 +124,13 @@ static void check_rebuilt(const ox_reply *r) {
     CHECK(n > 0, "a decoded section of %u effects does not rebuild", r->neffects);
     ox_reply again = { .effects = fx };
     char err[256] = "";
-    CHECK(ox_reply_decode(out, n, &again, err, sizeof err) == 0, "a rebuilt reply does not decode: %s", err);
+    CHECK(ox_reply_decode(out, n, &again, err, sizeof err) == 0,
+          "a rebuilt reply does not decode: %s", err);
     CHECK(again.seq == r->seq && again.status == r->status && again.neffects == r->neffects,
           "a rebuilt reply has another header");
     for (unsigned i = 0; i < r->neffects; i++)
-        CHECK(same_effect(&r->effects[i], &again.effects[i]), "effect %u changed when rebuilt", i + 1);
+        CHECK(same_effect(&r->effects[i], &again.effects[i]), "effect %u changed when rebuilt",
+              i + 1);
 }
 
 void oracle_reply(const uint8_t *buf, size_t len) {
@@ -142,11 +146,14 @@ void oracle_reply(const uint8_t *buf, size_t len) {
         if (got == 0) break;
         sections++;
         CHECK(r.neffects <= OX_STEP_MAX_EFFECTS, "%u effects accepted", r.neffects);
-        CHECK(r.status == OX_REPLY_OK || sections == rd.nsections, "a non-OK section before the last accepted");
+        CHECK(r.status == OX_REPLY_OK || sections == rd.nsections,
+              "a non-OK section before the last accepted");
         check_rebuilt(&r);
     }
     if (rc != 0) check_reason(err, sizeof err, "ox_reply_decode");
-    else CHECK(sections == rd.nsections && sections >= 1, "%u sections read of %u", sections, rd.nsections);
+    else
+        CHECK(sections == rd.nsections && sections >= 1, "%u sections read of %u", sections,
+              rd.nsections);
     free(in);
 }
 
@@ -154,7 +161,8 @@ void oracle_reply(const uint8_t *buf, size_t len) {
 
 static void check_scenario_error(const char *path, const char *err, size_t cap) {
     check_reason(err, cap, "scenario_load");
-    CHECK(strncmp(err, path, strlen(path)) == 0, "the error does not start with the file's path: %s", err);
+    CHECK(strncmp(err, path, strlen(path)) == 0,
+          "the error does not start with the file's path: %s", err);
 }
 
 void oracle_scenario_file(const char *path) {
@@ -166,7 +174,8 @@ void oracle_scenario_file(const char *path) {
     }
     CHECK(sc->name[0] != '\0', "a scenario without a name loaded");
     CHECK(sc->nfaults >= 0 && sc->nfaults <= SIM_MAX_FAULTS, "%d faults", sc->nfaults);
-    CHECK(sc->ncallbacks >= 0 && sc->ncallbacks <= SIM_MAX_CALLBACKS, "%d callbacks", sc->ncallbacks);
+    CHECK(sc->ncallbacks >= 0 && sc->ncallbacks <= SIM_MAX_CALLBACKS, "%d callbacks",
+          sc->ncallbacks);
     CHECK(sc->run_us > 0, "run of %lld us", (long long)sc->run_us);
     /* The callbacks run as the simulator would run them: at their time, in order. */
     for (int i = 0; i < sc->ncallbacks; i++) {

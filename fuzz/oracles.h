@@ -4,7 +4,7 @@
 ** One function per fuzz target.  Each feeds its bytes to the code under test and
 ** checks the answer; a violated property is reported on stderr and abort()s, which
 ** libFuzzer (and a unit test) sees as a crash.  The fuzz targets (fuzz/fuzz_*.c) and
-** the replay of past crashes (tests/unit/test_fuzz_regressions.c) share them, so an
+** the replay of past crashes (tests/unit/sim/test_fuzz_regressions.c) share them, so an
 ** input that once failed is checked against exactly the same properties forever.
 **
 **   wire      ox_wire_decode: an error code from the list, or a frame whose encoding

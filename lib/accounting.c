@@ -34,14 +34,19 @@ ox_status ox_accounting_open(ox_service *s) {
     if (!s->acc) return ox_svc_fail(s, OX_ERR_NOMEM, "accounting: out of memory");
     struct ox_accounting *a = s->acc;
     ox_store *st = &s->store;
-    ox_status r = ox_store_prepare(st, &a->find_inbox, "SELECT outcome, reason FROM inbox WHERE msg_id=?1");
-    if (!r) r = ox_store_prepare(st, &a->ins_inbox,
-        "INSERT INTO inbox(msg_id, payment_id, outcome, reason, received_at) VALUES(?1, ?2, ?3, ?4, ?5)");
+    ox_status r =
+        ox_store_prepare(st, &a->find_inbox, "SELECT outcome, reason FROM inbox WHERE msg_id=?1");
+    if (!r)
+        r = ox_store_prepare(st, &a->ins_inbox,
+                             "INSERT INTO inbox(msg_id, payment_id, outcome, reason, received_at) "
+                             "VALUES(?1, ?2, ?3, ?4, ?5)");
     if (!r) r = ox_store_prepare(st, &a->replace_inbox,
         "INSERT OR REPLACE INTO inbox(msg_id, payment_id, outcome, reason, received_at)"
         " VALUES(?1, ?2, ?3, ?4, ?5)");
-    if (!r) r = ox_store_prepare(st, &a->ins_voucher,
-        "INSERT INTO voucher(payment_id, msg_id, account, amount, created_at) VALUES(?1, ?2, ?3, ?4, ?5)");
+    if (!r)
+        r = ox_store_prepare(st, &a->ins_voucher,
+                             "INSERT INTO voucher(payment_id, msg_id, account, amount, created_at) "
+                             "VALUES(?1, ?2, ?3, ?4, ?5)");
     return r;
 }
 
@@ -148,10 +153,12 @@ static void answer_and_ack(ox_service *s, const ox_frame *f, const outcome *o) {
 ox_status ox_accounting_on_frame(ox_service *s, const char *from, const ox_frame *f) {
     const ox_msg *m = &f->msg;
     if (f->type != OX_F_DELIVER)
-        return ox_svc_reject(s, from, 0, "accounting does not accept %s", ox_frame_type_name(f->type));
+        return ox_svc_reject(s, from, 0, "accounting does not accept %s",
+                             ox_frame_type_name(f->type));
     if (strcmp(f->queue, OX_PAY_QUEUE) != 0)
         return ox_svc_reject(s, from, m->pay_id,
-                             "DELIVER from queue '%s' (accounting subscribes to PAY_QUEUE)", f->queue);
+                             "DELIVER from queue '%s' (accounting subscribes to PAY_QUEUE)",
+                             f->queue);
     if (m->kind != OX_M_PAYMENT)
         return ox_svc_reject(s, from, m->pay_id, "%s on PAY_QUEUE is not a payment",
                              ox_msg_kind_name(m->kind));

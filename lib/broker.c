@@ -159,7 +159,8 @@ static uint64_t next_id(ox_service *s, ox_status *r) {
 
 static ox_status enqueue(ox_service *s, ox_queue *q, const ox_msg *m, int64_t now) {
     if (ox_queue_reserve(q) != 0) {
-        if (ox_queue_depth(q) < OX_QUEUE_CAP) return ox_svc_fail(s, OX_ERR_NOMEM, "broker: out of memory");
+        if (ox_queue_depth(q) < OX_QUEUE_CAP)
+            return ox_svc_fail(s, OX_ERR_NOMEM, "broker: out of memory");
         ox_svc_event(s, "queue_full", m->pay_id, "msg %llu %s dropped: %s holds %u messages",
                      (ull)m->msg_id, ox_msg_kind_name(m->kind), q->name, ox_queue_depth(q));
         return OX_OK;
@@ -183,8 +184,9 @@ static ox_status on_publish(ox_service *s, const char *from, const ox_frame *f) 
     ox_svc_failpoint(s, "broker.after_accept");
     if (ox_svc_inject(s, OX_SITE_BROKER_LOSE)) {
         /* Internal loss: accepted, then gone, with nothing stored or sent. */
-        ox_svc_event(s, "lost_inside", f->msg.pay_id, "msg %llu %s on %s lost inside the broker (%s)",
-                     (ull)f->msg.msg_id, ox_msg_kind_name(f->msg.kind), q->name, OX_SITE_BROKER_LOSE);
+        ox_svc_event(s, "lost_inside", f->msg.pay_id,
+                     "msg %llu %s on %s lost inside the broker (%s)", (ull)f->msg.msg_id,
+                     ox_msg_kind_name(f->msg.kind), q->name, OX_SITE_BROKER_LOSE);
         return OX_OK;
     }
     int64_t now = ox_now_ms();
@@ -197,8 +199,9 @@ static ox_status on_dack(ox_service *s, const char *from, const ox_frame *f) {
     if (!q) return ox_svc_reject(s, from, 0, "DACK on unknown queue '%s'", f->queue);
     int slot = ox_queue_find(q, f->delivery);
     if (slot < 0) {
-        ox_svc_event(s, "stale_ack", 0, "delivery %llu on %s from %s: not in flight%s", (ull)f->delivery,
-                     q->name, from, at_least_once(s) ? "" : " (at most once keeps nothing)");
+        ox_svc_event(s, "stale_ack", 0, "delivery %llu on %s from %s: not in flight%s",
+                     (ull)f->delivery, q->name, from,
+                     at_least_once(s) ? "" : " (at most once keeps nothing)");
         return OX_OK;
     }
     ox_entry e = q->flight[slot];
@@ -215,7 +218,8 @@ static ox_status on_dack(ox_service *s, const char *from, const ox_frame *f) {
 ox_status ox_broker_on_frame(ox_service *s, const char *from, const ox_frame *f) {
     if (f->type == OX_F_PUBLISH) return on_publish(s, from, f);
     if (f->type == OX_F_DACK) return on_dack(s, from, f);
-    return ox_svc_reject(s, from, f->msg.pay_id, "broker does not accept %s", ox_frame_type_name(f->type));
+    return ox_svc_reject(s, from, f->msg.pay_id, "broker does not accept %s",
+                         ox_frame_type_name(f->type));
 }
 
 /* ---- redelivery ---- */
@@ -242,8 +246,9 @@ static ox_status redeliver(ox_service *s, ox_queue *q, int64_t now) {
         if (r) return r;
         q->flight[x[i].slot] = e;
         deliver(s, q, &e);
-        ox_svc_event(s, "redeliver", e.msg.pay_id, "delivery %llu (msg %llu %s) to %s again, redelivery %u",
-                     (ull)e.id, (ull)e.msg.msg_id, ox_msg_kind_name(e.msg.kind), q->subscriber,
+        ox_svc_event(s, "redeliver", e.msg.pay_id,
+                     "delivery %llu (msg %llu %s) to %s again, redelivery %u", (ull)e.id,
+                     (ull)e.msg.msg_id, ox_msg_kind_name(e.msg.kind), q->subscriber,
                      e.redeliveries);
     }
     return OX_OK;

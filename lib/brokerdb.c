@@ -22,8 +22,10 @@ ox_status ox_brokerdb_prepare(ox_service *s) {
     ox_status r = ox_store_prepare(st, &b->bump,
         "INSERT INTO meta(key, value) VALUES('incarnation', 1)"
         " ON CONFLICT(key) DO UPDATE SET value=value+1 RETURNING value");
-    if (!r) r = ox_store_prepare(st, &b->ins_msg,
-        "INSERT INTO message(id, queue, frame, redeliveries, visible_at) VALUES(?1, ?2, ?3, 0, ?4)");
+    if (!r)
+        r = ox_store_prepare(st, &b->ins_msg,
+                             "INSERT INTO message(id, queue, frame, redeliveries, visible_at) "
+                             "VALUES(?1, ?2, ?3, 0, ?4)");
     if (!r) r = ox_store_prepare(st, &b->del_msg, "DELETE FROM message WHERE id=?1");
     if (!r) r = ox_store_prepare(st, &b->upd_msg,
         "UPDATE message SET redeliveries=?1, visible_at=?2 WHERE id=?3");
@@ -98,13 +100,15 @@ static int restore_row(ox_service *s, sqlite3_stmt *q) {
     }
     if (!dst || !blob || n <= 0 || ox_wire_decode(blob, (size_t)n, &f) != OX_WIRE_OK
         || f.type != OX_F_PUBLISH || strcmp(f.queue, dst->name) != 0) {
-        ox_svc_event(s, "reject", 0, "stored message %llu is unreadable: left in the table", (ull)e.id);
+        ox_svc_event(s, "reject", 0, "stored message %llu is unreadable: left in the table",
+                     (ull)e.id);
         return 0;
     }
     e.msg = f.msg;
     if (ox_queue_push(dst, &e) != 0) {
-        ox_svc_event(s, "queue_full", e.msg.pay_id, "stored message %llu does not fit %s: left in the table",
-                     (ull)e.id, dst->name);
+        ox_svc_event(s, "queue_full", e.msg.pay_id,
+                     "stored message %llu does not fit %s: left in the table", (ull)e.id,
+                     dst->name);
         return 0;
     }
     return 1;

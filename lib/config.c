@@ -137,9 +137,13 @@ static int set_synchronous(ox_config *c, const char *v) {
 
 static int set_retry_base(ox_config *c, const char *v) { return parse_ms(v, 0, &c->retry_base_ms); }
 static int set_retry_max(ox_config *c, const char *v) { return parse_ms(v, 0, &c->retry_max_ms); }
-static int set_scan_interval(ox_config *c, const char *v) { return parse_ms(v, 0, &c->scan_interval_ms); }
+static int set_scan_interval(ox_config *c, const char *v) {
+    return parse_ms(v, 0, &c->scan_interval_ms);
+}
 static int set_visibility(ox_config *c, const char *v) { return parse_ms(v, 0, &c->visibility_ms); }
-static int set_cleanup_after(ox_config *c, const char *v) { return parse_ms(v, 1, &c->cleanup_after_ms); }
+static int set_cleanup_after(ox_config *c, const char *v) {
+    return parse_ms(v, 1, &c->cleanup_after_ms);
+}
 
 static int set_jitter(ox_config *c, const char *v) {
     double d;
@@ -155,8 +159,12 @@ static int set_int(int *field, const char *v, int64_t lo, int64_t hi) {
     return 0;
 }
 
-static int set_max_attempts(ox_config *c, const char *v) { return set_int(&c->max_attempts, v, 1, 1000); }
-static int set_scan_batch(ox_config *c, const char *v) { return set_int(&c->scan_batch, v, 1, 10000); }
+static int set_max_attempts(ox_config *c, const char *v) {
+    return set_int(&c->max_attempts, v, 1, 1000);
+}
+static int set_scan_batch(ox_config *c, const char *v) {
+    return set_int(&c->scan_batch, v, 1, 10000);
+}
 static int set_prefetch(ox_config *c, const char *v) { return set_int(&c->prefetch, v, 1, 10000); }
 static int set_durable(ox_config *c, const char *v) { return set_int(&c->durable, v, 0, 1); }
 
@@ -231,7 +239,8 @@ int ox_config_set(ox_config *c, const char *key, const char *value, char *err, s
     for (size_t i = 0; i < NKNOBS; i++) {
         if (strcmp(key, KNOBS[i].name) != 0) continue;
         if (KNOBS[i].set(c, value) == 0) return 0;
-        if (errlen) snprintf(err, errlen, "%s: expected %s, got '%s'", key, KNOBS[i].expects, value);
+        if (errlen)
+            snprintf(err, errlen, "%s: expected %s, got '%s'", key, KNOBS[i].expects, value);
         return -1;
     }
     if (errlen) unknown_knob(key, err, errlen);

@@ -2,13 +2,14 @@
 ** config.h: which outbox design a service runs, and its knobs.
 **
 ** A design is the seed's full pattern (`outbox`) or one of the deliberately weaker
-** variants that real systems ship (DESIGN.md §2).  Knobs tune it.  Every knob has a
+** variants that real systems ship (docs/design.md).  Knobs tune it.  Every knob has a
 ** default and a "key=value" spelling, so a command line, a scenario and a test set
 ** them the same way:
 **
 **   key              values (default)                     who reads it
 **   retry            linear | exponential (linear)        payment scan
-**   retry_base       seconds > 0 (2)                      payment scan: attempt n waits base*n (linear) or base*2^(n-1)
+**   retry_base       seconds > 0 (2)                      payment scan: attempt n waits base*n
+*(linear) or base*2^(n-1)
 **   retry_max        seconds > 0 (60)                     payment scan: cap on one interval
 **   jitter           0..1 (0): +-fraction of each interval payment scan
 **   max_attempts     1..1000 (8): publications before DEAD payment scan

@@ -35,8 +35,10 @@ static ox_status prepare(ox_service *s) {
     struct ox_payment *p = s->pay;
     ox_store *st = &s->store;
     ox_status r = ox_store_prepare(st, &p->find_payment, "SELECT 1 FROM payment WHERE id=?1");
-    if (!r) r = ox_store_prepare(st, &p->ins_payment,
-        "INSERT INTO payment(id, account, amount, status, created_at) VALUES(?1, ?2, ?3, 'PAID', ?4)");
+    if (!r)
+        r = ox_store_prepare(st, &p->ins_payment,
+                             "INSERT INTO payment(id, account, amount, status, created_at) "
+                             "VALUES(?1, ?2, ?3, 'PAID', ?4)");
     if (!r) r = ox_store_prepare(st, &p->ins_outbox,
         "INSERT INTO outbox(payment_id, status, attempts, next_attempt_at, payload, created_at,"
         " updated_at) VALUES(?1, 'SENDING', 1, ?2, x'', ?3, ?3)");
@@ -163,11 +165,13 @@ void ox_payment_publish(ox_service *s, const ox_msg *m) {
 
 static void report_commit(ox_service *s, const ox_msg *m) {
     if (is_direct(s))
-        ox_svc_event(s, "commit", m->pay_id, "payment %llu: %lld cents from account %u (no outbox row)",
-                     (ull)m->pay_id, (ll)m->amount, m->account);
+        ox_svc_event(s, "commit", m->pay_id,
+                     "payment %llu: %lld cents from account %u (no outbox row)", (ull)m->pay_id,
+                     (ll)m->amount, m->account);
     else
-        ox_svc_event(s, "commit", m->pay_id, "payment %llu: %lld cents from account %u, outbox row %llu",
-                     (ull)m->pay_id, (ll)m->amount, m->account, (ull)m->msg_id);
+        ox_svc_event(s, "commit", m->pay_id,
+                     "payment %llu: %lld cents from account %u, outbox row %llu", (ull)m->pay_id,
+                     (ll)m->amount, m->account, (ull)m->msg_id);
 }
 
 /* After COMMIT: the first publication (all designs but publish-in-tx).  The payment
@@ -201,7 +205,8 @@ ox_status ox_payment_pay(ox_service *s, uint64_t pay_id, uint32_t account, int64
     r = exists(s, pay_id, &found);
     if (!r && found) {
         ox_store_rollback(&s->store);
-        ox_svc_event(s, "duplicate", pay_id, "payment %llu already recorded: no change", (ull)pay_id);
+        ox_svc_event(s, "duplicate", pay_id, "payment %llu already recorded: no change",
+                     (ull)pay_id);
         return OX_OK;
     }
     if (!r) r = insert_rows(s, &m, now);
@@ -236,8 +241,8 @@ static ox_status consumed(ox_service *s, const ox_msg *m, int64_t now) {
     if (changed)
         ox_svc_event(s, "consumed", m->pay_id, "msg %llu marked CONSUMED", (ull)m->msg_id);
     else
-        ox_svc_event(s, "duplicate", m->pay_id, "CONSUMED for msg %llu: no SENDING or DEAD row, no change",
-                     (ull)m->msg_id);
+        ox_svc_event(s, "duplicate", m->pay_id,
+                     "CONSUMED for msg %llu: no SENDING or DEAD row, no change", (ull)m->msg_id);
     return OX_OK;
 }
 
@@ -280,11 +285,13 @@ static ox_status consume_failed(ox_service *s, const ox_msg *m, int64_t now) {
     if (r) return r;
     if (!done) {
         ox_svc_event(s, "duplicate", m->pay_id,
-                     "CONSUME_FAILED for msg %llu: nothing left to fail, no change", (ull)m->msg_id);
+                     "CONSUME_FAILED for msg %llu: nothing left to fail, no change",
+                     (ull)m->msg_id);
         return OX_OK;
     }
     if (!is_direct(s))
-        ox_svc_event(s, "failed", m->pay_id, "msg %llu marked FAILED: %s", (ull)m->msg_id, m->reason);
+        ox_svc_event(s, "failed", m->pay_id, "msg %llu marked FAILED: %s", (ull)m->msg_id,
+                     m->reason);
     ox_svc_event(s, "refund", m->pay_id, "payment %llu refunded: %s", (ull)m->pay_id, m->reason);
     return OX_OK;
 }

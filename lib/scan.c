@@ -81,7 +81,8 @@ static ox_status collect(ox_service *s, int64_t now, int *n) {
         d->id = sqlite3_column_int64(p->scan, 0);
         d->pay_id = sqlite3_column_int64(p->scan, 1);
         d->attempts = sqlite3_column_int64(p->scan, 2);
-        d->ok = decode_payload(d, sqlite3_column_blob(p->scan, 3), sqlite3_column_bytes(p->scan, 3));
+        d->ok =
+            decode_payload(d, sqlite3_column_blob(p->scan, 3), sqlite3_column_bytes(p->scan, 3));
         (*n)++;
     }
     ox_store_reset(p->scan);     /* LIMIT reached: done with the cursor anyway */

@@ -204,7 +204,8 @@ ox_status ox_service_start(ox_service *s) {
 
 /* "truncated header" and "truncated body" are one wire code; the length tells which. */
 static const char *decode_why(ox_wire_err e, size_t len) {
-    if (e == OX_WIRE_TRUNCATED) return len < OX_FRAME_HEADER ? "truncated header" : "truncated body";
+    if (e == OX_WIRE_TRUNCATED)
+        return len < OX_FRAME_HEADER ? "truncated header" : "truncated body";
     return ox_wire_strerror(e);
 }
 
@@ -213,7 +214,8 @@ ox_status ox_service_on_frame(ox_service *s, const char *from, const uint8_t *by
     if (!from) from = "?";
     ox_frame f;
     ox_wire_err e = ox_wire_decode(bytes, len, &f);
-    if (e != OX_WIRE_OK) return ox_svc_reject(s, from, 0, "%s (%zu bytes)", decode_why(e, len), len);
+    if (e != OX_WIRE_OK)
+        return ox_svc_reject(s, from, 0, "%s (%zu bytes)", decode_why(e, len), len);
     switch (s->role) {
     case OX_ROLE_PAYMENT: return ox_payment_on_frame(s, from, &f);
     case OX_ROLE_ACCOUNTING: return ox_accounting_on_frame(s, from, &f);
@@ -235,7 +237,8 @@ ox_status ox_service_on_timer(ox_service *s, int id) {
 ox_status ox_service_pay(ox_service *s, uint64_t pay_id, uint32_t account, int64_t amount) {
     assert(s);
     if (s->role != OX_ROLE_PAYMENT)
-        return ox_svc_fail(s, OX_ERR_ROLE, "%s: pay() is for the payment service", ox_role_name(s->role));
+        return ox_svc_fail(s, OX_ERR_ROLE, "%s: pay() is for the payment service",
+                           ox_role_name(s->role));
     return ox_payment_pay(s, pay_id, account, amount);
 }
 

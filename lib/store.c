@@ -296,7 +296,8 @@ ox_status ox_store_prepare(ox_store *st, sqlite3_stmt **out, const char *sql) {
     assert(st->db && out && !*out);
     int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
     if (rc == SQLITE_OK) return OX_OK;
-    snprintf(st->err, st->errlen, "%s: prepare \"%.60s\": %s", st->path, sql, sqlite3_errmsg(st->db));
+    snprintf(st->err, st->errlen, "%s: prepare \"%.60s\": %s", st->path, sql,
+             sqlite3_errmsg(st->db));
     return OX_ERR_DB;
 }
 

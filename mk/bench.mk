@@ -6,7 +6,7 @@
 #   make bench-tools  only the bench programs (also built by `make unit`, so that a
 #                     change in lib/ that breaks them is seen at once)
 #
-# BENCH_QUICK=1 make bench: tiny sizes, seconds, figures meaningless (tests/sim/bench.sh).
+# BENCH_QUICK=1 make bench: tiny sizes, seconds, figures meaningless (tests/system/bench.sh).
 BENCH_PROGS := zmq_rtt sqlite_tx live_client scan_bench
 BENCH_BINS  := $(patsubst %,$(BUILD)/bench/%,$(BENCH_PROGS))
 BENCH_PROBE := $(BUILD)/bench/rss_probe.so

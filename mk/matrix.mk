@@ -1,4 +1,4 @@
-# mk/matrix.mk: the design matrix (outbox-sim matrix, sim/cmd_matrix.c).
+# mk/matrix.mk: the design matrix (outbox-sim matrix, sim/tools/cmd_matrix.c).
 #
 #   make matrix           every design x every scenario in scenarios/ (seeds 1..2), compared
 #                         with the kept table tests/matrix.expected; exit 1 on a difference

@@ -14,7 +14,7 @@
 #                      (scripts/fuzz.sh).  FUZZ_TARGETS picks targets.
 #   make fuzz-seeds    rewrites fuzz/corpus/{wire,step,reply}/ from the current encoders
 #
-# The tool tests/tools/frame-send (bad frames for a live daemon, tests/sim/badinput.sh)
+# The tool tests/tools/frame-send (bad frames for a live daemon, tests/system/badinput.sh)
 # is built by `make unit`; `make asan` and the coverage build make `unit` in their dirs.
 COVERAGE_SEEDS ?= 2
 COVERAGE_MIN   ?= 90
@@ -46,7 +46,7 @@ $(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIB_A)
 
 # The regression replay runs the fuzz targets' own oracles (its own rule: the objects
 # must come before the libraries on the link line).
-$(BUILD)/tests/test_fuzz_regressions: $(call obj,tests/unit/test_fuzz_regressions.c fuzz/oracles.c) $(SIM_LIB) $(LIB_A)
+$(BUILD)/tests/test_fuzz_regressions: $(call obj,tests/unit/sim/test_fuzz_regressions.c fuzz/oracles.c) $(SIM_LIB) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
 
@@ -92,3 +92,16 @@ clean: clean-quality
 .PHONY: clean-quality
 clean-quality:
 	rm -rf build-cov build-fuzz
+
+# ---- the trace lock (tests/system/tracelock.sh) ------------------------------------------
+# Rewrites tests/trace-hashes.expected from the current build: only for a change that
+# means to change behaviour, and its commit says why.
+.PHONY: trace-lock-update tidy
+tidy:
+	@python3 scripts/tidy.py
+
+trace-lock-update: all
+	@scripts/trace-hashes.sh 2 >tests/trace-hashes.expected.new
+	@! grep -q ' error ' tests/trace-hashes.expected.new || { rm -f tests/trace-hashes.expected.new; echo "trace-lock-update: a run failed" >&2; exit 1; }
+	@mv tests/trace-hashes.expected.new tests/trace-hashes.expected
+	@echo "tests/trace-hashes.expected: $$(wc -l <tests/trace-hashes.expected) runs"

@@ -23,7 +23,8 @@
 /* Sends one request and reads its answer into ans[cap].  0, or the exit code. */
 static int ask(void *sock, const node_opts *o, uint64_t id, char *ans, size_t cap) {
     char req[128];
-    int n = snprintf(req, sizeof req, "PAY %" PRIu64 " %" PRIu32 " %" PRId64, id, o->account, o->amount);
+    int n = snprintf(req, sizeof req, "PAY %" PRIu64 " %" PRIu32 " %" PRId64, id, o->account,
+                     o->amount);
     assert(n > 0 && (size_t)n < sizeof req);
     if (zmq_send(sock, req, (size_t)n, 0) < 0) {
         fprintf(stderr, "outbox-node: client: cannot send payment %" PRIu64 " to %s: %s\n", id,

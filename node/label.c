@@ -1,7 +1,7 @@
 /*
 ** label.c: how the hosts name a frame in replies and logs: "<FRAME TYPE> <MSG KIND>"
 ** for PUBLISH and DELIVER ("PUBLISH PAYMENT", "DELIVER CONSUMED"), "DACK" for an ack.
-** The simulator matches fault rules against these labels by prefix (sim/scenario.h).
+** The simulator matches fault rules against these labels by prefix (sim/scenario/scenario.h).
 */
 #include <assert.h>
 #include <stdio.h>

@@ -287,9 +287,18 @@ static void answer(livehost *h, char *req, char *ans, size_t cap) {
         return;
     }
     long long id, account, amount;
-    if (parse_int(w[1], 1, INT64_MAX, &id) != 0) { snprintf(ans, cap, "ERROR bad payment id '%s'", w[1]); return; }
-    if (parse_int(w[2], 0, UINT32_MAX, &account) != 0) { snprintf(ans, cap, "ERROR bad account '%s'", w[2]); return; }
-    if (parse_int(w[3], INT64_MIN, INT64_MAX, &amount) != 0) { snprintf(ans, cap, "ERROR bad amount '%s'", w[3]); return; }
+    if (parse_int(w[1], 1, INT64_MAX, &id) != 0) {
+        snprintf(ans, cap, "ERROR bad payment id '%s'", w[1]);
+        return;
+    }
+    if (parse_int(w[2], 0, UINT32_MAX, &account) != 0) {
+        snprintf(ans, cap, "ERROR bad account '%s'", w[2]);
+        return;
+    }
+    if (parse_int(w[3], INT64_MIN, INT64_MAX, &amount) != 0) {
+        snprintf(ans, cap, "ERROR bad amount '%s'", w[3]);
+        return;
+    }
     ox_status st = ox_service_pay(h->svc, (uint64_t)id, (uint32_t)account, amount);
     h->rejected = 0;   /* report() is not called for payments: do not let it leak */
     if (st == OX_OK) snprintf(ans, cap, "OK %lld", id);
@@ -378,7 +387,8 @@ static int open_sockets(livehost *h) {
     int code = NODE_EXIT_RUNTIME;
     int broker = o->role == OX_ROLE_BROKER;
     h->peer = zmq_socket(h->zctx, broker ? ZMQ_ROUTER : ZMQ_DEALER);
-    if (h->peer == NULL || set_maxmsg(h->peer) != 0 || zh_setint(h->peer, ZMQ_LINGER, 0, "ZMQ_LINGER") != 0)
+    if (h->peer == NULL || set_maxmsg(h->peer) != 0 ||
+        zh_setint(h->peer, ZMQ_LINGER, 0, "ZMQ_LINGER") != 0)
         return code;
     if (broker) {
         if (zh_setint(h->peer, ZMQ_ROUTER_MANDATORY, 1, "ZMQ_ROUTER_MANDATORY") != 0 ||

@@ -104,7 +104,8 @@ static void set_knob(node_opts *o, const char *v) {
 static uint64_t number(const char *flag, const char *v, uint64_t min, uint64_t max) {
     uint64_t n;
     if (parse_u64(v, max, &n) != 0 || n < min) {
-        usage_error("%s: expected an integer in %" PRIu64 "..%" PRIu64 ", got '%s'", flag, min, max, v);
+        usage_error("%s: expected an integer in %" PRIu64 "..%" PRIu64 ", got '%s'", flag, min, max,
+                    v);
     }
     return n;
 }
@@ -117,10 +118,16 @@ static int is_client_flag(const char *a) {
 static void parse_client_flag(node_opts *o, int argc, char **argv, int *i) {
     const char *a = argv[*i];
     if (is_flag(a, "--payment")) o->payment = take_value(argc, argv, i, "--payment");
-    else if (is_flag(a, "--count")) o->count = number("--count", take_value(argc, argv, i, "--count"), 1, 1000000000);
-    else if (is_flag(a, "--first-id")) o->first_id = number("--first-id", take_value(argc, argv, i, "--first-id"), 1, INT64_MAX);
-    else if (is_flag(a, "--amount")) o->amount = (int64_t)number("--amount", take_value(argc, argv, i, "--amount"), 0, INT64_MAX);
-    else if (is_flag(a, "--account")) o->account = (uint32_t)number("--account", take_value(argc, argv, i, "--account"), 0, UINT32_MAX);
+    else if (is_flag(a, "--count"))
+        o->count = number("--count", take_value(argc, argv, i, "--count"), 1, 1000000000);
+    else if (is_flag(a, "--first-id"))
+        o->first_id = number("--first-id", take_value(argc, argv, i, "--first-id"), 1, INT64_MAX);
+    else if (is_flag(a, "--amount"))
+        o->amount =
+            (int64_t)number("--amount", take_value(argc, argv, i, "--amount"), 0, INT64_MAX);
+    else if (is_flag(a, "--account"))
+        o->account =
+            (uint32_t)number("--account", take_value(argc, argv, i, "--account"), 0, UINT32_MAX);
     else assert(!"not a client flag");
 }
 
@@ -131,15 +138,20 @@ static void parse(node_opts *o, int argc, char **argv, int *have_role, int *clie
             printf(usage, ox_design_names());
             exit(NODE_EXIT_OK);
         }
-        if (is_flag(a, "--role")) { set_role(o, take_value(argc, argv, &i, "--role")); *have_role = 1; }
-        else if (is_flag(a, "--db")) o->db = take_value(argc, argv, &i, "--db");
+        if (is_flag(a, "--role")) {
+            set_role(o, take_value(argc, argv, &i, "--role"));
+            *have_role = 1;
+        } else if (is_flag(a, "--db")) o->db = take_value(argc, argv, &i, "--db");
         else if (is_flag(a, "--design")) set_design(o, take_value(argc, argv, &i, "--design"));
         else if (is_flag(a, "--knob")) set_knob(o, take_value(argc, argv, &i, "--knob"));
-        else if (is_flag(a, "--seed")) o->cfg.seed = number("--seed", take_value(argc, argv, &i, "--seed"), 0, UINT64_MAX);
+        else if (is_flag(a, "--seed"))
+            o->cfg.seed = number("--seed", take_value(argc, argv, &i, "--seed"), 0, UINT64_MAX);
         else if (is_flag(a, "--sim")) o->sim = take_value(argc, argv, &i, "--sim");
         else if (is_flag(a, "--broker")) o->broker = take_value(argc, argv, &i, "--broker");
         else if (is_flag(a, "--listen")) o->listen = take_value(argc, argv, &i, "--listen");
-        else if (is_flag(a, "--group")) o->group = (int)number("--group", take_value(argc, argv, &i, "--group"), 1, NODE_GROUP_MAX);
+        else if (is_flag(a, "--group"))
+            o->group =
+                (int)number("--group", take_value(argc, argv, &i, "--group"), 1, NODE_GROUP_MAX);
         else if (is_client_flag(a)) { parse_client_flag(o, argc, argv, &i); *client_flags = 1; }
         else usage_error("unknown argument '%s' (see --help)", a);
     }
@@ -179,7 +191,10 @@ static void check(node_opts *o, int have_role, int client_flags) {
     }
     const char *role = ox_role_name(o->role);
     if (o->db == NULL) usage_error("--db: required for the %s role", role);
-    if (client_flags) usage_error("--payment, --count, --first-id, --amount, --account: for the client role only, not %s", role);
+    if (client_flags)
+        usage_error(
+            "--payment, --count, --first-id, --amount, --account: for the client role only, not %s",
+            role);
     if (o->sim != NULL) {
         reject(o->broker, "--broker", "not used with --sim (the simulator is the network)");
         reject(o->listen, "--listen", "not used with --sim (the simulator is the client)");

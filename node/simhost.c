@@ -159,7 +159,8 @@ static void io_set_timer(void *ctx, int id, int64_t delay_ms) {
     e.delay_us = delay_ms > INT64_MAX / 1000 ? INT64_MAX : delay_ms * 1000;
     add(h, &e);
     /* What a batch needs to know (may_go_on): when it fires, which id. */
-    int64_t due = e.delay_us > INT64_MAX - h->step->vtime_us ? INT64_MAX : h->step->vtime_us + e.delay_us;
+    int64_t due =
+        e.delay_us > INT64_MAX - h->step->vtime_us ? INT64_MAX : h->step->vtime_us + e.delay_us;
     if (due < h->timer_due_min) h->timer_due_min = due;
     if (h->ntimers >= 0 && h->ntimers < STEP_TIMERS_MAX) h->timers[h->ntimers++] = (uint32_t)id;
     else h->ntimers = -1;
@@ -232,7 +233,8 @@ static void note_status(simhost *h, ox_status st) {
 }
 
 static void on_start(simhost *h) {
-    if (h->svc != NULL) fatal_reply(h, h->step->seq, "START step, but the service is already started");
+    if (h->svc != NULL)
+        fatal_reply(h, h->step->seq, "START step, but the service is already started");
     ox_io io = { .ctx = h, .send = io_send, .set_timer = io_set_timer, .event = io_event,
                  .failpoint = io_failpoint, .inject = io_inject };
     char err[256] = "";
@@ -297,7 +299,9 @@ static void run_step(simhost *h, const ox_step *s) {
     }
     switch (s->kind) {
     case OX_STEP_START: on_start(h); break;
-    case OX_STEP_FRAME: note_status(h, ox_service_on_frame(h->svc, s->from, s->frame, s->frame_len)); break;
+    case OX_STEP_FRAME:
+        note_status(h, ox_service_on_frame(h->svc, s->from, s->frame, s->frame_len));
+        break;
     case OX_STEP_TIMER: note_status(h, ox_service_on_timer(h->svc, (int)s->timer_id)); break;
     case OX_STEP_PAY: on_pay(h); break;
     case OX_STEP_STOP: on_stop(h); break;
@@ -349,7 +353,8 @@ static void handle(simhost *h, const ox_step *steps, unsigned n) {
     }
     if (grouped && ox_service_group_end(h->svc) != OX_OK) {
         char why[OX_DETAIL_MAX + 1];
-        snprintf(why, sizeof why, "group commit of %u steps failed: %s", i + 1, ox_service_error(h->svc));
+        snprintf(why, sizeof why, "group commit of %u steps failed: %s", i + 1,
+                 ox_service_error(h->svc));
         fatal_reply(h, steps[i].seq, why);
     }
     finish_reply(h, OX_REPLY_OK);
@@ -375,7 +380,8 @@ static void serve(simhost *h) {
         static ox_step steps[OX_BATCH_MAX];
         unsigned n = 0;
         char err[256];
-        if (ox_steps_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), steps, &n, err, sizeof err) != 0) {
+        if (ox_steps_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), steps, &n, err, sizeof err) !=
+            0) {
             char why[300];
             snprintf(why, sizeof why, "malformed step: %s", err);
             zmq_msg_close(&msg);
@@ -393,7 +399,8 @@ static int claim_clock(simhost *h) {
     static char entry[sizeof "FAKETIME=" + OX_CLOCK_TEXT_LEN] = "FAKETIME=";
     const char *now = getenv("FAKETIME");
     if (now == NULL || strlen(now) != OX_CLOCK_TEXT_LEN) {
-        fprintf(stderr, "outbox-node: --sim needs FAKETIME set to a clock like 1700000000.000000 (run me under outbox-sim)\n");
+        fprintf(stderr, "outbox-node: --sim needs FAKETIME set to a clock like 1700000000.000000 "
+                        "(run me under outbox-sim)\n");
         return -1;
     }
     memcpy(entry + strlen("FAKETIME="), now, OX_CLOCK_TEXT_LEN + 1);

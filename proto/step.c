@@ -89,17 +89,22 @@ static int get_step(ox_reader *r, unsigned at, ox_step *s, char *err, size_t err
     s->narmed = ox_get_u8(r);
     if (r->err) { snprintf(err, errlen, "step %u is truncated", at); return -1; }
     if (s->clock_us < 0 || s->clock_us > OX_CLOCK_MAX_US) {
-        snprintf(err, errlen, "step %u sets the clock to %lld us, outside 0..%lld", at, (long long)s->clock_us, OX_CLOCK_MAX_US);
+        snprintf(err, errlen, "step %u sets the clock to %lld us, outside 0..%lld", at,
+                 (long long)s->clock_us, OX_CLOCK_MAX_US);
         return -1;
     }
-    if (s->narmed > OX_STEP_MAX_ARMED) { snprintf(err, errlen, "step arms %u failpoints, max %d", s->narmed, OX_STEP_MAX_ARMED); return -1; }
+    if (s->narmed > OX_STEP_MAX_ARMED) {
+        snprintf(err, errlen, "step arms %u failpoints, max %d", s->narmed, OX_STEP_MAX_ARMED);
+        return -1;
+    }
     for (int i = 0; i < s->narmed; i++) {
         ox_get_str8(r, s->armed[i].name, sizeof s->armed[i].name);
         s->armed[i].skip = ox_get_u32(r);
         s->armed[i].action = ox_get_u8(r);
         if (!r->err && s->armed[i].action > OX_ARM_INJECT) {
             /* not the name: it is unchecked bytes, and a reason is one line */
-            snprintf(err, errlen, "armed entry %d has unknown action %u", i + 1, s->armed[i].action);
+            snprintf(err, errlen, "armed entry %d has unknown action %u", i + 1,
+                     s->armed[i].action);
             return -1;
         }
         if (!r->err && s->armed[i].name[0] == '\0') {
@@ -123,7 +128,10 @@ static int get_step(ox_reader *r, unsigned at, ox_step *s, char *err, size_t err
         snprintf(err, errlen, "unknown step kind %u", s->kind);
         return -1;
     }
-    if (r->err) { snprintf(err, errlen, "truncated or malformed %s step", ox_step_kind_name(s->kind)); return -1; }
+    if (r->err) {
+        snprintf(err, errlen, "truncated or malformed %s step", ox_step_kind_name(s->kind));
+        return -1;
+    }
     return 0;
 }
 
@@ -136,7 +144,8 @@ static int check_batch(const ox_step *steps, unsigned n, char *err, size_t errle
             return -1;
         }
         if (i > 0 && (s->seq != steps[i - 1].seq + 1 || s->vtime_us < steps[i - 1].vtime_us)) {
-            snprintf(err, errlen, "step %u of the batch does not follow step %u (seq or vtime)", i + 1, i);
+            snprintf(err, errlen, "step %u of the batch does not follow step %u (seq or vtime)",
+                     i + 1, i);
             return -1;
         }
     }
@@ -147,7 +156,10 @@ int ox_steps_decode(const uint8_t *buf, size_t len, ox_step *steps, unsigned *ns
                     char *err, size_t errlen) {
     *nsteps = 0;
     memset(&steps[0], 0, sizeof steps[0]);
-    if (len > OX_STEP_MAX) { snprintf(err, errlen, "step of %zu bytes exceeds %u", len, OX_STEP_MAX); return -1; }
+    if (len > OX_STEP_MAX) {
+        snprintf(err, errlen, "step of %zu bytes exceeds %u", len, OX_STEP_MAX);
+        return -1;
+    }
     ox_reader r;
     ox_reader_init(&r, buf, len);
     uint8_t m0 = ox_get_u8(&r), m1 = ox_get_u8(&r), v = ox_get_u8(&r);
@@ -162,7 +174,10 @@ int ox_steps_decode(const uint8_t *buf, size_t len, ox_step *steps, unsigned *ns
     }
     for (unsigned i = 0; i < n; i++)
         if (get_step(&r, i + 1, &steps[i], err, errlen) != 0) return -1;
-    if (ox_reader_left(&r)) { snprintf(err, errlen, "%zu trailing bytes after the steps", ox_reader_left(&r)); return -1; }
+    if (ox_reader_left(&r)) {
+        snprintf(err, errlen, "%zu trailing bytes after the steps", ox_reader_left(&r));
+        return -1;
+    }
     if (check_batch(steps, n, err, errlen) != 0) return -1;
     *nsteps = n;
     return 0;
@@ -173,7 +188,10 @@ int ox_step_decode(const uint8_t *buf, size_t len, ox_step *s, char *err, size_t
     unsigned n = 0;
     int rc = ox_steps_decode(buf, len, steps, &n, err, errlen);
     *s = steps[0];   /* on error too: a node answers a bad step with its seq if it has one */
-    if (rc == 0 && n != 1) { snprintf(err, errlen, "a batch of %u steps where one was expected", n); return -1; }
+    if (rc == 0 && n != 1) {
+        snprintf(err, errlen, "a batch of %u steps where one was expected", n);
+        return -1;
+    }
     return rc;
 }
 
@@ -258,7 +276,10 @@ void ox_reply_add(ox_reply_builder *b, const ox_effect *e) {
         assert(!"unknown effect type");
     }
     /* A section keeps to what one step alone may produce (OX_STEP_MAX with its header). */
-    if (w.err || b->len + w.len - b->section > OX_STEP_MAX - REPLY_HEADER) { b->overflow = 1; return; }
+    if (w.err || b->len + w.len - b->section > OX_STEP_MAX - REPLY_HEADER) {
+        b->overflow = 1;
+        return;
+    }
     b->len += w.len;
     b->neffects++;
 }
@@ -309,7 +330,10 @@ static int decode_effect(ox_reader *r, ox_effect *e) {
 
 int ox_reply_open(ox_reply_reader *rd, const uint8_t *buf, size_t len, char *err, size_t errlen) {
     memset(rd, 0, sizeof *rd);
-    if (len > OX_REPLY_MAX) { snprintf(err, errlen, "reply of %zu bytes exceeds %u", len, OX_REPLY_MAX); return -1; }
+    if (len > OX_REPLY_MAX) {
+        snprintf(err, errlen, "reply of %zu bytes exceeds %u", len, OX_REPLY_MAX);
+        return -1;
+    }
     ox_reader r;
     ox_reader_init(&r, buf, len);
     uint8_t m0 = ox_get_u8(&r), m1 = ox_get_u8(&r), v = ox_get_u8(&r);
@@ -318,7 +342,10 @@ int ox_reply_open(ox_reply_reader *rd, const uint8_t *buf, size_t len, char *err
         return -1;
     }
     unsigned n = ox_get_u8(&r);
-    if (r.err || n == 0 || n > OX_BATCH_MAX) { snprintf(err, errlen, "a reply of %u sections (1..%d)", n, OX_BATCH_MAX); return -1; }
+    if (r.err || n == 0 || n > OX_BATCH_MAX) {
+        snprintf(err, errlen, "a reply of %u sections (1..%d)", n, OX_BATCH_MAX);
+        return -1;
+    }
     rd->buf = buf;
     rd->len = len;
     rd->off = REPLY_HEADER;
@@ -331,7 +358,10 @@ int ox_reply_next_section(ox_reply_reader *rd, ox_reply *rep, char *err, size_t 
     ox_reader r;
     ox_reader_init(&r, rd->buf + rd->off, rd->len - rd->off);
     if (rd->read == rd->nsections) {
-        if (ox_reader_left(&r)) { snprintf(err, errlen, "%zu trailing bytes after reply", ox_reader_left(&r)); return -1; }
+        if (ox_reader_left(&r)) {
+            snprintf(err, errlen, "%zu trailing bytes after reply", ox_reader_left(&r));
+            return -1;
+        }
         return 0;
     }
     unsigned at = ++rd->read;
@@ -339,15 +369,23 @@ int ox_reply_next_section(ox_reply_reader *rd, ox_reply *rep, char *err, size_t 
     rep->status = ox_get_u8(&r);
     rep->neffects = ox_get_u16(&r);
     if (r.err) { snprintf(err, errlen, "truncated header of reply section %u", at); return -1; }
-    if (rep->status > OX_REPLY_FATAL) { snprintf(err, errlen, "unknown reply status %u", rep->status); return -1; }
-    if (rep->status != OX_REPLY_OK && at < rd->nsections) {
-        snprintf(err, errlen, "reply section %u of %u has status %u: only the last may", at, rd->nsections, rep->status);
+    if (rep->status > OX_REPLY_FATAL) {
+        snprintf(err, errlen, "unknown reply status %u", rep->status);
         return -1;
     }
-    if (rep->neffects > OX_STEP_MAX_EFFECTS) { snprintf(err, errlen, "reply lists %u effects, max %d", rep->neffects, OX_STEP_MAX_EFFECTS); return -1; }
+    if (rep->status != OX_REPLY_OK && at < rd->nsections) {
+        snprintf(err, errlen, "reply section %u of %u has status %u: only the last may", at,
+                 rd->nsections, rep->status);
+        return -1;
+    }
+    if (rep->neffects > OX_STEP_MAX_EFFECTS) {
+        snprintf(err, errlen, "reply lists %u effects, max %d", rep->neffects, OX_STEP_MAX_EFFECTS);
+        return -1;
+    }
     for (unsigned i = 0; i < rep->neffects; i++) {
         if (decode_effect(&r, &rep->effects[i]) != 0) {
-            snprintf(err, errlen, "reply effect %u of %u is truncated or of unknown type", i + 1, rep->neffects);
+            snprintf(err, errlen, "reply effect %u of %u is truncated or of unknown type", i + 1,
+                     rep->neffects);
             return -1;
         }
     }
@@ -358,7 +396,10 @@ int ox_reply_next_section(ox_reply_reader *rd, ox_reply *rep, char *err, size_t 
 int ox_reply_decode(const uint8_t *buf, size_t len, ox_reply *rep, char *err, size_t errlen) {
     ox_reply_reader rd;
     if (ox_reply_open(&rd, buf, len, err, errlen) != 0) return -1;
-    if (rd.nsections != 1) { snprintf(err, errlen, "a reply of %u sections where one was expected", rd.nsections); return -1; }
+    if (rd.nsections != 1) {
+        snprintf(err, errlen, "a reply of %u sections where one was expected", rd.nsections);
+        return -1;
+    }
     if (ox_reply_next_section(&rd, rep, err, errlen) != 1) return -1;
     return ox_reply_next_section(&rd, rep, err, errlen) == 0 ? 0 : -1;
 }

@@ -55,7 +55,7 @@
 **
 ** Batches.  A batch saves round trips; it must never change a run, so a batched run
 ** and the same run stepped one event at a time give the same trace byte for byte
-** (tests/sim/determinism.sh checks it).  The simulator batches only consecutive events
+** (tests/system/determinism.sh checks it).  The simulator batches only consecutive events
 ** of its queue, all for this node, within the minimum link latency of the first
 ** (nothing a node sends in that window can arrive inside it).  What only the node can
 ** know it checks itself: it handles step i+1 only if step i
@@ -78,7 +78,8 @@
 #include <stdint.h>
 
 #define OX_STEP_MAX (1u << 20)
-#define OX_REPLY_MAX (2u * OX_STEP_MAX)   /* a batch's reply: the last section still has OX_STEP_MAX */
+#define OX_REPLY_MAX \
+    (2u * OX_STEP_MAX) /* a batch's reply: the last section still has OX_STEP_MAX */
 #define OX_BATCH_MAX 16
 #define OX_STEP_MAX_EFFECTS 4096
 #define OX_STEP_MAX_ARMED 8
@@ -88,9 +89,22 @@
 #define OX_CLOCK_MAX_US 9999999999999999LL   /* a step's clock_us: ten digits of seconds */
 #define OX_CLOCK_TEXT_LEN 17   /* "SSSSSSSSSS.UUUUUU", libfaketime's FAKETIME value */
 
-typedef enum { OX_STEP_START = 1, OX_STEP_FRAME, OX_STEP_TIMER, OX_STEP_PAY, OX_STEP_STOP } ox_step_kind;
+typedef enum {
+    OX_STEP_START = 1,
+    OX_STEP_FRAME,
+    OX_STEP_TIMER,
+    OX_STEP_PAY,
+    OX_STEP_STOP
+} ox_step_kind;
 typedef enum { OX_REPLY_OK = 0, OX_REPLY_CRASH = 1, OX_REPLY_FATAL = 2 } ox_reply_status;
-typedef enum { OX_FX_SEND = 1, OX_FX_TIMER, OX_FX_REPLY, OX_FX_NOTE, OX_FX_FAILPOINT, OX_FX_INJECTED } ox_effect_type;
+typedef enum {
+    OX_FX_SEND = 1,
+    OX_FX_TIMER,
+    OX_FX_REPLY,
+    OX_FX_NOTE,
+    OX_FX_FAILPOINT,
+    OX_FX_INJECTED
+} ox_effect_type;
 /* CRASH is 0 so that an entry filled in without an action is an armed failpoint. */
 typedef enum { OX_ARM_CRASH = 0, OX_ARM_INJECT = 1 } ox_arm_action;
 
@@ -120,7 +134,8 @@ typedef struct {
     uint8_t type;                 /* ox_effect_type */
     char to[OX_NAME_MAX + 1];     /* SEND */
     char queue[OX_NAME_MAX + 1];  /* SEND */
-    char label[OX_NAME_MAX + 1];  /* SEND: frame type and message kind, e.g. "DELIVER PAYMENT"; NOTE: kind; FAILPOINT, INJECTED: name */
+    char label[OX_NAME_MAX + 1]; /* SEND: frame type and message kind, e.g. "DELIVER PAYMENT"; NOTE:
+                                    kind; FAILPOINT, INJECTED: name */
     uint64_t pay, msg, delivery;  /* SEND; pay also REPLY and NOTE */
     const uint8_t *frame;         /* SEND: points into the decoded buffer */
     size_t frame_len;

@@ -7,7 +7,7 @@
 -- rows are still SENDING, so the payment service's scan publishes them again and
 -- they arrive.  To see it: the payments whose DELIVER frames before 9.5 s were all
 -- partitioned have a later "publish" note ("attempt N") and a voucher;
--- tests/sim/faults.sh counts them.  Compare broker-crash-durable.lua, where the
+-- tests/system/faults.sh counts them.  Compare broker-crash-durable.lua, where the
 -- broker keeps them.  `mark-on-publish` and `outbox-no-recovery` lose them.
 scenario {
   name     = "the broker crashes with in-memory queues; the scan republishes what it lost",

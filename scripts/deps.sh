@@ -7,9 +7,9 @@
 #   test      adds the test framework and the headless browser the report test uses
 #   coverage  adds gcovr;  fuzz  adds clang and its runtime (libFuzzer)
 set -u
-want="libsqlite3-dev libzmq3-dev liblua5.4-dev libfaketime pkg-config sqlite3"
+want="libsqlite3-dev libzmq3-dev liblua5.4-dev libjansson-dev libfaketime pkg-config sqlite3"
 case "${1:-build}" in
-  test) want="$want libcmocka-dev chromium" ;;
+  test) want="$want libcmocka-dev chromium python3" ;;
   coverage) want="$want libcmocka-dev gcovr" ;;
   fuzz) want="$want clang libclang-rt-14-dev" ;;
   build) ;;

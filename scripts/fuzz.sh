@@ -9,7 +9,7 @@
 # with fuzz/TARGET.dict as its dictionary when there is one.  Every crash, leak, timeout
 # or out-of-memory it finds is minimized (FUZZ_MINIMIZE_SECONDS, default 30) and copied
 # into tests/fuzz-regressions/TARGET/, named after its kind and content, where `make
-# test` replays it (tests/unit/test_fuzz_regressions.c).  A target whose past crashes
+# test` replays it (tests/unit/sim/test_fuzz_regressions.c).  A target whose past crashes
 # do not all pass yet is skipped (it would find them again).  One line per target says
 # what it did.  Exit 0 nothing found, 1 something found (listed), 2 bad usage, 3 no fuzzer.
 set -u

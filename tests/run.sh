@@ -3,7 +3,7 @@
 # "tests: N passed, M failed".  Called by `make test` after the build.
 #
 #   unit tests      build/tests/test_*   (cmocka; each test case counts)
-#   system tests    tests/sim/*.sh       (each prints "ok - what" / "not ok - what")
+#   system tests    tests/system/*.sh       (each prints "ok - what" / "not ok - what")
 #
 # Set TESTS_ONLY=pattern to run only the files whose name contains it.
 set -u
@@ -60,7 +60,7 @@ for t in "$BUILD"/tests/test_*; do
   [ -x "$t" ] || continue
   case "$t" in *"${TESTS_ONLY:-}"*) run_unit "$t" ;; esac
 done
-for t in tests/sim/*.sh; do
+for t in tests/system/*.sh; do
   [ -f "$t" ] || continue
   case "$t" in *"${TESTS_ONLY:-}"*) run_system "$t" ;; esac
 done

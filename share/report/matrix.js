@@ -1,5 +1,5 @@
 /* matrix.js: draws matrix.html from window.MATRIX, the matrix.json that
-** `outbox-sim matrix` wrote (sim/html.h describes it).  Each cell links to the
+** `outbox-sim matrix` wrote (sim/report/html.h describes it).  Each cell links to the
 ** report.html of the run that shows it. */
 (function () {
   "use strict";

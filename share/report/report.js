@@ -1,5 +1,5 @@
 /* report.js: draws report.html from window.RUN, the data outbox-sim wrote into the
-** page (sim/htmljson.c says what is in it).  Nothing is fetched; the only library is
+** page (sim/report/htmljson.c says what is in it).  Nothing is fetched; the only library is
 ** uPlot, inlined before this script.  Each part draws itself in a try block, so one
 ** failing part leaves the others readable, and logs the error (the tests look). */
 (function () {

@@ -82,7 +82,11 @@ static long build(const char *kind, uint8_t *buf) {
         return HUGE_LEN;
     }
     if (!strcmp(kind, "unknown-type")) { n = valid(OX_F_PUBLISH, buf); buf[3] = 9; return (long)n; }
-    if (!strcmp(kind, "bad-magic")) { n = valid(OX_F_PUBLISH, buf); buf[0] = buf[1] = 'X'; return (long)n; }
+    if (!strcmp(kind, "bad-magic")) {
+        n = valid(OX_F_PUBLISH, buf);
+        buf[0] = buf[1] = 'X';
+        return (long)n;
+    }
     if (!strcmp(kind, "trailing")) { n = valid(OX_F_DACK, buf); buf[n] = 0; return (long)n + 1; }
     if (!strcmp(kind, "empty")) return 0;
     if (!strcmp(kind, "multipart")) return (long)valid(OX_F_DACK, buf);
@@ -131,7 +135,8 @@ static int request(void *ctx, const char *endpoint, const char *text) {
     int n = zmq_recv(s, ans, sizeof ans - 1, 0);
     zmq_close(s);
     if (n < 0) {
-        fprintf(stderr, "frame-send: no answer from %s within %d ms\n", endpoint, ANSWER_TIMEOUT_MS);
+        fprintf(stderr, "frame-send: no answer from %s within %d ms\n", endpoint,
+                ANSWER_TIMEOUT_MS);
         return 1;
     }
     ans[n < (int)sizeof ans - 1 ? n : (int)sizeof ans - 1] = '\0';

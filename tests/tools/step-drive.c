@@ -1,10 +1,10 @@
 /*
 ** step-drive.c: drives a real `outbox-node --sim` with hand-made batches and checks
-** the node's batch rules (proto/step.h, "Batches") (tests only: tests/sim/batch.sh).
+** the node's batch rules (proto/step.h, "Batches") (tests only: tests/system/batch.sh).
 **
 **   step-drive NODE_BIN FAKETIME_LIB DIR
 **
-** It plays the simulator's part as sim/proc.c does: binds a ZMQ_PAIR socket, starts
+** It plays the simulator's part as sim/core/proc.c does: binds a ZMQ_PAIR socket, starts
 ** the node under libfaketime with FAKETIME at its first step's clock, sends STEPs made
 ** with the library's encoder and reads the REPLYs with its decoder.  Every node is a
 ** payment service, design outbox, with a 1 s recovery-scan timer (scan_interval=1);
@@ -112,7 +112,10 @@ static int check(int cond, const char *fmt, ...) {
 }
 
 static const char *status_name(uint8_t st) {
-    return st == OX_REPLY_OK ? "OK" : st == OX_REPLY_CRASH ? "CRASH" : st == OX_REPLY_FATAL ? "FATAL" : "?";
+    return st == OX_REPLY_OK      ? "OK"
+           : st == OX_REPLY_CRASH ? "CRASH"
+           : st == OX_REPLY_FATAL ? "FATAL"
+                                  : "?";
 }
 
 /* A "# got ..." line per section, after a check on the answer failed. */
@@ -191,7 +194,8 @@ static int wait_exit(node *nd, int ms) {
 
 static void how_exited(const node *nd, char *out, size_t cap) {
     if (WIFEXITED(nd->status)) snprintf(out, cap, "exited with status %d", WEXITSTATUS(nd->status));
-    else if (WIFSIGNALED(nd->status)) snprintf(out, cap, "was killed by signal %d", WTERMSIG(nd->status));
+    else if (WIFSIGNALED(nd->status))
+        snprintf(out, cap, "was killed by signal %d", WTERMSIG(nd->status));
     else snprintf(out, cap, "stopped (wait status %d)", nd->status);
 }
 
@@ -216,7 +220,7 @@ static void setup_failed(const char *fmt, ...) {
 }
 
 /* The node's environment: ours without anything libfaketime reads, then the recipe
-** of sim/proc.c (FAKETIME frozen at clock_us, re-read at every call, monotonic real). */
+** of sim/core/proc.c (FAKETIME frozen at clock_us, re-read at every call, monotonic real). */
 static char **child_env(int64_t clock_us, char own[ENV_OWN][PATH_MAX_LEN]) {
     extern char **environ;
     size_t n = 0, k = 0;
@@ -328,7 +332,10 @@ static int await(node *nd, short events, char *why, size_t len) {
             snprintf(why, len, "the node %s without answering", how);
             return -1;
         }
-        if (mono_ms() > deadline) { snprintf(why, len, "no answer within %d ms", WAIT_MS); return -1; }
+        if (mono_ms() > deadline) {
+            snprintf(why, len, "no answer within %d ms", WAIT_MS);
+            return -1;
+        }
     }
 }
 
@@ -339,7 +346,11 @@ static void summarize(const ox_reply *r, section *s) {
     s->neffects = r->neffects;
     for (unsigned i = 0; i < r->neffects; i++) {
         const ox_effect *e = &r->effects[i];
-        if (e->type == OX_FX_TIMER) { s->ntimers++; s->timer_id = e->timer_id; s->timer_delay_us = e->delay_us; }
+        if (e->type == OX_FX_TIMER) {
+            s->ntimers++;
+            s->timer_id = e->timer_id;
+            s->timer_delay_us = e->delay_us;
+        }
         if (e->type == OX_FX_REPLY) { s->nreplies++; s->reply_pay = e->pay; s->reply_ok = e->ok; }
         if (e->type == OX_FX_NOTE) snprintf(s->note, sizeof s->note, "%s", e->detail);
         s->last_type = e->type;
@@ -349,14 +360,18 @@ static void summarize(const ox_reply *r, section *s) {
 
 /* Reads a reply to steps[0..n) into a: at most n sections, echoing the steps' seqs in
 ** order, nothing after the last; 0, or -1 with why. */
-static int read_answer(size_t len, const ox_step *steps, unsigned n, answer *a, char *why, size_t wlen) {
+static int read_answer(size_t len, const ox_step *steps, unsigned n, answer *a, char *why,
+                       size_t wlen) {
     ox_reply_reader rd;
     char err[200];
     if (ox_reply_open(&rd, T.replybuf, len, err, sizeof err) != 0) {
         snprintf(why, wlen, "malformed reply: %s", err);
         return -1;
     }
-    if (rd.nsections > n) { snprintf(why, wlen, "%u sections for %u steps", rd.nsections, n); return -1; }
+    if (rd.nsections > n) {
+        snprintf(why, wlen, "%u sections for %u steps", rd.nsections, n);
+        return -1;
+    }
     ox_reply r = { .effects = T.effects };
     for (a->n = 0; a->n < rd.nsections; a->n++) {
         if (ox_reply_next_section(&rd, &r, err, sizeof err) != 1) {
@@ -364,7 +379,8 @@ static int read_answer(size_t len, const ox_step *steps, unsigned n, answer *a, 
             return -1;
         }
         if (r.seq != steps[a->n].seq) {
-            snprintf(why, wlen, "section %u answers seq %u, not step %u's seq %u", a->n + 1, r.seq, a->n + 1, steps[a->n].seq);
+            snprintf(why, wlen, "section %u answers seq %u, not step %u's seq %u", a->n + 1, r.seq,
+                     a->n + 1, steps[a->n].seq);
             return -1;
         }
         summarize(&r, &a->s[a->n]);
@@ -392,7 +408,10 @@ static int exchange(node *nd, ox_step *steps, unsigned n, answer *a, char *why, 
     if (await(nd, ZMQ_POLLIN, why, len) != 0) return -1;
     int got = zmq_recv(nd->sock, T.replybuf, OX_REPLY_MAX, ZMQ_DONTWAIT);
     if (got < 0) { snprintf(why, len, "receive failed: %s", zmq_strerror(zmq_errno())); return -1; }
-    if ((size_t)got > OX_REPLY_MAX) { snprintf(why, len, "a reply of %d bytes (max %u)", got, OX_REPLY_MAX); return -1; }
+    if ((size_t)got > OX_REPLY_MAX) {
+        snprintf(why, len, "a reply of %d bytes (max %u)", got, OX_REPLY_MAX);
+        return -1;
+    }
     if (read_answer((size_t)got, steps, n, a, why, len) != 0) return -1;
     nd->next_seq += a->n;
     return 0;
@@ -441,7 +460,8 @@ static int scan_timer(const section *s, int64_t delay_us) {
 }
 
 static int paid(const section *s, uint64_t pay_id) {
-    return s->status == OX_REPLY_OK && s->nreplies == 1 && s->reply_pay == pay_id && s->reply_ok == 1;
+    return s->status == OX_REPLY_OK && s->nreplies == 1 && s->reply_pay == pay_id &&
+           s->reply_ok == 1;
 }
 
 /* ---- the database ------------------------------------------------------------- */
@@ -462,7 +482,8 @@ static int created_at(const char *db, uint64_t id, int64_t *at, char *why, size_
         *at = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
         if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
     }
-    if (rc != SQLITE_OK) snprintf(why, len, "%s: %s", path, h ? sqlite3_errmsg(h) : "out of memory");
+    if (rc != SQLITE_OK)
+        snprintf(why, len, "%s: %s", path, h ? sqlite3_errmsg(h) : "out of memory");
     sqlite3_finalize(q);
     sqlite3_close(h);
     return rc == SQLITE_OK ? 0 : -1;
@@ -472,7 +493,8 @@ static void check_created_at(const char *db, uint64_t id, int64_t want, const ch
     int64_t at = 0;
     char why[PATH_MAX_LEN + 100];
     if (created_at(db, id, &at, why, sizeof why) != 0) { check(0, "%s (%s)", what, why); return; }
-    if (!check(at == want, "%s", what)) printf("# got created_at %lld for payment %llu\n", (long long)at, (unsigned long long)id);
+    if (!check(at == want, "%s", what))
+        printf("# got created_at %lld for payment %llu\n", (long long)at, (unsigned long long)id);
 }
 
 /* ---- the cases ---------------------------------------------------------------- */
@@ -494,11 +516,13 @@ static void case_timer_due(node *nd) {
     if (!talk(nd, b, 2, &a, "[TIMER scan at 1 s, PAY 1 at 5 s] is answered")) return;
     check_answer(a.n >= 1 && scan_timer(&a.s[0], SEC), &a,
                  "the scan at 1 s re-arms its timer for 1 s (due at 2 s, before the PAY at 5 s)");
-    check_answer(ok_sections(&a, 1), &a,
-                 "a timer due before the next step ends the batch: 1 OK section, the PAY not handled");
+    check_answer(
+        ok_sections(&a, 1), &a,
+        "a timer due before the next step ends the batch: 1 OK section, the PAY not handled");
     if (!talk(nd, &b[1], 1, &a, "the PAY not handled, sent again alone, is answered")) return;
-    check_answer(a.n == 1 && paid(&a.s[0], 1), &a,
-                 "the PAY not handled, sent again alone, is paid: 1 section with REPLY ok for payment 1");
+    check_answer(
+        a.n == 1 && paid(&a.s[0], 1), &a,
+        "the PAY not handled, sent again alone, is paid: 1 section with REPLY ok for payment 1");
 }
 
 /* c. A timer set by step i that a later TIMER step names makes that step stale. */
@@ -506,10 +530,12 @@ static void case_stale(node *nd) {
     ox_step b[2] = { scan_step(6 * SEC), scan_step(6 * SEC) };
     answer a;
     if (!talk(nd, b, 2, &a, "[TIMER scan at 6 s, TIMER scan at 6 s] is answered")) return;
-    check_answer(a.n >= 1 && scan_timer(&a.s[0], SEC), &a,
-                 "the first scan re-arms its timer for 1 s (due at 7 s, not before the second step)");
+    check_answer(
+        a.n >= 1 && scan_timer(&a.s[0], SEC), &a,
+        "the first scan re-arms its timer for 1 s (due at 7 s, not before the second step)");
     check_answer(ok_sections(&a, 1), &a,
-                 "a timer a later TIMER step names ends the batch: 1 OK section, the stale TIMER not handled");
+                 "a timer a later TIMER step names ends the batch: 1 OK section, the stale TIMER "
+                 "not handled");
 }
 
 /* d. Steps that set no timer go on in one batch, each at its own clock. */
@@ -517,8 +543,10 @@ static void case_clock(node *nd) {
     ox_step b[2] = { pay_step(2, 7 * SEC), pay_step(3, 7 * SEC + SEC / 4) };
     answer a;
     if (!talk(nd, b, 2, &a, "[PAY 2 at 7 s, PAY 3 at 7.25 s] is answered")) return;
-    check_answer(ok_sections(&a, 2), &a, "two PAYs that set no timer are handled in one batch: 2 OK sections");
-    check_answer(a.n == 2 && a.s[0].ntimers == 0 && a.s[1].ntimers == 0, &a, "... neither PAY sets a timer");
+    check_answer(ok_sections(&a, 2), &a,
+                 "two PAYs that set no timer are handled in one batch: 2 OK sections");
+    check_answer(a.n == 2 && a.s[0].ntimers == 0 && a.s[1].ntimers == 0, &a,
+                 "... neither PAY sets a timer");
     check_answer(a.n == 2 && paid(&a.s[0], 2) && paid(&a.s[1], 3), &a,
                  "... each section has a REPLY ok for its own payment (2, then 3)");
     ox_step stop = make_step(OX_STEP_STOP, 7 * SEC + SEC / 4);
@@ -526,9 +554,11 @@ static void case_clock(node *nd) {
     check_answer(ok_sections(&a, 1), &a, "STOP is answered by one OK section");
     check(wait_exit(nd, EXIT_WAIT_MS) == 0 && WIFEXITED(nd->status) && WEXITSTATUS(nd->status) == 0,
           "after STOP the node exits with status 0");
-    check_created_at("payment.db", 2, 1700000007000LL, "payment 2 (PAY at 7 s) has created_at 1700000007000");
+    check_created_at("payment.db", 2, 1700000007000LL,
+                     "payment 2 (PAY at 7 s) has created_at 1700000007000");
     check_created_at("payment.db", 3, 1700000007250LL,
-                     "payment 3 (PAY at 7.25 s, same batch) has created_at 1700000007250: each step runs at its own clock");
+                     "payment 3 (PAY at 7.25 s, same batch) has created_at 1700000007250: each "
+                     "step runs at its own clock");
 }
 
 /* e. A crash at an armed failpoint ends the batch. */
@@ -536,7 +566,8 @@ static void case_crash(node *nd) {
     ox_step s = make_step(OX_STEP_START, 8 * SEC);
     answer a;
     if (!talk(nd, &s, 1, &a, "START of a new life on the same database is answered")) return;
-    check_answer(ok_sections(&a, 1), &a, "START of a new life on the same database: one OK section");
+    check_answer(ok_sections(&a, 1), &a,
+                 "START of a new life on the same database: one OK section");
     ox_step b[2] = { pay_step(4, 8 * SEC), pay_step(5, 8 * SEC + SEC / 10) };
     b[0].narmed = 1;
     snprintf(b[0].armed[0].name, sizeof b[0].armed[0].name, "%s", FAILPOINT);
@@ -545,13 +576,16 @@ static void case_crash(node *nd) {
     if (!talk(nd, b, 2, &a, "[PAY 4 armed to crash, PAY 5] is answered")) return;
     check_answer(a.n == 1 && a.s[0].status == OX_REPLY_CRASH, &a,
                  "a crash ends the batch: 1 section, status CRASH, PAY 5 not handled");
-    check_answer(a.n == 1 && a.s[0].last_type == OX_FX_FAILPOINT && !strcmp(a.s[0].last_label, FAILPOINT), &a,
-                 "... its last effect is the FAILPOINT " FAILPOINT);
+    check_answer(a.n == 1 && a.s[0].last_type == OX_FX_FAILPOINT &&
+                     !strcmp(a.s[0].last_label, FAILPOINT),
+                 &a, "... its last effect is the FAILPOINT " FAILPOINT);
     sleep_ms(CRASH_GRACE_MS);
     check(!gone(nd), "after CRASH the node waits to be killed");
     kill_node(nd);
-    check_created_at("payment.db", 4, 1700000008000LL, "payment 4 committed before the crash (created_at 1700000008000)");
-    check_created_at("payment.db", 5, -1, "payment 5, after the crash in its batch, was never made");
+    check_created_at("payment.db", 4, 1700000008000LL,
+                     "payment 4 committed before the crash (created_at 1700000008000)");
+    check_created_at("payment.db", 5, -1,
+                     "payment 5, after the crash in its batch, was never made");
 }
 
 /* f. A batch against the rules is refused before any step runs. */
@@ -561,13 +595,15 @@ static void case_malformed(node *nd) {
     if (!talk(nd, b, 2, &a, "the malformed batch [START, STOP] is answered")) return;
     check_answer(a.n == 1 && a.s[0].status == OX_REPLY_FATAL, &a,
                  "a malformed batch [START, STOP] is refused: 1 section, status FATAL");
-    check_answer(a.n == 1 && a.s[0].last_type == OX_FX_NOTE && strstr(a.s[0].note, "malformed step"), &a,
-                 "... whose last NOTE says \"malformed step\"");
+    check_answer(a.n == 1 && a.s[0].last_type == OX_FX_NOTE &&
+                     strstr(a.s[0].note, "malformed step"),
+                 &a, "... whose last NOTE says \"malformed step\"");
     check(wait_exit(nd, EXIT_WAIT_MS) == 0 && WIFEXITED(nd->status) && WEXITSTATUS(nd->status) == 3,
           "... and the node exits with status 3");
     char path[PATH_MAX_LEN];
     dir_path(path, "malformed.db");
-    check(access(path, F_OK) != 0 && errno == ENOENT, "... without running the START (no database created)");
+    check(access(path, F_OK) != 0 && errno == ENOENT,
+          "... without running the START (no database created)");
 }
 
 /* ---- main --------------------------------------------------------------------- */
@@ -589,7 +625,8 @@ static void setup(void) {
     T.replybuf = malloc(OX_REPLY_MAX);
     T.effects = calloc(OX_STEP_MAX_EFFECTS, sizeof *T.effects);
     T.zctx = zmq_ctx_new();
-    if (!T.stepbuf || !T.replybuf || !T.effects || !T.zctx) setup_failed("out of memory or no ZeroMQ context");
+    if (!T.stepbuf || !T.replybuf || !T.effects || !T.zctx)
+        setup_failed("out of memory or no ZeroMQ context");
 }
 
 int main(int argc, char **argv) {

@@ -1,0 +1,600 @@
+/*
+** proc.c: starting, stepping and killing the service processes (see proc.h).
+**
+** Three choices here are for speed, measured by `make bench` (docs/performance.md):
+**   - the private temp dir (ipc sockets, the services' databases: dbplace.h) lives on
+**     tmpfs (/dev/shm) when it can (OUTBOX_SIM_TMPDIR names another);
+**   - a child's clock travels in each step (clock_us) and the child sets libfaketime's
+**     FAKETIME itself: no clock file to write here, none to open, read and close
+**     at every clock read there (0.4 us a read against 3.4 us, docs/design.md);
+**   - the simulator and its children share one CPU (sched_setaffinity, inherited by
+**     the children): a lockstep hand-off then never wakes a process on the other
+**     core.  Each simulator claims a CPU no other simulator holds (pin_to_one_cpu),
+**     so parallel runs spread over the cores.  OUTBOX_SIM_PIN=0 turns it off; a
+**     simulator already confined to one CPU (taskset, a sweep) keeps that CPU.
+** None changes what a child sees at any clock read, so none can change a run.
+*/
+#include "proc.h"
+
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+extern char **environ;
+
+#define RECV_SLICE_MS 100   /* a receive waits this long before the child is looked at */
+
+volatile int sim_interrupted = 0;
+
+#define SIM_DIR_PREFIX "outbox-sim."
+
+/* Where the private temp dir may live, best first; OUTBOX_SIM_TMPDIR names another. */
+static const char *const tmp_parents[] = { "/dev/shm", "/tmp", NULL };
+
+static const char *const faketime_candidates[] = {
+    "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
+    "/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1",
+    "/usr/lib/faketime/libfaketimeMT.so.1",
+    "/usr/local/lib/faketime/libfaketimeMT.so.1",
+    NULL,
+};
+
+static int64_t mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int pid_alive(long pid) {
+    return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno != ESRCH);
+}
+
+/* libfaketime leaves these behind for every preloaded process that is killed. */
+static void remove_faketime_shm(long pid) {
+    char path[128];
+    snprintf(path, sizeof path, "/dev/shm/faketime_shm_%ld", pid);
+    unlink(path);
+    snprintf(path, sizeof path, "/dev/shm/sem.faketime_sem_%ld", pid);
+    unlink(path);
+}
+
+static void remove_dir_files(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char path[600];
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* A simulator that was SIGKILLed could not clean up.  Its children died with it
+** (PDEATHSIG); what they left (temp dirs, shm files) is removed here, but only where
+** the owning process is certainly gone. */
+static void remove_stale_dirs(const char *parent) {
+    DIR *d = opendir(parent);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strncmp(e->d_name, SIM_DIR_PREFIX, strlen(SIM_DIR_PREFIX)) != 0) continue;
+            char path[512], owner[600];
+            snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+            snprintf(owner, sizeof owner, "%s/owner", path);
+            FILE *f = fopen(owner, "r");
+            long pid = 0;
+            if (f) { if (fscanf(f, "%ld", &pid) != 1) pid = 0; fclose(f); }
+            if (pid > 0 && !pid_alive(pid)) remove_dir_files(path);
+        }
+        closedir(d);
+    }
+}
+
+static void remove_stale(const char *extra_parent) {
+    for (int i = 0; tmp_parents[i]; i++) remove_stale_dirs(tmp_parents[i]);
+    if (extra_parent) remove_stale_dirs(extra_parent);
+    DIR *d = opendir("/dev/shm");
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long pid = 0;
+        if (sscanf(e->d_name, "faketime_shm_%ld", &pid) == 1 ||
+            sscanf(e->d_name, "sem.faketime_sem_%ld", &pid) == 1) {
+            if (!pid_alive(pid)) remove_faketime_shm(pid);
+        }
+    }
+    closedir(d);
+}
+
+/* Creates the private temp dir under the first parent that takes it. */
+static int make_private_dir(sim_procs *ps, const char *env_parent, char *err, size_t errlen) {
+    const char *parents[4];
+    int n = 0;
+    if (env_parent) parents[n++] = env_parent;
+    else for (int i = 0; tmp_parents[i]; i++) parents[n++] = tmp_parents[i];
+    int saved = 0;
+    for (int i = 0; i < n; i++) {
+        snprintf(ps->dir, sizeof ps->dir, "%s/%sXXXXXX", parents[i], SIM_DIR_PREFIX);
+        if (mkdtemp(ps->dir)) return 0;
+        saved = errno;
+    }
+    snprintf(err, errlen, "cannot create a temp dir in %s: %s",
+             env_parent ? env_parent : "/dev/shm or /tmp", strerror(saved));
+    ps->dir[0] = '\0';
+    return -1;
+}
+
+/* Claims `cpu` for this process, system-wide, by binding an abstract unix socket
+** named after it: the kernel releases the name when the process dies, however it
+** dies, and nothing is left on any file system.  The socket is close-on-exec (and
+** exec_child closes it anyway), so the children never hold a claim. */
+static int claim_cpu(int cpu) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    int n = snprintf(a.sun_path + 1, sizeof a.sun_path - 1, "outbox-sim.cpu.%d", cpu);
+    socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+    if (bind(fd, (struct sockaddr *)&a, len) != 0) { close(fd); return -1; }
+    return fd;   /* held, unused, for the life of the process */
+}
+
+/* Confines this process, and so every child it starts, to one CPU that no other
+** simulator has claimed (so that two simulators of a sweep do not share a core while
+** the other idles).  When every allowed CPU is claimed it stays unpinned and lets the
+** kernel balance.  Only the calling thread is moved: call this before ZeroMQ starts
+** its I/O thread. */
+static void pin_to_one_cpu(void) {
+    static int claim_fd = -1;
+    const char *env = getenv("OUTBOX_SIM_PIN");
+    if ((env && strcmp(env, "0") == 0) || claim_fd >= 0) return;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) <= 1) return;
+    /* The CPU the scheduler runs us on now first (it is likely the least busy), then
+    ** the others in order. */
+    int here = sched_getcpu();
+    if (here < 0 || here >= CPU_SETSIZE) here = 0;
+    for (int k = 0; k < CPU_SETSIZE; k++) {
+        int cpu = (here + k) % CPU_SETSIZE;
+        if (!CPU_ISSET(cpu, &set) || (claim_fd = claim_cpu(cpu)) < 0) continue;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        (void)sched_setaffinity(0, sizeof one, &one);   /* a refusal only costs speed */
+        return;
+    }
+}
+
+int procs_init(sim_procs *ps, char *err, size_t errlen) {
+    memset(ps, 0, sizeof *ps);
+    ps->timeout_ms = 30000;
+    const char *env = getenv("OUTBOX_FAKETIME");
+    if (env && *env) {
+        snprintf(ps->faketime_lib, sizeof ps->faketime_lib, "%s", env);
+    } else {
+        for (int i = 0; faketime_candidates[i]; i++) {
+            if (access(faketime_candidates[i], R_OK) == 0) {
+                snprintf(ps->faketime_lib, sizeof ps->faketime_lib, "%s", faketime_candidates[i]);
+                break;
+            }
+        }
+    }
+    if (!ps->faketime_lib[0] || access(ps->faketime_lib, R_OK) != 0) {
+        snprintf(err, errlen,
+                 "libfaketimeMT.so.1 not found (install Debian package libfaketime, or set "
+                 "OUTBOX_FAKETIME)");
+        return -1;
+    }
+    const char *tmp_env = getenv("OUTBOX_SIM_TMPDIR");
+    if (tmp_env && !*tmp_env) tmp_env = NULL;
+    remove_stale(tmp_env);
+    if (make_private_dir(ps, tmp_env, err, errlen) != 0) return -1;
+    pin_to_one_cpu();
+    char owner[300];
+    snprintf(owner, sizeof owner, "%s/owner", ps->dir);
+    FILE *f = fopen(owner, "w");
+    if (f) { fprintf(f, "%ld\n", (long)getpid()); fclose(f); }
+    ps->stepbuf = malloc(OX_STEP_MAX);
+    ps->replybuf = malloc(OX_REPLY_MAX);
+    ps->zctx = zmq_ctx_new();
+    if (!ps->stepbuf || !ps->replybuf || !ps->zctx) {
+        snprintf(err, errlen, "out of memory or no ZeroMQ context");
+        return -1;
+    }
+    return 0;
+}
+
+void proc_init(sim_proc *p, int node, const char *name, const char *log_path) {
+    memset(p, 0, sizeof *p);
+    p->node = node;
+    p->name = name;
+    snprintf(p->log_path, sizeof p->log_path, "%s", log_path);
+}
+
+void proc_add_arg(sim_proc *p, const char *arg) {
+    assert(p->argc < PROC_MAX_ARGS - 3);   /* room for --sim ENDPOINT NULL */
+    p->argv[p->argc] = strdup(arg);
+    assert(p->argv[p->argc]);
+    p->argc++;
+}
+
+/* The child's environment: ours, less anything libfaketime would read, plus the
+** recipe of docs/design.md, "Virtual time" (FAKETIME frozen at clock_us, re-read at every call,
+** monotonic left real for ZeroMQ). */
+#define CHILD_ENV_OWN 7   /* ASAN_OPTIONS, LD_PRELOAD, four FAKETIME_*, TZ */
+
+static char **child_env(const sim_procs *ps, int64_t clock_us) {
+    size_t n = 0;
+    while (environ[n]) n++;
+    char **env = calloc(n + 9, sizeof *env);
+    if (!env) return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!strncmp(environ[i], "FAKETIME", 8) || !strncmp(environ[i], "LD_PRELOAD=", 11) ||
+            !strncmp(environ[i], "TZ=", 3) || !strncmp(environ[i], "ASAN_OPTIONS=", 13)) continue;
+        env[k++] = environ[i];
+    }
+    char buf[700];
+    /* A sanitizer build of outbox-node refuses to start when libfaketime is preloaded
+    ** before its runtime; the order is harmless here.  Other binaries ignore this. */
+    const char *asan = getenv("ASAN_OPTIONS");
+    snprintf(buf, sizeof buf, "ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "",
+             asan && *asan ? ":" : "");
+    env[k++] = strdup(buf);
+    snprintf(buf, sizeof buf, "LD_PRELOAD=%s", ps->faketime_lib);
+    env[k++] = strdup(buf);
+    char clock[OX_CLOCK_TEXT_LEN + 1];
+    ox_clock_text(clock_us, clock);   /* fixed width: the child rewrites it in place */
+    snprintf(buf, sizeof buf, "FAKETIME=%s", clock);
+    env[k++] = strdup(buf);
+    env[k++] = strdup("FAKETIME_NO_CACHE=1");
+    env[k++] = strdup("FAKETIME_FMT=%s");
+    env[k++] = strdup("FAKETIME_DONT_FAKE_MONOTONIC=1");
+    env[k++] = strdup("TZ=UTC");
+    env[k] = NULL;
+    return env;
+}
+
+static void free_env(char **env) {
+    if (!env) return;
+    /* Only the last CHILD_ENV_OWN entries were allocated here (child_env). */
+    size_t n = 0;
+    while (env[n]) n++;
+    assert(n >= CHILD_ENV_OWN);
+    for (size_t i = n - CHILD_ENV_OWN; i < n; i++) free(env[i]);
+    free(env);
+}
+
+/* In the forked child: only async-signal-safe calls until execve. */
+static void exec_child(const sim_proc *p, char **argv, char **env, pid_t parent) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    int null = open("/dev/null", O_RDONLY);
+    int log = open(p->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (null < 0 || log < 0) _exit(127);
+    dup2(null, 0);
+    dup2(log, 1);
+    dup2(log, 2);
+    /* The child must own no stray low fd: a write to one that became its database
+    ** file would corrupt it. */
+    for (int fd = 3; fd < 1024; fd++) close(fd);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGQUIT, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    execve(argv[0], argv, env);
+    static const char msg[] = "outbox-sim: cannot exec outbox-node\n";
+    if (write(2, msg, sizeof msg - 1) < 0) _exit(127);
+    _exit(127);
+}
+
+int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t errlen) {
+    assert(p->pid == 0 && p->sock == NULL && p->argc > 0);
+    p->life++;
+    snprintf(p->endpoint, sizeof p->endpoint, "ipc://%s/%s.%d.ipc", ps->dir, p->name, p->life);
+    p->sock = zmq_socket(ps->zctx, ZMQ_PAIR);
+    int zero = 0, wait_ms = RECV_SLICE_MS;
+    if (!p->sock || zmq_setsockopt(p->sock, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+        zmq_setsockopt(p->sock, ZMQ_RCVTIMEO, &wait_ms, sizeof wait_ms) != 0 ||
+        zmq_bind(p->sock, p->endpoint) != 0) {
+        snprintf(err, errlen, "%s: cannot bind %s: %s", p->name, p->endpoint,
+                 zmq_strerror(zmq_errno()));
+        if (p->sock) zmq_close(p->sock);
+        p->sock = NULL;
+        return -1;
+    }
+    char *argv[PROC_MAX_ARGS];
+    int i = 0;
+    for (; i < p->argc; i++) argv[i] = p->argv[i];
+    argv[i++] = "--sim";
+    argv[i++] = p->endpoint;
+    argv[i] = NULL;
+    char **env = child_env(ps, clock_us);
+    if (!env) { snprintf(err, errlen, "out of memory"); return -1; }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) exec_child(p, argv, env, parent);
+    free_env(env);
+    if (pid < 0) {
+        snprintf(err, errlen, "%s: fork failed: %s", p->name, strerror(errno));
+        zmq_close(p->sock);
+        p->sock = NULL;
+        return -1;
+    }
+    p->pid = pid;
+    return 0;
+}
+
+static void describe_exit(int status, char *out, size_t cap) {
+    if (WIFEXITED(status)) snprintf(out, cap, "exited with status %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status)) snprintf(out, cap, "was killed by signal %d", WTERMSIG(status));
+    else snprintf(out, cap, "stopped (status %d)", status);
+}
+
+static void after_death(sim_proc *p) {
+    p->reaped = 0;
+    remove_faketime_shm((long)p->pid);
+    if (p->sock) zmq_close(p->sock);
+    p->sock = NULL;
+    const char *path = p->endpoint + strlen("ipc://");
+    if (!strncmp(p->endpoint, "ipc://", 6)) unlink(path);
+    p->pid = 0;
+}
+
+/* Waits until the child's socket is ready for `events` (ZMQ_POLLIN: its reply;
+** ZMQ_POLLOUT: room for a step, which a PAIR socket only has once the child has
+** connected), watching the child and the clock: a child that died, never connected
+** or stopped answering is an error, never a hang. */
+static int await_socket(sim_procs *ps, sim_proc *p, short events, char *err, size_t errlen) {
+    int64_t deadline = mono_ms() + ps->timeout_ms;
+    const char *doing = events == ZMQ_POLLIN ? "answer a step" : "take a step";
+    if (p->reaped) {
+        snprintf(err, errlen, "%s exited after its last reply and cannot %s (see %s)", p->name,
+                 doing, p->log_path);
+        return -1;
+    }
+    for (;;) {
+        zmq_pollitem_t item = { p->sock, 0, events, 0 };
+        int rc = zmq_poll(&item, 1, 100);
+        if (rc > 0) return 0;
+        if (rc < 0 && zmq_errno() != EINTR) {
+            snprintf(err, errlen, "%s: poll failed: %s", p->name, zmq_strerror(zmq_errno()));
+            return -1;
+        }
+        if (sim_interrupted) { snprintf(err, errlen, "interrupted by a signal"); return -1; }
+        int status;
+        if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+            /* A child that answers STOP exits at once; its reply may still be in
+            ** ZeroMQ's hands when we notice the exit.  Take it if it comes. */
+            zmq_pollitem_t last = { p->sock, 0, ZMQ_POLLIN, 0 };
+            if (events == ZMQ_POLLIN && zmq_poll(&last, 1, 1000) > 0) {
+                p->reaped = 1;
+                return 0;
+            }
+            char how[64];
+            describe_exit(status, how, sizeof how);
+            snprintf(err, errlen, "%s %s unexpectedly, before it could %s (see %s)", p->name, how,
+                     doing, p->log_path);
+            after_death(p);
+            return -1;
+        }
+        if (mono_ms() > deadline) {
+            snprintf(err, errlen, "%s did not %s within %d ms (see %s)", p->name, doing,
+                     ps->timeout_ms, p->log_path);
+            return -1;
+        }
+    }
+}
+
+/* Takes the child's reply.  The common case is one blocking receive (the socket's
+** ZMQ_RCVTIMEO bounds it); only when nothing came within that does await_socket watch
+** the child (dead, stopped answering, interrupted) while waiting on. */
+static int await_reply(sim_procs *ps, sim_proc *p, size_t *len, char *err, size_t errlen) {
+    for (;;) {
+        int n = p->reaped ? -1 : zmq_recv(p->sock, ps->replybuf, OX_REPLY_MAX, 0);
+        if (n >= 0) {
+            if ((size_t)n > OX_REPLY_MAX) {
+                snprintf(err, errlen, "%s sent an oversized reply (%d bytes)", p->name, n);
+                return -1;
+            }
+            *len = (size_t)n;
+            return 0;
+        }
+        if (!p->reaped && zmq_errno() != EAGAIN && zmq_errno() != EINTR) {
+            snprintf(err, errlen, "%s: receive failed: %s", p->name, zmq_strerror(zmq_errno()));
+            return -1;
+        }
+        if (p->reaped) {   /* the reply came after the child exited: await_socket saw it */
+            n = zmq_recv(p->sock, ps->replybuf, OX_REPLY_MAX, ZMQ_DONTWAIT);
+            if (n >= 0 && (size_t)n <= OX_REPLY_MAX) { *len = (size_t)n; return 0; }
+        }
+        if (await_socket(ps, p, ZMQ_POLLIN, err, errlen) != 0) return -1;
+    }
+}
+
+int proc_steps(sim_procs *ps, sim_proc *p, const ox_step *steps, unsigned n, ox_reply_reader *rd,
+               char *err, size_t errlen) {
+    assert(p->pid > 0 && p->sock && n >= 1 && n <= OX_BATCH_MAX);
+    size_t len = ox_steps_encode(steps, n, ps->stepbuf, OX_STEP_MAX);
+    if (len == 0) {
+        snprintf(err, errlen, "%s: step does not fit in %u bytes", p->name, OX_STEP_MAX);
+        return -1;
+    }
+    /* A connected PAIR with nothing queued takes the step at once; only the first
+    ** step of a life waits (for the child to connect), and waits watching it. */
+    int sent = zmq_send(p->sock, ps->stepbuf, len, ZMQ_DONTWAIT);
+    if (sent < 0 && zmq_errno() == EAGAIN) {
+        if (await_socket(ps, p, ZMQ_POLLOUT, err, errlen) != 0) return -1;
+        sent = zmq_send(p->sock, ps->stepbuf, len, ZMQ_DONTWAIT);
+    }
+    if (sent != (int)len) {
+        snprintf(err, errlen, "%s: send failed: %s", p->name, zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    if (await_reply(ps, p, &len, err, errlen) != 0) return -1;
+    char why[200];
+    if (ox_reply_open(rd, ps->replybuf, len, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s sent a malformed reply: %s", p->name, why);
+        return -1;
+    }
+    if (rd->nsections > n) {
+        snprintf(err, errlen, "%s answered %u steps with %u sections", p->name, n, rd->nsections);
+        return -1;
+    }
+    return 0;
+}
+
+int proc_section(sim_procs *ps, sim_proc *p, ox_reply_reader *rd, uint32_t seq, ox_reply *r,
+                 char *err, size_t errlen) {
+    (void)ps;
+    char why[200];
+    if (ox_reply_next_section(rd, r, why, sizeof why) != 1) {
+        snprintf(err, errlen, "%s sent a malformed reply: %s", p->name, why);
+        return -1;
+    }
+    if (r->seq != seq) {
+        snprintf(err, errlen, "%s answered step %u with the reply to step %u", p->name, seq,
+                 r->seq);
+        return -1;
+    }
+    if (rd->read == rd->nsections) {   /* the last: nothing may follow it */
+        ox_reply end = { .effects = r->effects };
+        if (ox_reply_next_section(rd, &end, why, sizeof why) != 0) {
+            snprintf(err, errlen, "%s sent a malformed reply: %s", p->name, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void proc_kill(sim_procs *ps, sim_proc *p) {
+    (void)ps;
+    if (p->pid <= 0) {
+        if (p->sock) zmq_close(p->sock);
+        p->sock = NULL;
+        return;
+    }
+    if (!p->reaped) {   /* a reaped pid may already belong to someone else */
+        kill(p->pid, SIGKILL);
+        while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR) {}
+    }
+    after_death(p);
+}
+
+void proc_reap_stopped(sim_procs *ps, sim_proc *p) {
+    if (p->pid <= 0) return;
+    if (p->reaped) { after_death(p); return; }
+    int64_t deadline = mono_ms() + 5000;
+    while (mono_ms() < deadline) {
+        if (waitpid(p->pid, NULL, WNOHANG) == p->pid) { after_death(p); return; }
+        struct timespec ts = { 0, 2 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    proc_kill(ps, p);
+}
+
+void procs_fini(sim_procs *ps, sim_proc *p, int n) {
+    for (int i = 0; i < n; i++) {
+        proc_kill(ps, &p[i]);
+        for (int a = 0; a < p[i].argc; a++) free(p[i].argv[a]);
+        p[i].argc = 0;
+    }
+    if (ps->zctx) zmq_ctx_term(ps->zctx);
+    ps->zctx = NULL;
+    if (ps->dir[0]) remove_dir_files(ps->dir);
+    ps->dir[0] = '\0';
+    free(ps->stepbuf);
+    free(ps->replybuf);
+    ps->stepbuf = ps->replybuf = NULL;
+}
+
+/* In the forked tool: stdout and stderr to the pipe, nothing else inherited. */
+static void exec_tool(char *const argv[], char **env, int wfd, pid_t parent) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    int null = open("/dev/null", O_RDONLY);
+    if (null < 0) _exit(127);
+    dup2(null, 0);
+    dup2(wfd, 1);
+    dup2(wfd, 2);
+    for (int fd = 3; fd < 1024; fd++) close(fd);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(argv[0], argv, env);
+    _exit(127);
+}
+
+/* Reads the tool's output until it closes the pipe or the deadline passes. */
+static int drain(int rfd, char *out, size_t cap, int64_t deadline) {
+    size_t len = 0;
+    for (;;) {
+        struct pollfd pf = { rfd, POLLIN, 0 };
+        int64_t left = deadline - mono_ms();
+        if (left <= 0 || sim_interrupted) return -1;
+        if (poll(&pf, 1, (int)(left > 100 ? 100 : left)) <= 0) continue;
+        char buf[512];
+        ssize_t n = read(rfd, buf, sizeof buf);
+        if (n == 0) break;
+        if (n < 0) { if (errno == EINTR) continue; return -1; }
+        size_t take = (size_t)n < cap - 1 - len ? (size_t)n : cap - 1 - len;
+        memcpy(out + len, buf, take);
+        len += take;
+    }
+    out[len] = '\0';
+    return 0;
+}
+
+int proc_run_tool(sim_procs *ps, sim_proc *p, int64_t clock_us, char *const argv[],
+                  char *out, size_t cap, int *status, char *err, size_t errlen) {
+    assert(cap > 0 && argv[0]);
+    out[0] = '\0';
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    char **env = child_env(ps, clock_us);
+    if (!env) { close(fds[0]); close(fds[1]); snprintf(err, errlen, "out of memory"); return -1; }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) exec_tool(argv, env, fds[1], parent);
+    free_env(env);
+    close(fds[1]);
+    if (pid < 0) { close(fds[0]); snprintf(err, errlen, "fork: %s", strerror(errno)); return -1; }
+    int rc = drain(fds[0], out, cap, mono_ms() + ps->timeout_ms);
+    close(fds[0]);
+    if (rc != 0) kill(pid, SIGKILL);
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR) {}
+    remove_faketime_shm((long)pid);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s did not finish within %d ms", argv[0], ps->timeout_ms);
+        return -1;
+    }
+    return 0;
+}

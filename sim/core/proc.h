@@ -1,0 +1,85 @@
+/*
+** proc.h: the service processes the simulator runs, and the one thing it says to
+** them: a step.
+**
+** Each child is bin/outbox-node under libfaketime, started with FAKETIME at its first
+** clock and setting it itself from each step's clock_us after that, and one ZeroMQ PAIR socket
+** on a fresh ipc endpoint per process life (a new life never inherits an old life's
+** queued frames).  Invariants kept:
+**   - a child is either down (pid 0, no socket) or up (pid > 0, socket connected);
+**   - every child started is SIGKILLed or stopped and then reaped, and its libfaketime
+**     shared-memory files removed, before the simulator exits, however it exits;
+**   - a child that does not answer a step within the timeout, or dies unasked, is a
+**     harness error, never a hang.
+** The children die with the simulator even when it is SIGKILLed (PR_SET_PDEATHSIG).
+*/
+#ifndef SIM_PROC_H
+#define SIM_PROC_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../../proto/step.h"
+
+#define PROC_MAX_ARGS 96
+
+typedef struct {
+    int node;                     /* 0 payment, 1 broker, 2 accounting */
+    const char *name;
+    pid_t pid;                    /* 0 when down */
+    void *sock;
+    int life;                     /* 1 for the first start, +1 per restart */
+    int reaped;                   /* exited (and waited for) after sending its last reply */
+    char endpoint[340];
+    char log_path[512];
+    char *argv[PROC_MAX_ARGS];    /* bin, --role, ..., NULL; owned */
+    int argc;
+} sim_proc;
+
+typedef struct {
+    void *zctx;
+    char dir[256];                /* private temp dir: ipc sockets, databases (dbplace.h) */
+    char faketime_lib[256];
+    int timeout_ms;               /* per step */
+    uint8_t *replybuf;            /* OX_REPLY_MAX */
+    uint8_t *stepbuf;             /* OX_STEP_MAX */
+} sim_procs;
+
+/* Creates the temp dir (removing stale ones of dead simulators first) and the ZeroMQ
+** context.  Returns 0 or -1 with err. */
+int procs_init(sim_procs *ps, char *err, size_t errlen);
+/* Kills what is still up and removes the temp dir.  Safe to call twice. */
+void procs_fini(sim_procs *ps, sim_proc *p, int n);
+
+void proc_init(sim_proc *p, int node, const char *name, const char *log_path);
+void proc_add_arg(sim_proc *p, const char *arg);
+/* Starts a new life of the child at virtual time `clock_us` (the absolute clock the
+** child should read).  Returns 0 or -1 with err. */
+int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t errlen);
+/* Sends a batch of n steps (each carrying its clock_us) and waits for the reply, whose
+** header it checks into rd; the world then takes its sections in order with
+** proc_section.  Returns 0, or -1 with err (timeout, death, malformed reply,
+** interrupted). */
+int proc_steps(sim_procs *ps, sim_proc *p, const ox_step *steps, unsigned n, ox_reply_reader *rd,
+               char *err, size_t errlen);
+/* The next section of the reply, which must answer step `seq`, into r (r->effects must
+** have OX_STEP_MAX_EFFECTS slots; they point into ps->replybuf until the next step).
+** After the last section, checks that nothing follows.  0, or -1 with err. */
+int proc_section(sim_procs *ps, sim_proc *p, ox_reply_reader *rd, uint32_t seq, ox_reply *r,
+                 char *err, size_t errlen);
+/* SIGKILL, reap, clean up.  The child is down afterwards. */
+void proc_kill(sim_procs *ps, sim_proc *p);
+/* Waits for a child that was told STOP to exit (bounded), else kills it. */
+void proc_reap_stopped(sim_procs *ps, sim_proc *p);
+
+/* Runs a tool (argv[0] a path) to completion under node p's virtual clock, set to
+** clock_us first (an operator acting "now" in the run): its stdout and stderr into
+** out[cap] (NUL-terminated, cut if longer), its exit status into *status.  Bounded by
+** the step timeout; reaped and cleaned up like a node.  Returns 0 or -1 with err. */
+int proc_run_tool(sim_procs *ps, sim_proc *p, int64_t clock_us, char *const argv[],
+                  char *out, size_t cap, int *status, char *err, size_t errlen);
+
+/* Set by the signal handlers of the simulator: a step in progress gives up. */
+extern volatile int sim_interrupted;
+
+#endif

@@ -1,0 +1,295 @@
+/*
+** narrate.c: the run told on stderr as it happens (see narrate.h).
+**
+** describe() turns one trace line into a sentence and a level, or says it is not
+** worth telling (most deliveries, timers, failpoints and first publications are
+** implied by the lines around them).  on_line() applies the per-second budget.
+*/
+#include "narrate.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tline.h"
+#include "../core/world.h"
+
+enum { LV_SKIP, LV_NORMAL, LV_GOOD, LV_BAD, LV_ALWAYS, LV_ALWAYS_BAD, LV_ALWAYS_GOOD };
+
+typedef struct {
+    const sim_world *w;
+    int color;
+    int64_t second;           /* the virtual second being told */
+    int told;                 /* ordinary lines told in it */
+    uint64_t held;            /* lines held back in it */
+    /* A publication's frame is traced before the note that says why it was sent: a
+    ** lost frame waits one line so that "scan found 17 due" reads before its loss. */
+    int pending;
+    int64_t pend_t;
+    uint64_t pend_pay;
+    int pend_level;
+    char pend_msg[400];
+} narrator;
+
+static narrator nr;
+
+#define C_RESET "\033[0m"
+#define C_DIM "\033[2m"
+#define C_BOLD "\033[1m"
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+
+static const char *actor_color(const char *actor) {
+    if (!strcmp(actor, "payment")) return "\033[34m";
+    if (!strcmp(actor, "broker")) return "\033[35m";
+    if (!strcmp(actor, "accounting")) return "\033[36m";
+    if (!strcmp(actor, "network")) return "\033[33m";
+    return C_BOLD;
+}
+
+static void tell(int64_t t, const char *actor, const char *msg, int level) {
+    char line[600];
+    const int c = nr.color;
+    const char *tone = level == LV_GOOD || level == LV_ALWAYS_GOOD ? C_GREEN
+                     : level == LV_BAD || level == LV_ALWAYS_BAD ? C_RED : "";
+    const char *weight = level >= LV_ALWAYS ? C_BOLD : "";
+    int n = snprintf(line, sizeof line, "%s%9.3f%s  %s%-10s%s  %s%s%s%s\n",
+                     c ? C_DIM : "", t / 1e6, c ? C_RESET : "",
+                     c ? actor_color(actor) : "", actor, c ? C_RESET : "",
+                     c ? weight : "", c ? tone : "", msg, c ? C_RESET : "");
+    if (n > (int)sizeof line - 1) { n = (int)sizeof line - 1; line[n - 1] = '\n'; }
+    fwrite(line, 1, (size_t)n, stderr);
+}
+
+static void flush_held(void) {
+    if (!nr.held) return;
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s... %" PRIu64 " more event%s in this second%s",
+             nr.color ? C_DIM : "", nr.held, nr.held == 1 ? "" : "s", nr.color ? C_RESET : "");
+    fprintf(stderr, "%9s  %-10s  %s\n", "", "", msg);
+    nr.held = 0;
+}
+
+/* "(fault 2, scenario line 18)" */
+static void fault_ref(int64_t id, char *out, size_t cap) {
+    const sim_scenario *sc = nr.w->sc;
+    if (id >= 1 && id <= sc->nfaults)
+        snprintf(out, cap, "fault %" PRId64 ", scenario line %d", id, sc->faults[id - 1].line);
+    else snprintf(out, cap, "fault %" PRId64, id);
+}
+
+static void frame_name(const tline *l, char *out, size_t cap) {
+    if (l->pay) snprintf(out, cap, "%s frame for %" PRIu64, l->label, l->pay);
+    else snprintf(out, cap, "%s frame", l->label);
+}
+
+static int64_t attempt_of(const char *detail) {
+    const char *p = strstr(detail, "attempt ");
+    return p ? strtoll(p + 8, NULL, 10) : 0;
+}
+
+static int describe_frame(const tline *l, char *m, size_t cap, const char **actor) {
+    char fr[96], ref[64];
+    frame_name(l, fr, sizeof fr);
+    *actor = "network";
+    if (!strcmp(l->ev, "send") && !strcmp(l->fate, "dropped")) {
+        fault_ref(l->fault, ref, sizeof ref);
+        snprintf(m, cap, "%s lost on the way to %s (%s)", fr, l->to, ref);
+        return LV_BAD;
+    }
+    if (!strcmp(l->ev, "send") && l->copies > 1) {
+        snprintf(m, cap, "%s duplicated: %s gets %" PRId64 " copies", fr, l->to, l->copies);
+        return LV_NORMAL;
+    }
+    if (!strcmp(l->ev, "lost")) {
+        snprintf(m, cap, "%s lost: %s is down", fr, l->to);
+        return LV_BAD;
+    }
+    return LV_SKIP;
+}
+
+static int describe_note(const tline *l, char *m, size_t cap) {
+    const char *k = l->kind;
+    uint64_t p = l->pay;
+    if (!strcmp(k, "commit")) {
+        snprintf(m, cap, "payment %" PRIu64 " committed %s", p,
+                 strstr(l->detail, "no outbox row") ? "(no outbox row)" : "with its outbox row");
+        return LV_NORMAL;
+    }
+    if (!strcmp(k, "publish") && !strcmp(l->node, "payment")) {
+        int64_t a = attempt_of(l->detail);
+        if (a <= 1) return LV_SKIP;
+        snprintf(m, cap, "scan found %" PRIu64 " due, attempt %" PRId64, p, a);
+        return LV_NORMAL;
+    }
+    if (!strcmp(k, "apply")) { snprintf(m, cap, "voucher booked for %" PRIu64, p); return LV_GOOD; }
+    if (!strcmp(k, "duplicate") && !strcmp(l->node, "accounting")) {
+        snprintf(m, cap, "%" PRIu64 " already applied: duplicate ignored, no second voucher", p);
+        return LV_NORMAL;
+    }
+    if (!strcmp(k, "refuse")) {
+        const char *why = strstr(l->detail, "refused: ");
+        snprintf(m, cap, "refuses %" PRIu64 ": %s", p, why ? why + 9 : l->detail);
+        return LV_BAD;
+    }
+    if (!strcmp(k, "consumed")) {
+        snprintf(m, cap, "outbox row of %" PRIu64 " CONSUMED", p);
+        return LV_GOOD;
+    }
+    if (!strcmp(k, "failed")) {
+        snprintf(m, cap, "outbox row of %" PRIu64 " FAILED", p);
+        return LV_NORMAL;
+    }
+    if (!strcmp(k, "refund")) {
+        snprintf(m, cap, "payment %" PRIu64 " refunded", p);
+        return LV_GOOD;
+    }
+    if (!strcmp(k, "dead")) {
+        const char *after = strstr(l->detail, "after ");
+        snprintf(m, cap, "outbox row of %" PRIu64 " DEAD%s%s: nobody will send it again", p,
+                 after ? " " : "", after ? after : "");
+        return LV_BAD;
+    }
+    if (!strcmp(k, "alert")) {
+        snprintf(m, cap, "ALERT raised for %" PRIu64 " (an operator can requeue it)", p);
+        return LV_BAD;
+    }
+    if (!strcmp(k, "redeliver")) {
+        snprintf(m, cap, "redelivers %" PRIu64 ": no ack in time", p);
+        return LV_NORMAL;
+    }
+    if (!strcmp(k, "recover")) { snprintf(m, cap, "recovery: %s", l->detail); return LV_ALWAYS; }
+    if (!strcmp(k, "queue_full") || !strcmp(k, "reject") || !strcmp(k, "error") ||
+        !strcmp(k, "fatal")) {
+        snprintf(m, cap, "%s: %s", k, l->detail);
+        return LV_BAD;
+    }
+    return LV_SKIP;
+}
+
+static int describe_sim(const tline *l, char *m, size_t cap, const char **actor) {
+    char ref[64];
+    *actor = "sim";
+    if (!strcmp(l->ev, "run")) {
+        snprintf(m, cap, "run: %s", l->detail[0] ? l->detail : "start");
+        return LV_SKIP;   /* told by narrate_attach, which knows more */
+    }
+    if (!strcmp(l->ev, "crash")) {
+        fault_ref(l->fault, ref, sizeof ref);
+        snprintf(m, cap, "%s CRASHES: SIGKILL %s%s (%s)", l->node,
+                 strcmp(l->at, "time") ? "at " : "at a set time",
+                 strcmp(l->at, "time") ? l->at : "", ref);
+        return LV_ALWAYS_BAD;
+    }
+    if (!strcmp(l->ev, "restart")) {
+        snprintf(m, cap, "%s restarts on the same database (life %" PRId64 ")", l->node, l->life);
+        return LV_ALWAYS_GOOD;
+    }
+    if (!strcmp(l->ev, "heal")) {
+        snprintf(m, cap, "HEAL: every fault stops, down nodes restart; the settle phase begins");
+        return LV_ALWAYS;
+    }
+    if (!strcmp(l->ev, "converged")) {
+        snprintf(m, cap, "CONVERGED: nothing SENDING, nothing in flight, %.3f s after healing",
+                 l->after_healing / 1e6);
+        return LV_ALWAYS_GOOD;
+    }
+    if (!strcmp(l->ev, "scenario")) {
+        snprintf(m, cap, "scenario: %s", l->detail);
+        return LV_ALWAYS;
+    }
+    if (!strcmp(l->ev, "crash_skipped")) {
+        snprintf(m, cap, "%s crash skipped: %s", l->node, l->why);
+        return LV_ALWAYS;
+    }
+    if (!strcmp(l->ev, "end")) {
+        snprintf(m, cap, "end of the settle phase: stopping the services, then the checker");
+        return LV_ALWAYS;
+    }
+    return LV_SKIP;
+}
+
+static int describe_client(const tline *l, char *m, size_t cap) {
+    if (!strcmp(l->ev, "pay") && l->tries > 1) {
+        snprintf(m, cap, "retries payment %" PRIu64 " (try %" PRId64 ")", l->pay, l->tries);
+        return LV_NORMAL;
+    }
+    if (!strcmp(l->ev, "reply") && strcmp(l->result, "ok")) {
+        snprintf(m, cap, "payment %" PRIu64 " %s: %s", l->pay, l->result, l->detail);
+        return LV_BAD;
+    }
+    return LV_SKIP;
+}
+
+static int describe(const tline *l, char *m, size_t cap, const char **actor) {
+    *actor = l->node[0] ? l->node : "sim";
+    if (!strcmp(l->ev, "note")) return describe_note(l, m, cap);
+    if (!strcmp(l->ev, "send") || !strcmp(l->ev, "lost")) return describe_frame(l, m, cap, actor);
+    if (!strcmp(l->ev, "pay") || !strcmp(l->ev, "reply")) return describe_client(l, m, cap);
+    return describe_sim(l, m, cap, actor);
+}
+
+static void budgeted(int64_t t, const char *actor, const char *msg, int level);
+
+static void tell_pending(void) {
+    if (!nr.pending) return;
+    nr.pending = 0;
+    budgeted(nr.pend_t, "network", nr.pend_msg, nr.pend_level);
+}
+
+static void on_line(void *ctx, const char *line, size_t len) {
+    (void)ctx;
+    tline l;
+    char msg[400];
+    const char *actor = "";
+    if (tline_parse(line, len, &l) != 0) return;
+    int level = describe(&l, msg, sizeof msg, &actor);
+    if (nr.pending) {
+        int explains = !strcmp(l.ev, "note") && !strcmp(l.kind, "publish") &&
+                       l.pay == nr.pend_pay && l.t == nr.pend_t;
+        if (explains && level != LV_SKIP) {
+            budgeted(l.t, actor, msg, level);
+            tell_pending();
+            return;
+        }
+        tell_pending();
+    }
+    if (level == LV_SKIP) return;
+    if (!strcmp(l.ev, "send") && !strcmp(l.fate, "dropped") && !strcmp(l.from, "payment") &&
+        l.pay) {
+        nr.pending = 1;
+        nr.pend_t = l.t;
+        nr.pend_pay = l.pay;
+        nr.pend_level = level;
+        snprintf(nr.pend_msg, sizeof nr.pend_msg, "%s", msg);
+        return;
+    }
+    budgeted(l.t, actor, msg, level);
+}
+
+/* Tells a line within the second's budget; lines past it are counted instead. */
+static void budgeted(int64_t t, const char *actor, const char *msg, int level) {
+    int64_t second = t / 1000000;
+    if (second != nr.second) { flush_held(); nr.second = second; nr.told = 0; }
+    if (level < LV_ALWAYS && nr.told >= NARRATE_PER_SECOND) { nr.held++; return; }
+    if (level < LV_ALWAYS) nr.told++;
+    else flush_held();
+    tell(t, actor, msg, level);
+}
+
+void narrate_attach(sim_world *w) {
+    const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+    memset(&nr, 0, sizeof nr);
+    nr.w = w;
+    nr.color = isatty(STDERR_FILENO) && !(no && *no) && !(term && !strcmp(term, "dumb"));
+    trace_listen(&w->trace, on_line, &nr);
+    char msg[400];
+    snprintf(msg, sizeof msg,
+             "%.300s: design %s, seed %" PRIu64
+             ", %u payments; faults for %.1f s, then %.1f s to settle",
+             w->sc->name, w->design, w->seed, w->sc->workload.payments, w->sc->run_us / 1e6,
+             w->sc->settle_us / 1e6);
+    tell(0, "sim", msg, LV_ALWAYS);
+}

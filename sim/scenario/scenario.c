@@ -1,0 +1,1838 @@
+/*
+** scenario.c: loads a Lua scenario file into the plain C data of scenario.h.
+**
+** The file runs once, in the sandbox of lua_sandbox.h, with the declaring functions
+** below as globals; each checks its fields on the spot and appends plain C data to the
+** sim_scenario, so a typo fails at load with the file and line of the call that holds
+** it ("my-scenario.lua:7: drop: unknown node 'paymnt' in link ...").  at() callbacks
+** stay in the Lua state and run later through scenario_fire().  The user's guide to
+** every function and field is scenarios/README.md.
+**
+** Rules that hold throughout:
+**   - every table argument is checked for unknown fields before any is read, and the
+**     unknown field reported is the alphabetically first, so the message never depends
+**     on Lua's hash order; likewise knobs are stored sorted by key;
+**   - times are virtual seconds in Lua and microseconds in C, checked against the run
+**     length set by scenario{}, which therefore comes first;
+**   - nothing here is global and mutable: the loader's state (scn) lives beside the
+**     sandbox, which the Lua state finds through its extra space.
+*/
+#include "scenario.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "../../lib/config.h"
+#include "../../lib/prng.h"
+#include "../../lib/service.h"
+#include "../../lib/wire.h"
+#include "lua_sandbox.h"
+
+/* Sub-streams of the run's seed (ox_prng_derive): the ASCII of their purpose, far from
+** the small numbers the simulator uses for its own streams. */
+#define SCN_STREAM_REFUSE 0x726566757365ULL   /* "refuse": workload.refuse_rate draws */
+#define SCN_STREAM_LUA 0x6c7561ULL            /* "lua": math.random */
+#define SCN_STREAM_NEMESIS 0x6e656d6573697300ULL   /* "nemesis\0" + the call's number */
+
+#define SCN_MAX_SECONDS 86400.0       /* longest run, settle, delay or restart */
+#define SCN_MAX_RATE 100000.0         /* payments per virtual second */
+#define SCN_MAX_COPIES 100            /* duplicate{copies} */
+#define SCN_MAX_HIT 1000000           /* crash{hit} */
+#define SCN_MAX_DEPTH 16              /* between() inside between() */
+#define SCN_MAX_NOTE 512              /* bytes of one note() */
+#define SCN_MAX_SLOW 60.0             /* slow{per_message}, seconds */
+#define SCN_MAX_AMOUNT 1000000000000000LL     /* cents; ox_config max_amount is lower */
+
+/* Defaults of scenario{} (documented in scenarios/README.md). */
+#define SCN_DEFAULT_RUN 30.0
+#define SCN_DEFAULT_SETTLE 120.0
+#define SCN_DEFAULT_PAYMENTS 100
+#define SCN_DEFAULT_RATE 10.0
+#define SCN_DEFAULT_AMOUNT_MIN 100
+#define SCN_DEFAULT_AMOUNT_MAX 10000
+#define SCN_DEFAULT_ACCOUNTS 10
+#define SCN_DEFAULT_RESTART 1.0
+
+typedef enum { PH_LOAD = 1, PH_FIRE, PH_IDLE } scn_phase;
+
+/* The loader's state.  `box` comes first so that scn_of() can find the loader from the
+** sandbox that the Lua state points to. */
+typedef struct {
+    sbx box;
+    sim_scenario *sc;
+    uint64_t seed;
+    scn_phase phase;
+    int scenario_line;        /* line of scenario{}; 0 before it */
+    int expect_line;          /* line of expect{}; 0 before it */
+    int64_t win_from, win_to; /* default window of the faults being declared */
+    int depth;                /* between() nesting */
+    double between_a, between_b;   /* innermost between(), for messages */
+    int64_t now_us;           /* PH_FIRE: virtual time of the running callback */
+} scn;
+
+static scn *scn_of(lua_State *L) {
+    _Static_assert(offsetof(scn, box) == 0, "scn must start with its sandbox");
+    scn *c = (scn *)sbx_of(L);
+    assert(c->sc != NULL && c->phase != PH_IDLE);
+    return c;
+}
+
+/* ---- names ------------------------------------------------------------------------ */
+
+static const char *const NODES[SIM_NODES + 1] = { "payment", "broker", "accounting", NULL };
+static const char *const QUEUES[] = { OX_PAY_QUEUE, OX_ACC_QUEUE, NULL };
+static const char *const INVARIANTS[] = {
+    "durability", "atomicity", "no_phantom", "exactly_once", "eventual_consistency",
+    "compensation", "dead_letters_alerted", "convergence", NULL,
+};
+
+/* Every frame the services exchange (docs/design.md, "The frames"; lib/wire.h): a fault
+** that can match none of them is a mistake, caught at load. */
+typedef struct {
+    int src, dst;
+    const char *queue, *label;
+} scn_frame;
+
+static const scn_frame FRAMES[] = {
+    { 0, 1, OX_PAY_QUEUE, "PUBLISH PAYMENT" },
+    { 1, 2, OX_PAY_QUEUE, "DELIVER PAYMENT" },
+    { 2, 1, OX_PAY_QUEUE, "DACK" },
+    { 2, 1, OX_ACC_QUEUE, "PUBLISH CONSUMED" },
+    { 2, 1, OX_ACC_QUEUE, "PUBLISH CONSUME_FAILED" },
+    { 1, 0, OX_ACC_QUEUE, "DELIVER CONSUMED" },
+    { 1, 0, OX_ACC_QUEUE, "DELIVER CONSUME_FAILED" },
+    { 0, 1, OX_ACC_QUEUE, "DACK" },
+};
+#define NFRAMES (sizeof FRAMES / sizeof FRAMES[0])
+
+/* Labels offered as suggestions: the frame types, then every full label. */
+static const char *const LABELS[] = {
+    "PUBLISH", "DELIVER", "DACK", "PUBLISH PAYMENT", "DELIVER PAYMENT", "PUBLISH CONSUMED",
+    "PUBLISH CONSUME_FAILED", "DELIVER CONSUMED", "DELIVER CONSUME_FAILED", NULL,
+};
+
+const char *sim_node_name(int node) {
+    if (node == SIM_ANY) return "*";
+    return node >= 0 && node < SIM_NODES ? NODES[node] : "?";
+}
+
+int sim_node_parse(const char *name) {
+    assert(name != NULL);
+    for (int i = 0; i < SIM_NODES; i++)
+        if (strcmp(name, NODES[i]) == 0) return i;
+    return -1;
+}
+
+/* ---- errors ----------------------------------------------------------------------- */
+
+/* Raises a Lua error; luaL_error prefixes "FILE:LINE:" of the Lua line that called the
+** running C function. */
+static _Noreturn void fail(lua_State *L, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static _Noreturn void fail(lua_State *L, const char *fmt, ...) {
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    luaL_error(L, "%s", msg);
+    abort();    /* not reached: luaL_error does not return */
+}
+
+/* Edit distance counting a swap of neighbours as one edit (the commonest typo: "rnu"),
+** for "did you mean"; long names are never typos of ours. */
+static int distance(const char *a, const char *b) {
+    size_t na = strlen(a), nb = strlen(b);
+    if (na > 64 || nb > 64) return 99;
+    int d[65][65];
+    for (size_t i = 0; i <= na; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= nb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= na; i++) {
+        for (size_t j = 1; j <= nb; j++) {
+            int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    }
+    return d[na][nb];
+}
+
+/* "did you mean 'x'? " when name is a likely typo of a candidate, else "". */
+static const char *hint(const char *name, const char *const *cands, char *buf, size_t n) {
+    int len = (int)strlen(name), limit = len >= 6 ? 2 : 1, best = limit + 1;
+    const char *found = NULL;
+    for (const char *const *c = cands; *c; c++) {
+        int d = distance(name, *c);
+        if (d < best && d < len) { best = d; found = *c; }
+    }
+    if (found) snprintf(buf, n, "did you mean '%s'? ", found);
+    else if (n) buf[0] = '\0';
+    return buf;
+}
+
+/* "a, b, c" */
+static const char *join(const char *const *list, char *buf, size_t n) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (const char *const *p = list; *p && used < n; p++) {
+        int w = snprintf(buf + used, n - used, "%s%s", p == list ? "" : ", ", *p);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+    return buf;
+}
+
+/* Describes the value at idx for a message: -5, 2.5, 'abc', true, a table, nothing. */
+static const char *got(lua_State *L, int idx, char *buf, size_t n) {
+    switch (lua_type(L, idx)) {
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) snprintf(buf, n, "%lld", (long long)lua_tointeger(L, idx));
+        else if (isnan((double)lua_tonumber(L, idx))) snprintf(buf, n, "nan");   /* not "-nan" */
+        else snprintf(buf, n, "%.14g", (double)lua_tonumber(L, idx));
+        break;
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        snprintf(buf, n, "'%.60s%s'", s, len > 60 ? "..." : "");
+        break;
+    }
+    case LUA_TBOOLEAN: snprintf(buf, n, "%s", lua_toboolean(L, idx) ? "true" : "false"); break;
+    case LUA_TNIL: snprintf(buf, n, "nothing"); break;
+    default: snprintf(buf, n, "a %s", luaL_typename(L, idx)); break;
+    }
+    for (char *p = buf; *p; p++)
+        if ((unsigned char)*p < 0x20) *p = '?';    /* the error stays one line */
+    return buf;
+}
+
+/* Times in messages: seconds, or "healing" for SIM_FOREVER. */
+static const char *when(int64_t us, char *buf, size_t n) {
+    if (us == SIM_FOREVER) snprintf(buf, n, "healing");
+    else snprintf(buf, n, "%g", (double)us / 1e6);
+    return buf;
+}
+
+static int64_t to_us(double seconds) {
+    assert(isfinite(seconds) && seconds >= 0 && seconds <= SCN_MAX_SECONDS);
+    return (int64_t)llround(seconds * 1e6);
+}
+
+/* ---- fields ----------------------------------------------------------------------- */
+
+/* Pushes t[name] (raw: a metatable must not invent fields) and returns its type.  name
+** may be the dotted path that messages show ("workload.rate"): its last part is the key. */
+static int field(lua_State *L, int t, const char *name) {
+    const char *dot = strrchr(name, '.');
+    t = lua_absindex(L, t);
+    lua_pushstring(L, dot ? dot + 1 : name);
+    return lua_rawget(L, t);
+}
+
+/* Raises unless the table at t has only the named fields.  Reports the alphabetically
+** first unknown one, so the message does not depend on Lua's hash order. */
+static void check_fields(lua_State *L, int t, const char *fn, const char *prefix,
+                         const char *const *fields) {
+    char bad[64] = "", h[96], list[256];
+    int positional = 0;
+    t = lua_absindex(L, t);
+    for (lua_pushnil(L); lua_next(L, t); lua_pop(L, 1)) {
+        if (lua_type(L, -2) != LUA_TSTRING) { positional = 1; continue; }
+        const char *k = lua_tostring(L, -2);
+        int known = 0;
+        for (const char *const *f = fields; *f && !known; f++) known = strcmp(k, *f) == 0;
+        if (!known && (!bad[0] || strcmp(k, bad) < 0)) snprintf(bad, sizeof bad, "%s", k);
+    }
+    if (positional)    /* prefix is "" or "workload." */
+        fail(L, "%s: '%.*s' takes named fields only (name = value), not a list; fields: %s", fn,
+             prefix[0] ? (int)strlen(prefix) - 1 : (int)strlen(fn), prefix[0] ? prefix : fn,
+             join(fields, list, sizeof list));
+    if (bad[0])
+        fail(L, "%s: unknown field '%s%s' (%sfields: %s)", fn, prefix[0] ? prefix : "", bad,
+             hint(bad, fields, h, sizeof h), join(fields, list, sizeof list));
+}
+
+/* Rules for a number: what it is called and its bounds. */
+typedef struct {
+    const char *what;         /* "a number", "a time in seconds", "a probability" */
+    double lo, hi;
+    int lo_open, hi_open;     /* exclude the bound */
+    const char *note;         /* appended to the bound, e.g. " (the run length)" */
+} scn_range;
+
+/* Checks the value at idx against r and stores it in *out. */
+static void check_num(lua_State *L, int idx, const char *fn, const char *name, const scn_range *r,
+                      double *out) {
+    char g[96];
+    double v = lua_type(L, idx) == LUA_TNUMBER ? (double)lua_tonumber(L, idx) : NAN;
+    int ok = isfinite(v) && (r->lo_open ? v > r->lo : v >= r->lo) &&
+             (r->hi_open ? v < r->hi : v <= r->hi);
+    if (!ok)
+        fail(L, "%s: '%s' must be %s %s %g and %s %g%s, got %s", fn, name, r->what,
+             r->lo_open ? ">" : ">=", r->lo, r->hi_open ? "<" : "<=", r->hi, r->note ? r->note : "",
+             got(L, idx, g, sizeof g));
+    *out = v;
+}
+
+/* Number field t[name]: returns 0 when absent, else checks it and returns 1. */
+static int num_field(lua_State *L, int t, const char *fn, const char *name, const scn_range *r,
+                     double *out) {
+    int present = field(L, t, name) != LUA_TNIL;
+    if (present) check_num(L, -1, fn, name, r, out);
+    lua_pop(L, 1);
+    return present;
+}
+
+/* Checks that the value at idx is an integer in [lo, hi]. */
+static int64_t check_int(lua_State *L, int idx, const char *fn, const char *name, int64_t lo,
+                         int64_t hi) {
+    char g[96];
+    int isnum = 0;
+    lua_Integer v = lua_type(L, idx) == LUA_TNUMBER ? lua_tointegerx(L, idx, &isnum) : 0;
+    if (!isnum || v < lo || v > hi)
+        fail(L, "%s: '%s' must be an integer from %lld to %lld, got %s", fn, name, (long long)lo,
+             (long long)hi, got(L, idx, g, sizeof g));
+    return (int64_t)v;
+}
+
+static int int_field(lua_State *L, int t, const char *fn, const char *name, int64_t lo, int64_t hi,
+                     int64_t *out) {
+    int present = field(L, t, name) != LUA_TNIL;
+    if (present) *out = check_int(L, -1, fn, name, lo, hi);
+    lua_pop(L, 1);
+    return present;
+}
+
+/* Checks that the value at idx is a non-empty one-line string that fits buf[cap]. */
+static void check_str(lua_State *L, int idx, const char *fn, const char *name, char *buf,
+                      size_t cap) {
+    char g[96];
+    size_t len = 0;
+    const char *s = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &len) : NULL;
+    if (s == NULL) fail(L, "%s: '%s' must be a string, got %s", fn, name, got(L, idx, g, sizeof g));
+    if (len == 0) fail(L, "%s: '%s' must not be empty", fn, name);
+    if (len >= cap)
+        fail(L, "%s: '%s' is too long (at most %zu bytes), got %s", fn, name, cap - 1,
+             got(L, idx, g, sizeof g));
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20)
+            fail(L, "%s: '%s' must be one line of text, got %s", fn, name,
+                 got(L, idx, g, sizeof g));
+    memcpy(buf, s, len + 1);
+}
+
+static int str_field(lua_State *L, int t, const char *fn, const char *name, char *buf, size_t cap) {
+    int present = field(L, t, name) != LUA_TNIL;
+    if (present) check_str(L, -1, fn, name, buf, cap);
+    lua_pop(L, 1);
+    return present;
+}
+
+/* Boolean field: -1 when absent, else 0 or 1. */
+static int bool_field(lua_State *L, int t, const char *fn, const char *name) {
+    char g[96];
+    int ty = field(L, t, name), v = -1;
+    if (ty == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
+    else if (ty != LUA_TNIL)
+        fail(L, "%s: '%s' must be true or false, got %s", fn, name, got(L, -1, g, sizeof g));
+    lua_pop(L, 1);
+    return v;
+}
+
+/* Length of the list at idx; raises if it has anything but the keys 1..n. */
+static int check_list(lua_State *L, int idx, const char *fn, const char *name,
+                      const char *example) {
+    char g[96];
+    idx = lua_absindex(L, idx);
+    if (lua_type(L, idx) != LUA_TTABLE)
+        fail(L, "%s: '%s' must be a list like %s, got %s", fn, name, example,
+             got(L, idx, g, sizeof g));
+    lua_Unsigned n = lua_rawlen(L, idx), keys = 0;
+    for (lua_pushnil(L); lua_next(L, idx); lua_pop(L, 1)) keys++;
+    if (keys != n || n > INT32_MAX)
+        fail(L, "%s: '%s' must be a list like %s, without named fields or holes", fn, name,
+             example);
+    return (int)n;
+}
+
+/* {min, max} or {min = a, max = b} at idx, integers in [lo, hi]; a side left out of the
+** named form is -1 (raises instead when need_both). */
+static void check_range(lua_State *L, int idx, const char *fn, const char *name, int64_t lo,
+                        int64_t hi, int need_both, int64_t *mn, int64_t *mx) {
+    static const char *const MINMAX[] = { "min", "max", NULL };
+    char g[96], sub[80];
+    idx = lua_absindex(L, idx);
+    if (lua_type(L, idx) != LUA_TTABLE)
+        fail(L, "%s: '%s' must be {min, max} or {min = a, max = b}, got %s", fn, name,
+             got(L, idx, g, sizeof g));
+    *mn = *mx = -1;
+    if (lua_rawlen(L, idx) > 0) {
+        if (check_list(L, idx, fn, name, "{min, max}") != 2)
+            fail(L, "%s: '%s' must be {min, max}: two numbers", fn, name);
+        lua_rawgeti(L, idx, 1);
+        snprintf(sub, sizeof sub, "%s[1]", name);
+        *mn = check_int(L, -1, fn, sub, lo, hi);
+        lua_rawgeti(L, idx, 2);
+        snprintf(sub, sizeof sub, "%s[2]", name);
+        *mx = check_int(L, -1, fn, sub, lo, hi);
+        lua_pop(L, 2);
+    } else {
+        snprintf(sub, sizeof sub, "%s.", name);
+        check_fields(L, idx, fn, sub, MINMAX);
+        snprintf(sub, sizeof sub, "%s.min", name);
+        int64_t v;
+        if (int_field(L, idx, fn, sub, lo, hi, &v)) *mn = v;
+        snprintf(sub, sizeof sub, "%s.max", name);
+        if (int_field(L, idx, fn, sub, lo, hi, &v)) *mx = v;
+    }
+    if (need_both && (*mn < 0 || *mx < 0)) fail(L, "%s: '%s' needs both min and max", fn, name);
+    if (*mn < 0 && *mx < 0) fail(L, "%s: '%s' needs min, max or both", fn, name);
+    if (*mn >= 0 && *mx >= 0 && *mn > *mx)
+        fail(L, "%s: '%s' has min %lld > max %lld", fn, name, (long long)*mn, (long long)*mx);
+}
+
+/* Raises unless fn was given exactly one table; leaves it at index 1. */
+static void table_arg(lua_State *L, const char *fn, const char *example) {
+    if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TTABLE)
+        fail(L, "%s: expects one table of fields, like %s", fn, example);
+}
+
+/* Checks common to every declaring function but scenario{}: scenario{} came first, and
+** the phase allows fn (load_only: not inside an at() callback). */
+static scn *begin(lua_State *L, const char *fn, int load_only) {
+    scn *c = scn_of(L);
+    if (c->scenario_line == 0)
+        fail(L,
+             "%s: scenario { ... } must come first (it sets the run length that times are checked "
+             "against)",
+             fn);
+    if (load_only && c->phase != PH_LOAD)
+        fail(L, "%s: only at load time, not inside an at() callback", fn);
+    return c;
+}
+
+/* ---- scenario{} ------------------------------------------------------------------- */
+
+/* Knobs that the simulator sets itself: a scenario setting them would fight it. */
+static void reserved_knob(lua_State *L, const char *key) {
+    if (strcmp(key, "design") == 0)
+        fail(L, "scenario: knobs: set the design with scenario { design = ... }, not as a knob");
+    if (strcmp(key, "seed") == 0)
+        fail(L, "scenario: knobs: 'seed' is derived from the run's seed by the simulator "
+                "(outbox-sim run --seed N)");
+    if (strcmp(key, "frozen") == 0)
+        fail(L,
+             "scenario: knobs: 'frozen' is set by the simulator (account %d pays the payments "
+             "accounting "
+             "refuses); choose them with workload.refuse or workload.refuse_rate",
+             SIM_FROZEN_ACCOUNT);
+}
+
+/* The text form of the knob value at the top of the stack. */
+static void knob_text(lua_State *L, const char *key, char *buf, size_t n) {
+    char g[96];
+    switch (lua_type(L, -1)) {
+    case LUA_TBOOLEAN: snprintf(buf, n, "%d", lua_toboolean(L, -1)); return;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, -1)) snprintf(buf, n, "%lld", (long long)lua_tointeger(L, -1));
+        else snprintf(buf, n, "%.14g", (double)lua_tonumber(L, -1));   /* 2.0 -> "2" */
+        return;
+    case LUA_TSTRING: {
+        char name[80];
+        snprintf(name, sizeof name, "knobs.%s", key);
+        check_str(L, -1, "scenario", name, buf, n);
+        return;
+    }
+    default:
+        fail(L, "scenario: knob '%s' must be a string, number or boolean, got %s", key,
+             got(L, -1, g, sizeof g));
+    }
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* knobs = { key = value, ... }: validated on a scratch config (so a bad knob fails here,
+** with its line) and stored as "key=value" sorted by key. */
+static void read_knobs(lua_State *L, scn *c, int t, ox_config *cfg) {
+    sim_scenario *sc = c->sc;
+    const char *keys[SIM_MAX_KNOBS];
+    int n = 0;
+    if (lua_type(L, t) != LUA_TTABLE)
+        fail(L, "scenario: 'knobs' must be a table like { retry = \"linear\", max_attempts = 8 }");
+    for (lua_pushnil(L); lua_next(L, t); lua_pop(L, 1)) {
+        if (lua_type(L, -2) != LUA_TSTRING)
+            fail(L, "scenario: 'knobs' takes named knobs, like knobs = { retry = \"linear\" }, not "
+                    "a list");
+        if (n == SIM_MAX_KNOBS) fail(L, "scenario: too many knobs (limit %d)", SIM_MAX_KNOBS);
+        keys[n++] = lua_tostring(L, -2);    /* anchored: it is a key of the knobs table */
+    }
+    qsort(keys, (size_t)n, sizeof keys[0], cmp_str);
+    sc->nknobs = 0;
+    for (int i = 0; i < n; i++) {
+        char value[128], err[512];
+        reserved_knob(L, keys[i]);
+        lua_pushstring(L, keys[i]);    /* not field(): a knob name is not a dotted path */
+        lua_rawget(L, t);
+        knob_text(L, keys[i], value, sizeof value);
+        lua_pop(L, 1);
+        char *kv = sc->knobs[sc->nknobs];
+        if ((size_t)snprintf(kv, sizeof sc->knobs[0], "%s=%s", keys[i], value) >=
+            sizeof sc->knobs[0])
+            fail(L, "scenario: knob '%s' is too long (key=value at most %zu bytes)", keys[i],
+                 sizeof sc->knobs[0] - 1);
+        if (ox_config_set_kv(cfg, kv, err, sizeof err) != 0) fail(L, "scenario: knobs: %s", err);
+        sc->nknobs++;
+    }
+}
+
+/* workload.refuse = {3, 7}: payment numbers accounting will refuse. */
+static void read_refuse_list(lua_State *L, sim_workload *w, int t) {
+    char g[96], name[48];
+    if (field(L, t, "refuse") == LUA_TNIL) { lua_pop(L, 1); return; }
+    int n = check_list(L, -1, "scenario", "workload.refuse", "{3, 7}");
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, i);
+        snprintf(name, sizeof name, "workload.refuse[%d]", i);
+        int isint = 0;
+        lua_Integer p = lua_type(L, -1) == LUA_TNUMBER ? lua_tointegerx(L, -1, &isint) : 0;
+        if (!isint)
+            fail(L, "scenario: '%s' must be a payment number, got %s", name,
+                 got(L, -1, g, sizeof g));
+        if (p < 1 || p > (lua_Integer)w->payments)
+            fail(L, "scenario: '%s' names payment %lld, but payments are numbered 1..%u", name,
+                 (long long)p, w->payments);
+        w->refuse[p] = 1;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* workload.refuse_rate: each payment refused with this chance, drawn from the seed. */
+static void draw_refusals(lua_State *L, scn *c, sim_workload *w, int t) {
+    static const scn_range FRACTION = { "a fraction", 0, 1, 0, 0, NULL };
+    double rate;
+    if (!num_field(L, t, "scenario", "workload.refuse_rate", &FRACTION, &rate)) return;
+    ox_prng p;
+    ox_prng_seed(&p, ox_prng_derive(c->seed, SCN_STREAM_REFUSE));
+    for (uint32_t i = 1; i <= w->payments; i++)
+        if (ox_prng_chance(&p, rate)) w->refuse[i] = 1;
+}
+
+static void read_workload(lua_State *L, scn *c, int t, const ox_config *cfg) {
+    static const char *const FIELDS[] = { "payments", "rate",        "amount",         "accounts",
+                                          "refuse",   "refuse_rate", "client_retries", NULL };
+    static const scn_range RATE = { "a number", 0, SCN_MAX_RATE,
+                                    1,          0, " (payments per virtual second)" };
+    sim_workload *w = &c->sc->workload;
+    int64_t v;
+    if (lua_type(L, t) != LUA_TTABLE)
+        fail(L, "scenario: 'workload' must be a table like { payments = 100, rate = 10 }");
+    check_fields(L, t, "scenario", "workload.", FIELDS);
+    if (int_field(L, t, "scenario", "workload.payments", 0, SIM_MAX_PAYMENTS, &v))
+        w->payments = (uint32_t)v;
+    num_field(L, t, "scenario", "workload.rate", &RATE, &w->rate);
+    if (int_field(L, t, "scenario", "workload.accounts", 1, SIM_FROZEN_ACCOUNT - 1, &v))
+        w->accounts = (uint32_t)v;
+    if (int_field(L, t, "scenario", "workload.client_retries", 0, SIM_MAX_CLIENT_RETRIES, &v))
+        w->client_retries = (uint32_t)v;
+    if (field(L, t, "amount") != LUA_TNIL)
+        check_range(L, -1, "scenario", "workload.amount", 1, SCN_MAX_AMOUNT, 1, &w->amount_min,
+                    &w->amount_max);
+    lua_pop(L, 1);
+    if (w->amount_max > cfg->max_amount)
+        fail(L,
+             "scenario: 'workload.amount' max %lld exceeds the knob max_amount = %lld, so "
+             "accounting would "
+             "refuse those payments (choose refusals with workload.refuse)",
+             (long long)w->amount_max, (long long)cfg->max_amount);
+    double need = w->payments / w->rate, run = (double)c->sc->run_us / 1e6;
+    if (need > run + 1e-9)
+        fail(L,
+             "scenario: the workload does not fit in the run: %u payments at %g per second take %g "
+             "s, "
+             "but run = %g s",
+             w->payments, w->rate, need, run);
+    free(w->refuse);
+    w->refuse = calloc((size_t)w->payments + 1, 1);
+    if (w->refuse == NULL) fail(L, "scenario: out of memory for %u payments", w->payments);
+    read_refuse_list(L, w, t);
+    draw_refusals(L, c, w, t);
+}
+
+static void defaults(sim_scenario *sc) {
+    snprintf(sc->design, sizeof sc->design, "%s", "outbox");
+    sc->run_us = to_us(SCN_DEFAULT_RUN);
+    sc->settle_us = to_us(SCN_DEFAULT_SETTLE);
+    sc->nknobs = 0;
+    sim_workload *w = &sc->workload;
+    w->payments = SCN_DEFAULT_PAYMENTS;
+    w->rate = SCN_DEFAULT_RATE;
+    w->amount_min = SCN_DEFAULT_AMOUNT_MIN;
+    w->amount_max = SCN_DEFAULT_AMOUNT_MAX;
+    w->accounts = SCN_DEFAULT_ACCOUNTS;
+    w->client_retries = SIM_DEFAULT_CLIENT_RETRIES;
+    memset(&sc->expect, 0, sizeof sc->expect);
+    sc->expect.all_invariants = 1;
+    sc->expect.dead_min = sc->expect.dead_max = -1;
+}
+
+static void read_design(lua_State *L, sim_scenario *sc) {
+    char h[96];
+    ox_design d;
+    if (!str_field(L, 1, "scenario", "design", sc->design, sizeof sc->design)) return;
+    if (ox_design_parse(sc->design, &d) == 0) return;
+    /* ox_design_names() is one comma list; split a copy for the suggestion */
+    char names[256];
+    const char *cands[OX_DESIGN_COUNT + 1];
+    int n = 0;
+    snprintf(names, sizeof names, "%s", ox_design_names());
+    for (char *save = NULL, *tok = strtok_r(names, ", ", &save); tok && n < OX_DESIGN_COUNT;
+         tok = strtok_r(NULL, ", ", &save))
+        cands[n++] = tok;
+    cands[n] = NULL;
+    fail(L, "scenario: unknown design '%s' (%sdesigns: %s)", sc->design,
+         hint(sc->design, cands, h, sizeof h), ox_design_names());
+}
+
+/* scenario { name, design, knobs, workload, run, settle }: exactly once, first. */
+static int l_scenario(lua_State *L) {
+    static const char *const FIELDS[] = { "name", "design", "knobs", "workload",
+                                          "run",  "settle", NULL };
+    static const scn_range RUN = { "a time in seconds", 0, SCN_MAX_SECONDS, 1, 0, NULL };
+    static const scn_range SETTLE = { "a time in seconds", 0, SCN_MAX_SECONDS, 0, 0, NULL };
+    scn *c = scn_of(L);
+    sim_scenario *sc = c->sc;
+    double v;
+    if (c->phase != PH_LOAD) fail(L, "scenario: only at load time, not inside an at() callback");
+    if (c->scenario_line) fail(L, "scenario: declared twice (first at line %d)", c->scenario_line);
+    table_arg(L, "scenario", "scenario { name = \"...\", run = 30, settle = 120 }");
+    check_fields(L, 1, "scenario", "", FIELDS);
+    defaults(sc);    /* again: a scenario{} caught by pcall may have left half a state */
+    if (!str_field(L, 1, "scenario", "name", sc->name, sizeof sc->name))
+        fail(L, "scenario: 'name' is required: one line saying what the scenario shows");
+    read_design(L, sc);
+    if (num_field(L, 1, "scenario", "run", &RUN, &v)) sc->run_us = to_us(v);
+    if (num_field(L, 1, "scenario", "settle", &SETTLE, &v)) sc->settle_us = to_us(v);
+    ox_config cfg;
+    ox_config_default(&cfg);
+    if (field(L, 1, "knobs") != LUA_TNIL) read_knobs(L, c, lua_gettop(L), &cfg);
+    lua_pop(L, 1);
+    if (field(L, 1, "workload") == LUA_TNIL) {    /* the defaults still get checked */
+        lua_pop(L, 1);
+        lua_newtable(L);
+    }
+    read_workload(L, c, lua_gettop(L), &cfg);
+    lua_pop(L, 1);
+    c->scenario_line = sbx_line(L);
+    if (c->scenario_line <= 0) c->scenario_line = 1;
+    return 0;
+}
+
+/* ---- windows ------------------------------------------------------------------------ */
+
+/* The window that faults declared now get by default, for messages. */
+static const char *enclosing(const scn *c, char *buf, size_t n) {
+    char a[32], b[32];
+    if (c->depth > 0) snprintf(buf, n, "between(%g, %g)", c->between_a, c->between_b);
+    else if (c->phase == PH_FIRE)
+        snprintf(buf, n, "the window of this at() callback [%s, %s)",
+                 when(c->win_from, a, sizeof a), when(c->win_to, b, sizeof b));
+    else snprintf(buf, n, "the run [0, %s)", when(c->sc->run_us, a, sizeof a));
+    return buf;
+}
+
+/* start/stop of the fault table at t, intersected with the enclosing window. */
+static void read_window(lua_State *L, scn *c, const char *fn, int t, int64_t *from, int64_t *to) {
+    double run = (double)c->sc->run_us / 1e6, a = 0, b = 0;
+    const scn_range START = { "a time in seconds", 0, run, 0, 1, " (the run length)" };
+    const scn_range STOP = { "a time in seconds", 0, run, 1, 0, " (the run length)" };
+    int has_a = num_field(L, t, fn, "start", &START, &a);
+    int has_b = num_field(L, t, fn, "stop", &STOP, &b);
+    if (has_a && has_b && a >= b) fail(L, "%s: 'start' (%g) must be before 'stop' (%g)", fn, a, b);
+    *from = c->win_from;
+    *to = c->win_to;
+    if (has_a && to_us(a) > *from) *from = to_us(a);
+    if (has_b && to_us(b) < *to) *to = to_us(b);
+    if (*from >= *to) {
+        char e[128];
+        fail(L, "%s: its window [%g, %g) does not overlap %s", fn, has_a ? a : 0.0, has_b ? b : run,
+             enclosing(c, e, sizeof e));
+    }
+}
+
+/* ---- frame faults: drop, duplicate, delay ---------------------------------------------- */
+
+/* The directions a fault covers: one, or two for "a<->b". */
+typedef struct {
+    int src[2], dst[2];
+    int n;
+} scn_dirs;
+
+/* One side of a link: a node name or "*", blanks around it ignored. */
+static int link_side(lua_State *L, const char *fn, const char *link, const char *s, size_t n) {
+    char name[32], h[96], list[96];
+    while (n > 0 && *s == ' ') { s++; n--; }
+    while (n > 0 && s[n - 1] == ' ') n--;
+    if (n == 1 && *s == '*') return SIM_ANY;
+    snprintf(name, sizeof name, "%.*s", (int)n, s);
+    int node = n < sizeof name ? sim_node_parse(name) : -1;
+    if (node < 0)
+        fail(L, "%s: unknown node '%s' in link '%s' (%snodes: %s)", fn, name, link,
+             hint(name, NODES, h, sizeof h), join(NODES, list, sizeof list));
+    return node;
+}
+
+static void parse_link(lua_State *L, const char *fn, const char *link, scn_dirs *d) {
+    const char *two = strstr(link, "<->"), *one = strstr(link, "->");
+    const char *arrow = two ? two : one;
+    if (arrow == NULL)
+        fail(L,
+             "%s: 'link' must look like \"payment->broker\", \"*->broker\" or "
+             "\"broker<->accounting\", got '%s'",
+             fn, link);
+    size_t w = two ? 3 : 2;
+    int a = link_side(L, fn, link, link, (size_t)(arrow - link));
+    int b = link_side(L, fn, link, arrow + w, strlen(arrow + w));
+    if (a == b && a != SIM_ANY) fail(L, "%s: link '%s' goes from a node to itself", fn, link);
+    d->src[0] = a, d->dst[0] = b, d->n = 1;
+    if (two && !(a == SIM_ANY && b == SIM_ANY)) d->src[1] = b, d->dst[1] = a, d->n = 2;
+}
+
+/* from = node / to = node (each may be "*"). */
+static int node_field(lua_State *L, int t, const char *fn, const char *name) {
+    char buf[32], h[96], list[96];
+    if (!str_field(L, t, fn, name, buf, sizeof buf)) return SIM_ANY;
+    if (strcmp(buf, "*") == 0) return SIM_ANY;
+    int node = sim_node_parse(buf);
+    if (node < 0)
+        fail(L, "%s: unknown node '%s' in '%s' (%snodes: %s)", fn, buf, name,
+             hint(buf, NODES, h, sizeof h), join(NODES, list, sizeof list));
+    return node;
+}
+
+static void read_endpoints(lua_State *L, const char *fn, scn_dirs *d) {
+    char link[96];
+    int has_link = str_field(L, 1, fn, "link", link, sizeof link);
+    int has_from = field(L, 1, "from") != LUA_TNIL, has_to = field(L, 1, "to") != LUA_TNIL;
+    lua_pop(L, 2);
+    if (has_link && (has_from || has_to))
+        fail(L, "%s: give either 'link' or 'from'/'to', not both", fn);
+    if (has_link) {
+        parse_link(L, fn, link, d);
+        return;
+    }
+    d->src[0] = node_field(L, 1, fn, "from");
+    d->dst[0] = node_field(L, 1, fn, "to");
+    d->n = 1;
+    if (d->src[0] == d->dst[0] && d->src[0] != SIM_ANY)
+        fail(L, "%s: 'from' and 'to' name the same node", fn);
+}
+
+static int frame_matches(const scn_frame *fr, int src, int dst, const char *queue,
+                         const char *label) {
+    return (src == SIM_ANY || src == fr->src) && (dst == SIM_ANY || dst == fr->dst) &&
+           (!queue[0] || strcmp(queue, fr->queue) == 0) &&
+           (!label[0] || strncmp(label, fr->label, strlen(label)) == 0);
+}
+
+static int any_frame(int src, int dst, const char *queue, const char *label) {
+    for (size_t i = 0; i < NFRAMES; i++)
+        if (frame_matches(&FRAMES[i], src, dst, queue, label)) return 1;
+    return 0;
+}
+
+/* Raises: no frame from src to dst has this queue and label; says which frames do. */
+static _Noreturn void no_frame(lua_State *L, const char *fn, int src, int dst, const char *queue,
+                               const char *label) {
+    const char *s = sim_node_name(src), *d = sim_node_name(dst);
+    if (!any_frame(src, dst, "", ""))
+        fail(L, "%s: no frame travels %s->%s (links: payment<->broker, broker<->accounting)", fn, s,
+             d);
+    char there[512], want[128];
+    size_t used = 0;
+    there[0] = '\0';
+    for (size_t i = 0; i < NFRAMES && used < sizeof there; i++) {
+        if (!frame_matches(&FRAMES[i], src, dst, "", "")) continue;
+        int w = snprintf(there + used, sizeof there - used, "%s%s (%s->%s, %s)", used ? ", " : "",
+                         FRAMES[i].label, sim_node_name(FRAMES[i].src),
+                         sim_node_name(FRAMES[i].dst), FRAMES[i].queue);
+        if (w > 0) used += (size_t)w;
+    }
+    snprintf(want, sizeof want, "%s%s%s%s%s%s%s", queue[0] ? "queue '" : "", queue,
+             queue[0] ? "'" : "", queue[0] && label[0] ? " and " : "", label[0] ? "label '" : "",
+             label, label[0] ? "'" : "");
+    fail(L, "%s: no frame on %s->%s has %s (frames there: %s)", fn, s, d, want, there);
+}
+
+static void read_queue_label(lua_State *L, const char *fn, sim_fault *f) {
+    char h[96], list[256];
+    if (str_field(L, 1, fn, "queue", f->queue, sizeof f->queue)) {
+        int known = 0;
+        for (const char *const *q = QUEUES; *q && !known; q++) known = strcmp(f->queue, *q) == 0;
+        if (!known)
+            fail(L, "%s: unknown queue '%s' (%squeues: %s)", fn, f->queue,
+                 hint(f->queue, QUEUES, h, sizeof h), join(QUEUES, list, sizeof list));
+    }
+    if (str_field(L, 1, fn, "label", f->label, sizeof f->label) &&
+        !any_frame(SIM_ANY, SIM_ANY, "", f->label))
+        fail(L, "%s: label '%s' begins no frame label (%slabels: %s)", fn, f->label,
+             hint(f->label, LABELS, h, sizeof h), join(LABELS + 3, list, sizeof list));
+}
+
+/* p = probability, or nth = the one frame; neither: every matching frame. */
+static void read_chance(lua_State *L, const char *fn, sim_fault *f) {
+    static const scn_range PROB = { "a probability", 0, 1, 0, 0, NULL };
+    int64_t nth = 0;
+    int has_p = num_field(L, 1, fn, "p", &PROB, &f->p);
+    int has_nth = int_field(L, 1, fn, "nth", 1, UINT32_MAX, &nth);
+    if (has_p && has_nth) fail(L, "%s: give either 'p' or 'nth', not both", fn);
+    if (!has_p) f->p = 1.0;
+    f->nth = (uint32_t)nth;
+}
+
+static void read_delay(lua_State *L, const char *fn, sim_fault *f) {
+    static const scn_range SECS = { "a time in seconds", 0, SCN_MAX_SECONDS, 0, 0, NULL };
+    static const scn_range MAX = { "a time in seconds", 0, SCN_MAX_SECONDS, 1, 0, NULL };
+    double mn = 0, mx = 0;
+    num_field(L, 1, fn, "min", &SECS, &mn);
+    if (!num_field(L, 1, fn, "max", &MAX, &mx))
+        fail(L,
+             "%s: needs 'max', the most extra latency in seconds, like delay { link = "
+             "\"broker->accounting\", min = 0.5, max = 2 }",
+             fn);
+    if (mn > mx) fail(L, "%s: 'min' (%g) must be <= 'max' (%g)", fn, mn, mx);
+    f->min_us = to_us(mn);
+    f->max_us = to_us(mx);
+}
+
+static sim_fault new_fault(sim_fault_kind kind, int line) {
+    sim_fault f;
+    memset(&f, 0, sizeof f);
+    f.kind = kind;
+    f.line = line;
+    f.src = f.dst = f.node = SIM_ANY;
+    f.at_us = -1;
+    f.restart_after_us = -1;
+    f.from_us = 0;
+    f.to_us = SIM_FOREVER;
+    return f;
+}
+
+/* Appends f; the caller made sure there is room. */
+static void push_fault(scn *c, const sim_fault *f) {
+    sim_scenario *sc = c->sc;
+    assert(sc->nfaults < SIM_MAX_FAULTS);
+    sc->faults[sc->nfaults] = *f;
+    sc->faults[sc->nfaults].id = sc->nfaults + 1;
+    sc->nfaults++;
+}
+
+static void room_for(lua_State *L, scn *c, const char *fn, int n) {
+    if (c->sc->nfaults + n > SIM_MAX_FAULTS)
+        fail(L, "%s: too many faults (limit %d)", fn, SIM_MAX_FAULTS);
+}
+
+static int frame_fault(lua_State *L, sim_fault_kind kind, const char *fn, const char *const *fields,
+                       const char *example) {
+    scn *c = begin(L, fn, 0);
+    table_arg(L, fn, example);
+    check_fields(L, 1, fn, "", fields);
+    sim_fault f = new_fault(kind, sbx_line(L));
+    scn_dirs d;
+    read_endpoints(L, fn, &d);
+    read_queue_label(L, fn, &f);
+    int64_t pay = 0;
+    if (int_field(L, 1, fn, "pay", 1, c->sc->workload.payments ? c->sc->workload.payments : 1,
+                  &pay))
+        f.pay = (uint64_t)pay;
+    size_t nl = strlen(f.label);
+    if (f.pay && nl && !strncmp("DACK", f.label, nl) && strncmp("DELIVER", f.label, nl))
+        fail(L, "%s: 'pay' cannot match label '%s': a DACK is about a delivery, not a payment", fn,
+             f.label);
+    read_chance(L, fn, &f);
+    if (kind == FK_DUPLICATE) {
+        int64_t copies = 1;
+        int_field(L, 1, fn, "copies", 1, SCN_MAX_COPIES, &copies);
+        f.copies = (uint32_t)copies;
+    }
+    if (kind == FK_DELAY) read_delay(L, fn, &f);
+    read_window(L, c, fn, 1, &f.from_us, &f.to_us);
+    /* "a<->b" declares the directions some frame can take; none is a mistake */
+    int ok[2] = { 0, 0 }, nok = 0;
+    for (int i = 0; i < d.n; i++) nok += ok[i] = any_frame(d.src[i], d.dst[i], f.queue, f.label);
+    if (nok == 0) no_frame(L, fn, d.src[0], d.dst[0], f.queue, f.label);
+    room_for(L, c, fn, nok);
+    for (int i = 0; i < d.n; i++) {
+        if (!ok[i]) continue;
+        f.src = d.src[i];
+        f.dst = d.dst[i];
+        push_fault(c, &f);
+    }
+    return 0;
+}
+
+#define FRAME_FIELDS "link", "from", "to", "queue", "label", "pay", "p", "nth", "start", "stop"
+
+static int l_drop(lua_State *L) {
+    static const char *const FIELDS[] = { FRAME_FIELDS, NULL };
+    return frame_fault(L, FK_DROP, "drop", FIELDS, "drop { link = \"payment->broker\", p = 0.3 }");
+}
+
+static int l_duplicate(lua_State *L) {
+    static const char *const FIELDS[] = { FRAME_FIELDS, "copies", NULL };
+    return frame_fault(L, FK_DUPLICATE, "duplicate", FIELDS,
+                       "duplicate { link = \"broker->accounting\", p = 0.3 }");
+}
+
+static int l_corrupt(lua_State *L) {
+    static const char *const FIELDS[] = { FRAME_FIELDS, NULL };
+    return frame_fault(L, FK_CORRUPT, "corrupt", FIELDS,
+                       "corrupt { link = \"broker->accounting\", p = 0.1 }");
+}
+
+static int l_delay(lua_State *L) {
+    static const char *const FIELDS[] = { FRAME_FIELDS, "min", "max", NULL };
+    return frame_fault(L, FK_DELAY, "delay", FIELDS,
+                       "delay { link = \"broker->accounting\", min = 0.5, max = 2 }");
+}
+
+/* ---- crash ---------------------------------------------------------------------------- */
+
+static void crash_at_failpoint(lua_State *L, scn *c, sim_fault *f, int has_node) {
+    char h[96], node[32];
+    const char *const *fps = ox_service_failpoints();
+    int known = 0;
+    for (const char *const *p = fps; *p && !known; p++) known = strcmp(f->failpoint, *p) == 0;
+    if (!known)
+        fail(L, "crash: unknown failpoint '%s' (%ssee outbox-sim failpoints)", f->failpoint,
+             hint(f->failpoint, fps, h, sizeof h));
+    /* failpoints are named "<node>.<place>" */
+    snprintf(node, sizeof node, "%.*s", (int)strcspn(f->failpoint, "."), f->failpoint);
+    int owner = sim_node_parse(node);
+    assert(owner >= 0);
+    if (has_node && f->node != owner)
+        fail(L, "crash: failpoint '%s' is in %s, not in %s", f->failpoint, node,
+             sim_node_name(f->node));
+    f->node = owner;
+    if (c->depth > 0 || c->phase == PH_FIRE)
+        fail(
+            L,
+            "crash: 'at_failpoint' counts hits from the start of the run, so it cannot be declared "
+            "inside between() or an at() callback");
+    int64_t hit = 1;
+    int_field(L, 1, "crash", "hit", 1, SCN_MAX_HIT, &hit);
+    f->hit = (uint32_t)hit;
+}
+
+static void crash_at_time(lua_State *L, scn *c, sim_fault *f, int has_node, int has_at, double at) {
+    char e[128], a[32];
+    if (field(L, 1, "hit") != LUA_TNIL) fail(L, "crash: 'hit' only goes with 'at_failpoint'");
+    lua_pop(L, 1);
+    if (!has_node) fail(L, "crash: needs 'node' (%s, %s or %s)", NODES[0], NODES[1], NODES[2]);
+    if (!has_at && c->depth == 0 && c->phase != PH_FIRE)
+        fail(L, "crash: needs 'at' (seconds) or 'at_failpoint' (a failpoint name)");
+    f->at_us = has_at ? to_us(at) : c->win_from;    /* inside between()/at(): its start */
+    if (f->at_us < c->win_from || f->at_us >= c->win_to)
+        fail(L, "crash: 'at' = %s s lies outside %s", when(f->at_us, a, sizeof a),
+             enclosing(c, e, sizeof e));
+    f->from_us = c->win_from;
+    f->to_us = c->win_to;
+}
+
+static void read_restart(lua_State *L, sim_fault *f) {
+    static const scn_range SECS = { "a time in seconds", 0, SCN_MAX_SECONDS, 0, 0, NULL };
+    double after = SCN_DEFAULT_RESTART;
+    int has_after = num_field(L, 1, "crash", "restart_after", &SECS, &after);
+    int restart = bool_field(L, 1, "crash", "restart");
+    if (restart == 0 && has_after) fail(L, "crash: 'restart = false' contradicts 'restart_after'");
+    f->restart_after_us = restart == 0 ? -1 : to_us(after);
+}
+
+/* crash { node, at | at_failpoint [, hit], restart_after | restart = false } */
+static int l_crash(lua_State *L) {
+    static const char *const FIELDS[] = { "node",    "at", "at_failpoint", "hit", "restart_after",
+                                          "restart", NULL };
+    scn *c = begin(L, "crash", 0);
+    table_arg(L, "crash", "crash { node = \"payment\", at = 12, restart_after = 2 }");
+    check_fields(L, 1, "crash", "", FIELDS);
+    sim_fault f = new_fault(FK_CRASH, sbx_line(L));
+    int has_node = field(L, 1, "node") != LUA_TNIL;
+    lua_pop(L, 1);
+    if (has_node) f.node = node_field(L, 1, "crash", "node");
+    if (has_node && f.node == SIM_ANY) fail(L, "crash: 'node' must name one node, not \"*\"");
+    double run = (double)c->sc->run_us / 1e6, at = 0;
+    const scn_range AT = { "a time in seconds", 0, run, 0, 1, " (the run length)" };
+    int has_at = num_field(L, 1, "crash", "at", &AT, &at);
+    int has_fp = str_field(L, 1, "crash", "at_failpoint", f.failpoint, sizeof f.failpoint);
+    if (has_at && has_fp) fail(L, "crash: give either 'at' or 'at_failpoint', not both");
+    if (has_fp) crash_at_failpoint(L, c, &f, has_node);
+    else crash_at_time(L, c, &f, has_node, has_at, at);
+    read_restart(L, &f);
+    room_for(L, c, "crash", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* ---- partition ------------------------------------------------------------------------- */
+
+/* A node name at the top of the stack (one node, not "*"), for list entries. */
+static int check_node(lua_State *L, const char *fn, const char *name) {
+    char buf[32], g[96], h[96], list[96];
+    if (lua_type(L, -1) != LUA_TSTRING)
+        fail(L, "%s: '%s' must be a node name, got %s", fn, name, got(L, -1, g, sizeof g));
+    check_str(L, -1, fn, name, buf, sizeof buf);
+    int node = sim_node_parse(buf);
+    if (node < 0)
+        fail(L, "%s: unknown node '%s' in '%s' (%snodes: %s)", fn, buf, name,
+             hint(buf, NODES, h, sizeof h), join(NODES, list, sizeof list));
+    return node;
+}
+
+/* between = {a, b}: two different nodes. */
+static void read_pair(lua_State *L, const char *fn, int *a, int *b) {
+    if (field(L, 1, "between") == LUA_TNIL)
+        fail(L,
+             "%s: needs 'between', the two nodes to cut apart, like between = {\"payment\", "
+             "\"broker\"}",
+             fn);
+    if (check_list(L, -1, fn, "between", "{\"payment\", \"broker\"}") != 2)
+        fail(L, "%s: 'between' must name exactly two nodes, like {\"payment\", \"broker\"}", fn);
+    lua_rawgeti(L, -1, 1);
+    *a = check_node(L, fn, "between[1]");
+    lua_rawgeti(L, -2, 2);
+    *b = check_node(L, fn, "between[2]");
+    lua_pop(L, 3);
+    if (*a == *b) fail(L, "%s: 'between' names %s twice", fn, sim_node_name(*a));
+}
+
+/* partition { between = {a, b}, oneway = false, start, stop }: every frame a->b (and
+** b->a unless oneway) is lost while the partition lasts. */
+static int l_partition(lua_State *L) {
+    static const char *const FIELDS[] = { "between", "oneway", "start", "stop", NULL };
+    scn *c = begin(L, "partition", 0);
+    table_arg(L, "partition",
+              "partition { between = {\"payment\", \"broker\"}, start = 5, stop = 15 }");
+    check_fields(L, 1, "partition", "", FIELDS);
+    sim_fault f = new_fault(FK_PARTITION, sbx_line(L));
+    read_pair(L, "partition", &f.src, &f.dst);
+    f.twoway = bool_field(L, 1, "partition", "oneway") != 1;
+    if (!any_frame(f.src, f.dst, "", ""))
+        fail(L,
+             "partition: no frame travels %s->%s: payment and accounting talk only through the "
+             "broker "
+             "(cut payment<->broker or broker<->accounting)",
+             sim_node_name(f.src), sim_node_name(f.dst));
+    read_window(L, c, "partition", 1, &f.from_us, &f.to_us);
+    room_for(L, c, "partition", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* ---- broker_loss ----------------------------------------------------------------------- */
+
+static void read_queue(lua_State *L, const char *fn, sim_fault *f) {
+    char h[96], list[256];
+    if (!str_field(L, 1, fn, "queue", f->queue, sizeof f->queue)) return;
+    for (const char *const *q = QUEUES; *q; q++)
+        if (strcmp(f->queue, *q) == 0) return;
+    fail(L, "%s: unknown queue '%s' (%squeues: %s)", fn, f->queue,
+         hint(f->queue, QUEUES, h, sizeof h), join(QUEUES, list, sizeof list));
+}
+
+/* broker_loss { queue, p | nth, start, stop }: the broker accepts a PUBLISH and loses
+** it inside (the library's OX_SITE_BROKER_LOSE injection site). */
+static int l_broker_loss(lua_State *L) {
+    static const char *const FIELDS[] = { "queue", "p", "nth", "start", "stop", NULL };
+    scn *c = begin(L, "broker_loss", 0);
+    table_arg(L, "broker_loss", "broker_loss { queue = \"PAY_QUEUE\", p = 0.2 }");
+    check_fields(L, 1, "broker_loss", "", FIELDS);
+    sim_fault f = new_fault(FK_BROKER_LOSS, sbx_line(L));
+    f.node = f.dst = 1;
+    read_queue(L, "broker_loss", &f);
+    read_chance(L, "broker_loss", &f);
+    read_window(L, c, "broker_loss", 1, &f.from_us, &f.to_us);
+    room_for(L, c, "broker_loss", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* ---- clock, clock_jump ------------------------------------------------------------------ */
+
+/* node = "..." naming exactly one node; required. */
+static int one_node(lua_State *L, const char *fn, const char *example) {
+    if (field(L, 1, "node") == LUA_TNIL) fail(L, "%s: needs 'node', like %s", fn, example);
+    lua_pop(L, 1);
+    int node = node_field(L, 1, fn, "node");
+    if (node == SIM_ANY) fail(L, "%s: 'node' must name one node, not \"*\"", fn);
+    return node;
+}
+
+/* A signed number of seconds, required. */
+static int64_t signed_seconds(lua_State *L, const char *fn, const char *name, const char *example) {
+    static const scn_range SECS = {
+        "a time in seconds", -SCN_MAX_SECONDS, SCN_MAX_SECONDS, 0, 0, NULL
+    };
+    double v;
+    if (!num_field(L, 1, fn, name, &SECS, &v))
+        fail(L, "%s: needs '%s', like %s", fn, name, example);
+    return (int64_t)llround(v * 1e6);
+}
+
+/* clock { node, skew }: the node's clock reads skew seconds off, from the start. */
+static int l_clock(lua_State *L) {
+    static const char *const FIELDS[] = { "node", "skew", NULL };
+    static const char *const EX = "clock { node = \"payment\", skew = -3.5 }";
+    scn *c = begin(L, "clock", 1);
+    if (c->depth > 0)
+        fail(L, "clock: a skew holds from the start of the run, so not inside between() (use "
+                "clock_jump for a change during the run)");
+    table_arg(L, "clock", EX);
+    check_fields(L, 1, "clock", "", FIELDS);
+    sim_fault f = new_fault(FK_CLOCK, sbx_line(L));
+    f.node = one_node(L, "clock", EX);
+    f.by_us = signed_seconds(L, "clock", "skew", EX);
+    room_for(L, c, "clock", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* clock_jump { node, at, by }: at `at` the node's clock jumps by `by` seconds. */
+static int l_clock_jump(lua_State *L) {
+    static const char *const FIELDS[] = { "node", "at", "by", NULL };
+    static const char *const EX = "clock_jump { node = \"payment\", at = 10, by = -30 }";
+    char e[128], a[32];
+    scn *c = begin(L, "clock_jump", 0);
+    table_arg(L, "clock_jump", EX);
+    check_fields(L, 1, "clock_jump", "", FIELDS);
+    sim_fault f = new_fault(FK_CLOCK_JUMP, sbx_line(L));
+    f.node = one_node(L, "clock_jump", EX);
+    f.by_us = signed_seconds(L, "clock_jump", "by", EX);
+    if (f.by_us == 0)
+        fail(L, "clock_jump: 'by' must not be 0 (seconds forward, or negative: backward)");
+    double run = (double)c->sc->run_us / 1e6, at = 0;
+    const scn_range AT = { "a time in seconds", 0, run, 0, 1, " (the run length)" };
+    int has_at = num_field(L, 1, "clock_jump", "at", &AT, &at);
+    if (!has_at && c->depth == 0 && c->phase != PH_FIRE)
+        fail(L, "clock_jump: needs 'at', like %s", EX);
+    f.at_us = has_at ? to_us(at) : c->win_from;
+    if (f.at_us < c->win_from || f.at_us >= c->win_to)
+        fail(L, "clock_jump: 'at' = %s s lies outside %s", when(f.at_us, a, sizeof a),
+             enclosing(c, e, sizeof e));
+    f.from_us = c->win_from;
+    f.to_us = c->win_to;
+    room_for(L, c, "clock_jump", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* ---- slow ------------------------------------------------------------------------------ */
+
+/* slow { node, per_message, start, stop }: after each frame the node handles in the
+** window it stays busy per_message seconds; what arrives meanwhile waits in order. */
+static int l_slow(lua_State *L) {
+    static const char *const FIELDS[] = { "node", "per_message", "start", "stop", NULL };
+    static const char *const EX = "slow { node = \"accounting\", per_message = 0.2 }";
+    static const scn_range PER = { "a time in seconds", 0, SCN_MAX_SLOW, 1, 0, NULL };
+    scn *c = begin(L, "slow", 0);
+    table_arg(L, "slow", EX);
+    check_fields(L, 1, "slow", "", FIELDS);
+    sim_fault f = new_fault(FK_SLOW, sbx_line(L));
+    f.node = one_node(L, "slow", EX);
+    double per;
+    if (!num_field(L, 1, "slow", "per_message", &PER, &per))
+        fail(L, "slow: needs 'per_message', like %s", EX);
+    f.per_us = to_us(per);
+    if (f.per_us == 0) fail(L, "slow: 'per_message' = %g s rounds to 0 microseconds", per);
+    read_window(L, c, "slow", 1, &f.from_us, &f.to_us);
+    room_for(L, c, "slow", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* ---- nemesis ------------------------------------------------------------------------- */
+
+/* nemesis { ... } draws a whole fault schedule from the run's seed, at load time, and
+** declares it as ordinary faults (each marked with the nemesis call that drew it).
+** Swarm testing, as in TigerBeetle's VOPR: with swarm = true (the default) every kind
+** given is switched on with chance 3/4 and its rates are drawn in [0, the given
+** maximum], so one seed is one configuration; with swarm = false every kind is on at
+** exactly the given rates.  Every drawn number is rounded to 0.001 (probabilities,
+** seconds), so the Lua form of each fault (scenario_fault_lua) replays it exactly.
+** Draws come from the nemesis's own stream of the seed, in a fixed order, so neither
+** math.random nor the network's draws shift them. */
+
+typedef struct {
+    double drop, duplicate, delay, delay_max, broker_loss, slow, clock_skew;
+    double crash_every, restart_max, partition_every, partition_max, clock_every, clock_max;
+    int clock_jumps, failpoints, swarm;
+    int64_t from, to;
+    int index, line;
+} scn_nem;
+
+/* The four directions frames travel (scn FRAMES): payment<->broker, broker<->accounting. */
+static const int NEM_DIRS[4][2] = { { 0, 1 }, { 1, 0 }, { 1, 2 }, { 2, 1 } };
+
+static double q3(double x) { return floor(x * 1000.0 + 0.5) / 1000.0; }
+
+/* Uniform in [lo, hi), rounded to 0.001. */
+static double nem_uniform(ox_prng *p, double lo, double hi) {
+    return q3(lo + ox_prng_unit(p) * (hi - lo));
+}
+
+/* The rate of one kind: drawn in [0, max] in swarm mode, else max. */
+static double nem_rate(ox_prng *p, const scn_nem *n, double max) {
+    return n->swarm ? nem_uniform(p, 0, max) : max;
+}
+
+/* Swarm: each kind on with chance 3/4 (one draw whatever the answer). */
+static int nem_on(ox_prng *p, const scn_nem *n) { return ox_prng_below(p, 4) != 0 || !n->swarm; }
+
+/* Gap to the next event of a process with mean interval `every`: uniform in [every/2, 3every/2). */
+static int64_t nem_gap(ox_prng *p, double every) {
+    return to_us(nem_uniform(p, every / 2, every * 1.5)) + 1000;
+}
+
+static void nem_push(lua_State *L, scn *c, const scn_nem *n, sim_fault *f) {
+    f->nemesis = n->index;
+    f->line = n->line;
+    room_for(L, c, "nemesis", 1);
+    push_fault(c, f);
+}
+
+static void nem_frames(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    const double max[3] = { n->drop, n->duplicate, n->delay };
+    const sim_fault_kind kinds[3] = { FK_DROP, FK_DUPLICATE, FK_DELAY };
+    for (int k = 0; k < 3; k++) {
+        if (max[k] <= 0 || !nem_on(p, n)) continue;
+        for (int d = 0; d < 4; d++) {
+            sim_fault f = new_fault(kinds[k], n->line);
+            f.src = NEM_DIRS[d][0], f.dst = NEM_DIRS[d][1];
+            f.p = nem_rate(p, n, max[k]);
+            f.copies = 1;
+            f.from_us = n->from, f.to_us = n->to;
+            if (kinds[k] == FK_DELAY) f.max_us = to_us(nem_uniform(p, 0.001, n->delay_max));
+            if (f.p > 0) nem_push(L, c, n, &f);
+        }
+    }
+}
+
+static void nem_broker_loss(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->broker_loss <= 0 || !nem_on(p, n)) return;
+    for (int q = 0; QUEUES[q]; q++) {
+        sim_fault f = new_fault(FK_BROKER_LOSS, n->line);
+        f.node = f.dst = 1;
+        snprintf(f.queue, sizeof f.queue, "%s", QUEUES[q]);
+        f.p = nem_rate(p, n, n->broker_loss);
+        f.from_us = n->from, f.to_us = n->to;
+        if (f.p > 0) nem_push(L, c, n, &f);
+    }
+}
+
+/* One slow window per node chosen: accounting always without swarm; in swarm mode each
+** node with chance 1/2. */
+static void nem_slow(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->slow <= 0 || !nem_on(p, n)) return;
+    double span = (double)(n->to - n->from) / 1e6;
+    for (int node = 0; node < SIM_NODES; node++) {
+        int chosen = n->swarm ? (int)ox_prng_below(p, 2) : node == 2;
+        if (!chosen) continue;
+        sim_fault f = new_fault(FK_SLOW, n->line);
+        f.node = node;
+        f.per_us = to_us(nem_uniform(p, 0.001, n->slow));
+        f.from_us = n->from + to_us(nem_uniform(p, 0, span * 0.5));
+        f.to_us = f.from_us + to_us(nem_uniform(p, 0.001, span * 0.5));
+        if (f.to_us > n->to) f.to_us = n->to;
+        if (f.per_us > 0 && f.from_us < f.to_us) nem_push(L, c, n, &f);
+    }
+}
+
+static void nem_clock_skew(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->clock_skew <= 0 || !nem_on(p, n)) return;
+    for (int node = 0; node < SIM_NODES; node++) {
+        sim_fault f = new_fault(FK_CLOCK, n->line);
+        f.node = node;
+        f.by_us = (int64_t)llround(nem_uniform(p, -n->clock_skew, n->clock_skew) * 1e6);
+        if (f.by_us != 0) nem_push(L, c, n, &f);
+    }
+}
+
+/* A failpoint of `node`, and a hit within the run's payments. */
+static int nem_failpoint(ox_prng *p, int node, uint32_t payments, sim_fault *f) {
+    const char *cands[16];
+    int nc = 0;
+    size_t len = strlen(sim_node_name(node));
+    for (const char *const *fp = ox_service_failpoints(); *fp && nc < 16; fp++)
+        if (!strncmp(*fp, sim_node_name(node), len) && (*fp)[len] == '.') cands[nc++] = *fp;
+    if (nc == 0) return 0;
+    snprintf(f->failpoint, sizeof f->failpoint, "%s", cands[ox_prng_below(p, (uint64_t)nc)]);
+    f->hit = 1 + (uint32_t)ox_prng_below(p, payments ? payments : 1);
+    return 1;
+}
+
+static void nem_crashes(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->crash_every <= 0 || !nem_on(p, n)) return;
+    for (int64_t t = n->from + nem_gap(p, n->crash_every); t < n->to;
+         t += nem_gap(p, n->crash_every)) {
+        sim_fault f = new_fault(FK_CRASH, n->line);
+        f.node = (int)ox_prng_below(p, SIM_NODES);
+        f.restart_after_us = to_us(nem_uniform(p, 0.1, n->restart_max));
+        int at_fp = n->failpoints && ox_prng_below(p, 2) == 0 &&
+                    nem_failpoint(p, f.node, c->sc->workload.payments, &f);
+        if (!at_fp) f.at_us = t;
+        nem_push(L, c, n, &f);
+    }
+}
+
+static void nem_partitions(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->partition_every <= 0 || !nem_on(p, n)) return;
+    for (int64_t t = n->from + nem_gap(p, n->partition_every); t < n->to;
+         t += nem_gap(p, n->partition_every)) {
+        sim_fault f = new_fault(FK_PARTITION, n->line);
+        int link = (int)ox_prng_below(p, 2);     /* payment<->broker or broker<->accounting */
+        f.src = link, f.dst = link + 1;
+        f.twoway = ox_prng_below(p, 2) == 0;
+        if (!f.twoway && ox_prng_below(p, 2)) f.src = link + 1, f.dst = link;
+        f.from_us = t;
+        f.to_us = t + to_us(nem_uniform(p, 0.1, n->partition_max)) + 1000;
+        if (f.to_us > n->to) f.to_us = n->to;
+        nem_push(L, c, n, &f);
+        t = f.to_us;    /* partitions of one nemesis do not overlap */
+    }
+}
+
+static void nem_clock_jumps(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (!n->clock_jumps || !nem_on(p, n)) return;
+    for (int64_t t = n->from + nem_gap(p, n->clock_every); t < n->to;
+         t += nem_gap(p, n->clock_every)) {
+        sim_fault f = new_fault(FK_CLOCK_JUMP, n->line);
+        f.node = (int)ox_prng_below(p, SIM_NODES);
+        f.at_us = t;
+        f.by_us = (int64_t)llround(nem_uniform(p, -n->clock_max, n->clock_max) * 1e6);
+        if (f.by_us == 0) f.by_us = 1000;
+        nem_push(L, c, n, &f);
+    }
+}
+
+/* Optional number field in [lo, hi] (lo excluded when lo_open); *out keeps its default. */
+static int nem_num(lua_State *L, const char *name, double lo, int lo_open, double hi,
+                   const char *what, double *out) {
+    const scn_range R = { what, lo, hi, lo_open, 0, NULL };
+    return num_field(L, 1, "nemesis", name, &R, out);
+}
+
+/* A field that only means something with another: raises when given without it. */
+static void nem_needs(lua_State *L, int given, int base, const char *name, const char *with) {
+    if (given && !base) fail(L, "nemesis: '%s' goes with '%s'", name, with);
+}
+
+static void nem_read(lua_State *L, scn *c, scn_nem *n) {
+    static const double DAY = SCN_MAX_SECONDS;
+    *n = (scn_nem){ .delay_max = 1,
+                    .restart_max = 3,
+                    .partition_max = 5,
+                    .clock_every = 10,
+                    .clock_max = 20,
+                    .swarm = 1 };
+    nem_num(L, "drop", 0, 0, 1, "a probability", &n->drop);
+    nem_num(L, "duplicate", 0, 0, 1, "a probability", &n->duplicate);
+    nem_num(L, "delay", 0, 0, 1, "a probability", &n->delay);
+    nem_num(L, "broker_loss", 0, 0, 1, "a probability", &n->broker_loss);
+    nem_num(L, "slow", 0, 0, SCN_MAX_SLOW, "a time in seconds", &n->slow);
+    nem_num(L, "clock_skew", 0, 0, DAY, "a time in seconds", &n->clock_skew);
+    nem_num(L, "crash_every", 0.5, 0, DAY, "a time in seconds", &n->crash_every);
+    nem_num(L, "partition_every", 0.5, 0, DAY, "a time in seconds", &n->partition_every);
+    nem_needs(L, nem_num(L, "delay_max", 0.001, 0, DAY, "a time in seconds", &n->delay_max),
+              n->delay > 0, "delay_max", "delay");
+    nem_needs(L, nem_num(L, "restart_max", 0.1, 0, DAY, "a time in seconds", &n->restart_max),
+              n->crash_every > 0, "restart_max", "crash_every");
+    nem_needs(L, nem_num(L, "partition_max", 0.1, 0, DAY, "a time in seconds", &n->partition_max),
+              n->partition_every > 0, "partition_max", "partition_every");
+    n->clock_jumps = bool_field(L, 1, "nemesis", "clock_jumps") == 1;
+    nem_needs(L, nem_num(L, "clock_every", 0.5, 0, DAY, "a time in seconds", &n->clock_every),
+              n->clock_jumps, "clock_every", "clock_jumps = true");
+    nem_needs(L, nem_num(L, "clock_max", 0.001, 0, DAY, "a time in seconds", &n->clock_max),
+              n->clock_jumps, "clock_max", "clock_jumps = true");
+    int fps = bool_field(L, 1, "nemesis", "failpoints");
+    nem_needs(L, fps != -1, n->crash_every > 0, "failpoints", "crash_every");
+    n->failpoints = fps == 1;
+    n->swarm = bool_field(L, 1, "nemesis", "swarm") != 0;
+    if (n->drop <= 0 && n->duplicate <= 0 && n->delay <= 0 && n->broker_loss <= 0 && n->slow <= 0 &&
+        n->clock_skew <= 0 && n->crash_every <= 0 && n->partition_every <= 0 && !n->clock_jumps)
+        fail(L, "nemesis: nothing to inject: give at least one of drop, duplicate, delay, "
+                "broker_loss, slow, "
+                "clock_skew, crash_every, partition_every, clock_jumps");
+    read_window(L, c, "nemesis", 1, &n->from, &n->to);
+    if (n->to > c->sc->run_us) n->to = c->sc->run_us;
+}
+
+static int l_nemesis(lua_State *L) {
+    static const char *const FIELDS[] = {
+        "drop",        "duplicate",       "delay",
+        "delay_max",   "broker_loss",     "slow",
+        "clock_skew",  "crash_every",     "restart_max",
+        "failpoints",  "partition_every", "partition_max",
+        "clock_jumps", "clock_every",     "clock_max",
+        "swarm",       "start",           "stop",
+        NULL,
+    };
+    scn *c = begin(L, "nemesis", 1);
+    sim_scenario *sc = c->sc;
+    if (c->depth > 0) fail(L, "nemesis: not inside between() (give it 'start' and 'stop')");
+    table_arg(L, "nemesis", "nemesis { drop = 0.1, crash_every = 8, partition_every = 15 }");
+    check_fields(L, 1, "nemesis", "", FIELDS);
+    if (sc->nnemeses >= SIM_MAX_NEMESIS)
+        fail(L, "nemesis: at most %d per scenario", SIM_MAX_NEMESIS);
+    scn_nem n;
+    nem_read(L, c, &n);
+    n.index = sc->nnemeses + 1;
+    n.line = sbx_line(L);
+    ox_prng p;
+    ox_prng_seed(&p, ox_prng_derive(c->seed, SCN_STREAM_NEMESIS + (uint64_t)n.index));
+    int first = sc->nfaults;
+    /* The order of these calls is the order of draws: append new kinds at the end. */
+    nem_frames(L, c, &n, &p);
+    nem_broker_loss(L, c, &n, &p);
+    nem_slow(L, c, &n, &p);
+    nem_clock_skew(L, c, &n, &p);
+    nem_crashes(L, c, &n, &p);
+    nem_partitions(L, c, &n, &p);
+    nem_clock_jumps(L, c, &n, &p);
+    sim_nemesis *rec = &sc->nemeses[sc->nnemeses++];
+    *rec = (sim_nemesis){
+        .line = n.line, .first = first + 1, .count = sc->nfaults - first, .swarm = n.swarm
+    };
+    return 0;
+}
+
+/* ---- between, at, note ------------------------------------------------------------------ */
+
+/* A time argument of between()/at() at idx. */
+static double time_arg(lua_State *L, scn *c, int idx, const char *fn, const char *name,
+                       int end_open) {
+    double run = (double)c->sc->run_us / 1e6, v;
+    const scn_range R = { "a time in seconds", 0, run, 0, end_open, " (the run length)" };
+    check_num(L, idx, fn, name, &R, &v);
+    return v;
+}
+
+/* between(a, b, fn): runs fn now; the faults it declares default to the window [a, b)
+** (intersected with the enclosing one when nested). */
+static int l_between(lua_State *L) {
+    scn *c = begin(L, "between", 0);
+    if (lua_gettop(L) != 3 || lua_type(L, 3) != LUA_TFUNCTION)
+        fail(L, "between: expects (start, stop, function), like between(10, 20, function() drop { "
+                "... } end)");
+    double a = time_arg(L, c, 1, "between", "start", 1),
+           b = time_arg(L, c, 2, "between", "stop", 0);
+    if (a >= b) fail(L, "between: start (%g) must be before stop (%g)", a, b);
+    if (c->depth >= SCN_MAX_DEPTH) fail(L, "between: nested more than %d deep", SCN_MAX_DEPTH);
+    int64_t from = c->win_from > to_us(a) ? c->win_from : to_us(a);
+    int64_t to = c->win_to < to_us(b) ? c->win_to : to_us(b);
+    if (from >= to) {
+        char e[128];
+        fail(L, "between: [%g, %g) does not overlap %s", a, b, enclosing(c, e, sizeof e));
+    }
+    int64_t saved_from = c->win_from, saved_to = c->win_to;
+    double saved_a = c->between_a, saved_b = c->between_b;
+    c->win_from = from, c->win_to = to, c->between_a = a, c->between_b = b, c->depth++;
+    lua_pushvalue(L, 3);
+    int rc = lua_pcall(L, 0, 0, 0);    /* restore the window even if fn fails */
+    c->win_from = saved_from, c->win_to = saved_to, c->between_a = saved_a, c->between_b = saved_b,
+    c->depth--;
+    if (rc != LUA_OK) return lua_error(L);
+    return 0;
+}
+
+/* at(t, fn): fn runs at virtual time t through scenario_fire().  Callbacks stay sorted
+** by (t, registration order). */
+static int l_at(lua_State *L) {
+    scn *c = begin(L, "at", 1);
+    sim_scenario *sc = c->sc;
+    if (c->depth > 0)
+        fail(L, "at: not inside between() (a callback's faults take their own start/stop)");
+    if (lua_gettop(L) != 2 || lua_type(L, 2) != LUA_TFUNCTION)
+        fail(L, "at: expects (time, function), like at(12, function() crash { node = \"broker\" } "
+                "end)");
+    int64_t t = to_us(time_arg(L, c, 1, "at", "time", 1));
+    if (sc->ncallbacks >= SIM_MAX_CALLBACKS)
+        fail(L, "at: too many callbacks (limit %d)", SIM_MAX_CALLBACKS);
+    int line = sbx_line(L);
+    lua_settop(L, 2);
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    int i = sc->ncallbacks;
+    while (i > 0 && sc->callbacks[i - 1].t_us > t) {
+        sc->callbacks[i] = sc->callbacks[i - 1];
+        i--;
+    }
+    sc->callbacks[i] = (sim_callback){ .t_us = t, .ref = ref, .line = line };
+    sc->ncallbacks++;
+    return 0;
+}
+
+/* note(text): a line in the trace, from inside an at() callback. */
+static int l_note(lua_State *L) {
+    scn *c = scn_of(L);
+    char g[96];
+    if (c->phase != PH_FIRE)
+        fail(L, "note: only inside at() callbacks (at load time, write a Lua comment)");
+    if (lua_gettop(L) != 1 || (lua_type(L, 1) != LUA_TSTRING && lua_type(L, 1) != LUA_TNUMBER))
+        fail(L, "note: expects one string, got %s", got(L, 1, g, sizeof g));
+    size_t len;
+    const char *text = lua_tolstring(L, 1, &len);
+    if (len > SCN_MAX_NOTE) fail(L, "note: text longer than %d bytes", SCN_MAX_NOTE);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)text[i] < 0x20)
+            fail(L, "note: text must be one line (no control characters)");
+    if (c->sc->note) c->sc->note(c->sc->note_ctx, sbx_line(L), text);
+    return 0;
+}
+
+/* ctl("requeue", "all"): an operator runs bin/outbox-ctl on the payment database at
+** this moment of the run (only inside at() callbacks).  Returns the tool's exit code. */
+static int l_ctl(lua_State *L) {
+    scn *c = scn_of(L);
+    char g[96];
+    static const char *const COMMANDS[] = { "list", "show", "requeue", "stats", NULL };
+    if (c->phase != PH_FIRE)
+        fail(L, "ctl: only inside at() callbacks: an operator acts at a moment of the run");
+    int n = lua_gettop(L);
+    if (n < 1 || n > SIM_MAX_CTL_ARGS)
+        fail(L, "ctl: expects 1 to %d string arguments, like ctl(\"requeue\", \"all\")",
+             SIM_MAX_CTL_ARGS);
+    const char *argv[SIM_MAX_CTL_ARGS + 1];
+    for (int i = 1; i <= n; i++) {
+        if (lua_type(L, i) != LUA_TSTRING && lua_type(L, i) != LUA_TNUMBER)
+            fail(L, "ctl: argument %d must be a string, got %s", i, got(L, i, g, sizeof g));
+        argv[i - 1] = lua_tostring(L, i);
+        if (strlen(argv[i - 1]) > 64 || argv[i - 1][0] == '-')
+            fail(L, "ctl: argument %d ('%s') is not a command or an id", i, argv[i - 1]);
+    }
+    argv[n] = NULL;
+    int known = 0;
+    for (int i = 0; COMMANDS[i]; i++) known |= !strcmp(argv[0], COMMANDS[i]);
+    if (!known) fail(L, "ctl: unknown command '%s' (list, show, requeue, stats)", argv[0]);
+    int code = c->sc->ctl ? c->sc->ctl(c->sc->note_ctx, sbx_line(L), n, argv) : -1;
+    lua_pushinteger(L, code);
+    return 1;
+}
+
+/* ---- expect{} --------------------------------------------------------------------------- */
+
+static int read_invariants(lua_State *L, const char *name, char out[][32]) {
+    char g[96], h[96], list[256], sub[48];
+    if (field(L, 1, name) == LUA_TNIL) { lua_pop(L, 1); return 0; }
+    int n = check_list(L, -1, "expect", name, "{\"eventual_consistency\"}");
+    if (n == 0 || n > SIM_MAX_EXPECT)
+        fail(L, "expect: '%s' must name 1 to %d invariants", name, SIM_MAX_EXPECT);
+    for (int i = 0; i < n; i++) {
+        lua_rawgeti(L, -1, i + 1);
+        snprintf(sub, sizeof sub, "%s[%d]", name, i + 1);
+        const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        if (s == NULL)
+            fail(L, "expect: '%s' must be an invariant name, got %s", sub, got(L, -1, g, sizeof g));
+        int known = 0;
+        for (const char *const *v = INVARIANTS; *v && !known; v++) known = strcmp(s, *v) == 0;
+        if (!known)
+            fail(L, "expect: unknown invariant '%s' in '%s' (%sinvariants: %s)", s, name,
+                 hint(s, INVARIANTS, h, sizeof h), join(INVARIANTS, list, sizeof list));
+        for (int j = 0; j < i; j++)
+            if (strcmp(out[j], s) == 0) fail(L, "expect: '%s' names '%s' twice", name, s);
+        snprintf(out[i], 32, "%s", s);
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return n;
+}
+
+static void read_dead_letters(lua_State *L, sim_expect *e) {
+    int ty = field(L, 1, "dead_letters");
+    if (ty == LUA_TNUMBER)
+        e->dead_min = e->dead_max = check_int(L, -1, "expect", "dead_letters", 0, SIM_MAX_PAYMENTS);
+    else if (ty != LUA_TNIL)
+        check_range(L, -1, "expect", "dead_letters", 0, SIM_MAX_PAYMENTS, 0, &e->dead_min,
+                    &e->dead_max);
+    lua_pop(L, 1);
+}
+
+/* expect { all_invariants = true } | { violated = {...}, hold = {...} }, dead_letters */
+static int l_expect(lua_State *L) {
+    static const char *const FIELDS[] = { "all_invariants", "violated", "hold", "dead_letters",
+                                          NULL };
+    scn *c = begin(L, "expect", 1);
+    if (c->expect_line) fail(L, "expect: declared twice (first at line %d)", c->expect_line);
+    table_arg(L, "expect", "expect { all_invariants = true }");
+    check_fields(L, 1, "expect", "", FIELDS);
+    sim_expect e;
+    memset(&e, 0, sizeof e);
+    e.dead_min = e.dead_max = -1;
+    int all = bool_field(L, 1, "expect", "all_invariants");
+    e.nviolated = read_invariants(L, "violated", e.violated);
+    e.nhold = read_invariants(L, "hold", e.hold);
+    if (all == 1 && e.nviolated) fail(L, "expect: 'all_invariants = true' contradicts 'violated'");
+    if (all == 0 && !e.nviolated)
+        fail(L, "expect: 'all_invariants = false' needs 'violated' (the invariants the run must "
+                "break)");
+    if (e.nhold && !e.nviolated)
+        fail(L, "expect: 'hold' goes with 'violated' (without it every invariant must hold)");
+    for (int i = 0; i < e.nhold; i++)
+        for (int j = 0; j < e.nviolated; j++)
+            if (strcmp(e.hold[i], e.violated[j]) == 0)
+                fail(L, "expect: '%s' is both in 'violated' and in 'hold'", e.hold[i]);
+    e.all_invariants = e.nviolated == 0;
+    read_dead_letters(L, &e);
+    c->sc->expect = e;
+    c->expect_line = sbx_line(L) > 0 ? sbx_line(L) : 1;
+    return 0;
+}
+
+/* ---- loading, firing, freeing ------------------------------------------------------------ */
+
+static int l_register(lua_State *L) {
+    static const luaL_Reg fns[] = {
+        { "scenario", l_scenario },
+        { "drop", l_drop },
+        { "duplicate", l_duplicate },
+        { "delay", l_delay },
+        { "corrupt", l_corrupt },
+        { "crash", l_crash },
+        { "between", l_between },
+        { "at", l_at },
+        { "note", l_note },
+        { "ctl", l_ctl },
+        { "expect", l_expect },
+        { "partition", l_partition },
+        { "broker_loss", l_broker_loss },
+        { "clock", l_clock },
+        { "clock_jump", l_clock_jump },
+        { "slow", l_slow },
+        { "nemesis", l_nemesis },
+        { NULL, NULL },
+    };
+    lua_pushglobaltable(L);
+    luaL_setfuncs(L, fns, 0);
+    return 0;
+}
+
+/* path and slug (file name without directory and ".lua"). */
+static int set_names(sim_scenario *sc, const char *path, char *err, size_t errlen) {
+    if (strlen(path) >= sizeof sc->path) {
+        snprintf(err, errlen, "%.200s...: path too long (at most %zu bytes)", path,
+                 sizeof sc->path - 1);
+        return -1;
+    }
+    snprintf(sc->path, sizeof sc->path, "%s", path);
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 4 && strcmp(base + n - 4, ".lua") == 0) n -= 4;
+    if (n == 0 || n >= sizeof sc->slug || (n == 1 && base[0] == '.') ||
+        (n == 2 && !strncmp(base, "..", 2))) {
+        snprintf(err, errlen,
+                 "%s: cannot name a report directory after this file (want a file name like x.lua, "
+                 "under %zu bytes)",
+                 path, sizeof sc->slug);
+        return -1;
+    }
+    snprintf(sc->slug, sizeof sc->slug, "%.*s", (int)n, base);
+    return 0;
+}
+
+static scn *scn_of_state(lua_State *L) {
+    return (scn *)sbx_of(L);
+}
+
+/* Frees sc and its loader (c is owned by the Lua state once there is one). */
+static void release(sim_scenario *sc, scn *c) {
+    if (sc->L) {
+        c = scn_of_state(sc->L);
+        sbx_close(sc->L);
+    }
+    free(c);
+    free(sc->workload.refuse);
+    free(sc);
+}
+
+sim_scenario *scenario_load(const char *path, uint64_t seed, char *err, size_t errlen) {
+    assert(path && err && errlen > 0);
+    err[0] = '\0';
+    sim_scenario *sc = calloc(1, sizeof *sc);
+    scn *c = calloc(1, sizeof *c);
+    if (sc == NULL || c == NULL) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        free(sc);
+        free(c);
+        return NULL;
+    }
+    defaults(sc);
+    *c = (scn){ .sc = sc, .seed = seed, .phase = PH_LOAD, .win_from = 0, .win_to = SIM_FOREVER };
+    if (set_names(sc, path, err, errlen) != 0) goto failed;
+    lua_State *L = sbx_open(&c->box, path, ox_prng_derive(seed, SCN_STREAM_LUA), err, errlen);
+    if (L == NULL) goto failed;
+    sc->L = L;
+    lua_pushcfunction(L, l_register);
+    if (sbx_call(L, 0, err, errlen) != 0) goto failed;
+    if (sbx_load(L, err, errlen) != 0 || sbx_call(L, 0, err, errlen) != 0) goto failed;
+    if (c->scenario_line == 0) {
+        snprintf(err, errlen,
+                 "%s: no scenario { ... } in this file (every scenario declares one, first)", path);
+        goto failed;
+    }
+    c->phase = PH_IDLE;
+    if (sc->ncallbacks == 0) {    /* nothing will run Lua again: give its memory back */
+        sbx_close(L);
+        sc->L = NULL;
+        free(c);
+    }
+    return sc;
+failed:
+    release(sc, c);
+    return NULL;
+}
+
+int scenario_fire(sim_scenario *sc, int i, int64_t now_us, char *err, size_t errlen) {
+    assert(sc && sc->L && i >= 0 && i < sc->ncallbacks && now_us >= 0 && err && errlen > 0);
+    lua_State *L = sc->L;
+    scn *c = scn_of_state(L);
+    assert(c->sc == sc && c->phase == PH_IDLE);
+    int before = sc->nfaults;
+    c->phase = PH_FIRE;
+    c->now_us = now_us;
+    c->win_from = now_us;
+    c->win_to = SIM_FOREVER;
+    c->depth = 0;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, sc->callbacks[i].ref);
+    int rc = sbx_call(L, 0, err, errlen);
+    c->phase = PH_IDLE;
+    if (rc != 0) sc->nfaults = before;    /* a failed callback declares nothing */
+    return rc;
+}
+
+void scenario_free(sim_scenario *sc) {
+    if (sc == NULL) return;
+    release(sc, NULL);
+}
+
+/* ---- faults as Lua --------------------------------------------------------------------- */
+
+const char *sim_fault_kind_name(int kind) {
+    static const char *const NAMES[FK_KIND_COUNT] = {
+        "?",           "drop",  "duplicate",  "delay", "crash",   "partition",
+        "broker_loss", "clock", "clock_jump", "slow",  "corrupt",
+    };
+    return kind > 0 && kind < FK_KIND_COUNT ? NAMES[kind] : "?";
+}
+
+/* Appends printf output to b[cap] at *len; the result stays NUL-terminated (truncated). */
+static void put(char *b, size_t cap, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void put(char *b, size_t cap, size_t *len, const char *fmt, ...) {
+    if (*len >= cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(b + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    *len = w < 0 ? cap : *len + (size_t)w;
+}
+
+/* The shortest text that reads back as exactly v. */
+static const char *num(double v, char *buf, size_t n) {
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, n, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) break;
+    }
+    return buf;
+}
+
+static const char *secs(int64_t us, char *buf, size_t n) { return num((double)us / 1e6, buf, n); }
+
+static void put_window(char *b, size_t cap, size_t *len, const sim_fault *f) {
+    char x[40];
+    if (f->from_us > 0) put(b, cap, len, ", start = %s", secs(f->from_us, x, sizeof x));
+    if (f->to_us != SIM_FOREVER) put(b, cap, len, ", stop = %s", secs(f->to_us, x, sizeof x));
+}
+
+/* ", p = 0.3" or ", nth = 3" (sep: what goes before it). */
+static void put_chance(char *b, size_t cap, size_t *len, const char *sep, const sim_fault *f) {
+    char x[40];
+    if (f->nth > 0) put(b, cap, len, "%snth = %u", sep, f->nth);
+    else put(b, cap, len, "%sp = %s", sep, num(f->p, x, sizeof x));
+}
+
+static void put_frame_fault(char *b, size_t cap, size_t *len, const sim_fault *f) {
+    char x[40];
+    put(b, cap, len, "%s { ", sim_fault_kind_name(f->kind));
+    if (f->src != SIM_ANY || f->dst != SIM_ANY)
+        put(b, cap, len, "link = \"%s->%s\", ", sim_node_name(f->src), sim_node_name(f->dst));
+    if (f->queue[0]) put(b, cap, len, "queue = \"%s\", ", f->queue);
+    if (f->label[0]) put(b, cap, len, "label = \"%s\", ", f->label);
+    if (f->pay) put(b, cap, len, "pay = %llu, ", (unsigned long long)f->pay);
+    if (f->kind == FK_DUPLICATE && f->copies != 1) put(b, cap, len, "copies = %u, ", f->copies);
+    if (f->kind == FK_DELAY && f->min_us > 0)
+        put(b, cap, len, "min = %s, ", secs(f->min_us, x, sizeof x));
+    if (f->kind == FK_DELAY) put(b, cap, len, "max = %s, ", secs(f->max_us, x, sizeof x));
+    put_chance(b, cap, len, "", f);
+    put_window(b, cap, len, f);
+    put(b, cap, len, " }");
+}
+
+size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
+    assert(f && b && cap > 0);
+    char x[40], y[40];
+    size_t len = 0;
+    b[0] = '\0';
+    const char *node = sim_node_name(f->node);
+    switch (f->kind) {
+    case FK_DROP: case FK_DUPLICATE: case FK_DELAY: case FK_CORRUPT:
+        put_frame_fault(b, cap, &len, f);
+        break;
+    case FK_CRASH:
+        if (f->failpoint[0])
+            put(b, cap, &len, "crash { at_failpoint = \"%s\", hit = %u", f->failpoint, f->hit);
+        else put(b, cap, &len, "crash { node = \"%s\", at = %s", node, secs(f->at_us, x, sizeof x));
+        if (f->restart_after_us < 0) put(b, cap, &len, ", restart = false }");
+        else put(b, cap, &len, ", restart_after = %s }", secs(f->restart_after_us, x, sizeof x));
+        break;
+    case FK_PARTITION:
+        put(b, cap, &len, "partition { between = {\"%s\", \"%s\"}%s", sim_node_name(f->src),
+            sim_node_name(f->dst), f->twoway ? "" : ", oneway = true");
+        put_window(b, cap, &len, f);
+        put(b, cap, &len, " }");
+        break;
+    case FK_BROKER_LOSS:
+        put(b, cap, &len, "broker_loss { ");
+        if (f->queue[0]) put(b, cap, &len, "queue = \"%s\", ", f->queue);
+        put_chance(b, cap, &len, "", f);
+        put_window(b, cap, &len, f);
+        put(b, cap, &len, " }");
+        break;
+    case FK_CLOCK:
+        put(b, cap, &len, "clock { node = \"%s\", skew = %s }", node,
+            num((double)f->by_us / 1e6, x, sizeof x));
+        break;
+    case FK_CLOCK_JUMP:
+        put(b, cap, &len, "clock_jump { node = \"%s\", at = %s, by = %s }", node,
+            secs(f->at_us, x, sizeof x), num((double)f->by_us / 1e6, y, sizeof y));
+        break;
+    case FK_SLOW:
+        put(b, cap, &len, "slow { node = \"%s\", per_message = %s", node,
+            secs(f->per_us, x, sizeof x));
+        put_window(b, cap, &len, f);
+        put(b, cap, &len, " }");
+        break;
+    default:
+        put(b, cap, &len, "-- unknown fault kind %d", (int)f->kind);
+    }
+    return len < cap ? len : cap - 1;
+}

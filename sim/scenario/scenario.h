@@ -1,0 +1,169 @@
+/*
+** scenario.h: a Lua 5.4 scenario, loaded into plain C data the simulator runs.
+**
+** scenario_load() runs the file once in a sandboxed Lua state (no io, os, package,
+** require, load, dofile, loadfile, debug; string/table/math/utf8 only; math.random
+** draws from the run's seed; an instruction budget stops runaway loops).  The file
+** declares, through the functions documented in scenarios/README.md:
+**   scenario { name, design, knobs, workload, run, settle }   exactly once
+**   drop / duplicate / delay { ... }                          network faults
+**   partition { ... }                                         links cut for a window
+**   crash { ... }                                             process crashes
+**   broker_loss { ... }                                       the broker loses accepted frames
+**   clock { ... } / clock_jump { ... }                        per-node clock skew and jumps
+**   slow { ... }                                              a per-message processing delay
+**   nemesis { ... }                                           a fault schedule drawn from the seed
+**   between(a, b, fn)   faults declared inside fn are active in [a, b)
+**   at(t, fn)           fn runs at virtual time t during the run (may declare faults)
+**   note(text)          a line in the trace (from inside at() callbacks)
+**   ctl(cmd, ...)       an operator runs bin/outbox-ctl on the payment database (at())
+**   expect { ... }                                            what the run must show
+** Every error, at load time or inside a later callback, is one line that starts with
+** "FILE:LINE:" and names the offending function and field.
+**
+** Times in Lua are virtual seconds since the run started (fractions allowed); here
+** they are microseconds.  Node indices: 0 payment, 1 broker, 2 accounting.
+*/
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SIM_NODES 3
+#define SIM_ANY (-1)
+#define SIM_FOREVER INT64_MAX
+#define SIM_MAX_FAULTS 4096
+#define SIM_MAX_KNOBS 64
+#define SIM_MAX_CALLBACKS 1024
+#define SIM_MAX_PAYMENTS 1000000
+#define SIM_MAX_EXPECT 16
+#define SIM_MAX_NEMESIS 8
+#define SIM_DEFAULT_CLIENT_RETRIES 3
+#define SIM_MAX_CLIENT_RETRIES 100
+#define SIM_MAX_CTL_ARGS 4
+#define SIM_FROZEN_ACCOUNT 9999     /* refused payments are paid from this account */
+
+typedef enum {
+    FK_DROP = 1,
+    FK_DUPLICATE,
+    FK_DELAY,
+    FK_CRASH,
+    FK_PARTITION, /* every frame on src->dst (and back if twoway) in the window is lost */
+    FK_BROKER_LOSS, /* the broker loses accepted PUBLISH frames of `queue` (p / nth) */
+    FK_CLOCK, /* node's clock is off by by_us from the start */
+    FK_CLOCK_JUMP, /* node's clock jumps by by_us at at_us */
+    FK_SLOW, /* node is busy per_us after each frame it handles in the window */
+    FK_CORRUPT, /* a matching frame arrives damaged: header bytes flipped or cut short */
+    FK_KIND_COUNT
+} sim_fault_kind;
+
+/* "drop", "partition", ...: the Lua function that declares the kind. */
+const char *sim_fault_kind_name(int kind);
+
+typedef struct {
+    sim_fault_kind kind;
+    int id;                   /* 1-based, in declaration order */
+    int line;                 /* scenario line that declared it */
+    /* frame faults (drop, duplicate, delay): which frames match */
+    int src, dst;             /* node index or SIM_ANY */
+    char queue[33];           /* "" = any queue */
+    char label[33]; /* "" = any; else a prefix of the frame label ("PUBLISH", "DELIVER PAYMENT",
+                       "DACK") */
+    double p;                 /* probability per matching frame (when nth == 0) */
+    uint32_t nth;             /* > 0: exactly the nth matching frame, 1-based */
+    uint64_t pay;             /* > 0: only frames about this payment */
+    uint32_t copies;          /* duplicate: extra copies (>= 1) */
+    int twoway;               /* partition: both directions (src, dst are the two ends) */
+    int64_t by_us;            /* clock: skew; clock_jump: the jump (+ forward, - backward) */
+    int64_t per_us;           /* slow: busy time after each frame handled */
+    int nemesis; /* 0: declared by the file; else the nemesis{} call (1-based) that drew it */
+    int64_t min_us, max_us;   /* delay: extra latency drawn uniformly */
+    int64_t from_us,
+        to_us; /* active while from <= now < to; to may be SIM_FOREVER (until healing) */
+    /* crash (and clock, clock_jump, slow: node; clock_jump: at_us) */
+    int node;                 /* node index */
+    int64_t at_us;            /* crash / clock jump at this virtual time, or -1 */
+    char failpoint[65];       /* crash at this failpoint, or "" */
+    uint32_t hit;             /* ... the hit-th time any incarnation passes it (>= 1) */
+    int64_t restart_after_us; /* restart this long after the crash; -1: at healing */
+    /* owned by the simulator while it runs */
+    uint32_t seen;            /* frames matched so far (for nth) */
+    int fired;                /* crash / clock jump done */
+    int announced;            /* its "fault" trace line is written */
+} sim_fault;
+
+typedef struct {
+    int64_t t_us;
+    int ref;                  /* Lua registry reference of the function */
+    int line;
+} sim_callback;
+
+typedef struct {
+    uint32_t payments;        /* how many payments the client makes */
+    double rate;              /* per virtual second, > 0 */
+    int64_t amount_min, amount_max;   /* cents, drawn uniformly from the seed */
+    uint32_t accounts;        /* payer accounts 1..accounts */
+    uint32_t client_retries;  /* an unanswered payment is asked again, 1 s apart, this often */
+    uint8_t *refuse;          /* [payments + 1]: 1 = accounting will refuse payment i */
+} sim_workload;
+
+typedef struct {
+    int all_invariants;                 /* every invariant must hold (the default) */
+    char violated[SIM_MAX_EXPECT][32];  /* each must be broken */
+    int nviolated;
+    char hold[SIM_MAX_EXPECT][32];      /* each must hold (with violated; else all) */
+    int nhold;
+    int64_t dead_min, dead_max;         /* DEAD rows expected; -1 = no expectation */
+} sim_expect;
+
+/* What one nemesis{} call drew: faults first .. first + count - 1 (ids). */
+typedef struct {
+    int line;
+    int first, count;
+    int swarm;
+} sim_nemesis;
+
+typedef struct sim_scenario {
+    char path[512];           /* as given on the command line */
+    char slug[128];           /* file name without directory and .lua: reports/runs/<slug>/ */
+    char name[256];           /* scenario{name=...} */
+    char design[32];          /* scenario{design=...}, default "outbox" */
+    char knobs[SIM_MAX_KNOBS]
+              [128]; /* "key=value", sorted by key (Lua table order is not deterministic) */
+    int nknobs;
+    sim_workload workload;
+    int64_t run_us, settle_us;
+    sim_fault faults[SIM_MAX_FAULTS];
+    int nfaults;
+    sim_nemesis nemeses[SIM_MAX_NEMESIS];
+    int nnemeses;
+    sim_callback callbacks[SIM_MAX_CALLBACKS];
+    int ncallbacks;
+    sim_expect expect;
+    /* trace hook for note(): set by the simulator before it fires callbacks */
+    void (*note)(void *ctx, int line, const char *text);
+    /* operator hook for ctl(): runs bin/outbox-ctl ARGS on the payment database now;
+    ** returns its exit code, or -1 if it could not run.  Same ctx as note. */
+    int (*ctl)(void *ctx, int line, int argc, const char *const *argv);
+    void *note_ctx;
+    void *L;                  /* lua_State, kept for callbacks */
+} sim_scenario;
+
+/* Loads and validates a scenario.  Returns NULL with "FILE:LINE: what" (or "FILE: what"
+** for a missing file) in err.  The result is heap-allocated. */
+sim_scenario *scenario_load(const char *path, uint64_t seed, char *err, size_t errlen);
+/* Runs callback i at virtual time now_us; faults it declares without a time start at
+** now_us.  Returns 0, or -1 with "FILE:LINE: what" in err. */
+int scenario_fire(sim_scenario *sc, int i, int64_t now_us, char *err, size_t errlen);
+void scenario_free(sim_scenario *sc);
+
+/* The Lua declaration that declares f again, e.g. `partition { between = {"payment",
+** "broker"}, start = 5, stop = 15 }` (one line; numbers printed so they read back
+** exactly).  Returns its length (truncated to cap - 1). */
+size_t scenario_fault_lua(const sim_fault *f, char *buf, size_t cap);
+
+const char *sim_node_name(int node);        /* "payment", "broker", "accounting" */
+int sim_node_parse(const char *name);       /* index, or -1 */
+
+#endif

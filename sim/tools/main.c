@@ -1,0 +1,94 @@
+/*
+** main.c: bin/outbox-sim, the command line of the simulator: dispatches to the
+** subcommands of cmd.h.
+**
+** Exit codes (docs/design.md, "Exit codes"): 0 expectations met; 1 an invariant broke,
+** or an expected break did not happen; 2 bad usage or a bad scenario; 3 the harness
+** itself failed.
+*/
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../lib/service.h"
+#include "cmd.h"
+
+static const char usage[] =
+    "usage: outbox-sim COMMAND ...\n"
+    "\n"
+    "  run SCENARIO [--seed N] [--design NAME] [--out DIR] [--quiet] [--narrate]\n"
+    "      [--follow IDS]\n"
+    "        run one scenario (a Lua file, see scenarios/README.md) with one seed\n"
+    "        (default 1); writes DIR/<scenario>/<seed>/ (default DIR reports/runs)\n"
+    "  sweep SCENARIO... --seeds A..B [-j N] [--shard K/N] [--time-budget S] [--junit FILE]\n"
+    "      [--json FILE] [--out DIR] [--rerun F] [--design NAME] [--keep]\n"
+    "        many seeds in parallel worker processes (outbox-sim sweep --help)\n"
+    "  matrix [SCENARIO...] [--seeds A..B] [-j N] [--out DIR] [--expect FILE] [--keep]\n"
+    "        every design against every scenario, as a table\n"
+    "  shrink RUN_DIR [--out FILE] [--invariant NAME] [-j N] [--max-runs N]\n"
+    "        a failing run, made as small as it can be, as a plain Lua scenario\n"
+    "  explore SCENARIO [--seed N] [--design D] [--depth 1|2] [-j N] [--max-variants N] [--out "
+    "DIR]\n"
+    "        a crash at every failpoint hit, a loss and a duplicate of every frame\n"
+    "  failpoints         the named crash points the services define\n"
+    "\n"
+    "exit codes: 0 expectations met, 1 invariant broken or expected break missing,\n"
+    "            2 bad usage or bad scenario, 3 harness failure\n";
+
+static char self_path[1024];
+
+const char *cmd_self(void) { return self_path; }
+
+int cmd_usage_error(const char *fmt, const char *arg) {
+    /* One line: what was wrong, then where to read more. */
+    fprintf(stderr, "outbox-sim: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see outbox-sim --help)\n");
+    return 2;
+}
+
+int cmd_parse_u64(const char *s, unsigned long long *out) {
+    if (!s || !*s || *s == '-' || *s == '+') return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+static int cmd_failpoints(int argc, char **argv) {
+    (void)argv;
+    if (argc != 2) return cmd_usage_error("failpoints takes no arguments%s", "");
+    for (const char *const *fp = ox_service_failpoints(); *fp; fp++) printf("%s\n", *fp);
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+} commands[] = {
+    { "run", cmd_run },
+    { "sweep", cmd_sweep },
+    { "matrix", cmd_matrix },
+    { "shrink", cmd_shrink },
+    { "explore", cmd_explore },
+    { "failpoints", cmd_failpoints },
+};
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    ssize_t n = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
+    if (n > 0) self_path[n] = '\0';
+    else snprintf(self_path, sizeof self_path, "%s", argv[0]);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc, argv);
+    return cmd_usage_error("unknown command '%s' (run, sweep, matrix, shrink, explore, failpoints)",
+                           argv[1]);
+}

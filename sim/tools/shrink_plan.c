@@ -1,0 +1,662 @@
+/*
+** shrink_plan.c: the original run read back, and plans written as Lua (shrink_plan.h).
+*/
+#include "shrink_plan.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shrink_json.h"
+
+#define SP_MAX_LABELS 32
+#define SP_QUEUES 4
+
+/* ---- summary.json ------------------------------------------------------------------- */
+
+static uint64_t json_u64(const sj_doc *d, int i) {
+    return sj_is(d, i, SJ_NUM) ? strtoull(d->strs + d->nodes[i].text, NULL, 10) : 0;
+}
+
+static void pick_target(sp_orig *o, const sj_doc *d, int invs, const char *want) {
+    snprintf(o->target, sizeof o->target, "%s", want ? want : o->broken[0]);
+    int viol = sj_get(d, sj_get(d, invs, o->target), "violations");
+    int first = sj_is(d, viol, SJ_ARR) ? d->nodes[viol].first : -1;
+    snprintf(o->violation, sizeof o->violation, "%s", sj_gets(d, first, "text"));
+}
+
+/* Which invariants broke, and which one a candidate must break. */
+static int read_verdicts(sp_orig *o, const sj_doc *d, const char *want, char *err, size_t errlen) {
+    int invs = sj_get(d, 0, "invariants");
+    if (!sj_is(d, invs, SJ_OBJ)) {
+        snprintf(err, errlen, "%s/summary.json: no \"invariants\"", o->run_dir);
+        return 2;
+    }
+    for (int c = d->nodes[invs].first; c >= 0 && o->nbroken < SP_MAX_INVARIANTS;
+         c = d->nodes[c].next) {
+        if (sj_bool(d, sj_get(d, c, "ok"), 1) || sj_bool(d, sj_get(d, c, "skipped"), 0)) continue;
+        snprintf(o->broken[o->nbroken++], sizeof o->broken[0], "%s", sj_key(d, c));
+    }
+    if (o->nbroken == 0) {
+        if (!strcmp(o->verdict, "pass"))
+            snprintf(err, errlen,
+                     "%s: the run passed (verdict pass, no invariant broken): nothing to shrink",
+                     o->run_dir);
+        else
+            snprintf(err, errlen,
+                     "%s: the run failed (%s) but broke no invariant: nothing to shrink",
+                     o->run_dir, sj_gets(d, 0, "why"));
+        return 2;
+    }
+    int found = !want;
+    for (int i = 0; want && i < o->nbroken; i++) found |= !strcmp(o->broken[i], want);
+    if (!found) {
+        char list[600] = "";
+        for (int i = 0; i < o->nbroken; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                     o->broken[i]);
+        snprintf(err, errlen, "--invariant %s: that invariant held in %s (broken there: %s)", want,
+                 o->run_dir, list);
+        return 2;
+    }
+    pick_target(o, d, invs, want);
+    return 0;
+}
+
+/* The scenario must still be the one that ran: the same faults at the same lines. */
+static int same_faults(const sp_orig *o, const sj_doc *d, char *err, size_t errlen) {
+    int arr = sj_get(d, 0, "faults"), n = 0, c = sj_is(d, arr, SJ_ARR) ? d->nodes[arr].first : -1;
+    for (; c >= 0 && n < o->sc->nfaults; c = d->nodes[c].next, n++)
+        if (o->sc->faults[n].id != sj_geti(d, c, "id", -1) ||
+            o->sc->faults[n].line != sj_geti(d, c, "line", -1))
+            break;
+    if (c < 0 && n == o->sc->nfaults) return 0;
+    snprintf(err, errlen,
+             "%s: %s no longer declares the faults this run had (they differ from fault %d on): "
+             "run it again, then shrink the new run",
+             o->run_dir, o->file, n + 1);
+    return 2;
+}
+
+/* Loads the scenario with the run's seed and fires its at() callbacks in the order the
+** run did (time, then registration), so that every fault the run had exists, with the
+** same id. */
+static int load_scenario(sp_orig *o, char *err, size_t errlen) {
+    char why[1024];
+    o->sc = scenario_load(o->file, o->seed, why, sizeof why);
+    if (!o->sc) {
+        snprintf(err, errlen, "%s: cannot load its scenario again: %s%s", o->run_dir, why,
+                 access(o->file, R_OK) != 0 ? " (run shrink from the directory the run was made in)"
+                                            : "");
+        return 2;
+    }
+    int n = o->sc->ncallbacks, order[SIM_MAX_CALLBACKS];
+    for (int i = 0; i < n; i++) order[i] = i;
+    for (int i = 1; i < n; i++)     /* insertion sort: stable, n is small */
+        for (int j = i;
+             j > 0 && o->sc->callbacks[order[j]].t_us < o->sc->callbacks[order[j - 1]].t_us; j--) {
+            int t = order[j]; order[j] = order[j - 1]; order[j - 1] = t;
+        }
+    for (int i = 0; i < n; i++)
+        if (scenario_fire(o->sc, order[i], o->sc->callbacks[order[i]].t_us, why, sizeof why) != 0) {
+            snprintf(err, errlen, "%s: its scenario fails again: %s", o->run_dir, why);
+            return 2;
+        }
+    return 0;
+}
+
+/* ---- trace.jsonl ------------------------------------------------------------------- */
+
+typedef struct {
+    uint32_t seq;
+    int8_t src, dst;
+    uint8_t label;
+    uint64_t pay;
+    uint32_t ord;             /* 1-based among frames of its group that reached the faults */
+} sp_send;
+
+typedef struct {
+    sp_orig *o;
+    char labels[SP_MAX_LABELS][40];
+    int nlabels;
+    sp_send *sends;
+    size_t nsends, capsends;
+    char queues[SP_QUEUES][33];
+    uint32_t publishes[SP_QUEUES];   /* PUBLISH frames the broker handled, per queue */
+    int last_queue;                  /* of the last one */
+    int64_t crash_t[SIM_NODES];
+    int crash_fault[SIM_NODES];      /* event index of the node's last crash, or -1 */
+} sp_reader;
+
+static int label_index(sp_reader *r, const char *label) {
+    for (int i = 0; i < r->nlabels; i++)
+        if (!strcmp(r->labels[i], label)) return i;
+    if (r->nlabels == SP_MAX_LABELS) return -1;
+    snprintf(r->labels[r->nlabels], sizeof r->labels[0], "%s", label);
+    return r->nlabels++;
+}
+
+static int queue_index(sp_reader *r, const char *q) {
+    for (int i = 0; i < SP_QUEUES; i++) {
+        if (!r->queues[i][0]) snprintf(r->queues[i], sizeof r->queues[0], "%s", q);
+        if (!strcmp(r->queues[i], q)) return i;
+    }
+    return -1;
+}
+
+static const sim_fault *fault_by_id(const sp_orig *o, int64_t id) {
+    return id >= 1 && id <= o->sc->nfaults ? &o->sc->faults[id - 1] : NULL;
+}
+
+/* Beyond SIM_MAX_FAULTS injections there can be no explicit plan (o->overflow). */
+static int push_event(sp_orig *o, const sp_fault *e) {
+    if (o->nevents == SIM_MAX_FAULTS) { o->overflow = 1; return 0; }
+    o->events[o->nevents++] = *e;
+    return 0;
+}
+
+/* "line 16, chance 0.2" / "nemesis at line 5": where the original fault came from. */
+static void origin(const sim_fault *f, char *buf, size_t cap) {
+    if (!f) { snprintf(buf, cap, "an unknown fault"); return; }
+    int n = snprintf(buf, cap, "%sline %d", f->nemesis ? "nemesis at " : "", f->line);
+    int chance = (f->kind <= FK_DELAY || f->kind == FK_BROKER_LOSS) && !f->nth && f->p < 1.0;
+    if (chance && n > 0 && (size_t)n < cap) snprintf(buf + n, cap - (size_t)n, ", chance %g", f->p);
+}
+
+/* The first duplicate fault that would have matched this frame (which one it was is not
+** in the trace). */
+static const sim_fault *dup_fault(const sp_orig *o, int64_t t, int src, int dst, const char *queue,
+                                  const char *label, uint64_t pay) {
+    for (int i = 0; i < o->sc->nfaults; i++) {
+        const sim_fault *f = &o->sc->faults[i];
+        if (f->kind != FK_DUPLICATE || t < f->from_us || t >= f->to_us) continue;
+        if ((f->src != SIM_ANY && f->src != src) || (f->dst != SIM_ANY && f->dst != dst)) continue;
+        if ((f->queue[0] && strcmp(f->queue, queue)) ||
+            (f->label[0] && strncmp(f->label, label, strlen(f->label))))
+            continue;
+        if (f->pay && f->pay != pay) continue;
+        return f;
+    }
+    return NULL;
+}
+
+/* A time for a comment: "1.177" (milliseconds are plenty to recognise an event). */
+static const char *at_ms(int64_t us, char *buf, size_t cap) {
+    snprintf(buf, cap, "%.3f", (double)us / 1e6);
+    return buf;
+}
+
+/* "payment 8's " for a frame about a payment, else "". */
+static const char *whose(uint64_t pay, char *buf, size_t cap) {
+    if (pay) snprintf(buf, cap, "payment %llu's ", (unsigned long long)pay);
+    else buf[0] = '\0';
+    return buf;
+}
+
+static sim_fault frame_event(sim_fault_kind kind, int src, int dst, const char *label,
+                             uint64_t pay) {
+    sim_fault f;
+    memset(&f, 0, sizeof f);
+    f.kind = kind;
+    f.src = src;
+    f.dst = dst;
+    f.node = SIM_ANY;
+    snprintf(f.label, sizeof f.label, "%s", label);
+    f.pay = pay;
+    f.p = 1.0;
+    f.at_us = -1;
+    f.restart_after_us = -1;
+    f.from_us = 0;
+    f.to_us = SIM_FOREVER;
+    return f;
+}
+
+/* A "send" line: counted for the nth rule, and made explicit if a fault acted on it.
+** The ordinal is filled in later (sp_number_sends); ev.f.nth holds the send's index. */
+static int on_send(sp_reader *r, const sj_doc *d, int64_t t) {
+    sp_orig *o = r->o;
+    const char *fate = sj_gets(d, 0, "fate"), *label = sj_gets(d, 0, "label"),
+               *queue = sj_gets(d, 0, "queue");
+    int src = sim_node_parse(sj_gets(d, 0, "from")), dst = sim_node_parse(sj_gets(d, 0, "to"));
+    uint64_t pay = json_u64(d, sj_get(d, 0, "pay"));
+    if (src < 0 || dst < 0) return 0;
+    if (fate[0] && strcmp(fate, "dropped") != 0)
+        return 0; /* partitioned: never reached a frame fault */
+    if (r->nsends == r->capsends) {
+        size_t cap = r->capsends ? r->capsends * 2 : 4096;
+        sp_send *ns = realloc(r->sends, cap * sizeof *ns);
+        if (!ns) return -1;
+        r->sends = ns;
+        r->capsends = cap;
+    }
+    int li = label_index(r, label);
+    if (li < 0) return 0;
+    sp_send *s = &r->sends[r->nsends];
+    *s = (sp_send){ .seq = (uint32_t)r->nsends,
+                    .src = (int8_t)src,
+                    .dst = (int8_t)dst,
+                    .label = (uint8_t)li,
+                    .pay = pay };
+    r->nsends++;
+    char when[32], from[96], who[40];
+    at_ms(t, when, sizeof when);
+    whose(pay, who, sizeof who);
+    sp_fault e = { .from_trace = 1, .t_us = t };
+    int64_t dropped = !strcmp(fate, "dropped") ? sj_geti(d, 0, "fault", 0) : 0;
+    int64_t copies = sj_geti(d, 0, "copies", 1), delayed = sj_geti(d, 0, "delayed_by", 0);
+    if (dropped) {
+        e.f = frame_event(FK_DROP, src, dst, label, pay);
+        e.orig_id = (int)dropped;
+        origin(fault_by_id(o, dropped), from, sizeof from);
+        snprintf(e.note, sizeof e.note, "original: %slost at %s s (%s)", who, when, from);
+        e.f.nth = (uint32_t)s->seq;
+        o->drops++;
+        return push_event(o, &e);
+    }
+    if (copies > 1) {
+        e.f = frame_event(FK_DUPLICATE, src, dst, label, pay);
+        e.f.copies = (uint32_t)(copies - 1);
+        const sim_fault *f = dup_fault(o, t, src, dst, queue, label, pay);
+        e.orig_id = f ? f->id : 0;
+        origin(f, from, sizeof from);
+        snprintf(e.note, sizeof e.note, "original: %s%lld copies at %s s (%s)", who,
+                 (long long)copies, when, from);
+        e.f.nth = (uint32_t)s->seq;
+        o->dups++;
+        if (push_event(o, &e)) return -1;
+    }
+    if (delayed) {
+        int64_t late = sj_us(d, sj_get(d, 0, "arrives"), t) - t - 2000;   /* base latency: 1-3 ms */
+        late = (late + 500) / 1000 * 1000;
+        if (late < 1000) late = 1000;
+        e.f = frame_event(FK_DELAY, src, dst, label, pay);
+        e.f.min_us = e.f.max_us = late;
+        e.orig_id = (int)delayed;
+        origin(fault_by_id(o, delayed), from, sizeof from);
+        char by[32];
+        snprintf(e.note, sizeof e.note, "original: %sheld %s s at %s s (%s)", who,
+                 lg_seconds(late, by, sizeof by), when, from);
+        e.f.nth = (uint32_t)s->seq;
+        o->delays++;
+        if (push_event(o, &e)) return -1;
+    }
+    return 0;
+}
+
+/* "deliver" to the broker of a PUBLISH: counted per queue, for broker_loss's nth. */
+static void on_deliver(sp_reader *r, const sj_doc *d) {
+    if (strcmp(sj_gets(d, 0, "to"), "broker") || strncmp(sj_gets(d, 0, "label"), "PUBLISH", 7))
+        return;
+    int q = queue_index(r, sj_gets(d, 0, "queue"));
+    if (q < 0) return;
+    r->publishes[q]++;
+    r->last_queue = q;
+}
+
+/* "injected": the broker lost the PUBLISH it was handling, by a broker_loss fault. */
+static int on_injected(sp_reader *r, const sj_doc *d, int64_t t) {
+    const sim_fault *f = fault_by_id(r->o, sj_geti(d, 0, "fault", 0));
+    if (!f || f->kind != FK_BROKER_LOSS || r->last_queue < 0) return 0;
+    char when[32], from[96];
+    sp_fault e = { .from_trace = 1, .t_us = t, .orig_id = f->id };
+    e.f = frame_event(FK_BROKER_LOSS, SIM_ANY, 1, "", 0);
+    e.f.node = 1;
+    snprintf(e.f.queue, sizeof e.f.queue, "%s", r->queues[r->last_queue]);
+    e.f.nth = r->publishes[r->last_queue];
+    origin(f, from, sizeof from);
+    snprintf(e.note, sizeof e.note, "original: lost inside the broker at %s s (%s)",
+             at_ms(t, when, sizeof when), from);
+    r->o->losses++;
+    return push_event(r->o, &e);
+}
+
+/* "crash" by a crash fault: that fault, kept as declared; "restart": for its comment. */
+static int on_crash(sp_reader *r, const sj_doc *d, int64_t t) {
+    const sim_fault *f = fault_by_id(r->o, sj_geti(d, 0, "fault", 0));
+    int node = sim_node_parse(sj_gets(d, 0, "node"));
+    if (!f || f->kind != FK_CRASH || node < 0) return 0;
+    sp_fault e = { .f = *f, .orig_id = f->id, .t_us = t };
+    char when[32], from[96];
+    origin(f, from, sizeof from);
+    snprintf(e.note, sizeof e.note, "original: crashed at %s s, down until healing (%s)",
+             at_ms(t, when, sizeof when), from);
+    r->crash_fault[node] = r->o->nevents < SIM_MAX_FAULTS ? r->o->nevents : -1;
+    r->crash_t[node] = t;
+    r->o->crashes++;
+    return push_event(r->o, &e);
+}
+
+static void on_restart(sp_reader *r, const sj_doc *d, int64_t t) {
+    int node = sim_node_parse(sj_gets(d, 0, "node"));
+    if (node < 0 || r->crash_fault[node] < 0) return;
+    sp_fault *e = &r->o->events[r->crash_fault[node]];
+    char when[32], back[32], from[96];
+    origin(&e->f, from, sizeof from);
+    snprintf(e->note, sizeof e->note, "original: crashed at %s s, back at %s s (%s)",
+             at_ms(r->crash_t[node], when, sizeof when), at_ms(t, back, sizeof back), from);
+    r->crash_fault[node] = -1;
+}
+
+static int cmp_group(const void *a, const void *b) {
+    const sp_send *x = *(const sp_send *const *)a, *y = *(const sp_send *const *)b;
+    if (x->src != y->src) return x->src - y->src;
+    if (x->dst != y->dst) return x->dst - y->dst;
+    if (x->label != y->label) return x->label - y->label;
+    if (x->pay != y->pay) return x->pay < y->pay ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Each send's ordinal in its group (link, label, payment), then each frame event's nth. */
+static int number_sends(sp_reader *r) {
+    sp_send **by = malloc((r->nsends ? r->nsends : 1) * sizeof *by);
+    if (!by) return -1;
+    for (size_t i = 0; i < r->nsends; i++) by[i] = &r->sends[i];
+    qsort(by, r->nsends, sizeof *by, cmp_group);
+    for (size_t i = 0; i < r->nsends; i++) {
+        int same = i > 0 && by[i - 1]->src == by[i]->src && by[i - 1]->dst == by[i]->dst &&
+                   by[i - 1]->label == by[i]->label && by[i - 1]->pay == by[i]->pay;
+        by[i]->ord = same ? by[i - 1]->ord + 1 : 1;
+    }
+    free(by);
+    for (int i = 0; i < r->o->nevents; i++) {
+        sp_fault *e = &r->o->events[i];
+        if (!e->from_trace || e->f.kind == FK_BROKER_LOSS) continue;
+        assert(e->f.nth < r->nsends);
+        e->f.nth = r->sends[e->f.nth].ord;
+    }
+    return 0;
+}
+
+static int read_line(sp_reader *r, const sj_doc *d) {
+    const char *ev = sj_gets(d, 0, "ev");
+    int64_t t = sj_us(d, sj_get(d, 0, "t"), 0);
+    if (!strcmp(ev, "send")) return on_send(r, d, t);
+    if (!strcmp(ev, "deliver")) on_deliver(r, d);
+    else if (!strcmp(ev, "injected")) return on_injected(r, d, t);
+    else if (!strcmp(ev, "crash")) return on_crash(r, d, t);
+    else if (!strcmp(ev, "restart")) on_restart(r, d, t);
+    return 0;
+}
+
+/* The fault phase of the trace, up to "heal": the injections that happened. */
+static int read_trace(sp_orig *o, char *err, size_t errlen) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/trace.jsonl", o->run_dir);
+    FILE *f = fopen(path, "r");
+    if (!f) { snprintf(err, errlen, "%s: cannot read trace.jsonl", o->run_dir); return 2; }
+    sp_reader r = { .o = o, .last_queue = -1 };
+    for (int n = 0; n < SIM_NODES; n++) r.crash_fault[n] = -1;
+    sj_doc d = { 0 };
+    char *line = NULL, why[200];
+    size_t cap = 0;
+    ssize_t len;
+    int rc = 0;
+    uint64_t lineno = 0;
+    while (rc == 0 && (len = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        if (sj_parse(&d, line, (size_t)len, why, sizeof why) != 0) {
+            snprintf(err, errlen, "%s:%llu: not a trace line: %s", path, (unsigned long long)lineno,
+                     why);
+            rc = 2;
+        } else if (!strcmp(sj_gets(&d, 0, "ev"), "heal")) {
+            o->heal_us = sj_us(&d, sj_get(&d, 0, "t"), 0);
+            break;
+        } else if (read_line(&r, &d) != 0) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            rc = 3;
+        }
+    }
+    free(line);
+    fclose(f);
+    sj_free(&d);
+    if (rc == 0 && number_sends(&r) != 0) { snprintf(err, errlen, "out of memory"); rc = 3; }
+    free(r.sends);
+    return rc;
+}
+
+/* Deterministic faults other than crashes stay as declared, at the time they act. */
+static void keep_declared(sp_orig *o) {
+    for (int i = 0; i < o->sc->nfaults; i++) {
+        const sim_fault *f = &o->sc->faults[i];
+        if (f->kind != FK_PARTITION && f->kind != FK_CLOCK && f->kind != FK_CLOCK_JUMP &&
+            f->kind != FK_SLOW)
+            continue;
+        sp_fault e = { .f = *f,
+                       .orig_id = f->id,
+                       .t_us = f->kind == FK_CLOCK_JUMP ? f->at_us : f->from_us };
+        char from[96];
+        origin(f, from, sizeof from);
+        snprintf(e.note, sizeof e.note, "original: as declared (%s)", from);
+        push_event(o, &e);
+        o->kept++;
+    }
+}
+
+/* Stable, by the time each fault acted: the trace is in time order already, except the
+** kept declared faults appended at the end, so insertion sort does little work. */
+static void sort_by_time(sp_fault *e, int n) {
+    for (int i = 1; i < n; i++) {
+        sp_fault x = e[i];
+        int j = i;
+        for (; j > 0 && e[j - 1].t_us > x.t_us; j--) e[j] = e[j - 1];
+        e[j] = x;
+    }
+}
+
+int sp_read(sp_orig *o, const char *run_dir, const char *want, char *err, size_t errlen) {
+    memset(o, 0, sizeof *o);
+    snprintf(o->run_dir, sizeof o->run_dir, "%s", run_dir);
+    char path[600];
+    snprintf(path, sizeof path, "%s/summary.json", run_dir);
+    sj_doc d = { 0 };
+    char why[700];
+    if (sj_load(&d, path, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: not a run directory (%s)", run_dir, why);
+        sj_free(&d);
+        return 2;
+    }
+    snprintf(o->file, sizeof o->file, "%s", sj_gets(&d, 0, "file"));
+    o->seed = json_u64(&d, sj_get(&d, 0, "seed"));
+    snprintf(o->design, sizeof o->design, "%s", sj_gets(&d, 0, "design"));
+    snprintf(o->verdict, sizeof o->verdict, "%s", sj_gets(&d, 0, "verdict"));
+    int rc = (!o->file[0] || !o->design[0]) ? 2 : 0;
+    if (rc) snprintf(err, errlen, "%s/summary.json: no \"file\" or \"design\"", run_dir);
+    if (!rc) rc = read_verdicts(o, &d, want, err, errlen);
+    if (!rc) rc = load_scenario(o, err, errlen);
+    if (!rc) rc = same_faults(o, &d, err, errlen);
+    sj_free(&d);
+    if (rc) return rc;
+    o->heal_us = o->sc->run_us;
+    o->events = calloc(SIM_MAX_FAULTS, sizeof *o->events);
+    if (!o->events) { snprintf(err, errlen, "out of memory"); return 3; }
+    if ((rc = read_trace(o, err, errlen)) != 0) return rc;
+    keep_declared(o);
+    sort_by_time(o->events, o->nevents);
+    for (int i = 0; i < o->nevents; i++)
+        o->events[i].uid = i + 1; /* uid - 1 = index, from now on */
+    for (int i = 0; i < o->sc->nfaults; i++) {
+        const sim_fault *f = &o->sc->faults[i];
+        int acted = 0;
+        for (int j = 0; j < o->nevents && !acted; j++) acted = o->events[j].orig_id == f->id;
+        o->inert += !acted && f->kind != FK_DUPLICATE;   /* duplicates are not traced by fault */
+    }
+    return 0;
+}
+
+void sp_orig_free(sp_orig *o) {
+    scenario_free(o->sc);
+    free(o->events);
+    memset(o, 0, sizeof *o);
+}
+
+/* ---- plans -------------------------------------------------------------------------- */
+
+static int plan_of(const sp_orig *o, sp_plan *p, const sp_fault *faults, int n) {
+    memset(p, 0, sizeof *p);
+    p->payments = o->sc->workload.payments;
+    p->run_us = o->sc->run_us;
+    p->faults = malloc((size_t)(n ? n : 1) * sizeof *p->faults);
+    p->refuse = malloc((size_t)p->payments + 1);
+    if (!p->faults || !p->refuse) return -1;
+    memcpy(p->refuse, o->sc->workload.refuse, (size_t)p->payments + 1);
+    if (n) memcpy(p->faults, faults, (size_t)n * sizeof *faults);
+    p->nfaults = n;
+    return 0;
+}
+
+int sp_explicit(const sp_orig *o, sp_plan *p) {
+    if (plan_of(o, p, o->events, o->nevents) != 0) return -1;
+    sp_fit(o, p);
+    return 0;
+}
+
+int sp_declared(const sp_orig *o, sp_plan *p) {
+    if (plan_of(o, p, NULL, 0) != 0) return -1;
+    sp_fault *all = realloc(p->faults, (size_t)(o->sc->nfaults ? o->sc->nfaults : 1) * sizeof *all);
+    if (!all) return -1;
+    p->faults = all;
+    for (int i = 0; i < o->sc->nfaults; i++) {
+        sp_fault *e = &p->faults[p->nfaults++];
+        memset(e, 0, sizeof *e);
+        e->f = o->sc->faults[i];
+        e->orig_id = e->f.id;
+        e->uid = i + 1;
+        e->t_us = e->f.from_us;
+        origin(&e->f, e->note, sizeof e->note);
+    }
+    return 0;
+}
+
+int sp_copy(sp_plan *dst, const sp_plan *src, const sp_orig *o) {
+    *dst = *src;
+    size_t nref = (size_t)o->sc->workload.payments + 1;
+    dst->faults = malloc((size_t)(src->nfaults ? src->nfaults : 1) * sizeof *dst->faults);
+    dst->refuse = malloc(nref);
+    if (!dst->faults || !dst->refuse) {
+        free(dst->faults);
+        free(dst->refuse);
+        memset(dst, 0, sizeof *dst);
+        return -1;
+    }
+    memcpy(dst->faults, src->faults, (size_t)src->nfaults * sizeof *src->faults);
+    memcpy(dst->refuse, src->refuse, nref);
+    return 0;
+}
+
+void sp_plan_free(sp_plan *p) {
+    free(p->faults);
+    free(p->refuse);
+    memset(p, 0, sizeof *p);
+}
+
+/* ---- the nth rule ----------------------------------------------------------------------- */
+
+static int is_counted(const sp_fault *e) {
+    return e->from_trace && e->f.nth > 0 &&
+           (e->f.kind == FK_DROP || e->f.kind == FK_DUPLICATE || e->f.kind == FK_DELAY ||
+            e->f.kind == FK_BROKER_LOSS);
+}
+
+static int same_group(const sim_fault *a, const sim_fault *b) {
+    if ((a->kind == FK_BROKER_LOSS) != (b->kind == FK_BROKER_LOSS)) return 0;
+    if (a->kind == FK_BROKER_LOSS) return !strcmp(a->queue, b->queue);
+    return a->src == b->src && a->dst == b->dst && a->pay == b->pay && !strcmp(a->label, b->label);
+}
+
+/* Within a group: duplicates and delays (which hide nothing) first, then the losses from
+** the latest frame to the earliest. */
+static int goes_before(const sim_fault *a, const sim_fault *b) {
+    int la = a->kind == FK_DROP || a->kind == FK_BROKER_LOSS,
+        lb = b->kind == FK_DROP || b->kind == FK_BROKER_LOSS;
+    if (la != lb) return !la;
+    return la ? a->nth > b->nth : a->nth < b->nth;
+}
+
+/* A selection sort of each group over the places the group holds, so the list stays in
+** time order otherwise.  Quadratic in the number of faults (at most SIM_MAX_FAULTS). */
+static void sp_order(sp_plan *p) {
+    for (int i = 0; i < p->nfaults; i++) {
+        if (!is_counted(&p->faults[i])) continue;
+        for (int j = i + 1; j < p->nfaults; j++) {
+            if (!is_counted(&p->faults[j]) || !same_group(&p->faults[i].f, &p->faults[j].f))
+                continue;
+            if (goes_before(&p->faults[j].f, &p->faults[i].f)) {
+                sp_fault t = p->faults[i];
+                p->faults[i] = p->faults[j];
+                p->faults[j] = t;
+            }
+        }
+    }
+}
+
+void sp_fit(const sp_orig *o, sp_plan *p) {
+    int n = 0;
+    for (int i = 0; i < p->nfaults; i++) {
+        sim_fault *f = &p->faults[i].f;
+        int gone = (f->pay && f->pay > p->payments) ||
+                   ((f->kind == FK_CRASH || f->kind == FK_CLOCK_JUMP) && f->at_us >= p->run_us) ||
+                   (f->kind != FK_CRASH && f->kind != FK_CLOCK && f->kind != FK_CLOCK_JUMP &&
+                    f->from_us >= p->run_us);
+        if (gone) continue;
+        if (f->to_us != SIM_FOREVER && f->to_us > p->run_us) f->to_us = p->run_us;
+        if (f->kind == FK_CRASH && f->at_us >= 0) f->to_us = SIM_FOREVER;
+        p->faults[n++] = p->faults[i];
+    }
+    p->nfaults = n;
+    (void)o;
+    sp_order(p);
+}
+
+/* ---- as Lua --------------------------------------------------------------------------- */
+
+int sp_text(const sp_orig *o, const sp_plan *p, const char *header, lg_buf *out, char *err,
+            size_t errlen) {
+    const sim_scenario *sc = o->sc;
+    lg_fault_line *lines = malloc((size_t)(p->nfaults ? p->nfaults : 1) * sizeof *lines);
+    if (!lines) { snprintf(err, errlen, "out of memory"); return -1; }
+    for (int i = 0; i < p->nfaults; i++) {
+        lines[i].f = p->faults[i].f;
+        snprintf(lines[i].note, sizeof lines[i].note, "%s", header ? p->faults[i].note : "");
+    }
+    char name[256];
+    snprintf(name, sizeof name, "shrunk from %s (seed %llu): %s broken", sc->slug,
+             (unsigned long long)o->seed, o->target);
+    lg_scenario s = {
+        .header = header,
+        .name = name,
+        .design = o->design,
+        .knobs = (const char(*)[128])sc->knobs,
+        .nknobs = sc->nknobs,
+        .payments = p->payments,
+        .rate = sc->workload.rate,
+        .amount_min = sc->workload.amount_min,
+        .amount_max = sc->workload.amount_max,
+        .accounts = sc->workload.accounts,
+        .refuse = p->refuse,
+        .run_us = p->run_us,
+        .settle_us = sc->settle_us,
+        .faults = lines,
+        .nfaults = p->nfaults,
+    };
+    int rc = lg_scenario_text(out, &s, err, errlen);
+    free(lines);
+    return rc;
+}
+
+void sp_describe(const sp_plan *p, char *buf, size_t cap) {
+    int count[FK_KIND_COUNT] = { 0 };
+    for (int i = 0; i < p->nfaults; i++)
+        if (p->faults[i].f.kind > 0 && p->faults[i].f.kind < FK_KIND_COUNT)
+            count[p->faults[i].f.kind]++;
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int k = 1; k < FK_KIND_COUNT; k++) {
+        if (!count[k] || len >= cap) continue;
+        int w = snprintf(buf + len, cap - len, "%s%d %s%s", len ? ", " : "", count[k],
+                         sim_fault_kind_name(k), count[k] > 1 ? "s" : "");
+        len = w < 0 ? cap : len + (size_t)w;
+    }
+    if (!len) snprintf(buf, cap, "none");
+}

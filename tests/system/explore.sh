@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# tests/system/explore.sh: `outbox-sim explore` crashes every failpoint hit and loses and
+# duplicates every frame of a tiny scenario: the seed's design survives all of it, a weak
+# design is caught with a variant that reproduces; SIGINT leaves nothing behind.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
+
+TINY=$OUT/tiny.lua
+cat >"$TINY" <<'EOF'
+-- three payments, no faults: explore adds them, one variant at a time
+scenario {
+  name     = "three payments",
+  workload = { payments = 3, rate = 10 },
+  run      = 2,
+  settle   = 30,
+}
+EOF
+
+# The seed's design: every variant keeps every invariant.
+sim explore "$TINY" -j 2 --out "$OUT/ok"
+check "explore of design outbox exits 0" test $? -eq 0
+check "... and says that no variant broke" grep -q 'broke      0 crash, 0 drop, 0 duplicate, 0 pair = 0' "$OUT/last.out"
+check "... and writes explore.txt" cmp -s "$OUT/last.out" "$OUT/ok/explore.txt"
+check "... and keeps no variant file" test -z "$(ls "$OUT/ok/variants")"
+
+# The failpoint list: every failpoint the services define is either reached (with its
+# hits before healing) or listed as never reached, and the crash variants are exactly
+# the failpoint hits of the baseline run before healing.
+base=$OUT/ok/runs/tiny/1/trace.jsonl
+hits=$(awk '/"ev":"heal"/{exit} /"ev":"failpoint"/{n++} END{print n+0}' "$base")
+frames=$(awk '/"ev":"heal"/{exit} /"ev":"send"/ && !/"fate"/{n++} END{print n+0}' "$base")
+check "one crash variant per failpoint hit ($hits) and one drop and one duplicate per frame ($frames)" \
+  grep -q "variants   $hits crash, $frames drop, $frames duplicate, 0 pair" "$OUT/last.out"
+missing=0
+for fp in $("$SIM" failpoints); do
+  if grep -q "^  failpoints.* $fp [0-9]" "$OUT/last.out"; then
+    n=$(awk -v fp="$fp" '/"ev":"heal"/{exit} index($0, "\"name\":\"" fp "\"") && /"ev":"failpoint"/{n++} END{print n+0}' "$base")
+    grep -q "^  failpoints.* $fp $n[,( ]" "$OUT/last.out" || { echo "# $fp: hits differ from the trace ($n)"; missing=1; }
+  elif ! grep -q "never reached: failpoint $fp " "$OUT/last.out"; then
+    echo "# failpoint $fp neither reached nor listed as never reached"; missing=1
+  fi
+done
+check "the failpoint list matches outbox-sim failpoints and the baseline trace" test $missing -eq 0
+check "a failpoint without hits is listed as never reached" grep -q "never reached: failpoint payment.before_commit" "$OUT/last.out"
+check "a frame never sent is listed as never reached" grep -q "never reached: frame accounting->broker PUBLISH CONSUME_FAILED" "$OUT/last.out"
+
+# A weak design: the consumer acks before it applies; a crash in between loses a voucher.
+sim explore "$TINY" -j 2 --design ack-before-apply --out "$OUT/weak"
+check "explore of design ack-before-apply exits 1" test $? -eq 1
+check "... and names the broken invariant with a crash variant" grep -Eq '^  eventual_consistency +[0-9]{4}  crash at accounting\.' "$OUT/last.out"
+cmd=$(grep -m1 -Eo "$SIM run $OUT/weak/variants/[0-9]{4}-[a-z]+\.lua --seed 1 --design ack-before-apply" "$OUT/last.out")
+check "... with a reproduction command" test -n "$cmd"
+broke=$(sed -n 's/^  broke .*= \([0-9]*\)$/\1/p' "$OUT/last.out")
+check "... keeping exactly the $broke variants that broke" test "$(ls "$OUT/weak/variants" | wc -l)" -eq "${broke:-0}"
+if [ -n "$cmd" ]; then
+  timeout -k 5 120 $cmd --out "$OUT/repro" --quiet >/dev/null 2>&1
+  check "the reproduction command fails again (exit 1)" test $? -eq 1
+fi
+sim explore "$TINY" -j 1 --design ack-before-apply --out "$OUT/weak1"
+check "-j 1 finds the same variants as -j 2" diff <(grep -v '^  ran ' "$OUT/weak/explore.txt" | sed "s#$OUT/weak1\?/##g") \
+                                                <(grep -v '^  ran ' "$OUT/weak1/explore.txt" | sed "s#$OUT/weak1\?/##g")
+
+# Depth 2, bounded: pairs drawn from the seed, no more variants than asked.
+sim explore "$TINY" -j 2 --depth 2 --max-variants 70 --design outbox-no-dedupe --out "$OUT/pairs"
+rc=$?
+check "depth 2 with a weak design exits 1" test $rc -eq 1
+check "... runs at most --max-variants variants, pairs included" grep -Eq '^  variants .*, [0-9]+ pair = (70|6[0-9])( |$)' "$OUT/last.out"
+check "... and finds exactly_once broken" grep -q '^  exactly_once ' "$OUT/last.out"
+
+# Bad input: one line, exit 2, nothing touched.
+mkdir -p "$OUT/mine" && touch "$OUT/mine/keep"
+sim explore "$TINY" --out "$OUT/mine"
+check "an --out directory that is not an exploration is refused (exit 2)" test $? -eq 2
+check "... and left alone" test -e "$OUT/mine/keep" -a ! -e "$OUT/mine/variants"
+sim explore "$TINY" --depth 3
+check "--depth 3 is refused (exit 2)" test $? -eq 2
+sim explore "$OUT/missing.lua"
+check "a missing scenario is refused (exit 2)" test $? -eq 2
+
+# SIGINT in the middle.
+timeout -k 5 120 "$SIM" explore "$TINY" -j 2 --depth 2 --out "$OUT/int" >"$OUT/int.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 200); do [ -n "$(ls "$OUT/int/variants" 2>/dev/null)" ] && break; sleep 0.02; done
+kill -INT "$pid" 2>/dev/null
+wait "$pid"
+rc=$?
+check "SIGINT stops explore with exit 3 (got $rc)" test $rc -eq 3
+check "... removes the unfinished exploration" test ! -e "$OUT/int"
+check "... and leaves no process, shm file or temp dir" leftovers "$OUT"

@@ -1,0 +1,210 @@
+/*
+** test_config.c: defaults, knob parsing and its one-line errors (lib/config.h).
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../../lib/config.h"
+
+static void test_defaults(void **state) {
+    (void)state;
+    ox_config c;
+    memset(&c, 0x5a, sizeof c);
+    ox_config_default(&c);
+    assert_int_equal(c.design, OX_DESIGN_OUTBOX);
+    assert_int_equal(c.retry, OX_RETRY_LINEAR);
+    assert_int_equal(c.retry_base_ms, 2000);
+    assert_int_equal(c.retry_max_ms, 60000);
+    assert_true(c.jitter == 0.0);
+    assert_int_equal(c.max_attempts, 8);
+    assert_int_equal(c.scan_interval_ms, 1000);
+    assert_int_equal(c.scan_batch, 100);
+    assert_int_equal(c.delivery, OX_AT_LEAST_ONCE);
+    assert_int_equal(c.durable, 0);
+    assert_int_equal(c.visibility_ms, 5000);
+    assert_int_equal(c.prefetch, 100);
+    assert_int_equal(c.synchronous, OX_SYNC_NORMAL);
+    assert_int_equal(c.max_amount, 100000000);
+    assert_int_equal(c.nfrozen, 0);
+    assert_int_equal(c.cleanup_after_ms, 0);
+    assert_true(c.seed == 0);
+}
+
+static void set_ok(ox_config *c, const char *k, const char *v) {
+    char err[256] = "";
+    int rc = ox_config_set(c, k, v, err, sizeof err);
+    if (rc != 0) fail_msg("%s=%s: %s", k, v, err);
+}
+
+static void test_every_knob(void **state) {
+    (void)state;
+    ox_config c;
+    ox_config_default(&c);
+    set_ok(&c, "design", "mark-on-publish");
+    set_ok(&c, "retry", "exponential");
+    set_ok(&c, "retry_base", "0.25");
+    set_ok(&c, "retry_max", "90");
+    set_ok(&c, "jitter", "0.5");
+    set_ok(&c, "max_attempts", "1000");
+    set_ok(&c, "scan_interval", "0.001");
+    set_ok(&c, "scan_batch", "10000");
+    set_ok(&c, "delivery", "at-most-once");
+    set_ok(&c, "durable", "1");
+    set_ok(&c, "visibility", "7.5");
+    set_ok(&c, "prefetch", "1");
+    set_ok(&c, "synchronous", "full");
+    set_ok(&c, "max_amount", "500");
+    set_ok(&c, "frozen", "3,4294967295,0");
+    set_ok(&c, "cleanup_after", "0");
+    set_ok(&c, "seed", "18446744073709551615");
+    assert_int_equal(c.design, OX_DESIGN_MARK_ON_PUBLISH);
+    assert_int_equal(c.retry, OX_RETRY_EXPONENTIAL);
+    assert_int_equal(c.retry_base_ms, 250);
+    assert_int_equal(c.retry_max_ms, 90000);
+    assert_true(c.jitter == 0.5);
+    assert_int_equal(c.max_attempts, 1000);
+    assert_int_equal(c.scan_interval_ms, 1);
+    assert_int_equal(c.scan_batch, 10000);
+    assert_int_equal(c.delivery, OX_AT_MOST_ONCE);
+    assert_int_equal(c.durable, 1);
+    assert_int_equal(c.visibility_ms, 7500);
+    assert_int_equal(c.prefetch, 1);
+    assert_int_equal(c.synchronous, OX_SYNC_FULL);
+    assert_int_equal(c.max_amount, 500);
+    assert_int_equal(c.nfrozen, 3);
+    assert_int_equal(c.frozen[0], 3);
+    assert_int_equal(c.frozen[1], UINT32_MAX);
+    assert_int_equal(c.frozen[2], 0);
+    assert_int_equal(c.cleanup_after_ms, 0);
+    assert_true(c.seed == UINT64_MAX);
+    set_ok(&c, "seed", "0x10");
+    assert_true(c.seed == 16);
+    set_ok(&c, "frozen", "");
+    assert_int_equal(c.nfrozen, 0);
+    set_ok(&c, "synchronous", "off");
+    assert_int_equal(c.synchronous, OX_SYNC_OFF);
+}
+
+/* A bad value is refused with the exact line, and changes nothing. */
+static void expect_error(const char *k, const char *v, const char *want) {
+    ox_config c, before;
+    ox_config_default(&c);
+    memcpy(&before, &c, sizeof c);
+    char err[512] = "";
+    assert_int_equal(ox_config_set(&c, k, v, err, sizeof err), -1);
+    assert_string_equal(err, want);
+    assert_memory_equal(&c, &before, sizeof c);
+}
+
+static void test_errors(void **state) {
+    (void)state;
+    expect_error("retry_base", "-1", "retry_base: expected seconds > 0, got '-1'");
+    expect_error("retry_base", "0", "retry_base: expected seconds > 0, got '0'");
+    expect_error("retry_base", "0.0001", "retry_base: expected seconds > 0, got '0.0001'");
+    expect_error("retry_base", "2s", "retry_base: expected seconds > 0, got '2s'");
+    expect_error("retry_base", "", "retry_base: expected seconds > 0, got ''");
+    expect_error("retry_base", " 2", "retry_base: expected seconds > 0, got ' 2'");
+    expect_error("retry_base", "nan", "retry_base: expected seconds > 0, got 'nan'");
+    expect_error("retry_base", "inf", "retry_base: expected seconds > 0, got 'inf'");
+    expect_error("retry_base", "1e300", "retry_base: expected seconds > 0, got '1e300'");
+    expect_error("cleanup_after", "-0.5", "cleanup_after: expected seconds >= 0, got '-0.5'");
+    expect_error("retry", "quadratic", "retry: expected linear or exponential, got 'quadratic'");
+    expect_error("jitter", "1.5", "jitter: expected a fraction 0..1, got '1.5'");
+    expect_error("max_attempts", "0", "max_attempts: expected an integer 1..1000, got '0'");
+    expect_error("max_attempts", "1001", "max_attempts: expected an integer 1..1000, got '1001'");
+    expect_error("max_attempts", "2.5", "max_attempts: expected an integer 1..1000, got '2.5'");
+    expect_error("scan_batch", "99999999999999999999",
+                 "scan_batch: expected an integer 1..10000, got '99999999999999999999'");
+    expect_error("prefetch", "0", "prefetch: expected an integer 1..10000, got '0'");
+    expect_error("durable", "yes", "durable: expected 0 or 1, got 'yes'");
+    expect_error("delivery", "exactly-once",
+                 "delivery: expected at-least-once or at-most-once, got 'exactly-once'");
+    expect_error("synchronous", "NORMAL",
+                 "synchronous: expected off, normal or full, got 'NORMAL'");
+    expect_error("max_amount", "0", "max_amount: expected cents > 0, got '0'");
+    expect_error("frozen", "1,,2",
+                 "frozen: expected a comma list of up to 16 account numbers, got '1,,2'");
+    expect_error("frozen", "1,",
+                 "frozen: expected a comma list of up to 16 account numbers, got '1,'");
+    expect_error("frozen", "4294967296",
+                 "frozen: expected a comma list of up to 16 account numbers, got '4294967296'");
+    expect_error("frozen", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17",
+                 "frozen: expected a comma list of up to 16 account numbers, got "
+                 "'1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17'");
+    expect_error("seed", "-1", "seed: expected an unsigned 64-bit integer, got '-1'");
+    expect_error("seed", "0x", "seed: expected an unsigned 64-bit integer, got '0x'");
+    expect_error("seed", "18446744073709551616",
+                 "seed: expected an unsigned 64-bit integer, got '18446744073709551616'");
+    expect_error(
+        "design", "outbox2",
+        "design: expected a design name (outbox, direct, publish-in-tx, outbox-no-recovery, "
+        "outbox-no-dedupe, mark-on-publish, ack-before-apply), got 'outbox2'");
+    expect_error(
+        "foo", "1",
+        "unknown knob 'foo' (known: design, retry, retry_base, retry_max, jitter, max_attempts, "
+        "scan_interval, scan_batch, delivery, durable, visibility, prefetch, synchronous, "
+        "max_amount, frozen, cleanup_after, seed)");
+}
+
+static void test_small_error_buffer(void **state) {
+    (void)state;
+    ox_config c;
+    ox_config_default(&c);
+    char err[16];
+    memset(err, 'x', sizeof err);
+    assert_int_equal(ox_config_set(&c, "foo", "1", err, sizeof err), -1);
+    assert_int_equal(strlen(err), sizeof err - 1);   /* truncated, still terminated */
+}
+
+static void test_kv(void **state) {
+    (void)state;
+    ox_config c;
+    ox_config_default(&c);
+    char err[256];
+    assert_int_equal(ox_config_set_kv(&c, "retry_base=1.5", err, sizeof err), 0);
+    assert_int_equal(c.retry_base_ms, 1500);
+    assert_int_equal(ox_config_set_kv(&c, "frozen=7=8", err, sizeof err), -1);
+    assert_string_equal(err,
+                        "frozen: expected a comma list of up to 16 account numbers, got '7=8'");
+    assert_int_equal(ox_config_set_kv(&c, "retry_base", err, sizeof err), -1);
+    assert_string_equal(err, "expected key=value, got 'retry_base'");
+    assert_int_equal(ox_config_set_kv(&c, "=3", err, sizeof err), -1);
+    assert_string_equal(err, "expected key=value, got '=3'");
+    assert_int_equal(ox_config_set_kv(&c, "frozen=", err, sizeof err), 0);
+    assert_int_equal(c.nfrozen, 0);
+}
+
+static void test_designs(void **state) {
+    (void)state;
+    const char *names[] = { "outbox", "direct", "publish-in-tx", "outbox-no-recovery",
+                            "outbox-no-dedupe", "mark-on-publish", "ack-before-apply" };
+    assert_int_equal(sizeof names / sizeof names[0], OX_DESIGN_COUNT);
+    for (int i = 0; i < OX_DESIGN_COUNT; i++) {
+        ox_design d = OX_DESIGN_COUNT;
+        assert_string_equal(ox_design_name((ox_design)i), names[i]);
+        assert_int_equal(ox_design_parse(names[i], &d), 0);
+        assert_int_equal(d, i);
+        assert_non_null(strstr(ox_design_names(), names[i]));
+    }
+    ox_design d = OX_DESIGN_DIRECT;
+    assert_int_equal(ox_design_parse("Outbox", &d), -1);
+    assert_int_equal(d, OX_DESIGN_DIRECT);
+    assert_string_equal(ox_design_name(OX_DESIGN_COUNT), "?");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_every_knob),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_small_error_buffer),
+        cmocka_unit_test(test_kv),
+        cmocka_unit_test(test_designs),
+    };
+    return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
