@@ -25,7 +25,7 @@ static const char *text(sqlite3_stmt *st, int col) {
 
 static void print_msg(const ox_msg *m) {
     printf("  message   %s msg_id=%" PRIu64 " pay_id=%" PRIu64 " account=%" PRIu32
-           " amount=%" PRId64 " attempt=%" PRIu32 "%s%s\n", ox_msg_kind_name(m->kind), m->msg_id,
+           " amount=%" PRId64 " attempt=%" PRIu32 "%s%s\n", ox_wire_kind_name(m->kind), m->msg_id,
            m->pay_id, m->account, m->amount, m->attempt, m->reason[0] ? " reason=" : "", m->reason);
 }
 
@@ -46,7 +46,7 @@ static void print_payload(const uint8_t *p, size_t n) {
     if (e != OX_WIRE_OK) {
         printf("  (does not decode: %s)\n", ox_wire_strerror(e));
     } else {
-        printf("  frame     %s on %s\n", ox_frame_type_name(f.type), f.queue);
+        printf("  frame     %s on %s\n", ox_wire_type_name(f.type), f.queue);
         if (f.type != OX_F_DACK) print_msg(&f.msg);
     }
     print_hex(p, n);

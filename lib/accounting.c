@@ -146,7 +146,7 @@ static void answer_and_ack(ox_service *s, const ox_frame *f, const outcome *o) {
     snprintf(ans.reason, sizeof ans.reason, "%s", o->applied ? "" : o->reason);
     ox_svc_publish(s, OX_ACC_QUEUE, &ans);
     ox_svc_event(s, "publish", ans.pay_id, "%s for msg %llu to ACC_QUEUE",
-                 ox_msg_kind_name(ans.kind), (ull)ans.msg_id);
+                 ox_wire_kind_name(ans.kind), (ull)ans.msg_id);
     ox_svc_dack(s, OX_PAY_QUEUE, f->delivery);
 }
 
@@ -154,14 +154,14 @@ ox_status ox_accounting_on_frame(ox_service *s, const char *from, const ox_frame
     const ox_msg *m = &f->msg;
     if (f->type != OX_F_DELIVER)
         return ox_svc_reject(s, from, 0, "accounting does not accept %s",
-                             ox_frame_type_name(f->type));
+                             ox_wire_type_name(f->type));
     if (strcmp(f->queue, OX_PAY_QUEUE) != 0)
         return ox_svc_reject(s, from, m->pay_id,
                              "DELIVER from queue '%s' (accounting subscribes to PAY_QUEUE)",
                              f->queue);
     if (m->kind != OX_M_PAYMENT)
         return ox_svc_reject(s, from, m->pay_id, "%s on PAY_QUEUE is not a payment",
-                             ox_msg_kind_name(m->kind));
+                             ox_wire_kind_name(m->kind));
     outcome o;
     if (s->cfg.design == OX_DESIGN_ACK_BEFORE_APPLY) {
         memset(&o, 0, sizeof o);

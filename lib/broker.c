@@ -80,13 +80,7 @@ void ox_broker_close(ox_service *s) {
 /* ---- delivering ---- */
 
 static void deliver(ox_service *s, const ox_queue *q, const ox_entry *e) {
-    ox_frame f;
-    memset(&f, 0, sizeof f);
-    f.type = OX_F_DELIVER;
-    snprintf(f.queue, sizeof f.queue, "%s", q->name);
-    f.delivery = e->id;
-    f.redeliveries = e->redeliveries;
-    f.msg = e->msg;
+    ox_frame f = ox_wire_deliver(q->name, e->id, e->redeliveries, &e->msg);
     ox_svc_send(s, q->subscriber, &f);
 }
 
@@ -117,7 +111,7 @@ static ox_status send_and_forget(ox_service *s, ox_queue *q) {
     ox_queue_pop(q, &e);
     deliver(s, q, &e);
     ox_svc_event(s, "deliver", e.msg.pay_id, "delivery %llu (msg %llu %s) to %s, at most once",
-                 (ull)e.id, (ull)e.msg.msg_id, ox_msg_kind_name(e.msg.kind), q->subscriber);
+                 (ull)e.id, (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), q->subscriber);
     return OX_OK;
 }
 
@@ -133,7 +127,7 @@ static ox_status pump(ox_service *s, ox_queue *q, int64_t now) {
         e.visible_at = now + s->cfg.visibility_ms;
         deliver(s, q, ox_queue_fly(q, &e));
         ox_svc_event(s, "deliver", e.msg.pay_id, "delivery %llu (msg %llu %s) to %s, %u in flight",
-                     (ull)e.id, (ull)e.msg.msg_id, ox_msg_kind_name(e.msg.kind), q->subscriber,
+                     (ull)e.id, (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), q->subscriber,
                      q->nflight);
     }
     arm(s, now);
@@ -162,7 +156,7 @@ static ox_status enqueue(ox_service *s, ox_queue *q, const ox_msg *m, int64_t no
         if (ox_queue_depth(q) < OX_QUEUE_CAP)
             return ox_svc_fail(s, OX_ERR_NOMEM, "broker: out of memory");
         ox_svc_event(s, "queue_full", m->pay_id, "msg %llu %s dropped: %s holds %u messages",
-                     (ull)m->msg_id, ox_msg_kind_name(m->kind), q->name, ox_queue_depth(q));
+                     (ull)m->msg_id, ox_wire_kind_name(m->kind), q->name, ox_queue_depth(q));
         return OX_OK;
     }
     ox_status r;
@@ -174,7 +168,7 @@ static ox_status enqueue(ox_service *s, ox_queue *q, const ox_msg *m, int64_t no
     assert(full == 0);   /* reserved above */
     (void)full;
     ox_svc_event(s, "enqueue", m->pay_id, "msg %llu %s on %s as delivery %llu, depth %u",
-                 (ull)m->msg_id, ox_msg_kind_name(m->kind), q->name, (ull)e.id, ox_queue_depth(q));
+                 (ull)m->msg_id, ox_wire_kind_name(m->kind), q->name, (ull)e.id, ox_queue_depth(q));
     return OX_OK;
 }
 
@@ -186,7 +180,7 @@ static ox_status on_publish(ox_service *s, const char *from, const ox_frame *f) 
         /* Internal loss: accepted, then gone, with nothing stored or sent. */
         ox_svc_event(s, "lost_inside", f->msg.pay_id,
                      "msg %llu %s on %s lost inside the broker (%s)", (ull)f->msg.msg_id,
-                     ox_msg_kind_name(f->msg.kind), q->name, OX_SITE_BROKER_LOSE);
+                     ox_wire_kind_name(f->msg.kind), q->name, OX_SITE_BROKER_LOSE);
         return OX_OK;
     }
     int64_t now = ox_now_ms();
@@ -211,7 +205,7 @@ static ox_status on_dack(ox_service *s, const char *from, const ox_frame *f) {
     }
     ox_queue_remove(q, (uint32_t)slot);
     ox_svc_event(s, "ack", e.msg.pay_id, "delivery %llu (msg %llu %s) acked by %s", (ull)e.id,
-                 (ull)e.msg.msg_id, ox_msg_kind_name(e.msg.kind), from);
+                 (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), from);
     return pump(s, q, ox_now_ms());
 }
 
@@ -219,7 +213,7 @@ ox_status ox_broker_on_frame(ox_service *s, const char *from, const ox_frame *f)
     if (f->type == OX_F_PUBLISH) return on_publish(s, from, f);
     if (f->type == OX_F_DACK) return on_dack(s, from, f);
     return ox_svc_reject(s, from, f->msg.pay_id, "broker does not accept %s",
-                         ox_frame_type_name(f->type));
+                         ox_wire_type_name(f->type));
 }
 
 /* ---- redelivery ---- */
@@ -248,7 +242,7 @@ static ox_status redeliver(ox_service *s, ox_queue *q, int64_t now) {
         deliver(s, q, &e);
         ox_svc_event(s, "redeliver", e.msg.pay_id,
                      "delivery %llu (msg %llu %s) to %s again, redelivery %u", (ull)e.id,
-                     (ull)e.msg.msg_id, ox_msg_kind_name(e.msg.kind), q->subscriber,
+                     (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), q->subscriber,
                      e.redeliveries);
     }
     return OX_OK;

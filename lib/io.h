@@ -50,4 +50,8 @@ typedef struct ox_io {
 **                 nothing delivered, nothing sent back (internal loss in the MQ). */
 #define OX_SITE_BROKER_LOSE "broker.lose"
 
+/* Timer ids, as set_timer passes them and ox_service_on_timer takes them back. */
+#define OX_TIMER_SCAN 1          /* payment: the recovery scan (scan.c) */
+#define OX_TIMER_REDELIVER 2     /* broker: in-flight deliveries past visibility */
+
 #endif

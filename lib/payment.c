@@ -128,15 +128,12 @@ static ox_status insert_outbox(ox_service *s, ox_msg *m, int64_t now) {
     if (r) return r;
     m->msg_id = (uint64_t)sqlite3_last_insert_rowid(s->store.db);
 
-    ox_frame f;
-    memset(&f, 0, sizeof f);
-    f.type = OX_F_PUBLISH;
-    memcpy(f.queue, OX_PAY_QUEUE, sizeof OX_PAY_QUEUE);
-    f.msg = *m;
+    ox_frame f = ox_wire_publish(OX_PAY_QUEUE, m);
     uint8_t buf[OX_FRAME_MAX];
     ox_wire_err e;
     size_t n = ox_wire_encode(&f, buf, sizeof buf, &e);
     assert(n > 0);
+    assert(e == OX_WIRE_OK);
     sqlite3_bind_blob(p->set_payload, 1, buf, (int)n, SQLITE_TRANSIENT);
     sqlite3_bind_int64(p->set_payload, 2, (sqlite3_int64)m->msg_id);
     int changed = 0;
@@ -299,13 +296,13 @@ static ox_status consume_failed(ox_service *s, const ox_msg *m, int64_t now) {
 ox_status ox_payment_on_frame(ox_service *s, const char *from, const ox_frame *f) {
     const ox_msg *m = &f->msg;
     if (f->type != OX_F_DELIVER)
-        return ox_svc_reject(s, from, 0, "payment does not accept %s", ox_frame_type_name(f->type));
+        return ox_svc_reject(s, from, 0, "payment does not accept %s", ox_wire_type_name(f->type));
     if (strcmp(f->queue, OX_ACC_QUEUE) != 0)
         return ox_svc_reject(s, from, m->pay_id,
                              "DELIVER from queue '%s' (payment subscribes to ACC_QUEUE)", f->queue);
     if (m->kind != OX_M_CONSUMED && m->kind != OX_M_CONSUME_FAILED)
         return ox_svc_reject(s, from, m->pay_id, "%s on ACC_QUEUE is not an answer",
-                             ox_msg_kind_name(m->kind));
+                             ox_wire_kind_name(m->kind));
     int64_t now = ox_now_ms();
     ox_status r = m->kind == OX_M_CONSUMED ? consumed(s, m, now) : consume_failed(s, m, now);
     if (r) return r;                    /* not acked: the broker will deliver it again */
