@@ -26,7 +26,8 @@
 ** Timers are CLOCK_REALTIME deadlines (timers.h); the poll never sleeps longer than
 ** POLL_CAP_MS, so a libfaketime speed-up, a clock step or a signal that landed on a
 ** ZeroMQ thread is noticed promptly.  Every service event is one line on stderr:
-** "<role> <kind> pay=<id> <detail>".  SIGINT/SIGTERM close the service and exit 0.
+** "<role> <kind> pay=<id> <detail>".  SIGINT/SIGTERM close the service and exit 0
+** (OX_EXIT_OK).
 */
 #include <assert.h>
 #include <errno.h>
@@ -349,7 +350,7 @@ static void fire_timers(livehost *h) {
         report(h, ox_service_on_timer(h->svc, id));
 }
 
-static int loop(livehost *h) {
+static ox_exit loop(livehost *h) {
     while (!stop_signal) {
         zmq_pollitem_t items[2] = {
             { .socket = h->peer, .events = ZMQ_POLLIN },
@@ -360,7 +361,7 @@ static int loop(livehost *h) {
         if (zmq_poll(items, nitems, wait) < 0) {
             if (errno == EINTR) continue;
             fprintf(stderr, "outbox-node: %s: poll failed: %s\n", h->name, zmq_strerror(errno));
-            return NODE_EXIT_RUNTIME;
+            return OX_EXIT_HARNESS;
         }
         if (items[0].revents & ZMQ_POLLIN) {
             if (h->o->role == OX_ROLE_BROKER) drain(h, recv_routed, DRAIN_MAX);
@@ -369,7 +370,7 @@ static int loop(livehost *h) {
         if (nitems > 1 && (items[1].revents & ZMQ_POLLIN)) drain(h, serve_client, DRAIN_MAX);
         fire_timers(h);
     }
-    return NODE_EXIT_OK;
+    return OX_EXIT_OK;
 }
 
 /* ---- set-up and tear-down -------------------------------------------------- */
@@ -382,9 +383,9 @@ static int set_maxmsg(void *sock) {
 }
 
 /* Creates and attaches the sockets.  Returns 0, or the exit code. */
-static int open_sockets(livehost *h) {
+static ox_exit open_sockets(livehost *h) {
     const node_opts *o = h->o;
-    int code = NODE_EXIT_RUNTIME;
+    ox_exit code = OX_EXIT_HARNESS;
     int broker = o->role == OX_ROLE_BROKER;
     h->peer = zmq_socket(h->zctx, broker ? ZMQ_ROUTER : ZMQ_DEALER);
     if (h->peer == NULL || set_maxmsg(h->peer) != 0 ||
@@ -402,13 +403,13 @@ static int open_sockets(livehost *h) {
         }
         if (zh_connect(h->peer, o->broker, "--broker", &code) != 0) return code;
     }
-    if (o->role != OX_ROLE_PAYMENT) return 0;
+    if (o->role != OX_ROLE_PAYMENT) return OX_EXIT_OK;
     h->clients = zmq_socket(h->zctx, ZMQ_REP);
     if (h->clients == NULL || set_maxmsg(h->clients) != 0 ||
         zh_setint(h->clients, ZMQ_LINGER, 0, "ZMQ_LINGER") != 0 ||
         zh_bind(h->clients, o->listen, "--listen", &code) != 0)
         return code;
-    return 0;
+    return OX_EXIT_OK;
 }
 
 static void close_all(livehost *h) {
@@ -438,7 +439,7 @@ static void mask_signals(int how) {
     pthread_sigmask(how, &set, NULL);
 }
 
-static int start(livehost *h) {
+static ox_exit start(livehost *h) {
     const node_opts *o = h->o;
     /* ZeroMQ's threads inherit this mask, so the signals reach the polling thread. */
     mask_signals(SIG_BLOCK);
@@ -446,14 +447,14 @@ static int start(livehost *h) {
     mask_signals(SIG_UNBLOCK);
     if (h->zctx == NULL) {
         fprintf(stderr, "outbox-node: cannot create a ZeroMQ context: %s\n", zmq_strerror(errno));
-        return NODE_EXIT_RUNTIME;
+        return OX_EXIT_HARNESS;
     }
-    int code = open_sockets(h);
-    if (code != 0) return code;
+    ox_exit code = open_sockets(h);
+    if (code != OX_EXIT_OK) return code;
     h->group_max = o->group > 1 ? o->group : 1;
     if (h->group_max > 1 && (h->held = malloc(HELD_MAX * sizeof *h->held)) == NULL) {
         fprintf(stderr, "outbox-node: out of memory for --group\n");
-        return NODE_EXIT_RUNTIME;
+        return OX_EXIT_HARNESS;
     }
     ox_io io = { .ctx = h, .send = io_send, .set_timer = io_set_timer, .event = io_event,
                  .failpoint = NULL };   /* io.h: failpoints are for test hosts */
@@ -461,11 +462,11 @@ static int start(livehost *h) {
     h->svc = ox_service_open(o->role, o->db, &o->cfg, &io, err, sizeof err);
     if (h->svc == NULL) {
         fprintf(stderr, "outbox-node: cannot open %s: %s\n", o->db, node_open_error(err, o->db));
-        return NODE_EXIT_RUNTIME;
+        return OX_EXIT_HARNESS;
     }
     if (ox_service_start(h->svc) != OX_OK) {
         fprintf(stderr, "outbox-node: cannot start %s: %s\n", h->name, ox_service_error(h->svc));
-        return NODE_EXIT_RUNTIME;
+        return OX_EXIT_HARNESS;
     }
     char group[64] = "";
     if (o->role != OX_ROLE_BROKER)
@@ -477,10 +478,10 @@ static int start(livehost *h) {
     else
         logline(h, "ready", 0, "pid %ld, design %s, db %s, broker %s%s", (long)getpid(),
                 ox_design_name(o->cfg.design), o->db, o->broker, group);
-    return 0;
+    return OX_EXIT_OK;
 }
 
-int livehost_run(const node_opts *o) {
+ox_exit livehost_run(const node_opts *o) {
     assert(o->sim == NULL && o->db != NULL && o->broker != NULL && !o->client);
     /* main.c: groups only for payment and accounting of design outbox */
     assert(o->group <= 1 || (o->role != OX_ROLE_BROKER && o->cfg.design == OX_DESIGN_OUTBOX));
@@ -491,9 +492,10 @@ int livehost_run(const node_opts *o) {
     h.name = ox_role_name(o->role);
     stop_signal = 0;
     catch_signals();
-    int code = start(&h);
-    if (code == 0) code = loop(&h);
-    if (code == 0) logline(&h, "stopped", 0, "on %s", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    ox_exit code = start(&h);
+    if (code == OX_EXIT_OK) code = loop(&h);
+    if (code == OX_EXIT_OK)
+        logline(&h, "stopped", 0, "on %s", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
     close_all(&h);
     return code;
 }

@@ -1,7 +1,8 @@
 /*
 ** main.c: bin/outbox-node's command line.  Parses and checks every flag, then hands a
 ** node_opts to the host that runs it (node.h).  A bad flag is one line on stderr that
-** names the flag and what was wrong, and exit 2; nothing is opened before that.
+** names the flag and what was wrong, and exit 2 (OX_EXIT_USAGE); nothing is opened
+** before that.
 */
 #include <assert.h>
 #include <errno.h>
@@ -52,7 +53,7 @@ static void usage_error(const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-    exit(NODE_EXIT_USAGE);
+    exit(OX_EXIT_USAGE);
 }
 
 /* Parses all of s as an unsigned decimal integer no larger than max. */
@@ -136,7 +137,7 @@ static void parse(node_opts *o, int argc, char **argv, int *have_role, int *clie
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf(usage, ox_design_names());
-            exit(NODE_EXIT_OK);
+            exit(OX_EXIT_OK);
         }
         if (is_flag(a, "--role")) {
             set_role(o, take_value(argc, argv, &i, "--role"));

@@ -61,7 +61,7 @@ typedef struct {
 
 /* ---- leaving ---------------------------------------------------------------- */
 
-static void host_exit(simhost *h, int code) {
+static void host_exit(simhost *h, ox_exit code) {
     zh_close(h->sock, EXIT_LINGER_MS);   /* lets the last reply leave, boundedly */
     if (h->zctx) zmq_ctx_term(h->zctx);
     free(h->buf);
@@ -77,11 +77,12 @@ static void send_bytes(simhost *h, const uint8_t *buf, size_t len) {
         if (errno == EINTR) continue;
         fprintf(stderr, "outbox-node: %s: cannot send reply: %s\n", ox_role_name(h->o->role),
                 zmq_strerror(errno));
-        host_exit(h, NODE_EXIT_RUNTIME);
+        host_exit(h, OX_EXIT_HARNESS);
     }
 }
 
-/* Replaces whatever was built with a small FATAL reply naming why, sends it, exits 3. */
+/* Replaces whatever was built with a small FATAL reply naming why, sends it, exits 3
+** (OX_EXIT_HARNESS). */
 /* The reply is one FATAL section answering the batch's first step (`seq` outside a
 ** batch): the simulator reads sections from the first, and the run ends on it. */
 static void fatal_reply(simhost *h, uint32_t seq, const char *why) {
@@ -99,7 +100,7 @@ static void fatal_reply(simhost *h, uint32_t seq, const char *why) {
     assert(len > 0);   /* one bounded note always fits */
     fprintf(stderr, "outbox-node: %s: fatal: %s\n", ox_role_name(h->o->role), why);
     send_bytes(h, small, len);
-    host_exit(h, NODE_EXIT_RUNTIME);
+    host_exit(h, OX_EXIT_HARNESS);
 }
 
 /* Finishes the reply being built with `status` and sends it (FATAL if it overflowed). */
@@ -272,7 +273,7 @@ static void on_stop(simhost *h) {
     if (h->svc != NULL) ox_service_close(h->svc);
     h->svc = NULL;
     finish_reply(h, OX_REPLY_OK);
-    host_exit(h, NODE_EXIT_OK);
+    host_exit(h, OX_EXIT_OK);
 }
 
 /* Sets the clock libfaketime gives the service to clock_us: the digits of our own
@@ -362,13 +363,13 @@ static void handle(simhost *h, const ox_step *steps, unsigned n) {
     h->batch_first = 0;
 }
 
-/* Receives one message into msg; exits 3 if the socket fails. */
+/* Receives one message into msg; exits OX_EXIT_HARNESS if the socket fails. */
 static void recv_step(simhost *h, zmq_msg_t *msg) {
     while (zmq_msg_recv(msg, h->sock, 0) < 0) {
         if (errno == EINTR) continue;
         fprintf(stderr, "outbox-node: %s: cannot receive a step: %s\n",
                 ox_role_name(h->o->role), zmq_strerror(errno));
-        host_exit(h, NODE_EXIT_RUNTIME);
+        host_exit(h, OX_EXIT_HARNESS);
     }
 }
 
@@ -409,29 +410,29 @@ static int claim_clock(simhost *h) {
     return 0;
 }
 
-int simhost_run(const node_opts *o) {
+ox_exit simhost_run(const node_opts *o) {
     assert(o->sim != NULL && o->db != NULL && !o->client);
     /* Die with the simulator, and do not start if it is already gone. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
         fprintf(stderr, "outbox-node: prctl(PR_SET_PDEATHSIG): %s\n", strerror(errno));
-        return NODE_EXIT_RUNTIME;
+        return OX_EXIT_HARNESS;
     }
-    if (getppid() == 1) return NODE_EXIT_RUNTIME;
+    if (getppid() == 1) return OX_EXIT_HARNESS;
     simhost h;
     memset(&h, 0, sizeof h);
     h.o = o;
-    if (claim_clock(&h) != 0) return NODE_EXIT_RUNTIME;
+    if (claim_clock(&h) != 0) return OX_EXIT_HARNESS;
     h.buf = malloc(OX_REPLY_MAX);
     h.zctx = zmq_ctx_new();
     if (h.buf == NULL || h.zctx == NULL) {
         fprintf(stderr, "outbox-node: out of memory\n");
-        host_exit(&h, NODE_EXIT_RUNTIME);
+        host_exit(&h, OX_EXIT_HARNESS);
     }
     h.sock = zmq_socket(h.zctx, ZMQ_PAIR);
-    int code = NODE_EXIT_RUNTIME;
+    ox_exit code = OX_EXIT_HARNESS;
     if (h.sock == NULL || zh_setint(h.sock, ZMQ_LINGER, 0, "ZMQ_LINGER") != 0 ||
         zh_connect(h.sock, o->sim, "--sim", &code) != 0)
         host_exit(&h, code);
     serve(&h);
-    return NODE_EXIT_RUNTIME;   /* not reached: serve() exits */
+    return OX_EXIT_HARNESS;   /* not reached: serve() exits */
 }
