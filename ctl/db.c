@@ -20,6 +20,8 @@
 #define BUSY_TIMEOUT_MS 5000   /* a live payment daemon may hold the write lock briefly */
 
 ox_exit ctl_sql_fail(const ctl_db *c, const char *what) {
+    assert(c->path != NULL);
+    assert(what != NULL);
     fprintf(stderr, "outbox-ctl: %s: %s: %s\n", c->path, what, sqlite3_errmsg(c->db));
     return OX_EXIT_HARNESS;
 }
@@ -70,6 +72,7 @@ static ox_exit verify(const ctl_db *c) {
 }
 
 ox_exit ctl_open(ctl_db *c, const char *path, int writable) {
+    assert(c != NULL);
     assert(path != NULL);
     c->db = NULL;
     c->path = path;
@@ -98,6 +101,7 @@ ox_exit ctl_open(ctl_db *c, const char *path, int writable) {
     sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
     ox_exit code = verify(c);
     if (code != OX_EXIT_OK) ctl_close(c);
+    assert((code == OX_EXIT_OK) == (c->db != NULL));   /* open on success, closed otherwise */
     return code;
 }
 

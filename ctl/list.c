@@ -65,6 +65,7 @@ static ox_exit print_rows(const ctl_db *c, const char *status, int64_t limit, in
 }
 
 ox_exit ctl_list(ctl_db *c, const char *status, int64_t limit) {
+    assert(c->db != NULL);
     assert(limit > 0);
     int64_t total = 0, shown = 0;
     ox_exit code = begin(c);
@@ -74,6 +75,8 @@ ox_exit ctl_list(ctl_db *c, const char *status, int64_t limit) {
     if (code == OX_EXIT_OK) code = print_rows(c, status, limit, &shown);
     end(c);
     if (code != OX_EXIT_OK) return code;
+    assert(shown >= 0);
+    assert(shown <= total);   /* one snapshot: the rows shown are among those counted */
     if (total == 0) printf("no %s%soutbox rows\n", status ? status : "", status ? " " : "");
     else if (shown < total)
         printf("(%" PRId64 " of %" PRId64 " rows shown; --limit N shows more)\n", shown, total);
@@ -128,6 +131,7 @@ static ox_exit print_stats(const ctl_db *c) {
 }
 
 ox_exit ctl_stats(ctl_db *c) {
+    assert(c->db != NULL);
     ox_exit code = begin(c);
     if (code != OX_EXIT_OK) return code;
     code = print_stats(c);

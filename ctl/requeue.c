@@ -69,6 +69,7 @@ static ox_exit requeue_in_tx(const ctl_db *c, int64_t id, int64_t *pay_id, int64
 }
 
 ox_exit ctl_requeue(ctl_db *c, int64_t id) {
+    assert(c->db != NULL);
     assert(id > 0);
     if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return ctl_sql_fail(c, "BEGIN IMMEDIATE");
@@ -92,6 +93,7 @@ ox_exit ctl_requeue(ctl_db *c, int64_t id) {
 /* `requeue all`: every DEAD row at once, in one transaction (what an operator does
 ** after an outage that outlasted the retry budget). */
 ox_exit ctl_requeue_all(ctl_db *c) {
+    assert(c->db != NULL);
     if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return ctl_sql_fail(c, "BEGIN IMMEDIATE");
     sqlite3_stmt *st = ctl_prepare(c,

@@ -147,6 +147,7 @@ static ox_exit show_alerts(const ctl_db *c, int64_t id) {
 }
 
 ox_exit ctl_show(ctl_db *c, int64_t id) {
+    assert(c->db != NULL);
     assert(id > 0);
     if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return ctl_sql_fail(c, "BEGIN");

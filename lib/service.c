@@ -76,7 +76,11 @@ static const char *config_problem(const ox_config *c) {
 
 ox_service *ox_service_open(ox_role role, const char *db_path, const ox_config *cfg,
                             const ox_io *io, char *err, size_t errlen) {
-    assert(db_path && cfg && io && err && errlen > 0);
+    assert(db_path);
+    assert(cfg);
+    assert(io);
+    assert(err);
+    assert(errlen > 0);
     if ((unsigned)role > OX_ROLE_ACCOUNTING) {
         snprintf(err, errlen, "unknown role %d", (int)role);
         return NULL;
@@ -132,7 +136,8 @@ static const char *decode_why(ox_wire_err e, size_t len) {
 }
 
 ox_status ox_service_on_frame(ox_service *s, const char *from, const uint8_t *bytes, size_t len) {
-    assert(s && (bytes || len == 0));
+    assert(s);
+    assert(bytes || len == 0);
     if (!from) from = "?";
     ox_frame f;
     ox_wire_err e = ox_wire_decode(bytes, len, &f);
@@ -167,7 +172,8 @@ ox_status ox_service_pay(ox_service *s, uint64_t pay_id, uint32_t account, int64
 /* ---- group commit ---- */
 
 ox_status ox_service_group_begin(ox_service *s) {
-    assert(s && !ox_store_in_group(&s->store));
+    assert(s);
+    assert(!ox_store_in_group(&s->store));
     if (s->role == OX_ROLE_BROKER)
         return ox_svc_fail(s, OX_ERR_ROLE, "broker: no group commit (its queues live in memory,"
                            " which a failed group could not roll back)");
@@ -175,6 +181,7 @@ ox_status ox_service_group_begin(ox_service *s) {
 }
 
 ox_status ox_service_group_end(ox_service *s) {
-    assert(s && ox_store_in_group(&s->store));
+    assert(s);
+    assert(ox_store_in_group(&s->store));
     return ox_store_group_end(&s->store);
 }

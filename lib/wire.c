@@ -141,7 +141,9 @@ static int encoded_as(const ox_frame *f, const uint8_t *out, size_t n) {
 }
 
 size_t ox_wire_encode(const ox_frame *f, uint8_t *out, size_t cap, ox_wire_err *err) {
-    assert(f && out && err);
+    assert(f);
+    assert(out);
+    assert(err);
     *err = encode_check(f);
     if (*err != OX_WIRE_OK) return 0;
     if (cap > OX_FRAME_MAX) cap = OX_FRAME_MAX;
@@ -212,7 +214,8 @@ static ox_wire_err get_body(ox_reader *r, ox_frame *f) {
 }
 
 ox_wire_err ox_wire_decode(const uint8_t *buf, size_t len, ox_frame *f) {
-    assert(f && (buf || len == 0));
+    assert(f);
+    assert(buf || len == 0);
     memset(f, 0, sizeof *f);
     if (len > OX_FRAME_MAX) return OX_WIRE_OVERSIZED;
     if (len < OX_FRAME_HEADER) return OX_WIRE_TRUNCATED;

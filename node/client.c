@@ -23,10 +23,13 @@
 
 /* Sends one request and reads its answer into ans[cap].  0, or the exit code. */
 static ox_exit ask(void *sock, const node_opts *o, uint64_t id, char *ans, size_t cap) {
+    assert(sock != NULL);
+    assert(cap > 1);
     char req[128];
     int n = snprintf(req, sizeof req, "PAY %" PRIu64 " %" PRIu32 " %" PRId64, id, o->account,
                      o->amount);
-    assert(n > 0 && (size_t)n < sizeof req);
+    assert(n > 0);
+    assert((size_t)n < sizeof req);
     if (zmq_send(sock, req, (size_t)n, 0) < 0) {
         fprintf(stderr, "outbox-node: client: cannot send payment %" PRIu64 " to %s: %s\n", id,
                 o->payment, zmq_strerror(errno));
@@ -43,11 +46,13 @@ static ox_exit ask(void *sock, const node_opts *o, uint64_t id, char *ans, size_
                 " from %s: %s\n", id, o->payment, zmq_strerror(errno));
         return OX_EXIT_HARNESS;
     }
+    assert(got >= 0);
     ans[(size_t)got < cap - 1 ? (size_t)got : cap - 1] = '\0';   /* zmq_recv truncates */
     return OX_EXIT_OK;
 }
 
 static ox_exit pay_all(void *sock, const node_opts *o) {
+    assert(o->count > 0);
     int failed = 0;
     for (uint64_t i = 0; i < o->count; i++) {
         char ans[ANSWER_MAX];
@@ -61,7 +66,9 @@ static ox_exit pay_all(void *sock, const node_opts *o) {
 }
 
 ox_exit client_run(const node_opts *o) {
-    assert(o->client && o->payment != NULL && o->count > 0);
+    assert(o->client);
+    assert(o->payment != NULL);
+    assert(o->count > 0);
     assert(o->first_id <= UINT64_MAX - o->count);
     void *ctx = zmq_ctx_new();
     if (ctx == NULL) {

@@ -82,6 +82,8 @@ static void on_signal(int sig) { stop_signal = sig; }
 static void logline(const livehost *h, const char *kind, uint64_t pay, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void logline(const livehost *h, const char *kind, uint64_t pay, const char *fmt, ...) {
+    assert(h->name != NULL);
+    assert(kind != NULL);
     char detail[512];
     va_list ap;
     va_start(ap, fmt);
@@ -104,7 +106,9 @@ static void lost_frame(livehost *h, const char *to, const ox_frame *f, int err) 
 static void io_send(void *ctx, const char *to, const uint8_t *bytes, size_t len,
                     const ox_frame *f) {
     livehost *h = ctx;
-    assert(to != NULL && bytes != NULL && f != NULL);
+    assert(to != NULL);
+    assert(bytes != NULL);
+    assert(f != NULL);
     if (h->o->role == OX_ROLE_BROKER) {
         /* Never block: a full or missing peer loses the frame, as a network would. */
         if (zmq_send(h->peer, to, strlen(to), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
@@ -112,7 +116,7 @@ static void io_send(void *ctx, const char *to, const uint8_t *bytes, size_t len,
             lost_frame(h, to, f, errno);
         return;
     }
-    if (strcmp(to, "broker") != 0) {   /* services talk through the broker only */
+    if (strcmp(to, ox_role_name(OX_ROLE_BROKER)) != 0) {   /* only through the broker */
         logline(h, "error", 0, "service asked to send to '%s'; only the broker is reachable", to);
         return;
     }
@@ -130,6 +134,7 @@ static void io_send(void *ctx, const char *to, const uint8_t *bytes, size_t len,
 
 static void io_set_timer(void *ctx, int id, int64_t delay_ms) {
     livehost *h = ctx;
+    assert(id >= 0);
     assert(delay_ms >= 0);
     if (timers_set(&h->timers, id, timers_now_ms() + delay_ms) != 0)
         logline(h, "error", 0, "timer table full, timer %d dropped", id);
@@ -168,6 +173,8 @@ static void discard_more(void *sock) {
 /* A peer name we can route to: printable ASCII that fits out[cap].  ZeroMQ makes up
 ** a binary name for a peer that set no ZMQ_ROUTING_ID: such a peer is not ours. */
 static int peer_name(zmq_msg_t *m, char *out, size_t cap) {
+    assert(out != NULL);
+    assert(cap > 1);
     size_t n = zmq_msg_size(m);
     const unsigned char *p = zmq_msg_data(m);
     if (n == 0 || n >= cap) return -1;
@@ -206,6 +213,9 @@ static int recv_routed(livehost *h) {
 
 /* The held frames, in order, after the group's COMMIT. */
 static void flush_held(livehost *h) {
+    assert(!h->grouped);   /* only what a committed group held may leave */
+    assert(h->nheld >= 0);
+    assert(h->nheld <= HELD_MAX);
     for (int i = 0; i < h->nheld; i++) {
         const held_frame *m = &h->held[i];
         if (zmq_send(h->peer, m->bytes, m->len, ZMQ_DONTWAIT) >= 0) continue;
@@ -217,6 +227,8 @@ static void flush_held(livehost *h) {
 }
 
 static void group_begin(livehost *h) {
+    assert(!h->grouped);
+    assert(h->group_max > 1);
     if (ox_service_group_begin(h->svc) != OX_OK) {
         logline(h, "error", 0, "cannot begin a group, the frame commits alone: %s",
                 ox_service_error(h->svc));
@@ -245,6 +257,8 @@ static void group_step(livehost *h) {
         group_end(h);
     if (!h->grouped) group_begin(h);
     if (h->grouped) h->group_frames++;
+    assert(!h->grouped || h->group_frames <= h->group_max);
+    assert(!h->grouped || h->nheld + SENDS_PER_FRAME <= HELD_MAX);
 }
 
 /* Payment/accounting: one frame from the broker.  0 if one was read, -1 if none. */
@@ -278,6 +292,9 @@ static int parse_int(const char *s, long long min, long long max, long long *out
 
 /* "PAY <id> <account> <amount>" -> the answer, in ans[cap]. */
 static void answer(livehost *h, char *req, char *ans, size_t cap) {
+    assert(req != NULL);
+    assert(ans != NULL);
+    assert(cap > 0);
     char *save = NULL;
     char *w[5] = { NULL };
     int n = 0;
@@ -351,12 +368,15 @@ static void fire_timers(livehost *h) {
 }
 
 static ox_exit loop(livehost *h) {
+    assert(h->svc != NULL);
+    assert(h->peer != NULL);
     while (!stop_signal) {
         zmq_pollitem_t items[2] = {
             { .socket = h->peer, .events = ZMQ_POLLIN },
             { .socket = h->clients, .events = ZMQ_POLLIN },
         };
         int nitems = h->clients ? 2 : 1;
+        assert((h->clients != NULL) == (h->o->role == OX_ROLE_PAYMENT));
         long wait = (long)timers_wait_ms(&h->timers, timers_now_ms(), POLL_CAP_MS);
         if (zmq_poll(items, nitems, wait) < 0) {
             if (errno == EINTR) continue;
@@ -482,7 +502,10 @@ static ox_exit start(livehost *h) {
 }
 
 ox_exit livehost_run(const node_opts *o) {
-    assert(o->sim == NULL && o->db != NULL && o->broker != NULL && !o->client);
+    assert(o->sim == NULL);
+    assert(o->db != NULL);
+    assert(o->broker != NULL);
+    assert(!o->client);
     /* main.c: groups only for payment and accounting of design outbox */
     assert(o->group <= 1 || (o->role != OX_ROLE_BROKER && o->cfg.design == OX_DESIGN_OUTBOX));
     assert(o->group <= NODE_GROUP_MAX);

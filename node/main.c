@@ -205,6 +205,8 @@ static void check(node_opts *o, int have_role, int client_flags) {
         usage_error("--listen: only the payment role listens for clients, not %s", role);
     if (o->broker == NULL) o->broker = NODE_DEFAULT_BROKER;
     if (o->listen == NULL && o->role == OX_ROLE_PAYMENT) o->listen = NODE_DEFAULT_LISTEN;
+    assert(o->db != NULL);
+    assert((o->listen != NULL) == (o->role == OX_ROLE_PAYMENT));
 }
 
 int main(int argc, char **argv) {
@@ -218,6 +220,8 @@ int main(int argc, char **argv) {
     int have_role = 0, client_flags = 0;
     parse(&o, argc, argv, &have_role, &client_flags);
     check(&o, have_role, client_flags);
+    assert(o.group >= 0);
+    assert(o.group <= NODE_GROUP_MAX);
     if (o.client) return client_run(&o);
     if (o.sim != NULL) return simhost_run(&o);
     return livehost_run(&o);

@@ -27,7 +27,10 @@ static int endpoint_is_malformed(int err) {
 }
 
 static int attach(void *sock, const char *endpoint, const char *flag, ox_exit *code, int bind) {
-    assert(sock != NULL && endpoint != NULL && flag != NULL && code != NULL);
+    assert(sock != NULL);
+    assert(endpoint != NULL);
+    assert(flag != NULL);
+    assert(code != NULL);
     int rc = bind ? zmq_bind(sock, endpoint) : zmq_connect(sock, endpoint);
     if (rc == 0) return 0;
     int err = errno;
