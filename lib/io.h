@@ -9,6 +9,8 @@
 **
 ** Every callback is invoked synchronously, from inside a service call, on the
 ** caller's thread.  `send` and `set_timer` must not call back into the service.
+**
+** The foundations layer (service.h, Layers): includes only wire.h.
 */
 #ifndef OX_IO_H
 #define OX_IO_H

@@ -56,8 +56,8 @@
 ** The broker refuses groups (OX_ERR_ROLE): its queues live in memory, which a failed
 ** group could not roll back.
 **
-** Layers.  lib/ is built in four layers; a file includes and calls only the layers
-** below its own, never one above:
+** Layers.  lib/ is built in four layers; a file includes and calls only its own
+** layer and those below it, never one above:
 **   service.c    this header: lifecycle, and the dispatch of every call to the role
 **   roles        payment.c + scan.c (payment.h), accounting.c (accounting.h),
 **                broker.c + brokerdb.c + queue.c (broker.h, queue.h)
@@ -65,8 +65,9 @@
 **                their host (send, publish, ack, timers, events, failpoints)
 **   foundations  store.c (SQLite), wire.c + codec.c (frames), config.c, retry.c,
 **                prng.c, clock.c, role.c, and the headers io.h, status.h, schema.h
-** So a call goes down: ox_service_on_frame -> ox_payment_on_frame -> ox_svc_publish ->
-** ox_wire_encode, and nothing in a role or below knows service.c exists.
+** So a call goes down: ox_service_pay -> ox_payment_pay -> ox_payment_publish ->
+** ox_svc_publish -> ox_wire_publish, ox_wire_encode; and nothing in a role or below
+** knows service.c exists.  A role never calls another role: the broker stands between them.
 */
 #ifndef OX_SERVICE_H
 #define OX_SERVICE_H

@@ -12,7 +12,8 @@
 ** is always ready for its next use, and turn a failure into one error line naming the
 ** file and what was being done ("payment.db: insert outbox: disk I/O error").
 **
-** Foundations layer (service.h, Layers): includes only leaves.
+** The foundations layer (service.h, Layers): includes only leaves (config.h, role.h,
+** status.h).
 **
 ** Groups (group commit, service.h): between ox_store_group_begin() and
 ** ox_store_group_end() one BEGIN IMMEDIATE transaction is open, and every

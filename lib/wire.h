@@ -35,6 +35,8 @@
 ** magic or version, an unknown type or kind, an over-long or NUL-bearing string, or
 ** trailing bytes are each rejected with their own error code, and it never reads
 ** outside [buf, buf+len).
+**
+** The foundations layer (service.h, Layers): includes only codec.h and role.h.
 */
 #ifndef OX_WIRE_H
 #define OX_WIRE_H
