@@ -7,7 +7,7 @@
 ** first one the original broke (in the summary's order: safety invariants come first),
 ** or the one --invariant names.  Other invariants may break or hold.
 **
-** Steps, each candidate being one child run (shrink_runs.h) of the original seed:
+** Steps, each candidate being one child run (pool.h) of the original seed:
 **   1. the faults the trace shows acting become an explicit schedule (shrink_plan.h);
 **      if that no longer fails, fall back to the original faults as declared;
 **   2. ddmin over the faults (Zeller's delta debugging);
@@ -31,15 +31,18 @@
 
 #include "cmd.h"
 #include "../scenario/luagen.h"
-#include "shrink_json.h"
+#include "pool.h"
 #include "shrink_plan.h"
-#include "shrink_runs.h"
+#include "../util/files.h"
+#include "../util/json.h"
 
 #define SHR_DEFAULT_RUNS 200
 #define SHR_MAX_RUNS 100000
 #define SHR_ROUNDS 3
 #define SHR_TIME_RES_US 100000      /* times are shrunk in steps of 0.1 s */
 #define SHR_MAX_VALUES 64
+#define SHR_GRACE_MS 5000           /* a stopped candidate run gets this long */
+#define SHR_RUN_LIMIT_MS 600000     /* a candidate run that takes longer is killed: exit 3 */
 
 enum { STOP_NONE, STOP_BUDGET, STOP_SIGNAL, STOP_HARNESS };
 
@@ -61,6 +64,7 @@ typedef struct {
     char err[1024];
     shr_memo *memo;
     int nmemo;
+    pool pool;
 } shr;
 
 /* ---- running candidates ---------------------------------------------------------------- */
@@ -78,38 +82,35 @@ static int memo_find(const shr *s, uint64_t h) {
 }
 
 /* Did the candidate's run break the target invariant? */
-static int judge(shr *s, sr_job *j, const char *slug) {
+static int judge(shr *s, const pool_job *j, const char *slug) {
     if (j->code == 3) {
         char line[600];
-        sr_log_line(j, line, sizeof line);
+        pool_log_first(j->log, line, sizeof line);
         snprintf(s->err, sizeof s->err, "a candidate run failed in the harness: %s",
                  line[0] ? line : "no message");
         s->stop = STOP_HARNESS;
         return 0;
     }
     if (j->code == 2) {
-        if (!s->refused++) sr_log_line(j, s->refused_why, sizeof s->refused_why);
+        if (!s->refused++) pool_log_first(j->log, s->refused_why, sizeof s->refused_why);
         return 0;
     }
     if (j->code != 1) return 0;
     char path[1400], err[300];
     snprintf(path, sizeof path, "%s/%s/%" PRIu64 "/summary.json", j->out, slug, j->seed);
-    sj_doc d = { 0 };
-    int fails = 0;
-    if (sj_load(&d, path, err, sizeof err) == 0)
-        fails =
-            !sj_bool(&d, sj_get(&d, sj_get(&d, sj_get(&d, 0, "invariants"), s->o.target), "ok"), 1);
-    sj_free(&d);
+    json_t *doc = json_r_load(path, err, sizeof err);
+    int fails = json_r_bool(json_r_obj(json_r_obj(doc, "invariants"), s->o.target), "ok") == 0;
+    json_decref(doc);
     return fails;
 }
 
 /* Outcomes of plans[0..n) (n <= the batch size): 1 fails the same way, 0 not, -1 not
 ** run (s->stop says why). */
 static void outcomes(shr *s, sp_plan *plans, int n, int *out) {
-    sr_job jobs[SR_MAX_PARALLEL];
-    int slot[SR_MAX_PARALLEL], nj = 0;
-    uint64_t hash[SR_MAX_PARALLEL];
-    char slug[SR_MAX_PARALLEL][16];
+    pool_job jobs[POOL_BATCH_MAX];
+    int slot[POOL_BATCH_MAX], nj = 0;
+    uint64_t hash[POOL_BATCH_MAX];
+    char slug[POOL_BATCH_MAX][16];
     for (int k = 0; k < n; k++) {
         lg_buf b = { 0 };
         out[k] = -1;
@@ -123,15 +124,16 @@ static void outcomes(shr *s, sp_plan *plans, int n, int *out) {
         if (known >= 0) out[k] = known;
         else if (s->runs >= s->max_runs - 1) s->stop = STOP_BUDGET; /* one is kept for the result */
         else {
-            sr_job *j = &jobs[nj];
+            pool_job *j = &jobs[nj];
             memset(j, 0, sizeof *j);
             snprintf(slug[k], sizeof slug[k], "c%04d", ++s->seq);
-            snprintf(j->file, sizeof j->file, "%s/%s.lua", s->work, slug[k]);
+            snprintf(j->scenario, sizeof j->scenario, "%s/%s.lua", s->work, slug[k]);
             snprintf(j->out, sizeof j->out, "%s/runs", s->work);
             snprintf(j->log, sizeof j->log, "%s/%s.log", s->work, slug[k]);
             j->seed = s->o.seed;
-            if (lg_write_file(j->file, b.s, b.len) != 0) {
-                snprintf(s->err, sizeof s->err, "cannot write %s: %s", j->file, strerror(errno));
+            if (lg_write_file(j->scenario, b.s, b.len) != 0) {
+                snprintf(s->err, sizeof s->err, "cannot write %s: %s", j->scenario,
+                         strerror(errno));
                 s->stop = STOP_HARNESS;
             } else {
                 slot[nj++] = k;
@@ -140,7 +142,7 @@ static void outcomes(shr *s, sp_plan *plans, int n, int *out) {
         }
         lg_free(&b);
     }
-    if (nj && sr_run(jobs, nj, s->parallel, s->err, sizeof s->err) != 0) {
+    if (nj && pool_batch(&s->pool, jobs, nj, s->err, sizeof s->err) != 0) {
         s->stop = STOP_SIGNAL;
         return;
     }
@@ -150,8 +152,8 @@ static void outcomes(shr *s, sp_plan *plans, int n, int *out) {
         if (s->nmemo < s->max_runs) s->memo[s->nmemo++] = (shr_memo){ hash[k], out[k] };
         char dir[1400];
         snprintf(dir, sizeof dir, "%s/%s", jobs[i].out, slug[k]);
-        sr_rmtree(dir);
-        unlink(jobs[i].file);
+        files_rmtree(dir);
+        unlink(jobs[i].scenario);
         unlink(jobs[i].log);
     }
 }
@@ -163,8 +165,8 @@ typedef int (*make_fn)(const void *ctx, int k, sp_plan *out);
 ** Returns k, n if there is none, -1 if the search had to stop. */
 static int scan(shr *s, int n, make_fn make, const void *ctx, int want, sp_plan *got) {
     for (int base = 0; base < n; base += s->parallel) {
-        int m = n - base < s->parallel ? n - base : s->parallel, out[SR_MAX_PARALLEL], hit = -1;
-        sp_plan plans[SR_MAX_PARALLEL];
+        int m = n - base < s->parallel ? n - base : s->parallel, out[POOL_BATCH_MAX], hit = -1;
+        sp_plan plans[POOL_BATCH_MAX];
         memset(plans, 0, sizeof plans);
         for (int k = 0; k < m; k++)
             if (make(ctx, base + k, &plans[k]) != 0) {
@@ -172,8 +174,8 @@ static int scan(shr *s, int n, make_fn make, const void *ctx, int want, sp_plan 
                 out[k] = 0;
                 plans[k].nfaults = -1;
             }
-        sp_plan real[SR_MAX_PARALLEL];
-        int map[SR_MAX_PARALLEL], nr = 0, rout[SR_MAX_PARALLEL];
+        sp_plan real[POOL_BATCH_MAX];
+        int map[POOL_BATCH_MAX], nr = 0, rout[POOL_BATCH_MAX];
         for (int k = 0; k < m; k++)
             if (plans[k].nfaults >= 0) { map[nr] = k; real[nr++] = plans[k]; }
         outcomes(s, real, nr, rout);
@@ -472,11 +474,11 @@ static int write_result(shr *s, sp_plan *best) {
     }
     lg_free(&b);
     if (rc != 0) return 3;
-    sr_job j = { .seed = s->o.seed };
-    snprintf(j.file, sizeof j.file, "%s", s->out);
+    pool_job j = { .seed = s->o.seed };
+    snprintf(j.scenario, sizeof j.scenario, "%s", s->out);
     snprintf(j.out, sizeof j.out, "%s/final", s->work);
     snprintf(j.log, sizeof j.log, "%s/final.log", s->work);
-    if (sr_run(&j, 1, 1, s->err, sizeof s->err) != 0) return 3;
+    if (pool_batch(&s->pool, &j, 1, s->err, sizeof s->err) != 0) return 3;
     s->runs++;
     const char *slash = strrchr(s->out, '/');
     char slug[256];
@@ -505,7 +507,7 @@ static const char shrink_usage[] =
 
 /* Returns 0, an exit code, or -1 after --help. */
 static int parse_args(int argc, char **argv, shr *s) {
-    s->parallel = sr_cores();
+    s->parallel = pool_cores() < POOL_BATCH_MAX ? pool_cores() : POOL_BATCH_MAX;
     s->max_runs = SHR_DEFAULT_RUNS;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -520,10 +522,10 @@ static int parse_args(int argc, char **argv, shr *s) {
         } else if (!strcmp(a, "-j") || !strcmp(a, "--max-runs")) {
             int j = !strcmp(a, "-j");
             if (!v || cmd_parse_u64(v, &n) != 0 || n < (j ? 1u : 2u) ||
-                n > (j ? SR_MAX_PARALLEL : SHR_MAX_RUNS)) {
+                n > (j ? POOL_BATCH_MAX : SHR_MAX_RUNS)) {
                 fprintf(stderr,
                         "outbox-sim: shrink: %s: expected a number from %d to %d, got '%s'\n", a,
-                        j ? 1 : 2, j ? SR_MAX_PARALLEL : SHR_MAX_RUNS, v ? v : "");
+                        j ? 1 : 2, j ? POOL_BATCH_MAX : SHR_MAX_RUNS, v ? v : "");
                 return 2;
             }
             *(j ? &s->parallel : &s->max_runs) = (int)n;
@@ -593,7 +595,8 @@ static int first_plan(shr *s, sp_plan *best) {
 
 /* Steps 2 to 4. */
 static void search(shr *s, sp_plan *best) {
-    int64_t t = sr_now_ms(), runs = s->runs;
+    double t = pool_now();
+    int64_t runs = s->runs;
     int before = best->nfaults;
     ddmin(s, best);
     if (s->stop == STOP_SIGNAL || s->stop == STOP_HARNESS) return;
@@ -616,7 +619,7 @@ static void search(shr *s, sp_plan *best) {
            " runs, %.1f s so far)\n",
            pay0, best->payments, lg_seconds(run0, a, sizeof a),
            lg_seconds(best->run_us, b, sizeof b), best->nfaults, s->runs - runs,
-           (double)(sr_now_ms() - t) / 1000.0);
+           pool_now() - t);
     fflush(stdout);
 }
 
@@ -645,14 +648,14 @@ static void print_start(const shr *s, int64_t runs) {
     fflush(stdout);
 }
 
-static void print_end(const shr *s, const sp_plan *best, int64_t t0) {
+static void print_end(const shr *s, const sp_plan *best, double t0) {
     char a[32], b[32];
     printf("  wrote     %s: it breaks %s (exit 1)\n", s->out, s->o.target);
     printf("  smaller   payments %u -> %u, injected faults %d -> %d, run %s s -> %s s, in %d runs "
            "(-j %d, %.1f s)\n",
            s->o.sc->workload.payments, best->payments, original_faults(s), best->nfaults,
            lg_seconds(s->o.sc->run_us, a, sizeof a), lg_seconds(best->run_us, b, sizeof b), s->runs,
-           s->parallel, (double)(sr_now_ms() - t0) / 1000.0);
+           s->parallel, pool_now() - t0);
     if (s->stop == STOP_BUDGET)
         printf("  stopped   --max-runs %d reached: this is smaller, but maybe not the smallest\n",
                s->max_runs);
@@ -678,8 +681,8 @@ static int prepare(shr *s, char *out_default, size_t cap) {
         return 2;
     }
     snprintf(s->work, sizeof s->work, "%s/shrink.work", dir);
-    sr_rmtree(s->work);       /* left by a shrink that was killed */
-    if (sr_mkdirs(s->work) != 0) {
+    files_rmtree(s->work);    /* left by a shrink that was killed */
+    if (files_mkdirs(s->work) != 0) {
         fprintf(stderr, "outbox-sim: shrink: cannot create %s: %s\n", s->work, strerror(errno));
         return 3;
     }
@@ -700,8 +703,10 @@ int cmd_shrink(int argc, char **argv) {
         sp_orig_free(&s.o);
         return rc;
     }
-    sr_install_signals();
-    int64_t t0 = sr_now_ms();
+    pool_init(&s.pool, s.parallel, cmd_self());
+    s.pool.grace_ms = SHR_GRACE_MS;
+    s.pool.limit_ms = SHR_RUN_LIMIT_MS;
+    double t0 = pool_now();
     sp_plan best = { 0 };
     int prepared =
         (rc = prepare(&s, out_default, sizeof out_default)) == 0; /* it says what went wrong */
@@ -716,7 +721,8 @@ int cmd_shrink(int argc, char **argv) {
         fprintf(stderr, "outbox-sim: shrink: interrupted by a signal; nothing written\n");
     else if (prepared)
         fprintf(stderr, "outbox-sim: shrink: %s\n", s.err[0] ? s.err : "out of memory");
-    sr_rmtree(s.work);
+    files_rmtree(s.work);
+    pool_fini(&s.pool);
     sp_plan_free(&best);
     sp_orig_free(&s.o);
     free(s.memo);

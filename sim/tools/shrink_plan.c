@@ -9,35 +9,40 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shrink_json.h"
+#include "../report/tline.h"
+#include "../util/json.h"
 
 #define SP_MAX_LABELS 32
 #define SP_QUEUES 4
 
 /* ---- summary.json ------------------------------------------------------------------- */
 
-static uint64_t json_u64(const sj_doc *d, int i) {
-    return sj_is(d, i, SJ_NUM) ? strtoull(d->strs + d->nodes[i].text, NULL, 10) : 0;
+/* A string member, or "" (as the reader of a summary may take a field for absent). */
+static const char *str_or_empty(const json_t *o, const char *key) {
+    const char *s = json_r_str(o, key);
+    return s ? s : "";
 }
 
-static void pick_target(sp_orig *o, const sj_doc *d, int invs, const char *want) {
+static void pick_target(sp_orig *o, const json_t *invs, const char *want) {
     snprintf(o->target, sizeof o->target, "%s", want ? want : o->broken[0]);
-    int viol = sj_get(d, sj_get(d, invs, o->target), "violations");
-    int first = sj_is(d, viol, SJ_ARR) ? d->nodes[viol].first : -1;
-    snprintf(o->violation, sizeof o->violation, "%s", sj_gets(d, first, "text"));
+    json_t *viol = json_r_arr(json_r_obj(invs, o->target), "violations");
+    snprintf(o->violation, sizeof o->violation, "%s",
+             str_or_empty(json_array_get(viol, 0), "text"));
 }
 
 /* Which invariants broke, and which one a candidate must break. */
-static int read_verdicts(sp_orig *o, const sj_doc *d, const char *want, char *err, size_t errlen) {
-    int invs = sj_get(d, 0, "invariants");
-    if (!sj_is(d, invs, SJ_OBJ)) {
+static int read_verdicts(sp_orig *o, const json_t *d, const char *want, char *err,
+                         size_t errlen) {
+    json_t *invs = json_r_obj(d, "invariants"), *inv;
+    if (!invs) {
         snprintf(err, errlen, "%s/summary.json: no \"invariants\"", o->run_dir);
         return 2;
     }
-    for (int c = d->nodes[invs].first; c >= 0 && o->nbroken < SP_MAX_INVARIANTS;
-         c = d->nodes[c].next) {
-        if (sj_bool(d, sj_get(d, c, "ok"), 1) || sj_bool(d, sj_get(d, c, "skipped"), 0)) continue;
-        snprintf(o->broken[o->nbroken++], sizeof o->broken[0], "%s", sj_key(d, c));
+    const char *name;
+    json_object_foreach(invs, name, inv) {
+        if (o->nbroken >= SP_MAX_INVARIANTS) break;
+        if (json_r_bool(inv, "ok") != 0 || json_r_bool(inv, "skipped") == 1) continue;
+        snprintf(o->broken[o->nbroken++], sizeof o->broken[0], "%s", name);
     }
     if (o->nbroken == 0) {
         if (!strcmp(o->verdict, "pass"))
@@ -47,7 +52,7 @@ static int read_verdicts(sp_orig *o, const sj_doc *d, const char *want, char *er
         else
             snprintf(err, errlen,
                      "%s: the run failed (%s) but broke no invariant: nothing to shrink",
-                     o->run_dir, sj_gets(d, 0, "why"));
+                     o->run_dir, str_or_empty(d, "why"));
         return 2;
     }
     int found = !want;
@@ -61,18 +66,22 @@ static int read_verdicts(sp_orig *o, const sj_doc *d, const char *want, char *er
                  o->run_dir, list);
         return 2;
     }
-    pick_target(o, d, invs, want);
+    pick_target(o, invs, want);
     return 0;
 }
 
 /* The scenario must still be the one that ran: the same faults at the same lines. */
-static int same_faults(const sp_orig *o, const sj_doc *d, char *err, size_t errlen) {
-    int arr = sj_get(d, 0, "faults"), n = 0, c = sj_is(d, arr, SJ_ARR) ? d->nodes[arr].first : -1;
-    for (; c >= 0 && n < o->sc->nfaults; c = d->nodes[c].next, n++)
-        if (o->sc->faults[n].id != sj_geti(d, c, "id", -1) ||
-            o->sc->faults[n].line != sj_geti(d, c, "line", -1))
-            break;
-    if (c < 0 && n == o->sc->nfaults) return 0;
+static int same_faults(const sp_orig *o, const json_t *d, char *err, size_t errlen) {
+    json_t *arr = json_r_arr(d, "faults");
+    size_t len = json_array_size(arr);
+    int n = 0;
+    for (; (size_t)n < len && n < o->sc->nfaults; n++) {
+        int64_t id = -1, line = -1;
+        json_r_int(json_array_get(arr, (size_t)n), "id", &id);
+        json_r_int(json_array_get(arr, (size_t)n), "line", &line);
+        if (o->sc->faults[n].id != id || o->sc->faults[n].line != line) break;
+    }
+    if ((size_t)n == len && n == o->sc->nfaults) return 0;
     snprintf(err, errlen,
              "%s: %s no longer declares the faults this run had (they differ from fault %d on): "
              "run it again, then shrink the new run",
@@ -215,12 +224,11 @@ static sim_fault frame_event(sim_fault_kind kind, int src, int dst, const char *
 
 /* A "send" line: counted for the nth rule, and made explicit if a fault acted on it.
 ** The ordinal is filled in later (sp_number_sends); ev.f.nth holds the send's index. */
-static int on_send(sp_reader *r, const sj_doc *d, int64_t t) {
+static int on_send(sp_reader *r, const tline *l, int64_t t) {
     sp_orig *o = r->o;
-    const char *fate = sj_gets(d, 0, "fate"), *label = sj_gets(d, 0, "label"),
-               *queue = sj_gets(d, 0, "queue");
-    int src = sim_node_parse(sj_gets(d, 0, "from")), dst = sim_node_parse(sj_gets(d, 0, "to"));
-    uint64_t pay = json_u64(d, sj_get(d, 0, "pay"));
+    const char *fate = l->fate, *label = l->label, *queue = l->queue;
+    int src = sim_node_parse(l->from), dst = sim_node_parse(l->to);
+    uint64_t pay = l->pay;
     if (src < 0 || dst < 0) return 0;
     if (fate[0] && strcmp(fate, "dropped") != 0)
         return 0; /* partitioned: never reached a frame fault */
@@ -244,8 +252,8 @@ static int on_send(sp_reader *r, const sj_doc *d, int64_t t) {
     at_ms(t, when, sizeof when);
     whose(pay, who, sizeof who);
     sp_fault e = { .from_trace = 1, .t_us = t };
-    int64_t dropped = !strcmp(fate, "dropped") ? sj_geti(d, 0, "fault", 0) : 0;
-    int64_t copies = sj_geti(d, 0, "copies", 1), delayed = sj_geti(d, 0, "delayed_by", 0);
+    int64_t dropped = !strcmp(fate, "dropped") ? l->fault : 0;
+    int64_t copies = l->copies, delayed = l->delayed_by;   /* absent: 0, as good as 1 here */
     if (dropped) {
         e.f = frame_event(FK_DROP, src, dst, label, pay);
         e.orig_id = (int)dropped;
@@ -268,7 +276,7 @@ static int on_send(sp_reader *r, const sj_doc *d, int64_t t) {
         if (push_event(o, &e)) return -1;
     }
     if (delayed) {
-        int64_t late = sj_us(d, sj_get(d, 0, "arrives"), t) - t - 2000;   /* base latency: 1-3 ms */
+        int64_t late = (l->arrives >= 0 ? l->arrives : t) - t - 2000;   /* latency: 1-3 ms */
         late = (late + 500) / 1000 * 1000;
         if (late < 1000) late = 1000;
         e.f = frame_event(FK_DELAY, src, dst, label, pay);
@@ -286,18 +294,18 @@ static int on_send(sp_reader *r, const sj_doc *d, int64_t t) {
 }
 
 /* "deliver" to the broker of a PUBLISH: counted per queue, for broker_loss's nth. */
-static void on_deliver(sp_reader *r, const sj_doc *d) {
-    if (strcmp(sj_gets(d, 0, "to"), "broker") || strncmp(sj_gets(d, 0, "label"), "PUBLISH", 7))
+static void on_deliver(sp_reader *r, const tline *l) {
+    if (strcmp(l->to, "broker") || strncmp(l->label, "PUBLISH", 7))
         return;
-    int q = queue_index(r, sj_gets(d, 0, "queue"));
+    int q = queue_index(r, l->queue);
     if (q < 0) return;
     r->publishes[q]++;
     r->last_queue = q;
 }
 
 /* "injected": the broker lost the PUBLISH it was handling, by a broker_loss fault. */
-static int on_injected(sp_reader *r, const sj_doc *d, int64_t t) {
-    const sim_fault *f = fault_by_id(r->o, sj_geti(d, 0, "fault", 0));
+static int on_injected(sp_reader *r, const tline *l, int64_t t) {
+    const sim_fault *f = fault_by_id(r->o, l->fault);
     if (!f || f->kind != FK_BROKER_LOSS || r->last_queue < 0) return 0;
     char when[32], from[96];
     sp_fault e = { .from_trace = 1, .t_us = t, .orig_id = f->id };
@@ -313,9 +321,9 @@ static int on_injected(sp_reader *r, const sj_doc *d, int64_t t) {
 }
 
 /* "crash" by a crash fault: that fault, kept as declared; "restart": for its comment. */
-static int on_crash(sp_reader *r, const sj_doc *d, int64_t t) {
-    const sim_fault *f = fault_by_id(r->o, sj_geti(d, 0, "fault", 0));
-    int node = sim_node_parse(sj_gets(d, 0, "node"));
+static int on_crash(sp_reader *r, const tline *l, int64_t t) {
+    const sim_fault *f = fault_by_id(r->o, l->fault);
+    int node = sim_node_parse(l->node);
     if (!f || f->kind != FK_CRASH || node < 0) return 0;
     sp_fault e = { .f = *f, .orig_id = f->id, .t_us = t };
     char when[32], from[96];
@@ -328,8 +336,8 @@ static int on_crash(sp_reader *r, const sj_doc *d, int64_t t) {
     return push_event(r->o, &e);
 }
 
-static void on_restart(sp_reader *r, const sj_doc *d, int64_t t) {
-    int node = sim_node_parse(sj_gets(d, 0, "node"));
+static void on_restart(sp_reader *r, const tline *l, int64_t t) {
+    int node = sim_node_parse(l->node);
     if (node < 0 || r->crash_fault[node] < 0) return;
     sp_fault *e = &r->o->events[r->crash_fault[node]];
     char when[32], back[32], from[96];
@@ -369,14 +377,14 @@ static int number_sends(sp_reader *r) {
     return 0;
 }
 
-static int read_line(sp_reader *r, const sj_doc *d) {
-    const char *ev = sj_gets(d, 0, "ev");
-    int64_t t = sj_us(d, sj_get(d, 0, "t"), 0);
-    if (!strcmp(ev, "send")) return on_send(r, d, t);
-    if (!strcmp(ev, "deliver")) on_deliver(r, d);
-    else if (!strcmp(ev, "injected")) return on_injected(r, d, t);
-    else if (!strcmp(ev, "crash")) return on_crash(r, d, t);
-    else if (!strcmp(ev, "restart")) on_restart(r, d, t);
+static int read_line(sp_reader *r, const tline *l) {
+    const char *ev = l->ev;
+    int64_t t = l->t;
+    if (!strcmp(ev, "send")) return on_send(r, l, t);
+    if (!strcmp(ev, "deliver")) on_deliver(r, l);
+    else if (!strcmp(ev, "injected")) return on_injected(r, l, t);
+    else if (!strcmp(ev, "crash")) return on_crash(r, l, t);
+    else if (!strcmp(ev, "restart")) on_restart(r, l, t);
     return 0;
 }
 
@@ -388,29 +396,27 @@ static int read_trace(sp_orig *o, char *err, size_t errlen) {
     if (!f) { snprintf(err, errlen, "%s: cannot read trace.jsonl", o->run_dir); return 2; }
     sp_reader r = { .o = o, .last_queue = -1 };
     for (int n = 0; n < SIM_NODES; n++) r.crash_fault[n] = -1;
-    sj_doc d = { 0 };
-    char *line = NULL, why[200];
+    tline l;
+    char *line = NULL;
     size_t cap = 0;
     ssize_t len;
     int rc = 0;
     uint64_t lineno = 0;
     while (rc == 0 && (len = getline(&line, &cap, f)) > 0) {
         lineno++;
-        if (sj_parse(&d, line, (size_t)len, why, sizeof why) != 0) {
-            snprintf(err, errlen, "%s:%llu: not a trace line: %s", path, (unsigned long long)lineno,
-                     why);
+        if (tline_parse(line, (size_t)len, &l) != 0) {
+            snprintf(err, errlen, "%s:%llu: not a trace line", path, (unsigned long long)lineno);
             rc = 2;
-        } else if (!strcmp(sj_gets(&d, 0, "ev"), "heal")) {
-            o->heal_us = sj_us(&d, sj_get(&d, 0, "t"), 0);
+        } else if (!strcmp(l.ev, "heal")) {
+            o->heal_us = l.t;
             break;
-        } else if (read_line(&r, &d) != 0) {
+        } else if (read_line(&r, &l) != 0) {
             snprintf(err, errlen, "%s: out of memory", path);
             rc = 3;
         }
     }
     free(line);
     fclose(f);
-    sj_free(&d);
     if (rc == 0 && number_sends(&r) != 0) { snprintf(err, errlen, "out of memory"); rc = 3; }
     free(r.sends);
     return rc;
@@ -450,23 +456,22 @@ int sp_read(sp_orig *o, const char *run_dir, const char *want, char *err, size_t
     snprintf(o->run_dir, sizeof o->run_dir, "%s", run_dir);
     char path[600];
     snprintf(path, sizeof path, "%s/summary.json", run_dir);
-    sj_doc d = { 0 };
     char why[700];
-    if (sj_load(&d, path, why, sizeof why) != 0) {
+    json_t *d = json_r_load(path, why, sizeof why);
+    if (!d) {
         snprintf(err, errlen, "%s: not a run directory (%s)", run_dir, why);
-        sj_free(&d);
         return 2;
     }
-    snprintf(o->file, sizeof o->file, "%s", sj_gets(&d, 0, "file"));
-    o->seed = json_u64(&d, sj_get(&d, 0, "seed"));
-    snprintf(o->design, sizeof o->design, "%s", sj_gets(&d, 0, "design"));
-    snprintf(o->verdict, sizeof o->verdict, "%s", sj_gets(&d, 0, "verdict"));
+    snprintf(o->file, sizeof o->file, "%s", str_or_empty(d, "file"));
+    if (json_r_uint(d, "seed", &o->seed) != 0) o->seed = 0;
+    snprintf(o->design, sizeof o->design, "%s", str_or_empty(d, "design"));
+    snprintf(o->verdict, sizeof o->verdict, "%s", str_or_empty(d, "verdict"));
     int rc = (!o->file[0] || !o->design[0]) ? 2 : 0;
     if (rc) snprintf(err, errlen, "%s/summary.json: no \"file\" or \"design\"", run_dir);
-    if (!rc) rc = read_verdicts(o, &d, want, err, errlen);
+    if (!rc) rc = read_verdicts(o, d, want, err, errlen);
     if (!rc) rc = load_scenario(o, err, errlen);
-    if (!rc) rc = same_faults(o, &d, err, errlen);
-    sj_free(&d);
+    if (!rc) rc = same_faults(o, d, err, errlen);
+    json_decref(d);
     if (rc) return rc;
     o->heal_us = o->sc->run_us;
     o->events = calloc(SIM_MAX_FAULTS, sizeof *o->events);
