@@ -54,7 +54,7 @@ typedef struct {
 typedef struct {
     const char *run_dir, *out, *want, *argv0;
     int parallel, max_runs;
-    sp_orig o;
+    shrink_plan_orig o;
     int declared;             /* the plan is the fallback (original faults, seeded) */
     char why_declared[400];
     char work[600];           /* RUN_DIR/shrink.work: candidates and their runs */
@@ -106,7 +106,7 @@ static int judge(shr *s, const pool_job *j, const char *slug) {
 
 /* Outcomes of plans[0..n) (n <= the batch size): 1 fails the same way, 0 not, -1 not
 ** run (s->stop says why). */
-static void outcomes(shr *s, sp_plan *plans, int n, int *out) {
+static void outcomes(shr *s, shrink_plan *plans, int n, int *out) {
     pool_job jobs[POOL_BATCH_MAX];
     int slot[POOL_BATCH_MAX], nj = 0;
     uint64_t hash[POOL_BATCH_MAX];
@@ -114,7 +114,7 @@ static void outcomes(shr *s, sp_plan *plans, int n, int *out) {
     for (int k = 0; k < n; k++) {
         lg_buf b = { 0 };
         out[k] = -1;
-        if (s->stop || sp_text(&s->o, &plans[k], NULL, &b, s->err, sizeof s->err) != 0) {
+        if (s->stop || shrink_plan_text(&s->o, &plans[k], NULL, &b, s->err, sizeof s->err) != 0) {
             if (!s->stop) s->stop = STOP_HARNESS;
             lg_free(&b);
             continue;
@@ -159,22 +159,22 @@ static void outcomes(shr *s, sp_plan *plans, int n, int *out) {
 }
 
 /* Builds candidate k: 0, or 1 if there is no such candidate (it counts as not failing). */
-typedef int (*make_fn)(const void *ctx, int k, sp_plan *out);
+typedef int (*make_fn)(const void *ctx, int k, shrink_plan *out);
 
 /* The first k in [0, n), in order, whose outcome is `want`; its plan moved to *got.
 ** Returns k, n if there is none, -1 if the search had to stop. */
-static int scan(shr *s, int n, make_fn make, const void *ctx, int want, sp_plan *got) {
+static int scan(shr *s, int n, make_fn make, const void *ctx, int want, shrink_plan *got) {
     for (int base = 0; base < n; base += s->parallel) {
         int m = n - base < s->parallel ? n - base : s->parallel, out[POOL_BATCH_MAX], hit = -1;
-        sp_plan plans[POOL_BATCH_MAX];
+        shrink_plan plans[POOL_BATCH_MAX];
         memset(plans, 0, sizeof plans);
         for (int k = 0; k < m; k++)
             if (make(ctx, base + k, &plans[k]) != 0) {
-                sp_plan_free(&plans[k]);
+                shrink_plan_free(&plans[k]);
                 out[k] = 0;
                 plans[k].nfaults = -1;
             }
-        sp_plan real[POOL_BATCH_MAX];
+        shrink_plan real[POOL_BATCH_MAX];
         int map[POOL_BATCH_MAX], nr = 0, rout[POOL_BATCH_MAX];
         for (int k = 0; k < m; k++)
             if (plans[k].nfaults >= 0) { map[nr] = k; real[nr++] = plans[k]; }
@@ -186,8 +186,8 @@ static int scan(shr *s, int n, make_fn make, const void *ctx, int want, sp_plan 
         }
         int stopped = hit < 0 && s->stop;
         for (int k = 0; k < m; k++) {
-            if (k == hit && got) { sp_plan_free(got); *got = plans[k]; }
-            else if (plans[k].nfaults >= 0) sp_plan_free(&plans[k]);
+            if (k == hit && got) { shrink_plan_free(got); *got = plans[k]; }
+            else if (plans[k].nfaults >= 0) shrink_plan_free(&plans[k]);
         }
         if (hit >= 0) return base + hit;
         if (stopped) return -1;
@@ -199,26 +199,26 @@ static int scan(shr *s, int n, make_fn make, const void *ctx, int want, sp_plan 
 
 typedef struct {
     const shr *s;
-    const sp_plan *base;
+    const shrink_plan *base;
     int n, complement;
 } dd_ctx;
 
-static int dd_make(const void *vctx, int k, sp_plan *out) {
+static int dd_make(const void *vctx, int k, shrink_plan *out) {
     const dd_ctx *c = vctx;
-    if (sp_copy(out, c->base, &c->s->o) != 0) return 1;
+    if (shrink_plan_copy(out, c->base, &c->s->o) != 0) return 1;
     int len = c->base->nfaults, m = 0;
     for (int i = 0; i < len; i++) {
         int chunk = (int)((int64_t)i * c->n / len);
         if ((chunk == k) != c->complement) out->faults[m++] = c->base->faults[i];
     }
     out->nfaults = m;
-    sp_fit(&c->s->o, out);
+    shrink_plan_fit(&c->s->o, out);
     return 0;
 }
 
 /* Delta debugging: the smallest list of faults it can find that still fails (1-minimal
 ** when it runs to the end: no single fault can be removed). */
-static void ddmin(shr *s, sp_plan *best) {
+static void ddmin(shr *s, shrink_plan *best) {
     if (best->nfaults == 0) return;
     dd_ctx none = { s, best, 1, 1 };
     if (scan(s, 1, dd_make, &none, 1, best) == 0) return;    /* no fault at all */
@@ -226,20 +226,20 @@ static void ddmin(shr *s, sp_plan *best) {
     while (best->nfaults >= 2 && !s->stop) {
         if (n > best->nfaults) n = best->nfaults;
         dd_ctx sub = { s, best, n, 0 };
-        sp_plan got = { 0 };
+        shrink_plan got = { 0 };
         int k = scan(s, n, dd_make, &sub, 1, &got);
-        if (k >= 0 && k < n) { sp_plan_free(best); *best = got; n = 2; continue; }
+        if (k >= 0 && k < n) { shrink_plan_free(best); *best = got; n = 2; continue; }
         if (n > 2 && !s->stop) {
             dd_ctx com = { s, best, n, 1 };
             k = scan(s, n, dd_make, &com, 1, &got);
             if (k >= 0 && k < n) {
-                sp_plan_free(best);
+                shrink_plan_free(best);
                 *best = got;
                 n = n - 1 > 2 ? n - 1 : 2;
                 continue;
             }
         }
-        sp_plan_free(&got);
+        shrink_plan_free(&got);
         if (n >= best->nfaults || s->stop) break;
         n = 2 * n < best->nfaults ? 2 * n : best->nfaults;
     }
@@ -251,23 +251,23 @@ typedef enum { P_PAYMENTS, P_RUN, P_HIT, P_AT, P_RESTART, P_NTH, P_PAY, P_DELAY 
 
 typedef struct {
     const shr *s;
-    const sp_plan *base;
+    const shrink_plan *base;
     param what;
     int uid;                  /* the fault, for per-fault params */
     const int64_t *vals;
 } num_ctx;
 
-static sp_fault *by_uid(sp_plan *p, int uid) {
+static shrink_plan_fault *by_uid(shrink_plan *p, int uid) {
     for (int i = 0; i < p->nfaults; i++)
         if (p->faults[i].uid == uid) return &p->faults[i];
     return NULL;
 }
 
 /* Sets the parameter to v in p; -1 if it does not apply. */
-static int set_param(sp_plan *p, param what, int uid, int64_t v) {
+static int set_param(shrink_plan *p, param what, int uid, int64_t v) {
     if (what == P_PAYMENTS) { p->payments = (uint32_t)v; return 0; }
     if (what == P_RUN) { p->run_us = v; return 0; }
-    sp_fault *e = by_uid(p, uid);
+    shrink_plan_fault *e = by_uid(p, uid);
     if (!e) return -1;
     switch (what) {
     case P_HIT: e->f.hit = (uint32_t)v; break;
@@ -281,18 +281,18 @@ static int set_param(sp_plan *p, param what, int uid, int64_t v) {
     return 0;
 }
 
-static int num_make(const void *vctx, int k, sp_plan *out) {
+static int num_make(const void *vctx, int k, shrink_plan *out) {
     const num_ctx *c = vctx;
-    if (sp_copy(out, c->base, &c->s->o) != 0) return 1;
+    if (shrink_plan_copy(out, c->base, &c->s->o) != 0) return 1;
     if (set_param(out, c->what, c->uid, c->vals[k]) != 0) return 1;
-    sp_fit(&c->s->o, out);
+    shrink_plan_fit(&c->s->o, out);
     return 0;
 }
 
 /* Tries smaller values of one number, from cur down to lo in steps of res: halving while
 ** the candidate still fails, then a binary search between the last failing value and
 ** the first passing one.  Returns 1 if best changed. */
-static int shrink_number(shr *s, sp_plan *best, param what, int uid, int64_t cur, int64_t lo,
+static int shrink_number(shr *s, shrink_plan *best, param what, int uid, int64_t cur, int64_t lo,
                          int64_t res) {
     if (cur <= lo || s->stop) return 0;
     int64_t vals[SHR_MAX_VALUES];
@@ -303,15 +303,15 @@ static int shrink_number(shr *s, sp_plan *best, param what, int uid, int64_t cur
         if (v == lo) break;
     }
     num_ctx c = { s, best, what, uid, vals };
-    sp_plan got = { 0 };
+    shrink_plan got = { 0 };
     int k = scan(s, nv, num_make, &c, 0, NULL);     /* the first that passes */
     if (k < 0) return 0;
     int changed = 0;
     if (k > 0 &&
         scan(s, 1, num_make, &(num_ctx){ s, best, what, uid, &vals[k - 1] }, 1, &got) == 0) {
-        sp_plan_free(best);
+        shrink_plan_free(best);
         *best = got;
-        got = (sp_plan){ 0 };
+        got = (shrink_plan){ 0 };
         cur = vals[k - 1];
         changed = 1;
     }
@@ -321,22 +321,22 @@ static int shrink_number(shr *s, sp_plan *best, param what, int uid, int64_t cur
         num_ctx one = { s, best, what, uid, &mid };
         int r = scan(s, 1, num_make, &one, 1, &got);
         if (r == 0) {
-            sp_plan_free(best);
+            shrink_plan_free(best);
             *best = got;
-            got = (sp_plan){ 0 };
+            got = (shrink_plan){ 0 };
             cur = mid;
             changed = 1;
         } else if (r == 1) pass = mid;
         else break;
     }
-    sp_plan_free(&got);
+    shrink_plan_free(&got);
     return changed;
 }
 
 /* Candidate 0: no refused payment; candidate 1: as many, but the first ones. */
-static int refusals_make(const void *vctx, int k, sp_plan *out) {
+static int refusals_make(const void *vctx, int k, shrink_plan *out) {
     const num_ctx *c = vctx;
-    if (sp_copy(out, c->base, &c->s->o) != 0) return 1;
+    if (shrink_plan_copy(out, c->base, &c->s->o) != 0) return 1;
     uint32_t n = 0;
     for (uint32_t i = 1; i <= out->payments; i++) n += out->refuse[i];
     for (uint32_t i = 1; i <= out->payments; i++) out->refuse[i] = k == 1 && i <= n;
@@ -344,24 +344,24 @@ static int refusals_make(const void *vctx, int k, sp_plan *out) {
 }
 
 /* Refused payments: none, or else the first ones (then fewer payments may do). */
-static int fewer_refusals(shr *s, sp_plan *best) {
+static int fewer_refusals(shr *s, shrink_plan *best) {
     uint32_t n = 0, first = 1;
     for (uint32_t i = 1; i <= best->payments; i++) {
         n += best->refuse[i];
         if (best->refuse[i] && i > n) first = 0;
     }
     num_ctx c = { s, best, P_PAYMENTS, 0, NULL };
-    sp_plan got = { 0 };
+    shrink_plan got = { 0 };
     int tries = first ? 1 : 2;
     int k = n == 0 || s->stop ? -1 : scan(s, tries, refusals_make, &c, 1, &got);
-    if (k < 0 || k >= tries) { sp_plan_free(&got); return 0; }
-    sp_plan_free(best);
+    if (k < 0 || k >= tries) { shrink_plan_free(&got); return 0; }
+    shrink_plan_free(best);
     *best = got;
     return 1;
 }
 
 /* Step 3: fewer payments, fewer refusals, a shorter run. */
-static int smaller_workload(shr *s, sp_plan *best) {
+static int smaller_workload(shr *s, shrink_plan *best) {
     int changed = shrink_number(s, best, P_PAYMENTS, 0, best->payments, best->payments ? 1 : 0, 1);
     changed |= fewer_refusals(s, best);
     int64_t need = (int64_t)((double)best->payments / s->o.sc->workload.rate * 1e6 + 0.5);
@@ -373,11 +373,11 @@ static int smaller_workload(shr *s, sp_plan *best) {
 
 /* Step 4: each fault's numbers, smaller.  Each shrink_number() may replace *best, so a
 ** fault is found again by its uid after each one, never kept by pointer. */
-static int simpler_faults(shr *s, sp_plan *best) {
+static int simpler_faults(shr *s, shrink_plan *best) {
     int uids[SIM_MAX_FAULTS], n = best->nfaults, changed = 0;
     for (int i = 0; i < n; i++) uids[i] = best->faults[i].uid;
     for (int i = 0; i < n && !s->stop; i++) {
-        const sp_fault *e = by_uid(best, uids[i]);
+        const shrink_plan_fault *e = by_uid(best, uids[i]);
         if (!e) continue;
         sim_fault f = e->f;
         int from_trace = e->from_trace;
@@ -401,9 +401,9 @@ static int simpler_faults(shr *s, sp_plan *best) {
 /* ---- the result ------------------------------------------------------------------------------ */
 
 /* "pay 8 -> 1" for what step 4 changed, appended to the fault's comment. */
-static void annotate(const shr *s, sp_plan *p) {
+static void annotate(const shr *s, shrink_plan *p) {
     for (int i = 0; i < p->nfaults; i++) {
-        sp_fault *e = &p->faults[i];
+        shrink_plan_fault *e = &p->faults[i];
         const sim_fault *was =
             s->declared ? &s->o.sc->faults[e->uid - 1] : &s->o.events[e->uid - 1].f;
         char more[160] = "", a[32], b[32];
@@ -425,7 +425,7 @@ static void annotate(const shr *s, sp_plan *p) {
 
 static int original_faults(const shr *s) { return s->declared ? s->o.sc->nfaults : s->o.nevents; }
 
-static void header(const shr *s, const sp_plan *p, char *h, size_t cap) {
+static void header(const shr *s, const shrink_plan *p, char *h, size_t cap) {
     const sim_scenario *sc = s->o.sc;
     char r0[32], r1[32], outname[600];
     const char *base = strrchr(s->out, '/');
@@ -460,13 +460,13 @@ static void header(const shr *s, const sp_plan *p, char *h, size_t cap) {
 }
 
 /* Writes the result and runs it once more: it must fail the same way. */
-static int write_result(shr *s, sp_plan *best) {
+static int write_result(shr *s, shrink_plan *best) {
     annotate(s, best);
     char *h = malloc(4096);
     lg_buf b = { 0 };
     if (!h) return 3;
     header(s, best, h, 4096);
-    int rc = sp_text(&s->o, best, h, &b, s->err, sizeof s->err);
+    int rc = shrink_plan_text(&s->o, best, h, &b, s->err, sizeof s->err);
     free(h);
     if (rc == 0 && lg_write_file(s->out, b.s, b.len) != 0) {
         snprintf(s->err, sizeof s->err, "cannot write %s: %s", s->out, strerror(errno));
@@ -544,14 +544,14 @@ static int parse_args(int argc, char **argv, shr *s) {
     return 0;
 }
 
-static int copy_make(const void *vctx, int k, sp_plan *out) {
+static int copy_make(const void *vctx, int k, shrink_plan *out) {
     const num_ctx *c = vctx;
     (void)k;
-    return sp_copy(out, c->base, &c->s->o) != 0;
+    return shrink_plan_copy(out, c->base, &c->s->o) != 0;
 }
 
 /* 1 if plan p fails the same way, 0 if not, -1 if the search had to stop. */
-static int try_plan(shr *s, const sp_plan *p) {
+static int try_plan(shr *s, const shrink_plan *p) {
     num_ctx c = { s, p, P_PAYMENTS, 0, NULL };
     int k = scan(s, 1, copy_make, &c, 1, NULL);
     return k == 0 ? 1 : k == 1 ? 0 : -1;
@@ -560,15 +560,15 @@ static int try_plan(shr *s, const sp_plan *p) {
 static int stop_code(const shr *s) { return s->stop == STOP_BUDGET ? 1 : 3; }
 
 /* Step 1: the explicit schedule, or the fallback.  Returns 0, or an exit code. */
-static int first_plan(shr *s, sp_plan *best) {
+static int first_plan(shr *s, shrink_plan *best) {
     if (s->o.overflow) {
         snprintf(s->why_declared, sizeof s->why_declared, "the run had more than %d injections",
                  SIM_MAX_FAULTS);
     } else {
-        if (sp_explicit(&s->o, best) != 0) return 3;
+        if (shrink_plan_explicit(&s->o, best) != 0) return 3;
         lg_buf b = { 0 };
         char why[200];
-        int fits = sp_text(&s->o, best, NULL, &b, why, sizeof why) == 0;
+        int fits = shrink_plan_text(&s->o, best, NULL, &b, why, sizeof why) == 0;
         lg_free(&b);
         int r = fits ? try_plan(s, best) : 0;
         if (r != 0) return r == 1 ? 0 : stop_code(s);
@@ -578,11 +578,11 @@ static int first_plan(shr *s, sp_plan *best) {
         else
             snprintf(s->why_declared, sizeof s->why_declared,
                      "the explicit schedule is too long (%s)", why);
-        sp_plan_free(best);
+        shrink_plan_free(best);
     }
     s->declared = 1;
-    if (sp_declared(&s->o, best) != 0) return 3;
-    sp_fit(&s->o, best);
+    if (shrink_plan_declared(&s->o, best) != 0) return 3;
+    shrink_plan_fit(&s->o, best);
     int r = try_plan(s, best);
     if (r != 0) return r == 1 ? 0 : stop_code(s);
     snprintf(s->err, sizeof s->err,
@@ -594,7 +594,7 @@ static int first_plan(shr *s, sp_plan *best) {
 }
 
 /* Steps 2 to 4. */
-static void search(shr *s, sp_plan *best) {
+static void search(shr *s, shrink_plan *best) {
     double t = pool_now();
     int64_t runs = s->runs;
     int before = best->nfaults;
@@ -648,7 +648,7 @@ static void print_start(const shr *s, int64_t runs) {
     fflush(stdout);
 }
 
-static void print_end(const shr *s, const sp_plan *best, double t0) {
+static void print_end(const shr *s, const shrink_plan *best, double t0) {
     char a[32], b[32];
     printf("  wrote     %s: it breaks %s (exit 1)\n", s->out, s->o.target);
     printf("  smaller   payments %u -> %u, injected faults %d -> %d, run %s s -> %s s, in %d runs "
@@ -698,16 +698,16 @@ int cmd_shrink(int argc, char **argv) {
     int rc = parse_args(argc, argv, &s);
     if (rc) return rc < 0 ? 0 : rc;
     char err[1400], out_default[600];
-    if ((rc = sp_read(&s.o, s.run_dir, s.want, err, sizeof err)) != 0) {
+    if ((rc = shrink_plan_read(&s.o, s.run_dir, s.want, err, sizeof err)) != 0) {
         fprintf(stderr, "outbox-sim: shrink: %s\n", err);
-        sp_orig_free(&s.o);
+        shrink_plan_orig_free(&s.o);
         return rc;
     }
     pool_init(&s.pool, s.parallel, cmd_self());
     s.pool.grace_ms = SHR_GRACE_MS;
     s.pool.limit_ms = SHR_RUN_LIMIT_MS;
     double t0 = pool_now();
-    sp_plan best = { 0 };
+    shrink_plan best = { 0 };
     int prepared =
         (rc = prepare(&s, out_default, sizeof out_default)) == 0; /* it says what went wrong */
     if (prepared && (rc = first_plan(&s, &best)) == 0) {
@@ -723,8 +723,8 @@ int cmd_shrink(int argc, char **argv) {
         fprintf(stderr, "outbox-sim: shrink: %s\n", s.err[0] ? s.err : "out of memory");
     files_rmtree(s.work);
     pool_fini(&s.pool);
-    sp_plan_free(&best);
-    sp_orig_free(&s.o);
+    shrink_plan_free(&best);
+    shrink_plan_orig_free(&s.o);
     free(s.memo);
     return rc;
 }
