@@ -21,6 +21,7 @@
 ** than --max-variants) is drawn from the seed; nothing depends on which run finished
 ** first.  Variant files and run directories are kept for the variants that broke.
 */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -537,6 +538,8 @@ static int faults_acted(explore *x, const ex_variant *v, const json_t *doc) {
 
 /* Reads what a variant's run broke, and whether its faults acted (run_dir: DIR/runs/<slug>). */
 static void judge(explore *x, ex_variant *v, const pool_job *j, const char *run_dir) {
+    assert(j->code >= 0);
+    assert(j->code <= 3);
     v->code = j->code;
     v->reached = 1;
     if (j->code >= 2) {
@@ -604,6 +607,10 @@ static int run_variants(explore *x, int from, int to) {
 }
 
 static int add_variant(explore *x, int a, int b) {
+    assert(x->nvars < x->max_variants);
+    assert(a >= 0);
+    assert(a < x->nsingles);
+    assert(b < x->nsingles);
     ex_variant *v = &x->vars[x->nvars];
     memset(v, 0, sizeof *v);
     v->a = a;
@@ -624,6 +631,8 @@ static int choose_singles(explore *x) {
 
 /* Pair number q of the k*(k-1)/2 pairs (i < j), in lexicographic order. */
 static void pair_of(uint64_t q, uint64_t k, uint64_t *i, uint64_t *j) {
+    assert(k >= 2);
+    assert(q < k * (k - 1) / 2);
     uint64_t lo = 0, hi = k - 1;    /* the largest i with offset(i) <= q */
     while (lo + 1 < hi) {
         uint64_t mid = (lo + hi) / 2;
@@ -631,6 +640,8 @@ static void pair_of(uint64_t q, uint64_t k, uint64_t *i, uint64_t *j) {
     }
     *i = lo;
     *j = lo + 1 + (q - lo * (2 * k - lo - 1) / 2);
+    assert(*i < *j);
+    assert(*j < k);
 }
 
 /* Depth 2: pairs of the single faults whose variant passed and acted, as many as the

@@ -20,6 +20,7 @@
 ** a difference; else 0.  A weak design failing a scenario is the point of the table,
 ** not an error.
 */
+#include <assert.h>
 #include <errno.h>
 #include <glob.h>
 #include <inttypes.h>
@@ -232,7 +233,13 @@ static void job_for(const matrix *m, int d, int s, uint64_t seed, pool_job *j) {
     snprintf(j->run_dir, sizeof j->run_dir, "%s/%s/%" PRIu64, j->out, m->sc[s].slug, seed);
 }
 
-static matrix_cell *cell_at(matrix *m, int d, int s) { return &m->cells[d * m->nsc + s]; }
+static matrix_cell *cell_at(matrix *m, int d, int s) {
+    assert(d >= 0);
+    assert(d < OX_DESIGN_COUNT);
+    assert(s >= 0);
+    assert(s < m->nsc);
+    return &m->cells[d * m->nsc + s];
+}
 
 static void draw_progress(matrix *m, int force) {
     double now = pool_now();

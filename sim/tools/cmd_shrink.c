@@ -22,6 +22,7 @@
 ** the candidate's text.  -j changes how many runs are spent past a winner, never which
 ** candidate wins (unless --max-runs cuts the search short).
 */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -107,6 +108,8 @@ static int judge(shr *s, const pool_job *j, const char *slug) {
 /* Outcomes of plans[0..n) (n <= the batch size): 1 fails the same way, 0 not, -1 not
 ** run (s->stop says why). */
 static void outcomes(shr *s, shrink_plan *plans, int n, int *out) {
+    assert(n >= 0);
+    assert(n <= POOL_BATCH_MAX);
     pool_job jobs[POOL_BATCH_MAX];
     int slot[POOL_BATCH_MAX], nj = 0;
     uint64_t hash[POOL_BATCH_MAX];
@@ -148,6 +151,8 @@ static void outcomes(shr *s, shrink_plan *plans, int n, int *out) {
     }
     for (int i = 0; i < nj; i++) {
         int k = slot[i];
+        assert(jobs[i].code >= 0);
+        assert(jobs[i].code <= 3);
         out[k] = judge(s, &jobs[i], slug[k]);
         if (s->nmemo < s->max_runs) s->memo[s->nmemo++] = (shr_memo){ hash[k], out[k] };
         char dir[1400];
@@ -302,6 +307,7 @@ static int shrink_number(shr *s, shrink_plan *best, param what, int uid, int64_t
         if (v < cur && (nv == 0 || v < vals[nv - 1]) && nv < SHR_MAX_VALUES) vals[nv++] = v;
         if (v == lo) break;
     }
+    assert(nv <= SHR_MAX_VALUES);
     num_ctx c = { s, best, what, uid, vals };
     shrink_plan got = { 0 };
     int k = scan(s, nv, num_make, &c, 0, NULL);     /* the first that passes */

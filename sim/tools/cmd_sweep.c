@@ -19,6 +19,7 @@
 ** not written), else 2 a bad scenario at run time, else 1 a run did not meet its
 ** expectations, else 0.
 */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -262,8 +263,15 @@ static uint64_t fnv1a(const char *s) {
     return h;
 }
 
-static int run_scen(const sweep *s, uint64_t i) { return (int)(i / s->nseeds); }
-static uint64_t run_seed(const sweep *s, uint64_t i) { return s->a + i % s->nseeds; }
+static int run_scen(const sweep *s, uint64_t i) {
+    assert(i < s->total);
+    return (int)(i / s->nseeds);
+}
+
+static uint64_t run_seed(const sweep *s, uint64_t i) {
+    assert(i < s->total);
+    return s->a + i % s->nseeds;
+}
 
 /* The sample's order: a hash of the scenario's name and the seed, nothing else. */
 static uint64_t sample_key(const sweep *s, uint64_t i) {
@@ -451,6 +459,7 @@ static void main_done(sweep *s, const pool_job *j, const runner_result *res) {
     print_run(s, j, res, cmd);
     junit_case(s, s->sc[scen].slug, j->seed, "", res, cmd, j->run_dir);
     if (res->exit_code) json_failure(s, s->sc[scen].slug, j->seed, res, cmd, j->run_dir, scen);
+    assert(j->tag >= 0);
     if (sampled(s, i) && res->exit_code <= 1 && s->rq_tail < s->rq_cap) {
         rerun_item *it = &s->rq[s->rq_tail++];
         it->scen = scen;
@@ -496,7 +505,10 @@ static void first_difference(const char *a, const char *b) {
 }
 
 static void rerun_done(sweep *s, const pool_job *j, const runner_result *res) {
+    assert(j->tag < 0);
+    assert((size_t)(-j->tag - 1) < s->rq_head);
     rerun_item *it = &s->rq[-j->tag - 1];
+    assert(!it->done);
     pool_job orig;
     job_for(s, it->scen, it->seed, 0, &orig);
     const char *slug = s->sc[it->scen].slug;
