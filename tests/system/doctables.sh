@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# tests/system/doctables.sh: the docs' tables of which design each scenario catches are
+# the ones scripts/doc-tables.py generates from tests/matrix.expected (README.md,
+# "Designs"; scenarios/README.md, "The scenarios here"), and that matrix names every
+# scenario of scenarios/.  (The matrix itself is held to a fresh run by tests/system/
+# matrix.sh here, and whole by `make matrix`.)
+source "$(dirname "$0")/lib.bash"
+
+sums() { cksum README.md scenarios/README.md; }
+sums >"$OUT/sums.before"
+python3 scripts/doc-tables.py --check >"$OUT/check.out" 2>&1
+rc=$?
+check "the docs' tables are what tests/matrix.expected gives (else: make doc-tables)" \
+  [ "$rc" -eq 0 ]
+[ "$rc" -eq 0 ] || sed 's/^/#   /' "$OUT/check.out" | head -n 30
+
+# The matrix covers every scenario of the library, and names no other.
+ls scenarios/*.lua | sed 's|scenarios/||; s|\.lua$||' | sort >"$OUT/files"
+grep -v '^#' tests/matrix.expected | awk '{ print $2 }' | sort -u >"$OUT/matrix"
+check "tests/matrix.expected has every scenario of scenarios/ and no other" \
+  cmp -s "$OUT/files" "$OUT/matrix"
+cmp -s "$OUT/files" "$OUT/matrix" || diff "$OUT/files" "$OUT/matrix" | sed 's/^/#   /'
+check "each doc table has a row per scenario: $(wc -l <"$OUT/files")" \
+  [ "$(grep -c '^| `[a-z0-9-]*\.lua` |' scenarios/README.md)" -eq "$(wc -l <"$OUT/files")" ]
+
+# The check bites: one cell changed in a copy of the matrix makes both docs differ.
+sed 's/^ack-before-apply crash-after-ack eventual_consistency$/ack-before-apply crash-after-ack pass/' \
+  tests/matrix.expected >"$OUT/changed.expected"
+check "the changed copy differs from the kept matrix" \
+  sh -c "! cmp -s tests/matrix.expected '$OUT/changed.expected'"
+python3 scripts/doc-tables.py --check --matrix "$OUT/changed.expected" >"$OUT/bite.out" 2>&1
+rc=$?
+check "a changed cell: --check exits 1" [ "$rc" -eq 1 ]
+check "... and names both docs" \
+  sh -c "grep -q '^--- README.md' '$OUT/bite.out' && grep -q '^--- scenarios/README.md' '$OUT/bite.out'"
+check "... and says how to fix it" grep -q 'run `make doc-tables`' "$OUT/bite.out"
+
+# A design the script cannot describe, and a malformed line, are errors, not tables.
+{ cat tests/matrix.expected; echo "new-design clean pass"; } >"$OUT/newdesign.expected"
+python3 scripts/doc-tables.py --check --matrix "$OUT/newdesign.expected" >"$OUT/nd.out" 2>&1
+rc=$?
+check "an undescribed design: exit 1 with its name" \
+  sh -c "[ $rc -eq 1 ] && grep -q \"design 'new-design' of the matrix has no description\" '$OUT/nd.out'"
+printf 'outbox clean\n' >"$OUT/bad.expected"
+python3 scripts/doc-tables.py --check --matrix "$OUT/bad.expected" >"$OUT/bad.out" 2>&1
+rc=$?
+check "a malformed matrix line: exit 1, file and line named" \
+  sh -c "[ $rc -eq 1 ] && grep -q 'bad.expected:1: expected' '$OUT/bad.out'"
+check "--check wrote nothing" sh -c "sums() { cksum README.md scenarios/README.md; }; sums | cmp -s - '$OUT/sums.before'"
