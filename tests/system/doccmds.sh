@@ -210,6 +210,11 @@ for doc in README.md scenarios/README.md docs/*.md; do
   case " $EXCLUDED " in *" $doc "*) echo "# $doc: left to its own test"; continue ;; esac
   if [ "$doc" = docs/design.md ]; then
     check "$doc: run by tests/system/docs.sh" grep -q '^DOC=docs/design.md$' tests/system/docs.sh
+    # Its blocks still say what they hold.
+    mkdir -p "$OUT/design.plan"
+    plan "$doc" "$OUT/design.plan" | awk -F'\t' '$2 == "error"' >"$OUT/design.errors"
+    check "$doc: every block is tagged" [ ! -s "$OUT/design.errors" ]
+    sed 's/^/#   /' "$OUT/design.errors"
     continue
   fi
   run_doc "$doc"
