@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/system/doccmds.sh: every command the docs show is run, so a doc cannot show a
 # command that fails, names a file that is gone or prints something else.
+# (tidy: not a file) names in its own examples (tests/system/X.sh, no-such.*) are made up.
 #
 # The docs: README.md, scenarios/README.md and docs/*.md.  Every fenced block in them
 # says what it holds (```sh for commands, ```text for output, ```lua, ...): an untagged
