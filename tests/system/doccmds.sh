@@ -3,7 +3,8 @@
 # command that fails, names a file that is gone or prints something else.
 # (tidy: not a file) names in its own examples (tests/system/X.sh, no-such.*) are made up.
 #
-# The docs: README.md, scenarios/README.md and docs/*.md.  Every fenced block in them
+# The docs: every Markdown file of the repository (README.md, scenarios/README.md,
+# docs/*.md, ...).  Every fenced block in them
 # says what it holds (```sh for commands, ```text for output, ```lua, ...): an untagged
 # block is a failure, since nobody could tell a command from its output.  Each command
 # of a ```sh (bash, shell, console) block, a line or a `{ ... }`, `|` or `\` continued
@@ -207,7 +208,10 @@ run_doc() {
   check "$doc: no leftovers" leftovers "$WORK/reports"
 }
 
-for doc in README.md scenarios/README.md docs/*.md; do
+# Every Markdown file of the repository, so a new doc is covered from its first commit.
+docs=$(git ls-files '*.md' 2>/dev/null)
+[ -n "$docs" ] || docs=$(ls README.md scenarios/README.md docs/*.md)
+for doc in $docs; do
   case " $EXCLUDED " in *" $doc "*) echo "# $doc: left to its own test"; continue ;; esac
   if [ "$doc" = docs/design.md ]; then
     check "$doc: run by tests/system/docs.sh" grep -q '^DOC=docs/design.md$' tests/system/docs.sh
