@@ -81,17 +81,17 @@ static uint32_t failpoint_hits(sim_world *w, const char *name) {
 static const char *fault_target(const sim_fault *f, char *buf, size_t n) {
     switch (f->kind) {
     case FK_DROP: case FK_DUPLICATE: case FK_DELAY:
-        snprintf(buf, n, "%s->%s", sim_node_name(f->src), sim_node_name(f->dst));
+        snprintf(buf, n, "%s->%s", scenario_node_name(f->src), scenario_node_name(f->dst));
         break;
     case FK_PARTITION:
-        snprintf(buf, n, "%s%s%s", sim_node_name(f->src), f->twoway ? "<->" : "->",
-                 sim_node_name(f->dst));
+        snprintf(buf, n, "%s%s%s", scenario_node_name(f->src), f->twoway ? "<->" : "->",
+                 scenario_node_name(f->dst));
         break;
     case FK_BROKER_LOSS:
         snprintf(buf, n, "broker%s%s", f->queue[0] ? ":" : "", f->queue);
         break;
     default:
-        snprintf(buf, n, "%s", sim_node_name(f->node));
+        snprintf(buf, n, "%s", scenario_node_name(f->node));
     }
     return buf;
 }
@@ -110,7 +110,7 @@ static void announce(sim_world *w, sim_fault *f) {
     scenario_fault_lua(f, lua, sizeof lua);
     trace_begin(&w->trace, w->now, "fault");
     trace_int(&w->trace, "fault", f->id);
-    trace_str(&w->trace, "kind", sim_fault_kind_name(f->kind));
+    trace_str(&w->trace, "kind", scenario_fault_kind_name(f->kind));
     trace_str(&w->trace, "target", fault_target(f, target, sizeof target));
     trace_str(&w->trace, "by", f->nemesis ? "nemesis" : "scenario");
     trace_int(&w->trace, "line", f->line);
@@ -222,8 +222,8 @@ static void crash_node(sim_world *w, int node, sim_fault *f, const char *where) 
 static void trace_frame(sim_world *w, const char *ev, const sim_frame *fr, int dst) {
     trace_begin(&w->trace, w->now, ev);
     trace_uint(&w->trace, "frame", fr->id);
-    trace_str(&w->trace, "from", sim_node_name(fr->src));
-    trace_str(&w->trace, "to", sim_node_name(dst));
+    trace_str(&w->trace, "from", scenario_node_name(fr->src));
+    trace_str(&w->trace, "to", scenario_node_name(dst));
     trace_str(&w->trace, "label", fr->label);
     if (fr->queue[0]) trace_str(&w->trace, "queue", fr->queue);
     if (fr->pay) trace_uint(&w->trace, "pay", fr->pay);
@@ -238,9 +238,9 @@ static sim_frame *frame_copy(const sim_frame *fr) {
 }
 
 static int route_send(sim_world *w, int src, const ox_effect *e) {
-    int dst = sim_node_parse(e->to);
+    int dst = scenario_node_parse(e->to);
     if (dst < 0)
-        return fail(w, 3, "%s sent a frame to unknown node '%s'", sim_node_name(src), e->to);
+        return fail(w, 3, "%s sent a frame to unknown node '%s'", scenario_node_name(src), e->to);
     sim_frame *fr = malloc(sizeof *fr + e->frame_len);
     if (!fr) return fail(w, 3, "out of memory");
     memset(fr, 0, sizeof *fr);
@@ -325,7 +325,7 @@ static void trace_reply(sim_world *w, uint32_t pay, const char *result, const ch
 /* ---- replies ---------------------------------------------------------------------- */
 
 static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied) {
-    const char *name = sim_node_name(node);
+    const char *name = scenario_node_name(node);
     switch (e->type) {
     case OX_FX_SEND:
         return route_send(w, node, e);
@@ -405,16 +405,17 @@ static int apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply 
     }
     if (w->err_code) return -1;
     if (r->status == OX_REPLY_FATAL)
-        return fail(w, 3, "%s gave up: %s (see %s)", sim_node_name(node),
+        return fail(w, 3, "%s gave up: %s (see %s)", scenario_node_name(node),
                     last_note ? last_note : "no reason given", w->nodes[node].log_path);
     if (s->kind == OX_STEP_PAY && !replied && r->status == OX_REPLY_OK)
         return fail(w, 3, "payment did not answer payment %" PRIu64, s->pay_id);
     if (r->status != OX_REPLY_CRASH) return 0;
-    if (!last_fp) return fail(w, 3, "%s crashed without naming a failpoint", sim_node_name(node));
+    if (!last_fp)
+        return fail(w, 3, "%s crashed without naming a failpoint", scenario_node_name(node));
     sim_fault *f = crash_fault_for(w, node, last_fp);
     if (!f)
-        return fail(w, 3, "%s crashed at failpoint %s, which was not armed", sim_node_name(node),
-                    last_fp);
+        return fail(w, 3, "%s crashed at failpoint %s, which was not armed",
+                    scenario_node_name(node), last_fp);
     f->fired = 1;
     failpoint_slot(w, last_fp)->crashes++;
     if (s->kind == OX_STEP_PAY && !replied) {
@@ -436,8 +437,8 @@ static int backlog_push(sim_world *w, int node, const sim_event *ev) {
     world_backlog *b = &w->backlog[node];
     if (b->len == b->cap) {
         if (b->cap >= WORLD_BACKLOG_MAX)
-            return fail(w, 3, "%s: more than %d events waiting in its backlog", sim_node_name(node),
-                        WORLD_BACKLOG_MAX);
+            return fail(w, 3, "%s: more than %d events waiting in its backlog",
+                        scenario_node_name(node), WORLD_BACKLOG_MAX);
         uint32_t cap = b->cap ? b->cap * 2 : 64;
         if (cap > WORLD_BACKLOG_MAX) cap = WORLD_BACKLOG_MAX;
         sim_event *ring = malloc((size_t)cap * sizeof *ring);
@@ -516,7 +517,7 @@ static int defer(sim_world *w, sim_event *ev) {
     w->st.deferred++;
     if (b->len > w->st.backlog_max) w->st.backlog_max = b->len;
     trace_begin(&w->trace, w->now, "backlog");
-    trace_str(&w->trace, "node", sim_node_name(n));
+    trace_str(&w->trace, "node", scenario_node_name(n));
     if (ev->type == EV_FRAME) {
         trace_uint(&w->trace, "frame", ev->frame->id);
         trace_str(&w->trace, "label", ev->frame->label);
@@ -611,7 +612,7 @@ static void frame_step(const sim_event *ev, ox_step *s) {
     s->kind = OX_STEP_FRAME;
     s->frame = ev->frame->bytes;
     s->frame_len = ev->frame->len;
-    snprintf(s->from, sizeof s->from, "%s", sim_node_name(ev->frame->src));
+    snprintf(s->from, sizeof s->from, "%s", scenario_node_name(ev->frame->src));
 }
 
 static int on_frame(sim_world *w, sim_event *ev) {
@@ -708,7 +709,7 @@ static int on_crash(sim_world *w, sim_event *ev) {
     f->fired = 1;
     if (w->nodes[f->node].pid == 0) {
         trace_begin(&w->trace, w->now, "crash_skipped");
-        trace_str(&w->trace, "node", sim_node_name(f->node));
+        trace_str(&w->trace, "node", scenario_node_name(f->node));
         trace_int(&w->trace, "fault", f->id);
         trace_str(&w->trace, "why", "already down");
         trace_end(&w->trace);
@@ -738,7 +739,7 @@ static int on_fault(sim_world *w, sim_event *ev) {
     w->skew_us[f->node] += f->by_us;
     w->st.clock_jumps++;
     trace_begin(&w->trace, w->now, "clock_jump");
-    trace_str(&w->trace, "node", sim_node_name(f->node));
+    trace_str(&w->trace, "node", scenario_node_name(f->node));
     trace_int(&w->trace, "fault", f->id);
     trace_str(&w->trace, "direction", f->by_us > 0 ? "forward" : "backward");
     trace_int(&w->trace, "by_ms", f->by_us / 1000);
@@ -970,8 +971,8 @@ static void node_args(sim_world *w, int n) {
     char buf[700];
     proc_add_arg(p, w->node_bin);
     proc_add_arg(p, "--role");
-    proc_add_arg(p, sim_node_name(n));
-    snprintf(buf, sizeof buf, "%s/%s.db", w->run_dir, sim_node_name(n));
+    proc_add_arg(p, scenario_node_name(n));
+    snprintf(buf, sizeof buf, "%s/%s.db", w->run_dir, scenario_node_name(n));
     proc_add_arg(p, "--db");
     proc_add_arg(p, buf);
     proc_add_arg(p, "--design");
@@ -1037,12 +1038,12 @@ static int setup(sim_world *w) {
     if (w->batch_max < 1) w->batch_max = 1;
     if (w->batch_max > OX_BATCH_MAX) w->batch_max = OX_BATCH_MAX;
     for (int n = 0; w->tmp_dbs && n < SIM_NODES; n++)
-        if (dbplace_link(w->procs.dir, w->run_dir, sim_node_name(n), err, sizeof err) != 0)
+        if (dbplace_link(w->procs.dir, w->run_dir, scenario_node_name(n), err, sizeof err) != 0)
             return fail(w, 3, "%s", err);
     for (int n = 0; n < SIM_NODES; n++) {
         char log[700];
-        snprintf(log, sizeof log, "%s/%s.log", w->run_dir, sim_node_name(n));
-        proc_init(&w->nodes[n], n, sim_node_name(n), log);
+        snprintf(log, sizeof log, "%s/%s.log", w->run_dir, scenario_node_name(n));
+        proc_init(&w->nodes[n], n, scenario_node_name(n), log);
         node_args(w, n);
     }
     char tpath[600];
@@ -1190,7 +1191,7 @@ static int run_batch(sim_world *w, sim_event *evs, unsigned n) {
         assert(evs[i].t >= w->now);
         w->now = evs[i].t;
         if (event_pre(w, &evs[i]) != 1)
-            return fail(w, 3, "a batched %s event did not step its node", sim_node_name(node));
+            return fail(w, 3, "a batched %s event did not step its node", scenario_node_name(node));
         ox_reply r = { .effects = w->effects };
         if (proc_section(&w->procs, p, &rd, steps[i].seq, &r, err, sizeof err) != 0)
             return fail(w, 3, "%s", err);
@@ -1274,7 +1275,8 @@ int world_run(sim_world *w) {
     for (int n = 0; n < SIM_NODES; n++) proc_kill(&w->procs, &w->nodes[n]);
     for (int n = 0; w->tmp_dbs && n < SIM_NODES; n++) {
         char err[600];
-        if (dbplace_keep(w->procs.dir, w->run_dir, sim_node_name(n), err, sizeof err) != 0 && ok)
+        const char *name = scenario_node_name(n);
+        if (dbplace_keep(w->procs.dir, w->run_dir, name, err, sizeof err) != 0 && ok)
             ok = fail(w, 3, "%s", err) == 0;
     }
     procs_fini(&w->procs, w->nodes, SIM_NODES);

@@ -139,8 +139,8 @@ static void write_invariants(FILE *f, const hd_run *r) {
 }
 
 static void link_text(const sim_fault *x, char *out, size_t cap) {
-    const char *src = x->src == SIM_ANY ? "*" : sim_node_name(x->src);
-    const char *dst = x->dst == SIM_ANY ? "*" : sim_node_name(x->dst);
+    const char *src = x->src == SIM_ANY ? "*" : scenario_node_name(x->src);
+    const char *dst = x->dst == SIM_ANY ? "*" : scenario_node_name(x->dst);
     snprintf(out, cap, "%s->%s%s%s%s%s", src, dst, x->queue[0] ? " " : "", x->queue,
              x->label[0] ? " " : "", x->label);
 }
@@ -151,7 +151,7 @@ static void fault_text(const sim_fault *x, char *out, size_t cap) {
         if (x->failpoint[0])
             snprintf(how, sizeof how, "at failpoint %s (hit %u)", x->failpoint, x->hit);
         else snprintf(how, sizeof how, "at %.3f s", x->at_us / 1e6);
-        snprintf(out, cap, "crash %s %s", sim_node_name(x->node), how);
+        snprintf(out, cap, "crash %s %s", scenario_node_name(x->node), how);
         return;
     }
     if (x->kind != FK_DROP && x->kind != FK_DUPLICATE && x->kind != FK_DELAY) {
@@ -180,15 +180,15 @@ static void write_faults(FILE *f, const hd_run *r) {
         int first = 1;
         fputs(i ? ",{" : "{", f);
         kint(f, &first, "id", x->id);
-        kstr(f, &first, "kind", sim_fault_kind_name(x->kind));
+        kstr(f, &first, "kind", scenario_fault_kind_name(x->kind));
         kint(f, &first, "line", x->line);
         kstr(f, &first, "text", text);
         if (x->kind != FK_CRASH) {
             ksec(f, &first, "from", x->from_us);
             ksec(f, &first, "to",
                  x->to_us == SIM_FOREVER || x->to_us > sc->run_us ? sc->run_us : x->to_us);
-            kint(f, &first, "src", x->src == SIM_ANY ? -1 : hd_lane(sim_node_name(x->src)));
-            kint(f, &first, "dst", x->dst == SIM_ANY ? -1 : hd_lane(sim_node_name(x->dst)));
+            kint(f, &first, "src", x->src == SIM_ANY ? -1 : hd_lane(scenario_node_name(x->src)));
+            kint(f, &first, "dst", x->dst == SIM_ANY ? -1 : hd_lane(scenario_node_name(x->dst)));
             kint(f, &first, "matched", x->seen);
         } else {
             kint(f, &first, "fired", x->fired);

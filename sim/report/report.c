@@ -130,9 +130,9 @@ static void write_faults(const sim_world *w, FILE *f) {
         char lua[512];
         if (scenario_fault_lua(x, lua, sizeof lua) >= sizeof lua) lua[0] = '\0';
         fprintf(f, "%s\n    {\"id\": %d, \"kind\": \"%s\", \"line\": %d, ", i ? "," : "", x->id,
-                sim_fault_kind_name(x->kind), x->line);
+                scenario_fault_kind_name(x->kind), x->line);
         if (x->kind == FK_CRASH)
-            fprintf(f, "\"node\": \"%s\", \"fired\": %s, ", sim_node_name(x->node),
+            fprintf(f, "\"node\": \"%s\", \"fired\": %s, ", scenario_node_name(x->node),
                     x->fired ? "true" : "false");
         else
             fprintf(f, "\"matched_frames\": %u, ", x->seen);

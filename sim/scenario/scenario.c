@@ -118,12 +118,12 @@ static const char *const LABELS[] = {
     "PUBLISH CONSUME_FAILED", "DELIVER CONSUMED", "DELIVER CONSUME_FAILED", NULL,
 };
 
-const char *sim_node_name(int node) {
+const char *scenario_node_name(int node) {
     if (node == SIM_ANY) return "*";
     return node >= 0 && node < SIM_NODES ? NODES[node] : "?";
 }
 
-int sim_node_parse(const char *name) {
+int scenario_node_parse(const char *name) {
     assert(name != NULL);
     for (int i = 0; i < SIM_NODES; i++)
         if (strcmp(name, NODES[i]) == 0) return i;
@@ -687,7 +687,7 @@ static int link_side(lua_State *L, const char *fn, const char *link, const char 
     while (n > 0 && s[n - 1] == ' ') n--;
     if (n == 1 && *s == '*') return SIM_ANY;
     snprintf(name, sizeof name, "%.*s", (int)n, s);
-    int node = n < sizeof name ? sim_node_parse(name) : -1;
+    int node = n < sizeof name ? scenario_node_parse(name) : -1;
     if (node < 0)
         fail(L, "%s: unknown node '%s' in link '%s' (%snodes: %s)", fn, name, link,
              hint(name, NODES, h, sizeof h), join(NODES, list, sizeof list));
@@ -715,7 +715,7 @@ static int node_field(lua_State *L, int t, const char *fn, const char *name) {
     char buf[32], h[96], list[96];
     if (!str_field(L, t, fn, name, buf, sizeof buf)) return SIM_ANY;
     if (strcmp(buf, "*") == 0) return SIM_ANY;
-    int node = sim_node_parse(buf);
+    int node = scenario_node_parse(buf);
     if (node < 0)
         fail(L, "%s: unknown node '%s' in '%s' (%snodes: %s)", fn, buf, name,
              hint(buf, NODES, h, sizeof h), join(NODES, list, sizeof list));
@@ -756,7 +756,7 @@ static int any_frame(int src, int dst, const char *queue, const char *label) {
 /* Raises: no frame from src to dst has this queue and label; says which frames do. */
 static _Noreturn void no_frame(lua_State *L, const char *fn, int src, int dst, const char *queue,
                                const char *label) {
-    const char *s = sim_node_name(src), *d = sim_node_name(dst);
+    const char *s = scenario_node_name(src), *d = scenario_node_name(dst);
     if (!any_frame(src, dst, "", ""))
         fail(L, "%s: no frame travels %s->%s (links: payment<->broker, broker<->accounting)", fn, s,
              d);
@@ -766,8 +766,8 @@ static _Noreturn void no_frame(lua_State *L, const char *fn, int src, int dst, c
     for (size_t i = 0; i < NFRAMES && used < sizeof there; i++) {
         if (!frame_matches(&FRAMES[i], src, dst, "", "")) continue;
         int w = snprintf(there + used, sizeof there - used, "%s%s (%s->%s, %s)", used ? ", " : "",
-                         FRAMES[i].label, sim_node_name(FRAMES[i].src),
-                         sim_node_name(FRAMES[i].dst), FRAMES[i].queue);
+                         FRAMES[i].label, scenario_node_name(FRAMES[i].src),
+                         scenario_node_name(FRAMES[i].dst), FRAMES[i].queue);
         if (w > 0) used += (size_t)w;
     }
     snprintf(want, sizeof want, "%s%s%s%s%s%s%s", queue[0] ? "queue '" : "", queue,
@@ -920,11 +920,11 @@ static void crash_at_failpoint(lua_State *L, scn *c, sim_fault *f, int has_node)
              hint(f->failpoint, fps, h, sizeof h));
     /* failpoints are named "<node>.<place>" */
     snprintf(node, sizeof node, "%.*s", (int)strcspn(f->failpoint, "."), f->failpoint);
-    int owner = sim_node_parse(node);
+    int owner = scenario_node_parse(node);
     assert(owner >= 0);
     if (has_node && f->node != owner)
         fail(L, "crash: failpoint '%s' is in %s, not in %s", f->failpoint, node,
-             sim_node_name(f->node));
+             scenario_node_name(f->node));
     f->node = owner;
     if (c->depth > 0 || c->phase == PH_FIRE)
         fail(
@@ -993,7 +993,7 @@ static int check_node(lua_State *L, const char *fn, const char *name) {
     if (lua_type(L, -1) != LUA_TSTRING)
         fail(L, "%s: '%s' must be a node name, got %s", fn, name, got(L, -1, g, sizeof g));
     check_str(L, -1, fn, name, buf, sizeof buf);
-    int node = sim_node_parse(buf);
+    int node = scenario_node_parse(buf);
     if (node < 0)
         fail(L, "%s: unknown node '%s' in '%s' (%snodes: %s)", fn, buf, name,
              hint(buf, NODES, h, sizeof h), join(NODES, list, sizeof list));
@@ -1014,7 +1014,7 @@ static void read_pair(lua_State *L, const char *fn, int *a, int *b) {
     lua_rawgeti(L, -2, 2);
     *b = check_node(L, fn, "between[2]");
     lua_pop(L, 3);
-    if (*a == *b) fail(L, "%s: 'between' names %s twice", fn, sim_node_name(*a));
+    if (*a == *b) fail(L, "%s: 'between' names %s twice", fn, scenario_node_name(*a));
 }
 
 /* partition { between = {a, b}, oneway = false, start, stop }: every frame a->b (and
@@ -1033,7 +1033,7 @@ static int l_partition(lua_State *L) {
              "partition: no frame travels %s->%s: payment and accounting talk only through the "
              "broker "
              "(cut payment<->broker or broker<->accounting)",
-             sim_node_name(f.src), sim_node_name(f.dst));
+             scenario_node_name(f.src), scenario_node_name(f.dst));
     read_window(L, c, "partition", 1, &f.from_us, &f.to_us);
     room_for(L, c, "partition", 1);
     push_fault(c, &f);
@@ -1272,9 +1272,9 @@ static void nem_clock_skew(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
 static int nem_failpoint(ox_prng *p, int node, uint32_t payments, sim_fault *f) {
     const char *cands[16];
     int nc = 0;
-    size_t len = strlen(sim_node_name(node));
+    size_t len = strlen(scenario_node_name(node));
     for (const char *const *fp = ox_service_failpoints(); *fp && nc < 16; fp++)
-        if (!strncmp(*fp, sim_node_name(node), len) && (*fp)[len] == '.') cands[nc++] = *fp;
+        if (!strncmp(*fp, scenario_node_name(node), len) && (*fp)[len] == '.') cands[nc++] = *fp;
     if (nc == 0) return 0;
     snprintf(f->failpoint, sizeof f->failpoint, "%s", cands[ox_prng_below(p, (uint64_t)nc)]);
     f->hit = 1 + (uint32_t)ox_prng_below(p, payments ? payments : 1);
@@ -1726,7 +1726,7 @@ void scenario_free(sim_scenario *sc) {
 
 /* ---- faults as Lua --------------------------------------------------------------------- */
 
-const char *sim_fault_kind_name(int kind) {
+const char *scenario_fault_kind_name(int kind) {
     static const char *const NAMES[FK_KIND_COUNT] = {
         "?",           "drop",  "duplicate",  "delay", "crash",   "partition",
         "broker_loss", "clock", "clock_jump", "slow",  "corrupt",
@@ -1772,9 +1772,10 @@ static void put_chance(char *b, size_t cap, size_t *len, const char *sep, const 
 
 static void put_frame_fault(char *b, size_t cap, size_t *len, const sim_fault *f) {
     char x[40];
-    put(b, cap, len, "%s { ", sim_fault_kind_name(f->kind));
+    put(b, cap, len, "%s { ", scenario_fault_kind_name(f->kind));
     if (f->src != SIM_ANY || f->dst != SIM_ANY)
-        put(b, cap, len, "link = \"%s->%s\", ", sim_node_name(f->src), sim_node_name(f->dst));
+        put(b, cap, len, "link = \"%s->%s\", ", scenario_node_name(f->src),
+            scenario_node_name(f->dst));
     if (f->queue[0]) put(b, cap, len, "queue = \"%s\", ", f->queue);
     if (f->label[0]) put(b, cap, len, "label = \"%s\", ", f->label);
     if (f->pay) put(b, cap, len, "pay = %llu, ", (unsigned long long)f->pay);
@@ -1792,7 +1793,7 @@ size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
     char x[40], y[40];
     size_t len = 0;
     b[0] = '\0';
-    const char *node = sim_node_name(f->node);
+    const char *node = scenario_node_name(f->node);
     switch (f->kind) {
     case FK_DROP: case FK_DUPLICATE: case FK_DELAY: case FK_CORRUPT:
         put_frame_fault(b, cap, &len, f);
@@ -1805,8 +1806,8 @@ size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
         else put(b, cap, &len, ", restart_after = %s }", secs(f->restart_after_us, x, sizeof x));
         break;
     case FK_PARTITION:
-        put(b, cap, &len, "partition { between = {\"%s\", \"%s\"}%s", sim_node_name(f->src),
-            sim_node_name(f->dst), f->twoway ? "" : ", oneway = true");
+        put(b, cap, &len, "partition { between = {\"%s\", \"%s\"}%s", scenario_node_name(f->src),
+            scenario_node_name(f->dst), f->twoway ? "" : ", oneway = true");
         put_window(b, cap, &len, f);
         put(b, cap, &len, " }");
         break;

@@ -287,8 +287,8 @@ static int read_frames(explore *x, const char *trace) {
             continue;
         }
         if (strcmp(ev, "send") != 0) continue;
-        int src = sim_node_parse(sj_gets(&d, 0, "from")),
-            dst = sim_node_parse(sj_gets(&d, 0, "to"));
+        int src = scenario_node_parse(sj_gets(&d, 0, "from")),
+            dst = scenario_node_parse(sj_gets(&d, 0, "to"));
         int64_t by = sj_geti(&d, 0, "fault", 0);
         if (src < 0 || dst < 0 || strlen(label) >= 33) continue;
         int k = catalogue_index(src, dst, label);
@@ -415,7 +415,7 @@ static sim_fault as_fault(const ex_fault *e) {
         char node[32];
         snprintf(node, sizeof node, "%.*s", (int)strcspn(e->failpoint, "."), e->failpoint);
         f.kind = FK_CRASH;
-        f.node = sim_node_parse(node);
+        f.node = scenario_node_parse(node);
         snprintf(f.failpoint, sizeof f.failpoint, "%s", e->failpoint);
         f.hit = e->hit;
         f.restart_after_us = 1000000;
@@ -433,8 +433,8 @@ static sim_fault as_fault(const ex_fault *e) {
 static const char *describe(const ex_fault *e, char *buf, size_t cap) {
     if (e->kind == EX_CRASH) snprintf(buf, cap, "crash at %s, hit %u", e->failpoint, e->hit);
     else {
-        int n = snprintf(buf, cap, "%s %s->%s %s #%u", KIND_NAMES[e->kind], sim_node_name(e->src),
-                         sim_node_name(e->dst), e->label, e->nth);
+        int n = snprintf(buf, cap, "%s %s->%s %s #%u", KIND_NAMES[e->kind],
+                         scenario_node_name(e->src), scenario_node_name(e->dst), e->label, e->nth);
         if (e->pay && n > 0 && (size_t)n < cap)
             snprintf(buf + n, cap - (size_t)n, " (payment %" PRIu64 ")", e->pay);
     }
@@ -694,8 +694,8 @@ static void never_reached(const explore *x, lg_buf *b) {
     for (int i = 0; i < NCATALOGUE; i++)
         if (!x->frames[i])
             lg_printf(b, "%s  never reached: frame %s->%s %s (none sent before healing)\n",
-                      n++ ? "" : "\n", sim_node_name(CATALOGUE[i].src),
-                      sim_node_name(CATALOGUE[i].dst), CATALOGUE[i].label);
+                      n++ ? "" : "\n", scenario_node_name(CATALOGUE[i].src),
+                      scenario_node_name(CATALOGUE[i].dst), CATALOGUE[i].label);
     for (int i = 0; i < x->nvars; i++) {
         const ex_variant *v = &x->vars[i];
         char desc[500];

@@ -219,7 +219,8 @@ static int on_send(sp_reader *r, const sj_doc *d, int64_t t) {
     sp_orig *o = r->o;
     const char *fate = sj_gets(d, 0, "fate"), *label = sj_gets(d, 0, "label"),
                *queue = sj_gets(d, 0, "queue");
-    int src = sim_node_parse(sj_gets(d, 0, "from")), dst = sim_node_parse(sj_gets(d, 0, "to"));
+    int src = scenario_node_parse(sj_gets(d, 0, "from"));
+    int dst = scenario_node_parse(sj_gets(d, 0, "to"));
     uint64_t pay = json_u64(d, sj_get(d, 0, "pay"));
     if (src < 0 || dst < 0) return 0;
     if (fate[0] && strcmp(fate, "dropped") != 0)
@@ -315,7 +316,7 @@ static int on_injected(sp_reader *r, const sj_doc *d, int64_t t) {
 /* "crash" by a crash fault: that fault, kept as declared; "restart": for its comment. */
 static int on_crash(sp_reader *r, const sj_doc *d, int64_t t) {
     const sim_fault *f = fault_by_id(r->o, sj_geti(d, 0, "fault", 0));
-    int node = sim_node_parse(sj_gets(d, 0, "node"));
+    int node = scenario_node_parse(sj_gets(d, 0, "node"));
     if (!f || f->kind != FK_CRASH || node < 0) return 0;
     sp_fault e = { .f = *f, .orig_id = f->id, .t_us = t };
     char when[32], from[96];
@@ -329,7 +330,7 @@ static int on_crash(sp_reader *r, const sj_doc *d, int64_t t) {
 }
 
 static void on_restart(sp_reader *r, const sj_doc *d, int64_t t) {
-    int node = sim_node_parse(sj_gets(d, 0, "node"));
+    int node = scenario_node_parse(sj_gets(d, 0, "node"));
     if (node < 0 || r->crash_fault[node] < 0) return;
     sp_fault *e = &r->o->events[r->crash_fault[node]];
     char when[32], back[32], from[96];
@@ -655,7 +656,7 @@ void sp_describe(const sp_plan *p, char *buf, size_t cap) {
     for (int k = 1; k < FK_KIND_COUNT; k++) {
         if (!count[k] || len >= cap) continue;
         int w = snprintf(buf + len, cap - len, "%s%d %s%s", len ? ", " : "", count[k],
-                         sim_fault_kind_name(k), count[k] > 1 ? "s" : "");
+                         scenario_fault_kind_name(k), count[k] > 1 ? "s" : "");
         len = w < 0 ? cap : len + (size_t)w;
     }
     if (!len) snprintf(buf, cap, "none");
