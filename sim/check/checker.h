@@ -26,16 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { HIST_NOT_SENT = 0, HIST_PENDING, HIST_OK, HIST_FAILED, HIST_UNKNOWN } hist_outcome;
-
-/* One per payment, indexed by payment id (0 unused): 16 bytes, the simulator's only
-** memory that grows with the workload (docs/performance.md). */
-typedef struct {
-    int64_t amount;
-    uint32_t account;
-    uint8_t refused;          /* the scenario made accounting refuse it */
-    uint8_t outcome; /* hist_outcome: UNKNOWN when the payment service crashed before answering */
-} hist_entry;
+#include "../core/hist.h"
 
 #define CHECK_INVARIANTS 8
 #define CHECK_MAX_SHOWN 20     /* violations kept per invariant (all are counted) */

@@ -10,7 +10,6 @@
 
 #include "htmldata.h"
 #include "report.h"
-#include "../core/world.h"
 
 void hj_strn(FILE *f, const char *s, size_t n) {
     fputc('"', f);
@@ -46,9 +45,8 @@ static void ksec(FILE *f, int *first, const char *k, int64_t us) {
 }
 
 static void write_meta(FILE *f, const hd_run *r) {
-    const sim_world *w = r->w;
-    char why[512];
-    int met = report_expectations(w, why, sizeof why);
+    const report_run *run = r->run;
+    const world_opts *w = run->opt;
     int first = 1;
     fputs("\"meta\":{", f);
     kstr(f, &first, "scenario", w->sc->name);
@@ -57,17 +55,17 @@ static void write_meta(FILE *f, const hd_run *r) {
     key(f, &first, "seed");
     fprintf(f, "\"%" PRIu64 "\"", w->seed); /* a string: JS numbers are 53 bits */
     kstr(f, &first, "design", w->design);
-    kstr(f, &first, "command", w->command);
-    kstr(f, &first, "verdict", met ? "pass" : "fail");
-    kstr(f, &first, "why", why);
+    kstr(f, &first, "command", run->command);
+    kstr(f, &first, "verdict", run->met ? "pass" : "fail");
+    kstr(f, &first, "why", run->why);
     kint(f, &first, "payments", r->npay);
     ksec(f, &first, "run", w->sc->run_us);
     ksec(f, &first, "settle", w->sc->settle_us);
     ksec(f, &first, "end", r->end_t >= 0 ? r->end_t : r->span);
     ksec(f, &first, "healed", r->heal_t);
-    ksec(f, &first, "converged", w->converged_us);
-    kint(f, &first, "trace_lines", (int64_t)w->trace.lines);
-    key(f, &first, "trace_hash"); fprintf(f, "\"fnv1a64:%016" PRIx64 "\"", w->trace.hash);
+    ksec(f, &first, "converged", run->res->converged_us);
+    kint(f, &first, "trace_lines", (int64_t)run->res->trace_lines);
+    key(f, &first, "trace_hash"); fprintf(f, "\"fnv1a64:%016" PRIx64 "\"", run->res->trace_hash);
     const sim_expect *x = &w->sc->expect;
     key(f, &first, "expect_broken");
     fputc('[', f);
@@ -77,8 +75,8 @@ static void write_meta(FILE *f, const hd_run *r) {
 }
 
 static void write_counts(FILE *f, const hd_run *r) {
-    const world_stats *s = &r->w->st;
-    const check_result *c = &r->w->check;
+    const world_stats *s = &r->run->res->st;
+    const check_result *c = r->run->check;
     int first = 1;
     fputs(",\"counts\":{", f);
     kint(f, &first, "client_ok", (int64_t)s->ok);
@@ -111,7 +109,7 @@ static const char *cited_text(const hd_run *r, uint32_t line) {
 }
 
 static void write_invariants(FILE *f, const hd_run *r) {
-    const check_result *c = &r->w->check;
+    const check_result *c = r->run->check;
     fputs(",\"invariants\":[", f);
     for (int i = 0; i < CHECK_INVARIANTS; i++) {
         const check_invariant *inv = &c->inv[i];
@@ -171,7 +169,7 @@ static void fault_text(const sim_fault *x, char *out, size_t cap) {
 }
 
 static void write_faults(FILE *f, const hd_run *r) {
-    const sim_scenario *sc = r->w->sc;
+    const sim_scenario *sc = r->run->opt->sc;
     fputs(",\"faults\":[", f);
     for (int i = 0; i < sc->nfaults; i++) {
         const sim_fault *x = &sc->faults[i];
@@ -325,7 +323,7 @@ static void write_lives(FILE *f, const hd_run *r) {
     fprintf(f, ",\"lives\":{\"total\":%u,\"rows\":[", r->npay);
     for (int i = 0; i < r->nlives; i++) {
         const hd_life *lf = &r->lives[i];
-        const hist_entry *h = &r->w->hist[lf->pay];
+        const hist_entry *h = &r->run->res->hist[lf->pay];
         fprintf(f,
                 "%s\n{\"pay\":%" PRIu64 ",\"amount\":%" PRId64
                 ",\"account\":%u,\"refused\":%d,\"flags\":%u,\"delay\":",
@@ -350,7 +348,7 @@ static void write_lives(FILE *f, const hd_run *r) {
 
 static void write_source(FILE *f, const hd_run *r) {
     fputs(",\"source\":", f);
-    FILE *src = fopen(r->w->sc->path, "r");
+    FILE *src = fopen(r->run->opt->sc->path, "r");
     char *buf = malloc(SOURCE_MAX + 1);
     size_t n = src && buf ? fread(buf, 1, SOURCE_MAX, src) : 0;
     if (src) fclose(src);

@@ -130,6 +130,15 @@ int scenario_node_parse(const char *name) {
     return -1;
 }
 
+const char *scenario_knob(const sim_scenario *sc, const char *key) {
+    assert(key != NULL);
+    assert(sc->nknobs <= SIM_MAX_KNOBS);
+    size_t n = strlen(key);
+    for (int i = 0; i < sc->nknobs; i++)
+        if (!strncmp(sc->knobs[i], key, n) && sc->knobs[i][n] == '=') return sc->knobs[i] + n + 1;
+    return NULL;
+}
+
 /* ---- errors ----------------------------------------------------------------------- */
 
 /* Raises a Lua error; luaL_error prefixes "FILE:LINE:" of the Lua line that called the

@@ -163,6 +163,9 @@ void scenario_free(sim_scenario *sc);
 ** exactly).  Returns its length (truncated to cap - 1). */
 size_t scenario_fault_lua(const sim_fault *f, char *buf, size_t cap);
 
+/* The value of knob `key` ("key=value" in sc->knobs), or NULL if it is not set. */
+const char *scenario_knob(const sim_scenario *sc, const char *key);
+
 const char *scenario_node_name(int node);   /* "payment", "broker", "accounting" */
 int scenario_node_parse(const char *name);  /* index, or -1 */
 
