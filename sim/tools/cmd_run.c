@@ -88,7 +88,7 @@ static int parse_run(int argc, char **argv, run_opts *o) {
             if (ox_design_parse(argv[i + 1], &d) != 0) {
                 fprintf(stderr, "outbox-sim: --design: unknown design '%s' (designs: %s)\n",
                         has_value ? argv[i + 1] : "", ox_design_names());
-                return 2;
+                return OX_EXIT_USAGE;
             }
             o->design = argv[++i];
         } else if (!strcmp(a, "--out")) {
