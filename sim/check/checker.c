@@ -46,23 +46,18 @@ enum {
     INV_CONVERGENCE
 };
 
-/* In the order of checker.h; scripts and scenarios refer to these names. */
-static const char *const inv_names[] = {
-    "durability", "atomicity", "no_phantom", "exactly_once",
-    "eventual_consistency", "compensation", "dead_letters_alerted", "convergence",
-};
-_Static_assert(sizeof inv_names / sizeof inv_names[0] == CHECK_INVARIANTS,
-               "one name per invariant");
+_Static_assert(INV_CONVERGENCE + 1 == CHECK_INVARIANTS, "one enum value per invariant");
 
-int checker_index(const char *name) {
-    if (!name) return -1;
-    for (int i = 0; i < CHECK_INVARIANTS; i++)
-        if (strcmp(inv_names[i], name) == 0) return i;
-    return -1;
-}
-
-const char *checker_name(int i) {
-    return i >= 0 && i < CHECK_INVARIANTS ? inv_names[i] : NULL;
+/* The enum above names the rows of invariant.h's table: the same order, row by row. */
+static void assert_table_order(void) {
+    assert(invariant_index("durability") == INV_DURABILITY);
+    assert(invariant_index("atomicity") == INV_ATOMICITY);
+    assert(invariant_index("no_phantom") == INV_NO_PHANTOM);
+    assert(invariant_index("exactly_once") == INV_EXACTLY_ONCE);
+    assert(invariant_index("eventual_consistency") == INV_EVENTUAL);
+    assert(invariant_index("compensation") == INV_COMPENSATION);
+    assert(invariant_index("dead_letters_alerted") == INV_DEAD_ALERTED);
+    assert(invariant_index("convergence") == INV_CONVERGENCE);
 }
 
 /* ---------------------------------------------------------------- the facts */
@@ -731,10 +726,12 @@ static int cite_trace(checker *c) {
 /* ---------------------------------------------------------------- entry */
 
 int checker_run(const check_input *in, check_result *out, char *err, size_t errlen) {
-    assert(in && out);
+    assert(in != NULL);
+    assert(out != NULL);
     assert(in->hist || in->npay == 0);
+    assert_table_order();
     memset(out, 0, sizeof *out);
-    for (int i = 0; i < CHECK_INVARIANTS; i++) out->inv[i].name = inv_names[i];
+    for (int i = 0; i < CHECK_INVARIANTS; i++) out->inv[i].name = invariant_at(i)->name;
     out->inv[INV_ATOMICITY].skipped = in->design_direct != 0;
     if (err && errlen) err[0] = 0;
 

@@ -7,18 +7,13 @@
 ** It knows the services only through their schema (lib/schema.h): the checker's
 ** queries are the one place the simulator looks inside them.
 **
-**   durability            every payment the client saw succeed is in the payment database
-**   atomicity             every payment has its outbox row, and every outbox row its
-**                         payment (skipped, and reported so, for design `direct`)
-**   no_phantom            every voucher belongs to a committed payment with the same amount
-**   exactly_once          at most one voucher per payment
-**   eventual_consistency  every PAID payment has exactly one voucher and its outbox row
-**                         is CONSUMED; no row is left SENDING
-**   compensation          every refused payment that was committed is REFUNDED, has a
-**                         refund row, no voucher, and its outbox row is FAILED
-**   dead_letters_alerted  every DEAD row has an alert
-**   convergence           the system went quiet (nothing SENDING, nothing in flight)
-**                         before the settle phase ended
+** The invariants, their names, order and meanings, are the table of
+** sim/util/invariant.h.  What the table's one-liners leave out, the checker does so:
+**   atomicity     is skipped, and reported so, for design `direct` (no outbox table);
+**   compensation  a refused payment that was committed must be REFUNDED, have a refund
+**                 row and no voucher, and its outbox row must be FAILED;
+**   convergence   is judged from the time the loop saw the system go quiet
+**                 (check_input.converged_us), not from the databases.
 */
 #ifndef SIM_CHECKER_H
 #define SIM_CHECKER_H
@@ -27,8 +22,9 @@
 #include <stdint.h>
 
 #include "../core/hist.h"
+#include "../util/invariant.h"
 
-#define CHECK_INVARIANTS 8
+#define CHECK_INVARIANTS INVARIANT_COUNT
 #define CHECK_MAX_SHOWN 20     /* violations kept per invariant (all are counted) */
 #define CHECK_MAX_LINES 6      /* trace lines cited per violation */
 
@@ -57,7 +53,7 @@ typedef struct {
 } check_input;
 
 typedef struct {
-    check_invariant inv[CHECK_INVARIANTS];   /* in the order listed above */
+    check_invariant inv[CHECK_INVARIANTS];   /* in the order of invariant.h's table */
     /* counts for the summary */
     uint32_t payments, paid, refunded, vouchers, sending, consumed, failed, dead, alerts;
 } check_result;
@@ -65,8 +61,5 @@ typedef struct {
 /* Returns 0 with *out filled, or -1 with a one-line reason (a database that cannot be
 ** read is a harness error, not a violation). */
 int checker_run(const check_input *in, check_result *out, char *err, size_t errlen);
-/* Index of an invariant by name, or -1. */
-int checker_index(const char *name);
-const char *checker_name(int i);
 
 #endif

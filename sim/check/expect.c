@@ -39,7 +39,7 @@ int expect_met(const sim_expect *x, const check_result *c, char *why, size_t cap
     assert(x->nhold <= SIM_MAX_EXPECT);
     snprintf(why, cap, "expectations met");
     for (int i = 0; i < x->nviolated; i++) {
-        int k = checker_index(x->violated[i]);
+        int k = invariant_index(x->violated[i]);
         if (k >= 0 && c->inv[k].count == 0) {
             snprintf(why, cap, "expected %s to be broken, but it held", x->violated[i]);
             return 0;

@@ -115,6 +115,10 @@ static void write_invariants(FILE *f, const hd_run *r) {
         const check_invariant *inv = &c->inv[i];
         fprintf(f, "%s{\"name\":", i ? "," : "");
         hj_str(f, inv->name);
+        fputs(",\"means\":", f);
+        hj_str(f, invariant_at(i)->means);
+        fputs(",\"broken\":", f);
+        hj_str(f, invariant_at(i)->broken);
         fprintf(f, ",\"skipped\":%s,\"count\":%u,\"violations\":[", inv->skipped ? "true" : "false",
                 inv->count);
         for (int k = 0; k < inv->nshown; k++) {

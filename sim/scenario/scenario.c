@@ -34,6 +34,7 @@
 #include "../../lib/service.h"
 #include "../../lib/wire.h"
 #include "lua_sandbox.h"
+#include "../util/invariant.h"
 
 /* Sub-streams of the run's seed (ox_prng_derive): the ASCII of their purpose, far from
 ** the small numbers the simulator uses for its own streams. */
@@ -88,10 +89,6 @@ static scn *scn_of(lua_State *L) {
 
 static const char *const NODES[SIM_NODES + 1] = { "payment", "broker", "accounting", NULL };
 static const char *const QUEUES[] = { OX_PAY_QUEUE, OX_ACC_QUEUE, NULL };
-static const char *const INVARIANTS[] = {
-    "durability", "atomicity", "no_phantom", "exactly_once", "eventual_consistency",
-    "compensation", "dead_letters_alerted", "convergence", NULL,
-};
 
 /* Every frame the services exchange (docs/design.md, "The frames"; lib/wire.h): a fault
 ** that can match none of them is a mistake, caught at load. */
@@ -1551,11 +1548,12 @@ static int read_invariants(lua_State *L, const char *name, char out[][32]) {
         const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
         if (s == NULL)
             fail(L, "expect: '%s' must be an invariant name, got %s", sub, got(L, -1, g, sizeof g));
-        int known = 0;
-        for (const char *const *v = INVARIANTS; *v && !known; v++) known = strcmp(s, *v) == 0;
-        if (!known)
+        if (invariant_index(s) < 0) {
+            const char *names[INVARIANT_COUNT + 1];
+            invariant_names(names);
             fail(L, "expect: unknown invariant '%s' in '%s' (%sinvariants: %s)", s, name,
-                 hint(s, INVARIANTS, h, sizeof h), join(INVARIANTS, list, sizeof list));
+                 hint(s, names, h, sizeof h), join(names, list, sizeof list));
+        }
         for (int j = 0; j < i; j++)
             if (strcmp(out[j], s) == 0) fail(L, "expect: '%s' names '%s' twice", name, s);
         snprintf(out[i], 32, "%s", s);

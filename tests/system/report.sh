@@ -175,6 +175,11 @@ else
   done
   grep -q 'class="badge fail">FAIL<' "$OUT/pay-queue-loss_42_report.html.dom"
   check "the failing report shows FAIL first" [ $? = 0 ]
+  # The meanings come from the page's data (sim/util/invariant.h), not from report.js.
+  check "the verdict cards say what each invariant means" \
+    grep -q 'class="means">every paid payment has exactly one voucher' "$OUT/pay-queue-loss_42_report.html.dom"
+  check "a broken invariant's card says what went wrong" \
+    grep -q 'class="explain">Money left the payer but accounting never booked it' "$OUT/pay-queue-loss_42_report.html.dom"
   if [ -s "$MATRIX_HTML" ]; then
     browse "$MATRIX_HTML" "$OUT/matrix" dump
     check "matrix.html loads without a console message or a network request" page_clean "$OUT/matrix"

@@ -263,16 +263,56 @@ static void expect_ids(const check_violation *v, uint64_t pay, uint64_t msg) {
 
 static void test_names(void **state) {
     for (int i = 0; i < CHECK_INVARIANTS; i++) {
-        assert_non_null(checker_name(i));
-        assert_int_equal(checker_index(checker_name(i)), i);
+        assert_non_null(invariant_at(i)->name);
+        assert_non_null(invariant_at(i)->means);
+        assert_non_null(invariant_at(i)->broken);
+        assert_int_equal(invariant_index(invariant_at(i)->name), i);
     }
-    assert_string_equal(checker_name(0), "durability");
-    assert_string_equal(checker_name(4), "eventual_consistency");
-    assert_string_equal(checker_name(7), "convergence");
-    assert_null(checker_name(-1));
-    assert_null(checker_name(CHECK_INVARIANTS));
-    assert_int_equal(checker_index("nope"), -1);
-    assert_int_equal(checker_index(NULL), -1);
+    assert_string_equal(invariant_at(0)->name, "durability");
+    assert_string_equal(invariant_at(4)->name, "eventual_consistency");
+    assert_string_equal(invariant_at(7)->name, "convergence");
+    assert_int_equal(invariant_index("nope"), -1);
+    assert_int_equal(invariant_index(NULL), -1);
+    const char *names[INVARIANT_COUNT + 1];
+    invariant_names(names);
+    assert_string_equal(names[1], "atomicity");
+    assert_null(names[INVARIANT_COUNT]);
+}
+
+/* Copies a README cell into out without its backquotes and surrounding blanks. */
+static void readme_cell(const char *from, const char *to, char *out, size_t cap) {
+    while (from < to && *from == ' ') from++;
+    while (to > from && to[-1] == ' ') to--;
+    size_t n = 0;
+    for (; from < to && n + 1 < cap; from++)
+        if (*from != '`') out[n++] = *from;
+    out[n] = '\0';
+}
+
+/* README.md's table "Invariants the checker judges" says what invariant.h's table says,
+** row by row (the tests run from the repository's root). */
+static void test_readme_table_matches(void **state) {
+    FILE *f = fopen("README.md", "r");
+    assert_non_null(f);
+    char line[1024];
+    int in_table = 0, rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "### ", 4))
+            in_table = !strcmp(line, "### Invariants the checker judges\n");
+        if (!in_table || line[0] != '|' || !strncmp(line, "| invariant", 11) || line[1] == '-')
+            continue;
+        char *mid = strchr(line + 1, '|'), *end = mid ? strchr(mid + 1, '|') : NULL;
+        assert_non_null(end);
+        char name[64], means[512];
+        readme_cell(line + 1, mid, name, sizeof name);
+        readme_cell(mid + 1, end, means, sizeof means);
+        assert_true(rows < INVARIANT_COUNT);
+        assert_string_equal(name, invariant_at(rows)->name);
+        assert_string_equal(means, invariant_at(rows)->means);
+        rows++;
+    }
+    fclose(f);
+    assert_int_equal(rows, INVARIANT_COUNT);
 }
 
 static void test_consistent_run_passes(void **state) {
@@ -280,7 +320,7 @@ static void test_consistent_run_passes(void **state) {
     run_ok(fx);
     expect_counts(fx, 0, 0, 0, 0, 0, 0, 0, 0);
     for (int i = 0; i < CHECK_INVARIANTS; i++) {
-        assert_string_equal(fx->res.inv[i].name, checker_name(i));
+        assert_string_equal(fx->res.inv[i].name, invariant_at(i)->name);
         assert_int_equal(fx->res.inv[i].skipped, 0);
     }
     const check_result *r = &fx->res;
@@ -691,6 +731,7 @@ static void test_odd_paths(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_readme_table_matches),
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         T(test_consistent_run_passes),
         T(test_durability),
