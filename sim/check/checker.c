@@ -46,7 +46,7 @@ enum {
     INV_CONVERGENCE
 };
 
-_Static_assert(INV_CONVERGENCE + 1 == CHECK_INVARIANTS, "one enum value per invariant");
+_Static_assert(INV_CONVERGENCE + 1 == CHECKER_INVARIANTS, "one enum value per invariant");
 
 /* The enum above names the rows of invariant.h's table: the same order, row by row. */
 static void assert_table_order(void) {
@@ -88,8 +88,8 @@ typedef struct {
 } stream;
 
 typedef struct {
-    const check_input *in;
-    check_result *out;
+    const checker_input *in;
+    checker_result *out;
     char *err;
     size_t errlen;
     sqlite3 *pay_db, *acc_db;
@@ -238,7 +238,7 @@ static void copy_text(char *dst, sqlite3_stmt *st, int col) {
 /* Opens both databases and prepares every query before reading anything, so a missing
 ** table or column is reported up front as the harness error it is. */
 static int open_all(checker *c) {
-    const check_input *in = c->in;
+    const checker_input *in = c->in;
     if (open_db(c, in->payment_db, "payment", OX_SCHEMA_PAYMENT, &c->pay_db)) return -1;
     if (open_db(c, in->accounting_db, "accounting", OX_SCHEMA_ACCOUNTING, &c->acc_db))
         return -1;
@@ -353,10 +353,10 @@ static void sb_outbox(sbuf *b, const pay_facts *f) {
 }
 
 static void report(checker *c, int inv, const pay_facts *f, const char *text) {
-    check_invariant *ci = &c->out->inv[inv];
+    checker_invariant *ci = &c->out->inv[inv];
     ci->count++;
-    if (ci->nshown >= CHECK_MAX_SHOWN) return;
-    check_violation *v = &ci->shown[ci->nshown++];
+    if (ci->nshown >= CHECKER_MAX_SHOWN) return;
+    checker_violation *v = &ci->shown[ci->nshown++];
     memset(v, 0, sizeof *v);
     v->pay_id = f ? (uint64_t)f->pid : 0;
     v->msg_id = f ? (uint64_t)msg_of(c, f) : 0;
@@ -515,7 +515,7 @@ static int take_outbox(checker *c, pay_facts *f) {
     copy_text(f->out_status, s->st, 2);
     f->attempts = sqlite3_column_int64(s->st, 3);
     f->alerted = sqlite3_column_int(s->st, 4);
-    check_result *o = c->out;
+    checker_result *o = c->out;
     if (!strcmp(f->out_status, "SENDING")) o->sending++;
     else if (!strcmp(f->out_status, "CONSUMED")) o->consumed++;
     else if (!strcmp(f->out_status, "FAILED")) o->failed++;
@@ -570,7 +570,7 @@ static int next_id(const checker *c, int64_t next_hist, int64_t *pid) {
 }
 
 static int walk(checker *c) {
-    const check_input *in = c->in;
+    const checker_input *in = c->in;
     int64_t next_hist = 1, pid = 0;   /* hist[0] is unused: ids start at 1 */
     while (next_id(c, next_hist, &pid)) {
         pay_facts f;
@@ -589,8 +589,8 @@ static int walk(checker *c) {
 
 /* ---------------------------------------------------------------- trace citations */
 
-#define CITE_MAX (CHECK_INVARIANTS * CHECK_MAX_SHOWN)
-#define CITE_EDGE (CHECK_MAX_LINES / 2)   /* first and last lines cited */
+#define CITE_MAX (CHECKER_INVARIANTS * CHECKER_MAX_SHOWN)
+#define CITE_EDGE (CHECKER_MAX_LINES / 2)   /* first and last lines cited */
 #define TRACE_CHUNK 16384                 /* holds any 8 KiB line whole */
 #define TRACE_CARRY 32                    /* > strlen("\"pay\":") + 20 digits + 1 */
 
@@ -607,9 +607,9 @@ static int cite_cmp(const void *a, const void *b) {
 
 /* The payment ids of the violations shown, sorted and distinct.  Convergence is about
 ** the whole run and cites nothing. */
-static size_t cite_collect(const check_result *out, cite *cs) {
+static size_t cite_collect(const checker_result *out, cite *cs) {
     size_t n = 0;
-    for (int i = 0; i < CHECK_INVARIANTS; i++) {
+    for (int i = 0; i < CHECKER_INVARIANTS; i++) {
         if (i == INV_CONVERGENCE) continue;
         for (int j = 0; j < out->inv[i].nshown; j++) {
             assert(n < CITE_MAX);
@@ -685,7 +685,7 @@ static int cite_read(checker *c, FILE *f, cite *cs, size_t n) {
 }
 
 /* The first and last CITE_EDGE lines, ascending, each once. */
-static void cite_lines(const cite *e, check_violation *v) {
+static void cite_lines(const cite *e, checker_violation *v) {
     uint32_t tmp[2 * CITE_EDGE];
     int k = 0;
     uint32_t nf = e->n < CITE_EDGE ? e->n : CITE_EDGE;
@@ -694,7 +694,7 @@ static void cite_lines(const cite *e, check_violation *v) {
     v->nlines = 0;
     for (int i = 0; i < k; i++)   /* both halves ascend; the overlap is adjacent */
         if (v->nlines == 0 || v->lines[v->nlines - 1] < tmp[i]) v->lines[v->nlines++] = tmp[i];
-    assert(v->nlines <= CHECK_MAX_LINES);
+    assert(v->nlines <= CHECKER_MAX_LINES);
 }
 
 static int cite_trace(checker *c) {
@@ -710,9 +710,9 @@ static int cite_trace(checker *c) {
     int rc = cite_read(c, f, cs, n);
     fclose(f);
     if (rc) return -1;
-    for (int i = 0; i < CHECK_INVARIANTS; i++) {
+    for (int i = 0; i < CHECKER_INVARIANTS; i++) {
         if (i == INV_CONVERGENCE) continue;
-        check_invariant *ci = &c->out->inv[i];
+        checker_invariant *ci = &c->out->inv[i];
         for (int j = 0; j < ci->nshown; j++) {
             cite key = { .pid = ci->shown[j].pay_id };
             const cite *e = bsearch(&key, cs, n, sizeof *cs, cite_cmp);
@@ -725,13 +725,13 @@ static int cite_trace(checker *c) {
 
 /* ---------------------------------------------------------------- entry */
 
-int checker_run(const check_input *in, check_result *out, char *err, size_t errlen) {
+int checker_run(const checker_input *in, checker_result *out, char *err, size_t errlen) {
     assert(in != NULL);
     assert(out != NULL);
     assert(in->hist || in->npay == 0);
     assert_table_order();
     memset(out, 0, sizeof *out);
-    for (int i = 0; i < CHECK_INVARIANTS; i++) out->inv[i].name = invariant_at(i)->name;
+    for (int i = 0; i < CHECKER_INVARIANTS; i++) out->inv[i].name = invariant_at(i)->name;
     out->inv[INV_ATOMICITY].skipped = in->design_direct != 0;
     if (err && errlen) err[0] = 0;
 

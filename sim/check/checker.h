@@ -13,7 +13,7 @@
 **   compensation  a refused payment that was committed must be REFUNDED, have a refund
 **                 row and no voucher, and its outbox row must be FAILED;
 **   convergence   is judged from the time the loop saw the system go quiet
-**                 (check_input.converged_us), not from the databases.
+**                 (checker_input.converged_us), not from the databases.
 */
 #ifndef SIM_CHECKER_H
 #define SIM_CHECKER_H
@@ -24,24 +24,24 @@
 #include "../core/hist.h"
 #include "../util/invariant.h"
 
-#define CHECK_INVARIANTS INVARIANT_COUNT
-#define CHECK_MAX_SHOWN 20     /* violations kept per invariant (all are counted) */
-#define CHECK_MAX_LINES 6      /* trace lines cited per violation */
+#define CHECKER_INVARIANTS INVARIANT_COUNT
+#define CHECKER_MAX_SHOWN 20     /* violations kept per invariant (all are counted) */
+#define CHECKER_MAX_LINES 6      /* trace lines cited per violation */
 
 typedef struct {
     uint64_t pay_id, msg_id;
     char text[256];           /* one line: what is wrong, with the ids */
-    uint32_t lines[CHECK_MAX_LINES];   /* 1-based trace line numbers */
+    uint32_t lines[CHECKER_MAX_LINES];   /* 1-based trace line numbers */
     int nlines;
-} check_violation;
+} checker_violation;
 
 typedef struct {
     const char *name;
     int skipped;              /* not applicable to this design */
     uint32_t count;           /* violations found */
-    check_violation shown[CHECK_MAX_SHOWN];
+    checker_violation shown[CHECKER_MAX_SHOWN];
     int nshown;
-} check_invariant;
+} checker_invariant;
 
 typedef struct {
     const char *payment_db, *accounting_db, *trace_path;
@@ -50,16 +50,16 @@ typedef struct {
     int design_direct;        /* design `direct`: no outbox table rows to judge */
     int outbox_cleanup;       /* knob cleanup_after > 0: settled rows may have been deleted */
     int64_t converged_us;     /* virtual time the run went quiet after healing, -1 never */
-} check_input;
+} checker_input;
 
 typedef struct {
-    check_invariant inv[CHECK_INVARIANTS];   /* in the order of invariant.h's table */
+    checker_invariant inv[CHECKER_INVARIANTS];   /* in the order of invariant.h's table */
     /* counts for the summary */
     uint32_t payments, paid, refunded, vouchers, sending, consumed, failed, dead, alerts;
-} check_result;
+} checker_result;
 
 /* Returns 0 with *out filled, or -1 with a one-line reason (a database that cannot be
 ** read is a harness error, not a violation). */
-int checker_run(const check_input *in, check_result *out, char *err, size_t errlen);
+int checker_run(const checker_input *in, checker_result *out, char *err, size_t errlen);
 
 #endif

@@ -33,7 +33,7 @@ static int dead_met(const sim_expect *x, int64_t dead, char *why, size_t cap) {
     return 1;
 }
 
-int expect_met(const sim_expect *x, const check_result *c, char *why, size_t cap) {
+int expect_met(const sim_expect *x, const checker_result *c, char *why, size_t cap) {
     assert(cap > 0);
     assert(x->nviolated <= SIM_MAX_EXPECT);
     assert(x->nhold <= SIM_MAX_EXPECT);
@@ -45,8 +45,8 @@ int expect_met(const sim_expect *x, const check_result *c, char *why, size_t cap
             return 0;
         }
     }
-    for (int i = 0; i < CHECK_INVARIANTS; i++) {
-        const check_invariant *inv = &c->inv[i];
+    for (int i = 0; i < CHECKER_INVARIANTS; i++) {
+        const checker_invariant *inv = &c->inv[i];
         assert(inv->name != NULL);
         if (must_hold(x, inv->name) && !inv->skipped && inv->count > 0) {
             snprintf(why, cap, "%s broken: %s", inv->name, inv->nshown ? inv->shown[0].text : "");

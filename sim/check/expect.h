@@ -18,6 +18,6 @@
 
 /* 1 if the expectations are met, else 0; why[cap] gets one line saying which, or
 ** "expectations met". */
-int expect_met(const sim_expect *x, const check_result *c, char *why, size_t cap);
+int expect_met(const sim_expect *x, const checker_result *c, char *why, size_t cap);
 
 #endif

@@ -40,7 +40,7 @@ extern char **environ;
 
 #define RECV_SLICE_MS 100   /* a receive waits this long before the child is looked at */
 
-volatile int sim_interrupted = 0;
+volatile int proc_interrupted = 0;
 
 #define SIM_DIR_PREFIX "outbox-sim."
 
@@ -386,7 +386,7 @@ static int await_socket(sim_procs *ps, sim_proc *p, short events, char *err, siz
             snprintf(err, errlen, "%s: poll failed: %s", p->name, zmq_strerror(zmq_errno()));
             return -1;
         }
-        if (sim_interrupted) { snprintf(err, errlen, "interrupted by a signal"); return -1; }
+        if (proc_interrupted) { snprintf(err, errlen, "interrupted by a signal"); return -1; }
         int status;
         if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
             /* A child that answers STOP exits at once; its reply may still be in
@@ -556,7 +556,7 @@ static int drain(int rfd, char *out, size_t cap, int64_t deadline) {
     for (;;) {
         struct pollfd pf = { rfd, POLLIN, 0 };
         int64_t left = deadline - mono_ms();
-        if (left <= 0 || sim_interrupted) return -1;
+        if (left <= 0 || proc_interrupted) return -1;
         if (poll(&pf, 1, (int)(left > 100 ? 100 : left)) <= 0) continue;
         char buf[512];
         ssize_t n = read(rfd, buf, sizeof buf);

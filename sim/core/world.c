@@ -1026,7 +1026,7 @@ static int loop(sim_world *w) {
         if (ev.type == EV_END) return 0;
         dispatch(w, &ev);
         free(ev.frame);
-        if (sim_interrupted) world_fail(w, OX_EXIT_HARNESS, "interrupted by a signal");
+        if (proc_interrupted) world_fail(w, OX_EXIT_HARNESS, "interrupted by a signal");
     }
     if (w->err_code) return -1;
     return world_fail(w, OX_EXIT_HARNESS, "the event queue ran dry before the end");

@@ -17,6 +17,7 @@
 
 #include "html_assets.h"
 #include "htmldata.h"
+#include "htmljson.h"
 #include "report.h"
 
 int html_parse_follow(const char *list, html_opts *o, char *err, size_t cap) {
@@ -116,7 +117,7 @@ static int write_page(const char *path, const char *tpl, part_fn part, const voi
 static void report_part(FILE *f, const char *name, const void *ctx) {
     const hd_run *r = ctx;
     if (!strcmp(name, "JS")) put_asset(f, asset_report_js, asset_report_js_end);
-    else if (!strcmp(name, "DATA")) hd_write_json(f, r);
+    else if (!strcmp(name, "DATA")) hj_write(f, r);
     else if (!strcmp(name, "TITLE")) {
         put_html_text(f, r->run->met ? "PASS " : "FAIL ");
         put_html_text(f, r->run->opt->sc->slug);

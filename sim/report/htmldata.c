@@ -207,13 +207,13 @@ static void follow_first(hd_run *r, uint8_t f, const char *why) {
 #define FOLLOW_AUTO 4   /* payments followed when the reader named none */
 
 static void choose_follow(hd_run *r, const html_opts *o) {
-    const check_result *c = r->run->check;
+    const checker_result *c = r->run->check;
     if (o && o->nfollow) {
         for (int i = 0; i < o->nfollow; i++) follow_add(r, o->follow[i], "named with --follow");
         r->follow_how = "the payments you named with --follow";
         if (r->nfollow) return;
     }
-    for (int i = 0; i < CHECK_INVARIANTS && r->nfollow < FOLLOW_AUTO; i++)
+    for (int i = 0; i < CHECKER_INVARIANTS && r->nfollow < FOLLOW_AUTO; i++)
         for (int k = 0; k < c->inv[i].nshown && r->nfollow < FOLLOW_AUTO; k++) {
             char why[96];
             snprintf(why, sizeof why, "breaks %s", c->inv[i].name);
@@ -241,9 +241,9 @@ static void life_add(hd_run *r, uint64_t pay) {
 
 /* Every payment when they fit; else the followed, the cited, the troubled, the first. */
 static void choose_lives(hd_run *r) {
-    const check_result *c = r->run->check;
+    const checker_result *c = r->run->check;
     for (int i = 0; i < r->nfollow; i++) life_add(r, r->follow[i]);
-    for (int i = 0; i < CHECK_INVARIANTS; i++)
+    for (int i = 0; i < CHECKER_INVARIANTS; i++)
         for (int k = 0; k < c->inv[i].nshown; k++) life_add(r, c->inv[i].shown[k].pay_id);
     if (r->npay > HD_MAX_LIVES)
         for (uint64_t p = 1; p <= r->npay && r->nlives < HD_MAX_LIVES * 2 / 3; p++)
@@ -399,8 +399,8 @@ static int cmp_u32(const void *a, const void *b) {
 }
 
 static void collect_cited(hd_run *r) {
-    const check_result *c = r->run->check;
-    for (int i = 0; i < CHECK_INVARIANTS; i++)
+    const checker_result *c = r->run->check;
+    for (int i = 0; i < CHECKER_INVARIANTS; i++)
         for (int k = 0; k < c->inv[i].nshown; k++)
             for (int n = 0; n < c->inv[i].shown[k].nlines && r->ncited < HD_MAX_CITED; n++)
                 r->cited[r->ncited++] = c->inv[i].shown[k].lines[n];

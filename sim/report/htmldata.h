@@ -12,7 +12,7 @@
 **   - the trace lines behind violations: the ones the checker cites, HD_LINE_MAX bytes each.
 ** Per-payment counters are arrays of the workload's size (bounded by SIM_MAX_PAYMENTS).
 **
-** This header is private to htmldata.c, htmljson.c and html.c.
+** This header is private to htmldata.c, htmljson.c and html.c (htmljson.h writes it out).
 */
 #ifndef SIM_HTMLDATA_H
 #define SIM_HTMLDATA_H
@@ -126,13 +126,7 @@ int hd_build(hd_run *r, const struct report_run *run, const html_opts *o, char *
              size_t cap);
 void hd_free(hd_run *r);
 
-/* Writes r and the world's verdicts as one JSON object (safe inside <script>). */
-void hd_write_json(FILE *f, const hd_run *r);
-
-/* JSON helpers shared with html.c: a quoted string with <, >, & escaped. */
-void hj_str(FILE *f, const char *s);
-void hj_strn(FILE *f, const char *s, size_t n);
-
+/* The lane (LANE_*) of a node's name, or -1. */
 int hd_lane(const char *node);
 
 #endif

@@ -1,14 +1,13 @@
 /*
 ** htmljson.c: the report's data as one JSON object, for the page's script (see
-** htmldata.h).  The object is written inside a <script> element, so every string
-** escapes <, > and & (a trace detail or a scenario's source may hold "</script>").
+** htmljson.h).
 */
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "htmldata.h"
+#include "htmljson.h"
 #include "report.h"
 
 void hj_strn(FILE *f, const char *s, size_t n) {
@@ -76,7 +75,7 @@ static void write_meta(FILE *f, const hd_run *r) {
 
 static void write_counts(FILE *f, const hd_run *r) {
     const world_stats *s = &r->run->res->st;
-    const check_result *c = r->run->check;
+    const checker_result *c = r->run->check;
     int first = 1;
     fputs(",\"counts\":{", f);
     kint(f, &first, "client_ok", (int64_t)s->ok);
@@ -109,10 +108,10 @@ static const char *cited_text(const hd_run *r, uint32_t line) {
 }
 
 static void write_invariants(FILE *f, const hd_run *r) {
-    const check_result *c = r->run->check;
+    const checker_result *c = r->run->check;
     fputs(",\"invariants\":[", f);
-    for (int i = 0; i < CHECK_INVARIANTS; i++) {
-        const check_invariant *inv = &c->inv[i];
+    for (int i = 0; i < CHECKER_INVARIANTS; i++) {
+        const checker_invariant *inv = &c->inv[i];
         fprintf(f, "%s{\"name\":", i ? "," : "");
         hj_str(f, inv->name);
         fputs(",\"means\":", f);
@@ -122,7 +121,7 @@ static void write_invariants(FILE *f, const hd_run *r) {
         fprintf(f, ",\"skipped\":%s,\"count\":%u,\"violations\":[", inv->skipped ? "true" : "false",
                 inv->count);
         for (int k = 0; k < inv->nshown; k++) {
-            const check_violation *v = &inv->shown[k];
+            const checker_violation *v = &inv->shown[k];
             fprintf(f, "%s{\"pay\":%" PRIu64 ",\"msg\":%" PRIu64 ",\"text\":", k ? "," : "",
                     v->pay_id, v->msg_id);
             hj_str(f, v->text);
@@ -361,7 +360,7 @@ static void write_source(FILE *f, const hd_run *r) {
     free(buf);
 }
 
-void hd_write_json(FILE *f, const hd_run *r) {
+void hj_write(FILE *f, const hd_run *r) {
     fputc('{', f);
     write_meta(f, r);
     write_counts(f, r);

@@ -26,13 +26,13 @@ static uint64_t failpoint_count(const report_run *r, const char *name) {
 
 static void write_invariants(const report_run *r, FILE *f) {
     fprintf(f, "  \"invariants\": {\n");
-    for (int i = 0; i < CHECK_INVARIANTS; i++) {
-        const check_invariant *inv = &r->check->inv[i];
+    for (int i = 0; i < CHECKER_INVARIANTS; i++) {
+        const checker_invariant *inv = &r->check->inv[i];
         fprintf(f, "    \"%s\": {\"ok\": %s, \"skipped\": %s, \"count\": %u, \"violations\": [",
                 inv->name, inv->count == 0 ? "true" : "false", inv->skipped ? "true" : "false",
                 inv->count);
         for (int k = 0; k < inv->nshown; k++) {
-            const check_violation *v = &inv->shown[k];
+            const checker_violation *v = &inv->shown[k];
             fprintf(f, "%s\n      {\"pay\": %" PRIu64 ", \"msg\": %" PRIu64 ", \"text\": ",
                     k ? "," : "", v->pay_id, v->msg_id);
             json_fputs(f, v->text);
@@ -40,14 +40,14 @@ static void write_invariants(const report_run *r, FILE *f) {
             for (int l = 0; l < v->nlines; l++) fprintf(f, "%s%u", l ? ", " : "", v->lines[l]);
             fprintf(f, "]}");
         }
-        fprintf(f, "%s]}%s\n", inv->nshown ? "\n    " : "", i + 1 < CHECK_INVARIANTS ? "," : "");
+        fprintf(f, "%s]}%s\n", inv->nshown ? "\n    " : "", i + 1 < CHECKER_INVARIANTS ? "," : "");
     }
     fprintf(f, "  },\n");
 }
 
 static void write_counts(const report_run *r, FILE *f) {
     const world_stats *s = &r->res->st;
-    const check_result *c = r->check;
+    const checker_result *c = r->check;
     fprintf(f,
             "  \"counts\": {\"payments\": %u, \"client_ok\": %" PRIu64
             ", \"client_failed\": %" PRIu64 ", \"client_unknown\": %" PRIu64
@@ -133,7 +133,7 @@ static int write_summary(const report_run *r, int met, const char *why) {
 
 static void print_summary(const report_run *r, int met, const char *why) {
     const world_stats *s = &r->res->st;
-    const check_result *c = r->check;
+    const checker_result *c = r->check;
     printf("outbox-sim: %s (%s), design %s, seed %" PRIu64 "\n", r->opt->sc->name, r->opt->sc->path,
            r->opt->design, r->opt->seed);
     printf("  workload   %u payments; the client saw %" PRIu64 " ok, %" PRIu64 " failed, %" PRIu64
@@ -175,14 +175,14 @@ static void print_summary(const report_run *r, int met, const char *why) {
         printf("  settled    NOT quiet by the end of the settle phase (%.0f s)\n",
                r->opt->sc->settle_us / 1e6);
     printf("  invariants");
-    for (int i = 0; i < CHECK_INVARIANTS; i++) {
-        const check_invariant *inv = &c->inv[i];
+    for (int i = 0; i < CHECKER_INVARIANTS; i++) {
+        const checker_invariant *inv = &c->inv[i];
         if (inv->skipped) printf(" %s:n/a", inv->name);
         else if (inv->count == 0) printf(" %s:ok", inv->name);
         else printf(" %s:BROKEN(%u)", inv->name, inv->count);
     }
     printf("\n");
-    for (int i = 0; i < CHECK_INVARIANTS; i++)
+    for (int i = 0; i < CHECKER_INVARIANTS; i++)
         for (int k = 0; k < c->inv[i].nshown && k < 3; k++)
             printf("    %s: %s\n", c->inv[i].name, c->inv[i].shown[k].text);
     printf("  verdict    %s: %s\n", met ? "PASS" : "FAIL", why);

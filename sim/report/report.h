@@ -25,7 +25,7 @@ typedef struct report_run {
     const world_result *res;      /* what happened (world_run) */
     ox_exit code;                 /* not OX_EXIT_OK: the run stopped on an error ... */
     const char *err;              /* ... which this says */
-    const check_result *check;    /* the verdicts; NULL when the run stopped on an error */
+    const checker_result *check;    /* the verdicts; NULL when the run stopped on an error */
     int met;                      /* the expectations were met (expect.h) */
     char why[512];                /* ... or the first reason they were not */
     const char *command;          /* reproduces the run */

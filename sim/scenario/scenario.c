@@ -1,7 +1,7 @@
 /*
 ** scenario.c: loads a Lua scenario file into the plain C data of scenario.h.
 **
-** The file runs once, in the sandbox of lua_sandbox.h, with the declaring functions
+** The file runs once, in the sandbox of sandbox.h, with the declaring functions
 ** below as globals; each checks its fields on the spot and appends plain C data to the
 ** sim_scenario, so a typo fails at load with the file and line of the call that holds
 ** it ("my-scenario.lua:7: drop: unknown node 'paymnt' in link ...").  at() callbacks
@@ -33,7 +33,7 @@
 #include "../../lib/prng.h"
 #include "../../lib/service.h"
 #include "../../lib/wire.h"
-#include "lua_sandbox.h"
+#include "sandbox.h"
 #include "../util/invariant.h"
 
 /* Sub-streams of the run's seed (ox_prng_derive): the ASCII of their purpose, far from
@@ -66,7 +66,7 @@ typedef enum { PH_LOAD = 1, PH_FIRE, PH_IDLE } scn_phase;
 /* The loader's state.  `box` comes first so that scn_of() can find the loader from the
 ** sandbox that the Lua state points to. */
 typedef struct {
-    sbx box;
+    sandbox box;
     sim_scenario *sc;
     uint64_t seed;
     scn_phase phase;
@@ -80,7 +80,7 @@ typedef struct {
 
 static scn *scn_of(lua_State *L) {
     _Static_assert(offsetof(scn, box) == 0, "scn must start with its sandbox");
-    scn *c = (scn *)sbx_of(L);
+    scn *c = (scn *)sandbox_of(L);
     assert(c->sc != NULL && c->phase != PH_IDLE);
     return c;
 }
@@ -641,7 +641,7 @@ static int l_scenario(lua_State *L) {
     }
     read_workload(L, c, lua_gettop(L), &cfg);
     lua_pop(L, 1);
-    c->scenario_line = sbx_line(L);
+    c->scenario_line = sandbox_line(L);
     if (c->scenario_line <= 0) c->scenario_line = 1;
     return 0;
 }
@@ -855,7 +855,7 @@ static int frame_fault(lua_State *L, sim_fault_kind kind, const char *fn, const 
     scn *c = begin(L, fn, 0);
     table_arg(L, fn, example);
     check_fields(L, 1, fn, "", fields);
-    sim_fault f = new_fault(kind, sbx_line(L));
+    sim_fault f = new_fault(kind, sandbox_line(L));
     scn_dirs d;
     read_endpoints(L, fn, &d);
     read_queue_label(L, fn, &f);
@@ -973,7 +973,7 @@ static int l_crash(lua_State *L) {
     scn *c = begin(L, "crash", 0);
     table_arg(L, "crash", "crash { node = \"payment\", at = 12, restart_after = 2 }");
     check_fields(L, 1, "crash", "", FIELDS);
-    sim_fault f = new_fault(FK_CRASH, sbx_line(L));
+    sim_fault f = new_fault(FK_CRASH, sandbox_line(L));
     int has_node = field(L, 1, "node") != LUA_TNIL;
     lua_pop(L, 1);
     if (has_node) f.node = node_field(L, 1, "crash", "node");
@@ -1031,7 +1031,7 @@ static int l_partition(lua_State *L) {
     table_arg(L, "partition",
               "partition { between = {\"payment\", \"broker\"}, start = 5, stop = 15 }");
     check_fields(L, 1, "partition", "", FIELDS);
-    sim_fault f = new_fault(FK_PARTITION, sbx_line(L));
+    sim_fault f = new_fault(FK_PARTITION, sandbox_line(L));
     read_pair(L, "partition", &f.src, &f.dst);
     f.twoway = bool_field(L, 1, "partition", "oneway") != 1;
     if (!any_frame(f.src, f.dst, "", ""))
@@ -1064,7 +1064,7 @@ static int l_broker_loss(lua_State *L) {
     scn *c = begin(L, "broker_loss", 0);
     table_arg(L, "broker_loss", "broker_loss { queue = \"PAY_QUEUE\", p = 0.2 }");
     check_fields(L, 1, "broker_loss", "", FIELDS);
-    sim_fault f = new_fault(FK_BROKER_LOSS, sbx_line(L));
+    sim_fault f = new_fault(FK_BROKER_LOSS, sandbox_line(L));
     f.node = f.dst = 1;
     read_queue(L, "broker_loss", &f);
     read_chance(L, "broker_loss", &f);
@@ -1106,7 +1106,7 @@ static int l_clock(lua_State *L) {
                 "clock_jump for a change during the run)");
     table_arg(L, "clock", EX);
     check_fields(L, 1, "clock", "", FIELDS);
-    sim_fault f = new_fault(FK_CLOCK, sbx_line(L));
+    sim_fault f = new_fault(FK_CLOCK, sandbox_line(L));
     f.node = one_node(L, "clock", EX);
     f.by_us = signed_seconds(L, "clock", "skew", EX);
     room_for(L, c, "clock", 1);
@@ -1122,7 +1122,7 @@ static int l_clock_jump(lua_State *L) {
     scn *c = begin(L, "clock_jump", 0);
     table_arg(L, "clock_jump", EX);
     check_fields(L, 1, "clock_jump", "", FIELDS);
-    sim_fault f = new_fault(FK_CLOCK_JUMP, sbx_line(L));
+    sim_fault f = new_fault(FK_CLOCK_JUMP, sandbox_line(L));
     f.node = one_node(L, "clock_jump", EX);
     f.by_us = signed_seconds(L, "clock_jump", "by", EX);
     if (f.by_us == 0)
@@ -1154,7 +1154,7 @@ static int l_slow(lua_State *L) {
     scn *c = begin(L, "slow", 0);
     table_arg(L, "slow", EX);
     check_fields(L, 1, "slow", "", FIELDS);
-    sim_fault f = new_fault(FK_SLOW, sbx_line(L));
+    sim_fault f = new_fault(FK_SLOW, sandbox_line(L));
     f.node = one_node(L, "slow", EX);
     double per;
     if (!num_field(L, 1, "slow", "per_message", &PER, &per))
@@ -1403,7 +1403,7 @@ static int l_nemesis(lua_State *L) {
     scn_nem n;
     nem_read(L, c, &n);
     n.index = sc->nnemeses + 1;
-    n.line = sbx_line(L);
+    n.line = sandbox_line(L);
     ox_prng p;
     ox_prng_seed(&p, ox_prng_derive(c->seed, SCN_STREAM_NEMESIS + (uint64_t)n.index));
     int first = sc->nfaults;
@@ -1474,7 +1474,7 @@ static int l_at(lua_State *L) {
     int64_t t = to_us(time_arg(L, c, 1, "at", "time", 1));
     if (sc->ncallbacks >= SIM_MAX_CALLBACKS)
         fail(L, "at: too many callbacks (limit %d)", SIM_MAX_CALLBACKS);
-    int line = sbx_line(L);
+    int line = sandbox_line(L);
     lua_settop(L, 2);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
     int i = sc->ncallbacks;
@@ -1501,7 +1501,7 @@ static int l_note(lua_State *L) {
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)text[i] < 0x20)
             fail(L, "note: text must be one line (no control characters)");
-    if (c->sc->note) c->sc->note(c->sc->note_ctx, sbx_line(L), text);
+    if (c->sc->note) c->sc->note(c->sc->note_ctx, sandbox_line(L), text);
     return 0;
 }
 
@@ -1529,7 +1529,7 @@ static int l_ctl(lua_State *L) {
     int known = 0;
     for (int i = 0; COMMANDS[i]; i++) known |= !strcmp(argv[0], COMMANDS[i]);
     if (!known) fail(L, "ctl: unknown command '%s' (list, show, requeue, stats)", argv[0]);
-    int code = c->sc->ctl ? c->sc->ctl(c->sc->note_ctx, sbx_line(L), n, argv) : -1;
+    int code = c->sc->ctl ? c->sc->ctl(c->sc->note_ctx, sandbox_line(L), n, argv) : -1;
     lua_pushinteger(L, code);
     return 1;
 }
@@ -1600,7 +1600,7 @@ static int l_expect(lua_State *L) {
     e.all_invariants = e.nviolated == 0;
     read_dead_letters(L, &e);
     c->sc->expect = e;
-    c->expect_line = sbx_line(L) > 0 ? sbx_line(L) : 1;
+    c->expect_line = sandbox_line(L) > 0 ? sandbox_line(L) : 1;
     return 0;
 }
 
@@ -1657,14 +1657,14 @@ static int set_names(sim_scenario *sc, const char *path, char *err, size_t errle
 }
 
 static scn *scn_of_state(lua_State *L) {
-    return (scn *)sbx_of(L);
+    return (scn *)sandbox_of(L);
 }
 
 /* Frees sc and its loader (c is owned by the Lua state once there is one). */
 static void release(sim_scenario *sc, scn *c) {
     if (sc->L) {
         c = scn_of_state(sc->L);
-        sbx_close(sc->L);
+        sandbox_close(sc->L);
     }
     free(c);
     free(sc->workload.refuse);
@@ -1685,12 +1685,12 @@ sim_scenario *scenario_load(const char *path, uint64_t seed, char *err, size_t e
     defaults(sc);
     *c = (scn){ .sc = sc, .seed = seed, .phase = PH_LOAD, .win_from = 0, .win_to = SIM_FOREVER };
     if (set_names(sc, path, err, errlen) != 0) goto failed;
-    lua_State *L = sbx_open(&c->box, path, ox_prng_derive(seed, SCN_STREAM_LUA), err, errlen);
+    lua_State *L = sandbox_open(&c->box, path, ox_prng_derive(seed, SCN_STREAM_LUA), err, errlen);
     if (L == NULL) goto failed;
     sc->L = L;
     lua_pushcfunction(L, l_register);
-    if (sbx_call(L, 0, err, errlen) != 0) goto failed;
-    if (sbx_load(L, err, errlen) != 0 || sbx_call(L, 0, err, errlen) != 0) goto failed;
+    if (sandbox_call(L, 0, err, errlen) != 0) goto failed;
+    if (sandbox_load(L, err, errlen) != 0 || sandbox_call(L, 0, err, errlen) != 0) goto failed;
     if (c->scenario_line == 0) {
         snprintf(err, errlen,
                  "%s: no scenario { ... } in this file (every scenario declares one, first)", path);
@@ -1698,7 +1698,7 @@ sim_scenario *scenario_load(const char *path, uint64_t seed, char *err, size_t e
     }
     c->phase = PH_IDLE;
     if (sc->ncallbacks == 0) {    /* nothing will run Lua again: give its memory back */
-        sbx_close(L);
+        sandbox_close(L);
         sc->L = NULL;
         free(c);
     }
@@ -1720,7 +1720,7 @@ int scenario_fire(sim_scenario *sc, int i, int64_t now_us, char *err, size_t err
     c->win_to = SIM_FOREVER;
     c->depth = 0;
     lua_rawgeti(L, LUA_REGISTRYINDEX, sc->callbacks[i].ref);
-    int rc = sbx_call(L, 0, err, errlen);
+    int rc = sandbox_call(L, 0, err, errlen);
     c->phase = PH_IDLE;
     if (rc != 0) sc->nfaults = before;    /* a failed callback declares nothing */
     return rc;

@@ -33,7 +33,7 @@
 #include "../../lib/prng.h"
 #include "../../lib/service.h"
 #include "cmd.h"
-#include "../scenario/luagen.h"
+#include "../scenario/lg.h"
 #include "shrink_json.h"
 #include "shrink_runs.h"
 

@@ -28,7 +28,7 @@
 
 static void on_signal(int sig) {
     (void)sig;
-    sim_interrupted = 1;
+    proc_interrupted = 1;
 }
 
 /* No SA_RESTART: a signal must interrupt the poll for a child's reply. */
@@ -118,14 +118,14 @@ static int parse_run(int argc, char **argv, run_opts *o) {
 }
 
 /* Judges the finished run's databases against the client's history (checker.h). */
-static int judge(const world_opts *w, const world_result *res, check_result *out, char *err,
+static int judge(const world_opts *w, const world_result *res, checker_result *out, char *err,
                  size_t cap) {
     char pdb[600], adb[600], tpath[600];
     snprintf(pdb, sizeof pdb, "%s/payment.db", w->run_dir);
     snprintf(adb, sizeof adb, "%s/accounting.db", w->run_dir);
     snprintf(tpath, sizeof tpath, "%s/trace.jsonl", w->run_dir);
     const char *cleanup = scenario_knob(w->sc, "cleanup_after");
-    check_input in = {
+    checker_input in = {
         .payment_db = pdb, .accounting_db = adb, .trace_path = tpath,
         .hist = res->hist, .npay = w->sc->workload.payments,
         .design_direct = !strcmp(w->design, "direct"),
@@ -136,7 +136,7 @@ static int judge(const world_opts *w, const world_result *res, check_result *out
 }
 
 /* The run is done: judge it, weigh the expectations, and write what it says. */
-static ox_exit conclude(report_run *rr, check_result *check, char *err, size_t cap) {
+static ox_exit conclude(report_run *rr, checker_result *check, char *err, size_t cap) {
     if (rr->code == OX_EXIT_OK && judge(rr->opt, rr->res, check, err, cap) != 0) {
         rr->code = OX_EXIT_HARNESS;
         rr->err = err;
@@ -176,7 +176,7 @@ int cmd_run(int argc, char **argv) {
     if (o.narrate) narrate_attach(&w);
     install_signals();
     static world_result res;   /* large; one per process */
-    static check_result check;
+    static checker_result check;
     report_run rr = { .opt = &w, .res = &res, .command = command, .quiet = o.quiet,
                       .follow = o.follow };
     rr.code = world_run(&w, &res);

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "../scenario/luagen.h"
+#include "../scenario/lg.h"
 #include "shrink_json.h"
 #include "shrink_plan.h"
 #include "shrink_runs.h"

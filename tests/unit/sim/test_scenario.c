@@ -1,5 +1,5 @@
 /*
-** test_scenario.c: the Lua scenario loader (sim/scenario/scenario.c, sim/scenario/lua_sandbox.c).
+** test_scenario.c: the Lua scenario loader (sim/scenario/scenario.c, sim/scenario/sandbox.c).
 **
 ** Each test writes small scenario files into a private mkdtemp directory (removed at
 ** the end) and checks the plain C data they load into, or the exact one-line error
