@@ -15,7 +15,7 @@
 CC      ?= cc
 BUILD   ?= build
 BIN     ?= bin
-PKGS    := sqlite3 libzmq lua5.4
+PKGS    := sqlite3 libzmq lua5.4 jansson
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP
