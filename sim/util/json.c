@@ -4,6 +4,7 @@
 #include "json.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,21 +359,101 @@ static void load_error(const json_error_t *e, const char *name, char *err, size_
         snprintf(err, cap, "%s: %s", name, e->text);
 }
 
+/* An integer token beyond int64 (jansson's integers): "18446744073709551615". */
+static int too_big(const char *p, size_t n) {
+    static const char max[] = "9223372036854775807";
+    size_t d = n - (p[0] == '-');
+    const char *digits = p + (n - d);
+    for (size_t i = 0; i < d; i++)
+        if (digits[i] < '0' || digits[i] > '9') return 0;   /* a real, or not a number */
+    if (d != sizeof max - 1) return d > sizeof max - 1;
+    return memcmp(digits, max, d) > 0;
+}
+
+/* text with every integer beyond int64 outside strings put in quotes, so that jansson
+** reads the document and json_r_uint() the number (a seed may be up to 2^64 - 1).
+** NULL when out of memory. */
+static char *quote_big(const char *text, size_t len, size_t *out_len) {
+    char *q = malloc(len * 3 + 1);      /* at worst every byte a one-digit token: 3 bytes */
+    if (!q) return NULL;
+    size_t n = 0;
+    int in_str = 0;
+    for (size_t i = 0; i < len;) {
+        char c = text[i];
+        if (in_str || c == '"') {
+            if (in_str && c == '\\' && i + 1 < len) q[n++] = text[i++];
+            else if (c == '"') in_str = !in_str;
+            q[n++] = text[i++];
+            continue;
+        }
+        size_t k = i;
+        while (k < len && strchr("+-.eE0123456789", text[k]) && text[k]) k++;
+        if (k == i) { q[n++] = text[i++]; continue; }
+        int quote = too_big(text + i, k - i);
+        if (quote) q[n++] = '"';
+        memcpy(q + n, text + i, k - i);
+        n += k - i;
+        if (quote) q[n++] = '"';
+        i = k;
+    }
+    assert(n <= len * 3);
+    q[n] = '\0';
+    *out_len = n;
+    return q;
+}
+
+static json_t *parse(const char *text, size_t len, const char *name, char *err, size_t cap) {
+    json_error_t e;
+    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
+    if (!doc && json_error_code(&e) == json_error_numeric_overflow) {
+        size_t qlen = 0;
+        char *q = quote_big(text, len, &qlen);
+        if (q) doc = json_loadb(q, qlen, JSON_REJECT_DUPLICATES, &e);
+        free(q);
+    }
+    if (!doc) load_error(&e, name, err, cap);
+    return doc;
+}
+
+#define JSON_R_MAX_FILE (256u << 20)   /* larger is not a file of ours */
+
 json_t *json_r_load(const char *path, char *err, size_t cap) {
     assert(path);
-    json_error_t e;
-    json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
-    if (!doc) load_error(&e, path, err, cap);
+    FILE *f = fopen(path, "re");
+    if (!f) {
+        if (cap) snprintf(err, cap, "%s: cannot read it: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *text = NULL;
+    size_t len = 0, room = 0;
+    int bad = 0;
+    for (;;) {
+        if (len == room) {
+            room = room ? room * 2 : 16384;
+            char *t = room <= JSON_R_MAX_FILE ? realloc(text, room) : NULL;
+            if (!t) { bad = 1; break; }
+            text = t;
+        }
+        size_t got = fread(text + len, 1, room - len, f);
+        len += got;
+        if (got == 0) break;
+    }
+    if (ferror(f)) bad = 1;
+    fclose(f);
+    json_t *doc = NULL;
+    if (bad) {
+        if (cap) snprintf(err, cap, "%s: cannot read it (too large, or a read error)", path);
+    } else {
+        doc = parse(text, len, path, err, cap);
+    }
+    free(text);
     return doc;
 }
 
 json_t *json_r_parse(const char *text, const char *name, char *err, size_t cap) {
     assert(text);
     assert(name);
-    json_error_t e;
-    json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &e);
-    if (!doc) load_error(&e, name, err, cap);
-    return doc;
+    return parse(text, strlen(text), name, err, cap);
 }
 
 /* The member, or NULL if o is not an object or has no such member. */
@@ -414,6 +495,17 @@ int json_r_int(const json_t *o, const char *key, int64_t *out) {
 
 int json_r_uint(const json_t *o, const char *key, uint64_t *out) {
     json_t *v = member(o, key);
+    if (json_is_string(v)) {
+        /* Beyond int64: kept as its digits by quote_big(). */
+        const char *s = json_string_value(v);
+        char *end;
+        if (*s < '0' || *s > '9') return -1;
+        errno = 0;
+        unsigned long long u = strtoull(s, &end, 10);
+        if (errno || *end) return -1;
+        *out = u;
+        return 0;
+    }
     if (!json_is_integer(v) || json_integer_value(v) < 0) return -1;
     *out = (uint64_t)json_integer_value(v);
     return 0;

@@ -24,8 +24,9 @@
 ** Reading (json_r_*): jansson does the parsing.  json_r_load() reads a file and says
 ** what is wrong in one line, "path:line:column: what"; the getters return a field of an
 ** object if it is there with the right type, and otherwise say so without touching
-** their output.  Integers are jansson's (signed 64 bits): a uint64 above INT64_MAX in a
-** file does not load.
+** their output.  jansson's integers are signed 64 bits; a larger integer in a file (a
+** seed may be up to 2^64 - 1) is read as a string of its digits, which json_r_uint()
+** reads as a number.
 */
 #ifndef SIM_UTIL_JSON_H
 #define SIM_UTIL_JSON_H
@@ -122,7 +123,8 @@ const char *json_r_str(const json_t *o, const char *key);
 int json_r_strcpy(const json_t *o, const char *key, char *out, size_t cap);
 /* The member as an integer (0) or -1 if absent or not an integer. */
 int json_r_int(const json_t *o, const char *key, int64_t *out);
-/* As json_r_int(), and -1 for a negative value too. */
+/* As json_r_int(), and -1 for a negative value too; also reads an integer beyond int64
+** (a string of digits, see above). */
 int json_r_uint(const json_t *o, const char *key, uint64_t *out);
 /* The member as a number (an integer or a real). */
 int json_r_num(const json_t *o, const char *key, double *out);

@@ -286,12 +286,38 @@ static void test_file(void **state) {
     free(s);
 }
 
+/* Integers beyond int64 (a seed may be 2^64 - 1) still load; strings are not touched. */
+static void test_big_integers(void **state) {
+    (void)state;
+    char err[200];
+    const char *text = "{\"seed\": 18446744073709551615, \"small\": 9223372036854775807,"
+                       " \"neg\": -9223372036854775809, \"s\": \"99999999999999999999\\\"\","
+                       " \"r\": 1e300, \"a\": [true, false, null]}";
+    json_t *doc = json_r_parse(text, "mem", err, sizeof err);
+    assert_non_null(doc);
+    uint64_t u = 0;
+    assert_int_equal(json_r_uint(doc, "seed", &u), 0);
+    assert_true(u == UINT64_MAX);
+    assert_int_equal(json_r_uint(doc, "small", &u), 0);
+    assert_true(u == (uint64_t)INT64_MAX);
+    assert_int_equal(json_r_uint(doc, "neg", &u), -1);
+    assert_string_equal(json_r_str(doc, "s"), "99999999999999999999\"");
+    assert_int_equal(json_r_uint(doc, "s", &u), -1);
+    assert_non_null(json_r_arr(doc, "a"));
+    json_decref(doc);
+    assert_null(json_r_parse("{\"a\": 1,}", "mem", err, sizeof err));
+    assert_memory_equal(err, "mem:1:", 6);
+    assert_null(json_r_load("/nonexistent/x.json", err, sizeof err));
+    assert_memory_equal(err, "/nonexistent/x.json: cannot read it", 35);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trace_line), cmocka_unit_test(test_spaced_layout),
         cmocka_unit_test(test_html_layout), cmocka_unit_test(test_time),
         cmocka_unit_test(test_escape), cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_overflow), cmocka_unit_test(test_file),
+        cmocka_unit_test(test_big_integers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
