@@ -95,9 +95,9 @@
     s.append(el("span", { text: v.text }), " ");
     if (v.pay) s.append(el("a", { href: "#pay-" + v.pay, text: "life of payment " + v.pay }));
     d.append(s);
-    if (v.lines.length) {
+    if (v.trace_lines.length) {
       d.append(el("div", { class: "sub", text: "the trace lines behind it (trace.jsonl line: text)" }));
-      d.append(el("pre", { text: v.lines.map((l) => l[0] + ": " + l[1]).join("\n") }));
+      d.append(el("pre", { text: v.trace_lines.map((l) => l + ": " + (R.cited[l] || "")).join("\n") }));
     }
     return d;
   }
@@ -108,7 +108,11 @@
       ? "The run met the scenario's expectations. Each invariant the checker judged, from the three databases after the settle phase:"
       : "The run did NOT meet the scenario's expectations. Broken invariants come first, with the payments involved; open one to see the trace lines behind it." }));
     const grid = el("div", { class: "invs" });
-    const invs = R.invariants.slice().sort((a, b) => (b.count > 0) - (a.count > 0));
+    /* R.invariants is summary.json's object, in the checker's order; R.meanings says
+    ** what each means. */
+    const invs = Object.keys(R.invariants)
+      .map((name) => Object.assign({ name: name }, R.invariants[name], R.meanings[name]))
+      .sort((a, b) => (b.count > 0) - (a.count > 0));
     for (const inv of invs) {
       const expected = R.meta.expect_broken.includes(inv.name);
       let cls = "inv", state = "held";
@@ -649,7 +653,7 @@
       for (const f of R.faults)
         t.append(el("tr", {}, el("td", { text: f.id }), el("td", { text: f.text }), el("td", { text: f.line }),
           el("td", { text: f.kind === "crash" ? "" : sec(f.from) + "–" + sec(f.to) + " s" }),
-          el("td", { text: f.kind === "crash" ? (f.fired ? "fired" : "never fired") : f.matched + " frames matched" })));
+          el("td", { text: f.kind === "crash" ? (f.fired ? "fired" : "never fired") : f.matched_frames + " frames matched" })));
       body.append(el("h3", { text: "Faults" }), t);
     }
     const hot = new Set(R.faults.map((f) => f.line));

@@ -35,12 +35,12 @@
 #ifndef SIM_WORLD_H
 #define SIM_WORLD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../../proto/exit.h"
 #include "hist.h"
 #include "../scenario/scenario.h"
-#include "trace.h"
 
 #define WORLD_MAX_FAILPOINTS 64
 #define WORLD_MAX_KINDS 64
@@ -52,7 +52,8 @@ typedef struct {
     const char *design;           /* effective design name */
     const char *node_bin;
     char run_dir[512];
-    trace_listener listen;        /* handed every trace line (narrate.h), or NULL */
+    /* Handed every trace line, or NULL: a trace_listener (trace.h; narrate.h). */
+    void (*listen)(void *ctx, const char *line, size_t len);
     void *listen_ctx;
 } world_opts;
 

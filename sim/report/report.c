@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "html.h"
+#include "rundata.h"
 
 static uint64_t kind_count(const report_run *r, const char *kind) {
     for (int i = 0; i < r->res->nkinds; i++)
@@ -24,111 +25,99 @@ static uint64_t failpoint_count(const report_run *r, const char *name) {
     return 0;
 }
 
-static void write_invariants(const report_run *r, FILE *f) {
-    fprintf(f, "  \"invariants\": {\n");
-    for (int i = 0; i < CHECKER_INVARIANTS; i++) {
-        const checker_invariant *inv = &r->check->inv[i];
-        fprintf(f, "    \"%s\": {\"ok\": %s, \"skipped\": %s, \"count\": %u, \"violations\": [",
-                inv->name, inv->count == 0 ? "true" : "false", inv->skipped ? "true" : "false",
-                inv->count);
-        for (int k = 0; k < inv->nshown; k++) {
-            const checker_violation *v = &inv->shown[k];
-            fprintf(f, "%s\n      {\"pay\": %" PRIu64 ", \"msg\": %" PRIu64 ", \"text\": ",
-                    k ? "," : "", v->pay_id, v->msg_id);
-            json_fputs(f, v->text);
-            fprintf(f, ", \"trace_lines\": [");
-            for (int l = 0; l < v->nlines; l++) fprintf(f, "%s%u", l ? ", " : "", v->lines[l]);
-            fprintf(f, "]}");
-        }
-        fprintf(f, "%s]}%s\n", inv->nshown ? "\n    " : "", i + 1 < CHECKER_INVARIANTS ? "," : "");
-    }
-    fprintf(f, "  },\n");
+/* The head both summaries share: what ran, and the verdict. */
+static void write_head(json_w *w, const report_run *r, const char *verdict, const char *why) {
+    json_w_obj(w);
+    json_w_break(w, 2);
+    json_w_kstr(w, "scenario", r->opt->sc->name);
+    json_w_break(w, 2);
+    json_w_kstr(w, "file", r->opt->sc->path);
+    json_w_break(w, 2);
+    json_w_kuint(w, "seed", r->opt->seed);
+    json_w_break(w, 2);
+    json_w_kstr(w, "design", r->opt->design);
+    json_w_break(w, 2);
+    json_w_kstr(w, "verdict", verdict);
+    json_w_break(w, 2);
+    json_w_kstr(w, "why", why);
+    json_w_break(w, 2);
+    json_w_kstr(w, "command", r->command);
 }
 
-static void write_counts(const report_run *r, FILE *f) {
-    const world_stats *s = &r->res->st;
-    const checker_result *c = r->check;
-    fprintf(f,
-            "  \"counts\": {\"payments\": %u, \"client_ok\": %" PRIu64
-            ", \"client_failed\": %" PRIu64 ", \"client_unknown\": %" PRIu64
-            ", \"client_requests\": %" PRIu64 ", \"client_retries\": %" PRIu64
-            ", \"steps\": %" PRIu64 ", \"round_trips\": %" PRIu64 ", \"batches_cut\": %" PRIu64
-            ", \"frames\": %" PRIu64 ", \"delivered\": %" PRIu64 ", \"dropped\": %" PRIu64
-            ", \"duplicated\": %" PRIu64 ", \"delayed\": %" PRIu64 ", \"lost_node_down\": %" PRIu64
-            ", \"crashes\": %" PRIu64 ", \"restarts\": %" PRIu64 ", \"timers\": %" PRIu64 ",\n",
-            r->opt->sc->workload.payments, s->ok, s->failed, s->unknown, s->client_requests,
-            s->client_retries, s->steps, s->round_trips, s->batches_cut, s->frames, s->delivered,
-            s->dropped, s->duplicated, s->delayed, s->lost_down, s->crashes, s->restarts,
-            s->timers);
-    fprintf(
-        f,
-        "    \"db_payments\": %u, \"paid\": %u, \"refunded\": %u, \"vouchers\": %u, \"sending\": %u"
-        ", \"consumed\": %u, \"failed\": %u, \"dead\": %u, \"alerts\": %u},\n",
-        c->payments, c->paid, c->refunded, c->vouchers, c->sending, c->consumed, c->failed, c->dead,
-        c->alerts);
-    fprintf(f, "  \"events\": {");
-    for (int i = 0; i < r->res->nkinds; i++) {
-        fprintf(f, "%s", i ? ", " : "");
-        json_fputs(f, r->res->kinds[i].kind);
-        fprintf(f, ": %" PRIu64, r->res->kinds[i].count);
-    }
-    fprintf(f, "},\n  \"failpoints\": {");
-    for (int i = 0; i < r->res->nfps; i++) {
-        fprintf(f, "%s", i ? ", " : "");
-        json_fputs(f, r->res->fps[i].name);
-        const world_failpoint *fp = &r->res->fps[i];
-        fprintf(f, ": {\"hits\": %u, \"crashes\": %u}", fp->hits, fp->crashes);
-    }
-    fprintf(f, "},\n");
+/* "virtual_seconds": the phases, and when the run went quiet (null: never). */
+static void write_times(json_w *w, const report_run *r) {
+    json_w_break(w, 2);
+    json_w_key(w, "virtual_seconds");
+    json_w_obj(w);
+    json_w_ktime(w, "run", r->opt->sc->run_us);
+    json_w_ktime(w, "settle", r->opt->sc->settle_us);
+    json_w_key(w, "converged_at");
+    if (r->res->converged_us >= 0) json_w_time(w, r->res->converged_us);
+    else json_w_null(w);
+    json_w_obj_end(w);
 }
 
-static void write_faults(const report_run *r, FILE *f) {
-    fprintf(f, "  \"faults\": [");
+/* The run's data (rundata.h), each under its key. */
+static void write_data(json_w *w, const report_run *r) {
+    json_w_break(w, 2);
+    json_w_key(w, "invariants");
+    rundata_invariants(w, r);
+    json_w_break(w, 2);
+    json_w_key(w, "counts");
+    rundata_counts(w, r);
+    json_w_break(w, 2);
+    json_w_key(w, "events");
+    rundata_events(w, r);
+    json_w_break(w, 2);
+    json_w_key(w, "failpoints");
+    rundata_failpoints(w, r);
+    json_w_break(w, 2);
+    json_w_key(w, "faults");
+    json_w_arr(w);
     for (int i = 0; i < r->opt->sc->nfaults; i++) {
-        const sim_fault *x = &r->opt->sc->faults[i];
-        char lua[512];
-        if (scenario_fault_lua(x, lua, sizeof lua) >= sizeof lua) lua[0] = '\0';
-        fprintf(f, "%s\n    {\"id\": %d, \"kind\": \"%s\", \"line\": %d, ", i ? "," : "", x->id,
-                scenario_fault_kind_name(x->kind), x->line);
-        if (x->kind == FK_CRASH)
-            fprintf(f, "\"node\": \"%s\", \"fired\": %s, ", scenario_node_name(x->node),
-                    x->fired ? "true" : "false");
-        else
-            fprintf(f, "\"matched_frames\": %u, ", x->seen);
-        fprintf(f, "\"lua\": ");
-        json_fputs(f, lua);
-        fprintf(f, "}");
+        json_w_break(w, 4);
+        json_w_obj(w);
+        rundata_fault(w, &r->opt->sc->faults[i]);
+        json_w_obj_end(w);
     }
-    fprintf(f, "%s],\n", r->opt->sc->nfaults ? "\n  " : "");
+    if (r->opt->sc->nfaults) json_w_break(w, 2);
+    json_w_arr_end(w);
 }
 
-static int write_summary(const report_run *r, int met, const char *why) {
+/* Ends the document and writes summary.json; 0, or -1 if it could not be written. */
+static int write_file(json_w *w, const report_run *r, int exit_code) {
+    json_w_break(w, 2);
+    json_w_kint(w, "exit_code", exit_code);
+    json_w_break(w, 0);
+    json_w_obj_end(w);
+    json_w_put(w, "\n", 1);
+    assert(w->depth == 0);
     char path[600];
     snprintf(path, sizeof path, "%s/summary.json", r->opt->run_dir);
     FILE *f = fopen(path, "w");
     if (!f) return -1;
-    fprintf(f, "{\n  \"scenario\": ");
-    json_fputs(f, r->opt->sc->name);
-    fprintf(f, ",\n  \"file\": ");
-    json_fputs(f, r->opt->sc->path);
-    fprintf(f, ",\n  \"seed\": %" PRIu64 ",\n  \"design\": ", r->opt->seed);
-    json_fputs(f, r->opt->design);
-    fprintf(f, ",\n  \"verdict\": \"%s\",\n  \"why\": ", met ? "pass" : "fail");
-    json_fputs(f, why);
-    fprintf(f, ",\n  \"command\": ");
-    json_fputs(f, r->command);
-    fprintf(f, ",\n  \"trace\": {\"lines\": %" PRIu64 ", \"hash\": \"fnv1a64:%016" PRIx64 "\"},\n",
-            r->res->trace_lines, r->res->trace_hash);
-    fprintf(f, "  \"virtual_seconds\": {\"run\": %.6f, \"settle\": %.6f, \"converged_at\": ",
-            r->opt->sc->run_us / 1e6, r->opt->sc->settle_us / 1e6);
-    if (r->res->converged_us >= 0) fprintf(f, "%.6f},\n", r->res->converged_us / 1e6);
-    else fprintf(f, "null},\n");
-    write_invariants(r, f);
-    write_counts(r, f);
-    write_faults(r, f);
-    fprintf(f, "  \"exit_code\": %d\n}\n", met ? 0 : 1);
-    int bad = ferror(f);
+    size_t n = fwrite(w->buf, 1, w->len, f);
+    int bad = n != w->len || w->overflow || ferror(f);
     return (fclose(f) != 0 || bad) ? -1 : 0;
+}
+
+static int write_summary(const report_run *r, int met, const char *why) {
+    json_w w;
+    json_w_init_grow(&w, JSON_SPACED);
+    write_head(&w, r, met ? "pass" : "fail", why);
+    json_w_break(&w, 2);
+    json_w_key(&w, "trace");
+    json_w_obj(&w);
+    json_w_kuint(&w, "lines", r->res->trace_lines);
+    char hash[32];
+    snprintf(hash, sizeof hash, "fnv1a64:%016" PRIx64, r->res->trace_hash);
+    json_w_kstr(&w, "hash", hash);
+    json_w_obj_end(&w);
+    write_times(&w, r);
+    write_data(&w, r);
+    int rc = write_file(&w, r, met ? OX_EXIT_OK : OX_EXIT_FAIL);
+    json_w_free(&w);
+    return rc;
 }
 
 static void print_summary(const report_run *r, int met, const char *why) {
@@ -208,25 +197,18 @@ static void follow_opts(const report_run *r, html_opts *o) {
 }
 
 void report_aborted(const report_run *r) {
-    char path[600];
     assert(r->code != OX_EXIT_OK);
     assert(r->err != NULL);
-    snprintf(path, sizeof path, "%s/summary.json", r->opt->run_dir);
-    FILE *f = fopen(path, "w");
-    if (!f) return;
-    fprintf(f, "{\n  \"scenario\": ");
-    json_fputs(f, r->opt->sc->name);
-    fprintf(f, ",\n  \"file\": ");
-    json_fputs(f, r->opt->sc->path);
-    fprintf(f, ",\n  \"seed\": %" PRIu64 ",\n  \"design\": ", r->opt->seed);
-    json_fputs(f, r->opt->design);
-    fprintf(f, ",\n  \"verdict\": \"error\",\n  \"why\": ");
-    json_fputs(f, r->err);
-    fprintf(f, ",\n  \"command\": ");
-    json_fputs(f, r->command);
-    fprintf(f, ",\n  \"virtual_seconds\": {\"stopped_at\": %.6f},\n  \"exit_code\": %d\n}\n",
-            r->res->stopped_us / 1e6, r->code);
-    fclose(f);
+    json_w w;
+    json_w_init_grow(&w, JSON_SPACED);
+    write_head(&w, r, "error", r->err);
+    json_w_break(&w, 2);
+    json_w_key(&w, "virtual_seconds");
+    json_w_obj(&w);
+    json_w_ktime(&w, "stopped_at", r->res->stopped_us);
+    json_w_obj_end(&w);
+    write_file(&w, r, r->code);   /* best effort: the run's own error is the one to tell */
+    json_w_free(&w);
 }
 
 ox_exit report_finish(const report_run *r) {

@@ -60,7 +60,8 @@ done
 check "the passing report says pass" grep -q '"verdict":"pass"' "$PASS_HTML"
 check "the failing report says fail and names eventual_consistency" \
   grep -q '"verdict":"fail","why":"eventual_consistency broken' "$FAIL_HTML"
-check "the failing report cites the trace lines behind a violation" grep -q '"lines":\[\[[0-9]*,"{\\"t\\":' "$FAIL_HTML"
+check "the failing report cites the trace lines behind a violation" grep -q '"trace_lines":\[[0-9]' "$FAIL_HTML"
+check "the failing report carries the text of each cited line" grep -q '"cited":{"[0-9]*":"{\\"t\\":' "$FAIL_HTML"
 check "the failing report follows the payments the broken invariant names" \
   grep -q '"how":"the payments the broken invariants name"' "$FAIL_HTML"
 
@@ -105,7 +106,7 @@ int main(int argc, char **argv) {
 EOF
   # shellcheck disable=SC2046
   if cc -std=c11 $SAN -Isim/report -o "$OUT/mx" "$OUT/mx.c" "$LIBS/libsim.a" "$LIBS/liboutbox.a" \
-      $(pkg-config --libs sqlite3 libzmq lua5.4) -lm 2>"$OUT/mx.err"; then driver_ok=1; fi
+      $(pkg-config --libs sqlite3 libzmq lua5.4 jansson) -lm 2>"$OUT/mx.err"; then driver_ok=1; fi
 fi
 if [ $driver_ok = 1 ]; then
   (cd "$OUT" && ./mx matrix.json reports/matrix.html) 2>"$OUT/mx.err"
