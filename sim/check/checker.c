@@ -283,11 +283,13 @@ typedef struct {
 } sbuf;
 
 static void sb_vadd(sbuf *b, const char *fmt, va_list ap) {
-    assert(b->cap > 0 && b->len < b->cap);
+    assert(b->cap > 0);
+    assert(b->len < b->cap);
     int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
     if (n < 0) return;
     b->len += (size_t)n;
     if (b->len >= b->cap) b->len = b->cap - 1;
+    assert(b->p[b->len] == '\0');
 }
 
 static void sb_add(sbuf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
@@ -318,6 +320,8 @@ static int64_t msg_of(const checker *c, const pay_facts *f) {
 
 /* Starts a violation's text: "payment 17 (msg 17): ". */
 static void sb_begin(sbuf *b, char *buf, size_t cap, const checker *c, const pay_facts *f) {
+    assert(buf != NULL);
+    assert(cap > 0);
     b->p = buf;
     b->cap = cap;
     b->len = 0;
@@ -353,8 +357,12 @@ static void sb_outbox(sbuf *b, const pay_facts *f) {
 }
 
 static void report(checker *c, int inv, const pay_facts *f, const char *text) {
+    assert(inv >= 0);
+    assert(inv < CHECKER_INVARIANTS);
     checker_invariant *ci = &c->out->inv[inv];
+    assert(!ci->skipped);   /* a skipped invariant is never judged */
     ci->count++;
+    assert(ci->count > 0);
     if (ci->nshown >= CHECKER_MAX_SHOWN) return;
     checker_violation *v = &ci->shown[ci->nshown++];
     memset(v, 0, sizeof *v);
@@ -493,6 +501,7 @@ static void judge_convergence(checker *c) {
 
 static int take_payment(checker *c, pay_facts *f) {
     stream *s = &c->pays;
+    assert(!f->has_pay);   /* once per payment id */
     if (!s->row || stream_key(s) != f->pid) return 0;
     f->has_pay = 1;
     f->amount = sqlite3_column_int64(s->st, 1);
@@ -502,6 +511,7 @@ static int take_payment(checker *c, pay_facts *f) {
     c->out->payments++;
     if (!strcmp(f->status, "PAID")) c->out->paid++;
     else if (!strcmp(f->status, "REFUNDED")) c->out->refunded++;
+    assert(c->out->paid + c->out->refunded <= c->out->payments);
     if (stream_next(c, s)) return -1;
     assert(!s->row || stream_key(s) > f->pid);   /* id is the primary key */
     return 0;
@@ -509,6 +519,7 @@ static int take_payment(checker *c, pay_facts *f) {
 
 static int take_outbox(checker *c, pay_facts *f) {
     stream *s = &c->outs;
+    assert(!f->has_out);   /* once per payment id */
     if (!s->row || stream_key(s) != f->pid) return 0;
     f->has_out = 1;
     f->out_id = sqlite3_column_int64(s->st, 1);
@@ -528,6 +539,7 @@ static int take_outbox(checker *c, pay_facts *f) {
 /* Vouchers come after the payment so their amounts can be compared with it. */
 static int take_vouchers(checker *c, pay_facts *f) {
     stream *s = &c->vouchers;
+    assert(f->nvouch == 0);   /* once per payment id */
     while (s->row && stream_key(s) == f->pid) {
         int64_t id = sqlite3_column_int64(s->st, 1);
         int64_t amount = sqlite3_column_int64(s->st, 3);
@@ -541,10 +553,13 @@ static int take_vouchers(checker *c, pay_facts *f) {
         c->out->vouchers++;
         if (stream_next(c, s)) return -1;
     }
+    assert(f->nbad <= f->nvouch);
     return 0;
 }
 
 static void judge(checker *c, const pay_facts *f) {
+    assert(f->h == NULL || f->h == &c->in->hist[f->pid]);
+    assert(f->has_pay || !f->has_refund);   /* the refund row came with its payment */
     judge_durability(c, f);
     judge_atomicity(c, f);
     judge_no_phantom(c, f);
@@ -556,6 +571,8 @@ static void judge(checker *c, const pay_facts *f) {
 
 /* The smallest id the history or any stream still has to offer; 0 when all are done. */
 static int next_id(const checker *c, int64_t next_hist, int64_t *pid) {
+    assert(next_hist >= 1);
+    assert(next_hist <= (int64_t)c->in->npay + 1);
     int any = next_hist <= (int64_t)c->in->npay;
     int64_t min = next_hist;
     const stream *ss[3] = { &c->pays, &c->outs, &c->vouchers };
@@ -584,6 +601,7 @@ static int walk(checker *c) {
         if (take_payment(c, &f) || take_outbox(c, &f) || take_vouchers(c, &f)) return -1;
         judge(c, &f);
     }
+    assert(next_hist == (int64_t)in->npay + 1);   /* every payment of the history judged */
     return 0;
 }
 

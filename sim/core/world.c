@@ -130,8 +130,10 @@ static int has_window(const sim_fault *f) {
 ** who declared it, its window and its Lua declaration (scenario_fault_lua), so the
 ** trace can be read back as an explicit fault schedule. */
 static void announce(sim_world *w, sim_fault *f) {
+    assert(f->id >= 1);
+    assert(f->id <= w->sc->nfaults);
     if (f->announced) return;
-    f->announced = 1;
+    f->announced = 1;   /* once: the line says when the fault took effect */
     char target[96], lua[640];
     scenario_fault_lua(f, lua, sizeof lua);
     trace_begin(&w->trace, w->now, "fault");
@@ -154,6 +156,7 @@ static void announce(sim_world *w, sim_fault *f) {
 
 /* Arms, for this step, each failpoint on which a pending crash fault waits. */
 static void arm_failpoints(sim_world *w, int node, ox_step *s) {
+    assert(s->narmed <= OX_STEP_MAX_ARMED);
     if (w->healed) return;
     for (int i = 0; i < w->sc->nfaults; i++) {
         const sim_fault *f = &w->sc->faults[i];
@@ -171,6 +174,7 @@ static void arm_failpoints(sim_world *w, int node, ox_step *s) {
             s->armed[k].skip = skip;
             s->armed[k].action = OX_ARM_CRASH;
             s->narmed++;
+            assert(s->narmed <= OX_STEP_MAX_ARMED);
         } else if (skip < s->armed[k].skip) {
             s->armed[k].skip = skip;
         }
@@ -207,6 +211,8 @@ static int step_node(sim_world *w, int node, ox_step *s) {
 static int start_node(sim_world *w, int node, const char *why) {
     sim_proc *p = &w->nodes[node];
     char err[600];
+    assert(p->pid == 0);
+    assert(w->backlog[node].len == 0);   /* a down node's backlog went with it */
     if (proc_start(&w->procs, p, clock_of(w, node), err, sizeof err) != 0)
         return world_fail(w, OX_EXIT_HARNESS, "%s", err);
     trace_begin(&w->trace, w->now, p->life == 1 ? "start" : "restart");
@@ -215,6 +221,7 @@ static int start_node(sim_world *w, int node, const char *why) {
     if (why) trace_str(&w->trace, "why", why);
     trace_end(&w->trace);
     if (p->life > 1) w->res->st.restarts++;
+    assert(p->pid > 0);
     ox_step s = { .kind = OX_STEP_START };
     return step_node(w, node, &s);
 }
@@ -257,6 +264,7 @@ void world_trace_frame(sim_world *w, const char *ev, const sim_frame *fr, int ds
 }
 
 static sim_frame *frame_copy(const sim_frame *fr) {
+    assert(fr->id > 0);
     sim_frame *c = malloc(sizeof *c + fr->len);
     if (c) memcpy(c, fr, sizeof *c + fr->len);
     return c;
@@ -264,6 +272,8 @@ static sim_frame *frame_copy(const sim_frame *fr) {
 
 static int route_send(sim_world *w, int src, const ox_effect *e) {
     int dst = scenario_node_parse(e->to);
+    assert(src >= 0);
+    assert(src < SIM_NODES);
     if (dst < 0)
         return world_fail(w, OX_EXIT_HARNESS, "%s sent a frame to unknown node '%s'",
                           scenario_node_name(src), e->to);
@@ -281,6 +291,7 @@ static int route_send(sim_world *w, int src, const ox_effect *e) {
     memcpy(fr->bytes, e->frame, e->frame_len);
     w->res->st.frames++;
 
+    assert(w->res->st.frames == w->frame_ids);   /* one id per frame sent */
     net_fate fate;
     net_decide(w->sc, &w->net, w->now, w->healed, src, dst, fr->queue, fr->label, fr->pay, &fate);
     world_trace_frame(w, "send", fr, dst);
@@ -311,6 +322,7 @@ static int route_send(sim_world *w, int src, const ox_effect *e) {
     }
     trace_time(&w->trace, "arrives", w->now + fate.latency_us[0]);
     trace_end(&w->trace);
+    assert(fate.ncopies >= 1);
     if (fate.duplicated_by) w->res->st.duplicated += (uint64_t)fate.ncopies - 1;
     if (fate.delayed_by) w->res->st.delayed++;
     for (int c = 0; c < fate.ncopies; c++) {
@@ -364,6 +376,7 @@ void world_client_unanswered(sim_world *w, uint32_t pay, const char *why) {
 
 static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied) {
     const char *name = scenario_node_name(node);
+    assert(w->nodes[node].pid > 0);   /* effects come from a live node's reply */
     switch (e->type) {
     case OX_FX_SEND:
         return route_send(w, node, e);
@@ -428,6 +441,7 @@ static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied
 ** number is the count just reached. */
 static sim_fault *crash_fault_for(sim_world *w, int node, const char *name) {
     uint32_t hits = failpoint_hits(w, name);
+    assert(hits >= 1);   /* the crash's own pass was counted */
     for (int i = 0; i < w->sc->nfaults; i++) {
         sim_fault *f = &w->sc->faults[i];
         if (f->kind == FK_CRASH && !f->fired && f->node == node && !strcmp(f->failpoint, name) &&
@@ -439,6 +453,8 @@ static sim_fault *crash_fault_for(sim_world *w, int node, const char *name) {
 
 int world_apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *r) {
     int replied = 0;
+    assert(r->neffects <= OX_STEP_MAX_EFFECTS);
+    assert(r->seq == s->seq);
     const char *last_fp = NULL, *last_note = NULL;
     for (unsigned i = 0; i < r->neffects && !w->err_code; i++) {
         const ox_effect *e = &r->effects[i];
@@ -460,6 +476,7 @@ int world_apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *
     if (!f)
         return world_fail(w, OX_EXIT_HARNESS, "%s crashed at failpoint %s, which was not armed",
                           scenario_node_name(node), last_fp);
+    assert(!f->fired);
     f->fired = 1;
     failpoint_slot(w, last_fp)->crashes++;
     if (s->kind == OX_STEP_PAY && !replied) {
@@ -491,6 +508,7 @@ int world_timer_live(const sim_world *w, const sim_event *ev) {
 ** queue that fires (its nth frame, or by chance from the fault stream) arms the
 ** library's loss site for this one step. */
 static void arm_broker_loss(sim_world *w, int node, const sim_frame *fr, ox_step *s) {
+    assert(s->kind == OX_STEP_FRAME);
     w->inject_fault = 0;
     if (node != 1 || w->healed || strncmp(fr->label, "PUBLISH", 7) != 0) return;
     for (int i = 0; i < w->sc->nfaults; i++) {
@@ -539,6 +557,8 @@ static int frame_pre(sim_world *w, sim_event *ev) {
 }
 
 static void frame_step(const sim_event *ev, ox_step *s) {
+    assert(ev->type == EV_FRAME);
+    assert(ev->frame != NULL);
     memset(s, 0, sizeof *s);
     s->kind = OX_STEP_FRAME;
     s->frame = ev->frame->bytes;
@@ -570,6 +590,8 @@ static int timer_pre(sim_world *w, sim_event *ev) {
 }
 
 static void timer_step(const sim_event *ev, ox_step *s) {
+    assert(ev->type == EV_TIMER);
+    assert(ev->a < WORLD_MAX_TIMERS);
     memset(s, 0, sizeof *s);
     s->kind = OX_STEP_TIMER;
     s->timer_id = ev->a;
@@ -584,6 +606,8 @@ static int on_timer(sim_world *w, sim_event *ev) {
 
 static int pay_pre(sim_world *w, sim_event *ev) {
     uint32_t pay = ev->a;
+    assert(pay >= 1);
+    assert(pay <= w->sc->workload.payments);
     hist_entry *h = &w->res->hist[pay];
     if (w->tries[pay] == 0 && pay < w->sc->workload.payments) {
         /* A request that waited in a busy node's backlog may run late; the next one
@@ -593,6 +617,7 @@ static int pay_pre(sim_world *w, sim_event *ev) {
         if (world_schedule(w, next) != 0) return -1;
     }
     w->tries[pay]++;
+    assert(w->tries[pay] > 0);   /* at most client_retries + 1 tries: no wrap */
     w->res->st.client_requests++;
     if (w->tries[pay] > 1) w->res->st.client_retries++;
     if (h->outcome == HIST_NOT_SENT) h->outcome = HIST_PENDING;
@@ -616,6 +641,8 @@ static int pay_pre(sim_world *w, sim_event *ev) {
 
 static void pay_step(const sim_world *w, const sim_event *ev, ox_step *s) {
     const hist_entry *h = &w->res->hist[ev->a];
+    assert(ev->type == EV_PAY);
+    assert(ev->a >= 1);   /* built before pay_pre runs, in a batch: nothing of it assumed */
     memset(s, 0, sizeof *s);
     s->kind = OX_STEP_PAY;
     s->pay_id = ev->a;
@@ -632,7 +659,9 @@ static int on_pay(sim_world *w, sim_event *ev) {
 }
 
 static int on_crash(sim_world *w, sim_event *ev) {
+    assert(ev->a < (uint32_t)w->sc->nfaults);
     sim_fault *f = &w->sc->faults[ev->a];
+    assert(f->kind == FK_CRASH);
     if (w->healed || f->fired) return 0;
     f->fired = 1;
     if (w->nodes[f->node].pid == 0) {
@@ -648,6 +677,8 @@ static int on_crash(sim_world *w, sim_event *ev) {
 }
 
 static int on_restart(sim_world *w, sim_event *ev) {
+    assert(ev->node >= 0);
+    assert(ev->node < SIM_NODES);
     sim_proc *p = &w->nodes[(int)ev->node];
     if (p->pid != 0 || (uint64_t)p->life != ev->b) return 0;   /* already back */
     return start_node(w, ev->node, "restart_after");
@@ -655,7 +686,10 @@ static int on_restart(sim_world *w, sim_event *ev) {
 
 /* A fault takes effect: its "fault" line; a clock jump also moves the node's clock. */
 static int on_fault(sim_world *w, sim_event *ev) {
+    assert(ev->a < (uint32_t)w->sc->nfaults);
     sim_fault *f = &w->sc->faults[ev->a];
+    assert(f->kind != FK_CRASH);
+    assert(f->kind != FK_CLOCK);   /* a skew is set before the start (set_clocks) */
     if (w->healed) return 0;
     if (f->kind != FK_CLOCK_JUMP) {
         announce(w, f);
@@ -689,7 +723,8 @@ static int scenario_ctl(void *ctx, int line, int argc, const char *const *argv) 
     snprintf(tool, sizeof tool, "%.*s/outbox-ctl", dir, slash ? w->o->node_bin : ".");
     snprintf(db, sizeof db, "%s/payment.db", w->o->run_dir);
     char *av[SIM_MAX_CTL_ARGS + 4] = { tool, "--db", db };
-    assert(argc >= 1 && argc <= SIM_MAX_CTL_ARGS);
+    assert(argc >= 1);
+    assert(argc <= SIM_MAX_CTL_ARGS);
     for (int i = 0; i < argc; i++) av[3 + i] = (char *)argv[i];
     av[3 + argc] = NULL;
     int status = 0;
@@ -724,6 +759,7 @@ static void scenario_note(void *ctx, int line, const char *text) {
 static int schedule_new_faults(sim_world *w, int from);
 
 static int on_callback(sim_world *w, sim_event *ev) {
+    assert(ev->a < (uint32_t)w->sc->ncallbacks);
     if (w->healed) return 0;
     int before = w->sc->nfaults;
     char err[600];
@@ -754,6 +790,7 @@ static int64_t sending_rows(sim_world *w) {
 }
 
 static int on_probe(sim_world *w) {
+    assert(w->healed);   /* probing starts at healing */
     if (w->res->converged_us >= 0) return 0;
     int all_up = 1;
     for (int n = 0; n < SIM_NODES; n++) all_up &= w->nodes[n].pid != 0;
@@ -769,6 +806,8 @@ static int on_probe(sim_world *w) {
 }
 
 static int on_heal(sim_world *w) {
+    assert(!w->healed);   /* one EV_HEAL per run */
+    assert(w->now == w->sc->run_us);
     w->healed = 1;
     trace_begin(&w->trace, w->now, "heal");
     trace_str(&w->trace, "what", "faults stop; down nodes restart; settle phase begins");
@@ -785,6 +824,8 @@ static int on_heal(sim_world *w) {
 ** every other fault takes effect (a clock's skew is set up before the nodes start, and a
 ** crash at a failpoint is announced when it fires). */
 static int schedule_new_faults(sim_world *w, int from) {
+    assert(from >= 0);
+    assert(from <= w->sc->nfaults);
     for (int i = from; i < w->sc->nfaults; i++) {
         const sim_fault *f = &w->sc->faults[i];
         int64_t t;
@@ -802,6 +843,8 @@ static int schedule_new_faults(sim_world *w, int from) {
 
 /* Clock skews hold from the start: set before any node starts, each announced. */
 static void set_clocks(sim_world *w) {
+    assert(w->now == 0);
+    assert(w->nodes[0].pid == 0);   /* before any node starts */
     for (int i = 0; i < w->sc->nfaults; i++) {
         sim_fault *f = &w->sc->faults[i];
         if (f->kind != FK_CLOCK) continue;
@@ -841,6 +884,8 @@ int64_t world_pay_time(const sim_world *w, uint32_t i) {
 ** event queue holds one future payment, not all of them. */
 static int schedule_workload(sim_world *w) {
     const sim_workload *wl = &w->sc->workload;
+    assert(wl->amount_max >= wl->amount_min);
+    assert(w->res->hist != NULL);
     for (uint32_t i = 1; i <= wl->payments; i++) {
         hist_entry *h = &w->res->hist[i];
         h->refused = wl->refuse ? wl->refuse[i] : 0;
@@ -869,6 +914,8 @@ static int schedule_phases(sim_world *w) {
 
 static void node_args(sim_world *w, int n) {
     sim_proc *p = &w->nodes[n];
+    assert(p->argc == 0);
+    assert(p->pid == 0);
     char buf[700];
     proc_add_arg(p, w->o->node_bin);
     proc_add_arg(p, "--role");
@@ -1034,6 +1081,8 @@ static int loop(sim_world *w) {
 
 /* Stops every node cleanly so its database is closed, then reaps it. */
 static int stop_nodes(sim_world *w) {
+    assert(w->healed);
+    assert(w->now == w->sc->run_us + w->sc->settle_us);
     for (int n = 0; n < SIM_NODES; n++) {
         sim_proc *p = &w->nodes[n];
         if (p->pid == 0) continue;
