@@ -28,7 +28,7 @@
 **     one step;
 **   - a slow node is busy for a while after each frame it handles; every frame, timer
 **     or client request that arrives meanwhile waits in the node's backlog, in order,
-**     and is handled when the node is free (bounded: WORLD_BACKLOG_MAX).
+**     and is handled when the node is free (bounded: backlog.h).
 ** Each fault is announced with a "fault" line when it takes effect, carrying its Lua
 ** declaration, so a trace reads back as an explicit schedule.
 */
