@@ -23,7 +23,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS  += $(PKG_LIBS) -lm
 
-LIB_SRC   := $(wildcard lib/*.c) proto/step.c
+LIB_SRC   := $(wildcard lib/*.c)
+PROTO_SRC := $(wildcard proto/*.c)
 NODE_SRC  := $(wildcard node/*.c)
 SIM_SRC   := $(wildcard sim/*/*.c)
 CTL_SRC   := $(wildcard ctl/*.c)
@@ -31,9 +32,14 @@ TEST_LIB_SRC := $(wildcard tests/unit/lib/test_*.c)
 TEST_SIM_SRC := $(wildcard tests/unit/sim/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+# Three archives, each linked after the ones that use it: libsim.a (the simulator but
+# main), libproto.a (the node protocol, proto/), liboutbox.a (the library, lib/ alone:
+# it knows nothing of the simulator or its protocol).
 LIB_A     := $(BUILD)/liboutbox.a
+PROTO_A   := $(BUILD)/libproto.a
 SIM_LIB   := $(BUILD)/libsim.a
 TESTS_LIB := $(patsubst tests/unit/lib/%.c,$(BUILD)/tests/%,$(TEST_LIB_SRC))
+TESTS_PROTO := $(filter %/test_proto,$(TESTS_LIB))
 TESTS_SIM := $(patsubst tests/unit/sim/%.c,$(BUILD)/tests/%,$(TEST_SIM_SRC))
 TESTS     := $(TESTS_LIB) $(TESTS_SIM)
 
@@ -54,16 +60,20 @@ $(LIB_A): $(call obj,$(LIB_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
+$(PROTO_A): $(call obj,$(PROTO_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
 # Everything of the simulator but main(), so unit tests can link it.
 $(SIM_LIB): $(call obj,$(filter-out sim/tools/main.c,$(SIM_SRC)))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/outbox-node: $(call obj,$(NODE_SRC)) $(LIB_A)
+$(BIN)/outbox-node: $(call obj,$(NODE_SRC)) $(PROTO_A) $(LIB_A)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
-$(BIN)/outbox-sim: $(call obj,sim/tools/main.c) $(SIM_LIB) $(LIB_A)
+$(BIN)/outbox-sim: $(call obj,sim/tools/main.c) $(SIM_LIB) $(PROTO_A) $(LIB_A)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
@@ -71,12 +81,18 @@ $(BIN)/outbox-ctl: $(call obj,$(CTL_SRC)) $(LIB_A)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
-# Unit tests of lib/ link the library alone; those of sim/ the simulator's layers too.
-$(TESTS_LIB): $(BUILD)/tests/%: $(BUILD)/tests/unit/lib/%.o $(LIB_A)
+# Unit tests of lib/ link the library alone (test_proto the protocol too), never the
+# simulator; those of sim/ the simulator's layers too.
+$(filter-out $(TESTS_PROTO),$(TESTS_LIB)): $(BUILD)/tests/%: $(BUILD)/tests/unit/lib/%.o $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
 
-$(filter-out %/test_fuzz_regressions,$(TESTS_SIM)): $(BUILD)/tests/%: $(BUILD)/tests/unit/sim/%.o $(SIM_LIB) $(LIB_A)
+$(TESTS_PROTO): $(BUILD)/tests/%: $(BUILD)/tests/unit/lib/%.o $(PROTO_A) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
+
+$(filter-out %/test_fuzz_regressions,$(TESTS_SIM)): $(BUILD)/tests/%: $(BUILD)/tests/unit/sim/%.o \
+		$(SIM_LIB) $(PROTO_A) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
 

@@ -74,12 +74,9 @@ static void drop_event(void *c, const char *k, uint64_t p, const char *d) {
 
 /* A real PAYMENT PUBLISH frame: the payload every row carries (its size matters). */
 static size_t payload(uint8_t *buf, size_t cap) {
-    ox_frame f;
-    memset(&f, 0, sizeof f);
-    f.type = OX_F_PUBLISH;
-    memcpy(f.queue, OX_PAY_QUEUE, sizeof OX_PAY_QUEUE);
-    f.msg = (ox_msg){ .kind = OX_M_PAYMENT, .msg_id = 123456, .pay_id = 123456, .account = 7,
-                      .amount = 1000, .attempt = 1 };
+    ox_msg m = { .kind = OX_M_PAYMENT, .msg_id = 123456, .pay_id = 123456, .account = 7,
+                 .amount = 1000, .attempt = 1 };
+    ox_frame f = ox_wire_publish(OX_PAY_QUEUE, &m);
     ox_wire_err e;
     size_t n = ox_wire_encode(&f, buf, cap, &e);
     assert(n > 0);

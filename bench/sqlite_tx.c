@@ -99,12 +99,9 @@ static void bare_pay(bare *b, uint64_t id) {
     sqlite3_bind_int64(b->ins_outbox, 3, now);
     run(b->db, b->ins_outbox, "insert outbox row", SQLITE_DONE);
     uint64_t msg_id = (uint64_t)sqlite3_last_insert_rowid(b->db);
-    ox_frame f;
-    memset(&f, 0, sizeof f);
-    f.type = OX_F_PUBLISH;
-    memcpy(f.queue, OX_PAY_QUEUE, sizeof OX_PAY_QUEUE);
-    f.msg = (ox_msg){ .kind = OX_M_PAYMENT, .msg_id = msg_id, .pay_id = id, .account = 1,
-                      .amount = 1000, .attempt = 1 };
+    ox_msg m = { .kind = OX_M_PAYMENT, .msg_id = msg_id, .pay_id = id, .account = 1,
+                 .amount = 1000, .attempt = 1 };
+    ox_frame f = ox_wire_publish(OX_PAY_QUEUE, &m);
     uint8_t buf[OX_FRAME_MAX];
     ox_wire_err e;
     size_t n = ox_wire_encode(&f, buf, sizeof buf, &e);

@@ -19,9 +19,11 @@
 
 #define BUSY_TIMEOUT_MS 5000   /* a live payment daemon may hold the write lock briefly */
 
-int ctl_sql_fail(const ctl_db *c, const char *what) {
+ox_exit ctl_sql_fail(const ctl_db *c, const char *what) {
+    assert(c->path != NULL);
+    assert(what != NULL);
     fprintf(stderr, "outbox-ctl: %s: %s: %s\n", c->path, what, sqlite3_errmsg(c->db));
-    return CTL_RUNTIME;
+    return OX_EXIT_HARNESS;
 }
 
 sqlite3_stmt *ctl_prepare(const ctl_db *c, const char *sql) {
@@ -34,19 +36,19 @@ sqlite3_stmt *ctl_prepare(const ctl_db *c, const char *sql) {
     return st;
 }
 
-static int not_ours(const ctl_db *c, const char *why) {
+static ox_exit not_ours(const ctl_db *c, const char *why) {
     fprintf(stderr, "outbox-ctl: %s: not an outbox-lab payment database (%s)\n", c->path, why);
-    return CTL_USAGE;
+    return OX_EXIT_USAGE;
 }
 
 /* Reads one integer pragma.  SQLITE_NOTADB means the file is not SQLite at all. */
-static int pragma_int(const ctl_db *c, const char *sql, int64_t *out) {
+static ox_exit pragma_int(const ctl_db *c, const char *sql, int64_t *out) {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    if (rc == SQLITE_ROW) return 0;
+    if (rc == SQLITE_ROW) return OX_EXIT_OK;
     if (rc == SQLITE_NOTADB) return not_ours(c, "not an SQLite file");
     return ctl_sql_fail(c, sql);
 }
@@ -59,45 +61,47 @@ static const char *role_of(int64_t user_version) {
     }
 }
 
-static int verify(const ctl_db *c) {
+static ox_exit verify(const ctl_db *c) {
     int64_t app = 0, version = 0;
-    int code = pragma_int(c, "PRAGMA application_id", &app);
-    if (code == 0) code = pragma_int(c, "PRAGMA user_version", &version);
-    if (code != 0) return code;
+    ox_exit code = pragma_int(c, "PRAGMA application_id", &app);
+    if (code == OX_EXIT_OK) code = pragma_int(c, "PRAGMA user_version", &version);
+    if (code != OX_EXIT_OK) return code;
     if (app != OX_APP_ID) return not_ours(c, "application_id is not OXBL");
     if (version != OX_SCHEMA_PAYMENT) return not_ours(c, role_of(version));
-    return 0;
+    return OX_EXIT_OK;
 }
 
-int ctl_open(ctl_db *c, const char *path, int writable) {
+ox_exit ctl_open(ctl_db *c, const char *path, int writable) {
+    assert(c != NULL);
     assert(path != NULL);
     c->db = NULL;
     c->path = path;
     struct stat sb;
     if (stat(path, &sb) != 0) {
         fprintf(stderr, "outbox-ctl: %s: %s\n", path, strerror(errno));
-        return CTL_USAGE;
+        return OX_EXIT_USAGE;
     }
     if (!S_ISREG(sb.st_mode)) {
         fprintf(stderr, "outbox-ctl: %s: not a regular file\n", path);
-        return CTL_USAGE;
+        return OX_EXIT_USAGE;
     }
     /* Never CREATE.  Read-only commands still open read-write, with query_only on: a
     ** read-only connection to a WAL database cannot remove the -wal and -shm files it
     ** made, and an operator's look must leave nothing behind. */
     if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        int code = ctl_sql_fail(c, "open");
+        ox_exit code = ctl_sql_fail(c, "open");
         ctl_close(c);
         return code;
     }
     if (!writable && sqlite3_exec(c->db, "PRAGMA query_only=1", NULL, NULL, NULL) != SQLITE_OK) {
-        int code = ctl_sql_fail(c, "PRAGMA query_only");
+        ox_exit code = ctl_sql_fail(c, "PRAGMA query_only");
         ctl_close(c);
         return code;
     }
     sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
-    int code = verify(c);
-    if (code != 0) ctl_close(c);
+    ox_exit code = verify(c);
+    if (code != OX_EXIT_OK) ctl_close(c);
+    assert((code == OX_EXIT_OK) == (c->db != NULL));   /* open on success, closed otherwise */
     return code;
 }
 
@@ -142,7 +146,7 @@ void ctl_money(int64_t cents, char *out, size_t cap) {
     snprintf(out, cap, "%s%" PRIu64 ".%02" PRIu64, cents < 0 ? "-" : "", a / 100, a % 100);
 }
 
-int ctl_parse_id(const char *cmd, const char *s, int64_t *id) {
+ox_exit ctl_parse_id(const char *cmd, const char *s, int64_t *id) {
     char *end = (char *)s;
     errno = 0;
     long long v = (s[0] >= '0' && s[0] <= '9') ? strtoll(s, &end, 10) : -1;
@@ -150,8 +154,8 @@ int ctl_parse_id(const char *cmd, const char *s, int64_t *id) {
         fprintf(stderr,
                 "outbox-ctl: %s: bad id '%s': expected an outbox row id (a positive integer)\n",
                 cmd, s);
-        return CTL_USAGE;
+        return OX_EXIT_USAGE;
     }
     *id = v;
-    return 0;
+    return OX_EXIT_OK;
 }

@@ -11,22 +11,22 @@
 
 #include "ctl.h"
 
-static int begin(const ctl_db *c) {
-    return sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? 0
+static ox_exit begin(const ctl_db *c) {
+    return sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK ? OX_EXIT_OK
                                                                        : ctl_sql_fail(c, "BEGIN");
 }
 
 static void end(const ctl_db *c) { sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL); }
 
 /* SELECT COUNT(*) ... with an optional text parameter. */
-static int count(const ctl_db *c, const char *sql, const char *param, int64_t *out) {
+static ox_exit count(const ctl_db *c, const char *sql, const char *param, int64_t *out) {
     sqlite3_stmt *st = ctl_prepare(c, sql);
-    if (st == NULL) return CTL_RUNTIME;
+    if (st == NULL) return OX_EXIT_HARNESS;
     if (param) sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : ctl_sql_fail(c, sql);
+    return rc == SQLITE_ROW ? OX_EXIT_OK : ctl_sql_fail(c, sql);
 }
 
 static void print_row(sqlite3_stmt *st) {
@@ -41,14 +41,14 @@ static void print_row(sqlite3_stmt *st) {
            (int64_t)sqlite3_column_int64(st, 3), next, updated);
 }
 
-static int print_rows(const ctl_db *c, const char *status, int64_t limit, int64_t *shown) {
+static ox_exit print_rows(const ctl_db *c, const char *status, int64_t limit, int64_t *shown) {
     const char *sql = status
         ? "SELECT id, payment_id, status, attempts, next_attempt_at, updated_at FROM outbox"
           " WHERE status = ?1 ORDER BY id LIMIT ?2"
         : "SELECT id, payment_id, status, attempts, next_attempt_at, updated_at FROM outbox"
           " ORDER BY id LIMIT ?2";
     sqlite3_stmt *st = ctl_prepare(c, sql);
-    if (st == NULL) return CTL_RUNTIME;
+    if (st == NULL) return OX_EXIT_HARNESS;
     if (status) sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, limit);
     int rc;
@@ -61,34 +61,37 @@ static int print_rows(const ctl_db *c, const char *status, int64_t limit, int64_
         ++*shown;
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : ctl_sql_fail(c, "select outbox rows");
+    return rc == SQLITE_DONE ? OX_EXIT_OK : ctl_sql_fail(c, "select outbox rows");
 }
 
-int ctl_list(ctl_db *c, const char *status, int64_t limit) {
+ox_exit ctl_list(ctl_db *c, const char *status, int64_t limit) {
+    assert(c->db != NULL);
     assert(limit > 0);
     int64_t total = 0, shown = 0;
-    int code = begin(c);
-    if (code != 0) return code;
+    ox_exit code = begin(c);
+    if (code != OX_EXIT_OK) return code;
     code = status ? count(c, "SELECT COUNT(*) FROM outbox WHERE status = ?1", status, &total)
                   : count(c, "SELECT COUNT(*) FROM outbox", NULL, &total);
-    if (code == 0) code = print_rows(c, status, limit, &shown);
+    if (code == OX_EXIT_OK) code = print_rows(c, status, limit, &shown);
     end(c);
-    if (code != 0) return code;
+    if (code != OX_EXIT_OK) return code;
+    assert(shown >= 0);
+    assert(shown <= total);   /* one snapshot: the rows shown are among those counted */
     if (total == 0) printf("no %s%soutbox rows\n", status ? status : "", status ? " " : "");
     else if (shown < total)
         printf("(%" PRId64 " of %" PRId64 " rows shown; --limit N shows more)\n", shown, total);
-    return CTL_OK;
+    return OX_EXIT_OK;
 }
 
 /* ---- stats ------------------------------------------------------------------ */
 
 static const char *const STATUSES[] = { "SENDING", "CONSUMED", "FAILED", "DEAD" };
 
-static int print_oldest_sending(const ctl_db *c) {
+static ox_exit print_oldest_sending(const ctl_db *c) {
     sqlite3_stmt *st = ctl_prepare(c,
         "SELECT id, payment_id, created_at, attempts FROM outbox WHERE status = 'SENDING'"
         " ORDER BY created_at, id LIMIT 1");
-    if (st == NULL) return CTL_RUNTIME;
+    if (st == NULL) return OX_EXIT_HARNESS;
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         char age[32], at[40];
@@ -102,33 +105,35 @@ static int print_oldest_sending(const ctl_db *c) {
         printf("oldest SENDING  -\n");
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ctl_sql_fail(c, "select oldest SENDING row");
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return ctl_sql_fail(c, "select oldest SENDING row");
+    return OX_EXIT_OK;
 }
 
-static int print_stats(const ctl_db *c) {
+static ox_exit print_stats(const ctl_db *c) {
     int64_t n, total = 0;
     printf("outbox rows\n");
     for (size_t i = 0; i < sizeof STATUSES / sizeof STATUSES[0]; i++) {
-        if (count(c, "SELECT COUNT(*) FROM outbox WHERE status = ?1", STATUSES[i], &n) != 0)
-            return CTL_RUNTIME;
+        const char *sql = "SELECT COUNT(*) FROM outbox WHERE status = ?1";
+        if (count(c, sql, STATUSES[i], &n) != OX_EXIT_OK) return OX_EXIT_HARNESS;
         printf("  %-9s %10" PRId64 "\n", STATUSES[i], n);
         total += n;
     }
-    if (count(c, "SELECT COUNT(*) FROM outbox", NULL, &n) != 0) return CTL_RUNTIME;
+    if (count(c, "SELECT COUNT(*) FROM outbox", NULL, &n) != OX_EXIT_OK) return OX_EXIT_HARNESS;
     if (n != total) printf("  %-9s %10" PRId64 "\n", "other", n - total);
     printf("  %-9s %10" PRId64 "\n", "total", n);
-    if (count(c, "SELECT COUNT(*) FROM payment", NULL, &n) != 0) return CTL_RUNTIME;
+    if (count(c, "SELECT COUNT(*) FROM payment", NULL, &n) != OX_EXIT_OK) return OX_EXIT_HARNESS;
     printf("payments        %" PRId64 "\n", n);
-    if (count(c, "SELECT COUNT(*) FROM refund", NULL, &n) != 0) return CTL_RUNTIME;
+    if (count(c, "SELECT COUNT(*) FROM refund", NULL, &n) != OX_EXIT_OK) return OX_EXIT_HARNESS;
     printf("refunds         %" PRId64 "\n", n);
-    if (count(c, "SELECT COUNT(*) FROM alert", NULL, &n) != 0) return CTL_RUNTIME;
+    if (count(c, "SELECT COUNT(*) FROM alert", NULL, &n) != OX_EXIT_OK) return OX_EXIT_HARNESS;
     printf("alerts          %" PRId64 "\n", n);
     return print_oldest_sending(c);
 }
 
-int ctl_stats(ctl_db *c) {
-    int code = begin(c);
-    if (code != 0) return code;
+ox_exit ctl_stats(ctl_db *c) {
+    assert(c->db != NULL);
+    ox_exit code = begin(c);
+    if (code != OX_EXIT_OK) return code;
     code = print_stats(c);
     end(c);
     return code;

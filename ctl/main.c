@@ -1,7 +1,7 @@
 /*
 ** main.c: bin/outbox-ctl's command line.  Parses the command and its flags, opens
 ** the database (read-only unless the command writes) and runs the command (ctl.h).
-** A bad argument is one line on stderr naming it, and exit 2.
+** A bad argument is one line on stderr naming it, and exit 2 (OX_EXIT_USAGE).
 */
 #include <ctype.h>
 #include <errno.h>
@@ -41,7 +41,7 @@ static void usage_error(const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-    exit(CTL_USAGE);
+    exit(OX_EXIT_USAGE);
 }
 
 typedef struct {
@@ -70,7 +70,7 @@ static void split(int argc, const char **argv, ctl_args *a) {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(usage, stdout);
-            exit(CTL_OK);
+            exit(OX_EXIT_OK);
         }
         if (is_flag(argv[i], "--db")) a->db = take_value(argc, argv, &i, "--db");
         else if (a->cmd == NULL && argv[i][0] == '-')
@@ -104,7 +104,7 @@ static int64_t parse_limit(const char *v) {
     return n;
 }
 
-static int run_list(const ctl_args *a) {
+static ox_exit run_list(const ctl_args *a) {
     char buf[16];
     const char *status = NULL;
     int64_t limit = CTL_DEFAULT_LIMIT;
@@ -118,31 +118,31 @@ static int run_list(const ctl_args *a) {
                         a->args[i]);
     }
     ctl_db c;
-    int code = ctl_open(&c, a->db, 0);
-    if (code != 0) return code;
+    ox_exit code = ctl_open(&c, a->db, 0);
+    if (code != OX_EXIT_OK) return code;
     code = ctl_list(&c, status, limit);
     ctl_close(&c);
     return code;
 }
 
-static int run_stats(const ctl_args *a) {
+static ox_exit run_stats(const ctl_args *a) {
     if (a->nargs != 0) usage_error("stats: unexpected argument '%s'", a->args[0]);
     ctl_db c;
-    int code = ctl_open(&c, a->db, 0);
-    if (code != 0) return code;
+    ox_exit code = ctl_open(&c, a->db, 0);
+    if (code != OX_EXIT_OK) return code;
     code = ctl_stats(&c);
     ctl_close(&c);
     return code;
 }
 
 /* show ID and requeue ID. */
-static int run_on_row(const ctl_args *a, int writable, int (*fn)(ctl_db *, int64_t)) {
+static ox_exit run_on_row(const ctl_args *a, int writable, ox_exit (*fn)(ctl_db *, int64_t)) {
     if (a->nargs != 1) usage_error("%s: expected one outbox row id, e.g. `%s 7`", a->cmd, a->cmd);
     int64_t id;
-    if (ctl_parse_id(a->cmd, a->args[0], &id) != 0) return CTL_USAGE;
+    if (ctl_parse_id(a->cmd, a->args[0], &id) != OX_EXIT_OK) return OX_EXIT_USAGE;
     ctl_db c;
-    int code = ctl_open(&c, a->db, writable);
-    if (code != 0) return code;
+    ox_exit code = ctl_open(&c, a->db, writable);
+    if (code != OX_EXIT_OK) return code;
     code = fn(&c, id);
     ctl_close(&c);
     return code;
@@ -156,8 +156,8 @@ int main(int argc, char **argv) {
     if (strcmp(a.cmd, "show") == 0) return run_on_row(&a, 0, ctl_show);
     if (strcmp(a.cmd, "requeue") == 0 && a.nargs == 1 && strcmp(a.args[0], "all") == 0) {
         ctl_db c;
-        int code = ctl_open(&c, a.db, 1);
-        if (code == 0) code = ctl_requeue_all(&c);
+        ox_exit code = ctl_open(&c, a.db, 1);
+        if (code == OX_EXIT_OK) code = ctl_requeue_all(&c);
         ctl_close(&c);
         return code;
     }

@@ -25,7 +25,7 @@ static const char *text(sqlite3_stmt *st, int col) {
 
 static void print_msg(const ox_msg *m) {
     printf("  message   %s msg_id=%" PRIu64 " pay_id=%" PRIu64 " account=%" PRIu32
-           " amount=%" PRId64 " attempt=%" PRIu32 "%s%s\n", ox_msg_kind_name(m->kind), m->msg_id,
+           " amount=%" PRId64 " attempt=%" PRIu32 "%s%s\n", ox_wire_kind_name(m->kind), m->msg_id,
            m->pay_id, m->account, m->amount, m->attempt, m->reason[0] ? " reason=" : "", m->reason);
 }
 
@@ -46,7 +46,7 @@ static void print_payload(const uint8_t *p, size_t n) {
     if (e != OX_WIRE_OK) {
         printf("  (does not decode: %s)\n", ox_wire_strerror(e));
     } else {
-        printf("  frame     %s on %s\n", ox_frame_type_name(f.type), f.queue);
+        printf("  frame     %s on %s\n", ox_wire_type_name(f.type), f.queue);
         if (f.type != OX_F_DACK) print_msg(&f.msg);
     }
     print_hex(p, n);
@@ -54,18 +54,18 @@ static void print_payload(const uint8_t *p, size_t n) {
 
 /* ---- the row and what hangs off it ------------------------------------------ */
 
-static int show_outbox(const ctl_db *c, int64_t id, int64_t *pay_id) {
+static ox_exit show_outbox(const ctl_db *c, int64_t id, int64_t *pay_id) {
     sqlite3_stmt *st = ctl_prepare(c,
         "SELECT payment_id, status, attempts, next_attempt_at, created_at, updated_at, payload"
         " FROM outbox WHERE id = ?1");
-    if (st == NULL) return CTL_RUNTIME;
+    if (st == NULL) return OX_EXIT_HARNESS;
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE) return ctl_sql_fail(c, "select outbox row");
         fprintf(stderr, "outbox-ctl: no outbox row %" PRId64 "\n", id);
-        return CTL_NOT_FOUND;
+        return OX_EXIT_FAIL;
     }
     char next[40], created[40], updated[40], due[32];
     *pay_id = sqlite3_column_int64(st, 0);
@@ -86,13 +86,13 @@ static int show_outbox(const ctl_db *c, int64_t id, int64_t *pay_id) {
     printf("  updated   %s\n", updated);
     print_payload(sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6));
     sqlite3_finalize(st);
-    return 0;
+    return OX_EXIT_OK;
 }
 
-static int show_payment(const ctl_db *c, int64_t pay_id) {
+static ox_exit show_payment(const ctl_db *c, int64_t pay_id) {
     sqlite3_stmt *st = ctl_prepare(c,
         "SELECT account, amount, status, created_at FROM payment WHERE id = ?1");
-    if (st == NULL) return CTL_RUNTIME;
+    if (st == NULL) return OX_EXIT_HARNESS;
     sqlite3_bind_int64(st, 1, pay_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -106,13 +106,13 @@ static int show_payment(const ctl_db *c, int64_t pay_id) {
         printf("payment %" PRId64 "\n  (missing: the outbox row has no payment)\n", pay_id);
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ctl_sql_fail(c, "select payment");
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? OX_EXIT_OK : ctl_sql_fail(c, "select payment");
 }
 
-static int show_refund(const ctl_db *c, int64_t pay_id) {
+static ox_exit show_refund(const ctl_db *c, int64_t pay_id) {
     sqlite3_stmt *st = ctl_prepare(c,
         "SELECT amount, reason, created_at FROM refund WHERE payment_id = ?1");
-    if (st == NULL) return CTL_RUNTIME;
+    if (st == NULL) return OX_EXIT_HARNESS;
     sqlite3_bind_int64(st, 1, pay_id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -125,13 +125,13 @@ static int show_refund(const ctl_db *c, int64_t pay_id) {
         printf("refund    none\n");
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ctl_sql_fail(c, "select refund");
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? OX_EXIT_OK : ctl_sql_fail(c, "select refund");
 }
 
-static int show_alerts(const ctl_db *c, int64_t id) {
+static ox_exit show_alerts(const ctl_db *c, int64_t id) {
     sqlite3_stmt *st = ctl_prepare(c,
         "SELECT id, kind, message, created_at FROM alert WHERE outbox_id = ?1 ORDER BY id");
-    if (st == NULL) return CTL_RUNTIME;
+    if (st == NULL) return OX_EXIT_HARNESS;
     sqlite3_bind_int64(st, 1, id);
     int rc, n = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -143,18 +143,19 @@ static int show_alerts(const ctl_db *c, int64_t id) {
     }
     if (rc == SQLITE_DONE && n == 0) printf("alerts    none\n");
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : ctl_sql_fail(c, "select alerts");
+    return rc == SQLITE_DONE ? OX_EXIT_OK : ctl_sql_fail(c, "select alerts");
 }
 
-int ctl_show(ctl_db *c, int64_t id) {
+ox_exit ctl_show(ctl_db *c, int64_t id) {
+    assert(c->db != NULL);
     assert(id > 0);
     if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return ctl_sql_fail(c, "BEGIN");
     int64_t pay_id = 0;
-    int code = show_outbox(c, id, &pay_id);
-    if (code == 0) code = show_payment(c, pay_id);
-    if (code == 0) code = show_refund(c, pay_id);
-    if (code == 0) code = show_alerts(c, id);
+    ox_exit code = show_outbox(c, id, &pay_id);
+    if (code == OX_EXIT_OK) code = show_payment(c, pay_id);
+    if (code == OX_EXIT_OK) code = show_refund(c, pay_id);
+    if (code == OX_EXIT_OK) code = show_alerts(c, id);
     sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
     return code;
 }

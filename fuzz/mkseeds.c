@@ -35,23 +35,16 @@ static void put(const char *target, const char *name, const uint8_t *buf, size_t
     }
 }
 
+/* A frame of `type` by its constructor (lib/wire.h); kind and reason for PUBLISH and
+** DELIVER. */
 static ox_frame frame(uint8_t type, uint8_t kind, const char *reason) {
-    ox_frame f;
-    memset(&f, 0, sizeof f);
-    f.type = type;
-    snprintf(f.queue, sizeof f.queue, "%s", kind == OX_M_PAYMENT ? OX_PAY_QUEUE : OX_ACC_QUEUE);
-    f.delivery = type == OX_F_PUBLISH ? 0 : 0x0102030405060708ULL;
-    f.redeliveries = type == OX_F_DELIVER ? 3 : 0;
-    if (type != OX_F_DACK) {
-        f.msg.kind = kind;
-        f.msg.msg_id = 17;
-        f.msg.pay_id = 4711;
-        f.msg.account = 9999;
-        f.msg.amount = -12345;
-        f.msg.attempt = 2;
-        snprintf(f.msg.reason, sizeof f.msg.reason, "%s", reason);
-    }
-    return f;
+    const char *queue = kind == OX_M_PAYMENT ? OX_PAY_QUEUE : OX_ACC_QUEUE;
+    if (type == OX_F_DACK) return ox_wire_dack(queue, 0x0102030405060708ULL);
+    ox_msg m = { .kind = kind, .msg_id = 17, .pay_id = 4711, .account = 9999,
+                 .amount = -12345, .attempt = 2 };
+    snprintf(m.reason, sizeof m.reason, "%s", reason);
+    if (type == OX_F_PUBLISH) return ox_wire_publish(queue, &m);
+    return ox_wire_deliver(queue, 0x0102030405060708ULL, 3, &m);
 }
 
 static size_t encode(const ox_frame *f, uint8_t *out) {

@@ -30,6 +30,8 @@ typedef struct {
 } outcome;
 
 ox_status ox_accounting_open(ox_service *s) {
+    assert(s->role == OX_ROLE_ACCOUNTING);
+    assert(s->acc == NULL);
     s->acc = calloc(1, sizeof *s->acc);
     if (!s->acc) return ox_svc_fail(s, OX_ERR_NOMEM, "accounting: out of memory");
     struct ox_accounting *a = s->acc;
@@ -52,6 +54,7 @@ ox_status ox_accounting_open(ox_service *s) {
 
 void ox_accounting_close(ox_service *s) {
     struct ox_accounting *a = s->acc;
+    assert(a != NULL);
     ox_store_finalize(&a->find_inbox);
     ox_store_finalize(&a->ins_inbox);
     ox_store_finalize(&a->replace_inbox);
@@ -62,6 +65,8 @@ void ox_accounting_close(ox_service *s) {
 
 /* The business rules, from the message and the config alone. */
 static void judge(const ox_config *c, const ox_msg *m, outcome *o) {
+    assert(m->kind == OX_M_PAYMENT);
+    assert(c->nfrozen >= 0);
     o->applied = 0;
     o->reason[0] = '\0';
     for (int i = 0; i < c->nfrozen && i < OX_MAX_FROZEN; i++) {
@@ -77,6 +82,7 @@ static void judge(const ox_config *c, const ox_msg *m, outcome *o) {
                  (ll)m->amount, (ll)c->max_amount);
     else
         o->applied = 1;
+    assert(o->applied == (o->reason[0] == '\0'));   /* a refusal always says why */
 }
 
 /* Is msg_id in the inbox?  If so its stored outcome goes to *o. */
@@ -98,6 +104,8 @@ static ox_status lookup(ox_service *s, const ox_msg *m, outcome *o) {
 
 static ox_status write_rows(ox_service *s, const ox_msg *m, const outcome *o, int64_t now) {
     struct ox_accounting *a = s->acc;
+    assert(!o->duplicate);   /* a duplicate writes nothing */
+    assert(o->applied == (o->reason[0] == '\0'));
     int dedupe = s->cfg.design != OX_DESIGN_OUTBOX_NO_DEDUPE;
     sqlite3_stmt *in = dedupe ? a->ins_inbox : a->replace_inbox;
     sqlite3_bind_int64(in, 1, (sqlite3_int64)m->msg_id);
@@ -117,6 +125,7 @@ static ox_status write_rows(ox_service *s, const ox_msg *m, const outcome *o, in
 
 /* The one transaction: dedupe, judge, inbox (+ voucher).  *o says what happened. */
 static ox_status apply(ox_service *s, const ox_msg *m, outcome *o) {
+    assert(m->kind == OX_M_PAYMENT);
     int64_t now = ox_now_ms();
     memset(o, 0, sizeof *o);
     ox_status r = ox_store_begin(&s->store);
@@ -141,27 +150,32 @@ static void report(ox_service *s, const ox_msg *m, const outcome *o) {
 
 /* CONSUMED or CONSUME_FAILED to ACC_QUEUE, then the ack of the delivery. */
 static void answer_and_ack(ox_service *s, const ox_frame *f, const outcome *o) {
+    assert(f->type == OX_F_DELIVER);
+    assert(strcmp(f->queue, OX_PAY_QUEUE) == 0);
     ox_msg ans = f->msg;
     ans.kind = o->applied ? OX_M_CONSUMED : OX_M_CONSUME_FAILED;
     snprintf(ans.reason, sizeof ans.reason, "%s", o->applied ? "" : o->reason);
     ox_svc_publish(s, OX_ACC_QUEUE, &ans);
     ox_svc_event(s, "publish", ans.pay_id, "%s for msg %llu to ACC_QUEUE",
-                 ox_msg_kind_name(ans.kind), (ull)ans.msg_id);
+                 ox_wire_kind_name(ans.kind), (ull)ans.msg_id);
+    assert(ans.msg_id == f->msg.msg_id);   /* the answer names the message it answers */
     ox_svc_dack(s, OX_PAY_QUEUE, f->delivery);
 }
 
 ox_status ox_accounting_on_frame(ox_service *s, const char *from, const ox_frame *f) {
+    assert(s->acc != NULL);
+    assert(from != NULL);
     const ox_msg *m = &f->msg;
     if (f->type != OX_F_DELIVER)
         return ox_svc_reject(s, from, 0, "accounting does not accept %s",
-                             ox_frame_type_name(f->type));
+                             ox_wire_type_name(f->type));
     if (strcmp(f->queue, OX_PAY_QUEUE) != 0)
         return ox_svc_reject(s, from, m->pay_id,
                              "DELIVER from queue '%s' (accounting subscribes to PAY_QUEUE)",
                              f->queue);
     if (m->kind != OX_M_PAYMENT)
         return ox_svc_reject(s, from, m->pay_id, "%s on PAY_QUEUE is not a payment",
-                             ox_msg_kind_name(m->kind));
+                             ox_wire_kind_name(m->kind));
     outcome o;
     if (s->cfg.design == OX_DESIGN_ACK_BEFORE_APPLY) {
         memset(&o, 0, sizeof o);

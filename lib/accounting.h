@@ -7,6 +7,9 @@
 ** delivery.  A message id already in the inbox is a duplicate: nothing is written
 ** and the stored outcome is answered again, so a lost answer is repaired by the
 ** producer's next publication.
+**
+** The roles layer (service.h, Layers): includes svc.h and the foundations below it,
+** never service.h; service.c calls in, and nothing here calls back up.
 */
 #ifndef OX_ACCOUNTING_H
 #define OX_ACCOUNTING_H

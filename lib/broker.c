@@ -36,13 +36,14 @@ static ox_queue *find_queue(ox_service *s, const char *name) {
 /* ---- open / close ---- */
 
 static ox_status alloc(ox_service *s) {
-    assert(s->cfg.prefetch >= 1 && s->cfg.prefetch <= 10000);
+    assert(s->cfg.prefetch >= 1);
+    assert(s->cfg.prefetch <= 10000);
     struct ox_broker *b = s->brk = calloc(1, sizeof *s->brk);
     if (!b) return ox_svc_fail(s, OX_ERR_NOMEM, "broker: out of memory");
     b->timer_at = -1;
     uint32_t pf = (uint32_t)s->cfg.prefetch;
-    int bad = ox_queue_init(&b->q[0], OX_PAY_QUEUE, "accounting", pf);
-    bad |= ox_queue_init(&b->q[1], OX_ACC_QUEUE, "payment", pf);
+    int bad = ox_queue_init(&b->q[0], OX_PAY_QUEUE, ox_role_name(OX_ROLE_ACCOUNTING), pf);
+    bad |= ox_queue_init(&b->q[1], OX_ACC_QUEUE, ox_role_name(OX_ROLE_PAYMENT), pf);
     b->expired = calloc(pf, sizeof *b->expired);
     if (bad || !b->expired) return ox_svc_fail(s, OX_ERR_NOMEM, "broker: out of memory");
     return OX_OK;
@@ -80,13 +81,7 @@ void ox_broker_close(ox_service *s) {
 /* ---- delivering ---- */
 
 static void deliver(ox_service *s, const ox_queue *q, const ox_entry *e) {
-    ox_frame f;
-    memset(&f, 0, sizeof f);
-    f.type = OX_F_DELIVER;
-    snprintf(f.queue, sizeof f.queue, "%s", q->name);
-    f.delivery = e->id;
-    f.redeliveries = e->redeliveries;
-    f.msg = e->msg;
+    ox_frame f = ox_wire_deliver(q->name, e->id, e->redeliveries, &e->msg);
     ox_svc_send(s, q->subscriber, &f);
 }
 
@@ -108,7 +103,9 @@ static void arm(ox_service *s, int64_t now) {
 
 /* At-most-once: the message leaves the broker as it is sent. */
 static ox_status send_and_forget(ox_service *s, ox_queue *q) {
+    assert(!at_least_once(s));
     const ox_entry *h = ox_queue_head(q);
+    assert(h != NULL);
     if (h->stored) {
         ox_status r = ox_brokerdb_delete(s, h->id);   /* restored from a durable run */
         if (r) return r;
@@ -117,7 +114,7 @@ static ox_status send_and_forget(ox_service *s, ox_queue *q) {
     ox_queue_pop(q, &e);
     deliver(s, q, &e);
     ox_svc_event(s, "deliver", e.msg.pay_id, "delivery %llu (msg %llu %s) to %s, at most once",
-                 (ull)e.id, (ull)e.msg.msg_id, ox_msg_kind_name(e.msg.kind), q->subscriber);
+                 (ull)e.id, (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), q->subscriber);
     return OX_OK;
 }
 
@@ -128,12 +125,15 @@ static ox_status pump(ox_service *s, ox_queue *q, int64_t now) {
     while (q->rlen > 0 && !r) {              /* each turn removes one ready entry */
         if (!alo) { r = send_and_forget(s, q); continue; }
         if (q->nflight >= q->fcap) break;
+        uint32_t depth = ox_queue_depth(q);
         ox_entry e;
         ox_queue_pop(q, &e);
         e.visible_at = now + s->cfg.visibility_ms;
         deliver(s, q, ox_queue_fly(q, &e));
+        assert(ox_queue_depth(q) == depth);   /* pop and fly: ready -1, in flight +1 */
+        assert(q->nflight <= q->fcap);
         ox_svc_event(s, "deliver", e.msg.pay_id, "delivery %llu (msg %llu %s) to %s, %u in flight",
-                     (ull)e.id, (ull)e.msg.msg_id, ox_msg_kind_name(e.msg.kind), q->subscriber,
+                     (ull)e.id, (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), q->subscriber,
                      q->nflight);
     }
     arm(s, now);
@@ -162,7 +162,7 @@ static ox_status enqueue(ox_service *s, ox_queue *q, const ox_msg *m, int64_t no
         if (ox_queue_depth(q) < OX_QUEUE_CAP)
             return ox_svc_fail(s, OX_ERR_NOMEM, "broker: out of memory");
         ox_svc_event(s, "queue_full", m->pay_id, "msg %llu %s dropped: %s holds %u messages",
-                     (ull)m->msg_id, ox_msg_kind_name(m->kind), q->name, ox_queue_depth(q));
+                     (ull)m->msg_id, ox_wire_kind_name(m->kind), q->name, ox_queue_depth(q));
         return OX_OK;
     }
     ox_status r;
@@ -170,11 +170,13 @@ static ox_status enqueue(ox_service *s, ox_queue *q, const ox_msg *m, int64_t no
     if (r) return r;
     e.stored = s->cfg.durable && at_least_once(s);
     if (e.stored && (r = ox_brokerdb_insert(s, q, &e))) return r;
+    uint32_t depth = ox_queue_depth(q);
     int full = ox_queue_push(q, &e);
     assert(full == 0);   /* reserved above */
     (void)full;
+    assert(ox_queue_depth(q) == depth + 1);   /* paired with on_dack's remove */
     ox_svc_event(s, "enqueue", m->pay_id, "msg %llu %s on %s as delivery %llu, depth %u",
-                 (ull)m->msg_id, ox_msg_kind_name(m->kind), q->name, (ull)e.id, ox_queue_depth(q));
+                 (ull)m->msg_id, ox_wire_kind_name(m->kind), q->name, (ull)e.id, ox_queue_depth(q));
     return OX_OK;
 }
 
@@ -186,7 +188,7 @@ static ox_status on_publish(ox_service *s, const char *from, const ox_frame *f) 
         /* Internal loss: accepted, then gone, with nothing stored or sent. */
         ox_svc_event(s, "lost_inside", f->msg.pay_id,
                      "msg %llu %s on %s lost inside the broker (%s)", (ull)f->msg.msg_id,
-                     ox_msg_kind_name(f->msg.kind), q->name, OX_SITE_BROKER_LOSE);
+                     ox_wire_kind_name(f->msg.kind), q->name, OX_SITE_BROKER_LOSE);
         return OX_OK;
     }
     int64_t now = ox_now_ms();
@@ -205,21 +207,27 @@ static ox_status on_dack(ox_service *s, const char *from, const ox_frame *f) {
         return OX_OK;
     }
     ox_entry e = q->flight[slot];
+    assert(at_least_once(s));   /* at most once keeps nothing in flight */
     if (e.stored) {
         ox_status r = ox_brokerdb_delete(s, e.id);
         if (r) return r;
     }
+    uint32_t depth = ox_queue_depth(q);
     ox_queue_remove(q, (uint32_t)slot);
+    assert(ox_queue_depth(q) + 1 == depth);   /* paired with enqueue's push */
+    assert(ox_queue_find(q, e.id) < 0);
     ox_svc_event(s, "ack", e.msg.pay_id, "delivery %llu (msg %llu %s) acked by %s", (ull)e.id,
-                 (ull)e.msg.msg_id, ox_msg_kind_name(e.msg.kind), from);
+                 (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), from);
     return pump(s, q, ox_now_ms());
 }
 
 ox_status ox_broker_on_frame(ox_service *s, const char *from, const ox_frame *f) {
+    assert(s->brk != NULL);
+    assert(from != NULL);
     if (f->type == OX_F_PUBLISH) return on_publish(s, from, f);
     if (f->type == OX_F_DACK) return on_dack(s, from, f);
     return ox_svc_reject(s, from, f->msg.pay_id, "broker does not accept %s",
-                         ox_frame_type_name(f->type));
+                         ox_wire_type_name(f->type));
 }
 
 /* ---- redelivery ---- */
@@ -240,6 +248,8 @@ static ox_status redeliver(ox_service *s, ox_queue *q, int64_t now) {
     qsort(x, n, sizeof *x, by_id);
     for (uint32_t i = 0; i < n; i++) {
         ox_entry e = q->flight[x[i].slot];
+        assert(e.id == x[i].id);
+        assert(e.visible_at <= now);
         e.redeliveries++;
         e.visible_at = now + s->cfg.visibility_ms;
         ox_status r = e.stored ? ox_brokerdb_update(s, &e) : OX_OK;
@@ -248,7 +258,7 @@ static ox_status redeliver(ox_service *s, ox_queue *q, int64_t now) {
         deliver(s, q, &e);
         ox_svc_event(s, "redeliver", e.msg.pay_id,
                      "delivery %llu (msg %llu %s) to %s again, redelivery %u", (ull)e.id,
-                     (ull)e.msg.msg_id, ox_msg_kind_name(e.msg.kind), q->subscriber,
+                     (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), q->subscriber,
                      e.redeliveries);
     }
     return OX_OK;

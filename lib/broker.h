@@ -14,6 +14,9 @@
 ** the broker database's `meta` table, bumped at every open: an id is never reused,
 ** so a DACK that was in the network when the broker restarted cannot ack a message
 ** it did not deliver.
+**
+** The roles layer (service.h, Layers): includes svc.h, queue.h and the foundations,
+** never service.h; service.c calls in, and nothing here calls back up.
 */
 #ifndef OX_BROKER_H
 #define OX_BROKER_H

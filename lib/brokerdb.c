@@ -54,15 +54,12 @@ ox_status ox_brokerdb_bump(ox_service *s) {
 
 ox_status ox_brokerdb_insert(ox_service *s, const ox_queue *q, const ox_entry *e) {
     struct ox_broker *b = s->brk;
-    ox_frame f;
-    memset(&f, 0, sizeof f);
-    f.type = OX_F_PUBLISH;
-    snprintf(f.queue, sizeof f.queue, "%s", q->name);
-    f.msg = e->msg;
+    ox_frame f = ox_wire_publish(q->name, &e->msg);
     uint8_t buf[OX_FRAME_MAX];
     ox_wire_err we;
     size_t n = ox_wire_encode(&f, buf, sizeof buf, &we);
     assert(n > 0);
+    assert(we == OX_WIRE_OK);
     sqlite3_bind_int64(b->ins_msg, 1, (sqlite3_int64)e->id);
     sqlite3_bind_text(b->ins_msg, 2, q->name, -1, SQLITE_STATIC);
     sqlite3_bind_blob(b->ins_msg, 3, buf, (int)n, SQLITE_TRANSIENT);

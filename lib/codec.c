@@ -7,7 +7,8 @@
 #include <string.h>
 
 void ox_writer_init(ox_writer *w, uint8_t *buf, size_t cap) {
-    assert(w && (buf || cap == 0));
+    assert(w);
+    assert(buf || cap == 0);
     w->buf = buf;
     w->cap = cap;
     w->len = 0;
@@ -63,7 +64,8 @@ void ox_put_blob(ox_writer *w, const void *p, size_t n) {
 }
 
 void ox_reader_init(ox_reader *r, const uint8_t *buf, size_t len) {
-    assert(r && (buf || len == 0));
+    assert(r);
+    assert(buf || len == 0);
     r->buf = buf;
     r->len = len;
     r->pos = 0;
@@ -110,7 +112,8 @@ uint64_t ox_get_u64(ox_reader *r) {
 int64_t ox_get_i64(ox_reader *r) { return (int64_t)ox_get_u64(r); }
 
 static void get_str(ox_reader *r, size_t n, char *out, size_t outcap) {
-    assert(out && outcap > 0);
+    assert(out);
+    assert(outcap > 0);
     out[0] = '\0';
     const uint8_t *p = take(r, n);
     if (!p) return;

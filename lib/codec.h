@@ -9,6 +9,8 @@
 **   - a writer never writes past `cap`; overflow sets `err` and later puts are no-ops.
 ** Strings are length-prefixed (u8 or u16), never NUL-terminated on the wire; readers
 ** copy them into caller buffers that are always NUL-terminated.
+**
+** The foundations layer (service.h, Layers): a leaf, shared with proto/step.c.
 */
 #ifndef OX_CODEC_H
 #define OX_CODEC_H

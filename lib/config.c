@@ -29,7 +29,8 @@ const char *ox_design_name(ox_design d) {
 }
 
 int ox_design_parse(const char *name, ox_design *d) {
-    assert(name && d);
+    assert(name);
+    assert(d);
     for (int i = 0; i < OX_DESIGN_COUNT; i++) {
         if (strcmp(name, DESIGNS[i]) == 0) { *d = (ox_design)i; return 0; }
     }
@@ -235,7 +236,10 @@ static void unknown_knob(const char *key, char *err, size_t errlen) {
 }
 
 int ox_config_set(ox_config *c, const char *key, const char *value, char *err, size_t errlen) {
-    assert(c && key && value && (err || errlen == 0));
+    assert(c);
+    assert(key);
+    assert(value);
+    assert(err || errlen == 0);
     for (size_t i = 0; i < NKNOBS; i++) {
         if (strcmp(key, KNOBS[i].name) != 0) continue;
         if (KNOBS[i].set(c, value) == 0) return 0;
@@ -248,7 +252,8 @@ int ox_config_set(ox_config *c, const char *key, const char *value, char *err, s
 }
 
 int ox_config_set_kv(ox_config *c, const char *kv, char *err, size_t errlen) {
-    assert(c && kv);
+    assert(c);
+    assert(kv);
     char key[64];
     const char *eq = strchr(kv, '=');
     size_t n = eq ? (size_t)(eq - kv) : 0;

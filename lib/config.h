@@ -8,8 +8,8 @@
 **
 **   key              values (default)                     who reads it
 **   retry            linear | exponential (linear)        payment scan
-**   retry_base       seconds > 0 (2)                      payment scan: attempt n waits base*n
-*(linear) or base*2^(n-1)
+**   retry_base       seconds > 0 (2)                      payment scan: attempt n waits
+**                                                         base*n (linear) or base*2^(n-1)
 **   retry_max        seconds > 0 (60)                     payment scan: cap on one interval
 **   jitter           0..1 (0): +-fraction of each interval payment scan
 **   max_attempts     1..1000 (8): publications before DEAD payment scan
@@ -24,6 +24,8 @@
 **   frozen           comma list of account numbers ("")   accounting refuses them
 **   cleanup_after    seconds >= 0 (0 = never): delete CONSUMED/FAILED rows older   payment scan
 **   seed             u64 (0): seeds the jitter stream     payment
+**
+** The foundations layer (service.h, Layers): a leaf.
 */
 #ifndef OX_CONFIG_H
 #define OX_CONFIG_H

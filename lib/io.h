@@ -9,6 +9,8 @@
 **
 ** Every callback is invoked synchronously, from inside a service call, on the
 ** caller's thread.  `send` and `set_timer` must not call back into the service.
+**
+** The foundations layer (service.h, Layers): includes only wire.h.
 */
 #ifndef OX_IO_H
 #define OX_IO_H
@@ -49,5 +51,9 @@ typedef struct ox_io {
 **                 it instead of enqueueing it: event "lost_inside", nothing stored,
 **                 nothing delivered, nothing sent back (internal loss in the MQ). */
 #define OX_SITE_BROKER_LOSE "broker.lose"
+
+/* Timer ids, as set_timer passes them and ox_service_on_timer takes them back. */
+#define OX_TIMER_SCAN 1          /* payment: the recovery scan (scan.c) */
+#define OX_TIMER_REDELIVER 2     /* broker: in-flight deliveries past visibility */
 
 #endif

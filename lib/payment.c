@@ -74,7 +74,10 @@ static ox_status report_recovery(ox_service *s) {
 }
 
 ox_status ox_payment_open(ox_service *s) {
-    assert(s->cfg.scan_batch >= 1 && s->cfg.scan_batch <= 10000);
+    assert(s->role == OX_ROLE_PAYMENT);
+    assert(s->pay == NULL);
+    assert(s->cfg.scan_batch >= 1);
+    assert(s->cfg.scan_batch <= 10000);
     s->pay = calloc(1, sizeof *s->pay);
     if (!s->pay) return ox_svc_fail(s, OX_ERR_NOMEM, "payment: out of memory");
     s->pay->due = calloc((size_t)s->cfg.scan_batch, sizeof *s->pay->due);
@@ -85,6 +88,7 @@ ox_status ox_payment_open(ox_service *s) {
 
 void ox_payment_close(ox_service *s) {
     struct ox_payment *p = s->pay;
+    assert(p != NULL);
     sqlite3_stmt **all[] = {
         &p->find_payment, &p->ins_payment, &p->ins_outbox, &p->set_payload, &p->mark_consumed,
         &p->mark_failed, &p->refund_payment, &p->ins_refund, &p->scan, &p->reschedule,
@@ -121,22 +125,23 @@ static ox_status exists(ox_service *s, uint64_t pay_id, int *found) {
 /* The outbox row, then its payload (the payload carries the row's own id). */
 static ox_status insert_outbox(ox_service *s, ox_msg *m, int64_t now) {
     struct ox_payment *p = s->pay;
+    assert(!is_direct(s));
+    assert(m->kind == OX_M_PAYMENT);
+    assert(m->attempt == 1);   /* the payload is attempt 1; the scan sets later ones */
     sqlite3_bind_int64(p->ins_outbox, 1, (sqlite3_int64)m->pay_id);
     sqlite3_bind_int64(p->ins_outbox, 2, now + ox_retry_interval(&s->cfg, &s->prng, 1));
     sqlite3_bind_int64(p->ins_outbox, 3, now);
     ox_status r = ox_store_run(&s->store, p->ins_outbox, "insert outbox row", NULL);
     if (r) return r;
     m->msg_id = (uint64_t)sqlite3_last_insert_rowid(s->store.db);
+    assert(m->msg_id > 0);
 
-    ox_frame f;
-    memset(&f, 0, sizeof f);
-    f.type = OX_F_PUBLISH;
-    memcpy(f.queue, OX_PAY_QUEUE, sizeof OX_PAY_QUEUE);
-    f.msg = *m;
+    ox_frame f = ox_wire_publish(OX_PAY_QUEUE, m);
     uint8_t buf[OX_FRAME_MAX];
     ox_wire_err e;
     size_t n = ox_wire_encode(&f, buf, sizeof buf, &e);
     assert(n > 0);
+    assert(e == OX_WIRE_OK);
     sqlite3_bind_blob(p->set_payload, 1, buf, (int)n, SQLITE_TRANSIENT);
     sqlite3_bind_int64(p->set_payload, 2, (sqlite3_int64)m->msg_id);
     int changed = 0;
@@ -158,6 +163,8 @@ static ox_status insert_rows(ox_service *s, ox_msg *m, int64_t now) {
 }
 
 void ox_payment_publish(ox_service *s, const ox_msg *m) {
+    assert(m->kind == OX_M_PAYMENT);
+    assert(m->attempt >= 1);
     ox_svc_publish(s, OX_PAY_QUEUE, m);
     ox_svc_event(s, "publish", m->pay_id, "msg %llu attempt %u to PAY_QUEUE",
                  (ull)m->msg_id, m->attempt);
@@ -195,6 +202,7 @@ static ox_status check_request(ox_service *s, uint64_t pay_id, int64_t amount) {
 }
 
 ox_status ox_payment_pay(ox_service *s, uint64_t pay_id, uint32_t account, int64_t amount) {
+    assert(s->pay != NULL);
     ox_status r = check_request(s, pay_id, amount);
     if (r) return r;
     int64_t now = ox_now_ms();
@@ -226,6 +234,7 @@ ox_status ox_payment_pay(ox_service *s, uint64_t pay_id, uint32_t account, int64
 /* ---- answers on ACC_QUEUE ---- */
 
 static ox_status consumed(ox_service *s, const ox_msg *m, int64_t now) {
+    assert(m->kind == OX_M_CONSUMED);
     if (is_direct(s)) {
         ox_svc_event(s, "consumed", m->pay_id, "msg %llu consumed (design direct: no outbox row)",
                      (ull)m->msg_id);
@@ -238,6 +247,7 @@ static ox_status consumed(ox_service *s, const ox_msg *m, int64_t now) {
     int changed = 0;
     ox_status r = ox_store_run(&s->store, p->mark_consumed, "mark outbox row CONSUMED", &changed);
     if (r) return r;
+    assert(changed == 0 || changed == 1);   /* id is the primary key */
     if (changed)
         ox_svc_event(s, "consumed", m->pay_id, "msg %llu marked CONSUMED", (ull)m->msg_id);
     else
@@ -276,10 +286,12 @@ static ox_status fail_and_refund(ox_service *s, const ox_msg *m, int64_t now, in
         if (!r && *done) r = refund(s, m, now, &refunded);
     }
     if (r) { ox_store_rollback(&s->store); *done = 0; return r; }
+    assert(*done == 0 || *done == 1);
     return ox_store_commit(&s->store);
 }
 
 static ox_status consume_failed(ox_service *s, const ox_msg *m, int64_t now) {
+    assert(m->kind == OX_M_CONSUME_FAILED);
     int done = 0;
     ox_status r = fail_and_refund(s, m, now, &done);
     if (r) return r;
@@ -297,15 +309,17 @@ static ox_status consume_failed(ox_service *s, const ox_msg *m, int64_t now) {
 }
 
 ox_status ox_payment_on_frame(ox_service *s, const char *from, const ox_frame *f) {
+    assert(s->pay != NULL);
+    assert(from != NULL);
     const ox_msg *m = &f->msg;
     if (f->type != OX_F_DELIVER)
-        return ox_svc_reject(s, from, 0, "payment does not accept %s", ox_frame_type_name(f->type));
+        return ox_svc_reject(s, from, 0, "payment does not accept %s", ox_wire_type_name(f->type));
     if (strcmp(f->queue, OX_ACC_QUEUE) != 0)
         return ox_svc_reject(s, from, m->pay_id,
                              "DELIVER from queue '%s' (payment subscribes to ACC_QUEUE)", f->queue);
     if (m->kind != OX_M_CONSUMED && m->kind != OX_M_CONSUME_FAILED)
         return ox_svc_reject(s, from, m->pay_id, "%s on ACC_QUEUE is not an answer",
-                             ox_msg_kind_name(m->kind));
+                             ox_wire_kind_name(m->kind));
     int64_t now = ox_now_ms();
     ox_status r = m->kind == OX_M_CONSUMED ? consumed(s, m, now) : consume_failed(s, m, now);
     if (r) return r;                    /* not acked: the broker will deliver it again */

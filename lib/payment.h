@@ -10,6 +10,9 @@
 ** The outbox payload is the encoded PUBLISH frame (wire.h) of the row's PAYMENT
 ** message to PAY_QUEUE, with attempt 1; the scan decodes it and republishes it with
 ** the attempt it is at.  Every statement is prepared once, at open.
+**
+** The roles layer (service.h, Layers): includes svc.h and the foundations below it,
+** never service.h; service.c calls in, and nothing here calls back up.
 */
 #ifndef OX_PAYMENT_H
 #define OX_PAYMENT_H

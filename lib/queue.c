@@ -14,7 +14,10 @@
 #define RING_START 64u
 
 int ox_queue_init(ox_queue *q, const char *name, const char *subscriber, uint32_t prefetch) {
-    assert(q && name && subscriber && prefetch >= 1);
+    assert(q);
+    assert(name);
+    assert(subscriber);
+    assert(prefetch >= 1);
     memset(q, 0, sizeof *q);
     q->name = name;
     q->subscriber = subscriber;

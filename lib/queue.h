@@ -6,6 +6,8 @@
 ** fcap (= prefetch) entries, in no particular order; ready + flight never exceed
 ** OX_QUEUE_CAP.  Entries are copied in and out, never pointed into across calls that
 ** may move them (push grows the ring, remove swaps the last flight entry down).
+**
+** Part of the broker's role (service.h, Layers): includes only wire.h.
 */
 #ifndef OX_QUEUE_H
 #define OX_QUEUE_H

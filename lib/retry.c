@@ -20,9 +20,13 @@ static int64_t backoff(const ox_config *c, uint32_t n) {
 }
 
 int64_t ox_retry_interval(const ox_config *c, ox_prng *p, uint32_t n) {
-    assert(c && p && n >= 1);
-    assert(c->retry_base_ms > 0 && c->retry_max_ms > 0);
-    assert(c->jitter >= 0.0 && c->jitter <= 1.0);
+    assert(c);
+    assert(p);
+    assert(n >= 1);
+    assert(c->retry_base_ms > 0);
+    assert(c->retry_max_ms > 0);
+    assert(c->jitter >= 0.0);
+    assert(c->jitter <= 1.0);
     int64_t v = backoff(c, n);
     if (c->jitter > 0.0) {
         double spread = (2.0 * ox_prng_unit(p) - 1.0) * c->jitter;   /* in [-j, +j) */

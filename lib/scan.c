@@ -92,6 +92,7 @@ static ox_status collect(ox_service *s, int64_t now, int *n) {
 /* DEAD and its alert, together. */
 static ox_status dead_letter(ox_service *s, const ox_due *d, int64_t now) {
     struct ox_payment *p = s->pay;
+    assert(!d->ok || d->attempts >= s->cfg.max_attempts);   /* out of attempts, or unreadable */
     char text[200];
     if (d->ok)
         snprintf(text, sizeof text, "payment %lld dead after %lld attempts (outbox row %lld)",
@@ -114,6 +115,7 @@ static ox_status dead_letter(ox_service *s, const ox_due *d, int64_t now) {
     }
     if (r) { ox_store_rollback(&s->store); return r; }
     if ((r = ox_store_commit(&s->store))) return r;
+    assert(changed == 0 || changed == 1);   /* DEAD and its one alert, or nothing */
     if (!changed) return OX_OK;
     ox_svc_event(s, "dead", (uint64_t)d->pay_id, "msg %lld DEAD after %lld attempts",
                  (ll)d->id, (ll)d->attempts);
@@ -123,6 +125,9 @@ static ox_status dead_letter(ox_service *s, const ox_due *d, int64_t now) {
 
 static ox_status republish(ox_service *s, ox_due *d, int64_t now) {
     struct ox_payment *p = s->pay;
+    assert(d->ok);
+    assert(d->attempts < s->cfg.max_attempts);
+    assert(d->msg.msg_id == (uint64_t)d->id);   /* decode_payload matched it to its row */
     /* attempts < max_attempts <= 1000 here; a hand-edited row may say less than 0 */
     uint32_t attempt = d->attempts < 0 ? 1 : (uint32_t)d->attempts + 1;
     d->msg.attempt = attempt;
@@ -155,6 +160,8 @@ ox_status ox_payment_scan(ox_service *s) {
     int64_t now = ox_now_ms();
     int n = 0;
     ox_status r = collect(s, now, &n);
+    assert(n >= 0);
+    assert(n <= s->cfg.scan_batch);
     if (!r && n) ox_svc_event(s, "scan", 0, "%d due", n);
     for (int i = 0; i < n && !r; i++) {
         ox_due *d = &s->pay->due[i];

@@ -19,8 +19,8 @@
 **          attempts INTEGER NOT NULL,          -- publications so far
 **          next_attempt_at INTEGER NOT NULL,   -- when the scan may publish it again
 **          payload BLOB NOT NULL,              -- the encoded PAYMENT message
-**                                              --   (a wire.h PUBLISH frame to PAY_QUEUE, attempt
-*1)
+**                                              --   (a wire.h PUBLISH frame to
+**                                              --   PAY_QUEUE, attempt 1)
 **          created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)
 **     index outbox_due ON outbox(next_attempt_at) WHERE status = 'SENDING'
 **   refund(payment_id INTEGER PRIMARY KEY, amount INTEGER NOT NULL,
@@ -42,8 +42,8 @@
 **
 ** broker database (user_version OX_SCHEMA_BROKER):
 **   message(id INTEGER PRIMARY KEY AUTOINCREMENT,  -- the delivery id
-**           queue TEXT NOT NULL, frame BLOB NOT NULL,    -- the encoded msg (the PUBLISH frame it
-*came in)
+**           queue TEXT NOT NULL, frame BLOB NOT NULL,    -- the encoded msg (the PUBLISH
+**                                                        -- frame it came in)
 **           redeliveries INTEGER NOT NULL, visible_at INTEGER NOT NULL)
 **   Used only with durable=1; in-memory queues leave it empty.
 **   meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL)  -- 'incarnation': bumped at every open;

@@ -1,37 +1,25 @@
 /*
-** service.c: the public entry points of service.h, and the host helpers of svc.h.
+** service.c: the public entry points of service.h.
 **
-** This file owns the lifecycle (open, start, close) and the dispatch of calls to the
-** role: every frame is decoded here once, so a frame that fails ox_wire_decode is
-** rejected before any role sees it, and a role only ever handles well-formed frames.
+** The top layer of lib/ (service.h, Layers).  This file owns the lifecycle (open,
+** start, close) and the dispatch of calls to the role: every frame is decoded here
+** once, so a frame that fails ox_wire_decode is rejected before any role sees it, and
+** a role only ever handles well-formed frames.  It calls down into the roles and the
+** helpers of svc.c; nothing below calls back up into it.
 */
-#include "svc.h"
+#include "service.h"
 
 #include <assert.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "svc.h"
 #include "accounting.h"
 #include "broker.h"
 #include "payment.h"
 
-/* ---- names ---- */
-
-static const char *const ROLES[] = { "payment", "broker", "accounting" };
-
-const char *ox_role_name(ox_role r) {
-    return (unsigned)r < sizeof ROLES / sizeof ROLES[0] ? ROLES[r] : "?";
-}
-
-int ox_role_parse(const char *name, ox_role *r) {
-    assert(name && r);
-    for (unsigned i = 0; i < sizeof ROLES / sizeof ROLES[0]; i++) {
-        if (strcmp(name, ROLES[i]) == 0) { *r = (ox_role)i; return 0; }
-    }
-    return -1;
-}
+/* ---- failpoints ---- */
 
 static const char *const FAILPOINTS[] = {
     "payment.after_commit",
@@ -46,72 +34,6 @@ static const char *const FAILPOINTS[] = {
 };
 
 const char *const *ox_service_failpoints(void) { return FAILPOINTS; }
-
-/* ---- helpers of svc.h ---- */
-
-ox_status ox_svc_fail(ox_service *s, ox_status st, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->err, sizeof s->err, fmt, ap);
-    va_end(ap);
-    return st;
-}
-
-void ox_svc_event(ox_service *s, const char *kind, uint64_t pay, const char *fmt, ...) {
-    if (!s->io.event) return;
-    char detail[OX_DETAIL_MAX_LEN];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(detail, sizeof detail, fmt, ap);
-    va_end(ap);
-    s->io.event(s->io.ctx, kind, pay, detail);
-}
-
-ox_status ox_svc_reject(ox_service *s, const char *from, uint64_t pay, const char *fmt, ...) {
-    char why[OX_DETAIL_MAX_LEN];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, sizeof why, fmt, ap);
-    va_end(ap);
-    ox_svc_fail(s, OX_ERR_FRAME, "frame from %s rejected: %s", from, why);
-    ox_svc_event(s, "reject", pay, "frame from %s: %s", from, why);
-    return OX_ERR_FRAME;
-}
-
-void ox_svc_failpoint(ox_service *s, const char *name) {
-    if (s->io.failpoint) s->io.failpoint(s->io.ctx, name);
-}
-
-void ox_svc_send(ox_service *s, const char *to, const ox_frame *f) {
-    uint8_t buf[OX_FRAME_MAX];
-    ox_wire_err e;
-    size_t n = ox_wire_encode(f, buf, sizeof buf, &e);
-    assert(n > 0 && e == OX_WIRE_OK);   /* our frames are built from checked fields */
-    if (n > 0 && s->io.send) s->io.send(s->io.ctx, to, buf, n, f);
-}
-
-void ox_svc_timer(ox_service *s, int id, int64_t delay_ms) {
-    assert(delay_ms >= 0);
-    if (s->io.set_timer) s->io.set_timer(s->io.ctx, id, delay_ms);
-}
-
-void ox_svc_publish(ox_service *s, const char *queue, const ox_msg *msg) {
-    ox_frame f;
-    memset(&f, 0, sizeof f);
-    f.type = OX_F_PUBLISH;
-    snprintf(f.queue, sizeof f.queue, "%s", queue);
-    f.msg = *msg;
-    ox_svc_send(s, "broker", &f);
-}
-
-void ox_svc_dack(ox_service *s, const char *queue, uint64_t delivery) {
-    ox_frame f;
-    memset(&f, 0, sizeof f);
-    f.type = OX_F_DACK;
-    snprintf(f.queue, sizeof f.queue, "%s", queue);
-    f.delivery = delivery;
-    ox_svc_send(s, "broker", &f);
-}
 
 /* ---- lifecycle ---- */
 
@@ -154,7 +76,11 @@ static const char *config_problem(const ox_config *c) {
 
 ox_service *ox_service_open(ox_role role, const char *db_path, const ox_config *cfg,
                             const ox_io *io, char *err, size_t errlen) {
-    assert(db_path && cfg && io && err && errlen > 0);
+    assert(db_path);
+    assert(cfg);
+    assert(io);
+    assert(err);
+    assert(errlen > 0);
     if ((unsigned)role > OX_ROLE_ACCOUNTING) {
         snprintf(err, errlen, "unknown role %d", (int)role);
         return NULL;
@@ -210,7 +136,8 @@ static const char *decode_why(ox_wire_err e, size_t len) {
 }
 
 ox_status ox_service_on_frame(ox_service *s, const char *from, const uint8_t *bytes, size_t len) {
-    assert(s && (bytes || len == 0));
+    assert(s);
+    assert(bytes || len == 0);
     if (!from) from = "?";
     ox_frame f;
     ox_wire_err e = ox_wire_decode(bytes, len, &f);
@@ -245,7 +172,8 @@ ox_status ox_service_pay(ox_service *s, uint64_t pay_id, uint32_t account, int64
 /* ---- group commit ---- */
 
 ox_status ox_service_group_begin(ox_service *s) {
-    assert(s && !ox_store_in_group(&s->store));
+    assert(s);
+    assert(!ox_store_in_group(&s->store));
     if (s->role == OX_ROLE_BROKER)
         return ox_svc_fail(s, OX_ERR_ROLE, "broker: no group commit (its queues live in memory,"
                            " which a failed group could not roll back)");
@@ -253,6 +181,7 @@ ox_status ox_service_group_begin(ox_service *s) {
 }
 
 ox_status ox_service_group_end(ox_service *s) {
-    assert(s && ox_store_in_group(&s->store));
+    assert(s);
+    assert(ox_store_in_group(&s->store));
     return ox_store_group_end(&s->store);
 }

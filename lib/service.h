@@ -34,7 +34,7 @@
 **   payment.after_consumed      payment marked the row CONSUMED/FAILED, not yet acked
 ** ox_service_failpoints() lists them for tools.
 **
-** Timer ids: payment uses OX_TIMER_SCAN; broker uses OX_TIMER_REDELIVER.
+** Timer ids (io.h): payment uses OX_TIMER_SCAN; broker uses OX_TIMER_REDELIVER.
 **
 ** Group commit (payment and accounting only).  Between ox_service_group_begin() and
 ** ox_service_group_end() the service runs inside one database transaction: each call
@@ -55,6 +55,19 @@
 **   - a group is closed by group_end before ox_service_close() (close rolls it back).
 ** The broker refuses groups (OX_ERR_ROLE): its queues live in memory, which a failed
 ** group could not roll back.
+**
+** Layers.  lib/ is built in four layers; a file includes and calls only its own
+** layer and those below it, never one above:
+**   service.c    this header: lifecycle, and the dispatch of every call to the role
+**   roles        payment.c + scan.c (payment.h), accounting.c (accounting.h),
+**                broker.c + brokerdb.c + queue.c (broker.h, queue.h)
+**   helpers      svc.c (svc.h): the service's inside and the only way the roles reach
+**                their host (send, publish, ack, timers, events, failpoints)
+**   foundations  store.c (SQLite), wire.c + codec.c (frames), config.c, retry.c,
+**                prng.c, clock.c, role.c, and the headers io.h, status.h, schema.h
+** So a call goes down: ox_service_pay -> ox_payment_pay -> ox_payment_publish ->
+** ox_svc_publish -> ox_wire_publish, ox_wire_encode; and nothing in a role or below
+** knows service.c exists.  A role never calls another role: the broker stands between them.
 */
 #ifndef OX_SERVICE_H
 #define OX_SERVICE_H
@@ -64,23 +77,10 @@
 
 #include "config.h"
 #include "io.h"
-
-typedef enum { OX_ROLE_PAYMENT = 0, OX_ROLE_BROKER, OX_ROLE_ACCOUNTING } ox_role;
-
-#define OX_TIMER_SCAN 1
-#define OX_TIMER_REDELIVER 2
+#include "role.h"
+#include "status.h"
 
 typedef struct ox_service ox_service;
-
-typedef enum {
-    OX_OK = 0,
-    OX_ERR_DB,          /* SQLite failed (I/O, full disk, corrupt file) */
-    OX_ERR_FOREIGN_DB,  /* the file is not this role's database */
-    OX_ERR_FRAME,       /* a frame was rejected (bad bytes, or not for this role) */
-    OX_ERR_REFUSED,     /* pay(): the request itself is invalid (amount <= 0) */
-    OX_ERR_ROLE,        /* the call does not apply to this role */
-    OX_ERR_NOMEM
-} ox_status;
 
 /* Opens the service's database at `db_path` (created if missing).  On failure returns
 ** NULL and a one-line reason in err. `cfg` and `io` are copied. */
@@ -106,8 +106,6 @@ ox_status ox_service_group_end(ox_service *s);
 const char *ox_service_error(const ox_service *s);
 void ox_service_close(ox_service *s);
 
-const char *ox_role_name(ox_role r);
-int ox_role_parse(const char *name, ox_role *r);
 /* NULL-terminated list of every failpoint name above. */
 const char *const *ox_service_failpoints(void);
 

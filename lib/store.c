@@ -64,7 +64,8 @@ static int schema_id(ox_role role) {
     case OX_ROLE_ACCOUNTING: return OX_SCHEMA_ACCOUNTING;
     case OX_ROLE_BROKER: return OX_SCHEMA_BROKER;
     }
-    assert(0 && "unknown role");
+    assert(0);
+    assert("unknown role");
     return -1;
 }
 
@@ -243,7 +244,10 @@ static ox_status prepare_tx(ox_store *st) {
 
 ox_status ox_store_open(ox_store *st, ox_role role, const char *path, ox_sync sync,
                         char *err, size_t errlen) {
-    assert(st && path && err && errlen > 0);
+    assert(st);
+    assert(path);
+    assert(err);
+    assert(errlen > 0);
     memset(st, 0, sizeof *st);
     st->err = err;
     st->errlen = errlen;
@@ -293,7 +297,9 @@ void ox_store_close(ox_store *st) {
 /* ---- statements ---- */
 
 ox_status ox_store_prepare(ox_store *st, sqlite3_stmt **out, const char *sql) {
-    assert(st->db && out && !*out);
+    assert(st->db);
+    assert(out);
+    assert(!*out);
     int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
     if (rc == SQLITE_OK) return OX_OK;
     snprintf(st->err, st->errlen, "%s: prepare \"%.60s\": %s", st->path, sql,
@@ -393,7 +399,9 @@ ox_status ox_store_commit(ox_store *st) {
 }
 
 ox_status ox_store_group_begin(ox_store *st) {
-    assert(!st->group && !st->tx && sqlite3_get_autocommit(st->db));
+    assert(!st->group);
+    assert(!st->tx);
+    assert(sqlite3_get_autocommit(st->db));
     ox_status s = ox_store_run(st, st->begin, "begin group", NULL);
     st->group = s == OX_OK;
     st->group_lost = 0;
@@ -401,7 +409,8 @@ ox_status ox_store_group_begin(ox_store *st) {
 }
 
 ox_status ox_store_group_end(ox_store *st) {
-    assert(st->group && !st->tx);
+    assert(st->group);
+    assert(!st->tx);
     int lost = st->group_lost || sqlite3_get_autocommit(st->db);
     st->group = st->group_lost = 0;
     ox_status s = lost ? group_lost(st) : ox_store_run(st, st->commit, "commit group", NULL);

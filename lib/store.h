@@ -12,6 +12,9 @@
 ** is always ready for its next use, and turn a failure into one error line naming the
 ** file and what was being done ("payment.db: insert outbox: disk I/O error").
 **
+** The foundations layer (service.h, Layers): includes only leaves (config.h, role.h,
+** status.h).
+**
 ** Groups (group commit, service.h): between ox_store_group_begin() and
 ** ox_store_group_end() one BEGIN IMMEDIATE transaction is open, and every
 ** ox_store_begin/commit/rollback inside it becomes SAVEPOINT / RELEASE / ROLLBACK TO +
@@ -29,7 +32,8 @@
 #include <sqlite3.h>
 
 #include "config.h"
-#include "service.h"
+#include "role.h"
+#include "status.h"
 
 #define OX_PATH_MAX 1024
 

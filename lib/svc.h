@@ -1,26 +1,41 @@
 /*
-** svc.h: the inside of an ox_service, shared by service.c and the three role files
-** (payment.c, accounting.c, broker.c).  Not part of the public API.
+** svc.h: the inside of an ox_service and the helpers the roles call, shared by
+** service.c and the role files (payment.c, scan.c, accounting.c, broker.c,
+** brokerdb.c).  Not part of the public API.
+**
+** The helpers layer (service.h, Layers): below the roles, above the foundations.  It
+** includes store.h, wire.h, io.h and the leaves, never service.h or a role's header,
+** and svc.c calls nothing above it; so the roles call down into it and service.c
+** calls down into the roles, and no call goes back up.
 **
 ** An ox_service owns everything the library keeps: its copy of the config and io
 ** table, its database, its jitter PRNG, its last error, and the state of its one
 ** role (exactly one of pay/acc/brk is set).  There is no state anywhere else.
 **
-** The helpers here are the only way the roles talk to their host: they send
+** The helpers here (svc.c) are the only way the roles talk to their host: they send
 ** encoded frames, set timers, report events, pass failpoints and ask injection sites,
-** and they tolerate a host that leaves a callback NULL.
+** and they tolerate a host that leaves a callback NULL.  The frames themselves are
+** built by wire.h's constructors (ox_wire_publish, ox_wire_deliver, ox_wire_dack).
 */
 #ifndef OX_SVC_H
 #define OX_SVC_H
 
 #include <stdint.h>
 
+#include "config.h"
+#include "io.h"
 #include "prng.h"
-#include "service.h"
+#include "role.h"
+#include "status.h"
 #include "store.h"
+#include "wire.h"
 
 #define OX_ERR_MAX 512
 #define OX_DETAIL_MAX_LEN 160
+
+/* The same typedef as service.h's (C11 allows the repetition): the roles see the
+** struct without including the layer above them. */
+typedef struct ox_service ox_service;
 
 struct ox_payment;
 struct ox_accounting;
@@ -61,9 +76,9 @@ static inline int ox_svc_inject(ox_service *s, const char *site) {
 void ox_svc_send(ox_service *s, const char *to, const ox_frame *f);
 void ox_svc_timer(ox_service *s, int id, int64_t delay_ms);
 
-/* A PUBLISH frame of msg on queue. */
+/* Sends the broker a PUBLISH of msg on queue (ox_wire_publish). */
 void ox_svc_publish(ox_service *s, const char *queue, const ox_msg *msg);
-/* A DACK of `delivery` on queue. */
+/* Sends the broker a DACK of `delivery` on queue (ox_wire_dack). */
 void ox_svc_dack(ox_service *s, const char *queue, uint64_t delivery);
 
 #endif

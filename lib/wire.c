@@ -7,6 +7,10 @@
 ** All reads go through the bounded reader of codec.h; a string's length byte is
 ** checked against the bytes left before the string is read, so that a short buffer
 ** (TRUNCATED) and a bad string (BAD_STRING) get their own codes.
+**
+** The pairs are asserted both ways: a frame the encoder writes decodes back to the
+** same type, queue and message, and a frame the decoder accepts passes the encoder's
+** own checks, so neither side can accept what the other refuses.
 */
 #include "wire.h"
 
@@ -20,6 +24,85 @@ static const uint8_t MAGIC[2] = { 'O', 'X' };
 static int type_known(uint8_t t) { return t >= OX_F_PUBLISH && t <= OX_F_DACK; }
 static int kind_known(uint8_t k) { return k >= OX_M_PAYMENT && k <= OX_M_CONSUME_FAILED; }
 static int has_msg(uint8_t t) { return t == OX_F_PUBLISH || t == OX_F_DELIVER; }
+static ox_wire_err encode_check(const ox_frame *f);
+
+/* ---- the table of frames ---- */
+
+const ox_frame_route ox_wire_frames[OX_WIRE_NFRAMES] = {
+    { OX_ROLE_PAYMENT, OX_ROLE_BROKER, OX_PAY_QUEUE, OX_F_PUBLISH, OX_M_PAYMENT,
+      "PUBLISH PAYMENT", "an outbox row's message: after COMMIT, and again from the scan" },
+    { OX_ROLE_BROKER, OX_ROLE_ACCOUNTING, OX_PAY_QUEUE, OX_F_DELIVER, OX_M_PAYMENT,
+      "DELIVER PAYMENT", "the payment handed to accounting; again if not acked in time" },
+    { OX_ROLE_ACCOUNTING, OX_ROLE_BROKER, OX_PAY_QUEUE, OX_F_DACK, 0,
+      "DACK", "accounting is done with that delivery: the broker forgets it" },
+    { OX_ROLE_ACCOUNTING, OX_ROLE_BROKER, OX_ACC_QUEUE, OX_F_PUBLISH, OX_M_CONSUMED,
+      "PUBLISH CONSUMED", "accounting's answer: the voucher is written (or was already)" },
+    { OX_ROLE_ACCOUNTING, OX_ROLE_BROKER, OX_ACC_QUEUE, OX_F_PUBLISH, OX_M_CONSUME_FAILED,
+      "PUBLISH CONSUME_FAILED", "accounting's answer: refused, with the reason" },
+    { OX_ROLE_BROKER, OX_ROLE_PAYMENT, OX_ACC_QUEUE, OX_F_DELIVER, OX_M_CONSUMED,
+      "DELIVER CONSUMED", "the answer handed to payment: the outbox row becomes CONSUMED" },
+    { OX_ROLE_BROKER, OX_ROLE_PAYMENT, OX_ACC_QUEUE, OX_F_DELIVER, OX_M_CONSUME_FAILED,
+      "DELIVER CONSUME_FAILED", "the answer handed to payment: row FAILED, payment refunded" },
+    { OX_ROLE_PAYMENT, OX_ROLE_BROKER, OX_ACC_QUEUE, OX_F_DACK, 0,
+      "DACK", "payment is done with that answer: the broker forgets it" },
+};
+
+const char *ox_wire_label(const ox_frame *f) {
+    assert(f != NULL);
+    for (size_t i = 0; i < OX_WIRE_NFRAMES; i++) {
+        const ox_frame_route *r = &ox_wire_frames[i];
+        if (r->type != f->type) continue;
+        if (r->type == OX_F_DACK || r->kind == f->msg.kind) return r->label;
+    }
+    return "?";
+}
+
+/* ---- constructors ---- */
+
+static void set_queue(ox_frame *f, const char *queue) {
+    assert(queue != NULL);
+    size_t n = strlen(queue);
+    assert(n > 0);
+    assert(n <= OX_QUEUE_MAX);
+    memcpy(f->queue, queue, n + 1);
+}
+
+ox_frame ox_wire_publish(const char *queue, const ox_msg *msg) {
+    assert(msg != NULL);
+    assert(kind_known(msg->kind));
+    ox_frame f;
+    memset(&f, 0, sizeof f);
+    f.type = OX_F_PUBLISH;
+    set_queue(&f, queue);
+    f.msg = *msg;
+    assert(encode_check(&f) == OX_WIRE_OK);
+    return f;
+}
+
+ox_frame ox_wire_deliver(const char *queue, uint64_t delivery, uint32_t redeliveries,
+                         const ox_msg *msg) {
+    assert(msg != NULL);
+    assert(kind_known(msg->kind));
+    ox_frame f;
+    memset(&f, 0, sizeof f);
+    f.type = OX_F_DELIVER;
+    set_queue(&f, queue);
+    f.delivery = delivery;
+    f.redeliveries = redeliveries;
+    f.msg = *msg;
+    assert(encode_check(&f) == OX_WIRE_OK);
+    return f;
+}
+
+ox_frame ox_wire_dack(const char *queue, uint64_t delivery) {
+    ox_frame f;
+    memset(&f, 0, sizeof f);
+    f.type = OX_F_DACK;
+    set_queue(&f, queue);
+    f.delivery = delivery;
+    assert(encode_check(&f) == OX_WIRE_OK);
+    return f;
+}
 
 /* ---- encoder ---- */
 
@@ -43,8 +126,24 @@ static ox_wire_err encode_check(const ox_frame *f) {
     return OX_WIRE_OK;
 }
 
+/* The pair's check: out[n] decodes back to f's fields. */
+static int encoded_as(const ox_frame *f, const uint8_t *out, size_t n) {
+    ox_frame back;
+    if (ox_wire_decode(out, n, &back) != OX_WIRE_OK) return 0;
+    if (back.type != f->type || strcmp(back.queue, f->queue) != 0) return 0;
+    if (f->type != OX_F_PUBLISH && back.delivery != f->delivery) return 0;
+    if (f->type == OX_F_DELIVER && back.redeliveries != f->redeliveries) return 0;
+    if (!has_msg(f->type)) return 1;
+    const ox_msg *a = &back.msg, *b = &f->msg;
+    return a->kind == b->kind && a->msg_id == b->msg_id && a->pay_id == b->pay_id
+           && a->account == b->account && a->amount == b->amount && a->attempt == b->attempt
+           && strcmp(a->reason, b->reason) == 0;
+}
+
 size_t ox_wire_encode(const ox_frame *f, uint8_t *out, size_t cap, ox_wire_err *err) {
-    assert(f && out && err);
+    assert(f);
+    assert(out);
+    assert(err);
     *err = encode_check(f);
     if (*err != OX_WIRE_OK) return 0;
     if (cap > OX_FRAME_MAX) cap = OX_FRAME_MAX;
@@ -64,7 +163,9 @@ size_t ox_wire_encode(const ox_frame *f, uint8_t *out, size_t cap, ox_wire_err *
     ox_put_u8(&h, OX_WIRE_VERSION);
     ox_put_u8(&h, f->type);
     ox_put_u32(&h, (uint32_t)w.len);
-    assert(!h.err && h.len == OX_FRAME_HEADER);
+    assert(!h.err);
+    assert(h.len == OX_FRAME_HEADER);
+    assert(encoded_as(f, out, OX_FRAME_HEADER + w.len));
     return OX_FRAME_HEADER + w.len;
 }
 
@@ -113,7 +214,8 @@ static ox_wire_err get_body(ox_reader *r, ox_frame *f) {
 }
 
 ox_wire_err ox_wire_decode(const uint8_t *buf, size_t len, ox_frame *f) {
-    assert(f && (buf || len == 0));
+    assert(f);
+    assert(buf || len == 0);
     memset(f, 0, sizeof *f);
     if (len > OX_FRAME_MAX) return OX_WIRE_OVERSIZED;
     if (len < OX_FRAME_HEADER) return OX_WIRE_TRUNCATED;
@@ -134,6 +236,7 @@ ox_wire_err ox_wire_decode(const uint8_t *buf, size_t len, ox_frame *f) {
     ox_wire_err e = get_body(&r, f);
     if (e != OX_WIRE_OK) return e;
     if (ox_reader_left(&r) != 0 || OX_FRAME_HEADER + (size_t)n != len) return OX_WIRE_TRAILING;
+    assert(encode_check(f) == OX_WIRE_OK);   /* the encoder would write what we accepted */
     return OX_WIRE_OK;
 }
 
@@ -155,7 +258,7 @@ const char *ox_wire_strerror(ox_wire_err e) {
     return "unknown wire error";
 }
 
-const char *ox_frame_type_name(uint8_t type) {
+const char *ox_wire_type_name(uint8_t type) {
     switch (type) {
     case OX_F_PUBLISH: return "PUBLISH";
     case OX_F_DELIVER: return "DELIVER";
@@ -164,7 +267,7 @@ const char *ox_frame_type_name(uint8_t type) {
     return "?";
 }
 
-const char *ox_msg_kind_name(uint8_t kind) {
+const char *ox_wire_kind_name(uint8_t kind) {
     switch (kind) {
     case OX_M_PAYMENT: return "PAYMENT";
     case OX_M_CONSUMED: return "CONSUMED";

@@ -44,9 +44,15 @@ $(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
+# step-drive speaks the node protocol.
+$(BUILD)/tools/step-drive: $(call obj,tests/tools/step-drive.c) $(PROTO_A) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+
 # The regression replay runs the fuzz targets' own oracles (its own rule: the objects
 # must come before the libraries on the link line).
-$(BUILD)/tests/test_fuzz_regressions: $(call obj,tests/unit/sim/test_fuzz_regressions.c fuzz/oracles.c) $(SIM_LIB) $(LIB_A)
+$(BUILD)/tests/test_fuzz_regressions: \
+		$(call obj,tests/unit/sim/test_fuzz_regressions.c fuzz/oracles.c) $(SIM_LIB) $(PROTO_A) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -lcmocka -o $@
 
@@ -64,11 +70,12 @@ coverage: coverage-build
 	@COVERAGE_SEEDS=$(COVERAGE_SEEDS) COVERAGE_MIN=$(COVERAGE_MIN) scripts/coverage.sh
 
 # ---- fuzzing ---------------------------------------------------------------------------
-$(BUILD)/fuzz/fuzz_%: $(call obj,fuzz/fuzz_%.c) $(call obj,fuzz/oracles.c) $(SIM_LIB) $(LIB_A)
+$(BUILD)/fuzz/fuzz_%: $(call obj,fuzz/fuzz_%.c) $(call obj,fuzz/oracles.c) \
+		$(SIM_LIB) $(PROTO_A) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer $^ $(LDFLAGS) $(LDLIBS) -o $@
 
-$(BUILD)/fuzz/mkseeds: $(call obj,fuzz/mkseeds.c) $(LIB_A)
+$(BUILD)/fuzz/mkseeds: $(call obj,fuzz/mkseeds.c) $(PROTO_A) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 

@@ -26,7 +26,8 @@
 ** Timers are CLOCK_REALTIME deadlines (timers.h); the poll never sleeps longer than
 ** POLL_CAP_MS, so a libfaketime speed-up, a clock step or a signal that landed on a
 ** ZeroMQ thread is noticed promptly.  Every service event is one line on stderr:
-** "<role> <kind> pay=<id> <detail>".  SIGINT/SIGTERM close the service and exit 0.
+** "<role> <kind> pay=<id> <detail>".  SIGINT/SIGTERM close the service and exit 0
+** (OX_EXIT_OK).
 */
 #include <assert.h>
 #include <errno.h>
@@ -81,6 +82,8 @@ static void on_signal(int sig) { stop_signal = sig; }
 static void logline(const livehost *h, const char *kind, uint64_t pay, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void logline(const livehost *h, const char *kind, uint64_t pay, const char *fmt, ...) {
+    assert(h->name != NULL);
+    assert(kind != NULL);
     char detail[512];
     va_list ap;
     va_start(ap, fmt);
@@ -103,7 +106,9 @@ static void lost_frame(livehost *h, const char *to, const ox_frame *f, int err) 
 static void io_send(void *ctx, const char *to, const uint8_t *bytes, size_t len,
                     const ox_frame *f) {
     livehost *h = ctx;
-    assert(to != NULL && bytes != NULL && f != NULL);
+    assert(to != NULL);
+    assert(bytes != NULL);
+    assert(f != NULL);
     if (h->o->role == OX_ROLE_BROKER) {
         /* Never block: a full or missing peer loses the frame, as a network would. */
         if (zmq_send(h->peer, to, strlen(to), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
@@ -111,7 +116,7 @@ static void io_send(void *ctx, const char *to, const uint8_t *bytes, size_t len,
             lost_frame(h, to, f, errno);
         return;
     }
-    if (strcmp(to, "broker") != 0) {   /* services talk through the broker only */
+    if (strcmp(to, ox_role_name(OX_ROLE_BROKER)) != 0) {   /* only through the broker */
         logline(h, "error", 0, "service asked to send to '%s'; only the broker is reachable", to);
         return;
     }
@@ -129,6 +134,7 @@ static void io_send(void *ctx, const char *to, const uint8_t *bytes, size_t len,
 
 static void io_set_timer(void *ctx, int id, int64_t delay_ms) {
     livehost *h = ctx;
+    assert(id >= 0);
     assert(delay_ms >= 0);
     if (timers_set(&h->timers, id, timers_now_ms() + delay_ms) != 0)
         logline(h, "error", 0, "timer table full, timer %d dropped", id);
@@ -167,6 +173,8 @@ static void discard_more(void *sock) {
 /* A peer name we can route to: printable ASCII that fits out[cap].  ZeroMQ makes up
 ** a binary name for a peer that set no ZMQ_ROUTING_ID: such a peer is not ours. */
 static int peer_name(zmq_msg_t *m, char *out, size_t cap) {
+    assert(out != NULL);
+    assert(cap > 1);
     size_t n = zmq_msg_size(m);
     const unsigned char *p = zmq_msg_data(m);
     if (n == 0 || n >= cap) return -1;
@@ -205,6 +213,9 @@ static int recv_routed(livehost *h) {
 
 /* The held frames, in order, after the group's COMMIT. */
 static void flush_held(livehost *h) {
+    assert(!h->grouped);   /* only what a committed group held may leave */
+    assert(h->nheld >= 0);
+    assert(h->nheld <= HELD_MAX);
     for (int i = 0; i < h->nheld; i++) {
         const held_frame *m = &h->held[i];
         if (zmq_send(h->peer, m->bytes, m->len, ZMQ_DONTWAIT) >= 0) continue;
@@ -216,6 +227,8 @@ static void flush_held(livehost *h) {
 }
 
 static void group_begin(livehost *h) {
+    assert(!h->grouped);
+    assert(h->group_max > 1);
     if (ox_service_group_begin(h->svc) != OX_OK) {
         logline(h, "error", 0, "cannot begin a group, the frame commits alone: %s",
                 ox_service_error(h->svc));
@@ -244,6 +257,8 @@ static void group_step(livehost *h) {
         group_end(h);
     if (!h->grouped) group_begin(h);
     if (h->grouped) h->group_frames++;
+    assert(!h->grouped || h->group_frames <= h->group_max);
+    assert(!h->grouped || h->nheld + SENDS_PER_FRAME <= HELD_MAX);
 }
 
 /* Payment/accounting: one frame from the broker.  0 if one was read, -1 if none. */
@@ -277,6 +292,9 @@ static int parse_int(const char *s, long long min, long long max, long long *out
 
 /* "PAY <id> <account> <amount>" -> the answer, in ans[cap]. */
 static void answer(livehost *h, char *req, char *ans, size_t cap) {
+    assert(req != NULL);
+    assert(ans != NULL);
+    assert(cap > 0);
     char *save = NULL;
     char *w[5] = { NULL };
     int n = 0;
@@ -349,18 +367,21 @@ static void fire_timers(livehost *h) {
         report(h, ox_service_on_timer(h->svc, id));
 }
 
-static int loop(livehost *h) {
+static ox_exit loop(livehost *h) {
+    assert(h->svc != NULL);
+    assert(h->peer != NULL);
     while (!stop_signal) {
         zmq_pollitem_t items[2] = {
             { .socket = h->peer, .events = ZMQ_POLLIN },
             { .socket = h->clients, .events = ZMQ_POLLIN },
         };
         int nitems = h->clients ? 2 : 1;
+        assert((h->clients != NULL) == (h->o->role == OX_ROLE_PAYMENT));
         long wait = (long)timers_wait_ms(&h->timers, timers_now_ms(), POLL_CAP_MS);
         if (zmq_poll(items, nitems, wait) < 0) {
             if (errno == EINTR) continue;
             fprintf(stderr, "outbox-node: %s: poll failed: %s\n", h->name, zmq_strerror(errno));
-            return NODE_EXIT_RUNTIME;
+            return OX_EXIT_HARNESS;
         }
         if (items[0].revents & ZMQ_POLLIN) {
             if (h->o->role == OX_ROLE_BROKER) drain(h, recv_routed, DRAIN_MAX);
@@ -369,7 +390,7 @@ static int loop(livehost *h) {
         if (nitems > 1 && (items[1].revents & ZMQ_POLLIN)) drain(h, serve_client, DRAIN_MAX);
         fire_timers(h);
     }
-    return NODE_EXIT_OK;
+    return OX_EXIT_OK;
 }
 
 /* ---- set-up and tear-down -------------------------------------------------- */
@@ -382,9 +403,9 @@ static int set_maxmsg(void *sock) {
 }
 
 /* Creates and attaches the sockets.  Returns 0, or the exit code. */
-static int open_sockets(livehost *h) {
+static ox_exit open_sockets(livehost *h) {
     const node_opts *o = h->o;
-    int code = NODE_EXIT_RUNTIME;
+    ox_exit code = OX_EXIT_HARNESS;
     int broker = o->role == OX_ROLE_BROKER;
     h->peer = zmq_socket(h->zctx, broker ? ZMQ_ROUTER : ZMQ_DEALER);
     if (h->peer == NULL || set_maxmsg(h->peer) != 0 ||
@@ -402,13 +423,13 @@ static int open_sockets(livehost *h) {
         }
         if (zh_connect(h->peer, o->broker, "--broker", &code) != 0) return code;
     }
-    if (o->role != OX_ROLE_PAYMENT) return 0;
+    if (o->role != OX_ROLE_PAYMENT) return OX_EXIT_OK;
     h->clients = zmq_socket(h->zctx, ZMQ_REP);
     if (h->clients == NULL || set_maxmsg(h->clients) != 0 ||
         zh_setint(h->clients, ZMQ_LINGER, 0, "ZMQ_LINGER") != 0 ||
         zh_bind(h->clients, o->listen, "--listen", &code) != 0)
         return code;
-    return 0;
+    return OX_EXIT_OK;
 }
 
 static void close_all(livehost *h) {
@@ -438,7 +459,7 @@ static void mask_signals(int how) {
     pthread_sigmask(how, &set, NULL);
 }
 
-static int start(livehost *h) {
+static ox_exit start(livehost *h) {
     const node_opts *o = h->o;
     /* ZeroMQ's threads inherit this mask, so the signals reach the polling thread. */
     mask_signals(SIG_BLOCK);
@@ -446,14 +467,14 @@ static int start(livehost *h) {
     mask_signals(SIG_UNBLOCK);
     if (h->zctx == NULL) {
         fprintf(stderr, "outbox-node: cannot create a ZeroMQ context: %s\n", zmq_strerror(errno));
-        return NODE_EXIT_RUNTIME;
+        return OX_EXIT_HARNESS;
     }
-    int code = open_sockets(h);
-    if (code != 0) return code;
+    ox_exit code = open_sockets(h);
+    if (code != OX_EXIT_OK) return code;
     h->group_max = o->group > 1 ? o->group : 1;
     if (h->group_max > 1 && (h->held = malloc(HELD_MAX * sizeof *h->held)) == NULL) {
         fprintf(stderr, "outbox-node: out of memory for --group\n");
-        return NODE_EXIT_RUNTIME;
+        return OX_EXIT_HARNESS;
     }
     ox_io io = { .ctx = h, .send = io_send, .set_timer = io_set_timer, .event = io_event,
                  .failpoint = NULL };   /* io.h: failpoints are for test hosts */
@@ -461,11 +482,11 @@ static int start(livehost *h) {
     h->svc = ox_service_open(o->role, o->db, &o->cfg, &io, err, sizeof err);
     if (h->svc == NULL) {
         fprintf(stderr, "outbox-node: cannot open %s: %s\n", o->db, node_open_error(err, o->db));
-        return NODE_EXIT_RUNTIME;
+        return OX_EXIT_HARNESS;
     }
     if (ox_service_start(h->svc) != OX_OK) {
         fprintf(stderr, "outbox-node: cannot start %s: %s\n", h->name, ox_service_error(h->svc));
-        return NODE_EXIT_RUNTIME;
+        return OX_EXIT_HARNESS;
     }
     char group[64] = "";
     if (o->role != OX_ROLE_BROKER)
@@ -477,11 +498,14 @@ static int start(livehost *h) {
     else
         logline(h, "ready", 0, "pid %ld, design %s, db %s, broker %s%s", (long)getpid(),
                 ox_design_name(o->cfg.design), o->db, o->broker, group);
-    return 0;
+    return OX_EXIT_OK;
 }
 
-int livehost_run(const node_opts *o) {
-    assert(o->sim == NULL && o->db != NULL && o->broker != NULL && !o->client);
+ox_exit livehost_run(const node_opts *o) {
+    assert(o->sim == NULL);
+    assert(o->db != NULL);
+    assert(o->broker != NULL);
+    assert(!o->client);
     /* main.c: groups only for payment and accounting of design outbox */
     assert(o->group <= 1 || (o->role != OX_ROLE_BROKER && o->cfg.design == OX_DESIGN_OUTBOX));
     assert(o->group <= NODE_GROUP_MAX);
@@ -491,9 +515,10 @@ int livehost_run(const node_opts *o) {
     h.name = ox_role_name(o->role);
     stop_signal = 0;
     catch_signals();
-    int code = start(&h);
-    if (code == 0) code = loop(&h);
-    if (code == 0) logline(&h, "stopped", 0, "on %s", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    ox_exit code = start(&h);
+    if (code == OX_EXIT_OK) code = loop(&h);
+    if (code == OX_EXIT_OK)
+        logline(&h, "stopped", 0, "on %s", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
     close_all(&h);
     return code;
 }

@@ -1,7 +1,8 @@
 /*
 ** main.c: bin/outbox-node's command line.  Parses and checks every flag, then hands a
 ** node_opts to the host that runs it (node.h).  A bad flag is one line on stderr that
-** names the flag and what was wrong, and exit 2; nothing is opened before that.
+** names the flag and what was wrong, and exit 2 (OX_EXIT_USAGE); nothing is opened
+** before that.
 */
 #include <assert.h>
 #include <errno.h>
@@ -52,7 +53,7 @@ static void usage_error(const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-    exit(NODE_EXIT_USAGE);
+    exit(OX_EXIT_USAGE);
 }
 
 /* Parses all of s as an unsigned decimal integer no larger than max. */
@@ -136,7 +137,7 @@ static void parse(node_opts *o, int argc, char **argv, int *have_role, int *clie
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf(usage, ox_design_names());
-            exit(NODE_EXIT_OK);
+            exit(OX_EXIT_OK);
         }
         if (is_flag(a, "--role")) {
             set_role(o, take_value(argc, argv, &i, "--role"));
@@ -204,6 +205,8 @@ static void check(node_opts *o, int have_role, int client_flags) {
         usage_error("--listen: only the payment role listens for clients, not %s", role);
     if (o->broker == NULL) o->broker = NODE_DEFAULT_BROKER;
     if (o->listen == NULL && o->role == OX_ROLE_PAYMENT) o->listen = NODE_DEFAULT_LISTEN;
+    assert(o->db != NULL);
+    assert((o->listen != NULL) == (o->role == OX_ROLE_PAYMENT));
 }
 
 int main(int argc, char **argv) {
@@ -217,6 +220,8 @@ int main(int argc, char **argv) {
     int have_role = 0, client_flags = 0;
     parse(&o, argc, argv, &have_role, &client_flags);
     check(&o, have_role, client_flags);
+    assert(o.group >= 0);
+    assert(o.group <= NODE_GROUP_MAX);
     if (o.client) return client_run(&o);
     if (o.sim != NULL) return simhost_run(&o);
     return livehost_run(&o);

@@ -5,8 +5,9 @@
 **   simhost.c   --sim ENDPOINT: lockstep under the simulator (proto/step.h)
 **   livehost.c  the default: a real daemon over ZeroMQ TCP with real time
 **   client.c    --role client: sends payments to a live payment daemon
-** Each host returns the process exit code: 0 fine, 1 a payment failed (client),
-** 2 bad usage, 3 the runtime failed.
+** Each host returns the process exit code (proto/exit.h): OX_EXIT_OK fine,
+** OX_EXIT_FAIL a payment failed (client), OX_EXIT_USAGE bad usage, OX_EXIT_HARNESS the
+** runtime failed (a socket, a file, memory).
 */
 #ifndef NODE_H
 #define NODE_H
@@ -18,11 +19,7 @@
 #include "../lib/config.h"
 #include "../lib/service.h"
 #include "../lib/wire.h"
-
-#define NODE_EXIT_OK 0
-#define NODE_EXIT_FAILED 1
-#define NODE_EXIT_USAGE 2
-#define NODE_EXIT_RUNTIME 3
+#include "../proto/exit.h"
 
 #define NODE_GROUP_DEFAULT 64    /* --group: frames from the broker per transaction */
 #define NODE_GROUP_MAX 1024
@@ -48,9 +45,9 @@ typedef struct {
     uint32_t account;        /* client: paying account */
 } node_opts;
 
-int simhost_run(const node_opts *o);
-int livehost_run(const node_opts *o);
-int client_run(const node_opts *o);
+ox_exit simhost_run(const node_opts *o);
+ox_exit livehost_run(const node_opts *o);
+ox_exit client_run(const node_opts *o);
 
 /* The library's open errors already start with "PATH: "; hosts print
 ** "cannot open PATH: <rest>" without saying the path twice. */
@@ -65,10 +62,10 @@ void node_frame_label(const ox_frame *f, char *out, size_t cap);
 /* zhelp.c: ZeroMQ set-up shared by the hosts.  Each prints its own one-line error
 ** ("outbox-node: cannot bind tcp://...: Address already in use") and returns -1. */
 int zh_setint(void *sock, int opt, int value, const char *what);
-/* Binds or connects; an endpoint ZeroMQ cannot parse is a usage error (*code = 2),
-** anything else a runtime error (*code = 3). */
-int zh_bind(void *sock, const char *endpoint, const char *flag, int *code);
-int zh_connect(void *sock, const char *endpoint, const char *flag, int *code);
+/* Binds or connects; an endpoint ZeroMQ cannot parse is a usage error
+** (*code = OX_EXIT_USAGE), anything else a runtime error (*code = OX_EXIT_HARNESS). */
+int zh_bind(void *sock, const char *endpoint, const char *flag, ox_exit *code);
+int zh_connect(void *sock, const char *endpoint, const char *flag, ox_exit *code);
 /* Closes a socket after waiting at most linger_ms for queued messages to leave. */
 void zh_close(void *sock, int linger_ms);
 

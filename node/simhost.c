@@ -61,7 +61,7 @@ typedef struct {
 
 /* ---- leaving ---------------------------------------------------------------- */
 
-static void host_exit(simhost *h, int code) {
+static void host_exit(simhost *h, ox_exit code) {
     zh_close(h->sock, EXIT_LINGER_MS);   /* lets the last reply leave, boundedly */
     if (h->zctx) zmq_ctx_term(h->zctx);
     free(h->buf);
@@ -69,7 +69,8 @@ static void host_exit(simhost *h, int code) {
 }
 
 static void send_bytes(simhost *h, const uint8_t *buf, size_t len) {
-    assert(len > 0 && len <= OX_REPLY_MAX);
+    assert(len > 0);
+    assert(len <= OX_REPLY_MAX);
     /* Before the reply leaves: the simulator may SIGKILL us the moment it has it, and
     ** a coverage build must have written its counts by then (no-op otherwise). */
     node_coverage_flush();
@@ -77,14 +78,17 @@ static void send_bytes(simhost *h, const uint8_t *buf, size_t len) {
         if (errno == EINTR) continue;
         fprintf(stderr, "outbox-node: %s: cannot send reply: %s\n", ox_role_name(h->o->role),
                 zmq_strerror(errno));
-        host_exit(h, NODE_EXIT_RUNTIME);
+        host_exit(h, OX_EXIT_HARNESS);
     }
 }
 
-/* Replaces whatever was built with a small FATAL reply naming why, sends it, exits 3. */
+/* Replaces whatever was built with a small FATAL reply naming why, sends it, exits 3
+** (OX_EXIT_HARNESS). */
 /* The reply is one FATAL section answering the batch's first step (`seq` outside a
 ** batch): the simulator reads sections from the first, and the run ends on it. */
 static void fatal_reply(simhost *h, uint32_t seq, const char *why) {
+    assert(why != NULL);
+    assert(why[0] != '\0');
     static uint8_t small[FATAL_REPLY_MAX];
     if (h->batch_first) seq = h->batch_first;
     ox_reply_builder b;
@@ -99,12 +103,13 @@ static void fatal_reply(simhost *h, uint32_t seq, const char *why) {
     assert(len > 0);   /* one bounded note always fits */
     fprintf(stderr, "outbox-node: %s: fatal: %s\n", ox_role_name(h->o->role), why);
     send_bytes(h, small, len);
-    host_exit(h, NODE_EXIT_RUNTIME);
+    host_exit(h, OX_EXIT_HARNESS);
 }
 
 /* Finishes the reply being built with `status` and sends it (FATAL if it overflowed). */
 static void finish_reply(simhost *h, uint8_t status) {
     assert(h->step != NULL);
+    assert(status <= OX_REPLY_FATAL);
     uint32_t seq = h->step->seq;
     if (h->fatal[0]) fatal_reply(h, seq, h->fatal);
     size_t len = ox_reply_finish(&h->rb, status);
@@ -127,7 +132,9 @@ static void add(simhost *h, const ox_effect *e) {
 static void io_send(void *ctx, const char *to, const uint8_t *bytes, size_t len,
                     const ox_frame *f) {
     simhost *h = ctx;
-    assert(to != NULL && bytes != NULL && f != NULL);
+    assert(to != NULL);
+    assert(bytes != NULL);
+    assert(f != NULL);
     if (len == 0 || len > OX_BLOB_MAX) {
         snprintf(h->fatal, sizeof h->fatal, "service sent a frame of %zu bytes (max %d)", len,
                  OX_BLOB_MAX);
@@ -151,7 +158,9 @@ static void io_send(void *ctx, const char *to, const uint8_t *bytes, size_t len,
 
 static void io_set_timer(void *ctx, int id, int64_t delay_ms) {
     simhost *h = ctx;
-    assert(id >= 0 && delay_ms >= 0);
+    assert(h->step != NULL);
+    assert(id >= 0);
+    assert(delay_ms >= 0);
     ox_effect e;
     memset(&e, 0, sizeof e);
     e.type = OX_FX_TIMER;
@@ -164,6 +173,7 @@ static void io_set_timer(void *ctx, int id, int64_t delay_ms) {
     if (due < h->timer_due_min) h->timer_due_min = due;
     if (h->ntimers >= 0 && h->ntimers < STEP_TIMERS_MAX) h->timers[h->ntimers++] = (uint32_t)id;
     else h->ntimers = -1;
+    assert(h->timer_due_min <= due);
 }
 
 static void io_event(void *ctx, const char *kind, uint64_t pay, const char *detail) {
@@ -186,7 +196,8 @@ static void crash_here(simhost *h) {
 
 static void io_failpoint(void *ctx, const char *name) {
     simhost *h = ctx;
-    assert(name != NULL && h->step != NULL);
+    assert(name != NULL);
+    assert(h->step != NULL);
     ox_effect e;
     memset(&e, 0, sizeof e);
     e.type = OX_FX_FAILPOINT;
@@ -197,6 +208,7 @@ static void io_failpoint(void *ctx, const char *name) {
         if (a->action != OX_ARM_CRASH || strcmp(a->name, name) != 0) continue;
         /* crash on the (skip+1)-th pass within this step */
         if (++h->passes[i] > a->skip) crash_here(h);
+        assert(h->passes[i] <= a->skip);   /* crash_here does not return */
     }
 }
 
@@ -204,7 +216,8 @@ static void io_failpoint(void *ctx, const char *name) {
 ** the (skip+1)-th pass within this step of a site the simulator armed with INJECT. */
 static int io_inject(void *ctx, const char *site) {
     simhost *h = ctx;
-    assert(site != NULL && h->step != NULL);
+    assert(site != NULL);
+    assert(h->step != NULL);
     for (int i = 0; i < h->step->narmed; i++) {
         const ox_armed *a = &h->step->armed[i];
         if (a->action != OX_ARM_INJECT || strcmp(a->name, site) != 0) continue;
@@ -233,6 +246,7 @@ static void note_status(simhost *h, ox_status st) {
 }
 
 static void on_start(simhost *h) {
+    assert(h->step->kind == OX_STEP_START);
     if (h->svc != NULL)
         fatal_reply(h, h->step->seq, "START step, but the service is already started");
     ox_io io = { .ctx = h, .send = io_send, .set_timer = io_set_timer, .event = io_event,
@@ -251,10 +265,13 @@ static void on_start(simhost *h) {
                  ox_service_error(h->svc));
         fatal_reply(h, h->step->seq, why);
     }
+    assert(h->svc != NULL);
 }
 
 static void on_pay(simhost *h) {
     const ox_step *s = h->step;
+    assert(s->kind == OX_STEP_PAY);
+    assert(h->svc != NULL);
     ox_status st = ox_service_pay(h->svc, s->pay_id, s->account, s->amount);
     ox_effect e;
     memset(&e, 0, sizeof e);
@@ -269,23 +286,29 @@ static void on_pay(simhost *h) {
 }
 
 static void on_stop(simhost *h) {
+    assert(h->step->kind == OX_STEP_STOP);
     if (h->svc != NULL) ox_service_close(h->svc);
     h->svc = NULL;
     finish_reply(h, OX_REPLY_OK);
-    host_exit(h, NODE_EXIT_OK);
+    host_exit(h, OX_EXIT_OK);
 }
 
 /* Sets the clock libfaketime gives the service to clock_us: the digits of our own
 ** FAKETIME entry (put there by claim_clock) are rewritten in place, same length, so
 ** the environment never holds a partial value a reader could take for a time. */
 static void set_clock(simhost *h, int64_t clock_us) {
+    assert(h->clock != NULL);
+    assert(strlen(h->clock) == OX_CLOCK_TEXT_LEN);   /* claim_clock's length, kept */
     char text[OX_CLOCK_TEXT_LEN + 1];
     ox_clock_text(clock_us, text);   /* ox_steps_decode bounds clock_us */
+    assert(strlen(text) == OX_CLOCK_TEXT_LEN);
     memcpy(h->clock, text, OX_CLOCK_TEXT_LEN);
 }
 
 /* Handles one step into the open reply section. */
 static void run_step(simhost *h, const ox_step *s) {
+    assert(s != NULL);
+    assert(s->narmed <= OX_STEP_MAX_ARMED);
     h->step = s;
     memset(h->passes, 0, sizeof h->passes);
     h->rejected = 0;
@@ -308,11 +331,14 @@ static void run_step(simhost *h, const ox_step *s) {
     default: assert(!"ox_step_decode let an unknown kind through");
     }
     if (h->fatal[0]) fatal_reply(h, s->seq, h->fatal);
+    assert(h->step == s);
 }
 
 /* After step i of n: may the batch go on to step i+1 without a difference from being
 ** stepped one event at a time (proto/step.h, "Batches")? */
 static int may_go_on(const simhost *h, const ox_step *steps, unsigned n, unsigned i) {
+    assert(i < n);
+    assert(n <= OX_BATCH_MAX);
     if (i + 1 >= n || h->rb.overflow) return 0;
     if (h->rb.len > OX_REPLY_MAX - OX_STEP_MAX) return 0;   /* the next step keeps its room */
     const ox_step *next = &steps[i + 1];
@@ -339,7 +365,8 @@ static int group_batch(const simhost *h, const ox_step *steps, unsigned n) {
 }
 
 static void handle(simhost *h, const ox_step *steps, unsigned n) {
-    assert(n >= 1 && n <= OX_BATCH_MAX);
+    assert(n >= 1);
+    assert(n <= OX_BATCH_MAX);
     h->fatal[0] = '\0';
     h->batch_first = steps[0].seq;
     ox_reply_begin(&h->rb, h->buf, OX_REPLY_MAX, steps[0].seq);
@@ -362,13 +389,13 @@ static void handle(simhost *h, const ox_step *steps, unsigned n) {
     h->batch_first = 0;
 }
 
-/* Receives one message into msg; exits 3 if the socket fails. */
+/* Receives one message into msg; exits OX_EXIT_HARNESS if the socket fails. */
 static void recv_step(simhost *h, zmq_msg_t *msg) {
     while (zmq_msg_recv(msg, h->sock, 0) < 0) {
         if (errno == EINTR) continue;
         fprintf(stderr, "outbox-node: %s: cannot receive a step: %s\n",
                 ox_role_name(h->o->role), zmq_strerror(errno));
-        host_exit(h, NODE_EXIT_RUNTIME);
+        host_exit(h, OX_EXIT_HARNESS);
     }
 }
 
@@ -406,32 +433,35 @@ static int claim_clock(simhost *h) {
     memcpy(entry + strlen("FAKETIME="), now, OX_CLOCK_TEXT_LEN + 1);
     if (putenv(entry) != 0) return -1;
     h->clock = entry + strlen("FAKETIME=");
+    assert(strlen(h->clock) == OX_CLOCK_TEXT_LEN);   /* set_clock rewrites it in place */
     return 0;
 }
 
-int simhost_run(const node_opts *o) {
-    assert(o->sim != NULL && o->db != NULL && !o->client);
+ox_exit simhost_run(const node_opts *o) {
+    assert(o->sim != NULL);
+    assert(o->db != NULL);
+    assert(!o->client);
     /* Die with the simulator, and do not start if it is already gone. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) {
         fprintf(stderr, "outbox-node: prctl(PR_SET_PDEATHSIG): %s\n", strerror(errno));
-        return NODE_EXIT_RUNTIME;
+        return OX_EXIT_HARNESS;
     }
-    if (getppid() == 1) return NODE_EXIT_RUNTIME;
+    if (getppid() == 1) return OX_EXIT_HARNESS;
     simhost h;
     memset(&h, 0, sizeof h);
     h.o = o;
-    if (claim_clock(&h) != 0) return NODE_EXIT_RUNTIME;
+    if (claim_clock(&h) != 0) return OX_EXIT_HARNESS;
     h.buf = malloc(OX_REPLY_MAX);
     h.zctx = zmq_ctx_new();
     if (h.buf == NULL || h.zctx == NULL) {
         fprintf(stderr, "outbox-node: out of memory\n");
-        host_exit(&h, NODE_EXIT_RUNTIME);
+        host_exit(&h, OX_EXIT_HARNESS);
     }
     h.sock = zmq_socket(h.zctx, ZMQ_PAIR);
-    int code = NODE_EXIT_RUNTIME;
+    ox_exit code = OX_EXIT_HARNESS;
     if (h.sock == NULL || zh_setint(h.sock, ZMQ_LINGER, 0, "ZMQ_LINGER") != 0 ||
         zh_connect(h.sock, o->sim, "--sim", &code) != 0)
         host_exit(&h, code);
     serve(&h);
-    return NODE_EXIT_RUNTIME;   /* not reached: serve() exits */
+    return OX_EXIT_HARNESS;   /* not reached: serve() exits */
 }

@@ -14,7 +14,11 @@ int64_t timers_now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int earliest(const node_timers *ts);
+
 int timers_set(node_timers *ts, int id, int64_t due_ms) {
+    assert(ts != NULL);
+    assert(id >= 0);
     node_timer *free_slot = NULL;
     for (int i = 0; i < NODE_TIMERS; i++) {
         node_timer *t = &ts->t[i];
@@ -25,6 +29,7 @@ int timers_set(node_timers *ts, int id, int64_t due_ms) {
     free_slot->id = id;
     free_slot->due_ms = due_ms;
     free_slot->armed = 1;
+    assert(earliest(ts) >= 0);   /* paired with timers_pop_due: an armed timer is found */
     return 0;
 }
 
@@ -48,9 +53,12 @@ int64_t timers_wait_ms(const node_timers *ts, int64_t now_ms, int64_t cap_ms) {
 }
 
 int timers_pop_due(node_timers *ts, int64_t now_ms, int *id) {
+    assert(ts != NULL);
+    assert(id != NULL);
     int i = earliest(ts);
     if (i < 0 || ts->t[i].due_ms > now_ms) return 0;
-    ts->t[i].armed = 0;
+    assert(ts->t[i].armed);
+    ts->t[i].armed = 0;   /* paired with timers_set: each arming fires at most once */
     *id = ts->t[i].id;
     return 1;
 }

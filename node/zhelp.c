@@ -1,7 +1,8 @@
 /*
 ** zhelp.c: ZeroMQ set-up shared by the lockstep host, the live host and the client,
 ** so that every socket error reads the same way and is classified the same way
-** (a malformed endpoint is the user's mistake, exit 2; a port in use is not, exit 3).
+** (a malformed endpoint is the user's mistake, OX_EXIT_USAGE; a port in use is not,
+** OX_EXIT_HARNESS).
 */
 #include <assert.h>
 #include <errno.h>
@@ -25,28 +26,31 @@ static int endpoint_is_malformed(int err) {
     return err == EINVAL || err == EPROTONOSUPPORT || err == ENOCOMPATPROTO;
 }
 
-static int attach(void *sock, const char *endpoint, const char *flag, int *code, int bind) {
-    assert(sock != NULL && endpoint != NULL && flag != NULL && code != NULL);
+static int attach(void *sock, const char *endpoint, const char *flag, ox_exit *code, int bind) {
+    assert(sock != NULL);
+    assert(endpoint != NULL);
+    assert(flag != NULL);
+    assert(code != NULL);
     int rc = bind ? zmq_bind(sock, endpoint) : zmq_connect(sock, endpoint);
     if (rc == 0) return 0;
     int err = errno;
     if (endpoint_is_malformed(err)) {
         fprintf(stderr, "outbox-node: %s: invalid endpoint '%s': %s\n", flag, endpoint,
                 zmq_strerror(err));
-        *code = NODE_EXIT_USAGE;
+        *code = OX_EXIT_USAGE;
     } else {
         fprintf(stderr, "outbox-node: cannot %s %s: %s\n", bind ? "bind" : "connect to",
                 endpoint, zmq_strerror(err));
-        *code = NODE_EXIT_RUNTIME;
+        *code = OX_EXIT_HARNESS;
     }
     return -1;
 }
 
-int zh_bind(void *sock, const char *endpoint, const char *flag, int *code) {
+int zh_bind(void *sock, const char *endpoint, const char *flag, ox_exit *code) {
     return attach(sock, endpoint, flag, code, 1);
 }
 
-int zh_connect(void *sock, const char *endpoint, const char *flag, int *code) {
+int zh_connect(void *sock, const char *endpoint, const char *flag, ox_exit *code) {
     return attach(sock, endpoint, flag, code, 0);
 }
 

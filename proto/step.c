@@ -1,5 +1,10 @@
 /*
 ** step.c: encoder and decoder of the node protocol (see step.h).
+**
+** Encoder and decoder are asserted as a pair: step_size() and effect_size() say how
+** many bytes a record takes, computed from its fields alone; the encoder asserts it
+** wrote exactly that many and the decoder that it read exactly that many, so the two
+** sides cannot drift apart on any field without an assertion failing in a test.
 */
 #include "step.h"
 
@@ -25,8 +30,47 @@ const char *ox_step_kind_name(uint8_t kind) {
     }
 }
 
+/* ---- sizes: what the encoder writes and the decoder reads, for one record ---- */
+
+static size_t str8_size(const char *s) { return 1 + strlen(s); }
+
+static size_t step_size(const ox_step *s) {
+    size_t n = 4 + 1 + 8 + 8 + 1;   /* seq kind vtime_us clock_us narmed */
+    for (int i = 0; i < s->narmed; i++) n += str8_size(s->armed[i].name) + 4 + 1;
+    switch (s->kind) {
+    case OX_STEP_FRAME: n += str8_size(s->from) + 4 + s->frame_len; break;
+    case OX_STEP_TIMER: n += 4; break;
+    case OX_STEP_PAY: n += 8 + 4 + 8; break;
+    default: break;
+    }
+    return n;
+}
+
+static size_t effect_size(const ox_effect *e) {
+    size_t n = 1;   /* type */
+    switch (e->type) {
+    case OX_FX_SEND:
+        n += str8_size(e->to) + str8_size(e->queue) + str8_size(e->label) + 8 + 8 + 8;
+        n += 4 + e->frame_len;
+        break;
+    case OX_FX_TIMER: n += 4 + 8; break;
+    case OX_FX_REPLY: n += 8 + 1 + str8_size(e->detail); break;
+    case OX_FX_NOTE: n += str8_size(e->label) + 8 + 2 + strlen(e->detail); break;
+    case OX_FX_FAILPOINT:
+    case OX_FX_INJECTED: n += str8_size(e->label); break;
+    default: assert(!"unknown effect type");
+    }
+    return n;
+}
+
+/* ---- steps ---- */
+
 static void put_step(ox_writer *w, const ox_step *s) {
     assert(s->narmed <= OX_STEP_MAX_ARMED);
+    assert(s->kind >= OX_STEP_START);
+    assert(s->kind <= OX_STEP_STOP);
+    assert(s->kind != OX_STEP_FRAME || s->frame != NULL || s->frame_len == 0);
+    size_t start = w->len;
     ox_put_u32(w, s->seq);
     ox_put_u8(w, s->kind);
     ox_put_i64(w, s->vtime_us);
@@ -54,21 +98,29 @@ static void put_step(ox_writer *w, const ox_step *s) {
     default:
         break;
     }
+    if (!w->err) assert(w->len - start == step_size(s));   /* paired with get_step */
 }
 
 size_t ox_steps_encode(const ox_step *steps, unsigned nsteps, uint8_t *out, size_t cap) {
-    assert(nsteps >= 1 && nsteps <= OX_BATCH_MAX);
+    assert(steps != NULL);
+    assert(out != NULL);
+    assert(nsteps >= 1);
+    assert(nsteps <= OX_BATCH_MAX);
     ox_writer w;
     ox_writer_init(&w, out, cap);
     ox_put_bytes(&w, "ST", 2);
     ox_put_u8(&w, STEP_VERSION);
     ox_put_u8(&w, (uint8_t)nsteps);
     for (unsigned i = 0; i < nsteps; i++) put_step(&w, &steps[i]);
-    return w.err ? 0 : w.len;
+    if (w.err) return 0;
+    assert(w.len >= STEP_HEADER);
+    assert(w.len <= cap);
+    return w.len;
 }
 
 void ox_clock_text(int64_t clock_us, char out[OX_CLOCK_TEXT_LEN + 1]) {
-    assert(clock_us >= 0 && clock_us <= OX_CLOCK_MAX_US);
+    assert(clock_us >= 0);
+    assert(clock_us <= OX_CLOCK_MAX_US);
     int n = snprintf(out, OX_CLOCK_TEXT_LEN + 1, "%010lld.%06lld", (long long)(clock_us / 1000000),
                      (long long)(clock_us % 1000000));
     assert(n == OX_CLOCK_TEXT_LEN);
@@ -81,7 +133,10 @@ size_t ox_step_encode(const ox_step *s, uint8_t *out, size_t cap) {
 
 /* One step of a batch (number `at`, from 1) into s; 0, or -1 with a reason. */
 static int get_step(ox_reader *r, unsigned at, ox_step *s, char *err, size_t errlen) {
+    assert(at >= 1);
+    assert(at <= OX_BATCH_MAX);
     memset(s, 0, sizeof *s);
+    size_t start = r->pos;
     s->seq = ox_get_u32(r);
     s->kind = ox_get_u8(r);
     s->vtime_us = ox_get_i64(r);
@@ -132,6 +187,9 @@ static int get_step(ox_reader *r, unsigned at, ox_step *s, char *err, size_t err
         snprintf(err, errlen, "truncated or malformed %s step", ox_step_kind_name(s->kind));
         return -1;
     }
+    assert(r->pos - start == step_size(s));   /* paired with put_step */
+    assert(s->narmed <= OX_STEP_MAX_ARMED);
+    assert(s->clock_us >= 0);
     return 0;
 }
 
@@ -154,6 +212,11 @@ static int check_batch(const ox_step *steps, unsigned n, char *err, size_t errle
 
 int ox_steps_decode(const uint8_t *buf, size_t len, ox_step *steps, unsigned *nsteps,
                     char *err, size_t errlen) {
+    assert(buf != NULL || len == 0);
+    assert(steps != NULL);
+    assert(nsteps != NULL);
+    assert(err != NULL);
+    assert(errlen > 0);
     *nsteps = 0;
     memset(&steps[0], 0, sizeof steps[0]);
     if (len > OX_STEP_MAX) {
@@ -179,6 +242,7 @@ int ox_steps_decode(const uint8_t *buf, size_t len, ox_step *steps, unsigned *ns
         return -1;
     }
     if (check_batch(steps, n, err, errlen) != 0) return -1;
+    assert(r.pos == len);
     *nsteps = n;
     return 0;
 }
@@ -195,7 +259,12 @@ int ox_step_decode(const uint8_t *buf, size_t len, ox_step *s, char *err, size_t
     return rc;
 }
 
+/* ---- replies ---- */
+
 static void open_section(ox_reply_builder *b, uint32_t seq) {
+    assert(!b->overflow);
+    assert(b->len >= REPLY_HEADER);
+    assert(b->len <= b->cap);
     b->section = b->len;
     b->neffects = 0;
     ox_writer w;
@@ -209,7 +278,10 @@ static void open_section(ox_reply_builder *b, uint32_t seq) {
 }
 
 static void close_section(ox_reply_builder *b, uint8_t status) {
+    assert(status <= OX_REPLY_FATAL);
     if (b->overflow) return;
+    assert(b->section + SECTION_HEADER <= b->len);
+    assert(b->neffects <= OX_STEP_MAX_EFFECTS);
     uint8_t *h = b->buf + b->section;
     h[4] = status;
     h[5] = (uint8_t)b->neffects;
@@ -217,6 +289,8 @@ static void close_section(ox_reply_builder *b, uint8_t status) {
 }
 
 void ox_reply_begin(ox_reply_builder *b, uint8_t *buf, size_t cap, uint32_t seq) {
+    assert(b != NULL);
+    assert(buf != NULL);
     assert(cap >= REPLY_HEADER + SECTION_HEADER);
     b->buf = buf;
     b->cap = cap;
@@ -228,7 +302,8 @@ void ox_reply_begin(ox_reply_builder *b, uint8_t *buf, size_t cap, uint32_t seq)
     ox_put_bytes(&w, "RP", 2);
     ox_put_u8(&w, STEP_VERSION);
     ox_put_u8(&w, 0);             /* nsections: patched by finish */
-    assert(!w.err && w.len == REPLY_HEADER);
+    assert(!w.err);
+    assert(w.len == REPLY_HEADER);
     b->len = w.len;
     open_section(b, seq);
 }
@@ -239,6 +314,8 @@ void ox_reply_next(ox_reply_builder *b, uint32_t seq) {
 }
 
 void ox_reply_add(ox_reply_builder *b, const ox_effect *e) {
+    assert(e != NULL);
+    assert(e->type != OX_FX_SEND || e->frame != NULL || e->frame_len == 0);
     if (b->overflow) return;
     if (b->neffects >= OX_STEP_MAX_EFFECTS) { b->overflow = 1; return; }
     ox_writer w;
@@ -280,19 +357,25 @@ void ox_reply_add(ox_reply_builder *b, const ox_effect *e) {
         b->overflow = 1;
         return;
     }
+    assert(w.len == effect_size(e));   /* paired with decode_effect */
     b->len += w.len;
     b->neffects++;
+    assert(b->len <= b->cap);
 }
 
 size_t ox_reply_finish(ox_reply_builder *b, uint8_t status) {
     close_section(b, status);
     if (b->overflow) return 0;
+    assert(b->nsections >= 1);
+    assert(b->nsections <= OX_BATCH_MAX);
+    assert(b->len <= OX_REPLY_MAX);
     b->buf[3] = b->nsections;
     return b->len;
 }
 
 static int decode_effect(ox_reader *r, ox_effect *e) {
     memset(e, 0, sizeof *e);
+    size_t start = r->pos;
     e->type = ox_get_u8(r);
     switch (e->type) {
     case OX_FX_SEND:
@@ -325,10 +408,16 @@ static int decode_effect(ox_reader *r, ox_effect *e) {
     default:
         return -1;
     }
-    return r->err ? -1 : 0;
+    if (r->err) return -1;
+    assert(r->pos - start == effect_size(e));   /* paired with ox_reply_add */
+    return 0;
 }
 
 int ox_reply_open(ox_reply_reader *rd, const uint8_t *buf, size_t len, char *err, size_t errlen) {
+    assert(rd != NULL);
+    assert(buf != NULL || len == 0);
+    assert(err != NULL);
+    assert(errlen > 0);
     memset(rd, 0, sizeof *rd);
     if (len > OX_REPLY_MAX) {
         snprintf(err, errlen, "reply of %zu bytes exceeds %u", len, OX_REPLY_MAX);
@@ -355,6 +444,8 @@ int ox_reply_open(ox_reply_reader *rd, const uint8_t *buf, size_t len, char *err
 
 int ox_reply_next_section(ox_reply_reader *rd, ox_reply *rep, char *err, size_t errlen) {
     assert(rep->effects);
+    assert(rd->off <= rd->len);
+    assert(rd->read <= rd->nsections);
     ox_reader r;
     ox_reader_init(&r, rd->buf + rd->off, rd->len - rd->off);
     if (rd->read == rd->nsections) {
@@ -390,6 +481,7 @@ int ox_reply_next_section(ox_reply_reader *rd, ox_reply *rep, char *err, size_t 
         }
     }
     rd->off += r.pos;
+    assert(rd->off <= rd->len);
     return 1;
 }
 

@@ -3,11 +3,13 @@
 */
 #include "tline.h"
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 int64_t tline_time(const char *s, const char **end) {
+    assert(s);
     int neg = *s == '-';
     if (neg) s++;
     int64_t whole = 0, frac = 0;
@@ -30,6 +32,8 @@ int64_t tline_time(const char *s, const char **end) {
 /* Reads a JSON string body starting after its opening quote; copies it unescaped
 ** (cut to cap) and returns the position after the closing quote, or NULL. */
 static const char *read_string(const char *p, const char *end, char *out, size_t cap) {
+    assert(p <= end);
+    assert(!out || cap > 0);
     size_t n = 0;
     while (p < end && *p != '"') {
         char c = *p++;
@@ -50,7 +54,8 @@ static const char *read_string(const char *p, const char *end, char *out, size_t
         }
         if (out && n + 1 < cap) out[n++] = c;
     }
-    if (out && cap) out[n] = '\0';
+    assert(!out || n < cap);
+    if (out) out[n] = '\0';
     return p < end ? p + 1 : NULL;
 }
 
@@ -109,6 +114,8 @@ static const char *read_value(const char *p, const char *end, const char *k, siz
 }
 
 int tline_parse(const char *s, size_t len, tline *o) {
+    assert(s);
+    assert(o);
     memset(o, 0, sizeof *o);
     o->t = INT64_MIN;
     o->arrives = -1;

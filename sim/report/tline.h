@@ -8,6 +8,12 @@
 ** unescaped and cut to their buffer (a cut is harmless: they are only shown).
 **
 ** Times are kept exactly: "12.345678" is 12345678 microseconds, no floating point.
+**
+** Why a reader of its own and not jansson (json.h), which reads every other JSON file:
+** this one reads the trace line by line, twice for every report and once more live for
+** the narrator, and the trace is flat and written by us alone.  Measured on the
+** 1,967,398-line trace of bench/long.lua: 0.24 us a line here, 4.2 to 4.9 us through
+** jansson (json_loadb and a walk of the object): some 16 s more for that run's report.
 */
 #ifndef SIM_TLINE_H
 #define SIM_TLINE_H

@@ -87,27 +87,17 @@ static scn *scn_of(lua_State *L) {
 
 /* ---- names ------------------------------------------------------------------------ */
 
-static const char *const NODES[SIM_NODES + 1] = { "payment", "broker", "accounting", NULL };
+/* The node names are lib's role names (lib/role.h), in the same order. */
+_Static_assert(SIM_NODES == OX_ROLE_COUNT, "one simulated node per role");
+static const char *const *const NODES = ox_role_names;
 static const char *const QUEUES[] = { OX_PAY_QUEUE, OX_ACC_QUEUE, NULL };
 
-/* Every frame the services exchange (docs/design.md, "The frames"; lib/wire.h): a fault
-** that can match none of them is a mistake, caught at load. */
-typedef struct {
-    int src, dst;
-    const char *queue, *label;
-} scn_frame;
-
-static const scn_frame FRAMES[] = {
-    { 0, 1, OX_PAY_QUEUE, "PUBLISH PAYMENT" },
-    { 1, 2, OX_PAY_QUEUE, "DELIVER PAYMENT" },
-    { 2, 1, OX_PAY_QUEUE, "DACK" },
-    { 2, 1, OX_ACC_QUEUE, "PUBLISH CONSUMED" },
-    { 2, 1, OX_ACC_QUEUE, "PUBLISH CONSUME_FAILED" },
-    { 1, 0, OX_ACC_QUEUE, "DELIVER CONSUMED" },
-    { 1, 0, OX_ACC_QUEUE, "DELIVER CONSUME_FAILED" },
-    { 0, 1, OX_ACC_QUEUE, "DACK" },
-};
-#define NFRAMES (sizeof FRAMES / sizeof FRAMES[0])
+/* Every frame the services exchange (lib/wire.h, ox_wire_frames: each with its sender,
+** receiver, queue, label and meaning): a fault that can match none of them is a
+** mistake, caught at load. */
+typedef ox_frame_route scn_frame;
+#define FRAMES ox_wire_frames
+#define NFRAMES ((size_t)OX_WIRE_NFRAMES)
 
 /* Labels offered as suggestions: the frame types, then every full label. */
 static const char *const LABELS[] = {

@@ -21,6 +21,7 @@
 ** than --max-variants) is drawn from the seed; nothing depends on which run finished
 ** first.  Variant files and run directories are kept for the variants that broke.
 */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -34,8 +35,10 @@
 #include "../../lib/service.h"
 #include "cmd.h"
 #include "../scenario/lg.h"
-#include "shrink_json.h"
-#include "shrink_runs.h"
+#include "pool.h"
+#include "../report/tline.h"
+#include "../util/files.h"
+#include "../util/json.h"
 
 #define EX_DEFAULT_VARIANTS 500
 #define EX_MAX_VARIANTS 100000
@@ -43,6 +46,8 @@
 #define EX_MAX_FPS 64
 #define EX_MAX_INV 16
 #define EX_STREAM 0x6578706c6f7265ULL   /* "explore": the sampling stream of the seed */
+#define EX_GRACE_MS 5000           /* a stopped variant run gets this long */
+#define EX_RUN_LIMIT_MS 600000     /* a variant run that takes longer is killed: exit 3 */
 
 typedef enum { EX_CRASH = 1, EX_DROP, EX_DUP } ex_kind;
 
@@ -96,6 +101,7 @@ typedef struct {
     int ninv;
     int errors, harness;      /* variants that exited 2 / 3 */
     char first_error[300];
+    pool pool;
 } explore;
 
 /* ---- arguments and the output directory --------------------------------------------------- */
@@ -119,7 +125,7 @@ static const char explore_usage[] =
 static int parse_args(int argc, char **argv, explore *x) {
     x->seed = 1;
     x->depth = 1;
-    x->parallel = sr_cores();
+    x->parallel = pool_cores() < POOL_BATCH_MAX ? pool_cores() : POOL_BATCH_MAX;
     x->max_variants = EX_DEFAULT_VARIANTS;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -147,7 +153,7 @@ static int parse_args(int argc, char **argv, explore *x) {
             if (parse_num(a, v, 1, 2, &n)) return 2;
             x->depth = (int)n;
         } else if (!strcmp(a, "-j")) {
-            if (parse_num(a, v, 1, SR_MAX_PARALLEL, &n)) return 2;
+            if (parse_num(a, v, 1, POOL_BATCH_MAX, &n)) return 2;
             x->parallel = (int)n;
         } else if (!strcmp(a, "--max-variants")) {
             if (parse_num(a, v, 1, EX_MAX_VARIANTS, &n)) return 2;
@@ -210,7 +216,7 @@ static int prepare_dir(explore *x) {
     const char *sub[] = { "variants", "runs" };
     for (int i = 0; i < 2; i++) {
         snprintf(path, sizeof path, "%s/%s", x->dir, sub[i]);
-        if (sr_rmtree(path) != 0 || sr_mkdirs(path) != 0) {
+        if (files_rmtree(path) != 0 || files_mkdirs(path) != 0) {
             fprintf(stderr, "outbox-sim: explore: cannot prepare %s: %s\n", path, strerror(errno));
             return 3;
         }
@@ -243,82 +249,83 @@ static int catalogue_index(int src, int dst, const char *label) {
 /* Failpoint names, in the order the services list them (their hits before healing are
 ** counted from the trace: a crash fault cannot fire after healing), and the invariants. */
 static int read_failpoints(explore *x, const char *summary) {
-    sj_doc d = { 0 };
     char err[700];
-    if (sj_load(&d, summary, err, sizeof err) != 0) {
+    json_t *doc = json_r_load(summary, err, sizeof err);
+    if (!doc) {
         fprintf(stderr, "outbox-sim: explore: %s\n", err);
         return 3;
     }
-    int fps = sj_get(&d, 0, "failpoints"), invs = sj_get(&d, 0, "invariants");
     for (const char *const *fp = ox_service_failpoints(); *fp && x->nfps < EX_MAX_FPS; fp++)
         snprintf(x->fps[x->nfps++].name, sizeof x->fps[0].name, "%s", *fp);
-    for (int c = sj_is(&d, fps, SJ_OBJ) ? d.nodes[fps].first : -1; c >= 0 && x->nfps < EX_MAX_FPS;
-         c = d.nodes[c].next) {
+    json_t *fps = json_r_obj(doc, "failpoints"), *invs = json_r_obj(doc, "invariants"), *v;
+    const char *name;
+    json_object_foreach(fps, name, v) {
+        if (x->nfps >= EX_MAX_FPS) break;
         int known = 0;    /* one the services do not list (a newer binary): explored too */
-        for (int i = 0; i < x->nfps && !known; i++) known = !strcmp(x->fps[i].name, sj_key(&d, c));
-        if (!known) snprintf(x->fps[x->nfps++].name, sizeof x->fps[0].name, "%s", sj_key(&d, c));
+        for (int i = 0; i < x->nfps && !known; i++) known = !strcmp(x->fps[i].name, name);
+        if (!known) snprintf(x->fps[x->nfps++].name, sizeof x->fps[0].name, "%s", name);
     }
-    for (int c = sj_is(&d, invs, SJ_OBJ) ? d.nodes[invs].first : -1; c >= 0 && x->ninv < EX_MAX_INV;
-         c = d.nodes[c].next)
-        snprintf(x->inv_names[x->ninv++], sizeof x->inv_names[0], "%s", sj_key(&d, c));
-    sj_free(&d);
+    json_object_foreach(invs, name, v) {
+        if (x->ninv >= EX_MAX_INV) break;
+        snprintf(x->inv_names[x->ninv++], sizeof x->inv_names[0], "%s", name);
+    }
+    json_decref(doc);
     return 0;
+}
+
+/* One "send" line before healing: counted, and, if it reached the appended faults, two
+** targets (a loss and a duplicate of it).  seen: per link and label.  Returns 0 or -1. */
+typedef struct { int src, dst; char label[33]; uint32_t n; } ex_counter;
+
+static int on_send(explore *x, const tline *l, ex_counter *seen, int *nseen) {
+    int src = scenario_node_parse(l->from), dst = scenario_node_parse(l->to);
+    if (src < 0 || dst < 0 || strlen(l->label) >= 33) return 0;
+    int k = catalogue_index(src, dst, l->label);
+    if (k >= 0) x->frames[k]++;
+    int by_file = !strcmp(l->fate, "dropped") && l->fault <= x->base_faults;
+    if (!strcmp(l->fate, "partitioned") || by_file) return 0;
+    int i = 0;
+    while (i < *nseen && !(seen[i].src == src && seen[i].dst == dst &&
+                           !strcmp(seen[i].label, l->label)))
+        i++;
+    if (i == *nseen) {
+        if (*nseen == 64) return 0;
+        seen[(*nseen)++] = (ex_counter){ .src = src, .dst = dst };
+        snprintf(seen[i].label, sizeof seen[i].label, "%s", l->label);
+    }
+    seen[i].n++;
+    if (l->fate[0]) return 0;    /* dropped anyway (by a fault declared later): nothing to add */
+    ex_fault e = { .src = src, .dst = dst, .nth = seen[i].n, .pay = l->pay };
+    snprintf(e.label, sizeof e.label, "%s", l->label);
+    x->frames_sent++;
+    e.kind = EX_DROP;
+    if (add_single(x, &e)) return -1;
+    e.kind = EX_DUP;
+    return add_single(x, &e);
 }
 
 /* Frames sent before healing: each one that reached the appended faults is a target. */
 static int read_frames(explore *x, const char *trace) {
     FILE *f = fopen(trace, "r");
     if (!f) { fprintf(stderr, "outbox-sim: explore: cannot read %s\n", trace); return 3; }
-    typedef struct { int src, dst; char label[33]; uint32_t n; } counter;
-    counter seen[64];
+    ex_counter seen[64];
     int nseen = 0, rc = 0;
-    sj_doc d = { 0 };
-    char *line = NULL, why[200];
+    char *line = NULL;
     size_t cap = 0;
     ssize_t len;
+    tline l;
     while (rc == 0 && (len = getline(&line, &cap, f)) > 0) {
-        if (sj_parse(&d, line, (size_t)len, why, sizeof why) != 0) { rc = 3; break; }
-        const char *ev = sj_gets(&d, 0, "ev"), *fate = sj_gets(&d, 0, "fate"),
-                   *label = sj_gets(&d, 0, "label");
-        if (!strcmp(ev, "heal")) break;
-        if (!strcmp(ev, "failpoint")) {
+        if (tline_parse(line, (size_t)len, &l) != 0) { rc = 3; break; }
+        if (!strcmp(l.ev, "heal")) break;
+        if (!strcmp(l.ev, "failpoint")) {
             for (int i = 0; i < x->nfps; i++)
-                if (!strcmp(x->fps[i].name, sj_gets(&d, 0, "name"))) x->fps[i].hits++;
+                if (!strcmp(x->fps[i].name, l.name)) x->fps[i].hits++;
             continue;
         }
-        if (strcmp(ev, "send") != 0) continue;
-        int src = scenario_node_parse(sj_gets(&d, 0, "from")),
-            dst = scenario_node_parse(sj_gets(&d, 0, "to"));
-        int64_t by = sj_geti(&d, 0, "fault", 0);
-        if (src < 0 || dst < 0 || strlen(label) >= 33) continue;
-        int k = catalogue_index(src, dst, label);
-        if (k >= 0) x->frames[k]++;
-        if (!strcmp(fate, "partitioned") || (!strcmp(fate, "dropped") && by <= x->base_faults))
-            continue;
-        int i = 0;
-        while (i < nseen &&
-               !(seen[i].src == src && seen[i].dst == dst && !strcmp(seen[i].label, label)))
-            i++;
-        if (i == nseen) {
-            if (nseen == 64) continue;
-            seen[nseen++] = (counter){ .src = src, .dst = dst };
-            snprintf(seen[i].label, sizeof seen[i].label, "%s", label);
-        }
-        seen[i].n++;
-        if (fate[0]) continue;     /* dropped anyway (by a fault declared later): nothing to add */
-        ex_fault e = {
-            .src = src, .dst = dst, .nth = seen[i].n, .pay = (uint64_t)sj_geti(&d, 0, "pay", 0)
-        };
-        snprintf(e.label, sizeof e.label, "%s", label);
-        x->frames_sent++;
-        e.kind = EX_DROP;
-        if (add_single(x, &e)) rc = 3;
-        e.kind = EX_DUP;
-        if (add_single(x, &e)) rc = 3;
+        if (!strcmp(l.ev, "send") && on_send(x, &l, seen, &nseen) != 0) rc = 3;
     }
     free(line);
     fclose(f);
-    sj_free(&d);
     if (rc) fprintf(stderr, "outbox-sim: explore: %s: unreadable trace or out of memory\n", trace);
     return rc;
 }
@@ -345,20 +352,20 @@ static int build_singles(explore *x) {
 }
 
 static int run_baseline(explore *x) {
-    sr_job j = { .seed = x->seed };
-    snprintf(j.file, sizeof j.file, "%s", x->file);
+    pool_job j = { .seed = x->seed };
+    snprintf(j.scenario, sizeof j.scenario, "%s", x->file);
     snprintf(j.design, sizeof j.design, "%s", x->design ? x->design : "");
     snprintf(j.out, sizeof j.out, "%s/runs", x->dir);
     snprintf(j.log, sizeof j.log, "%s/runs/baseline.log", x->dir);
     char err[300], line[600];
-    if (sr_run(&j, 1, 1, err, sizeof err) != 0) {
+    if (pool_batch(&x->pool, &j, 1, err, sizeof err) != 0) {
         fprintf(stderr, "outbox-sim: explore: %s\n", err);
         return 3;
     }
     char run_dir[1200], path[1300];
     snprintf(run_dir, sizeof run_dir, "%s/runs/%s/%llu", x->dir, x->slug, x->seed);
     if (j.code >= 2) {
-        sr_log_line(&j, line, sizeof line);
+        pool_log_first(j.log, line, sizeof line);
         fprintf(stderr, "outbox-sim: explore: the scenario as given did not run (exit %d): %s\n",
                 j.code, line);
         return j.code;
@@ -507,47 +514,60 @@ static int inv_rank(explore *x, const char *name) {
     return x->ninv++;
 }
 
+/* Did each fault of the variant act?  Its faults are the summary's last ones. */
+static int faults_acted(explore *x, const ex_variant *v, const json_t *doc) {
+    const ex_fault *mine[2];
+    written(x, v, mine);
+    int k = 0, reached = 1;
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_r_arr(doc, "faults"), i, c) {
+        int64_t id = 0, matched = 0;
+        json_r_int(c, "id", &id);
+        int64_t m = id - x->base_faults - 1;
+        if (m < 0 || m > 1 || !mine[m]) continue;
+        int acted = mine[m]->kind == EX_CRASH
+                        ? json_r_bool(c, "fired") == 1
+                        : json_r_int(c, "matched_frames", &matched) == 0 &&
+                              matched >= (int64_t)mine[m]->nth;
+        reached &= acted;
+        k++;
+    }
+    return reached && k == (mine[1] ? 2 : 1);
+}
+
 /* Reads what a variant's run broke, and whether its faults acted (run_dir: DIR/runs/<slug>). */
-static void judge(explore *x, ex_variant *v, const sr_job *j, const char *run_dir) {
+static void judge(explore *x, ex_variant *v, const pool_job *j, const char *run_dir) {
+    assert(j->code >= 0);
+    assert(j->code <= 3);
     v->code = j->code;
     v->reached = 1;
     if (j->code >= 2) {
-        if (!x->errors++ && j->code == 2) sr_log_line(j, x->first_error, sizeof x->first_error);
-        if (j->code == 3) { x->harness++; sr_log_line(j, x->first_error, sizeof x->first_error); }
+        char *first = x->first_error;
+        if (!x->errors++ && j->code == 2) pool_log_first(j->log, first, sizeof x->first_error);
+        if (j->code == 3) { x->harness++; pool_log_first(j->log, first, sizeof x->first_error); }
         return;
     }
     char path[1500], err[300];
     snprintf(path, sizeof path, "%s/%llu/summary.json", run_dir, x->seed);
-    sj_doc d = { 0 };
-    if (sj_load(&d, path, err, sizeof err) != 0) { v->code = 3; x->harness++; sj_free(&d); return; }
-    int invs = sj_get(&d, 0, "invariants"), faults = sj_get(&d, 0, "faults");
-    for (int c = sj_is(&d, invs, SJ_OBJ) ? d.nodes[invs].first : -1; c >= 0; c = d.nodes[c].next) {
-        if (sj_bool(&d, sj_get(&d, c, "ok"), 1) || sj_bool(&d, sj_get(&d, c, "skipped"), 0))
-            continue;
-        int r = inv_rank(x, sj_key(&d, c));
+    json_t *doc = json_r_load(path, err, sizeof err);
+    if (!doc) { v->code = 3; x->harness++; return; }
+    const char *name;
+    json_t *inv;
+    json_object_foreach(json_r_obj(doc, "invariants"), name, inv) {
+        if (json_r_bool(inv, "ok") != 0 || json_r_bool(inv, "skipped") == 1) continue;
+        int r = inv_rank(x, name);
         if (r >= 0 && v->nbroken < EX_MAX_INV) v->broken[v->nbroken++] = (uint8_t)r;
     }
-    snprintf(v->why, sizeof v->why, "%s", sj_gets(&d, 0, "why"));
-    const ex_fault *mine[2];
-    written(x, v, mine);
-    int k = 0;
-    for (int c = sj_is(&d, faults, SJ_ARR) ? d.nodes[faults].first : -1; c >= 0;
-         c = d.nodes[c].next) {
-        int64_t m = sj_geti(&d, c, "id", 0) - x->base_faults - 1;
-        if (m < 0 || m > 1 || !mine[m]) continue;
-        int acted = mine[m]->kind == EX_CRASH
-                        ? sj_bool(&d, sj_get(&d, c, "fired"), 0)
-                        : sj_geti(&d, c, "matched_frames", 0) >= (int64_t)mine[m]->nth;
-        v->reached &= acted;
-        k++;
-    }
-    if (k != (mine[1] ? 2 : 1)) v->reached = 0;
-    sj_free(&d);
+    const char *why = json_r_str(doc, "why");
+    snprintf(v->why, sizeof v->why, "%s", why ? why : "");
+    v->reached = faults_acted(x, v, doc);
+    json_decref(doc);
 }
 
 /* Runs vars[from, to), EX_CHUNK at a time; keeps the files of those that broke. */
 static int run_variants(explore *x, int from, int to) {
-    sr_job *jobs = calloc(EX_CHUNK, sizeof *jobs);
+    pool_job *jobs = calloc(EX_CHUNK, sizeof *jobs);
     char err[300];
     if (!jobs) return 3;
     int rc = 0;
@@ -555,30 +575,30 @@ static int run_variants(explore *x, int from, int to) {
         int n = to - base < EX_CHUNK ? to - base : EX_CHUNK;
         for (int i = 0; i < n && !rc; i++) {
             ex_variant *v = &x->vars[base + i];
-            sr_job *j = &jobs[i];
+            pool_job *j = &jobs[i];
             memset(j, 0, sizeof *j);
             j->seed = x->seed;
             snprintf(j->design, sizeof j->design, "%s", x->design ? x->design : "");
-            var_path(x, v, j->file, sizeof j->file, ".lua");
+            var_path(x, v, j->scenario, sizeof j->scenario, ".lua");
             var_path(x, v, j->log, sizeof j->log, ".log");
             snprintf(j->out, sizeof j->out, "%s/runs", x->dir);
             if (write_variant(x, v) != 0) {
-                fprintf(stderr, "outbox-sim: explore: cannot write %s\n", j->file);
+                fprintf(stderr, "outbox-sim: explore: cannot write %s\n", j->scenario);
                 rc = 3;
             }
         }
-        if (!rc && sr_run(jobs, n, x->parallel, err, sizeof err) != 0) {
-            if (!sr_interrupted) fprintf(stderr, "outbox-sim: explore: %s\n", err);
+        if (!rc && pool_batch(&x->pool, jobs, n, err, sizeof err) != 0) {
+            if (!x->pool.stop_sig) fprintf(stderr, "outbox-sim: explore: %s\n", err);
             rc = 3;
         }
         for (int i = 0; i < n; i++) {
             ex_variant *v = &x->vars[base + i];
             char slug[200], run_dir[1400];
-            const char *s = strrchr(jobs[i].file, '/');
+            const char *s = strrchr(jobs[i].scenario, '/');
             snprintf(slug, sizeof slug, "%.*s", (int)(strlen(s + 1) - 4), s + 1);
             snprintf(run_dir, sizeof run_dir, "%s/runs/%s", x->dir, slug);
             if (!rc) judge(x, v, &jobs[i], run_dir);
-            if (rc || v->code == 0) { sr_rmtree(run_dir); unlink(jobs[i].file); }
+            if (rc || v->code == 0) { files_rmtree(run_dir); unlink(jobs[i].scenario); }
             unlink(jobs[i].log);
         }
     }
@@ -587,6 +607,10 @@ static int run_variants(explore *x, int from, int to) {
 }
 
 static int add_variant(explore *x, int a, int b) {
+    assert(x->nvars < x->max_variants);
+    assert(a >= 0);
+    assert(a < x->nsingles);
+    assert(b < x->nsingles);
     ex_variant *v = &x->vars[x->nvars];
     memset(v, 0, sizeof *v);
     v->a = a;
@@ -607,6 +631,8 @@ static int choose_singles(explore *x) {
 
 /* Pair number q of the k*(k-1)/2 pairs (i < j), in lexicographic order. */
 static void pair_of(uint64_t q, uint64_t k, uint64_t *i, uint64_t *j) {
+    assert(k >= 2);
+    assert(q < k * (k - 1) / 2);
     uint64_t lo = 0, hi = k - 1;    /* the largest i with offset(i) <= q */
     while (lo + 1 < hi) {
         uint64_t mid = (lo + hi) / 2;
@@ -614,6 +640,8 @@ static void pair_of(uint64_t q, uint64_t k, uint64_t *i, uint64_t *j) {
     }
     *i = lo;
     *j = lo + 1 + (q - lo * (2 * k - lo - 1) / 2);
+    assert(*i < *j);
+    assert(*j < k);
 }
 
 /* Depth 2: pairs of the single faults whose variant passed and acted, as many as the
@@ -705,7 +733,7 @@ static void never_reached(const explore *x, lg_buf *b) {
     }
 }
 
-static int report(explore *x, int64_t t0) {
+static int report(explore *x, double t0) {
     lg_buf b = { 0 };
     int broke = 0;
     for (int i = 0; i < x->nvars; i++) broke += x->vars[i].code == 1;
@@ -723,7 +751,7 @@ static int report(explore *x, int64_t t0) {
     lg_printf(&b, " (hits before healing)\n");
     counts(x, &b);
     lg_printf(&b, "  ran        %d variant runs in %.1f s (-j %d); %s\n", x->nvars,
-              (double)(sr_now_ms() - t0) / 1000.0, x->parallel,
+              pool_now() - t0, x->parallel,
               broke ? "the variants that broke are kept in variants/ and runs/"
                     : "every variant kept the expectations");
     table(x, &b);
@@ -751,10 +779,12 @@ int cmd_explore(int argc, char **argv) {
     if (!rc) rc = load(&x);
     if (!rc) rc = prepare_dir(&x);
     if (rc) { free(x.text); return rc; }
-    sr_install_signals();
-    int64_t t0 = sr_now_ms();
+    pool_init(&x.pool, x.parallel, cmd_self());
+    x.pool.grace_ms = EX_GRACE_MS;
+    x.pool.limit_ms = EX_RUN_LIMIT_MS;
+    double t0 = pool_now();
     rc = run_baseline(&x);
-    if (rc && !sr_interrupted) {      /* the marker, so that the directory can be used again */
+    if (rc && !x.pool.stop_sig) {      /* the marker, so that the directory can be used again */
         char path[600], line[700];
         snprintf(path, sizeof path, "%s/explore.txt", x.dir);
         int n = snprintf(line, sizeof line,
@@ -770,16 +800,17 @@ int cmd_explore(int argc, char **argv) {
     if (!rc && x.depth == 2) rc = choose_pairs(&x);
     if (!rc && x.nvars > singles) rc = run_variants(&x, singles, x.nvars);
     if (!rc) rc = report(&x, t0);
-    else if (sr_interrupted) {
+    else if (x.pool.stop_sig) {
         char path[600];
         snprintf(path, sizeof path, "%s/variants", x.dir);
-        sr_rmtree(path);
+        files_rmtree(path);
         fprintf(stderr,
                 "outbox-sim: explore: interrupted; the unfinished exploration in %s was removed\n",
                 x.dir);
-        sr_rmtree(x.dir);
+        files_rmtree(x.dir);
         rc = 3;
     }
+    pool_fini(&x.pool);
     free(x.text);
     free(x.singles);
     free(x.vars);

@@ -20,6 +20,7 @@
 ** a difference; else 0.  A weak design failing a scenario is the point of the table,
 ** not an error.
 */
+#include <assert.h>
 #include <errno.h>
 #include <glob.h>
 #include <inttypes.h>
@@ -33,6 +34,8 @@
 #include "cmd.h"
 #include "../report/html.h"
 #include "runner.h"
+#include "../util/files.h"
+#include "../util/json.h"
 #include "../scenario/scenario.h"
 
 #define MATRIX_MAX_SCENARIOS 256
@@ -74,7 +77,7 @@ typedef struct {
     uint64_t design_done[OX_DESIGN_COUNT];    /* runs finished per design */
     int tty;
     double t0, last_draw;
-    runner pool;
+    pool pool;
 } matrix;
 
 /* ---- options and scenarios ---------------------------------------------------- */
@@ -99,7 +102,7 @@ static int parse_matrix(matrix *m, int argc, char **argv) {
     m->a = 1;
     m->b = 2;
     m->out = "reports/matrix";
-    m->jobs = runner_default_jobs();
+    m->jobs = pool_cores();
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -220,7 +223,7 @@ static int idx_design(const matrix *m, uint64_t i) {
 static int idx_scen(const matrix *m, uint64_t i) { return (int)(i / m->nseeds % (uint64_t)m->nsc); }
 static uint64_t idx_seed(const matrix *m, uint64_t i) { return m->a + i % m->nseeds; }
 
-static void job_for(const matrix *m, int d, int s, uint64_t seed, runner_job *j) {
+static void job_for(const matrix *m, int d, int s, uint64_t seed, pool_job *j) {
     memset(j, 0, sizeof *j);
     const char *design = ox_design_name((ox_design)d);
     snprintf(j->scenario, sizeof j->scenario, "%s", m->sc[s].path);
@@ -230,10 +233,16 @@ static void job_for(const matrix *m, int d, int s, uint64_t seed, runner_job *j)
     snprintf(j->run_dir, sizeof j->run_dir, "%s/%s/%" PRIu64, j->out, m->sc[s].slug, seed);
 }
 
-static matrix_cell *cell_at(matrix *m, int d, int s) { return &m->cells[d * m->nsc + s]; }
+static matrix_cell *cell_at(matrix *m, int d, int s) {
+    assert(d >= 0);
+    assert(d < OX_DESIGN_COUNT);
+    assert(s >= 0);
+    assert(s < m->nsc);
+    return &m->cells[d * m->nsc + s];
+}
 
 static void draw_progress(matrix *m, int force) {
-    double now = runner_now();
+    double now = pool_now();
     if (!m->tty || (!force && now - m->last_draw < MATRIX_TICK_MS / 1000.0)) return;
     m->last_draw = now;
     printf("\r\033[Kmatrix: %" PRIu64 "/%" PRIu64 " runs, %.1f s", m->done, m->total, now - m->t0);
@@ -241,7 +250,7 @@ static void draw_progress(matrix *m, int force) {
 }
 
 /* Keeps one directory per cell: the lowest failing seed's, else the first seed's. */
-static void run_done(matrix *m, const runner_job *j, const runner_result *res) {
+static void run_done(matrix *m, const pool_job *j, const runner_result *res) {
     uint64_t i = (uint64_t)j->tag;
     int d = idx_design(m, i), s = idx_scen(m, i);
     matrix_cell *c = cell_at(m, d, s);
@@ -251,7 +260,7 @@ static void run_done(matrix *m, const runner_job *j, const runner_result *res) {
     /* Piped (CI logs): one line as each design's row is complete. */
     if (++m->design_done[d] == (uint64_t)m->nsc * m->nseeds && !m->tty) {
         printf("matrix: %s done (%" PRIu64 "/%" PRIu64 " runs, %.1f s)\n",
-               ox_design_name((ox_design)d), m->done, m->total, runner_now() - m->t0);
+               ox_design_name((ox_design)d), m->done, m->total, pool_now() - m->t0);
         fflush(stdout);
     }
     if (res->exit_code >= 2) {
@@ -271,7 +280,7 @@ static void run_done(matrix *m, const runner_job *j, const runner_result *res) {
         return;
     }
     if (c->bad && !m->keep) {
-        runner_job old;
+        pool_job old;
         job_for(m, d, s, c->seed, &old);
         runner_remove_run_dir(old.run_dir);
     }
@@ -284,7 +293,7 @@ static void run_done(matrix *m, const runner_job *j, const runner_result *res) {
 static void loop(matrix *m) {
     for (;;) {
         while (!m->pool.stop_sig && m->pool.nrunning < m->pool.max && m->next < m->total) {
-            runner_job j;
+            pool_job j;
             uint64_t i = m->next++;
             job_for(m, idx_design(m, i), idx_scen(m, i), idx_seed(m, i), &j);
             j.tag = (long)i;
@@ -296,7 +305,7 @@ static void loop(matrix *m) {
             }
         }
         if (m->pool.stop_sig) return;
-        runner_job j;
+        pool_job j;
         runner_result res;
         int rc = runner_wait(&m->pool, MATRIX_TICK_MS, &j, &res);
         if (rc < 0) return;
@@ -369,47 +378,63 @@ static void print_table(matrix *m) {
 }
 
 /* The run a cell cites: the failing seed's, or the first seed's. */
-static void cell_job(const matrix *m, int d, int s, runner_job *j) {
+static void cell_job(const matrix *m, int d, int s, pool_job *j) {
     const matrix_cell *c = &m->cells[d * m->nsc + s];
     job_for(m, d, s, c->bad ? c->seed : m->a, j);
 }
 
+/* One cell of matrix.json: the run it cites and how to run it again. */
+static void write_cell(matrix *m, json_w *w, int d, int s) {
+    const matrix_cell *c = cell_at(m, d, s);
+    pool_job j;
+    cell_job(m, d, s, &j);
+    char cmd[1200];
+    runner_command(&m->pool, &j, cmd, sizeof cmd);
+    json_w_break(w, 4);
+    json_w_obj(w);
+    json_w_kstr(w, "design", ox_design_name((ox_design)d));
+    json_w_kstr(w, "scenario", m->sc[s].slug);
+    json_w_kstr(w, "file", m->sc[s].path);
+    json_w_kstr(w, "result", c->bad ? c->result : "pass");
+    json_w_kuint(w, "seed", j.seed);
+    json_w_kstr(w, "why", c->bad ? c->why : "expectations met");
+    json_w_kstr(w, "command", cmd);
+    json_w_kstr(w, "run_dir", j.run_dir);
+    json_w_obj_end(w);
+}
+
 static void write_json(FILE *f, void *ctx) {
     matrix *m = ctx;
-    fprintf(f, "{\n  \"designs\": [");
+    json_w w;
+    json_w_init_file(&w, f, JSON_SPACED);
+    json_w_obj(&w);
+    json_w_break(&w, 2);
+    json_w_key(&w, "designs");
+    json_w_arr(&w);
+    for (int d = 0; d < OX_DESIGN_COUNT; d++) json_w_str(&w, ox_design_name((ox_design)d));
+    json_w_arr_end(&w);
+    json_w_break(&w, 2);
+    json_w_key(&w, "scenarios");
+    json_w_arr(&w);
+    for (int s = 0; s < m->nsc; s++) json_w_str(&w, m->sc[s].slug);
+    json_w_arr_end(&w);
+    json_w_break(&w, 2);
+    json_w_key(&w, "seeds");
+    json_w_obj(&w);
+    json_w_kuint(&w, "from", m->a);
+    json_w_kuint(&w, "to", m->b);
+    json_w_obj_end(&w);
+    json_w_break(&w, 2);
+    json_w_key(&w, "cells");
+    json_w_arr(&w);
     for (int d = 0; d < OX_DESIGN_COUNT; d++)
-        fprintf(f, "%s\"%s\"", d ? ", " : "", ox_design_name((ox_design)d));
-    fprintf(f, "],\n  \"scenarios\": [");
-    for (int s = 0; s < m->nsc; s++) {
-        fprintf(f, "%s", s ? ", " : "");
-        runner_json_str(f, m->sc[s].slug);
-    }
-    fprintf(f, "],\n  \"seeds\": {\"from\": %" PRIu64 ", \"to\": %" PRIu64 "},\n  \"cells\": [",
-            m->a, m->b);
-    for (int d = 0; d < OX_DESIGN_COUNT; d++) {
-        for (int s = 0; s < m->nsc; s++) {
-            const matrix_cell *c = cell_at(m, d, s);
-            runner_job j;
-            cell_job(m, d, s, &j);
-            char cmd[1200];
-            runner_command(&m->pool, &j, cmd, sizeof cmd);
-            fprintf(f, "%s\n    {\"design\": \"%s\", \"scenario\": ", d + s ? "," : "",
-                    ox_design_name((ox_design)d));
-            runner_json_str(f, m->sc[s].slug);
-            fprintf(f, ", \"file\": ");
-            runner_json_str(f, m->sc[s].path);
-            fprintf(f, ", \"result\": ");
-            runner_json_str(f, c->bad ? c->result : "pass");
-            fprintf(f, ", \"seed\": %" PRIu64 ", \"why\": ", j.seed);
-            runner_json_str(f, c->bad ? c->why : "expectations met");
-            fprintf(f, ", \"command\": ");
-            runner_json_str(f, cmd);
-            fprintf(f, ", \"run_dir\": ");
-            runner_json_str(f, j.run_dir);
-            fputc('}', f);
-        }
-    }
-    fprintf(f, "\n  ]\n}\n");
+        for (int s = 0; s < m->nsc; s++) write_cell(m, &w, d, s);
+    json_w_break(&w, 2);
+    json_w_arr_end(&w);
+    json_w_break(&w, 0);
+    json_w_obj_end(&w);
+    json_w_put(&w, "\n", 1);
+    json_w_flush(&w);
 }
 
 static void write_expected(FILE *f, void *ctx) {
@@ -454,7 +479,7 @@ static int compare(matrix *m) {
             if (e) e->used = 1;
             if (e && !strcmp(e->result, got)) continue;
             if (!diffs++) printf("matrix: differences from %s:\n", m->expect);
-            runner_job j;
+            pool_job j;
             cell_job(m, d, s, &j);
             char cmd[1200];
             runner_command(&m->pool, &j, cmd, sizeof cmd);
@@ -484,14 +509,14 @@ static void prune_dirs(matrix *m) {
         for (int s = 0; s < m->nsc; s++) {
             matrix_cell *c = cell_at(m, d, s);
             if (!c->bad || !c->first_kept || c->seed == m->a) continue;
-            runner_job j;
+            pool_job j;
             job_for(m, d, s, m->a, &j);
             runner_remove_run_dir(j.run_dir);
         }
 }
 
 static int finish(matrix *m) {
-    double el = runner_now() - m->t0;
+    double el = pool_now() - m->t0;
     if (m->tty) fputs("\r\033[K", stdout);
     if (m->pool.stop_sig) {
         printf("matrix: interrupted by signal %d after %" PRIu64 " of %" PRIu64
@@ -507,7 +532,7 @@ static int finish(matrix *m) {
     char path[1100], err[1400];
     int rc = m->errors ? 3 : 0;
     snprintf(path, sizeof path, "%s/matrix.json", m->out);
-    if (runner_write_file(path, write_json, m, err, sizeof err) != 0) {
+    if (files_write(path, write_json, m, err, sizeof err) != 0) {
         fprintf(stderr, "outbox-sim: matrix: %s\n", err);
         rc = 3;
     } else {
@@ -521,7 +546,7 @@ static int finish(matrix *m) {
         } else printf("matrix: the table as a page, each cell linked to its run: %s\n", html);
     }
     snprintf(path, sizeof path, "%s/matrix.expected", m->out);
-    if (runner_write_file(path, write_expected, m, err, sizeof err) != 0) {
+    if (files_write(path, write_expected, m, err, sizeof err) != 0) {
         fprintf(stderr, "outbox-sim: matrix: %s\n", err);
         rc = 3;
     }
@@ -540,7 +565,7 @@ int cmd_matrix(int argc, char **argv) {
     if (!rc && !m.nsc) rc = default_scenarios(&m);
     if (!rc) rc = load_scenarios(&m);
     if (!rc && m.expect) rc = read_expect(&m);
-    if (!rc && runner_mkdirs(m.out) != 0) {
+    if (!rc && files_mkdirs(m.out) != 0) {
         fprintf(stderr, "outbox-sim: matrix: --out %s: cannot create it: %s\n", m.out,
                 strerror(errno));
         rc = 2;
@@ -551,11 +576,11 @@ int cmd_matrix(int argc, char **argv) {
         m.total = (uint64_t)OX_DESIGN_COUNT * (uint64_t)m.nsc * m.nseeds;
         if ((uint64_t)m.jobs > m.total) m.jobs = (int)m.total;
         m.tty = isatty(STDOUT_FILENO);
-        m.t0 = runner_now();
-        runner_init(&m.pool, m.jobs, argv[0]);
+        m.t0 = pool_now();
+        pool_init(&m.pool, m.jobs, argv[0]);
         loop(&m);
         if (m.pool.stop_sig) runner_stop_all(&m.pool);
-        runner_fini(&m.pool);
+        pool_fini(&m.pool);
         rc = finish(&m);
     }
     free(m.cells);

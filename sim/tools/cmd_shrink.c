@@ -7,7 +7,7 @@
 ** first one the original broke (in the summary's order: safety invariants come first),
 ** or the one --invariant names.  Other invariants may break or hold.
 **
-** Steps, each candidate being one child run (shrink_runs.h) of the original seed:
+** Steps, each candidate being one child run (pool.h) of the original seed:
 **   1. the faults the trace shows acting become an explicit schedule (shrink_plan.h);
 **      if that no longer fails, fall back to the original faults as declared;
 **   2. ddmin over the faults (Zeller's delta debugging);
@@ -22,6 +22,7 @@
 ** the candidate's text.  -j changes how many runs are spent past a winner, never which
 ** candidate wins (unless --max-runs cuts the search short).
 */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,15 +32,18 @@
 
 #include "cmd.h"
 #include "../scenario/lg.h"
-#include "shrink_json.h"
+#include "pool.h"
 #include "shrink_plan.h"
-#include "shrink_runs.h"
+#include "../util/files.h"
+#include "../util/json.h"
 
 #define SHR_DEFAULT_RUNS 200
 #define SHR_MAX_RUNS 100000
 #define SHR_ROUNDS 3
 #define SHR_TIME_RES_US 100000      /* times are shrunk in steps of 0.1 s */
 #define SHR_MAX_VALUES 64
+#define SHR_GRACE_MS 5000           /* a stopped candidate run gets this long */
+#define SHR_RUN_LIMIT_MS 600000     /* a candidate run that takes longer is killed: exit 3 */
 
 enum { STOP_NONE, STOP_BUDGET, STOP_SIGNAL, STOP_HARNESS };
 
@@ -51,7 +55,7 @@ typedef struct {
 typedef struct {
     const char *run_dir, *out, *want, *argv0;
     int parallel, max_runs;
-    sp_orig o;
+    shrink_plan_orig o;
     int declared;             /* the plan is the fallback (original faults, seeded) */
     char why_declared[400];
     char work[600];           /* RUN_DIR/shrink.work: candidates and their runs */
@@ -61,6 +65,7 @@ typedef struct {
     char err[1024];
     shr_memo *memo;
     int nmemo;
+    pool pool;
 } shr;
 
 /* ---- running candidates ---------------------------------------------------------------- */
@@ -78,42 +83,41 @@ static int memo_find(const shr *s, uint64_t h) {
 }
 
 /* Did the candidate's run break the target invariant? */
-static int judge(shr *s, sr_job *j, const char *slug) {
+static int judge(shr *s, const pool_job *j, const char *slug) {
     if (j->code == 3) {
         char line[600];
-        sr_log_line(j, line, sizeof line);
+        pool_log_first(j->log, line, sizeof line);
         snprintf(s->err, sizeof s->err, "a candidate run failed in the harness: %s",
                  line[0] ? line : "no message");
         s->stop = STOP_HARNESS;
         return 0;
     }
     if (j->code == 2) {
-        if (!s->refused++) sr_log_line(j, s->refused_why, sizeof s->refused_why);
+        if (!s->refused++) pool_log_first(j->log, s->refused_why, sizeof s->refused_why);
         return 0;
     }
     if (j->code != 1) return 0;
     char path[1400], err[300];
     snprintf(path, sizeof path, "%s/%s/%" PRIu64 "/summary.json", j->out, slug, j->seed);
-    sj_doc d = { 0 };
-    int fails = 0;
-    if (sj_load(&d, path, err, sizeof err) == 0)
-        fails =
-            !sj_bool(&d, sj_get(&d, sj_get(&d, sj_get(&d, 0, "invariants"), s->o.target), "ok"), 1);
-    sj_free(&d);
+    json_t *doc = json_r_load(path, err, sizeof err);
+    int fails = json_r_bool(json_r_obj(json_r_obj(doc, "invariants"), s->o.target), "ok") == 0;
+    json_decref(doc);
     return fails;
 }
 
 /* Outcomes of plans[0..n) (n <= the batch size): 1 fails the same way, 0 not, -1 not
 ** run (s->stop says why). */
-static void outcomes(shr *s, sp_plan *plans, int n, int *out) {
-    sr_job jobs[SR_MAX_PARALLEL];
-    int slot[SR_MAX_PARALLEL], nj = 0;
-    uint64_t hash[SR_MAX_PARALLEL];
-    char slug[SR_MAX_PARALLEL][16];
+static void outcomes(shr *s, shrink_plan *plans, int n, int *out) {
+    assert(n >= 0);
+    assert(n <= POOL_BATCH_MAX);
+    pool_job jobs[POOL_BATCH_MAX];
+    int slot[POOL_BATCH_MAX], nj = 0;
+    uint64_t hash[POOL_BATCH_MAX];
+    char slug[POOL_BATCH_MAX][16];
     for (int k = 0; k < n; k++) {
         lg_buf b = { 0 };
         out[k] = -1;
-        if (s->stop || sp_text(&s->o, &plans[k], NULL, &b, s->err, sizeof s->err) != 0) {
+        if (s->stop || shrink_plan_text(&s->o, &plans[k], NULL, &b, s->err, sizeof s->err) != 0) {
             if (!s->stop) s->stop = STOP_HARNESS;
             lg_free(&b);
             continue;
@@ -123,15 +127,16 @@ static void outcomes(shr *s, sp_plan *plans, int n, int *out) {
         if (known >= 0) out[k] = known;
         else if (s->runs >= s->max_runs - 1) s->stop = STOP_BUDGET; /* one is kept for the result */
         else {
-            sr_job *j = &jobs[nj];
+            pool_job *j = &jobs[nj];
             memset(j, 0, sizeof *j);
             snprintf(slug[k], sizeof slug[k], "c%04d", ++s->seq);
-            snprintf(j->file, sizeof j->file, "%s/%s.lua", s->work, slug[k]);
+            snprintf(j->scenario, sizeof j->scenario, "%s/%s.lua", s->work, slug[k]);
             snprintf(j->out, sizeof j->out, "%s/runs", s->work);
             snprintf(j->log, sizeof j->log, "%s/%s.log", s->work, slug[k]);
             j->seed = s->o.seed;
-            if (lg_write_file(j->file, b.s, b.len) != 0) {
-                snprintf(s->err, sizeof s->err, "cannot write %s: %s", j->file, strerror(errno));
+            if (lg_write_file(j->scenario, b.s, b.len) != 0) {
+                snprintf(s->err, sizeof s->err, "cannot write %s: %s", j->scenario,
+                         strerror(errno));
                 s->stop = STOP_HARNESS;
             } else {
                 slot[nj++] = k;
@@ -140,40 +145,42 @@ static void outcomes(shr *s, sp_plan *plans, int n, int *out) {
         }
         lg_free(&b);
     }
-    if (nj && sr_run(jobs, nj, s->parallel, s->err, sizeof s->err) != 0) {
+    if (nj && pool_batch(&s->pool, jobs, nj, s->err, sizeof s->err) != 0) {
         s->stop = STOP_SIGNAL;
         return;
     }
     for (int i = 0; i < nj; i++) {
         int k = slot[i];
+        assert(jobs[i].code >= 0);
+        assert(jobs[i].code <= 3);
         out[k] = judge(s, &jobs[i], slug[k]);
         if (s->nmemo < s->max_runs) s->memo[s->nmemo++] = (shr_memo){ hash[k], out[k] };
         char dir[1400];
         snprintf(dir, sizeof dir, "%s/%s", jobs[i].out, slug[k]);
-        sr_rmtree(dir);
-        unlink(jobs[i].file);
+        files_rmtree(dir);
+        unlink(jobs[i].scenario);
         unlink(jobs[i].log);
     }
 }
 
 /* Builds candidate k: 0, or 1 if there is no such candidate (it counts as not failing). */
-typedef int (*make_fn)(const void *ctx, int k, sp_plan *out);
+typedef int (*make_fn)(const void *ctx, int k, shrink_plan *out);
 
 /* The first k in [0, n), in order, whose outcome is `want`; its plan moved to *got.
 ** Returns k, n if there is none, -1 if the search had to stop. */
-static int scan(shr *s, int n, make_fn make, const void *ctx, int want, sp_plan *got) {
+static int scan(shr *s, int n, make_fn make, const void *ctx, int want, shrink_plan *got) {
     for (int base = 0; base < n; base += s->parallel) {
-        int m = n - base < s->parallel ? n - base : s->parallel, out[SR_MAX_PARALLEL], hit = -1;
-        sp_plan plans[SR_MAX_PARALLEL];
+        int m = n - base < s->parallel ? n - base : s->parallel, out[POOL_BATCH_MAX], hit = -1;
+        shrink_plan plans[POOL_BATCH_MAX];
         memset(plans, 0, sizeof plans);
         for (int k = 0; k < m; k++)
             if (make(ctx, base + k, &plans[k]) != 0) {
-                sp_plan_free(&plans[k]);
+                shrink_plan_free(&plans[k]);
                 out[k] = 0;
                 plans[k].nfaults = -1;
             }
-        sp_plan real[SR_MAX_PARALLEL];
-        int map[SR_MAX_PARALLEL], nr = 0, rout[SR_MAX_PARALLEL];
+        shrink_plan real[POOL_BATCH_MAX];
+        int map[POOL_BATCH_MAX], nr = 0, rout[POOL_BATCH_MAX];
         for (int k = 0; k < m; k++)
             if (plans[k].nfaults >= 0) { map[nr] = k; real[nr++] = plans[k]; }
         outcomes(s, real, nr, rout);
@@ -184,8 +191,8 @@ static int scan(shr *s, int n, make_fn make, const void *ctx, int want, sp_plan 
         }
         int stopped = hit < 0 && s->stop;
         for (int k = 0; k < m; k++) {
-            if (k == hit && got) { sp_plan_free(got); *got = plans[k]; }
-            else if (plans[k].nfaults >= 0) sp_plan_free(&plans[k]);
+            if (k == hit && got) { shrink_plan_free(got); *got = plans[k]; }
+            else if (plans[k].nfaults >= 0) shrink_plan_free(&plans[k]);
         }
         if (hit >= 0) return base + hit;
         if (stopped) return -1;
@@ -197,26 +204,26 @@ static int scan(shr *s, int n, make_fn make, const void *ctx, int want, sp_plan 
 
 typedef struct {
     const shr *s;
-    const sp_plan *base;
+    const shrink_plan *base;
     int n, complement;
 } dd_ctx;
 
-static int dd_make(const void *vctx, int k, sp_plan *out) {
+static int dd_make(const void *vctx, int k, shrink_plan *out) {
     const dd_ctx *c = vctx;
-    if (sp_copy(out, c->base, &c->s->o) != 0) return 1;
+    if (shrink_plan_copy(out, c->base, &c->s->o) != 0) return 1;
     int len = c->base->nfaults, m = 0;
     for (int i = 0; i < len; i++) {
         int chunk = (int)((int64_t)i * c->n / len);
         if ((chunk == k) != c->complement) out->faults[m++] = c->base->faults[i];
     }
     out->nfaults = m;
-    sp_fit(&c->s->o, out);
+    shrink_plan_fit(&c->s->o, out);
     return 0;
 }
 
 /* Delta debugging: the smallest list of faults it can find that still fails (1-minimal
 ** when it runs to the end: no single fault can be removed). */
-static void ddmin(shr *s, sp_plan *best) {
+static void ddmin(shr *s, shrink_plan *best) {
     if (best->nfaults == 0) return;
     dd_ctx none = { s, best, 1, 1 };
     if (scan(s, 1, dd_make, &none, 1, best) == 0) return;    /* no fault at all */
@@ -224,20 +231,20 @@ static void ddmin(shr *s, sp_plan *best) {
     while (best->nfaults >= 2 && !s->stop) {
         if (n > best->nfaults) n = best->nfaults;
         dd_ctx sub = { s, best, n, 0 };
-        sp_plan got = { 0 };
+        shrink_plan got = { 0 };
         int k = scan(s, n, dd_make, &sub, 1, &got);
-        if (k >= 0 && k < n) { sp_plan_free(best); *best = got; n = 2; continue; }
+        if (k >= 0 && k < n) { shrink_plan_free(best); *best = got; n = 2; continue; }
         if (n > 2 && !s->stop) {
             dd_ctx com = { s, best, n, 1 };
             k = scan(s, n, dd_make, &com, 1, &got);
             if (k >= 0 && k < n) {
-                sp_plan_free(best);
+                shrink_plan_free(best);
                 *best = got;
                 n = n - 1 > 2 ? n - 1 : 2;
                 continue;
             }
         }
-        sp_plan_free(&got);
+        shrink_plan_free(&got);
         if (n >= best->nfaults || s->stop) break;
         n = 2 * n < best->nfaults ? 2 * n : best->nfaults;
     }
@@ -249,23 +256,23 @@ typedef enum { P_PAYMENTS, P_RUN, P_HIT, P_AT, P_RESTART, P_NTH, P_PAY, P_DELAY 
 
 typedef struct {
     const shr *s;
-    const sp_plan *base;
+    const shrink_plan *base;
     param what;
     int uid;                  /* the fault, for per-fault params */
     const int64_t *vals;
 } num_ctx;
 
-static sp_fault *by_uid(sp_plan *p, int uid) {
+static shrink_plan_fault *by_uid(shrink_plan *p, int uid) {
     for (int i = 0; i < p->nfaults; i++)
         if (p->faults[i].uid == uid) return &p->faults[i];
     return NULL;
 }
 
 /* Sets the parameter to v in p; -1 if it does not apply. */
-static int set_param(sp_plan *p, param what, int uid, int64_t v) {
+static int set_param(shrink_plan *p, param what, int uid, int64_t v) {
     if (what == P_PAYMENTS) { p->payments = (uint32_t)v; return 0; }
     if (what == P_RUN) { p->run_us = v; return 0; }
-    sp_fault *e = by_uid(p, uid);
+    shrink_plan_fault *e = by_uid(p, uid);
     if (!e) return -1;
     switch (what) {
     case P_HIT: e->f.hit = (uint32_t)v; break;
@@ -279,18 +286,18 @@ static int set_param(sp_plan *p, param what, int uid, int64_t v) {
     return 0;
 }
 
-static int num_make(const void *vctx, int k, sp_plan *out) {
+static int num_make(const void *vctx, int k, shrink_plan *out) {
     const num_ctx *c = vctx;
-    if (sp_copy(out, c->base, &c->s->o) != 0) return 1;
+    if (shrink_plan_copy(out, c->base, &c->s->o) != 0) return 1;
     if (set_param(out, c->what, c->uid, c->vals[k]) != 0) return 1;
-    sp_fit(&c->s->o, out);
+    shrink_plan_fit(&c->s->o, out);
     return 0;
 }
 
 /* Tries smaller values of one number, from cur down to lo in steps of res: halving while
 ** the candidate still fails, then a binary search between the last failing value and
 ** the first passing one.  Returns 1 if best changed. */
-static int shrink_number(shr *s, sp_plan *best, param what, int uid, int64_t cur, int64_t lo,
+static int shrink_number(shr *s, shrink_plan *best, param what, int uid, int64_t cur, int64_t lo,
                          int64_t res) {
     if (cur <= lo || s->stop) return 0;
     int64_t vals[SHR_MAX_VALUES];
@@ -300,16 +307,17 @@ static int shrink_number(shr *s, sp_plan *best, param what, int uid, int64_t cur
         if (v < cur && (nv == 0 || v < vals[nv - 1]) && nv < SHR_MAX_VALUES) vals[nv++] = v;
         if (v == lo) break;
     }
+    assert(nv <= SHR_MAX_VALUES);
     num_ctx c = { s, best, what, uid, vals };
-    sp_plan got = { 0 };
+    shrink_plan got = { 0 };
     int k = scan(s, nv, num_make, &c, 0, NULL);     /* the first that passes */
     if (k < 0) return 0;
     int changed = 0;
     if (k > 0 &&
         scan(s, 1, num_make, &(num_ctx){ s, best, what, uid, &vals[k - 1] }, 1, &got) == 0) {
-        sp_plan_free(best);
+        shrink_plan_free(best);
         *best = got;
-        got = (sp_plan){ 0 };
+        got = (shrink_plan){ 0 };
         cur = vals[k - 1];
         changed = 1;
     }
@@ -319,22 +327,22 @@ static int shrink_number(shr *s, sp_plan *best, param what, int uid, int64_t cur
         num_ctx one = { s, best, what, uid, &mid };
         int r = scan(s, 1, num_make, &one, 1, &got);
         if (r == 0) {
-            sp_plan_free(best);
+            shrink_plan_free(best);
             *best = got;
-            got = (sp_plan){ 0 };
+            got = (shrink_plan){ 0 };
             cur = mid;
             changed = 1;
         } else if (r == 1) pass = mid;
         else break;
     }
-    sp_plan_free(&got);
+    shrink_plan_free(&got);
     return changed;
 }
 
 /* Candidate 0: no refused payment; candidate 1: as many, but the first ones. */
-static int refusals_make(const void *vctx, int k, sp_plan *out) {
+static int refusals_make(const void *vctx, int k, shrink_plan *out) {
     const num_ctx *c = vctx;
-    if (sp_copy(out, c->base, &c->s->o) != 0) return 1;
+    if (shrink_plan_copy(out, c->base, &c->s->o) != 0) return 1;
     uint32_t n = 0;
     for (uint32_t i = 1; i <= out->payments; i++) n += out->refuse[i];
     for (uint32_t i = 1; i <= out->payments; i++) out->refuse[i] = k == 1 && i <= n;
@@ -342,24 +350,24 @@ static int refusals_make(const void *vctx, int k, sp_plan *out) {
 }
 
 /* Refused payments: none, or else the first ones (then fewer payments may do). */
-static int fewer_refusals(shr *s, sp_plan *best) {
+static int fewer_refusals(shr *s, shrink_plan *best) {
     uint32_t n = 0, first = 1;
     for (uint32_t i = 1; i <= best->payments; i++) {
         n += best->refuse[i];
         if (best->refuse[i] && i > n) first = 0;
     }
     num_ctx c = { s, best, P_PAYMENTS, 0, NULL };
-    sp_plan got = { 0 };
+    shrink_plan got = { 0 };
     int tries = first ? 1 : 2;
     int k = n == 0 || s->stop ? -1 : scan(s, tries, refusals_make, &c, 1, &got);
-    if (k < 0 || k >= tries) { sp_plan_free(&got); return 0; }
-    sp_plan_free(best);
+    if (k < 0 || k >= tries) { shrink_plan_free(&got); return 0; }
+    shrink_plan_free(best);
     *best = got;
     return 1;
 }
 
 /* Step 3: fewer payments, fewer refusals, a shorter run. */
-static int smaller_workload(shr *s, sp_plan *best) {
+static int smaller_workload(shr *s, shrink_plan *best) {
     int changed = shrink_number(s, best, P_PAYMENTS, 0, best->payments, best->payments ? 1 : 0, 1);
     changed |= fewer_refusals(s, best);
     int64_t need = (int64_t)((double)best->payments / s->o.sc->workload.rate * 1e6 + 0.5);
@@ -371,11 +379,11 @@ static int smaller_workload(shr *s, sp_plan *best) {
 
 /* Step 4: each fault's numbers, smaller.  Each shrink_number() may replace *best, so a
 ** fault is found again by its uid after each one, never kept by pointer. */
-static int simpler_faults(shr *s, sp_plan *best) {
+static int simpler_faults(shr *s, shrink_plan *best) {
     int uids[SIM_MAX_FAULTS], n = best->nfaults, changed = 0;
     for (int i = 0; i < n; i++) uids[i] = best->faults[i].uid;
     for (int i = 0; i < n && !s->stop; i++) {
-        const sp_fault *e = by_uid(best, uids[i]);
+        const shrink_plan_fault *e = by_uid(best, uids[i]);
         if (!e) continue;
         sim_fault f = e->f;
         int from_trace = e->from_trace;
@@ -399,9 +407,9 @@ static int simpler_faults(shr *s, sp_plan *best) {
 /* ---- the result ------------------------------------------------------------------------------ */
 
 /* "pay 8 -> 1" for what step 4 changed, appended to the fault's comment. */
-static void annotate(const shr *s, sp_plan *p) {
+static void annotate(const shr *s, shrink_plan *p) {
     for (int i = 0; i < p->nfaults; i++) {
-        sp_fault *e = &p->faults[i];
+        shrink_plan_fault *e = &p->faults[i];
         const sim_fault *was =
             s->declared ? &s->o.sc->faults[e->uid - 1] : &s->o.events[e->uid - 1].f;
         char more[160] = "", a[32], b[32];
@@ -423,7 +431,7 @@ static void annotate(const shr *s, sp_plan *p) {
 
 static int original_faults(const shr *s) { return s->declared ? s->o.sc->nfaults : s->o.nevents; }
 
-static void header(const shr *s, const sp_plan *p, char *h, size_t cap) {
+static void header(const shr *s, const shrink_plan *p, char *h, size_t cap) {
     const sim_scenario *sc = s->o.sc;
     char r0[32], r1[32], outname[600];
     const char *base = strrchr(s->out, '/');
@@ -458,13 +466,13 @@ static void header(const shr *s, const sp_plan *p, char *h, size_t cap) {
 }
 
 /* Writes the result and runs it once more: it must fail the same way. */
-static int write_result(shr *s, sp_plan *best) {
+static int write_result(shr *s, shrink_plan *best) {
     annotate(s, best);
     char *h = malloc(4096);
     lg_buf b = { 0 };
     if (!h) return 3;
     header(s, best, h, 4096);
-    int rc = sp_text(&s->o, best, h, &b, s->err, sizeof s->err);
+    int rc = shrink_plan_text(&s->o, best, h, &b, s->err, sizeof s->err);
     free(h);
     if (rc == 0 && lg_write_file(s->out, b.s, b.len) != 0) {
         snprintf(s->err, sizeof s->err, "cannot write %s: %s", s->out, strerror(errno));
@@ -472,11 +480,11 @@ static int write_result(shr *s, sp_plan *best) {
     }
     lg_free(&b);
     if (rc != 0) return 3;
-    sr_job j = { .seed = s->o.seed };
-    snprintf(j.file, sizeof j.file, "%s", s->out);
+    pool_job j = { .seed = s->o.seed };
+    snprintf(j.scenario, sizeof j.scenario, "%s", s->out);
     snprintf(j.out, sizeof j.out, "%s/final", s->work);
     snprintf(j.log, sizeof j.log, "%s/final.log", s->work);
-    if (sr_run(&j, 1, 1, s->err, sizeof s->err) != 0) return 3;
+    if (pool_batch(&s->pool, &j, 1, s->err, sizeof s->err) != 0) return 3;
     s->runs++;
     const char *slash = strrchr(s->out, '/');
     char slug[256];
@@ -505,7 +513,7 @@ static const char shrink_usage[] =
 
 /* Returns 0, an exit code, or -1 after --help. */
 static int parse_args(int argc, char **argv, shr *s) {
-    s->parallel = sr_cores();
+    s->parallel = pool_cores() < POOL_BATCH_MAX ? pool_cores() : POOL_BATCH_MAX;
     s->max_runs = SHR_DEFAULT_RUNS;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -520,10 +528,10 @@ static int parse_args(int argc, char **argv, shr *s) {
         } else if (!strcmp(a, "-j") || !strcmp(a, "--max-runs")) {
             int j = !strcmp(a, "-j");
             if (!v || cmd_parse_u64(v, &n) != 0 || n < (j ? 1u : 2u) ||
-                n > (j ? SR_MAX_PARALLEL : SHR_MAX_RUNS)) {
+                n > (j ? POOL_BATCH_MAX : SHR_MAX_RUNS)) {
                 fprintf(stderr,
                         "outbox-sim: shrink: %s: expected a number from %d to %d, got '%s'\n", a,
-                        j ? 1 : 2, j ? SR_MAX_PARALLEL : SHR_MAX_RUNS, v ? v : "");
+                        j ? 1 : 2, j ? POOL_BATCH_MAX : SHR_MAX_RUNS, v ? v : "");
                 return 2;
             }
             *(j ? &s->parallel : &s->max_runs) = (int)n;
@@ -542,14 +550,14 @@ static int parse_args(int argc, char **argv, shr *s) {
     return 0;
 }
 
-static int copy_make(const void *vctx, int k, sp_plan *out) {
+static int copy_make(const void *vctx, int k, shrink_plan *out) {
     const num_ctx *c = vctx;
     (void)k;
-    return sp_copy(out, c->base, &c->s->o) != 0;
+    return shrink_plan_copy(out, c->base, &c->s->o) != 0;
 }
 
 /* 1 if plan p fails the same way, 0 if not, -1 if the search had to stop. */
-static int try_plan(shr *s, const sp_plan *p) {
+static int try_plan(shr *s, const shrink_plan *p) {
     num_ctx c = { s, p, P_PAYMENTS, 0, NULL };
     int k = scan(s, 1, copy_make, &c, 1, NULL);
     return k == 0 ? 1 : k == 1 ? 0 : -1;
@@ -558,15 +566,15 @@ static int try_plan(shr *s, const sp_plan *p) {
 static int stop_code(const shr *s) { return s->stop == STOP_BUDGET ? 1 : 3; }
 
 /* Step 1: the explicit schedule, or the fallback.  Returns 0, or an exit code. */
-static int first_plan(shr *s, sp_plan *best) {
+static int first_plan(shr *s, shrink_plan *best) {
     if (s->o.overflow) {
         snprintf(s->why_declared, sizeof s->why_declared, "the run had more than %d injections",
                  SIM_MAX_FAULTS);
     } else {
-        if (sp_explicit(&s->o, best) != 0) return 3;
+        if (shrink_plan_explicit(&s->o, best) != 0) return 3;
         lg_buf b = { 0 };
         char why[200];
-        int fits = sp_text(&s->o, best, NULL, &b, why, sizeof why) == 0;
+        int fits = shrink_plan_text(&s->o, best, NULL, &b, why, sizeof why) == 0;
         lg_free(&b);
         int r = fits ? try_plan(s, best) : 0;
         if (r != 0) return r == 1 ? 0 : stop_code(s);
@@ -576,11 +584,11 @@ static int first_plan(shr *s, sp_plan *best) {
         else
             snprintf(s->why_declared, sizeof s->why_declared,
                      "the explicit schedule is too long (%s)", why);
-        sp_plan_free(best);
+        shrink_plan_free(best);
     }
     s->declared = 1;
-    if (sp_declared(&s->o, best) != 0) return 3;
-    sp_fit(&s->o, best);
+    if (shrink_plan_declared(&s->o, best) != 0) return 3;
+    shrink_plan_fit(&s->o, best);
     int r = try_plan(s, best);
     if (r != 0) return r == 1 ? 0 : stop_code(s);
     snprintf(s->err, sizeof s->err,
@@ -592,8 +600,9 @@ static int first_plan(shr *s, sp_plan *best) {
 }
 
 /* Steps 2 to 4. */
-static void search(shr *s, sp_plan *best) {
-    int64_t t = sr_now_ms(), runs = s->runs;
+static void search(shr *s, shrink_plan *best) {
+    double t = pool_now();
+    int64_t runs = s->runs;
     int before = best->nfaults;
     ddmin(s, best);
     if (s->stop == STOP_SIGNAL || s->stop == STOP_HARNESS) return;
@@ -616,7 +625,7 @@ static void search(shr *s, sp_plan *best) {
            " runs, %.1f s so far)\n",
            pay0, best->payments, lg_seconds(run0, a, sizeof a),
            lg_seconds(best->run_us, b, sizeof b), best->nfaults, s->runs - runs,
-           (double)(sr_now_ms() - t) / 1000.0);
+           pool_now() - t);
     fflush(stdout);
 }
 
@@ -645,14 +654,14 @@ static void print_start(const shr *s, int64_t runs) {
     fflush(stdout);
 }
 
-static void print_end(const shr *s, const sp_plan *best, int64_t t0) {
+static void print_end(const shr *s, const shrink_plan *best, double t0) {
     char a[32], b[32];
     printf("  wrote     %s: it breaks %s (exit 1)\n", s->out, s->o.target);
     printf("  smaller   payments %u -> %u, injected faults %d -> %d, run %s s -> %s s, in %d runs "
            "(-j %d, %.1f s)\n",
            s->o.sc->workload.payments, best->payments, original_faults(s), best->nfaults,
            lg_seconds(s->o.sc->run_us, a, sizeof a), lg_seconds(best->run_us, b, sizeof b), s->runs,
-           s->parallel, (double)(sr_now_ms() - t0) / 1000.0);
+           s->parallel, pool_now() - t0);
     if (s->stop == STOP_BUDGET)
         printf("  stopped   --max-runs %d reached: this is smaller, but maybe not the smallest\n",
                s->max_runs);
@@ -678,8 +687,8 @@ static int prepare(shr *s, char *out_default, size_t cap) {
         return 2;
     }
     snprintf(s->work, sizeof s->work, "%s/shrink.work", dir);
-    sr_rmtree(s->work);       /* left by a shrink that was killed */
-    if (sr_mkdirs(s->work) != 0) {
+    files_rmtree(s->work);    /* left by a shrink that was killed */
+    if (files_mkdirs(s->work) != 0) {
         fprintf(stderr, "outbox-sim: shrink: cannot create %s: %s\n", s->work, strerror(errno));
         return 3;
     }
@@ -695,14 +704,16 @@ int cmd_shrink(int argc, char **argv) {
     int rc = parse_args(argc, argv, &s);
     if (rc) return rc < 0 ? 0 : rc;
     char err[1400], out_default[600];
-    if ((rc = sp_read(&s.o, s.run_dir, s.want, err, sizeof err)) != 0) {
+    if ((rc = shrink_plan_read(&s.o, s.run_dir, s.want, err, sizeof err)) != 0) {
         fprintf(stderr, "outbox-sim: shrink: %s\n", err);
-        sp_orig_free(&s.o);
+        shrink_plan_orig_free(&s.o);
         return rc;
     }
-    sr_install_signals();
-    int64_t t0 = sr_now_ms();
-    sp_plan best = { 0 };
+    pool_init(&s.pool, s.parallel, cmd_self());
+    s.pool.grace_ms = SHR_GRACE_MS;
+    s.pool.limit_ms = SHR_RUN_LIMIT_MS;
+    double t0 = pool_now();
+    shrink_plan best = { 0 };
     int prepared =
         (rc = prepare(&s, out_default, sizeof out_default)) == 0; /* it says what went wrong */
     if (prepared && (rc = first_plan(&s, &best)) == 0) {
@@ -716,9 +727,10 @@ int cmd_shrink(int argc, char **argv) {
         fprintf(stderr, "outbox-sim: shrink: interrupted by a signal; nothing written\n");
     else if (prepared)
         fprintf(stderr, "outbox-sim: shrink: %s\n", s.err[0] ? s.err : "out of memory");
-    sr_rmtree(s.work);
-    sp_plan_free(&best);
-    sp_orig_free(&s.o);
+    files_rmtree(s.work);
+    pool_fini(&s.pool);
+    shrink_plan_free(&best);
+    shrink_plan_orig_free(&s.o);
     free(s.memo);
     return rc;
 }

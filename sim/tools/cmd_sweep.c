@@ -19,6 +19,7 @@
 ** not written), else 2 a bad scenario at run time, else 1 a run did not meet its
 ** expectations, else 0.
 */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -32,6 +33,8 @@
 #include "../../lib/config.h"
 #include "cmd.h"
 #include "runner.h"
+#include "../util/files.h"
+#include "../util/json.h"
 #include "../scenario/scenario.h"
 
 #define SWEEP_MAX_SCENARIOS 256
@@ -81,7 +84,7 @@ typedef struct {
     int worst;                /* exit code so far */
     int tty;
     double t0, last_draw;
-    runner pool;
+    pool pool;
 } sweep;
 
 static const char sweep_help[] =
@@ -180,7 +183,7 @@ static int parse_flag(sweep *s, int argc, char **argv, int *i) {
 
 static int parse_sweep(sweep *s, int argc, char **argv) {
     s->out = "reports/runs";
-    s->jobs = runner_default_jobs();
+    s->jobs = pool_cores();
     s->shard_k = s->shard_n = 1;
     s->budget = -1;
     s->rerun = 0.05;
@@ -230,14 +233,14 @@ static int validate(sweep *s) {
         if (!files[i]) continue;
         snprintf(parent, sizeof parent, "%s", files[i]);
         char *slash = strrchr(parent, '/');
-        if (slash && slash != parent) { *slash = '\0'; runner_mkdirs(parent); }
-        if (!*files[i] || files[i][strlen(files[i]) - 1] == '/' || !runner_dir_writable(files[i])) {
+        if (slash && slash != parent) { *slash = '\0'; files_mkdirs(parent); }
+        if (!*files[i] || files[i][strlen(files[i]) - 1] == '/' || !files_dir_writable(files[i])) {
             fprintf(stderr, "outbox-sim: sweep: %s '%s': cannot write a file there\n",
                     i ? "--json" : "--junit", files[i]);
             return 2;
         }
     }
-    if (runner_mkdirs(s->out) != 0) {
+    if (files_mkdirs(s->out) != 0) {
         fprintf(stderr, "outbox-sim: sweep: --out %s: cannot create it: %s\n", s->out,
                 strerror(errno));
         return 2;
@@ -260,8 +263,15 @@ static uint64_t fnv1a(const char *s) {
     return h;
 }
 
-static int run_scen(const sweep *s, uint64_t i) { return (int)(i / s->nseeds); }
-static uint64_t run_seed(const sweep *s, uint64_t i) { return s->a + i % s->nseeds; }
+static int run_scen(const sweep *s, uint64_t i) {
+    assert(i < s->total);
+    return (int)(i / s->nseeds);
+}
+
+static uint64_t run_seed(const sweep *s, uint64_t i) {
+    assert(i < s->total);
+    return s->a + i % s->nseeds;
+}
 
 /* The sample's order: a hash of the scenario's name and the seed, nothing else. */
 static uint64_t sample_key(const sweep *s, uint64_t i) {
@@ -296,7 +306,7 @@ static int plan(sweep *s) {
     return 0;
 }
 
-static void job_for(const sweep *s, int scen, uint64_t seed, int rerun, runner_job *j) {
+static void job_for(const sweep *s, int scen, uint64_t seed, int rerun, pool_job *j) {
     memset(j, 0, sizeof *j);
     snprintf(j->scenario, sizeof j->scenario, "%s", s->sc[scen].path);
     j->seed = seed;
@@ -314,7 +324,7 @@ static void clear_progress(sweep *s) {
 static uint64_t finished(const sweep *s) { return s->passed + s->failed + s->errors; }
 
 static void draw_progress(sweep *s, int force) {
-    double now = runner_now();
+    double now = pool_now();
     if (!s->tty || (!force && now - s->last_draw < SWEEP_TICK_MS / 1000.0)) return;
     s->last_draw = now;
     double el = now - s->t0;
@@ -332,7 +342,7 @@ static void draw_progress(sweep *s, int force) {
     fflush(stdout);
 }
 
-static void print_run(sweep *s, const runner_job *j, const runner_result *res, const char *cmd) {
+static void print_run(sweep *s, const pool_job *j, const runner_result *res, const char *cmd) {
     clear_progress(s);
     const char *slug = s->sc[j->tag >= 0 ? run_scen(s, (uint64_t)j->tag) : 0].slug;
     uint64_t done = finished(s);
@@ -355,27 +365,44 @@ static void print_run(sweep *s, const runner_job *j, const runner_result *res, c
 
 /* ---- reports ------------------------------------------------------------------ */
 
+/* s escaped for XML text and attribute values (drops bytes XML 1.0 forbids). */
+static void xml_str(FILE *f, const char *s) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&apos;", f); break;
+        case '\n': fputs("&#10;", f); break;
+        case '\t': fputs("&#9;", f); break;
+        default:
+            if (*p >= 0x20) fputc(*p, f);   /* other control bytes are not XML 1.0 */
+        }
+    }
+}
+
 static void junit_case(sweep *s, const char *slug, uint64_t seed, const char *suffix,
                        const runner_result *res, const char *cmd, const char *run_dir) {
     FILE *f = s->junit_body;
     if (!f) return;
     fputs("    <testcase classname=\"", f);
-    runner_xml_str(f, slug);
+    xml_str(f, slug);
     fprintf(f, "\" name=\"seed %" PRIu64 "%s\" time=\"%.3f\"", seed, suffix,
             res ? res->seconds : 0.0);
     if (!res) { fputs("><skipped message=\"time budget spent\"/></testcase>\n", f); return; }
     if (res->exit_code == 0) { fputs("/>\n", f); return; }
     const char *tag = res->exit_code == 1 ? "failure" : "error";
     fprintf(f, ">\n      <%s message=\"", tag);
-    runner_xml_str(f, res->why);
+    xml_str(f, res->why);
     fputs("\" type=\"", f);
-    runner_xml_str(f, res->exit_code == 1   ? (res->ninv ? res->inv[0] : "expectations")
-                      : res->exit_code == 2 ? "scenario error"
-                                            : "harness error");
+    xml_str(f, res->exit_code == 1   ? (res->ninv ? res->inv[0] : "expectations")
+               : res->exit_code == 2 ? "scenario error"
+                                     : "harness error");
     fputs("\">reproduce: ", f);
-    runner_xml_str(f, cmd);
+    xml_str(f, cmd);
     fputs("&#10;run dir: ", f);
-    runner_xml_str(f, run_dir);
+    xml_str(f, run_dir);
     for (int k = 0; k < res->ninv; k++) {
         fprintf(f, "%s%s (%" PRIu64 ")", k ? ", " : "&#10;broken: ", res->inv[k],
                 res->inv_count[k]);
@@ -390,22 +417,27 @@ static void json_failure(sweep *s, const char *slug, uint64_t seed, const runner
         snprintf(s->recap[s->nrecap++], sizeof s->recap[0], "%s", cmd);
     FILE *f = s->fail_body;
     if (!f) return;
-    fprintf(f, "%s\n    {\"scenario\": ", s->nfail_json++ ? "," : "");
-    runner_json_str(f, slug);
-    fprintf(f, ", \"file\": ");
-    runner_json_str(f, s->sc[scen].path);
-    fprintf(f, ", \"seed\": %" PRIu64 ", \"exit_code\": %d, \"why\": ", seed, res->exit_code);
-    runner_json_str(f, res->why);
-    fprintf(f, ", \"invariants\": {");
-    for (int k = 0; k < res->ninv; k++)
-        fprintf(f, "%s\"%s\": %" PRIu64, k ? ", " : "", res->inv[k], res->inv_count[k]);
-    fprintf(f, "}, \"trace_hash\": ");
-    runner_json_str(f, res->hash);
-    fprintf(f, ", \"command\": ");
-    runner_json_str(f, cmd);
-    fprintf(f, ", \"run_dir\": ");
-    runner_json_str(f, run_dir);
-    fputc('}', f);
+    /* One element of the "failures" array of the --json file, written ahead into a
+    ** temp file: the array is copied in whole at the end (write_json). */
+    json_w w;
+    json_w_init_file(&w, f, JSON_SPACED);
+    if (s->nfail_json++) json_w_put(&w, ",", 1);
+    json_w_break(&w, 4);
+    json_w_obj(&w);
+    json_w_kstr(&w, "scenario", slug);
+    json_w_kstr(&w, "file", s->sc[scen].path);
+    json_w_kuint(&w, "seed", seed);
+    json_w_kint(&w, "exit_code", res->exit_code);
+    json_w_kstr(&w, "why", res->why);
+    json_w_key(&w, "invariants");
+    json_w_obj(&w);
+    for (int k = 0; k < res->ninv; k++) json_w_kuint(&w, res->inv[k], res->inv_count[k]);
+    json_w_obj_end(&w);
+    json_w_kstr(&w, "trace_hash", res->hash);
+    json_w_kstr(&w, "command", cmd);
+    json_w_kstr(&w, "run_dir", run_dir);
+    json_w_obj_end(&w);
+    json_w_flush(&w);   /* a write error shows in ferror() of the file at the end */
 }
 
 static void note_exit(sweep *s, int code) {
@@ -415,7 +447,7 @@ static void note_exit(sweep *s, int code) {
 
 /* ---- a run ended -------------------------------------------------------------- */
 
-static void main_done(sweep *s, const runner_job *j, const runner_result *res) {
+static void main_done(sweep *s, const pool_job *j, const runner_result *res) {
     uint64_t i = (uint64_t)j->tag;
     int scen = run_scen(s, i);
     char cmd[1200];
@@ -427,6 +459,7 @@ static void main_done(sweep *s, const runner_job *j, const runner_result *res) {
     print_run(s, j, res, cmd);
     junit_case(s, s->sc[scen].slug, j->seed, "", res, cmd, j->run_dir);
     if (res->exit_code) json_failure(s, s->sc[scen].slug, j->seed, res, cmd, j->run_dir, scen);
+    assert(j->tag >= 0);
     if (sampled(s, i) && res->exit_code <= 1 && s->rq_tail < s->rq_cap) {
         rerun_item *it = &s->rq[s->rq_tail++];
         it->scen = scen;
@@ -471,9 +504,12 @@ static void first_difference(const char *a, const char *b) {
     fclose(fb);
 }
 
-static void rerun_done(sweep *s, const runner_job *j, const runner_result *res) {
+static void rerun_done(sweep *s, const pool_job *j, const runner_result *res) {
+    assert(j->tag < 0);
+    assert((size_t)(-j->tag - 1) < s->rq_head);
     rerun_item *it = &s->rq[-j->tag - 1];
-    runner_job orig;
+    assert(!it->done);
+    pool_job orig;
     job_for(s, it->scen, it->seed, 0, &orig);
     const char *slug = s->sc[it->scen].slug;
     s->rerun_done++;
@@ -525,14 +561,14 @@ static void rerun_done(sweep *s, const runner_job *j, const runner_result *res) 
 /* ---- the loop ----------------------------------------------------------------- */
 
 static int start_next(sweep *s) {
-    runner_job j;
+    pool_job j;
     if (s->rq_head < s->rq_tail) {
         size_t k = s->rq_head++;
         job_for(s, s->rq[k].scen, s->rq[k].seed, 1, &j);
         j.tag = -(long)k - 1;
     } else {
         if (s->budget_spent || s->next_i >= s->total) return 0;
-        if (s->budget >= 0 && runner_now() - s->t0 >= s->budget) { s->budget_spent = 1; return 0; }
+        if (s->budget >= 0 && pool_now() - s->t0 >= s->budget) { s->budget_spent = 1; return 0; }
         job_for(s, run_scen(s, s->next_i), run_seed(s, s->next_i), 0, &j);
         j.tag = (long)s->next_i;
         s->next_i += s->shard_n;
@@ -555,7 +591,7 @@ static void loop(sweep *s) {
             if (rc <= 0) break;
         }
         if (s->pool.stop_sig) return;
-        runner_job j;
+        pool_job j;
         runner_result res;
         int rc = runner_wait(&s->pool, SWEEP_TICK_MS, &j, &res);
         if (rc < 0) return;   /* nothing running and nothing left to start */
@@ -571,7 +607,7 @@ static void loop(sweep *s) {
 
 static void write_junit(FILE *f, void *ctx) {
     sweep *s = ctx;
-    double el = runner_now() - s->t0;
+    double el = pool_now() - s->t0;
     uint64_t tests = s->planned + s->rerun_diff;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(f,
@@ -593,65 +629,117 @@ static void write_junit(FILE *f, void *ctx) {
     fprintf(f, "  </testsuite>\n</testsuites>\n");
 }
 
-static void write_json(FILE *f, void *ctx) {
-    sweep *s = ctx;
-    double el = runner_now() - s->t0;
-    uint64_t done = finished(s);
-    fprintf(f, "{\n  \"scenarios\": [");
-    for (int i = 0; i < s->nsc; i++) {
-        fprintf(f, "%s{\"name\": ", i ? ", " : "");
-        runner_json_str(f, s->sc[i].slug);
-        fprintf(f, ", \"file\": ");
-        runner_json_str(f, s->sc[i].path);
-        fputc('}', f);
-    }
-    fprintf(f, "],\n  \"seeds\": {\"from\": %" PRIu64 ", \"to\": %" PRIu64 "},\n", s->a, s->b);
-    fprintf(f, "  \"shard\": {\"k\": %" PRIu64 ", \"n\": %" PRIu64 "},\n  \"design\": ", s->shard_k,
-            s->shard_n);
-    if (s->design) runner_json_str(f, s->design); else fputs("null", f);
-    fprintf(f, ",\n  \"jobs\": %d,\n  \"out\": ", s->pool.max);
-    runner_json_str(f, s->out);
-    fprintf(f,
-            ",\n  \"counts\": {\"planned\": %" PRIu64 ", \"ran\": %" PRIu64 ", \"passed\": %" PRIu64
-            ", \"failed\": %" PRIu64 ", \"errors\": %" PRIu64 ", \"skipped\": %" PRIu64 "},\n",
-            s->planned, done, s->passed, s->failed, s->errors, s->planned - done);
-    fprintf(f,
-            "  \"rerun\": {\"fraction\": %g, \"sampled\": %zu, \"checked\": %" PRIu64
-            ", \"identical\": %" PRIu64 ", \"mismatches\": %" PRIu64 "},\n",
-            s->rerun, s->rq_cap, s->rerun_done, s->rerun_same, s->rerun_diff);
-    fprintf(f, "  \"failures\": [");
+/* The second half of the --json file: reruns, failures, rates. */
+static void write_json_end(sweep *s, json_w *w, double el, uint64_t done) {
+    json_w_break(w, 2);
+    json_w_key(w, "rerun");
+    json_w_obj(w);
+    json_w_key(w, "fraction");
+    json_w_fmt(w, "%g", s->rerun);
+    json_w_kuint(w, "sampled", s->rq_cap);
+    json_w_kuint(w, "checked", s->rerun_done);
+    json_w_kuint(w, "identical", s->rerun_same);
+    json_w_kuint(w, "mismatches", s->rerun_diff);
+    json_w_obj_end(w);
+    json_w_break(w, 2);
+    json_w_key(w, "failures");
+    json_w_arr(w);
     if (s->fail_body) {
         rewind(s->fail_body);
         char buf[8192];
         size_t n;
-        while ((n = fread(buf, 1, sizeof buf, s->fail_body)) > 0) fwrite(buf, 1, n, f);
+        while ((n = fread(buf, 1, sizeof buf, s->fail_body)) > 0) json_w_put(w, buf, n);
     }
-    fprintf(f, "%s],\n", s->nfail_json ? "\n  " : "");
-    fprintf(f, "  \"failure_rate\": %.6f,\n", done ? (double)(s->failed + s->errors) / done : 0.0);
-    fprintf(
-        f,
-        "  \"wall_seconds\": %.3f,\n  \"runs_per_second\": %.3f,\n  \"seeds_per_minute\": %.1f,\n",
-        el, el > 0 ? done / el : 0.0, el > 0 ? 60.0 * done / el : 0.0);
-    fprintf(f, "  \"time_budget\": ");
-    if (s->budget >= 0) fprintf(f, "%g", s->budget); else fputs("null", f);
-    fprintf(f, ",\n  \"interrupted\": %s,\n  \"exit_code\": %d\n}\n",
-            s->pool.stop_sig ? "true" : "false", s->worst);
+    if (s->nfail_json) json_w_break(w, 2);
+    json_w_arr_end(w);
+    json_w_break(w, 2);
+    json_w_key(w, "failure_rate");
+    json_w_fmt(w, "%.6f", done ? (double)(s->failed + s->errors) / done : 0.0);
+    json_w_break(w, 2);
+    json_w_key(w, "wall_seconds");
+    json_w_fmt(w, "%.3f", el);
+    json_w_break(w, 2);
+    json_w_key(w, "runs_per_second");
+    json_w_fmt(w, "%.3f", el > 0 ? done / el : 0.0);
+    json_w_break(w, 2);
+    json_w_key(w, "seeds_per_minute");
+    json_w_fmt(w, "%.1f", el > 0 ? 60.0 * done / el : 0.0);
+    json_w_break(w, 2);
+    json_w_key(w, "time_budget");
+    if (s->budget >= 0) json_w_fmt(w, "%g", s->budget); else json_w_null(w);
+    json_w_break(w, 2);
+    json_w_kbool(w, "interrupted", s->pool.stop_sig != 0);
+    json_w_break(w, 2);
+    json_w_kint(w, "exit_code", s->worst);
+    json_w_break(w, 0);
+    json_w_obj_end(w);
+    json_w_put(w, "\n", 1);
+}
+
+static void write_json(FILE *f, void *ctx) {
+    sweep *s = ctx;
+    double el = pool_now() - s->t0;
+    uint64_t done = finished(s);
+    json_w w;
+    json_w_init_file(&w, f, JSON_SPACED);
+    json_w_obj(&w);
+    json_w_break(&w, 2);
+    json_w_key(&w, "scenarios");
+    json_w_arr(&w);
+    for (int i = 0; i < s->nsc; i++) {
+        json_w_obj(&w);
+        json_w_kstr(&w, "name", s->sc[i].slug);
+        json_w_kstr(&w, "file", s->sc[i].path);
+        json_w_obj_end(&w);
+    }
+    json_w_arr_end(&w);
+    json_w_break(&w, 2);
+    json_w_key(&w, "seeds");
+    json_w_obj(&w);
+    json_w_kuint(&w, "from", s->a);
+    json_w_kuint(&w, "to", s->b);
+    json_w_obj_end(&w);
+    json_w_break(&w, 2);
+    json_w_key(&w, "shard");
+    json_w_obj(&w);
+    json_w_kuint(&w, "k", s->shard_k);
+    json_w_kuint(&w, "n", s->shard_n);
+    json_w_obj_end(&w);
+    json_w_break(&w, 2);
+    json_w_key(&w, "design");
+    if (s->design) json_w_str(&w, s->design); else json_w_null(&w);
+    json_w_break(&w, 2);
+    json_w_kint(&w, "jobs", s->pool.max);
+    json_w_break(&w, 2);
+    json_w_kstr(&w, "out", s->out);
+    json_w_break(&w, 2);
+    json_w_key(&w, "counts");
+    json_w_obj(&w);
+    json_w_kuint(&w, "planned", s->planned);
+    json_w_kuint(&w, "ran", done);
+    json_w_kuint(&w, "passed", s->passed);
+    json_w_kuint(&w, "failed", s->failed);
+    json_w_kuint(&w, "errors", s->errors);
+    json_w_kuint(&w, "skipped", s->planned - done);
+    json_w_obj_end(&w);
+    write_json_end(s, &w, el, done);
+    json_w_flush(&w);
 }
 
 static void write_reports(sweep *s) {
     char err[1400];
-    if (s->junit && runner_write_file(s->junit, write_junit, s, err, sizeof err) != 0) {
+    if (s->junit && files_write(s->junit, write_junit, s, err, sizeof err) != 0) {
         fprintf(stderr, "outbox-sim: sweep: %s\n", err);
         note_exit(s, 3);
     }
-    if (s->json && runner_write_file(s->json, write_json, s, err, sizeof err) != 0) {
+    if (s->json && files_write(s->json, write_json, s, err, sizeof err) != 0) {
         fprintf(stderr, "outbox-sim: sweep: %s\n", err);
         note_exit(s, 3);
     }
 }
 
 static void print_end(sweep *s) {
-    double el = runner_now() - s->t0;
+    double el = pool_now() - s->t0;
     uint64_t done = finished(s);
     clear_progress(s);
     if (s->pool.stop_sig)
@@ -689,7 +777,7 @@ static void cleanup_dirs(const sweep *s) {
     /* Passing runs kept for a rerun that never happened (a signal, a budget). */
     for (size_t k = 0; k < s->rq_tail; k++) {
         if (s->rq[k].done || !s->rq[k].orig_pass || s->keep) continue;
-        runner_job j;
+        pool_job j;
         job_for(s, s->rq[k].scen, s->rq[k].seed, 0, &j);
         runner_remove_run_dir(j.run_dir);
     }
@@ -720,7 +808,7 @@ int cmd_sweep(int argc, char **argv) {
     if (rc) { free(s.rq); return rc; }
     if (s.jobs > 0 && (uint64_t)s.jobs > s.planned && s.planned > 0) s.jobs = (int)s.planned;
     s.tty = isatty(STDOUT_FILENO);
-    s.t0 = runner_now();
+    s.t0 = pool_now();
     /* Unlinked temp files: nothing is left behind, whatever way the sweep ends. */
     if ((s.junit && !(s.junit_body = temp_file())) || (s.json && !(s.fail_body = temp_file()))) {
         perror("outbox-sim: sweep: tmpfile");
@@ -736,13 +824,13 @@ int cmd_sweep(int argc, char **argv) {
     printf("; -j %d; %zu rerun%s for determinism; run dirs in %s/\n", s.jobs, s.rq_cap,
            s.rq_cap == 1 ? "" : "s", s.out);
     fflush(stdout);
-    runner_init(&s.pool, s.jobs, argv[0]);
+    pool_init(&s.pool, s.jobs, argv[0]);
     loop(&s);
     if (s.pool.stop_sig) {
         runner_stop_all(&s.pool);
         note_exit(&s, 3);
     }
-    runner_fini(&s.pool);
+    pool_fini(&s.pool);
     if (!s.pool.stop_sig && s.next_i < s.total) s.budget_spent = 1;
     for (uint64_t i = s.next_i; s.budget_spent && !s.pool.stop_sig && i < s.total; i += s.shard_n)
         junit_case(&s, s.sc[run_scen(&s, i)].slug, run_seed(&s, i), "", NULL, "", "");

@@ -9,35 +9,40 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shrink_json.h"
+#include "../report/tline.h"
+#include "../util/json.h"
 
-#define SP_MAX_LABELS 32
-#define SP_QUEUES 4
+#define MAX_LABELS 32
+#define MAX_QUEUES 4
 
 /* ---- summary.json ------------------------------------------------------------------- */
 
-static uint64_t json_u64(const sj_doc *d, int i) {
-    return sj_is(d, i, SJ_NUM) ? strtoull(d->strs + d->nodes[i].text, NULL, 10) : 0;
+/* A string member, or "" (as the reader of a summary may take a field for absent). */
+static const char *str_or_empty(const json_t *o, const char *key) {
+    const char *s = json_r_str(o, key);
+    return s ? s : "";
 }
 
-static void pick_target(sp_orig *o, const sj_doc *d, int invs, const char *want) {
+static void pick_target(shrink_plan_orig *o, const json_t *invs, const char *want) {
     snprintf(o->target, sizeof o->target, "%s", want ? want : o->broken[0]);
-    int viol = sj_get(d, sj_get(d, invs, o->target), "violations");
-    int first = sj_is(d, viol, SJ_ARR) ? d->nodes[viol].first : -1;
-    snprintf(o->violation, sizeof o->violation, "%s", sj_gets(d, first, "text"));
+    json_t *viol = json_r_arr(json_r_obj(invs, o->target), "violations");
+    snprintf(o->violation, sizeof o->violation, "%s",
+             str_or_empty(json_array_get(viol, 0), "text"));
 }
 
 /* Which invariants broke, and which one a candidate must break. */
-static int read_verdicts(sp_orig *o, const sj_doc *d, const char *want, char *err, size_t errlen) {
-    int invs = sj_get(d, 0, "invariants");
-    if (!sj_is(d, invs, SJ_OBJ)) {
+static int read_verdicts(shrink_plan_orig *o, const json_t *d, const char *want, char *err,
+                         size_t errlen) {
+    json_t *invs = json_r_obj(d, "invariants"), *inv;
+    if (!invs) {
         snprintf(err, errlen, "%s/summary.json: no \"invariants\"", o->run_dir);
         return 2;
     }
-    for (int c = d->nodes[invs].first; c >= 0 && o->nbroken < SP_MAX_INVARIANTS;
-         c = d->nodes[c].next) {
-        if (sj_bool(d, sj_get(d, c, "ok"), 1) || sj_bool(d, sj_get(d, c, "skipped"), 0)) continue;
-        snprintf(o->broken[o->nbroken++], sizeof o->broken[0], "%s", sj_key(d, c));
+    const char *name;
+    json_object_foreach(invs, name, inv) {
+        if (o->nbroken >= SHRINK_PLAN_MAX_INVARIANTS) break;
+        if (json_r_bool(inv, "ok") != 0 || json_r_bool(inv, "skipped") == 1) continue;
+        snprintf(o->broken[o->nbroken++], sizeof o->broken[0], "%s", name);
     }
     if (o->nbroken == 0) {
         if (!strcmp(o->verdict, "pass"))
@@ -47,7 +52,7 @@ static int read_verdicts(sp_orig *o, const sj_doc *d, const char *want, char *er
         else
             snprintf(err, errlen,
                      "%s: the run failed (%s) but broke no invariant: nothing to shrink",
-                     o->run_dir, sj_gets(d, 0, "why"));
+                     o->run_dir, str_or_empty(d, "why"));
         return 2;
     }
     int found = !want;
@@ -61,18 +66,22 @@ static int read_verdicts(sp_orig *o, const sj_doc *d, const char *want, char *er
                  o->run_dir, list);
         return 2;
     }
-    pick_target(o, d, invs, want);
+    pick_target(o, invs, want);
     return 0;
 }
 
 /* The scenario must still be the one that ran: the same faults at the same lines. */
-static int same_faults(const sp_orig *o, const sj_doc *d, char *err, size_t errlen) {
-    int arr = sj_get(d, 0, "faults"), n = 0, c = sj_is(d, arr, SJ_ARR) ? d->nodes[arr].first : -1;
-    for (; c >= 0 && n < o->sc->nfaults; c = d->nodes[c].next, n++)
-        if (o->sc->faults[n].id != sj_geti(d, c, "id", -1) ||
-            o->sc->faults[n].line != sj_geti(d, c, "line", -1))
-            break;
-    if (c < 0 && n == o->sc->nfaults) return 0;
+static int same_faults(const shrink_plan_orig *o, const json_t *d, char *err, size_t errlen) {
+    json_t *arr = json_r_arr(d, "faults");
+    size_t len = json_array_size(arr);
+    int n = 0;
+    for (; (size_t)n < len && n < o->sc->nfaults; n++) {
+        int64_t id = -1, line = -1;
+        json_r_int(json_array_get(arr, (size_t)n), "id", &id);
+        json_r_int(json_array_get(arr, (size_t)n), "line", &line);
+        if (o->sc->faults[n].id != id || o->sc->faults[n].line != line) break;
+    }
+    if ((size_t)n == len && n == o->sc->nfaults) return 0;
     snprintf(err, errlen,
              "%s: %s no longer declares the faults this run had (they differ from fault %d on): "
              "run it again, then shrink the new run",
@@ -83,7 +92,7 @@ static int same_faults(const sp_orig *o, const sj_doc *d, char *err, size_t errl
 /* Loads the scenario with the run's seed and fires its at() callbacks in the order the
 ** run did (time, then registration), so that every fault the run had exists, with the
 ** same id. */
-static int load_scenario(sp_orig *o, char *err, size_t errlen) {
+static int load_scenario(shrink_plan_orig *o, char *err, size_t errlen) {
     char why[1024];
     o->sc = scenario_load(o->file, o->seed, why, sizeof why);
     if (!o->sc) {
@@ -115,43 +124,43 @@ typedef struct {
     uint8_t label;
     uint64_t pay;
     uint32_t ord;             /* 1-based among frames of its group that reached the faults */
-} sp_send;
+} sent_frame;
 
 typedef struct {
-    sp_orig *o;
-    char labels[SP_MAX_LABELS][40];
+    shrink_plan_orig *o;
+    char labels[MAX_LABELS][40];
     int nlabels;
-    sp_send *sends;
+    sent_frame *sends;
     size_t nsends, capsends;
-    char queues[SP_QUEUES][33];
-    uint32_t publishes[SP_QUEUES];   /* PUBLISH frames the broker handled, per queue */
+    char queues[MAX_QUEUES][33];
+    uint32_t publishes[MAX_QUEUES];   /* PUBLISH frames the broker handled, per queue */
     int last_queue;                  /* of the last one */
     int64_t crash_t[SIM_NODES];
     int crash_fault[SIM_NODES];      /* event index of the node's last crash, or -1 */
-} sp_reader;
+} reader;
 
-static int label_index(sp_reader *r, const char *label) {
+static int label_index(reader *r, const char *label) {
     for (int i = 0; i < r->nlabels; i++)
         if (!strcmp(r->labels[i], label)) return i;
-    if (r->nlabels == SP_MAX_LABELS) return -1;
+    if (r->nlabels == MAX_LABELS) return -1;
     snprintf(r->labels[r->nlabels], sizeof r->labels[0], "%s", label);
     return r->nlabels++;
 }
 
-static int queue_index(sp_reader *r, const char *q) {
-    for (int i = 0; i < SP_QUEUES; i++) {
+static int queue_index(reader *r, const char *q) {
+    for (int i = 0; i < MAX_QUEUES; i++) {
         if (!r->queues[i][0]) snprintf(r->queues[i], sizeof r->queues[0], "%s", q);
         if (!strcmp(r->queues[i], q)) return i;
     }
     return -1;
 }
 
-static const sim_fault *fault_by_id(const sp_orig *o, int64_t id) {
+static const sim_fault *fault_by_id(const shrink_plan_orig *o, int64_t id) {
     return id >= 1 && id <= o->sc->nfaults ? &o->sc->faults[id - 1] : NULL;
 }
 
 /* Beyond SIM_MAX_FAULTS injections there can be no explicit plan (o->overflow). */
-static int push_event(sp_orig *o, const sp_fault *e) {
+static int push_event(shrink_plan_orig *o, const shrink_plan_fault *e) {
     if (o->nevents == SIM_MAX_FAULTS) { o->overflow = 1; return 0; }
     o->events[o->nevents++] = *e;
     return 0;
@@ -167,8 +176,8 @@ static void origin(const sim_fault *f, char *buf, size_t cap) {
 
 /* The first duplicate fault that would have matched this frame (which one it was is not
 ** in the trace). */
-static const sim_fault *dup_fault(const sp_orig *o, int64_t t, int src, int dst, const char *queue,
-                                  const char *label, uint64_t pay) {
+static const sim_fault *dup_fault(const shrink_plan_orig *o, int64_t t, int src, int dst,
+                                  const char *queue, const char *label, uint64_t pay) {
     for (int i = 0; i < o->sc->nfaults; i++) {
         const sim_fault *f = &o->sc->faults[i];
         if (f->kind != FK_DUPLICATE || t < f->from_us || t >= f->to_us) continue;
@@ -214,28 +223,26 @@ static sim_fault frame_event(sim_fault_kind kind, int src, int dst, const char *
 }
 
 /* A "send" line: counted for the nth rule, and made explicit if a fault acted on it.
-** The ordinal is filled in later (sp_number_sends); ev.f.nth holds the send's index. */
-static int on_send(sp_reader *r, const sj_doc *d, int64_t t) {
-    sp_orig *o = r->o;
-    const char *fate = sj_gets(d, 0, "fate"), *label = sj_gets(d, 0, "label"),
-               *queue = sj_gets(d, 0, "queue");
-    int src = scenario_node_parse(sj_gets(d, 0, "from"));
-    int dst = scenario_node_parse(sj_gets(d, 0, "to"));
-    uint64_t pay = json_u64(d, sj_get(d, 0, "pay"));
+** The ordinal is filled in later (number_sends); ev.f.nth holds the send's index. */
+static int on_send(reader *r, const tline *l, int64_t t) {
+    shrink_plan_orig *o = r->o;
+    const char *fate = l->fate, *label = l->label, *queue = l->queue;
+    int src = scenario_node_parse(l->from), dst = scenario_node_parse(l->to);
+    uint64_t pay = l->pay;
     if (src < 0 || dst < 0) return 0;
     if (fate[0] && strcmp(fate, "dropped") != 0)
         return 0; /* partitioned: never reached a frame fault */
     if (r->nsends == r->capsends) {
         size_t cap = r->capsends ? r->capsends * 2 : 4096;
-        sp_send *ns = realloc(r->sends, cap * sizeof *ns);
+        sent_frame *ns = realloc(r->sends, cap * sizeof *ns);
         if (!ns) return -1;
         r->sends = ns;
         r->capsends = cap;
     }
     int li = label_index(r, label);
     if (li < 0) return 0;
-    sp_send *s = &r->sends[r->nsends];
-    *s = (sp_send){ .seq = (uint32_t)r->nsends,
+    sent_frame *s = &r->sends[r->nsends];
+    *s = (sent_frame){ .seq = (uint32_t)r->nsends,
                     .src = (int8_t)src,
                     .dst = (int8_t)dst,
                     .label = (uint8_t)li,
@@ -244,9 +251,9 @@ static int on_send(sp_reader *r, const sj_doc *d, int64_t t) {
     char when[32], from[96], who[40];
     at_ms(t, when, sizeof when);
     whose(pay, who, sizeof who);
-    sp_fault e = { .from_trace = 1, .t_us = t };
-    int64_t dropped = !strcmp(fate, "dropped") ? sj_geti(d, 0, "fault", 0) : 0;
-    int64_t copies = sj_geti(d, 0, "copies", 1), delayed = sj_geti(d, 0, "delayed_by", 0);
+    shrink_plan_fault e = { .from_trace = 1, .t_us = t };
+    int64_t dropped = !strcmp(fate, "dropped") ? l->fault : 0;
+    int64_t copies = l->copies, delayed = l->delayed_by;   /* absent: 0, as good as 1 here */
     if (dropped) {
         e.f = frame_event(FK_DROP, src, dst, label, pay);
         e.orig_id = (int)dropped;
@@ -269,7 +276,7 @@ static int on_send(sp_reader *r, const sj_doc *d, int64_t t) {
         if (push_event(o, &e)) return -1;
     }
     if (delayed) {
-        int64_t late = sj_us(d, sj_get(d, 0, "arrives"), t) - t - 2000;   /* base latency: 1-3 ms */
+        int64_t late = (l->arrives >= 0 ? l->arrives : t) - t - 2000;   /* latency: 1-3 ms */
         late = (late + 500) / 1000 * 1000;
         if (late < 1000) late = 1000;
         e.f = frame_event(FK_DELAY, src, dst, label, pay);
@@ -287,21 +294,21 @@ static int on_send(sp_reader *r, const sj_doc *d, int64_t t) {
 }
 
 /* "deliver" to the broker of a PUBLISH: counted per queue, for broker_loss's nth. */
-static void on_deliver(sp_reader *r, const sj_doc *d) {
-    if (strcmp(sj_gets(d, 0, "to"), "broker") || strncmp(sj_gets(d, 0, "label"), "PUBLISH", 7))
+static void on_deliver(reader *r, const tline *l) {
+    if (strcmp(l->to, "broker") || strncmp(l->label, "PUBLISH", 7))
         return;
-    int q = queue_index(r, sj_gets(d, 0, "queue"));
+    int q = queue_index(r, l->queue);
     if (q < 0) return;
     r->publishes[q]++;
     r->last_queue = q;
 }
 
 /* "injected": the broker lost the PUBLISH it was handling, by a broker_loss fault. */
-static int on_injected(sp_reader *r, const sj_doc *d, int64_t t) {
-    const sim_fault *f = fault_by_id(r->o, sj_geti(d, 0, "fault", 0));
+static int on_injected(reader *r, const tline *l, int64_t t) {
+    const sim_fault *f = fault_by_id(r->o, l->fault);
     if (!f || f->kind != FK_BROKER_LOSS || r->last_queue < 0) return 0;
     char when[32], from[96];
-    sp_fault e = { .from_trace = 1, .t_us = t, .orig_id = f->id };
+    shrink_plan_fault e = { .from_trace = 1, .t_us = t, .orig_id = f->id };
     e.f = frame_event(FK_BROKER_LOSS, SIM_ANY, 1, "", 0);
     e.f.node = 1;
     snprintf(e.f.queue, sizeof e.f.queue, "%s", r->queues[r->last_queue]);
@@ -314,11 +321,11 @@ static int on_injected(sp_reader *r, const sj_doc *d, int64_t t) {
 }
 
 /* "crash" by a crash fault: that fault, kept as declared; "restart": for its comment. */
-static int on_crash(sp_reader *r, const sj_doc *d, int64_t t) {
-    const sim_fault *f = fault_by_id(r->o, sj_geti(d, 0, "fault", 0));
-    int node = scenario_node_parse(sj_gets(d, 0, "node"));
+static int on_crash(reader *r, const tline *l, int64_t t) {
+    const sim_fault *f = fault_by_id(r->o, l->fault);
+    int node = scenario_node_parse(l->node);
     if (!f || f->kind != FK_CRASH || node < 0) return 0;
-    sp_fault e = { .f = *f, .orig_id = f->id, .t_us = t };
+    shrink_plan_fault e = { .f = *f, .orig_id = f->id, .t_us = t };
     char when[32], from[96];
     origin(f, from, sizeof from);
     snprintf(e.note, sizeof e.note, "original: crashed at %s s, down until healing (%s)",
@@ -329,10 +336,10 @@ static int on_crash(sp_reader *r, const sj_doc *d, int64_t t) {
     return push_event(r->o, &e);
 }
 
-static void on_restart(sp_reader *r, const sj_doc *d, int64_t t) {
-    int node = scenario_node_parse(sj_gets(d, 0, "node"));
+static void on_restart(reader *r, const tline *l, int64_t t) {
+    int node = scenario_node_parse(l->node);
     if (node < 0 || r->crash_fault[node] < 0) return;
-    sp_fault *e = &r->o->events[r->crash_fault[node]];
+    shrink_plan_fault *e = &r->o->events[r->crash_fault[node]];
     char when[32], back[32], from[96];
     origin(&e->f, from, sizeof from);
     snprintf(e->note, sizeof e->note, "original: crashed at %s s, back at %s s (%s)",
@@ -341,7 +348,7 @@ static void on_restart(sp_reader *r, const sj_doc *d, int64_t t) {
 }
 
 static int cmp_group(const void *a, const void *b) {
-    const sp_send *x = *(const sp_send *const *)a, *y = *(const sp_send *const *)b;
+    const sent_frame *x = *(const sent_frame *const *)a, *y = *(const sent_frame *const *)b;
     if (x->src != y->src) return x->src - y->src;
     if (x->dst != y->dst) return x->dst - y->dst;
     if (x->label != y->label) return x->label - y->label;
@@ -350,8 +357,8 @@ static int cmp_group(const void *a, const void *b) {
 }
 
 /* Each send's ordinal in its group (link, label, payment), then each frame event's nth. */
-static int number_sends(sp_reader *r) {
-    sp_send **by = malloc((r->nsends ? r->nsends : 1) * sizeof *by);
+static int number_sends(reader *r) {
+    sent_frame **by = malloc((r->nsends ? r->nsends : 1) * sizeof *by);
     if (!by) return -1;
     for (size_t i = 0; i < r->nsends; i++) by[i] = &r->sends[i];
     qsort(by, r->nsends, sizeof *by, cmp_group);
@@ -362,7 +369,7 @@ static int number_sends(sp_reader *r) {
     }
     free(by);
     for (int i = 0; i < r->o->nevents; i++) {
-        sp_fault *e = &r->o->events[i];
+        shrink_plan_fault *e = &r->o->events[i];
         if (!e->from_trace || e->f.kind == FK_BROKER_LOSS) continue;
         assert(e->f.nth < r->nsends);
         e->f.nth = r->sends[e->f.nth].ord;
@@ -370,61 +377,59 @@ static int number_sends(sp_reader *r) {
     return 0;
 }
 
-static int read_line(sp_reader *r, const sj_doc *d) {
-    const char *ev = sj_gets(d, 0, "ev");
-    int64_t t = sj_us(d, sj_get(d, 0, "t"), 0);
-    if (!strcmp(ev, "send")) return on_send(r, d, t);
-    if (!strcmp(ev, "deliver")) on_deliver(r, d);
-    else if (!strcmp(ev, "injected")) return on_injected(r, d, t);
-    else if (!strcmp(ev, "crash")) return on_crash(r, d, t);
-    else if (!strcmp(ev, "restart")) on_restart(r, d, t);
+static int read_line(reader *r, const tline *l) {
+    const char *ev = l->ev;
+    int64_t t = l->t;
+    if (!strcmp(ev, "send")) return on_send(r, l, t);
+    if (!strcmp(ev, "deliver")) on_deliver(r, l);
+    else if (!strcmp(ev, "injected")) return on_injected(r, l, t);
+    else if (!strcmp(ev, "crash")) return on_crash(r, l, t);
+    else if (!strcmp(ev, "restart")) on_restart(r, l, t);
     return 0;
 }
 
 /* The fault phase of the trace, up to "heal": the injections that happened. */
-static int read_trace(sp_orig *o, char *err, size_t errlen) {
+static int read_trace(shrink_plan_orig *o, char *err, size_t errlen) {
     char path[600];
     snprintf(path, sizeof path, "%s/trace.jsonl", o->run_dir);
     FILE *f = fopen(path, "r");
     if (!f) { snprintf(err, errlen, "%s: cannot read trace.jsonl", o->run_dir); return 2; }
-    sp_reader r = { .o = o, .last_queue = -1 };
+    reader r = { .o = o, .last_queue = -1 };
     for (int n = 0; n < SIM_NODES; n++) r.crash_fault[n] = -1;
-    sj_doc d = { 0 };
-    char *line = NULL, why[200];
+    tline l;
+    char *line = NULL;
     size_t cap = 0;
     ssize_t len;
     int rc = 0;
     uint64_t lineno = 0;
     while (rc == 0 && (len = getline(&line, &cap, f)) > 0) {
         lineno++;
-        if (sj_parse(&d, line, (size_t)len, why, sizeof why) != 0) {
-            snprintf(err, errlen, "%s:%llu: not a trace line: %s", path, (unsigned long long)lineno,
-                     why);
+        if (tline_parse(line, (size_t)len, &l) != 0) {
+            snprintf(err, errlen, "%s:%llu: not a trace line", path, (unsigned long long)lineno);
             rc = 2;
-        } else if (!strcmp(sj_gets(&d, 0, "ev"), "heal")) {
-            o->heal_us = sj_us(&d, sj_get(&d, 0, "t"), 0);
+        } else if (!strcmp(l.ev, "heal")) {
+            o->heal_us = l.t;
             break;
-        } else if (read_line(&r, &d) != 0) {
+        } else if (read_line(&r, &l) != 0) {
             snprintf(err, errlen, "%s: out of memory", path);
             rc = 3;
         }
     }
     free(line);
     fclose(f);
-    sj_free(&d);
     if (rc == 0 && number_sends(&r) != 0) { snprintf(err, errlen, "out of memory"); rc = 3; }
     free(r.sends);
     return rc;
 }
 
 /* Deterministic faults other than crashes stay as declared, at the time they act. */
-static void keep_declared(sp_orig *o) {
+static void keep_declared(shrink_plan_orig *o) {
     for (int i = 0; i < o->sc->nfaults; i++) {
         const sim_fault *f = &o->sc->faults[i];
         if (f->kind != FK_PARTITION && f->kind != FK_CLOCK && f->kind != FK_CLOCK_JUMP &&
             f->kind != FK_SLOW)
             continue;
-        sp_fault e = { .f = *f,
+        shrink_plan_fault e = { .f = *f,
                        .orig_id = f->id,
                        .t_us = f->kind == FK_CLOCK_JUMP ? f->at_us : f->from_us };
         char from[96];
@@ -437,37 +442,37 @@ static void keep_declared(sp_orig *o) {
 
 /* Stable, by the time each fault acted: the trace is in time order already, except the
 ** kept declared faults appended at the end, so insertion sort does little work. */
-static void sort_by_time(sp_fault *e, int n) {
+static void sort_by_time(shrink_plan_fault *e, int n) {
     for (int i = 1; i < n; i++) {
-        sp_fault x = e[i];
+        shrink_plan_fault x = e[i];
         int j = i;
         for (; j > 0 && e[j - 1].t_us > x.t_us; j--) e[j] = e[j - 1];
         e[j] = x;
     }
 }
 
-int sp_read(sp_orig *o, const char *run_dir, const char *want, char *err, size_t errlen) {
+int shrink_plan_read(shrink_plan_orig *o, const char *run_dir, const char *want, char *err,
+                     size_t errlen) {
     memset(o, 0, sizeof *o);
     snprintf(o->run_dir, sizeof o->run_dir, "%s", run_dir);
     char path[600];
     snprintf(path, sizeof path, "%s/summary.json", run_dir);
-    sj_doc d = { 0 };
     char why[700];
-    if (sj_load(&d, path, why, sizeof why) != 0) {
+    json_t *d = json_r_load(path, why, sizeof why);
+    if (!d) {
         snprintf(err, errlen, "%s: not a run directory (%s)", run_dir, why);
-        sj_free(&d);
         return 2;
     }
-    snprintf(o->file, sizeof o->file, "%s", sj_gets(&d, 0, "file"));
-    o->seed = json_u64(&d, sj_get(&d, 0, "seed"));
-    snprintf(o->design, sizeof o->design, "%s", sj_gets(&d, 0, "design"));
-    snprintf(o->verdict, sizeof o->verdict, "%s", sj_gets(&d, 0, "verdict"));
+    snprintf(o->file, sizeof o->file, "%s", str_or_empty(d, "file"));
+    if (json_r_uint(d, "seed", &o->seed) != 0) o->seed = 0;
+    snprintf(o->design, sizeof o->design, "%s", str_or_empty(d, "design"));
+    snprintf(o->verdict, sizeof o->verdict, "%s", str_or_empty(d, "verdict"));
     int rc = (!o->file[0] || !o->design[0]) ? 2 : 0;
     if (rc) snprintf(err, errlen, "%s/summary.json: no \"file\" or \"design\"", run_dir);
-    if (!rc) rc = read_verdicts(o, &d, want, err, errlen);
+    if (!rc) rc = read_verdicts(o, d, want, err, errlen);
     if (!rc) rc = load_scenario(o, err, errlen);
-    if (!rc) rc = same_faults(o, &d, err, errlen);
-    sj_free(&d);
+    if (!rc) rc = same_faults(o, d, err, errlen);
+    json_decref(d);
     if (rc) return rc;
     o->heal_us = o->sc->run_us;
     o->events = calloc(SIM_MAX_FAULTS, sizeof *o->events);
@@ -486,7 +491,7 @@ int sp_read(sp_orig *o, const char *run_dir, const char *want, char *err, size_t
     return 0;
 }
 
-void sp_orig_free(sp_orig *o) {
+void shrink_plan_orig_free(shrink_plan_orig *o) {
     scenario_free(o->sc);
     free(o->events);
     memset(o, 0, sizeof *o);
@@ -494,7 +499,8 @@ void sp_orig_free(sp_orig *o) {
 
 /* ---- plans -------------------------------------------------------------------------- */
 
-static int plan_of(const sp_orig *o, sp_plan *p, const sp_fault *faults, int n) {
+static int plan_of(const shrink_plan_orig *o, shrink_plan *p, const shrink_plan_fault *faults,
+                   int n) {
     memset(p, 0, sizeof *p);
     p->payments = o->sc->workload.payments;
     p->run_us = o->sc->run_us;
@@ -507,19 +513,20 @@ static int plan_of(const sp_orig *o, sp_plan *p, const sp_fault *faults, int n) 
     return 0;
 }
 
-int sp_explicit(const sp_orig *o, sp_plan *p) {
+int shrink_plan_explicit(const shrink_plan_orig *o, shrink_plan *p) {
     if (plan_of(o, p, o->events, o->nevents) != 0) return -1;
-    sp_fit(o, p);
+    shrink_plan_fit(o, p);
     return 0;
 }
 
-int sp_declared(const sp_orig *o, sp_plan *p) {
+int shrink_plan_declared(const shrink_plan_orig *o, shrink_plan *p) {
     if (plan_of(o, p, NULL, 0) != 0) return -1;
-    sp_fault *all = realloc(p->faults, (size_t)(o->sc->nfaults ? o->sc->nfaults : 1) * sizeof *all);
+    size_t room = (size_t)(o->sc->nfaults ? o->sc->nfaults : 1);
+    shrink_plan_fault *all = realloc(p->faults, room * sizeof *all);
     if (!all) return -1;
     p->faults = all;
     for (int i = 0; i < o->sc->nfaults; i++) {
-        sp_fault *e = &p->faults[p->nfaults++];
+        shrink_plan_fault *e = &p->faults[p->nfaults++];
         memset(e, 0, sizeof *e);
         e->f = o->sc->faults[i];
         e->orig_id = e->f.id;
@@ -530,7 +537,7 @@ int sp_declared(const sp_orig *o, sp_plan *p) {
     return 0;
 }
 
-int sp_copy(sp_plan *dst, const sp_plan *src, const sp_orig *o) {
+int shrink_plan_copy(shrink_plan *dst, const shrink_plan *src, const shrink_plan_orig *o) {
     *dst = *src;
     size_t nref = (size_t)o->sc->workload.payments + 1;
     dst->faults = malloc((size_t)(src->nfaults ? src->nfaults : 1) * sizeof *dst->faults);
@@ -546,7 +553,7 @@ int sp_copy(sp_plan *dst, const sp_plan *src, const sp_orig *o) {
     return 0;
 }
 
-void sp_plan_free(sp_plan *p) {
+void shrink_plan_free(shrink_plan *p) {
     free(p->faults);
     free(p->refuse);
     memset(p, 0, sizeof *p);
@@ -554,7 +561,7 @@ void sp_plan_free(sp_plan *p) {
 
 /* ---- the nth rule ----------------------------------------------------------------------- */
 
-static int is_counted(const sp_fault *e) {
+static int is_counted(const shrink_plan_fault *e) {
     return e->from_trace && e->f.nth > 0 &&
            (e->f.kind == FK_DROP || e->f.kind == FK_DUPLICATE || e->f.kind == FK_DELAY ||
             e->f.kind == FK_BROKER_LOSS);
@@ -577,14 +584,14 @@ static int goes_before(const sim_fault *a, const sim_fault *b) {
 
 /* A selection sort of each group over the places the group holds, so the list stays in
 ** time order otherwise.  Quadratic in the number of faults (at most SIM_MAX_FAULTS). */
-static void sp_order(sp_plan *p) {
+static void nth_order(shrink_plan *p) {
     for (int i = 0; i < p->nfaults; i++) {
         if (!is_counted(&p->faults[i])) continue;
         for (int j = i + 1; j < p->nfaults; j++) {
             if (!is_counted(&p->faults[j]) || !same_group(&p->faults[i].f, &p->faults[j].f))
                 continue;
             if (goes_before(&p->faults[j].f, &p->faults[i].f)) {
-                sp_fault t = p->faults[i];
+                shrink_plan_fault t = p->faults[i];
                 p->faults[i] = p->faults[j];
                 p->faults[j] = t;
             }
@@ -592,7 +599,7 @@ static void sp_order(sp_plan *p) {
     }
 }
 
-void sp_fit(const sp_orig *o, sp_plan *p) {
+void shrink_plan_fit(const shrink_plan_orig *o, shrink_plan *p) {
     int n = 0;
     for (int i = 0; i < p->nfaults; i++) {
         sim_fault *f = &p->faults[i].f;
@@ -607,13 +614,13 @@ void sp_fit(const sp_orig *o, sp_plan *p) {
     }
     p->nfaults = n;
     (void)o;
-    sp_order(p);
+    nth_order(p);
 }
 
 /* ---- as Lua --------------------------------------------------------------------------- */
 
-int sp_text(const sp_orig *o, const sp_plan *p, const char *header, lg_buf *out, char *err,
-            size_t errlen) {
+int shrink_plan_text(const shrink_plan_orig *o, const shrink_plan *p, const char *header,
+                     lg_buf *out, char *err, size_t errlen) {
     const sim_scenario *sc = o->sc;
     lg_fault_line *lines = malloc((size_t)(p->nfaults ? p->nfaults : 1) * sizeof *lines);
     if (!lines) { snprintf(err, errlen, "out of memory"); return -1; }
@@ -646,7 +653,7 @@ int sp_text(const sp_orig *o, const sp_plan *p, const char *header, lg_buf *out,
     return rc;
 }
 
-void sp_describe(const sp_plan *p, char *buf, size_t cap) {
+void shrink_plan_describe(const shrink_plan *p, char *buf, size_t cap) {
     int count[FK_KIND_COUNT] = { 0 };
     for (int i = 0; i < p->nfaults; i++)
         if (p->faults[i].f.kind > 0 && p->faults[i].f.kind < FK_KIND_COUNT)

@@ -17,7 +17,7 @@
 ** it.  So explicit frame faults of one group (same link, label and payment; or same
 ** queue for broker losses) are listed duplicates and delays first, then drops from the
 ** latest to the earliest: then every nth is simply "the nth such frame of the run".
-** sp_order() restores that order after any change.
+** nth_order() restores that order after any change.
 */
 #ifndef SIM_SHRINK_PLAN_H
 #define SIM_SHRINK_PLAN_H
@@ -28,7 +28,7 @@
 #include "../scenario/lg.h"
 #include "../scenario/scenario.h"
 
-#define SP_MAX_INVARIANTS 16
+#define SHRINK_PLAN_MAX_INVARIANTS 16
 
 typedef struct {
     sim_fault f;              /* as it will be written */
@@ -37,15 +37,15 @@ typedef struct {
     int orig_id;              /* the original fault it came from (0: none known) */
     int64_t t_us;             /* when it acted in the original run */
     char note[320];           /* its comment */
-} sp_fault;
+} shrink_plan_fault;
 
 typedef struct {
     uint32_t payments;
     uint8_t *refuse;          /* [original payments + 1]: 1 = accounting refuses payment i */
     int64_t run_us;
-    sp_fault *faults;
+    shrink_plan_fault *faults;
     int nfaults;
-} sp_plan;
+} shrink_plan;
 
 typedef struct {
     char run_dir[512];
@@ -53,43 +53,44 @@ typedef struct {
     uint64_t seed;
     char design[32];
     char verdict[16];
-    char broken[SP_MAX_INVARIANTS][32];   /* broken invariants, in the summary's order */
+    char broken[SHRINK_PLAN_MAX_INVARIANTS][32];   /* broken invariants, in the summary's order */
     int nbroken;
     char target[32];          /* the one a candidate must break too */
     char violation[256];      /* the first violation of target in the original */
     sim_scenario *sc;         /* loaded with the run's seed, at() callbacks fired */
     int64_t heal_us;
     /* what the trace showed */
-    sp_fault *events;         /* the explicit plan's faults, in time order */
+    shrink_plan_fault *events;         /* the explicit plan's faults, in time order */
     int nevents;
     int drops, dups, delays, losses, crashes, kept;   /* events by kind; declared kept */
     int inert;                /* declared faults that never acted (left out) */
     int overflow;             /* more injections than a scenario can declare: no explicit plan */
-} sp_orig;
+} shrink_plan_orig;
 
 /* Reads RUN_DIR (summary.json, trace.jsonl) and loads its scenario again.  want: the
 ** invariant to match, or NULL for the first broken one.  Returns 0, or the exit code
 ** (2: not a failing run / bad input; 3: harness) with one line in err. */
-int sp_read(sp_orig *o, const char *run_dir, const char *want, char *err, size_t errlen);
-void sp_orig_free(sp_orig *o);
+int shrink_plan_read(shrink_plan_orig *o, const char *run_dir, const char *want, char *err,
+                     size_t errlen);
+void shrink_plan_orig_free(shrink_plan_orig *o);
 
 /* The two starting plans (see above).  Return 0 or -1 (out of memory). */
-int sp_explicit(const sp_orig *o, sp_plan *p);
-int sp_declared(const sp_orig *o, sp_plan *p);
+int shrink_plan_explicit(const shrink_plan_orig *o, shrink_plan *p);
+int shrink_plan_declared(const shrink_plan_orig *o, shrink_plan *p);
 
-/* Deep copy; sp_plan_free releases.  Return 0 or -1. */
-int sp_copy(sp_plan *dst, const sp_plan *src, const sp_orig *o);
-void sp_plan_free(sp_plan *p);
+/* Deep copy; shrink_plan_free releases.  Return 0 or -1. */
+int shrink_plan_copy(shrink_plan *dst, const shrink_plan *src, const shrink_plan_orig *o);
+void shrink_plan_free(shrink_plan *p);
 /* Drops the faults that cannot exist in this plan (a payment beyond the workload, a
 ** time beyond the run), clips windows to the run, and restores the nth rule. */
-void sp_fit(const sp_orig *o, sp_plan *p);
+void shrink_plan_fit(const shrink_plan_orig *o, shrink_plan *p);
 
 /* The plan as a scenario.  With a header (comment lines), each fault gets its comment;
 ** without (a candidate), the text is only what the run needs.  Returns 0 or -1 (err). */
-int sp_text(const sp_orig *o, const sp_plan *p, const char *header, lg_buf *out, char *err,
-            size_t errlen);
+int shrink_plan_text(const shrink_plan_orig *o, const shrink_plan *p, const char *header,
+                     lg_buf *out, char *err, size_t errlen);
 
 /* "the 3 explicit faults: 2 drops, 1 crash" style count of a plan's faults. */
-void sp_describe(const sp_plan *p, char *buf, size_t cap);
+void shrink_plan_describe(const shrink_plan *p, char *buf, size_t cap);
 
 #endif

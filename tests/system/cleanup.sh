@@ -43,3 +43,19 @@ timeout 60 tail --pid="$pid" -f /dev/null; wait "$pid"; rc=$?
 check "service killed by hand mid-run: exit 3" test $rc -eq 3
 check "service killed by hand mid-run: says which" grep -q "accounting was killed by signal 9" "$OUT/midrun.out"
 check "service killed by hand mid-run: no child left" no_children "$OUT/midrun"
+
+# The leftover check itself fires: a faketime shm file and a temp dir of a dead process,
+# made after the snapshot, are reported.  In scratch places, since any simulator run on
+# the machine removes such files from /dev/shm and /tmp (proc.c, remove_stale).
+export LEFTOVER_TMP=$OUT/fake-tmp LEFTOVER_SHM=$OUT/fake-shm
+mkdir -p "$LEFTOVER_TMP" "$LEFTOVER_SHM"
+leftover_candidates >"$OUT/.leftovers-before"
+bash -c 'exit 0' & dead=$!; wait "$dead"
+touch "$LEFTOVER_SHM/faketime_shm_$dead"
+mkdir "$LEFTOVER_TMP/outbox-sim.fake"; echo "$dead" >"$LEFTOVER_TMP/outbox-sim.fake/owner"
+leftovers "$OUT/none" >"$OUT/left.out"
+check "the leftover check fails on leftovers" test $? -eq 1
+check "... naming a dead process's shm file" grep -q "faketime_shm_$dead" "$OUT/left.out"
+check "... and a dead simulator's temp dir" grep -q "outbox-sim.fake" "$OUT/left.out"
+echo "$$" >"$LEFTOVER_TMP/outbox-sim.fake/owner"; rm "$LEFTOVER_SHM/faketime_shm_$dead"
+check "a temp dir whose owner lives is not a leftover" leftovers "$OUT/none"

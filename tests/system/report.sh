@@ -105,7 +105,7 @@ int main(int argc, char **argv) {
 }
 EOF
   # shellcheck disable=SC2046
-  if cc -std=c11 $SAN -Isim/report -o "$OUT/mx" "$OUT/mx.c" "$LIBS/libsim.a" "$LIBS/liboutbox.a" \
+  if cc -std=c11 $SAN -Isim/report -o "$OUT/mx" "$OUT/mx.c" "$LIBS/libsim.a" "$LIBS/libproto.a" "$LIBS/liboutbox.a" \
       $(pkg-config --libs sqlite3 libzmq lua5.4 jansson) -lm 2>"$OUT/mx.err"; then driver_ok=1; fi
 fi
 if [ $driver_ok = 1 ]; then

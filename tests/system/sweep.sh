@@ -85,25 +85,10 @@ cat >"$long" <<'LUA'
 scenario { name = "long", workload = { payments = 50000, rate = 100 }, run = 500, settle = 30 }
 drop { link = "payment->broker", p = 0.2 }
 LUA
-# What exists before: leftovers of other people's runs are not ours to judge.
-snapshot() { ls -d /tmp/outbox-sim.* /dev/shm/outbox-sim.* /dev/shm/faketime_shm_* /dev/shm/sem.faketime_sem_* 2>/dev/null | sort; }
-# New temp dirs or shm files whose owner is dead.
-new_leftovers() {
-  local f pid found=0
-  for f in $(comm -13 "$OUT/before" <(snapshot)); do
-    case $f in
-      /tmp/outbox-sim.*|/dev/shm/outbox-sim.*) pid=$(cat "$f/owner" 2>/dev/null || echo 0) ;;
-      *) pid=${f##*_} ;;
-    esac
-    if ! kill -0 "$pid" 2>/dev/null; then echo "# leftover $f"; found=1; fi
-  done
-  return $found
-}
 # pgrep in this shell: a `bash -c "pgrep ..."` would match its own command line.
 runs_under_way() { pgrep -f "outbox-sim run .*--out $1" >/dev/null; }
 no_processes() { ! runs_under_way "$1" && ! pgrep -f "outbox-node.*--db $1" >/dev/null; }
 for sig in INT KILL; do
-  snapshot >"$OUT/before"
   "$SIM" sweep "$long" --seeds 1..6 -j 2 --out "$OUT/$sig" >"$OUT/$sig.out" 2>&1 &
   pid=$!
   sleep 2
@@ -120,5 +105,5 @@ for sig in INT KILL; do
     for _ in 1 2 3 4 5 6 7 8 9 10; do no_processes "$OUT/$sig" && break; sleep 0.5; done
   fi
   check "SIG$sig: no run or node process left" no_processes "$OUT/$sig"
-  check "SIG$sig: no temp dir or shm file of a dead process" new_leftovers
+  check "SIG$sig: no temp dir or shm file of a dead process" leftovers "$OUT/$sig"
 done

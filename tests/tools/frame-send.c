@@ -40,20 +40,12 @@ static int usage(void) {
     return 2;
 }
 
+/* A well-formed frame of `type` (PUBLISH or DACK), built by its constructor. */
 static size_t valid(uint8_t type, uint8_t *out) {
-    ox_frame f;
-    memset(&f, 0, sizeof f);
-    f.type = type;
-    snprintf(f.queue, sizeof f.queue, "%s", OX_PAY_QUEUE);
-    f.delivery = 1;
-    if (type != OX_F_DACK) {
-        f.msg.kind = OX_M_PAYMENT;
-        f.msg.msg_id = 1;
-        f.msg.pay_id = 1;
-        f.msg.account = 1;
-        f.msg.amount = 100;
-        f.msg.attempt = 1;
-    }
+    ox_msg m = { .kind = OX_M_PAYMENT, .msg_id = 1, .pay_id = 1, .account = 1, .amount = 100,
+                 .attempt = 1 };
+    ox_frame f = type == OX_F_DACK ? ox_wire_dack(OX_PAY_QUEUE, 1)
+                                   : ox_wire_publish(OX_PAY_QUEUE, &m);
     ox_wire_err e;
     size_t n = ox_wire_encode(&f, out, OX_FRAME_MAX, &e);
     if (n == 0) {

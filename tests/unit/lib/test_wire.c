@@ -1,20 +1,25 @@
 /*
-** test_wire.c: the frame encoder and decoder (lib/wire.h).
+** test_wire.c: the frame encoder and decoder (lib/wire.h), the frame constructors,
+** and the name tables of frames (lib/wire.h) and roles (lib/role.h).
 **
 ** Round trips of every frame type at the edges of every field, each decode error
 ** reached by a frame that is wrong in exactly one way, and a seeded mutation run on
-** exact-size heap buffers so that any read out of bounds trips the sanitizer.
+** exact-size heap buffers so that any read out of bounds trips the sanitizer.  The
+** tables: every frame's label is its type and kind names, found again by
+** ox_wire_label; every role name parses back to its role.
 */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "../../../lib/prng.h"
+#include "../../../lib/role.h"
 #include "../../../lib/wire.h"
 
 static ox_frame sample(uint8_t type) {
@@ -300,14 +305,89 @@ static void test_names(void **state) {
             assert_string_not_equal(ox_wire_strerror((ox_wire_err)a),
                                     ox_wire_strerror((ox_wire_err)b));
     }
-    assert_string_equal(ox_frame_type_name(OX_F_PUBLISH), "PUBLISH");
-    assert_string_equal(ox_frame_type_name(OX_F_DELIVER), "DELIVER");
-    assert_string_equal(ox_frame_type_name(OX_F_DACK), "DACK");
-    assert_string_equal(ox_frame_type_name(0), "?");
-    assert_string_equal(ox_msg_kind_name(OX_M_PAYMENT), "PAYMENT");
-    assert_string_equal(ox_msg_kind_name(OX_M_CONSUMED), "CONSUMED");
-    assert_string_equal(ox_msg_kind_name(OX_M_CONSUME_FAILED), "CONSUME_FAILED");
-    assert_string_equal(ox_msg_kind_name(9), "?");
+    assert_string_equal(ox_wire_type_name(OX_F_PUBLISH), "PUBLISH");
+    assert_string_equal(ox_wire_type_name(OX_F_DELIVER), "DELIVER");
+    assert_string_equal(ox_wire_type_name(OX_F_DACK), "DACK");
+    assert_string_equal(ox_wire_type_name(0), "?");
+    assert_string_equal(ox_wire_kind_name(OX_M_PAYMENT), "PAYMENT");
+    assert_string_equal(ox_wire_kind_name(OX_M_CONSUMED), "CONSUMED");
+    assert_string_equal(ox_wire_kind_name(OX_M_CONSUME_FAILED), "CONSUME_FAILED");
+    assert_string_equal(ox_wire_kind_name(9), "?");
+}
+
+static ox_msg sample_msg(uint8_t kind) {
+    ox_frame f = sample(OX_F_PUBLISH);
+    f.msg.kind = kind;
+    return f.msg;
+}
+
+/* Each constructor's frame encodes and decodes back to exactly what it was given. */
+static void test_constructors(void **state) {
+    (void)state;
+    uint8_t buf[OX_FRAME_MAX];
+    ox_msg m = sample_msg(OX_M_PAYMENT);
+    ox_frame f = ox_wire_publish(OX_PAY_QUEUE, &m), g;
+    ox_frame want = sample(OX_F_PUBLISH);
+    want.msg = m;
+    assert_same(&f, &want);
+    assert_int_equal(dec(buf, enc(&f, buf), &g), OX_WIRE_OK);
+    assert_same(&f, &g);
+
+    m = sample_msg(OX_M_CONSUMED);
+    f = ox_wire_deliver(OX_ACC_QUEUE, 77, 2, &m);
+    assert_int_equal(f.type, OX_F_DELIVER);
+    assert_string_equal(f.queue, OX_ACC_QUEUE);
+    assert_true(f.delivery == 77);
+    assert_int_equal(f.redeliveries, 2);
+    assert_int_equal(dec(buf, enc(&f, buf), &g), OX_WIRE_OK);
+    assert_same(&f, &g);
+
+    f = ox_wire_dack(OX_PAY_QUEUE, UINT64_MAX);
+    assert_int_equal(f.type, OX_F_DACK);
+    assert_true(f.delivery == UINT64_MAX);
+    assert_int_equal(f.msg.kind, 0);
+    assert_int_equal(dec(buf, enc(&f, buf), &g), OX_WIRE_OK);
+    assert_same(&f, &g);
+}
+
+static void test_frame_table(void **state) {
+    (void)state;
+    for (size_t i = 0; i < OX_WIRE_NFRAMES; i++) {
+        const ox_frame_route *r = &ox_wire_frames[i];
+        char label[64];
+        if (r->type == OX_F_DACK) snprintf(label, sizeof label, "DACK");
+        else snprintf(label, sizeof label, "%s %s", ox_wire_type_name(r->type),
+                      ox_wire_kind_name(r->kind));
+        assert_string_equal(r->label, label);
+        assert_true(r->meaning != NULL && r->meaning[0] != '\0');
+        assert_true(r->src != r->dst);
+        assert_true(r->src == OX_ROLE_BROKER || r->dst == OX_ROLE_BROKER);
+        assert_true(!strcmp(r->queue, OX_PAY_QUEUE) || !strcmp(r->queue, OX_ACC_QUEUE));
+        ox_frame f = sample(r->type);
+        f.msg.kind = r->kind;
+        assert_string_equal(ox_wire_label(&f), r->label);
+    }
+    ox_frame f = sample(OX_F_DELIVER);
+    f.msg.kind = 9;
+    assert_string_equal(ox_wire_label(&f), "?");
+    f.type = 0;
+    assert_string_equal(ox_wire_label(&f), "?");
+}
+
+static void test_role_table(void **state) {
+    (void)state;
+    for (int i = 0; i < OX_ROLE_COUNT; i++) {
+        ox_role r = OX_ROLE_BROKER;
+        assert_non_null(ox_role_names[i]);
+        assert_string_equal(ox_role_name((ox_role)i), ox_role_names[i]);
+        assert_int_equal(ox_role_parse(ox_role_names[i], &r), 0);
+        assert_int_equal(r, i);
+        assert_true(ox_role_meaning((ox_role)i)[0] != '\0');
+        assert_string_not_equal(ox_role_meaning((ox_role)i), "?");
+    }
+    assert_null(ox_role_names[OX_ROLE_COUNT]);
+    assert_string_equal(ox_role_name((ox_role)OX_ROLE_COUNT), "?");
+    assert_string_equal(ox_role_meaning((ox_role)OX_ROLE_COUNT), "?");
 }
 
 int main(void) {
@@ -325,6 +405,9 @@ int main(void) {
         cmocka_unit_test(test_trailing),
         cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_constructors),
+        cmocka_unit_test(test_frame_table),
+        cmocka_unit_test(test_role_table),
     };
     return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
 }

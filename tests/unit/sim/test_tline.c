@@ -1,0 +1,84 @@
+/*
+** test_tline.c: trace lines written by the JSON writer (sim/util/json.c, as the trace
+** writes them) read back by the report's reader (sim/report/tline.c).
+**
+** The two are separate code, one fast writer and one fast reader of the same flat
+** format: what one writes the other must read to the same fields, escapes and times
+** included, and what is not a trace line must be refused.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "../../../sim/report/tline.h"
+#include "../../../sim/util/json.h"
+
+/* A line as the trace writes one: time and event first, then fields in call order. */
+static size_t line(char *buf, size_t cap, int64_t t, const char *ev, const char *detail) {
+    json_w w;
+    json_w_init_buf(&w, buf, cap, 0);
+    json_w_obj(&w);
+    json_w_ktime(&w, "t", t);
+    json_w_kstr(&w, "ev", ev);
+    json_w_kstr(&w, "from", "payment");
+    json_w_kstr(&w, "to", "broker");
+    json_w_kuint(&w, "frame", 18446744073709551615ull);
+    json_w_kuint(&w, "pay", 42);
+    json_w_kint(&w, "fault", -3);
+    json_w_ktime(&w, "arrives", t + 2500);
+    json_w_kstr(&w, "unknown", "ignored, \"quoted\"");
+    json_w_kint(&w, "unknown_n", 7);
+    json_w_kstr(&w, "detail", detail);
+    json_w_obj_end(&w);
+    json_w_put(&w, "\n", 1);
+    assert_int_equal(json_w_flush(&w), 0);
+    return w.len;
+}
+
+static void test_round_trip(void **state) {
+    (void)state;
+    static const int64_t times[] = { 0, 1, 999999, 1000000, 12345678, -1, -1500000 };
+    const char *detail = "a \"b\" \\ c\nd\te\x01 </script> \xc3\xa9";
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        char buf[1024];
+        size_t n = line(buf, sizeof buf, times[i], "send", detail);
+        tline l;
+        assert_int_equal(tline_parse(buf, n, &l), 0);
+        assert_true(l.t == times[i]);
+        assert_string_equal(l.ev, "send");
+        assert_string_equal(l.from, "payment");
+        assert_string_equal(l.to, "broker");
+        assert_true(l.frame == UINT64_MAX);
+        assert_true(l.pay == 42);
+        assert_true(l.fault == -3);
+        assert_true(l.arrives == times[i] + 2500);
+        assert_true(l.after_healing == -1);
+        assert_string_equal(l.detail, detail);
+    }
+}
+
+static void test_cut_and_refused(void **state) {
+    (void)state;
+    char big[400], buf[1024];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    size_t n = line(buf, sizeof buf, 5, "note", big);
+    tline l;
+    assert_int_equal(tline_parse(buf, n, &l), 0);
+    assert_int_equal(strlen(l.detail), sizeof l.detail - 1);    /* cut, and terminated */
+    const char *bad[] = { "", "[1,2]", "{\"ev\":\"send\"}", "{\"t\":1.0}", "{\"t\":1.0,\"ev\":" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(tline_parse(bad[i], strlen(bad[i]), &l), -1);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_cut_and_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
