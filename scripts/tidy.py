@@ -6,6 +6,9 @@
 #   header    every C file (.c, .h) opens with "/*" and then "** <its name>: <purpose>"
 #   columns   no line of a C file is longer than 100 columns
 #   function  no C function is longer than 70 lines, from its signature to its "}"
+#   layer     an #include goes only downward: sim/tools -> sim/report -> sim/check ->
+#             sim/core -> sim/scenario -> sim/util -> proto/ -> lib/ (docs/design.md,
+#             "Layers"); lib/ and proto/ include nothing of node/, ctl/ or sim/
 #   reference every file a source, script or doc names is in the repository, so a reader
 #             can follow it: a path under one of the repository's top folders, a
 #             Markdown file, a C file
@@ -47,6 +50,35 @@ def tracked():
 def read_lines(path):
     with open(path, encoding="utf-8", errors="replace") as fh:
         return fh.read().split("\n")
+
+
+# Top to bottom: a file may include its own folder and the folders after its own.
+LAYERS = ["sim/tools", "sim/report", "sim/check", "sim/core", "sim/scenario", "sim/util",
+          "proto", "lib"]
+INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+
+
+def layer_of(path):
+    for i, layer in enumerate(LAYERS):
+        if path.startswith(layer + "/"):
+            return i
+    return -1
+
+
+def check_layers(path, lines, out):
+    mine = layer_of(path)
+    if mine < 0:
+        return
+    for i, line in enumerate(lines, 1):
+        m = INCLUDE_RE.match(line)
+        if not m:
+            continue
+        target = os.path.normpath(os.path.join(os.path.dirname(path), m.group(1)))
+        theirs = layer_of(target)
+        outside = target.split("/", 1)[0] in ("node", "ctl", "sim") and theirs < 0
+        if (theirs >= 0 and theirs < mine) or outside:
+            out.append("%s:%d: layer: includes %s, a layer above %s"
+                       % (path, i, target, LAYERS[mine]))
 
 
 def check_header(path, lines, out):
@@ -151,6 +183,7 @@ def main(argv):
             check_header(path, lines, out)
             check_columns(path, lines, out)
             check_functions(path, lines, out)
+            check_layers(path, lines, out)
         check_references(path, lines, fileset, basenames, tops, out)
     for line in out:
         print(line)

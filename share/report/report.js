@@ -13,27 +13,6 @@
                    "#364fc7", "#a61e4d", "#087f5b", "#5f3dc4", "#d6336c", "#0b7285", "#66a80f", "#f08c00"];
   const FAULT_COLOR = { drop: "#e03131", duplicate: "#9c36b5", delay: "#f08c00", crash: "#495057" };
 
-  const MEANS = {
-    durability: "every payment the client was told succeeded is in the payment database",
-    atomicity: "every payment has its outbox row and every outbox row its payment: one local transaction",
-    no_phantom: "every voucher belongs to a committed payment, with the same amount",
-    exactly_once: "at most one voucher per payment, however often its message arrives",
-    eventual_consistency: "every paid payment ends with exactly one voucher and its outbox row CONSUMED; nothing stays SENDING",
-    compensation: "every payment accounting refused is refunded, has no voucher, and its outbox row is FAILED",
-    dead_letters_alerted: "every DEAD outbox row raised an alert: no message gives up silently",
-    convergence: "after healing the system went quiet (nothing SENDING, nothing in flight) before the settle phase ended",
-  };
-  const BROKE = {
-    durability: "The client was told OK, but the payment is not in the database: an acknowledged write was lost.",
-    atomicity: "A payment and its outbox row were not written together, so one exists without the other.",
-    no_phantom: "Accounting booked a voucher for a payment that never committed: the message left before COMMIT, and the transaction then died.",
-    exactly_once: "One payment was booked more than once: a duplicate delivery was applied again, because the consumer does not remember which messages it applied.",
-    eventual_consistency: "Money left the payer but accounting never booked it (or the outbox row never learnt it was): a message was lost and nothing sent it again.",
-    compensation: "Accounting refused a payment but the payer was not refunded: the CONSUME_FAILED answer was lost or ignored.",
-    dead_letters_alerted: "An outbox row gave up (DEAD) without an alert: nobody will know to requeue it.",
-    convergence: "The system did not go quiet after the faults stopped: rows stayed SENDING or frames kept flying.",
-  };
-
   /* ---- small helpers ------------------------------------------------------------- */
 
   function el(tag, attrs, ...kids) {
@@ -116,9 +95,9 @@
     s.append(el("span", { text: v.text }), " ");
     if (v.pay) s.append(el("a", { href: "#pay-" + v.pay, text: "life of payment " + v.pay }));
     d.append(s);
-    if (v.lines.length) {
+    if (v.trace_lines.length) {
       d.append(el("div", { class: "sub", text: "the trace lines behind it (trace.jsonl line: text)" }));
-      d.append(el("pre", { text: v.lines.map((l) => l[0] + ": " + l[1]).join("\n") }));
+      d.append(el("pre", { text: v.trace_lines.map((l) => l + ": " + (R.cited[l] || "")).join("\n") }));
     }
     return d;
   }
@@ -129,7 +108,11 @@
       ? "The run met the scenario's expectations. Each invariant the checker judged, from the three databases after the settle phase:"
       : "The run did NOT meet the scenario's expectations. Broken invariants come first, with the payments involved; open one to see the trace lines behind it." }));
     const grid = el("div", { class: "invs" });
-    const invs = R.invariants.slice().sort((a, b) => (b.count > 0) - (a.count > 0));
+    /* R.invariants is summary.json's object, in the checker's order; R.meanings says
+    ** what each means. */
+    const invs = Object.keys(R.invariants)
+      .map((name) => Object.assign({ name: name }, R.invariants[name], R.meanings[name]))
+      .sort((a, b) => (b.count > 0) - (a.count > 0));
     for (const inv of invs) {
       const expected = R.meta.expect_broken.includes(inv.name);
       let cls = "inv", state = "held";
@@ -140,9 +123,9 @@
       const card = el("div", { class: cls },
         el("span", { class: "state" + (state === "held" ? " ok" : ""), text: state }),
         el("div", { class: "name", text: inv.name }),
-        el("div", { class: "means", text: MEANS[inv.name] || "" }));
+        el("div", { class: "means", text: inv.means || "" }));
       if (inv.count > 0) {
-        card.append(el("div", { class: "explain", text: BROKE[inv.name] || "" }));
+        card.append(el("div", { class: "explain", text: inv.broken || "" }));
         const SHOW = 5, rest = el("div", { style: "display:none" });
         inv.violations.forEach((v, i) => (i < SHOW ? card : rest).append(violation(v)));
         if (inv.violations.length > SHOW) {
@@ -670,7 +653,7 @@
       for (const f of R.faults)
         t.append(el("tr", {}, el("td", { text: f.id }), el("td", { text: f.text }), el("td", { text: f.line }),
           el("td", { text: f.kind === "crash" ? "" : sec(f.from) + "–" + sec(f.to) + " s" }),
-          el("td", { text: f.kind === "crash" ? (f.fired ? "fired" : "never fired") : f.matched + " frames matched" })));
+          el("td", { text: f.kind === "crash" ? (f.fired ? "fired" : "never fired") : f.matched_frames + " frames matched" })));
       body.append(el("h3", { text: "Faults" }), t);
     }
     const hot = new Set(R.faults.map((f) => f.line));

@@ -46,23 +46,18 @@ enum {
     INV_CONVERGENCE
 };
 
-/* In the order of checker.h; scripts and scenarios refer to these names. */
-static const char *const inv_names[] = {
-    "durability", "atomicity", "no_phantom", "exactly_once",
-    "eventual_consistency", "compensation", "dead_letters_alerted", "convergence",
-};
-_Static_assert(sizeof inv_names / sizeof inv_names[0] == CHECK_INVARIANTS,
-               "one name per invariant");
+_Static_assert(INV_CONVERGENCE + 1 == CHECKER_INVARIANTS, "one enum value per invariant");
 
-int checker_index(const char *name) {
-    if (!name) return -1;
-    for (int i = 0; i < CHECK_INVARIANTS; i++)
-        if (strcmp(inv_names[i], name) == 0) return i;
-    return -1;
-}
-
-const char *checker_name(int i) {
-    return i >= 0 && i < CHECK_INVARIANTS ? inv_names[i] : NULL;
+/* The enum above names the rows of invariant.h's table: the same order, row by row. */
+static void assert_table_order(void) {
+    assert(invariant_index("durability") == INV_DURABILITY);
+    assert(invariant_index("atomicity") == INV_ATOMICITY);
+    assert(invariant_index("no_phantom") == INV_NO_PHANTOM);
+    assert(invariant_index("exactly_once") == INV_EXACTLY_ONCE);
+    assert(invariant_index("eventual_consistency") == INV_EVENTUAL);
+    assert(invariant_index("compensation") == INV_COMPENSATION);
+    assert(invariant_index("dead_letters_alerted") == INV_DEAD_ALERTED);
+    assert(invariant_index("convergence") == INV_CONVERGENCE);
 }
 
 /* ---------------------------------------------------------------- the facts */
@@ -93,8 +88,8 @@ typedef struct {
 } stream;
 
 typedef struct {
-    const check_input *in;
-    check_result *out;
+    const checker_input *in;
+    checker_result *out;
     char *err;
     size_t errlen;
     sqlite3 *pay_db, *acc_db;
@@ -243,7 +238,7 @@ static void copy_text(char *dst, sqlite3_stmt *st, int col) {
 /* Opens both databases and prepares every query before reading anything, so a missing
 ** table or column is reported up front as the harness error it is. */
 static int open_all(checker *c) {
-    const check_input *in = c->in;
+    const checker_input *in = c->in;
     if (open_db(c, in->payment_db, "payment", OX_SCHEMA_PAYMENT, &c->pay_db)) return -1;
     if (open_db(c, in->accounting_db, "accounting", OX_SCHEMA_ACCOUNTING, &c->acc_db))
         return -1;
@@ -288,11 +283,13 @@ typedef struct {
 } sbuf;
 
 static void sb_vadd(sbuf *b, const char *fmt, va_list ap) {
-    assert(b->cap > 0 && b->len < b->cap);
+    assert(b->cap > 0);
+    assert(b->len < b->cap);
     int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
     if (n < 0) return;
     b->len += (size_t)n;
     if (b->len >= b->cap) b->len = b->cap - 1;
+    assert(b->p[b->len] == '\0');
 }
 
 static void sb_add(sbuf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
@@ -323,6 +320,8 @@ static int64_t msg_of(const checker *c, const pay_facts *f) {
 
 /* Starts a violation's text: "payment 17 (msg 17): ". */
 static void sb_begin(sbuf *b, char *buf, size_t cap, const checker *c, const pay_facts *f) {
+    assert(buf != NULL);
+    assert(cap > 0);
     b->p = buf;
     b->cap = cap;
     b->len = 0;
@@ -358,10 +357,14 @@ static void sb_outbox(sbuf *b, const pay_facts *f) {
 }
 
 static void report(checker *c, int inv, const pay_facts *f, const char *text) {
-    check_invariant *ci = &c->out->inv[inv];
+    assert(inv >= 0);
+    assert(inv < CHECKER_INVARIANTS);
+    checker_invariant *ci = &c->out->inv[inv];
+    assert(!ci->skipped);   /* a skipped invariant is never judged */
     ci->count++;
-    if (ci->nshown >= CHECK_MAX_SHOWN) return;
-    check_violation *v = &ci->shown[ci->nshown++];
+    assert(ci->count > 0);
+    if (ci->nshown >= CHECKER_MAX_SHOWN) return;
+    checker_violation *v = &ci->shown[ci->nshown++];
     memset(v, 0, sizeof *v);
     v->pay_id = f ? (uint64_t)f->pid : 0;
     v->msg_id = f ? (uint64_t)msg_of(c, f) : 0;
@@ -498,6 +501,7 @@ static void judge_convergence(checker *c) {
 
 static int take_payment(checker *c, pay_facts *f) {
     stream *s = &c->pays;
+    assert(!f->has_pay);   /* once per payment id */
     if (!s->row || stream_key(s) != f->pid) return 0;
     f->has_pay = 1;
     f->amount = sqlite3_column_int64(s->st, 1);
@@ -507,6 +511,7 @@ static int take_payment(checker *c, pay_facts *f) {
     c->out->payments++;
     if (!strcmp(f->status, "PAID")) c->out->paid++;
     else if (!strcmp(f->status, "REFUNDED")) c->out->refunded++;
+    assert(c->out->paid + c->out->refunded <= c->out->payments);
     if (stream_next(c, s)) return -1;
     assert(!s->row || stream_key(s) > f->pid);   /* id is the primary key */
     return 0;
@@ -514,13 +519,14 @@ static int take_payment(checker *c, pay_facts *f) {
 
 static int take_outbox(checker *c, pay_facts *f) {
     stream *s = &c->outs;
+    assert(!f->has_out);   /* once per payment id */
     if (!s->row || stream_key(s) != f->pid) return 0;
     f->has_out = 1;
     f->out_id = sqlite3_column_int64(s->st, 1);
     copy_text(f->out_status, s->st, 2);
     f->attempts = sqlite3_column_int64(s->st, 3);
     f->alerted = sqlite3_column_int(s->st, 4);
-    check_result *o = c->out;
+    checker_result *o = c->out;
     if (!strcmp(f->out_status, "SENDING")) o->sending++;
     else if (!strcmp(f->out_status, "CONSUMED")) o->consumed++;
     else if (!strcmp(f->out_status, "FAILED")) o->failed++;
@@ -533,6 +539,7 @@ static int take_outbox(checker *c, pay_facts *f) {
 /* Vouchers come after the payment so their amounts can be compared with it. */
 static int take_vouchers(checker *c, pay_facts *f) {
     stream *s = &c->vouchers;
+    assert(f->nvouch == 0);   /* once per payment id */
     while (s->row && stream_key(s) == f->pid) {
         int64_t id = sqlite3_column_int64(s->st, 1);
         int64_t amount = sqlite3_column_int64(s->st, 3);
@@ -546,10 +553,13 @@ static int take_vouchers(checker *c, pay_facts *f) {
         c->out->vouchers++;
         if (stream_next(c, s)) return -1;
     }
+    assert(f->nbad <= f->nvouch);
     return 0;
 }
 
 static void judge(checker *c, const pay_facts *f) {
+    assert(f->h == NULL || f->h == &c->in->hist[f->pid]);
+    assert(f->has_pay || !f->has_refund);   /* the refund row came with its payment */
     judge_durability(c, f);
     judge_atomicity(c, f);
     judge_no_phantom(c, f);
@@ -561,6 +571,8 @@ static void judge(checker *c, const pay_facts *f) {
 
 /* The smallest id the history or any stream still has to offer; 0 when all are done. */
 static int next_id(const checker *c, int64_t next_hist, int64_t *pid) {
+    assert(next_hist >= 1);
+    assert(next_hist <= (int64_t)c->in->npay + 1);
     int any = next_hist <= (int64_t)c->in->npay;
     int64_t min = next_hist;
     const stream *ss[3] = { &c->pays, &c->outs, &c->vouchers };
@@ -575,7 +587,7 @@ static int next_id(const checker *c, int64_t next_hist, int64_t *pid) {
 }
 
 static int walk(checker *c) {
-    const check_input *in = c->in;
+    const checker_input *in = c->in;
     int64_t next_hist = 1, pid = 0;   /* hist[0] is unused: ids start at 1 */
     while (next_id(c, next_hist, &pid)) {
         pay_facts f;
@@ -589,13 +601,14 @@ static int walk(checker *c) {
         if (take_payment(c, &f) || take_outbox(c, &f) || take_vouchers(c, &f)) return -1;
         judge(c, &f);
     }
+    assert(next_hist == (int64_t)in->npay + 1);   /* every payment of the history judged */
     return 0;
 }
 
 /* ---------------------------------------------------------------- trace citations */
 
-#define CITE_MAX (CHECK_INVARIANTS * CHECK_MAX_SHOWN)
-#define CITE_EDGE (CHECK_MAX_LINES / 2)   /* first and last lines cited */
+#define CITE_MAX (CHECKER_INVARIANTS * CHECKER_MAX_SHOWN)
+#define CITE_EDGE (CHECKER_MAX_LINES / 2)   /* first and last lines cited */
 #define TRACE_CHUNK 16384                 /* holds any 8 KiB line whole */
 #define TRACE_CARRY 32                    /* > strlen("\"pay\":") + 20 digits + 1 */
 
@@ -612,9 +625,9 @@ static int cite_cmp(const void *a, const void *b) {
 
 /* The payment ids of the violations shown, sorted and distinct.  Convergence is about
 ** the whole run and cites nothing. */
-static size_t cite_collect(const check_result *out, cite *cs) {
+static size_t cite_collect(const checker_result *out, cite *cs) {
     size_t n = 0;
-    for (int i = 0; i < CHECK_INVARIANTS; i++) {
+    for (int i = 0; i < CHECKER_INVARIANTS; i++) {
         if (i == INV_CONVERGENCE) continue;
         for (int j = 0; j < out->inv[i].nshown; j++) {
             assert(n < CITE_MAX);
@@ -690,7 +703,7 @@ static int cite_read(checker *c, FILE *f, cite *cs, size_t n) {
 }
 
 /* The first and last CITE_EDGE lines, ascending, each once. */
-static void cite_lines(const cite *e, check_violation *v) {
+static void cite_lines(const cite *e, checker_violation *v) {
     uint32_t tmp[2 * CITE_EDGE];
     int k = 0;
     uint32_t nf = e->n < CITE_EDGE ? e->n : CITE_EDGE;
@@ -699,7 +712,7 @@ static void cite_lines(const cite *e, check_violation *v) {
     v->nlines = 0;
     for (int i = 0; i < k; i++)   /* both halves ascend; the overlap is adjacent */
         if (v->nlines == 0 || v->lines[v->nlines - 1] < tmp[i]) v->lines[v->nlines++] = tmp[i];
-    assert(v->nlines <= CHECK_MAX_LINES);
+    assert(v->nlines <= CHECKER_MAX_LINES);
 }
 
 static int cite_trace(checker *c) {
@@ -715,9 +728,9 @@ static int cite_trace(checker *c) {
     int rc = cite_read(c, f, cs, n);
     fclose(f);
     if (rc) return -1;
-    for (int i = 0; i < CHECK_INVARIANTS; i++) {
+    for (int i = 0; i < CHECKER_INVARIANTS; i++) {
         if (i == INV_CONVERGENCE) continue;
-        check_invariant *ci = &c->out->inv[i];
+        checker_invariant *ci = &c->out->inv[i];
         for (int j = 0; j < ci->nshown; j++) {
             cite key = { .pid = ci->shown[j].pay_id };
             const cite *e = bsearch(&key, cs, n, sizeof *cs, cite_cmp);
@@ -730,11 +743,13 @@ static int cite_trace(checker *c) {
 
 /* ---------------------------------------------------------------- entry */
 
-int checker_run(const check_input *in, check_result *out, char *err, size_t errlen) {
-    assert(in && out);
+int checker_run(const checker_input *in, checker_result *out, char *err, size_t errlen) {
+    assert(in != NULL);
+    assert(out != NULL);
     assert(in->hist || in->npay == 0);
+    assert_table_order();
     memset(out, 0, sizeof *out);
-    for (int i = 0; i < CHECK_INVARIANTS; i++) out->inv[i].name = inv_names[i];
+    for (int i = 0; i < CHECKER_INVARIANTS; i++) out->inv[i].name = invariant_at(i)->name;
     out->inv[INV_ATOMICITY].skipped = in->design_direct != 0;
     if (err && errlen) err[0] = 0;
 

@@ -7,18 +7,13 @@
 ** It knows the services only through their schema (lib/schema.h): the checker's
 ** queries are the one place the simulator looks inside them.
 **
-**   durability            every payment the client saw succeed is in the payment database
-**   atomicity             every payment has its outbox row, and every outbox row its
-**                         payment (skipped, and reported so, for design `direct`)
-**   no_phantom            every voucher belongs to a committed payment with the same amount
-**   exactly_once          at most one voucher per payment
-**   eventual_consistency  every PAID payment has exactly one voucher and its outbox row
-**                         is CONSUMED; no row is left SENDING
-**   compensation          every refused payment that was committed is REFUNDED, has a
-**                         refund row, no voucher, and its outbox row is FAILED
-**   dead_letters_alerted  every DEAD row has an alert
-**   convergence           the system went quiet (nothing SENDING, nothing in flight)
-**                         before the settle phase ended
+** The invariants, their names, order and meanings, are the table of
+** sim/util/invariant.h.  What the table's one-liners leave out, the checker does so:
+**   atomicity     is skipped, and reported so, for design `direct` (no outbox table);
+**   compensation  a refused payment that was committed must be REFUNDED, have a refund
+**                 row and no voucher, and its outbox row must be FAILED;
+**   convergence   is judged from the time the loop saw the system go quiet
+**                 (checker_input.converged_us), not from the databases.
 */
 #ifndef SIM_CHECKER_H
 #define SIM_CHECKER_H
@@ -26,35 +21,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { HIST_NOT_SENT = 0, HIST_PENDING, HIST_OK, HIST_FAILED, HIST_UNKNOWN } hist_outcome;
+#include "../core/hist.h"
+#include "../util/invariant.h"
 
-/* One per payment, indexed by payment id (0 unused): 16 bytes, the simulator's only
-** memory that grows with the workload (docs/performance.md). */
-typedef struct {
-    int64_t amount;
-    uint32_t account;
-    uint8_t refused;          /* the scenario made accounting refuse it */
-    uint8_t outcome; /* hist_outcome: UNKNOWN when the payment service crashed before answering */
-} hist_entry;
-
-#define CHECK_INVARIANTS 8
-#define CHECK_MAX_SHOWN 20     /* violations kept per invariant (all are counted) */
-#define CHECK_MAX_LINES 6      /* trace lines cited per violation */
+#define CHECKER_INVARIANTS INVARIANT_COUNT
+#define CHECKER_MAX_SHOWN 20     /* violations kept per invariant (all are counted) */
+#define CHECKER_MAX_LINES 6      /* trace lines cited per violation */
 
 typedef struct {
     uint64_t pay_id, msg_id;
     char text[256];           /* one line: what is wrong, with the ids */
-    uint32_t lines[CHECK_MAX_LINES];   /* 1-based trace line numbers */
+    uint32_t lines[CHECKER_MAX_LINES];   /* 1-based trace line numbers */
     int nlines;
-} check_violation;
+} checker_violation;
 
 typedef struct {
     const char *name;
     int skipped;              /* not applicable to this design */
     uint32_t count;           /* violations found */
-    check_violation shown[CHECK_MAX_SHOWN];
+    checker_violation shown[CHECKER_MAX_SHOWN];
     int nshown;
-} check_invariant;
+} checker_invariant;
 
 typedef struct {
     const char *payment_db, *accounting_db, *trace_path;
@@ -63,19 +50,16 @@ typedef struct {
     int design_direct;        /* design `direct`: no outbox table rows to judge */
     int outbox_cleanup;       /* knob cleanup_after > 0: settled rows may have been deleted */
     int64_t converged_us;     /* virtual time the run went quiet after healing, -1 never */
-} check_input;
+} checker_input;
 
 typedef struct {
-    check_invariant inv[CHECK_INVARIANTS];   /* in the order listed above */
+    checker_invariant inv[CHECKER_INVARIANTS];   /* in the order of invariant.h's table */
     /* counts for the summary */
     uint32_t payments, paid, refunded, vouchers, sending, consumed, failed, dead, alerts;
-} check_result;
+} checker_result;
 
 /* Returns 0 with *out filled, or -1 with a one-line reason (a database that cannot be
 ** read is a harness error, not a violation). */
-int checker_run(const check_input *in, check_result *out, char *err, size_t errlen);
-/* Index of an invariant by name, or -1. */
-int checker_index(const char *name);
-const char *checker_name(int i);
+int checker_run(const checker_input *in, checker_result *out, char *err, size_t errlen);
 
 #endif

@@ -24,6 +24,8 @@ int dbplace_enabled(void) {
 int dbplace_link(const char *tmp_dir, const char *run_dir, const char *name, char *err,
                  size_t errlen) {
     char target[600], link[600];
+    assert(tmp_dir != NULL);
+    assert(strcmp(tmp_dir, run_dir) != 0);   /* else the link would point at itself */
     snprintf(target, sizeof target, "%s/%s.db", tmp_dir, name);
     snprintf(link, sizeof link, "%s/%s.db", run_dir, name);
     unlink(link);   /* prepare_run_dir emptied the dir; this is belt and braces */
@@ -37,6 +39,8 @@ int dbplace_link(const char *tmp_dir, const char *run_dir, const char *name, cha
 /* Copies src to dst through dst.tmp and a rename: dst is never half written. */
 static int copy_file(const char *src, const char *dst, char *err, size_t errlen) {
     char tmp[620];
+    assert(strcmp(src, dst) != 0);
+    assert(errlen > 0);
     snprintf(tmp, sizeof tmp, "%s.tmp", dst);
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0) { snprintf(err, errlen, "cannot read %s: %s", src, strerror(errno)); return -1; }
@@ -52,6 +56,7 @@ static int copy_file(const char *src, const char *dst, char *err, size_t errlen)
         ssize_t n = read(in, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) { if (n < 0) rc = -1; break; }
+        assert((size_t)n <= sizeof buf);
         for (ssize_t off = 0; off < n && rc == 0;) {
             ssize_t w = write(out, buf + off, (size_t)(n - off));
             if (w < 0 && errno == EINTR) continue;
@@ -73,6 +78,8 @@ static int copy_file(const char *src, const char *dst, char *err, size_t errlen)
 int dbplace_keep(const char *tmp_dir, const char *run_dir, const char *name, char *err,
                  size_t errlen) {
     int rc = 0;
+    assert(name != NULL);
+    assert(errlen > 0);
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
         char src[600], dst[600];
         snprintf(src, sizeof src, "%s/%s.db%s", tmp_dir, name, suffixes[i]);

@@ -25,17 +25,24 @@ static int matches(const sim_fault *f, int64_t now, int src, int dst, const char
 
 /* A matching fault fires either on exactly its nth matching frame or by chance. */
 static int fires(sim_fault *f, ox_prng *rng) {
+    assert(f->p >= 0.0);
+    assert(f->p <= 1.0);
     f->seen++;
     if (f->nth > 0) return f->seen == f->nth;
     return ox_prng_chance(rng, f->p);
 }
 
 static int64_t base_latency(ox_prng *rng) {
-    return NET_LATENCY_MIN_US +
-           (int64_t)ox_prng_below(rng, NET_LATENCY_MAX_US - NET_LATENCY_MIN_US + 1);
+    _Static_assert(NET_LATENCY_MIN_US > 0, "a frame never arrives at the instant it is sent");
+    int64_t l = NET_LATENCY_MIN_US +
+                (int64_t)ox_prng_below(rng, NET_LATENCY_MAX_US - NET_LATENCY_MIN_US + 1);
+    assert(l <= NET_LATENCY_MAX_US);
+    return l;
 }
 
 int net_partition(const sim_scenario *sc, int64_t now_us, int healed, int src, int dst) {
+    assert(src >= 0);
+    assert(dst >= 0);
     for (int i = 0; !healed && i < sc->nfaults; i++) {
         const sim_fault *f = &sc->faults[i];
         if (f->kind != FK_PARTITION || !active(f, now_us)) continue;
@@ -47,6 +54,8 @@ int net_partition(const sim_scenario *sc, int64_t now_us, int healed, int src, i
 
 void net_decide(sim_scenario *sc, ox_prng *rng, int64_t now_us, int healed, int src,
                 int dst, const char *queue, const char *label, uint64_t pay, net_fate *out) {
+    assert(src != dst);   /* a node never sends to itself */
+    assert(queue != NULL);
     memset(out, 0, sizeof *out);
     out->partitioned_by = net_partition(sc, now_us, healed, src, dst);
     if (out->partitioned_by) return;
@@ -64,12 +73,14 @@ void net_decide(sim_scenario *sc, ox_prng *rng, int64_t now_us, int healed, int 
         } else if (f->kind == FK_CORRUPT) {
             out->corrupted_by = f->id;
         } else {
-            assert(f->kind == FK_DELAY && f->max_us >= f->min_us);
+            assert(f->kind == FK_DELAY);
+            assert(f->max_us >= f->min_us);
             extra += f->min_us + (int64_t)ox_prng_below(rng, (uint64_t)(f->max_us - f->min_us) + 1);
             out->delayed_by = f->id;
         }
     }
     if (copies > NET_MAX_COPIES) copies = NET_MAX_COPIES;
+    assert(copies >= 1);
     out->ncopies = copies;
     for (int c = 0; c < copies; c++) out->latency_us[c] = base_latency(rng) + extra;
 }
@@ -82,6 +93,7 @@ uint32_t net_corrupt(ox_prng *rng, uint8_t *bytes, uint32_t len, char *how, size
         return keep;
     }
     uint32_t at = (uint32_t)ox_prng_below(rng, len < 8 ? len : 8);
+    assert(at < len);
     uint8_t flip = (uint8_t)(1 + ox_prng_below(rng, 255));
     /* A flipped length byte could still describe the true length only if flip == 0. */
     bytes[at] ^= flip;

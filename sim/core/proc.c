@@ -40,7 +40,7 @@ extern char **environ;
 
 #define RECV_SLICE_MS 100   /* a receive waits this long before the child is looked at */
 
-volatile int sim_interrupted = 0;
+volatile int proc_interrupted = 0;
 
 #define SIM_DIR_PREFIX "outbox-sim."
 
@@ -187,6 +187,7 @@ static void pin_to_one_cpu(void) {
 }
 
 int procs_init(sim_procs *ps, char *err, size_t errlen) {
+    assert(errlen > 0);
     memset(ps, 0, sizeof *ps);
     ps->timeout_ms = 30000;
     const char *env = getenv("OUTBOX_FAKETIME");
@@ -226,6 +227,8 @@ int procs_init(sim_procs *ps, char *err, size_t errlen) {
 }
 
 void proc_init(sim_proc *p, int node, const char *name, const char *log_path) {
+    assert(name != NULL);
+    assert(node >= 0);
     memset(p, 0, sizeof *p);
     p->node = node;
     p->name = name;
@@ -314,7 +317,10 @@ static void exec_child(const sim_proc *p, char **argv, char **env, pid_t parent)
 }
 
 int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t errlen) {
-    assert(p->pid == 0 && p->sock == NULL && p->argc > 0);
+    assert(p->pid == 0);
+    assert(p->sock == NULL);
+    assert(p->argc > 0);
+    assert(ps->zctx != NULL);
     p->life++;
     snprintf(p->endpoint, sizeof p->endpoint, "ipc://%s/%s.%d.ipc", ps->dir, p->name, p->life);
     p->sock = zmq_socket(ps->zctx, ZMQ_PAIR);
@@ -347,6 +353,7 @@ int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t e
         return -1;
     }
     p->pid = pid;
+    assert(p->sock != NULL);
     return 0;
 }
 
@@ -357,6 +364,7 @@ static void describe_exit(int status, char *out, size_t cap) {
 }
 
 static void after_death(sim_proc *p) {
+    assert(p->pid > 0);
     p->reaped = 0;
     remove_faketime_shm((long)p->pid);
     if (p->sock) zmq_close(p->sock);
@@ -364,6 +372,7 @@ static void after_death(sim_proc *p) {
     const char *path = p->endpoint + strlen("ipc://");
     if (!strncmp(p->endpoint, "ipc://", 6)) unlink(path);
     p->pid = 0;
+    assert(p->sock == NULL);   /* paired with proc_start's bind */
 }
 
 /* Waits until the child's socket is ready for `events` (ZMQ_POLLIN: its reply;
@@ -386,7 +395,7 @@ static int await_socket(sim_procs *ps, sim_proc *p, short events, char *err, siz
             snprintf(err, errlen, "%s: poll failed: %s", p->name, zmq_strerror(zmq_errno()));
             return -1;
         }
-        if (sim_interrupted) { snprintf(err, errlen, "interrupted by a signal"); return -1; }
+        if (proc_interrupted) { snprintf(err, errlen, "interrupted by a signal"); return -1; }
         int status;
         if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
             /* A child that answers STOP exits at once; its reply may still be in
@@ -439,7 +448,10 @@ static int await_reply(sim_procs *ps, sim_proc *p, size_t *len, char *err, size_
 
 int proc_steps(sim_procs *ps, sim_proc *p, const ox_step *steps, unsigned n, ox_reply_reader *rd,
                char *err, size_t errlen) {
-    assert(p->pid > 0 && p->sock && n >= 1 && n <= OX_BATCH_MAX);
+    assert(p->pid > 0);
+    assert(p->sock != NULL);
+    assert(n >= 1);
+    assert(n <= OX_BATCH_MAX);
     size_t len = ox_steps_encode(steps, n, ps->stepbuf, OX_STEP_MAX);
     if (len == 0) {
         snprintf(err, errlen, "%s: step does not fit in %u bytes", p->name, OX_STEP_MAX);
@@ -462,6 +474,7 @@ int proc_steps(sim_procs *ps, sim_proc *p, const ox_step *steps, unsigned n, ox_
         snprintf(err, errlen, "%s sent a malformed reply: %s", p->name, why);
         return -1;
     }
+    assert(len <= OX_REPLY_MAX);
     if (rd->nsections > n) {
         snprintf(err, errlen, "%s answered %u steps with %u sections", p->name, n, rd->nsections);
         return -1;
@@ -473,6 +486,7 @@ int proc_section(sim_procs *ps, sim_proc *p, ox_reply_reader *rd, uint32_t seq, 
                  char *err, size_t errlen) {
     (void)ps;
     char why[200];
+    assert(r->effects != NULL);
     if (ox_reply_next_section(rd, r, why, sizeof why) != 1) {
         snprintf(err, errlen, "%s sent a malformed reply: %s", p->name, why);
         return -1;
@@ -504,6 +518,7 @@ void proc_kill(sim_procs *ps, sim_proc *p) {
         while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR) {}
     }
     after_death(p);
+    assert(p->pid == 0);
 }
 
 void proc_reap_stopped(sim_procs *ps, sim_proc *p) {
@@ -519,8 +534,10 @@ void proc_reap_stopped(sim_procs *ps, sim_proc *p) {
 }
 
 void procs_fini(sim_procs *ps, sim_proc *p, int n) {
+    assert(n >= 0);
     for (int i = 0; i < n; i++) {
         proc_kill(ps, &p[i]);
+        assert(p[i].sock == NULL);
         for (int a = 0; a < p[i].argc; a++) free(p[i].argv[a]);
         p[i].argc = 0;
     }
@@ -556,7 +573,7 @@ static int drain(int rfd, char *out, size_t cap, int64_t deadline) {
     for (;;) {
         struct pollfd pf = { rfd, POLLIN, 0 };
         int64_t left = deadline - mono_ms();
-        if (left <= 0 || sim_interrupted) return -1;
+        if (left <= 0 || proc_interrupted) return -1;
         if (poll(&pf, 1, (int)(left > 100 ? 100 : left)) <= 0) continue;
         char buf[512];
         ssize_t n = read(rfd, buf, sizeof buf);
@@ -572,7 +589,8 @@ static int drain(int rfd, char *out, size_t cap, int64_t deadline) {
 
 int proc_run_tool(sim_procs *ps, sim_proc *p, int64_t clock_us, char *const argv[],
                   char *out, size_t cap, int *status, char *err, size_t errlen) {
-    assert(cap > 0 && argv[0]);
+    assert(cap > 0);
+    assert(argv[0] != NULL);
     out[0] = '\0';
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {

@@ -80,6 +80,6 @@ int proc_run_tool(sim_procs *ps, sim_proc *p, int64_t clock_us, char *const argv
                   char *out, size_t cap, int *status, char *err, size_t errlen);
 
 /* Set by the signal handlers of the simulator: a step in progress gives up. */
-extern volatile int sim_interrupted;
+extern volatile int proc_interrupted;
 
 #endif

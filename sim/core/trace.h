@@ -9,7 +9,9 @@
 **
 ** A line is built with trace_begin(), any number of trace_str/int/... fields, then
 ** trace_end().  Field order is the call order, so the bytes are a pure function of
-** the run.
+** the run.  The line is written by the project's one JSON writer (sim/util/json.h), in
+** its compact layout, into a fixed buffer: a line too long for it is written as a
+** "trace_line_too_long" marker instead of broken.
 **
 ** A listener (the narrator, narrate.h) may watch the lines as they are finished: it
 ** is handed each line's bytes after they are written and hashed, and can only read
@@ -21,6 +23,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../util/json.h"
+
 /* Called with each finished line, newline included (not NUL-terminated). */
 typedef void (*trace_listener)(void *ctx, const char *line, size_t len);
 
@@ -28,9 +32,8 @@ typedef struct {
     FILE *f;
     uint64_t hash;
     uint64_t lines;
-    char buf[16384];          /* the line being built */
-    size_t len;
-    int overflow;
+    char buf[16384];          /* the line being built ... */
+    json_w w;                 /* ... by this writer */
     trace_listener listen;    /* set by trace_listen(); kept by trace_open() */
     void *listen_ctx;
 } sim_trace;
@@ -47,11 +50,5 @@ void trace_time(sim_trace *t, const char *key, int64_t vt_us);   /* seconds, 6 d
 void trace_end(sim_trace *t);
 /* Flushes and closes; returns 0, or -1 if any write failed. */
 int trace_close(sim_trace *t);
-
-/* Appends s to out[cap] as a JSON string body (no quotes), escaped; returns the new
-** length, or cap if it did not fit. */
-size_t json_escape(char *out, size_t cap, size_t len, const char *s);
-/* Writes "s" (quoted and escaped) to f. */
-void json_fputs(FILE *f, const char *s);
 
 #endif

@@ -10,7 +10,13 @@
 ** Phases: the fault phase [0, run) with the workload and the scenario's faults, then
 ** healing at `run` (every fault stops, every down node restarts) and the settle phase
 ** [run, run + settle) in which the system must go quiet.  Then the nodes are stopped
-** cleanly and the checker judges their databases.
+** cleanly and world_run() returns what happened (world_result).  Judging the run (the
+** checker, sim/check) and telling it (sim/report) are the caller's: nothing in sim/core
+** includes either, so the loop can be read, and tested, as a simulator alone.
+**
+** Files of the loop: world.c (set-up, events, the network, the client, the end),
+** batch.c (several events in one round trip) and backlog.c (slow nodes); they share
+** world_loop.h, private to sim/core.
 **
 ** Faults the world itself carries out (the network's are in net.c):
 **   - a node's clock is the run's epoch + virtual time + its offset (clock skew, moved
@@ -22,31 +28,34 @@
 **     one step;
 **   - a slow node is busy for a while after each frame it handles; every frame, timer
 **     or client request that arrives meanwhile waits in the node's backlog, in order,
-**     and is handled when the node is free (bounded: WORLD_BACKLOG_MAX).
+**     and is handled when the node is free (bounded: backlog.h).
 ** Each fault is announced with a "fault" line when it takes effect, carrying its Lua
 ** declaration, so a trace reads back as an explicit schedule.
 */
 #ifndef SIM_WORLD_H
 #define SIM_WORLD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-#include "../../lib/prng.h"
-#include "../check/checker.h"
-#include "evq.h"
-#include "proc.h"
+#include "../../proto/exit.h"
+#include "hist.h"
 #include "../scenario/scenario.h"
-#include "trace.h"
 
-#define WORLD_MAX_TIMERS 16
 #define WORLD_MAX_FAILPOINTS 64
 #define WORLD_MAX_KINDS 64
-#define WORLD_CLIENT_RETRY_US 1000000
-#define WORLD_EPOCH_US 1700000000000000LL   /* virtual time 0 on the children's clocks */
-#define WORLD_PROBE_US 1000000
-#define WORLD_MAX_STEPS 50000000ULL
-#define WORLD_BACKLOG_MAX 65536        /* events waiting for one busy node */
-#define WORLD_BACKLOG_FRAMES 60000     /* beyond this many, arriving frames are lost */
+
+/* What to run: set by the caller, read only by the loop. */
+typedef struct {
+    sim_scenario *sc;             /* its faults' fired/seen/announced change as it runs */
+    uint64_t seed;
+    const char *design;           /* effective design name */
+    const char *node_bin;
+    char run_dir[512];
+    /* Handed every trace line, or NULL: a trace_listener (trace.h; narrate.h). */
+    void (*listen)(void *ctx, const char *line, size_t len);
+    void *listen_ctx;
+} world_opts;
 
 typedef struct {
     char name[65];
@@ -76,61 +85,28 @@ typedef struct {
     uint64_t nemesis_faults;      /* ... of which a nemesis drew */
 } world_stats;
 
-/* Events that arrived at a busy node, oldest first (a ring). */
+/* What happened: filled by world_run().  Which faults fired, and how many frames each
+** matched, stay in the scenario's faults (o->sc->faults[i].fired, .seen). */
 typedef struct {
-    sim_event *ev;
-    uint32_t cap, head, len;
-    uint32_t frames;              /* how many of them are frames */
-} world_backlog;
-
-typedef struct sim_world {
-    sim_scenario *sc;
-    uint64_t seed;
-    const char *design;           /* effective design name */
-    const char *node_bin;
-    char run_dir[512];
-    char command[1024];           /* reproduces the run */
-    int quiet;                    /* no human summary */
-    int narrate;                  /* tell the run on stderr as it happens */
-    uint64_t follow[16];          /* report.html: payments the chart follows (--follow) */
-    int nfollow;
-
-    sim_procs procs;
-    sim_proc nodes[SIM_NODES];
-    int tmp_dbs;                  /* the databases live in procs.dir during the run (dbplace.h) */
-    int batch_max;                /* events per round trip, 1..OX_BATCH_MAX (OUTBOX_SIM_BATCH) */
-    sim_evq q;
-    sim_trace trace;
-    ox_prng net, client;
-    ox_prng faults;               /* broker-loss decisions */
-    int64_t now;                  /* virtual microseconds since the run began */
-    int64_t skew_us[SIM_NODES];   /* each node's clock offset (clock, clock_jump) */
-    int64_t busy_until[SIM_NODES];    /* slow: the node handles nothing before this */
-    int free_pending[SIM_NODES];  /* an EV_FREE is scheduled for the node */
-    world_backlog backlog[SIM_NODES];
-    int inject_fault;             /* broker_loss fault armed in the current step, 0 none */
-    int healed;
-    int64_t converged_us;         /* -1 until the settle phase goes quiet */
-    uint64_t inflight;            /* frame events in the queue */
-    uint64_t frame_ids;
-    uint32_t step_seq;
-    uint32_t timer_gen[SIM_NODES][WORLD_MAX_TIMERS];
-
-    hist_entry *hist;             /* [payments + 1] */
-    uint8_t *tries;               /* [payments + 1] */
-    world_failpoint fps[WORLD_MAX_FAILPOINTS];
-    int nfps;
-    world_kind kinds[WORLD_MAX_KINDS];   /* NOTE kinds seen, counted */
-    int nkinds;
     world_stats st;
-    ox_effect *effects;           /* OX_STEP_MAX_EFFECTS slots */
-    check_result check;
-    char err[1024];               /* harness or scenario error */
-    int err_code;                 /* 2 scenario error, 3 harness error */
-} sim_world;
+    world_failpoint fps[WORLD_MAX_FAILPOINTS];   /* failpoints passed, in order of first pass */
+    int nfps;
+    world_kind kinds[WORLD_MAX_KINDS];           /* NOTE kinds seen, counted */
+    int nkinds;
+    hist_entry *hist;             /* [payments + 1]: the client's history (hist.h) */
+    int64_t converged_us;         /* -1 unless the settle phase went quiet */
+    int64_t stopped_us;           /* virtual time the run ended, or stopped on an error */
+    uint64_t trace_lines;         /* trace.jsonl: lines written ... */
+    uint64_t trace_hash;          /* ... and their FNV-1a 64 hash */
+    char err[1024];               /* why the run stopped, when world_run did not return OK */
+} world_result;
 
-/* Runs the whole scenario.  Returns the process exit code: 0 expectations met, 1 not
-** met, 2 a scenario error at run time, 3 a harness failure (w->err says why). */
-int world_run(sim_world *w);
+/* Runs the whole scenario and stops the services cleanly, leaving their databases
+** and trace.jsonl in o->run_dir.  Returns OX_EXIT_OK when the run went to its end,
+** OX_EXIT_USAGE on a scenario error at run time, OX_EXIT_HARNESS on a harness failure
+** (r->err says why; the trace then ends with an "aborted" line).  Call
+** world_result_free() on r afterwards, whatever it returned. */
+ox_exit world_run(const world_opts *o, world_result *r);
+void world_result_free(world_result *r);
 
 #endif

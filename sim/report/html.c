@@ -17,8 +17,8 @@
 
 #include "html_assets.h"
 #include "htmldata.h"
+#include "htmljson.h"
 #include "report.h"
-#include "../core/world.h"
 
 int html_parse_follow(const char *list, html_opts *o, char *err, size_t cap) {
     o->nfollow = 0;
@@ -117,21 +117,20 @@ static int write_page(const char *path, const char *tpl, part_fn part, const voi
 static void report_part(FILE *f, const char *name, const void *ctx) {
     const hd_run *r = ctx;
     if (!strcmp(name, "JS")) put_asset(f, asset_report_js, asset_report_js_end);
-    else if (!strcmp(name, "DATA")) hd_write_json(f, r);
+    else if (!strcmp(name, "DATA")) hj_write(f, r);
     else if (!strcmp(name, "TITLE")) {
-        char why[64];
-        put_html_text(f, report_expectations(r->w, why, sizeof why) ? "PASS " : "FAIL ");
-        put_html_text(f, r->w->sc->slug);
-        fprintf(f, " seed %llu (%s)", (unsigned long long)r->w->seed, r->w->design);
+        put_html_text(f, r->run->met ? "PASS " : "FAIL ");
+        put_html_text(f, r->run->opt->sc->slug);
+        fprintf(f, " seed %llu (%s)", (unsigned long long)r->run->opt->seed, r->run->opt->design);
     }
 }
 
-int html_report(const sim_world *w, const html_opts *o, char *err, size_t cap) {
+int html_report(const report_run *run, const html_opts *o, char *err, size_t cap) {
     static hd_run r;   /* large; one report at a time */
-    int rc = hd_build(&r, w, o, err, cap);
+    int rc = hd_build(&r, run, o, err, cap);
     if (rc == 0) {
         char path[700];
-        snprintf(path, sizeof path, "%s/report.html", w->run_dir);
+        snprintf(path, sizeof path, "%s/report.html", run->opt->run_dir);
         rc = write_page(path, asset_report_html, report_part, &r, err, cap);
     }
     hd_free(&r);

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct sim_world;
+struct report_run;
 
 #define HTML_MAX_FOLLOW 16
 
@@ -35,7 +35,7 @@ int html_parse_follow(const char *list, html_opts *o, char *err, size_t cap);
 
 /* Writes <run_dir>/report.html for a finished, judged run (the trace closed, the
 ** checker done).  Returns 0, or -1 with a one-line reason in err. */
-int html_report(const struct sim_world *w, const html_opts *o, char *err, size_t cap);
+int html_report(const struct report_run *run, const html_opts *o, char *err, size_t cap);
 
 /* Writes out_html, the design x scenario table of a matrix, from json_path, the
 ** matrix.json that `outbox-sim matrix` wrote:

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/world.h"
+#include "report.h"
 
 int hd_lane(const char *node) {
     if (!strcmp(node, "client")) return LANE_CLIENT;
@@ -207,13 +207,13 @@ static void follow_first(hd_run *r, uint8_t f, const char *why) {
 #define FOLLOW_AUTO 4   /* payments followed when the reader named none */
 
 static void choose_follow(hd_run *r, const html_opts *o) {
-    const check_result *c = &r->w->check;
+    const checker_result *c = r->run->check;
     if (o && o->nfollow) {
         for (int i = 0; i < o->nfollow; i++) follow_add(r, o->follow[i], "named with --follow");
         r->follow_how = "the payments you named with --follow";
         if (r->nfollow) return;
     }
-    for (int i = 0; i < CHECK_INVARIANTS && r->nfollow < FOLLOW_AUTO; i++)
+    for (int i = 0; i < CHECKER_INVARIANTS && r->nfollow < FOLLOW_AUTO; i++)
         for (int k = 0; k < c->inv[i].nshown && r->nfollow < FOLLOW_AUTO; k++) {
             char why[96];
             snprintf(why, sizeof why, "breaks %s", c->inv[i].name);
@@ -241,9 +241,9 @@ static void life_add(hd_run *r, uint64_t pay) {
 
 /* Every payment when they fit; else the followed, the cited, the troubled, the first. */
 static void choose_lives(hd_run *r) {
-    const check_result *c = &r->w->check;
+    const checker_result *c = r->run->check;
     for (int i = 0; i < r->nfollow; i++) life_add(r, r->follow[i]);
-    for (int i = 0; i < CHECK_INVARIANTS; i++)
+    for (int i = 0; i < CHECKER_INVARIANTS; i++)
         for (int k = 0; k < c->inv[i].nshown; k++) life_add(r, c->inv[i].shown[k].pay_id);
     if (r->npay > HD_MAX_LIVES)
         for (uint64_t p = 1; p <= r->npay && r->nlives < HD_MAX_LIVES * 2 / 3; p++)
@@ -399,8 +399,8 @@ static int cmp_u32(const void *a, const void *b) {
 }
 
 static void collect_cited(hd_run *r) {
-    const check_result *c = &r->w->check;
-    for (int i = 0; i < CHECK_INVARIANTS; i++)
+    const checker_result *c = r->run->check;
+    for (int i = 0; i < CHECKER_INVARIANTS; i++)
         for (int k = 0; k < c->inv[i].nshown; k++)
             for (int n = 0; n < c->inv[i].shown[k].nlines && r->ncited < HD_MAX_CITED; n++)
                 r->cited[r->ncited++] = c->inv[i].shown[k].lines[n];
@@ -413,7 +413,7 @@ static void collect_cited(hd_run *r) {
 
 static int read_trace(hd_run *r, int pass, char *err, size_t cap) {
     char path[600];
-    snprintf(path, sizeof path, "%s/trace.jsonl", r->w->run_dir);
+    snprintf(path, sizeof path, "%s/trace.jsonl", r->run->opt->run_dir);
     FILE *f = fopen(path, "r");
     if (!f) { snprintf(err, cap, "cannot read %s: %s", path, strerror(errno)); return -1; }
     char *buf = NULL;
@@ -434,9 +434,10 @@ static int read_trace(hd_run *r, int pass, char *err, size_t cap) {
     return 0;
 }
 
-int hd_build(hd_run *r, const sim_world *w, const html_opts *o, char *err, size_t cap) {
+int hd_build(hd_run *r, const report_run *run, const html_opts *o, char *err, size_t cap) {
+    const world_opts *w = run->opt;
     memset(r, 0, sizeof *r);
-    r->w = w;
+    r->run = run;
     r->npay = w->sc->workload.payments;
     r->direct = !strcmp(w->design, "direct");
     r->mark_on_publish = !strcmp(w->design, "mark-on-publish");

@@ -2,7 +2,7 @@
 ** htmldata.h: what the HTML report of a run shows, read back from the run's trace.
 **
 ** The report is built after the run from trace.jsonl (read twice, line by line, never
-** held whole) and from the world's own fields (the checker's verdicts, the scenario's
+** held whole) and from the run's record (report.h: the checker's verdicts, the scenario's
 ** faults).  Everything kept is bounded whatever the size of the run:
 **   - the plots: HD_BINS bins over the active part of the run (counts, and gauges as
 **     the bin's max), merged from HD_FINE_BINS bins over the whole run;
@@ -12,7 +12,7 @@
 **   - the trace lines behind violations: the ones the checker cites, HD_LINE_MAX bytes each.
 ** Per-payment counters are arrays of the workload's size (bounded by SIM_MAX_PAYMENTS).
 **
-** This header is private to htmldata.c, htmljson.c and html.c.
+** This header is private to htmldata.c, htmljson.c and html.c (htmljson.h writes it out).
 */
 #ifndef SIM_HTMLDATA_H
 #define SIM_HTMLDATA_H
@@ -83,7 +83,7 @@ typedef struct {
 } hd_down;
 
 typedef struct {
-    const struct sim_world *w;
+    const struct report_run *run;
     uint32_t npay;
     int direct, mark_on_publish;
     int64_t span, bin_us;
@@ -122,16 +122,11 @@ typedef struct {
 } hd_run;
 
 /* Reads the trace twice and fills r.  Returns 0, or -1 with a reason in err. */
-int hd_build(hd_run *r, const struct sim_world *w, const html_opts *o, char *err, size_t cap);
+int hd_build(hd_run *r, const struct report_run *run, const html_opts *o, char *err,
+             size_t cap);
 void hd_free(hd_run *r);
 
-/* Writes r and the world's verdicts as one JSON object (safe inside <script>). */
-void hd_write_json(FILE *f, const hd_run *r);
-
-/* JSON helpers shared with html.c: a quoted string with <, >, & escaped. */
-void hj_str(FILE *f, const char *s);
-void hj_strn(FILE *f, const char *s, size_t n);
-
+/* The lane (LANE_*) of a node's name, or -1. */
 int hd_lane(const char *node);
 
 #endif

@@ -1,146 +1,107 @@
 /*
 ** htmljson.c: the report's data as one JSON object, for the page's script (see
-** htmldata.h).  The object is written inside a <script> element, so every string
-** escapes <, > and & (a trace detail or a scenario's source may hold "</script>").
+** htmljson.h).  The counts, verdicts, events, failpoints and faults are rundata.h's,
+** the same as summary.json's; the rest (the chart, the plots, the lives) is the page's.
 */
+#include "htmljson.h"
+
+#include <assert.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "htmldata.h"
 #include "report.h"
-#include "../core/world.h"
+#include "rundata.h"
 
 void hj_strn(FILE *f, const char *s, size_t n) {
-    fputc('"', f);
-    for (size_t i = 0; i < n && s[i]; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') { fputc('\\', f); fputc(c, f); }
-        else if (c == '\n') fputs("\\n", f);
-        else if (c == '\t') fputs("\\t", f);
-        else if (c < 0x20 || c == '<' || c == '>' || c == '&') fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
+    json_w w;
+    json_w_init_file(&w, f, JSON_HTML);
+    json_w_strn(&w, s, n);
+    json_w_flush(&w);
+}
+
+void hj_str(FILE *f, const char *s) { hj_strn(f, s, SIZE_MAX); }
+
+/* Virtual time in seconds, or null for "never" (a negative time). */
+static void ksec(json_w *w, const char *k, int64_t us) {
+    json_w_key(w, k);
+    if (us < 0) json_w_null(w);
+    else json_w_time(w, us);
+}
+
+static void write_meta(json_w *w, const hd_run *r) {
+    const report_run *run = r->run;
+    const world_opts *o = run->opt;
+    char buf[40];
+    json_w_key(w, "meta");
+    json_w_obj(w);
+    json_w_kstr(w, "scenario", o->sc->name);
+    json_w_kstr(w, "file", o->sc->path);
+    json_w_kstr(w, "slug", o->sc->slug);
+    snprintf(buf, sizeof buf, "%" PRIu64, o->seed);
+    json_w_kstr(w, "seed", buf);   /* a string: JS numbers are 53 bits */
+    json_w_kstr(w, "design", o->design);
+    json_w_kstr(w, "command", run->command);
+    json_w_kstr(w, "verdict", run->met ? "pass" : "fail");
+    json_w_kstr(w, "why", run->why);
+    json_w_kint(w, "payments", r->npay);
+    ksec(w, "run", o->sc->run_us);
+    ksec(w, "settle", o->sc->settle_us);
+    ksec(w, "end", r->end_t >= 0 ? r->end_t : r->span);
+    ksec(w, "healed", r->heal_t);
+    ksec(w, "converged", run->res->converged_us);
+    json_w_kuint(w, "trace_lines", run->res->trace_lines);
+    snprintf(buf, sizeof buf, "fnv1a64:%016" PRIx64, run->res->trace_hash);
+    json_w_kstr(w, "trace_hash", buf);
+    const sim_expect *x = &o->sc->expect;
+    json_w_key(w, "expect_broken");
+    json_w_arr(w);
+    for (int i = 0; i < x->nviolated; i++) json_w_str(w, x->violated[i]);
+    json_w_arr_end(w);
+    json_w_obj_end(w);
+}
+
+/* The run's data, as summary.json has it (rundata.h). */
+static void write_rundata(json_w *w, const hd_run *r) {
+    json_w_key(w, "counts");
+    rundata_counts(w, r->run);
+    json_w_key(w, "events");
+    rundata_events(w, r->run);
+    json_w_key(w, "failpoints");
+    rundata_failpoints(w, r->run);
+    json_w_key(w, "invariants");
+    rundata_invariants(w, r->run);
+}
+
+/* What each invariant means and what its break tells (invariant.h), and the text of
+** every trace line a violation cites, by line number. */
+static void write_explanations(json_w *w, const hd_run *r) {
+    json_w_key(w, "meanings");
+    json_w_obj(w);
+    for (int i = 0; i < INVARIANT_COUNT; i++) {
+        const invariant_info *inv = invariant_at(i);
+        json_w_key(w, inv->name);
+        json_w_obj(w);
+        json_w_kstr(w, "means", inv->means);
+        json_w_kstr(w, "broken", inv->broken);
+        json_w_obj_end(w);
     }
-    fputc('"', f);
-}
-
-void hj_str(FILE *f, const char *s) { hj_strn(f, s ? s : "", SIZE_MAX); }
-
-static void key(FILE *f, int *first, const char *k) {
-    fprintf(f, "%s\"%s\":", *first ? "" : ",", k);
-    *first = 0;
-}
-
-static void kstr(FILE *f, int *first, const char *k, const char *v) {
-    key(f, first, k);
-    hj_str(f, v);
-}
-static void kint(FILE *f, int *first, const char *k, int64_t v) {
-    key(f, first, k);
-    fprintf(f, "%" PRId64, v);
-}
-static void ksec(FILE *f, int *first, const char *k, int64_t us) {
-    key(f, first, k);
-    if (us < 0) fputs("null", f); else fprintf(f, "%.6f", us / 1e6);
-}
-
-static void write_meta(FILE *f, const hd_run *r) {
-    const sim_world *w = r->w;
-    char why[512];
-    int met = report_expectations(w, why, sizeof why);
-    int first = 1;
-    fputs("\"meta\":{", f);
-    kstr(f, &first, "scenario", w->sc->name);
-    kstr(f, &first, "file", w->sc->path);
-    kstr(f, &first, "slug", w->sc->slug);
-    key(f, &first, "seed");
-    fprintf(f, "\"%" PRIu64 "\"", w->seed); /* a string: JS numbers are 53 bits */
-    kstr(f, &first, "design", w->design);
-    kstr(f, &first, "command", w->command);
-    kstr(f, &first, "verdict", met ? "pass" : "fail");
-    kstr(f, &first, "why", why);
-    kint(f, &first, "payments", r->npay);
-    ksec(f, &first, "run", w->sc->run_us);
-    ksec(f, &first, "settle", w->sc->settle_us);
-    ksec(f, &first, "end", r->end_t >= 0 ? r->end_t : r->span);
-    ksec(f, &first, "healed", r->heal_t);
-    ksec(f, &first, "converged", w->converged_us);
-    kint(f, &first, "trace_lines", (int64_t)w->trace.lines);
-    key(f, &first, "trace_hash"); fprintf(f, "\"fnv1a64:%016" PRIx64 "\"", w->trace.hash);
-    const sim_expect *x = &w->sc->expect;
-    key(f, &first, "expect_broken");
-    fputc('[', f);
-    for (int i = 0; i < x->nviolated; i++) { if (i) fputc(',', f); hj_str(f, x->violated[i]); }
-    fputc(']', f);
-    fputc('}', f);
-}
-
-static void write_counts(FILE *f, const hd_run *r) {
-    const world_stats *s = &r->w->st;
-    const check_result *c = &r->w->check;
-    int first = 1;
-    fputs(",\"counts\":{", f);
-    kint(f, &first, "client_ok", (int64_t)s->ok);
-    kint(f, &first, "client_failed", (int64_t)s->failed);
-    kint(f, &first, "client_unknown", (int64_t)s->unknown);
-    kint(f, &first, "client_retries", (int64_t)s->client_retries);
-    kint(f, &first, "frames", (int64_t)s->frames);
-    kint(f, &first, "delivered", (int64_t)s->delivered);
-    kint(f, &first, "dropped", (int64_t)s->dropped);
-    kint(f, &first, "duplicated", (int64_t)s->duplicated);
-    kint(f, &first, "delayed", (int64_t)s->delayed);
-    kint(f, &first, "lost_node_down", (int64_t)s->lost_down);
-    kint(f, &first, "crashes", (int64_t)s->crashes);
-    kint(f, &first, "restarts", (int64_t)s->restarts);
-    kint(f, &first, "db_payments", c->payments);
-    kint(f, &first, "paid", c->paid);
-    kint(f, &first, "refunded", c->refunded);
-    kint(f, &first, "vouchers", c->vouchers);
-    kint(f, &first, "sending", c->sending);
-    kint(f, &first, "consumed", c->consumed);
-    kint(f, &first, "failed", c->failed);
-    kint(f, &first, "dead", c->dead);
-    kint(f, &first, "alerts", c->alerts);
-    fputc('}', f);
-}
-
-static const char *cited_text(const hd_run *r, uint32_t line) {
-    for (int i = 0; i < r->ncited; i++) if (r->cited[i] == line) return r->cited_text[i];
-    return NULL;
-}
-
-static void write_invariants(FILE *f, const hd_run *r) {
-    const check_result *c = &r->w->check;
-    fputs(",\"invariants\":[", f);
-    for (int i = 0; i < CHECK_INVARIANTS; i++) {
-        const check_invariant *inv = &c->inv[i];
-        fprintf(f, "%s{\"name\":", i ? "," : "");
-        hj_str(f, inv->name);
-        fprintf(f, ",\"skipped\":%s,\"count\":%u,\"violations\":[", inv->skipped ? "true" : "false",
-                inv->count);
-        for (int k = 0; k < inv->nshown; k++) {
-            const check_violation *v = &inv->shown[k];
-            fprintf(f, "%s{\"pay\":%" PRIu64 ",\"msg\":%" PRIu64 ",\"text\":", k ? "," : "",
-                    v->pay_id, v->msg_id);
-            hj_str(f, v->text);
-            fputs(",\"lines\":[", f);
-            for (int n = 0; n < v->nlines; n++) {
-                const char *txt = cited_text(r, v->lines[n]);
-                fprintf(f, "%s[%u,", n ? "," : "", v->lines[n]);
-                hj_str(f, txt ? txt : "");
-                fputc(']', f);
-            }
-            fputs("]}", f);
-        }
-        fputs("]}", f);
+    json_w_obj_end(w);
+    json_w_key(w, "cited");
+    json_w_obj(w);
+    assert(r->ncited <= HD_MAX_CITED);
+    for (int i = 0; i < r->ncited; i++) {
+        char line[16];
+        snprintf(line, sizeof line, "%u", r->cited[i]);
+        json_w_kstr(w, line, r->cited_text[i] ? r->cited_text[i] : "");
     }
-    fputc(']', f);
+    json_w_obj_end(w);
 }
 
 static void link_text(const sim_fault *x, char *out, size_t cap) {
-    const char *src = x->src == SIM_ANY ? "*" : sim_node_name(x->src);
-    const char *dst = x->dst == SIM_ANY ? "*" : sim_node_name(x->dst);
+    const char *src = x->src == SIM_ANY ? "*" : scenario_node_name(x->src);
+    const char *dst = x->dst == SIM_ANY ? "*" : scenario_node_name(x->dst);
     snprintf(out, cap, "%s->%s%s%s%s%s", src, dst, x->queue[0] ? " " : "", x->queue,
              x->label[0] ? " " : "", x->label);
 }
@@ -151,7 +112,7 @@ static void fault_text(const sim_fault *x, char *out, size_t cap) {
         if (x->failpoint[0])
             snprintf(how, sizeof how, "at failpoint %s (hit %u)", x->failpoint, x->hit);
         else snprintf(how, sizeof how, "at %.3f s", x->at_us / 1e6);
-        snprintf(out, cap, "crash %s %s", sim_node_name(x->node), how);
+        snprintf(out, cap, "crash %s %s", scenario_node_name(x->node), how);
         return;
     }
     if (x->kind != FK_DROP && x->kind != FK_DUPLICATE && x->kind != FK_DELAY) {
@@ -170,70 +131,86 @@ static void fault_text(const sim_fault *x, char *out, size_t cap) {
                  x->max_us / 1e6);
 }
 
-static void write_faults(FILE *f, const hd_run *r) {
-    const sim_scenario *sc = r->w->sc;
-    fputs(",\"faults\":[", f);
-    for (int i = 0; i < sc->nfaults; i++) {
-        const sim_fault *x = &sc->faults[i];
-        char text[600];
-        fault_text(x, text, sizeof text);
-        int first = 1;
-        fputs(i ? ",{" : "{", f);
-        kint(f, &first, "id", x->id);
-        kstr(f, &first, "kind", sim_fault_kind_name(x->kind));
-        kint(f, &first, "line", x->line);
-        kstr(f, &first, "text", text);
-        if (x->kind != FK_CRASH) {
-            ksec(f, &first, "from", x->from_us);
-            ksec(f, &first, "to",
-                 x->to_us == SIM_FOREVER || x->to_us > sc->run_us ? sc->run_us : x->to_us);
-            kint(f, &first, "src", x->src == SIM_ANY ? -1 : hd_lane(sim_node_name(x->src)));
-            kint(f, &first, "dst", x->dst == SIM_ANY ? -1 : hd_lane(sim_node_name(x->dst)));
-            kint(f, &first, "matched", x->seen);
-        } else {
-            kint(f, &first, "fired", x->fired);
-        }
-        fputc('}', f);
+/* The page's view of a fault: rundata's fields, then its text, window and lanes. */
+static void write_fault(json_w *w, const hd_run *r, const sim_fault *x) {
+    const sim_scenario *sc = r->run->opt->sc;
+    char text[600];
+    fault_text(x, text, sizeof text);
+    json_w_obj(w);
+    rundata_fault(w, x);
+    json_w_kstr(w, "text", text);
+    if (x->kind != FK_CRASH) {
+        ksec(w, "from", x->from_us);
+        ksec(w, "to", x->to_us == SIM_FOREVER || x->to_us > sc->run_us ? sc->run_us : x->to_us);
+        json_w_kint(w, "src", x->src == SIM_ANY ? -1 : hd_lane(scenario_node_name(x->src)));
+        json_w_kint(w, "dst", x->dst == SIM_ANY ? -1 : hd_lane(scenario_node_name(x->dst)));
     }
-    fputs("],\"downs\":[", f);
-    for (int i = 0; i < r->ndowns; i++) {
-        const hd_down *d = &r->downs[i];
-        int first = 1;
-        fputs(i ? ",{" : "{", f);
-        kint(f, &first, "lane", d->lane);
-        ksec(f, &first, "from", d->from);
-        ksec(f, &first, "to", d->to);
-        kstr(f, &first, "at", d->at);
-        kint(f, &first, "fault", d->fault);
-        fputc('}', f);
-    }
-    fputc(']', f);
+    json_w_obj_end(w);
 }
 
-static void write_items(FILE *f, const hd_run *r) {
-    fputs(",\"follow\":{\"how\":", f);
-    hj_str(f, r->follow_how);
-    fputs(",\"pays\":[", f);
-    for (int i = 0; i < r->nfollow; i++) {
-        fprintf(f, "%s[%" PRIu64 ",", i ? "," : "", r->follow[i]);
-        hj_str(f, r->follow_why[i]);
-        fputc(']', f);
+static void write_faults(json_w *w, const hd_run *r) {
+    const sim_scenario *sc = r->run->opt->sc;
+    json_w_key(w, "faults");
+    json_w_arr(w);
+    for (int i = 0; i < sc->nfaults; i++) write_fault(w, r, &sc->faults[i]);
+    json_w_arr_end(w);
+    json_w_key(w, "downs");
+    json_w_arr(w);
+    for (int i = 0; i < r->ndowns; i++) {
+        const hd_down *d = &r->downs[i];
+        json_w_obj(w);
+        json_w_kint(w, "lane", d->lane);
+        ksec(w, "from", d->from);
+        ksec(w, "to", d->to);
+        json_w_kstr(w, "at", d->at);
+        json_w_kint(w, "fault", d->fault);
+        json_w_obj_end(w);
     }
-    fprintf(f, "],\"cut\":%s,\"cut_at\":", r->items_cut ? "true" : "false");
-    if (r->items_cut) fprintf(f, "%.6f", r->cut_at / 1e6); else fputs("null", f);
-    fprintf(f, ",\"frames\":%" PRIu64 "},\"chart\":[", r->follow_frames);
+    json_w_arr_end(w);
+}
+
+static void write_follow(json_w *w, const hd_run *r) {
+    json_w_key(w, "follow");
+    json_w_obj(w);
+    json_w_kstr(w, "how", r->follow_how);
+    json_w_key(w, "pays");
+    json_w_arr(w);
+    for (int i = 0; i < r->nfollow; i++) {
+        json_w_arr(w);
+        json_w_uint(w, r->follow[i]);
+        json_w_str(w, r->follow_why[i]);
+        json_w_arr_end(w);
+    }
+    json_w_arr_end(w);
+    json_w_kbool(w, "cut", r->items_cut);
+    ksec(w, "cut_at", r->items_cut ? r->cut_at : -1);
+    json_w_kuint(w, "frames", r->follow_frames);
+    json_w_obj_end(w);
+}
+
+/* The sequence chart's items, one a line: [t, line, kind, a, b, frame, pay, n, label,
+** text]. */
+static void write_items(json_w *w, const hd_run *r) {
+    write_follow(w, r);
+    json_w_key(w, "chart");
+    json_w_arr(w);
     for (int i = 0; i < r->nitems; i++) {
         const hd_item *it = &r->items[i];
-        fprintf(f, "%s[%.6f,%u,", i ? ",\n" : "\n", it->t / 1e6, it->line);
-        hj_str(f, it->kind);
-        fprintf(f, ",%d,%d,%" PRIu64 ",%" PRIu64 ",%" PRId64 ",", it->a, it->b, it->frame, it->pay,
-                it->n);
-        hj_str(f, it->label);
-        fputc(',', f);
-        hj_str(f, it->text);
-        fputc(']', f);
+        json_w_break(w, 0);
+        json_w_arr(w);
+        json_w_time(w, it->t);
+        json_w_uint(w, it->line);
+        json_w_str(w, it->kind);
+        json_w_int(w, it->a);
+        json_w_int(w, it->b);
+        json_w_uint(w, it->frame);
+        json_w_uint(w, it->pay);
+        json_w_int(w, it->n);
+        json_w_str(w, it->label);
+        json_w_str(w, it->text);
+        json_w_arr_end(w);
     }
-    fputc(']', f);
+    json_w_arr_end(w);
 }
 
 /* The fine bins from 0 to the end of activity (plus a margin), merged k at a time so
@@ -253,35 +230,39 @@ static merge merging(const hd_run *r) {
 
 enum { AGG_SUM, AGG_MAX, AGG_LAST };
 
-static void series(FILE *f, const hd_run *r, merge m, const char *name, size_t off, int agg) {
-    fprintf(f, ",\"%s\":[", name);
+static void series(json_w *w, const hd_run *r, merge m, const char *name, size_t off, int agg) {
+    json_w_key(w, name);
+    json_w_arr(w);
     for (int b = 0; b < m.n; b++) {
         int32_t v = 0;
         for (int i = b * m.k; i < (b + 1) * m.k && i <= r->cur_bin; i++) {
             int32_t x = *(const int32_t *)(const void *)((const char *)&r->bins[i] + off);
             v = agg == AGG_SUM ? v + x : agg == AGG_MAX ? (x > v ? x : v) : x;
         }
-        fprintf(f, "%s%d", b ? "," : "", v);
+        json_w_int(w, v);
     }
-    fputc(']', f);
+    json_w_arr_end(w);
 }
 
-static void write_series(FILE *f, const hd_run *r) {
+static void write_series(json_w *w, const hd_run *r) {
     merge m = merging(r);
-    fprintf(f, ",\"series\":{\"bin\":%.6f", (double)r->bin_us * m.k / 1e6);
-    series(f, r, m, "sending", offsetof(hd_bin, sending), AGG_MAX);
-    series(f, r, m, "inflight", offsetof(hd_bin, inflight), AGG_MAX);
-    series(f, r, m, "deliveries", offsetof(hd_bin, deliveries), AGG_SUM);
-    series(f, r, m, "dups", offsetof(hd_bin, dups), AGG_SUM);
-    series(f, r, m, "dropped", offsetof(hd_bin, dropped), AGG_SUM);
-    series(f, r, m, "lost", offsetof(hd_bin, lost), AGG_SUM);
-    series(f, r, m, "retries", offsetof(hd_bin, retries), AGG_SUM);
-    series(f, r, m, "redeliveries", offsetof(hd_bin, redeliveries), AGG_SUM);
-    series(f, r, m, "commits", offsetof(hd_bin, commits), AGG_LAST);
-    series(f, r, m, "vouchers", offsetof(hd_bin, vouchers), AGG_LAST);
-    series(f, r, m, "alerts", offsetof(hd_bin, alerts), AGG_LAST);
-    series(f, r, m, "dead", offsetof(hd_bin, dead), AGG_LAST);
-    fputc('}', f);
+    json_w_key(w, "series");
+    json_w_obj(w);
+    json_w_key(w, "bin");
+    json_w_fmt(w, "%.6f", (double)r->bin_us * m.k / 1e6);
+    series(w, r, m, "sending", offsetof(hd_bin, sending), AGG_MAX);
+    series(w, r, m, "inflight", offsetof(hd_bin, inflight), AGG_MAX);
+    series(w, r, m, "deliveries", offsetof(hd_bin, deliveries), AGG_SUM);
+    series(w, r, m, "dups", offsetof(hd_bin, dups), AGG_SUM);
+    series(w, r, m, "dropped", offsetof(hd_bin, dropped), AGG_SUM);
+    series(w, r, m, "lost", offsetof(hd_bin, lost), AGG_SUM);
+    series(w, r, m, "retries", offsetof(hd_bin, retries), AGG_SUM);
+    series(w, r, m, "redeliveries", offsetof(hd_bin, redeliveries), AGG_SUM);
+    series(w, r, m, "commits", offsetof(hd_bin, commits), AGG_LAST);
+    series(w, r, m, "vouchers", offsetof(hd_bin, vouchers), AGG_LAST);
+    series(w, r, m, "alerts", offsetof(hd_bin, alerts), AGG_LAST);
+    series(w, r, m, "dead", offsetof(hd_bin, dead), AGG_LAST);
+    json_w_obj_end(w);
 }
 
 static int cmp_float(const void *a, const void *b) {
@@ -289,30 +270,42 @@ static int cmp_float(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+static void kfloat(json_w *w, const char *k, double x) {
+    json_w_key(w, k);
+    json_w_fmt(w, "%.6f", x);
+}
+
 /* The delays from commit to voucher: percentiles and a histogram of HD_DELAY_BINS. */
-static void write_delay(FILE *f, const hd_run *r) {
+static void write_delay(json_w *w, const hd_run *r) {
     float *d = malloc(((size_t)r->npay + 1) * sizeof *d);
     size_t n = 0, committed = 0;
     for (uint64_t p = 1; p <= r->npay && d; p++) {
         if (r->commit_t[p] >= 0) committed++;
         if (r->delay[p] >= 0) d[n++] = r->delay[p];
     }
-    fprintf(f, ",\"delay\":{\"n\":%zu,\"committed\":%zu", n, committed);
+    json_w_key(w, "delay");
+    json_w_obj(w);
+    json_w_kuint(w, "n", n);
+    json_w_kuint(w, "committed", committed);
     if (n) {
         qsort(d, n, sizeof *d, cmp_float);
         double max = d[n - 1], width = max > 0 ? max / HD_DELAY_BINS : 1;
-        fprintf(f,
-                ",\"p50\":%.6f,\"p90\":%.6f,\"p99\":%.6f,\"max\":%.6f,\"width\":%.6f,\"counts\":[",
-                d[n / 2], d[n * 9 / 10], d[n * 99 / 100], max, width);
+        kfloat(w, "p50", d[n / 2]);
+        kfloat(w, "p90", d[n * 9 / 10]);
+        kfloat(w, "p99", d[n * 99 / 100]);
+        kfloat(w, "max", max);
+        kfloat(w, "width", width);
         uint32_t counts[HD_DELAY_BINS] = { 0 };
         for (size_t i = 0; i < n; i++) {
             int b = (int)(d[i] / width);
             counts[b >= HD_DELAY_BINS ? HD_DELAY_BINS - 1 : b]++;
         }
-        for (int b = 0; b < HD_DELAY_BINS; b++) fprintf(f, "%s%u", b ? "," : "", counts[b]);
-        fputc(']', f);
+        json_w_key(w, "counts");
+        json_w_arr(w);
+        for (int b = 0; b < HD_DELAY_BINS; b++) json_w_uint(w, counts[b]);
+        json_w_arr_end(w);
     }
-    fputc('}', f);
+    json_w_obj_end(w);
     free(d);
 }
 
@@ -321,54 +314,73 @@ static const char *state_name(int s) {
     return s >= 0 && s <= OS_PUBLISHED ? names[s] : "";
 }
 
-static void write_lives(FILE *f, const hd_run *r) {
-    fprintf(f, ",\"lives\":{\"total\":%u,\"rows\":[", r->npay);
-    for (int i = 0; i < r->nlives; i++) {
-        const hd_life *lf = &r->lives[i];
-        const hist_entry *h = &r->w->hist[lf->pay];
-        fprintf(f,
-                "%s\n{\"pay\":%" PRIu64 ",\"amount\":%" PRId64
-                ",\"account\":%u,\"refused\":%d,\"flags\":%u,\"delay\":",
-                i ? "," : "", lf->pay, h->amount, h->account, h->refused, r->flags[lf->pay]);
-        if (r->delay[lf->pay] >= 0) fprintf(f, "%.6f", r->delay[lf->pay]); else fputs("null", f);
-        fputs(",\"state\":", f);
-        hj_str(f, r->direct ? "no outbox row" : state_name(r->state[lf->pay]));
-        fprintf(f, ",\"cut\":%d,\"ev\":[", lf->cut);
-        for (int k = 0; k < lf->nitems; k++) {
-            fprintf(f, "%s[%.6f,", k ? "," : "", lf->items[k].t / 1e6);
-            hj_str(f, lf->items[k].kind);
-            fputc(',', f);
-            hj_str(f, lf->items[k].text);
-            fputc(']', f);
-        }
-        fputs("]}", f);
+/* One row of "the life of a message": the payment, its outcome, its events. */
+static void write_life(json_w *w, const hd_run *r, const hd_life *lf) {
+    const hist_entry *h = &r->run->res->hist[lf->pay];
+    assert(lf->nitems <= HD_MAX_LIFE_ITEMS);
+    json_w_break(w, 0);
+    json_w_obj(w);
+    json_w_kuint(w, "pay", lf->pay);
+    json_w_kint(w, "amount", h->amount);
+    json_w_kuint(w, "account", h->account);
+    json_w_kint(w, "refused", h->refused);
+    json_w_kuint(w, "flags", r->flags[lf->pay]);
+    json_w_key(w, "delay");
+    if (r->delay[lf->pay] >= 0) json_w_fmt(w, "%.6f", r->delay[lf->pay]);
+    else json_w_null(w);
+    json_w_kstr(w, "state", r->direct ? "no outbox row" : state_name(r->state[lf->pay]));
+    json_w_kint(w, "cut", lf->cut);
+    json_w_key(w, "ev");
+    json_w_arr(w);
+    for (int k = 0; k < lf->nitems; k++) {
+        json_w_arr(w);
+        json_w_time(w, lf->items[k].t);
+        json_w_str(w, lf->items[k].kind);
+        json_w_str(w, lf->items[k].text);
+        json_w_arr_end(w);
     }
-    fputs("]}", f);
+    json_w_arr_end(w);
+    json_w_obj_end(w);
+}
+
+static void write_lives(json_w *w, const hd_run *r) {
+    json_w_key(w, "lives");
+    json_w_obj(w);
+    json_w_kuint(w, "total", r->npay);
+    json_w_key(w, "rows");
+    json_w_arr(w);
+    for (int i = 0; i < r->nlives; i++) write_life(w, r, &r->lives[i]);
+    json_w_arr_end(w);
+    json_w_obj_end(w);
 }
 
 #define SOURCE_MAX (64 * 1024)
 
-static void write_source(FILE *f, const hd_run *r) {
-    fputs(",\"source\":", f);
-    FILE *src = fopen(r->w->sc->path, "r");
+static void write_source(json_w *w, const hd_run *r) {
+    json_w_key(w, "source");
+    FILE *src = fopen(r->run->opt->sc->path, "r");
     char *buf = malloc(SOURCE_MAX + 1);
     size_t n = src && buf ? fread(buf, 1, SOURCE_MAX, src) : 0;
     if (src) fclose(src);
     if (buf) buf[n] = '\0';
-    hj_strn(f, n ? buf : "(the scenario's file could not be read)", n ? n : SIZE_MAX);
+    json_w_strn(w, n ? buf : "(the scenario's file could not be read)", n ? n : SIZE_MAX);
     free(buf);
 }
 
-void hd_write_json(FILE *f, const hd_run *r) {
-    fputc('{', f);
-    write_meta(f, r);
-    write_counts(f, r);
-    write_invariants(f, r);
-    write_faults(f, r);
-    write_items(f, r);
-    write_series(f, r);
-    write_delay(f, r);
-    write_lives(f, r);
-    write_source(f, r);
-    fputs("}", f);
+void hj_write(FILE *f, const hd_run *r) {
+    json_w w;
+    json_w_init_file(&w, f, JSON_HTML);
+    json_w_obj(&w);
+    write_meta(&w, r);
+    write_rundata(&w, r);
+    write_explanations(&w, r);
+    write_faults(&w, r);
+    write_items(&w, r);
+    write_series(&w, r);
+    write_delay(&w, r);
+    write_lives(&w, r);
+    write_source(&w, r);
+    json_w_obj_end(&w);
+    assert(w.depth == 0);
+    json_w_flush(&w);   /* a failed write shows in f's error flag, which write_page checks */
 }

@@ -19,7 +19,7 @@
 enum { LV_SKIP, LV_NORMAL, LV_GOOD, LV_BAD, LV_ALWAYS, LV_ALWAYS_BAD, LV_ALWAYS_GOOD };
 
 typedef struct {
-    const sim_world *w;
+    const world_opts *o;
     int color;
     int64_t second;           /* the virtual second being told */
     int told;                 /* ordinary lines told in it */
@@ -74,7 +74,7 @@ static void flush_held(void) {
 
 /* "(fault 2, scenario line 18)" */
 static void fault_ref(int64_t id, char *out, size_t cap) {
-    const sim_scenario *sc = nr.w->sc;
+    const sim_scenario *sc = nr.o->sc;
     if (id >= 1 && id <= sc->nfaults)
         snprintf(out, cap, "fault %" PRId64 ", scenario line %d", id, sc->faults[id - 1].line);
     else snprintf(out, cap, "fault %" PRId64, id);
@@ -279,17 +279,18 @@ static void budgeted(int64_t t, const char *actor, const char *msg, int level) {
     tell(t, actor, msg, level);
 }
 
-void narrate_attach(sim_world *w) {
+void narrate_attach(world_opts *o) {
     const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
     memset(&nr, 0, sizeof nr);
-    nr.w = w;
+    nr.o = o;
     nr.color = isatty(STDERR_FILENO) && !(no && *no) && !(term && !strcmp(term, "dumb"));
-    trace_listen(&w->trace, on_line, &nr);
+    o->listen = on_line;
+    o->listen_ctx = &nr;
     char msg[400];
     snprintf(msg, sizeof msg,
              "%.300s: design %s, seed %" PRIu64
              ", %u payments; faults for %.1f s, then %.1f s to settle",
-             w->sc->name, w->design, w->seed, w->sc->workload.payments, w->sc->run_us / 1e6,
-             w->sc->settle_us / 1e6);
+             o->sc->name, o->design, o->seed, o->sc->workload.payments, o->sc->run_us / 1e6,
+             o->sc->settle_us / 1e6);
     tell(0, "sim", msg, LV_ALWAYS);
 }

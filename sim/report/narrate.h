@@ -20,10 +20,10 @@
 
 #define NARRATE_PER_SECOND 6
 
-struct sim_world;
+#include "../core/world.h"
 
-/* Starts narrating w's run: call before world_run() (the listener survives
-** trace_open).  One narrator per process. */
-void narrate_attach(struct sim_world *w);
+/* Starts narrating the run of o: sets o's trace listener, so call it before
+** world_run().  One narrator per process. */
+void narrate_attach(world_opts *o);
 
 #endif

@@ -1,6 +1,6 @@
 /*
 ** report.h: what a finished run says: summary.json in the run's directory and a short
-** human summary on stdout, and whether the scenario's expectations were met.
+** human summary on stdout (whether the expectations were met is sim/check/expect.h's).
 **
 ** summary.json holds the verdicts (every invariant, with its violations, their ids and
 ** the trace lines behind them), the counts, the failpoints reached, the seed, the
@@ -14,19 +14,33 @@
 
 #include <stddef.h>
 
-struct sim_world;
+#include "../check/checker.h"
+#include "../core/world.h"
+#include "html.h"
 
-/* Judges the expectations, writes summary.json and report.html, prints the summary
-** (unless quiet).  Returns 0 if the expectations were met, 1 if not, 3 if either file
-** could not be written. */
-int report_finish(struct sim_world *w);
+/* A finished run, as the report sees it: what was asked, what happened, the verdicts.
+** Filled by the run command (cmd_run.c) once the checker and the expectations are done. */
+typedef struct report_run {
+    const world_opts *opt;        /* the scenario, seed, design, run directory */
+    const world_result *res;      /* what happened (world_run) */
+    ox_exit code;                 /* not OX_EXIT_OK: the run stopped on an error ... */
+    const char *err;              /* ... which this says */
+    const checker_result *check;    /* the verdicts; NULL when the run stopped on an error */
+    int met;                      /* the expectations were met (expect.h) */
+    char why[512];                /* ... or the first reason they were not */
+    const char *command;          /* reproduces the run */
+    int quiet;                    /* no human summary */
+    html_opts follow;             /* report.html: payments the chart follows (--follow) */
+} report_run;
+
+/* Writes summary.json and report.html, prints the summary (unless quiet).  Returns
+** OX_EXIT_OK if the expectations were met, OX_EXIT_FAIL if not, OX_EXIT_HARNESS if
+** either file could not be written. */
+ox_exit report_finish(const report_run *r);
 
 /* A run that stopped on a scenario or harness error still leaves a summary.json
 ** (verdict "error", the reason, the command), so a reader of the directory is never
 ** left with a trace and no word on why it ends. */
-void report_aborted(const struct sim_world *w);
-
-/* One line saying whether the expectations held and, if not, the first reason. */
-int report_expectations(const struct sim_world *w, char *why, size_t cap);
+void report_aborted(const report_run *r);
 
 #endif

@@ -1,7 +1,7 @@
 /*
 ** scenario.c: loads a Lua scenario file into the plain C data of scenario.h.
 **
-** The file runs once, in the sandbox of lua_sandbox.h, with the declaring functions
+** The file runs once, in the sandbox of sandbox.h, with the declaring functions
 ** below as globals; each checks its fields on the spot and appends plain C data to the
 ** sim_scenario, so a typo fails at load with the file and line of the call that holds
 ** it ("my-scenario.lua:7: drop: unknown node 'paymnt' in link ...").  at() callbacks
@@ -33,7 +33,8 @@
 #include "../../lib/prng.h"
 #include "../../lib/service.h"
 #include "../../lib/wire.h"
-#include "lua_sandbox.h"
+#include "sandbox.h"
+#include "../util/invariant.h"
 
 /* Sub-streams of the run's seed (ox_prng_derive): the ASCII of their purpose, far from
 ** the small numbers the simulator uses for its own streams. */
@@ -65,7 +66,7 @@ typedef enum { PH_LOAD = 1, PH_FIRE, PH_IDLE } scn_phase;
 /* The loader's state.  `box` comes first so that scn_of() can find the loader from the
 ** sandbox that the Lua state points to. */
 typedef struct {
-    sbx box;
+    sandbox box;
     sim_scenario *sc;
     uint64_t seed;
     scn_phase phase;
@@ -79,7 +80,7 @@ typedef struct {
 
 static scn *scn_of(lua_State *L) {
     _Static_assert(offsetof(scn, box) == 0, "scn must start with its sandbox");
-    scn *c = (scn *)sbx_of(L);
+    scn *c = (scn *)sandbox_of(L);
     assert(c->sc != NULL && c->phase != PH_IDLE);
     return c;
 }
@@ -90,10 +91,6 @@ static scn *scn_of(lua_State *L) {
 _Static_assert(SIM_NODES == OX_ROLE_COUNT, "one simulated node per role");
 static const char *const *const NODES = ox_role_names;
 static const char *const QUEUES[] = { OX_PAY_QUEUE, OX_ACC_QUEUE, NULL };
-static const char *const INVARIANTS[] = {
-    "durability", "atomicity", "no_phantom", "exactly_once", "eventual_consistency",
-    "compensation", "dead_letters_alerted", "convergence", NULL,
-};
 
 /* Every frame the services exchange (lib/wire.h, ox_wire_frames: each with its sender,
 ** receiver, queue, label and meaning): a fault that can match none of them is a
@@ -108,16 +105,25 @@ static const char *const LABELS[] = {
     "PUBLISH CONSUME_FAILED", "DELIVER CONSUMED", "DELIVER CONSUME_FAILED", NULL,
 };
 
-const char *sim_node_name(int node) {
+const char *scenario_node_name(int node) {
     if (node == SIM_ANY) return "*";
     return node >= 0 && node < SIM_NODES ? NODES[node] : "?";
 }
 
-int sim_node_parse(const char *name) {
+int scenario_node_parse(const char *name) {
     assert(name != NULL);
     for (int i = 0; i < SIM_NODES; i++)
         if (strcmp(name, NODES[i]) == 0) return i;
     return -1;
+}
+
+const char *scenario_knob(const sim_scenario *sc, const char *key) {
+    assert(key != NULL);
+    assert(sc->nknobs <= SIM_MAX_KNOBS);
+    size_t n = strlen(key);
+    for (int i = 0; i < sc->nknobs; i++)
+        if (!strncmp(sc->knobs[i], key, n) && sc->knobs[i][n] == '=') return sc->knobs[i] + n + 1;
+    return NULL;
 }
 
 /* ---- errors ----------------------------------------------------------------------- */
@@ -625,7 +631,7 @@ static int l_scenario(lua_State *L) {
     }
     read_workload(L, c, lua_gettop(L), &cfg);
     lua_pop(L, 1);
-    c->scenario_line = sbx_line(L);
+    c->scenario_line = sandbox_line(L);
     if (c->scenario_line <= 0) c->scenario_line = 1;
     return 0;
 }
@@ -677,7 +683,7 @@ static int link_side(lua_State *L, const char *fn, const char *link, const char 
     while (n > 0 && s[n - 1] == ' ') n--;
     if (n == 1 && *s == '*') return SIM_ANY;
     snprintf(name, sizeof name, "%.*s", (int)n, s);
-    int node = n < sizeof name ? sim_node_parse(name) : -1;
+    int node = n < sizeof name ? scenario_node_parse(name) : -1;
     if (node < 0)
         fail(L, "%s: unknown node '%s' in link '%s' (%snodes: %s)", fn, name, link,
              hint(name, NODES, h, sizeof h), join(NODES, list, sizeof list));
@@ -705,7 +711,7 @@ static int node_field(lua_State *L, int t, const char *fn, const char *name) {
     char buf[32], h[96], list[96];
     if (!str_field(L, t, fn, name, buf, sizeof buf)) return SIM_ANY;
     if (strcmp(buf, "*") == 0) return SIM_ANY;
-    int node = sim_node_parse(buf);
+    int node = scenario_node_parse(buf);
     if (node < 0)
         fail(L, "%s: unknown node '%s' in '%s' (%snodes: %s)", fn, buf, name,
              hint(buf, NODES, h, sizeof h), join(NODES, list, sizeof list));
@@ -746,7 +752,7 @@ static int any_frame(int src, int dst, const char *queue, const char *label) {
 /* Raises: no frame from src to dst has this queue and label; says which frames do. */
 static _Noreturn void no_frame(lua_State *L, const char *fn, int src, int dst, const char *queue,
                                const char *label) {
-    const char *s = sim_node_name(src), *d = sim_node_name(dst);
+    const char *s = scenario_node_name(src), *d = scenario_node_name(dst);
     if (!any_frame(src, dst, "", ""))
         fail(L, "%s: no frame travels %s->%s (links: payment<->broker, broker<->accounting)", fn, s,
              d);
@@ -756,8 +762,8 @@ static _Noreturn void no_frame(lua_State *L, const char *fn, int src, int dst, c
     for (size_t i = 0; i < NFRAMES && used < sizeof there; i++) {
         if (!frame_matches(&FRAMES[i], src, dst, "", "")) continue;
         int w = snprintf(there + used, sizeof there - used, "%s%s (%s->%s, %s)", used ? ", " : "",
-                         FRAMES[i].label, sim_node_name(FRAMES[i].src),
-                         sim_node_name(FRAMES[i].dst), FRAMES[i].queue);
+                         FRAMES[i].label, scenario_node_name(FRAMES[i].src),
+                         scenario_node_name(FRAMES[i].dst), FRAMES[i].queue);
         if (w > 0) used += (size_t)w;
     }
     snprintf(want, sizeof want, "%s%s%s%s%s%s%s", queue[0] ? "queue '" : "", queue,
@@ -839,7 +845,7 @@ static int frame_fault(lua_State *L, sim_fault_kind kind, const char *fn, const 
     scn *c = begin(L, fn, 0);
     table_arg(L, fn, example);
     check_fields(L, 1, fn, "", fields);
-    sim_fault f = new_fault(kind, sbx_line(L));
+    sim_fault f = new_fault(kind, sandbox_line(L));
     scn_dirs d;
     read_endpoints(L, fn, &d);
     read_queue_label(L, fn, &f);
@@ -910,11 +916,11 @@ static void crash_at_failpoint(lua_State *L, scn *c, sim_fault *f, int has_node)
              hint(f->failpoint, fps, h, sizeof h));
     /* failpoints are named "<node>.<place>" */
     snprintf(node, sizeof node, "%.*s", (int)strcspn(f->failpoint, "."), f->failpoint);
-    int owner = sim_node_parse(node);
+    int owner = scenario_node_parse(node);
     assert(owner >= 0);
     if (has_node && f->node != owner)
         fail(L, "crash: failpoint '%s' is in %s, not in %s", f->failpoint, node,
-             sim_node_name(f->node));
+             scenario_node_name(f->node));
     f->node = owner;
     if (c->depth > 0 || c->phase == PH_FIRE)
         fail(
@@ -957,7 +963,7 @@ static int l_crash(lua_State *L) {
     scn *c = begin(L, "crash", 0);
     table_arg(L, "crash", "crash { node = \"payment\", at = 12, restart_after = 2 }");
     check_fields(L, 1, "crash", "", FIELDS);
-    sim_fault f = new_fault(FK_CRASH, sbx_line(L));
+    sim_fault f = new_fault(FK_CRASH, sandbox_line(L));
     int has_node = field(L, 1, "node") != LUA_TNIL;
     lua_pop(L, 1);
     if (has_node) f.node = node_field(L, 1, "crash", "node");
@@ -983,7 +989,7 @@ static int check_node(lua_State *L, const char *fn, const char *name) {
     if (lua_type(L, -1) != LUA_TSTRING)
         fail(L, "%s: '%s' must be a node name, got %s", fn, name, got(L, -1, g, sizeof g));
     check_str(L, -1, fn, name, buf, sizeof buf);
-    int node = sim_node_parse(buf);
+    int node = scenario_node_parse(buf);
     if (node < 0)
         fail(L, "%s: unknown node '%s' in '%s' (%snodes: %s)", fn, buf, name,
              hint(buf, NODES, h, sizeof h), join(NODES, list, sizeof list));
@@ -1004,7 +1010,7 @@ static void read_pair(lua_State *L, const char *fn, int *a, int *b) {
     lua_rawgeti(L, -2, 2);
     *b = check_node(L, fn, "between[2]");
     lua_pop(L, 3);
-    if (*a == *b) fail(L, "%s: 'between' names %s twice", fn, sim_node_name(*a));
+    if (*a == *b) fail(L, "%s: 'between' names %s twice", fn, scenario_node_name(*a));
 }
 
 /* partition { between = {a, b}, oneway = false, start, stop }: every frame a->b (and
@@ -1015,7 +1021,7 @@ static int l_partition(lua_State *L) {
     table_arg(L, "partition",
               "partition { between = {\"payment\", \"broker\"}, start = 5, stop = 15 }");
     check_fields(L, 1, "partition", "", FIELDS);
-    sim_fault f = new_fault(FK_PARTITION, sbx_line(L));
+    sim_fault f = new_fault(FK_PARTITION, sandbox_line(L));
     read_pair(L, "partition", &f.src, &f.dst);
     f.twoway = bool_field(L, 1, "partition", "oneway") != 1;
     if (!any_frame(f.src, f.dst, "", ""))
@@ -1023,7 +1029,7 @@ static int l_partition(lua_State *L) {
              "partition: no frame travels %s->%s: payment and accounting talk only through the "
              "broker "
              "(cut payment<->broker or broker<->accounting)",
-             sim_node_name(f.src), sim_node_name(f.dst));
+             scenario_node_name(f.src), scenario_node_name(f.dst));
     read_window(L, c, "partition", 1, &f.from_us, &f.to_us);
     room_for(L, c, "partition", 1);
     push_fault(c, &f);
@@ -1048,7 +1054,7 @@ static int l_broker_loss(lua_State *L) {
     scn *c = begin(L, "broker_loss", 0);
     table_arg(L, "broker_loss", "broker_loss { queue = \"PAY_QUEUE\", p = 0.2 }");
     check_fields(L, 1, "broker_loss", "", FIELDS);
-    sim_fault f = new_fault(FK_BROKER_LOSS, sbx_line(L));
+    sim_fault f = new_fault(FK_BROKER_LOSS, sandbox_line(L));
     f.node = f.dst = 1;
     read_queue(L, "broker_loss", &f);
     read_chance(L, "broker_loss", &f);
@@ -1090,7 +1096,7 @@ static int l_clock(lua_State *L) {
                 "clock_jump for a change during the run)");
     table_arg(L, "clock", EX);
     check_fields(L, 1, "clock", "", FIELDS);
-    sim_fault f = new_fault(FK_CLOCK, sbx_line(L));
+    sim_fault f = new_fault(FK_CLOCK, sandbox_line(L));
     f.node = one_node(L, "clock", EX);
     f.by_us = signed_seconds(L, "clock", "skew", EX);
     room_for(L, c, "clock", 1);
@@ -1106,7 +1112,7 @@ static int l_clock_jump(lua_State *L) {
     scn *c = begin(L, "clock_jump", 0);
     table_arg(L, "clock_jump", EX);
     check_fields(L, 1, "clock_jump", "", FIELDS);
-    sim_fault f = new_fault(FK_CLOCK_JUMP, sbx_line(L));
+    sim_fault f = new_fault(FK_CLOCK_JUMP, sandbox_line(L));
     f.node = one_node(L, "clock_jump", EX);
     f.by_us = signed_seconds(L, "clock_jump", "by", EX);
     if (f.by_us == 0)
@@ -1138,7 +1144,7 @@ static int l_slow(lua_State *L) {
     scn *c = begin(L, "slow", 0);
     table_arg(L, "slow", EX);
     check_fields(L, 1, "slow", "", FIELDS);
-    sim_fault f = new_fault(FK_SLOW, sbx_line(L));
+    sim_fault f = new_fault(FK_SLOW, sandbox_line(L));
     f.node = one_node(L, "slow", EX);
     double per;
     if (!num_field(L, 1, "slow", "per_message", &PER, &per))
@@ -1262,9 +1268,9 @@ static void nem_clock_skew(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
 static int nem_failpoint(ox_prng *p, int node, uint32_t payments, sim_fault *f) {
     const char *cands[16];
     int nc = 0;
-    size_t len = strlen(sim_node_name(node));
+    size_t len = strlen(scenario_node_name(node));
     for (const char *const *fp = ox_service_failpoints(); *fp && nc < 16; fp++)
-        if (!strncmp(*fp, sim_node_name(node), len) && (*fp)[len] == '.') cands[nc++] = *fp;
+        if (!strncmp(*fp, scenario_node_name(node), len) && (*fp)[len] == '.') cands[nc++] = *fp;
     if (nc == 0) return 0;
     snprintf(f->failpoint, sizeof f->failpoint, "%s", cands[ox_prng_below(p, (uint64_t)nc)]);
     f->hit = 1 + (uint32_t)ox_prng_below(p, payments ? payments : 1);
@@ -1387,7 +1393,7 @@ static int l_nemesis(lua_State *L) {
     scn_nem n;
     nem_read(L, c, &n);
     n.index = sc->nnemeses + 1;
-    n.line = sbx_line(L);
+    n.line = sandbox_line(L);
     ox_prng p;
     ox_prng_seed(&p, ox_prng_derive(c->seed, SCN_STREAM_NEMESIS + (uint64_t)n.index));
     int first = sc->nfaults;
@@ -1458,7 +1464,7 @@ static int l_at(lua_State *L) {
     int64_t t = to_us(time_arg(L, c, 1, "at", "time", 1));
     if (sc->ncallbacks >= SIM_MAX_CALLBACKS)
         fail(L, "at: too many callbacks (limit %d)", SIM_MAX_CALLBACKS);
-    int line = sbx_line(L);
+    int line = sandbox_line(L);
     lua_settop(L, 2);
     int ref = luaL_ref(L, LUA_REGISTRYINDEX);
     int i = sc->ncallbacks;
@@ -1485,7 +1491,7 @@ static int l_note(lua_State *L) {
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)text[i] < 0x20)
             fail(L, "note: text must be one line (no control characters)");
-    if (c->sc->note) c->sc->note(c->sc->note_ctx, sbx_line(L), text);
+    if (c->sc->note) c->sc->note(c->sc->note_ctx, sandbox_line(L), text);
     return 0;
 }
 
@@ -1513,7 +1519,7 @@ static int l_ctl(lua_State *L) {
     int known = 0;
     for (int i = 0; COMMANDS[i]; i++) known |= !strcmp(argv[0], COMMANDS[i]);
     if (!known) fail(L, "ctl: unknown command '%s' (list, show, requeue, stats)", argv[0]);
-    int code = c->sc->ctl ? c->sc->ctl(c->sc->note_ctx, sbx_line(L), n, argv) : -1;
+    int code = c->sc->ctl ? c->sc->ctl(c->sc->note_ctx, sandbox_line(L), n, argv) : -1;
     lua_pushinteger(L, code);
     return 1;
 }
@@ -1532,11 +1538,12 @@ static int read_invariants(lua_State *L, const char *name, char out[][32]) {
         const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
         if (s == NULL)
             fail(L, "expect: '%s' must be an invariant name, got %s", sub, got(L, -1, g, sizeof g));
-        int known = 0;
-        for (const char *const *v = INVARIANTS; *v && !known; v++) known = strcmp(s, *v) == 0;
-        if (!known)
+        if (invariant_index(s) < 0) {
+            const char *names[INVARIANT_COUNT + 1];
+            invariant_names(names);
             fail(L, "expect: unknown invariant '%s' in '%s' (%sinvariants: %s)", s, name,
-                 hint(s, INVARIANTS, h, sizeof h), join(INVARIANTS, list, sizeof list));
+                 hint(s, names, h, sizeof h), join(names, list, sizeof list));
+        }
         for (int j = 0; j < i; j++)
             if (strcmp(out[j], s) == 0) fail(L, "expect: '%s' names '%s' twice", name, s);
         snprintf(out[i], 32, "%s", s);
@@ -1583,7 +1590,7 @@ static int l_expect(lua_State *L) {
     e.all_invariants = e.nviolated == 0;
     read_dead_letters(L, &e);
     c->sc->expect = e;
-    c->expect_line = sbx_line(L) > 0 ? sbx_line(L) : 1;
+    c->expect_line = sandbox_line(L) > 0 ? sandbox_line(L) : 1;
     return 0;
 }
 
@@ -1640,14 +1647,14 @@ static int set_names(sim_scenario *sc, const char *path, char *err, size_t errle
 }
 
 static scn *scn_of_state(lua_State *L) {
-    return (scn *)sbx_of(L);
+    return (scn *)sandbox_of(L);
 }
 
 /* Frees sc and its loader (c is owned by the Lua state once there is one). */
 static void release(sim_scenario *sc, scn *c) {
     if (sc->L) {
         c = scn_of_state(sc->L);
-        sbx_close(sc->L);
+        sandbox_close(sc->L);
     }
     free(c);
     free(sc->workload.refuse);
@@ -1668,12 +1675,12 @@ sim_scenario *scenario_load(const char *path, uint64_t seed, char *err, size_t e
     defaults(sc);
     *c = (scn){ .sc = sc, .seed = seed, .phase = PH_LOAD, .win_from = 0, .win_to = SIM_FOREVER };
     if (set_names(sc, path, err, errlen) != 0) goto failed;
-    lua_State *L = sbx_open(&c->box, path, ox_prng_derive(seed, SCN_STREAM_LUA), err, errlen);
+    lua_State *L = sandbox_open(&c->box, path, ox_prng_derive(seed, SCN_STREAM_LUA), err, errlen);
     if (L == NULL) goto failed;
     sc->L = L;
     lua_pushcfunction(L, l_register);
-    if (sbx_call(L, 0, err, errlen) != 0) goto failed;
-    if (sbx_load(L, err, errlen) != 0 || sbx_call(L, 0, err, errlen) != 0) goto failed;
+    if (sandbox_call(L, 0, err, errlen) != 0) goto failed;
+    if (sandbox_load(L, err, errlen) != 0 || sandbox_call(L, 0, err, errlen) != 0) goto failed;
     if (c->scenario_line == 0) {
         snprintf(err, errlen,
                  "%s: no scenario { ... } in this file (every scenario declares one, first)", path);
@@ -1681,7 +1688,7 @@ sim_scenario *scenario_load(const char *path, uint64_t seed, char *err, size_t e
     }
     c->phase = PH_IDLE;
     if (sc->ncallbacks == 0) {    /* nothing will run Lua again: give its memory back */
-        sbx_close(L);
+        sandbox_close(L);
         sc->L = NULL;
         free(c);
     }
@@ -1703,7 +1710,7 @@ int scenario_fire(sim_scenario *sc, int i, int64_t now_us, char *err, size_t err
     c->win_to = SIM_FOREVER;
     c->depth = 0;
     lua_rawgeti(L, LUA_REGISTRYINDEX, sc->callbacks[i].ref);
-    int rc = sbx_call(L, 0, err, errlen);
+    int rc = sandbox_call(L, 0, err, errlen);
     c->phase = PH_IDLE;
     if (rc != 0) sc->nfaults = before;    /* a failed callback declares nothing */
     return rc;
@@ -1716,7 +1723,7 @@ void scenario_free(sim_scenario *sc) {
 
 /* ---- faults as Lua --------------------------------------------------------------------- */
 
-const char *sim_fault_kind_name(int kind) {
+const char *scenario_fault_kind_name(int kind) {
     static const char *const NAMES[FK_KIND_COUNT] = {
         "?",           "drop",  "duplicate",  "delay", "crash",   "partition",
         "broker_loss", "clock", "clock_jump", "slow",  "corrupt",
@@ -1762,9 +1769,10 @@ static void put_chance(char *b, size_t cap, size_t *len, const char *sep, const 
 
 static void put_frame_fault(char *b, size_t cap, size_t *len, const sim_fault *f) {
     char x[40];
-    put(b, cap, len, "%s { ", sim_fault_kind_name(f->kind));
+    put(b, cap, len, "%s { ", scenario_fault_kind_name(f->kind));
     if (f->src != SIM_ANY || f->dst != SIM_ANY)
-        put(b, cap, len, "link = \"%s->%s\", ", sim_node_name(f->src), sim_node_name(f->dst));
+        put(b, cap, len, "link = \"%s->%s\", ", scenario_node_name(f->src),
+            scenario_node_name(f->dst));
     if (f->queue[0]) put(b, cap, len, "queue = \"%s\", ", f->queue);
     if (f->label[0]) put(b, cap, len, "label = \"%s\", ", f->label);
     if (f->pay) put(b, cap, len, "pay = %llu, ", (unsigned long long)f->pay);
@@ -1782,7 +1790,7 @@ size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
     char x[40], y[40];
     size_t len = 0;
     b[0] = '\0';
-    const char *node = sim_node_name(f->node);
+    const char *node = scenario_node_name(f->node);
     switch (f->kind) {
     case FK_DROP: case FK_DUPLICATE: case FK_DELAY: case FK_CORRUPT:
         put_frame_fault(b, cap, &len, f);
@@ -1795,8 +1803,8 @@ size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
         else put(b, cap, &len, ", restart_after = %s }", secs(f->restart_after_us, x, sizeof x));
         break;
     case FK_PARTITION:
-        put(b, cap, &len, "partition { between = {\"%s\", \"%s\"}%s", sim_node_name(f->src),
-            sim_node_name(f->dst), f->twoway ? "" : ", oneway = true");
+        put(b, cap, &len, "partition { between = {\"%s\", \"%s\"}%s", scenario_node_name(f->src),
+            scenario_node_name(f->dst), f->twoway ? "" : ", oneway = true");
         put_window(b, cap, &len, f);
         put(b, cap, &len, " }");
         break;

@@ -59,7 +59,7 @@ typedef enum {
 } sim_fault_kind;
 
 /* "drop", "partition", ...: the Lua function that declares the kind. */
-const char *sim_fault_kind_name(int kind);
+const char *scenario_fault_kind_name(int kind);
 
 typedef struct {
     sim_fault_kind kind;
@@ -163,7 +163,10 @@ void scenario_free(sim_scenario *sc);
 ** exactly).  Returns its length (truncated to cap - 1). */
 size_t scenario_fault_lua(const sim_fault *f, char *buf, size_t cap);
 
-const char *sim_node_name(int node);        /* "payment", "broker", "accounting" */
-int sim_node_parse(const char *name);       /* index, or -1 */
+/* The value of knob `key` ("key=value" in sc->knobs), or NULL if it is not set. */
+const char *scenario_knob(const sim_scenario *sc, const char *key);
+
+const char *scenario_node_name(int node);   /* "payment", "broker", "accounting" */
+int scenario_node_parse(const char *name);  /* index, or -1 */
 
 #endif

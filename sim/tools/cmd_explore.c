@@ -34,7 +34,7 @@
 #include "../../lib/prng.h"
 #include "../../lib/service.h"
 #include "cmd.h"
-#include "../scenario/luagen.h"
+#include "../scenario/lg.h"
 #include "pool.h"
 #include "../report/tline.h"
 #include "../util/files.h"
@@ -278,7 +278,7 @@ static int read_failpoints(explore *x, const char *summary) {
 typedef struct { int src, dst; char label[33]; uint32_t n; } ex_counter;
 
 static int on_send(explore *x, const tline *l, ex_counter *seen, int *nseen) {
-    int src = sim_node_parse(l->from), dst = sim_node_parse(l->to);
+    int src = scenario_node_parse(l->from), dst = scenario_node_parse(l->to);
     if (src < 0 || dst < 0 || strlen(l->label) >= 33) return 0;
     int k = catalogue_index(src, dst, l->label);
     if (k >= 0) x->frames[k]++;
@@ -422,7 +422,7 @@ static sim_fault as_fault(const ex_fault *e) {
         char node[32];
         snprintf(node, sizeof node, "%.*s", (int)strcspn(e->failpoint, "."), e->failpoint);
         f.kind = FK_CRASH;
-        f.node = sim_node_parse(node);
+        f.node = scenario_node_parse(node);
         snprintf(f.failpoint, sizeof f.failpoint, "%s", e->failpoint);
         f.hit = e->hit;
         f.restart_after_us = 1000000;
@@ -440,8 +440,8 @@ static sim_fault as_fault(const ex_fault *e) {
 static const char *describe(const ex_fault *e, char *buf, size_t cap) {
     if (e->kind == EX_CRASH) snprintf(buf, cap, "crash at %s, hit %u", e->failpoint, e->hit);
     else {
-        int n = snprintf(buf, cap, "%s %s->%s %s #%u", KIND_NAMES[e->kind], sim_node_name(e->src),
-                         sim_node_name(e->dst), e->label, e->nth);
+        int n = snprintf(buf, cap, "%s %s->%s %s #%u", KIND_NAMES[e->kind],
+                         scenario_node_name(e->src), scenario_node_name(e->dst), e->label, e->nth);
         if (e->pay && n > 0 && (size_t)n < cap)
             snprintf(buf + n, cap - (size_t)n, " (payment %" PRIu64 ")", e->pay);
     }
@@ -722,8 +722,8 @@ static void never_reached(const explore *x, lg_buf *b) {
     for (int i = 0; i < NCATALOGUE; i++)
         if (!x->frames[i])
             lg_printf(b, "%s  never reached: frame %s->%s %s (none sent before healing)\n",
-                      n++ ? "" : "\n", sim_node_name(CATALOGUE[i].src),
-                      sim_node_name(CATALOGUE[i].dst), CATALOGUE[i].label);
+                      n++ ? "" : "\n", scenario_node_name(CATALOGUE[i].src),
+                      scenario_node_name(CATALOGUE[i].dst), CATALOGUE[i].label);
     for (int i = 0; i < x->nvars; i++) {
         const ex_variant *v = &x->vars[i];
         char desc[500];

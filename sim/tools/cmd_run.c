@@ -1,6 +1,10 @@
 /*
 ** cmd_run.c: `outbox-sim run SCENARIO [--seed N] [--design NAME] [--out DIR] [--quiet]
 ** [--narrate]`: one scenario, one seed, one directory of results.
+**
+** The steps of a run, each its layer's: load the scenario (sim/scenario), run it
+** (world_run, sim/core), judge the databases (checker_run) and weigh the expectations
+** (expect_met, sim/check), then write summary.json and report.html (sim/report).
 */
 #include <inttypes.h>
 #include <libgen.h>
@@ -11,16 +15,20 @@
 #include <unistd.h>
 
 #include "../../lib/config.h"
+#include "../../proto/exit.h"
 #include "cmd.h"
+#include "../check/checker.h"
+#include "../check/expect.h"
 #include "../core/proc.h"
-#include "../scenario/scenario.h"
 #include "../core/world.h"
 #include "../report/html.h"
 #include "../report/narrate.h"
+#include "../report/report.h"
+#include "../scenario/scenario.h"
 
 static void on_signal(int sig) {
     (void)sig;
-    sim_interrupted = 1;
+    proc_interrupted = 1;
 }
 
 /* No SA_RESTART: a signal must interrupt the poll for a child's reply. */
@@ -80,7 +88,7 @@ static int parse_run(int argc, char **argv, run_opts *o) {
             if (ox_design_parse(argv[i + 1], &d) != 0) {
                 fprintf(stderr, "outbox-sim: --design: unknown design '%s' (designs: %s)\n",
                         has_value ? argv[i + 1] : "", ox_design_names());
-                return 2;
+                return OX_EXIT_USAGE;
             }
             o->design = argv[++i];
         } else if (!strcmp(a, "--out")) {
@@ -109,16 +117,47 @@ static int parse_run(int argc, char **argv, run_opts *o) {
     return 0;
 }
 
+/* Judges the finished run's databases against the client's history (checker.h). */
+static int judge(const world_opts *w, const world_result *res, checker_result *out, char *err,
+                 size_t cap) {
+    char pdb[600], adb[600], tpath[600];
+    snprintf(pdb, sizeof pdb, "%s/payment.db", w->run_dir);
+    snprintf(adb, sizeof adb, "%s/accounting.db", w->run_dir);
+    snprintf(tpath, sizeof tpath, "%s/trace.jsonl", w->run_dir);
+    const char *cleanup = scenario_knob(w->sc, "cleanup_after");
+    checker_input in = {
+        .payment_db = pdb, .accounting_db = adb, .trace_path = tpath,
+        .hist = res->hist, .npay = w->sc->workload.payments,
+        .design_direct = !strcmp(w->design, "direct"),
+        .outbox_cleanup = cleanup && strcmp(cleanup, "0") != 0,
+        .converged_us = res->converged_us,
+    };
+    return checker_run(&in, out, err, cap);
+}
+
+/* The run is done: judge it, weigh the expectations, and write what it says. */
+static ox_exit conclude(report_run *rr, checker_result *check, char *err, size_t cap) {
+    if (rr->code == OX_EXIT_OK && judge(rr->opt, rr->res, check, err, cap) != 0) {
+        rr->code = OX_EXIT_HARNESS;
+        rr->err = err;
+    }
+    if (rr->code != OX_EXIT_OK) {
+        if (rr->res->trace_lines > 0) report_aborted(rr);
+        return rr->code;
+    }
+    rr->check = check;
+    rr->met = expect_met(&rr->opt->sc->expect, check, rr->why, sizeof rr->why);
+    return report_finish(rr);
+}
+
 int cmd_run(int argc, char **argv) {
     run_opts o = { 0 };
     int rc = parse_run(argc, argv, &o);
-    if (rc < 0) return 0;   /* --help */
+    if (rc < 0) return OX_EXIT_OK;   /* --help */
     if (rc) return rc;
     char err[1024];
     sim_scenario *sc = scenario_load(o.scenario, o.seed, err, sizeof err);
-    if (!sc) { fprintf(stderr, "outbox-sim: %s\n", err); return 2; }
-    static sim_world w;   /* large; one per process */
-    memset(&w, 0, sizeof w);
+    if (!sc) { fprintf(stderr, "outbox-sim: %s\n", err); return OX_EXIT_USAGE; }
     char node_bin[1100];
     if (find_node_bin(node_bin, sizeof node_bin) != 0) {
         fprintf(stderr,
@@ -126,25 +165,27 @@ int cmd_run(int argc, char **argv) {
                 "OUTBOX_NODE)\n",
                 node_bin);
         scenario_free(sc);
-        return 3;
+        return OX_EXIT_HARNESS;
     }
-    w.sc = sc;
-    w.seed = o.seed;
+    world_opts w = { .sc = sc, .seed = o.seed, .node_bin = node_bin };
     w.design = o.design ? o.design : sc->design;
-    w.node_bin = node_bin;
-    w.quiet = o.quiet;
-    w.narrate = o.narrate;
-    w.nfollow = o.follow.nfollow;
-    memcpy(w.follow, o.follow.follow, sizeof w.follow);
     snprintf(w.run_dir, sizeof w.run_dir, "%s/%s/%llu", o.out, sc->slug, o.seed);
-    snprintf(w.command, sizeof w.command, "%s run %s --seed %llu%s%s", argv[0], o.scenario, o.seed,
+    char command[1024];
+    snprintf(command, sizeof command, "%s run %s --seed %llu%s%s", argv[0], o.scenario, o.seed,
              o.design ? " --design " : "", o.design ? o.design : "");
-    if (w.narrate) narrate_attach(&w);
+    if (o.narrate) narrate_attach(&w);
     install_signals();
-    int code = world_run(&w);
-    if (code >= 2)
-        fprintf(stderr, "outbox-sim: %s: %s\n", code == 2 ? "scenario error" : "harness error",
-                w.err);
+    static world_result res;   /* large; one per process */
+    static checker_result check;
+    report_run rr = { .opt = &w, .res = &res, .command = command, .quiet = o.quiet,
+                      .follow = o.follow };
+    rr.code = world_run(&w, &res);
+    rr.err = res.err;
+    ox_exit code = conclude(&rr, &check, err, sizeof err);
+    if (code == OX_EXIT_USAGE || code == OX_EXIT_HARNESS)
+        fprintf(stderr, "outbox-sim: %s: %s\n",
+                code == OX_EXIT_USAGE ? "scenario error" : "harness error", rr.err);
+    world_result_free(&res);
     scenario_free(sc);
     return code;
 }

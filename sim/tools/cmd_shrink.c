@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "../scenario/luagen.h"
+#include "../scenario/lg.h"
 #include "pool.h"
 #include "shrink_plan.h"
 #include "../util/files.h"

@@ -2,9 +2,9 @@
 ** main.c: bin/outbox-sim, the command line of the simulator: dispatches to the
 ** subcommands of cmd.h.
 **
-** Exit codes (docs/design.md, "Exit codes"): 0 expectations met; 1 an invariant broke,
-** or an expected break did not happen; 2 bad usage or a bad scenario; 3 the harness
-** itself failed.
+** Exit codes (proto/exit.h; docs/design.md, "Exit codes"): OX_EXIT_OK expectations met;
+** OX_EXIT_FAIL an invariant broke, or an expected break did not happen; OX_EXIT_USAGE
+** bad usage or a bad scenario; OX_EXIT_HARNESS the harness itself failed.
 */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../../lib/service.h"
+#include "../../proto/exit.h"
 #include "cmd.h"
 
 static const char usage[] =
@@ -46,7 +47,7 @@ int cmd_usage_error(const char *fmt, const char *arg) {
     fprintf(stderr, "outbox-sim: ");
     fprintf(stderr, fmt, arg);
     fprintf(stderr, " (see outbox-sim --help)\n");
-    return 2;
+    return OX_EXIT_USAGE;
 }
 
 int cmd_parse_u64(const char *s, unsigned long long *out) {
@@ -63,7 +64,7 @@ static int cmd_failpoints(int argc, char **argv) {
     (void)argv;
     if (argc != 2) return cmd_usage_error("failpoints takes no arguments%s", "");
     for (const char *const *fp = ox_service_failpoints(); *fp; fp++) printf("%s\n", *fp);
-    return 0;
+    return OX_EXIT_OK;
 }
 
 static const struct {
@@ -82,7 +83,7 @@ int main(int argc, char **argv) {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+        return argc < 2 ? OX_EXIT_USAGE : OX_EXIT_OK;
     }
     ssize_t n = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
     if (n > 0) self_path[n] = '\0';

@@ -182,7 +182,7 @@ void runner_command(const pool *p, const pool_job *job, char *out, size_t cap) {
 void runner_result_token(const runner_result *res, char *out, size_t cap) {
     if (res->exit_code == 0) { snprintf(out, cap, "pass"); return; }
     if (res->exit_code != 1) { snprintf(out, cap, "error"); return; }
-    /* report_expectations() says, in this order: an expected break that held, a
+    /* expect_met() (sim/check/expect.h) says, in this order: an expected break that held, a
     ** broken invariant that had to hold, a wrong number of dead letters. */
     char name[64];
     const char *held = " to be broken, but it held";

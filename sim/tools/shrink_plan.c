@@ -227,7 +227,7 @@ static sim_fault frame_event(sim_fault_kind kind, int src, int dst, const char *
 static int on_send(reader *r, const tline *l, int64_t t) {
     shrink_plan_orig *o = r->o;
     const char *fate = l->fate, *label = l->label, *queue = l->queue;
-    int src = sim_node_parse(l->from), dst = sim_node_parse(l->to);
+    int src = scenario_node_parse(l->from), dst = scenario_node_parse(l->to);
     uint64_t pay = l->pay;
     if (src < 0 || dst < 0) return 0;
     if (fate[0] && strcmp(fate, "dropped") != 0)
@@ -323,7 +323,7 @@ static int on_injected(reader *r, const tline *l, int64_t t) {
 /* "crash" by a crash fault: that fault, kept as declared; "restart": for its comment. */
 static int on_crash(reader *r, const tline *l, int64_t t) {
     const sim_fault *f = fault_by_id(r->o, l->fault);
-    int node = sim_node_parse(l->node);
+    int node = scenario_node_parse(l->node);
     if (!f || f->kind != FK_CRASH || node < 0) return 0;
     shrink_plan_fault e = { .f = *f, .orig_id = f->id, .t_us = t };
     char when[32], from[96];
@@ -337,7 +337,7 @@ static int on_crash(reader *r, const tline *l, int64_t t) {
 }
 
 static void on_restart(reader *r, const tline *l, int64_t t) {
-    int node = sim_node_parse(l->node);
+    int node = scenario_node_parse(l->node);
     if (node < 0 || r->crash_fault[node] < 0) return;
     shrink_plan_fault *e = &r->o->events[r->crash_fault[node]];
     char when[32], back[32], from[96];
@@ -663,7 +663,7 @@ void shrink_plan_describe(const shrink_plan *p, char *buf, size_t cap) {
     for (int k = 1; k < FK_KIND_COUNT; k++) {
         if (!count[k] || len >= cap) continue;
         int w = snprintf(buf + len, cap - len, "%s%d %s%s", len ? ", " : "", count[k],
-                         sim_fault_kind_name(k), count[k] > 1 ? "s" : "");
+                         scenario_fault_kind_name(k), count[k] > 1 ? "s" : "");
         len = w < 0 ? cap : len + (size_t)w;
     }
     if (!len) snprintf(buf, cap, "none");

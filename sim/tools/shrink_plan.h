@@ -1,7 +1,7 @@
 /*
 ** shrink_plan.h: what `shrink` works on.  The original run (its summary, its trace and
 ** its scenario, loaded again in-process) and a plan: one candidate scenario, as the
-** workload size, the run length and a list of faults, that luagen writes as Lua.
+** workload size, the run length and a list of faults, that lg.h writes as Lua.
 **
 ** Two kinds of plan (DESIGN: a shrunk scenario must have no randomness left):
 **   explicit   every fault the trace shows acting is written as what it did: a frame
@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../scenario/luagen.h"
+#include "../scenario/lg.h"
 #include "../scenario/scenario.h"
 
 #define SHRINK_PLAN_MAX_INVARIANTS 16

@@ -60,7 +60,8 @@ done
 check "the passing report says pass" grep -q '"verdict":"pass"' "$PASS_HTML"
 check "the failing report says fail and names eventual_consistency" \
   grep -q '"verdict":"fail","why":"eventual_consistency broken' "$FAIL_HTML"
-check "the failing report cites the trace lines behind a violation" grep -q '"lines":\[\[[0-9]*,"{\\"t\\":' "$FAIL_HTML"
+check "the failing report cites the trace lines behind a violation" grep -q '"trace_lines":\[[0-9]' "$FAIL_HTML"
+check "the failing report carries the text of each cited line" grep -q '"cited":{"[0-9]*":"{\\"t\\":' "$FAIL_HTML"
 check "the failing report follows the payments the broken invariant names" \
   grep -q '"how":"the payments the broken invariants name"' "$FAIL_HTML"
 
@@ -105,7 +106,7 @@ int main(int argc, char **argv) {
 EOF
   # shellcheck disable=SC2046
   if cc -std=c11 $SAN -Isim/report -o "$OUT/mx" "$OUT/mx.c" "$LIBS/libsim.a" "$LIBS/libproto.a" "$LIBS/liboutbox.a" \
-      $(pkg-config --libs sqlite3 libzmq lua5.4) -lm 2>"$OUT/mx.err"; then driver_ok=1; fi
+      $(pkg-config --libs sqlite3 libzmq lua5.4 jansson) -lm 2>"$OUT/mx.err"; then driver_ok=1; fi
 fi
 if [ $driver_ok = 1 ]; then
   (cd "$OUT" && ./mx matrix.json reports/matrix.html) 2>"$OUT/mx.err"
@@ -175,6 +176,11 @@ else
   done
   grep -q 'class="badge fail">FAIL<' "$OUT/pay-queue-loss_42_report.html.dom"
   check "the failing report shows FAIL first" [ $? = 0 ]
+  # The meanings come from the page's data (sim/util/invariant.h), not from report.js.
+  check "the verdict cards say what each invariant means" \
+    grep -q 'class="means">every paid payment has exactly one voucher' "$OUT/pay-queue-loss_42_report.html.dom"
+  check "a broken invariant's card says what went wrong" \
+    grep -q 'class="explain">Money left the payer but accounting never booked it' "$OUT/pay-queue-loss_42_report.html.dom"
   if [ -s "$MATRIX_HTML" ]; then
     browse "$MATRIX_HTML" "$OUT/matrix" dump
     check "matrix.html loads without a console message or a network request" page_clean "$OUT/matrix"

@@ -40,8 +40,8 @@
 typedef struct {
     char dir[512], pay[600], acc[600], trace[600];
     hist_entry hist[MAXPAY + 1];
-    check_input in;
-    check_result res;
+    checker_input in;
+    checker_result res;
     char err[512];
 } fixture;
 
@@ -177,7 +177,7 @@ static void build(fixture *fx, int direct) {
     set_hist(fx, 4, 4000, 0, HIST_UNKNOWN);
     set_hist(fx, 5, 5000, 0, HIST_OK);
     set_hist(fx, 6, 6000, 0, HIST_FAILED);
-    fx->in = (check_input){ .payment_db = fx->pay, .accounting_db = fx->acc,
+    fx->in = (checker_input){ .payment_db = fx->pay, .accounting_db = fx->acc,
                             .trace_path = fx->trace, .hist = fx->hist, .npay = NPAY,
                             .design_direct = direct, .converged_us = 1000000 };
 }
@@ -227,21 +227,21 @@ static void run_ok(fixture *fx) {
 ** should and nowhere else. */
 static void expect_counts(const fixture *fx, uint32_t d, uint32_t a, uint32_t p, uint32_t o,
                           uint32_t e, uint32_t c, uint32_t dl, uint32_t cv) {
-    uint32_t want[CHECK_INVARIANTS] = { d, a, p, o, e, c, dl, cv };
-    for (int i = 0; i < CHECK_INVARIANTS; i++) {
-        const check_invariant *ci = &fx->res.inv[i];
+    uint32_t want[CHECKER_INVARIANTS] = { d, a, p, o, e, c, dl, cv };
+    for (int i = 0; i < CHECKER_INVARIANTS; i++) {
+        const checker_invariant *ci = &fx->res.inv[i];
         if (ci->count != want[i])
             fail_msg("%s: %u violations, expected %u; first: %s", ci->name, ci->count,
                      want[i], ci->nshown ? ci->shown[0].text : "-");
-        assert_int_equal(ci->nshown, want[i] < CHECK_MAX_SHOWN ? want[i] : CHECK_MAX_SHOWN);
+        assert_int_equal(ci->nshown, want[i] < CHECKER_MAX_SHOWN ? want[i] : CHECKER_MAX_SHOWN);
     }
 }
 
-static void expect_text(const check_violation *v, const char *part) {
+static void expect_text(const checker_violation *v, const char *part) {
     if (!strstr(v->text, part)) fail_msg("\"%s\" lacks \"%s\"", v->text, part);
 }
 
-static void expect_lines(const check_violation *v, int n, ...) {
+static void expect_lines(const checker_violation *v, int n, ...) {
     va_list ap;
     va_start(ap, n);
     if (v->nlines != n) fail_msg("%s: %d lines cited, expected %d", v->text, v->nlines, n);
@@ -249,12 +249,12 @@ static void expect_lines(const check_violation *v, int n, ...) {
     va_end(ap);
 }
 
-static const check_violation *first(const fixture *fx, int inv) {
+static const checker_violation *first(const fixture *fx, int inv) {
     assert_true(fx->res.inv[inv].nshown > 0);
     return &fx->res.inv[inv].shown[0];
 }
 
-static void expect_ids(const check_violation *v, uint64_t pay, uint64_t msg) {
+static void expect_ids(const checker_violation *v, uint64_t pay, uint64_t msg) {
     assert_int_equal(v->pay_id, pay);
     assert_int_equal(v->msg_id, msg);
 }
@@ -262,28 +262,68 @@ static void expect_ids(const check_violation *v, uint64_t pay, uint64_t msg) {
 /* ---------------------------------------------------------------- the tests */
 
 static void test_names(void **state) {
-    for (int i = 0; i < CHECK_INVARIANTS; i++) {
-        assert_non_null(checker_name(i));
-        assert_int_equal(checker_index(checker_name(i)), i);
+    for (int i = 0; i < CHECKER_INVARIANTS; i++) {
+        assert_non_null(invariant_at(i)->name);
+        assert_non_null(invariant_at(i)->means);
+        assert_non_null(invariant_at(i)->broken);
+        assert_int_equal(invariant_index(invariant_at(i)->name), i);
     }
-    assert_string_equal(checker_name(0), "durability");
-    assert_string_equal(checker_name(4), "eventual_consistency");
-    assert_string_equal(checker_name(7), "convergence");
-    assert_null(checker_name(-1));
-    assert_null(checker_name(CHECK_INVARIANTS));
-    assert_int_equal(checker_index("nope"), -1);
-    assert_int_equal(checker_index(NULL), -1);
+    assert_string_equal(invariant_at(0)->name, "durability");
+    assert_string_equal(invariant_at(4)->name, "eventual_consistency");
+    assert_string_equal(invariant_at(7)->name, "convergence");
+    assert_int_equal(invariant_index("nope"), -1);
+    assert_int_equal(invariant_index(NULL), -1);
+    const char *names[INVARIANT_COUNT + 1];
+    invariant_names(names);
+    assert_string_equal(names[1], "atomicity");
+    assert_null(names[INVARIANT_COUNT]);
+}
+
+/* Copies a README cell into out without its backquotes and surrounding blanks. */
+static void readme_cell(const char *from, const char *to, char *out, size_t cap) {
+    while (from < to && *from == ' ') from++;
+    while (to > from && to[-1] == ' ') to--;
+    size_t n = 0;
+    for (; from < to && n + 1 < cap; from++)
+        if (*from != '`') out[n++] = *from;
+    out[n] = '\0';
+}
+
+/* README.md's table "Invariants the checker judges" says what invariant.h's table says,
+** row by row (the tests run from the repository's root). */
+static void test_readme_table_matches(void **state) {
+    FILE *f = fopen("README.md", "r");
+    assert_non_null(f);
+    char line[1024];
+    int in_table = 0, rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "### ", 4))
+            in_table = !strcmp(line, "### Invariants the checker judges\n");
+        if (!in_table || line[0] != '|' || !strncmp(line, "| invariant", 11) || line[1] == '-')
+            continue;
+        char *mid = strchr(line + 1, '|'), *end = mid ? strchr(mid + 1, '|') : NULL;
+        assert_non_null(end);
+        char name[64], means[512];
+        readme_cell(line + 1, mid, name, sizeof name);
+        readme_cell(mid + 1, end, means, sizeof means);
+        assert_true(rows < INVARIANT_COUNT);
+        assert_string_equal(name, invariant_at(rows)->name);
+        assert_string_equal(means, invariant_at(rows)->means);
+        rows++;
+    }
+    fclose(f);
+    assert_int_equal(rows, INVARIANT_COUNT);
 }
 
 static void test_consistent_run_passes(void **state) {
     fixture *fx = *state;
     run_ok(fx);
     expect_counts(fx, 0, 0, 0, 0, 0, 0, 0, 0);
-    for (int i = 0; i < CHECK_INVARIANTS; i++) {
-        assert_string_equal(fx->res.inv[i].name, checker_name(i));
+    for (int i = 0; i < CHECKER_INVARIANTS; i++) {
+        assert_string_equal(fx->res.inv[i].name, invariant_at(i)->name);
         assert_int_equal(fx->res.inv[i].skipped, 0);
     }
-    const check_result *r = &fx->res;
+    const checker_result *r = &fx->res;
     assert_int_equal(r->payments, 4);
     assert_int_equal(r->paid, 3);
     assert_int_equal(r->refunded, 1);   /* and properly compensated: no violation */
@@ -301,7 +341,7 @@ static void test_durability(void **state) {
     exec_sql(fx->acc, "DELETE FROM voucher WHERE id = 102;");
     run_ok(fx);
     expect_counts(fx, 1, 0, 0, 0, 0, 0, 0, 0);
-    const check_violation *v = first(fx, DUR);
+    const checker_violation *v = first(fx, DUR);
     expect_ids(v, 2, 0);
     expect_text(v, "payment 2: ");
     expect_text(v, "told OK");
@@ -314,7 +354,7 @@ static void test_atomicity_outbox_without_payment(void **state) {
     exec_sql(fx->pay, "INSERT INTO outbox VALUES (14, 4, 'CONSUMED', 1, 0, x'00', 4, 4);");
     run_ok(fx);
     expect_counts(fx, 0, 1, 0, 0, 0, 0, 0, 0);
-    const check_violation *v = first(fx, ATO);
+    const checker_violation *v = first(fx, ATO);
     expect_ids(v, 4, 14);
     expect_text(v, "payment 4 (msg 14): outbox row (CONSUMED) has no payment row");
     expect_lines(v, 3, 13, 14, 16);   /* line 16 names payments 5 and 4 */
@@ -326,7 +366,7 @@ static void test_atomicity_payment_without_outbox(void **state) {
     run_ok(fx);
     /* A PAID payment with no row is also not consumed: eventual consistency says so. */
     expect_counts(fx, 0, 1, 0, 0, 1, 0, 0, 0);
-    const check_violation *v = first(fx, ATO);
+    const checker_violation *v = first(fx, ATO);
     expect_ids(v, 2, 12);   /* no outbox row: the id comes from its voucher */
     expect_text(v, "payment 2 (msg 12): payment row (PAID) has no outbox row");
     expect_text(first(fx, EVE), "PAID but no outbox row");
@@ -339,7 +379,7 @@ static void test_atomicity_never_requested(void **state) {
     exec_sql(fx->acc, "INSERT INTO voucher VALUES (199, 99, 19, 10, 990, 9);");
     run_ok(fx);
     expect_counts(fx, 0, 1, 0, 0, 0, 0, 0, 0);
-    const check_violation *v = first(fx, ATO);
+    const checker_violation *v = first(fx, ATO);
     expect_ids(v, 99, 19);
     expect_text(v, "payment 99 (msg 19): was never requested");
     expect_lines(v, 1, 17);
@@ -351,7 +391,7 @@ static void test_no_phantom_uncommitted(void **state) {
     exec_sql(fx->acc, "INSERT INTO voucher VALUES (104, 4, 14, 40, 4000, 4);");
     run_ok(fx);
     expect_counts(fx, 0, 0, 1, 0, 0, 0, 0, 0);
-    const check_violation *v = first(fx, PHA);
+    const checker_violation *v = first(fx, PHA);
     expect_ids(v, 4, 14);
     expect_text(v, "payment 4 (msg 14): 1 voucher (id 104) but no payment row");
     expect_lines(v, 3, 13, 14, 16);
@@ -362,7 +402,7 @@ static void test_no_phantom_amount(void **state) {
     exec_sql(fx->acc, "UPDATE voucher SET amount = 999 WHERE id = 101;");
     run_ok(fx);
     expect_counts(fx, 0, 0, 1, 0, 0, 0, 0, 0);
-    const check_violation *v = first(fx, PHA);
+    const checker_violation *v = first(fx, PHA);
     expect_ids(v, 1, 11);
     expect_text(v, "voucher 101 amount 999 != payment amount 1000");
     expect_lines(v, 1, 2);
@@ -374,7 +414,7 @@ static void test_exactly_once(void **state) {
     run_ok(fx);
     /* "exactly one voucher" is part of eventual consistency too, by its definition */
     expect_counts(fx, 0, 0, 0, 1, 1, 0, 0, 0);
-    const check_violation *v = first(fx, ONCE);
+    const checker_violation *v = first(fx, ONCE);
     expect_ids(v, 2, 12);
     expect_text(v, "payment 2 (msg 12): 2 vouchers (ids 102, 106)");
     expect_lines(v, 6, 3, 5, 6, 10, 11, 12);
@@ -389,7 +429,7 @@ static void test_exactly_once_many(void **state) {
                       " (5, 15, 50, 5000, 3), (5, 15, 50, 5000, 4);");
     run_ok(fx);
     expect_counts(fx, 0, 0, 0, 1, 1, 0, 0, 0);
-    const check_violation *v = first(fx, ONCE);
+    const checker_violation *v = first(fx, ONCE);
     expect_ids(v, 5, 15);
     expect_text(v, "5 vouchers (ids 105, 106, 107, 108, ...)");
 }
@@ -400,7 +440,7 @@ static void test_eventual_sending(void **state) {
     exec_sql(fx->acc, "DELETE FROM voucher WHERE id = 105;");
     run_ok(fx);
     expect_counts(fx, 0, 0, 0, 0, 1, 0, 0, 0);
-    const check_violation *v = first(fx, EVE);
+    const checker_violation *v = first(fx, EVE);
     expect_ids(v, 5, 15);
     expect_text(v, "payment 5 (msg 15): PAID but outbox row is SENDING after 8 attempts, "
                    "no voucher");
@@ -415,7 +455,7 @@ static void test_eventual_dead_alerted(void **state) {
     exec_sql(fx->acc, "DELETE FROM voucher WHERE id = 105;");
     run_ok(fx);
     expect_counts(fx, 0, 0, 0, 0, 1, 0, 0, 0);   /* alerted, but never consumed */
-    const check_violation *v = first(fx, EVE);
+    const checker_violation *v = first(fx, EVE);
     expect_ids(v, 5, 15);
     expect_text(v, "DEAD after 8 attempts, never consumed");
     assert_int_equal(fx->res.dead, 1);
@@ -447,7 +487,7 @@ static void test_compensation(void **state) {
                       "DELETE FROM refund WHERE payment_id = 3;");
     run_ok(fx);
     expect_counts(fx, 0, 0, 0, 0, 0, 1, 0, 0);
-    const check_violation *v = first(fx, COMP);
+    const checker_violation *v = first(fx, COMP);
     expect_ids(v, 3, 13);
     expect_text(v, "payment 3 (msg 13): refused but status is PAID, no refund row");
     expect_lines(v, 1, 15);
@@ -459,7 +499,7 @@ static void test_compensation_voucher(void **state) {
     exec_sql(fx->acc, "INSERT INTO voucher VALUES (103, 3, 13, 9999, 3000, 3);");
     run_ok(fx);
     expect_counts(fx, 0, 0, 0, 0, 0, 1, 0, 0);
-    const check_violation *v = first(fx, COMP);
+    const checker_violation *v = first(fx, COMP);
     expect_ids(v, 3, 13);
     expect_text(v, "refused but 1 voucher (id 103), outbox row is CONSUMED");
 }
@@ -481,7 +521,7 @@ static void test_dead_letters(void **state) {
     run_ok(fx);
     /* a DEAD row of a PAID payment was never consumed either */
     expect_counts(fx, 0, 0, 0, 0, 1, 0, 1, 0);
-    const check_violation *v = first(fx, DEAD);
+    const checker_violation *v = first(fx, DEAD);
     expect_ids(v, 5, 15);
     expect_text(v, "payment 5 (msg 15): outbox row is DEAD after 8 attempts and has no alert");
     expect_lines(v, 2, 7, 16);
@@ -492,7 +532,7 @@ static void test_convergence(void **state) {
     fx->in.converged_us = -1;
     run_ok(fx);
     expect_counts(fx, 0, 0, 0, 0, 0, 0, 0, 1);
-    const check_violation *v = first(fx, CONV);
+    const checker_violation *v = first(fx, CONV);
     expect_ids(v, 0, 0);
     expect_text(v, "did not go quiet before the settle phase ended (0 rows SENDING)");
     assert_int_equal(v->nlines, 0);
@@ -506,14 +546,14 @@ static void test_direct_design(void **state) {
     run_ok(fx);
     expect_counts(fx, 0, 0, 0, 0, 0, 0, 0, 0);
     assert_int_equal(fx->res.inv[ATO].skipped, 1);
-    for (int i = 0; i < CHECK_INVARIANTS; i++)
+    for (int i = 0; i < CHECKER_INVARIANTS; i++)
         if (i != ATO) assert_int_equal(fx->res.inv[i].skipped, 0);
     assert_int_equal(fx->res.consumed + fx->res.failed + fx->res.sending, 0);
     /* a lost message: the payment stays PAID without a voucher */
     exec_sql(fx->acc, "DELETE FROM voucher WHERE id = 105;");
     run_ok(fx);
     expect_counts(fx, 0, 0, 0, 0, 1, 0, 0, 0);
-    const check_violation *v = first(fx, EVE);
+    const checker_violation *v = first(fx, EVE);
     expect_ids(v, 5, 5);   /* direct messages carry msg_id = payment id */
     expect_text(v, "payment 5 (msg 5): PAID but no voucher");
 }
@@ -561,10 +601,10 @@ static void test_cap_and_order(void **state) {
     fx->in.npay = 30;
     run_ok(fx);
     expect_counts(fx, 24, 0, 0, 0, 0, 0, 0, 0);   /* all counted, 20 shown */
-    for (int i = 0; i < CHECK_MAX_SHOWN; i++)
+    for (int i = 0; i < CHECKER_MAX_SHOWN; i++)
         assert_int_equal(fx->res.inv[DUR].shown[i].pay_id, NPAY + 1 + i);
     /* the same run, the same report */
-    check_result again = fx->res;
+    checker_result again = fx->res;
     run_ok(fx);
     assert_memory_equal(&again, &fx->res, sizeof again);
 }
@@ -691,6 +731,7 @@ static void test_odd_paths(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_readme_table_matches),
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         T(test_consistent_run_passes),
         T(test_durability),

@@ -1,5 +1,5 @@
 /*
-** test_scenario.c: the Lua scenario loader (sim/scenario/scenario.c, sim/scenario/lua_sandbox.c).
+** test_scenario.c: the Lua scenario loader (sim/scenario/scenario.c, sim/scenario/sandbox.c).
 **
 ** Each test writes small scenario files into a private mkdtemp directory (removed at
 ** the end) and checks the plain C data they load into, or the exact one-line error
@@ -687,8 +687,8 @@ static void new_fault_kinds_load(void **state) {
     assert_int_equal(f[10].kind, FK_PARTITION);
     assert_int_equal(f[10].from_us, 4 * SEC);
     assert_int_equal(f[10].to_us, 6 * SEC);
-    assert_string_equal(sim_fault_kind_name(FK_BROKER_LOSS), "broker_loss");
-    assert_string_equal(sim_fault_kind_name(0), "?");
+    assert_string_equal(scenario_fault_kind_name(FK_BROKER_LOSS), "broker_loss");
+    assert_string_equal(scenario_fault_kind_name(0), "?");
     scenario_free(sc);
 }
 
@@ -969,12 +969,12 @@ static void node_names(void **state) {
     (void)state;
     const char *names[] = { "payment", "broker", "accounting" };
     for (int i = 0; i < SIM_NODES; i++) {
-        assert_string_equal(sim_node_name(i), names[i]);
-        assert_int_equal(sim_node_parse(names[i]), i);
+        assert_string_equal(scenario_node_name(i), names[i]);
+        assert_int_equal(scenario_node_parse(names[i]), i);
     }
-    assert_int_equal(sim_node_parse("bank"), -1);
-    assert_int_equal(sim_node_parse(""), -1);
-    assert_string_equal(sim_node_name(SIM_ANY), "*");
+    assert_int_equal(scenario_node_parse("bank"), -1);
+    assert_int_equal(scenario_node_parse(""), -1);
+    assert_string_equal(scenario_node_name(SIM_ANY), "*");
 }
 
 int main(void) {

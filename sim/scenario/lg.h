@@ -1,5 +1,5 @@
 /*
-** luagen.h: writes a scenario as Lua text, the way a person would write it by hand
+** lg.h: the Lua generator: writes a scenario as Lua text, the way a person would write it by hand
 ** (scenarios/README.md): a header comment, scenario{} with the workload spelled out,
 ** one fault a line with a short comment, and expect{}.
 **
@@ -9,8 +9,8 @@
 ** to the microsecond, numbers so that they read back to the same double, strings
 ** quoted for Lua.
 */
-#ifndef SIM_LUAGEN_H
-#define SIM_LUAGEN_H
+#ifndef SIM_LG_H
+#define SIM_LG_H
 
 #include <stddef.h>
 #include <stdint.h>

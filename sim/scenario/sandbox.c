@@ -1,5 +1,5 @@
 /*
-** lua_sandbox.c: the sandboxed Lua state of scenario files (see lua_sandbox.h).
+** sandbox.c: the sandboxed Lua state of scenario files (see sandbox.h).
 **
 ** The sandbox is found from the state through Lua's "extra space" (one pointer before
 ** every lua_State), so no global holds it.  Messages: Lua writes positions as
@@ -7,7 +7,7 @@
 ** sandbox learns that abbreviation once (by loading an empty chunk under the same
 ** name) and swaps it for the full path in every message it hands out.
 */
-#include "lua_sandbox.h"
+#include "sandbox.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -23,8 +23,8 @@
 
 #define SBX_HOOK_EVERY 1000     /* instructions between two budget checks */
 
-sbx *sbx_of(lua_State *L) {
-    sbx *s = *(sbx **)lua_getextraspace(L);
+sandbox *sandbox_of(lua_State *L) {
+    sandbox *s = *(sandbox **)lua_getextraspace(L);
     assert(s != NULL);
     return s;
 }
@@ -32,9 +32,9 @@ sbx *sbx_of(lua_State *L) {
 /* ---- memory and instructions --------------------------------------------------- */
 
 /* lua_Alloc that refuses to grow the state past s->limit (Lua then raises "not enough
-** memory", which sbx_call reports as the memory limit). */
-static void *sbx_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-    sbx *s = ud;
+** memory", which sandbox_call reports as the memory limit). */
+static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    sandbox *s = ud;
     size_t old = ptr ? osize : 0;    /* without ptr, osize is a type tag, not a size */
     if (nsize == 0) {
         free(ptr);
@@ -56,16 +56,16 @@ static void *sbx_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
 
 /* Count hook.  Once the budget is gone it fires on every instruction, so a script
 ** that catches the error with pcall meets it again at its next instruction and the
-** error reaches sbx_call however deeply the loop was wrapped. */
-static void sbx_hook(lua_State *L, lua_Debug *ar) {
-    sbx *s = sbx_of(L);
+** error reaches sandbox_call however deeply the loop was wrapped. */
+static void sandbox_hook(lua_State *L, lua_Debug *ar) {
+    sandbox *s = sandbox_of(L);
     s->left -= SBX_HOOK_EVERY;
     if (s->left > 0) return;
     if (!s->exceeded) {
         s->exceeded = 1;
         lua_getinfo(L, "l", ar);
         s->exceeded_line = ar->currentline;
-        lua_sethook(L, sbx_hook, LUA_MASKCOUNT, 1);
+        lua_sethook(L, sandbox_hook, LUA_MASKCOUNT, 1);
     }
     lua_pushliteral(L, "instruction budget exceeded");
     lua_error(L);
@@ -75,8 +75,8 @@ static void sbx_hook(lua_State *L, lua_Debug *ar) {
 
 /* math.random with the semantics of Lua 5.4's: random() in [0,1), random(m) in [1,m],
 ** random(m,n) in [m,n], random(0) any integer. */
-static int sbx_random(lua_State *L) {
-    sbx *s = sbx_of(L);
+static int sandbox_random(lua_State *L) {
+    sandbox *s = sandbox_of(L);
     lua_Integer low, up;
     switch (lua_gettop(L)) {
     case 0:
@@ -104,12 +104,12 @@ static int sbx_random(lua_State *L) {
     return 1;
 }
 
-static int sbx_randomseed(lua_State *L) {
+static int sandbox_randomseed(lua_State *L) {
     return luaL_error(L, "math.randomseed: not available: math.random draws from the run's "
                          "seed (outbox-sim run SCENARIO --seed N)");
 }
 
-static int sbx_print(lua_State *L) {
+static int sandbox_print(lua_State *L) {
     return luaL_error(L, "print: not available in scenarios (use note() inside at() callbacks)");
 }
 
@@ -122,10 +122,10 @@ typedef struct {
     const char *s;            /* anchored by the key table while sorting */
     size_t len;
     int idx;                  /* position in the key table */
-} sbx_key;
+} sandbox_key;
 
 static int key_cmp(const void *pa, const void *pb) {
-    const sbx_key *a = pa, *b = pb;
+    const sandbox_key *a = pa, *b = pb;
     if (a->rank != b->rank) return a->rank < b->rank ? -1 : 1;
     if (a->rank == 1) {
         size_t n = a->len < b->len ? a->len : b->len;
@@ -140,7 +140,7 @@ static int key_cmp(const void *pa, const void *pb) {
 }
 
 /* Fills k from the key at the top of the stack; raises for keys without an order. */
-static void key_of(lua_State *L, sbx_key *k, int idx) {
+static void key_of(lua_State *L, sandbox_key *k, int idx) {
     memset(k, 0, sizeof *k);
     k->idx = idx;
     switch (lua_type(L, -1)) {
@@ -163,8 +163,8 @@ static void key_of(lua_State *L, sbx_key *k, int idx) {
     }
 }
 
-/* Iterator of sbx_pairs: upvalues (table, sorted keys, position). */
-static int sbx_pairs_next(lua_State *L) {
+/* Iterator of sandbox_pairs: upvalues (table, sorted keys, position). */
+static int sandbox_pairs_next(lua_State *L) {
     lua_Integer pos = lua_tointeger(L, lua_upvalueindex(3));
     lua_Integer n = (lua_Integer)lua_rawlen(L, lua_upvalueindex(2));
     while (pos < n) {
@@ -180,7 +180,7 @@ static int sbx_pairs_next(lua_State *L) {
 }
 
 /* pairs(t): the keys present when it was called, sorted (numbers, strings, booleans). */
-static int sbx_pairs(lua_State *L) {
+static int sandbox_pairs(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
     lua_newtable(L);                                  /* 2: keys in Lua's order */
@@ -189,7 +189,8 @@ static int sbx_pairs(lua_State *L) {
         lua_pushvalue(L, -2);
         lua_rawseti(L, 2, ++n);
     }
-    sbx_key *keys = lua_newuserdatauv(L, sizeof(sbx_key) * (size_t)(n ? n : 1), 0);   /* 3 */
+    size_t nkeys = (size_t)(n ? n : 1);
+    sandbox_key *keys = lua_newuserdatauv(L, sizeof(sandbox_key) * nkeys, 0);   /* 3 */
     for (int i = 0; i < n; i++) {
         lua_rawgeti(L, 2, i + 1);
         key_of(L, &keys[i], i + 1);
@@ -204,7 +205,7 @@ static int sbx_pairs(lua_State *L) {
     lua_pushvalue(L, 1);
     lua_pushvalue(L, 4);
     lua_pushinteger(L, 0);
-    lua_pushcclosure(L, sbx_pairs_next, 3);
+    lua_pushcclosure(L, sandbox_pairs_next, 3);
     return 1;
 }
 
@@ -219,7 +220,7 @@ static int prints_address(lua_State *L, int idx) {
     return 0;
 }
 
-static int sbx_tostring(lua_State *L) {
+static int sandbox_tostring(lua_State *L) {
     luaL_checkany(L, 1);
     if (prints_address(L, 1)) lua_pushstring(L, luaL_typename(L, 1));
     else luaL_tolstring(L, 1, NULL);
@@ -228,7 +229,7 @@ static int sbx_tostring(lua_State *L) {
 
 /* string.format without addresses: %p refused, address-printing %s arguments replaced
 ** by their type name.  Upvalue 1: Lua's own string.format. */
-static int sbx_format(lua_State *L) {
+static int sandbox_format(lua_State *L) {
     const char *f = luaL_checkstring(L, 1);
     for (const char *p = strchr(f, '%'); p; p = strchr(p, '%')) {
         p++;
@@ -251,7 +252,7 @@ static int sbx_format(lua_State *L) {
 }
 
 /* setmetatable as in lbaselib.c, refusing __gc. */
-static int sbx_setmetatable(lua_State *L) {
+static int sandbox_setmetatable(lua_State *L) {
     int t = lua_type(L, 2);
     luaL_checktype(L, 1, LUA_TTABLE);
     luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
@@ -298,38 +299,39 @@ static void restrict_base(lua_State *L) {
     static const char *const gone[] = { "dofile", "loadfile", "load", "next", "collectgarbage",
                                         "warn", NULL };
     for (const char *const *n = gone; *n; n++) set_field_nil(L, g, *n);
-    set_field_fn(L, g, "print", sbx_print);
-    set_field_fn(L, g, "pairs", sbx_pairs);
-    set_field_fn(L, g, "tostring", sbx_tostring);
-    set_field_fn(L, g, "setmetatable", sbx_setmetatable);
+    set_field_fn(L, g, "print", sandbox_print);
+    set_field_fn(L, g, "pairs", sandbox_pairs);
+    set_field_fn(L, g, "tostring", sandbox_tostring);
+    set_field_fn(L, g, "setmetatable", sandbox_setmetatable);
     lua_getfield(L, g, LUA_MATHLIBNAME);
-    set_field_fn(L, -1, "random", sbx_random);
-    set_field_fn(L, -1, "randomseed", sbx_randomseed);
+    set_field_fn(L, -1, "random", sandbox_random);
+    set_field_fn(L, -1, "randomseed", sandbox_randomseed);
     lua_pop(L, 1);
     lua_getfield(L, g, LUA_STRLIBNAME);
     set_field_nil(L, -1, "dump");
     lua_getfield(L, -1, "format");
-    lua_pushcclosure(L, sbx_format, 1);
+    lua_pushcclosure(L, sandbox_format, 1);
     lua_setfield(L, -2, "format");
     lua_pop(L, 2);
 }
 
 /* Learns how Lua abbreviates the chunk name, from an empty chunk of that name. */
-static void learn_short_src(lua_State *L, sbx *s) {
+static void learn_short_src(lua_State *L, sandbox *s) {
     if (luaL_loadbufferx(L, "", 0, s->chunkname, "t") != LUA_OK) lua_error(L);
     lua_Debug ar;
     lua_getinfo(L, ">S", &ar);
     snprintf(s->short_src, sizeof s->short_src, "%s", ar.short_src);
 }
 
-static int sbx_init(lua_State *L) {
+static int sandbox_init(lua_State *L) {
     open_libs(L);
     restrict_base(L);
-    learn_short_src(L, sbx_of(L));
+    learn_short_src(L, sandbox_of(L));
     return 0;
 }
 
-lua_State *sbx_open(sbx *s, const char *path, uint64_t random_seed, char *err, size_t errlen) {
+lua_State *sandbox_open(sandbox *s, const char *path, uint64_t random_seed, char *err,
+                        size_t errlen) {
     assert(s && path && err && errlen > 0);
     memset(s, 0, sizeof *s);
     if (strlen(path) >= sizeof s->path) {
@@ -340,13 +342,13 @@ lua_State *sbx_open(sbx *s, const char *path, uint64_t random_seed, char *err, s
     snprintf(s->chunkname, sizeof s->chunkname, "@%s", path);
     s->limit = SBX_MEM_LIMIT;
     ox_prng_seed(&s->prng, random_seed);
-    lua_State *L = lua_newstate(sbx_alloc, s);
+    lua_State *L = lua_newstate(sandbox_alloc, s);
     if (L == NULL) {
         snprintf(err, errlen, "%s: cannot create a Lua state: out of memory", path);
         return NULL;
     }
-    *(sbx **)lua_getextraspace(L) = s;
-    lua_pushcfunction(L, sbx_init);
+    *(sandbox **)lua_getextraspace(L) = s;
+    lua_pushcfunction(L, sandbox_init);
     if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
         snprintf(err, errlen, "%s: cannot set up the Lua sandbox: %s", path,
                  lua_isstring(L, -1) ? lua_tostring(L, -1) : "out of memory");
@@ -356,7 +358,7 @@ lua_State *sbx_open(sbx *s, const char *path, uint64_t random_seed, char *err, s
     return L;
 }
 
-void sbx_close(lua_State *L) {
+void sandbox_close(lua_State *L) {
     if (L) lua_close(L);
 }
 
@@ -364,7 +366,7 @@ void sbx_close(lua_State *L) {
 
 /* Copies msg into err as one line that starts with the full path: Lua's abbreviated
 ** position is swapped for the path, a message without one is prefixed with it. */
-static void one_line(const sbx *s, const char *msg, char *err, size_t errlen) {
+static void one_line(const sandbox *s, const char *msg, char *err, size_t errlen) {
     size_t ns = strlen(s->short_src), np = strlen(s->path);
     if (strncmp(msg, s->short_src, ns) == 0 && msg[ns] == ':')
         snprintf(err, errlen, "%s%s", s->path, msg + ns);
@@ -376,8 +378,8 @@ static void one_line(const sbx *s, const char *msg, char *err, size_t errlen) {
         if ((unsigned char)*p < 0x20) *p = ' ';
 }
 
-int sbx_line(lua_State *L) {
-    sbx *s = sbx_of(L);
+int sandbox_line(lua_State *L) {
+    sandbox *s = sandbox_of(L);
     lua_Debug ar;
     for (int level = 1; lua_getstack(L, level, &ar); level++) {
         lua_getinfo(L, "Sl", &ar);
@@ -389,8 +391,8 @@ int sbx_line(lua_State *L) {
 /* Message handler: makes the error a string that starts with "short_src:LINE:", taking
 ** the line from the stack when the message has none (error("x", 0), error({}), an
 ** error raised by a C function that a C function called). */
-static int sbx_msgh(lua_State *L) {
-    sbx *s = sbx_of(L);
+static int sandbox_msgh(lua_State *L) {
+    sandbox *s = sandbox_of(L);
     const char *msg = lua_tostring(L, 1);
     if (msg == NULL) {
         if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
@@ -402,7 +404,7 @@ static int sbx_msgh(lua_State *L) {
         lua_pushstring(L, msg);
         return 1;
     }
-    int line = sbx_line(L);
+    int line = sandbox_line(L);
     if (line > 0) lua_pushfstring(L, "%s:%d: %s", s->short_src, line, msg);
     else lua_pushstring(L, msg);
     return 1;
@@ -411,7 +413,7 @@ static int sbx_msgh(lua_State *L) {
 /* ---- loading and calling ------------------------------------------------------------ */
 
 /* Reads the whole script into a fresh buffer; NULL with the reason in err. */
-static char *read_script(const sbx *s, size_t *len, char *err, size_t errlen) {
+static char *read_script(const sandbox *s, size_t *len, char *err, size_t errlen) {
     char why[128];
     /* O_NONBLOCK so a fifo cannot block the open; then only regular files pass. */
     int fd = open(s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -457,8 +459,8 @@ static char *read_script(const sbx *s, size_t *len, char *err, size_t errlen) {
     return buf;
 }
 
-int sbx_load(lua_State *L, char *err, size_t errlen) {
-    sbx *s = sbx_of(L);
+int sandbox_load(lua_State *L, char *err, size_t errlen) {
+    sandbox *s = sandbox_of(L);
     assert(err && errlen > 0);
     size_t len = 0;
     char *buf = read_script(s, &len, err, errlen);
@@ -484,16 +486,16 @@ static int is_memory_error(lua_State *L) {
     return n >= nt && strcmp(msg + n - nt, tail) == 0;
 }
 
-int sbx_call(lua_State *L, int nargs, char *err, size_t errlen) {
-    sbx *s = sbx_of(L);
+int sandbox_call(lua_State *L, int nargs, char *err, size_t errlen) {
+    sandbox *s = sandbox_of(L);
     assert(nargs >= 0 && lua_gettop(L) > nargs && err && errlen > 0);
     int base = lua_gettop(L) - nargs;
-    lua_pushcfunction(L, sbx_msgh);
+    lua_pushcfunction(L, sandbox_msgh);
     lua_insert(L, base);
     s->left = SBX_BUDGET;
     s->exceeded = 0;
     s->refused = 0;
-    lua_sethook(L, sbx_hook, LUA_MASKCOUNT, SBX_HOOK_EVERY);
+    lua_sethook(L, sandbox_hook, LUA_MASKCOUNT, SBX_HOOK_EVERY);
     int rc = lua_pcall(L, nargs, 0, base);
     lua_sethook(L, NULL, 0, 0);
     if (rc == LUA_OK) {

@@ -1,7 +1,7 @@
 /*
-** luagen.c: scenarios written as Lua text (see luagen.h).
+** lg.c: the Lua generator: scenarios written as Lua text (see lg.h).
 */
-#include "luagen.h"
+#include "lg.h"
 
 #include <assert.h>
 #include <errno.h>

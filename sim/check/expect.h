@@ -1,0 +1,23 @@
+/*
+** expect.h: the verdict: whether a judged run shows what its scenario's expect { }
+** asked for (scenario.h, sim_expect).
+**
+** By default every invariant must hold.  `violated` names invariants that must break
+** (the others named in `hold` must still hold), and dead_min/dead_max bound the DEAD
+** rows the checker counted.  The first reason the expectations are not met is the
+** one given, in this order: an expected break that did not happen, an invariant that
+** must hold and broke, too few dead letters, too many.
+*/
+#ifndef SIM_EXPECT_H
+#define SIM_EXPECT_H
+
+#include <stddef.h>
+
+#include "../scenario/scenario.h"
+#include "checker.h"
+
+/* 1 if the expectations are met, else 0; why[cap] gets one line saying which, or
+** "expectations met". */
+int expect_met(const sim_expect *x, const checker_result *c, char *why, size_t cap);
+
+#endif

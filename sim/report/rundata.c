@@ -1,0 +1,126 @@
+/*
+** rundata.c: the run's data as JSON, for summary.json and the page alike (see
+** rundata.h).
+*/
+#include "rundata.h"
+
+#include <assert.h>
+
+/* A line break and indent in summary.json's layout; nothing in the compact one. */
+static void brk(json_w *w, int indent) {
+    if (w->flags & JSON_SPACED) json_w_break(w, indent);
+}
+
+void rundata_counts(json_w *w, const report_run *r) {
+    const world_stats *s = &r->res->st;
+    const checker_result *c = r->check;
+    assert(c != NULL);
+    json_w_obj(w);
+    json_w_kuint(w, "payments", r->opt->sc->workload.payments);
+    json_w_kuint(w, "client_ok", s->ok);
+    json_w_kuint(w, "client_failed", s->failed);
+    json_w_kuint(w, "client_unknown", s->unknown);
+    json_w_kuint(w, "client_requests", s->client_requests);
+    json_w_kuint(w, "client_retries", s->client_retries);
+    json_w_kuint(w, "steps", s->steps);
+    json_w_kuint(w, "round_trips", s->round_trips);
+    json_w_kuint(w, "batches_cut", s->batches_cut);
+    json_w_kuint(w, "frames", s->frames);
+    json_w_kuint(w, "delivered", s->delivered);
+    json_w_kuint(w, "dropped", s->dropped);
+    json_w_kuint(w, "duplicated", s->duplicated);
+    json_w_kuint(w, "delayed", s->delayed);
+    json_w_kuint(w, "lost_node_down", s->lost_down);
+    json_w_kuint(w, "crashes", s->crashes);
+    json_w_kuint(w, "restarts", s->restarts);
+    json_w_kuint(w, "timers", s->timers);
+    brk(w, 4);
+    json_w_kuint(w, "db_payments", c->payments);
+    json_w_kuint(w, "paid", c->paid);
+    json_w_kuint(w, "refunded", c->refunded);
+    json_w_kuint(w, "vouchers", c->vouchers);
+    json_w_kuint(w, "sending", c->sending);
+    json_w_kuint(w, "consumed", c->consumed);
+    json_w_kuint(w, "failed", c->failed);
+    json_w_kuint(w, "dead", c->dead);
+    json_w_kuint(w, "alerts", c->alerts);
+    json_w_obj_end(w);
+}
+
+static void violation(json_w *w, const checker_violation *v) {
+    assert(v->nlines >= 0);
+    assert(v->nlines <= CHECKER_MAX_LINES);
+    json_w_obj(w);
+    json_w_kuint(w, "pay", v->pay_id);
+    json_w_kuint(w, "msg", v->msg_id);
+    json_w_kstr(w, "text", v->text);
+    json_w_key(w, "trace_lines");
+    json_w_arr(w);
+    for (int l = 0; l < v->nlines; l++) json_w_uint(w, v->lines[l]);
+    json_w_arr_end(w);
+    json_w_obj_end(w);
+}
+
+void rundata_invariants(json_w *w, const report_run *r) {
+    assert(r->check != NULL);
+    json_w_obj(w);
+    for (int i = 0; i < CHECKER_INVARIANTS; i++) {
+        const checker_invariant *inv = &r->check->inv[i];
+        assert(inv->nshown <= CHECKER_MAX_SHOWN);
+        brk(w, 4);
+        json_w_key(w, inv->name);
+        json_w_obj(w);
+        json_w_kbool(w, "ok", inv->count == 0);
+        json_w_kbool(w, "skipped", inv->skipped);
+        json_w_kuint(w, "count", inv->count);
+        json_w_key(w, "violations");
+        json_w_arr(w);
+        for (int k = 0; k < inv->nshown; k++) {
+            brk(w, 6);
+            violation(w, &inv->shown[k]);
+        }
+        if (inv->nshown) brk(w, 4);
+        json_w_arr_end(w);
+        json_w_obj_end(w);
+    }
+    brk(w, 2);
+    json_w_obj_end(w);
+}
+
+void rundata_events(json_w *w, const report_run *r) {
+    assert(r->res->nkinds <= WORLD_MAX_KINDS);
+    json_w_obj(w);
+    for (int i = 0; i < r->res->nkinds; i++)
+        json_w_kuint(w, r->res->kinds[i].kind, r->res->kinds[i].count);
+    json_w_obj_end(w);
+}
+
+void rundata_failpoints(json_w *w, const report_run *r) {
+    assert(r->res->nfps <= WORLD_MAX_FAILPOINTS);
+    json_w_obj(w);
+    for (int i = 0; i < r->res->nfps; i++) {
+        const world_failpoint *fp = &r->res->fps[i];
+        json_w_key(w, fp->name);
+        json_w_obj(w);
+        json_w_kuint(w, "hits", fp->hits);
+        json_w_kuint(w, "crashes", fp->crashes);
+        json_w_obj_end(w);
+    }
+    json_w_obj_end(w);
+}
+
+void rundata_fault(json_w *w, const sim_fault *x) {
+    char lua[512];
+    assert(x->id >= 1);
+    if (scenario_fault_lua(x, lua, sizeof lua) >= sizeof lua) lua[0] = '\0';
+    json_w_kint(w, "id", x->id);
+    json_w_kstr(w, "kind", scenario_fault_kind_name(x->kind));
+    json_w_kint(w, "line", x->line);
+    if (x->kind == FK_CRASH) {
+        json_w_kstr(w, "node", scenario_node_name(x->node));
+        json_w_kbool(w, "fired", x->fired);
+    } else {
+        json_w_kuint(w, "matched_frames", x->seen);
+    }
+    json_w_kstr(w, "lua", lua);
+}

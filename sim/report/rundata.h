@@ -1,0 +1,29 @@
+/*
+** rundata.h: the run's data as JSON, written once for both places that show it:
+** summary.json (report.c, the spaced layout) and report.html's page data (htmljson.c,
+** compact).  The counts, the invariants' verdicts, the events and failpoints counted
+** and the faults are each written by one function here, whatever the writer's layout:
+** the line breaks summary.json has are asked for only when the writer is JSON_SPACED.
+**
+** Each function writes one value (an object or an array) for the caller's key.
+*/
+#ifndef SIM_RUNDATA_H
+#define SIM_RUNDATA_H
+
+#include "../util/json.h"
+#include "report.h"
+
+/* {"payments": .., "client_ok": .., ..., "alerts": ..}: the loop's and the checker's counts. */
+void rundata_counts(json_w *w, const report_run *r);
+/* {"durability": {"ok", "skipped", "count", "violations": [{"pay", "msg", "text",
+** "trace_lines": [..]}, ..]}, ...}: every invariant, in the table's order. */
+void rundata_invariants(json_w *w, const report_run *r);
+/* {"<kind>": n, ...}: the NOTE kinds the services wrote, counted. */
+void rundata_events(json_w *w, const report_run *r);
+/* {"<failpoint>": {"hits": n, "crashes": n}, ...}: the failpoints passed. */
+void rundata_failpoints(json_w *w, const report_run *r);
+/* The fields every fault has, into the caller's open object: "id", "kind", "line", then
+** "node" and "fired" (a crash) or "matched_frames", then "lua" (its declaration). */
+void rundata_fault(json_w *w, const sim_fault *x);
+
+#endif
