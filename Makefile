@@ -10,6 +10,9 @@
 #   make matrix     designs x scenarios against tests/matrix.expected (mk/matrix.mk)
 #   make bench      the benchmark suite                               (mk/bench.mk)
 #   make live       the services as real daemons, for a class         (mk/live.mk)
+#   make tidy       the house rules: headers, 100 columns, 70-line functions, layers,
+#                   references to files of the repo                  (mk/quality.mk)
+#   make doc-tables the docs' tables, generated from tests/matrix.expected (mk/docs.mk)
 #   make clean
 
 CC      ?= cc

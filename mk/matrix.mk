@@ -3,7 +3,8 @@
 #   make matrix           every design x every scenario in scenarios/ (seeds 1..2), compared
 #                         with the kept table tests/matrix.expected; exit 1 on a difference
 #   make matrix-update    the same run, then its table becomes tests/matrix.expected
-#                         (review the diff: a weak design that starts passing is a regression)
+#                         (review the diff: a weak design that starts passing is a regression),
+#                         and the docs' tables generated from it follow (make doc-tables)
 MATRIX_OUT   ?= reports/matrix
 MATRIX_SEEDS ?= 1..2
 
@@ -14,4 +15,5 @@ matrix: all
 matrix-update: all
 	$(BIN)/outbox-sim matrix --seeds $(MATRIX_SEEDS) --out $(MATRIX_OUT)
 	cp $(MATRIX_OUT)/matrix.expected tests/matrix.expected
+	python3 scripts/doc-tables.py
 	@git --no-pager diff --stat -- tests/matrix.expected 2>/dev/null || true
