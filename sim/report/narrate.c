@@ -134,6 +134,12 @@ static int describe_note(const tline *l, char *m, size_t cap) {
         snprintf(m, cap, "refuses %" PRIu64 ": %s", p, why ? why + 9 : l->detail);
         return LV_BAD;
     }
+    if (!strcmp(k, "consumed") && !strstr(l->detail, "marked CONSUMED")) {
+        /* A row's state is told only when the note says it was marked: design direct has
+        ** no outbox table, and its answer arrives and marks nothing. */
+        snprintf(m, cap, "CONSUMED answer for %" PRIu64 " arrives (no outbox row to mark)", p);
+        return LV_GOOD;
+    }
     if (!strcmp(k, "consumed")) {
         snprintf(m, cap, "outbox row of %" PRIu64 " CONSUMED", p);
         return LV_GOOD;
