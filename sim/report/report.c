@@ -42,6 +42,10 @@ static void write_head(json_w *w, const report_run *r, const char *verdict, cons
     json_w_kstr(w, "why", why);
     json_w_break(w, 2);
     json_w_kstr(w, "command", r->command);
+    json_w_break(w, 2);
+    json_w_key(w, "outbox_node");
+    if (r->node_override) json_w_str(w, r->node_override);
+    else json_w_null(w);
 }
 
 /* "virtual_seconds": the phases, and when the run went quiet (null: never). */
@@ -120,6 +124,35 @@ static int write_summary(const report_run *r, int met, const char *why) {
     return rc;
 }
 
+static void print_verdict(int met, const char *why) {
+    printf("  verdict    %s: %s\n", met ? "PASS" : "FAIL", why);
+}
+
+static void print_reproduce(const report_run *r) {
+    printf("  reproduce  %s\n", r->command);
+}
+
+/* Each side's duplicates, named: a count that mixed them sat next to exactly_once broken. */
+static void print_duplicates(const cause_result *k) {
+    printf("  duplicates accounting absorbed %" PRIu64 " (message already in its inbox)",
+           k->dup_accounting);
+    if (k->applied_again)
+        printf(" and applied %" PRIu64 " again (a second voucher each)", k->applied_again);
+    printf("; payment absorbed %" PRIu64 " answers for settled rows and %" PRIu64
+           " client retries\n", k->dup_payment_answers, k->dup_payment_requests);
+}
+
+/* The violations shown, each with what the history says happened. */
+static void print_violations(const report_run *r) {
+    const checker_result *c = r->check;
+    for (int i = 0; i < CHECKER_INVARIANTS; i++)
+        for (int k = 0; k < c->inv[i].nshown && k < 3; k++) {
+            const cause_item *why = cause_of(r->cause, i, k);
+            printf("    %s: %s\n", c->inv[i].name, c->inv[i].shown[k].text);
+            if (why && why->known) printf("      why: %s\n", why->text);
+        }
+}
+
 static void print_summary(const report_run *r, int met, const char *why) {
     const world_stats *s = &r->res->st;
     const checker_result *c = r->check;
@@ -153,10 +186,10 @@ static void print_summary(const report_run *r, int met, const char *why) {
                    x->id, x->line);
     }
     printf("  outbox     %" PRIu64 " republished by the recovery scan, %" PRIu64
-           " duplicates absorbed, %" PRIu64
            " redeliveries, %u refunds, %u dead letters, %u alerts\n",
-           failpoint_count(r, "payment.scan_after_publish"), kind_count(r, "duplicate"),
-           kind_count(r, "redeliver"), c->refunded, c->dead, c->alerts);
+           failpoint_count(r, "payment.scan_after_publish"), kind_count(r, "redeliver"),
+           c->refunded, c->dead, c->alerts);
+    print_duplicates(r->cause);
     if (r->res->converged_us >= 0)
         printf("  settled    quiet %.3f s after healing (at %.3f s)\n",
                (r->res->converged_us - r->opt->sc->run_us) / 1e6, r->res->converged_us / 1e6);
@@ -171,14 +204,12 @@ static void print_summary(const report_run *r, int met, const char *why) {
         else printf(" %s:BROKEN(%u)", inv->name, inv->count);
     }
     printf("\n");
-    for (int i = 0; i < CHECKER_INVARIANTS; i++)
-        for (int k = 0; k < c->inv[i].nshown && k < 3; k++)
-            printf("    %s: %s\n", c->inv[i].name, c->inv[i].shown[k].text);
-    printf("  verdict    %s: %s\n", met ? "PASS" : "FAIL", why);
+    print_violations(r);
+    print_verdict(met, why);
     printf("  files      %s/ (trace.jsonl, summary.json, payment.db, broker.db, accounting.db)\n",
            r->opt->run_dir);
     printf("  report     %s/report.html (open it in a browser)\n", r->opt->run_dir);
-    printf("  reproduce  %s\n", r->command);
+    print_reproduce(r);
 }
 
 /* The payments report.html follows: --follow, else OUTBOX_FOLLOW, else its own choice. */
@@ -215,6 +246,11 @@ ox_exit report_finish(const report_run *r) {
     char err[1024];
     assert(r->code == OX_EXIT_OK);
     assert(r->check != NULL);
+    assert(r->cause != NULL);
+    if (cause_build(r, r->cause, err, sizeof err) != 0) {
+        fprintf(stderr, "outbox-sim: cannot tell the causes: %s\n", err);
+        return OX_EXIT_HARNESS;
+    }
     if (write_summary(r, r->met, r->why) != 0) {
         fprintf(stderr, "outbox-sim: cannot write %s/summary.json\n", r->opt->run_dir);
         return OX_EXIT_HARNESS;
@@ -225,7 +261,13 @@ ox_exit report_finish(const report_run *r) {
         fprintf(stderr, "outbox-sim: cannot write the report: %s\n", err);
         return OX_EXIT_HARNESS;
     }
-    if (!r->quiet) print_summary(r, r->met, r->why);
+    if (!r->quiet) {
+        print_summary(r, r->met, r->why);
+    } else if (!r->met) {
+        /* Quiet is for scripts and pools: a failure still says what broke and how to see it. */
+        print_verdict(r->met, r->why);
+        print_reproduce(r);
+    }
     fflush(stdout);
     return r->met ? OX_EXIT_OK : OX_EXIT_FAIL;
 }
