@@ -88,6 +88,30 @@ static void write_data(json_w *w, const report_run *r) {
     json_w_arr_end(w);
 }
 
+/* "scenario_checks": the scenario's own check()s that failed (scenario.h, sim_check). */
+static void write_checks(json_w *w, const report_run *r) {
+    const sim_scenario *sc = r->opt->sc;
+    assert(sc->nchecks <= SIM_MAX_CHECKS);
+    json_w_break(w, 2);
+    json_w_key(w, "scenario_checks");
+    json_w_obj(w);
+    json_w_kbool(w, "ok", sc->checks_failed == 0);
+    json_w_kuint(w, "count", sc->checks_failed);
+    json_w_key(w, "failed");
+    json_w_arr(w);
+    for (int i = 0; i < sc->nchecks; i++) {
+        json_w_break(w, 4);
+        json_w_obj(w);
+        json_w_kint(w, "line", sc->checks[i].line);
+        json_w_ktime(w, "t", sc->checks[i].t_us);
+        json_w_kstr(w, "text", sc->checks[i].text);
+        json_w_obj_end(w);
+    }
+    if (sc->nchecks) json_w_break(w, 2);
+    json_w_arr_end(w);
+    json_w_obj_end(w);
+}
+
 /* Ends the document and writes summary.json; 0, or -1 if it could not be written. */
 static int write_file(json_w *w, const report_run *r, int exit_code) {
     json_w_break(w, 2);
@@ -119,6 +143,7 @@ static int write_summary(const report_run *r, int met, const char *why) {
     json_w_obj_end(&w);
     write_times(&w, r);
     write_data(&w, r);
+    write_checks(&w, r);
     int rc = write_file(&w, r, met ? OX_EXIT_OK : OX_EXIT_FAIL);
     json_w_free(&w);
     return rc;
@@ -205,6 +230,12 @@ static void print_summary(const report_run *r, int met, const char *why) {
     }
     printf("\n");
     print_violations(r);
+    const sim_scenario *sc = r->opt->sc;
+    if (sc->checks_failed)
+        printf("  checks     scenario_checks:BROKEN(%u)\n", sc->checks_failed);
+    for (int i = 0; i < sc->nchecks && i < 3; i++)
+        printf("    scenario_check: %s (scenario line %d, at %.3f s)\n", sc->checks[i].text,
+               sc->checks[i].line, sc->checks[i].t_us / 1e6);
     print_verdict(met, why);
     printf("  files      %s/ (trace.jsonl, summary.json, payment.db, broker.db, accounting.db)\n",
            r->opt->run_dir);

@@ -1495,8 +1495,15 @@ static int l_note(lua_State *L) {
     return 0;
 }
 
-/* ctl("requeue", "all"): an operator runs bin/outbox-ctl on the payment database at
-** this moment of the run (only inside at() callbacks).  Returns the tool's exit code. */
+/* The flags ctl() may not pass: the simulator names the database itself. */
+static int ctl_flag_refused(const char *a) {
+    return !strcmp(a, "--db") || !strncmp(a, "--db=", 5);
+}
+
+/* ctl("requeue", "all"), ctl("list", "--status", "DEAD"): an operator runs bin/outbox-ctl
+** on the payment database at this moment of the run (only inside at() callbacks), with
+** its own commands and flags (outbox-ctl judges the flags: a bad one is its exit 2).
+** Returns the tool's exit code and its output. */
 static int l_ctl(lua_State *L) {
     scn *c = scn_of(L);
     char g[96];
@@ -1512,15 +1519,78 @@ static int l_ctl(lua_State *L) {
         if (lua_type(L, i) != LUA_TSTRING && lua_type(L, i) != LUA_TNUMBER)
             fail(L, "ctl: argument %d must be a string, got %s", i, got(L, i, g, sizeof g));
         argv[i - 1] = lua_tostring(L, i);
-        if (strlen(argv[i - 1]) > 64 || argv[i - 1][0] == '-')
-            fail(L, "ctl: argument %d ('%s') is not a command or an id", i, argv[i - 1]);
+        if (strlen(argv[i - 1]) > 64)
+            fail(L, "ctl: argument %d is longer than 64 bytes", i);
+        if (ctl_flag_refused(argv[i - 1]))
+            fail(L, "ctl: argument %d ('%s'): the simulator names the database itself", i,
+                 argv[i - 1]);
     }
     argv[n] = NULL;
     int known = 0;
     for (int i = 0; COMMANDS[i]; i++) known |= !strcmp(argv[0], COMMANDS[i]);
     if (!known) fail(L, "ctl: unknown command '%s' (list, show, requeue, stats)", argv[0]);
-    int code = c->sc->ctl ? c->sc->ctl(c->sc->note_ctx, sandbox_line(L), n, argv) : -1;
+    static char out[SIM_MAX_CTL_OUTPUT];
+    out[0] = '\0';
+    int code = c->sc->ctl ? c->sc->ctl(c->sc->note_ctx, sandbox_line(L), n, argv, out,
+                                       sizeof out)
+                          : -1;
     lua_pushinteger(L, code);
+    lua_pushstring(L, out);
+    return 2;
+}
+
+/* Records a failed check of the scenario's own at the current callback. */
+static void check_failed(lua_State *L, scn *c, const char *text) {
+    sim_scenario *sc = c->sc;
+    int line = sandbox_line(L);
+    sc->checks_failed++;
+    if (sc->nchecks < SIM_MAX_CHECKS) {
+        sim_check *k = &sc->checks[sc->nchecks++];
+        k->line = line;
+        k->t_us = c->now_us;
+        snprintf(k->text, sizeof k->text, "%s", text);
+    }
+    char note[SCN_MAX_NOTE + 32];
+    snprintf(note, sizeof note, "check failed: %s", text);
+    if (sc->note) sc->note(sc->note_ctx, line, note);   /* the trace tells where */
+}
+
+/* The text of a check: one line, at most SCN_MAX_NOTE bytes. */
+static const char *check_text(lua_State *L, const char *fn, int i) {
+    char g[96];
+    if (lua_type(L, i) != LUA_TSTRING && lua_type(L, i) != LUA_TNUMBER)
+        fail(L, "%s: expects its text as a string, got %s", fn, got(L, i, g, sizeof g));
+    size_t len;
+    const char *text = lua_tolstring(L, i, &len);
+    if (len == 0 || len > SCN_MAX_NOTE)
+        fail(L, "%s: text must be 1 to %d bytes", fn, SCN_MAX_NOTE);
+    for (size_t k = 0; k < len; k++)
+        if ((unsigned char)text[k] < 0x20) fail(L, "%s: text must be one line", fn);
+    return text;
+}
+
+/* fail_check(text): the run fails here, for the reason text (exit 1, not a scenario error). */
+static int l_fail_check(lua_State *L) {
+    scn *c = scn_of(L);
+    if (c->phase != PH_FIRE)
+        fail(L, "fail_check: only inside at() callbacks (at load time, use expect{})");
+    if (lua_gettop(L) != 1) fail(L, "fail_check: expects one string, like fail_check(\"why\")");
+    check_failed(L, c, check_text(L, "fail_check", 1));
+    return 0;
+}
+
+/* check(cond, text): fail_check(text) unless cond is true; returns cond. */
+static int l_check(lua_State *L) {
+    scn *c = scn_of(L);
+    if (c->phase != PH_FIRE)
+        fail(L, "check: only inside at() callbacks (at load time, use expect{})");
+    if (lua_gettop(L) != 2 || lua_type(L, 1) != LUA_TBOOLEAN)
+        fail(L, "check: expects a boolean and a string, like check(code == 0, \"requeue "
+                "worked\")");
+    int ok = lua_toboolean(L, 1);
+    const char *text = check_text(L, "check", 2);
+    if (!ok) check_failed(L, c, text);
+    lua_pushboolean(L, ok);
     return 1;
 }
 
@@ -1608,6 +1678,8 @@ static int l_register(lua_State *L) {
         { "at", l_at },
         { "note", l_note },
         { "ctl", l_ctl },
+        { "check", l_check },
+        { "fail_check", l_fail_check },
         { "expect", l_expect },
         { "partition", l_partition },
         { "broker_loss", l_broker_loss },

@@ -241,6 +241,14 @@ static ox_exit conclude(report_run *rr, checker_result *check, char *err, size_t
     }
     rr->check = check;
     rr->met = expect_met(&rr->opt->sc->expect, check, rr->why, sizeof rr->why);
+    const sim_scenario *sc = rr->opt->sc;
+    if (rr->met && sc->checks_failed > 0) {
+        /* The scenario's own check() failed: cited like a broken invariant (exit 1). */
+        assert(sc->nchecks > 0);
+        rr->met = 0;
+        snprintf(rr->why, sizeof rr->why, "scenario_check broken: %s (scenario line %d, at %.3f s)",
+                 sc->checks[0].text, sc->checks[0].line, sc->checks[0].t_us / 1e6);
+    }
     return report_finish(rr);
 }
 
