@@ -510,6 +510,7 @@ static void read_refuse_list(lua_State *L, sim_workload *w, int t) {
             fail(L, "scenario: '%s' names payment %lld, but payments are numbered 1..%u", name,
                  (long long)p, w->payments);
         w->refuse[p] = 1;
+        w->refusals = 1;
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
@@ -520,6 +521,7 @@ static void draw_refusals(lua_State *L, scn *c, sim_workload *w, int t) {
     static const scn_range FRACTION = { "a fraction", 0, 1, 0, 0, NULL };
     double rate;
     if (!num_field(L, t, "scenario", "workload.refuse_rate", &FRACTION, &rate)) return;
+    w->refusals = rate > 0;
     ox_prng p;
     ox_prng_seed(&p, ox_prng_derive(c->seed, SCN_STREAM_REFUSE));
     for (uint32_t i = 1; i <= w->payments; i++)
@@ -749,6 +751,17 @@ static int any_frame(int src, int dst, const char *queue, const char *label) {
     return 0;
 }
 
+/* 1 if every frame the directions d can carry with this queue and label is an answer to a
+** refused payment (CONSUME_FAILED): a fault on those acts only when a payment is refused. */
+static int only_refusal_answers(const scn_dirs *d, const char *queue, const char *label) {
+    for (int k = 0; k < d->n; k++)
+        for (size_t i = 0; i < NFRAMES; i++)
+            if (frame_matches(&FRAMES[i], d->src[k], d->dst[k], queue, label) &&
+                !strstr(FRAMES[i].label, "CONSUME_FAILED"))
+                return 0;
+    return 1;
+}
+
 /* Raises: no frame from src to dst has this queue and label; says which frames do. */
 static _Noreturn void no_frame(lua_State *L, const char *fn, int src, int dst, const char *queue,
                                const char *label) {
@@ -869,6 +882,10 @@ static int frame_fault(lua_State *L, sim_fault_kind kind, const char *fn, const 
     int ok[2] = { 0, 0 }, nok = 0;
     for (int i = 0; i < d.n; i++) nok += ok[i] = any_frame(d.src[i], d.dst[i], f.queue, f.label);
     if (nok == 0) no_frame(L, fn, d.src[0], d.dst[0], f.queue, f.label);
+    if (!c->sc->workload.refusals && only_refusal_answers(&d, f.queue, f.label))
+        fail(L, "%s: only CONSUME_FAILED answers match, and this workload refuses no payment: the "
+                "fault could never act (refuse some with workload.refuse or "
+                "workload.refuse_rate)", fn);
     room_for(L, c, fn, nok);
     for (int i = 0; i < d.n; i++) {
         if (!ok[i]) continue;
@@ -1137,6 +1154,25 @@ static int l_clock_jump(lua_State *L) {
 
 /* slow { node, per_message, start, stop }: after each frame the node handles in the
 ** window it stays busy per_message seconds; what arrives meanwhile waits in order. */
+/* Two slow windows of one node may not overlap: which per_message would hold is a
+** question the file should answer by ending one where the other starts.  (Windows a
+** nemesis draws are not refused: a seed must not turn a scenario into an error; where
+** they overlap, the largest per_message holds, sim/core/backlog.c.) */
+static void slow_overlap(lua_State *L, const sim_scenario *sc, const sim_fault *f) {
+    for (int i = 0; i < sc->nfaults; i++) {
+        const sim_fault *o = &sc->faults[i];
+        if (o->kind != FK_SLOW || o->node != f->node) continue;
+        if (!(o->from_us < f->to_us && f->from_us < o->to_us)) continue;
+        char to[32];
+        if (o->to_us == SIM_FOREVER) snprintf(to, sizeof to, "healing");
+        else snprintf(to, sizeof to, "%g", (double)o->to_us / 1e6);
+        fail(L, "slow: %s is already slow in [%g, %s) (%s line %d): two slow windows of one "
+                "node may not overlap; end one where the other starts",
+             scenario_node_name(f->node), (double)o->from_us / 1e6, to,
+             o->nemesis ? "drawn by the nemesis of" : "declared at", o->line);
+    }
+}
+
 static int l_slow(lua_State *L) {
     static const char *const FIELDS[] = { "node", "per_message", "start", "stop", NULL };
     static const char *const EX = "slow { node = \"accounting\", per_message = 0.2 }";
@@ -1152,6 +1188,7 @@ static int l_slow(lua_State *L) {
     f.per_us = to_us(per);
     if (f.per_us == 0) fail(L, "slow: 'per_message' = %g s rounds to 0 microseconds", per);
     read_window(L, c, "slow", 1, &f.from_us, &f.to_us);
+    slow_overlap(L, c->sc, &f);
     room_for(L, c, "slow", 1);
     push_fault(c, &f);
     return 0;

@@ -119,6 +119,7 @@ typedef struct {
     uint32_t accounts;        /* payer accounts 1..accounts */
     uint32_t client_retries;  /* an unanswered payment is asked again, 1 s apart, this often */
     uint8_t *refuse;          /* [payments + 1]: 1 = accounting will refuse payment i */
+    int refusals;             /* workload.refuse or a refuse_rate > 0 was given */
 } sim_workload;
 
 typedef struct {

@@ -907,6 +907,42 @@ static void fault_lua_reads_back(void **state) {
 
 static void slow_nemesis_drop_errors(void **state);
 
+/* A fault that could never act is an error (scenarios/README.md): one on refusal answers
+** alone when nothing is refused; two slow windows of one node that overlap. */
+static void faults_that_cannot_act_or_conflict(void **state) {
+    FAILS("cf.lua",
+          HEAD "drop { link = \"broker->payment\", label = \"DELIVER CONSUME_FAILED\" }\n",
+          ":2: drop: only CONSUME_FAILED answers match, and this workload refuses no payment: the "
+          "fault could never act (refuse some with workload.refuse or workload.refuse_rate)");
+    FAILS_PREFIX("cf2.lua", HEAD "duplicate { label = \"PUBLISH CONSUME_\" }\n",
+          ":2: duplicate: only CONSUME_FAILED answers match");
+    sim_scenario *sc = load_ok(state, "cf3.lua",
+        "scenario { name = \"t\", run = 30, workload = { payments = 10, refuse = {3} } }\n"
+        "drop { link = \"broker->payment\", label = \"DELIVER CONSUME_FAILED\" }\n", 1);
+    assert_int_equal(sc->nfaults, 1);
+    scenario_free(sc);
+    sc = load_ok(state, "cf4.lua", HEAD "drop { label = \"DELIVER CONSUME\" }\n", 1);
+    assert_int_equal(sc->nfaults, 1);   /* CONSUMED answers match too: it can act */
+    scenario_free(sc);
+    FAILS("sl.lua", HEAD "slow { node = \"accounting\", per_message = 0.1, start = 0, stop = 10 }\n"
+          "slow { node = \"accounting\", per_message = 0.3, start = 5, stop = 15 }\n",
+          ":3: slow: accounting is already slow in [0, 10) (declared at line 2): two slow "
+          "windows of one node may not overlap; end one where the other starts");
+    sc = load_ok(state, "sl2.lua", HEAD "slow { node = \"broker\", per_message = 0.1 }\n"
+                 "at(5, function() slow { node = \"broker\", per_message = 0.3 } end)\n", 1);
+    char err[600];
+    assert_int_equal(scenario_fire(sc, 0, 5 * SEC, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":3: slow: broker is already slow in [0, healing) (declared at "
+                                "line 2)"));
+    scenario_free(sc);
+    sc = load_ok(state, "sl3.lua", HEAD
+        "slow { node = \"accounting\", per_message = 0.1, start = 0, stop = 10 }\n"
+        "slow { node = \"accounting\", per_message = 0.3, start = 10, stop = 15 }\n"
+        "slow { node = \"payment\", per_message = 0.3, start = 5, stop = 15 }\n", 1);
+    assert_int_equal(sc->nfaults, 3);   /* back to back, and another node: fine */
+    scenario_free(sc);
+}
+
 static void new_fault_errors(void **state) {
     FAILS("p1.lua", HEAD "partition { between = {\"payment\", \"accounting\"} }\n",
           ":2: partition: no frame travels payment->accounting: payment and accounting talk only "
@@ -1054,6 +1090,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(nemesis_fixed_rates, setup, teardown),
         cmocka_unit_test_setup_teardown(fault_lua_reads_back, setup, teardown),
         cmocka_unit_test_setup_teardown(new_fault_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(faults_that_cannot_act_or_conflict, setup, teardown),
         cmocka_unit_test_setup_teardown(ctl_flags_output_and_checks, setup, teardown),
         cmocka_unit_test(every_shipped_scenario_loads),
         cmocka_unit_test(node_names),
