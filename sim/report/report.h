@@ -3,7 +3,8 @@
 ** human summary on stdout (whether the expectations were met is sim/check/expect.h's).
 **
 ** summary.json holds the verdicts (every invariant, with its violations, their ids and
-** the trace lines behind them), the counts, the failpoints reached, the seed, the
+** the trace lines behind them; "causes": what happened, cause.h; "scenario_checks": the
+** scenario's own failed check()s), the counts, the failpoints reached, the seed, the
 ** trace's hash and line count, and the exact command that reproduces the run (with
 ** "outbox_node": the binary OUTBOX_NODE put in place of bin/outbox-node, else null).  It may
 ** hold wall-clock figures; the trace never does.
