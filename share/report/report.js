@@ -89,12 +89,23 @@
     return box;
   }
 
-  function violation(v) {
+  /* Why violation k of invariant name happened in this run (sim/report/cause.h), or null. */
+  function causeOf(name, k) {
+    return (R.causes || []).find((c) => c.inv === name && c.k === k) || null;
+  }
+
+  function violation(v, name, k) {
     const d = el("details", { class: "viol" });
     const s = el("summary");
     s.append(el("span", { text: v.text }), " ");
     if (v.pay) s.append(el("a", { href: "#pay-" + v.pay, text: "life of payment " + v.pay }));
     d.append(s);
+    const c = causeOf(name, k);
+    if (c && c.known) {
+      d.append(el("div", { class: "cause" }, el("b", { text: "what happened: " }), c.text,
+        c.line ? el("a", { href: "#chart", class: "sub", text: " (marked ⚠ on the chart, trace line " + c.line + ")" }) : null));
+      s.append(el("div", { class: "cause", text: "why: " + c.text }));
+    }
     if (v.trace_lines.length) {
       d.append(el("div", { class: "sub", text: "the trace lines behind it (trace.jsonl line: text)" }));
       d.append(el("pre", { text: v.trace_lines.map((l) => l + ": " + (R.cited[l] || "")).join("\n") }));
@@ -125,9 +136,12 @@
         el("div", { class: "name", text: inv.name }),
         el("div", { class: "means", text: inv.means || "" }));
       if (inv.count > 0) {
-        card.append(el("div", { class: "explain", text: inv.broken || "" }));
+        /* The invariant's own sentence says what such a break usually means; each
+        ** violation below says what this run's history shows. */
+        const told = inv.violations.some((v, i) => { const c = causeOf(inv.name, i); return c && c.known; });
+        card.append(el("div", { class: "explain", text: (told ? "Usually: " : "") + (inv.broken || "") }));
         const SHOW = 5, rest = el("div", { style: "display:none" });
-        inv.violations.forEach((v, i) => (i < SHOW ? card : rest).append(violation(v)));
+        inv.violations.forEach((v, i) => (i < SHOW ? card : rest).append(violation(v, inv.name, i)));
         if (inv.violations.length > SHOW) {
           const b = el("button", { text: "show " + (inv.violations.length - SHOW) + " more" });
           b.addEventListener("click", () => { rest.style.display = ""; b.remove(); });
@@ -364,6 +378,35 @@
     return grp;
   }
 
+  /* The step that broke an invariant (R.causes: its trace line): a red ring and a label
+  ** on the chart's row of that line, or of the payment's first later row. */
+  function breakMarks(g, L, items) {
+    const byLine = new Map();
+    for (const c of R.causes || []) {
+      if (!c.known || !c.line) continue;
+      if (!byLine.has(c.line)) byLine.set(c.line, { pay: c.pay, invs: [] });
+      const b = byLine.get(c.line);
+      if (!b.invs.includes(c.inv)) b.invs.push(c.inv);
+    }
+    byLine.forEach((b, line) => {
+      let i = items.findIndex((it) => it[1] === line);
+      if (i < 0) i = items.findIndex((it) => it[1] > line && it[6] === b.pay);
+      if (i < 0) return;
+      const it = items[i], lane = it[3] >= 0 ? it[3] : 1, x = L.laneX[lane], y = L.rows[i];
+      const text = "⚠ breaks " + b.invs.join(", ");
+      const grp = sv("g", { class: "breaks", "data-line": line });
+      grp.append(sv("title", {}, text + " (trace line " + line + ")"));
+      grp.append(sv("circle", { cx: x, cy: y, r: 11, fill: "none", stroke: "#e03131", "stroke-width": 3 }));
+      /* On the ring's right, where the chart keeps room past the last lane; crash and
+      ** restart bars reach 70 px either side of a lane, so the label starts past them. */
+      const tx = x + 76, ty = y - 19;
+      grp.append(sv("line", { x1: x + 10, y1: y - 6, x2: tx, y2: ty + 4, stroke: "#e03131", "stroke-width": 2 }));
+      grp.append(sv("rect", { x: tx, y: ty - 8, width: textW(text) + 6, height: 17, rx: 3, fill: "#e03131" }));
+      grp.append(sv("text", { x: tx + 3, y: ty + 5, class: "lbl", "font-weight": 700, fill: "#fff" }, text));
+      g.append(grp);
+    });
+  }
+
   function pairFrames(items) {
     const sends = new Map(), ends = new Map();
     items.forEach((it, i) => {
@@ -431,6 +474,7 @@
       " s to keep this file small (" + f.frames + " frames of these payments in all); crashes and healing are still shown after that." }));
     const ncols = R.faults.filter((x) => x.kind !== "crash").length;
     const L = layout(items, ncols);
+    if ((R.causes || []).some((c) => c.known && c.line)) L.width += 180;   /* room for breakMarks' labels */
     const s = sv("svg", { width: L.width, height: L.height, id: "seqchart", role: "img", "aria-label": "message sequence chart" });
     const defs = sv("defs");
     arrowMarkers(defs);
@@ -452,6 +496,7 @@
       else if (k === "crash" || k === "restart" || k === "heal" || k === "converged" || k === "scenario") marks.append(globalMark(L, items, i));
     });
     arrowQ.forEach((f) => f());
+    breakMarks(marks, L, items);
     /* deliveries whose send is not in the chart (sent before following began) */
     ends.forEach((list, frame) => {
       if (sends.has(frame)) return;

@@ -715,7 +715,8 @@ static int on_fault(sim_world *w, sim_event *ev) {
 /* ctl(...) in a scenario: an operator runs the real bin/outbox-ctl (beside
 ** outbox-node) on the payment database at this moment, under the payment service's
 ** virtual clock, while every service is idle between steps. */
-static int scenario_ctl(void *ctx, int line, int argc, const char *const *argv) {
+static int scenario_ctl(void *ctx, int line, int argc, const char *const *argv, char *output,
+                        size_t outcap) {
     sim_world *w = ctx;
     char tool[1100], db[600], out[2048], err[700];
     const char *slash = strrchr(w->o->node_bin, '/');
@@ -745,6 +746,7 @@ static int scenario_ctl(void *ctx, int line, int argc, const char *const *argv) 
     trace_int(&w->trace, "exit", code);
     trace_str(&w->trace, "output", out);
     trace_end(&w->trace);
+    snprintf(output, outcap, "%s", out);
     return code;
 }
 

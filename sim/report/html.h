@@ -7,9 +7,10 @@
 ** the binary (html_assets.c), so a run needs no file besides its own.
 **
 ** report.html shows, top to bottom: the verdict (each invariant, and for a broken one
-** the ids involved, what it means and the trace lines behind it); a message sequence
-** chart (client, payment, broker, accounting; virtual time downward) of a few
-** followed payments; plots over virtual time with fault periods shaded and the
+** the ids involved, what it means, what happened in this run (cause.h) and the trace
+** lines behind it); a message sequence chart (client, payment, broker, accounting;
+** virtual time downward) of a few followed payments, the step that broke an invariant
+** ringed; plots over virtual time with fault periods shaded and the
 ** distribution of the delay from commit to voucher; the life of each message as an
 ** expandable row; the scenario's source, the seed and the command that reproduces it.
 ** Its size is bounded (htmldata.h says how) whatever the length of the run.

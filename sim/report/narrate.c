@@ -7,20 +7,32 @@
 */
 #include "narrate.h"
 
+#include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "report.h"
 #include "tline.h"
+#include "../core/proc.h"
 #include "../core/world.h"
+#include "../util/invariant.h"
 
 enum { LV_SKIP, LV_NORMAL, LV_GOOD, LV_BAD, LV_ALWAYS, LV_ALWAYS_BAD, LV_ALWAYS_GOOD };
 
 typedef struct {
     const world_opts *o;
+    narrate_opts opts;
     int color;
+    int paced;                /* --pace, and stderr is a terminal */
+    int64_t pace_t;           /* virtual time of the last line told, for the pace */
+    uint8_t *applied;         /* [payments + 1]: a voucher was booked for it */
+    int in_story;             /* narrate_story() is telling one payment ... */
+    int story_applies;        /* ... which had this many vouchers so far */
     int64_t second;           /* the virtual second being told */
     int told;                 /* ordinary lines told in it */
     uint64_t held;            /* lines held back in it */
@@ -110,6 +122,22 @@ static int describe_frame(const tline *l, char *m, size_t cap, const char **acto
     return LV_SKIP;
 }
 
+/* A second voucher for one payment breaks exactly_once as it happens: always told. */
+static int describe_apply(const tline *l, char *m, size_t cap) {
+    uint64_t p = l->pay;
+    int again = 0;
+    if (nr.in_story) {
+        again = nr.story_applies++ > 0;
+    } else if (nr.applied && p > 0 && p <= nr.o->sc->workload.payments) {
+        again = nr.applied[p];
+        nr.applied[p] = 1;
+    }
+    if (!again) { snprintf(m, cap, "voucher booked for %" PRIu64, p); return LV_GOOD; }
+    snprintf(m, cap, "voucher booked for %" PRIu64 " AGAIN: a second voucher for one payment "
+             "(exactly_once breaks here)", p);
+    return LV_ALWAYS_BAD;
+}
+
 static int describe_note(const tline *l, char *m, size_t cap) {
     const char *k = l->kind;
     uint64_t p = l->pay;
@@ -124,7 +152,7 @@ static int describe_note(const tline *l, char *m, size_t cap) {
         snprintf(m, cap, "scan found %" PRIu64 " due, attempt %" PRId64, p, a);
         return LV_NORMAL;
     }
-    if (!strcmp(k, "apply")) { snprintf(m, cap, "voucher booked for %" PRIu64, p); return LV_GOOD; }
+    if (!strcmp(k, "apply")) return describe_apply(l, m, cap);
     if (!strcmp(k, "duplicate") && !strcmp(l->node, "accounting")) {
         snprintf(m, cap, "%" PRIu64 " already applied: duplicate ignored, no second voucher", p);
         return LV_NORMAL;
@@ -133,6 +161,12 @@ static int describe_note(const tline *l, char *m, size_t cap) {
         const char *why = strstr(l->detail, "refused: ");
         snprintf(m, cap, "refuses %" PRIu64 ": %s", p, why ? why + 9 : l->detail);
         return LV_BAD;
+    }
+    if (!strcmp(k, "consumed") && !strstr(l->detail, "marked CONSUMED")) {
+        /* A row's state is told only when the note says it was marked: design direct has
+        ** no outbox table, and its answer arrives and marks nothing. */
+        snprintf(m, cap, "CONSUMED answer for %" PRIu64 " arrives (no outbox row to mark)", p);
+        return LV_GOOD;
     }
     if (!strcmp(k, "consumed")) {
         snprintf(m, cap, "outbox row of %" PRIu64 " CONSUMED", p);
@@ -239,12 +273,34 @@ static void tell_pending(void) {
     budgeted(nr.pend_t, "network", nr.pend_msg, nr.pend_level);
 }
 
+/* --follow: a line about a payment is told only if the payment is followed. */
+static int followed(const tline *l) {
+    const html_opts *f = &nr.opts.follow;
+    if (f->nfollow == 0 || l->pay == 0) return 1;
+    for (int i = 0; i < f->nfollow; i++)
+        if (f->follow[i] == l->pay) return 1;
+    return 0;
+}
+
+/* --pace: waits the virtual time since the last line told, scaled, at most PACE_MAX_WAIT
+** wall seconds (an idle stretch of the settle phase should not stall a lecture). */
+#define PACE_MAX_WAIT 2.0
+static void pace(int64_t t) {
+    if (!nr.paced || t <= nr.pace_t) return;
+    double wait = (double)(t - nr.pace_t) / 1e6 * nr.opts.pace;
+    nr.pace_t = t;
+    if (wait > PACE_MAX_WAIT) wait = PACE_MAX_WAIT;
+    struct timespec ts = { (time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9) };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !proc_interrupted) {}
+}
+
 static void on_line(void *ctx, const char *line, size_t len) {
     (void)ctx;
     tline l;
     char msg[400];
     const char *actor = "";
     if (tline_parse(line, len, &l) != 0) return;
+    if (!followed(&l)) return;
     int level = describe(&l, msg, sizeof msg, &actor);
     if (nr.pending) {
         int explains = !strcmp(l.ev, "note") && !strcmp(l.kind, "publish") &&
@@ -276,14 +332,21 @@ static void budgeted(int64_t t, const char *actor, const char *msg, int level) {
     if (level < LV_ALWAYS && nr.told >= NARRATE_PER_SECOND) { nr.held++; return; }
     if (level < LV_ALWAYS) nr.told++;
     else flush_held();
+    pace(t);
     tell(t, actor, msg, level);
 }
 
-void narrate_attach(world_opts *o) {
-    const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+void narrate_attach(world_opts *o, const narrate_opts *no) {
+    const char *nocolor = getenv("NO_COLOR"), *term = getenv("TERM");
+    assert(no != NULL);
+    assert(no->pace >= 0);
+    free(nr.applied);
     memset(&nr, 0, sizeof nr);
     nr.o = o;
-    nr.color = isatty(STDERR_FILENO) && !(no && *no) && !(term && !strcmp(term, "dumb"));
+    nr.opts = *no;
+    nr.color = isatty(STDERR_FILENO) && !(nocolor && *nocolor) && !(term && !strcmp(term, "dumb"));
+    nr.paced = no->pace > 0 && isatty(STDERR_FILENO);
+    nr.applied = calloc((size_t)o->sc->workload.payments + 1, 1);   /* NULL: no warning */
     o->listen = on_line;
     o->listen_ctx = &nr;
     char msg[400];
@@ -293,4 +356,148 @@ void narrate_attach(world_opts *o) {
              o->sc->name, o->design, o->seed, o->sc->workload.payments, o->sc->run_us / 1e6,
              o->sc->settle_us / 1e6);
     tell(0, "sim", msg, LV_ALWAYS);
+}
+
+/* ---- after the check: the story of each broken payment ------------------------------- */
+
+#define STORY_MAX_PAYS 5      /* payments told whole */
+#define STORY_MAX_LINES 80    /* lines of one story */
+
+typedef struct {
+    uint64_t pay;
+    uint64_t deliveries[8];   /* deliveries of its message: a DACK names only these */
+    int ndeliveries;
+    int64_t last_t;           /* a crash at the time of its last step hit it */
+    int told, held;
+} story;
+
+/* The invariants whose break on s->pay the step at `line` caused, as "a, b", or "". */
+static void breaks_at(const report_run *r, uint64_t pay, uint32_t line, char *out, size_t cap) {
+    out[0] = '\0';
+    for (int i = 0; i < r->cause->nitems; i++) {
+        const cause_item *c = &r->cause->items[i];
+        if (c->pay != pay || c->line != line || !c->known) continue;
+        const char *name = invariant_at(c->inv)->name;
+        if (strstr(out, name)) continue;
+        size_t n = strlen(out);
+        snprintf(out + n, cap - n, "%s%s", n ? ", " : "", name);
+    }
+}
+
+/* Story lines the live narration leaves implied, told here because a break may sit on them. */
+static int describe_story(story *st, const tline *l, char *m, size_t cap, const char **actor) {
+    if (!strcmp(l->ev, "send") && !strcmp(l->label, "DELIVER PAYMENT") && l->pay == st->pay) {
+        int known = 0;
+        for (int k = 0; k < st->ndeliveries; k++) known |= st->deliveries[k] == l->delivery;
+        if (!known && st->ndeliveries < 8) st->deliveries[st->ndeliveries++] = l->delivery;
+    }
+    if (!strcmp(l->ev, "send") && !strcmp(l->label, "DACK") && !strcmp(l->from, "accounting")) {
+        for (int k = 0; k < st->ndeliveries; k++)
+            if (st->deliveries[k] == l->delivery) {
+                *actor = "accounting";
+                snprintf(m, cap, "acks the delivery of %" PRIu64 " to the broker", st->pay);
+                return LV_NORMAL;
+            }
+        return LV_SKIP;
+    }
+    if (l->pay != st->pay) {
+        if (!strcmp(l->ev, "crash") && l->t == st->last_t) return describe(l, m, cap, actor);
+        return LV_SKIP;
+    }
+    int level = describe(l, m, cap, actor);
+    if (level != LV_SKIP) return level;
+    *actor = l->node[0] ? l->node : "network";
+    if (!strcmp(l->ev, "deliver") && !strcmp(l->label, "DELIVER PAYMENT")) {
+        *actor = "broker";
+        snprintf(m, cap, "message %" PRIu64 " reaches accounting", st->pay);
+        return LV_NORMAL;
+    }
+    if (!strcmp(l->ev, "note") && !strcmp(l->kind, "publish") && !strcmp(l->node, "payment")) {
+        snprintf(m, cap, "publishes message %" PRIu64 " (attempt 1)", st->pay);
+        return LV_NORMAL;
+    }
+    if (!strcmp(l->ev, "reply")) {
+        snprintf(m, cap, "payment %" PRIu64 " answered %s", st->pay, l->result);
+        return LV_NORMAL;
+    }
+    return LV_SKIP;
+}
+
+static void story_line(const report_run *r, story *st, const tline *l, uint32_t line) {
+    char msg[400], marked[600], inv[200];
+    const char *actor = "";
+    int level = describe_story(st, l, msg, sizeof msg, &actor);
+    if (level == LV_SKIP) return;
+    if (l->pay == st->pay) st->last_t = l->t;
+    if (st->told == STORY_MAX_LINES) { st->held++; return; }
+    st->told++;
+    breaks_at(r, st->pay, line, inv, sizeof inv);
+    if (inv[0]) {
+        snprintf(marked, sizeof marked, "%s   <== BREAKS %s (trace line %u)", msg, inv, line);
+        tell(l->t, actor, marked, LV_ALWAYS_BAD);
+    } else {
+        tell(l->t, actor, msg, level);
+    }
+}
+
+static int story_read(const report_run *r, story *st) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/trace.jsonl", r->opt->run_dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    char *buf = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    uint32_t line = 0;
+    tline l;
+    nr.in_story = 1;
+    nr.story_applies = 0;
+    while ((n = getline(&buf, &cap, f)) > 0) {
+        line++;
+        if (tline_parse(buf, (size_t)n, &l) == 0) story_line(r, st, &l, line);
+    }
+    nr.in_story = 0;
+    free(buf);
+    fclose(f);
+    return 0;
+}
+
+static void story_tell(const report_run *r, uint64_t pay) {
+    char head[400], names[200] = "";
+    for (int i = 0; i < r->cause->nitems; i++) {
+        const cause_item *c = &r->cause->items[i];
+        const char *name = invariant_at(c->inv)->name;
+        if (c->pay != pay || strstr(names, name)) continue;
+        size_t n = strlen(names);
+        snprintf(names + n, sizeof names - n, "%s%s", n ? ", " : "", name);
+    }
+    snprintf(head, sizeof head, "the story of payment %" PRIu64 ", which breaks %s: every step "
+             "of it, whatever the live narration left out", pay, names);
+    fprintf(stderr, "%s%s%s\n", nr.color ? C_BOLD : "", head, nr.color ? C_RESET : "");
+    story st = { .pay = pay, .last_t = -1 };
+    if (story_read(r, &st) != 0) return;
+    if (st.held) fprintf(stderr, "%9s  %-10s  ... %d more lines (trace.jsonl has them)\n", "", "",
+                         st.held);
+    for (int i = 0; i < r->cause->nitems; i++) {
+        const cause_item *c = &r->cause->items[i];
+        if (c->pay != pay) continue;
+        fprintf(stderr, "%9s  %-10s  why %s: %s\n", "", "", invariant_at(c->inv)->name, c->text);
+    }
+}
+
+void narrate_story(const report_run *r) {
+    uint64_t told[STORY_MAX_PAYS];
+    int ntold = 0;
+    assert(r->check != NULL);
+    if (!nr.o || !r->cause) return;
+    for (int i = 0; i < r->cause->nitems && ntold < STORY_MAX_PAYS; i++) {
+        uint64_t p = r->cause->items[i].pay;
+        int seen = p == 0 || !followed(&(tline){ .pay = p });
+        for (int k = 0; k < ntold && !seen; k++) seen = told[k] == p;
+        if (seen) continue;
+        told[ntold++] = p;
+        story_tell(r, p);
+    }
+    free(nr.applied);
+    nr.applied = NULL;
 }

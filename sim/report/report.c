@@ -42,6 +42,10 @@ static void write_head(json_w *w, const report_run *r, const char *verdict, cons
     json_w_kstr(w, "why", why);
     json_w_break(w, 2);
     json_w_kstr(w, "command", r->command);
+    json_w_break(w, 2);
+    json_w_key(w, "outbox_node");
+    if (r->node_override) json_w_str(w, r->node_override);
+    else json_w_null(w);
 }
 
 /* "virtual_seconds": the phases, and when the run went quiet (null: never). */
@@ -84,6 +88,53 @@ static void write_data(json_w *w, const report_run *r) {
     json_w_arr_end(w);
 }
 
+/* "scenario_checks": the scenario's own check()s that failed (scenario.h, sim_check). */
+static void write_checks(json_w *w, const report_run *r) {
+    const sim_scenario *sc = r->opt->sc;
+    assert(sc->nchecks <= SIM_MAX_CHECKS);
+    json_w_break(w, 2);
+    json_w_key(w, "scenario_checks");
+    json_w_obj(w);
+    json_w_kbool(w, "ok", sc->checks_failed == 0);
+    json_w_kuint(w, "count", sc->checks_failed);
+    json_w_key(w, "failed");
+    json_w_arr(w);
+    for (int i = 0; i < sc->nchecks; i++) {
+        json_w_break(w, 4);
+        json_w_obj(w);
+        json_w_kint(w, "line", sc->checks[i].line);
+        json_w_ktime(w, "t", sc->checks[i].t_us);
+        json_w_kstr(w, "text", sc->checks[i].text);
+        json_w_obj_end(w);
+    }
+    if (sc->nchecks) json_w_break(w, 2);
+    json_w_arr_end(w);
+    json_w_obj_end(w);
+}
+
+/* "causes": why each listed violation happened, as report.html shows it (cause.h), in
+** the order of "invariants"; "line" is the trace line of the step that broke it (0: not
+** known, and "known" false: the text is the invariant's own sentence). */
+static void write_causes(json_w *w, const report_run *r) {
+    const cause_result *c = r->cause;
+    json_w_break(w, 2);
+    json_w_key(w, "causes");
+    json_w_arr(w);
+    for (int i = 0; i < c->nitems; i++) {
+        const cause_item *x = &c->items[i];
+        json_w_break(w, 4);
+        json_w_obj(w);
+        json_w_kstr(w, "invariant", r->check->inv[x->inv].name);
+        json_w_kuint(w, "pay", x->pay);
+        json_w_kuint(w, "line", x->line);
+        json_w_kbool(w, "known", x->known);
+        json_w_kstr(w, "text", x->text);
+        json_w_obj_end(w);
+    }
+    if (c->nitems) json_w_break(w, 2);
+    json_w_arr_end(w);
+}
+
 /* Ends the document and writes summary.json; 0, or -1 if it could not be written. */
 static int write_file(json_w *w, const report_run *r, int exit_code) {
     json_w_break(w, 2);
@@ -115,9 +166,40 @@ static int write_summary(const report_run *r, int met, const char *why) {
     json_w_obj_end(&w);
     write_times(&w, r);
     write_data(&w, r);
+    write_causes(&w, r);
+    write_checks(&w, r);
     int rc = write_file(&w, r, met ? OX_EXIT_OK : OX_EXIT_FAIL);
     json_w_free(&w);
     return rc;
+}
+
+static void print_verdict(int met, const char *why) {
+    printf("  verdict    %s: %s\n", met ? "PASS" : "FAIL", why);
+}
+
+static void print_reproduce(const report_run *r) {
+    printf("  reproduce  %s\n", r->command);
+}
+
+/* Each side's duplicates, named: a count that mixed them sat next to exactly_once broken. */
+static void print_duplicates(const cause_result *k) {
+    printf("  duplicates accounting absorbed %" PRIu64 " (message already in its inbox)",
+           k->dup_accounting);
+    if (k->applied_again)
+        printf(" and applied %" PRIu64 " again (a second voucher each)", k->applied_again);
+    printf("; payment absorbed %" PRIu64 " answers for settled rows and %" PRIu64
+           " client retries\n", k->dup_payment_answers, k->dup_payment_requests);
+}
+
+/* The violations shown, each with what the history says happened. */
+static void print_violations(const report_run *r) {
+    const checker_result *c = r->check;
+    for (int i = 0; i < CHECKER_INVARIANTS; i++)
+        for (int k = 0; k < c->inv[i].nshown && k < 3; k++) {
+            const cause_item *why = cause_of(r->cause, i, k);
+            printf("    %s: %s\n", c->inv[i].name, c->inv[i].shown[k].text);
+            if (why && why->known) printf("      why: %s\n", why->text);
+        }
 }
 
 static void print_summary(const report_run *r, int met, const char *why) {
@@ -153,10 +235,10 @@ static void print_summary(const report_run *r, int met, const char *why) {
                    x->id, x->line);
     }
     printf("  outbox     %" PRIu64 " republished by the recovery scan, %" PRIu64
-           " duplicates absorbed, %" PRIu64
            " redeliveries, %u refunds, %u dead letters, %u alerts\n",
-           failpoint_count(r, "payment.scan_after_publish"), kind_count(r, "duplicate"),
-           kind_count(r, "redeliver"), c->refunded, c->dead, c->alerts);
+           failpoint_count(r, "payment.scan_after_publish"), kind_count(r, "redeliver"),
+           c->refunded, c->dead, c->alerts);
+    print_duplicates(r->cause);
     if (r->res->converged_us >= 0)
         printf("  settled    quiet %.3f s after healing (at %.3f s)\n",
                (r->res->converged_us - r->opt->sc->run_us) / 1e6, r->res->converged_us / 1e6);
@@ -171,14 +253,18 @@ static void print_summary(const report_run *r, int met, const char *why) {
         else printf(" %s:BROKEN(%u)", inv->name, inv->count);
     }
     printf("\n");
-    for (int i = 0; i < CHECKER_INVARIANTS; i++)
-        for (int k = 0; k < c->inv[i].nshown && k < 3; k++)
-            printf("    %s: %s\n", c->inv[i].name, c->inv[i].shown[k].text);
-    printf("  verdict    %s: %s\n", met ? "PASS" : "FAIL", why);
+    print_violations(r);
+    const sim_scenario *sc = r->opt->sc;
+    if (sc->checks_failed)
+        printf("  checks     scenario_checks:BROKEN(%u)\n", sc->checks_failed);
+    for (int i = 0; i < sc->nchecks && i < 3; i++)
+        printf("    scenario_check: %s (scenario line %d, at %.3f s)\n", sc->checks[i].text,
+               sc->checks[i].line, sc->checks[i].t_us / 1e6);
+    print_verdict(met, why);
     printf("  files      %s/ (trace.jsonl, summary.json, payment.db, broker.db, accounting.db)\n",
            r->opt->run_dir);
     printf("  report     %s/report.html (open it in a browser)\n", r->opt->run_dir);
-    printf("  reproduce  %s\n", r->command);
+    print_reproduce(r);
 }
 
 /* The payments report.html follows: --follow, else OUTBOX_FOLLOW, else its own choice. */
@@ -215,6 +301,11 @@ ox_exit report_finish(const report_run *r) {
     char err[1024];
     assert(r->code == OX_EXIT_OK);
     assert(r->check != NULL);
+    assert(r->cause != NULL);
+    if (cause_build(r, r->cause, err, sizeof err) != 0) {
+        fprintf(stderr, "outbox-sim: cannot tell the causes: %s\n", err);
+        return OX_EXIT_HARNESS;
+    }
     if (write_summary(r, r->met, r->why) != 0) {
         fprintf(stderr, "outbox-sim: cannot write %s/summary.json\n", r->opt->run_dir);
         return OX_EXIT_HARNESS;
@@ -225,7 +316,13 @@ ox_exit report_finish(const report_run *r) {
         fprintf(stderr, "outbox-sim: cannot write the report: %s\n", err);
         return OX_EXIT_HARNESS;
     }
-    if (!r->quiet) print_summary(r, r->met, r->why);
+    if (!r->quiet) {
+        print_summary(r, r->met, r->why);
+    } else if (!r->met) {
+        /* Quiet is for scripts and pools: a failure still says what broke and how to see it. */
+        print_verdict(r->met, r->why);
+        print_reproduce(r);
+    }
     fflush(stdout);
     return r->met ? OX_EXIT_OK : OX_EXIT_FAIL;
 }

@@ -3,8 +3,10 @@
 ** human summary on stdout (whether the expectations were met is sim/check/expect.h's).
 **
 ** summary.json holds the verdicts (every invariant, with its violations, their ids and
-** the trace lines behind them), the counts, the failpoints reached, the seed, the
-** trace's hash and line count, and the exact command that reproduces the run.  It may
+** the trace lines behind them; "causes": what happened, cause.h; "scenario_checks": the
+** scenario's own failed check()s), the counts, the failpoints reached, the seed, the
+** trace's hash and line count, and the exact command that reproduces the run (with
+** "outbox_node": the binary OUTBOX_NODE put in place of bin/outbox-node, else null).  It may
 ** hold wall-clock figures; the trace never does.
 **
 ** report.html, beside it, is the same run for people to read (html.h).
@@ -16,6 +18,7 @@
 
 #include "../check/checker.h"
 #include "../core/world.h"
+#include "cause.h"
 #include "html.h"
 
 /* A finished run, as the report sees it: what was asked, what happened, the verdicts.
@@ -28,12 +31,15 @@ typedef struct report_run {
     const checker_result *check;    /* the verdicts; NULL when the run stopped on an error */
     int met;                      /* the expectations were met (expect.h) */
     char why[512];                /* ... or the first reason they were not */
-    const char *command;          /* reproduces the run */
-    int quiet;                    /* no human summary */
+    const char *command;          /* reproduces the run, quoted for a shell */
+    const char *node_override;    /* OUTBOX_NODE: the service binary run instead, or NULL */
+    int quiet;                    /* no human summary: on FAIL the verdict and reproduce lines */
     html_opts follow;             /* report.html: payments the chart follows (--follow) */
+    cause_result *cause;          /* filled by report_finish: why each violation happened */
 } report_run;
 
-/* Writes summary.json and report.html, prints the summary (unless quiet).  Returns
+/* Writes summary.json and report.html, prints the summary (quiet: only a FAIL's verdict
+** and reproduce lines).  Returns
 ** OX_EXIT_OK if the expectations were met, OX_EXIT_FAIL if not, OX_EXIT_HARNESS if
 ** either file could not be written. */
 ox_exit report_finish(const report_run *r);

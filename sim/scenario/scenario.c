@@ -510,6 +510,7 @@ static void read_refuse_list(lua_State *L, sim_workload *w, int t) {
             fail(L, "scenario: '%s' names payment %lld, but payments are numbered 1..%u", name,
                  (long long)p, w->payments);
         w->refuse[p] = 1;
+        w->refusals = 1;
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
@@ -520,6 +521,7 @@ static void draw_refusals(lua_State *L, scn *c, sim_workload *w, int t) {
     static const scn_range FRACTION = { "a fraction", 0, 1, 0, 0, NULL };
     double rate;
     if (!num_field(L, t, "scenario", "workload.refuse_rate", &FRACTION, &rate)) return;
+    w->refusals = rate > 0;
     ox_prng p;
     ox_prng_seed(&p, ox_prng_derive(c->seed, SCN_STREAM_REFUSE));
     for (uint32_t i = 1; i <= w->payments; i++)
@@ -749,6 +751,17 @@ static int any_frame(int src, int dst, const char *queue, const char *label) {
     return 0;
 }
 
+/* 1 if every frame the directions d can carry with this queue and label is an answer to a
+** refused payment (CONSUME_FAILED): a fault on those acts only when a payment is refused. */
+static int only_refusal_answers(const scn_dirs *d, const char *queue, const char *label) {
+    for (int k = 0; k < d->n; k++)
+        for (size_t i = 0; i < NFRAMES; i++)
+            if (frame_matches(&FRAMES[i], d->src[k], d->dst[k], queue, label) &&
+                !strstr(FRAMES[i].label, "CONSUME_FAILED"))
+                return 0;
+    return 1;
+}
+
 /* Raises: no frame from src to dst has this queue and label; says which frames do. */
 static _Noreturn void no_frame(lua_State *L, const char *fn, int src, int dst, const char *queue,
                                const char *label) {
@@ -869,6 +882,10 @@ static int frame_fault(lua_State *L, sim_fault_kind kind, const char *fn, const 
     int ok[2] = { 0, 0 }, nok = 0;
     for (int i = 0; i < d.n; i++) nok += ok[i] = any_frame(d.src[i], d.dst[i], f.queue, f.label);
     if (nok == 0) no_frame(L, fn, d.src[0], d.dst[0], f.queue, f.label);
+    if (!c->sc->workload.refusals && only_refusal_answers(&d, f.queue, f.label))
+        fail(L, "%s: only CONSUME_FAILED answers match, and this workload refuses no payment: the "
+                "fault could never act (refuse some with workload.refuse or "
+                "workload.refuse_rate)", fn);
     room_for(L, c, fn, nok);
     for (int i = 0; i < d.n; i++) {
         if (!ok[i]) continue;
@@ -1137,6 +1154,25 @@ static int l_clock_jump(lua_State *L) {
 
 /* slow { node, per_message, start, stop }: after each frame the node handles in the
 ** window it stays busy per_message seconds; what arrives meanwhile waits in order. */
+/* Two slow windows of one node may not overlap: which per_message would hold is a
+** question the file should answer by ending one where the other starts.  (Windows a
+** nemesis draws are not refused: a seed must not turn a scenario into an error; where
+** they overlap, the largest per_message holds, sim/core/backlog.c.) */
+static void slow_overlap(lua_State *L, const sim_scenario *sc, const sim_fault *f) {
+    for (int i = 0; i < sc->nfaults; i++) {
+        const sim_fault *o = &sc->faults[i];
+        if (o->kind != FK_SLOW || o->node != f->node) continue;
+        if (!(o->from_us < f->to_us && f->from_us < o->to_us)) continue;
+        char to[32];
+        if (o->to_us == SIM_FOREVER) snprintf(to, sizeof to, "healing");
+        else snprintf(to, sizeof to, "%g", (double)o->to_us / 1e6);
+        fail(L, "slow: %s is already slow in [%g, %s) (%s line %d): two slow windows of one "
+                "node may not overlap; end one where the other starts",
+             scenario_node_name(f->node), (double)o->from_us / 1e6, to,
+             o->nemesis ? "drawn by the nemesis of" : "declared at", o->line);
+    }
+}
+
 static int l_slow(lua_State *L) {
     static const char *const FIELDS[] = { "node", "per_message", "start", "stop", NULL };
     static const char *const EX = "slow { node = \"accounting\", per_message = 0.2 }";
@@ -1152,6 +1188,7 @@ static int l_slow(lua_State *L) {
     f.per_us = to_us(per);
     if (f.per_us == 0) fail(L, "slow: 'per_message' = %g s rounds to 0 microseconds", per);
     read_window(L, c, "slow", 1, &f.from_us, &f.to_us);
+    slow_overlap(L, c->sc, &f);
     room_for(L, c, "slow", 1);
     push_fault(c, &f);
     return 0;
@@ -1495,8 +1532,15 @@ static int l_note(lua_State *L) {
     return 0;
 }
 
-/* ctl("requeue", "all"): an operator runs bin/outbox-ctl on the payment database at
-** this moment of the run (only inside at() callbacks).  Returns the tool's exit code. */
+/* The flags ctl() may not pass: the simulator names the database itself. */
+static int ctl_flag_refused(const char *a) {
+    return !strcmp(a, "--db") || !strncmp(a, "--db=", 5);
+}
+
+/* ctl("requeue", "all"), ctl("list", "--status", "DEAD"): an operator runs bin/outbox-ctl
+** on the payment database at this moment of the run (only inside at() callbacks), with
+** its own commands and flags (outbox-ctl judges the flags: a bad one is its exit 2).
+** Returns the tool's exit code and its output. */
 static int l_ctl(lua_State *L) {
     scn *c = scn_of(L);
     char g[96];
@@ -1512,15 +1556,78 @@ static int l_ctl(lua_State *L) {
         if (lua_type(L, i) != LUA_TSTRING && lua_type(L, i) != LUA_TNUMBER)
             fail(L, "ctl: argument %d must be a string, got %s", i, got(L, i, g, sizeof g));
         argv[i - 1] = lua_tostring(L, i);
-        if (strlen(argv[i - 1]) > 64 || argv[i - 1][0] == '-')
-            fail(L, "ctl: argument %d ('%s') is not a command or an id", i, argv[i - 1]);
+        if (strlen(argv[i - 1]) > 64)
+            fail(L, "ctl: argument %d is longer than 64 bytes", i);
+        if (ctl_flag_refused(argv[i - 1]))
+            fail(L, "ctl: argument %d ('%s'): the simulator names the database itself", i,
+                 argv[i - 1]);
     }
     argv[n] = NULL;
     int known = 0;
     for (int i = 0; COMMANDS[i]; i++) known |= !strcmp(argv[0], COMMANDS[i]);
     if (!known) fail(L, "ctl: unknown command '%s' (list, show, requeue, stats)", argv[0]);
-    int code = c->sc->ctl ? c->sc->ctl(c->sc->note_ctx, sandbox_line(L), n, argv) : -1;
+    static char out[SIM_MAX_CTL_OUTPUT];
+    out[0] = '\0';
+    int code = c->sc->ctl ? c->sc->ctl(c->sc->note_ctx, sandbox_line(L), n, argv, out,
+                                       sizeof out)
+                          : -1;
     lua_pushinteger(L, code);
+    lua_pushstring(L, out);
+    return 2;
+}
+
+/* Records a failed check of the scenario's own at the current callback. */
+static void check_failed(lua_State *L, scn *c, const char *text) {
+    sim_scenario *sc = c->sc;
+    int line = sandbox_line(L);
+    sc->checks_failed++;
+    if (sc->nchecks < SIM_MAX_CHECKS) {
+        sim_check *k = &sc->checks[sc->nchecks++];
+        k->line = line;
+        k->t_us = c->now_us;
+        snprintf(k->text, sizeof k->text, "%s", text);
+    }
+    char note[SCN_MAX_NOTE + 32];
+    snprintf(note, sizeof note, "check failed: %s", text);
+    if (sc->note) sc->note(sc->note_ctx, line, note);   /* the trace tells where */
+}
+
+/* The text of a check: one line, at most SCN_MAX_NOTE bytes. */
+static const char *check_text(lua_State *L, const char *fn, int i) {
+    char g[96];
+    if (lua_type(L, i) != LUA_TSTRING && lua_type(L, i) != LUA_TNUMBER)
+        fail(L, "%s: expects its text as a string, got %s", fn, got(L, i, g, sizeof g));
+    size_t len;
+    const char *text = lua_tolstring(L, i, &len);
+    if (len == 0 || len > SCN_MAX_NOTE)
+        fail(L, "%s: text must be 1 to %d bytes", fn, SCN_MAX_NOTE);
+    for (size_t k = 0; k < len; k++)
+        if ((unsigned char)text[k] < 0x20) fail(L, "%s: text must be one line", fn);
+    return text;
+}
+
+/* fail_check(text): the run fails here, for the reason text (exit 1, not a scenario error). */
+static int l_fail_check(lua_State *L) {
+    scn *c = scn_of(L);
+    if (c->phase != PH_FIRE)
+        fail(L, "fail_check: only inside at() callbacks (at load time, use expect{})");
+    if (lua_gettop(L) != 1) fail(L, "fail_check: expects one string, like fail_check(\"why\")");
+    check_failed(L, c, check_text(L, "fail_check", 1));
+    return 0;
+}
+
+/* check(cond, text): fail_check(text) unless cond is true; returns cond. */
+static int l_check(lua_State *L) {
+    scn *c = scn_of(L);
+    if (c->phase != PH_FIRE)
+        fail(L, "check: only inside at() callbacks (at load time, use expect{})");
+    if (lua_gettop(L) != 2 || lua_type(L, 1) != LUA_TBOOLEAN)
+        fail(L, "check: expects a boolean and a string, like check(code == 0, \"requeue "
+                "worked\")");
+    int ok = lua_toboolean(L, 1);
+    const char *text = check_text(L, "check", 2);
+    if (!ok) check_failed(L, c, text);
+    lua_pushboolean(L, ok);
     return 1;
 }
 
@@ -1608,6 +1715,8 @@ static int l_register(lua_State *L) {
         { "at", l_at },
         { "note", l_note },
         { "ctl", l_ctl },
+        { "check", l_check },
+        { "fail_check", l_fail_check },
         { "expect", l_expect },
         { "partition", l_partition },
         { "broker_loss", l_broker_loss },

@@ -16,7 +16,10 @@
 **   between(a, b, fn)   faults declared inside fn are active in [a, b)
 **   at(t, fn)           fn runs at virtual time t during the run (may declare faults)
 **   note(text)          a line in the trace (from inside at() callbacks)
-**   ctl(cmd, ...)       an operator runs bin/outbox-ctl on the payment database (at())
+**   ctl(cmd, ...)       an operator runs bin/outbox-ctl on the payment database (at());
+**                       returns its exit code and its output
+**   check(cond, text) / fail_check(text)   a failed check of the scenario's own (at()):
+**                       the run fails (exit 1), citing it; error() stays a scenario error
 **   expect { ... }                                            what the run must show
 ** Every error, at load time or inside a later callback, is one line that starts with
 ** "FILE:LINE:" and names the offending function and field.
@@ -41,7 +44,9 @@
 #define SIM_MAX_NEMESIS 8
 #define SIM_DEFAULT_CLIENT_RETRIES 3
 #define SIM_MAX_CLIENT_RETRIES 100
-#define SIM_MAX_CTL_ARGS 4
+#define SIM_MAX_CTL_ARGS 6
+#define SIM_MAX_CTL_OUTPUT 2048   /* ctl()'s output returned to the scenario, cut */
+#define SIM_MAX_CHECKS 32         /* failed check()s kept (all are counted) */
 #define SIM_FROZEN_ACCOUNT 9999     /* refused payments are paid from this account */
 
 typedef enum {
@@ -99,6 +104,14 @@ typedef struct {
     int line;
 } sim_callback;
 
+/* A check() of a callback that failed: the scenario's own judgement, a failure of the
+** run (exit 1) like a broken invariant, never a scenario error (exit 2). */
+typedef struct {
+    int line;                 /* scenario line of the check() or fail_check() call */
+    int64_t t_us;             /* virtual time of the callback */
+    char text[256];
+} sim_check;
+
 typedef struct {
     uint32_t payments;        /* how many payments the client makes */
     double rate;              /* per virtual second, > 0 */
@@ -106,6 +119,7 @@ typedef struct {
     uint32_t accounts;        /* payer accounts 1..accounts */
     uint32_t client_retries;  /* an unanswered payment is asked again, 1 s apart, this often */
     uint8_t *refuse;          /* [payments + 1]: 1 = accounting will refuse payment i */
+    int refusals;             /* workload.refuse or a refuse_rate > 0 was given */
 } sim_workload;
 
 typedef struct {
@@ -144,9 +158,13 @@ typedef struct sim_scenario {
     /* trace hook for note(): set by the simulator before it fires callbacks */
     void (*note)(void *ctx, int line, const char *text);
     /* operator hook for ctl(): runs bin/outbox-ctl ARGS on the payment database now;
-    ** returns its exit code, or -1 if it could not run.  Same ctx as note. */
-    int (*ctl)(void *ctx, int line, int argc, const char *const *argv);
+    ** returns its exit code, or -1 if it could not run, with its output (stdout then
+    ** stderr, cut to cap) in out.  Same ctx as note. */
+    int (*ctl)(void *ctx, int line, int argc, const char *const *argv, char *out, size_t cap);
     void *note_ctx;
+    sim_check checks[SIM_MAX_CHECKS];   /* the failed check()s, in order (the first kept) */
+    int nchecks;
+    uint32_t checks_failed;   /* all of them, kept or not */
     void *L;                  /* lua_State, kept for callbacks */
 } sim_scenario;
 

@@ -1,11 +1,12 @@
 /*
 ** cmd_run.c: `outbox-sim run SCENARIO [--seed N] [--design NAME] [--out DIR] [--quiet]
-** [--narrate]`: one scenario, one seed, one directory of results.
+** [--narrate] [--follow IDS] [--pace S]`: one scenario, one seed, one directory of results.
 **
 ** The steps of a run, each its layer's: load the scenario (sim/scenario), run it
 ** (world_run, sim/core), judge the databases (checker_run) and weigh the expectations
 ** (expect_met, sim/check), then write summary.json and report.html (sim/report).
 */
+#include <assert.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <signal.h>
@@ -26,6 +27,8 @@
 #include "../report/report.h"
 #include "../scenario/scenario.h"
 
+#define RUN_DEFAULT_OUT "reports/runs"
+
 static void on_signal(int sig) {
     (void)sig;
     proc_interrupted = 1;
@@ -44,36 +47,116 @@ static void install_signals(void) {
     signal(SIGPIPE, SIG_IGN);
 }
 
-/* bin/outbox-node beside this binary, unless OUTBOX_NODE says otherwise. */
-static int find_node_bin(char *out, size_t cap) {
+typedef struct {
+    const char *scenario, *design, *out;
+    unsigned long long seed;
+    int quiet, narrate;
+    int out_given;            /* --out: the caller lays the directory out */
+    double pace;              /* --pace: wall seconds per virtual second, 0 none */
+    html_opts follow;
+} run_opts;
+
+/* The run's directory: OUT/<slug>/<seed>.  In the default OUT, reports/runs, which every
+** run a user types shares, a run under a design not the scenario's own goes to
+** <slug>@<design>/<seed>, so that trying a weak design never replaces the scenario's own
+** run of that seed.  An OUT given with --out is the caller's to lay out (sweep, matrix,
+** explore and the classroom each give their own), so it keeps <slug>/<seed>.  Returns
+** the length snprintf wanted (>= the buffer's size: too long). */
+static size_t run_dir(world_opts *w, const run_opts *o) {
+    int own = o->out_given || !strcmp(w->design, w->sc->design);
+    int n = snprintf(w->run_dir, sizeof w->run_dir, "%s/%s%s%s/%llu",
+                     o->out_given ? o->out : RUN_DEFAULT_OUT, w->sc->slug, own ? "" : "@",
+                     own ? "" : w->design, o->seed);
+    assert(n > 0);
+    return (size_t)n;
+}
+
+/* bin/outbox-node beside this binary, unless OUTBOX_NODE says otherwise (then *override
+** is its value, for the reproduce line; else NULL). */
+static int find_node_bin(char *out, size_t cap, const char **override) {
     const char *env = getenv("OUTBOX_NODE");
-    if (env && *env) { snprintf(out, cap, "%s", env); return access(out, X_OK); }
+    *override = NULL;
+    if (env && *env) {
+        *override = env;
+        snprintf(out, cap, "%s", env);
+        return access(out, X_OK);
+    }
     char self[1024];
     snprintf(self, sizeof self, "%s", cmd_self());
     snprintf(out, cap, "%s/outbox-node", dirname(self));
     return access(out, X_OK);
 }
 
-typedef struct {
-    const char *scenario, *design, *out;
-    unsigned long long seed;
-    int quiet, narrate;
-    html_opts follow;
-} run_opts;
+/* Appends w to out[len..cap) as one shell word, after a space unless first: bare when
+** every byte is safe, else in single quotes ('it'\''s').  Returns the new length, or cap
+** if it did not fit. */
+static size_t shell_word(char *out, size_t cap, size_t len, const char *w) {
+    static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                               "0123456789_-./=:+,@%";
+    assert(w != NULL);
+    if (len >= cap) return cap;
+    int bare = w[0] != '\0' && strspn(w, safe) == strlen(w);
+    size_t n = len;
+    if (n > 0 && n + 1 < cap) out[n++] = ' ';
+    if (!bare && n + 1 < cap) out[n++] = '\'';
+    for (const char *p = w; *p && n + 4 < cap; p++) {
+        if (*p == '\'' && !bare) { memcpy(out + n, "'\\''", 4); n += 4; }
+        else out[n++] = *p;
+    }
+    if (!bare && n + 1 < cap) out[n++] = '\'';
+    if (n + 1 >= cap) return cap;
+    out[n] = '\0';
+    return n;
+}
+
+/* The command that reproduces the run, each word quoted for a shell, with the service
+** binary it ran when OUTBOX_NODE replaced the default: OUTBOX_NODE=... outbox-sim run .... */
+static void reproduce_line(char *out, size_t cap, const char *argv0, const run_opts *o,
+                           const char *node_override) {
+    char seed[32], env[1200];
+    size_t n = 0;
+    out[0] = '\0';
+    if (node_override) {
+        env[0] = '\0';
+        if (shell_word(env, sizeof env, 0, node_override) < sizeof env) {
+            n = (size_t)snprintf(out, cap, "OUTBOX_NODE=%s", env);
+            if (n >= cap) n = cap;
+        }
+    }
+    snprintf(seed, sizeof seed, "%llu", o->seed);
+    const char *words[] = { argv0, "run", o->scenario, "--seed", seed,
+                            o->design ? "--design" : NULL, o->design };
+    for (size_t i = 0; i < sizeof words / sizeof words[0] && words[i]; i++)
+        n = shell_word(out, cap, n, words[i]);
+    if (n >= cap) out[cap - 1] = '\0';
+}
+
+static const char run_help[] =
+    "usage: outbox-sim run SCENARIO [--seed N] [--design NAME] [--out DIR] [--quiet] [--narrate]\n"
+    "                      [--follow IDS] [--pace S]\n"
+    "  SCENARIO        a Lua scenario file (scenarios/README.md says how to write one)\n"
+    "  --seed N        the seed every random choice derives from (default 1)\n"
+    "  --design NAME   run under this design instead of the scenario's own\n"
+    "  --out DIR       write DIR/<scenario>/<seed>/ (default: reports/runs/<scenario>/<seed>/,\n"
+    "                  or reports/runs/<scenario>@<design>/<seed>/ under another design)\n"
+    "  --quiet         print no summary; on FAIL only the verdict and the reproduce line\n"
+    "  --narrate       tell the run on stderr as it happens, then the story of each broken\n"
+    "                  payment\n"
+    "  --follow IDS    the payments report.html's chart follows and --narrate tells (17,25)\n"
+    "  --pace S        with --narrate on a terminal: S wall seconds per virtual second\n"
+    "environment: OUTBOX_NODE=PATH runs that service binary instead of bin/outbox-node (the\n"
+    "reproduce line and summary.json say so); NO_COLOR=1 turns the narration's colour off\n"
+    "exit: 0 expectations met, 1 not met, 2 bad usage or scenario, 3 harness failure\n";
 
 static int parse_run(int argc, char **argv, run_opts *o) {
     int seen_seed = 0;
     o->seed = 1;
-    o->out = "reports/runs";
+    o->out = RUN_DEFAULT_OUT;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         int has_value = i + 1 < argc;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf("usage: outbox-sim run SCENARIO [--seed N] [--design NAME] [--out DIR] "
-                   "[--quiet] [--narrate]\n"
-                   "                        [--follow IDS]\n"
-                   "(outbox-sim --help for every command; scenarios/README.md for the scenario "
-                   "API)\n");
+            fputs(run_help, stdout);
             return -1;
         } else if (!strcmp(a, "--seed")) {
             if (seen_seed++) return cmd_usage_error("--seed given twice%s", "");
@@ -95,10 +178,20 @@ static int parse_run(int argc, char **argv, run_opts *o) {
             if (!has_value || !*argv[i + 1])
                 return cmd_usage_error("--out: expected a directory%s", "");
             o->out = argv[++i];
+            o->out_given = 1;
         } else if (!strcmp(a, "--quiet")) {
             o->quiet = 1;
         } else if (!strcmp(a, "--narrate")) {
             o->narrate = 1;
+        } else if (!strcmp(a, "--pace")) {
+            char *end = NULL;
+            double v = has_value ? strtod(argv[i + 1], &end) : -1;
+            if (!has_value || end == argv[i + 1] || *end || !(v > 0) || v > 60)
+                return cmd_usage_error("--pace: expected wall seconds per virtual second, "
+                                       "more than 0 and at most 60, got '%s'",
+                                       has_value ? argv[i + 1] : "");
+            o->pace = v;
+            i++;
         } else if (!strcmp(a, "--follow")) {
             char err[256];
             if (!has_value || html_parse_follow(argv[i + 1], &o->follow, err, sizeof err) != 0)
@@ -114,6 +207,7 @@ static int parse_run(int argc, char **argv, run_opts *o) {
         }
     }
     if (!o->scenario) return cmd_usage_error("run: missing SCENARIO%s", "");
+    if (o->pace > 0 && !o->narrate) return cmd_usage_error("--pace paces --narrate%s", "");
     return 0;
 }
 
@@ -147,6 +241,14 @@ static ox_exit conclude(report_run *rr, checker_result *check, char *err, size_t
     }
     rr->check = check;
     rr->met = expect_met(&rr->opt->sc->expect, check, rr->why, sizeof rr->why);
+    const sim_scenario *sc = rr->opt->sc;
+    if (rr->met && sc->checks_failed > 0) {
+        /* The scenario's own check() failed: cited like a broken invariant (exit 1). */
+        assert(sc->nchecks > 0);
+        rr->met = 0;
+        snprintf(rr->why, sizeof rr->why, "scenario_check broken: %s (scenario line %d, at %.3f s)",
+                 sc->checks[0].text, sc->checks[0].line, sc->checks[0].t_us / 1e6);
+    }
     return report_finish(rr);
 }
 
@@ -159,7 +261,8 @@ int cmd_run(int argc, char **argv) {
     sim_scenario *sc = scenario_load(o.scenario, o.seed, err, sizeof err);
     if (!sc) { fprintf(stderr, "outbox-sim: %s\n", err); return OX_EXIT_USAGE; }
     char node_bin[1100];
-    if (find_node_bin(node_bin, sizeof node_bin) != 0) {
+    const char *node_override;
+    if (find_node_bin(node_bin, sizeof node_bin, &node_override) != 0) {
         fprintf(stderr,
                 "outbox-sim: cannot find an executable outbox-node at %s (build with make, or set "
                 "OUTBOX_NODE)\n",
@@ -169,19 +272,26 @@ int cmd_run(int argc, char **argv) {
     }
     world_opts w = { .sc = sc, .seed = o.seed, .node_bin = node_bin };
     w.design = o.design ? o.design : sc->design;
-    snprintf(w.run_dir, sizeof w.run_dir, "%s/%s/%llu", o.out, sc->slug, o.seed);
-    char command[1024];
-    snprintf(command, sizeof command, "%s run %s --seed %llu%s%s", argv[0], o.scenario, o.seed,
-             o.design ? " --design " : "", o.design ? o.design : "");
-    if (o.narrate) narrate_attach(&w);
+    if (run_dir(&w, &o) >= sizeof w.run_dir) {
+        fprintf(stderr, "outbox-sim: --out %s: the run's directory name is too long\n", o.out);
+        scenario_free(sc);
+        return OX_EXIT_USAGE;
+    }
+    static char command[4096];
+    reproduce_line(command, sizeof command, argv[0], &o, node_override);
+    narrate_opts no = { .follow = o.follow, .pace = o.pace };
+    if (o.narrate) narrate_attach(&w, &no);
     install_signals();
     static world_result res;   /* large; one per process */
     static checker_result check;
+    static cause_result cause;
     report_run rr = { .opt = &w, .res = &res, .command = command, .quiet = o.quiet,
-                      .follow = o.follow };
+                      .follow = o.follow, .node_override = node_override,
+                      .cause = &cause };
     rr.code = world_run(&w, &res);
     rr.err = res.err;
     ox_exit code = conclude(&rr, &check, err, sizeof err);
+    if (o.narrate && rr.check) narrate_story(&rr);
     if (code == OX_EXIT_USAGE || code == OX_EXIT_HARNESS)
         fprintf(stderr, "outbox-sim: %s: %s\n",
                 code == OX_EXIT_USAGE ? "scenario error" : "harness error", rr.err);

@@ -7,7 +7,8 @@
 # carries the verdict and the sequence chart's code, is the same bytes for the same
 # seed, and stays small.  Then Debian's chromium renders it headless, with every host
 # name resolving to nothing: no script error on the console, no request from the page
-# to the network, the chart's SVG and the plots in the DOM, and a screenshot.
+# to the network, the chart's SVG and the plots in the DOM, the failing run's breaking
+# step ringed on the chart and its cause in the verdict, and a screenshot.
 # matrix.html is built from a matrix.json by html_matrix() (a small driver linked with
 # build/libsim.a) and must link each cell to its run's report.html.
 # --narrate must tell the run on stderr, without colour when piped, and leave the trace
@@ -180,7 +181,13 @@ else
   check "the verdict cards say what each invariant means" \
     grep -q 'class="means">every paid payment has exactly one voucher' "$OUT/pay-queue-loss_42_report.html.dom"
   check "a broken invariant's card says what went wrong" \
-    grep -q 'class="explain">Money left the payer but accounting never booked it' "$OUT/pay-queue-loss_42_report.html.dom"
+    grep -q 'class="explain">Usually: Money left the payer but accounting never booked it' "$OUT/pay-queue-loss_42_report.html.dom"
+  # The step that broke it (sim/report/cause.h) is ringed on the chart, on its trace line.
+  check "the failing report marks the breaking step on the chart" \
+    grep -q '<g class="breaks" data-line="[0-9]*"><title>⚠ breaks eventual_consistency' "$OUT/pay-queue-loss_42_report.html.dom"
+  check "a violation says what happened in this run" \
+    grep -q 'class="cause"><b>what happened: </b>the PUBLISH PAYMENT frame of message [0-9]* was lost on the wire' "$OUT/pay-queue-loss_42_report.html.dom"
+  check "the passing report marks nothing" bash -c "! grep -q 'class=\"breaks\"' '$OUT/showcase_1_report.html.dom'"
   if [ -s "$MATRIX_HTML" ]; then
     browse "$MATRIX_HTML" "$OUT/matrix" dump
     check "matrix.html loads without a console message or a network request" page_clean "$OUT/matrix"

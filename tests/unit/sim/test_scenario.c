@@ -787,9 +787,61 @@ static void same_fault(const sim_fault *a, const sim_fault *b) {
 /* 1 if the nemesis faults of sc (from index `from`) include every kind, and crashes both
 ** at a time and at a failpoint. */
 /* Stands in for the simulator's ctl() hook where no run exists. */
-static int operator_says_ok(void *ctx, int line, int argc, const char *const *argv) {
+static int operator_says_ok(void *ctx, int line, int argc, const char *const *argv, char *out,
+                            size_t cap) {
     (void)ctx; (void)line; (void)argc; (void)argv;
+    snprintf(out, cap, "ok");
     return 0;
+}
+
+/* Records what ctl() passed, for ctl_flags_output_and_checks. */
+static char ctl_seen[256];
+static int operator_echoes(void *ctx, int line, int argc, const char *const *argv, char *out,
+                           size_t cap) {
+    (void)ctx; (void)line;
+    ctl_seen[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        size_t n = strlen(ctl_seen);
+        snprintf(ctl_seen + n, sizeof ctl_seen - n, "%s%s", i ? " " : "", argv[i]);
+    }
+    snprintf(out, cap, "id 1 DEAD\n");
+    return 1;
+}
+
+/* ctl() takes outbox-ctl's own flags and returns its code and output; check() and
+** fail_check() record a failed check (a run failure) instead of raising an error. */
+static void ctl_flags_output_and_checks(void **state) {
+    sim_scenario *sc = load_ok(state, "ctl.lua", HEAD
+        "at(3, function()\n"
+        "  local code, out = ctl(\"list\", \"--status\", \"DEAD\", \"--limit\", \"5\")\n"
+        "  if out ~= \"id 1 DEAD\\n\" then error(\"output not returned: \" .. out) end\n"
+        "  check(code == 0, \"list exited \" .. code)\n"
+        "  check(true, \"never recorded\")\n"
+        "end)\n"
+        "at(4, function() fail_check(\"the operator saw trouble\") end)\n"
+        "at(5, function() ctl(\"list\", \"--db\", \"/etc/passwd\") end)\n"
+        "at(6, function() check(1, \"not a boolean\") end)\n", 1);
+    char err[600], want[700];
+    sc->ctl = operator_echoes;
+    assert_int_equal(scenario_fire(sc, 0, 3 * SEC, err, sizeof err), 0);
+    assert_string_equal(ctl_seen, "list --status DEAD --limit 5");
+    assert_int_equal(sc->checks_failed, 1);
+    assert_int_equal(sc->nchecks, 1);
+    assert_string_equal(sc->checks[0].text, "list exited 1");
+    assert_int_equal(sc->checks[0].line, 5);
+    assert_int_equal(sc->checks[0].t_us, 3 * SEC);
+    assert_int_equal(scenario_fire(sc, 1, 4 * SEC, err, sizeof err), 0);
+    assert_int_equal(sc->checks_failed, 2);
+    assert_string_equal(sc->checks[1].text, "the operator saw trouble");
+    assert_int_equal(scenario_fire(sc, 2, 5 * SEC, err, sizeof err), -1);
+    snprintf(want, sizeof want,
+             "%s:9: ctl: argument 2 ('--db'): the simulator names the database itself", sc->path);
+    assert_string_equal(err, want);
+    assert_int_equal(scenario_fire(sc, 3, 6 * SEC, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":10: check: expects a boolean and a string"));
+    scenario_free(sc);
+    FAILS("checkload.lua", HEAD "check(false, \"x\")\n",
+          ":2: check: only inside at() callbacks (at load time, use expect{})");
 }
 
 static int draws_every_kind(const sim_scenario *sc, int from) {
@@ -854,6 +906,42 @@ static void fault_lua_reads_back(void **state) {
 }
 
 static void slow_nemesis_drop_errors(void **state);
+
+/* A fault that could never act is an error (scenarios/README.md): one on refusal answers
+** alone when nothing is refused; two slow windows of one node that overlap. */
+static void faults_that_cannot_act_or_conflict(void **state) {
+    FAILS("cf.lua",
+          HEAD "drop { link = \"broker->payment\", label = \"DELIVER CONSUME_FAILED\" }\n",
+          ":2: drop: only CONSUME_FAILED answers match, and this workload refuses no payment: the "
+          "fault could never act (refuse some with workload.refuse or workload.refuse_rate)");
+    FAILS_PREFIX("cf2.lua", HEAD "duplicate { label = \"PUBLISH CONSUME_\" }\n",
+          ":2: duplicate: only CONSUME_FAILED answers match");
+    sim_scenario *sc = load_ok(state, "cf3.lua",
+        "scenario { name = \"t\", run = 30, workload = { payments = 10, refuse = {3} } }\n"
+        "drop { link = \"broker->payment\", label = \"DELIVER CONSUME_FAILED\" }\n", 1);
+    assert_int_equal(sc->nfaults, 1);
+    scenario_free(sc);
+    sc = load_ok(state, "cf4.lua", HEAD "drop { label = \"DELIVER CONSUME\" }\n", 1);
+    assert_int_equal(sc->nfaults, 1);   /* CONSUMED answers match too: it can act */
+    scenario_free(sc);
+    FAILS("sl.lua", HEAD "slow { node = \"accounting\", per_message = 0.1, start = 0, stop = 10 }\n"
+          "slow { node = \"accounting\", per_message = 0.3, start = 5, stop = 15 }\n",
+          ":3: slow: accounting is already slow in [0, 10) (declared at line 2): two slow "
+          "windows of one node may not overlap; end one where the other starts");
+    sc = load_ok(state, "sl2.lua", HEAD "slow { node = \"broker\", per_message = 0.1 }\n"
+                 "at(5, function() slow { node = \"broker\", per_message = 0.3 } end)\n", 1);
+    char err[600];
+    assert_int_equal(scenario_fire(sc, 0, 5 * SEC, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":3: slow: broker is already slow in [0, healing) (declared at "
+                                "line 2)"));
+    scenario_free(sc);
+    sc = load_ok(state, "sl3.lua", HEAD
+        "slow { node = \"accounting\", per_message = 0.1, start = 0, stop = 10 }\n"
+        "slow { node = \"accounting\", per_message = 0.3, start = 10, stop = 15 }\n"
+        "slow { node = \"payment\", per_message = 0.3, start = 5, stop = 15 }\n", 1);
+    assert_int_equal(sc->nfaults, 3);   /* back to back, and another node: fine */
+    scenario_free(sc);
+}
 
 static void new_fault_errors(void **state) {
     FAILS("p1.lua", HEAD "partition { between = {\"payment\", \"accounting\"} }\n",
@@ -1002,6 +1090,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(nemesis_fixed_rates, setup, teardown),
         cmocka_unit_test_setup_teardown(fault_lua_reads_back, setup, teardown),
         cmocka_unit_test_setup_teardown(new_fault_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(faults_that_cannot_act_or_conflict, setup, teardown),
+        cmocka_unit_test_setup_teardown(ctl_flags_output_and_checks, setup, teardown),
         cmocka_unit_test(every_shipped_scenario_loads),
         cmocka_unit_test(node_names),
     };
