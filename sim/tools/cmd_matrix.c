@@ -11,7 +11,9 @@
 ** scenario error.  One run directory is kept per cell (the one the cell cites).
 **
 ** Outputs: the table on stdout; DIR/matrix.json (cells with their reproduction
-** commands and run directories, for renderers); DIR/matrix.expected (the cells in the
+** commands and run directories, for renderers); DIR/matrix.html (the table as a page,
+** each cell linked to its run: inside DIR with everything else the matrix wrote, so
+** `--out X` writes nothing beside X); DIR/matrix.expected (the cells in the
 ** format of --expect, to review and copy over the kept table).  --expect compares the
 ** cells run with the kept table's lines for the same scenarios and lists every
 ** difference.
@@ -90,8 +92,9 @@ static const char matrix_help[] =
     "(default 1..2) and prints a table: rows designs, columns scenarios, each cell \"pass\"\n"
     "or the first invariant broken and the lowest seed that shows it (exactly_once@1).\n"
     "  -j N             at most N runs at once (default: online CPUs)\n"
-    "  --out DIR        DIR/<design>/<scenario>/<seed>/, DIR/matrix.json, DIR/matrix.expected\n"
-    "                   (default reports/matrix); one run directory is kept per cell\n"
+    "  --out DIR        DIR/<design>/<scenario>/<seed>/, DIR/matrix.json, DIR/matrix.html,\n"
+    "                   DIR/matrix.expected (default reports/matrix); one run directory is\n"
+    "                   kept per cell\n"
     "  --expect FILE    compare with a kept table (lines \"design scenario result\", e.g.\n"
     "                   tests/matrix.expected) for the scenarios run; exit 1 on a difference\n"
     "  --keep           keep every run directory\n"
@@ -537,9 +540,8 @@ static int finish(matrix *m) {
         rc = 3;
     } else {
         printf("matrix: cells, commands and run dirs in %s\n", path);
-        /* The page sits beside DIR (reports/matrix -> reports/matrix.html). */
         char html[1200];
-        snprintf(html, sizeof html, "%s.html", m->out);
+        snprintf(html, sizeof html, "%s/matrix.html", m->out);
         if (html_matrix(path, html, err, sizeof err) != 0) {
             fprintf(stderr, "outbox-sim: matrix: %s\n", err);
             rc = 3;
