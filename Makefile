@@ -10,6 +10,8 @@
 #   make matrix     designs x scenarios against tests/matrix.expected (mk/matrix.mk)
 #   make bench      the benchmark suite                               (mk/bench.mk)
 #   make live       the services as real daemons, for a class         (mk/live.mk)
+#   make install    binaries, scenario library, report parts under PREFIX (mk/install.mk)
+#   make uninstall  removes them again
 #   make clean
 
 CC      ?= cc
