@@ -13,6 +13,8 @@
 #   make tidy       the house rules: headers, 100 columns, 70-line functions, layers,
 #                   references to files of the repo                  (mk/quality.mk)
 #   make doc-tables the docs' tables, generated from tests/matrix.expected (mk/docs.mk)
+#   make install    binaries, scenario library, report parts under PREFIX (mk/install.mk)
+#   make uninstall  removes them again
 #   make clean
 
 CC      ?= cc

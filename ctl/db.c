@@ -76,6 +76,7 @@ ox_exit ctl_open(ctl_db *c, const char *path, int writable) {
     assert(path != NULL);
     c->db = NULL;
     c->path = path;
+    c->clock = (ctl_clock){ .kind = CTL_NOW_AUTO };   /* not chosen yet */
     struct stat sb;
     if (stat(path, &sb) != 0) {
         fprintf(stderr, "outbox-ctl: %s: %s\n", path, strerror(errno));

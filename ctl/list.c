@@ -88,6 +88,7 @@ ox_exit ctl_list(ctl_db *c, const char *status, int64_t limit) {
 static const char *const STATUSES[] = { "SENDING", "CONSUMED", "FAILED", "DEAD" };
 
 static ox_exit print_oldest_sending(const ctl_db *c) {
+    assert(c->clock.kind != CTL_NOW_AUTO);   /* ctl_clock_set ran */
     sqlite3_stmt *st = ctl_prepare(c,
         "SELECT id, payment_id, created_at, attempts FROM outbox WHERE status = 'SENDING'"
         " ORDER BY created_at, id LIMIT 1");
@@ -96,7 +97,7 @@ static ox_exit print_oldest_sending(const ctl_db *c) {
     if (rc == SQLITE_ROW) {
         char age[32], at[40];
         int64_t created = sqlite3_column_int64(st, 2);
-        ctl_span(ctl_now_ms() - created, age, sizeof age);
+        ctl_span(c->clock.ms - created, age, sizeof age);
         ctl_iso(created, at, sizeof at);
         printf("oldest SENDING  %s (row %" PRId64 ", payment %" PRId64 ", %" PRId64
                " attempts, created %s)\n", age, (int64_t)sqlite3_column_int64(st, 0),
@@ -106,6 +107,7 @@ static ox_exit print_oldest_sending(const ctl_db *c) {
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return ctl_sql_fail(c, "select oldest SENDING row");
+    if (rc == SQLITE_ROW) ctl_clock_print(c, "ages as of", 16);
     return OX_EXIT_OK;
 }
 

@@ -67,23 +67,25 @@ static ox_exit show_outbox(const ctl_db *c, int64_t id, int64_t *pay_id) {
         fprintf(stderr, "outbox-ctl: no outbox row %" PRId64 "\n", id);
         return OX_EXIT_FAIL;
     }
+    assert(c->clock.kind != CTL_NOW_AUTO);   /* ctl_clock_set ran */
     char next[40], created[40], updated[40], due[32];
     *pay_id = sqlite3_column_int64(st, 0);
     int64_t next_ms = sqlite3_column_int64(st, 3);
     ctl_iso(next_ms, next, sizeof next);
     ctl_iso(sqlite3_column_int64(st, 4), created, sizeof created);
     ctl_iso(sqlite3_column_int64(st, 5), updated, sizeof updated);
-    ctl_span(next_ms - ctl_now_ms(), due, sizeof due);
+    ctl_span(next_ms - c->clock.ms, due, sizeof due);
     int sending = strcmp(text(st, 1), "SENDING") == 0;
     printf("outbox row %" PRId64 "\n", id);
     printf("  payment   %" PRId64 "\n", *pay_id);
     printf("  status    %s\n", text(st, 1));
     printf("  attempts  %" PRId64 "\n", (int64_t)sqlite3_column_int64(st, 2));
     if (sending)
-        printf("  next      %s (%s %s)\n", next, next_ms >= ctl_now_ms() ? "in" : "due since",
+        printf("  next      %s (%s %s)\n", next, next_ms >= c->clock.ms ? "in" : "due since",
                due[0] == '-' ? due + 1 : due);
     printf("  created   %s\n", created);
     printf("  updated   %s\n", updated);
+    if (sending) ctl_clock_print(c, "  as of", 12);
     print_payload(sqlite3_column_blob(st, 6), (size_t)sqlite3_column_bytes(st, 6));
     sqlite3_finalize(st);
     return OX_EXIT_OK;

@@ -10,6 +10,11 @@
 # terminal (CI, a pipe) it plays a short unattended story instead: pay, crash
 # accounting, pay, restart it, wait for every row to be CONSUMED, stop.
 #
+# A daemon may also be killed from another terminal, as docs/live.md teaches (kill -9
+# PID): the script notices within a second, says so, shows it DOWN, and its key restarts
+# it.  The daemons are disowned, so bash prints no "Killed" job notice into the display;
+# whether one is up is read from /proc, not from bash's job table.
+#
 # Ctrl-C (or q) stops everything it started: daemons get SIGTERM (they close their
 # databases), then SIGKILL after 3 s; libfaketime's /dev/shm files of the processes it
 # started are removed.  The databases stay in reports/live/ to look at afterwards.
@@ -45,6 +50,7 @@ fi
 declare -A pid=() started=() readies=()
 ROLES=(broker accounting payment)
 payer=""
+interactive_on=""
 t0=$(date +%s.%N)
 knobs=(--knob scan_interval=1 --knob retry_base=2 --knob visibility=5 --knob max_attempts=20)
 
@@ -84,7 +90,32 @@ start_node() {
   # shellcheck disable=SC2046
   ( exec env "${FT[@]}" $(command_of "$role") >>"$dir/$role.log" 2>&1 ) &
   pid[$role]=$!
+  # Out of bash's job table: a kill from elsewhere prints no "Killed" notice over the
+  # display.  bash still reaps it; alive() says whether it runs.
+  disown "${pid[$role]}"
   started[${pid[$role]}]=1
+}
+
+# alive ROLE: its daemon runs (not gone, not a zombie, not a new process on a reused pid).
+alive() {
+  local p=${pid[$1]:-} st
+  [ -n "$p" ] || return 1
+  st=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1)
+  [ -n "$st" ] && [ "$st" != Z ] || return 1
+  tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q -- "--role $1 "
+}
+
+# notice_gone: a daemon that ended without this script's doing (kill -9 from another
+# terminal, a crash) is reaped, said, and shown DOWN; its key restarts it.
+notice_gone() {
+  local role p
+  for role in "${ROLES[@]}"; do
+    p=${pid[$role]:-}
+    if [ -z "$p" ] || alive "$role"; then continue; fi
+    reap "$role"
+    echo "${R}${B}live: $role (pid $p) is gone: killed or crashed outside this script${N}"
+    [ -n "$interactive_on" ] && menu
+  done
 }
 
 count_ready() { local n; n=$(grep -c "^$1 ready " "$dir/$1.log" 2>/dev/null); echo "${n:-0}"; }
@@ -94,7 +125,7 @@ ready() {
   local role=$1 n=0
   while [ $n -lt 200 ]; do
     [ "$(count_ready "$role")" -gt "${readies[$role]:-0}" ] && return 0
-    kill -0 "${pid[$role]}" 2>/dev/null || { reap "$role"; return 1; }
+    alive "$role" || { reap "$role"; return 1; }
     sleep 0.05; n=$((n + 1))
   done
   return 1
@@ -103,10 +134,10 @@ ready() {
 # Removes libfaketime's shared-memory files of a reaped process (left when it is killed).
 shm_clean() { rm -f "/dev/shm/faketime_shm_$1" "/dev/shm/sem.faketime_sem_$1"; }
 
+# reap ROLE: forgets a daemon that ended (disowned: bash itself has collected it).
 reap() {
   local role=$1 p=${pid[$1]:-}
   [ -n "$p" ] || return 0
-  wait "$p" 2>/dev/null
   shm_clean "$p"
   unset "pid[$role]"
 }
@@ -115,6 +146,7 @@ crash() {
   local role=$1
   echo "${R}${B}live: kill -9 ${pid[$role]}   # $role crashes: no goodbye, no cleanup${N}"
   kill -9 "${pid[$role]}" 2>/dev/null
+  for _ in $(seq 40); do alive "$role" || break; sleep 0.05; done
   reap "$role"
 }
 
@@ -130,14 +162,15 @@ cleanup() {
   trap - INT TERM EXIT
   local p role
   if [ -n "$payer" ]; then kill "$payer" 2>/dev/null; wait "$payer" 2>/dev/null; fi
-  for role in "${!pid[@]}"; do kill -TERM "${pid[$role]}" 2>/dev/null; done
+  for role in "${!pid[@]}"; do alive "$role" && kill -TERM "${pid[$role]}" 2>/dev/null; done
   for _ in $(seq 30); do
-    local alive=0
-    for role in "${!pid[@]}"; do kill -0 "${pid[$role]}" 2>/dev/null && alive=1; done
-    [ $alive = 0 ] && break
+    local up=0
+    for role in "${!pid[@]}"; do alive "$role" && up=1; done
+    [ $up = 0 ] && break
     sleep 0.1
   done
-  for role in "${!pid[@]}"; do kill -9 "${pid[$role]}" 2>/dev/null; reap "$role"; done
+  for role in "${!pid[@]}"; do alive "$role" && kill -9 "${pid[$role]}" 2>/dev/null; done
+  for role in "${!pid[@]}"; do reap "$role"; done
   for p in "${!started[@]}"; do shm_clean "$p"; done
   [ -t 0 ] && stty sane 2>/dev/null
   echo "live: stopped everything it started. The databases and logs stay in $dir/:"
@@ -153,7 +186,7 @@ stats_line() {
   s=$(run_timed "$ctl" --db "$dir/payment.db" stats 2>/dev/null)
   v=$(sqlite3 -cmd ".timeout 2000" "$dir/accounting.db" "SELECT count(*) FROM voucher" 2>/dev/null || echo "?")
   for role in "${ROLES[@]}"; do
-    if [ -n "${pid[$role]:-}" ]; then up="$up ${G}$role${N}"; else up="$up ${R}${role}:DOWN${N}"; fi
+    if alive "$role"; then up="$up ${G}$role${N}"; else up="$up ${R}${role}:DOWN${N}"; fi
   done
   local sending consumed failed dead oldest
   sending=$(awk '$1 == "SENDING" { print $2 }' <<<"$s")
@@ -193,16 +226,19 @@ menu() {
 
 toggle() {
   local role=$1
-  if [ -n "${pid[$role]:-}" ]; then crash "$role"; else restart "$role"; fi
+  notice_gone   # a daemon killed elsewhere is restarted, not "crashed" again
+  if alive "$role"; then crash "$role"; else restart "$role"; fi
   menu
 }
 
 interactive() {
   local key last=0
+  interactive_on=1
   menu
   while :; do
     key=""
     IFS= read -rsn1 -t 1 key
+    notice_gone
     case "$key" in
       a) toggle accounting ;;
       b) toggle broker ;;
@@ -258,7 +294,7 @@ for try in 0 1 2 3 4 5 6 7; do
   ready broker || { bport=""; continue; }
   start_node payment
   ready payment && break
-  kill -9 "${pid[broker]}" 2>/dev/null; reap broker; bport=""
+  kill -9 "${pid[broker]}" 2>/dev/null; sleep 0.1; reap broker; bport=""
 done
 [ -n "$bport" ] || die "no free pair of loopback ports from $base (set LIVE_PORT)"
 start_node accounting

@@ -20,6 +20,9 @@
 ** Variants run in a fixed order, -j at a time; which variants run (when there are more
 ** than --max-variants) is drawn from the seed; nothing depends on which run finished
 ** first.  Variant files and run directories are kept for the variants that broke.
+**
+** On a terminal a progress line (rewritten in place, like sweep's) says what runs: the
+** baseline, then variants done of those chosen, how many broke, and the time left.
 */
 #include <assert.h>
 #include <errno.h>
@@ -48,6 +51,7 @@
 #define EX_STREAM 0x6578706c6f7265ULL   /* "explore": the sampling stream of the seed */
 #define EX_GRACE_MS 5000           /* a stopped variant run gets this long */
 #define EX_RUN_LIMIT_MS 600000     /* a variant run that takes longer is killed: exit 3 */
+#define EX_TICK_S 0.25             /* the progress line is redrawn at most this often */
 
 typedef enum { EX_CRASH = 1, EX_DROP, EX_DUP } ex_kind;
 
@@ -101,6 +105,10 @@ typedef struct {
     int ninv;
     int errors, harness;      /* variants that exited 2 / 3 */
     char first_error[300];
+    /* the progress line (a terminal only) */
+    int tty, drawn;
+    int judged, broke;        /* variants whose batch ended, and those of them that broke */
+    double t0, last_draw;
     pool pool;
 } explore;
 
@@ -351,6 +359,37 @@ static int build_singles(explore *x) {
     return rc ? 3 : 0;
 }
 
+/* ---- the progress line -------------------------------------------------------------------- */
+
+static void progress_clear(explore *x) {
+    if (x->drawn) fputs("\r\033[K", stdout);
+    fflush(stdout);
+    x->drawn = 0;
+}
+
+/* pool_batch's tick: the baseline while there are no variants yet, then the variants. */
+static void progress(void *ctx, const pool_job *jobs, int n, int done) {
+    explore *x = ctx;
+    double now = pool_now();
+    if (!x->tty) return;
+    if (done == n) { progress_clear(x); return; }   /* the batch is over: the caller speaks */
+    if (x->drawn && now - x->last_draw < EX_TICK_S) return;
+    x->last_draw = now;
+    x->drawn = 1;
+    if (x->nvars == 0) {
+        printf("\r\033[Kexplore: the baseline run of %s (%.0f s)", x->file, now - x->t0);
+        fflush(stdout);
+        return;
+    }
+    int broke = x->broke, finished = x->judged + done;
+    for (int i = 0; i < n; i++) broke += jobs[i].code == 1;
+    double el = now - x->t0, rate = el > 0 ? finished / el : 0;
+    printf("\r\033[Kexplore: %d/%d variants, %d broke, %.1f runs/s", finished, x->nvars, broke,
+           rate);
+    if (rate > 0) printf(", ~%.0f s left", (x->nvars - finished) / rate);
+    fflush(stdout);
+}
+
 static int run_baseline(explore *x) {
     pool_job j = { .seed = x->seed };
     snprintf(j.scenario, sizeof j.scenario, "%s", x->file);
@@ -359,6 +398,7 @@ static int run_baseline(explore *x) {
     snprintf(j.log, sizeof j.log, "%s/runs/baseline.log", x->dir);
     char err[300], line[600];
     if (pool_batch(&x->pool, &j, 1, err, sizeof err) != 0) {
+        progress_clear(x);
         fprintf(stderr, "outbox-sim: explore: %s\n", err);
         return 3;
     }
@@ -588,6 +628,7 @@ static int run_variants(explore *x, int from, int to) {
             }
         }
         if (!rc && pool_batch(&x->pool, jobs, n, err, sizeof err) != 0) {
+            progress_clear(x);
             if (!x->pool.stop_sig) fprintf(stderr, "outbox-sim: explore: %s\n", err);
             rc = 3;
         }
@@ -598,6 +639,8 @@ static int run_variants(explore *x, int from, int to) {
             snprintf(slug, sizeof slug, "%.*s", (int)(strlen(s + 1) - 4), s + 1);
             snprintf(run_dir, sizeof run_dir, "%s/runs/%s", x->dir, slug);
             if (!rc) judge(x, v, &jobs[i], run_dir);
+            x->judged++;
+            x->broke += v->code == 1;
             if (rc || v->code == 0) { files_rmtree(run_dir); unlink(jobs[i].scenario); }
             unlink(jobs[i].log);
         }
@@ -782,7 +825,10 @@ int cmd_explore(int argc, char **argv) {
     pool_init(&x.pool, x.parallel, cmd_self());
     x.pool.grace_ms = EX_GRACE_MS;
     x.pool.limit_ms = EX_RUN_LIMIT_MS;
-    double t0 = pool_now();
+    x.pool.tick = progress;
+    x.pool.tick_ctx = &x;
+    x.tty = isatty(STDOUT_FILENO);
+    double t0 = x.t0 = pool_now();
     rc = run_baseline(&x);
     if (rc && !x.pool.stop_sig) {      /* the marker, so that the directory can be used again */
         char path[600], line[700];

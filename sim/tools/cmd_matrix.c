@@ -11,7 +11,9 @@
 ** scenario error.  One run directory is kept per cell (the one the cell cites).
 **
 ** Outputs: the table on stdout; DIR/matrix.json (cells with their reproduction
-** commands and run directories, for renderers); DIR/matrix.expected (the cells in the
+** commands and run directories, for renderers); DIR/matrix.html (the table as a page,
+** each cell linked to its run: inside DIR with everything else the matrix wrote, so
+** `--out X` writes nothing beside X); DIR/matrix.expected (the cells in the
 ** format of --expect, to review and copy over the kept table).  --expect compares the
 ** cells run with the kept table's lines for the same scenarios and lists every
 ** difference.
@@ -33,6 +35,7 @@
 #include "../../lib/config.h"
 #include "cmd.h"
 #include "../report/html.h"
+#include "library.h"
 #include "runner.h"
 #include "../util/files.h"
 #include "../util/json.h"
@@ -86,12 +89,14 @@ static const char matrix_help[] =
     "usage: outbox-sim matrix [SCENARIO...] [--seeds A..B] [-j N] [--out DIR] [--expect FILE] "
     "[--keep]\n"
     "\n"
-    "Runs every design against every scenario (default: scenarios/*.lua) and every seed\n"
+    "Runs every design against every scenario (default: scenarios/*.lua here, else those of\n"
+    "the installed library) and every seed\n"
     "(default 1..2) and prints a table: rows designs, columns scenarios, each cell \"pass\"\n"
     "or the first invariant broken and the lowest seed that shows it (exactly_once@1).\n"
     "  -j N             at most N runs at once (default: online CPUs)\n"
-    "  --out DIR        DIR/<design>/<scenario>/<seed>/, DIR/matrix.json, DIR/matrix.expected\n"
-    "                   (default reports/matrix); one run directory is kept per cell\n"
+    "  --out DIR        DIR/<design>/<scenario>/<seed>/, DIR/matrix.json, DIR/matrix.html,\n"
+    "                   DIR/matrix.expected (default reports/matrix); one run directory is\n"
+    "                   kept per cell\n"
     "  --expect FILE    compare with a kept table (lines \"design scenario result\", e.g.\n"
     "                   tests/matrix.expected) for the scenarios run; exit 1 on a difference\n"
     "  --keep           keep every run directory\n"
@@ -107,7 +112,12 @@ static int parse_matrix(matrix *m, int argc, char **argv) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--keep")) { m->keep = 1; continue; }
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(matrix_help, stdout); return -1; }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            char dir[1100];
+            fputs(matrix_help, stdout);
+            if (library_dir(dir, sizeof dir) == 0) printf("Default scenarios: %s/*.lua\n", dir);
+            return -1;
+        }
         if (a[0] != '-' || !a[1]) {
             if (m->nsc >= MATRIX_MAX_SCENARIOS)
                 return cmd_usage_error("matrix: at most 256 scenarios, got more at '%s'", a);
@@ -137,17 +147,24 @@ static int parse_matrix(matrix *m, int argc, char **argv) {
     return 0;
 }
 
-/* No scenario named: the library, every .lua file in scenarios/, in byte order (C locale). */
+/* No scenario named: the library (scenarios/ here, else the installed one: library.h),
+** every .lua file in it, in byte order (C locale). */
 static int default_scenarios(matrix *m) {
-    int rc = glob("scenarios/*.lua", 0, NULL, &m->g);
+    char dir[1100], pattern[1200];
+    if (library_dir(dir, sizeof dir) != 0)
+        return cmd_usage_error("matrix: no scenario given, and no scenarios/ here nor an "
+                               "installed library (" LIBRARY_INSTALLED " beside outbox-sim)%s",
+                               "");
+    snprintf(pattern, sizeof pattern, "%s/*.lua", dir);
+    int rc = glob(pattern, 0, NULL, &m->g);
     if (rc == GLOB_NOMATCH || (rc == 0 && m->g.gl_pathc == 0)) {
         if (rc == 0) globfree(&m->g);
-        return cmd_usage_error("matrix: no scenario given and no scenarios/*.lua here%s", "");
+        return cmd_usage_error("matrix: no scenario given and no %s/*.lua", dir);
     }
-    if (rc != 0) return cmd_usage_error("matrix: cannot list scenarios/*.lua%s", "");
+    if (rc != 0) return cmd_usage_error("matrix: cannot list %s/*.lua", dir);
     m->have_glob = 1;
     if (m->g.gl_pathc > MATRIX_MAX_SCENARIOS)
-        return cmd_usage_error("matrix: more than 256 scenarios in scenarios/%s", "");
+        return cmd_usage_error("matrix: more than 256 scenarios in %s/", dir);
     for (size_t i = 0; i < m->g.gl_pathc; i++) m->sc[m->nsc++].path = m->g.gl_pathv[i];
     return 0;
 }
@@ -537,9 +554,8 @@ static int finish(matrix *m) {
         rc = 3;
     } else {
         printf("matrix: cells, commands and run dirs in %s\n", path);
-        /* The page sits beside DIR (reports/matrix -> reports/matrix.html). */
         char html[1200];
-        snprintf(html, sizeof html, "%s.html", m->out);
+        snprintf(html, sizeof html, "%s/matrix.html", m->out);
         if (html_matrix(path, html, err, sizeof err) != 0) {
             fprintf(stderr, "outbox-sim: matrix: %s\n", err);
             rc = 3;

@@ -13,7 +13,15 @@
 ** and seed numbers (a hash of each below a threshold, plus the shard's run with the
 ** smallest hash so that at least one is checked), so the same sweep always reruns the
 ** same runs.  A difference is a harness failure (exit 3), printed with both
-** hashes and the first line where the two traces part.
+** hashes and the first line where the two traces part.  A sweep that stops starting
+** runs early (a time budget) may never reach its sampled runs: then the first run that
+** finished is rerun, so no sweep that ran something ends with nothing checked (unless
+** --rerun 0 turned the check off).
+**
+** One sweep writes a directory at a time: DIR/.sweep.lock is held (flock) while it
+** runs, and a second sweep into the same DIR is refused (exit 2) before it runs anything.
+** The JUnit file has a test case per run that ran; the runs never started are summed
+** up in one skipped case per scenario, so a budget over millions of seeds stays small.
 **
 ** Exit code: 3 a harness failure (a run's, a determinism mismatch, a signal, reports
 ** not written), else 2 a bad scenario at run time, else 1 a run did not meet its
@@ -41,6 +49,7 @@
 #define SWEEP_MAX_RUNS 10000000ULL        /* per sweep (after sharding too): split with --shard */
 #define SWEEP_RECAP 20                    /* failures repeated at the end */
 #define SWEEP_TICK_MS 250
+#define SWEEP_LOCK ".sweep.lock"         /* in --out DIR, held while the sweep runs */
 
 typedef struct {
     const char *path;
@@ -73,9 +82,16 @@ typedef struct {
     uint64_t sample_thresh;   /* key < thresh is sampled; all when sample_all */
     int sample_all, sample_none;
     rerun_item *rq;
-    size_t rq_cap, rq_head, rq_tail;
-    uint64_t rerun_done, rerun_same, rerun_diff;
-    int budget_spent;
+    size_t rq_cap, rq_head, rq_tail;   /* rq_cap: the sampled runs, plus one fallback */
+    uint64_t nsampled;                 /* runs of the plan in the sample */
+    int fallback_held;                 /* a run kept in case no sampled run ends well */
+    rerun_item fallback;
+    uint64_t rerun_done, rerun_same, rerun_diff, rerun_errors;
+    int budget_spent;         /* the time budget ran out: no run starts any more */
+    int start_failed;         /* a run could not be started: no run starts any more */
+    char start_err[256];      /* why */
+    int lock_fd;
+    uint64_t junit_not_run_cases;
     /* outputs */
     FILE *junit_body, *fail_body;
     uint64_t nfail_json;
@@ -97,12 +113,13 @@ static const char sweep_help[] =
     "  -j N                at most N runs at once (default: online CPUs)\n"
     "  --shard K/N         only the runs numbered K-1 mod N (scenario x seed, scenario first):\n"
     "                      N jobs with K = 1..N cover every run exactly once\n"
-    "  --time-budget S     start no run after S seconds; say how many ran and were skipped\n"
+    "  --time-budget S     start no run after S seconds (S > 0); say how many ran and were\n"
+    "                      skipped, and rerun at least one that ran\n"
     "  --junit FILE        JUnit XML, one test case per scenario and seed\n"
     "  --json FILE         JSON summary: counts, failures and their commands, rate\n"
     "  --out DIR           run directories DIR/<scenario>/<seed>/ (default reports/runs)\n"
     "  --rerun FRACTION    rerun this share of the runs and compare trace hashes (default\n"
-    "                      0.05, at least one run; 0 turns it off)\n"
+    "                      0.05, at least one run that ran; 0 turns it off)\n"
     "  --design NAME       run the scenarios under this design instead of their own\n"
     "  --keep              keep the directories of passing runs (default: deleted)\n"
     "Every failure prints the command that reproduces it.  Exit: 0 all met, 1 a run did\n"
@@ -154,8 +171,10 @@ static int parse_flag(sweep *s, int argc, char **argv, int *i) {
         if (parse_shard(v, &s->shard_k, &s->shard_n) != 0)
             return cmd_usage_error("sweep: --shard: expected K/N with 1 <= K <= N, got '%s'", v);
     } else if (!strcmp(a, "--time-budget")) {
-        if (parse_fraction(v, 0, 1e9, &s->budget) != 0)
-            return cmd_usage_error("sweep: --time-budget: expected seconds >= 0, got '%s'", v);
+        if (parse_fraction(v, 0, 1e9, &s->budget) != 0 || s->budget <= 0)
+            return cmd_usage_error(
+                "sweep: --time-budget: expected seconds > 0 (a budget of 0 would run nothing), "
+                "got '%s'", v);
     } else if (!strcmp(a, "--rerun")) {
         if (parse_fraction(v, 0, 1, &s->rerun) != 0)
             return cmd_usage_error("sweep: --rerun: expected a fraction 0..1, got '%s'", v);
@@ -209,6 +228,25 @@ static int parse_sweep(sweep *s, int argc, char **argv) {
     return 0;
 }
 
+/* DIR/.sweep.lock: two sweeps writing one directory would remove and rerun each
+** other's run directories and mix their reports without a word. */
+static int lock_out(sweep *s) {
+    char err[1400];
+    s->lock_fd = files_lock(s->out, SWEEP_LOCK, err, sizeof err);
+    if (s->lock_fd == FILES_LOCK_HELD) {
+        fprintf(stderr,
+                "outbox-sim: sweep: --out %s: another sweep is writing there (lock %s %s); "
+                "give each sweep its own --out\n",
+                s->out, SWEEP_LOCK, err);
+        return 2;
+    }
+    if (s->lock_fd < 0) {
+        fprintf(stderr, "outbox-sim: sweep: --out %s: %s\n", s->out, err);
+        return 2;
+    }
+    return 0;
+}
+
 /* Every scenario is loaded once here, so a bad one is reported before anything runs. */
 static int validate(sweep *s) {
     for (int i = 0; i < s->nsc; i++) {
@@ -245,7 +283,7 @@ static int validate(sweep *s) {
                 strerror(errno));
         return 2;
     }
-    return 0;
+    return lock_out(s);
 }
 
 /* ---- the plan ----------------------------------------------------------------- */
@@ -298,8 +336,9 @@ static int plan(sweep *s) {
         if (key < best || s->sample_min_i == UINT64_MAX) { best = key; s->sample_min_i = i; }
     }
     for (uint64_t i = k; !s->sample_none && i < s->total; i += n) count += sampled(s, i);
-    s->rq_cap = (size_t)count;
-    if (count && !(s->rq = calloc(count, sizeof *s->rq))) {
+    s->nsampled = count;
+    s->rq_cap = (size_t)count + !s->sample_none;   /* + the fallback (fallback_queue) */
+    if (s->rq_cap && !(s->rq = calloc(s->rq_cap, sizeof *s->rq))) {
         fprintf(stderr, "outbox-sim: sweep: out of memory for %" PRIu64 " reruns\n", count);
         return 3;
     }
@@ -321,7 +360,10 @@ static void clear_progress(sweep *s) {
     if (s->tty) fputs("\r\033[K", stdout);
 }
 
-static uint64_t finished(const sweep *s) { return s->passed + s->failed + s->errors; }
+static uint64_t finished(const sweep *s) {
+    /* Reruns' errors count in s->errors too: only the main runs' outcomes are summed. */
+    return s->passed + s->failed + s->errors - s->rerun_errors;
+}
 
 static void draw_progress(sweep *s, int force) {
     double now = pool_now();
@@ -388,9 +430,8 @@ static void junit_case(sweep *s, const char *slug, uint64_t seed, const char *su
     if (!f) return;
     fputs("    <testcase classname=\"", f);
     xml_str(f, slug);
-    fprintf(f, "\" name=\"seed %" PRIu64 "%s\" time=\"%.3f\"", seed, suffix,
-            res ? res->seconds : 0.0);
-    if (!res) { fputs("><skipped message=\"time budget spent\"/></testcase>\n", f); return; }
+    assert(res != NULL);
+    fprintf(f, "\" name=\"seed %" PRIu64 "%s\" time=\"%.3f\"", seed, suffix, res->seconds);
     if (res->exit_code == 0) { fputs("/>\n", f); return; }
     const char *tag = res->exit_code == 1 ? "failure" : "error";
     fprintf(f, ">\n      <%s message=\"", tag);
@@ -447,6 +488,38 @@ static void note_exit(sweep *s, int code) {
 
 /* ---- a run ended -------------------------------------------------------------- */
 
+static void rerun_set(rerun_item *it, int scen, uint64_t seed, const runner_result *res) {
+    memset(it, 0, sizeof *it);
+    it->scen = scen;
+    it->seed = seed;
+    it->orig_exit = res->exit_code;
+    it->orig_pass = res->exit_code == 0;
+    snprintf(it->orig_hash, sizeof it->orig_hash, "%s", res->hash);
+}
+
+/* The fallback's directory goes unless it is to be kept; the fallback is forgotten. */
+static void fallback_drop(sweep *s) {
+    if (!s->fallback_held) return;
+    s->fallback_held = 0;
+    if (!s->fallback.orig_pass || s->keep) return;
+    pool_job j;
+    job_for(s, s->fallback.scen, s->fallback.seed, 0, &j);
+    runner_remove_run_dir(j.run_dir);
+}
+
+/* When no main run will start or end any more and none of those that ran was queued
+** for a rerun (the sampled ones were never reached: a time budget, or they ended in
+** errors), the first run that ended with a verdict is rerun instead: a sweep that
+** ran something always checks determinism at least once. */
+static void fallback_queue(sweep *s) {
+    int more = !s->budget_spent && !s->start_failed && s->next_i < s->total;
+    if (!s->fallback_held || more || s->started != finished(s)) return;
+    assert(s->rq_tail == 0);
+    assert(s->rq_cap >= 1);   /* plan() kept a place for it */
+    s->rq[s->rq_tail++] = s->fallback;
+    s->fallback_held = 0;     /* now an ordinary rerun: rerun_done removes its dir */
+}
+
 static void main_done(sweep *s, const pool_job *j, const runner_result *res) {
     uint64_t i = (uint64_t)j->tag;
     int scen = run_scen(s, i);
@@ -460,14 +533,15 @@ static void main_done(sweep *s, const pool_job *j, const runner_result *res) {
     junit_case(s, s->sc[scen].slug, j->seed, "", res, cmd, j->run_dir);
     if (res->exit_code) json_failure(s, s->sc[scen].slug, j->seed, res, cmd, j->run_dir, scen);
     assert(j->tag >= 0);
-    if (sampled(s, i) && res->exit_code <= 1 && s->rq_tail < s->rq_cap) {
-        rerun_item *it = &s->rq[s->rq_tail++];
-        it->scen = scen;
-        it->seed = j->seed;
-        it->orig_exit = res->exit_code;
-        it->orig_pass = res->exit_code == 0;
-        snprintf(it->orig_hash, sizeof it->orig_hash, "%s", res->hash);
-        return;   /* the directory stays until the rerun is compared */
+    if (res->exit_code <= 1 && !s->sample_none && sampled(s, i) && s->rq_tail < s->rq_cap) {
+        rerun_set(&s->rq[s->rq_tail++], scen, j->seed, res);
+        fallback_drop(s);   /* a sampled run will be rerun: the fallback is not needed */
+        return;             /* the directory stays until the rerun is compared */
+    }
+    if (res->exit_code <= 1 && !s->sample_none && s->rq_tail == 0 && !s->fallback_held) {
+        rerun_set(&s->fallback, scen, j->seed, res);
+        s->fallback_held = 1;
+        return;             /* kept: it may be the one run rerun (fallback_queue) */
     }
     if (res->exit_code == 0 && !s->keep) runner_remove_run_dir(j->run_dir);
 }
@@ -531,6 +605,7 @@ static void rerun_done(sweep *s, const pool_job *j, const runner_result *res) {
     if (res->exit_code >= 2) {
         /* The rerun itself broke: a harness error, not a proven difference. */
         s->errors++;
+        s->rerun_errors++;
         snprintf(bad.why, sizeof bad.why, "rerun failed: %.480s", res->why);
         fprintf(stderr, "outbox-sim: sweep: the rerun of %s seed %" PRIu64 " failed: %s\n", slug,
                 it->seed, res->why);
@@ -560,15 +635,23 @@ static void rerun_done(sweep *s, const pool_job *j, const runner_result *res) {
 
 /* ---- the loop ----------------------------------------------------------------- */
 
+/* May another main run start?  Notes when the time budget runs out. */
+static int main_may_start(sweep *s) {
+    if (s->budget_spent || s->start_failed || s->next_i >= s->total) return 0;
+    if (s->budget >= 0 && pool_now() - s->t0 >= s->budget) { s->budget_spent = 1; return 0; }
+    return 1;
+}
+
 static int start_next(sweep *s) {
     pool_job j;
+    int main_ok = main_may_start(s);
+    if (!main_ok && s->rq_head == s->rq_tail) fallback_queue(s);
     if (s->rq_head < s->rq_tail) {
         size_t k = s->rq_head++;
         job_for(s, s->rq[k].scen, s->rq[k].seed, 1, &j);
         j.tag = -(long)k - 1;
     } else {
-        if (s->budget_spent || s->next_i >= s->total) return 0;
-        if (s->budget >= 0 && pool_now() - s->t0 >= s->budget) { s->budget_spent = 1; return 0; }
+        if (!main_ok) return 0;
         job_for(s, run_scen(s, s->next_i), run_seed(s, s->next_i), 0, &j);
         j.tag = (long)s->next_i;
         s->next_i += s->shard_n;
@@ -578,6 +661,11 @@ static int start_next(sweep *s) {
     if (runner_start(&s->pool, &j, err, sizeof err) != 0) {
         clear_progress(s);
         fprintf(stderr, "outbox-sim: sweep: %s\n", err);
+        snprintf(s->start_err, sizeof s->start_err, "%.200s", err);
+        if (j.tag >= 0) {   /* never started: counted with the runs not run */
+            s->next_i -= s->shard_n;
+            s->started--;
+        }
         return -1;
     }
     return 1;
@@ -587,7 +675,7 @@ static void loop(sweep *s) {
     for (;;) {
         while (!s->pool.stop_sig && s->pool.nrunning < s->pool.max) {
             int rc = start_next(s);
-            if (rc < 0) { note_exit(s, 3); s->budget_spent = 1; s->rq_head = s->rq_tail; }
+            if (rc < 0) { note_exit(s, 3); s->start_failed = 1; s->rq_head = s->rq_tail; }
             if (rc <= 0) break;
         }
         if (s->pool.stop_sig) return;
@@ -605,21 +693,64 @@ static void loop(sweep *s) {
 
 /* ---- the end ------------------------------------------------------------------ */
 
+/* Why runs were never started, or NULL when every planned run started. */
+static const char *not_run_reason(const sweep *s, char *buf, size_t cap) {
+    if (s->started >= s->planned) return NULL;
+    if (s->pool.stop_sig) snprintf(buf, cap, "interrupted by signal %d", s->pool.stop_sig);
+    else if (s->budget_spent) snprintf(buf, cap, "time budget of %g s spent", s->budget);
+    else if (s->start_failed) snprintf(buf, cap, "a run could not be started (%s)", s->start_err);
+    else snprintf(buf, cap, "not started");
+    return buf;
+}
+
+/* The runs never started, summed up in one skipped JUnit case per scenario: a CI
+** report of a budgeted sweep over a million seeds stays a few kilobytes. */
+static void junit_not_run(sweep *s) {
+    char why[320];
+    if (!s->junit_body || !not_run_reason(s, why, sizeof why)) return;
+    for (int sc = 0; sc < s->nsc; sc++) {
+        uint64_t n = 0, lo = 0, hi = 0;
+        for (uint64_t i = s->next_i; i < s->total; i += s->shard_n) {
+            if (run_scen(s, i) != sc) continue;
+            if (!n++) lo = run_seed(s, i);
+            hi = run_seed(s, i);
+        }
+        if (!n) continue;
+        s->junit_not_run_cases++;
+        FILE *f = s->junit_body;
+        fputs("    <testcase classname=\"", f);
+        xml_str(f, s->sc[sc].slug);
+        fprintf(f,
+                "\" name=\"not run: %" PRIu64 " seed%s %" PRIu64 "..%" PRIu64 "%s\" time=\"0\">"
+                "<skipped message=\"%s: %" PRIu64 " run%s of this scenario never started\"/>"
+                "</testcase>\n",
+                n, n == 1 ? "" : "s", lo, hi, s->shard_n > 1 ? " of this shard" : "", why, n,
+                n == 1 ? "" : "s");
+    }
+}
+
 static void write_junit(FILE *f, void *ctx) {
     sweep *s = ctx;
     double el = pool_now() - s->t0;
-    uint64_t tests = s->planned + s->rerun_diff;
+    /* The cases written: one per run that ended, one per rerun that differed, one per
+    ** scenario with runs never started (junit_not_run). */
+    uint64_t tests = finished(s) + s->rerun_diff + s->junit_not_run_cases;
+    uint64_t errors = s->errors + s->rerun_diff, skipped = s->junit_not_run_cases;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(f,
             "<testsuites name=\"outbox-sim sweep\" tests=\"%" PRIu64 "\" failures=\"%" PRIu64
             "\" errors=\"%" PRIu64 "\" skipped=\"%" PRIu64 "\" time=\"%.3f\">\n",
-            tests, s->failed, s->errors + s->rerun_diff, s->planned - finished(s), el);
+            tests, s->failed, errors, skipped, el);
     fprintf(f,
             "  <testsuite name=\"outbox-sim sweep shard %" PRIu64 "/%" PRIu64 "\" tests=\"%" PRIu64
             "\" failures=\"%" PRIu64 "\" errors=\"%" PRIu64 "\" skipped=\"%" PRIu64
             "\" time=\"%.3f\">\n",
-            s->shard_k, s->shard_n, tests, s->failed, s->errors + s->rerun_diff,
-            s->planned - finished(s), el);
+            s->shard_k, s->shard_n, tests, s->failed, errors, skipped, el);
+    fprintf(f,
+            "    <properties>\n      <property name=\"planned\" value=\"%" PRIu64 "\"/>\n"
+            "      <property name=\"ran\" value=\"%" PRIu64 "\"/>\n"
+            "      <property name=\"not_run\" value=\"%" PRIu64 "\"/>\n    </properties>\n",
+            s->planned, finished(s), s->planned - finished(s));
     if (s->junit_body) {
         rewind(s->junit_body);
         char buf[8192];
@@ -636,7 +767,7 @@ static void write_json_end(sweep *s, json_w *w, double el, uint64_t done) {
     json_w_obj(w);
     json_w_key(w, "fraction");
     json_w_fmt(w, "%g", s->rerun);
-    json_w_kuint(w, "sampled", s->rq_cap);
+    json_w_kuint(w, "sampled", s->rq_tail);
     json_w_kuint(w, "checked", s->rerun_done);
     json_w_kuint(w, "identical", s->rerun_same);
     json_w_kuint(w, "mismatches", s->rerun_diff);
@@ -746,19 +877,27 @@ static void print_end(sweep *s) {
         printf("sweep: interrupted by signal %d: the runs in progress were stopped and their "
                "directories removed\n",
                s->pool.stop_sig);
+    /* Only a budget that was given and ran out is a "time budget spent". */
     if (s->budget_spent && s->planned > s->started)
         printf("sweep: time budget of %g s spent: %" PRIu64 " runs ran, %" PRIu64 " skipped\n",
                s->budget, done, s->planned - s->started);
+    else if (s->start_failed && !s->pool.stop_sig && s->planned > s->started)
+        printf("sweep: stopped starting runs after the error above: %" PRIu64 " runs ran, %" PRIu64
+               " not started\n",
+               done, s->planned - s->started);
     printf("sweep: %" PRIu64 " runs in %.1f s (%.2f runs/s, %.1f seeds/min): %" PRIu64
            " passed, %" PRIu64 " failed, %" PRIu64 " errors",
            done, el, el > 0 ? done / el : 0.0, el > 0 ? 60.0 * done / el : 0.0, s->passed,
-           s->failed, s->errors);
+           s->failed, s->errors - s->rerun_errors);
     if (s->planned > done) printf(", %" PRIu64 " not run", s->planned - done);
     printf("\n");
-    if (s->rerun_done || s->rq_cap)
+    if (s->rq_tail)
         printf("sweep: determinism: %" PRIu64 " of %zu sampled runs rerun, %" PRIu64
-               " identical, %" PRIu64 " differ\n",
-               s->rerun_done, s->rq_cap, s->rerun_same, s->rerun_diff);
+               " identical, %" PRIu64 " differ%s\n",
+               s->rerun_done, s->rq_tail, s->rerun_same, s->rerun_diff,
+               s->rerun_errors ? ", some reruns failed (see above)" : "");
+    else if (!s->sample_none && done)
+        printf("sweep: determinism: not checked: no run ended with a verdict to compare\n");
     if (s->nrecap) {
         printf("sweep: reproduce the failures with:\n");
         for (int i = 0; i < s->nrecap; i++) printf("  %s\n", s->recap[i]);
@@ -798,14 +937,35 @@ static FILE *temp_file(void) {
     return f;
 }
 
+static void print_start(const sweep *s) {
+    printf("sweep: %d scenario%s x seeds %" PRIu64 "..%" PRIu64 " = %" PRIu64 " runs", s->nsc,
+           s->nsc > 1 ? "s" : "", s->a, s->b, s->total);
+    if (s->shard_n > 1)
+        printf(", shard %" PRIu64 "/%" PRIu64 ": %" PRIu64 " runs", s->shard_k, s->shard_n,
+               s->planned);
+    printf("; -j %d; %" PRIu64 " rerun%s for determinism; run dirs in %s/\n", s->jobs,
+           s->nsampled, s->nsampled == 1 ? "" : "s", s->out);
+    fflush(stdout);
+}
+
+/* The sweep's end on every path after validate(): its lock, then its memory. */
+static int release(sweep *s, int rc) {
+    if (s->lock_fd >= 0) files_unlock(s->lock_fd, s->out, SWEEP_LOCK);
+    s->lock_fd = -1;
+    free(s->rq);
+    s->rq = NULL;
+    return rc;
+}
+
 int cmd_sweep(int argc, char **argv) {
     static sweep s;   /* large; one per process */
     memset(&s, 0, sizeof s);
+    s.lock_fd = -1;
     int rc = parse_sweep(&s, argc, argv);
     if (rc < 0) return 0;   /* --help */
     if (!rc) rc = validate(&s);
     if (!rc) rc = plan(&s);
-    if (rc) { free(s.rq); return rc; }
+    if (rc) return release(&s, rc);
     if (s.jobs > 0 && (uint64_t)s.jobs > s.planned && s.planned > 0) s.jobs = (int)s.planned;
     s.tty = isatty(STDOUT_FILENO);
     s.t0 = pool_now();
@@ -813,17 +973,9 @@ int cmd_sweep(int argc, char **argv) {
     if ((s.junit && !(s.junit_body = temp_file())) || (s.json && !(s.fail_body = temp_file()))) {
         perror("outbox-sim: sweep: tmpfile");
         if (s.junit_body) fclose(s.junit_body);
-        free(s.rq);
-        return 3;
+        return release(&s, 3);
     }
-    printf("sweep: %d scenario%s x seeds %" PRIu64 "..%" PRIu64 " = %" PRIu64 " runs", s.nsc,
-           s.nsc > 1 ? "s" : "", s.a, s.b, s.total);
-    if (s.shard_n > 1)
-        printf(", shard %" PRIu64 "/%" PRIu64 ": %" PRIu64 " runs", s.shard_k, s.shard_n,
-               s.planned);
-    printf("; -j %d; %zu rerun%s for determinism; run dirs in %s/\n", s.jobs, s.rq_cap,
-           s.rq_cap == 1 ? "" : "s", s.out);
-    fflush(stdout);
+    print_start(&s);
     pool_init(&s.pool, s.jobs, argv[0]);
     loop(&s);
     if (s.pool.stop_sig) {
@@ -831,15 +983,13 @@ int cmd_sweep(int argc, char **argv) {
         note_exit(&s, 3);
     }
     pool_fini(&s.pool);
-    if (!s.pool.stop_sig && s.next_i < s.total) s.budget_spent = 1;
-    for (uint64_t i = s.next_i; s.budget_spent && !s.pool.stop_sig && i < s.total; i += s.shard_n)
-        junit_case(&s, s.sc[run_scen(&s, i)].slug, run_seed(&s, i), "", NULL, "", "");
+    fallback_drop(&s);   /* a signal stopped the sweep before it could be rerun */
+    junit_not_run(&s);
     s.skipped = s.planned - finished(&s);
     write_reports(&s);
     print_end(&s);
     cleanup_dirs(&s);
     if (s.junit_body) fclose(s.junit_body);
     if (s.fail_body) fclose(s.fail_body);
-    free(s.rq);
-    return s.worst;
+    return release(&s, s.worst);
 }

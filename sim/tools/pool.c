@@ -262,11 +262,14 @@ int pool_batch(pool *p, pool_job *jobs, int n, char *err, size_t cap) {
             next++;
         }
         pool_job end;
-        if (pool_wait(p, 250, &end) != 1) continue;
-        assert(end.tag >= 0);
-        assert(end.tag < next);
-        jobs[end.tag] = end;
-        done++;
+        int rc = pool_wait(p, 250, &end);
+        if (rc == 1) {
+            assert(end.tag >= 0);
+            assert(end.tag < next);
+            jobs[end.tag] = end;
+            done++;
+        }
+        if (p->tick) p->tick(p->tick_ctx, jobs, n, done);
     }
     assert(p->nrunning == 0);
     return 0;

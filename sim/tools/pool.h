@@ -63,6 +63,11 @@ typedef struct {
     int limit_ms;                 /* a run longer than this is killed (exit 3); 0: no limit */
     pool_slot slot[POOL_MAX_JOBS];
     int stop_sig;                 /* first SIGINT/SIGTERM/SIGHUP seen, 0 if none */
+    /* pool_batch calls tick(tick_ctx, jobs, n, done) after every wait (about 4 times a
+    ** second, and at once when a job ends), for a progress line; NULL: none.  A job
+    ** still running has code -1. */
+    void (*tick)(void *tick_ctx, const pool_job *jobs, int n, int done);
+    void *tick_ctx;
     int signals;                  /* how many stop signals were seen */
     sigset_t oldmask;
 } pool;

@@ -43,6 +43,17 @@ check "the failpoint list matches outbox-sim failpoints and the baseline trace" 
 check "a failpoint without hits is listed as never reached" grep -q "never reached: failpoint payment.before_commit" "$OUT/last.out"
 check "a frame never sent is listed as never reached" grep -q "never reached: frame accounting->broker PUBLISH CONSUME_FAILED" "$OUT/last.out"
 
+# On a terminal (script(1) gives it one) a progress line is rewritten in place while the
+# variants run, and cleared before the report; piped, the output has no such line.
+check "piped: no progress line" sh -c "! grep -q \$'\\r' '$OUT/last.out'"
+if command -v script >/dev/null; then
+  timeout -k 5 300 script -qfec "$SIM explore $TINY -j 2 --out $OUT/tty" /dev/null >"$OUT/tty.out" 2>&1
+  check "on a terminal: a progress line of variants done, broke and time left" \
+    grep -Eq $'\r\033\\[Kexplore: [0-9]+/[0-9]+ variants, 0 broke, [0-9.]+ runs/s' "$OUT/tty.out"
+  check "on a terminal: the line is cleared before the report" \
+    grep -q $'\r\033\\[Kexplore: .*tiny.lua, seed 1, design outbox, depth 1' "$OUT/tty.out"
+fi
+
 # A weak design: the consumer acks before it applies; a crash in between loses a voucher.
 sim explore "$TINY" -j 2 --design ack-before-apply --out "$OUT/weak"
 check "explore of design ack-before-apply exits 1" test $? -eq 1

@@ -39,6 +39,9 @@ rc=$?
 check "the cell's command reproduces the failure (exit 1)" test $rc -eq 1
 check "... breaking exactly_once" grep -q '"exactly_once": {"ok": false' "$OUT/repro/duplicate-delivery/1/summary.json"
 check "matrix.expected written beside matrix.json" test "$(grep -vc '^#' "$OUT/m/matrix.expected")" -eq 35
+check "matrix.html written inside --out, with the rest" test -s "$OUT/m/matrix.html"
+check "... and nothing beside --out" test ! -e "$OUT/m.html"
+check "... and the output says where" grep -q "^matrix: the table as a page, each cell linked to its run: $OUT/m/matrix.html$" "$OUT/last.out"
 
 # A deliberately wrong expected line is a difference: exit 1, and it is named.
 sed 's/^outbox-no-dedupe duplicate-delivery exactly_once$/outbox-no-dedupe duplicate-delivery pass/' \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # outbox-sim sweep: parallel seeds, JUnit and JSON, shards that cover every run once,
 # a time budget, failures that reproduce from their printed command, the determinism
-# rerun, and a sweep stopped by SIGINT or SIGKILL that leaves nothing behind.
+# rerun (at least one, even under a budget), one sweep per --out directory, and a sweep
+# stopped by SIGINT or SIGKILL that leaves nothing behind.
 source "$(dirname "$0")/lib.bash"
 
 # seeds_of JUNIT: the "scenario seed" of every test case, one a line, sorted.
@@ -39,13 +40,67 @@ check "shard 1/2 and shard 2/2 each run 5" test "$(wc -l <"$OUT/s1.seeds")$(wc -
 check "shards do not overlap" test -z "$(comm -12 "$OUT/s1.seeds" "$OUT/s2.seeds")"
 check "shards together are the whole sweep" cmp -s <(sort "$OUT/s1.seeds" "$OUT/s2.seeds") "$OUT/all.seeds"
 
-# --- a time budget of 0 runs nothing and says so ---------------------------------------
-sim sweep scenarios/clean.lua --seeds 1..10 --time-budget 0 --out "$OUT/budget" --junit "$OUT/budget.xml"
+# --- a time budget: stops starting runs, still checks determinism, sums up the rest ------
+# 200,000 seeds in 2 s: the sampled runs (--rerun 0.0001: 14, none among the first
+# seeds) are never reached, yet one run that ran is rerun; the JUnit file holds the
+# runs that ran and one case for those that did not.
+sim sweep scenarios/clean.lua --seeds 1..200000 --time-budget 2 --rerun 0.0001 -j 2 --out "$OUT/budget" --junit "$OUT/budget.xml" --json "$OUT/budget.json"
 rc=$?
-check "time budget 0: exit 0" test $rc -eq 0
-check "time budget 0: says 0 ran, 10 skipped" grep -q 'time budget of 0 s spent: 0 runs ran, 10 skipped' "$OUT/last.out"
-check "time budget 0: the JUnit cases are skipped" test "$(grep -c '<skipped message="time budget spent"/>' "$OUT/budget.xml")" -eq 10
-check "time budget 0: no run dir" test -z "$(find "$OUT/budget" -name summary.json 2>/dev/null)"
+check "time budget: exit 0" test $rc -eq 0
+check "time budget: says how many ran and were skipped" grep -Eq '^sweep: time budget of 2 s spent: [0-9]+ runs ran, [0-9]+ skipped$' "$OUT/last.out"
+check "time budget: at least one run was rerun for determinism" grep -Eq '^sweep: determinism: [1-9][0-9]* of [1-9][0-9]* sampled runs rerun, [1-9][0-9]* identical, 0 differ$' "$OUT/last.out"
+check "time budget: the JSON says so too" grep -Eq '"checked": [1-9][0-9]*, "identical": [1-9]' "$OUT/budget.json"
+check "time budget: the JUnit file stays small ($(wc -c <"$OUT/budget.xml") bytes)" test "$(wc -c <"$OUT/budget.xml")" -lt 20000
+check "time budget: one skipped case sums up the runs not started" \
+  test "$(grep -c '<testcase classname="clean" name="not run: [0-9]* seeds [0-9]*..200000" time="0"><skipped message="time budget of 2 s spent: ' "$OUT/budget.xml")" -eq 1
+ran=$(grep -c '<testcase classname="clean" name="seed ' "$OUT/budget.xml")
+check "time budget: the counts agree with the cases ($ran ran)" grep -q "tests=\"$((ran + 1))\" failures=\"0\" errors=\"0\" skipped=\"1\"" "$OUT/budget.xml"
+check "time budget: planned and not run are properties" grep -q "<property name=\"not_run\" value=\"$((200000 - ran))\"/>" "$OUT/budget.xml"
+check "time budget: JUnit well-formed" xml_ok "$OUT/budget.xml"
+check "time budget: no run dir left" test -z "$(find "$OUT/budget" -name summary.json 2>/dev/null)"
+
+# A budget of 0 would run nothing and pass: refused, one line, exit 2.
+sim sweep scenarios/clean.lua --seeds 1..10 --time-budget 0 --out "$OUT/budget0"
+rc=$?
+check "time budget 0: exit 2, one line" test "$rc:$(wc -l <"$OUT/last.err")" = 2:1
+check "time budget 0: says why" grep -q 'time-budget: expected seconds > 0' "$OUT/last.err"
+check "time budget 0: nothing ran" test ! -e "$OUT/budget0"
+
+# --- runs that cannot start: the sweep says so (no "time budget" it was never given) ------
+mkdir -p "$OUT/nostart" && : >"$OUT/nostart/clean"    # a file where clean/ must go
+sim sweep scenarios/clean.lua --seeds 1..3 --out "$OUT/nostart" --junit "$OUT/nostart.xml"
+rc=$?
+check "a run that cannot start: exit 3" test $rc -eq 3
+check "a run that cannot start: the reason on stderr" grep -q 'cannot create .*nostart/clean/' "$OUT/last.err"
+check "a run that cannot start: no time budget is mentioned" sh -c "! grep -q 'time budget' '$OUT/last.out'"
+check "a run that cannot start: says it stopped starting runs" grep -q '^sweep: stopped starting runs after the error above: 0 runs ran, 3 not started$' "$OUT/last.out"
+check "a run that cannot start: JUnit names why" grep -q 'skipped message="a run could not be started (cannot create ' "$OUT/nostart.xml"
+# An --out the user may not write (as nobody, when this test runs as root): one line, exit 2.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+  mkdir -p "$OUT/ro" && chmod 755 "$OUT/ro" "$OUT" && chmod -R a+rX "${OUTBOX_BIN:-bin}" scenarios
+  setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/ \
+    "$SIM" sweep scenarios/clean.lua --seeds 1 --out "$OUT/ro" >"$OUT/ro.out" 2>"$OUT/ro.err"
+  rc=$?
+  check "an --out nobody may write: exit 2, one line" test "$rc:$(wc -l <"$OUT/ro.err")" = 2:1
+  check "an --out nobody may write: says so" grep -q "sweep: --out $OUT/ro: cannot create $OUT/ro/.sweep.lock: Permission denied" "$OUT/ro.err"
+  check "an --out nobody may write: no time budget is mentioned" sh -c "! grep -q 'time budget' '$OUT/ro.out' '$OUT/ro.err'"
+fi
+
+# --- one sweep per directory: a second one into the same --out is refused ---------------
+"$SIM" sweep scenarios/clean.lua --seeds 1..4 -j 1 --out "$OUT/shared" --json "$OUT/first.json" >"$OUT/first.out" 2>&1 &
+first=$!
+for _ in $(seq 1 50); do [ -e "$OUT/shared/.sweep.lock" ] && break; sleep 0.1; done
+sim sweep scenarios/clean.lua --seeds 1..2 --out "$OUT/shared" --json "$OUT/second.json"
+rc=$?
+check "a second sweep into the same --out: exit 2, one line" test "$rc:$(wc -l <"$OUT/last.err")" = 2:1
+check "... naming the holder" grep -q "sweep: --out $OUT/shared: another sweep is writing there (lock .sweep.lock held by pid $first); give each sweep its own --out" "$OUT/last.err"
+check "... and it wrote nothing" test ! -e "$OUT/second.json"
+wait "$first"
+rc=$?
+check "the first sweep was not disturbed: exit 0, 4 passed" sh -c "[ $rc -eq 0 ] && grep -q ': 4 passed, 0 failed, 0 errors$' '$OUT/first.out'"
+check "the lock file goes with the sweep" test ! -e "$OUT/shared/.sweep.lock"
+sim sweep scenarios/clean.lua --seeds 1 --out "$OUT/shared"
+check "a sweep after it may use the directory" test $? -eq 0
 
 # --- a weak design fails, and its printed command reproduces the failure ---------------
 sim sweep scenarios/pay-queue-loss.lua --seeds 1..2 -j 2 --design direct --out "$OUT/weak" --junit "$OUT/weak.xml" --json "$OUT/weak.json"
@@ -71,7 +126,7 @@ rc=$?
 check "a bad scenario: exit 2" test $rc -eq 2
 check "a bad scenario: reported once, with file and line" test "$(grep -c 'bad.lua:1:' "$OUT/last.err")" -eq 1
 check "a bad scenario: nothing ran" test ! -e "$OUT/badrun"
-for bad in "--seeds 5..1" "--seeds x" "--shard 3/2" "--shard 0/2" "-j 0" "--rerun 2" "--time-budget -1" "--bogus" "--design nope"; do
+for bad in "--seeds 5..1" "--seeds x" "--shard 3/2" "--shard 0/2" "-j 0" "--rerun 2" "--time-budget -1" "--time-budget 0" "--bogus" "--design nope"; do
   # shellcheck disable=SC2086
   sim sweep scenarios/clean.lua --seeds 1..2 $bad --out "$OUT/badflag"
   rc=$?
