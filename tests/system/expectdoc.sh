@@ -56,7 +56,7 @@ n=$(grep -c '"kind":"redeliver","pay":1,' "$T")
 check "an unacked delivery goes out again every visibility second (got $n in 30 s)" \
   [ "$n" -ge 25 ]
 
-# "a frame handled while more than one is active keeps the node busy for the largest"
+# "Two slow windows of one node may not overlap": an error at load, naming the earlier one.
 cat >"$W/slow.lua" <<'LUA'
 scenario { name = "two slow windows", workload = { payments = 30, rate = 10 }, run = 3,
   settle = 30 }
@@ -64,25 +64,18 @@ slow { node = "accounting", per_message = 0.1, start = 0, stop = 3 }
 slow { node = "accounting", per_message = 0.3, start = 1, stop = 2 }
 LUA
 run slow
-check "overlapping slow windows: exit 0" [ "$rc" -eq 0 ]
-# Busy spans: busy_until minus the time of the frame that made the node busy, read off
-# the first backlog line of each busy period (its busy_until is that frame's + per).
-spans=$(grep '"ev":"deliver".*"to":"accounting"' "$T" | sed 's/^{"t":\([0-9.]*\),.*/\1/' \
-  >"$OUT/handled"; grep '"ev":"backlog"' "$T" | sed 's/.*"t":\([0-9.]*\),.*"busy_until":\([0-9.]*\)}.*/\1 \2/' \
-  | awk 'NR == FNR { h[NR] = $1; n = NR; next }
-         { best = 0; for (i = 1; i <= n; i++) if (h[i] <= $1 && h[i] > best) best = h[i]
-           printf "%.1f\n", $2 - best }' "$OUT/handled" - | sort -u | tr '\n' ' ')
-check "... busy 0.1 s alone, 0.3 s (not 0.4) while both are active (spans: $spans)" \
-  [ "$spans" = "0.1 0.3 " ]
+check "overlapping slow windows: exit 2" [ "$rc" -eq 2 ]
+check "... naming the window declared first" \
+  grep -q 'slow.lua:4: slow: accounting is already slow in \[0, 3) (declared at line 3)' "$OUT/last.err"
 
-# "accepted, and the fault never acts"
+# "so is one that matches only CONSUME_FAILED answers in a workload that refuses nothing"
 cat >"$W/cf.lua" <<'LUA'
 scenario { name = "no refusals", workload = { payments = 5, rate = 10 }, run = 1, settle = 10 }
 drop { link = "broker->payment", label = "DELIVER CONSUME_FAILED" }
 LUA
 run cf
-check "a fault on a label the workload never sends: accepted, exit 0" [ "$rc" -eq 0 ]
-check "... it dropped nothing" grep -q 'injected   0 of [0-9]* frames dropped' "$OUT/last.out"
+check "a fault only refusals could feed, with no refusals: exit 2" [ "$rc" -eq 2 ]
+check "... saying it could never act" grep -q 'cf.lua:2: drop: .*the fault could never act' "$OUT/last.err"
 cat >"$W/cf2.lua" <<'LUA'
 scenario { name = "no such frame", workload = { payments = 5, rate = 10 }, run = 1, settle = 10 }
 drop { link = "broker->payment", label = "DELIVER PAYMENT" }
