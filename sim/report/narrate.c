@@ -424,7 +424,7 @@ static int describe_story(story *st, const tline *l, char *m, size_t cap, const 
 }
 
 static void story_line(const report_run *r, story *st, const tline *l, uint32_t line) {
-    char msg[400], marked[600], inv[200];
+    char msg[400], marked[700], inv[200];   /* marked holds msg, inv and the words */
     const char *actor = "";
     int level = describe_story(st, l, msg, sizeof msg, &actor);
     if (level == LV_SKIP) return;

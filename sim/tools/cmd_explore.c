@@ -287,7 +287,8 @@ typedef struct { int src, dst; char label[33]; uint32_t n; } ex_counter;
 
 static int on_send(explore *x, const tline *l, ex_counter *seen, int *nseen) {
     int src = scenario_node_parse(l->from), dst = scenario_node_parse(l->to);
-    if (src < 0 || dst < 0 || strlen(l->label) >= 33) return 0;
+    size_t label_len = strlen(l->label);
+    if (src < 0 || dst < 0 || label_len >= sizeof seen[0].label) return 0;
     int k = catalogue_index(src, dst, l->label);
     if (k >= 0) x->frames[k]++;
     int by_file = !strcmp(l->fate, "dropped") && l->fault <= x->base_faults;
@@ -299,12 +300,13 @@ static int on_send(explore *x, const tline *l, ex_counter *seen, int *nseen) {
     if (i == *nseen) {
         if (*nseen == 64) return 0;
         seen[(*nseen)++] = (ex_counter){ .src = src, .dst = dst };
-        snprintf(seen[i].label, sizeof seen[i].label, "%s", l->label);
+        memcpy(seen[i].label, l->label, label_len + 1);   /* fits: checked above */
     }
     seen[i].n++;
     if (l->fate[0]) return 0;    /* dropped anyway (by a fault declared later): nothing to add */
     ex_fault e = { .src = src, .dst = dst, .nth = seen[i].n, .pay = l->pay };
-    snprintf(e.label, sizeof e.label, "%s", l->label);
+    assert(label_len < sizeof e.label);
+    memcpy(e.label, l->label, label_len + 1);
     x->frames_sent++;
     e.kind = EX_DROP;
     if (add_single(x, &e)) return -1;

@@ -34,7 +34,11 @@ else
 fi
 check "the entry point is there" test -x "$P/bin/outbox-sim"
 cmd=$(grep -o '/opt/outbox-lab/share/[^ ]*\.lua' "$D" | head -n 1)
-check "the scenario its header runs is in the installed tree ($cmd)" test -f "$OUT${cmd}"
+if [ "${OUTBOX_BIN:-bin}" = bin ]; then
+  check "the scenario its header runs is in the installed tree ($cmd)" test -f "$OUT${cmd}"
+else
+  ok "the scenario its header runs is in the installed tree: skipped with no install"
+fi
 
 # The runtime stage's packages: real Debian 12 packages, and between them and Debian's
 # required base every library the binaries load.
@@ -55,7 +59,12 @@ for lib in $(ldd "$P"/bin/outbox-* | awk '/=> \// { print $3 }' | sort -u); do
   pkg=${pkg%%:*}
   grep -qx "$pkg" "$OUT/closure" || uncovered="$uncovered $lib($pkg)"
 done
-check "the runtime packages provide every library the binaries load${uncovered:+ (not:$uncovered)}" test -z "$uncovered"
+if [ "${OUTBOX_BIN:-bin}" = bin ]; then
+  check "the runtime packages provide every library the binaries load${uncovered:+ (not:$uncovered)}" \
+    test -z "$uncovered"
+else   # a sanitizer build loads libasan and libubsan, which no image ships
+  ok "the runtime packages provide every library: skipped for OUTBOX_BIN=$OUTBOX_BIN"
+fi
 
 check ".dockerignore keeps host builds out" grep -qx 'bin/' .dockerignore
 check "... and the build directory" grep -qx 'build/' .dockerignore

@@ -14,6 +14,8 @@ source "$(dirname "$0")/lib.bash"
 DOC=docs/design.md
 [ -f "$DOC" ] || { notok "$DOC is missing"; exit 0; }
 WORK="$OUT/docs"
+# The runs below start in $WORK: the simulator by an absolute path (OUTBOX_BIN may be relative).
+case $SIM in /*) ABS_SIM=$SIM ;; *) ABS_SIM=$PWD/$SIM ;; esac
 mkdir -p "$WORK"
 bindir=${OUTBOX_BIN:-bin}
 case "$bindir" in /*) ;; *) bindir="$PWD/$bindir" ;; esac
@@ -67,7 +69,7 @@ done <"$OUT/rows"
 
 # ---- the failure paths' facts ---------------------------------------------------------
 
-(cd "$WORK" && sim run scenarios/dead-letters.lua --seed 1 --quiet)
+(cd "$WORK" && SIM=$ABS_SIM sim run scenarios/dead-letters.lua --seed 1 --quiet)
 check "dead-letters.lua seed 1 meets its expectations" [ $? -eq 0 ]
 D="$WORK/reports/runs/dead-letters/1"
 pubs=$(grep '"kind":"publish","pay":1,' "$D/trace.jsonl" | sed 's/^{"t":\([0-9.]*\),.*/\1/' \
@@ -80,7 +82,7 @@ q="SELECT status || ' ' || (SELECT count(*) FROM alert WHERE payment_id = 1)
    FROM outbox WHERE payment_id = 1"
 check "payment 1's row is DEAD, with its alert" test "$(sqlite3 "$D/payment.db" "$q")" = "DEAD 1"
 
-(cd "$WORK" && sim run scenarios/refusal-compensated.lua --seed 1 --quiet)
+(cd "$WORK" && SIM=$ABS_SIM sim run scenarios/refusal-compensated.lua --seed 1 --quiet)
 check "refusal-compensated.lua seed 1 meets its expectations" [ $? -eq 0 ]
 R="$WORK/reports/runs/refusal-compensated/1"
 q="SELECT o.status || ' ' || p.status || ' ' || (SELECT count(*) FROM refund WHERE payment_id = 3)

@@ -259,7 +259,7 @@ static void test_file(void **state) {
     json_w_init_file(w, f, JSON_SPACED);
     json_w_obj(w);
     for (int k = 0; k < 3; k++) {
-        char key[8];
+        char key[16];
         snprintf(key, sizeof key, "k%d", k);
         json_w_kstr(w, key, s);
     }
