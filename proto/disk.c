@@ -272,7 +272,9 @@ static int cut_paths(cut *c, const char *db) {
     strcpy(c->dir, real);
     static const char *const suffix[DISK_FILES_MAX] = { "", "-wal", "-journal" };
     for (int i = 0; i < DISK_FILES_MAX; i++) {
-        snprintf(c->file[i], sizeof c->file[i], "%s/%s%s", real, base, suffix[i]);
+        int n = snprintf(c->file[i], sizeof c->file[i], "%s/%s%s", real, base, suffix[i]);
+        assert(n > 0);
+        assert((size_t)n < sizeof c->file[i]);   /* the length was checked above */
         c->base[i] = c->file[i] + strlen(real) + 1;
         snprintf(c->loss->file[i].path, sizeof c->loss->file[i].path, "%s", c->file[i]);
     }
