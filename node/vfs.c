@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -416,36 +417,27 @@ static int vfs_last_error(sqlite3_vfs *vfs, int n, char *out) {
 /* ---- installing ------------------------------------------------------------------------- */
 
 /* Takes over a journal an earlier life left: what it still has pending, its torn tail
-** cut off (that record's change was never made). */
+** cut off (that record's change was never made).  Mapped, not read: a journal has no
+** size limit here (under synchronous=off nothing is ever durable and it only grows);
+** the power cut is what refuses one too large. */
 static int adopt(const char *path, char *err, size_t cap) {
     struct stat st;
     if (fstat(V.fd, &st) != 0) return -1;
     if (st.st_size == 0) return append((const uint8_t *)DISK_MAGIC, DISK_MAGIC_LEN);
-    if ((uint64_t)st.st_size > DISK_LIMIT_DEFAULT) {
-        snprintf(err, cap, "%s: %lld bytes, above the limit of %u", path,
-                 (long long)st.st_size, DISK_LIMIT_DEFAULT);
-        return -2;
-    }
-    uint8_t *buf = malloc((size_t)st.st_size);
-    if (buf == NULL) return -1;
-    size_t done = 0, whole = 0;
-    while (done < (size_t)st.st_size) {
-        ssize_t n = pread(V.fd, buf + done, (size_t)st.st_size - done, (off_t)done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        done += (size_t)n;
-    }
-    char why[256] = "short read";
-    int rc = done == (size_t)st.st_size ? disk_scan(buf, done, &V.pending, &whole, why,
-                                                    sizeof why)
-                                        : -1;
-    free(buf);
+    size_t len = (size_t)st.st_size, whole = 0;
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, V.fd, 0);
+    if (map == MAP_FAILED) return -1;
+    char why[256];
+    int rc = disk_scan(map, len, &V.pending, &whole, why, sizeof why);
+    munmap(map, len);
     if (rc != 0) {
         snprintf(err, cap, "%s: %s", path, why);
         return -2;
     }
+    assert(whole >= DISK_MAGIC_LEN);
+    assert(whole <= len);
     if (disk_pending_none(&V.pending)) whole = DISK_MAGIC_LEN;
-    return whole < done ? ftruncate(V.fd, (off_t)whole) : 0;
+    return whole < len ? ftruncate(V.fd, (off_t)whole) : 0;
 }
 
 int vfs_install(const char *dir, uint64_t seed, char *err, size_t cap) {

@@ -10,6 +10,7 @@
 #     random and torn, and random and torn give the same bytes twice from one seed;
 #   - at a fixed point the losses are exact: WAL+NORMAL loses commits, DELETE+FULL the
 #     last one, DELETE+EXTRA none; a database never synced (OFF) vanishes;
+#   - a second life of the writer takes over the first's journal, torn tail and all;
 #   - a journal above the limit is refused and nothing changes;
 #   - the node host: step-drive's node lives with OUTBOX_DISK set pass as without it,
 #     journal their database, and a power cut leaves it whole; unset, no journal.
@@ -99,6 +100,20 @@ check "delete off: a database never synced nor dir-synced vanishes" \
   test ! -e "$OUT/x-off/db" -a ! -e "$OUT/x-off/db-journal"
 grep -q "db: .*vanished 1," "$OUT/x-off/cut"
 check "delete off: the cut reports the database vanished" test $? -eq 0
+
+# Two lives: the second takes over the first's journal (its torn tail cut off), and the
+# cut undoes what neither life synced.
+mkdir -p "$OUT/lives"
+"$TOOL" run "$OUT/lives/db" "$OUT/lives" wal normal 7 1000000 150 >"$OUT/lives/out" 2>&1 &
+wait $! 2>/dev/null
+printf '\x50\x00\x00\x00\x01\x00' >>"$OUT/lives/disk.journal"   # a record cut short
+"$TOOL" run "$OUT/lives/db" "$OUT/lives" wal normal 7 1000000 20 >"$OUT/lives/out2" 2>&1 &
+wait $! 2>/dev/null
+check "a second life runs on the first's journal" grep -q "committed 170" "$OUT/lives/out2"
+"$TOOL" cut "$OUT/lives/db" "$OUT/lives/disk.journal" none 1 >"$OUT/lives/cut" 2>&1
+n=$(rows "$OUT/lives")
+check "and a power cut after it undoes both lives' unsynced commits ($n of 170 left)" \
+  test "$n" -ge 0 -a "$n" -lt 170
 
 mkdir -p "$OUT/big"
 "$TOOL" run "$OUT/big/db" "$OUT/big" wal normal 7 1000000 40 >/dev/null 2>&1 &
