@@ -44,7 +44,7 @@ LIB_A     := $(BUILD)/liboutbox.a
 PROTO_A   := $(BUILD)/libproto.a
 SIM_LIB   := $(BUILD)/libsim.a
 TESTS_LIB := $(patsubst tests/unit/lib/%.c,$(BUILD)/tests/%,$(TEST_LIB_SRC))
-TESTS_PROTO := $(filter %/test_proto,$(TESTS_LIB))
+TESTS_PROTO := $(filter %/test_proto %/test_disk,$(TESTS_LIB))
 TESTS_SIM := $(patsubst tests/unit/sim/%.c,$(BUILD)/tests/%,$(TEST_SIM_SRC))
 TESTS     := $(TESTS_LIB) $(TESTS_SIM)
 
@@ -86,7 +86,7 @@ $(BIN)/outbox-ctl: $(call obj,$(CTL_SRC)) $(LIB_A)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 
-# Unit tests of lib/ link the library alone (test_proto the protocol too), never the
+# Unit tests of lib/ link the library alone (test_proto, test_disk the protocol too), never the
 # simulator; those of sim/ the simulator's layers too.
 $(filter-out $(TESTS_PROTO),$(TESTS_LIB)): $(BUILD)/tests/%: $(BUILD)/tests/unit/lib/%.o $(LIB_A)
 	@mkdir -p $(dir $@)

@@ -1,5 +1,5 @@
 # mk/quality.mk: the harness checks itself: sanitizers, coverage, fuzzing, test tools
-# (every tests/tools/*.c: frame-send, step-drive).
+# (every tests/tools/*.c: frame-send, step-drive, disk-crash).
 #
 #   make asan-test     everything built with ASan + UBSan into build-asan/, then the whole
 #                      tests/run.sh against it; any sanitizer report fails it, even one a
@@ -46,6 +46,12 @@ $(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIB_A)
 
 # step-drive speaks the node protocol.
 $(BUILD)/tools/step-drive: $(call obj,tests/tools/step-drive.c) $(PROTO_A) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+
+# disk-crash runs SQLite through the node's simulated disk (node/vfs.c) and cuts power
+# with the protocol's disk_power_cut (proto/disk.h).
+$(BUILD)/tools/disk-crash: $(call obj,tests/tools/disk-crash.c node/vfs.c) $(PROTO_A) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 

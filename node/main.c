@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "node.h"
+#include "vfs.h"
 
 static const char usage[] =
     "usage: outbox-node --role payment|broker|accounting --db PATH [options]\n"
@@ -42,6 +43,9 @@ static const char usage[] =
     "  --first-id N      id of the first payment (default 1); ids are the idempotency key\n"
     "  --amount CENTS    amount of each payment (default 1000)\n"
     "  --account N       paying account (default 1)\n"
+    "environment:\n"
+    "  " VFS_ENV "=DIR   services: a simulated disk under the database; changes not yet\n"
+    "                    synced are journaled in DIR/disk.journal, for a power cut to undo\n"
     "\n"
     "Exit: 0 ok; 1 a payment failed (client); 2 bad usage; 3 runtime failure.\n";
 
@@ -209,6 +213,18 @@ static void check(node_opts *o, int have_role, int client_flags) {
     assert((o->listen != NULL) == (o->role == OX_ROLE_PAYMENT));
 }
 
+/* OUTBOX_DISK=DIR: the simulated disk (vfs.h), installed before anything is opened;
+** unset or empty, SQLite's own VFS as always. */
+static void install_disk(const node_opts *o) {
+    const char *dir = getenv(VFS_ENV);
+    if (o->client || dir == NULL || dir[0] == '\0') return;
+    char err[600];
+    if (vfs_install(dir, o->cfg.seed, err, sizeof err) != 0) {
+        fprintf(stderr, "outbox-node: %s: %s\n", VFS_ENV, err);
+        exit(OX_EXIT_HARNESS);
+    }
+}
+
 int main(int argc, char **argv) {
     node_opts o;
     memset(&o, 0, sizeof o);
@@ -222,6 +238,7 @@ int main(int argc, char **argv) {
     check(&o, have_role, client_flags);
     assert(o.group >= 0);
     assert(o.group <= NODE_GROUP_MAX);
+    install_disk(&o);
     if (o.client) return client_run(&o);
     if (o.sim != NULL) return simhost_run(&o);
     return livehost_run(&o);

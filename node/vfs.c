@@ -1,0 +1,491 @@
+/*
+** vfs.c: the simulated disk's VFS (see vfs.h; the journal's format and model are in
+** proto/disk.h).
+**
+** Each open file is our vfs_file followed by the unix VFS's own file object, which does
+** the real work.  A file we track (a named main database, -wal or -journal) keeps its
+** name in its directory; before each WRITE or TRUNCATE the old bytes are read through
+** the real file and appended, with the record's head, in one write() to the journal.  The
+** journal is appended before the change it undoes: a SIGKILL between the two leaves a
+** record of a change never made, which undoing rewrites with the bytes already there.
+**
+** Directory syncs follow os_unix.c: a journal or WAL opened with SQLITE_OPEN_CREATE
+** syncs its directory at its first xSync on that handle (unixOpen's syncDir), and
+** xDelete syncs it when SQLite passes dirSync.  A new main database file gets none.
+**
+** The state is one process-wide struct: SQLite's VFS registry is process-wide too, and
+** the node opens one database.
+*/
+#include "vfs.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "../lib/prng.h"
+#include "../proto/disk.h"
+
+#define VFS_PRNG_STREAM 0x7666735f64736bULL   /* "vfs_dsk": the seed's stream for SQLite */
+#define JULIAN_UNIX_EPOCH_MS (24405875LL * 8640000LL)
+#define OPEN_TYPES (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_TEMP_DB | SQLITE_OPEN_TRANSIENT_DB | \
+                    SQLITE_OPEN_MAIN_JOURNAL | SQLITE_OPEN_TEMP_JOURNAL |                  \
+                    SQLITE_OPEN_SUBJOURNAL | SQLITE_OPEN_SUPER_JOURNAL | SQLITE_OPEN_WAL)
+
+typedef struct {
+    sqlite3_file base;
+    sqlite3_file *real;          /* the unix VFS's file, right after this struct */
+    char *path;                  /* tracked: its name in its directory (proto/disk.h);
+                                 ** NULL: passed through */
+    int dirsync;                 /* the first xSync also syncs the directory */
+} vfs_file;
+
+static struct {
+    sqlite3_vfs base;
+    sqlite3_vfs *real;
+    int fd;                      /* DIR/disk.journal, O_APPEND */
+    ox_prng rand;
+    disk_pending pending;
+    uint8_t *buf;                /* the record being built */
+    size_t cap;
+    uint64_t records, bytes;
+    int complained;
+} V = { .fd = -1 };
+
+static const sqlite3_io_methods vfs_io;
+
+/* ---- the journal ------------------------------------------------------------------ */
+
+static void complain(const char *what, const char *path) {
+    if (V.complained++) return;   /* one line: SQLite reports the I/O error itself */
+    fprintf(stderr, "outbox-node: disk journal: %s %s: %s\n", what, path, strerror(errno));
+}
+
+/* Room for a record of head and old bytes; NULL if memory is out. */
+static uint8_t *room(uint64_t old_len) {
+    if (old_len > UINT32_MAX) return NULL;
+    size_t need = DISK_HEAD_MAX + (size_t)old_len;
+    if (need <= V.cap) return V.buf;
+    uint8_t *b = realloc(V.buf, need);
+    if (b == NULL) return NULL;
+    V.buf = b;
+    V.cap = need;
+    return b;
+}
+
+static int append(const uint8_t *buf, size_t len) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(V.fd, buf + done, len - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+/* Appends V.buf[0 .. head + r->old_len), then notes it; empties the journal once
+** nothing is pending. */
+static int emit(const disk_rec *r, size_t head) {
+    assert(head > 0);
+    size_t len = head + r->old_len;
+    assert(len == disk_rec_size(r));
+    char err[128];
+    if (append(V.buf, len) != 0) {
+        complain("cannot append a record for", r->path);
+        return -1;
+    }
+    V.records++;
+    V.bytes += len;
+    if (disk_pending_note(&V.pending, r, err, sizeof err) != 0) {
+        errno = EINVAL;
+        complain(err, r->path);
+        return -1;
+    }
+    if (!disk_pending_none(&V.pending)) return 0;
+    memset(&V.pending, 0, sizeof V.pending);
+    if (ftruncate(V.fd, DISK_MAGIC_LEN) != 0) {
+        complain("cannot empty the journal after", r->path);
+        return -1;
+    }
+    return 0;
+}
+
+/* A record with no old bytes (CREATE, SYNC, DIRSYNC). */
+static int note(disk_kind kind, const char *path) {
+    disk_rec r = { .kind = kind };
+    snprintf(r.path, sizeof r.path, "%s", path);
+    size_t head = room(0) ? disk_encode_head(&r, V.buf, V.cap) : 0;
+    if (head == 0) return -1;
+    return emit(&r, head);
+}
+
+static const char *base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash != NULL ? slash + 1 : path;
+}
+
+/* A WRITE or TRUNCATE: its old bytes, [from, from + old_len), read through the file. */
+static int note_change(vfs_file *p, const disk_rec *r, sqlite3_int64 from) {
+    if (room(r->old_len) == NULL) return SQLITE_IOERR_NOMEM;
+    size_t head = disk_encode_head(r, V.buf, V.cap);
+    if (head == 0) return SQLITE_IOERR;
+    if (r->old_len > 0) {
+        int rc = p->real->pMethods->xRead(p->real, V.buf + head, (int)r->old_len, from);
+        if (rc != SQLITE_OK) return SQLITE_IOERR_READ;
+    }
+    return emit(r, head) == 0 ? SQLITE_OK : SQLITE_IOERR_WRITE;
+}
+
+/* ---- io methods ----------------------------------------------------------------------- */
+
+#define REAL(f) (((vfs_file *)(f))->real)
+
+static int io_close(sqlite3_file *f) {
+    vfs_file *p = (vfs_file *)f;
+    int rc = p->real->pMethods->xClose(p->real);
+    free(p->path);
+    p->path = NULL;
+    return rc;
+}
+
+static int io_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off) {
+    return REAL(f)->pMethods->xRead(REAL(f), buf, amt, off);
+}
+
+static int io_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off) {
+    vfs_file *p = (vfs_file *)f;
+    assert(amt > 0);
+    assert(off >= 0);
+    if (p->path != NULL) {
+        sqlite3_int64 size;
+        int rc = p->real->pMethods->xFileSize(p->real, &size);
+        if (rc != SQLITE_OK) return rc;
+        disk_rec r = { .kind = DISK_WRITE, .off = (uint64_t)off, .len = (uint32_t)amt,
+                       .old_size = (uint64_t)size };
+        if (off < size) r.old_len = (uint32_t)(size - off < amt ? size - off : amt);
+        snprintf(r.path, sizeof r.path, "%s", p->path);
+        rc = note_change(p, &r, off);
+        if (rc != SQLITE_OK) return rc;
+    }
+    return p->real->pMethods->xWrite(p->real, buf, amt, off);
+}
+
+static int io_truncate(sqlite3_file *f, sqlite3_int64 size) {
+    vfs_file *p = (vfs_file *)f;
+    assert(size >= 0);
+    if (p->path != NULL) {
+        sqlite3_int64 now;
+        int rc = p->real->pMethods->xFileSize(p->real, &now);
+        if (rc != SQLITE_OK) return rc;
+        if (now - size > INT32_MAX) return SQLITE_IOERR_TRUNCATE;   /* one record's bound */
+        if (now != size) {
+            disk_rec r = { .kind = DISK_TRUNCATE, .off = (uint64_t)size,
+                           .old_size = (uint64_t)now };
+            if (size < now) r.old_len = (uint32_t)(now - size);
+            snprintf(r.path, sizeof r.path, "%s", p->path);
+            rc = note_change(p, &r, size);
+            if (rc != SQLITE_OK) return rc;
+        }
+    }
+    return p->real->pMethods->xTruncate(p->real, size);
+}
+
+/* Recorded, not performed (vfs.h).  An untracked file (a temporary one) syncs for real. */
+static int io_sync(sqlite3_file *f, int flags) {
+    vfs_file *p = (vfs_file *)f;
+    if (p->path == NULL) return p->real->pMethods->xSync(p->real, flags);
+    if (note(DISK_SYNC, p->path) != 0) return SQLITE_IOERR_FSYNC;
+    if (p->dirsync && note(DISK_DIRSYNC, DISK_DIR) != 0) return SQLITE_IOERR_DIR_FSYNC;
+    p->dirsync = 0;
+    return SQLITE_OK;
+}
+
+static int io_file_size(sqlite3_file *f, sqlite3_int64 *size) {
+    return REAL(f)->pMethods->xFileSize(REAL(f), size);
+}
+
+static int io_lock(sqlite3_file *f, int level) {
+    return REAL(f)->pMethods->xLock(REAL(f), level);
+}
+
+static int io_unlock(sqlite3_file *f, int level) {
+    return REAL(f)->pMethods->xUnlock(REAL(f), level);
+}
+
+static int io_check_reserved(sqlite3_file *f, int *out) {
+    return REAL(f)->pMethods->xCheckReservedLock(REAL(f), out);
+}
+
+/* A size hint or chunk size would let the unix VFS grow a file behind our back; mmap
+** would let reads bypass xRead.  All three are refused; the rest pass through. */
+static int io_file_control(sqlite3_file *f, int op, void *arg) {
+    switch (op) {
+    case SQLITE_FCNTL_SIZE_HINT:
+    case SQLITE_FCNTL_CHUNK_SIZE: return SQLITE_OK;
+    case SQLITE_FCNTL_MMAP_SIZE: *(sqlite3_int64 *)arg = 0; return SQLITE_OK;
+    default: return REAL(f)->pMethods->xFileControl(REAL(f), op, arg);
+    }
+}
+
+static int io_sector_size(sqlite3_file *f) {
+    return REAL(f)->pMethods->xSectorSize(REAL(f));
+}
+
+static int io_device(sqlite3_file *f) {
+    return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f));
+}
+
+/* The wal-index: never durable (a power cut removes the -shm), passed through. */
+static int io_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **out) {
+    return REAL(f)->pMethods->xShmMap(REAL(f), pg, pgsz, extend, out);
+}
+
+static int io_shm_lock(sqlite3_file *f, int offset, int n, int flags) {
+    return REAL(f)->pMethods->xShmLock(REAL(f), offset, n, flags);
+}
+
+static void io_shm_barrier(sqlite3_file *f) { REAL(f)->pMethods->xShmBarrier(REAL(f)); }
+
+static int io_shm_unmap(sqlite3_file *f, int delete_flag) {
+    return REAL(f)->pMethods->xShmUnmap(REAL(f), delete_flag);
+}
+
+/* Version 2: no xFetch, so SQLite never reads a page through a memory map. */
+static const sqlite3_io_methods vfs_io = {
+    2,
+    io_close, io_read, io_write, io_truncate, io_sync, io_file_size, io_lock, io_unlock,
+    io_check_reserved, io_file_control, io_sector_size, io_device,
+    io_shm_map, io_shm_lock, io_shm_barrier, io_shm_unmap,
+    NULL, NULL,
+};
+
+/* ---- vfs methods ------------------------------------------------------------------------ */
+
+static int tracked_type(int flags) {
+    int type = flags & OPEN_TYPES;
+    return type == SQLITE_OPEN_MAIN_DB || type == SQLITE_OPEN_MAIN_JOURNAL ||
+           type == SQLITE_OPEN_WAL;
+}
+
+static int vfs_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, int flags,
+                    int *out_flags) {
+    (void)vfs;
+    vfs_file *p = (vfs_file *)f;
+    memset(p, 0, sizeof *p);
+    p->real = (sqlite3_file *)(p + 1);
+    int track = name != NULL && tracked_type(flags);
+    if (track && strlen(name) > DISK_PATH_MAX) return SQLITE_CANTOPEN;
+    /* The creation is recorded before the file exists: undoing a CREATE whose open
+    ** never happened removes nothing. */
+    if (track && (flags & SQLITE_OPEN_CREATE) && access(name, F_OK) != 0) {
+        if (errno != ENOENT) return SQLITE_CANTOPEN;
+        if (note(DISK_CREATE, base_name(name)) != 0) return SQLITE_IOERR_WRITE;
+    }
+    if (track) {
+        p->path = strdup(base_name(name));
+        if (p->path == NULL) return SQLITE_NOMEM;
+    }
+    int rc = V.real->xOpen(V.real, name, p->real, flags, out_flags);
+    if (rc != SQLITE_OK) {
+        free(p->path);
+        p->path = NULL;
+        return rc;   /* base.pMethods stays NULL: SQLite will not close it */
+    }
+    int type = flags & OPEN_TYPES;   /* os_unix.c's syncDir */
+    p->dirsync = track && (flags & SQLITE_OPEN_CREATE) &&
+                 (type == SQLITE_OPEN_MAIN_JOURNAL || type == SQLITE_OPEN_WAL);
+    p->base.pMethods = &vfs_io;
+    return SQLITE_OK;
+}
+
+static int ends_with(const char *s, const char *tail) {
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+/* A DELETE record holds the whole file, read before the unlink. */
+static int note_delete(const char *name) {
+    int fd = open(name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno == ENOENT ? 0 : -1;   /* nothing to delete, nothing to undo */
+    struct stat st;
+    disk_rec r = { .kind = DISK_DELETE };
+    snprintf(r.path, sizeof r.path, "%s", base_name(name));
+    int rc = fstat(fd, &st);
+    if (rc == 0 && (uint64_t)st.st_size > UINT32_MAX) rc = -1;
+    if (rc == 0) r.old_size = r.old_len = (uint32_t)st.st_size;
+    size_t head = rc == 0 && room(r.old_len) ? disk_encode_head(&r, V.buf, V.cap) : 0;
+    size_t done = 0;
+    while (head > 0 && done < r.old_len) {
+        ssize_t n = pread(fd, V.buf + head + done, r.old_len - done, (off_t)done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        done += (size_t)n;
+    }
+    close(fd);
+    if (head == 0 || done != r.old_len) return -1;
+    return emit(&r, head);
+}
+
+static int vfs_delete(sqlite3_vfs *vfs, const char *name, int dir_sync) {
+    (void)vfs;
+    int track = strlen(name) <= DISK_PATH_MAX &&
+                (ends_with(name, "-journal") || ends_with(name, "-wal"));
+    if (track && note_delete(name) != 0) return SQLITE_IOERR_DELETE;
+    int rc = V.real->xDelete(V.real, name, 0);   /* the directory sync is ours to note */
+    if (rc == SQLITE_OK && track && dir_sync && note(DISK_DIRSYNC, DISK_DIR) != 0)
+        return SQLITE_IOERR_DIR_FSYNC;
+    return rc;
+}
+
+static int vfs_access(sqlite3_vfs *vfs, const char *name, int flags, int *out) {
+    (void)vfs;
+    return V.real->xAccess(V.real, name, flags, out);
+}
+
+static int vfs_full_pathname(sqlite3_vfs *vfs, const char *name, int n, char *out) {
+    (void)vfs;
+    return V.real->xFullPathname(V.real, name, n, out);
+}
+
+static void *vfs_dlopen(sqlite3_vfs *vfs, const char *name) {
+    (void)vfs;
+    return V.real->xDlOpen(V.real, name);
+}
+
+static void vfs_dlerror(sqlite3_vfs *vfs, int n, char *out) {
+    (void)vfs;
+    V.real->xDlError(V.real, n, out);
+}
+
+static void (*vfs_dlsym(sqlite3_vfs *vfs, void *h, const char *sym))(void) {
+    (void)vfs;
+    return V.real->xDlSym(V.real, h, sym);
+}
+
+static void vfs_dlclose(sqlite3_vfs *vfs, void *h) {
+    (void)vfs;
+    V.real->xDlClose(V.real, h);
+}
+
+/* From the node's seed, never /dev/urandom. */
+static int vfs_randomness(sqlite3_vfs *vfs, int n, char *out) {
+    (void)vfs;
+    assert(n >= 0);
+    for (int i = 0; i < n; i += 8) {
+        uint64_t x = ox_prng_next(&V.rand);
+        int k = n - i < 8 ? n - i : 8;
+        memcpy(out + i, &x, (size_t)k);
+    }
+    return n;
+}
+
+static int vfs_sleep(sqlite3_vfs *vfs, int us) {
+    (void)vfs;
+    return V.real->xSleep(V.real, us);
+}
+
+/* The process clock, which libfaketime sets to the node's virtual time. */
+static int vfs_time_int64(sqlite3_vfs *vfs, sqlite3_int64 *out) {
+    (void)vfs;
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return SQLITE_ERROR;
+    *out = JULIAN_UNIX_EPOCH_MS + (sqlite3_int64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return SQLITE_OK;
+}
+
+static int vfs_time(sqlite3_vfs *vfs, double *out) {
+    sqlite3_int64 ms = 0;
+    int rc = vfs_time_int64(vfs, &ms);
+    *out = (double)ms / 86400000.0;
+    return rc;
+}
+
+static int vfs_last_error(sqlite3_vfs *vfs, int n, char *out) {
+    (void)vfs;
+    return V.real->xGetLastError(V.real, n, out);
+}
+
+/* ---- installing ------------------------------------------------------------------------- */
+
+/* Takes over a journal an earlier life left: what it still has pending, its torn tail
+** cut off (that record's change was never made).  Mapped, not read: a journal has no
+** size limit here (under synchronous=off nothing is ever durable and it only grows);
+** the power cut is what refuses one too large. */
+static int adopt(const char *path, char *err, size_t cap) {
+    struct stat st;
+    if (fstat(V.fd, &st) != 0) return -1;
+    if (st.st_size == 0) return append((const uint8_t *)DISK_MAGIC, DISK_MAGIC_LEN);
+    size_t len = (size_t)st.st_size, whole = 0;
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, V.fd, 0);
+    if (map == MAP_FAILED) return -1;
+    char why[256];
+    int rc = disk_scan(map, len, &V.pending, &whole, why, sizeof why);
+    munmap(map, len);
+    if (rc != 0) {
+        snprintf(err, cap, "%s: %s", path, why);
+        return -2;
+    }
+    assert(whole >= DISK_MAGIC_LEN);
+    assert(whole <= len);
+    if (disk_pending_none(&V.pending)) whole = DISK_MAGIC_LEN;
+    return whole < len ? ftruncate(V.fd, (off_t)whole) : 0;
+}
+
+int vfs_install(const char *dir, uint64_t seed, char *err, size_t cap) {
+    assert(V.fd < 0);   /* once per process */
+    char path[DISK_PATH_MAX + 1];
+    int n = snprintf(path, sizeof path, "%s/%s", dir, DISK_JOURNAL_NAME);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        snprintf(err, cap, "%s: path too long", dir);
+        return -1;
+    }
+    V.real = sqlite3_vfs_find("unix");
+    if (V.real == NULL) {
+        snprintf(err, cap, "SQLite has no unix VFS to wrap");
+        return -1;
+    }
+    V.fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int rc = V.fd < 0 ? -1 : adopt(path, err, cap);
+    if (rc == -1) snprintf(err, cap, "%s: %s", path, strerror(errno));
+    if (rc != 0) {
+        if (V.fd >= 0) close(V.fd);
+        V.fd = -1;
+        return -1;
+    }
+    ox_prng_seed(&V.rand, ox_prng_derive(seed, VFS_PRNG_STREAM));
+    sqlite3_vfs *b = &V.base;
+    *b = (sqlite3_vfs){ .iVersion = 2, .mxPathname = V.real->mxPathname, .zName = VFS_NAME };
+    b->szOsFile = (int)sizeof(vfs_file) + V.real->szOsFile;
+    b->xOpen = vfs_open;
+    b->xDelete = vfs_delete;
+    b->xAccess = vfs_access;
+    b->xFullPathname = vfs_full_pathname;
+    b->xDlOpen = vfs_dlopen;
+    b->xDlError = vfs_dlerror;
+    b->xDlSym = vfs_dlsym;
+    b->xDlClose = vfs_dlclose;
+    b->xRandomness = vfs_randomness;
+    b->xSleep = vfs_sleep;
+    b->xCurrentTime = vfs_time;
+    b->xGetLastError = vfs_last_error;
+    b->xCurrentTimeInt64 = vfs_time_int64;
+    if (sqlite3_vfs_register(b, 1) != SQLITE_OK) {
+        snprintf(err, cap, "cannot register the VFS");
+        return -1;
+    }
+    return 0;
+}
+
+void vfs_stats(uint64_t *records, uint64_t *bytes) {
+    *records = V.records;
+    *bytes = V.bytes;
+}
