@@ -102,6 +102,16 @@ static uint32_t failpoint_hits(sim_world *w, const char *name) {
 
 /* ---- faults taking effect ---------------------------------------------------------- */
 
+/* Fault `id` (1-based) acted once more: counted for summary.json and its warnings. */
+static void fault_acted(sim_world *w, int id) {
+    assert(id >= 1);
+    assert(id <= w->sc->nfaults);
+    sim_fault *f = &w->sc->faults[id - 1];
+    assert(f->id == id);   /* ids are declaration order */
+    f->acted++;
+    assert(f->acted > 0);
+}
+
 /* What a fault acts on, for its "fault" line: "payment->broker", "broker<->accounting",
 ** "broker:PAY_QUEUE", "payment". */
 static const char *fault_target(const sim_fault *f, char *buf, size_t n) {
@@ -296,6 +306,7 @@ static int route_send(sim_world *w, int src, const ox_effect *e) {
     net_decide(w->sc, &w->net, w->now, w->healed, src, dst, fr->queue, fr->label, fr->pay, &fate);
     world_trace_frame(w, "send", fr, dst);
     if (fate.partitioned_by) {
+        fault_acted(w, fate.partitioned_by);
         trace_str(&w->trace, "fate", "partitioned");
         trace_int(&w->trace, "fault", fate.partitioned_by);
         trace_end(&w->trace);
@@ -417,6 +428,7 @@ static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied
         if (w->inject_fault) trace_int(&w->trace, "fault", w->inject_fault);
         trace_end(&w->trace);
         if (!strcmp(e->label, OX_SITE_BROKER_LOSE)) w->res->st.lost_inside++;
+        if (w->inject_fault) fault_acted(w, w->inject_fault);
         return 0;
     case OX_FX_FAILPOINT: {
         world_failpoint *fp = failpoint_slot(w, e->label);
@@ -478,6 +490,7 @@ int world_apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *
                           scenario_node_name(node), last_fp);
     assert(!f->fired);
     f->fired = 1;
+    f->acted++;
     failpoint_slot(w, last_fp)->crashes++;
     if (s->kind == OX_STEP_PAY && !replied) {
         world_client_unanswered(w, (uint32_t)s->pay_id,
@@ -663,8 +676,9 @@ static int on_crash(sim_world *w, sim_event *ev) {
     sim_fault *f = &w->sc->faults[ev->a];
     assert(f->kind == FK_CRASH);
     if (w->healed || f->fired) return 0;
-    f->fired = 1;
+    f->fired = 1;   /* done, whether it acts or is skipped: its time came */
     if (w->nodes[f->node].pid == 0) {
+        f->skipped = 1;   /* it never acted: summary.json says "fired": false */
         trace_begin(&w->trace, w->now, "crash_skipped");
         trace_str(&w->trace, "node", scenario_node_name(f->node));
         trace_int(&w->trace, "fault", f->id);
@@ -672,6 +686,7 @@ static int on_crash(sim_world *w, sim_event *ev) {
         trace_end(&w->trace);
         return 0;
     }
+    f->acted++;
     crash_node(w, f->node, f, "time");
     return 0;
 }
@@ -697,6 +712,7 @@ static int on_fault(sim_world *w, sim_event *ev) {
     }
     if (f->fired) return 0;
     f->fired = 1;
+    f->acted++;
     announce(w, f);
     w->skew_us[f->node] += f->by_us;
     w->res->st.clock_jumps++;
@@ -849,6 +865,7 @@ static void set_clocks(sim_world *w) {
         sim_fault *f = &w->sc->faults[i];
         if (f->kind != FK_CLOCK) continue;
         w->skew_us[f->node] += f->by_us;
+        f->acted++;
         announce(w, f);
     }
 }

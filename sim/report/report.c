@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../check/expect.h"
 #include "html.h"
 #include "rundata.h"
 
@@ -82,6 +83,9 @@ static void write_data(json_w *w, const report_run *r) {
     }
     if (r->opt->sc->nfaults) json_w_break(w, 2);
     json_w_arr_end(w);
+    json_w_break(w, 2);
+    json_w_key(w, "warnings");
+    rundata_warnings(w, r);
 }
 
 /* Ends the document and writes summary.json; 0, or -1 if it could not be written. */
@@ -146,11 +150,9 @@ static void print_summary(const report_run *r, int met, const char *why) {
                " faults drawn by the nemesis (each a \"fault\" line in the trace)\n",
                s->nemesis_faults, s->faults);
     for (int i = 0; i < r->opt->sc->nfaults; i++) {
-        const sim_fault *x = &r->opt->sc->faults[i];
-        if (x->kind == FK_CRASH && !x->fired)
-            printf("  warning    crash fault %d (line %d) never fired: its time or failpoint hit "
-                   "was not reached\n",
-                   x->id, x->line);
+        char idle[256];
+        if (expect_fault_idle(&r->opt->sc->faults[i], idle, sizeof idle))
+            printf("  warning    %s\n", idle);
     }
     printf("  outbox     %" PRIu64 " republished by the recovery scan, %" PRIu64
            " duplicates absorbed, %" PRIu64

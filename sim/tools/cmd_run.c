@@ -146,7 +146,7 @@ static ox_exit conclude(report_run *rr, checker_result *check, char *err, size_t
         return rr->code;
     }
     rr->check = check;
-    rr->met = expect_met(&rr->opt->sc->expect, check, rr->why, sizeof rr->why);
+    rr->met = expect_met(rr->opt->sc, check, rr->why, sizeof rr->why);
     return report_finish(rr);
 }
 

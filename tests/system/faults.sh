@@ -155,4 +155,37 @@ printf 'scenario { name = "x", workload = { payments = 1, rate = 1 }, run = 5 }\
 sim run "$OUT/ctl-load.lua" --out "$R" --quiet; rc=$?
 check "operator: ctl() outside at() is a scenario error naming its line" test $rc -eq 2 -a -n "$(grep 'ctl-load.lua:2: ctl: only inside at() callbacks' "$OUT/last.err")"
 
+# ---- faults that never act (issue 11, items 3 and 11) --------------------------------
+# A drop whose nth frame never comes, and a crash whose time finds its node already
+# down: each says so (summary line, summary.json), and faults_act = true fails the run.
+cat >"$OUT/idle.lua" <<'LUA'
+scenario { name = "idle faults", workload = { payments = 5, rate = 1 }, run = 10, settle = 10 }
+drop { from = "payment", to = "broker", nth = 999 }
+crash { node = "broker", at = 2, restart_after = 3 }
+crash { node = "broker", at = 3 }
+LUA
+sim run "$OUT/idle.lua" --out "$R"; rc=$?
+S=$R/idle/1/summary.json
+check "idle faults: still a pass by default (exit 0)" test $rc -eq 0
+check "idle faults: the summary line warns of the drop that never acted" \
+  grep -q '^  warning    fault 1 (drop, line 2) never acted: 13 frames matched it, fewer than its nth = 999$' "$OUT/last.out"
+check "idle faults: ... and of the crash skipped because its node was down" \
+  grep -q '^  warning    fault 3 (crash, line 4) never acted: its node was already down' "$OUT/last.out"
+check "idle faults: summary.json counts what each fault did" \
+  test "$(jq -c '[.faults[] | .acted]' "$S")" = "[0,1,0]"
+check "idle faults: a skipped crash did not fire, and says why" \
+  test "$(jq -c '.faults[2] | [.fired, .skipped]' "$S")" = '[false,"node already down"]'
+check "idle faults: the crash that acted fired" test "$(jq '.faults[1].fired' "$S")" = true
+check "idle faults: summary.json lists both warnings" test "$(jq '.warnings | length' "$S")" -eq 2
+check "idle faults: the trace says the crash was skipped" \
+  grep -q '"ev":"crash_skipped","node":"broker","fault":3,"why":"already down"' "$R/idle/1/trace.jsonl"
+sed -i '1a expect { faults_act = true }' "$OUT/idle.lua"
+sim run "$OUT/idle.lua" --out "$R"; rc=$?
+check "idle faults: expect { faults_act = true } makes an idle fault a failure (exit 1)" \
+  test $rc -eq 1 -a "$(jq -r .why "$S")" = "fault 1 (drop, line 3) never acted: 13 frames matched it, fewer than its nth = 999"
+sed -i 's/nth = 999/nth = 2/; /at = 3 }/d' "$OUT/idle.lua"
+sim run "$OUT/idle.lua" --out "$R"; rc=$?
+check "idle faults: faults_act = true passes when every fault acted" \
+  test $rc -eq 0 -a "$(jq '.warnings | length' "$S")" -eq 0
+
 check "no process, shm file or temp dir left behind" leftovers "$R"
