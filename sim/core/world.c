@@ -492,11 +492,17 @@ int world_apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *
     f->fired = 1;
     f->acted++;
     failpoint_slot(w, last_fp)->crashes++;
-    if (s->kind == OX_STEP_PAY && !replied) {
-        world_client_unanswered(w, (uint32_t)s->pay_id,
-                                "the payment service crashed before answering");
+    uint32_t unanswered = s->kind == OX_STEP_PAY && !replied ? (uint32_t)s->pay_id : 0;
+    /* The client's retry is queued before the restart crash_node may queue (their order
+    ** at one instant is the run's), but its "unknown" is written after the "crash"
+    ** line: the trace tells the cause before its effect. */
+    if (unanswered) {
+        client_outcome(w, unanswered, HIST_UNKNOWN);
+        client_retry(w, unanswered);
     }
     crash_node(w, node, f, last_fp);
+    if (unanswered)
+        trace_reply(w, unanswered, "unknown", "the payment service crashed before answering");
     return 0;
 }
 

@@ -155,6 +155,22 @@ printf 'scenario { name = "x", workload = { payments = 1, rate = 1 }, run = 5 }\
 sim run "$OUT/ctl-load.lua" --out "$R" --quiet; rc=$?
 check "operator: ctl() outside at() is a scenario error naming its line" test $rc -eq 2 -a -n "$(grep 'ctl-load.lua:2: ctl: only inside at() callbacks' "$OUT/last.err")"
 
+# ---- cause before effect (issue 11, item 7) ------------------------------------------
+# A client's "unknown" because the payment service crashed is written after that
+# crash's line, never before it: every such reply follows a payment crash at its instant.
+# cause_first TRACE: prints the replies that come before their crash.
+cause_first() {
+  awk '/"ev":"crash","node":"payment"/ { split($0, a, "\"t\":"); split(a[2], b, ","); crash = b[1] }
+       /"result":"unknown","detail":"the payment service crashed/ {
+         split($0, a, "\"t\":"); split(a[2], b, ","); if (b[1] != crash) print NR ": " $0 }' "$1"
+}
+for sc in showcase crash-after-commit; do
+  run $sc 1
+  n=$(grep -c '"result":"unknown","detail":"the payment service crashed' "$T")
+  check "cause first: $sc's $n unknown answers each follow their crash" \
+    test "$n" -gt 0 -a -z "$(cause_first "$T")"
+done
+
 # ---- faults that never act (issue 11, items 3 and 11) --------------------------------
 # A drop whose nth frame never comes, and a crash whose time finds its node already
 # down: each says so (summary line, summary.json), and faults_act = true fails the run.
