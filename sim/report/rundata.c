@@ -45,6 +45,7 @@ void rundata_counts(json_w *w, const report_run *r) {
     json_w_kuint(w, "consumed", c->consumed);
     json_w_kuint(w, "failed", c->failed);
     json_w_kuint(w, "dead", c->dead);
+    json_w_kuint(w, "cleaned_up", c->cleaned);
     json_w_kuint(w, "alerts", c->alerts);
     json_w_obj_end(w);
 }

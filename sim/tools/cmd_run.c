@@ -124,12 +124,10 @@ static int judge(const world_opts *w, const world_result *res, checker_result *o
     snprintf(pdb, sizeof pdb, "%s/payment.db", w->run_dir);
     snprintf(adb, sizeof adb, "%s/accounting.db", w->run_dir);
     snprintf(tpath, sizeof tpath, "%s/trace.jsonl", w->run_dir);
-    const char *cleanup = scenario_knob(w->sc, "cleanup_after");
     checker_input in = {
         .payment_db = pdb, .accounting_db = adb, .trace_path = tpath,
         .hist = res->hist, .npay = w->sc->workload.payments,
         .design_direct = !strcmp(w->design, "direct"),
-        .outbox_cleanup = cleanup && strcmp(cleanup, "0") != 0,
         .converged_us = res->converged_us,
     };
     return checker_run(&in, out, err, cap);
