@@ -25,6 +25,7 @@
 #include "../report/narrate.h"
 #include "../report/report.h"
 #include "../scenario/scenario.h"
+#include "../util/lock.h"
 
 static void on_signal(int sig) {
     (void)sig;
@@ -168,6 +169,12 @@ int cmd_run(int argc, char **argv) {
     world_opts w = { .sc = sc, .seed = o.seed, .node_bin = node_bin };
     w.design = o.design ? o.design : sc->design;
     snprintf(w.run_dir, sizeof w.run_dir, "%s/%s/%llu", o.out, sc->slug, o.seed);
+    int busy = 0, lock = lock_dir(w.run_dir, &busy, err, sizeof err);   /* held to the end */
+    if (lock < 0) {
+        fprintf(stderr, "outbox-sim: %s\n", err);
+        scenario_free(sc);
+        return busy ? OX_EXIT_USAGE : OX_EXIT_HARNESS;
+    }
     char command[1024];
     snprintf(command, sizeof command, "%s run %s --seed %llu%s%s", argv[0], o.scenario, o.seed,
              o.design ? " --design " : "", o.design ? o.design : "");
@@ -185,5 +192,6 @@ int cmd_run(int argc, char **argv) {
                 code == OX_EXIT_USAGE ? "scenario error" : "harness error", rr.err);
     world_result_free(&res);
     scenario_free(sc);
+    lock_release(lock);
     return code;
 }

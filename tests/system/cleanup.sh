@@ -27,6 +27,25 @@ done
 sim run scenarios/clean.lua --seed 1 --out "$OUT/after" --quiet
 check "a later run cleans what a killed one left" leftovers "$OUT"
 
+# Two writers in one run directory (issue 11, item 10): the second is refused with one
+# line and exit 2, and the first finishes as if alone.
+"$SIM" run "$long" --seed 5 --out "$OUT/shared" --quiet >"$OUT/first.out" 2>&1 &
+pid=$!
+for i in $(seq 1 50); do [ -s "$OUT/shared/long/5/.lock" ] && break; sleep 0.1; done
+sim run "$long" --seed 5 --out "$OUT/shared" --quiet; rc=$?
+check "a second run into a busy run dir: exit 2" test $rc -eq 2
+check "... refused in one line naming the holder" \
+  test "$(cat "$OUT/last.err")" = "outbox-sim: $OUT/shared/long/5 is in use by another outbox-sim (pid $pid)"
+check "... and it touched nothing: the first run's trace is still growing" \
+  test -s "$OUT/shared/long/5/trace.jsonl" -a -L "$OUT/shared/long/5/payment.db"
+kill -TERM "$pid"; wait "$pid"
+sim run scenarios/clean.lua --seed 5 --out "$OUT/shared/x" --quiet
+check "a run dir is free again once its run has ended" test $? -eq 0
+flock "$OUT/shared/long/5/.lock" -c "\"$SIM\" run \"$long\" --seed 5 --out \"$OUT/shared\" --quiet" \
+  >"$OUT/flock.out" 2>&1
+check "the lock is flock(2) on DIR/.lock: another holder refuses the run too (exit 2)" \
+  test $? -eq 2
+
 # A child that dies unasked is a harness error (exit 3) naming it, never a hang: at
 # start (a node binary that exits at once), and mid-run (a service SIGKILLed by hand).
 fake=$OUT/fakebin; mkdir -p "$fake"
