@@ -385,6 +385,28 @@ void world_client_unanswered(sim_world *w, uint32_t pay, const char *why) {
 
 /* ---- replies ----------------------------------------------------------------------- */
 
+/* What the broker holds, from its own account of each change (lib/broker.c): a message
+** enqueued is held until it is acked, or, at most once, until it is sent; a restart
+** holds what it restored (durable) or nothing.  Quiet needs this at 0: a message held
+** unacked will be redelivered, whatever the wire shows meanwhile. */
+static void broker_notes(sim_world *w, const ox_effect *e) {
+    static const char amo[] = ", at most once";
+    size_t n = strlen(e->detail);
+    if (!strcmp(e->label, "enqueue")) w->broker_held++;
+    else if (!strcmp(e->label, "ack")) w->broker_held--;
+    else if (!strcmp(e->label, "deliver") && n >= sizeof amo - 1 &&
+             !strcmp(e->detail + n - (sizeof amo - 1), amo))
+        w->broker_held--;
+    else if (!strcmp(e->label, "recover")) {
+        unsigned long long inc = 0;
+        unsigned restored = 0;
+        w->broker_held = 0;   /* in memory: a restart starts empty */
+        if (sscanf(e->detail, "incarnation %llu: %u messages restored", &inc, &restored) == 2)
+            w->broker_held = restored;
+    }
+    assert(w->broker_held >= 0);   /* paired: every ack or send had its enqueue */
+}
+
 static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied) {
     const char *name = scenario_node_name(node);
     assert(w->nodes[node].pid > 0);   /* effects come from a live node's reply */
@@ -413,6 +435,7 @@ static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied
         trace_reply(w, (uint32_t)e->pay, e->ok ? "ok" : "failed", e->detail);
         return 0;
     case OX_FX_NOTE:
+        if (node == 1) broker_notes(w, e);
         count_kind(w, e->label);
         trace_begin(&w->trace, w->now, "note");
         trace_str(&w->trace, "node", name);
@@ -816,7 +839,9 @@ static int on_probe(sim_world *w) {
     if (w->res->converged_us >= 0) return 0;
     int all_up = 1;
     for (int n = 0; n < SIM_NODES; n++) all_up &= w->nodes[n].pid != 0;
-    if (all_up && w->inflight == 0 && sending_rows(w) == 0) {
+    /* Quiet: every node up, no frame on the wire or in a backlog, nothing the broker
+    ** still holds (unacked: it would be redelivered), no outbox row SENDING. */
+    if (all_up && w->inflight == 0 && w->broker_held == 0 && sending_rows(w) == 0) {
         w->res->converged_us = w->now;
         trace_begin(&w->trace, w->now, "converged");
         trace_time(&w->trace, "after_healing", w->now - w->sc->run_us);

@@ -171,6 +171,26 @@ for sc in showcase crash-after-commit; do
     test "$n" -gt 0 -a -z "$(cause_first "$T")"
 done
 
+# ---- quiet means quiet (issue 11, item 2) ---------------------------------------------
+# "converged" (and the summary's "settled quiet") waits until nothing is SENDING, nothing
+# is on the wire AND the broker holds nothing unacked: these runs once went "quiet" while
+# the broker still held a corrupted delivery it redelivered seconds later.  After the
+# converged line nothing more is sent, and it comes after the broker's last ack.
+# after_quiet TRACE: the lines after "converged" that send a frame or move a message.
+after_quiet() {
+  awk '/"ev":"converged"/ { q = 1; next }
+       q && (/"ev":"send"/ || /"kind":"(enqueue|deliver|redeliver|ack|apply)"/) { print NR }' "$1"
+}
+for rs in "corrupt-frames 1" "corrupt-frames 3" "swarm 2" "lease-shorter-than-work 1"; do
+  set -- $rs
+  run "$1" "$2"
+  check "quiet: $1 seed $2 converged, and nothing moved after it" \
+    test -n "$(grep '"ev":"converged"' "$T")" -a -z "$(after_quiet "$T")"
+done
+run corrupt-frames 1
+check "quiet: corrupt-frames seed 1 settles 5 s after healing, after its last redelivery" \
+  test "$(jq -r '.virtual_seconds.converged_at' "$D/summary.json")" = 25
+
 # ---- faults that never act (issue 11, items 3 and 11) --------------------------------
 # A drop whose nth frame never comes, and a crash whose time finds its node already
 # down: each says so (summary line, summary.json), and faults_act = true fails the run.
