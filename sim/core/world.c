@@ -1029,7 +1029,7 @@ static int setup(sim_world *w) {
         return world_fail(w, OX_EXIT_HARNESS, "out of memory");
     if (prepare_run_dir(w) != 0) return -1;
     char err[600];
-    if (procs_init(&w->procs, err, sizeof err) != 0)
+    if (procs_init(&w->procs, w->o->run_dir, err, sizeof err) != 0)
         return world_fail(w, OX_EXIT_HARNESS, "%s", err);
     w->tmp_dbs = dbplace_enabled();
     const char *batch = getenv("OUTBOX_SIM_BATCH");   /* 0 or 1: one event per round trip */

@@ -7,17 +7,36 @@ cat >"$long" <<'LUA'
 scenario { name = "long", workload = { payments = 50000, rate = 100 }, run = 500, settle = 30 }
 drop { link = "payment->broker", p = 0.2 }
 LUA
+# What a simulator $1 SIGKILLed with children $2 left: its temp dir, its children's
+# libfaketime files, a symlink in its run dir.  One line each.
+killed_left() {
+  local d k
+  for d in /dev/shm/outbox-sim.* /tmp/outbox-sim.*; do
+    [ "$(cat "$d/owner" 2>/dev/null)" = "$1" ] && echo "temp dir $d"
+  done
+  for k in $2; do
+    ls /dev/shm/faketime_shm_"$k" /dev/shm/sem.faketime_sem_"$k" 2>/dev/null
+  done
+  find "$OUT/KILL" -type l -printf 'symlink %p\n'
+}
 # pgrep in this shell: a `bash -c "pgrep ..."` would match its own command line.
 no_children() { ! pgrep -f "outbox-node.*--db $1" >/dev/null; }
 for sig in INT TERM KILL; do
   "$SIM" run "$long" --seed 3 --out "$OUT/$sig" --quiet >"$OUT/$sig.out" 2>&1 &
   pid=$!
   sleep 1.5
+  kids=$(pgrep -f "outbox-node.*--db $OUT/$sig/" | tr '\n' ' ')
   kill -s "$sig" "$pid"
   wait "$pid"; rc=$?
   case $sig in
     KILL) check "SIGKILL ends the simulator" test $rc -eq 137
-          sleep 0.5 ;;   # the children notice their parent's death (PDEATHSIG)
+          # Its janitor (sim/core/janitor.h) cleans up at once, without a later run.
+          for i in $(seq 1 50); do [ -z "$(killed_left "$pid" "$kids")" ] && break; sleep 0.1; done
+          check "SIGKILL: nothing left within 5 s (temp dir, shm files, symlinks)" \
+            test -z "$(killed_left "$pid" "$kids")"
+          killed_left "$pid" "$kids" | sed 's/^/# /'
+          check "SIGKILL: the databases are back in the run dir, as the crash left them" \
+            test "$(sqlite3 "$OUT/KILL/long/3/payment.db" 'SELECT count(*) > 0 FROM payment')" = 1 ;;
     *)    check "SIG$sig: exit 3 (harness stopped)" test $rc -eq 3
           check "SIG$sig: says it was interrupted" grep -q interrupted "$OUT/$sig.out" ;;
   esac
