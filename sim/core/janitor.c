@@ -28,6 +28,7 @@
 
 #define JANITOR_MAX 64          /* children alive at once: 3 nodes and a tool, with room */
 #define JANITOR_WAIT_MS 5000    /* for the children to die after the simulator */
+#define JANITOR_LOCK_MS 2000    /* for the dead simulator's lock on the run dir to go */
 
 typedef struct {
     char op;                    /* 'C' child started, 'R' child reaped, 'D' done */
@@ -136,15 +137,30 @@ static void wait_gone(const jchild *c, int64_t deadline) {
     }
 }
 
-/* What the run dir still links into the temp dir, copied back as a crash left it. */
-static void keep_dbs(const char *tmp_dir, const char *run_dir) {
+/* The run dir's lock (lock.h), or -1.  The simulator's own lock may outlive the end of
+** our socket by a moment (the kernel releases a dying process's files in no promised
+** order), so it is retried for a while; still held after that, another run has the dir. */
+static int lock_run_dir(const char *run_dir) {
     char lock[FILES_PATH_MAX + 16];
     snprintf(lock, sizeof lock, "%s/%s", run_dir, LOCK_FILE);
     int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {   /* another run has the dir now */
-        if (fd >= 0) close(fd);
-        return;
+    if (fd < 0) return -1;
+    int64_t deadline = mono_ms() + JANITOR_LOCK_MS;
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if ((errno != EWOULDBLOCK && errno != EINTR) || mono_ms() > deadline) {
+            close(fd);
+            return -1;
+        }
+        struct timespec ts = { 0, 5 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
     }
+    return fd;
+}
+
+/* What the run dir still links into the temp dir, copied back as a crash left it. */
+static void keep_dbs(const char *tmp_dir, const char *run_dir) {
+    int fd = lock_run_dir(run_dir);
+    if (fd < 0) return;   /* another run has the dir now: its files are not ours */
     for (int n = 0; n < SIM_NODES; n++) {
         char link[FILES_PATH_MAX + 64], err[700];
         struct stat st;
