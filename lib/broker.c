@@ -9,6 +9,10 @@
 ** the subscriber may ack any copy.  Every change to a stored message is written to
 ** the database before memory, so memory never claims what the file does not hold.
 **
+** The notes "enqueue", "ack", "deliver" (", at most once") and "recover" ("N messages
+** restored") are the broker's account of what it holds: the simulator counts them to
+** know when the system is quiet (sim/core/world.c, broker_notes).  Keep their wording.
+**
 ** The redelivery timer: timer_at is when the pending timer fires (-1: none).  Every
 ** path that puts a delivery in flight calls arm(), which sets the timer only if none
 ** is pending early enough, and the timer re-arms itself for the next expiry.

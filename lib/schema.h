@@ -28,6 +28,12 @@
 **   alert(id INTEGER PRIMARY KEY AUTOINCREMENT, outbox_id INTEGER NOT NULL,
 **         payment_id INTEGER NOT NULL, kind TEXT NOT NULL,    -- 'DEAD_LETTER'
 **         message TEXT NOT NULL, created_at INTEGER NOT NULL)
+**   outbox_cleaned(payment_id INTEGER PRIMARY KEY, outbox_id INTEGER NOT NULL,
+**          status TEXT NOT NULL,               -- the row's last status: 'CONSUMED' | 'FAILED'
+**          attempts INTEGER NOT NULL, settled_at INTEGER NOT NULL)  -- its updated_at
+**     the tombstone of a deleted outbox row (knob cleanup_after), written by the trigger
+**     outbox_tombstone in the DELETE's own transaction: the payload and the row go, the
+**     fact that the row existed and how it ended stays (the checker reads it)
 **   (design `direct` writes no outbox rows; its messages carry msg_id = payment id)
 **
 ** accounting database (user_version OX_SCHEMA_ACCOUNTING):

@@ -40,7 +40,15 @@ static const char PAYMENT_DDL[] =
     " created_at INTEGER NOT NULL) STRICT;"
     "CREATE TABLE IF NOT EXISTS alert(id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " outbox_id INTEGER NOT NULL, payment_id INTEGER NOT NULL, kind TEXT NOT NULL,"
-    " message TEXT NOT NULL, created_at INTEGER NOT NULL) STRICT;";
+    " message TEXT NOT NULL, created_at INTEGER NOT NULL) STRICT;"
+    /* A deleted outbox row leaves its tombstone, in the DELETE's own transaction, so
+    ** that whoever reads the file later knows the row existed and how it ended. */
+    "CREATE TABLE IF NOT EXISTS outbox_cleaned(payment_id INTEGER PRIMARY KEY,"
+    " outbox_id INTEGER NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,"
+    " settled_at INTEGER NOT NULL) STRICT;"
+    "CREATE TRIGGER IF NOT EXISTS outbox_tombstone AFTER DELETE ON outbox BEGIN"
+    " INSERT OR REPLACE INTO outbox_cleaned VALUES"
+    " (OLD.payment_id, OLD.id, OLD.status, OLD.attempts, OLD.updated_at); END;";
 
 static const char ACCOUNTING_DDL[] =
     "CREATE TABLE IF NOT EXISTS inbox(msg_id INTEGER PRIMARY KEY,"

@@ -7,6 +7,7 @@
 **
 **   payments, each with its refund row   payment.db     ORDER BY id (the rowid)
 **   outbox rows, each with "has alerts"  payment.db     ORDER BY payment_id (UNIQUE)
+**     and the tombstones of rows the cleanup deleted (outbox_cleaned, lib/schema.h)
 **   vouchers                             accounting.db  ORDER BY payment_id, id
 **
 ** and walks them together with the history ids 1..npay, like a merge join.  Each step
@@ -73,6 +74,7 @@ typedef struct {
     int64_t amount, refund_amount;
     char status[STATUS_LEN];
     int has_out, alerted;      /* alerted: at least one alert row names the outbox row */
+    int cleaned;               /* the row is a tombstone: deleted by the cleanup, as it was */
     int64_t out_id, attempts;
     char out_status[STATUS_LEN];
     uint32_t nvouch, nbad;     /* vouchers, and those whose amount differs from the payment's */
@@ -99,10 +101,16 @@ typedef struct {
 static const char PAY_SQL[] =
     "SELECT p.id, p.amount, p.status, r.payment_id IS NOT NULL, r.amount"
     " FROM payment p LEFT JOIN refund r ON r.payment_id = p.id ORDER BY p.id";
-/* alert has no index on outbox_id: the IN list is built once, then probed per row. */
+/* alert has no index on outbox_id: the IN list is built once, then probed per row.  A
+** row the cleanup deleted is known from its tombstone, never guessed from the payment's
+** other facts; a live row for the same payment (none should exist) wins. */
 static const char OUT_SQL[] =
-    "SELECT payment_id, id, status, attempts, id IN (SELECT outbox_id FROM alert)"
-    " FROM outbox ORDER BY payment_id";
+    "SELECT payment_id, id, status, attempts, id IN (SELECT outbox_id FROM alert), 0"
+    " FROM outbox"
+    " UNION ALL SELECT payment_id, outbox_id, status, attempts,"
+    " outbox_id IN (SELECT outbox_id FROM alert), 1 FROM outbox_cleaned c"
+    " WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.payment_id = c.payment_id)"
+    " ORDER BY 1";
 static const char VOUCHER_SQL[] =
     "SELECT payment_id, id, msg_id, amount FROM voucher ORDER BY payment_id, id";
 static const char ALERTS_SQL[] = "SELECT count(*) FROM alert";
@@ -347,6 +355,7 @@ static const char *plural(int64_t n) { return n == 1 ? "" : "s"; }
 /* "outbox row is SENDING after 8 attempts" and the like. */
 static void sb_outbox(sbuf *b, const pay_facts *f) {
     if (!f->has_out) sb_part(b, "no outbox row");
+    else if (f->cleaned) sb_part(b, "outbox row was %s, then cleaned up", f->out_status);
     else if (!strcmp(f->out_status, "SENDING"))
         sb_part(b, "outbox row is SENDING after %" PRId64 " attempt%s", f->attempts,
                 plural(f->attempts));
@@ -383,16 +392,6 @@ static void judge_durability(checker *c, const pay_facts *f) {
     report(c, INV_DURABILITY, f, t);
 }
 
-/* With the cleanup_after knob the service deletes settled outbox rows, so a missing
-** row is no violation for a payment whose story is visibly over: PAID with its one
-** voucher, or REFUNDED with its refund and no voucher. */
-static int cleaned_up(const checker *c, const pay_facts *f) {
-    if (!c->in->outbox_cleanup || f->has_out || !f->has_pay) return 0;
-    if (!strcmp(f->status, "PAID")) return f->nvouch == 1;
-    if (!strcmp(f->status, "REFUNDED")) return f->has_refund && f->nvouch == 0;
-    return 0;
-}
-
 /* Also where rows for ids the client never asked for are caught: the one place that
 ** already looks at rows without their partner. */
 static void judge_atomicity(checker *c, const pay_facts *f) {
@@ -401,7 +400,7 @@ static void judge_atomicity(checker *c, const pay_facts *f) {
     sbuf b;
     sb_begin(&b, t, sizeof t, c, f);
     if (!f->h) sb_part(&b, "was never requested");
-    if (f->has_pay && !f->has_out && !cleaned_up(c, f))
+    if (f->has_pay && !f->has_out)
         sb_part(&b, "payment row (%s) has no outbox row", f->status);
     if (f->has_out && !f->has_pay)
         sb_part(&b, "outbox row (%s) has no payment row", f->out_status);
@@ -448,7 +447,7 @@ static void judge_eventual(checker *c, const pay_facts *f) {
     if (f->has_pay) sb_add(&b, "%s but ", f->status);
     if (f->has_pay && f->h && !f->h->refused) {
         if (strcmp(f->status, "PAID")) sb_part(&b, "it was never refused");
-        int want_row = !c->in->design_direct && !cleaned_up(c, f);   /* direct keeps none */
+        int want_row = !c->in->design_direct;   /* direct keeps none */
         if (want_row ? !f->has_out || strcmp(f->out_status, "CONSUMED") : sending)
             sb_outbox(&b, f);
         if (!f->nvouch) sb_part(&b, "no voucher");
@@ -473,8 +472,7 @@ static void judge_compensation(checker *c, const pay_facts *f) {
         sb_part(&b, "refund amount %" PRId64 " != payment amount %" PRId64, f->refund_amount,
                 f->amount);
     if (f->nvouch) sb_vouchers(&b, f);
-    if (!c->in->design_direct && !cleaned_up(c, f) &&
-        (!f->has_out || strcmp(f->out_status, "FAILED")))
+    if (!c->in->design_direct && (!f->has_out || strcmp(f->out_status, "FAILED")))
         sb_outbox(&b, f);
     if (b.parts) report(c, INV_COMPENSATION, f, t);
 }
@@ -526,8 +524,10 @@ static int take_outbox(checker *c, pay_facts *f) {
     copy_text(f->out_status, s->st, 2);
     f->attempts = sqlite3_column_int64(s->st, 3);
     f->alerted = sqlite3_column_int(s->st, 4);
+    f->cleaned = sqlite3_column_int(s->st, 5);
     checker_result *o = c->out;
-    if (!strcmp(f->out_status, "SENDING")) o->sending++;
+    if (f->cleaned) o->cleaned++;   /* counted apart: the rows left are what the others count */
+    else if (!strcmp(f->out_status, "SENDING")) o->sending++;
     else if (!strcmp(f->out_status, "CONSUMED")) o->consumed++;
     else if (!strcmp(f->out_status, "FAILED")) o->failed++;
     else if (!strcmp(f->out_status, "DEAD")) o->dead++;

@@ -12,6 +12,8 @@
 **   atomicity     is skipped, and reported so, for design `direct` (no outbox table);
 **   compensation  a refused payment that was committed must be REFUNDED, have a refund
 **                 row and no voucher, and its outbox row must be FAILED;
+**   atomicity     an outbox row the cleanup deleted still counts, as its tombstone
+**                 (outbox_cleaned, lib/schema.h) says it was; nothing is inferred;
 **   convergence   is judged from the time the loop saw the system go quiet
 **                 (checker_input.converged_us), not from the databases.
 */
@@ -48,7 +50,6 @@ typedef struct {
     const hist_entry *hist;   /* hist[1..npay] */
     uint32_t npay;
     int design_direct;        /* design `direct`: no outbox table rows to judge */
-    int outbox_cleanup;       /* knob cleanup_after > 0: settled rows may have been deleted */
     int64_t converged_us;     /* virtual time the run went quiet after healing, -1 never */
 } checker_input;
 
@@ -56,6 +57,7 @@ typedef struct {
     checker_invariant inv[CHECKER_INVARIANTS];   /* in the order of invariant.h's table */
     /* counts for the summary */
     uint32_t payments, paid, refunded, vouchers, sending, consumed, failed, dead, alerts;
+    uint32_t cleaned;         /* outbox rows the cleanup deleted (their tombstones) */
 } checker_result;
 
 /* Returns 0 with *out filled, or -1 with a one-line reason (a database that cannot be

@@ -33,7 +33,49 @@ static int dead_met(const sim_expect *x, int64_t dead, char *why, size_t cap) {
     return 1;
 }
 
-int expect_met(const sim_expect *x, const checker_result *c, char *why, size_t cap) {
+/* Why a fault that never acted did not, from its counts, into why[cap]. */
+static void idle_reason(const sim_fault *f, char *why, size_t cap) {
+    const char *what = f->kind == FK_BROKER_LOSS ? "PUBLISH" : "frame";
+    switch (f->kind) {
+    case FK_CRASH:
+        snprintf(why, cap, "%s", f->skipped ? "its node was already down when its time came"
+                                            : "its time or failpoint hit was not reached");
+        return;
+    case FK_SLOW: snprintf(why, cap, "its node handled no frame in its window"); return;
+    case FK_PARTITION: snprintf(why, cap, "no frame crossed the cut link in its window"); return;
+    case FK_CLOCK_JUMP: snprintf(why, cap, "its time was not reached before healing"); return;
+    default: break;
+    }
+    if (f->seen == 0) snprintf(why, cap, "no %s matched it in its window", what);
+    else if (f->nth > 0)
+        snprintf(why, cap, "%u %s%s matched it, fewer than its nth = %u", f->seen, what,
+                 f->seen == 1 ? "" : "s", f->nth);
+    else
+        snprintf(why, cap, "%u %s%s matched it, none drawn at p = %g", f->seen, what,
+                 f->seen == 1 ? "" : "s", f->p);
+}
+
+int expect_fault_idle(const sim_fault *f, char *why, size_t cap) {
+    assert(cap > 0);
+    assert(f->id >= 1);
+    why[0] = '\0';
+    if (f->acted > 0) return 0;
+    char reason[160];
+    idle_reason(f, reason, sizeof reason);
+    snprintf(why, cap, "fault %d (%s, line %d) never acted: %s", f->id,
+             scenario_fault_kind_name(f->kind), f->line, reason);
+    return 1;
+}
+
+static int faults_met(const sim_scenario *sc, char *why, size_t cap) {
+    assert(sc->nfaults >= 0);
+    for (int i = 0; sc->expect.faults_act && i < sc->nfaults; i++)
+        if (expect_fault_idle(&sc->faults[i], why, cap)) return 0;
+    return 1;
+}
+
+int expect_met(const sim_scenario *sc, const checker_result *c, char *why, size_t cap) {
+    const sim_expect *x = &sc->expect;
     assert(cap > 0);
     assert(x->nviolated <= SIM_MAX_EXPECT);
     assert(x->nhold <= SIM_MAX_EXPECT);
@@ -53,5 +95,8 @@ int expect_met(const sim_expect *x, const checker_result *c, char *why, size_t c
             return 0;
         }
     }
-    return dead_met(x, c->dead, why, cap);
+    if (!dead_met(x, c->dead, why, cap)) return 0;
+    if (!faults_met(sc, why, cap)) return 0;
+    snprintf(why, cap, "expectations met");
+    return 1;
 }

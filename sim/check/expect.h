@@ -6,7 +6,12 @@
 ** (the others named in `hold` must still hold), and dead_min/dead_max bound the DEAD
 ** rows the checker counted.  The first reason the expectations are not met is the
 ** one given, in this order: an expected break that did not happen, an invariant that
-** must hold and broke, too few dead letters, too many.
+** must hold and broke, too few dead letters, too many, and (with `faults_act = true`)
+** the first fault that never acted.
+**
+** A fault that never acted (a drop whose nth frame never came, a crash whose time found
+** its node already down, a window no frame crossed) is always a warning (the summary
+** line, summary.json's "warnings"); expect { faults_act = true } makes it a failure.
 */
 #ifndef SIM_EXPECT_H
 #define SIM_EXPECT_H
@@ -18,6 +23,10 @@
 
 /* 1 if the expectations are met, else 0; why[cap] gets one line saying which, or
 ** "expectations met". */
-int expect_met(const sim_expect *x, const checker_result *c, char *why, size_t cap);
+int expect_met(const sim_scenario *sc, const checker_result *c, char *why, size_t cap);
+
+/* 1 if fault f never acted in the run just made, with why[cap] saying so in one
+** sentence ("fault 2 (drop, line 9) never acted: ..."); else 0 and why is "". */
+int expect_fault_idle(const sim_fault *f, char *why, size_t cap);
 
 #endif

@@ -44,25 +44,27 @@ static sim_event pop(backlog_ring *b) {
     return ev;
 }
 
-/* How long `node` stays busy after a frame it handles now: the largest per-message
-** time of the slow faults active on it (0: not slow). */
-static int64_t slow_per(const sim_world *w, int node) {
-    int64_t per = 0;
+/* The slow fault that keeps `node` busy after a frame it handles now: of those active on
+** it, the first with the largest per-message time (NULL: not slow). */
+static sim_fault *slow_fault(sim_world *w, int node) {
+    sim_fault *slow = NULL;
     for (int i = 0; !w->healed && i < w->sc->nfaults; i++) {
-        const sim_fault *f = &w->sc->faults[i];
+        sim_fault *f = &w->sc->faults[i];
         if (f->kind == FK_SLOW && f->node == node && w->now >= f->from_us && w->now < f->to_us &&
-            f->per_us > per)
-            per = f->per_us;
+            (!slow || f->per_us > slow->per_us))
+            slow = f;
     }
-    assert(per >= 0);
-    return per;
+    assert(!slow || slow->per_us >= 0);
+    return slow;
 }
 
 void backlog_after_frame(sim_world *w, int node) {
     assert(node >= 0);
     assert(node < SIM_NODES);
-    int64_t per = w->nodes[node].pid != 0 ? slow_per(w, node) : 0;
-    if (per > 0) w->busy_until[node] = w->now + per;
+    sim_fault *f = w->nodes[node].pid != 0 ? slow_fault(w, node) : NULL;
+    if (!f || f->per_us <= 0) return;
+    w->busy_until[node] = w->now + f->per_us;
+    f->acted++;
 }
 
 int backlog_must_wait(const sim_world *w, const sim_event *ev) {

@@ -17,9 +17,10 @@
 **                   each replacing its symlink (or absence) by a rename, so the run dir
 **                   holds exactly what a crash or a clean stop left on disk.
 **
-** A simulator that is SIGKILLed cannot copy back: its run dir keeps dangling symlinks
-** (the run is incomplete anyway), and the next run removes the temp dir and the files
-** in it (proc.c, remove_stale_dirs).
+** A simulator that is SIGKILLed cannot copy back; its janitor does, at once (janitor.h):
+** the run dir then holds the databases as the kill left them, and no symlink.  Only if
+** the janitor is killed too does the run dir keep dangling symlinks until the next run
+** into it, and the temp dir until the next run anywhere (proc.c, remove_stale_dirs).
 **
 ** OUTBOX_SIM_TMPDB=0 turns this off (the databases are written in the run dir
 ** directly): for benchmarks that measure what it saves.

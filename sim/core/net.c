@@ -64,6 +64,7 @@ void net_decide(sim_scenario *sc, ox_prng *rng, int64_t now_us, int healed, int 
     for (int i = 0; !healed && i < sc->nfaults; i++) {
         sim_fault *f = &sc->faults[i];
         if (!matches(f, now_us, src, dst, queue, label, pay) || !fires(f, rng)) continue;
+        f->acted++;   /* paired with nothing: a count for summary.json */
         if (f->kind == FK_DROP) {
             out->dropped_by = f->id;
             return;

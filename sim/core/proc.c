@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,22 +90,36 @@ static void remove_dir_files(const char *dir) {
     rmdir(dir);
 }
 
+/* The pid in file `name` of dir, or 0. */
+static long read_pid(const char *dir, const char *name) {
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    long pid = 0;
+    if (f) { if (fscanf(f, "%ld", &pid) != 1) pid = 0; fclose(f); }
+    return pid;
+}
+
 /* A simulator that was SIGKILLed could not clean up.  Its children died with it
-** (PDEATHSIG); what they left (temp dirs, shm files) is removed here, but only where
-** the owning process is certainly gone. */
+** (PDEATHSIG) and its janitor cleans up after it (janitor.h); what a simulator killed
+** with its janitor left (temp dirs, shm files) is removed here, but only where the
+** owning process and its janitor are certainly gone. */
 static void remove_stale_dirs(const char *parent) {
     DIR *d = opendir(parent);
     if (d) {
         struct dirent *e;
         while ((e = readdir(d)) != NULL) {
+            long jpid = 0;
+            if (sscanf(e->d_name, JANITOR_DIR_PREFIX "%ld", &jpid) == 1 && !pid_alive(jpid)) {
+                char dead[512];   /* a janitor killed at its work */
+                snprintf(dead, sizeof dead, "%s/%s", parent, e->d_name);
+                remove_dir_files(dead);
+            }
             if (strncmp(e->d_name, SIM_DIR_PREFIX, strlen(SIM_DIR_PREFIX)) != 0) continue;
-            char path[512], owner[600];
+            char path[512];
             snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
-            snprintf(owner, sizeof owner, "%s/owner", path);
-            FILE *f = fopen(owner, "r");
-            long pid = 0;
-            if (f) { if (fscanf(f, "%ld", &pid) != 1) pid = 0; fclose(f); }
-            if (pid > 0 && !pid_alive(pid)) remove_dir_files(path);
+            long pid = read_pid(path, "owner"), janitor = read_pid(path, "janitor");
+            if (pid > 0 && !pid_alive(pid) && !pid_alive(janitor)) remove_dir_files(path);
         }
         closedir(d);
     }
@@ -186,9 +201,10 @@ static void pin_to_one_cpu(void) {
     }
 }
 
-int procs_init(sim_procs *ps, char *err, size_t errlen) {
+int procs_init(sim_procs *ps, const char *run_dir, char *err, size_t errlen) {
     assert(errlen > 0);
     memset(ps, 0, sizeof *ps);
+    ps->janitor.sock = -1;
     ps->timeout_ms = 30000;
     const char *env = getenv("OUTBOX_FAKETIME");
     if (env && *env) {
@@ -211,11 +227,20 @@ int procs_init(sim_procs *ps, char *err, size_t errlen) {
     if (tmp_env && !*tmp_env) tmp_env = NULL;
     remove_stale(tmp_env);
     if (make_private_dir(ps, tmp_env, err, errlen) != 0) return -1;
+    char why[300];
+    /* Before ZeroMQ starts a thread.  Without a janitor the run goes on: a SIGKILL then
+    ** leaves what the next run's remove_stale removes. */
+    if (janitor_start(&ps->janitor, ps->dir, run_dir, why, sizeof why) != 0)
+        fprintf(stderr, "outbox-sim: %s (a SIGKILL would leave files until the next run)\n",
+                why);
     pin_to_one_cpu();
     char owner[300];
     snprintf(owner, sizeof owner, "%s/owner", ps->dir);
     FILE *f = fopen(owner, "w");
     if (f) { fprintf(f, "%ld\n", (long)getpid()); fclose(f); }
+    snprintf(owner, sizeof owner, "%s/janitor", ps->dir);   /* its files are its janitor's too */
+    f = ps->janitor.pid > 0 ? fopen(owner, "w") : NULL;
+    if (f) { fprintf(f, "%ld\n", (long)ps->janitor.pid); fclose(f); }
     ps->stepbuf = malloc(OX_STEP_MAX);
     ps->replybuf = malloc(OX_REPLY_MAX);
     ps->zctx = zmq_ctx_new();
@@ -230,6 +255,7 @@ void proc_init(sim_proc *p, int node, const char *name, const char *log_path) {
     assert(name != NULL);
     assert(node >= 0);
     memset(p, 0, sizeof *p);
+    p->pidfd = -1;
     p->node = node;
     p->name = name;
     snprintf(p->log_path, sizeof p->log_path, "%s", log_path);
@@ -287,6 +313,23 @@ static void free_env(char **env) {
     assert(n >= CHILD_ENV_OWN);
     for (size_t i = n - CHILD_ENV_OWN; i < n; i++) free(env[i]);
     free(env);
+}
+
+/* A pidfd for our child pid (unreaped, so the pid is still its), or -1 on a kernel
+** without pidfd_open (Linux < 5.3). */
+static int pidfd_of(pid_t pid) {
+    assert(pid > 0);
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0) return -1;
+    (void)fcntl((int)fd, F_SETFD, FD_CLOEXEC);   /* pidfd_open sets it; be sure */
+    return (int)fd;
+}
+
+/* Signals a child through its pidfd when it has one: a pidfd names one process, never
+** a later one that reuses its pid. */
+static void signal_child(pid_t pid, int pidfd, int sig) {
+    if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0) return;
+    kill(pid, sig);   /* no pidfd: the pid is ours until we reap it */
 }
 
 /* In the forked child: only async-signal-safe calls until execve. */
@@ -353,6 +396,8 @@ int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t e
         return -1;
     }
     p->pid = pid;
+    p->pidfd = pidfd_of(pid);
+    janitor_child(&ps->janitor, pid, p->pidfd);
     assert(p->sock != NULL);
     return 0;
 }
@@ -363,10 +408,13 @@ static void describe_exit(int status, char *out, size_t cap) {
     else snprintf(out, cap, "stopped (status %d)", status);
 }
 
-static void after_death(sim_proc *p) {
+static void after_death(sim_procs *ps, sim_proc *p) {
     assert(p->pid > 0);
     p->reaped = 0;
     remove_faketime_shm((long)p->pid);
+    janitor_reaped(&ps->janitor, p->pid);
+    if (p->pidfd >= 0) close(p->pidfd);
+    p->pidfd = -1;
     if (p->sock) zmq_close(p->sock);
     p->sock = NULL;
     const char *path = p->endpoint + strlen("ipc://");
@@ -409,7 +457,7 @@ static int await_socket(sim_procs *ps, sim_proc *p, short events, char *err, siz
             describe_exit(status, how, sizeof how);
             snprintf(err, errlen, "%s %s unexpectedly, before it could %s (see %s)", p->name, how,
                      doing, p->log_path);
-            after_death(p);
+            after_death(ps, p);
             return -1;
         }
         if (mono_ms() > deadline) {
@@ -507,26 +555,25 @@ int proc_section(sim_procs *ps, sim_proc *p, ox_reply_reader *rd, uint32_t seq, 
 }
 
 void proc_kill(sim_procs *ps, sim_proc *p) {
-    (void)ps;
     if (p->pid <= 0) {
         if (p->sock) zmq_close(p->sock);
         p->sock = NULL;
         return;
     }
     if (!p->reaped) {   /* a reaped pid may already belong to someone else */
-        kill(p->pid, SIGKILL);
+        signal_child(p->pid, p->pidfd, SIGKILL);
         while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR) {}
     }
-    after_death(p);
+    after_death(ps, p);
     assert(p->pid == 0);
 }
 
 void proc_reap_stopped(sim_procs *ps, sim_proc *p) {
     if (p->pid <= 0) return;
-    if (p->reaped) { after_death(p); return; }
+    if (p->reaped) { after_death(ps, p); return; }
     int64_t deadline = mono_ms() + 5000;
     while (mono_ms() < deadline) {
-        if (waitpid(p->pid, NULL, WNOHANG) == p->pid) { after_death(p); return; }
+        if (waitpid(p->pid, NULL, WNOHANG) == p->pid) { after_death(ps, p); return; }
         struct timespec ts = { 0, 2 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
@@ -545,6 +592,7 @@ void procs_fini(sim_procs *ps, sim_proc *p, int n) {
     ps->zctx = NULL;
     if (ps->dir[0]) remove_dir_files(ps->dir);
     ps->dir[0] = '\0';
+    janitor_done(&ps->janitor);   /* last: nothing is left for it to do */
     free(ps->stepbuf);
     free(ps->replybuf);
     ps->stepbuf = ps->replybuf = NULL;
@@ -605,11 +653,15 @@ int proc_run_tool(sim_procs *ps, sim_proc *p, int64_t clock_us, char *const argv
     free_env(env);
     close(fds[1]);
     if (pid < 0) { close(fds[0]); snprintf(err, errlen, "fork: %s", strerror(errno)); return -1; }
+    int pidfd = pidfd_of(pid);
+    janitor_child(&ps->janitor, pid, pidfd);
     int rc = drain(fds[0], out, cap, mono_ms() + ps->timeout_ms);
     close(fds[0]);
-    if (rc != 0) kill(pid, SIGKILL);
+    if (rc != 0) signal_child(pid, pidfd, SIGKILL);
     while (waitpid(pid, status, 0) < 0 && errno == EINTR) {}
     remove_faketime_shm((long)pid);
+    janitor_reaped(&ps->janitor, pid);
+    if (pidfd >= 0) close(pidfd);
     if (rc != 0) {
         snprintf(err, errlen, "%s did not finish within %d ms", argv[0], ps->timeout_ms);
         return -1;

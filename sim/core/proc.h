@@ -11,7 +11,9 @@
 **     shared-memory files removed, before the simulator exits, however it exits;
 **   - a child that does not answer a step within the timeout, or dies unasked, is a
 **     harness error, never a hang.
-** The children die with the simulator even when it is SIGKILLed (PR_SET_PDEATHSIG).
+** The children die with the simulator even when it is SIGKILLed (PR_SET_PDEATHSIG), and
+** then the janitor removes what they and the simulator left (janitor.h).  A child is
+** signalled through its pidfd, never by a pid that may have been reused.
 */
 #ifndef SIM_PROC_H
 #define SIM_PROC_H
@@ -20,6 +22,7 @@
 #include <sys/types.h>
 
 #include "../../proto/step.h"
+#include "janitor.h"
 
 #define PROC_MAX_ARGS 96
 
@@ -27,6 +30,7 @@ typedef struct {
     int node;                     /* 0 payment, 1 broker, 2 accounting */
     const char *name;
     pid_t pid;                    /* 0 when down */
+    int pidfd;                    /* its pidfd while up (signals go there: no reused pid), or -1 */
     void *sock;
     int life;                     /* 1 for the first start, +1 per restart */
     int reaped;                   /* exited (and waited for) after sending its last reply */
@@ -43,11 +47,13 @@ typedef struct {
     int timeout_ms;               /* per step */
     uint8_t *replybuf;            /* OX_REPLY_MAX */
     uint8_t *stepbuf;             /* OX_STEP_MAX */
+    sim_janitor janitor;          /* cleans up if we are SIGKILLed (janitor.h) */
 } sim_procs;
 
-/* Creates the temp dir (removing stale ones of dead simulators first) and the ZeroMQ
-** context.  Returns 0 or -1 with err. */
-int procs_init(sim_procs *ps, char *err, size_t errlen);
+/* Creates the temp dir (removing stale ones of dead simulators first), the janitor that
+** cleans it and run_dir up should we be SIGKILLed (janitor.h), and the ZeroMQ context.
+** Returns 0 or -1 with err. */
+int procs_init(sim_procs *ps, const char *run_dir, char *err, size_t errlen);
 /* Kills what is still up and removes the temp dir.  Safe to call twice. */
 void procs_fini(sim_procs *ps, sim_proc *p, int n);
 

@@ -102,6 +102,16 @@ static uint32_t failpoint_hits(sim_world *w, const char *name) {
 
 /* ---- faults taking effect ---------------------------------------------------------- */
 
+/* Fault `id` (1-based) acted once more: counted for summary.json and its warnings. */
+static void fault_acted(sim_world *w, int id) {
+    assert(id >= 1);
+    assert(id <= w->sc->nfaults);
+    sim_fault *f = &w->sc->faults[id - 1];
+    assert(f->id == id);   /* ids are declaration order */
+    f->acted++;
+    assert(f->acted > 0);
+}
+
 /* What a fault acts on, for its "fault" line: "payment->broker", "broker<->accounting",
 ** "broker:PAY_QUEUE", "payment". */
 static const char *fault_target(const sim_fault *f, char *buf, size_t n) {
@@ -296,6 +306,7 @@ static int route_send(sim_world *w, int src, const ox_effect *e) {
     net_decide(w->sc, &w->net, w->now, w->healed, src, dst, fr->queue, fr->label, fr->pay, &fate);
     world_trace_frame(w, "send", fr, dst);
     if (fate.partitioned_by) {
+        fault_acted(w, fate.partitioned_by);
         trace_str(&w->trace, "fate", "partitioned");
         trace_int(&w->trace, "fault", fate.partitioned_by);
         trace_end(&w->trace);
@@ -374,6 +385,28 @@ void world_client_unanswered(sim_world *w, uint32_t pay, const char *why) {
 
 /* ---- replies ----------------------------------------------------------------------- */
 
+/* What the broker holds, from its own account of each change (lib/broker.c): a message
+** enqueued is held until it is acked, or, at most once, until it is sent; a restart
+** holds what it restored (durable) or nothing.  Quiet needs this at 0: a message held
+** unacked will be redelivered, whatever the wire shows meanwhile. */
+static void broker_notes(sim_world *w, const ox_effect *e) {
+    static const char amo[] = ", at most once";
+    size_t n = strlen(e->detail);
+    if (!strcmp(e->label, "enqueue")) w->broker_held++;
+    else if (!strcmp(e->label, "ack")) w->broker_held--;
+    else if (!strcmp(e->label, "deliver") && n >= sizeof amo - 1 &&
+             !strcmp(e->detail + n - (sizeof amo - 1), amo))
+        w->broker_held--;
+    else if (!strcmp(e->label, "recover")) {
+        unsigned long long inc = 0;
+        unsigned restored = 0;
+        w->broker_held = 0;   /* in memory: a restart starts empty */
+        if (sscanf(e->detail, "incarnation %llu: %u messages restored", &inc, &restored) == 2)
+            w->broker_held = restored;
+    }
+    assert(w->broker_held >= 0);   /* paired: every ack or send had its enqueue */
+}
+
 static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied) {
     const char *name = scenario_node_name(node);
     assert(w->nodes[node].pid > 0);   /* effects come from a live node's reply */
@@ -402,6 +435,7 @@ static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied
         trace_reply(w, (uint32_t)e->pay, e->ok ? "ok" : "failed", e->detail);
         return 0;
     case OX_FX_NOTE:
+        if (node == 1) broker_notes(w, e);
         count_kind(w, e->label);
         trace_begin(&w->trace, w->now, "note");
         trace_str(&w->trace, "node", name);
@@ -417,6 +451,7 @@ static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied
         if (w->inject_fault) trace_int(&w->trace, "fault", w->inject_fault);
         trace_end(&w->trace);
         if (!strcmp(e->label, OX_SITE_BROKER_LOSE)) w->res->st.lost_inside++;
+        if (w->inject_fault) fault_acted(w, w->inject_fault);
         return 0;
     case OX_FX_FAILPOINT: {
         world_failpoint *fp = failpoint_slot(w, e->label);
@@ -478,12 +513,19 @@ int world_apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *
                           scenario_node_name(node), last_fp);
     assert(!f->fired);
     f->fired = 1;
+    f->acted++;
     failpoint_slot(w, last_fp)->crashes++;
-    if (s->kind == OX_STEP_PAY && !replied) {
-        world_client_unanswered(w, (uint32_t)s->pay_id,
-                                "the payment service crashed before answering");
+    uint32_t unanswered = s->kind == OX_STEP_PAY && !replied ? (uint32_t)s->pay_id : 0;
+    /* The client's retry is queued before the restart crash_node may queue (their order
+    ** at one instant is the run's), but its "unknown" is written after the "crash"
+    ** line: the trace tells the cause before its effect. */
+    if (unanswered) {
+        client_outcome(w, unanswered, HIST_UNKNOWN);
+        client_retry(w, unanswered);
     }
     crash_node(w, node, f, last_fp);
+    if (unanswered)
+        trace_reply(w, unanswered, "unknown", "the payment service crashed before answering");
     return 0;
 }
 
@@ -663,8 +705,9 @@ static int on_crash(sim_world *w, sim_event *ev) {
     sim_fault *f = &w->sc->faults[ev->a];
     assert(f->kind == FK_CRASH);
     if (w->healed || f->fired) return 0;
-    f->fired = 1;
+    f->fired = 1;   /* done, whether it acts or is skipped: its time came */
     if (w->nodes[f->node].pid == 0) {
+        f->skipped = 1;   /* it never acted: summary.json says "fired": false */
         trace_begin(&w->trace, w->now, "crash_skipped");
         trace_str(&w->trace, "node", scenario_node_name(f->node));
         trace_int(&w->trace, "fault", f->id);
@@ -672,6 +715,7 @@ static int on_crash(sim_world *w, sim_event *ev) {
         trace_end(&w->trace);
         return 0;
     }
+    f->acted++;
     crash_node(w, f->node, f, "time");
     return 0;
 }
@@ -697,6 +741,7 @@ static int on_fault(sim_world *w, sim_event *ev) {
     }
     if (f->fired) return 0;
     f->fired = 1;
+    f->acted++;
     announce(w, f);
     w->skew_us[f->node] += f->by_us;
     w->res->st.clock_jumps++;
@@ -796,7 +841,9 @@ static int on_probe(sim_world *w) {
     if (w->res->converged_us >= 0) return 0;
     int all_up = 1;
     for (int n = 0; n < SIM_NODES; n++) all_up &= w->nodes[n].pid != 0;
-    if (all_up && w->inflight == 0 && sending_rows(w) == 0) {
+    /* Quiet: every node up, no frame on the wire or in a backlog, nothing the broker
+    ** still holds (unacked: it would be redelivered), no outbox row SENDING. */
+    if (all_up && w->inflight == 0 && w->broker_held == 0 && sending_rows(w) == 0) {
         w->res->converged_us = w->now;
         trace_begin(&w->trace, w->now, "converged");
         trace_time(&w->trace, "after_healing", w->now - w->sc->run_us);
@@ -851,6 +898,7 @@ static void set_clocks(sim_world *w) {
         sim_fault *f = &w->sc->faults[i];
         if (f->kind != FK_CLOCK) continue;
         w->skew_us[f->node] += f->by_us;
+        f->acted++;
         announce(w, f);
     }
 }
@@ -983,7 +1031,7 @@ static int setup(sim_world *w) {
         return world_fail(w, OX_EXIT_HARNESS, "out of memory");
     if (prepare_run_dir(w) != 0) return -1;
     char err[600];
-    if (procs_init(&w->procs, err, sizeof err) != 0)
+    if (procs_init(&w->procs, w->o->run_dir, err, sizeof err) != 0)
         return world_fail(w, OX_EXIT_HARNESS, "%s", err);
     w->tmp_dbs = dbplace_enabled();
     const char *batch = getenv("OUTBOX_SIM_BATCH");   /* 0 or 1: one event per round trip */

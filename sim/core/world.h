@@ -9,8 +9,11 @@
 **
 ** Phases: the fault phase [0, run) with the workload and the scenario's faults, then
 ** healing at `run` (every fault stops, every down node restarts) and the settle phase
-** [run, run + settle) in which the system must go quiet.  Then the nodes are stopped
-** cleanly and world_run() returns what happened (world_result).  Judging the run (the
+** [run, run + settle) in which the system must go quiet: every node up, no frame on the
+** wire or in a backlog, nothing the broker holds (ready, or delivered and not acked: it
+** would be redelivered) and no outbox row SENDING, checked once a virtual second.
+** Then the nodes are stopped cleanly and world_run() returns what happened
+** (world_result).  Judging the run (the
 ** checker, sim/check) and telling it (sim/report) are the caller's: nothing in sim/core
 ** includes either, so the loop can be read, and tested, as a simulator alone.
 **

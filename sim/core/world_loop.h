@@ -46,6 +46,7 @@ typedef struct sim_world {
     int inject_fault;             /* broker_loss fault armed in the current step, 0 none */
     int healed;
     uint64_t inflight;            /* frame events in the queue or a backlog */
+    int64_t broker_held;          /* messages the broker holds, ready or unacked (broker_notes) */
     uint64_t frame_ids;
     uint32_t step_seq;
     uint32_t timer_gen[SIM_NODES][WORLD_MAX_TIMERS];

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../check/expect.h"
 #include "html.h"
 #include "rundata.h"
 
@@ -86,6 +87,9 @@ static void write_data(json_w *w, const report_run *r) {
     }
     if (r->opt->sc->nfaults) json_w_break(w, 2);
     json_w_arr_end(w);
+    json_w_break(w, 2);
+    json_w_key(w, "warnings");
+    rundata_warnings(w, r);
 }
 
 /* "scenario_checks": the scenario's own check()s that failed (scenario.h, sim_check). */
@@ -228,11 +232,9 @@ static void print_summary(const report_run *r, int met, const char *why) {
                " faults drawn by the nemesis (each a \"fault\" line in the trace)\n",
                s->nemesis_faults, s->faults);
     for (int i = 0; i < r->opt->sc->nfaults; i++) {
-        const sim_fault *x = &r->opt->sc->faults[i];
-        if (x->kind == FK_CRASH && !x->fired)
-            printf("  warning    crash fault %d (line %d) never fired: its time or failpoint hit "
-                   "was not reached\n",
-                   x->id, x->line);
+        char idle[256];
+        if (expect_fault_idle(&r->opt->sc->faults[i], idle, sizeof idle))
+            printf("  warning    %s\n", idle);
     }
     printf("  outbox     %" PRIu64 " republished by the recovery scan, %" PRIu64
            " redeliveries, %u refunds, %u dead letters, %u alerts\n",

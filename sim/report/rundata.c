@@ -6,6 +6,8 @@
 
 #include <assert.h>
 
+#include "../check/expect.h"
+
 /* A line break and indent in summary.json's layout; nothing in the compact one. */
 static void brk(json_w *w, int indent) {
     if (w->flags & JSON_SPACED) json_w_break(w, indent);
@@ -43,6 +45,7 @@ void rundata_counts(json_w *w, const report_run *r) {
     json_w_kuint(w, "consumed", c->consumed);
     json_w_kuint(w, "failed", c->failed);
     json_w_kuint(w, "dead", c->dead);
+    json_w_kuint(w, "cleaned_up", c->cleaned);
     json_w_kuint(w, "alerts", c->alerts);
     json_w_obj_end(w);
 }
@@ -118,9 +121,26 @@ void rundata_fault(json_w *w, const sim_fault *x) {
     json_w_kint(w, "line", x->line);
     if (x->kind == FK_CRASH) {
         json_w_kstr(w, "node", scenario_node_name(x->node));
-        json_w_kbool(w, "fired", x->fired);
+        json_w_kbool(w, "fired", x->fired && !x->skipped);   /* a skipped crash did nothing */
+        if (x->skipped) json_w_kstr(w, "skipped", "node already down");
     } else {
         json_w_kuint(w, "matched_frames", x->seen);
     }
+    json_w_kuint(w, "acted", x->acted);
     json_w_kstr(w, "lua", lua);
+}
+
+void rundata_warnings(json_w *w, const report_run *r) {
+    const sim_scenario *sc = r->opt->sc;
+    int n = 0;
+    json_w_arr(w);
+    for (int i = 0; i < sc->nfaults; i++) {
+        char why[256];
+        if (!expect_fault_idle(&sc->faults[i], why, sizeof why)) continue;
+        brk(w, 4);
+        json_w_str(w, why);
+        n++;
+    }
+    if (n) brk(w, 2);
+    json_w_arr_end(w);
 }

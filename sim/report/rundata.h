@@ -23,7 +23,12 @@ void rundata_events(json_w *w, const report_run *r);
 /* {"<failpoint>": {"hits": n, "crashes": n}, ...}: the failpoints passed. */
 void rundata_failpoints(json_w *w, const report_run *r);
 /* The fields every fault has, into the caller's open object: "id", "kind", "line", then
-** "node" and "fired" (a crash) or "matched_frames", then "lua" (its declaration). */
+** "node", "fired" and, when its node was already down at its time, "skipped" (a crash)
+** or "matched_frames", then "acted" (how many times it acted) and "lua" (its
+** declaration). */
 void rundata_fault(json_w *w, const sim_fault *x);
+/* ["fault 2 (drop, line 9) never acted: ...", ...]: one line per fault that never
+** acted (expect_fault_idle, sim/check/expect.h). */
+void rundata_warnings(json_w *w, const report_run *r);
 
 #endif

@@ -1670,10 +1670,11 @@ static void read_dead_letters(lua_State *L, sim_expect *e) {
     lua_pop(L, 1);
 }
 
-/* expect { all_invariants = true } | { violated = {...}, hold = {...} }, dead_letters */
+/* expect { all_invariants = true } | { violated = {...}, hold = {...} }, dead_letters,
+** faults_act */
 static int l_expect(lua_State *L) {
     static const char *const FIELDS[] = { "all_invariants", "violated", "hold", "dead_letters",
-                                          NULL };
+                                          "faults_act", NULL };
     scn *c = begin(L, "expect", 1);
     if (c->expect_line) fail(L, "expect: declared twice (first at line %d)", c->expect_line);
     table_arg(L, "expect", "expect { all_invariants = true }");
@@ -1696,6 +1697,7 @@ static int l_expect(lua_State *L) {
                 fail(L, "expect: '%s' is both in 'violated' and in 'hold'", e.hold[i]);
     e.all_invariants = e.nviolated == 0;
     read_dead_letters(L, &e);
+    e.faults_act = bool_field(L, 1, "expect", "faults_act") == 1;
     c->sc->expect = e;
     c->expect_line = sandbox_line(L) > 0 ? sandbox_line(L) : 1;
     return 0;

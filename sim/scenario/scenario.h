@@ -94,7 +94,11 @@ typedef struct {
     int64_t restart_after_us; /* restart this long after the crash; -1: at healing */
     /* owned by the simulator while it runs */
     uint32_t seen;            /* frames matched so far (for nth) */
-    int fired;                /* crash / clock jump done */
+    int fired;                /* crash / clock jump done (or, a crash, skipped) */
+    int skipped;              /* crash: its time came while the node was already down */
+    uint32_t acted;           /* times it acted: frames it dropped, cut, duplicated, delayed,
+                                 damaged or lost inside, frames that left its node busy,
+                                 crashes, clocks set or jumped */
     int announced;            /* its "fault" trace line is written */
 } sim_fault;
 
@@ -129,6 +133,7 @@ typedef struct {
     char hold[SIM_MAX_EXPECT][32];      /* each must hold (with violated; else all) */
     int nhold;
     int64_t dead_min, dead_max;         /* DEAD rows expected; -1 = no expectation */
+    int faults_act;                     /* every fault must act at least once */
 } sim_expect;
 
 /* What one nemesis{} call drew: faults first .. first + count - 1 (ids). */

@@ -26,6 +26,7 @@
 #include "../report/narrate.h"
 #include "../report/report.h"
 #include "../scenario/scenario.h"
+#include "../util/lock.h"
 
 #define RUN_DEFAULT_OUT "reports/runs"
 
@@ -218,12 +219,10 @@ static int judge(const world_opts *w, const world_result *res, checker_result *o
     snprintf(pdb, sizeof pdb, "%s/payment.db", w->run_dir);
     snprintf(adb, sizeof adb, "%s/accounting.db", w->run_dir);
     snprintf(tpath, sizeof tpath, "%s/trace.jsonl", w->run_dir);
-    const char *cleanup = scenario_knob(w->sc, "cleanup_after");
     checker_input in = {
         .payment_db = pdb, .accounting_db = adb, .trace_path = tpath,
         .hist = res->hist, .npay = w->sc->workload.payments,
         .design_direct = !strcmp(w->design, "direct"),
-        .outbox_cleanup = cleanup && strcmp(cleanup, "0") != 0,
         .converged_us = res->converged_us,
     };
     return checker_run(&in, out, err, cap);
@@ -240,7 +239,7 @@ static ox_exit conclude(report_run *rr, checker_result *check, char *err, size_t
         return rr->code;
     }
     rr->check = check;
-    rr->met = expect_met(&rr->opt->sc->expect, check, rr->why, sizeof rr->why);
+    rr->met = expect_met(rr->opt->sc, check, rr->why, sizeof rr->why);
     const sim_scenario *sc = rr->opt->sc;
     if (rr->met && sc->checks_failed > 0) {
         /* The scenario's own check() failed: cited like a broken invariant (exit 1). */
@@ -277,6 +276,12 @@ int cmd_run(int argc, char **argv) {
         scenario_free(sc);
         return OX_EXIT_USAGE;
     }
+    int busy = 0, lock = lock_dir(w.run_dir, &busy, err, sizeof err);   /* held to the end */
+    if (lock < 0) {
+        fprintf(stderr, "outbox-sim: %s\n", err);
+        scenario_free(sc);
+        return busy ? OX_EXIT_USAGE : OX_EXIT_HARNESS;
+    }
     static char command[4096];
     reproduce_line(command, sizeof command, argv[0], &o, node_override);
     narrate_opts no = { .follow = o.follow, .pace = o.pace };
@@ -297,5 +302,6 @@ int cmd_run(int argc, char **argv) {
                 code == OX_EXIT_USAGE ? "scenario error" : "harness error", rr.err);
     world_result_free(&res);
     scenario_free(sc);
+    lock_release(lock);
     return code;
 }

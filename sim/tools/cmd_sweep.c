@@ -18,7 +18,7 @@
 ** finished is rerun, so no sweep that ran something ends with nothing checked (unless
 ** --rerun 0 turned the check off).
 **
-** One sweep writes a directory at a time: DIR/.sweep.lock is held (flock) while it
+** One sweep writes a directory at a time: DIR/.lock is held (flock) while it
 ** runs, and a second sweep into the same DIR is refused (exit 2) before it runs anything.
 ** The JUnit file has a test case per run that ran; the runs never started are summed
 ** up in one skipped case per scenario, so a budget over millions of seeds stays small.
@@ -42,6 +42,7 @@
 #include "cmd.h"
 #include "runner.h"
 #include "../util/files.h"
+#include "../util/lock.h"
 #include "../util/json.h"
 #include "../scenario/scenario.h"
 
@@ -49,7 +50,6 @@
 #define SWEEP_MAX_RUNS 10000000ULL        /* per sweep (after sharding too): split with --shard */
 #define SWEEP_RECAP 20                    /* failures repeated at the end */
 #define SWEEP_TICK_MS 250
-#define SWEEP_LOCK ".sweep.lock"         /* in --out DIR, held while the sweep runs */
 
 typedef struct {
     const char *path;
@@ -228,23 +228,19 @@ static int parse_sweep(sweep *s, int argc, char **argv) {
     return 0;
 }
 
-/* DIR/.sweep.lock: two sweeps writing one directory would remove and rerun each
-** other's run directories and mix their reports without a word. */
+/* DIR/.lock (sim/util/lock.h, the same lock a run takes on its own directory): two
+** sweeps writing one directory would remove and rerun each other's run directories and
+** mix their reports without a word. */
 static int lock_out(sweep *s) {
     char err[1400];
-    s->lock_fd = files_lock(s->out, SWEEP_LOCK, err, sizeof err);
-    if (s->lock_fd == FILES_LOCK_HELD) {
-        fprintf(stderr,
-                "outbox-sim: sweep: --out %s: another sweep is writing there (lock %s %s); "
-                "give each sweep its own --out\n",
-                s->out, SWEEP_LOCK, err);
-        return 2;
-    }
-    if (s->lock_fd < 0) {
+    int busy = 0;
+    s->lock_fd = lock_dir(s->out, &busy, err, sizeof err);
+    if (s->lock_fd >= 0) return 0;
+    if (busy)
+        fprintf(stderr, "outbox-sim: sweep: --out %s; give each sweep its own --out\n", err);
+    else
         fprintf(stderr, "outbox-sim: sweep: --out %s: %s\n", s->out, err);
-        return 2;
-    }
-    return 0;
+    return 2;
 }
 
 /* Every scenario is loaded once here, so a bad one is reported before anything runs. */
@@ -950,7 +946,7 @@ static void print_start(const sweep *s) {
 
 /* The sweep's end on every path after validate(): its lock, then its memory. */
 static int release(sweep *s, int rc) {
-    if (s->lock_fd >= 0) files_unlock(s->lock_fd, s->out, SWEEP_LOCK);
+    lock_release(s->lock_fd);
     s->lock_fd = -1;
     free(s->rq);
     s->rq = NULL;

@@ -10,7 +10,6 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,69 +83,3 @@ int files_dir_writable(const char *path) {
     return stat(parent, &st) == 0 && S_ISDIR(st.st_mode) && access(parent, W_OK) == 0;
 }
 
-/* The pid a lock file names, for the message; 0 when it says nothing readable. */
-static long lock_owner(int fd) {
-    char buf[32] = "";
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    if (n <= 0) return 0;
-    buf[n] = '\0';
-    return strtol(buf, NULL, 10);
-}
-
-/* Is fd still the file at path?  A holder that finished unlinks its lock file; one who
-** opened that file before the unlink must not hold a lock nobody else can see. */
-static int same_file(int fd, const char *path) {
-    struct stat a, b;
-    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
-           a.st_ino == b.st_ino;
-}
-
-int files_lock(const char *dir, const char *name, char *err, size_t cap) {
-    assert(dir);
-    assert(name);
-    char path[FILES_PATH_MAX + 64];
-    int n = snprintf(path, sizeof path, "%s/%s", dir, name);
-    if (n < 0 || (size_t)n >= sizeof path) {
-        snprintf(err, cap, "%s/%s: path too long", dir, name);
-        return FILES_LOCK_ERROR;
-    }
-    for (int tries = 0; tries < 100; tries++) {
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd < 0) {
-            snprintf(err, cap, "cannot create %s: %s", path, strerror(errno));
-            return FILES_LOCK_ERROR;
-        }
-        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-            int e = errno;
-            long pid = lock_owner(fd);
-            close(fd);
-            if (e != EWOULDBLOCK) {
-                snprintf(err, cap, "cannot lock %s: %s", path, strerror(e));
-                return FILES_LOCK_ERROR;
-            }
-            if (pid > 0) snprintf(err, cap, "held by pid %ld", pid);
-            else snprintf(err, cap, "held by another process");
-            return FILES_LOCK_HELD;
-        }
-        if (!same_file(fd, path)) { close(fd); continue; }   /* unlinked meanwhile */
-        char pid[32];
-        int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-        if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
-            snprintf(err, cap, "cannot write %s: %s", path, strerror(errno));
-            close(fd);
-            return FILES_LOCK_ERROR;
-        }
-        return fd;
-    }
-    snprintf(err, cap, "cannot lock %s: it keeps being replaced", path);
-    return FILES_LOCK_ERROR;
-}
-
-void files_unlock(int fd, const char *dir, const char *name) {
-    assert(fd >= 0);
-    char path[FILES_PATH_MAX + 64];
-    int n = snprintf(path, sizeof path, "%s/%s", dir, name);
-    /* Unlinked while still held: a waiting process that opened it sees it replaced. */
-    if (n > 0 && (size_t)n < sizeof path && same_file(fd, path)) unlink(path);
-    close(fd);
-}

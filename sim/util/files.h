@@ -30,15 +30,5 @@ int files_dir_writable(const char *path);
 /* The directory part of path (dirname), into out[cap].  Returns 0 or -1 (too long). */
 int files_parent(const char *path, char *out, size_t cap);
 
-/* One writer per directory: an exclusive flock(2) on dir/name (created, with the
-** holder's pid in it), taken without waiting.  Returns the lock's descriptor (>= 0,
-** close-on-exec, so children do not hold it); FILES_LOCK_HELD when another process
-** holds it, with "held by pid N" in err; FILES_LOCK_ERROR when it could not be taken,
-** with why in err.  The lock goes when the process ends, however it ends. */
-#define FILES_LOCK_HELD (-2)
-#define FILES_LOCK_ERROR (-1)
-int files_lock(const char *dir, const char *name, char *err, size_t cap);
-/* Releases a lock of files_lock and removes its file (the pair of files_lock). */
-void files_unlock(int fd, const char *dir, const char *name);
 
 #endif

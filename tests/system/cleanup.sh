@@ -7,17 +7,36 @@ cat >"$long" <<'LUA'
 scenario { name = "long", workload = { payments = 50000, rate = 100 }, run = 500, settle = 30 }
 drop { link = "payment->broker", p = 0.2 }
 LUA
+# What a simulator $1 SIGKILLed with children $2 left: its temp dir, its children's
+# libfaketime files, a symlink in its run dir.  One line each.
+killed_left() {
+  local d k
+  for d in /dev/shm/outbox-sim.* /tmp/outbox-sim.*; do
+    [ "$(cat "$d/owner" 2>/dev/null)" = "$1" ] && echo "temp dir $d"
+  done
+  for k in $2; do
+    ls /dev/shm/faketime_shm_"$k" /dev/shm/sem.faketime_sem_"$k" 2>/dev/null
+  done
+  find "$OUT/KILL" -type l -printf 'symlink %p\n'
+}
 # pgrep in this shell: a `bash -c "pgrep ..."` would match its own command line.
 no_children() { ! pgrep -f "outbox-node.*--db $1" >/dev/null; }
 for sig in INT TERM KILL; do
   "$SIM" run "$long" --seed 3 --out "$OUT/$sig" --quiet >"$OUT/$sig.out" 2>&1 &
   pid=$!
   sleep 1.5
+  kids=$(pgrep -f "outbox-node.*--db $OUT/$sig/" | tr '\n' ' ')
   kill -s "$sig" "$pid"
   wait "$pid"; rc=$?
   case $sig in
     KILL) check "SIGKILL ends the simulator" test $rc -eq 137
-          sleep 0.5 ;;   # the children notice their parent's death (PDEATHSIG)
+          # Its janitor (sim/core/janitor.h) cleans up at once, without a later run.
+          for i in $(seq 1 50); do [ -z "$(killed_left "$pid" "$kids")" ] && break; sleep 0.1; done
+          check "SIGKILL: nothing left within 5 s (temp dir, shm files, symlinks)" \
+            test -z "$(killed_left "$pid" "$kids")"
+          killed_left "$pid" "$kids" | sed 's/^/# /'
+          check "SIGKILL: the databases are back in the run dir, as the crash left them" \
+            test "$(sqlite3 "$OUT/KILL/long/3/payment.db" 'SELECT count(*) > 0 FROM payment')" = 1 ;;
     *)    check "SIG$sig: exit 3 (harness stopped)" test $rc -eq 3
           check "SIG$sig: says it was interrupted" grep -q interrupted "$OUT/$sig.out" ;;
   esac
@@ -26,6 +45,25 @@ done
 # A SIGKILLed simulator could not remove its temp dir; the next run does.
 sim run scenarios/clean.lua --seed 1 --out "$OUT/after" --quiet
 check "a later run cleans what a killed one left" leftovers "$OUT"
+
+# Two writers in one run directory (issue 11, item 10): the second is refused with one
+# line and exit 2, and the first finishes as if alone.
+"$SIM" run "$long" --seed 5 --out "$OUT/shared" --quiet >"$OUT/first.out" 2>&1 &
+pid=$!
+for i in $(seq 1 50); do [ -s "$OUT/shared/long/5/.lock" ] && break; sleep 0.1; done
+sim run "$long" --seed 5 --out "$OUT/shared" --quiet; rc=$?
+check "a second run into a busy run dir: exit 2" test $rc -eq 2
+check "... refused in one line naming the holder" \
+  test "$(cat "$OUT/last.err")" = "outbox-sim: $OUT/shared/long/5 is in use by another outbox-sim (pid $pid)"
+check "... and it touched nothing: the first run's trace is still growing" \
+  test -s "$OUT/shared/long/5/trace.jsonl" -a -L "$OUT/shared/long/5/payment.db"
+kill -TERM "$pid"; wait "$pid"
+sim run scenarios/clean.lua --seed 5 --out "$OUT/shared/x" --quiet
+check "a run dir is free again once its run has ended" test $? -eq 0
+flock "$OUT/shared/long/5/.lock" -c "\"$SIM\" run \"$long\" --seed 5 --out \"$OUT/shared\" --quiet" \
+  >"$OUT/flock.out" 2>&1
+check "the lock is flock(2) on DIR/.lock: another holder refuses the run too (exit 2)" \
+  test $? -eq 2
 
 # A child that dies unasked is a harness error (exit 3) naming it, never a hang: at
 # start (a node binary that exits at once), and mid-run (a service SIGKILLed by hand).

@@ -155,4 +155,73 @@ printf 'scenario { name = "x", workload = { payments = 1, rate = 1 }, run = 5 }\
 sim run "$OUT/ctl-load.lua" --out "$R" --quiet; rc=$?
 check "operator: ctl() outside at() is a scenario error naming its line" test $rc -eq 2 -a -n "$(grep 'ctl-load.lua:2: ctl: only inside at() callbacks' "$OUT/last.err")"
 
+# ---- cause before effect (issue 11, item 7) ------------------------------------------
+# A client's "unknown" because the payment service crashed is written after that
+# crash's line, never before it: every such reply follows a payment crash at its instant.
+# cause_first TRACE: prints the replies that come before their crash.
+cause_first() {
+  awk '/"ev":"crash","node":"payment"/ { split($0, a, "\"t\":"); split(a[2], b, ","); crash = b[1] }
+       /"result":"unknown","detail":"the payment service crashed/ {
+         split($0, a, "\"t\":"); split(a[2], b, ","); if (b[1] != crash) print NR ": " $0 }' "$1"
+}
+for sc in showcase crash-after-commit; do
+  run $sc 1
+  n=$(grep -c '"result":"unknown","detail":"the payment service crashed' "$T")
+  check "cause first: $sc's $n unknown answers each follow their crash" \
+    test "$n" -gt 0 -a -z "$(cause_first "$T")"
+done
+
+# ---- quiet means quiet (issue 11, item 2) ---------------------------------------------
+# "converged" (and the summary's "settled quiet") waits until nothing is SENDING, nothing
+# is on the wire AND the broker holds nothing unacked: these runs once went "quiet" while
+# the broker still held a corrupted delivery it redelivered seconds later.  After the
+# converged line nothing more is sent, and it comes after the broker's last ack.
+# after_quiet TRACE: the lines after "converged" that send a frame or move a message.
+after_quiet() {
+  awk '/"ev":"converged"/ { q = 1; next }
+       q && (/"ev":"send"/ || /"kind":"(enqueue|deliver|redeliver|ack|apply)"/) { print NR }' "$1"
+}
+for rs in "corrupt-frames 1" "corrupt-frames 3" "swarm 2" "lease-shorter-than-work 1"; do
+  set -- $rs
+  run "$1" "$2"
+  check "quiet: $1 seed $2 converged, and nothing moved after it" \
+    test -n "$(grep '"ev":"converged"' "$T")" -a -z "$(after_quiet "$T")"
+done
+run corrupt-frames 1
+check "quiet: corrupt-frames seed 1 settles 5 s after healing, after its last redelivery" \
+  test "$(jq -r '.virtual_seconds.converged_at' "$D/summary.json")" = 25
+
+# ---- faults that never act (issue 11, items 3 and 11) --------------------------------
+# A drop whose nth frame never comes, and a crash whose time finds its node already
+# down: each says so (summary line, summary.json), and faults_act = true fails the run.
+cat >"$OUT/idle.lua" <<'LUA'
+scenario { name = "idle faults", workload = { payments = 5, rate = 1 }, run = 10, settle = 10 }
+drop { from = "payment", to = "broker", nth = 999 }
+crash { node = "broker", at = 2, restart_after = 3 }
+crash { node = "broker", at = 3 }
+LUA
+sim run "$OUT/idle.lua" --out "$R"; rc=$?
+S=$R/idle/1/summary.json
+check "idle faults: still a pass by default (exit 0)" test $rc -eq 0
+check "idle faults: the summary line warns of the drop that never acted" \
+  grep -q '^  warning    fault 1 (drop, line 2) never acted: 13 frames matched it, fewer than its nth = 999$' "$OUT/last.out"
+check "idle faults: ... and of the crash skipped because its node was down" \
+  grep -q '^  warning    fault 3 (crash, line 4) never acted: its node was already down' "$OUT/last.out"
+check "idle faults: summary.json counts what each fault did" \
+  test "$(jq -c '[.faults[] | .acted]' "$S")" = "[0,1,0]"
+check "idle faults: a skipped crash did not fire, and says why" \
+  test "$(jq -c '.faults[2] | [.fired, .skipped]' "$S")" = '[false,"node already down"]'
+check "idle faults: the crash that acted fired" test "$(jq '.faults[1].fired' "$S")" = true
+check "idle faults: summary.json lists both warnings" test "$(jq '.warnings | length' "$S")" -eq 2
+check "idle faults: the trace says the crash was skipped" \
+  grep -q '"ev":"crash_skipped","node":"broker","fault":3,"why":"already down"' "$R/idle/1/trace.jsonl"
+sed -i '1a expect { faults_act = true }' "$OUT/idle.lua"
+sim run "$OUT/idle.lua" --out "$R"; rc=$?
+check "idle faults: expect { faults_act = true } makes an idle fault a failure (exit 1)" \
+  test $rc -eq 1 -a "$(jq -r .why "$S")" = "fault 1 (drop, line 3) never acted: 13 frames matched it, fewer than its nth = 999"
+sed -i 's/nth = 999/nth = 2/; /at = 3 }/d' "$OUT/idle.lua"
+sim run "$OUT/idle.lua" --out "$R"; rc=$?
+check "idle faults: faults_act = true passes when every fault acted" \
+  test $rc -eq 0 -a "$(jq '.warnings | length' "$S")" -eq 0
+
 check "no process, shm file or temp dir left behind" leftovers "$R"

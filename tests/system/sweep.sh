@@ -82,23 +82,22 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     "$SIM" sweep scenarios/clean.lua --seeds 1 --out "$OUT/ro" >"$OUT/ro.out" 2>"$OUT/ro.err"
   rc=$?
   check "an --out nobody may write: exit 2, one line" test "$rc:$(wc -l <"$OUT/ro.err")" = 2:1
-  check "an --out nobody may write: says so" grep -q "sweep: --out $OUT/ro: cannot create $OUT/ro/.sweep.lock: Permission denied" "$OUT/ro.err"
+  check "an --out nobody may write: says so" grep -q "sweep: --out $OUT/ro: cannot open $OUT/ro/.lock: Permission denied" "$OUT/ro.err"
   check "an --out nobody may write: no time budget is mentioned" sh -c "! grep -q 'time budget' '$OUT/ro.out' '$OUT/ro.err'"
 fi
 
 # --- one sweep per directory: a second one into the same --out is refused ---------------
 "$SIM" sweep scenarios/clean.lua --seeds 1..4 -j 1 --out "$OUT/shared" --json "$OUT/first.json" >"$OUT/first.out" 2>&1 &
 first=$!
-for _ in $(seq 1 50); do [ -e "$OUT/shared/.sweep.lock" ] && break; sleep 0.1; done
+for _ in $(seq 1 50); do [ -e "$OUT/shared/.lock" ] && break; sleep 0.1; done
 sim sweep scenarios/clean.lua --seeds 1..2 --out "$OUT/shared" --json "$OUT/second.json"
 rc=$?
 check "a second sweep into the same --out: exit 2, one line" test "$rc:$(wc -l <"$OUT/last.err")" = 2:1
-check "... naming the holder" grep -q "sweep: --out $OUT/shared: another sweep is writing there (lock .sweep.lock held by pid $first); give each sweep its own --out" "$OUT/last.err"
+check "... naming the holder" grep -q "sweep: --out $OUT/shared is in use by another outbox-sim (pid $first); give each sweep its own --out" "$OUT/last.err"
 check "... and it wrote nothing" test ! -e "$OUT/second.json"
 wait "$first"
 rc=$?
 check "the first sweep was not disturbed: exit 0, 4 passed" sh -c "[ $rc -eq 0 ] && grep -q ': 4 passed, 0 failed, 0 errors$' '$OUT/first.out'"
-check "the lock file goes with the sweep" test ! -e "$OUT/shared/.sweep.lock"
 sim sweep scenarios/clean.lua --seeds 1 --out "$OUT/shared"
 check "a sweep after it may use the directory" test $? -eq 0
 

@@ -32,6 +32,7 @@
 #include <sqlite3.h>
 
 #include "../../../lib/schema.h"
+#include "../../../lib/store.h"
 #include "../../../sim/check/checker.h"
 
 #define NPAY 6
@@ -75,7 +76,13 @@ static void make_payment_db(const char *path) {
         " reason TEXT NOT NULL, created_at INTEGER NOT NULL) STRICT;"
         "CREATE TABLE alert(id INTEGER PRIMARY KEY AUTOINCREMENT,"
         " outbox_id INTEGER NOT NULL, payment_id INTEGER NOT NULL, kind TEXT NOT NULL,"
-        " message TEXT NOT NULL, created_at INTEGER NOT NULL) STRICT;",
+        " message TEXT NOT NULL, created_at INTEGER NOT NULL) STRICT;"
+        "CREATE TABLE outbox_cleaned(payment_id INTEGER PRIMARY KEY,"
+        " outbox_id INTEGER NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,"
+        " settled_at INTEGER NOT NULL) STRICT;"
+        "CREATE TRIGGER outbox_tombstone AFTER DELETE ON outbox BEGIN"
+        " INSERT OR REPLACE INTO outbox_cleaned VALUES"
+        " (OLD.payment_id, OLD.id, OLD.status, OLD.attempts, OLD.updated_at); END;",
         OX_APP_ID, OX_SCHEMA_PAYMENT);
     exec_sql(path, sql);
 }
@@ -261,6 +268,45 @@ static void expect_ids(const checker_violation *v, uint64_t pay, uint64_t msg) {
 
 /* ---------------------------------------------------------------- the tests */
 
+/* The tables, indexes and triggers of a database, as SQL text, one per line, sorted. */
+static void schema_of(const char *path, char *out, size_t cap) {
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE sql NOT NULL"
+                                            " ORDER BY name", -1, &st, NULL), SQLITE_OK);
+    size_t len = 0;
+    out[0] = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        for (; *t && len + 2 < cap; t++)   /* "IF NOT EXISTS" is not kept in sqlite_master */
+            if (*t != '\n') out[len++] = *t;
+        out[len++] = '\n';
+        out[len] = 0;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+/* The fixture's payment database is the library's, table for table and trigger for
+** trigger: a checker test on another schema would prove nothing. */
+static void test_fixture_schema_is_libs(void **state) {
+    fixture *fx = *state;
+    char lib_path[700], err[256];
+    snprintf(lib_path, sizeof lib_path, "%s/lib-payment.db", fx->dir);
+    ox_store st;
+    memset(&st, 0, sizeof st);
+    assert_int_equal(ox_store_open(&st, OX_ROLE_PAYMENT, lib_path, OX_SYNC_OFF, err, sizeof err),
+                     OX_OK);
+    ox_store_close(&st);
+    static char a[8192], b[8192];
+    schema_of(lib_path, a, sizeof a);
+    schema_of(fx->pay, b, sizeof b);
+    for (char *p = a; (p = strstr(p, " IF NOT EXISTS")) != NULL;)
+        memmove(p, p + 14, strlen(p + 14) + 1);
+    assert_string_equal(b, a);
+}
+
 static void test_names(void **state) {
     for (int i = 0; i < CHECKER_INVARIANTS; i++) {
         assert_non_null(invariant_at(i)->name);
@@ -337,7 +383,8 @@ static void test_consistent_run_passes(void **state) {
 
 static void test_durability(void **state) {
     fixture *fx = *state;
-    exec_sql(fx->pay, "DELETE FROM payment WHERE id = 2; DELETE FROM outbox WHERE id = 12;");
+    exec_sql(fx->pay, "DROP TRIGGER outbox_tombstone;"   /* never written, not cleaned */
+                      "DELETE FROM payment WHERE id = 2; DELETE FROM outbox WHERE id = 12;");
     exec_sql(fx->acc, "DELETE FROM voucher WHERE id = 102;");
     run_ok(fx);
     expect_counts(fx, 1, 0, 0, 0, 0, 0, 0, 0);
@@ -362,7 +409,8 @@ static void test_atomicity_outbox_without_payment(void **state) {
 
 static void test_atomicity_payment_without_outbox(void **state) {
     fixture *fx = *state;
-    exec_sql(fx->pay, "DELETE FROM outbox WHERE id = 12;");
+    /* Gone without a tombstone: not the cleanup's doing (lib/schema.h). */
+    exec_sql(fx->pay, "DROP TRIGGER outbox_tombstone; DELETE FROM outbox WHERE id = 12;");
     run_ok(fx);
     /* A PAID payment with no row is also not consumed: eventual consistency says so. */
     expect_counts(fx, 0, 1, 0, 0, 1, 0, 0, 0);
@@ -370,6 +418,43 @@ static void test_atomicity_payment_without_outbox(void **state) {
     expect_ids(v, 2, 12);   /* no outbox row: the id comes from its voucher */
     expect_text(v, "payment 2 (msg 12): payment row (PAID) has no outbox row");
     expect_text(first(fx, EVE), "PAID but no outbox row");
+}
+
+/* The cleanup deletes settled rows and leaves their tombstones: a missing row is known
+** to have been cleaned from that fact, whatever else the payment shows. */
+static void test_cleaned_rows(void **state) {
+    fixture *fx = *state;
+    exec_sql(fx->pay, "DELETE FROM outbox WHERE id IN (12, 13);");   /* CONSUMED, FAILED */
+    run_ok(fx);
+    expect_counts(fx, 0, 0, 0, 0, 0, 0, 0, 0);
+    assert_int_equal(fx->res.cleaned, 2);
+    assert_int_equal(fx->res.consumed, 2);   /* the rows left */
+    assert_int_equal(fx->res.failed, 0);
+    /* mark-on-publish: the row was CONSUMED when published, the message was lost, then
+    ** the cleanup deleted it.  The break is the missing voucher, not atomicity (the
+    ** false break of issue 11, item 1). */
+    exec_sql(fx->acc, "DELETE FROM voucher WHERE id = 102;");
+    run_ok(fx);
+    expect_counts(fx, 0, 0, 0, 0, 1, 0, 0, 0);
+    const checker_violation *v = first(fx, EVE);
+    expect_ids(v, 2, 12);   /* the message id from the tombstone */
+    expect_text(v, "payment 2 (msg 12): PAID but no voucher");
+    /* A tombstone of a row that ended FAILED for a payment not refused is no excuse. */
+    exec_sql(fx->pay, "UPDATE outbox_cleaned SET status = 'FAILED' WHERE payment_id = 2;");
+    run_ok(fx);
+    expect_text(first(fx, EVE), "outbox row was FAILED, then cleaned up");
+}
+
+/* With cleanup on, a row missing without a tombstone is still an atomicity break, even
+** for a payment that looks settled (PAID with its one voucher). */
+static void test_missing_row_despite_cleanup(void **state) {
+    fixture *fx = *state;
+    exec_sql(fx->pay, "DELETE FROM outbox WHERE id = 11;"   /* cleaned: a tombstone */
+                      "DROP TRIGGER outbox_tombstone; DELETE FROM outbox WHERE id = 15;");
+    run_ok(fx);
+    expect_counts(fx, 0, 1, 0, 0, 1, 0, 0, 0);
+    expect_text(first(fx, ATO), "payment 5 (msg 15): payment row (PAID) has no outbox row");
+    assert_int_equal(fx->res.cleaned, 1);
 }
 
 static void test_atomicity_never_requested(void **state) {
@@ -734,10 +819,13 @@ int main(void) {
         cmocka_unit_test(test_readme_table_matches),
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         T(test_consistent_run_passes),
+        T(test_fixture_schema_is_libs),
         T(test_durability),
         T(test_atomicity_outbox_without_payment),
         T(test_atomicity_payment_without_outbox),
         T(test_atomicity_never_requested),
+        T(test_cleaned_rows),
+        T(test_missing_row_despite_cleanup),
         T(test_no_phantom_uncommitted),
         T(test_no_phantom_amount),
         T(test_exactly_once),
