@@ -6,6 +6,7 @@
 #   header    every C file (.c, .h) opens with "/*" and then "** <its name>: <purpose>"
 #   columns   no line of a C file is longer than 100 columns
 #   function  no C function is longer than 70 lines, from its signature to its "}"
+#   section   a section marker has one style: "/* ---- name ------ */"
 #   layer     an #include goes only downward: sim/tools -> sim/report -> sim/check ->
 #             sim/core -> sim/scenario -> sim/util -> proto/ -> lib/ (docs/design.md,
 #             "Layers"); lib/ and proto/ include nothing of node/, ctl/ or sim/
@@ -79,6 +80,17 @@ def check_layers(path, lines, out):
         if (theirs >= 0 and theirs < mine) or outside:
             out.append("%s:%d: layer: includes %s, a layer above %s"
                        % (path, i, target, LAYERS[mine]))
+
+
+SECTION_ANY = re.compile(r"^\s*/\* ?-{3,}")
+SECTION_OK = re.compile(r"^/\* ---- [^-\s].*? -{3,}( \*/)?$")
+
+
+def check_sections(path, lines, out):
+    for i, line in enumerate(lines, 1):
+        if SECTION_ANY.match(line) and not SECTION_OK.match(line):
+            out.append("%s:%d: section: a section marker reads '/* ---- name ---- */'"
+                       % (path, i))
 
 
 def check_header(path, lines, out):
@@ -184,6 +196,7 @@ def main(argv):
             check_columns(path, lines, out)
             check_functions(path, lines, out)
             check_layers(path, lines, out)
+            check_sections(path, lines, out)
         check_references(path, lines, fileset, basenames, tops, out)
     for line in out:
         print(line)

@@ -61,7 +61,7 @@ static void assert_table_order(void) {
     assert(invariant_index("convergence") == INV_CONVERGENCE);
 }
 
-/* ---------------------------------------------------------------- the facts */
+/* ---- the facts ------------------------------------------------------------------------------- */
 
 #define VOUCHER_IDS 4      /* voucher ids quoted per payment; the count is always exact */
 #define STATUS_LEN 16      /* longest status is 'REFUNDED'/'CONSUMED'; longer is cut */
@@ -115,7 +115,7 @@ static const char VOUCHER_SQL[] =
     "SELECT payment_id, id, msg_id, amount FROM voucher ORDER BY payment_id, id";
 static const char ALERTS_SQL[] = "SELECT count(*) FROM alert";
 
-/* ---------------------------------------------------------------- errors */
+/* ---- errors ---------------------------------------------------------------------------------- */
 
 static int fail(checker *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
 static int fail(checker *c, const char *fmt, ...) {
@@ -135,7 +135,7 @@ static int db_fail(checker *c, sqlite3 *db, const char *path) {
     return fail(c, "%s: %s", path, sqlite3_errmsg(db));
 }
 
-/* ---------------------------------------------------------------- opening */
+/* ---- opening --------------------------------------------------------------------------------- */
 
 /* One integer from a one-row query (a pragma, a count). */
 static int query_int(checker *c, sqlite3 *db, const char *path, const char *sql, int *v) {
@@ -281,7 +281,7 @@ static int close_all(checker *c, int rc) {
     return rc;
 }
 
-/* ---------------------------------------------------------------- reporting */
+/* ---- reporting ------------------------------------------------------------------------------- */
 
 /* A bounded text buffer: appends are cut at the end, never overflow. */
 typedef struct {
@@ -380,7 +380,7 @@ static void report(checker *c, int inv, const pay_facts *f, const char *text) {
     snprintf(v->text, sizeof v->text, "%s", text);
 }
 
-/* ---------------------------------------------------------------- the invariants */
+/* ---- the invariants -------------------------------------------------------------------------- */
 
 static void judge_durability(checker *c, const pay_facts *f) {
     if (!f->h || f->h->outcome != HIST_OK || f->has_pay) return;
@@ -495,7 +495,7 @@ static void judge_convergence(checker *c) {
     report(c, INV_CONVERGENCE, NULL, t);
 }
 
-/* ---------------------------------------------------------------- the walk */
+/* ---- the walk -------------------------------------------------------------------------------- */
 
 static int take_payment(checker *c, pay_facts *f) {
     stream *s = &c->pays;
@@ -605,7 +605,7 @@ static int walk(checker *c) {
     return 0;
 }
 
-/* ---------------------------------------------------------------- trace citations */
+/* ---- trace citations ------------------------------------------------------------------------- */
 
 #define CITE_MAX (CHECKER_INVARIANTS * CHECKER_MAX_SHOWN)
 #define CITE_EDGE (CHECKER_MAX_LINES / 2)   /* first and last lines cited */
@@ -741,7 +741,7 @@ static int cite_trace(checker *c) {
     return 0;
 }
 
-/* ---------------------------------------------------------------- entry */
+/* ---- entry ----------------------------------------------------------------------------------- */
 
 int checker_run(const checker_input *in, checker_result *out, char *err, size_t errlen) {
     assert(in != NULL);

@@ -31,8 +31,8 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
     { "dead_letters_alerted", "every DEAD row has an alert",
       "An outbox row gave up (DEAD) without an alert: nobody will know to requeue it." },
     { "convergence",
-      "after healing, the system went quiet (nothing SENDING, nothing in flight) before the "
-      "settle phase ended",
+      "after healing, the system went quiet (nothing SENDING, nothing in flight, nothing the "
+      "broker holds unacked) before the settle phase ended",
       "The system did not go quiet after the faults stopped: rows stayed SENDING or frames "
       "kept flying." },
 };

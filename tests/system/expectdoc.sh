@@ -85,8 +85,8 @@ check "a label no frame on that link carries: exit 2" [ "$rc" -eq 2 ]
 check "... saying which frames travel there" \
   grep -q "no frame on broker->payment has label 'DELIVER PAYMENT'" "$OUT/last.err"
 
-# "Under direct ... atomicity is not judged. Today a hold that names it passes without a
-# word, and a violated that names it fails" (reported as a bug: change with the fix).
+# "Under direct ... atomicity is not judged ... an expectation that names it, as hold or
+# as violated, cannot be met: the run fails (exit 1) and says why".
 cat >"$W/direct.lua" <<'LUA'
 scenario { name = "atomicity under direct", design = "direct",
   workload = { payments = 5, rate = 10 }, run = 1, settle = 10 }
@@ -96,9 +96,11 @@ LUA
 run direct
 check "direct: atomicity is n/a on the summary line" grep -q 'atomicity:n/a' "$OUT/last.out"
 check "... skipped in summary.json" grep -q '"atomicity": {"ok": true, "skipped": true' "$S"
-check "... a hold naming it passes today (exit 0)" [ "$rc" -eq 0 ]
+check "... a hold naming it fails (exit 1)" [ "$rc" -eq 1 ]
+check "... saying the design does not judge it" \
+  grep -q 'expect names atomicity, which this run.s design does not judge (n/a)' "$OUT/last.out"
 sed -i 's/^expect .*/expect { violated = { "atomicity" } }/' "$W/direct.lua"
 run direct
-check "... a violated naming it fails today: 'but it held'" \
-  grep -q 'expected atomicity to be broken, but it held' "$OUT/last.out"
+check "... a violated naming it fails the same way, not with 'but it held'" \
+  grep -q 'expect names atomicity, which this run.s design does not judge (n/a)' "$OUT/last.out"
 check "no leftovers" leftovers "$W/out"

@@ -18,7 +18,7 @@ long=$(printf 'x%.0s' $(seq 1 101))
 { echo "/*"; echo "** bad.c: breaks every rule"; echo "*/"; echo "int a; /* $long */"
   echo "/* see docs/missing.md and sim/gone.c */"
   echo "static int f(void) {"; for i in $(seq 1 70); do echo "    a++;"; done; echo "}"; } >"$R/sim/bad.c"
-printf 'int b;\n' >"$R/sim/nohead.c"
+printf 'int b;\n/* ---------------- other style */\n' >"$R/sim/nohead.c"
 printf '/*\n** up.c: climbs\n*/\n#include "../report/r.h"\n' >"$R/sim/core/up.c"
 printf '/*\n** r.h: a report header\n*/\n#include "../core/up.h"\n' >"$R/sim/report/r.h"
 printf '/*\n** up.h: a core header\n*/\n' >"$R/sim/core/up.h"
@@ -30,6 +30,7 @@ rc=$?
 check "tidy exits 1 on a tree that breaks its rules" test "$rc" -eq 1
 check "tidy: a line over 100 columns" grep -q '^sim/bad.c:4: columns: ' "$OUT/bad"
 check "tidy: a function over 70 lines" grep -q '^sim/bad.c:6: function: f() has 72 lines' "$OUT/bad"
+check "tidy: a section marker of another style" grep -q '^sim/nohead.c:2: section: ' "$OUT/bad"
 check "tidy: a C file without its header line" grep -q '^sim/nohead.c:1: header: ' "$OUT/bad"
 check "tidy: a reference to a missing doc" grep -q "^docs/x.md:2: reference: 'docs/nothere.md'" "$OUT/bad"
 check "tidy: a reference to a missing source" grep -q "^sim/bad.c:5: reference: 'sim/gone.c'" "$OUT/bad"

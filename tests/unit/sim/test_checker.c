@@ -48,7 +48,7 @@ typedef struct {
 
 enum { DUR, ATO, PHA, ONCE, EVE, COMP, DEAD, CONV };
 
-/* ---------------------------------------------------------------- building */
+/* ---- building -------------------------------------------------------------------------------- */
 
 static void exec_sql(const char *path, const char *sql) {
     sqlite3 *db = NULL;
@@ -223,7 +223,7 @@ static int teardown(void **state) {
     return rc;
 }
 
-/* ---------------------------------------------------------------- asserting */
+/* ---- asserting ------------------------------------------------------------------------------- */
 
 static void run_ok(fixture *fx) {
     int rc = checker_run(&fx->in, &fx->res, fx->err, sizeof fx->err);
@@ -266,7 +266,7 @@ static void expect_ids(const checker_violation *v, uint64_t pay, uint64_t msg) {
     assert_int_equal(v->msg_id, msg);
 }
 
-/* ---------------------------------------------------------------- the tests */
+/* ---- the tests ------------------------------------------------------------------------------- */
 
 /* The tables, indexes and triggers of a database, as SQL text, one per line, sorted. */
 static void schema_of(const char *path, char *out, size_t cap) {
