@@ -18,7 +18,7 @@ hash_of() { sed -n 's/.*"hash": "\([^"]*\)".*/\1/p' "$1/summary.json"; }
 SPACE="$OUT/with space"
 mkdir -p "$SPACE"
 cp scenarios/pay-queue-loss.lua "$SPACE/it's a scenario.lua"
-cp bin/outbox-node "$SPACE/outbox node"
+cp "${OUTBOX_BIN:-bin}/outbox-node" "$SPACE/outbox node"
 sim run "$SPACE/it's a scenario.lua" --seed 3 --design direct --out "$RUNS"
 check "a scenario path with a space and a quote runs (exit 1 under direct)" [ $? = 1 ]
 line=$(sed -n 's/^  reproduce  //p' "$OUT/last.out")
