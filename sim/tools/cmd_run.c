@@ -27,6 +27,7 @@
 #include "../report/report.h"
 #include "../scenario/scenario.h"
 #include "../util/lock.h"
+#include "../util/shell.h"
 
 #define RUN_DEFAULT_OUT "reports/runs"
 
@@ -88,48 +89,14 @@ static int find_node_bin(char *out, size_t cap, const char **override) {
     return access(out, X_OK);
 }
 
-/* Appends w to out[len..cap) as one shell word, after a space unless first: bare when
-** every byte is safe, else in single quotes ('it'\''s').  Returns the new length, or cap
-** if it did not fit. */
-static size_t shell_word(char *out, size_t cap, size_t len, const char *w) {
-    static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                               "0123456789_-./=:+,@%";
-    assert(w != NULL);
-    if (len >= cap) return cap;
-    int bare = w[0] != '\0' && strspn(w, safe) == strlen(w);
-    size_t n = len;
-    if (n > 0 && n + 1 < cap) out[n++] = ' ';
-    if (!bare && n + 1 < cap) out[n++] = '\'';
-    for (const char *p = w; *p && n + 4 < cap; p++) {
-        if (*p == '\'' && !bare) { memcpy(out + n, "'\\''", 4); n += 4; }
-        else out[n++] = *p;
-    }
-    if (!bare && n + 1 < cap) out[n++] = '\'';
-    if (n + 1 >= cap) return cap;
-    out[n] = '\0';
-    return n;
-}
-
-/* The command that reproduces the run, each word quoted for a shell, with the service
-** binary it ran when OUTBOX_NODE replaced the default: OUTBOX_NODE=... outbox-sim run .... */
+/* The command that reproduces the run (sim/util/shell.h: quoted, OUTBOX_NODE named). */
 static void reproduce_line(char *out, size_t cap, const char *argv0, const run_opts *o,
                            const char *node_override) {
-    char seed[32], env[1200];
-    size_t n = 0;
-    out[0] = '\0';
-    if (node_override) {
-        env[0] = '\0';
-        if (shell_word(env, sizeof env, 0, node_override) < sizeof env) {
-            n = (size_t)snprintf(out, cap, "OUTBOX_NODE=%s", env);
-            if (n >= cap) n = cap;
-        }
-    }
+    char seed[32];
     snprintf(seed, sizeof seed, "%llu", o->seed);
     const char *words[] = { argv0, "run", o->scenario, "--seed", seed,
                             o->design ? "--design" : NULL, o->design };
-    for (size_t i = 0; i < sizeof words / sizeof words[0] && words[i]; i++)
-        n = shell_word(out, cap, n, words[i]);
-    if (n >= cap) out[cap - 1] = '\0';
+    shell_command(out, cap, node_override, words, sizeof words / sizeof words[0]);
 }
 
 static const char run_help[] =

@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "../util/files.h"
 #include "../util/json.h"
+#include "../util/shell.h"
 
 int runner_parse_jobs(const char *s, int *jobs) {
     unsigned long long v;
@@ -138,45 +139,14 @@ void runner_remove_run_dir(const char *dir) {
     if (files_parent(dir, parent, sizeof parent) == 0) rmdir(parent);   /* only if empty */
 }
 
-static int needs_quotes(const char *s) {
-    if (!*s) return 1;
-    for (; *s; s++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:+,@%", *s))
-            return 1;
-    return 0;
-}
-
-static size_t append_word(char *out, size_t cap, size_t len, const char *w) {
-    if (len >= cap) return cap;
-    int n;
-    if (!needs_quotes(w)) {
-        n = snprintf(out + len, cap - len, "%s%s", len ? " " : "", w);
-    } else {
-        /* 'it'\''s': single quotes, each ' closed, escaped and reopened. */
-        n = snprintf(out + len, cap - len, "%s'", len ? " " : "");
-        for (const char *p = w; *p && n >= 0 && len + (size_t)n < cap; p++)
-            n += snprintf(out + len + n, cap - len - n, *p == '\'' ? "'\\''" : "%c", *p);
-        if (n >= 0 && len + (size_t)n < cap) n += snprintf(out + len + n, cap - len - n, "'");
-    }
-    if (n < 0 || len + (size_t)n >= cap) return cap;
-    return len + (size_t)n;
-}
-
 void runner_command(const pool *p, const pool_job *job, char *out, size_t cap) {
     char seed[32];
     snprintf(seed, sizeof seed, "%" PRIu64, job->seed);
-    out[0] = '\0';
-    size_t n = 0;
-    n = append_word(out, cap, n, p->argv0);
-    n = append_word(out, cap, n, "run");
-    n = append_word(out, cap, n, job->scenario);
-    n = append_word(out, cap, n, "--seed");
-    n = append_word(out, cap, n, seed);
-    if (job->design[0]) {
-        n = append_word(out, cap, n, "--design");
-        n = append_word(out, cap, n, job->design);
-    }
-    if (n >= cap) out[cap - 1] = '\0';
+    /* The children inherit OUTBOX_NODE: the line names it as `run` itself does. */
+    const char *node = getenv("OUTBOX_NODE");
+    const char *words[] = { p->argv0, "run", job->scenario, "--seed", seed,
+                            job->design[0] ? "--design" : NULL, job->design };
+    shell_command(out, cap, node && node[0] ? node : NULL, words, sizeof words / sizeof words[0]);
 }
 
 void runner_result_token(const runner_result *res, char *out, size_t cap) {
