@@ -91,7 +91,7 @@
 
   /* Why violation k of invariant name happened in this run (sim/report/cause.h), or null. */
   function causeOf(name, k) {
-    return (R.causes || []).find((c) => c.inv === name && c.k === k) || null;
+    return (R.causes || []).find((c) => c.invariant === name && c.k === k) || null;
   }
 
   function violation(v, name, k) {
@@ -386,7 +386,7 @@
       if (!c.known || !c.line) continue;
       if (!byLine.has(c.line)) byLine.set(c.line, { pay: c.pay, invs: [] });
       const b = byLine.get(c.line);
-      if (!b.invs.includes(c.inv)) b.invs.push(c.inv);
+      if (!b.invs.includes(c.invariant)) b.invs.push(c.invariant);
     }
     byLine.forEach((b, line) => {
       let i = items.findIndex((it) => it[1] === line);

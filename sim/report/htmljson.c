@@ -78,21 +78,8 @@ static void write_rundata(json_w *w, const hd_run *r) {
 ** (cause.h): [{"inv", "k", "pay", "line", "known", "text"}], k indexing the invariant's
 ** violations. */
 static void write_causes(json_w *w, const hd_run *r) {
-    const cause_result *c = r->run->cause;
     json_w_key(w, "causes");
-    json_w_arr(w);
-    for (int i = 0; c && i < c->nitems; i++) {
-        const cause_item *x = &c->items[i];
-        json_w_obj(w);
-        json_w_kstr(w, "inv", invariant_at(x->inv)->name);
-        json_w_kint(w, "k", x->k);
-        json_w_kuint(w, "pay", x->pay);
-        json_w_kuint(w, "line", x->line);
-        json_w_kbool(w, "known", x->known);
-        json_w_kstr(w, "text", x->text);
-        json_w_obj_end(w);
-    }
-    json_w_arr_end(w);
+    rundata_causes(w, r->run);
 }
 
 /* What each invariant means and what its break tells (invariant.h), and the text of

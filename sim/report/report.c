@@ -116,27 +116,11 @@ static void write_checks(json_w *w, const report_run *r) {
     json_w_obj_end(w);
 }
 
-/* "causes": why each listed violation happened, as report.html shows it (cause.h), in
-** the order of "invariants"; "line" is the trace line of the step that broke it (0: not
-** known, and "known" false: the text is the invariant's own sentence). */
+/* "causes": why each listed violation happened (rundata.h). */
 static void write_causes(json_w *w, const report_run *r) {
-    const cause_result *c = r->cause;
     json_w_break(w, 2);
     json_w_key(w, "causes");
-    json_w_arr(w);
-    for (int i = 0; i < c->nitems; i++) {
-        const cause_item *x = &c->items[i];
-        json_w_break(w, 4);
-        json_w_obj(w);
-        json_w_kstr(w, "invariant", r->check->inv[x->inv].name);
-        json_w_kuint(w, "pay", x->pay);
-        json_w_kuint(w, "line", x->line);
-        json_w_kbool(w, "known", x->known);
-        json_w_kstr(w, "text", x->text);
-        json_w_obj_end(w);
-    }
-    if (c->nitems) json_w_break(w, 2);
-    json_w_arr_end(w);
+    rundata_causes(w, r);
 }
 
 /* Ends the document and writes summary.json; 0, or -1 if it could not be written. */

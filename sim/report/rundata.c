@@ -144,3 +144,24 @@ void rundata_warnings(json_w *w, const report_run *r) {
     if (n) brk(w, 2);
     json_w_arr_end(w);
 }
+
+void rundata_causes(json_w *w, const report_run *r) {
+    const cause_result *c = r->cause;
+    json_w_arr(w);
+    for (int i = 0; c && i < c->nitems; i++) {
+        const cause_item *x = &c->items[i];
+        assert(x->inv >= 0);
+        assert(x->inv < INVARIANT_COUNT);
+        brk(w, 4);
+        json_w_obj(w);
+        json_w_kstr(w, "invariant", invariant_at(x->inv)->name);
+        json_w_kint(w, "k", x->k);
+        json_w_kuint(w, "pay", x->pay);
+        json_w_kuint(w, "line", x->line);
+        json_w_kbool(w, "known", x->known);
+        json_w_kstr(w, "text", x->text);
+        json_w_obj_end(w);
+    }
+    if (c && c->nitems) brk(w, 2);
+    json_w_arr_end(w);
+}

@@ -30,5 +30,10 @@ void rundata_fault(json_w *w, const sim_fault *x);
 /* ["fault 2 (drop, line 9) never acted: ...", ...]: one line per fault that never
 ** acted (expect_fault_idle, sim/check/expect.h). */
 void rundata_warnings(json_w *w, const report_run *r);
+/* [{"invariant", "k", "pay", "line", "known", "text"}, ...]: why each shown violation
+** happened (cause.h), in the order of the invariants; "k" is its index among that
+** invariant's shown violations, "line" the trace line of the step that broke it (0: not
+** known, and "known" false: the text is the invariant's own sentence). */
+void rundata_causes(json_w *w, const report_run *r);
 
 #endif

@@ -30,9 +30,9 @@ crash=$(sed -n 's/.*then crashed (line \([0-9]*\)).*/\1/p' <<<"$why")
 check "... its ack line is accounting's DACK" line_is "$dir" "$ack" '"from":"accounting".*"label":"DACK"'
 check "... its crash line is accounting's crash" line_is "$dir" "$crash" '"ev":"crash","node":"accounting"'
 check "report.html marks the ack as the step that broke eventual_consistency" \
-  grep -q "\"inv\":\"eventual_consistency\",\"k\":0,\"pay\":5,\"line\":$ack,\"known\":true" "$dir/report.html"
+  grep -q "\"invariant\":\"eventual_consistency\",\"k\":0,\"pay\":5,\"line\":$ack,\"known\":true" "$dir/report.html"
 check "summary.json carries the cause and its line" \
-  grep -q "{\"invariant\": \"eventual_consistency\", \"pay\": 5, \"line\": $ack, \"known\": true, \"text\": \"accounting acked" "$dir/summary.json"
+  grep -q "{\"invariant\": \"eventual_consistency\", \"k\": 0, \"pay\": 5, \"line\": $ack, \"known\": true, \"text\": \"accounting acked" "$dir/summary.json"
 ack_why=$why
 
 run_fail scenarios/pay-queue-loss.lua outbox-no-recovery
