@@ -78,7 +78,7 @@ elif command -v setpriv >/dev/null; then
   check "unreadable scenario (as nobody): says so" grep -q "noperm.lua: cannot read scenario: Permission denied" "$OUT/last.err"
   check "unreadable scenario (as nobody): in one line" one_line "$OUT/last.err"
 else
-  ok "unreadable scenario: skipped (root, and no setpriv to drop privileges)"
+  skip "unreadable scenario: skipped (root, and no setpriv to drop privileges)"
 fi
 expect_error "syntax error" 2 "syntax.lua:" run "$OUT/syntax.lua"
 expect_error "unknown node" 2 "unknown_node.lua:2:" run "$OUT/unknown_node.lua"

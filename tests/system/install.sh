@@ -9,7 +9,7 @@ source "$(dirname "$0")/lib.bash"
 if [ "${OUTBOX_BIN:-bin}" != bin ]; then
   # make install installs $(BIN) after building it: under another build (asan) it
   # would relink bin/ instead of testing those binaries.
-  ok "install: skipped for OUTBOX_BIN=$OUTBOX_BIN (make install installs bin/)"; exit 0
+  skip "install: skipped for OUTBOX_BIN=$OUTBOX_BIN (make install installs bin/)"; exit 0
 fi
 P=$OUT/prefix
 make --no-print-directory -s install PREFIX="$P" >"$OUT/install.out" 2>&1
