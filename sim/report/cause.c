@@ -180,25 +180,16 @@ static void on_line(scan *s, const tline *l, uint32_t line) {
     }
 }
 
+static int each_line(void *ctx, const tline *l, uint32_t lineno, const char *raw, size_t len,
+                     char *err, size_t cap) {
+    on_line(ctx, l, lineno);
+    return 0;
+}
+
 static int read_trace(scan *s, char *err, size_t cap) {
     char path[600];
     snprintf(path, sizeof path, "%s/trace.jsonl", s->r->opt->run_dir);
-    FILE *f = fopen(path, "r");
-    if (!f) { snprintf(err, cap, "cannot read %s: %s", path, strerror(errno)); return -1; }
-    char *buf = NULL;
-    size_t bcap = 0;
-    ssize_t n;
-    uint32_t line = 0;
-    tline l;
-    while ((n = getline(&buf, &bcap, f)) > 0) {
-        line++;
-        if (tline_parse(buf, (size_t)n, &l) == 0) on_line(s, &l, line);
-    }
-    free(buf);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) { snprintf(err, cap, "error reading %s", path); return -1; }
-    return 0;
+    return tline_each(path, 0, each_line, s, err, cap);
 }
 
 /* ---- the explanations --------------------------------------------------------------- */

@@ -411,27 +411,22 @@ static void collect_cited(hd_run *r) {
     r->ncited = n;
 }
 
+static int each_pass1(void *ctx, const tline *l, uint32_t lineno, const char *raw,
+                      size_t len, char *err, size_t cap) {
+    pass1(ctx, l, lineno, raw, len);
+    return 0;
+}
+
+static int each_pass2(void *ctx, const tline *l, uint32_t lineno, const char *raw,
+                      size_t len, char *err, size_t cap) {
+    pass2(ctx, l, lineno);
+    return 0;
+}
+
 static int read_trace(hd_run *r, int pass, char *err, size_t cap) {
     char path[600];
     snprintf(path, sizeof path, "%s/trace.jsonl", r->run->opt->run_dir);
-    FILE *f = fopen(path, "r");
-    if (!f) { snprintf(err, cap, "cannot read %s: %s", path, strerror(errno)); return -1; }
-    char *buf = NULL;
-    size_t bcap = 0;
-    ssize_t n;
-    uint32_t lineno = 0;
-    tline l;
-    while ((n = getline(&buf, &bcap, f)) > 0) {
-        lineno++;
-        if (tline_parse(buf, (size_t)n, &l) != 0) continue;   /* never written by us: skip */
-        if (pass == 1) pass1(r, &l, lineno, buf, (size_t)n);
-        else pass2(r, &l, lineno);
-    }
-    free(buf);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) { snprintf(err, cap, "error reading %s", path); return -1; }
-    return 0;
+    return tline_each(path, 0, pass == 1 ? each_pass1 : each_pass2, r, err, cap);
 }
 
 int hd_build(hd_run *r, const report_run *run, const html_opts *o, char *err, size_t cap) {

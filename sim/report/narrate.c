@@ -440,26 +440,27 @@ static void story_line(const report_run *r, story *st, const tline *l, uint32_t 
     }
 }
 
+typedef struct {
+    const report_run *r;
+    story *st;
+} story_reader;
+
+static int story_each(void *ctx, const tline *l, uint32_t lineno, const char *raw,
+                      size_t len, char *err, size_t cap) {
+    story_reader *sr = ctx;
+    story_line(sr->r, sr->st, l, lineno);
+    return 0;
+}
+
 static int story_read(const report_run *r, story *st) {
-    char path[600];
+    char path[600], err[700];
     snprintf(path, sizeof path, "%s/trace.jsonl", r->opt->run_dir);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    char *buf = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    uint32_t line = 0;
-    tline l;
+    story_reader sr = { .r = r, .st = st };
     nr.in_story = 1;
     nr.story_applies = 0;
-    while ((n = getline(&buf, &cap, f)) > 0) {
-        line++;
-        if (tline_parse(buf, (size_t)n, &l) == 0) story_line(r, st, &l, line);
-    }
+    int rc = tline_each(path, 0, story_each, &sr, err, sizeof err);
     nr.in_story = 0;
-    free(buf);
-    fclose(f);
-    return 0;
+    return rc;
 }
 
 static void story_tell(const report_run *r, uint64_t pay) {

@@ -4,6 +4,8 @@
 #include "tline.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,4 +137,38 @@ int tline_parse(const char *s, size_t len, tline *o) {
         else return -1;
     }
     return o->t != INT64_MIN && o->ev[0] ? 0 : -1;
+}
+
+int tline_each(const char *path, int flags, tline_fn fn, void *ctx, char *err, size_t cap) {
+    assert(fn != NULL);
+    assert(cap > 0);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, cap, "cannot read %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *buf = NULL;
+    size_t bcap = 0;
+    ssize_t n;
+    uint32_t lineno = 0;
+    int rc = 0;
+    tline l;
+    while (rc == 0 && (n = getline(&buf, &bcap, f)) > 0) {
+        lineno++;
+        if (tline_parse(buf, (size_t)n, &l) != 0) {
+            if (!(flags & TLINE_STRICT)) continue;   /* never written by us: skipped */
+            snprintf(err, cap, "%s:%u: not a trace line", path, lineno);
+            rc = -1;
+            break;
+        }
+        rc = fn(ctx, &l, lineno, buf, (size_t)n, err, cap);
+        assert(rc >= -1 && rc <= 1);
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, cap, "error reading %s", path);
+        rc = -1;
+    }
+    free(buf);
+    fclose(f);
+    return rc < 0 ? -1 : 0;
 }

@@ -45,6 +45,19 @@ typedef struct {
 ** JSON object with a "t" and an "ev". */
 int tline_parse(const char *s, size_t len, tline *out);
 
+/* Called by tline_each with each line of a trace, parsed, its number (from 1) and its
+** bytes.  Returns 0 to go on, 1 to stop there (a fine end: "heal" reached, say), or -1
+** to fail, having said why in err[cap]. */
+typedef int (*tline_fn)(void *ctx, const tline *l, uint32_t lineno, const char *raw,
+                        size_t len, char *err, size_t cap);
+#define TLINE_STRICT 1        /* a line that does not parse is an error (else skipped) */
+
+/* Reads the trace at path line by line and hands each to fn: the one loop every reader
+** of trace.jsonl uses.  Returns 0 when it read to the end or fn stopped, or -1 with one
+** line in err: the file cannot be opened or read, fn failed, or (TLINE_STRICT) a line
+** is not a trace line ("PATH:N: not a trace line"). */
+int tline_each(const char *path, int flags, tline_fn fn, void *ctx, char *err, size_t cap);
+
 /* Parses a decimal time in seconds ("12.345678", "-0.5") into microseconds. */
 int64_t tline_time(const char *s, const char **end);
 

@@ -314,30 +314,33 @@ static int on_send(explore *x, const tline *l, ex_counter *seen, int *nseen) {
     return add_single(x, &e);
 }
 
+typedef struct {
+    explore *x;
+    ex_counter seen[64];
+    int nseen;
+} ex_reader;
+
+static int frames_each(void *ctx, const tline *l, uint32_t lineno, const char *raw,
+                       size_t len, char *err, size_t cap) {
+    ex_reader *rd = ctx;
+    if (!strcmp(l->ev, "heal")) return 1;
+    if (!strcmp(l->ev, "failpoint")) {
+        for (int i = 0; i < rd->x->nfps; i++)
+            if (!strcmp(rd->x->fps[i].name, l->name)) rd->x->fps[i].hits++;
+        return 0;
+    }
+    if (strcmp(l->ev, "send") != 0 || on_send(rd->x, l, rd->seen, &rd->nseen) == 0) return 0;
+    snprintf(err, cap, "out of memory at line %u", lineno);
+    return -1;
+}
+
 /* Frames sent before healing: each one that reached the appended faults is a target. */
 static int read_frames(explore *x, const char *trace) {
-    FILE *f = fopen(trace, "r");
-    if (!f) { fprintf(stderr, "outbox-sim: explore: cannot read %s\n", trace); return 3; }
-    ex_counter seen[64];
-    int nseen = 0, rc = 0;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    tline l;
-    while (rc == 0 && (len = getline(&line, &cap, f)) > 0) {
-        if (tline_parse(line, (size_t)len, &l) != 0) { rc = 3; break; }
-        if (!strcmp(l.ev, "heal")) break;
-        if (!strcmp(l.ev, "failpoint")) {
-            for (int i = 0; i < x->nfps; i++)
-                if (!strcmp(x->fps[i].name, l.name)) x->fps[i].hits++;
-            continue;
-        }
-        if (!strcmp(l.ev, "send") && on_send(x, &l, seen, &nseen) != 0) rc = 3;
-    }
-    free(line);
-    fclose(f);
-    if (rc) fprintf(stderr, "outbox-sim: explore: %s: unreadable trace or out of memory\n", trace);
-    return rc;
+    ex_reader rd = { .x = x };
+    char err[700];
+    if (tline_each(trace, TLINE_STRICT, frames_each, &rd, err, sizeof err) == 0) return 0;
+    fprintf(stderr, "outbox-sim: explore: %s\n", err);
+    return 3;
 }
 
 /* Crashes first (failpoint order, then hit), then the frames (drop, duplicate each). */

@@ -137,6 +137,7 @@ typedef struct {
     int last_queue;                  /* of the last one */
     int64_t crash_t[SIM_NODES];
     int crash_fault[SIM_NODES];      /* event index of the node's last crash, or -1 */
+    int oom;                         /* plan_each ran out of memory */
 } reader;
 
 static int label_index(reader *r, const char *label) {
@@ -388,35 +389,28 @@ static int read_line(reader *r, const tline *l) {
     return 0;
 }
 
-/* The fault phase of the trace, up to "heal": the injections that happened. */
+static int plan_each(void *ctx, const tline *l, uint32_t lineno, const char *raw,
+                     size_t len, char *err, size_t cap) {
+    reader *r = ctx;
+    if (!strcmp(l->ev, "heal")) {
+        r->o->heal_us = l->t;
+        return 1;
+    }
+    if (read_line(r, l) == 0) return 0;
+    r->oom = 1;
+    snprintf(err, cap, "out of memory");
+    return -1;
+}
+
+/* The fault phase of the trace, up to "heal": the injections that happened.  Returns 0,
+** 2 (no trace, or a line that is not one) or 3 (out of memory). */
 static int read_trace(shrink_plan_orig *o, char *err, size_t errlen) {
     char path[600];
     snprintf(path, sizeof path, "%s/trace.jsonl", o->run_dir);
-    FILE *f = fopen(path, "r");
-    if (!f) { snprintf(err, errlen, "%s: cannot read trace.jsonl", o->run_dir); return 2; }
     reader r = { .o = o, .last_queue = -1 };
     for (int n = 0; n < SIM_NODES; n++) r.crash_fault[n] = -1;
-    tline l;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
     int rc = 0;
-    uint64_t lineno = 0;
-    while (rc == 0 && (len = getline(&line, &cap, f)) > 0) {
-        lineno++;
-        if (tline_parse(line, (size_t)len, &l) != 0) {
-            snprintf(err, errlen, "%s:%llu: not a trace line", path, (unsigned long long)lineno);
-            rc = 2;
-        } else if (!strcmp(l.ev, "heal")) {
-            o->heal_us = l.t;
-            break;
-        } else if (read_line(&r, &l) != 0) {
-            snprintf(err, errlen, "%s: out of memory", path);
-            rc = 3;
-        }
-    }
-    free(line);
-    fclose(f);
+    if (tline_each(path, TLINE_STRICT, plan_each, &r, err, errlen) != 0) rc = r.oom ? 3 : 2;
     if (rc == 0 && number_sends(&r) != 0) { snprintf(err, errlen, "out of memory"); rc = 3; }
     free(r.sends);
     return rc;

@@ -12,7 +12,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../../sim/report/tline.h"
 #include "../../../sim/util/json.h"
@@ -75,10 +78,65 @@ static void test_cut_and_refused(void **state) {
         assert_int_equal(tline_parse(bad[i], strlen(bad[i]), &l), -1);
 }
 
+/* ---- tline_each: the one loop over a trace file ------------------------------------ */
+
+typedef struct {
+    int seen;
+    uint32_t last_line;
+    int stop_at;              /* stop (return 1) at this line; fail (-1) at -stop_at */
+} each_ctx;
+
+static int count_each(void *ctx, const tline *l, uint32_t lineno, const char *raw,
+                      size_t len, char *err, size_t cap) {
+    each_ctx *c = ctx;
+    assert_true(len > 0);
+    assert_int_equal(raw[len - 1], '\n');
+    c->seen++;
+    c->last_line = lineno;
+    if (c->stop_at == (int)lineno) return 1;
+    if (-c->stop_at == (int)lineno) { snprintf(err, cap, "fn failed at %u", lineno); return -1; }
+    return 0;
+}
+
+static void write_trace(char *path, size_t cap) {
+    snprintf(path, cap, "/tmp/test_tline.XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("{\"t\":0.000001,\"ev\":\"a\"}\nnot a trace line\n{\"t\":2.5,\"ev\":\"heal\"}\n"
+          "{\"t\":3,\"ev\":\"b\"}\n", f);
+    fclose(f);
+}
+
+static void test_each(void **state) {
+    char path[64], err[200];
+    write_trace(path, sizeof path);
+    each_ctx c = { 0 };
+    assert_int_equal(tline_each(path, 0, count_each, &c, err, sizeof err), 0);
+    assert_int_equal(c.seen, 3);             /* the bad line skipped */
+    assert_int_equal(c.last_line, 4);        /* numbers count every line */
+    c = (each_ctx){ .stop_at = 3 };
+    assert_int_equal(tline_each(path, 0, count_each, &c, err, sizeof err), 0);
+    assert_int_equal(c.seen, 2);
+    c = (each_ctx){ .stop_at = -3 };
+    assert_int_equal(tline_each(path, 0, count_each, &c, err, sizeof err), -1);
+    assert_string_equal(err, "fn failed at 3");
+    c = (each_ctx){ 0 };
+    assert_int_equal(tline_each(path, TLINE_STRICT, count_each, &c, err, sizeof err), -1);
+    assert_int_equal(c.seen, 1);
+    char want[120];
+    snprintf(want, sizeof want, "%s:2: not a trace line", path);
+    assert_string_equal(err, want);
+    unlink(path);
+    assert_int_equal(tline_each(path, 0, count_each, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot read"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_cut_and_refused),
+        cmocka_unit_test(test_each),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
