@@ -22,9 +22,12 @@ typedef struct {
     uint32_t deliveries;
 } bmsg;
 
+#define HBROKER_MIN 1024u   /* slots to start with; doubled at half full, up to HBROKER_CAP */
+
 struct hbroker {
     const history_conf *conf;
     bmsg *t;
+    uint32_t cap;             /* slots, a power of two */
     uint32_t held;
     int clock_off;
     uint64_t dack;            /* the DACK the broker handles now, 0 none */
@@ -35,7 +38,8 @@ hbroker *hbroker_new(const history_conf *conf) {
     hbroker *b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->conf = conf;
-    b->t = calloc(HBROKER_CAP, sizeof *b->t);
+    b->cap = HBROKER_MIN;
+    b->t = calloc(b->cap, sizeof *b->t);
     if (!b->t) { free(b); return NULL; }
     return b;
 }
@@ -48,29 +52,48 @@ void hbroker_free(hbroker *b) {
 
 uint32_t hbroker_held(const hbroker *b) { return b->held; }
 
-static uint32_t slot_of(uint64_t id) {
+static uint32_t slot_of(const hbroker *b, uint64_t id) {
     uint64_t h = id * 0x9E3779B97F4A7C15ull;   /* Fibonacci hashing: ids are sequential */
-    return (uint32_t)(h >> 46) & (HBROKER_CAP - 1);
+    return (uint32_t)(h >> 40) & (b->cap - 1);
 }
 
 static bmsg *find(hbroker *b, uint64_t id) {
     assert(id != 0);
-    for (uint32_t i = slot_of(id), n = 0; n < HBROKER_CAP; i = (i + 1) & (HBROKER_CAP - 1), n++) {
+    for (uint32_t i = slot_of(b, id), n = 0; n < b->cap; i = (i + 1) & (b->cap - 1), n++) {
         if (b->t[i].id == id) return &b->t[i];
         if (b->t[i].id == 0) return NULL;
     }
     return NULL;
 }
 
+static void put(hbroker *b, const bmsg *m) {
+    uint32_t i = slot_of(b, m->id);
+    while (b->t[i].id != 0) i = (i + 1) & (b->cap - 1);
+    b->t[i] = *m;
+}
+
+/* Doubles the table (rehashing every entry); 0, or -1 at HBROKER_CAP or out of memory. */
+static int grow(hbroker *b) {
+    if (b->cap >= HBROKER_CAP) return -1;
+    bmsg *old = b->t;
+    uint32_t n = b->cap;
+    bmsg *t = calloc((size_t)n * 2, sizeof *t);
+    if (!t) return -1;
+    b->t = t;
+    b->cap = n * 2;
+    for (uint32_t i = 0; i < n; i++)
+        if (old[i].id != 0) put(b, &old[i]);
+    free(old);
+    return 0;
+}
+
 static bmsg *add(hbroker *b, uint64_t id) {
     bmsg *m = find(b, id);
     if (m) return m;
-    if (b->held + 1 >= HBROKER_CAP / 2) return NULL;   /* more than the broker may hold */
-    uint32_t i = slot_of(id);
-    while (b->t[i].id != 0) i = (i + 1) & (HBROKER_CAP - 1);
-    b->t[i] = (bmsg){ .id = id, .sent_us = -1 };
+    if (b->held + 1 >= b->cap / 2 && grow(b) != 0) return NULL;   /* more than it may hold */
+    put(b, &(bmsg){ .id = id, .sent_us = -1 });
     b->held++;
-    return &b->t[i];
+    return find(b, id);
 }
 
 /* Backward-shift deletion: the probe chains stay whole without tombstones. */
@@ -80,9 +103,9 @@ static void drop(hbroker *b, bmsg *m) {
     b->t[i].id = 0;
     b->held--;
     for (;;) {
-        j = (j + 1) & (HBROKER_CAP - 1);
+        j = (j + 1) & (b->cap - 1);
         if (b->t[j].id == 0) return;
-        uint32_t k = slot_of(b->t[j].id);
+        uint32_t k = slot_of(b, b->t[j].id);
         int between = i <= j ? (i < k && k <= j) : (i < k || k <= j);
         if (between) continue;
         b->t[i] = b->t[j];
@@ -92,7 +115,7 @@ static void drop(hbroker *b, bmsg *m) {
 }
 
 static void clear(hbroker *b) {
-    memset(b->t, 0, (size_t)HBROKER_CAP * sizeof *b->t);
+    memset(b->t, 0, (size_t)b->cap * sizeof *b->t);
     b->held = 0;
 }
 
@@ -174,7 +197,7 @@ static void on_stale(hbroker *b, history_sink *s, const history_ev *e) {
 
 /* A durable restart restores what was not acked as ready: nothing is in flight. */
 static void restored(hbroker *b) {
-    for (uint32_t i = 0; i < HBROKER_CAP; i++)
+    for (uint32_t i = 0; i < b->cap; i++)
         if (b->t[i].id != 0) b->t[i].sent_us = -1;
 }
 

@@ -3,10 +3,11 @@
 ** dack_names_delivery.
 **
 ** It keeps the messages the broker holds (accepted, not yet acked), keyed by delivery id,
-** in an open-addressing table of HBROKER_CAP slots: the broker holds at most OX_QUEUE_CAP
-** messages per queue, so the table is bounded by what is in flight, not by the run's
-** length.  A restart of in-memory queues empties it (the crash took them); a durable
-** restart keeps it (restart_state compares it with what the broker restored).
+** in an open-addressing table that doubles at half full, up to HBROKER_CAP slots: the
+** broker holds at most OX_QUEUE_CAP messages per queue, so the table follows what is in
+** flight, never the run's length.  A restart of in-memory queues empties it (the crash
+** took them); a durable restart keeps it (restart_state compares it with what the broker
+** restored).
 ** Redelivery timing is judged on virtual time, not from a clock fault naming the broker on.
 */
 #ifndef SIM_HBROKER_H
