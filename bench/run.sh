@@ -29,6 +29,9 @@ NODE="$BIN/outbox-node"
 for f in "$SIM" "$NODE" "$TOOLS/zmq_rtt" "$TOOLS/sqlite_tx" "$TOOLS/live_client" "$TOOLS/scan_bench"; do
   [ -x "$f" ] || { echo "bench: $f is not built (run make bench-tools)" >&2; exit 2; }
 done
+HCHECK=${BUILD:-build}/tools/history-check
+case "$HCHECK" in /*) ;; *) HCHECK="$root/$HCHECK" ;; esac
+[ -x "$HCHECK" ] || { echo "bench: $HCHECK is not built (run make unit)" >&2; exit 2; }
 [ -f "$TOOLS/rss_probe.so" ] || { echo "bench: $TOOLS/rss_probe.so is not built (run make bench-tools)" >&2; exit 2; }
 
 # ---- sizes ----------------------------------------------------------------------------
@@ -140,6 +143,10 @@ LUA
 else
   STD="$root/bench/standard.lua" LONG="$root/bench/long.lua"
 fi
+# The long scenario's knobs, for the history checks run alone on its trace (as node_args
+# passes them to the services).
+if [ "$QUICK" = 1 ]; then LONG_KNOBS="max_attempts=30"
+else LONG_KNOBS="retry=linear retry_base=2 retry_max=10 max_attempts=30"; fi
 
 # sim_run TAG SCENARIO [ENV=VALUE...]: one `outbox-sim run`, seed 1, under the RSS probe.
 # Sets: run_wall run_steps run_rt run_vsec run_rss run_rss_children run_dir
@@ -251,7 +258,25 @@ record sim_virtual_per_wall_second \
 echo "bench: the same scenario ten times longer, for memory ..."
 sim_run long "$LONG" OUTBOX_SIM_PIN=1
 l_rss=$run_rss l_steps=$run_steps l_wall=$run_wall l_vsec=$run_vsec l_rss_children=$run_rss_children
+# The history checks (sim/check/history.h) alone on the long run's trace, timed: the
+# same pass `outbox-sim run` makes in-process after the run, under the scenario's knobs.
+l_lines=$(wc -l <"$run_dir/trace.jsonl")
+l_pay=$(sed -n 's/.*"ev":"run".*"payments":\([0-9]*\).*/\1/p' "$run_dir/trace.jsonl" | head -n1)
+t0=$(now)
+"$HCHECK" "$run_dir/trace.jsonl" outbox "$l_pay" $LONG_KNOBS >"$tmp/hcheck.out" 2>&1
+hc_code=$?
+t1=$(now)
+[ "$hc_code" = 0 ] || die "history-check on the long run exited $hc_code: $(head -n 3 "$tmp/hcheck.out")"
+l_hist=$(calc "$t1 - $t0")
 rm -rf "$tmp/runs-long"
+record history_checks_long_run \
+  "history checks: one pass over the long run's trace" \
+  "wall time of the history checks (build/tools/history-check: the pass outbox-sim run makes after each run) over the trace of $(basename "$LONG") ($l_lines lines), against the wall time of that run" \
+  "$l_hist" "s" \
+  "the run itself ($l_steps steps, $l_vsec virtual s)" \
+  "$l_wall" "s" \
+  "<= 0.1: the checker's history pass costs at most a tenth of the run" \
+  "\"trace_lines\": $l_lines"
 record sim_peak_rss_long_run \
   "simulator memory: peak RSS of a run ten times longer ($(basename "$LONG"))" \
   "peak resident set size of the outbox-sim process itself (getrusage RUSAGE_SELF at exit, bench/rss_probe.c preloaded), on a run with ten times the payments, virtual time and crashes ($l_steps steps, $l_vsec virtual s); its service processes are reported in details" \

@@ -41,6 +41,8 @@ typedef enum {
     OX_DESIGN_OUTBOX_NO_DEDUPE,    /* consumer applies every delivery */
     OX_DESIGN_MARK_ON_PUBLISH,     /* row marked CONSUMED when published, not when acked */
     OX_DESIGN_ACK_BEFORE_APPLY,    /* consumer acks the delivery, then applies */
+    OX_DESIGN_RESEND_EVERY_SCAN,   /* the scan republishes every SENDING row, due or not */
+    OX_DESIGN_RETRIES_NOT_ATTEMPTS,/* max_attempts read as retries: DEAD one publication late */
     OX_DESIGN_COUNT
 } ox_design;
 

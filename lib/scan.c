@@ -66,11 +66,20 @@ static int decode_payload(ox_due *d, const void *blob, int n) {
     return 1;
 }
 
-/* Copies up to scan_batch due rows into p->due; the query is reset on return. */
+/* Publications a row may have before it goes DEAD: max_attempts, or one more under
+** design retries-not-attempts (the knob read as "retries after the first"). */
+static int64_t budget(const ox_service *s) {
+    return s->cfg.max_attempts + (s->cfg.design == OX_DESIGN_RETRIES_NOT_ATTEMPTS);
+}
+
+/* Copies up to scan_batch due rows into p->due; the query is reset on return.  Design
+** resend-every-scan treats every SENDING row as due: the relay that resends whatever is
+** not yet confirmed at each tick, whatever the retry policy says. */
 static ox_status collect(ox_service *s, int64_t now, int *n) {
     struct ox_payment *p = s->pay;
     *n = 0;
-    sqlite3_bind_int64(p->scan, 1, now);
+    int all = s->cfg.design == OX_DESIGN_RESEND_EVERY_SCAN;
+    sqlite3_bind_int64(p->scan, 1, all ? INT64_MAX : now);
     sqlite3_bind_int64(p->scan, 2, s->cfg.scan_batch);
     while (*n < s->cfg.scan_batch) {
         int r = ox_store_row(&s->store, p->scan, "scan due rows");
@@ -92,7 +101,7 @@ static ox_status collect(ox_service *s, int64_t now, int *n) {
 /* DEAD and its alert, together. */
 static ox_status dead_letter(ox_service *s, const ox_due *d, int64_t now) {
     struct ox_payment *p = s->pay;
-    assert(!d->ok || d->attempts >= s->cfg.max_attempts);   /* out of attempts, or unreadable */
+    assert(!d->ok || d->attempts >= budget(s));   /* out of attempts, or unreadable */
     char text[200];
     if (d->ok)
         snprintf(text, sizeof text, "payment %lld dead after %lld attempts (outbox row %lld)",
@@ -126,7 +135,7 @@ static ox_status dead_letter(ox_service *s, const ox_due *d, int64_t now) {
 static ox_status republish(ox_service *s, ox_due *d, int64_t now) {
     struct ox_payment *p = s->pay;
     assert(d->ok);
-    assert(d->attempts < s->cfg.max_attempts);
+    assert(d->attempts < budget(s));
     assert(d->msg.msg_id == (uint64_t)d->id);   /* decode_payload matched it to its row */
     /* attempts < max_attempts <= 1000 here; a hand-edited row may say less than 0 */
     uint32_t attempt = d->attempts < 0 ? 1 : (uint32_t)d->attempts + 1;
@@ -165,7 +174,7 @@ ox_status ox_payment_scan(ox_service *s) {
     if (!r && n) ox_svc_event(s, "scan", 0, "%d due", n);
     for (int i = 0; i < n && !r; i++) {
         ox_due *d = &s->pay->due[i];
-        if (!d->ok || d->attempts >= s->cfg.max_attempts) r = dead_letter(s, d, now);
+        if (!d->ok || d->attempts >= budget(s)) r = dead_letter(s, d, now);
         else r = republish(s, d, now);
     }
     if (!r) r = cleanup(s, now);

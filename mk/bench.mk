@@ -14,7 +14,7 @@ BENCH_PROBE := $(BUILD)/bench/rss_probe.so
 .PHONY: bench bench-tools
 bench-tools: $(BENCH_BINS) $(BENCH_PROBE)
 
-bench: all bench-tools
+bench: all bench-tools $(BUILD)/tools/history-check
 	@BUILD=$(BUILD) OUTBOX_BIN=$(BIN) bench/run.sh
 
 unit: bench-tools

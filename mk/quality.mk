@@ -1,5 +1,5 @@
 # mk/quality.mk: the harness checks itself: sanitizers, coverage, fuzzing, test tools
-# (every tests/tools/*.c: frame-send, step-drive, disk-crash).
+# (every tests/tools/*.c: frame-send, step-drive, disk-crash, history-check).
 #
 #   make asan-test     everything built with ASan + UBSan into build-asan/, then the whole
 #                      tests/run.sh against it; any sanitizer report fails it, even one a
@@ -46,6 +46,12 @@ $(BUILD)/tools/%: $(call obj,tests/tools/%.c) $(LIB_A)
 
 # step-drive speaks the node protocol.
 $(BUILD)/tools/step-drive: $(call obj,tests/tools/step-drive.c) $(PROTO_A) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+
+# history-check runs the simulator's history checks alone (tests/system/history.sh).
+$(BUILD)/tools/history-check: $(call obj,tests/tools/history-check.c) $(SIM_LIB) $(PROTO_A) \
+		$(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
 

@@ -37,6 +37,8 @@ DESIGNS = {
     "outbox-no-dedupe": "the consumer applies every delivery",
     "mark-on-publish": "row marked done when published, not when consumed",
     "ack-before-apply": "the consumer confirms, then applies",
+    "resend-every-scan": "the scan republishes every unconfirmed row at each tick, due or not",
+    "retries-not-attempts": "max_attempts read as retries: a row goes DEAD one publication late",
 }
 
 def read_matrix(path):

@@ -33,6 +33,7 @@
 #include <sqlite3.h>
 
 #include "../../lib/schema.h"
+#include "history.h"
 
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
@@ -47,7 +48,7 @@ enum {
     INV_CONVERGENCE
 };
 
-_Static_assert(INV_CONVERGENCE + 1 == CHECKER_INVARIANTS, "one enum value per invariant");
+_Static_assert(INV_CONVERGENCE + 1 == INVARIANT_END_STATE, "one enum value per invariant");
 
 /* The enum above names the rows of invariant.h's table: the same order, row by row. */
 static void assert_table_order(void) {
@@ -627,7 +628,7 @@ static int cite_cmp(const void *a, const void *b) {
 ** the whole run and cites nothing. */
 static size_t cite_collect(const checker_result *out, cite *cs) {
     size_t n = 0;
-    for (int i = 0; i < CHECKER_INVARIANTS; i++) {
+    for (int i = 0; i < INVARIANT_END_STATE; i++) {   /* the history's cite their own */
         if (i == INV_CONVERGENCE) continue;
         for (int j = 0; j < out->inv[i].nshown; j++) {
             assert(n < CITE_MAX);
@@ -728,7 +729,7 @@ static int cite_trace(checker *c) {
     int rc = cite_read(c, f, cs, n);
     fclose(f);
     if (rc) return -1;
-    for (int i = 0; i < CHECKER_INVARIANTS; i++) {
+    for (int i = 0; i < INVARIANT_END_STATE; i++) {
         if (i == INV_CONVERGENCE) continue;
         checker_invariant *ci = &c->out->inv[i];
         for (int j = 0; j < ci->nshown; j++) {
@@ -765,5 +766,10 @@ int checker_run(const checker_input *in, checker_result *out, char *err, size_t 
     rc = close_all(&c, rc);
     if (rc) return -1;
     judge_convergence(&c);
-    return cite_trace(&c);
+    if (cite_trace(&c) != 0) return -1;
+    if (!in->history || !in->trace_path) {
+        for (int i = INVARIANT_END_STATE; i < CHECKER_INVARIANTS; i++) out->inv[i].skipped = 1;
+        return 0;
+    }
+    return history_run(in->trace_path, in->history, out, err, errlen);
 }

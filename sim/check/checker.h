@@ -16,6 +16,9 @@
 **                 (outbox_cleaned, lib/schema.h) says it was; nothing is inferred;
 **   convergence   is judged from the time the loop saw the system go quiet
 **                 (checker_input.converged_us), not from the databases.
+** After the eight end-state invariants come the history invariants (sim/check/history.h),
+** judged over the trace in one streaming pass when checker_input.history is given; each
+** of their violations cites the lines behind it itself.
 */
 #ifndef SIM_CHECKER_H
 #define SIM_CHECKER_H
@@ -51,6 +54,8 @@ typedef struct {
     uint32_t npay;
     int design_direct;        /* design `direct`: no outbox table rows to judge */
     int64_t converged_us;     /* virtual time the run went quiet after healing, -1 never */
+    const struct history_conf *history;   /* the history checks' knobs (history.h); NULL:
+                                          ** judge the end state only */
 } checker_input;
 
 typedef struct {

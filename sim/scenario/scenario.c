@@ -1634,7 +1634,7 @@ static int l_check(lua_State *L) {
 /* ---- expect{} --------------------------------------------------------------------------- */
 
 static int read_invariants(lua_State *L, const char *name, char out[][32]) {
-    char g[96], h[96], list[256], sub[48];
+    char g[96], h[96], list[512], sub[48];   /* list: every invariant name, comma-joined */
     if (field(L, 1, name) == LUA_TNIL) { lua_pop(L, 1); return 0; }
     int n = check_list(L, -1, "expect", name, "{\"eventual_consistency\"}");
     if (n == 0 || n > SIM_MAX_EXPECT)

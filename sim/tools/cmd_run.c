@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "../check/checker.h"
 #include "../check/expect.h"
+#include "../check/history.h"
 #include "../core/proc.h"
 #include "../core/world.h"
 #include "../report/html.h"
@@ -186,11 +187,19 @@ static int judge(const world_opts *w, const world_result *res, checker_result *o
     snprintf(pdb, sizeof pdb, "%s/payment.db", w->run_dir);
     snprintf(adb, sizeof adb, "%s/accounting.db", w->run_dir);
     snprintf(tpath, sizeof tpath, "%s/trace.jsonl", w->run_dir);
+    /* The history checks judge against the knobs the services ran with (node_args). */
+    static history_conf hc;
+    const char *knobs[SIM_MAX_KNOBS];
+    for (int i = 0; i < w->sc->nknobs; i++) knobs[i] = w->sc->knobs[i];
+    if (history_conf_make(&hc, w->design, knobs, w->sc->nknobs, SIM_FROZEN_ACCOUNT,
+                          w->sc->workload.payments, err, cap) != 0)
+        return -1;
     checker_input in = {
         .payment_db = pdb, .accounting_db = adb, .trace_path = tpath,
         .hist = res->hist, .npay = w->sc->workload.payments,
         .design_direct = !strcmp(w->design, "direct"),
         .converged_us = res->converged_us,
+        .history = &hc,
     };
     return checker_run(&in, out, err, cap);
 }

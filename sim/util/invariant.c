@@ -35,6 +35,52 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "broker holds unacked) before the settle phase ended",
       "The system did not go quiet after the faults stopped: rows stayed SENDING or frames "
       "kept flying." },
+    /* The history invariants (sim/check/history.h): judged over the whole trace. */
+    { "publish_after_commit",
+      "nothing is published for a payment before its transaction committed",
+      "The payment service published a message before COMMIT: had the transaction died, "
+      "accounting would book a payment that never was." },
+    { "retry_schedule",
+      "every republication comes when the retry policy says (base, linear or exponential, "
+      "cap, jitter, within one scan interval), attempt after attempt",
+      "The recovery scan republished too early, too late or skipped an attempt: the retry "
+      "policy the knobs set is not the one that ran." },
+    { "dead_after_max_attempts",
+      "a row goes DEAD after exactly max_attempts publications, never before or after",
+      "A row gave up an attempt early or kept trying past its budget: the attempt count is "
+      "off by one somewhere." },
+    { "alert_names_row", "every DEAD is followed by one alert naming that row and payment",
+      "A dead letter was silent, or its alert names another row: the operator would requeue "
+      "the wrong payment, or none." },
+    { "final_states_final",
+      "an answer moves a row at most once, and nothing moves a row out of CONSUMED or FAILED",
+      "A row left a final state or was settled twice: a late or duplicate answer changed "
+      "what was already decided." },
+    { "answer_after_commit",
+      "accounting answers and acks a delivery only after the inbox row deciding it committed",
+      "Accounting answered or acked before its transaction committed: a crash there loses "
+      "the voucher the answer claims." },
+    { "dedupe_same_answer",
+      "a duplicate delivery gets the same answer as the first and never a second voucher",
+      "A message delivered twice was applied twice or answered differently: the consumer "
+      "does not remember what it decided." },
+    { "business_rules",
+      "accounting refuses exactly the frozen accounts and the amounts not in 1..max_amount",
+      "Accounting applied a payment its rules refuse, or refused one they accept: a rule or "
+      "its boundary is wrong." },
+    { "broker_redelivery",
+      "no redelivery before the visibility timeout; at most once delivers each message once",
+      "The broker redelivered a message still within its visibility timeout, or delivered "
+      "twice what it promised to deliver at most once." },
+    { "dack_names_delivery",
+      "an ack removes exactly the delivery its DACK names, and only one in flight",
+      "The broker acked a delivery other than the one named, or one that was not in flight: "
+      "its bookkeeping of deliveries is wrong." },
+    { "restart_state",
+      "each restart finds the durable state the history committed (SENDING rows, stored "
+      "messages)",
+      "A restart found less (or more) than was committed before it: a write reported done "
+      "was not durable, and this restart is where it went missing." },
 };
 
 const invariant_info *invariant_at(int i) {

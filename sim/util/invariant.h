@@ -11,7 +11,8 @@
 #ifndef SIM_INVARIANT_H
 #define SIM_INVARIANT_H
 
-#define INVARIANT_COUNT 8
+#define INVARIANT_END_STATE 8  /* the first 8 judge the end state; the rest the history */
+#define INVARIANT_COUNT 19
 
 typedef struct {
     const char *name;         /* as scenarios, summary.json and scripts spell it */

@@ -54,11 +54,16 @@ if command -v script >/dev/null; then
     grep -q $'\r\033\\[Kexplore: .*tiny.lua, seed 1, design outbox, depth 1' "$OUT/tty.out"
 fi
 
-# A weak design: the consumer acks before it applies; a crash in between loses a voucher.
-sim explore "$TINY" -j 2 --design ack-before-apply --out "$OUT/weak"
-check "explore of design ack-before-apply exits 1" test $? -eq 1
-check "... and names the broken invariant with a crash variant" grep -Eq '^  eventual_consistency +[0-9]{4}  crash at accounting\.' "$OUT/last.out"
-cmd=$(grep -m1 -Eo "$SIM run $OUT/weak/variants/[0-9]{4}-[a-z]+\.lua --seed 1 --design ack-before-apply" "$OUT/last.out")
+# A weak design the history checks catch as given (answer_after_commit): nothing to explore.
+sim explore "$TINY" -j 2 --design ack-before-apply --out "$OUT/asis"
+check "explore of design ack-before-apply exits 1: its baseline fails" test $? -eq 1
+check "... and says so" grep -q "the scenario fails as given" "$OUT/last.err"
+# A weak design that passes as given: the row is marked done when published, so a
+# broker crash after accepting it loses the message for good.
+sim explore "$TINY" -j 2 --design mark-on-publish --out "$OUT/weak"
+check "explore of design mark-on-publish exits 1" test $? -eq 1
+check "... and names the broken invariant with a crash variant" grep -Eq '^  eventual_consistency +[0-9]{4}  crash at broker\.' "$OUT/last.out"
+cmd=$(grep -m1 -Eo "$SIM run $OUT/weak/variants/[0-9]{4}-[a-z]+\.lua --seed 1 --design mark-on-publish" "$OUT/last.out")
 check "... with a reproduction command" test -n "$cmd"
 broke=$(sed -n 's/^  broke .*= \([0-9]*\)$/\1/p' "$OUT/last.out")
 check "... keeping exactly the $broke variants that broke" test "$(ls "$OUT/weak/variants" | wc -l)" -eq "${broke:-0}"
@@ -66,7 +71,7 @@ if [ -n "$cmd" ]; then
   timeout -k 5 120 $cmd --out "$OUT/repro" --quiet >/dev/null 2>&1
   check "the reproduction command fails again (exit 1)" test $? -eq 1
 fi
-sim explore "$TINY" -j 1 --design ack-before-apply --out "$OUT/weak1"
+sim explore "$TINY" -j 1 --design mark-on-publish --out "$OUT/weak1"
 check "-j 1 finds the same variants as -j 2" diff <(grep -v '^  ran ' "$OUT/weak/explore.txt" | sed "s#$OUT/weak1\?/##g") \
                                                 <(grep -v '^  ran ' "$OUT/weak1/explore.txt" | sed "s#$OUT/weak1\?/##g")
 

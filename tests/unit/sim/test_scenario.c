@@ -494,7 +494,10 @@ static void unknown_names(void **state) {
           ":2: expect: unknown invariant 'exactly_onse' in 'violated' (did you mean "
           "'exactly_once'? invariants: "
           "durability, atomicity, no_phantom, exactly_once, eventual_consistency, compensation, "
-          "dead_letters_alerted, convergence)");
+          "dead_letters_alerted, convergence, publish_after_commit, retry_schedule, "
+          "dead_after_max_attempts, alert_names_row, final_states_final, answer_after_commit, "
+          "dedupe_same_answer, business_rules, broker_redelivery, dack_names_delivery, "
+          "restart_state)");
 }
 
 static void unknown_fields(void **state) {

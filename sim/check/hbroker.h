@@ -1,0 +1,30 @@
+/*
+** hbroker.h: the broker's history checks (history.h): broker_redelivery,
+** dack_names_delivery.
+**
+** It keeps the messages the broker holds (accepted, not yet acked), keyed by delivery id,
+** in an open-addressing table that doubles at half full, up to HBROKER_CAP slots: the
+** broker holds at most OX_QUEUE_CAP messages per queue, so the table follows what is in
+** flight, never the run's length.  A restart of in-memory queues empties it (the crash
+** took them); a durable restart keeps it (restart_state compares it with what the broker
+** restored).
+** Redelivery timing is judged on virtual time, not from a clock fault naming the broker on.
+*/
+#ifndef SIM_HBROKER_H
+#define SIM_HBROKER_H
+
+#include <stdint.h>
+
+#include "history.h"
+
+#define HBROKER_CAP (1u << 18)   /* slots: > 2 queues x OX_QUEUE_CAP, a power of two */
+
+typedef struct hbroker hbroker;
+
+hbroker *hbroker_new(const history_conf *conf);   /* NULL: out of memory */
+void hbroker_event(hbroker *b, history_sink *s, const history_ev *e);
+/* Messages the history says the broker holds now (for restart_state). */
+uint32_t hbroker_held(const hbroker *b);
+void hbroker_free(hbroker *b);
+
+#endif

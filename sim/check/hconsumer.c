@@ -1,0 +1,151 @@
+/*
+** hconsumer.c: accounting's history checks (see hconsumer.h).
+*/
+#include "hconsumer.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { IN_NONE = 0, IN_APPLIED, IN_REFUSED };
+enum { ANS_NONE = 0, ANS_CONSUMED, ANS_FAILED };
+
+typedef struct {
+    uint8_t inbox, answer;
+    uint32_t inbox_line, answer_line;
+} cmsg;
+
+typedef struct {
+    int64_t amount, account;
+    uint8_t known;
+} creq;
+
+struct hconsumer {
+    const history_conf *conf;
+    uint32_t n;
+    cmsg *msgs;               /* [1..n], by message id */
+    creq *reqs;               /* [1..n], by payment id */
+    uint64_t cur_msg, cur_pay, cur_delivery;   /* the delivery accounting handles now */
+    uint32_t cur_line;
+};
+
+hconsumer *hconsumer_new(const history_conf *conf) {
+    hconsumer *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->conf = conf;
+    c->n = conf->npay;
+    c->msgs = calloc((size_t)c->n + 1, sizeof *c->msgs);
+    c->reqs = calloc((size_t)c->n + 1, sizeof *c->reqs);
+    if (!c->msgs || !c->reqs) { hconsumer_free(c); return NULL; }
+    return c;
+}
+
+void hconsumer_free(hconsumer *c) {
+    if (!c) return;
+    free(c->msgs);
+    free(c->reqs);
+    free(c);
+}
+
+static cmsg *msg_at(hconsumer *c, uint64_t msg) {
+    return msg >= 1 && msg <= c->n ? &c->msgs[msg] : NULL;
+}
+
+/* Does the rule of the knobs refuse request q?  (accounting.c: judge) */
+static int refuses(const ox_config *cfg, const creq *q) {
+    for (int i = 0; i < cfg->nfrozen && i < OX_MAX_FROZEN; i++)
+        if ((int64_t)cfg->frozen[i] == q->account) return 1;
+    return q->amount <= 0 || q->amount > cfg->max_amount;
+}
+
+static void judge_rules(hconsumer *c, history_sink *s, const history_ev *e, uint64_t msg,
+                        int applied) {
+    if (e->pay < 1 || e->pay > c->n || !c->reqs[e->pay].known) return;
+    const creq *q = &c->reqs[e->pay];
+    int refuse = refuses(&c->conf->cfg, q);
+    if (refuse == !applied) return;   /* as the rules say */
+    uint32_t line = e->line;
+    history_flag(s, HI_BUSINESS_RULES, e->pay, msg, &line, 1,
+                 "msg %" PRIu64 " (%" PRId64 " cents, account %" PRId64 ") %s; max_amount is "
+                 "%" PRId64 "%s", msg, q->amount, q->account, applied ? "applied" : "refused",
+                 c->conf->cfg.max_amount, refuse ? " or the account is frozen" : "");
+}
+
+/* apply or refuse: an inbox row committed. */
+static void on_inbox(hconsumer *c, history_sink *s, const history_ev *e, int applied) {
+    unsigned long long msg = 0;
+    if (sscanf(e->detail, "msg %llu", &msg) != 1) return;
+    cmsg *m = msg_at(c, msg);
+    if (!m) return;
+    if (m->inbox != IN_NONE) {
+        uint32_t lines[2] = { m->inbox_line, e->line };
+        history_flag(s, HI_DEDUPE, e->pay, msg, lines, 2,
+                     "msg %llu %s again after it was %s: a duplicate was not absorbed", msg,
+                     applied ? "applied" : "refused",
+                     m->inbox == IN_APPLIED ? "applied" : "refused");
+    }
+    judge_rules(c, s, e, msg, applied);
+    m->inbox = applied ? IN_APPLIED : IN_REFUSED;
+    m->inbox_line = e->line;
+}
+
+/* The answer (PUBLISH CONSUMED / CONSUME_FAILED) or the DACK of msg leaves accounting. */
+static void on_out(hconsumer *c, history_sink *s, const history_ev *e, uint64_t msg,
+                   const char *what) {
+    cmsg *m = msg_at(c, msg);
+    if (!m || m->inbox != IN_NONE) return;
+    uint32_t lines[2] = { c->cur_line, e->line };
+    history_flag(s, HI_ANSWER_AFTER_COMMIT, e->pay ? e->pay : c->cur_pay, msg, lines, 2,
+                 "%s for msg %" PRIu64 " sent before its inbox row committed", what, msg);
+}
+
+static void on_answer(hconsumer *c, history_sink *s, const history_ev *e) {
+    char kind[24] = "";
+    unsigned long long msg = 0;
+    if (sscanf(e->detail, "%23s for msg %llu", kind, &msg) != 2) return;
+    cmsg *m = msg_at(c, msg);
+    if (!m) return;
+    int a = !strcmp(kind, "CONSUMED") ? ANS_CONSUMED : ANS_FAILED;
+    if (m->answer != ANS_NONE && m->answer != a) {
+        uint32_t lines[2] = { m->answer_line, e->line };
+        history_flag(s, HI_DEDUPE, e->pay, msg, lines, 2,
+                     "msg %llu answered %s after it was answered %s", msg, kind,
+                     m->answer == ANS_CONSUMED ? "CONSUMED" : "CONSUME_FAILED");
+    }
+    if (m->answer == ANS_NONE) { m->answer = (uint8_t)a; m->answer_line = e->line; }
+}
+
+static void on_send(hconsumer *c, history_sink *s, const history_ev *e) {
+    if (!strcmp(e->label, "DACK")) {
+        if (e->has_delivery && e->delivery == c->cur_delivery) on_out(c, s, e, c->cur_msg, "DACK");
+    } else if (!strncmp(e->label, "PUBLISH ", 8) && e->has_msg) {
+        on_out(c, s, e, e->msg, e->label);
+    }
+}
+
+void hconsumer_event(hconsumer *c, history_sink *s, const history_ev *e) {
+    const char *ev = e->ev;
+    if (!strcmp(ev, "pay") && e->pay >= 1 && e->pay <= c->n && !c->reqs[e->pay].known) {
+        c->reqs[e->pay] = (creq){ .amount = e->amount, .account = e->account, .known = 1 };
+        return;
+    }
+    if (!strcmp(ev, "deliver") && !strcmp(e->to, "accounting") && e->has_msg) {
+        c->cur_msg = e->msg;
+        c->cur_pay = e->pay;
+        c->cur_delivery = e->delivery;
+        c->cur_line = e->line;
+        return;
+    }
+    if (!strcmp(ev, "send") && !strcmp(e->from, "accounting")) { on_send(c, s, e); return; }
+    if (strcmp(ev, "note") != 0 || strcmp(e->node, "accounting") != 0) return;
+    if (!strcmp(e->kind, "apply")) on_inbox(c, s, e, 1);
+    else if (!strcmp(e->kind, "refuse")) on_inbox(c, s, e, 0);
+    else if (!strcmp(e->kind, "publish")) on_answer(c, s, e);
+}
+
+void hconsumer_end(hconsumer *c, history_sink *s) {
+    (void)c;
+    (void)s;
+}

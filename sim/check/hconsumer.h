@@ -1,0 +1,23 @@
+/*
+** hconsumer.h: accounting's history checks (history.h): answer_after_commit,
+** dedupe_same_answer, business_rules.
+**
+** One record per message id (at most the workload's payments): whether its inbox row
+** committed and with which outcome, and the client's request for each payment (amount
+** and account, from the "pay" lines) to judge the rules against the knobs max_amount
+** and frozen.  Accounting's inbox is durable, so what committed stays committed across
+** its restarts.
+*/
+#ifndef SIM_HCONSUMER_H
+#define SIM_HCONSUMER_H
+
+#include "history.h"
+
+typedef struct hconsumer hconsumer;
+
+hconsumer *hconsumer_new(const history_conf *conf);   /* NULL: out of memory */
+void hconsumer_event(hconsumer *c, history_sink *s, const history_ev *e);
+void hconsumer_end(hconsumer *c, history_sink *s);
+void hconsumer_free(hconsumer *c);
+
+#endif

@@ -1,0 +1,262 @@
+/*
+** hproducer.c: the payment service's history checks (see hproducer.h).
+*/
+#include "hproducer.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/prng.h"
+#include "../../lib/retry.h"
+
+enum { ROW_NONE = 0, ROW_SENDING, ROW_DEAD, ROW_CONSUMED, ROW_FAILED };
+
+static const char *const ROW_NAME[] = { "(none)", "SENDING", "DEAD", "CONSUMED", "FAILED" };
+
+typedef struct {
+    uint8_t state;
+    uint32_t attempt;         /* the last publication's attempt number, 0 none yet */
+    int64_t pub_us;           /* when it was (the latest of that number) */
+    uint32_t pub_line, state_line;
+    uint64_t pay;
+    uint32_t late_ok;         /* the payment restarted or was held up since pub_us */
+} prow;
+
+struct hproducer {
+    const history_conf *conf;
+    uint32_t n;               /* rows[1..n] */
+    prow *rows;
+    uint8_t *committed;       /* by payment id, [1..n] */
+    int64_t sending;
+    int clock_off;            /* a clock fault names the payment: timing not judged */
+    int slow;                 /* a slow fault names the payment: lateness not judged */
+    uint64_t dead_msg, dead_pay;   /* a DEAD whose alert is due next */
+    uint32_t dead_line;
+};
+
+hproducer *hproducer_new(const history_conf *conf) {
+    hproducer *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->conf = conf;
+    p->n = conf->npay;
+    p->rows = calloc((size_t)p->n + 1, sizeof *p->rows);
+    p->committed = calloc((size_t)p->n + 1, 1);
+    if (!p->rows || !p->committed) { hproducer_free(p); return NULL; }
+    return p;
+}
+
+void hproducer_free(hproducer *p) {
+    if (!p) return;
+    free(p->rows);
+    free(p->committed);
+    free(p);
+}
+
+int64_t hproducer_sending(const hproducer *p) { return p->sending; }
+
+static prow *row(hproducer *p, uint64_t msg) {
+    return msg >= 1 && msg <= p->n ? &p->rows[msg] : NULL;
+}
+
+static void set_state(hproducer *p, prow *r, int to, uint32_t line) {
+    p->sending += (to == ROW_SENDING) - (r->state == ROW_SENDING);
+    r->state = (uint8_t)to;
+    r->state_line = line;
+}
+
+/* The interval the knobs give attempt n, without jitter (retry.c's backoff). */
+static int64_t backoff(const ox_config *c, uint32_t n) {
+    ox_config c0 = *c;
+    c0.jitter = 0.0;
+    ox_prng unused;
+    ox_prng_seed(&unused, 0);
+    return ox_retry_interval(&c0, &unused, n);
+}
+
+/* Attempt `a` of row r at e: when the retry policy says, after attempt a-1. */
+static void judge_timing(hproducer *p, history_sink *s, prow *r, uint64_t msg, uint32_t a,
+                         const history_ev *e) {
+    const ox_config *c = &p->conf->cfg;
+    uint32_t lines[2] = { r->pub_line, e->line };
+    if (a > r->attempt + 1 || (a < r->attempt && a != 1)) {
+        history_flag(s, HI_RETRY_SCHEDULE, r->pay, msg, lines, 2,
+                     "msg %" PRIu64 ": attempt %u published after attempt %u", msg, a,
+                     r->attempt);
+        return;
+    }
+    if (a != r->attempt + 1 || r->attempt == 0 || p->clock_off) return;
+    int64_t b = backoff(c, r->attempt);
+    int64_t spread = (int64_t)((double)b * c->jitter) + 1;
+    int64_t lo = b - spread - 1, hi = b + spread + c->scan_interval_ms + 1;
+    int64_t waited = e->t_us / 1000 - r->pub_us / 1000;
+    if (waited < lo)
+        history_flag(s, HI_RETRY_SCHEDULE, r->pay, msg, lines, 2,
+                     "msg %" PRIu64 ": attempt %u came %" PRId64 " ms after attempt %u; the "
+                     "policy waits at least %" PRId64 " ms", msg, a, waited, r->attempt, lo);
+    else if (waited > hi && !r->late_ok && !p->slow)
+        history_flag(s, HI_RETRY_SCHEDULE, r->pay, msg, lines, 2,
+                     "msg %" PRIu64 ": attempt %u came %" PRId64 " ms after attempt %u; the "
+                     "policy waits at most %" PRId64 " ms (scan included)", msg, a, waited,
+                     r->attempt, hi);
+}
+
+static void on_publish(hproducer *p, history_sink *s, const history_ev *e) {
+    unsigned long long msg = 0;
+    unsigned a = 0;
+    if (sscanf(e->detail, "msg %llu attempt %u", &msg, &a) != 2) return;
+    prow *r = row(p, msg);
+    if (!r) return;
+    r->pay = e->pay;
+    const ox_config *c = &p->conf->cfg;
+    if ((int)a > c->max_attempts) {
+        uint32_t lines[1] = { e->line };
+        history_flag(s, HI_DEAD_AFTER_MAX, e->pay, msg, lines, 1,
+                     "msg %llu published as attempt %u; max_attempts is %d", msg, a,
+                     c->max_attempts);
+    }
+    judge_timing(p, s, r, msg, a, e);
+    if (a != r->attempt) r->late_ok = 0;
+    r->attempt = a;
+    r->pub_us = e->t_us;
+    r->pub_line = e->line;
+    /* mark-on-publish: "sent" is "done", silently (scan.c: ox_payment_mark_published) */
+    if (c->design == OX_DESIGN_MARK_ON_PUBLISH && r->state == ROW_SENDING)
+        set_state(p, r, ROW_CONSUMED, e->line);
+}
+
+static void on_commit(hproducer *p, history_sink *s, const history_ev *e) {
+    if (e->pay >= 1 && e->pay <= p->n) p->committed[e->pay] = 1;
+    unsigned long long pay = 0, msg = 0, acc = 0;
+    long long amount = 0;
+    if (sscanf(e->detail, "payment %llu: %lld cents from account %llu, outbox row %llu", &pay,
+               &amount, &acc, &msg) != 4)
+        return;   /* design direct: no outbox row */
+    prow *r = row(p, msg);
+    if (!r) return;
+    r->pay = pay;
+    set_state(p, r, ROW_SENDING, e->line);
+    /* The row is born attempts 1, due interval(1) after COMMIT, published or not: a crash
+    ** before the first publication makes the scan's attempt 2 the first one seen. */
+    r->attempt = 1;
+    r->pub_us = e->t_us;
+    r->pub_line = e->line;
+    (void)s;
+}
+
+/* An answer (consumed/failed) or a DEAD moves row msg to `to`. */
+static void on_move(hproducer *p, history_sink *s, const history_ev *e, int to) {
+    unsigned long long msg = 0;
+    if (sscanf(e->detail, "msg %llu", &msg) != 1) return;
+    prow *r = row(p, msg);
+    if (!r) return;
+    uint32_t lines[2] = { r->state_line, e->line };
+    int from = r->state;
+    int ok = to == ROW_DEAD ? from == ROW_SENDING : (from == ROW_SENDING || from == ROW_DEAD);
+    if (!ok)
+        history_flag(s, HI_FINAL_STATES, e->pay, msg, lines, 2,
+                     "msg %llu moved %s -> %s (%s)", msg, ROW_NAME[from], ROW_NAME[to],
+                     e->kind);
+    set_state(p, r, to, e->line);
+}
+
+static void on_dead(hproducer *p, history_sink *s, const history_ev *e) {
+    on_move(p, s, e, ROW_DEAD);
+    unsigned long long msg = 0;
+    if (sscanf(e->detail, "msg %llu", &msg) != 1) return;
+    p->dead_msg = msg;
+    p->dead_pay = e->pay;
+    p->dead_line = e->line;
+}
+
+static void on_alert(hproducer *p, history_sink *s, const history_ev *e) {
+    unsigned long long pay = 0, msg = 0;
+    long long n = 0;
+    int counted = sscanf(e->detail, "DEAD_LETTER: payment %llu dead after %lld attempts "
+                         "(outbox row %llu)", &pay, &n, &msg) == 3;
+    if (!counted && sscanf(e->detail, "DEAD_LETTER: payment %llu: outbox row %llu", &pay,
+                           &msg) != 2) pay = msg = 0;
+    uint32_t lines[2] = { p->dead_line, e->line };
+    if (!p->dead_msg)
+        history_flag(s, HI_ALERT_NAMES_ROW, e->pay, msg, lines + 1, 1,
+                     "alert for payment %llu, row %llu, with no row gone DEAD", pay, msg);
+    else if (msg != p->dead_msg || pay != p->dead_pay || e->pay != p->dead_pay)
+        history_flag(s, HI_ALERT_NAMES_ROW, p->dead_pay, p->dead_msg, lines, 2,
+                     "row %" PRIu64 " (payment %" PRIu64 ") went DEAD; its alert names row "
+                     "%llu, payment %llu", p->dead_msg, p->dead_pay, msg, pay);
+    prow *r = row(p, p->dead_msg);
+    int max = p->conf->cfg.max_attempts;
+    if (counted && r && r->attempt != (uint32_t)max)
+        history_flag(s, HI_DEAD_AFTER_MAX, p->dead_pay, p->dead_msg, lines, 2,
+                     "row %" PRIu64 " went DEAD after %u publications; max_attempts is %d",
+                     p->dead_msg, r->attempt, max);
+    p->dead_msg = 0;
+}
+
+/* A DEAD must be followed by its alert, before anything else the payment says. */
+static void alert_due(hproducer *p, history_sink *s, const history_ev *e) {
+    if (!p->dead_msg) return;
+    uint32_t lines[2] = { p->dead_line, e ? e->line : 0 };
+    history_flag(s, HI_ALERT_NAMES_ROW, p->dead_pay, p->dead_msg, lines, 2,
+                 "row %" PRIu64 " went DEAD with no alert after it", p->dead_msg);
+    p->dead_msg = 0;
+}
+
+static void on_requeue(hproducer *p, const history_ev *e) {
+    if (e->exit_code != 0 || strncmp(e->ctl, "requeue ", 8) != 0) return;
+    const char *what = e->ctl + 8;
+    unsigned long long one = 0;
+    int all = !strcmp(what, "all");
+    if (!all && sscanf(what, "%llu", &one) != 1) return;
+    for (uint32_t i = 1; i <= p->n; i++) {
+        prow *r = &p->rows[i];
+        if (r->state != ROW_DEAD || (!all && i != one)) continue;
+        set_state(p, r, ROW_SENDING, e->line);
+        r->attempt = 0;   /* attempts 0: the next publication is attempt 1 again */
+    }
+}
+
+/* Something that may hold the scan up: every SENDING row may be late once. */
+static void excuse_all(hproducer *p) {
+    for (uint32_t i = 1; i <= p->n; i++) p->rows[i].late_ok = 1;
+}
+
+static void on_fault(hproducer *p, const history_ev *e) {
+    if (strcmp(e->target, "payment") != 0) return;
+    if (!strcmp(e->kind, "clock") || !strcmp(e->kind, "clock_jump")) p->clock_off = 1;
+    if (!strcmp(e->kind, "slow")) p->slow = 1;
+}
+
+static void on_scan(hproducer *p, const history_ev *e) {
+    int n = 0;
+    if (sscanf(e->detail, "%d due", &n) == 1 && n >= p->conf->cfg.scan_batch) excuse_all(p);
+}
+
+void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
+    const char *ev = e->ev, *k = e->kind;
+    if (!strcmp(ev, "send") && !strcmp(e->from, "payment")
+        && !strcmp(e->label, "PUBLISH PAYMENT") && e->has_pay
+        && (e->pay > p->n || !p->committed[e->pay])) {
+        uint32_t line = e->line;
+        history_flag(s, HI_PUBLISH_AFTER_COMMIT, e->pay, e->msg, &line, 1,
+                     "payment %" PRIu64 " published (msg %" PRIu64 ") before its "
+                     "transaction committed", e->pay, e->msg);
+    }
+    if (!strcmp(ev, "fault")) on_fault(p, e);
+    if (!strcmp(ev, "operator")) on_requeue(p, e);
+    if ((!strcmp(ev, "start") || !strcmp(ev, "restart")) && !strcmp(e->node, "payment"))
+        excuse_all(p);
+    if (strcmp(ev, "note") != 0 || strcmp(e->node, "payment") != 0) return;
+    if (strcmp(k, "alert") != 0) alert_due(p, s, e);
+    if (!strcmp(k, "commit")) on_commit(p, s, e);
+    else if (!strcmp(k, "publish")) on_publish(p, s, e);
+    else if (!strcmp(k, "consumed")) on_move(p, s, e, ROW_CONSUMED);
+    else if (!strcmp(k, "failed")) on_move(p, s, e, ROW_FAILED);
+    else if (!strcmp(k, "dead")) on_dead(p, s, e);
+    else if (!strcmp(k, "alert")) on_alert(p, s, e);
+    else if (!strcmp(k, "scan")) on_scan(p, e);
+}
+
+void hproducer_end(hproducer *p, history_sink *s) { alert_due(p, s, NULL); }

@@ -1,0 +1,29 @@
+/*
+** hproducer.h: the payment service's history checks (history.h): publish_after_commit,
+** retry_schedule, dead_after_max_attempts, alert_names_row, final_states_final.
+**
+** It follows every outbox row through the payment service's notes (commit, publish,
+** consumed, failed, dead, alert) and the operator's requeue, in one table indexed by row
+** id (at most the workload's payments).  Timing is judged on the trace's virtual time,
+** which is the payment's clock unless a clock fault names the payment: from such a fault
+** on, retry_schedule is not judged for that run.  A republication may come late only when
+** something the history shows delayed the scan: a restart of the payment service since
+** the last publication, a scan that found scan_batch rows due, or a slow fault on it.
+*/
+#ifndef SIM_HPRODUCER_H
+#define SIM_HPRODUCER_H
+
+#include <stdint.h>
+
+#include "history.h"
+
+typedef struct hproducer hproducer;
+
+hproducer *hproducer_new(const history_conf *conf);   /* NULL: out of memory */
+void hproducer_event(hproducer *p, history_sink *s, const history_ev *e);
+void hproducer_end(hproducer *p, history_sink *s);    /* what the run left pending */
+/* Rows the history says are SENDING now (for restart_state). */
+int64_t hproducer_sending(const hproducer *p);
+void hproducer_free(hproducer *p);
+
+#endif

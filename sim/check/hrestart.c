@@ -1,0 +1,69 @@
+/*
+** hrestart.c: restart_state (see hrestart.h).
+*/
+#include "hrestart.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct hrestart {
+    const history_conf *conf;
+    uint32_t start_line[3];   /* the latest start or restart: payment, broker, accounting */
+};
+
+hrestart *hrestart_new(const history_conf *conf) {
+    hrestart *r = calloc(1, sizeof *r);
+    if (r) r->conf = conf;
+    return r;
+}
+
+void hrestart_free(hrestart *r) { free(r); }
+
+static int node_index(const char *node) {
+    if (!strcmp(node, "payment")) return 0;
+    if (!strcmp(node, "broker")) return 1;
+    if (!strcmp(node, "accounting")) return 2;
+    return -1;
+}
+
+static void payment_found(hrestart *r, history_sink *s, const history_ev *e,
+                          const hproducer *p) {
+    long long n = 0;
+    if (sscanf(e->detail, "%lld outbox rows SENDING", &n) != 1) return;
+    int64_t want = hproducer_sending(p);
+    if (n == want) return;
+    uint32_t lines[2] = { r->start_line[0], e->line };
+    history_flag(s, HI_RESTART_STATE, 0, 0, lines, 2,
+                 "payment restarted and found %lld SENDING rows; the history committed %"
+                 PRId64, n, want);
+}
+
+static void broker_found(hrestart *r, history_sink *s, const history_ev *e, const hbroker *b) {
+    const ox_config *c = &r->conf->cfg;
+    unsigned long long inc = 0;
+    unsigned n = 0;
+    if (!c->durable || c->delivery != OX_AT_LEAST_ONCE) return;   /* nothing is kept */
+    if (sscanf(e->detail, "incarnation %llu: %u messages restored", &inc, &n) != 2) return;
+    uint32_t want = hbroker_held(b);
+    if (n == want) return;
+    uint32_t lines[2] = { r->start_line[1], e->line };
+    history_flag(s, HI_RESTART_STATE, 0, 0, lines, 2,
+                 "broker incarnation %llu restored %u messages; %u were accepted and not "
+                 "acked", inc, n, want);
+}
+
+void hrestart_event(hrestart *r, history_sink *s, const history_ev *e, const hproducer *p,
+                    const hbroker *b) {
+    int i = node_index(e->node);
+    if (i < 0) return;
+    if (!strcmp(e->ev, "start") || !strcmp(e->ev, "restart")) {
+        r->start_line[i] = e->line;
+        return;
+    }
+    if (strcmp(e->ev, "note") != 0 || strcmp(e->kind, "recover") != 0) return;
+    if (i == 0) payment_found(r, s, e, p);
+    else if (i == 1) broker_found(r, s, e, b);
+}

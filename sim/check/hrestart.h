@@ -1,0 +1,26 @@
+/*
+** hrestart.h: restart_state (history.h): right after each restart of a service, the
+** durable state it reports finding is what the history says it committed, so a loss is
+** pinned to the restart that caused it, not found only at the end.
+**
+** It judges the services' own "recover" notes, written as each opens its database: the
+** payment service's count of SENDING rows against hproducer's, and a durable
+** at-least-once broker's count of restored messages against hbroker's messages held.
+** Accounting writes no recover note: its inbox is judged by dedupe_same_answer and the
+** end-state invariants.  The first start of each service is judged too (nothing yet).
+*/
+#ifndef SIM_HRESTART_H
+#define SIM_HRESTART_H
+
+#include "hbroker.h"
+#include "history.h"
+#include "hproducer.h"
+
+typedef struct hrestart hrestart;
+
+hrestart *hrestart_new(const history_conf *conf);   /* NULL: out of memory */
+void hrestart_event(hrestart *r, history_sink *s, const history_ev *e, const hproducer *p,
+                    const hbroker *b);
+void hrestart_free(hrestart *r);
+
+#endif

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# tests/system/history.sh: the history invariants (sim/check/history.h) on real runs.
+# Each weak design that breaks a history contract is caught by the invariant named for
+# it, and the scenario library's own design passes them all.  Where no design breaks a
+# check, a real run's trace gets one planted fault (a line edited as the bug would have
+# written it), or is judged under knobs the services did not run with, and
+# build/tools/history-check, the same checks alone, names the invariant that fault breaks.
+source "$(dirname "$0")/lib.bash"
+
+HC=build/tools/history-check
+R=$OUT/runs
+
+# run SCENARIO DESIGN: one run at seed 1; its exit code in $rc.
+run() {
+    sim run "scenarios/$1.lua" --seed 1 --design "$2" --out "$R/$2" --quiet >/dev/null 2>&1
+    rc=$?
+}
+# broken DESIGN SCENARIO INV: the run's summary.json says INV broke, with trace lines.
+broken() {
+    python3 - "$R/$1/$2/1/summary.json" "$3" <<'PY'
+import json, sys
+inv = json.load(open(sys.argv[1]))["invariants"][sys.argv[2]]
+v = inv["violations"]
+sys.exit(0 if inv["count"] > 0 and v and v[0]["trace_lines"] else 1)
+PY
+}
+
+# ---- the full design holds every history invariant --------------------------------------
+for s in clean crash-after-publish dead-letters broker-crash-durable; do
+    run "$s" outbox
+    check "outbox $s: expectations met (exit 0)" test "$rc" -eq 0
+done
+check "outbox clean: summary.json lists the history invariants" \
+    grep -q '"restart_state": {"ok": true' "$R/outbox/clean/1/summary.json"
+
+# ---- weak designs, each caught by its history invariant --------------------------------
+while read -r design scenario inv; do
+    run "$scenario" "$design"
+    check "$design on $scenario: FAIL (exit 1)" test "$rc" -eq 1
+    check "... $inv broken, with the trace lines behind it" broken "$design" "$scenario" "$inv"
+done <<'CASES'
+publish-in-tx clean publish_after_commit
+ack-before-apply clean answer_after_commit
+outbox-no-dedupe duplicate-delivery dedupe_same_answer
+resend-every-scan pay-queue-loss retry_schedule
+retries-not-attempts dead-letters dead_after_max_attempts
+CASES
+
+# ---- planted faults in real traces ---------------------------------------------------------
+# judged TRACE INV DESIGN NPAY KNOBS...: history-check exits 1 naming INV.
+judged() {
+    local trace=$1 inv=$2
+    shift 2
+    "$HC" "$trace" "$@" >"$OUT/hc.out" 2>&1
+    local code=$?
+    [ "$code" -eq 1 ] && grep -q "^$inv " "$OUT/hc.out"
+}
+T=$R/outbox
+check "the untouched dead-letters trace passes history-check" \
+    "$HC" "$T/dead-letters/1/trace.jsonl" outbox 60 retry=linear retry_base=2 max_attempts=4
+sed '0,/(outbox row 1)/s//(outbox row 2)/' "$T/dead-letters/1/trace.jsonl" >"$OUT/alert.jsonl"
+check "an alert naming another row: alert_names_row" \
+    judged "$OUT/alert.jsonl" alert_names_row outbox 60 retry=linear retry_base=2 max_attempts=4
+grep -v '"kind":"alert"' "$T/dead-letters/1/trace.jsonl" >"$OUT/silent.jsonl"
+check "a DEAD with no alert: alert_names_row" \
+    judged "$OUT/silent.jsonl" alert_names_row outbox 60 retry=linear retry_base=2 max_attempts=4
+sed '0,/"kind":"consumed"/{/"kind":"consumed"/p}' "$T/clean/1/trace.jsonl" >"$OUT/twice.jsonl"
+check "a row marked CONSUMED twice: final_states_final" \
+    judged "$OUT/twice.jsonl" final_states_final outbox 100
+check "accounting under a rule it did not run with (frozen=1): business_rules" \
+    judged "$T/clean/1/trace.jsonl" business_rules outbox 100 frozen=1
+check "... and max_amount one below a booked amount: business_rules" \
+    judged "$T/clean/1/trace.jsonl" business_rules outbox 100 max_amount=3068
+check "redeliveries inside a 60 s visibility timeout: broker_redelivery" \
+    judged "$T/crash-after-publish/1/trace.jsonl" broker_redelivery outbox 100 visibility=60
+check "... and any redelivery under at-most-once: broker_redelivery" \
+    judged "$T/crash-after-publish/1/trace.jsonl" broker_redelivery outbox 100 delivery=at-most-once
+sed '0,/"delivery 4294967297 (msg 1 PAYMENT) acked/s//"delivery 4294967298 (msg 1 PAYMENT) acked/' \
+    "$T/clean/1/trace.jsonl" >"$OUT/ack.jsonl"
+check "an ack naming another delivery than its DACK: dack_names_delivery" \
+    judged "$OUT/ack.jsonl" dack_names_delivery outbox 100
+sed 's/incarnation 2: 45 messages restored/incarnation 2: 44 messages restored/' \
+    "$T/broker-crash-durable/1/trace.jsonl" >"$OUT/lost.jsonl"
+check "the durable broker's restart gives back fewer than were unacked: restart_state" \
+    judged "$OUT/lost.jsonl" restart_state outbox 100 durable=1
+sed '0,/"1 outbox rows SENDING/s//"0 outbox rows SENDING/' \
+    "$T/crash-after-publish/1/trace.jsonl" >"$OUT/gone.jsonl"
+check "the payment's restart finds fewer SENDING rows than committed: restart_state" \
+    judged "$OUT/gone.jsonl" restart_state outbox 100
+check "... cites the restart it pins the loss to" grep -q '^restart_state 1: .*\[[0-9]* [0-9]*\]' "$OUT/hc.out"
+"$HC" "$OUT/no-such.jsonl" outbox 10 >/dev/null 2>&1
+check "a missing trace: exit 3" test $? -eq 3
+"$HC" "$T/clean/1/trace.jsonl" outbox 10 bogus=1 >/dev/null 2>&1
+check "an unknown knob: exit 2" test $? -eq 2

@@ -1,0 +1,347 @@
+/*
+** test_history.c: the history checks (sim/check/history.c and h*.c) on hand-written traces.
+**
+** Each test writes a small trace.jsonl: one payment's whole life, right (every history
+** invariant holds), then with one thing broken, and checks that exactly the invariant
+** that thing breaks fires, with its ids and the trace lines behind it.  The lines carry
+** only the fields the checks read, in the format lib/ writes (history.h lists it).
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../../sim/check/history.h"
+
+#define MAXL 64
+#define D1 "4294967297"
+#define D2 "4294967298"
+
+typedef struct {
+    const char *lines[MAXL];
+    int n;
+} trace;
+
+/* The life of payment 1, outbox row 1, delivery D1, right. */
+#define L_RUN "{\"t\":0.000000,\"ev\":\"run\",\"design\":\"outbox\",\"payments\":2}"
+#define L_PAY "{\"t\":0.010000,\"ev\":\"pay\",\"node\":\"client\",\"pay\":1,\"account\":1," \
+              "\"amount\":100,\"try\":1}"
+#define L_COMMIT "{\"t\":0.010000,\"ev\":\"note\",\"node\":\"payment\",\"kind\":\"commit\"," \
+                 "\"pay\":1,\"detail\":\"payment 1: 100 cents from account 1, outbox row 1\"}"
+#define L_SEND_PUB "{\"t\":0.010000,\"ev\":\"send\",\"from\":\"payment\",\"to\":\"broker\"," \
+                   "\"label\":\"PUBLISH PAYMENT\",\"queue\":\"PAY_QUEUE\",\"pay\":1,\"msg\":1}"
+#define L_PUB(t, n) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"payment\",\"kind\":\"publish\"," \
+                    "\"pay\":1,\"detail\":\"msg 1 attempt " n " to PAY_QUEUE\"}"
+#define L_ENQ "{\"t\":0.011000,\"ev\":\"note\",\"node\":\"broker\",\"kind\":\"enqueue\"," \
+              "\"pay\":1,\"detail\":\"msg 1 PAYMENT on PAY_QUEUE as delivery " D1 ", depth 1\"}"
+#define L_BDELIVER(t, what) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"broker\",\"kind\":\"" what \
+                  "\",\"pay\":1,\"detail\":\"delivery " D1 " (msg 1 PAYMENT) to accounting, x\"}"
+#define L_TO_ACC "{\"t\":0.012000,\"ev\":\"deliver\",\"from\":\"broker\",\"to\":\"accounting\"," \
+                 "\"label\":\"DELIVER PAYMENT\",\"pay\":1,\"msg\":1,\"delivery\":" D1 "}"
+#define L_APPLY "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\",\"kind\":\"apply\"," \
+                "\"pay\":1,\"detail\":\"msg 1: voucher of 100 cents for account 1\"}"
+#define L_REFUSE "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\",\"kind\":\"refuse\"," \
+                 "\"pay\":1,\"detail\":\"msg 1 refused: no\"}"
+#define L_SEND_ANS "{\"t\":0.012000,\"ev\":\"send\",\"from\":\"accounting\",\"to\":\"broker\"," \
+                   "\"label\":\"PUBLISH CONSUMED\",\"queue\":\"ACC_QUEUE\",\"pay\":1,\"msg\":1}"
+#define L_ANS(k) "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\",\"kind\":\"publish\"," \
+                 "\"pay\":1,\"detail\":\"" k " for msg 1 to ACC_QUEUE\"}"
+#define L_SEND_DACK "{\"t\":0.012000,\"ev\":\"send\",\"from\":\"accounting\",\"to\":\"broker\"," \
+                    "\"label\":\"DACK\",\"queue\":\"PAY_QUEUE\",\"delivery\":" D1 "}"
+#define L_DACK_IN(d) "{\"t\":0.013000,\"ev\":\"deliver\",\"from\":\"accounting\",\"to\":" \
+                     "\"broker\",\"label\":\"DACK\",\"queue\":\"PAY_QUEUE\",\"delivery\":" d "}"
+#define L_ACK(d) "{\"t\":0.013000,\"ev\":\"note\",\"node\":\"broker\",\"kind\":\"ack\"," \
+                 "\"pay\":1,\"detail\":\"delivery " d " (msg 1 PAYMENT) acked by accounting\"}"
+#define L_CONSUMED "{\"t\":0.014000,\"ev\":\"note\",\"node\":\"payment\",\"kind\":\"consumed\"," \
+                   "\"pay\":1,\"detail\":\"msg 1 marked CONSUMED\"}"
+#define L_FAILED "{\"t\":0.015000,\"ev\":\"note\",\"node\":\"payment\",\"kind\":\"failed\"," \
+                 "\"pay\":1,\"detail\":\"msg 1 marked FAILED: no\"}"
+#define L_DEAD(t) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"payment\",\"kind\":\"dead\"," \
+                  "\"pay\":1,\"detail\":\"msg 1 DEAD after 2 attempts\"}"
+#define L_ALERT(t, n, row) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"payment\",\"kind\":" \
+    "\"alert\",\"pay\":1,\"detail\":\"DEAD_LETTER: payment 1 dead after " n " attempts " \
+    "(outbox row " row ")\"}"
+#define L_RESTART(node) "{\"t\":1.000000,\"ev\":\"restart\",\"node\":\"" node "\",\"life\":2}"
+#define L_PRECOVER(n) "{\"t\":1.000000,\"ev\":\"note\",\"node\":\"payment\",\"kind\":" \
+                      "\"recover\",\"detail\":\"" n " outbox rows SENDING (design outbox)\"}"
+#define L_BRECOVER(n) "{\"t\":1.000000,\"ev\":\"note\",\"node\":\"broker\",\"kind\":" \
+                      "\"recover\",\"detail\":\"incarnation 2: " n " messages restored\"}"
+
+static void add(trace *t, const char *line) {
+    assert_true(t->n < MAXL);
+    t->lines[t->n++] = line;
+}
+
+/* The good life up to the consumer's answer (the row SENDING, the delivery in flight). */
+static void head(trace *t) {
+    add(t, L_RUN);
+    add(t, L_PAY);
+    add(t, L_COMMIT);
+    add(t, L_SEND_PUB);
+    add(t, L_PUB("0.010000", "1"));
+    add(t, L_ENQ);
+    add(t, L_BDELIVER("0.011000", "deliver"));
+    add(t, L_TO_ACC);
+}
+
+/* The consumer's answer and ack, the broker's ack, the row CONSUMED. */
+static void tail(trace *t) {
+    add(t, L_APPLY);
+    add(t, L_SEND_ANS);
+    add(t, L_ANS("CONSUMED"));
+    add(t, L_SEND_DACK);
+    add(t, L_DACK_IN(D1));
+    add(t, L_ACK(D1));
+    add(t, L_CONSUMED);
+}
+
+static checker_result res;
+
+/* Writes t, judges it under design and knobs; returns the result. */
+static const checker_result *judge(const trace *t, const char *design, const char *k1,
+                                   const char *k2) {
+    char path[] = "/tmp/test_history_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    for (int i = 0; i < t->n; i++) fprintf(f, "%s\n", t->lines[i]);
+    fclose(f);
+    const char *knobs[2] = { k1, k2 };
+    int nk = (k1 != NULL) + (k2 != NULL);
+    static history_conf conf;
+    char err[200];
+    assert_int_equal(history_conf_make(&conf, design, knobs, nk, 9999, 2, err, sizeof err), 0);
+    memset(&res, 0, sizeof res);
+    int rc = history_run(path, &conf, &res, err, sizeof err);
+    unlink(path);
+    if (rc != 0) fail_msg("history_run: %s", err);
+    return &res;
+}
+
+/* Exactly invariant `inv` broke, `count` times (-1: no invariant broke). */
+static void only(const checker_result *r, int inv, uint32_t count) {
+    for (int i = INVARIANT_END_STATE; i < INVARIANT_COUNT; i++) {
+        if (r->inv[i].count && i != inv)
+            fail_msg("%s broke: %s", invariant_at(i)->name, r->inv[i].shown[0].text);
+        if (i == inv) assert_int_equal(r->inv[i].count, count);
+    }
+}
+
+static void test_clean_life_holds(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    tail(&t);
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+}
+
+static void test_publish_before_commit(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    add(&t, L_RUN);
+    add(&t, L_PAY);
+    add(&t, L_SEND_PUB);   /* before the commit note: publish-in-tx */
+    add(&t, L_COMMIT);
+    const checker_result *r = judge(&t, "outbox", NULL, NULL);
+    only(r, HI_PUBLISH_AFTER_COMMIT, 1);
+    const checker_violation *v = &r->inv[HI_PUBLISH_AFTER_COMMIT].shown[0];
+    assert_int_equal(v->pay_id, 1);
+    assert_int_equal(v->msg_id, 1);
+    assert_int_equal(v->nlines, 1);
+    assert_int_equal(v->lines[0], 3);
+}
+
+/* Attempt 2 of a linear policy with retry_base 2 s comes 2 s (+ a scan) after attempt 1. */
+static void retry_at(const char *t2, int inv, uint32_t count) {
+    static char line[300];
+    snprintf(line, sizeof line, L_PUB("%s", "2"), t2);
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, line);
+    only(judge(&t, "outbox", "retry_base=2", NULL), inv, count);
+}
+
+static void test_retry_schedule(void **state) {
+    (void)state;
+    retry_at("2.010000", -1, 0);       /* due exactly */
+    retry_at("2.900000", -1, 0);       /* within the scan interval */
+    retry_at("1.010000", HI_RETRY_SCHEDULE, 1);    /* a second early */
+    retry_at("9.000000", HI_RETRY_SCHEDULE, 1);    /* 7 s late, nothing held it up */
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_PUB("8.000000", "3"));   /* attempt 2 skipped */
+    only(judge(&t, "outbox", NULL, NULL), HI_RETRY_SCHEDULE, 1);
+    /* a design without a scan does not claim it */
+    assert_int_equal(judge(&t, "outbox-no-recovery", NULL, NULL)->inv[HI_RETRY_SCHEDULE].skipped,
+                     1);
+}
+
+static void test_dead_after_max_attempts(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_PUB("2.010000", "2"));
+    add(&t, L_DEAD("6.010000"));
+    add(&t, L_ALERT("6.010000", "2", "1"));
+    only(judge(&t, "outbox", "max_attempts=2", NULL), -1, 0);
+    only(judge(&t, "outbox", "max_attempts=3", NULL), HI_DEAD_AFTER_MAX, 1);   /* one early */
+    /* attempt 2 published past a budget of 1, and DEAD after 2 */
+    only(judge(&t, "outbox", "max_attempts=1", NULL), HI_DEAD_AFTER_MAX, 2);
+}
+
+static void test_alert_names_row(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_PUB("2.010000", "2"));
+    add(&t, L_DEAD("6.010000"));
+    add(&t, L_ALERT("6.010000", "2", "2"));   /* names row 2 */
+    const checker_result *r = judge(&t, "outbox", "max_attempts=2", NULL);
+    only(r, HI_ALERT_NAMES_ROW, 1);
+    assert_int_equal(r->inv[HI_ALERT_NAMES_ROW].shown[0].msg_id, 1);
+    assert_int_equal(r->inv[HI_ALERT_NAMES_ROW].shown[0].nlines, 2);
+    t.n--;   /* DEAD and no alert at all */
+    only(judge(&t, "outbox", "max_attempts=2", NULL), HI_ALERT_NAMES_ROW, 1);
+}
+
+static void test_final_states_final(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    tail(&t);
+    add(&t, L_FAILED);   /* a late CONSUME_FAILED moved a CONSUMED row */
+    only(judge(&t, "outbox", NULL, NULL), HI_FINAL_STATES, 1);
+    add(&t, L_CONSUMED);
+    only(judge(&t, "outbox", NULL, NULL), HI_FINAL_STATES, 2);
+}
+
+static void test_answer_after_commit(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_SEND_ANS);   /* ack-before-apply: answer and ack, then apply */
+    add(&t, L_ANS("CONSUMED"));
+    add(&t, L_SEND_DACK);
+    add(&t, L_APPLY);
+    const checker_result *r = judge(&t, "outbox", NULL, NULL);
+    only(r, HI_ANSWER_AFTER_COMMIT, 2);
+    assert_int_equal(r->inv[HI_ANSWER_AFTER_COMMIT].shown[1].lines[1], 11);
+}
+
+static void test_dedupe_same_answer(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    tail(&t);
+    add(&t, L_TO_ACC);   /* the same message again */
+    add(&t, L_APPLY);    /* ...applied again: a second voucher */
+    only(judge(&t, "outbox", NULL, NULL), HI_DEDUPE, 1);
+    t.n--;
+    add(&t, L_ANS("CONSUME_FAILED"));   /* ...answered otherwise */
+    only(judge(&t, "outbox", NULL, NULL), HI_DEDUPE, 1);
+}
+
+static void test_business_rules(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    tail(&t);
+    only(judge(&t, "outbox", "max_amount=100", NULL), -1, 0);          /* the boundary */
+    only(judge(&t, "outbox", "max_amount=99", NULL), HI_BUSINESS_RULES, 1);
+    only(judge(&t, "outbox", "frozen=1", NULL), HI_BUSINESS_RULES, 1);
+    trace u = { .n = 0 };
+    head(&u);
+    add(&u, L_REFUSE);
+    only(judge(&u, "outbox", "max_amount=99", NULL), -1, 0);
+    only(judge(&u, "outbox", "max_amount=100", NULL), HI_BUSINESS_RULES, 1);
+}
+
+static void test_broker_redelivery(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_BDELIVER("1.011000", "redeliver"));   /* visibility 5 s: 4 s early */
+    only(judge(&t, "outbox", NULL, NULL), HI_REDELIVERY, 1);
+    t.n--;
+    add(&t, L_BDELIVER("5.011000", "redeliver"));
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+    only(judge(&t, "outbox", "delivery=at-most-once", NULL), HI_REDELIVERY, 1);
+}
+
+static void test_dack_names_delivery(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_APPLY);
+    add(&t, L_SEND_DACK);
+    add(&t, L_DACK_IN(D1));
+    add(&t, L_ACK(D2));   /* the broker acked another delivery */
+    only(judge(&t, "outbox", NULL, NULL), HI_DACK, 1);
+    t.n--;
+    add(&t, "{\"t\":0.013000,\"ev\":\"note\",\"node\":\"broker\",\"kind\":\"stale_ack\","
+            "\"detail\":\"delivery " D1 " on PAY_QUEUE from accounting: not in flight\"}");
+    only(judge(&t, "outbox", NULL, NULL), HI_DACK, 1);
+}
+
+static void test_restart_state(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_RESTART("payment"));
+    add(&t, L_PRECOVER("1"));
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+    t.n--;
+    add(&t, L_PRECOVER("0"));   /* the committed row is gone */
+    const checker_result *r = judge(&t, "outbox", NULL, NULL);
+    only(r, HI_RESTART_STATE, 1);
+    assert_int_equal(r->inv[HI_RESTART_STATE].shown[0].lines[0], 9);   /* the restart */
+    trace u = { .n = 0 };
+    head(&u);
+    add(&u, L_RESTART("broker"));
+    add(&u, L_BRECOVER("1"));
+    only(judge(&u, "outbox", "durable=1", NULL), -1, 0);
+    u.n--;
+    add(&u, L_BRECOVER("0"));   /* the durable queue lost an unacked message */
+    only(judge(&u, "outbox", "durable=1", NULL), HI_RESTART_STATE, 1);
+    only(judge(&u, "outbox", NULL, NULL), -1, 0);   /* in memory: nothing is promised */
+}
+
+static void test_bad_trace(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    add(&t, L_RUN);
+    add(&t, "not json");
+    char path[] = "/tmp/test_history_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    for (int i = 0; i < t.n; i++) fprintf(f, "%s\n", t.lines[i]);
+    fclose(f);
+    history_conf conf;
+    char err[300];
+    assert_int_equal(history_conf_make(&conf, "outbox", NULL, 0, -1, 2, err, sizeof err), 0);
+    memset(&res, 0, sizeof res);
+    assert_int_equal(history_run(path, &conf, &res, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":2: not a trace line"));
+    unlink(path);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clean_life_holds), cmocka_unit_test(test_publish_before_commit),
+        cmocka_unit_test(test_retry_schedule), cmocka_unit_test(test_dead_after_max_attempts),
+        cmocka_unit_test(test_alert_names_row), cmocka_unit_test(test_final_states_final),
+        cmocka_unit_test(test_answer_after_commit), cmocka_unit_test(test_dedupe_same_answer),
+        cmocka_unit_test(test_business_rules), cmocka_unit_test(test_broker_redelivery),
+        cmocka_unit_test(test_dack_names_delivery), cmocka_unit_test(test_restart_state),
+        cmocka_unit_test(test_bad_trace),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
