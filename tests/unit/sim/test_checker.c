@@ -296,8 +296,10 @@ static void test_fixture_schema_is_libs(void **state) {
     snprintf(lib_path, sizeof lib_path, "%s/lib-payment.db", fx->dir);
     ox_store st;
     memset(&st, 0, sizeof st);
-    assert_int_equal(ox_store_open(&st, OX_ROLE_PAYMENT, lib_path, OX_SYNC_OFF, err, sizeof err),
-                     OX_OK);
+    ox_config cfg;
+    ox_config_default(&cfg);
+    cfg.synchronous = OX_SYNC_OFF;
+    assert_int_equal(ox_store_open(&st, OX_ROLE_PAYMENT, lib_path, &cfg, err, sizeof err), OX_OK);
     ox_store_close(&st);
     static char a[8192], b[8192];
     schema_of(lib_path, a, sizeof a);
