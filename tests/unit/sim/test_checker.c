@@ -472,6 +472,21 @@ static void test_atomicity_never_requested(void **state) {
     expect_lines(v, 1, 17);
 }
 
+/* The same lost payment after a power cut the settings did not promise to survive: its
+** OK is INDEFINITE (sim/core/hist.h), so durability holds; the voucher accounting still
+** holds for it is a phantom all the same. */
+static void test_indefinite_is_no_loss(void **state) {
+    fixture *fx = *state;
+    exec_sql(fx->pay, "DROP TRIGGER outbox_tombstone;"
+                      "DELETE FROM payment WHERE id = 2; DELETE FROM outbox WHERE id = 12;");
+    set_hist(fx, 2, 2000, 0, HIST_INDEFINITE);
+    run_ok(fx);
+    expect_counts(fx, 0, 0, 1, 0, 0, 0, 0, 0);
+    const checker_violation *v = first(fx, PHA);
+    expect_ids(v, 2, 12);
+    expect_text(v, "but no payment row");
+}
+
 static void test_no_phantom_uncommitted(void **state) {
     fixture *fx = *state;
     /* payment 4's transaction never committed, yet accounting booked it */
@@ -823,6 +838,7 @@ int main(void) {
         T(test_consistent_run_passes),
         T(test_fixture_schema_is_libs),
         T(test_durability),
+        T(test_indefinite_is_no_loss),
         T(test_atomicity_outbox_without_payment),
         T(test_atomicity_payment_without_outbox),
         T(test_atomicity_never_requested),
