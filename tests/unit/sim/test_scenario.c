@@ -489,7 +489,8 @@ static void unknown_names(void **state) {
           HEAD "power_loss { node = \"broker\", at_failpoint = \"payment.after_commit\" }\n",
           ":2: power_loss: failpoint 'payment.after_commit' is in payment, not in broker");
     FAILS("plboth.lua",
-          HEAD "power_loss { node = \"payment\", at = 2, at_failpoint = \"payment.after_commit\" }\n",
+          HEAD "power_loss { node = \"payment\", at = 2,\n"
+               "  at_failpoint = \"payment.after_commit\" }\n",
           ":2: power_loss: give either 'at' or 'at_failpoint', not both");
     FAILS_PREFIX(
         "design.lua", "scenario { name = \"t\",\n  design = \"outbx\" }\n",
