@@ -127,6 +127,17 @@ static void trace_cut(sim_world *w, int node, const sim_fault *f, const disk_los
     trace_uint(&w->trace, "writes_lost", writes);
     trace_uint(&w->trace, "bytes_lost", bytes);
     trace_uint(&w->trace, "indefinite", indefinite);
+    char lost_in[3 * 80] = "";   /* the files that lost something, for a one-line story */
+    for (unsigned i = 0; i < loss->nfiles; i++) {
+        const disk_file_loss *fl = &loss->file[i];
+        if (!fl->writes_lost && !fl->writes_torn && !fl->truncates_lost && !fl->vanished &&
+            !fl->restored) continue;
+        const char *slash = strrchr(fl->path, '/');
+        size_t n = strlen(lost_in);
+        snprintf(lost_in + n, sizeof lost_in - n, "%s%.70s", n ? "," : "",
+                 slash ? slash + 1 : fl->path);
+    }
+    trace_str(&w->trace, "lost_in", lost_in);
     trace_files(w, loss);
     trace_end(&w->trace);
 }

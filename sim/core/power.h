@@ -12,8 +12,10 @@
 **     the run's power stream (ox_prng_derive(seed, 4): no other stream shifts);
 **   - a "power_cut" trace line says what it took, per file:
 **       {"ev":"power_cut","node":"payment","life":1,"fault":2,"keep":"none",
-**        "writes_lost":3,"bytes_lost":12416,"indefinite":4,
+**        "writes_lost":3,"bytes_lost":12416,"indefinite":4,"lost_in":"payment.db-wal",
 **        "files":[{"path":"payment.db-wal","writes_lost":3,"bytes_lost":12416,...}]}
+**     (writes_lost and bytes_lost add up the files; lost_in names those that lost
+**     anything: writes, torn writes, truncates, their creation or their deletion)
 **   - on payment, unless its settings make every commit durable before the client hears
 **     OK (ox_config_durable: wal+full, durable_send, ...), every OK the client got since
 **     the previous cut becomes HIST_INDEFINITE (hist.h): possibly committed, possibly
