@@ -87,3 +87,10 @@ check "a bad keep: exit 2" test $? -eq 2
 check "a bad keep: one line FILE:LINE: what" \
   grep -qx "outbox-sim: $OUT/bad.lua:2: power_loss: unknown keep 'tron' (did you mean 'torn'? keeps: none, random, torn)" \
   "$OUT/last.err"
+
+# The table of settings in docs/design.md is what a fresh run of every cell gives.
+OUTBOX_BIN=${OUTBOX_BIN:-bin} scripts/power-matrix.sh --check >"$OUT/pm.out" 2>&1
+check "docs/design.md's power-loss table matches a fresh run (scripts/power-matrix.sh)" test $? -eq 0
+check "the table says wal+full holds and wal+normal breaks, for payment" \
+  grep -q '^| payment | wal | no_phantom | no_phantom | holds | holds |$' docs/design.md
+
