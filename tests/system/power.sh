@@ -66,6 +66,11 @@ run power-broker-normal --design mark-on-publish
 check "broker, normal, mark-on-publish: acknowledged publications lost: exit 1" test "$RC" -eq 1
 check "broker, normal, mark-on-publish: eventual_consistency broken" \
   test "$(inv eventual_consistency)" = false
+# shrink keeps the power loss a power loss, and writes it back as one
+timeout -k 5 300 "$SIM" shrink "$D" -j 2 --out "$OUT/shrunk.lua" >"$OUT/shrink.out" 2>&1
+check "shrink of a power-loss run: exit 0" test $? -eq 0
+check "shrink writes the power loss back as power_loss{}, keep and all" \
+  grep -q '^power_loss { node = "broker", at = [0-9.]*, keep = "torn"' "$OUT/shrunk.lua"
 run power-broker-full --design mark-on-publish
 check "broker, full, mark-on-publish: nothing accepted is lost: exit 0" test "$RC" -eq 0
 check "broker, full: the power cut found nothing unsynced" test "$(num writes_lost)" -eq 0
