@@ -1245,6 +1245,7 @@ static int l_slow(lua_State *L) {
 typedef struct {
     double drop, duplicate, delay, delay_max, broker_loss, slow, clock_skew;
     double crash_every, restart_max, partition_every, partition_max, clock_every, clock_max;
+    double power_loss;        /* the chance that a drawn crash is a power loss */
     int clock_jumps, failpoints, swarm;
     int64_t from, to;
     int index, line;
@@ -1360,6 +1361,11 @@ static void nem_crashes(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
         int at_fp = n->failpoints && ox_prng_below(p, 2) == 0 &&
                     nem_failpoint(p, f.node, c->sc->workload.payments, &f);
         if (!at_fp) f.at_us = t;
+        /* drawn only when asked for, so that no other nemesis's draws shift */
+        if (n->power_loss > 0 && nem_uniform(p, 0, 1) < n->power_loss) {
+            f.kind = FK_POWER_LOSS;
+            f.keep = (int)ox_prng_below(p, DISK_KEEP_TORN + 1);   /* none, random or torn */
+        }
         nem_push(L, c, n, &f);
     }
 }
@@ -1433,6 +1439,8 @@ static void nem_read(lua_State *L, scn *c, scn_nem *n) {
               n->clock_jumps, "clock_every", "clock_jumps = true");
     nem_needs(L, nem_num(L, "clock_max", 0.001, 0, DAY, "a time in seconds", &n->clock_max),
               n->clock_jumps, "clock_max", "clock_jumps = true");
+    nem_needs(L, nem_num(L, "power_loss", 0, 0, 1, "a probability", &n->power_loss),
+              n->crash_every > 0, "power_loss", "crash_every");
     int fps = bool_field(L, 1, "nemesis", "failpoints");
     nem_needs(L, fps != -1, n->crash_every > 0, "failpoints", "crash_every");
     n->failpoints = fps == 1;
@@ -1454,7 +1462,7 @@ static int l_nemesis(lua_State *L) {
         "failpoints",  "partition_every", "partition_max",
         "clock_jumps", "clock_every",     "clock_max",
         "swarm",       "start",           "stop",
-        NULL,
+        "power_loss",  NULL,
     };
     scn *c = begin(L, "nemesis", 1);
     sim_scenario *sc = c->sc;

@@ -75,6 +75,18 @@ run power-broker-full --design mark-on-publish
 check "broker, full, mark-on-publish: nothing accepted is lost: exit 0" test "$RC" -eq 0
 check "broker, full: the power cut found nothing unsynced" test "$(num writes_lost)" -eq 0
 
+# The nemesis draws power losses when asked (power_loss = 1: every crash it draws), and
+# a run of them is the same on a rerun.
+printf 'scenario { name = "n", workload = { payments = 40, rate = 10 }, run = 10, settle = 30 }\nnemesis { crash_every = 2, power_loss = 1, failpoints = true, swarm = false }\n' \
+  >"$OUT/nem.lua"
+for r in a b; do sim run "$OUT/nem.lua" --seed 3 --out "$OUT/nem-$r" --quiet; done
+check "nemesis with power_loss = 1: power_cut lines, and no crash without one" \
+  test "$(grep -c '"ev":"power_cut"' "$OUT/nem-a/nem/3/trace.jsonl")" -eq \
+       "$(grep -c '"ev":"crash"' "$OUT/nem-a/nem/3/trace.jsonl")" -a \
+       "$(grep -c '"ev":"power_cut"' "$OUT/nem-a/nem/3/trace.jsonl")" -gt 0
+check "nemesis with power_loss: a rerun is byte-identical" \
+  cmp -s "$OUT/nem-a/nem/3/trace.jsonl" "$OUT/nem-b/nem/3/trace.jsonl"
+
 # A crash{} keeps its meaning: the same point as power-payment-normal, as a crash, holds.
 sed 's/^power_loss {\(.*\), keep = "none",/crash {\1,/; s/violated = { "no_phantom" }/all_invariants = true/' \
   scenarios/power-payment-normal.lua >"$OUT/as-crash.lua"

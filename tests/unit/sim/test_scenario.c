@@ -756,6 +756,33 @@ static void nemesis_draws_from_the_seed(void **state) {
 }
 
 /* swarm = false: every kind given is on, at exactly the given rates. */
+/* power_loss = p: each crash the nemesis draws is a power loss with chance p, its keep
+** drawn too; at 1 every one is, at 0 (not given) none, and the crashes' times are the
+** same as without it (the extra draws come after each crash's own). */
+static void nemesis_power_loss(void **state) {
+    static const char *const TEXT[] = {
+        HEAD "nemesis { crash_every = 2, swarm = false }\n",
+        HEAD "nemesis { crash_every = 2, swarm = false, power_loss = 1 }\n",
+    };
+    sim_scenario *plain = load_ok(state, "plain.lua", TEXT[0], 5);
+    sim_scenario *power = load_ok(state, "power.lua", TEXT[1], 5);
+    int keeps[3] = { 0 };
+    assert_true(plain->nfaults >= 5);
+    assert_true(power->nfaults >= 5);
+    for (int i = 0; i < plain->nfaults; i++) assert_int_equal(plain->faults[i].kind, FK_CRASH);
+    for (int i = 0; i < power->nfaults; i++) {
+        const sim_fault *f = &power->faults[i];
+        assert_int_equal(f->kind, FK_POWER_LOSS);
+        assert_true(f->keep >= 0 && f->keep <= 2);
+        keeps[f->keep]++;
+    }
+    assert_true(plain->faults[0].at_us == power->faults[0].at_us);   /* the first: same draws */
+    assert_true(plain->faults[0].node == power->faults[0].node);
+    assert_true(keeps[0] + keeps[1] + keeps[2] == power->nfaults);
+    scenario_free(plain);
+    scenario_free(power);
+}
+
 static void nemesis_fixed_rates(void **state) {
     sim_scenario *sc = load_ok(state, "fixed.lua", HEAD
         "nemesis { drop = 0.1, broker_loss = 0.05, crash_every = 10, swarm = false }\n", 3);
@@ -1020,6 +1047,8 @@ static void slow_nemesis_drop_errors(void **state) {
           ":2: nemesis: nothing to inject: give at least one of drop, duplicate, delay, "
           "broker_loss, slow, clock_skew, "
           "crash_every, partition_every, clock_jumps");
+    FAILS("n6.lua", HEAD "nemesis { drop = 0.1, power_loss = 0.5 }\n",
+          ":2: nemesis: 'power_loss' goes with 'crash_every'");
     FAILS("n2.lua", HEAD "nemesis { delay_max = 2 }\n",
           ":2: nemesis: 'delay_max' goes with 'delay'");
     FAILS("n3.lua", HEAD "nemesis { drop = 0.1, clock_every = 2 }\n",
@@ -1110,6 +1139,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(new_fault_kinds_load, setup, teardown),
         cmocka_unit_test_setup_teardown(nemesis_draws_from_the_seed, setup, teardown),
         cmocka_unit_test_setup_teardown(nemesis_fixed_rates, setup, teardown),
+        cmocka_unit_test_setup_teardown(nemesis_power_loss, setup, teardown),
         cmocka_unit_test_setup_teardown(fault_lua_reads_back, setup, teardown),
         cmocka_unit_test_setup_teardown(new_fault_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(faults_that_cannot_act_or_conflict, setup, teardown),
