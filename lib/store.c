@@ -226,6 +226,7 @@ static ox_status set_journal(ox_store *st, const ox_config *cfg) {
     int wal = cfg->journal_mode == OX_JOURNAL_WAL;
     if (cfg->durable_send && !wal) sync = OX_SYNC_EXTRA;
     st->barrier = cfg->durable_send && wal;
+    st->barrier_db = st->barrier && sync == OX_SYNC_OFF;   /* store.h */
     return exec(st, SYNC[sync], "set synchronous");
 }
 
@@ -455,9 +456,9 @@ ox_status ox_store_barrier(ox_store *st) {
     sqlite3_int64 changes = sqlite3_total_changes64(st->db);
     assert(changes >= st->synced_changes);
     if (changes == st->synced_changes) return OX_OK;
-    /* the WAL first: it holds the commits; then the database a checkpoint wrote */
+    /* the WAL: it holds the commits; under off also the database a checkpoint wrote */
     int rc = sync_one(st, SQLITE_FCNTL_JOURNAL_POINTER);
-    if (rc == SQLITE_OK) rc = sync_one(st, SQLITE_FCNTL_FILE_POINTER);
+    if (rc == SQLITE_OK && st->barrier_db) rc = sync_one(st, SQLITE_FCNTL_FILE_POINTER);
     if (rc != SQLITE_OK) {
         snprintf(st->err, st->errlen, "%s: durability barrier: sync failed: %s", st->path,
                  sqlite3_errstr(rc));

@@ -15,12 +15,15 @@
 ** The foundations layer (service.h, Layers): includes only leaves (config.h, role.h,
 ** status.h).
 **
-** Durability barrier (config.h, durable_send): ox_store_barrier() syncs the database
-** file and its WAL through the VFS when anything was committed since the last barrier,
-** so what was committed survives a power cut from then on.  The roles call it before
-** every send (svc.c) and a group calls it after its COMMIT; it does nothing unless the
-** store was opened with durable_send under journal_mode=wal, nor inside a transaction
-** (the transaction's end is the moment that counts).
+** Durability barrier (config.h, durable_send): ox_store_barrier() syncs the WAL through
+** the VFS when anything was committed since the last barrier, so what was committed
+** survives a power cut from then on.  Under synchronous=off it syncs the database file
+** too: there a checkpoint copies the WAL into it without a sync and then starts the WAL
+** over, so the WAL alone would not hold what was checkpointed.  (Under normal and above
+** the checkpoint syncs the database itself: one sync per barrier is enough.)  The roles
+** call it before every send (svc.c) and a group calls it after its COMMIT; it does
+** nothing unless the store was opened with durable_send under journal_mode=wal, nor
+** inside a transaction (the transaction's end is the moment that counts).
 **
 ** Groups (group commit, service.h): between ox_store_group_begin() and
 ** ox_store_group_end() one BEGIN IMMEDIATE transaction is open, and every
@@ -51,7 +54,8 @@ typedef struct {
     int tx;                /* between ox_store_begin and its commit or rollback */
     int group;             /* between ox_store_group_begin and ox_store_group_end */
     int group_lost;        /* SQLite ended the group's transaction: nothing will commit */
-    int barrier;           /* durable_send under wal: ox_store_barrier syncs */
+    int barrier;           /* durable_send under wal: ox_store_barrier syncs the WAL ... */
+    int barrier_db;        /* ... and the database too (synchronous=off: store.h) */
     int64_t synced_changes; /* sqlite3_total_changes64 at the last barrier */
     char path[OX_PATH_MAX];
     char *err;             /* the service's error buffer */
