@@ -431,7 +431,7 @@ commit_rate=$commit_rate_normal voucher_rate=$voucher_rate_normal   # as the row
 
 record live_durable_send \
   "live outbox: payments per second with durable_send=1 vs without (synchronous=normal)" \
-  "the live payments/s above, run again with --knob durable_send=1 for payment and accounting: each syncs its WAL and database before anything leaves it (the client's OK, the publication, the answer and ack), so a power cut can take back nothing anyone was told (lib/store.h, ox_store_barrier); synchronous stays normal; group commit as above; vouchers/s in details" \
+  "the live payments/s above, run again with --knob durable_send=1 for payment and accounting: each syncs its WAL before anything leaves it (the client's OK, the publication, the answer and ack), so a power cut can take back nothing anyone was told (lib/store.h, ox_store_barrier); synchronous stays normal; group commit as above; vouchers/s in details" \
   "$commit_rate_ds" "payments/s" \
   "the default live run above (synchronous=normal, durable_send=0), same client and sizes" \
   "$commit_rate_normal" "payments/s" \

@@ -38,10 +38,11 @@
 ** Durability (what a power cut can take back; docs/design.md "The simulated disk"): a
 ** commit is durable at once under wal+full, wal+extra and delete+extra.  Under wal+normal
 ** (and off) a commit is durable only once its files are synced: under normal at the next
-** checkpoint, under off never.  durable_send=1 syncs the database and its WAL before
-** anything that depends on the commit is sent (store.h, ox_store_barrier), under any wal
-** setting.  Under delete, where no barrier can sync the directory the journal's unlink
-** needs, durable_send=1 runs synchronous=extra.  ox_config_durable() says which.
+** checkpoint, under off never.  durable_send=1 syncs the WAL (under off the database
+** too) before anything that depends on the commit is sent (store.h, ox_store_barrier),
+** under any wal setting.  Under delete, where no barrier can sync the directory the
+** journal's unlink needs, durable_send=1 runs synchronous=extra.  ox_config_durable()
+** says which.
 **
 ** The foundations layer (service.h, Layers): a leaf (role.h is one too).
 */
