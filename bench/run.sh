@@ -441,6 +441,37 @@ record live_group_commit \
   "> 1 (what group commit buys)" \
   "\"vouchers_per_second\": $voucher_rate, \"vouchers_per_second_group_1\": $voucher_rate1, \"group\": $group"
 
+# ---- what durability costs (issue 13: power loss) ---------------------------------------------------
+# The same live run with the commit made durable before it is told: durable_send=1 (a WAL
+# sync before each send, synchronous stays normal) and synchronous=full (a sync at every
+# COMMIT), for payment and accounting.  On tmpfs a sync costs nothing: the scratch space's
+# file system is in the details.
+echo "bench: the live outbox with durable_send=1, then with synchronous=full ..."
+commit_rate_normal=$commit_rate voucher_rate_normal=$voucher_rate
+live_rates 2 --knob durable_send=1
+commit_rate_ds=$commit_rate voucher_rate_ds=$voucher_rate
+live_rates 3 --knob synchronous=full
+commit_rate_full=$commit_rate voucher_rate_full=$voucher_rate
+commit_rate=$commit_rate_normal voucher_rate=$voucher_rate_normal   # as the rows above had them
+
+record live_durable_send \
+  "live outbox: payments per second with durable_send=1 vs without (synchronous=normal)" \
+  "the live payments/s above, run again with --knob durable_send=1 for payment and accounting: each syncs its WAL before anything leaves it (the client's OK, the publication, the answer and ack), so a power cut can take back nothing anyone was told (lib/store.h, ox_store_barrier); synchronous stays normal; group commit as above; vouchers/s in details" \
+  "$commit_rate_ds" "payments/s" \
+  "the default live run above (synchronous=normal, durable_send=0), same client and sizes" \
+  "$commit_rate_normal" "payments/s" \
+  "< 1: what the barrier costs (about 1 on tmpfs, where a sync is free)" \
+  "\"vouchers_per_second\": $voucher_rate_ds, \"vouchers_per_second_normal\": $voucher_rate_normal, \"scratch_fs\": \"$tmpfs_type\""
+
+record live_synchronous_full \
+  "live outbox: payments per second with synchronous=full vs normal" \
+  "the live payments/s above, run again with --knob synchronous=full for payment and accounting: SQLite syncs the WAL at every COMMIT; vouchers/s in details" \
+  "$commit_rate_full" "payments/s" \
+  "the default live run above (synchronous=normal, durable_send=0), same client and sizes" \
+  "$commit_rate_normal" "payments/s" \
+  "< 1: what a sync per commit costs; compare with live_durable_send" \
+  "\"vouchers_per_second\": $voucher_rate_full, \"durable_send_payments_per_second\": $commit_rate_ds, \"scratch_fs\": \"$tmpfs_type\""
+
 # ---- the relay scan ---------------------------------------------------------------------------------
 echo "bench: the relay scan ..."
 first_rows=${SCAN_ROWS%%,*}

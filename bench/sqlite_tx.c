@@ -115,7 +115,9 @@ static void bare_pay(bare *b, uint64_t id) {
 static double run_bare(const char *path, long count) {
     ox_store st;
     char err[512];
-    if (ox_store_open(&st, OX_ROLE_PAYMENT, path, OX_SYNC_NORMAL, err, sizeof err) != OX_OK) {
+    ox_config cfg;
+    ox_config_default(&cfg);   /* wal, synchronous=normal */
+    if (ox_store_open(&st, OX_ROLE_PAYMENT, path, &cfg, err, sizeof err) != OX_OK) {
         fprintf(stderr, "sqlite_tx: %s\n", err);
         exit(3);
     }

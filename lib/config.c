@@ -59,6 +59,11 @@ void ox_config_default(ox_config *c) {
     c->visibility_ms = 5000;
     c->prefetch = 100;
     c->synchronous = OX_SYNC_NORMAL;
+    c->journal_mode = OX_JOURNAL_WAL;
+    c->durable_send = 0;
+    memset(c->role_sync, -1, sizeof c->role_sync);
+    memset(c->role_journal, -1, sizeof c->role_journal);
+    memset(c->role_durable_send, -1, sizeof c->role_durable_send);
     c->max_amount = 100000000;
     c->nfrozen = 0;
     c->cleanup_after_ms = 0;
@@ -129,11 +134,32 @@ static int set_delivery(ox_config *c, const char *v) {
     return 0;
 }
 
+static const char *const SYNCS[] = { "off", "normal", "full", "extra", NULL };
+static const char *const JOURNALS[] = { "wal", "delete", NULL };
+
+const char *ox_sync_name(ox_sync s) { return (unsigned)s <= OX_SYNC_EXTRA ? SYNCS[s] : "?"; }
+const char *ox_journal_name(ox_journal j) {
+    return (unsigned)j <= OX_JOURNAL_DELETE ? JOURNALS[j] : "?";
+}
+
+/* The index of v in names, or -1. */
+static int name_index(const char *const *names, const char *v) {
+    for (int i = 0; names[i]; i++)
+        if (strcmp(v, names[i]) == 0) return i;
+    return -1;
+}
+
 static int set_synchronous(ox_config *c, const char *v) {
-    if (strcmp(v, "off") == 0) c->synchronous = OX_SYNC_OFF;
-    else if (strcmp(v, "normal") == 0) c->synchronous = OX_SYNC_NORMAL;
-    else if (strcmp(v, "full") == 0) c->synchronous = OX_SYNC_FULL;
-    else return -1;
+    int i = name_index(SYNCS, v);
+    if (i < 0) return -1;
+    c->synchronous = (ox_sync)i;
+    return 0;
+}
+
+static int set_journal_mode(ox_config *c, const char *v) {
+    int i = name_index(JOURNALS, v);
+    if (i < 0) return -1;
+    c->journal_mode = (ox_journal)i;
     return 0;
 }
 
@@ -169,6 +195,9 @@ static int set_scan_batch(ox_config *c, const char *v) {
 }
 static int set_prefetch(ox_config *c, const char *v) { return set_int(&c->prefetch, v, 1, 10000); }
 static int set_durable(ox_config *c, const char *v) { return set_int(&c->durable, v, 0, 1); }
+static int set_durable_send(ox_config *c, const char *v) {
+    return set_int(&c->durable_send, v, 0, 1);
+}
 
 static int set_max_amount(ox_config *c, const char *v) {
     int64_t x;
@@ -221,7 +250,9 @@ static const knob KNOBS[] = {
     { "durable", set_durable, "0 or 1" },
     { "visibility", set_visibility, "seconds > 0" },
     { "prefetch", set_prefetch, "an integer 1..10000" },
-    { "synchronous", set_synchronous, "off, normal or full" },
+    { "synchronous", set_synchronous, "off, normal, full or extra" },
+    { "journal_mode", set_journal_mode, "wal or delete" },
+    { "durable_send", set_durable_send, "0 or 1" },
     { "max_amount", set_max_amount, "cents > 0" },
     { "frozen", set_frozen, "a comma list of up to 16 account numbers" },
     { "cleanup_after", set_cleanup_after, "seconds >= 0" },
@@ -237,11 +268,81 @@ static void unknown_knob(const char *key, char *err, size_t errlen) {
     if (n >= 0 && (size_t)n < errlen) snprintf(err + n, errlen - (size_t)n, ")");
 }
 
+/* ---- per-role knobs: "payment.synchronous=full" ---- */
+
+/* The override slot of a role-prefixed key, or NULL (not prefixed, or *bad set: a known
+** role with a knob that cannot be set per role, or an unknown prefix). */
+static int8_t *role_slot(ox_config *c, const char *key, const char **knob_name, int *bad) {
+    const char *dot = strchr(key, '.');
+    *bad = 0;
+    if (!dot) return NULL;
+    char role[16];
+    size_t n = (size_t)(dot - key);
+    ox_role r;
+    *knob_name = dot + 1;
+    if (n >= sizeof role) { *bad = 1; return NULL; }
+    memcpy(role, key, n);
+    role[n] = '\0';
+    if (ox_role_parse(role, &r) != 0) { *bad = 1; return NULL; }
+    assert((unsigned)r < OX_ROLE_COUNT);
+    if (strcmp(dot + 1, "synchronous") == 0) return &c->role_sync[r];
+    if (strcmp(dot + 1, "journal_mode") == 0) return &c->role_journal[r];
+    if (strcmp(dot + 1, "durable_send") == 0) return &c->role_durable_send[r];
+    *bad = 1;
+    return NULL;
+}
+
+/* Parses value on a scratch copy with the unprefixed knob's setter, so the error line and
+** the ranges are the same, and keeps the result only in the role's slot. */
+static int set_role_knob(ox_config *c, const char *key, const char *value, char *err,
+                         size_t errlen) {
+    const char *name = NULL;
+    int bad = 0;
+    int8_t *slot = role_slot(c, key, &name, &bad);
+    if (!slot) {
+        if (errlen)
+            snprintf(err, errlen, "%s: only synchronous, journal_mode and durable_send take a "
+                     "role prefix (payment., broker., accounting.)", key);
+        return -1;
+    }
+    ox_config tmp = *c;
+    char why[256];
+    if (ox_config_set(&tmp, name, value, why, sizeof why) != 0) {
+        if (errlen) snprintf(err, errlen, "%.*s%s", (int)(name - key), key, why);
+        return -1;
+    }
+    if (strcmp(name, "synchronous") == 0) *slot = (int8_t)tmp.synchronous;
+    else if (strcmp(name, "journal_mode") == 0) *slot = (int8_t)tmp.journal_mode;
+    else *slot = (int8_t)tmp.durable_send;
+    assert(*slot >= 0);
+    return 0;
+}
+
+void ox_config_resolve(ox_config *c, ox_role role) {
+    assert(c);
+    assert((unsigned)role < OX_ROLE_COUNT);
+    if (c->role_sync[role] >= 0) c->synchronous = (ox_sync)c->role_sync[role];
+    if (c->role_journal[role] >= 0) c->journal_mode = (ox_journal)c->role_journal[role];
+    if (c->role_durable_send[role] >= 0) c->durable_send = c->role_durable_send[role];
+    memset(c->role_sync, -1, sizeof c->role_sync);
+    memset(c->role_journal, -1, sizeof c->role_journal);
+    memset(c->role_durable_send, -1, sizeof c->role_durable_send);
+}
+
+int ox_config_durable(const ox_config *c) {
+    assert(c);
+    assert((unsigned)c->synchronous <= OX_SYNC_EXTRA);
+    if (c->durable_send) return 1;
+    if (c->journal_mode == OX_JOURNAL_DELETE) return c->synchronous == OX_SYNC_EXTRA;
+    return c->synchronous >= OX_SYNC_FULL;
+}
+
 int ox_config_set(ox_config *c, const char *key, const char *value, char *err, size_t errlen) {
     assert(c);
     assert(key);
     assert(value);
     assert(err || errlen == 0);
+    if (strchr(key, '.')) return set_role_knob(c, key, value, err, errlen);
     for (size_t i = 0; i < NKNOBS; i++) {
         if (strcmp(key, KNOBS[i].name) != 0) continue;
         if (KNOBS[i].set(c, value) == 0) return 0;

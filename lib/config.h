@@ -19,19 +19,40 @@
 **   durable          0 | 1 (0): queues in SQLite          broker
 **   visibility       seconds > 0 (5): redelivery timeout  broker (at-least-once)
 **   prefetch         1..10000 (100): unacked per queue    broker
-**   synchronous      off | normal | full (normal)         every SQLite database
+**   synchronous      off | normal | full | extra (normal) every SQLite database
+**   journal_mode     wal | delete (wal)                   every SQLite database
+**   durable_send     0 | 1 (0): nothing leaves before     every service: payment's publish
+**                    the commit behind it is durable      and OK, accounting's answer and
+**                                                         ack, the broker's deliveries
 **   max_amount       cents > 0 (100000000): larger refused accounting
 **   frozen           comma list of account numbers ("")   accounting refuses them
 **   cleanup_after    seconds >= 0 (0 = never): delete CONSUMED/FAILED rows older   payment scan
 **   seed             u64 (0): seeds the jitter stream     payment
 **
-** The foundations layer (service.h, Layers): a leaf.
+** Per service: `synchronous`, `journal_mode` and `durable_send` may be prefixed with a
+** role's name ("payment.synchronous=full", "broker.journal_mode=delete").  Every
+** process reads the same knobs; ox_config_resolve() picks its own role's.  A prefixed
+** knob wins over the unprefixed one whatever their order (a scenario's knobs are
+** sorted, so order could not mean anything).
+**
+** Durability (what a power cut can take back; docs/design.md "The simulated disk"): a
+** commit is durable at once under wal+full, wal+extra and delete+extra.  Under wal+normal
+** (and off) a commit is durable only once its files are synced: under normal at the next
+** checkpoint, under off never.  durable_send=1 syncs the WAL (under off the database
+** too) before anything that depends on the commit is sent (store.h, ox_store_barrier),
+** under any wal setting.  Under delete, where no barrier can sync the directory the
+** journal's unlink needs, durable_send=1 runs synchronous=extra.  ox_config_durable()
+** says which.
+**
+** The foundations layer (service.h, Layers): a leaf (role.h is one too).
 */
 #ifndef OX_CONFIG_H
 #define OX_CONFIG_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "role.h"
 
 typedef enum {
     OX_DESIGN_OUTBOX = 0,          /* the seed's design: passes every scenario */
@@ -48,7 +69,8 @@ typedef enum {
 
 typedef enum { OX_RETRY_LINEAR = 0, OX_RETRY_EXPONENTIAL } ox_retry;
 typedef enum { OX_AT_LEAST_ONCE = 0, OX_AT_MOST_ONCE } ox_delivery;
-typedef enum { OX_SYNC_OFF = 0, OX_SYNC_NORMAL = 1, OX_SYNC_FULL = 2 } ox_sync;
+typedef enum { OX_SYNC_OFF = 0, OX_SYNC_NORMAL = 1, OX_SYNC_FULL = 2, OX_SYNC_EXTRA = 3 } ox_sync;
+typedef enum { OX_JOURNAL_WAL = 0, OX_JOURNAL_DELETE = 1 } ox_journal;
 
 #define OX_MAX_FROZEN 16
 
@@ -66,6 +88,12 @@ typedef struct {
     int64_t visibility_ms;
     int prefetch;
     ox_sync synchronous;
+    ox_journal journal_mode;
+    int durable_send;
+    /* per-role overrides ("payment.synchronous=full"); -1: the unprefixed value */
+    int8_t role_sync[OX_ROLE_COUNT];
+    int8_t role_journal[OX_ROLE_COUNT];
+    int8_t role_durable_send[OX_ROLE_COUNT];
     int64_t max_amount;
     uint32_t frozen[OX_MAX_FROZEN];
     int nfrozen;
@@ -79,6 +107,15 @@ void ox_config_default(ox_config *c);
 int ox_config_set(ox_config *c, const char *key, const char *value, char *err, size_t errlen);
 /* "key=value" form of ox_config_set. */
 int ox_config_set_kv(ox_config *c, const char *kv, char *err, size_t errlen);
+
+/* Applies the overrides of `role` to c's own fields (and clears them all): afterwards
+** c->synchronous, journal_mode and durable_send are that role's. */
+void ox_config_resolve(ox_config *c, ox_role role);
+/* 1 if every commit of a service with this (resolved) config is durable before anything
+** depending on it is sent (above): wal+full|extra, delete+extra, or durable_send. */
+int ox_config_durable(const ox_config *c);
+const char *ox_sync_name(ox_sync s);
+const char *ox_journal_name(ox_journal j);
 
 const char *ox_design_name(ox_design d);
 /* Returns 0 and sets *d, or -1 for an unknown name. */

@@ -67,7 +67,9 @@ static const char *config_problem(const ox_config *c) {
     if (c->durable != 0 && c->durable != 1) return "durable";
     if (c->visibility_ms <= 0) return "visibility";
     if (c->prefetch < 1 || c->prefetch > 10000) return "prefetch";
-    if ((unsigned)c->synchronous > OX_SYNC_FULL) return "synchronous";
+    if ((unsigned)c->synchronous > OX_SYNC_EXTRA) return "synchronous";
+    if ((unsigned)c->journal_mode > OX_JOURNAL_DELETE) return "journal_mode";
+    if (c->durable_send != 0 && c->durable_send != 1) return "durable_send";
     if (c->max_amount <= 0) return "max_amount";
     if (c->nfrozen < 0 || c->nfrozen > OX_MAX_FROZEN) return "frozen";
     if (c->cleanup_after_ms < 0) return "cleanup_after";
@@ -85,7 +87,9 @@ ox_service *ox_service_open(ox_role role, const char *db_path, const ox_config *
         snprintf(err, errlen, "unknown role %d", (int)role);
         return NULL;
     }
-    const char *bad = config_problem(cfg);
+    ox_config mine = *cfg;
+    ox_config_resolve(&mine, role);   /* "payment.synchronous=full" and the like */
+    const char *bad = config_problem(&mine);
     if (bad) {
         snprintf(err, errlen, "%s: config knob %s out of range (see config.h)", db_path, bad);
         return NULL;
@@ -93,11 +97,11 @@ ox_service *ox_service_open(ox_role role, const char *db_path, const ox_config *
     ox_service *s = calloc(1, sizeof *s);
     if (!s) { snprintf(err, errlen, "%s: out of memory", db_path); return NULL; }
     s->role = role;
-    s->cfg = *cfg;
+    s->cfg = mine;
     s->io = *io;
     /* One stream per purpose, so that a new use of randomness never shifts jitter. */
     ox_prng_seed(&s->prng, ox_prng_derive(cfg->seed, 1));
-    ox_status st = ox_store_open(&s->store, role, db_path, cfg->synchronous, s->err, sizeof s->err);
+    ox_status st = ox_store_open(&s->store, role, db_path, &s->cfg, s->err, sizeof s->err);
     if (st == OX_OK) st = role_open(s);
     if (st != OX_OK) {
         snprintf(err, errlen, "%s", s->err);
@@ -166,7 +170,9 @@ ox_status ox_service_pay(ox_service *s, uint64_t pay_id, uint32_t account, int64
     if (s->role != OX_ROLE_PAYMENT)
         return ox_svc_fail(s, OX_ERR_ROLE, "%s: pay() is for the payment service",
                            ox_role_name(s->role));
-    return ox_payment_pay(s, pay_id, account, amount);
+    ox_status r = ox_payment_pay(s, pay_id, account, amount);
+    /* The host answers OK after we return: under durable_send only once it is durable. */
+    return r == OX_OK ? ox_store_barrier(&s->store) : r;
 }
 
 /* ---- group commit ---- */

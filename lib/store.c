@@ -202,21 +202,31 @@ static ox_status exec(ox_store *st, const char *sql, const char *what) {
     return OX_ERR_DB;
 }
 
-static ox_status set_wal(ox_store *st, ox_sync sync) {
+/* journal_mode, then synchronous (durable_send under delete runs extra: config.h). */
+static ox_status set_journal(ox_store *st, const ox_config *cfg) {
+    static const char *const MODE[] = { "PRAGMA journal_mode=WAL", "PRAGMA journal_mode=DELETE" };
+    static const char *const WANT[] = { "wal", "delete" };
+    assert((unsigned)cfg->journal_mode <= OX_JOURNAL_DELETE);
     sqlite3_stmt *q = NULL;
-    int rc = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &q, NULL);
+    int rc = sqlite3_prepare_v2(st->db, MODE[cfg->journal_mode], -1, &q, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_step(q);
     const unsigned char *mode = rc == SQLITE_ROW ? sqlite3_column_text(q, 0) : NULL;
-    int wal = mode && strcmp((const char *)mode, "wal") == 0;
+    int ok = mode && strcmp((const char *)mode, WANT[cfg->journal_mode]) == 0;
     sqlite3_finalize(q);
-    if (!wal) {
-        snprintf(st->err, st->errlen, "%s: cannot switch to WAL: %s", st->path,
+    if (!ok) {
+        snprintf(st->err, st->errlen, "%s: cannot switch to journal_mode %s: %s", st->path,
+                 WANT[cfg->journal_mode],
                  rc == SQLITE_ROW ? "journal mode refused" : sqlite3_errmsg(st->db));
         return OX_ERR_DB;
     }
     static const char *const SYNC[] = { "PRAGMA synchronous=OFF", "PRAGMA synchronous=NORMAL",
-                                        "PRAGMA synchronous=FULL" };
-    assert((unsigned)sync <= OX_SYNC_FULL);
+                                        "PRAGMA synchronous=FULL", "PRAGMA synchronous=EXTRA" };
+    assert((unsigned)cfg->synchronous <= OX_SYNC_EXTRA);
+    ox_sync sync = cfg->synchronous;
+    int wal = cfg->journal_mode == OX_JOURNAL_WAL;
+    if (cfg->durable_send && !wal) sync = OX_SYNC_EXTRA;
+    st->barrier = cfg->durable_send && wal;
+    st->barrier_db = st->barrier && sync == OX_SYNC_OFF;   /* store.h */
     return exec(st, SYNC[sync], "set synchronous");
 }
 
@@ -250,10 +260,11 @@ static ox_status prepare_tx(ox_store *st) {
     return s;
 }
 
-ox_status ox_store_open(ox_store *st, ox_role role, const char *path, ox_sync sync,
+ox_status ox_store_open(ox_store *st, ox_role role, const char *path, const ox_config *cfg,
                         char *err, size_t errlen) {
     assert(st);
     assert(path);
+    assert(cfg);
     assert(err);
     assert(errlen > 0);
     memset(st, 0, sizeof *st);
@@ -278,9 +289,11 @@ ox_status ox_store_open(ox_store *st, ox_role role, const char *path, ox_sync sy
     sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
     identity id = classify(st, st->db, role);   /* it may have changed since the check */
     s = id == ID_FOREIGN ? OX_ERR_FOREIGN_DB : id == ID_ERROR ? OX_ERR_DB : OX_OK;
-    if (s == OX_OK) s = set_wal(st, sync);
+    if (s == OX_OK) s = set_journal(st, cfg);
     if (s == OX_OK) s = create_schema(st, role);
     if (s == OX_OK) s = prepare_tx(st);
+    st->synced_changes = -1;   /* the first barrier syncs the schema too */
+    if (s == OX_OK) s = ox_store_barrier(st);
     if (s != OX_OK) ox_store_close(st);
     return s;
 }
@@ -423,5 +436,34 @@ ox_status ox_store_group_end(ox_store *st) {
     st->group = st->group_lost = 0;
     ox_status s = lost ? group_lost(st) : ox_store_run(st, st->commit, "commit group", NULL);
     if (s != OX_OK) rollback_all(st);
+    else s = ox_store_barrier(st);   /* the group's sends went out with it (store.h) */
     return s;
+}
+
+/* xSync of one of the database's files, found by file control (op: the main file or
+** its journal/WAL); a file not open (no WAL yet) has nothing to sync. */
+static int sync_one(ox_store *st, int op) {
+    sqlite3_file *f = NULL;
+    int rc = sqlite3_file_control(st->db, "main", op, &f);
+    if (rc != SQLITE_OK) return rc;
+    if (f == NULL || f->pMethods == NULL) return SQLITE_OK;
+    return f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+}
+
+ox_status ox_store_barrier(ox_store *st) {
+    assert(st->db);
+    if (!st->barrier || !sqlite3_get_autocommit(st->db)) return OX_OK;
+    sqlite3_int64 changes = sqlite3_total_changes64(st->db);
+    assert(changes >= st->synced_changes);
+    if (changes == st->synced_changes) return OX_OK;
+    /* the WAL: it holds the commits; under off also the database a checkpoint wrote */
+    int rc = sync_one(st, SQLITE_FCNTL_JOURNAL_POINTER);
+    if (rc == SQLITE_OK && st->barrier_db) rc = sync_one(st, SQLITE_FCNTL_FILE_POINTER);
+    if (rc != SQLITE_OK) {
+        snprintf(st->err, st->errlen, "%s: durability barrier: sync failed: %s", st->path,
+                 sqlite3_errstr(rc));
+        return OX_ERR_DB;
+    }
+    st->synced_changes = changes;
+    return OX_OK;
 }

@@ -15,6 +15,16 @@
 ** The foundations layer (service.h, Layers): includes only leaves (config.h, role.h,
 ** status.h).
 **
+** Durability barrier (config.h, durable_send): ox_store_barrier() syncs the WAL through
+** the VFS when anything was committed since the last barrier, so what was committed
+** survives a power cut from then on.  Under synchronous=off it syncs the database file
+** too: there a checkpoint copies the WAL into it without a sync and then starts the WAL
+** over, so the WAL alone would not hold what was checkpointed.  (Under normal and above
+** the checkpoint syncs the database itself: one sync per barrier is enough.)  The roles
+** call it before every send (svc.c) and a group calls it after its COMMIT; it does
+** nothing unless the store was opened with durable_send under journal_mode=wal, nor
+** inside a transaction (the transaction's end is the moment that counts).
+**
 ** Groups (group commit, service.h): between ox_store_group_begin() and
 ** ox_store_group_end() one BEGIN IMMEDIATE transaction is open, and every
 ** ox_store_begin/commit/rollback inside it becomes SAVEPOINT / RELEASE / ROLLBACK TO +
@@ -44,14 +54,18 @@ typedef struct {
     int tx;                /* between ox_store_begin and its commit or rollback */
     int group;             /* between ox_store_group_begin and ox_store_group_end */
     int group_lost;        /* SQLite ended the group's transaction: nothing will commit */
+    int barrier;           /* durable_send under wal: ox_store_barrier syncs the WAL ... */
+    int barrier_db;        /* ... and the database too (synchronous=off: store.h) */
+    int64_t synced_changes; /* sqlite3_total_changes64 at the last barrier */
     char path[OX_PATH_MAX];
     char *err;             /* the service's error buffer */
     size_t errlen;
 } ox_store;
 
-/* Opens or creates `path` as the database of `role`; on failure returns OX_ERR_DB or
+/* Opens or creates `path` as the database of `role`, in cfg's journal_mode and
+** synchronous (cfg resolved for the role: config.h); on failure returns OX_ERR_DB or
 ** OX_ERR_FOREIGN_DB with the reason in err (the store stays closed). */
-ox_status ox_store_open(ox_store *st, ox_role role, const char *path, ox_sync sync,
+ox_status ox_store_open(ox_store *st, ox_role role, const char *path, const ox_config *cfg,
                         char *err, size_t errlen);
 void ox_store_close(ox_store *st);
 
@@ -78,10 +92,14 @@ ox_status ox_store_begin(ox_store *st);
 ox_status ox_store_commit(ox_store *st);
 void ox_store_rollback(ox_store *st);
 
+/* The durability barrier (above): OX_OK, or OX_ERR_DB when a sync failed (then nothing
+** may be sent that claims the commit: its durability is unknown). */
+ox_status ox_store_barrier(ox_store *st);
+
 /* Opens a group: BEGIN IMMEDIATE.  No transaction may be open. */
 ox_status ox_store_group_begin(ox_store *st);
-/* Ends it: COMMIT; on failure (or a lost group) rolls back and returns OX_ERR_DB.
-** Either way no transaction is open afterwards. */
+/* Ends it: COMMIT, then the barrier; on failure (or a lost group) rolls back and
+** returns OX_ERR_DB.  Either way no transaction is open afterwards. */
 ox_status ox_store_group_end(ox_store *st);
 static inline int ox_store_in_group(const ox_store *st) { return st->group; }
 

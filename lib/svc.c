@@ -2,7 +2,8 @@
 ** svc.c: the helpers of svc.h, through which the roles reach their host.
 **
 ** The helpers layer (service.h, Layers): the roles call down into this file, and it
-** calls down only into wire.c and the host's io table.  Every helper tolerates a host
+** calls down only into wire.c, store.c (the durability barrier before a send) and the
+** host's io table.  Every helper tolerates a host
 ** that leaves a callback NULL (a test host, a tool), so a role never checks.
 */
 #include "svc.h"
@@ -62,6 +63,13 @@ void ox_svc_send(ox_service *s, const char *to, const ox_frame *f) {
     size_t n = ox_wire_encode(f, buf, sizeof buf, &e);
     assert(n > 0);            /* our frames come from wire.h's constructors */
     assert(e == OX_WIRE_OK);
+    /* durable_send: nothing leaves before the commits behind it are durable (store.h);
+    ** if the barrier fails it does not leave at all: a retry or redelivery sends it */
+    if (ox_store_barrier(&s->store) != OX_OK) {
+        ox_svc_event(s, "error", f->msg.pay_id, "%s: %s not sent", s->err,
+                     ox_wire_kind_name(f->msg.kind));
+        return;
+    }
     if (n > 0 && s->io.send) s->io.send(s->io.ctx, to, buf, n, f);
 }
 

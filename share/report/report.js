@@ -11,6 +11,8 @@
   const LANE_SUB = ["sends payments", "payment + outbox table", "PAY_QUEUE, ACC_QUEUE", "voucher + inbox"];
   const PALETTE = ["#2f5fb3", "#d9480f", "#2b8a3e", "#862e9c", "#c2255c", "#1098ad", "#5c940d", "#e67700",
                    "#364fc7", "#a61e4d", "#087f5b", "#5f3dc4", "#d6336c", "#0b7285", "#66a80f", "#f08c00"];
+  /* the faults that kill a node (no window, no frames): a crash, a power loss */
+  const KILLS = { crash: true, power_loss: true };
   const FAULT_COLOR = { drop: "#e03131", duplicate: "#9c36b5", delay: "#f08c00", crash: "#495057" };
 
   /* ---- small helpers ------------------------------------------------------------- */
@@ -76,11 +78,13 @@
     add("told OK", c.client_ok, "payments the client saw succeed");
     if (c.client_failed) add("told failed", c.client_failed);
     if (c.client_unknown) add("unknown", c.client_unknown, "the payment service crashed before answering");
+    if (c.client_indefinite) add("indefinite", c.client_indefinite, "told OK, then a power cut may have taken the commit back");
     add("frames", c.frames);
     add("dropped", c.dropped, "frames the network lost");
     add("duplicated", c.duplicated, "extra copies the network made");
     add("lost to a down node", c.lost_node_down);
     add("crashes", c.crashes);
+    if (c.power_cuts) add("power cuts", c.power_cuts, "crashes whose disk also lost what it never synced");
     add("vouchers", c.vouchers, "in accounting's database");
     add("refunded", c.refunded);
     add("still SENDING", c.sending);
@@ -237,7 +241,7 @@
 
   function drawShading(g, L, items) {
     /* frame faults: a bar in the gutter, a light band over the link */
-    const cols = R.faults.filter((f) => f.kind !== "crash");
+    const cols = R.faults.filter((f) => !KILLS[f.kind]);
     cols.forEach((f, k) => {
       let y0 = null, y1 = null;
       items.forEach((it, i) => { if (it[0] >= f.from && it[0] < f.to) { if (y0 == null) y0 = L.rows[i]; y1 = L.rows[i]; } });
@@ -366,10 +370,11 @@
       claim(tx, y + 4, text, anchor);
       boxes.push({ x0: x - 70, x1: x + 70, y0: y - 5, y1: y + 5 });
     } else {
-      const heal = kind === "heal", conv = kind === "converged";
-      const color = heal ? "#1971c2" : conv ? "#2b8a3e" : "#5d6677";
+      const heal = kind === "heal", conv = kind === "converged", power = kind === "power_cut";
+      const color = heal ? "#1971c2" : conv ? "#2b8a3e" : power ? "#c62828" : "#5d6677";
+      /* a power cut is not a crash: its line says which unsynced writes the disk lost */
       const text = heal ? "HEAL: every fault stops, down nodes restart; the settle phase begins" :
-        conv ? "CONVERGED: nothing SENDING, nothing in flight" : "scenario: " + it[9];
+        conv ? "CONVERGED: nothing SENDING, nothing in flight" : power ? "⚡ " + it[9] : "scenario: " + it[9];
       grp.append(sv("title", {}, text + " at " + sec(it[0]) + " s (trace line " + it[1] + ")"));
       if (heal || conv) grp.append(sv("line", { x1: TIME_W, y1: y, x2: L.width - 10, y2: y, stroke: color, "stroke-width": 1.5, "stroke-dasharray": "8 4" }));
       grp.append(sv("text", { x: L.laneX[0] + 6, y: y - 4, class: "lbl", "font-weight": 700, fill: color }, text));
@@ -448,7 +453,7 @@
     const box = el("div", { class: "legend" });
     box.append(el("span", { class: "sub", text: "Reading it:" }),
       el("span", { text: "→ a frame from send to delivery · ✕ lost · dashed: a duplicate copy · hatched lane: process down · ● a step a service logged (filled: a state change)" }));
-    const frameFaults = R.faults.filter((f) => f.kind !== "crash");
+    const frameFaults = R.faults.filter((f) => !KILLS[f.kind]);
     if (frameFaults.length) {
       const fl = el("div", { class: "legend" }, el("span", { class: "sub", text: "Fault windows (bars at the left):" }));
       for (const f of frameFaults)
@@ -472,7 +477,7 @@
       " Hover an arrow for its frame, times and trace line." }));
     if (f.cut) body.append(el("p", { class: "note-cut", text: "The chart stops following at " + sec(f.cut_at) +
       " s to keep this file small (" + f.frames + " frames of these payments in all); crashes and healing are still shown after that." }));
-    const ncols = R.faults.filter((x) => x.kind !== "crash").length;
+    const ncols = R.faults.filter((x) => !KILLS[x.kind]).length;
     const L = layout(items, ncols);
     if ((R.causes || []).some((c) => c.known && c.line)) L.width += 180;   /* room for breakMarks' labels */
     const s = sv("svg", { width: L.width, height: L.height, id: "seqchart", role: "img", "aria-label": "message sequence chart" });
@@ -493,7 +498,7 @@
       if (k === "send" || k === "drop") arrowQ.push(() => arrows.append(frameArrow(L, items, sends.get(it[5]), k === "drop" ? [] : (ends.get(it[5]) || []))));
       else if (k === "pay" || k === "reply") arrowQ.push(() => arrows.append(clientArrow(L, items, i)));
       else if (k === "note") { const m = noteMark(L, items, i); if (m) marks.append(m); }
-      else if (k === "crash" || k === "restart" || k === "heal" || k === "converged" || k === "scenario") marks.append(globalMark(L, items, i));
+      else if (k === "crash" || k === "restart" || k === "heal" || k === "converged" || k === "scenario" || k === "power_cut") marks.append(globalMark(L, items, i));
     });
     arrowQ.forEach((f) => f());
     breakMarks(marks, L, items);
@@ -518,7 +523,7 @@
     const X = (t) => u.valToPos(t, "x", true);
     ctx.save();
     for (const f of R.faults) {
-      if (f.kind === "crash") continue;
+      if (KILLS[f.kind]) continue;
       ctx.fillStyle = f.kind === "drop" ? "rgba(224,49,49,0.08)" : f.kind === "duplicate" ? "rgba(156,54,181,0.07)" : "rgba(240,140,0,0.07)";
       ctx.fillRect(X(f.from), top, X(f.to) - X(f.from), height);
     }
@@ -697,8 +702,8 @@
         el("th", { text: "line" }), el("th", { text: "active" }), el("th", { text: "effect" })));
       for (const f of R.faults)
         t.append(el("tr", {}, el("td", { text: f.id }), el("td", { text: f.text }), el("td", { text: f.line }),
-          el("td", { text: f.kind === "crash" ? "" : sec(f.from) + "–" + sec(f.to) + " s" }),
-          el("td", { text: f.kind === "crash" ? (f.fired ? "fired" : "never fired") : f.matched_frames + " frames matched" })));
+          el("td", { text: KILLS[f.kind] ? "" : sec(f.from) + "–" + sec(f.to) + " s" }),
+          el("td", { text: KILLS[f.kind] ? (f.fired ? "fired" : "never fired") : f.matched_frames + " frames matched" })));
       body.append(el("h3", { text: "Faults" }), t);
     }
     const hot = new Set(R.faults.map((f) => f.line));

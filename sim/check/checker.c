@@ -383,6 +383,8 @@ static void report(checker *c, int inv, const pay_facts *f, const char *text) {
 
 /* ---- the invariants -------------------------------------------------------------------------- */
 
+/* Only a definite OK is a promise: an INDEFINITE one (a power cut may have taken it
+** back, checker.h) is judged by what it left elsewhere, never as a loss. */
 static void judge_durability(checker *c, const pay_facts *f) {
     if (!f->h || f->h->outcome != HIST_OK || f->has_pay) return;
     char t[256];

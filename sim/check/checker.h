@@ -16,6 +16,14 @@
 **                 (outbox_cleaned, lib/schema.h) says it was; nothing is inferred;
 **   convergence   is judged from the time the loop saw the system go quiet
 **                 (checker_input.converged_us), not from the databases.
+**   durability    holds the service to what it promised: an OK is a promise only while
+**                 it is HIST_OK.  A power cut on payment whose settings do not make a
+**                 commit durable before the OK (sim/core/power.h) turns every OK since
+**                 the previous cut into HIST_INDEFINITE: possibly committed, possibly
+**                 lost, so never counted as a loss here.  What a lost commit leaves
+**                 behind elsewhere stays a violation: a voucher for a payment that is no
+**                 longer there (no_phantom), a CONSUMED row whose voucher a power cut took
+**                 (eventual_consistency).  Those are the bugs power loss exposes.
 ** After the eight end-state invariants come the history invariants (sim/check/history.h),
 ** judged over the trace in one streaming pass when checker_input.history is given; each
 ** of their violations cites the lines behind it itself.

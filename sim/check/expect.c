@@ -37,7 +37,7 @@ static int dead_met(const sim_expect *x, int64_t dead, char *why, size_t cap) {
 static void idle_reason(const sim_fault *f, char *why, size_t cap) {
     const char *what = f->kind == FK_BROKER_LOSS ? "PUBLISH" : "frame";
     switch (f->kind) {
-    case FK_CRASH:
+    case FK_CRASH: case FK_POWER_LOSS:
         snprintf(why, cap, "%s", f->skipped ? "its node was already down when its time came"
                                             : "its time or failpoint hit was not reached");
         return;

@@ -12,6 +12,7 @@
 struct hrestart {
     const history_conf *conf;
     uint32_t start_line[3];   /* the latest start or restart: payment, broker, accounting */
+    uint32_t cut_line[3];     /* > 0: a power cut made this node's state indefinite there */
 };
 
 hrestart *hrestart_new(const history_conf *conf) {
@@ -55,10 +56,27 @@ static void broker_found(hrestart *r, history_sink *s, const history_ev *e, cons
                  "acked", inc, n, want);
 }
 
+/* 1 if every commit of node i is durable when COMMIT returns (wal+full|extra,
+** delete+extra).  durable_send alone does not count: it syncs before a send, so a
+** commit not yet sent may still be taken back, and the history cannot tell which. */
+static int durable_at_commit(const hrestart *r, int i) {
+    ox_config c = r->conf->cfg;
+    ox_config_resolve(&c, (ox_role)i);
+    if (c.journal_mode == OX_JOURNAL_DELETE) return c.synchronous == OX_SYNC_EXTRA;
+    return c.synchronous >= OX_SYNC_FULL;
+}
+
 void hrestart_event(hrestart *r, history_sink *s, const history_ev *e, const hproducer *p,
                     const hbroker *b) {
     int i = node_index(e->node);
     if (i < 0) return;
+    if (!strcmp(e->ev, "power_cut")) {
+        /* What the cut took back was never promised (issue 13: indefinite, not lost):
+        ** the node's durable state is no longer a function of the history. */
+        if (!durable_at_commit(r, i) && !r->cut_line[i]) r->cut_line[i] = e->line;
+        return;
+    }
+    if (r->cut_line[i]) return;
     if (!strcmp(e->ev, "start") || !strcmp(e->ev, "restart")) {
         r->start_line[i] = e->line;
         return;

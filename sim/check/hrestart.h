@@ -8,6 +8,11 @@
 ** at-least-once broker's count of restored messages against hbroker's messages held.
 ** Accounting writes no recover note: its inbox is judged by dedupe_same_answer and the
 ** end-state invariants.  The first start of each service is judged too (nothing yet).
+** After a power cut on a node whose settings do not make each commit durable at COMMIT
+** (wal+normal|off, delete below extra, durable_send included: it syncs before a send,
+** not at COMMIT), what the cut took back was never promised, so the node's state is
+** indefinite: restart_state judges none of its later restarts.  A lost commit that had
+** left the service is still caught, by the end-state invariants (no_phantom, ...).
 */
 #ifndef SIM_HRESTART_H
 #define SIM_HRESTART_H

@@ -35,7 +35,7 @@ static int node_batchable(const sim_world *w, int node) {
     for (int i = 0; !w->healed && i < w->sc->nfaults; i++) {
         const sim_fault *f = &w->sc->faults[i];
         if (f->kind == FK_SLOW && f->node == node) return 0;
-        if (f->kind == FK_CRASH && f->node == node && f->failpoint[0] && !f->fired) return 0;
+        if (scenario_kills(f->kind) && f->node == node && f->failpoint[0] && !f->fired) return 0;
         if (f->kind == FK_BROKER_LOSS && node == 1) return 0;
     }
     return 1;

@@ -38,6 +38,7 @@ typedef struct {
     char log_path[512];
     char *argv[PROC_MAX_ARGS];    /* bin, --role, ..., NULL; owned */
     int argc;
+    char env_extra[640];          /* "KEY=VALUE" added to its environment, or "" (power.h) */
 } sim_proc;
 
 typedef struct {

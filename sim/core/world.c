@@ -133,7 +133,7 @@ static const char *fault_target(const sim_fault *f, char *buf, size_t n) {
 }
 
 static int has_window(const sim_fault *f) {
-    return f->kind != FK_CRASH && f->kind != FK_CLOCK && f->kind != FK_CLOCK_JUMP;
+    return !scenario_kills(f->kind) && f->kind != FK_CLOCK && f->kind != FK_CLOCK_JUMP;
 }
 
 /* Writes the fault's "fault" line once, when it takes effect: its id, kind, target,
@@ -170,7 +170,7 @@ static void arm_failpoints(sim_world *w, int node, ox_step *s) {
     if (w->healed) return;
     for (int i = 0; i < w->sc->nfaults; i++) {
         const sim_fault *f = &w->sc->faults[i];
-        if (f->kind != FK_CRASH || f->fired || !f->failpoint[0] || f->node != node) continue;
+        if (!scenario_kills(f->kind) || f->fired || !f->failpoint[0] || f->node != node) continue;
         uint32_t hits = failpoint_hits(w, f->failpoint);
         if (f->hit <= hits) continue;
         uint32_t skip = f->hit - 1 - hits;
@@ -249,6 +249,8 @@ static void crash_node(sim_world *w, int node, sim_fault *f, const char *where) 
     trace_str(&w->trace, "at", where);
     if (f) trace_int(&w->trace, "fault", f->id);
     trace_end(&w->trace);
+    /* a power loss is a crash whose disk then loses what was never synced (power.h) */
+    if (f && f->kind == FK_POWER_LOSS && power_cut(w, node, f) != 0) return;
     if (f && f->restart_after_us >= 0) {
         sim_event ev = { .t = w->now + f->restart_after_us,
                          .type = EV_RESTART,
@@ -479,8 +481,8 @@ static sim_fault *crash_fault_for(sim_world *w, int node, const char *name) {
     assert(hits >= 1);   /* the crash's own pass was counted */
     for (int i = 0; i < w->sc->nfaults; i++) {
         sim_fault *f = &w->sc->faults[i];
-        if (f->kind == FK_CRASH && !f->fired && f->node == node && !strcmp(f->failpoint, name) &&
-            f->hit == hits)
+        if (scenario_kills(f->kind) && !f->fired && f->node == node &&
+            !strcmp(f->failpoint, name) && f->hit == hits)
             return f;
     }
     return NULL;
@@ -703,7 +705,7 @@ static int on_pay(sim_world *w, sim_event *ev) {
 static int on_crash(sim_world *w, sim_event *ev) {
     assert(ev->a < (uint32_t)w->sc->nfaults);
     sim_fault *f = &w->sc->faults[ev->a];
-    assert(f->kind == FK_CRASH);
+    assert(scenario_kills(f->kind));
     if (w->healed || f->fired) return 0;
     f->fired = 1;   /* done, whether it acts or is skipped: its time came */
     if (w->nodes[f->node].pid == 0) {
@@ -732,7 +734,7 @@ static int on_restart(sim_world *w, sim_event *ev) {
 static int on_fault(sim_world *w, sim_event *ev) {
     assert(ev->a < (uint32_t)w->sc->nfaults);
     sim_fault *f = &w->sc->faults[ev->a];
-    assert(f->kind != FK_CRASH);
+    assert(!scenario_kills(f->kind));
     assert(f->kind != FK_CLOCK);   /* a skew is set before the start (set_clocks) */
     if (w->healed) return 0;
     if (f->kind != FK_CLOCK_JUMP) {
@@ -880,8 +882,8 @@ static int schedule_new_faults(sim_world *w, int from) {
         int64_t t;
         uint8_t type = EV_FAULT;
         if (f->kind == FK_CLOCK) continue;
-        if (f->kind == FK_CRASH && f->at_us < 0) continue;
-        if (f->kind == FK_CRASH) type = EV_CRASH, t = f->at_us;
+        if (scenario_kills(f->kind) && f->at_us < 0) continue;
+        if (scenario_kills(f->kind)) type = EV_CRASH, t = f->at_us;
         else if (f->kind == FK_CLOCK_JUMP) t = f->at_us;
         else t = f->from_us;
         sim_event ev = { .t = t < w->now ? w->now : t, .type = type, .a = (uint32_t)i };
@@ -1047,6 +1049,7 @@ static int setup(sim_world *w) {
         proc_init(&w->nodes[n], n, scenario_node_name(n), log);
         node_args(w, n);
     }
+    if (power_setup(w) != 0) return -1;   /* the simulated disk, if a power_loss wants it */
     char tpath[600];
     snprintf(tpath, sizeof tpath, "%s/trace.jsonl", w->o->run_dir);
     if (trace_open(&w->trace, tpath) != 0)
@@ -1163,8 +1166,9 @@ static void count_outcomes(world_result *r, uint32_t payments) {
         if (r->hist[i].outcome == HIST_OK) r->st.ok++;
         else if (r->hist[i].outcome == HIST_FAILED) r->st.failed++;
         else if (r->hist[i].outcome == HIST_UNKNOWN) r->st.unknown++;
+        else if (r->hist[i].outcome == HIST_INDEFINITE) r->st.indefinite++;
     }
-    assert(r->st.ok + r->st.failed + r->st.unknown <= payments);
+    assert(r->st.ok + r->st.failed + r->st.unknown + r->st.indefinite <= payments);
 }
 
 ox_exit world_run(const world_opts *o, world_result *r) {

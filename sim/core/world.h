@@ -77,6 +77,8 @@ typedef struct {
     uint64_t batches_cut;         /* batches the node stopped early (proto/step.h) */
     uint64_t crashes, restarts, timers, client_requests, client_retries;
     uint64_t ok, failed, unknown;
+    uint64_t indefinite;          /* OKs a power cut made indefinite (hist.h) */
+    uint64_t power_cuts;          /* power_loss faults that cut a node's power (power.h) */
     uint64_t partitioned;         /* frames lost to a partition (not counted in dropped) */
     uint64_t lost_inside;         /* PUBLISH frames the broker lost inside (injected) */
     uint64_t clock_jumps;

@@ -16,6 +16,7 @@
 #include "../../proto/step.h"
 #include "backlog.h"
 #include "evq.h"
+#include "power.h"
 #include "proc.h"
 #include "trace.h"
 #include "world.h"
@@ -53,6 +54,7 @@ typedef struct sim_world {
     uint8_t *tries;               /* [payments + 1] */
     ox_effect *effects;           /* OX_STEP_MAX_EFFECTS slots */
     ox_exit err_code;             /* OX_EXIT_OK until the first error (res->err says it) */
+    sim_power power;              /* the simulated disk, when a power_loss{} wants it */
 } sim_world;
 
 /* Records the run's first error (later ones are consequences); returns -1. */

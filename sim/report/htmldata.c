@@ -338,6 +338,13 @@ static void chart_line(hd_run *r, const tline *l, uint32_t lineno) {
         it->n = attempt_of(l->detail);
         scopy(it->label, sizeof it->label, l->kind);
         scopy(it->text, sizeof it->text, l->detail);
+    } else if (is(l->ev, "power_cut")) {
+        it = item_new(r, l, lineno, l->ev, 1);   /* a power cut is not a crash: say its loss */
+        if (!it) return;
+        it->a = (int8_t)hd_lane(l->node);
+        it->n = l->fault;
+        scopy(it->label, sizeof it->label, l->keep);
+        tline_power_text(l, it->text, sizeof it->text);
     } else if (is(l->ev, "crash") || is(l->ev, "restart") || is(l->ev, "heal") ||
                is(l->ev, "converged") || is(l->ev, "scenario")) {
         it = item_new(r, l, lineno, l->ev, 1);

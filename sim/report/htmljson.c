@@ -148,7 +148,7 @@ static void write_fault(json_w *w, const hd_run *r, const sim_fault *x) {
     json_w_obj(w);
     rundata_fault(w, x);
     json_w_kstr(w, "text", text);
-    if (x->kind != FK_CRASH) {
+    if (!scenario_kills(x->kind)) {
         ksec(w, "from", x->from_us);
         ksec(w, "to", x->to_us == SIM_FOREVER || x->to_us > sc->run_us ? sc->run_us : x->to_us);
         json_w_kint(w, "src", x->src == SIM_ANY ? -1 : hd_lane(scenario_node_name(x->src)));

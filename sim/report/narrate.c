@@ -217,6 +217,13 @@ static int describe_sim(const tline *l, char *m, size_t cap, const char **actor)
                  strcmp(l->at, "time") ? l->at : "", ref);
         return LV_ALWAYS_BAD;
     }
+    if (!strcmp(l->ev, "power_cut")) {   /* right after its crash line: what the disk lost */
+        char text[256];
+        tline_power_text(l, text, sizeof text);
+        snprintf(m, cap, "%s", text);
+        if (m[0]) m[0] = 'P';   /* "Power cut at ...", a sentence of its own */
+        return l->writes_lost || l->lost_in[0] ? LV_ALWAYS_BAD : LV_ALWAYS;
+    }
     if (!strcmp(l->ev, "restart")) {
         snprintf(m, cap, "%s restarts on the same database (life %" PRId64 ")", l->node, l->life);
         return LV_ALWAYS_GOOD;

@@ -206,6 +206,10 @@ static void print_summary(const report_run *r, int met, const char *why) {
         printf("             %" PRIu64
                " frames damaged in transit (each rejected by its receiver)\n",
                s->corrupted);
+    if (s->power_cuts)
+        printf("             %" PRIu64 " of the crashes were power cuts; %" PRIu64
+               " OKs they made indefinite (possibly committed, possibly lost)\n",
+               s->power_cuts, s->indefinite);
     if (s->partitioned || s->lost_inside || s->clock_jumps || s->deferred)
         printf("             %" PRIu64 " frames cut by partitions, %" PRIu64
                " lost inside the broker, %" PRIu64 " clock jumps, %" PRIu64

@@ -34,6 +34,10 @@ void rundata_counts(json_w *w, const report_run *r) {
     json_w_kuint(w, "delayed", s->delayed);
     json_w_kuint(w, "lost_node_down", s->lost_down);
     json_w_kuint(w, "crashes", s->crashes);
+    if (s->power_cuts) {   /* only runs with a power_loss{}: other summaries stay as they were */
+        json_w_kuint(w, "power_cuts", s->power_cuts);
+        json_w_kuint(w, "client_indefinite", s->indefinite);
+    }
     json_w_kuint(w, "restarts", s->restarts);
     json_w_kuint(w, "timers", s->timers);
     brk(w, 4);
@@ -119,7 +123,7 @@ void rundata_fault(json_w *w, const sim_fault *x) {
     json_w_kint(w, "id", x->id);
     json_w_kstr(w, "kind", scenario_fault_kind_name(x->kind));
     json_w_kint(w, "line", x->line);
-    if (x->kind == FK_CRASH) {
+    if (scenario_kills(x->kind)) {   /* a crash, or a power loss (a crash and more) */
         json_w_kstr(w, "node", scenario_node_name(x->node));
         json_w_kbool(w, "fired", x->fired && !x->skipped);   /* a skipped crash did nothing */
         if (x->skipped) json_w_kstr(w, "skipped", "node already down");

@@ -5,6 +5,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -68,7 +69,8 @@ typedef struct { const char *key; size_t off; int is_time, is_unsigned; } num_fi
 static const str_field str_fields[] = {
     S("ev", ev), S("node", node), S("kind", kind), S("label", label), S("queue", queue),
     S("from", from), S("to", to), S("fate", fate), S("at", at), S("name", name), S("why", why),
-    S("result", result), S("detail", detail), S("text", detail),
+    S("result", result), S("detail", detail), S("text", detail), S("keep", keep),
+    S("lost_in", lost_in),
 };
 #undef S
 #define N(k, f, t, u) { k, offsetof(tline, f), t, u }
@@ -87,6 +89,9 @@ static const num_field num_fields[] = {
     N("try", tries, 0, 0),
     N("amount", amount, 0, 0),
     N("delayed_by", delayed_by, 0, 0),
+    N("writes_lost", writes_lost, 0, 1),
+    N("bytes_lost", bytes_lost, 0, 1),
+    N("indefinite", indefinite, 0, 1),
 };
 #undef N
 
@@ -94,8 +99,27 @@ static int key_is(const char *k, size_t klen, const char *want) {
     return strlen(want) == klen && memcmp(k, want, klen) == 0;
 }
 
+/* Past a nested array or object (power_cut's "files"), strings and all: none of its
+** keys is a line's own.  NULL if it does not close. */
+static const char *skip_nested(const char *p, const char *end) {
+    int depth = 0;
+    for (; p < end; p++) {
+        if (*p == '"') {
+            p = read_string(p + 1, end, NULL, 0);
+            if (!p) return NULL;
+            p--;   /* read_string returns the byte after the closing quote */
+        } else if (*p == '[' || *p == '{') {
+            depth++;
+        } else if (*p == ']' || *p == '}') {
+            if (--depth == 0) return p + 1;
+        }
+    }
+    return NULL;
+}
+
 static const char *read_value(const char *p, const char *end, const char *k, size_t klen,
                               tline *o) {
+    if (*p == '[' || *p == '{') return skip_nested(p, end);
     if (*p == '"') {
         for (size_t i = 0; i < sizeof str_fields / sizeof str_fields[0]; i++)
             if (key_is(k, klen, str_fields[i].key))
@@ -171,4 +195,23 @@ int tline_each(const char *path, int flags, tline_fn fn, void *ctx, char *err, s
     free(buf);
     fclose(f);
     return rc < 0 ? -1 : 0;
+}
+
+void tline_power_text(const tline *l, char *out, size_t cap) {
+    assert(l);
+    assert(cap > 0);
+    char size[32], tail[64] = "";
+    double b = (double)l->bytes_lost;
+    if (l->bytes_lost < 1024) snprintf(size, sizeof size, "%" PRIu64 " bytes", l->bytes_lost);
+    else if (l->bytes_lost < (1u << 20)) snprintf(size, sizeof size, "%.0f KB", b / 1024);
+    else snprintf(size, sizeof size, "%.1f MB", b / (1 << 20));
+    if (l->indefinite)
+        snprintf(tail, sizeof tail, "; %" PRIu64 " OK%s now indefinite", l->indefinite,
+                 l->indefinite == 1 ? "" : "s");
+    if (l->writes_lost == 0 && !l->lost_in[0])
+        snprintf(out, cap, "power cut at %s: nothing unsynced, nothing lost%s", l->node, tail);
+    else
+        snprintf(out, cap, "power cut at %s: %" PRIu64 " write%s (%s) to %s lost (keep %s)%s",
+                 l->node, l->writes_lost, l->writes_lost == 1 ? "" : "s", size,
+                 l->lost_in[0] ? l->lost_in : "its files", l->keep, tail);
 }

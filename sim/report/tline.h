@@ -34,11 +34,14 @@ typedef struct {
     char name[72];            /* failpoint name */
     char why[96];
     char result[16];          /* client reply: ok, failed, unknown */
+    char keep[8];             /* power_cut: none, random, torn */
+    char lost_in[96];         /* power_cut: the files that lost something */
     char detail[256];         /* note detail, reply detail, scenario text ("text") */
     uint64_t frame, pay, msg, delivery;
     int64_t copies, fault, life, line, tries, amount, delayed_by;
     int64_t arrives;          /* "arrives": virtual microseconds, -1 if absent */
     int64_t after_healing;    /* "after_healing" of converged, -1 if absent */
+    uint64_t writes_lost, bytes_lost, indefinite;   /* power_cut */
 } tline;
 
 /* Parses one line (without or with its newline).  Returns 0, or -1 if it is not a flat
@@ -57,6 +60,11 @@ typedef int (*tline_fn)(void *ctx, const tline *l, uint32_t lineno, const char *
 ** line in err: the file cannot be opened or read, fn failed, or (TLINE_STRICT) a line
 ** is not a trace line ("PATH:N: not a trace line"). */
 int tline_each(const char *path, int flags, tline_fn fn, void *ctx, char *err, size_t cap);
+
+/* A power_cut line as one sentence, for the narration and the page: "power cut at
+** payment: 3 writes (12 KB) to payment.db-wal lost (keep none); 2 OKs now indefinite",
+** or "... nothing unsynced, nothing lost". */
+void tline_power_text(const tline *l, char *out, size_t cap);
 
 /* Parses a decimal time in seconds ("12.345678", "-0.5") into microseconds. */
 int64_t tline_time(const char *s, const char **end);

@@ -33,6 +33,7 @@
 #include "../../lib/prng.h"
 #include "../../lib/service.h"
 #include "../../lib/wire.h"
+#include "../../proto/disk.h"
 #include "sandbox.h"
 #include "../util/invariant.h"
 
@@ -923,54 +924,73 @@ static int l_delay(lua_State *L) {
 
 /* ---- crash ---------------------------------------------------------------------------- */
 
-static void crash_at_failpoint(lua_State *L, scn *c, sim_fault *f, int has_node) {
+static void crash_at_failpoint(lua_State *L, const char *fn, scn *c, sim_fault *f, int has_node) {
     char h[96], node[32];
     const char *const *fps = ox_service_failpoints();
     int known = 0;
     for (const char *const *p = fps; *p && !known; p++) known = strcmp(f->failpoint, *p) == 0;
     if (!known)
-        fail(L, "crash: unknown failpoint '%s' (%ssee outbox-sim failpoints)", f->failpoint,
+        fail(L, "%s: unknown failpoint '%s' (%ssee outbox-sim failpoints)", fn, f->failpoint,
              hint(f->failpoint, fps, h, sizeof h));
     /* failpoints are named "<node>.<place>" */
     snprintf(node, sizeof node, "%.*s", (int)strcspn(f->failpoint, "."), f->failpoint);
     int owner = scenario_node_parse(node);
     assert(owner >= 0);
     if (has_node && f->node != owner)
-        fail(L, "crash: failpoint '%s' is in %s, not in %s", f->failpoint, node,
+        fail(L, "%s: failpoint '%s' is in %s, not in %s", fn, f->failpoint, node,
              scenario_node_name(f->node));
     f->node = owner;
     if (c->depth > 0 || c->phase == PH_FIRE)
         fail(
             L,
-            "crash: 'at_failpoint' counts hits from the start of the run, so it cannot be declared "
-            "inside between() or an at() callback");
+            "%s: 'at_failpoint' counts hits from the start of the run, so it cannot be declared "
+            "inside between() or an at() callback", fn);
     int64_t hit = 1;
-    int_field(L, 1, "crash", "hit", 1, SCN_MAX_HIT, &hit);
+    int_field(L, 1, fn, "hit", 1, SCN_MAX_HIT, &hit);
     f->hit = (uint32_t)hit;
 }
 
-static void crash_at_time(lua_State *L, scn *c, sim_fault *f, int has_node, int has_at, double at) {
+static void crash_at_time(lua_State *L, const char *fn, scn *c, sim_fault *f, int has_node,
+                          int has_at, double at) {
     char e[128], a[32];
-    if (field(L, 1, "hit") != LUA_TNIL) fail(L, "crash: 'hit' only goes with 'at_failpoint'");
+    if (field(L, 1, "hit") != LUA_TNIL) fail(L, "%s: 'hit' only goes with 'at_failpoint'", fn);
     lua_pop(L, 1);
-    if (!has_node) fail(L, "crash: needs 'node' (%s, %s or %s)", NODES[0], NODES[1], NODES[2]);
+    if (!has_node)
+        fail(L, "%s: needs 'node' (%s, %s or %s)", fn, NODES[0], NODES[1], NODES[2]);
     if (!has_at && c->depth == 0 && c->phase != PH_FIRE)
-        fail(L, "crash: needs 'at' (seconds) or 'at_failpoint' (a failpoint name)");
+        fail(L, "%s: needs 'at' (seconds) or 'at_failpoint' (a failpoint name)", fn);
     f->at_us = has_at ? to_us(at) : c->win_from;    /* inside between()/at(): its start */
     if (f->at_us < c->win_from || f->at_us >= c->win_to)
-        fail(L, "crash: 'at' = %s s lies outside %s", when(f->at_us, a, sizeof a),
+        fail(L, "%s: 'at' = %s s lies outside %s", fn, when(f->at_us, a, sizeof a),
              enclosing(c, e, sizeof e));
     f->from_us = c->win_from;
     f->to_us = c->win_to;
 }
 
-static void read_restart(lua_State *L, sim_fault *f) {
+static void read_restart(lua_State *L, const char *fn, sim_fault *f) {
     static const scn_range SECS = { "a time in seconds", 0, SCN_MAX_SECONDS, 0, 0, NULL };
     double after = SCN_DEFAULT_RESTART;
-    int has_after = num_field(L, 1, "crash", "restart_after", &SECS, &after);
-    int restart = bool_field(L, 1, "crash", "restart");
-    if (restart == 0 && has_after) fail(L, "crash: 'restart = false' contradicts 'restart_after'");
+    int has_after = num_field(L, 1, fn, "restart_after", &SECS, &after);
+    int restart = bool_field(L, 1, fn, "restart");
+    if (restart == 0 && has_after) fail(L, "%s: 'restart = false' contradicts 'restart_after'", fn);
     f->restart_after_us = restart == 0 ? -1 : to_us(after);
+}
+
+/* The fields crash{} and power_loss{} share: node, at | at_failpoint [, hit],
+** restart_after | restart = false. */
+static void read_kill(lua_State *L, scn *c, const char *fn, sim_fault *f) {
+    int has_node = field(L, 1, "node") != LUA_TNIL;
+    lua_pop(L, 1);
+    if (has_node) f->node = node_field(L, 1, fn, "node");
+    if (has_node && f->node == SIM_ANY) fail(L, "%s: 'node' must name one node, not \"*\"", fn);
+    double run = (double)c->sc->run_us / 1e6, at = 0;
+    const scn_range AT = { "a time in seconds", 0, run, 0, 1, " (the run length)" };
+    int has_at = num_field(L, 1, fn, "at", &AT, &at);
+    int has_fp = str_field(L, 1, fn, "at_failpoint", f->failpoint, sizeof f->failpoint);
+    if (has_at && has_fp) fail(L, "%s: give either 'at' or 'at_failpoint', not both", fn);
+    if (has_fp) crash_at_failpoint(L, fn, c, f, has_node);
+    else crash_at_time(L, fn, c, f, has_node, has_at, at);
+    read_restart(L, fn, f);
 }
 
 /* crash { node, at | at_failpoint [, hit], restart_after | restart = false } */
@@ -981,19 +1001,35 @@ static int l_crash(lua_State *L) {
     table_arg(L, "crash", "crash { node = \"payment\", at = 12, restart_after = 2 }");
     check_fields(L, 1, "crash", "", FIELDS);
     sim_fault f = new_fault(FK_CRASH, sandbox_line(L));
-    int has_node = field(L, 1, "node") != LUA_TNIL;
-    lua_pop(L, 1);
-    if (has_node) f.node = node_field(L, 1, "crash", "node");
-    if (has_node && f.node == SIM_ANY) fail(L, "crash: 'node' must name one node, not \"*\"");
-    double run = (double)c->sc->run_us / 1e6, at = 0;
-    const scn_range AT = { "a time in seconds", 0, run, 0, 1, " (the run length)" };
-    int has_at = num_field(L, 1, "crash", "at", &AT, &at);
-    int has_fp = str_field(L, 1, "crash", "at_failpoint", f.failpoint, sizeof f.failpoint);
-    if (has_at && has_fp) fail(L, "crash: give either 'at' or 'at_failpoint', not both");
-    if (has_fp) crash_at_failpoint(L, c, &f, has_node);
-    else crash_at_time(L, c, &f, has_node, has_at, at);
-    read_restart(L, &f);
+    read_kill(L, c, "crash", &f);
     room_for(L, c, "crash", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* ---- power_loss ------------------------------------------------------------------------ */
+
+/* power_loss { node, at | at_failpoint [, hit], keep, restart_after | restart = false }:
+** a crash (the same fields, the same checks) after which the node's disk keeps only what
+** was synced, and of the rest what `keep` says (proto/disk.h). */
+static int l_power_loss(lua_State *L) {
+    static const char *const FIELDS[] = { "node", "at", "at_failpoint", "hit", "keep",
+                                          "restart_after", "restart", NULL };
+    static const char *const KEEPS[] = { "none", "random", "torn", NULL };
+    scn *c = begin(L, "power_loss", 0);
+    table_arg(L, "power_loss",
+              "power_loss { node = \"payment\", at = 12, keep = \"none\", restart_after = 2 }");
+    check_fields(L, 1, "power_loss", "", FIELDS);
+    sim_fault f = new_fault(FK_POWER_LOSS, sandbox_line(L));
+    read_kill(L, c, "power_loss", &f);
+    char keep[16] = "none", h[96], list[64];
+    str_field(L, 1, "power_loss", "keep", keep, sizeof keep);
+    disk_keep k;
+    if (disk_keep_parse(keep, &k) != 0)
+        fail(L, "power_loss: unknown keep '%s' (%skeeps: %s)", keep, hint(keep, KEEPS, h, sizeof h),
+             join(KEEPS, list, sizeof list));
+    f.keep = (int)k;
+    room_for(L, c, "power_loss", 1);
     push_fault(c, &f);
     return 0;
 }
@@ -1209,6 +1245,7 @@ static int l_slow(lua_State *L) {
 typedef struct {
     double drop, duplicate, delay, delay_max, broker_loss, slow, clock_skew;
     double crash_every, restart_max, partition_every, partition_max, clock_every, clock_max;
+    double power_loss;        /* the chance that a drawn crash is a power loss */
     int clock_jumps, failpoints, swarm;
     int64_t from, to;
     int index, line;
@@ -1324,6 +1361,11 @@ static void nem_crashes(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
         int at_fp = n->failpoints && ox_prng_below(p, 2) == 0 &&
                     nem_failpoint(p, f.node, c->sc->workload.payments, &f);
         if (!at_fp) f.at_us = t;
+        /* drawn only when asked for, so that no other nemesis's draws shift */
+        if (n->power_loss > 0 && nem_uniform(p, 0, 1) < n->power_loss) {
+            f.kind = FK_POWER_LOSS;
+            f.keep = (int)ox_prng_below(p, DISK_KEEP_TORN + 1);   /* none, random or torn */
+        }
         nem_push(L, c, n, &f);
     }
 }
@@ -1397,6 +1439,8 @@ static void nem_read(lua_State *L, scn *c, scn_nem *n) {
               n->clock_jumps, "clock_every", "clock_jumps = true");
     nem_needs(L, nem_num(L, "clock_max", 0.001, 0, DAY, "a time in seconds", &n->clock_max),
               n->clock_jumps, "clock_max", "clock_jumps = true");
+    nem_needs(L, nem_num(L, "power_loss", 0, 0, 1, "a probability", &n->power_loss),
+              n->crash_every > 0, "power_loss", "crash_every");
     int fps = bool_field(L, 1, "nemesis", "failpoints");
     nem_needs(L, fps != -1, n->crash_every > 0, "failpoints", "crash_every");
     n->failpoints = fps == 1;
@@ -1418,7 +1462,7 @@ static int l_nemesis(lua_State *L) {
         "failpoints",  "partition_every", "partition_max",
         "clock_jumps", "clock_every",     "clock_max",
         "swarm",       "start",           "stop",
-        NULL,
+        "power_loss",  NULL,
     };
     scn *c = begin(L, "nemesis", 1);
     sim_scenario *sc = c->sc;
@@ -1713,6 +1757,7 @@ static int l_register(lua_State *L) {
         { "delay", l_delay },
         { "corrupt", l_corrupt },
         { "crash", l_crash },
+        { "power_loss", l_power_loss },
         { "between", l_between },
         { "at", l_at },
         { "note", l_note },
@@ -1837,7 +1882,7 @@ void scenario_free(sim_scenario *sc) {
 const char *scenario_fault_kind_name(int kind) {
     static const char *const NAMES[FK_KIND_COUNT] = {
         "?",           "drop",  "duplicate",  "delay", "crash",   "partition",
-        "broker_loss", "clock", "clock_jump", "slow",  "corrupt",
+        "broker_loss", "clock", "clock_jump", "slow",  "corrupt", "power_loss",
     };
     return kind > 0 && kind < FK_KIND_COUNT ? NAMES[kind] : "?";
 }
@@ -1910,6 +1955,16 @@ size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
         if (f->failpoint[0])
             put(b, cap, &len, "crash { at_failpoint = \"%s\", hit = %u", f->failpoint, f->hit);
         else put(b, cap, &len, "crash { node = \"%s\", at = %s", node, secs(f->at_us, x, sizeof x));
+        if (f->restart_after_us < 0) put(b, cap, &len, ", restart = false }");
+        else put(b, cap, &len, ", restart_after = %s }", secs(f->restart_after_us, x, sizeof x));
+        break;
+    case FK_POWER_LOSS:
+        if (f->failpoint[0])
+            put(b, cap, &len, "power_loss { at_failpoint = \"%s\", hit = %u", f->failpoint,
+                f->hit);
+        else put(b, cap, &len, "power_loss { node = \"%s\", at = %s", node,
+                 secs(f->at_us, x, sizeof x));
+        put(b, cap, &len, ", keep = \"%s\"", disk_keep_name((disk_keep)f->keep));
         if (f->restart_after_us < 0) put(b, cap, &len, ", restart = false }");
         else put(b, cap, &len, ", restart_after = %s }", secs(f->restart_after_us, x, sizeof x));
         break;

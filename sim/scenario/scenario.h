@@ -9,6 +9,7 @@
 **   drop / duplicate / delay { ... }                          network faults
 **   partition { ... }                                         links cut for a window
 **   crash { ... }                                             process crashes
+**   power_loss { ... }                                        a crash that loses unsynced writes
 **   broker_loss { ... }                                       the broker loses accepted frames
 **   clock { ... } / clock_jump { ... }                        per-node clock skew and jumps
 **   slow { ... }                                              a per-message processing delay
@@ -60,11 +61,15 @@ typedef enum {
     FK_CLOCK_JUMP, /* node's clock jumps by by_us at at_us */
     FK_SLOW, /* node is busy per_us after each frame it handles in the window */
     FK_CORRUPT, /* a matching frame arrives damaged: header bytes flipped or cut short */
+    FK_POWER_LOSS, /* a crash whose node also loses what its disk never synced (keep) */
     FK_KIND_COUNT
 } sim_fault_kind;
 
 /* "drop", "partition", ...: the Lua function that declares the kind. */
 const char *scenario_fault_kind_name(int kind);
+/* A crash or a power loss: both kill their node at a time or a failpoint and restart it
+** alike; a power loss then also rolls its disk back (sim/core/power.h). */
+static inline int scenario_kills(int kind) { return kind == FK_CRASH || kind == FK_POWER_LOSS; }
 
 typedef struct {
     sim_fault_kind kind;
@@ -92,6 +97,7 @@ typedef struct {
     char failpoint[65];       /* crash at this failpoint, or "" */
     uint32_t hit;             /* ... the hit-th time any incarnation passes it (>= 1) */
     int64_t restart_after_us; /* restart this long after the crash; -1: at healing */
+    int keep;                 /* power_loss: disk_keep (proto/disk.h) of the unsynced writes */
     /* owned by the simulator while it runs */
     uint32_t seen;            /* frames matched so far (for nth) */
     int fired;                /* crash / clock jump done (or, a crash, skipped) */

@@ -387,11 +387,11 @@ static int simpler_faults(shr *s, shrink_plan *best) {
         if (!e) continue;
         sim_fault f = e->f;
         int from_trace = e->from_trace;
-        if (f.kind == FK_CRASH && f.failpoint[0])
+        if (scenario_kills(f.kind) && f.failpoint[0])
             changed |= shrink_number(s, best, P_HIT, uids[i], f.hit, 1, 1);
-        if (f.kind == FK_CRASH && !f.failpoint[0])
+        if (scenario_kills(f.kind) && !f.failpoint[0])
             changed |= shrink_number(s, best, P_AT, uids[i], f.at_us, 0, SHR_TIME_RES_US);
-        if (f.kind == FK_CRASH && f.restart_after_us > 0)
+        if (scenario_kills(f.kind) && f.restart_after_us > 0)
             changed |=
                 shrink_number(s, best, P_RESTART, uids[i], f.restart_after_us, 0, SHR_TIME_RES_US);
         if (!from_trace) continue;

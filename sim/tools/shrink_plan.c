@@ -325,7 +325,7 @@ static int on_injected(reader *r, const tline *l, int64_t t) {
 static int on_crash(reader *r, const tline *l, int64_t t) {
     const sim_fault *f = fault_by_id(r->o, l->fault);
     int node = scenario_node_parse(l->node);
-    if (!f || f->kind != FK_CRASH || node < 0) return 0;
+    if (!f || !scenario_kills(f->kind) || node < 0) return 0;   /* a power loss too */
     shrink_plan_fault e = { .f = *f, .orig_id = f->id, .t_us = t };
     char when[32], from[96];
     origin(f, from, sizeof from);
@@ -598,12 +598,13 @@ void shrink_plan_fit(const shrink_plan_orig *o, shrink_plan *p) {
     for (int i = 0; i < p->nfaults; i++) {
         sim_fault *f = &p->faults[i].f;
         int gone = (f->pay && f->pay > p->payments) ||
-                   ((f->kind == FK_CRASH || f->kind == FK_CLOCK_JUMP) && f->at_us >= p->run_us) ||
-                   (f->kind != FK_CRASH && f->kind != FK_CLOCK && f->kind != FK_CLOCK_JUMP &&
+                   ((scenario_kills(f->kind) || f->kind == FK_CLOCK_JUMP) &&
+                    f->at_us >= p->run_us) ||
+                   (!scenario_kills(f->kind) && f->kind != FK_CLOCK && f->kind != FK_CLOCK_JUMP &&
                     f->from_us >= p->run_us);
         if (gone) continue;
         if (f->to_us != SIM_FOREVER && f->to_us > p->run_us) f->to_us = p->run_us;
-        if (f->kind == FK_CRASH && f->at_us >= 0) f->to_us = SIM_FOREVER;
+        if (scenario_kills(f->kind) && f->at_us >= 0) f->to_us = SIM_FOREVER;
         p->faults[n++] = p->faults[i];
     }
     p->nfaults = n;

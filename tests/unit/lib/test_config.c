@@ -29,6 +29,13 @@ static void test_defaults(void **state) {
     assert_int_equal(c.visibility_ms, 5000);
     assert_int_equal(c.prefetch, 100);
     assert_int_equal(c.synchronous, OX_SYNC_NORMAL);
+    assert_int_equal(c.journal_mode, OX_JOURNAL_WAL);
+    assert_int_equal(c.durable_send, 0);
+    for (int r = 0; r < OX_ROLE_COUNT; r++) {
+        assert_int_equal(c.role_sync[r], -1);
+        assert_int_equal(c.role_journal[r], -1);
+        assert_int_equal(c.role_durable_send[r], -1);
+    }
     assert_int_equal(c.max_amount, 100000000);
     assert_int_equal(c.nfrozen, 0);
     assert_int_equal(c.cleanup_after_ms, 0);
@@ -58,6 +65,8 @@ static void test_every_knob(void **state) {
     set_ok(&c, "visibility", "7.5");
     set_ok(&c, "prefetch", "1");
     set_ok(&c, "synchronous", "full");
+    set_ok(&c, "journal_mode", "delete");
+    set_ok(&c, "durable_send", "1");
     set_ok(&c, "max_amount", "500");
     set_ok(&c, "frozen", "3,4294967295,0");
     set_ok(&c, "cleanup_after", "0");
@@ -125,7 +134,18 @@ static void test_errors(void **state) {
     expect_error("delivery", "exactly-once",
                  "delivery: expected at-least-once or at-most-once, got 'exactly-once'");
     expect_error("synchronous", "NORMAL",
-                 "synchronous: expected off, normal or full, got 'NORMAL'");
+                 "synchronous: expected off, normal, full or extra, got 'NORMAL'");
+    expect_error("journal_mode", "truncate",
+                 "journal_mode: expected wal or delete, got 'truncate'");
+    expect_error("durable_send", "2", "durable_send: expected 0 or 1, got '2'");
+    expect_error("payment.synchronous", "fast",
+                 "payment.synchronous: expected off, normal, full or extra, got 'fast'");
+    expect_error("payment.retry", "linear",
+                 "payment.retry: only synchronous, journal_mode and durable_send take a role "
+                 "prefix (payment., broker., accounting.)");
+    expect_error("bank.synchronous", "full",
+                 "bank.synchronous: only synchronous, journal_mode and durable_send take a role "
+                 "prefix (payment., broker., accounting.)");
     expect_error("max_amount", "0", "max_amount: expected cents > 0, got '0'");
     expect_error("frozen", "1,,2",
                  "frozen: expected a comma list of up to 16 account numbers, got '1,,2'");
@@ -149,7 +169,60 @@ static void test_errors(void **state) {
         "foo", "1",
         "unknown knob 'foo' (known: design, retry, retry_base, retry_max, jitter, max_attempts, "
         "scan_interval, scan_batch, delivery, durable, visibility, prefetch, synchronous, "
-        "max_amount, frozen, cleanup_after, seed)");
+        "journal_mode, durable_send, max_amount, frozen, cleanup_after, seed)");
+}
+
+/* synchronous, journal_mode and durable_send, per role: a prefixed knob wins over the
+** unprefixed one in either order, and only for its role; a bad value changes nothing. */
+static void test_role_knobs(void **state) {
+    (void)state;
+    ox_config c;
+    ox_config_default(&c);
+    set_ok(&c, "payment.synchronous", "full");
+    set_ok(&c, "synchronous", "off");            /* after the prefixed one: still loses */
+    set_ok(&c, "broker.journal_mode", "delete");
+    set_ok(&c, "accounting.durable_send", "1");
+    set_ok(&c, "broker.synchronous", "extra");
+    char err[256];
+    assert_int_equal(ox_config_set(&c, "payment.synchronous", "bad", err, sizeof err), -1);
+    ox_config pay = c, brk = c, acc = c;
+    ox_config_resolve(&pay, OX_ROLE_PAYMENT);
+    ox_config_resolve(&brk, OX_ROLE_BROKER);
+    ox_config_resolve(&acc, OX_ROLE_ACCOUNTING);
+    assert_int_equal(pay.synchronous, OX_SYNC_FULL);
+    assert_int_equal(pay.journal_mode, OX_JOURNAL_WAL);
+    assert_int_equal(pay.durable_send, 0);
+    assert_int_equal(brk.synchronous, OX_SYNC_EXTRA);
+    assert_int_equal(brk.journal_mode, OX_JOURNAL_DELETE);
+    assert_int_equal(acc.synchronous, OX_SYNC_OFF);
+    assert_int_equal(acc.durable_send, 1);
+    assert_int_equal(pay.role_sync[OX_ROLE_BROKER], -1);   /* resolved: no overrides left */
+    ox_config twice = pay;
+    ox_config_resolve(&twice, OX_ROLE_BROKER);             /* nothing left to apply */
+    assert_int_equal(twice.synchronous, OX_SYNC_FULL);
+    assert_string_equal(ox_sync_name(OX_SYNC_EXTRA), "extra");
+    assert_string_equal(ox_journal_name(OX_JOURNAL_DELETE), "delete");
+    assert_string_equal(ox_sync_name((ox_sync)9), "?");
+}
+
+/* Which settings make every commit durable before its send (config.h). */
+static void test_durable(void **state) {
+    (void)state;
+    static const struct { const char *sync, *journal; int send, durable; } CASES[] = {
+        { "off", "wal", 0, 0 },    { "normal", "wal", 0, 0 },  { "full", "wal", 0, 1 },
+        { "extra", "wal", 0, 1 },  { "normal", "wal", 1, 1 },  { "off", "wal", 1, 1 },
+        { "full", "delete", 0, 0 }, { "extra", "delete", 0, 1 }, { "normal", "delete", 1, 1 },
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        ox_config c;
+        ox_config_default(&c);
+        set_ok(&c, "synchronous", CASES[i].sync);
+        set_ok(&c, "journal_mode", CASES[i].journal);
+        set_ok(&c, "durable_send", CASES[i].send ? "1" : "0");
+        if (ox_config_durable(&c) != CASES[i].durable)
+            fail_msg("%s %s durable_send=%d: expected %d", CASES[i].sync, CASES[i].journal,
+                     CASES[i].send, CASES[i].durable);
+    }
 }
 
 static void test_small_error_buffer(void **state) {
@@ -207,6 +280,8 @@ int main(void) {
         cmocka_unit_test(test_small_error_buffer),
         cmocka_unit_test(test_kv),
         cmocka_unit_test(test_designs),
+        cmocka_unit_test(test_role_knobs),
+        cmocka_unit_test(test_durable),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

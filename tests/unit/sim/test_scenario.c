@@ -481,6 +481,17 @@ static void unknown_names(void **state) {
     FAILS("fpnode.lua",
           HEAD "crash { node = \"accounting\", at_failpoint = \"payment.after_commit\" }\n",
           ":2: crash: failpoint 'payment.after_commit' is in payment, not in accounting");
+    FAILS("keep.lua", HEAD "power_loss { node = \"payment\", at = 3, keep = \"tron\" }\n",
+          ":2: power_loss: unknown keep 'tron' (did you mean 'torn'? keeps: none, random, torn)");
+    FAILS("plnode.lua", HEAD "power_loss { at = 3 }\n",
+          ":2: power_loss: needs 'node' (payment, broker or accounting)");
+    FAILS("plfp.lua",
+          HEAD "power_loss { node = \"broker\", at_failpoint = \"payment.after_commit\" }\n",
+          ":2: power_loss: failpoint 'payment.after_commit' is in payment, not in broker");
+    FAILS("plboth.lua",
+          HEAD "power_loss { node = \"payment\", at = 2,\n"
+               "  at_failpoint = \"payment.after_commit\" }\n",
+          ":2: power_loss: give either 'at' or 'at_failpoint', not both");
     FAILS_PREFIX(
         "design.lua", "scenario { name = \"t\",\n  design = \"outbx\" }\n",
         ":1: scenario: unknown design 'outbx' (did you mean 'outbox'? designs: outbox, direct,");
@@ -748,6 +759,33 @@ static void nemesis_draws_from_the_seed(void **state) {
 }
 
 /* swarm = false: every kind given is on, at exactly the given rates. */
+/* power_loss = p: each crash the nemesis draws is a power loss with chance p, its keep
+** drawn too; at 1 every one is, at 0 (not given) none, and the crashes' times are the
+** same as without it (the extra draws come after each crash's own). */
+static void nemesis_power_loss(void **state) {
+    static const char *const TEXT[] = {
+        HEAD "nemesis { crash_every = 2, swarm = false }\n",
+        HEAD "nemesis { crash_every = 2, swarm = false, power_loss = 1 }\n",
+    };
+    sim_scenario *plain = load_ok(state, "plain.lua", TEXT[0], 5);
+    sim_scenario *power = load_ok(state, "power.lua", TEXT[1], 5);
+    int keeps[3] = { 0 };
+    assert_true(plain->nfaults >= 5);
+    assert_true(power->nfaults >= 5);
+    for (int i = 0; i < plain->nfaults; i++) assert_int_equal(plain->faults[i].kind, FK_CRASH);
+    for (int i = 0; i < power->nfaults; i++) {
+        const sim_fault *f = &power->faults[i];
+        assert_int_equal(f->kind, FK_POWER_LOSS);
+        assert_true(f->keep >= 0 && f->keep <= 2);
+        keeps[f->keep]++;
+    }
+    assert_true(plain->faults[0].at_us == power->faults[0].at_us);   /* the first: same draws */
+    assert_true(plain->faults[0].node == power->faults[0].node);
+    assert_true(keeps[0] + keeps[1] + keeps[2] == power->nfaults);
+    scenario_free(plain);
+    scenario_free(power);
+}
+
 static void nemesis_fixed_rates(void **state) {
     sim_scenario *sc = load_ok(state, "fixed.lua", HEAD
         "nemesis { drop = 0.1, broker_loss = 0.05, crash_every = 10, swarm = false }\n", 3);
@@ -775,13 +813,14 @@ static void same_fault(const sim_fault *a, const sim_fault *b) {
     assert_true(a->pay == b->pay && a->p == b->p && a->nth == b->nth);
     if (a->kind == FK_DUPLICATE) assert_int_equal(a->copies, b->copies);
     assert_true(a->min_us == b->min_us && a->max_us == b->max_us);
-    if (a->kind != FK_CRASH || !a->failpoint[0]) {
+    if (!scenario_kills(a->kind) || !a->failpoint[0]) {
         assert_true(a->from_us == b->from_us);
         assert_true(a->to_us == b->to_us);
     }
     assert_int_equal(a->node, b->node);
     assert_true(a->at_us == b->at_us);
     assert_string_equal(a->failpoint, b->failpoint);
+    assert_int_equal(a->keep, b->keep);
     assert_int_equal(a->hit, b->hit);
     assert_true(a->restart_after_us == b->restart_after_us);
     assert_true(a->by_us == b->by_us && a->per_us == b->per_us);
@@ -854,7 +893,8 @@ static int draws_every_kind(const sim_scenario *sc, int from) {
         at_fp += sc->faults[i].kind == FK_CRASH && sc->faults[i].failpoint[0];
     }
     for (int k = FK_DROP; k < FK_KIND_COUNT; k++)
-        if (kinds[k] == 0 && k != FK_CORRUPT) return 0;   /* the nemesis draws no corruption */
+        if (kinds[k] == 0 && k != FK_CORRUPT && k != FK_POWER_LOSS)
+            return 0;   /* the nemesis draws no corruption and no power loss */
     return at_fp > 0 && at_fp < kinds[FK_CRASH];
 }
 
@@ -872,12 +912,15 @@ static void fault_lua_reads_back(void **state) {
         "broker_loss { p = 1 / 3 }\n"
         "clock { node = \"accounting\", skew = 0.1 }\n"
         "clock_jump { node = \"payment\", at = 7, by = -12.5 }\n"
-        "slow { node = \"broker\", per_message = 0.001, start = 2 }\n" NEMESIS_ALL;
+        "slow { node = \"broker\", per_message = 0.001, start = 2 }\n"
+        "power_loss { node = \"payment\", at = 4.25, keep = \"torn\", restart_after = 0.5 }\n"
+        "power_loss { at_failpoint = \"broker.after_accept\", hit = 2, keep = \"random\", "
+        "restart = false }\n" NEMESIS_ALL;
     /* the first seed whose swarm switched every kind on (each is on with chance 3/4) */
     sim_scenario *sc = NULL;
     for (uint64_t seed = 1; seed <= 200 && sc == NULL; seed++) {
         sc = load_ok(state, "orig.lua", orig, seed);
-        if (!draws_every_kind(sc, 10)) { scenario_free(sc); sc = NULL; }
+        if (!draws_every_kind(sc, 12)) { scenario_free(sc); sc = NULL; }
     }
     if (sc == NULL) fail_msg("no seed in 1..200 drew every kind of fault");
     char text[65536] = HEAD, lua[640];
@@ -897,6 +940,12 @@ static void fault_lua_reads_back(void **state) {
     assert_string_equal(
         lua,
         "partition { between = {\"broker\", \"accounting\"}, oneway = true, start = 3, stop = 4 }");
+    scenario_fault_lua(&sc->faults[10], lua, sizeof lua);
+    assert_string_equal(
+        lua, "power_loss { node = \"payment\", at = 4.25, keep = \"torn\", restart_after = 0.5 }");
+    scenario_fault_lua(&sc->faults[11], lua, sizeof lua);
+    assert_string_equal(lua, "power_loss { at_failpoint = \"broker.after_accept\", hit = 2, "
+                             "keep = \"random\", restart = false }");
     scenario_fault_lua(&sc->faults[3], lua, sizeof lua);
     assert_string_equal(lua, "crash { node = \"broker\", at = 12.5, restart = false }");
     scenario_fault_lua(&sc->faults[0], lua, sizeof lua);
@@ -1001,6 +1050,8 @@ static void slow_nemesis_drop_errors(void **state) {
           ":2: nemesis: nothing to inject: give at least one of drop, duplicate, delay, "
           "broker_loss, slow, clock_skew, "
           "crash_every, partition_every, clock_jumps");
+    FAILS("n6.lua", HEAD "nemesis { drop = 0.1, power_loss = 0.5 }\n",
+          ":2: nemesis: 'power_loss' goes with 'crash_every'");
     FAILS("n2.lua", HEAD "nemesis { delay_max = 2 }\n",
           ":2: nemesis: 'delay_max' goes with 'delay'");
     FAILS("n3.lua", HEAD "nemesis { drop = 0.1, clock_every = 2 }\n",
@@ -1091,6 +1142,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(new_fault_kinds_load, setup, teardown),
         cmocka_unit_test_setup_teardown(nemesis_draws_from_the_seed, setup, teardown),
         cmocka_unit_test_setup_teardown(nemesis_fixed_rates, setup, teardown),
+        cmocka_unit_test_setup_teardown(nemesis_power_loss, setup, teardown),
         cmocka_unit_test_setup_teardown(fault_lua_reads_back, setup, teardown),
         cmocka_unit_test_setup_teardown(new_fault_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(faults_that_cannot_act_or_conflict, setup, teardown),

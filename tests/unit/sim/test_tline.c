@@ -98,6 +98,34 @@ static int count_each(void *ctx, const tline *l, uint32_t lineno, const char *ra
     return 0;
 }
 
+/* A power_cut line: its own fields read, its "files" array (whose objects repeat the
+** keys writes_lost and bytes_lost, with other values, and hold a "}" in a string) skipped
+** whole, so the line's totals and the fields after it are the line's own. */
+static void test_power_cut(void **state) {
+    (void)state;
+    static const char l1[] =
+        "{\"t\":2.910000,\"ev\":\"power_cut\",\"node\":\"payment\",\"fault\":1,"
+        "\"keep\":\"none\",\"writes_lost\":3,\"bytes_lost\":12416,\"indefinite\":2,"
+        "\"lost_in\":\"payment.db-wal\",\"files\":[{\"path\":\"x}\\\"]\",\"writes_lost\":99,"
+        "\"bytes_lost\":7},{\"path\":\"payment.db-wal\",\"writes_lost\":3}],\"life\":4}\n";
+    tline l;
+    assert_int_equal(tline_parse(l1, strlen(l1), &l), 0);
+    assert_string_equal(l.ev, "power_cut");
+    assert_string_equal(l.keep, "none");
+    assert_string_equal(l.lost_in, "payment.db-wal");
+    assert_true(l.writes_lost == 3 && l.bytes_lost == 12416 && l.indefinite == 2);
+    assert_int_equal(l.life, 4);   /* after the array: still read */
+    char text[256];
+    tline_power_text(&l, text, sizeof text);
+    assert_string_equal(text, "power cut at payment: 3 writes (12 KB) to payment.db-wal lost "
+                              "(keep none); 2 OKs now indefinite");
+    l.writes_lost = 0, l.lost_in[0] = '\0', l.indefinite = 0;
+    tline_power_text(&l, text, sizeof text);
+    assert_string_equal(text, "power cut at payment: nothing unsynced, nothing lost");
+    static const char open_array[] = "{\"t\":1,\"ev\":\"power_cut\",\"files\":[{\"a\":1}\n";
+    assert_int_equal(tline_parse(open_array, strlen(open_array), &l), -1);
+}
+
 static void write_trace(char *path, size_t cap) {
     snprintf(path, cap, "/tmp/test_tline.XXXXXX");
     int fd = mkstemp(path);
@@ -137,6 +165,7 @@ int main(void) {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_cut_and_refused),
         cmocka_unit_test(test_each),
+        cmocka_unit_test(test_power_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
