@@ -41,6 +41,8 @@ typedef enum {
     OX_DESIGN_OUTBOX_NO_DEDUPE,    /* consumer applies every delivery */
     OX_DESIGN_MARK_ON_PUBLISH,     /* row marked CONSUMED when published, not when acked */
     OX_DESIGN_ACK_BEFORE_APPLY,    /* consumer acks the delivery, then applies */
+    OX_DESIGN_OK_BEFORE_COMMIT,    /* client told OK once the rows are written, before COMMIT */
+    OX_DESIGN_ALERT_OUTSIDE_TX,    /* DEAD committed alone, its alert in a second transaction */
     OX_DESIGN_COUNT
 } ox_design;
 
