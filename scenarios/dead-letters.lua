@@ -22,4 +22,5 @@ expect {
   hold         = { "dead_letters_alerted", "durability", "atomicity", "no_phantom",
                    "exactly_once", "convergence" },
   dead_letters = { min = 1 },
+  reached      = { "row_dead", "republished" },
 }

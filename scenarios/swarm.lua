@@ -32,4 +32,4 @@ nemesis {
   clock_jumps = true, clock_every = 12, clock_max = 20,
 }
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "republished" } }

@@ -26,6 +26,9 @@ static const reached_info TABLE[REACHED_COUNT] = {
     { "republished", "the recovery scan published a row again (payment note publish, attempt "
                      "> 1)" },
     { "row_dead", "an outbox row ran out of attempts and went DEAD (payment note dead)" },
+    { "dead_letter_rolled_back",
+      "a dead letter's transaction rolled back after its writes (payment note rollback of a "
+      "msg)" },
     { "late_answer_to_dead",
       "an answer reached a row that had gone DEAD (payment note consumed or failed after "
       "dead)" },
@@ -62,7 +65,7 @@ static const reached_info TABLE[REACHED_COUNT] = {
 
 enum {
     R_CLIENT_RETRY, R_RESUBMITTED, R_ANSWER_UNKNOWN, R_PAY_ROLLBACK, R_REPUBLISHED, R_DEAD,
-    R_LATE_DEAD, R_REFUND, R_ANSWER_DUP, R_RESTART_SENDING, R_CLEANED, R_DUP_ABSORBED,
+    R_DEAD_ROLLBACK, R_LATE_DEAD, R_REFUND, R_ANSWER_DUP, R_RESTART_SENDING, R_CLEANED, R_DUP_ABSORBED,
     R_REFUSED, R_APPLY_ROLLBACK, R_REDELIVERED, R_STALE_ACK, R_LOST_INSIDE, R_RESTORED,
     R_REJECTED, R_DROPPED, R_CUT, R_DUPLICATED, R_CRASH_IN_TX, R_REQUEUE, R_END
 };
@@ -159,7 +162,8 @@ static void payment_note(const char *s, size_t len, span kind, uint32_t lineno, 
     uint64_t pay = strtoull(value(s, len, "pay").s ? value(s, len, "pay").s : "0", NULL, 10);
     if (is(kind, "duplicate"))
         hit(out, starts(detail, "payment ") ? R_RESUBMITTED : R_ANSWER_DUP, lineno);
-    else if (is(kind, "rollback") && starts(detail, "payment ")) hit(out, R_PAY_ROLLBACK, lineno);
+    else if (is(kind, "rollback"))
+        hit(out, starts(detail, "payment ") ? R_PAY_ROLLBACK : R_DEAD_ROLLBACK, lineno);
     else if (is(kind, "publish")) {
         if (number_after(detail, "attempt ") > 1) hit(out, R_REPUBLISHED, lineno);
         set_dead(dead, npay, pay, 0);   /* published again: no longer DEAD (a requeue) */

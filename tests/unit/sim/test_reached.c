@@ -121,6 +121,7 @@ static void test_notes(void **state) {
     assert_int_equal(n_of(&c, "restart_finds_sending"), 1);   /* 2 rows, not 0 */
     assert_int_equal(n_of(&c, "broker_restored"), 0);         /* 0 messages */
     assert_int_equal(n_of(&c, "payment_rolled_back"), 1);     /* the pay, not the alert */
+    assert_int_equal(n_of(&c, "dead_letter_rolled_back"), 1);
     assert_int_equal(c.first[reached_index("refund")], 0);
 }
 
