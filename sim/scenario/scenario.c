@@ -1727,8 +1727,9 @@ static void reach_one(lua_State *L, sim_expect *e, const char *name, int64_t min
 }
 
 /* reached = { "row_dead", "duplicate_absorbed" } (each at least once) or { row_dead = 3 }
-** (at least 3 times), or both in one table; {} says the scenario reaches nothing on purpose.  Named keys are read in sorted order, so the
-** error a file gets does not depend on Lua's hash order. */
+** (at least 3 times), or both in one table; {} says the scenario reaches nothing on
+** purpose.  Named keys are read in sorted order, so the error a file gets does not
+** depend on Lua's hash order. */
 static void read_reached(lua_State *L, sim_expect *e) {
     static const char *const EX = "{ \"row_dead\", duplicate_absorbed = 3 }";
     char g[96], sub[80];

@@ -957,7 +957,8 @@ static void rollback_and_reached_errors(void **state) {
           ":2: expect: unknown reached state 'row_ded' (did you mean 'row_dead'? states: "
           "client_retry, payment_resubmitted, answer_unknown, payment_rolled_back, republished, "
           "row_dead, dead_letter_rolled_back, late_answer_to_dead, refund, answer_duplicate, "
-          "restart_finds_sending, rows_cleaned, duplicate_absorbed, refused, apply_rolled_back, redelivered, stale_ack, "
+          "restart_finds_sending, rows_cleaned, duplicate_absorbed, refused, apply_rolled_back, "
+          "redelivered, stale_ack, "
           "broker_lost_inside, broker_restored, frame_rejected, frame_dropped, partition_cut, "
           "frame_duplicated, crash_in_tx, operator_requeue)");
     FAILS("x2.lua", HEAD "expect { reached = \"row_dead\" }\n",
@@ -970,7 +971,8 @@ static void rollback_and_reached_errors(void **state) {
     FAILS("x5.lua", HEAD "expect { reached = { zzz = 1, aaa = 1 } }\n",
           ":2: expect: unknown reached state 'aaa' (states: client_retry, payment_resubmitted, "
           "answer_unknown, payment_rolled_back, republished, row_dead, dead_letter_rolled_back, "
-          "late_answer_to_dead, refund, answer_duplicate, restart_finds_sending, rows_cleaned, duplicate_absorbed, "
+          "late_answer_to_dead, refund, answer_duplicate, restart_finds_sending, rows_cleaned, "
+          "duplicate_absorbed, "
           "refused, apply_rolled_back, redelivered, stale_ack, broker_lost_inside, "
           "broker_restored, frame_rejected, frame_dropped, partition_cut, frame_duplicated, "
           "crash_in_tx, operator_requeue)");
