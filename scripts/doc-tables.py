@@ -37,6 +37,8 @@ DESIGNS = {
     "outbox-no-dedupe": "the consumer applies every delivery",
     "mark-on-publish": "row marked done when published, not when consumed",
     "ack-before-apply": "the consumer confirms, then applies",
+    "ok-before-commit": "the client is told OK once the rows are written, before COMMIT",
+    "alert-outside-tx": "a row goes DEAD in one transaction, its alert in a second",
 }
 
 def read_matrix(path):
