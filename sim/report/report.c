@@ -201,7 +201,7 @@ static void print_reached(const report_run *r) {
     for (int i = 0, k = 0; i < REACHED_COUNT; i++)
         if (r->reached->count[i])
             printf("%s %s %" PRIu64, k++ ? "," : "", reached_at(i)->name, r->reached->count[i]);
-    printf("\n");
+    printf("%s\n", n ? "" : " none");
 }
 
 static void print_summary(const report_run *r, int met, const char *why) {
