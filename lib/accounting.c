@@ -26,6 +26,7 @@ typedef long long ll;
 typedef struct {
     int applied;                       /* else refused */
     int duplicate;                     /* the inbox already had it */
+    int rolled_back;                   /* the injected business error undid it all */
     char reason[OX_REASON_MAX + 1];    /* refused: why */
 } outcome;
 
@@ -134,6 +135,15 @@ static ox_status apply(ox_service *s, const ox_msg *m, outcome *o) {
     if (!r && o->duplicate) { ox_store_rollback(&s->store); return OX_OK; }   /* wrote nothing */
     if (!r) { judge(&s->cfg, m, o); r = write_rows(s, m, o, now); }
     if (r) { ox_store_rollback(&s->store); return r; }
+    if (ox_svc_inject(s, OX_SITE_ACCOUNTING_ROLLBACK)) {
+        /* io.h: the rows are written and a business rule fails before COMMIT */
+        ox_store_rollback(&s->store);
+        o->rolled_back = 1;
+        ox_svc_event(s, "rollback", m->pay_id,
+                     "msg %llu: business error before COMMIT (injected): rolled back, not acked",
+                     (ull)m->msg_id);
+        return OX_OK;
+    }
     return ox_store_commit(&s->store);
 }
 
@@ -183,13 +193,13 @@ ox_status ox_accounting_on_frame(ox_service *s, const char *from, const ox_frame
         answer_and_ack(s, f, &o);
         ox_svc_failpoint(s, "accounting.after_ack");
         ox_status r = apply(s, m, &o);
-        if (r) return r;
+        if (r || o.rolled_back) return r;    /* answered and acked: the voucher is lost */
         report(s, m, &o);
         ox_svc_failpoint(s, "accounting.after_apply");
         return OX_OK;
     }
     ox_status r = apply(s, m, &o);
-    if (r) return r;                    /* not acked: the broker will deliver it again */
+    if (r || o.rolled_back) return r;   /* not acked: the broker will deliver it again */
     report(s, m, &o);
     ox_svc_failpoint(s, "accounting.after_apply");
     answer_and_ack(s, f, &o);

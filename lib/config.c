@@ -22,7 +22,7 @@
 static const char *const DESIGNS[OX_DESIGN_COUNT] = {
     "outbox", "direct", "publish-in-tx", "outbox-no-recovery",
     "outbox-no-dedupe", "mark-on-publish", "ack-before-apply", "resend-every-scan",
-    "retries-not-attempts",
+    "retries-not-attempts", "ok-before-commit", "alert-outside-tx",
 };
 
 const char *ox_design_name(ox_design d) {
@@ -40,7 +40,8 @@ int ox_design_parse(const char *name, ox_design *d) {
 
 const char *ox_design_names(void) {
     return "outbox, direct, publish-in-tx, outbox-no-recovery, outbox-no-dedupe, "
-           "mark-on-publish, ack-before-apply, resend-every-scan, retries-not-attempts";
+           "mark-on-publish, ack-before-apply, resend-every-scan, retries-not-attempts, "
+           "ok-before-commit, alert-outside-tx";
 }
 
 void ox_config_default(ox_config *c) {
@@ -238,7 +239,8 @@ typedef struct {
 static const knob KNOBS[] = {
     { "design", set_design, "a design name (outbox, direct, publish-in-tx, outbox-no-recovery, "
                             "outbox-no-dedupe, mark-on-publish, ack-before-apply, "
-                            "resend-every-scan, retries-not-attempts)" },
+                            "resend-every-scan, retries-not-attempts, ok-before-commit, "
+                            "alert-outside-tx)" },
     { "retry", set_retry, "linear or exponential" },
     { "retry_base", set_retry_base, "seconds > 0" },
     { "retry_max", set_retry_max, "seconds > 0" },

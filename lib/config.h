@@ -64,6 +64,8 @@ typedef enum {
     OX_DESIGN_ACK_BEFORE_APPLY,    /* consumer acks the delivery, then applies */
     OX_DESIGN_RESEND_EVERY_SCAN,   /* the scan republishes every SENDING row, due or not */
     OX_DESIGN_RETRIES_NOT_ATTEMPTS,/* max_attempts read as retries: DEAD one publication late */
+    OX_DESIGN_OK_BEFORE_COMMIT,    /* client told OK once the rows are written, before COMMIT */
+    OX_DESIGN_ALERT_OUTSIDE_TX,    /* DEAD committed alone, its alert in a second transaction */
     OX_DESIGN_COUNT
 } ox_design;
 

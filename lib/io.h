@@ -51,6 +51,17 @@ typedef struct ox_io {
 **                 it instead of enqueueing it: event "lost_inside", nothing stored,
 **                 nothing delivered, nothing sent back (internal loss in the MQ). */
 #define OX_SITE_BROKER_LOSE "broker.lose"
+/*   payment.rollback     a payment transaction's writes are done and a business rule
+**                        fails before COMMIT (BUGGIFY's injected error): the transaction
+**                        rolls back, event "rollback".  Asked in pay() after the payment
+**                        and outbox rows (and, publish-in-tx, after the publication): the
+**                        client is told FAILED; and in the scan's dead-letter transaction
+**                        after the DEAD row and its alert: the row stays SENDING, the next
+**                        scan tries again.
+**   accounting.rollback  the same in accounting's apply, after the inbox row and the
+**                        voucher: nothing is answered or acked, the broker redelivers. */
+#define OX_SITE_PAYMENT_ROLLBACK "payment.rollback"
+#define OX_SITE_ACCOUNTING_ROLLBACK "accounting.rollback"
 
 /* Timer ids, as set_timer passes them and ox_service_on_timer takes them back. */
 #define OX_TIMER_SCAN 1          /* payment: the recovery scan (scan.c) */

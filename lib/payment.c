@@ -5,7 +5,8 @@
 ** together or not at all, and the message is published only after COMMIT (design
 ** `outbox`).  The weaker designs differ in exactly one place each, as real mistakes
 ** do: `direct` writes no outbox row, `publish-in-tx` publishes before COMMIT,
-** `mark-on-publish` treats "sent" as "done".
+** `mark-on-publish` treats "sent" as "done", `ok-before-commit` tells the client OK once
+** the rows are written, whatever COMMIT then does.
 **
 ** The answers from accounting are idempotent by their WHERE clauses: a row leaves
 ** SENDING (or DEAD) once, so a duplicate CONSUMED or CONSUME_FAILED changes nothing,
@@ -192,6 +193,19 @@ static void publish_first(ox_service *s, const ox_msg *m, int64_t now) {
     ox_svc_failpoint(s, "payment.after_publish");
 }
 
+/* The injected business error (io.h, OX_SITE_PAYMENT_ROLLBACK): the payment and outbox
+** rows are written, and the transaction rolls back instead of committing.  The client is
+** told FAILED, except under ok-before-commit, whose OK went out with the rows written. */
+static ox_status roll_back(ox_service *s, const ox_msg *m) {
+    ox_store_rollback(&s->store);
+    ox_svc_event(s, "rollback", m->pay_id,
+                 "payment %llu: business error before COMMIT (injected): rolled back",
+                 (ull)m->pay_id);
+    if (s->cfg.design == OX_DESIGN_OK_BEFORE_COMMIT) return OX_OK;
+    return ox_svc_fail(s, OX_ERR_REFUSED, "pay %llu: business error before COMMIT, rolled back",
+                       (ull)m->pay_id);
+}
+
 static ox_status check_request(ox_service *s, uint64_t pay_id, int64_t amount) {
     if (amount <= 0)
         return ox_svc_fail(s, OX_ERR_REFUSED, "pay %llu: amount must be > 0, got %lld",
@@ -224,7 +238,9 @@ ox_status ox_payment_pay(ox_service *s, uint64_t pay_id, uint32_t account, int64
         ox_payment_publish(s, &m);
         ox_svc_failpoint(s, "payment.before_commit");
     }
-    if ((r = ox_store_commit(&s->store))) return r;
+    if (ox_svc_inject(s, OX_SITE_PAYMENT_ROLLBACK)) return roll_back(s, &m);
+    if ((r = ox_store_commit(&s->store)))
+        return s->cfg.design == OX_DESIGN_OK_BEFORE_COMMIT ? OX_OK : r;   /* told OK already */
     report_commit(s, &m);
     ox_svc_failpoint(s, "payment.after_commit");
     if (!in_tx) publish_first(s, &m, now);

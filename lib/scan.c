@@ -6,7 +6,8 @@
 ** not match the index's WHERE clause), copies them out and resets the query before
 ** touching any row, so no read cursor is open while it writes.  Then, row by row:
 **   - out of attempts (or a payload that does not decode): DEAD + an alert, in one
-**     transaction, so a DEAD row never lacks its alert;
+**     transaction, so a DEAD row never lacks its alert (design alert-outside-tx: two
+**     transactions, and a failed second one leaves a DEAD row without an alert);
 **   - otherwise: publish attempt n+1, then push next_attempt_at out by interval(n+1).
 **     Publishing before rescheduling means a crash in between publishes again (a
 **     duplicate, which the consumer's inbox absorbs), never loses the message.
@@ -98,7 +99,50 @@ static ox_status collect(ox_service *s, int64_t now, int *n) {
     return OX_OK;
 }
 
-/* DEAD and its alert, together. */
+/* The alert row of a row just made DEAD (text: what it says). */
+static ox_status insert_alert(ox_service *s, const ox_due *d, const char *text, int64_t now) {
+    struct ox_payment *p = s->pay;
+    sqlite3_bind_int64(p->ins_alert, 1, d->id);
+    sqlite3_bind_int64(p->ins_alert, 2, d->pay_id);
+    sqlite3_bind_text(p->ins_alert, 3, text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(p->ins_alert, 4, now);
+    return ox_store_run(&s->store, p->ins_alert, "insert alert", NULL);
+}
+
+/* The injected business error (io.h, OX_SITE_PAYMENT_ROLLBACK) in a dead-letter
+** transaction: its writes are undone.  Returns 1 if it was taken. */
+static int injected_rollback(ox_service *s, const ox_due *d, const char *what) {
+    if (!ox_svc_inject(s, OX_SITE_PAYMENT_ROLLBACK)) return 0;
+    ox_store_rollback(&s->store);
+    ox_svc_event(s, "rollback", (uint64_t)d->pay_id,
+                 "msg %lld: business error before COMMIT of %s (injected): rolled back",
+                 (ll)d->id, what);
+    return 1;
+}
+
+/* alert-outside-tx: DEAD in a statement of its own, committed; then the alert in a
+** second transaction, which can fail (here: the injected error) and leave the DEAD row
+** without its alert.  *changed: the row went DEAD. */
+static ox_status dead_then_alert(ox_service *s, const ox_due *d, const char *text, int64_t now,
+                                 int *changed) {
+    struct ox_payment *p = s->pay;
+    assert(s->cfg.design == OX_DESIGN_ALERT_OUTSIDE_TX);
+    sqlite3_bind_int64(p->mark_dead, 1, now);
+    sqlite3_bind_int64(p->mark_dead, 2, d->id);
+    ox_status r = ox_store_run(&s->store, p->mark_dead, "mark outbox row DEAD", changed);
+    if (r || !*changed) return r;
+    ox_svc_event(s, "dead", (uint64_t)d->pay_id, "msg %lld DEAD after %lld attempts",
+                 (ll)d->id, (ll)d->attempts);
+    if ((r = ox_store_begin(&s->store))) return r;
+    r = insert_alert(s, d, text, now);
+    if (r) { ox_store_rollback(&s->store); return r; }
+    if (injected_rollback(s, d, "the alert")) return OX_OK;   /* DEAD, and no alert */
+    if ((r = ox_store_commit(&s->store))) return r;
+    ox_svc_event(s, "alert", (uint64_t)d->pay_id, "DEAD_LETTER: %s", text);
+    return OX_OK;
+}
+
+/* DEAD and its alert, together (one transaction; alert-outside-tx: two). */
 static ox_status dead_letter(ox_service *s, const ox_due *d, int64_t now) {
     struct ox_payment *p = s->pay;
     assert(!d->ok || d->attempts >= budget(s));   /* out of attempts, or unreadable */
@@ -110,19 +154,16 @@ static ox_status dead_letter(ox_service *s, const ox_due *d, int64_t now) {
         snprintf(text, sizeof text, "payment %lld: outbox row %lld has an undecodable payload",
                  (ll)d->pay_id, (ll)d->id);
     int changed = 0;
+    if (s->cfg.design == OX_DESIGN_ALERT_OUTSIDE_TX) return dead_then_alert(s, d, text, now,
+                                                                             &changed);
     ox_status r = ox_store_begin(&s->store);
     if (r) return r;
     sqlite3_bind_int64(p->mark_dead, 1, now);
     sqlite3_bind_int64(p->mark_dead, 2, d->id);
     r = ox_store_run(&s->store, p->mark_dead, "mark outbox row DEAD", &changed);
-    if (!r && changed) {
-        sqlite3_bind_int64(p->ins_alert, 1, d->id);
-        sqlite3_bind_int64(p->ins_alert, 2, d->pay_id);
-        sqlite3_bind_text(p->ins_alert, 3, text, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(p->ins_alert, 4, now);
-        r = ox_store_run(&s->store, p->ins_alert, "insert alert", NULL);
-    }
+    if (!r && changed) r = insert_alert(s, d, text, now);
     if (r) { ox_store_rollback(&s->store); return r; }
+    if (changed && injected_rollback(s, d, "DEAD and its alert")) return OX_OK;   /* SENDING */
     if ((r = ox_store_commit(&s->store))) return r;
     assert(changed == 0 || changed == 1);   /* DEAD and its one alert, or nothing */
     if (!changed) return OX_OK;

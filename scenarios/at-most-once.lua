@@ -12,4 +12,4 @@ scenario {
 }
 drop { link = "broker->accounting", label = "DELIVER", p = 0.25 }
 drop { link = "accounting->broker", p = 0.1 }
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "republished", "frame_dropped" } }

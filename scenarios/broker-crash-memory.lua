@@ -20,4 +20,4 @@ scenario {
 partition { between = { "broker", "accounting" }, start = 6, stop = 10 }
 crash { node = "broker", at = 9.5, restart_after = 1 }
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "republished" } }

@@ -18,4 +18,4 @@ scenario {
 broker_loss { queue = "PAY_QUEUE", p = 0.2 }
 broker_loss { queue = "ACC_QUEUE", p = 0.1 }
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "broker_lost_inside", "republished" } }

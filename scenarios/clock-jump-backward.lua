@@ -22,4 +22,4 @@ scenario {
 drop { link = "payment->broker", queue = "PAY_QUEUE", label = "PUBLISH", p = 0.3 }
 clock_jump { node = "payment", at = 8, by = -30 }
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "republished" } }

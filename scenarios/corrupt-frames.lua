@@ -17,4 +17,4 @@ corrupt { link = "broker->accounting", p = 0.1 }
 corrupt { link = "accounting->broker", p = 0.1 }
 corrupt { link = "broker->payment", p = 0.1 }
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "frame_rejected", "republished" } }

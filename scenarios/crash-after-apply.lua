@@ -13,4 +13,4 @@ scenario {
 crash { node = "accounting", at_failpoint = "accounting.after_apply", hit = 5, restart_after = 2 }
 crash { node = "accounting", at_failpoint = "accounting.after_apply", hit = 30, restart_after = 2 }
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "redelivered", "duplicate_absorbed" } }

@@ -14,4 +14,8 @@ scenario {
 crash { node = "payment", at_failpoint = "payment.after_commit", hit = 3, restart_after = 2 }
 crash { node = "payment", at_failpoint = "payment.after_commit", hit = 20, restart_after = 2 }
 
-expect { all_invariants = true }
+expect {
+  all_invariants = true,
+  reached        = { "answer_unknown", "client_retry", "payment_resubmitted",
+                     "restart_finds_sending" },
+}

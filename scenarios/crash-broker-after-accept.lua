@@ -15,4 +15,4 @@ scenario {
 crash { at_failpoint = "broker.after_accept", hit = 5, restart_after = 1 }
 crash { at_failpoint = "broker.after_accept", hit = 40, restart_after = 1 }
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "republished" } }

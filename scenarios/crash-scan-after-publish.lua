@@ -17,4 +17,7 @@ drop { link = "payment->broker", queue = "PAY_QUEUE", label = "PUBLISH", p = 0.3
 crash { at_failpoint = "payment.scan_after_publish", hit = 5, restart_after = 1 }
 crash { at_failpoint = "payment.scan_after_publish", hit = 20, restart_after = 1 }
 
-expect { all_invariants = true }
+expect {
+  all_invariants = true,
+  reached        = { "republished", "restart_finds_sending", "duplicate_absorbed" },
+}

@@ -21,4 +21,4 @@ at(50, function()
   if code ~= 0 then error("outbox-ctl requeue all exited " .. code) end
 end)
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "row_dead", "operator_requeue" } }

@@ -23,4 +23,5 @@ expect {
                    "exactly_once", "convergence", "retry_schedule", "dead_after_max_attempts",
                    "alert_names_row" },
   dead_letters = { min = 1 },
+  reached      = { "row_dead", "republished" },
 }

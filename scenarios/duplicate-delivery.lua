@@ -19,4 +19,4 @@ duplicate { link = "broker->accounting", queue = "PAY_QUEUE", label = "DELIVER",
 -- The producer's publications are duplicated on the wire as well.
 duplicate { link = "payment->broker", queue = "PAY_QUEUE", label = "PUBLISH", p = 0.1 }
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "frame_duplicated", "duplicate_absorbed" } }

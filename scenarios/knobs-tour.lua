@@ -15,4 +15,4 @@ scenario {
 drop { link = "payment->broker", p = 0.2 }
 drop { link = "broker->accounting", p = 0.2 }
 at(8, function() crash { node = "broker", restart_after = 1 } end)
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "republished", "redelivered", "refund" } }

@@ -14,4 +14,4 @@ scenario {
 
 drop { link = "payment->broker", queue = "PAY_QUEUE", label = "PUBLISH", p = 0.2 }
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "rows_cleaned" } }

@@ -18,4 +18,4 @@ scenario {
 delay { link = "accounting->broker", label = "PUBLISH", min = 0.5, max = 1.5 }
 partition { between = { "payment", "broker" }, start = 4, stop = 12 }
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "partition_cut", "republished" } }

@@ -22,4 +22,5 @@ expect {
   hold         = { "durability", "atomicity", "no_phantom", "exactly_once", "compensation",
                    "dead_letters_alerted", "convergence" },
   dead_letters = 1,
+  reached      = { "row_dead", "refund" },
 }

@@ -15,4 +15,4 @@ scenario {
 partition { between = {"broker", "accounting"}, start = 1, stop = 8 }
 power_loss { node = "broker", at = 6, keep = "torn", restart_after = 1 }
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "broker_restored" } }

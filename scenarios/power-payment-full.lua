@@ -13,4 +13,4 @@ scenario {
 
 power_loss { at_failpoint = "payment.after_commit", hit = 30, keep = "none", restart_after = 1 }
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "restart_finds_sending", "republished" } }

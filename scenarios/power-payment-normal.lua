@@ -21,4 +21,4 @@ scenario {
 
 power_loss { at_failpoint = "payment.after_commit", hit = 30, keep = "none", restart_after = 1 }
 
-expect { violated = { "no_phantom" } }
+expect { violated = { "no_phantom" }, reached = { "power_cut_lost" } }

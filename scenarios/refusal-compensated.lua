@@ -14,4 +14,4 @@ scenario {
   settle   = 90,
 }
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "refused", "refund" } }

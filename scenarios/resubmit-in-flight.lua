@@ -19,4 +19,4 @@ delay { link = "payment->broker", queue = "PAY_QUEUE", label = "PUBLISH", min = 
 crash { at_failpoint = "payment.after_publish", hit = 10, restart_after = 0.5 }
 crash { at_failpoint = "payment.after_publish", hit = 30, restart_after = 0.5 }
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "payment_resubmitted", "client_retry" } }

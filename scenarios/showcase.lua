@@ -35,4 +35,7 @@ at(12, function()
   crash { node = "accounting", restart_after = 3 }
 end)
 
-expect { all_invariants = true }
+expect {
+  all_invariants = true,
+  reached        = { "republished", "duplicate_absorbed", "refund", "restart_finds_sending" },
+}

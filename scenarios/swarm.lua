@@ -11,6 +11,12 @@
 --
 --   grep '"ev":"fault"' reports/runs/swarm/SEED/trace.jsonl
 --
+-- rollback arms the services' injected business error (lib/io.h): a transaction rolls
+-- back after its writes, so a design that publishes before COMMIT (publish-in-tx)
+-- leaves a phantom voucher without any crash:
+--
+--   bin/outbox-sim sweep scenarios/swarm.lua --seeds 1..20 -j 2 --design publish-in-tx
+--
 -- The knobs give the retry budget room for the worst schedules the maxima allow
 -- (partitions up to 5 s, backward clock jumps up to 20 s, lost answers): the design
 -- must converge, and rows must not run out of attempts before the faults stop.
@@ -30,6 +36,7 @@ nemesis {
   crash_every = 8, restart_max = 3, failpoints = true,
   partition_every = 10, partition_max = 5,
   clock_jumps = true, clock_every = 12, clock_max = 20,
+  rollback = 0.2,
 }
 
-expect { all_invariants = true }
+expect { all_invariants = true, reached = { "republished" } }

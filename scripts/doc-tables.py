@@ -39,6 +39,8 @@ DESIGNS = {
     "ack-before-apply": "the consumer confirms, then applies",
     "resend-every-scan": "the scan republishes every unconfirmed row at each tick, due or not",
     "retries-not-attempts": "max_attempts read as retries: a row goes DEAD one publication late",
+    "ok-before-commit": "the client is told OK once the rows are written, before COMMIT",
+    "alert-outside-tx": "a row goes DEAD in one transaction, its alert in a second",
 }
 
 def read_matrix(path):

@@ -688,6 +688,26 @@
     openHash();
   }
 
+  /* ---- reached states ------------------------------------------------------------------ */
+
+  /* R.reached: summary.json's counts; R.reached_info: each state's meaning, what the
+  ** scenario asks of it (min, 0: nothing) and the trace line of its first time. */
+  function reached() {
+    const body = $("reached-body"), info = R.reached_info;
+    const n = info.filter((s) => R.reached[s.name] > 0).length;
+    body.append(el("p", { class: "lead", text: "The situations worth reaching, and how often this run reached each (" +
+      n + " of " + info.length + "); the scenario's expect { reached = ... } names the ones it must reach." }));
+    const t = el("table", { class: "faults" }, el("tr", {}, el("th", { text: "state" }), el("th", { text: "times" }),
+      el("th", { text: "scenario asks" }), el("th", { text: "first at trace line" }), el("th", { text: "what it means" })));
+    for (const s of info) {
+      const c = R.reached[s.name], miss = s.min > 0 && c < s.min;
+      t.append(el("tr", miss ? { class: "miss" } : {}, el("td", {}, el("code", { text: s.name })), el("td", { text: c }),
+        el("td", { text: s.min ? (miss ? "at least " + s.min + ": NOT REACHED" : "at least " + s.min) : "" }),
+        el("td", { text: s.first_line || "" }), el("td", { text: s.means })));
+    }
+    body.append(t);
+  }
+
   /* ---- scenario ------------------------------------------------------------------------ */
 
   function scenario() {
@@ -722,6 +742,7 @@
   part("chart", chart);
   part("plots", plots);
   part("lives", lives);
+  part("reached", reached);
   part("scenario", scenario);
   part("foot", footer);
   document.body.dataset.ready = "1";

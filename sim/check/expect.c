@@ -44,6 +44,9 @@ static void idle_reason(const sim_fault *f, char *why, size_t cap) {
     case FK_SLOW: snprintf(why, cap, "its node handled no frame in its window"); return;
     case FK_PARTITION: snprintf(why, cap, "no frame crossed the cut link in its window"); return;
     case FK_CLOCK_JUMP: snprintf(why, cap, "its time was not reached before healing"); return;
+    case FK_ROLLBACK:
+        snprintf(why, cap, "%u steps of its node drew, none rolled a transaction back", f->seen);
+        return;
     default: break;
     }
     if (f->seen == 0) snprintf(why, cap, "no %s matched it in its window", what);
@@ -84,6 +87,21 @@ static int names_judged(const sim_expect *x, const checker_result *c, char *why,
         if (k < 0 || !c->inv[k].skipped) continue;
         snprintf(why, cap, "expect names %s, which this run's design does not judge (n/a): "
                  "the expectation cannot be met", name);
+        return 0;
+    }
+    return 1;
+}
+
+int expect_reached(const sim_scenario *sc, const reached_counts *r, char *why, size_t cap) {
+    const sim_expect *x = &sc->expect;
+    assert(cap > 0);
+    assert(x->nreached >= 0 && x->nreached <= REACHED_COUNT);
+    for (int i = 0; i < REACHED_COUNT; i++) {
+        if (x->reached[i] == 0 || r->count[i] >= x->reached[i]) continue;
+        const reached_info *info = reached_at(i);
+        snprintf(why, cap, "reached state %s (%s) %" PRIu64 " time%s, expected at least %u",
+                 info->name, info->means, r->count[i], r->count[i] == 1 ? "" : "s",
+                 x->reached[i]);
         return 0;
     }
     return 1;

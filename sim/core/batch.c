@@ -37,6 +37,7 @@ static int node_batchable(const sim_world *w, int node) {
         if (f->kind == FK_SLOW && f->node == node) return 0;
         if (scenario_kills(f->kind) && f->node == node && f->failpoint[0] && !f->fired) return 0;
         if (f->kind == FK_BROKER_LOSS && node == 1) return 0;
+        if (f->kind == FK_ROLLBACK && f->node == node) return 0;   /* each step draws */
     }
     return 1;
 }

@@ -4,7 +4,7 @@
 ** Contents, in order (each a "---- name ----" section):
 **   errors and bookkeeping      world_fail, world_schedule, failpoints and note kinds
 **   faults taking effect        announce: a fault's "fault" line
-**   nodes                       start, step (one event), crash
+**   nodes                       start, step (one event; arm_rollback), crash
 **   the network                 route_send: a SEND effect becomes frame events, or not
 **   the client                  its history: outcomes and retries
 **   replies                     world_apply_reply: effects, crashes at failpoints
@@ -203,11 +203,38 @@ int world_prepare_step(sim_world *w, int node, ox_step *s, int64_t t) {
     return 0;
 }
 
+/* A rollback fault (scenario.h, FK_ROLLBACK): for a step of payment or accounting in
+** its window, the first such fault of the node that draws yes (the rollback stream, 5)
+** arms the library's site payment.rollback / accounting.rollback (lib/io.h) for the
+** step: its transaction, writes done, rolls back.  Such a node is never batched
+** (node_batchable), so every step draws.  Returns the fault's id, or 0. */
+static int arm_rollback(sim_world *w, int node, ox_step *s) {
+    if (w->healed || node == 1) return 0;
+    if (s->kind != OX_STEP_PAY && s->kind != OX_STEP_FRAME && s->kind != OX_STEP_TIMER) return 0;
+    for (int i = 0; i < w->sc->nfaults; i++) {
+        sim_fault *f = &w->sc->faults[i];
+        if (f->kind != FK_ROLLBACK || f->node != node) continue;
+        if (w->now < f->from_us || w->now >= f->to_us) continue;
+        f->seen++;
+        if (!ox_prng_chance(&w->rollbacks, f->p)) continue;
+        if (s->narmed >= OX_STEP_MAX_ARMED) return 0;
+        ox_armed *a = &s->armed[s->narmed++];
+        snprintf(a->name, sizeof a->name, "%s",
+                 node == 0 ? OX_SITE_PAYMENT_ROLLBACK : OX_SITE_ACCOUNTING_ROLLBACK);
+        a->skip = 0;
+        a->action = OX_ARM_INJECT;
+        return f->id;
+    }
+    return 0;
+}
+
 static int step_node(sim_world *w, int node, ox_step *s) {
     sim_proc *p = &w->nodes[node];
     assert(p->pid > 0);
     if (world_prepare_step(w, node, s, w->now) != 0) return -1;
     arm_failpoints(w, node, s);
+    int rollback = arm_rollback(w, node, s);
+    if (rollback) w->inject_fault = rollback;
     ox_reply r = { .effects = w->effects };
     ox_reply_reader rd;
     char err[600];
@@ -215,7 +242,9 @@ static int step_node(sim_world *w, int node, ox_step *s) {
     if (proc_steps(&w->procs, p, s, 1, &rd, err, sizeof err) != 0 ||
         proc_section(&w->procs, p, &rd, s->seq, &r, err, sizeof err) != 0)
         return world_fail(w, OX_EXIT_HARNESS, "%s", err);
-    return world_apply_reply(w, node, s, &r);
+    int rc = world_apply_reply(w, node, s, &r);
+    if (rollback) w->inject_fault = 0;
+    return rc;
 }
 
 static int start_node(sim_world *w, int node, const char *why) {
@@ -1026,6 +1055,7 @@ static int setup(sim_world *w) {
     ox_prng_seed(&w->net, ox_prng_derive(w->o->seed, 1));
     ox_prng_seed(&w->client, ox_prng_derive(w->o->seed, 2));
     ox_prng_seed(&w->faults, ox_prng_derive(w->o->seed, 3));
+    ox_prng_seed(&w->rollbacks, ox_prng_derive(w->o->seed, 5));
     w->res->hist = calloc((size_t)wl->payments + 1, sizeof *w->res->hist);
     w->tries = calloc((size_t)wl->payments + 1, 1);
     w->effects = calloc(OX_STEP_MAX_EFFECTS, sizeof *w->effects);

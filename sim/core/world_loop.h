@@ -39,12 +39,13 @@ typedef struct sim_world {
     sim_trace trace;
     ox_prng net, client;
     ox_prng faults;               /* broker-loss decisions */
+    ox_prng rollbacks;            /* rollback decisions (arm_rollback, world.c) */
     int64_t now;                  /* virtual microseconds since the run began */
     int64_t skew_us[SIM_NODES];   /* each node's clock offset (clock, clock_jump) */
     int64_t busy_until[SIM_NODES];    /* slow: the node handles nothing before this */
     int free_pending[SIM_NODES];  /* an EV_FREE is scheduled for the node */
     backlog_ring backlog[SIM_NODES];
-    int inject_fault;             /* broker_loss fault armed in the current step, 0 none */
+    int inject_fault;             /* broker_loss or rollback fault armed in the current step */
     int healed;
     uint64_t inflight;            /* frame events in the queue or a backlog */
     int64_t broker_held;          /* messages the broker holds, ready or unacked (broker_notes) */

@@ -62,6 +62,25 @@ static void write_meta(json_w *w, const hd_run *r) {
     json_w_obj_end(w);
 }
 
+/* "reached_info": [{"name", "means", "min", "first_line"}]: the reached states' table
+** (sim/util/reached.h), what the scenario asks of each (0: nothing) and the trace line of
+** the first time (0: never), for the page's "Reached states" section. */
+static void write_reached_info(json_w *w, const hd_run *r) {
+    const reached_counts *c = r->run->reached;
+    const sim_expect *x = &r->run->opt->sc->expect;
+    json_w_key(w, "reached_info");
+    json_w_arr(w);
+    for (int i = 0; i < REACHED_COUNT; i++) {
+        json_w_obj(w);
+        json_w_kstr(w, "name", reached_at(i)->name);
+        json_w_kstr(w, "means", reached_at(i)->means);
+        json_w_kuint(w, "min", x->reached[i]);
+        json_w_kuint(w, "first_line", c->first[i]);
+        json_w_obj_end(w);
+    }
+    json_w_arr_end(w);
+}
+
 /* The run's data, as summary.json has it (rundata.h). */
 static void write_rundata(json_w *w, const hd_run *r) {
     json_w_key(w, "counts");
@@ -72,6 +91,9 @@ static void write_rundata(json_w *w, const hd_run *r) {
     rundata_failpoints(w, r->run);
     json_w_key(w, "invariants");
     rundata_invariants(w, r->run);
+    json_w_key(w, "reached");
+    rundata_reached(w, r->run);
+    write_reached_info(w, r);
 }
 
 /* Why each violation happened in this run, and the trace line of the step that broke it

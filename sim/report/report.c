@@ -90,6 +90,9 @@ static void write_data(json_w *w, const report_run *r) {
     json_w_break(w, 2);
     json_w_key(w, "warnings");
     rundata_warnings(w, r);
+    json_w_break(w, 2);
+    json_w_key(w, "reached");
+    rundata_reached(w, r);
 }
 
 /* "scenario_checks": the scenario's own check()s that failed (scenario.h, sim_check). */
@@ -190,6 +193,17 @@ static void print_violations(const report_run *r) {
         }
 }
 
+/* "reached    9 of 24 states: republished 12, row_dead 3, ..." (sim/util/reached.h). */
+static void print_reached(const report_run *r) {
+    int n = 0;
+    for (int i = 0; i < REACHED_COUNT; i++) n += r->reached->count[i] > 0;
+    printf("  reached    %d of %d states:", n, REACHED_COUNT);
+    for (int i = 0, k = 0; i < REACHED_COUNT; i++)
+        if (r->reached->count[i])
+            printf("%s %s %" PRIu64, k++ ? "," : "", reached_at(i)->name, r->reached->count[i]);
+    printf("%s\n", n ? "" : " none");
+}
+
 static void print_summary(const report_run *r, int met, const char *why) {
     const world_stats *s = &r->res->st;
     const checker_result *c = r->check;
@@ -229,6 +243,7 @@ static void print_summary(const report_run *r, int met, const char *why) {
            failpoint_count(r, "payment.scan_after_publish"), kind_count(r, "redeliver"),
            c->refunded, c->dead, c->alerts);
     print_duplicates(r->cause);
+    print_reached(r);
     if (r->res->converged_us >= 0)
         printf("  settled    quiet %.3f s after healing (at %.3f s)\n",
                (r->res->converged_us - r->opt->sc->run_us) / 1e6, r->res->converged_us / 1e6);

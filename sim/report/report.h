@@ -6,7 +6,8 @@
 ** the trace lines behind them; "causes": what happened, cause.h; "scenario_checks": the
 ** scenario's own failed check()s), the counts, the failpoints reached, the seed, the
 ** trace's hash and line count, and the exact command that reproduces the run (with
-** "outbox_node": the binary OUTBOX_NODE put in place of bin/outbox-node, else null).  It may
+** "outbox_node": the binary OUTBOX_NODE put in place of bin/outbox-node, else null), and
+** "reached": how often the run reached each named state (sim/util/reached.h).  It may
 ** hold wall-clock figures; the trace never does.
 **
 ** report.html, beside it, is the same run for people to read (html.h).
@@ -18,6 +19,7 @@
 
 #include "../check/checker.h"
 #include "../core/world.h"
+#include "../util/reached.h"
 #include "cause.h"
 #include "html.h"
 
@@ -36,6 +38,7 @@ typedef struct report_run {
     int quiet;                    /* no human summary: on FAIL the verdict and reproduce lines */
     html_opts follow;             /* report.html: payments the chart follows (--follow) */
     cause_result *cause;          /* filled by report_finish: why each violation happened */
+    const reached_counts *reached;  /* the reached states, counted (sim/util/reached.h) */
 } report_run;
 
 /* Writes summary.json and report.html, prints the summary (quiet: only a FAIL's verdict

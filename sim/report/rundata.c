@@ -169,3 +169,14 @@ void rundata_causes(json_w *w, const report_run *r) {
     if (c && c->nitems) brk(w, 2);
     json_w_arr_end(w);
 }
+
+void rundata_reached(json_w *w, const report_run *r) {
+    assert(r->reached != NULL);
+    json_w_obj(w);
+    for (int i = 0; i < REACHED_COUNT; i++) {
+        brk(w, 4);
+        json_w_kuint(w, reached_at(i)->name, r->reached->count[i]);
+    }
+    brk(w, 2);
+    json_w_obj_end(w);
+}

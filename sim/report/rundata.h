@@ -35,5 +35,8 @@ void rundata_warnings(json_w *w, const report_run *r);
 ** invariant's shown violations, "line" the trace line of the step that broke it (0: not
 ** known, and "known" false: the text is the invariant's own sentence). */
 void rundata_causes(json_w *w, const report_run *r);
+/* {"client_retry": n, ...}: how often the run reached each state of sim/util/reached.h,
+** every state, in the table's order. */
+void rundata_reached(json_w *w, const report_run *r);
 
 #endif

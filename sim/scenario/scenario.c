@@ -1230,6 +1230,31 @@ static int l_slow(lua_State *L) {
     return 0;
 }
 
+/* ---- rollback ----------------------------------------------------------------------- */
+
+/* rollback { node, p, start, stop }: BUGGIFY's injected business error.  Each step of the
+** node in the window draws (p, from the run's rollback stream) whether the library's
+** injection site payment.rollback / accounting.rollback (lib/io.h) fires in it: the
+** step's transaction, its writes done, rolls back instead of committing. */
+static int l_rollback(lua_State *L) {
+    static const char *const FIELDS[] = { "node", "p", "start", "stop", NULL };
+    static const char *const EX = "rollback { node = \"payment\", p = 0.2 }";
+    static const scn_range PROB = { "a probability", 0, 1, 0, 0, NULL };
+    scn *c = begin(L, "rollback", 0);
+    table_arg(L, "rollback", EX);
+    check_fields(L, 1, "rollback", "", FIELDS);
+    sim_fault f = new_fault(FK_ROLLBACK, sandbox_line(L));
+    f.node = one_node(L, "rollback", EX);
+    if (f.node == 1)
+        fail(L, "rollback: the broker has no transaction to roll back (node = \"payment\" or "
+                "\"accounting\")");
+    if (!num_field(L, 1, "rollback", "p", &PROB, &f.p)) f.p = 1.0;
+    read_window(L, c, "rollback", 1, &f.from_us, &f.to_us);
+    room_for(L, c, "rollback", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
 /* ---- nemesis ------------------------------------------------------------------------- */
 
 /* nemesis { ... } draws a whole fault schedule from the run's seed, at load time, and
@@ -1243,7 +1268,7 @@ static int l_slow(lua_State *L) {
 ** math.random nor the network's draws shift them. */
 
 typedef struct {
-    double drop, duplicate, delay, delay_max, broker_loss, slow, clock_skew;
+    double drop, duplicate, delay, delay_max, broker_loss, slow, clock_skew, rollback;
     double crash_every, restart_max, partition_every, partition_max, clock_every, clock_max;
     double power_loss;        /* the chance that a drawn crash is a power loss */
     int clock_jumps, failpoints, swarm;
@@ -1400,6 +1425,19 @@ static void nem_clock_jumps(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) 
     }
 }
 
+/* rollback: payment and accounting each roll back transactions at a rate drawn in
+** [0, rollback] (swarm), or at rollback. */
+static void nem_rollback(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->rollback <= 0 || !nem_on(p, n)) return;
+    for (int node = 0; node < SIM_NODES; node += 2) {   /* payment, accounting */
+        sim_fault f = new_fault(FK_ROLLBACK, n->line);
+        f.node = node;
+        f.p = nem_rate(p, n, n->rollback);
+        f.from_us = n->from, f.to_us = n->to;
+        if (f.p > 0) nem_push(L, c, n, &f);
+    }
+}
+
 /* Optional number field in [lo, hi] (lo excluded when lo_open); *out keeps its default. */
 static int nem_num(lua_State *L, const char *name, double lo, int lo_open, double hi,
                    const char *what, double *out) {
@@ -1424,6 +1462,7 @@ static void nem_read(lua_State *L, scn *c, scn_nem *n) {
     nem_num(L, "duplicate", 0, 0, 1, "a probability", &n->duplicate);
     nem_num(L, "delay", 0, 0, 1, "a probability", &n->delay);
     nem_num(L, "broker_loss", 0, 0, 1, "a probability", &n->broker_loss);
+    nem_num(L, "rollback", 0, 0, 1, "a probability", &n->rollback);
     nem_num(L, "slow", 0, 0, SCN_MAX_SLOW, "a time in seconds", &n->slow);
     nem_num(L, "clock_skew", 0, 0, DAY, "a time in seconds", &n->clock_skew);
     nem_num(L, "crash_every", 0.5, 0, DAY, "a time in seconds", &n->crash_every);
@@ -1446,10 +1485,11 @@ static void nem_read(lua_State *L, scn *c, scn_nem *n) {
     n->failpoints = fps == 1;
     n->swarm = bool_field(L, 1, "nemesis", "swarm") != 0;
     if (n->drop <= 0 && n->duplicate <= 0 && n->delay <= 0 && n->broker_loss <= 0 && n->slow <= 0 &&
-        n->clock_skew <= 0 && n->crash_every <= 0 && n->partition_every <= 0 && !n->clock_jumps)
+        n->clock_skew <= 0 && n->crash_every <= 0 && n->partition_every <= 0 && !n->clock_jumps &&
+        n->rollback <= 0)
         fail(L, "nemesis: nothing to inject: give at least one of drop, duplicate, delay, "
                 "broker_loss, slow, "
-                "clock_skew, crash_every, partition_every, clock_jumps");
+                "clock_skew, crash_every, partition_every, clock_jumps, rollback");
     read_window(L, c, "nemesis", 1, &n->from, &n->to);
     if (n->to > c->sc->run_us) n->to = c->sc->run_us;
 }
@@ -1462,7 +1502,7 @@ static int l_nemesis(lua_State *L) {
         "failpoints",  "partition_every", "partition_max",
         "clock_jumps", "clock_every",     "clock_max",
         "swarm",       "start",           "stop",
-        "power_loss",  NULL,
+        "power_loss",  "rollback",        NULL,
     };
     scn *c = begin(L, "nemesis", 1);
     sim_scenario *sc = c->sc;
@@ -1486,6 +1526,7 @@ static int l_nemesis(lua_State *L) {
     nem_crashes(L, c, &n, &p);
     nem_partitions(L, c, &n, &p);
     nem_clock_jumps(L, c, &n, &p);
+    nem_rollback(L, c, &n, &p);
     sim_nemesis *rec = &sc->nemeses[sc->nnemeses++];
     *rec = (sim_nemesis){
         .line = n.line, .first = first + 1, .count = sc->nfaults - first, .swarm = n.swarm
@@ -1714,11 +1755,69 @@ static void read_dead_letters(lua_State *L, sim_expect *e) {
     lua_pop(L, 1);
 }
 
+/* One reached state named in expect { reached = ... }, at least min times. */
+static void reach_one(lua_State *L, sim_expect *e, const char *name, int64_t min) {
+    char h[96], list[600];
+    int k = reached_index(name);
+    if (k < 0) {
+        const char *names[REACHED_COUNT + 1];
+        reached_names(names);
+        fail(L, "expect: unknown reached state '%s' (%sstates: %s)", name,
+             hint(name, names, h, sizeof h), join(names, list, sizeof list));
+    }
+    if (e->reached[k]) fail(L, "expect: 'reached' names '%s' twice", name);
+    e->reached[k] = (uint32_t)min;
+    e->nreached++;
+}
+
+/* reached = { "row_dead", "duplicate_absorbed" } (each at least once) or { row_dead = 3 }
+** (at least 3 times), or both in one table; {} says the scenario reaches nothing on
+** purpose.  Named keys are read in sorted order, so the error a file gets does not
+** depend on Lua's hash order. */
+static void read_reached(lua_State *L, sim_expect *e) {
+    static const char *const EX = "{ \"row_dead\", duplicate_absorbed = 3 }";
+    char g[96], sub[80];
+    if (field(L, 1, "reached") == LUA_TNIL) { lua_pop(L, 1); return; }
+    int t = lua_absindex(L, -1);
+    if (lua_type(L, t) != LUA_TTABLE)
+        fail(L, "expect: 'reached' must be a table like %s, got %s", EX, got(L, t, g, sizeof g));
+    lua_Unsigned n = lua_rawlen(L, t);
+    for (lua_Unsigned i = 1; i <= n && i <= REACHED_COUNT + 1; i++) {
+        lua_rawgeti(L, t, (lua_Integer)i);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            fail(L, "expect: 'reached[%llu]' must be a reached state's name, got %s",
+                 (unsigned long long)i, got(L, -1, g, sizeof g));
+        reach_one(L, e, lua_tostring(L, -1), 1);
+        lua_pop(L, 1);
+    }
+    const char *keys[REACHED_COUNT + 1];
+    int nk = 0;
+    for (lua_pushnil(L); lua_next(L, t); lua_pop(L, 1)) {
+        if (lua_type(L, -2) == LUA_TNUMBER && lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1 &&
+            (lua_Unsigned)lua_tointeger(L, -2) <= n)
+            continue;
+        if (lua_type(L, -2) != LUA_TSTRING)
+            fail(L, "expect: 'reached' must be a table like %s, without holes", EX);
+        if (nk > REACHED_COUNT) fail(L, "expect: 'reached' names more states than there are");
+        keys[nk++] = lua_tostring(L, -2);   /* the table keeps the string alive */
+    }
+    qsort(keys, (size_t)nk, sizeof keys[0], cmp_str);
+    for (int i = 0; i < nk; i++) {
+        snprintf(sub, sizeof sub, "reached.%s", keys[i]);
+        lua_pushstring(L, keys[i]);
+        lua_rawget(L, t);
+        int64_t min = check_int(L, -1, "expect", sub, 1, UINT32_MAX);
+        lua_pop(L, 1);
+        reach_one(L, e, keys[i], min);
+    }
+    lua_pop(L, 1);   /* reached = {}: declared, and nothing to reach (a baseline) */
+}
+
 /* expect { all_invariants = true } | { violated = {...}, hold = {...} }, dead_letters,
 ** faults_act */
 static int l_expect(lua_State *L) {
     static const char *const FIELDS[] = { "all_invariants", "violated", "hold", "dead_letters",
-                                          "faults_act", NULL };
+                                          "faults_act", "reached", NULL };
     scn *c = begin(L, "expect", 1);
     if (c->expect_line) fail(L, "expect: declared twice (first at line %d)", c->expect_line);
     table_arg(L, "expect", "expect { all_invariants = true }");
@@ -1742,6 +1841,7 @@ static int l_expect(lua_State *L) {
     e.all_invariants = e.nviolated == 0;
     read_dead_letters(L, &e);
     e.faults_act = bool_field(L, 1, "expect", "faults_act") == 1;
+    read_reached(L, &e);
     c->sc->expect = e;
     c->expect_line = sandbox_line(L) > 0 ? sandbox_line(L) : 1;
     return 0;
@@ -1770,6 +1870,7 @@ static int l_register(lua_State *L) {
         { "clock", l_clock },
         { "clock_jump", l_clock_jump },
         { "slow", l_slow },
+        { "rollback", l_rollback },
         { "nemesis", l_nemesis },
         { NULL, NULL },
     };
@@ -1883,6 +1984,7 @@ const char *scenario_fault_kind_name(int kind) {
     static const char *const NAMES[FK_KIND_COUNT] = {
         "?",           "drop",  "duplicate",  "delay", "crash",   "partition",
         "broker_loss", "clock", "clock_jump", "slow",  "corrupt", "power_loss",
+        "rollback",
     };
     return kind > 0 && kind < FK_KIND_COUNT ? NAMES[kind] : "?";
 }
@@ -1992,6 +2094,11 @@ size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
     case FK_SLOW:
         put(b, cap, &len, "slow { node = \"%s\", per_message = %s", node,
             secs(f->per_us, x, sizeof x));
+        put_window(b, cap, &len, f);
+        put(b, cap, &len, " }");
+        break;
+    case FK_ROLLBACK:
+        put(b, cap, &len, "rollback { node = \"%s\", p = %s", node, num(f->p, x, sizeof x));
         put_window(b, cap, &len, f);
         put(b, cap, &len, " }");
         break;

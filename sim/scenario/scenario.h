@@ -13,6 +13,7 @@
 **   broker_loss { ... }                                       the broker loses accepted frames
 **   clock { ... } / clock_jump { ... }                        per-node clock skew and jumps
 **   slow { ... }                                              a per-message processing delay
+**   rollback { ... }                                          injected business errors
 **   nemesis { ... }                                           a fault schedule drawn from the seed
 **   between(a, b, fn)   faults declared inside fn are active in [a, b)
 **   at(t, fn)           fn runs at virtual time t during the run (may declare faults)
@@ -33,6 +34,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "../util/reached.h"
 
 #define SIM_NODES 3
 #define SIM_ANY (-1)
@@ -62,6 +65,7 @@ typedef enum {
     FK_SLOW, /* node is busy per_us after each frame it handles in the window */
     FK_CORRUPT, /* a matching frame arrives damaged: header bytes flipped or cut short */
     FK_POWER_LOSS, /* a crash whose node also loses what its disk never synced (keep) */
+    FK_ROLLBACK, /* node's transactions roll back after their writes (p; lib/io.h, *.rollback) */
     FK_KIND_COUNT
 } sim_fault_kind;
 
@@ -140,6 +144,8 @@ typedef struct {
     int nhold;
     int64_t dead_min, dead_max;         /* DEAD rows expected; -1 = no expectation */
     int faults_act;                     /* every fault must act at least once */
+    uint32_t reached[REACHED_COUNT];    /* reached state i at least this often; 0 = no need */
+    int nreached;                       /* states named in expect { reached = ... } */
 } sim_expect;
 
 /* What one nemesis{} call drew: faults first .. first + count - 1 (ids). */

@@ -78,6 +78,7 @@ typedef struct {
     int nex;
     uint64_t total, next, done, errors;
     uint64_t design_done[OX_DESIGN_COUNT];    /* runs finished per design */
+    uint32_t reached;                 /* bit i: some run reached state i (util/reached.h) */
     int tty;
     double t0, last_draw;
     pool pool;
@@ -274,6 +275,7 @@ static void run_done(matrix *m, const pool_job *j, const runner_result *res) {
     char token[64];
     runner_result_token(res, token, sizeof token);
     m->done++;
+    if (res->have_summary) m->reached |= res->reached;
     /* Piped (CI logs): one line as each design's row is complete. */
     if (++m->design_done[d] == (uint64_t)m->nsc * m->nseeds && !m->tty) {
         printf("matrix: %s done (%" PRIu64 "/%" PRIu64 " runs, %.1f s)\n",
@@ -390,8 +392,13 @@ static void print_table(matrix *m) {
     }
     printf("(a cell: pass, or the first invariant broken @ the lowest seed that shows it; held:X = "
            "an\n"
-           " expected break did not happen; dead_letters = wrong number of DEAD rows; error = "
-           "harness)\n");
+           " expected break did not happen; dead_letters = wrong number of DEAD rows; "
+           "unreached:X = a\n state the scenario must reach was not; error = harness)\n");
+    char never[1024];
+    if (runner_unreached(m->reached, never, sizeof never))
+        printf("matrix: reached states no run reached: %s\n", never);
+    else
+        printf("matrix: reached states: every one reached by some run\n");
 }
 
 /* The run a cell cites: the failing seed's, or the first seed's. */

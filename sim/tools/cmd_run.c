@@ -215,7 +215,18 @@ static ox_exit conclude(report_run *rr, checker_result *check, char *err, size_t
         return rr->code;
     }
     rr->check = check;
+    static reached_counts reached;
+    char tpath[600];
+    snprintf(tpath, sizeof tpath, "%s/trace.jsonl", rr->opt->run_dir);
+    if (reached_scan(tpath, rr->opt->sc->workload.payments, &reached, err, cap) != 0) {
+        rr->code = OX_EXIT_HARNESS;
+        rr->err = err;
+        report_aborted(rr);
+        return rr->code;
+    }
+    rr->reached = &reached;
     rr->met = expect_met(rr->opt->sc, check, rr->why, sizeof rr->why);
+    if (rr->met) rr->met = expect_reached(rr->opt->sc, &reached, rr->why, sizeof rr->why);
     const sim_scenario *sc = rr->opt->sc;
     if (rr->met && sc->checks_failed > 0) {
         /* The scenario's own check() failed: cited like a broken invariant (exit 1). */

@@ -78,6 +78,7 @@ typedef struct {
     /* the plan */
     uint64_t nseeds, total, planned, next_i, started;
     uint64_t passed, failed, errors, skipped;
+    uint32_t reached;         /* bit i: some run reached state i (sim/util/reached.h) */
     uint64_t sample_min_i;
     uint64_t sample_thresh;   /* key < thresh is sampled; all when sample_all */
     int sample_all, sample_none;
@@ -524,6 +525,7 @@ static void main_done(sweep *s, const pool_job *j, const runner_result *res) {
     if (res->exit_code == 0) s->passed++;
     else if (res->exit_code == 1) s->failed++;
     else s->errors++;
+    if (res->have_summary) s->reached |= res->reached;
     note_exit(s, res->exit_code);
     print_run(s, j, res, cmd);
     junit_case(s, s->sc[scen].slug, j->seed, "", res, cmd, j->run_dir);
@@ -894,6 +896,11 @@ static void print_end(sweep *s) {
                s->rerun_errors ? ", some reruns failed (see above)" : "");
     else if (!s->sample_none && done)
         printf("sweep: determinism: not checked: no run ended with a verdict to compare\n");
+    char never[1024];
+    if (done && runner_unreached(s->reached, never, sizeof never))
+        printf("sweep: reached states no run reached: %s\n", never);
+    else if (done)
+        printf("sweep: reached states: every one reached by some run\n");
     if (s->nrecap) {
         printf("sweep: reproduce the failures with:\n");
         for (int i = 0; i < s->nrecap; i++) printf("  %s\n", s->recap[i]);

@@ -173,6 +173,14 @@ void runner_result_token(const runner_result *res, char *out, size_t cap) {
         return;
     }
     if (strstr(why, "dead letters")) { snprintf(out, cap, "dead_letters"); return; }
+    if (!strncmp(why, "reached state ", 14)) {   /* expect_reached: "reached state X (...)" */
+        size_t len = strcspn(why + 14, " ");
+        if (len >= sizeof name) len = sizeof name - 1;
+        memcpy(name, why + 14, len);
+        name[len] = '\0';
+        snprintf(out, cap, "unreached:%s", name);
+        return;
+    }
     snprintf(out, cap, "%s", res->ninv ? res->inv[0] : "fail");
 }
 
@@ -214,9 +222,30 @@ int runner_read_summary(const char *run_dir, runner_result *res) {
         res->ninv = 0;
         json_t *invs = json_r_obj(doc, "invariants");
         if (invs) broken_invariants(invs, res);
+        res->reached = 0;
+        json_t *reached = json_r_obj(doc, "reached");
+        for (int i = 0; reached && i < REACHED_COUNT; i++) {
+            uint64_t n = 0;
+            if (json_r_uint(reached, reached_at(i)->name, &n) == 0 && n > 0)
+                res->reached |= 1u << i;
+        }
         res->have_summary = 1;
         rc = 0;
     }
     json_decref(doc);
     return rc;
+}
+
+int runner_unreached(uint32_t reached, char *out, size_t cap) {
+    int n = 0;
+    size_t len = 0;
+    assert(cap > 0);
+    out[0] = '\0';
+    for (int i = 0; i < REACHED_COUNT; i++) {
+        if (reached >> i & 1u) continue;
+        int w = snprintf(out + len, cap - len, "%s%s", n ? ", " : "", reached_at(i)->name);
+        n++;
+        if (w > 0 && (size_t)w < cap - len) len += (size_t)w;
+    }
+    return n;
 }

@@ -8,7 +8,8 @@
 ** and log are removed.
 **
 ** After a child ends, its summary.json is read (through jansson, json.h): verdict, why,
-** the trace hash and line count, and the invariants it broke with their counts.
+** the trace hash and line count, the invariants it broke with their counts, and which
+** named states it reached ("reached").
 ** Without a summary (exit 2 or 3) the last line of its log says why.
 */
 #ifndef SIM_RUNNER_H
@@ -18,6 +19,9 @@
 #include <stdint.h>
 
 #include "pool.h"
+#include "../util/reached.h"
+
+_Static_assert(REACHED_COUNT <= 32, "runner_result.reached holds one bit per state");
 
 #define RUNNER_MAX_INV 16         /* broken invariants remembered per run */
 
@@ -32,6 +36,7 @@ typedef struct {
     char inv[RUNNER_MAX_INV][32];
     uint64_t inv_count[RUNNER_MAX_INV];
     double seconds;               /* wall clock, start to reap */
+    uint32_t reached;             /* bit i: the run reached state i (sim/util/reached.h) */
 } runner_result;
 
 /* Starts job (scenario, seed, design, out and run_dir set; the log is chosen here).
@@ -53,8 +58,13 @@ void runner_remove_run_dir(const char *dir);
 void runner_command(const pool *p, const pool_job *job, char *out, size_t cap);
 /* The token a result stands for in a table: "pass", the first broken invariant
 ** ("exactly_once"), "held:<inv>" when an expected break did not happen,
-** "dead_letters" when the count of DEAD rows was wrong, or "error". */
+** "dead_letters" when the count of DEAD rows was wrong, "unreached:<state>" when a
+** state the scenario must reach was not (expect_reached), or "error". */
 void runner_result_token(const runner_result *res, char *out, size_t cap);
+
+/* The states no run reached, as "a, b, c" in the table's order ("" when every state was
+** reached), from the union of the runs' bits; returns how many. */
+int runner_unreached(uint32_t reached, char *out, size_t cap);
 
 /* "A..B" or "N" -> [*a, *b], a <= b.  Returns 0 or -1. */
 int runner_parse_seeds(const char *s, uint64_t *a, uint64_t *b);

@@ -445,6 +445,55 @@ static void test_group_end_fails(void **state) {
     ox_service_close(e.s);
 }
 
+/* ---- the injected rollback (io.h, OX_SITE_ACCOUNTING_ROLLBACK) ---- */
+
+/* inject hook: yes while scratch[6] > 0 (counting down); only accounting's site asks. */
+static int acc_inject(void *ctx, const char *site) {
+    rec *r = ctx;
+    assert_string_equal(site, OX_SITE_ACCOUNTING_ROLLBACK);
+    if (r->scratch[6] <= 0) return 0;
+    r->scratch[6]--;
+    return 1;
+}
+
+/* apply rolled back after its writes: no inbox row, no voucher, and (outbox) nothing
+** answered or acked, so the broker delivers it again and the next try applies it; under
+** ack-before-apply the answer and the ack went first: the voucher is lost. */
+static void test_injected_rollback_of_apply(void **state) {
+    rec *r = *state;
+    const ox_design designs[] = { OX_DESIGN_OUTBOX, OX_DESIGN_ACK_BEFORE_APPLY };
+    for (size_t i = 0; i < 2; i++) {
+        ox_config c;
+        ox_config_default(&c);
+        c.design = designs[i];
+        char path[256], err[512] = "";
+        db_path(r, "accounting.db", path, sizeof path);
+        ox_io io = rec_io(r);
+        io.inject = acc_inject;
+        ox_service *s = ox_service_open(OX_ROLE_ACCOUNTING, path, &c, &io, err, sizeof err);
+        if (!s) fail_msg("open: %s", err);
+        rec_clear(r);
+        r->scratch[6] = 1;
+        ox_msg m = payment_msg(11, 7, 3, 500);
+        assert_int_equal(deliver_payment(s, &m, 1001), OX_OK);
+        assert_int_equal(vouchers(path), 0);
+        assert_int_equal(q1(path, "SELECT count(*) FROM inbox"), 0);
+        assert_int_equal(rec_count(r, "rollback"), 1);
+        assert_int_equal(rec_count(r, "apply"), 0);
+        if (designs[i] == OX_DESIGN_OUTBOX) {
+            assert_int_equal(r->nsent, 0);
+            rec_clear(r);
+            assert_int_equal(deliver_payment(s, &m, 1002), OX_OK);   /* redelivered */
+            assert_int_equal(vouchers(path), 1);
+            assert_answer(r, 0, OX_M_CONSUMED, 11, "", 1002);
+        } else {
+            assert_answer(r, 0, OX_M_CONSUMED, 11, "", 1001);       /* told, and lost */
+        }
+        ox_service_close(s);
+        unlink(path);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_apply_once_then_answer_and_ack, setup_dir,
@@ -461,6 +510,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_group_lost_to_sqlite_rollback, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_group_end_fails, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_injected_rollback_of_apply, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests_name("accounting", tests, NULL, NULL);
 }

@@ -650,6 +650,93 @@ static void test_design_mark_on_publish(void **state) {
 
 /* ---- names and the foreign-file guard ---- */
 
+/* ---- the injected rollback (io.h, OX_SITE_PAYMENT_ROLLBACK) ---- */
+
+/* inject hook: yes while scratch[6] > 0 (counting down); only the payment's site asks. */
+static int pay_inject(void *ctx, const char *site) {
+    rec *r = ctx;
+    assert_string_equal(site, OX_SITE_PAYMENT_ROLLBACK);
+    if (r->scratch[6] <= 0) return 0;
+    r->scratch[6]--;
+    return 1;
+}
+
+static pay_env pay_open_inject(rec *r, const ox_config *c) {
+    pay_env e;
+    char err[512] = "";
+    db_path(r, "payment.db", e.path, sizeof e.path);
+    ox_io io = rec_io(r);
+    io.inject = pay_inject;
+    e.s = ox_service_open(OX_ROLE_PAYMENT, e.path, c, &io, err, sizeof err);
+    if (!e.s) fail_msg("open: %s", err);
+    r->scratch[6] = 0;
+    return e;
+}
+
+/* pay(): the rows are written, then rolled back: nothing stays, nothing leaves, the
+** client is told no.  Except ok-before-commit (OK, and nothing there: the weakness) and
+** publish-in-tx (the message already left: a phantom to be). */
+static void test_injected_rollback_of_pay(void **state) {
+    rec *r = *state;
+    const ox_design designs[] = { OX_DESIGN_OUTBOX, OX_DESIGN_OK_BEFORE_COMMIT,
+                                  OX_DESIGN_PUBLISH_IN_TX };
+    for (size_t i = 0; i < sizeof designs / sizeof designs[0]; i++) {
+        ox_config c = cfg_design(designs[i]);
+        pay_env e = pay_open_inject(r, &c);
+        rec_clear(r);
+        r->scratch[6] = 1;
+        ox_status st = ox_service_pay(e.s, 7, 3, 500);
+        assert_int_equal(st, designs[i] == OX_DESIGN_OK_BEFORE_COMMIT ? OX_OK : OX_ERR_REFUSED);
+        assert_int_equal(q1(e.path, "SELECT count(*) FROM payment"), 0);
+        assert_int_equal(q1(e.path, "SELECT count(*) FROM outbox"), 0);
+        assert_int_equal(rec_count(r, "rollback"), 1);
+        assert_int_equal(rec_count(r, "commit"), 0);
+        assert_int_equal(r->nsent, designs[i] == OX_DESIGN_PUBLISH_IN_TX ? 1 : 0);
+        /* the hook says no: the same id commits as usual */
+        rec_clear(r);
+        assert_int_equal(ox_service_pay(e.s, 7, 3, 500), OX_OK);
+        assert_int_equal(q1(e.path, "SELECT count(*) FROM payment WHERE id=7"), 1);
+        assert_int_equal(rec_count(r, "rollback"), 0);
+        ox_service_close(e.s);
+        unlink(e.path);
+    }
+}
+
+/* The dead letter's transaction rolled back: outbox keeps the row SENDING (DEAD and its
+** alert are one transaction) and the next scan makes it DEAD with its alert;
+** alert-outside-tx has committed DEAD already and loses the alert. */
+static void test_injected_rollback_of_dead_letter(void **state) {
+    rec *r = *state;
+    const ox_design designs[] = { OX_DESIGN_OUTBOX, OX_DESIGN_ALERT_OUTSIDE_TX };
+    for (size_t i = 0; i < 2; i++) {
+        ox_config c = cfg_design(designs[i]);
+        c.max_attempts = 1;
+        pay_env e = pay_open_inject(r, &c);
+        assert_int_equal(ox_service_pay(e.s, 7, 3, 500), OX_OK);
+        make_due(e.path);
+        rec_clear(r);
+        r->scratch[6] = 1;
+        assert_int_equal(ox_service_on_timer(e.s, OX_TIMER_SCAN), OX_OK);
+        assert_int_equal(rec_count(r, "rollback"), 1);
+        assert_int_equal(q1(e.path, "SELECT count(*) FROM alert"), 0);
+        assert_int_equal(rec_count(r, "alert"), 0);
+        if (designs[i] == OX_DESIGN_OUTBOX) {
+            assert_int_equal(outbox_status_is(e.path, 7, "SENDING"), 1);
+            assert_int_equal(rec_count(r, "dead"), 0);
+            make_due(e.path);
+            rec_clear(r);
+            assert_int_equal(ox_service_on_timer(e.s, OX_TIMER_SCAN), OX_OK);
+            assert_int_equal(outbox_status_is(e.path, 7, "DEAD"), 1);
+            assert_int_equal(q1(e.path, "SELECT count(*) FROM alert WHERE payment_id=7"), 1);
+        } else {
+            assert_int_equal(outbox_status_is(e.path, 7, "DEAD"), 1);   /* and silent */
+            assert_int_equal(rec_count(r, "dead"), 1);
+        }
+        ox_service_close(e.s);
+        unlink(e.path);
+    }
+}
+
 static void test_names_and_failpoints(void **state) {
     (void)state;
     const char *const *fp = ox_service_failpoints();
@@ -736,6 +823,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_design_publish_in_tx, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_design_no_recovery, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_design_mark_on_publish, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_injected_rollback_of_pay, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_injected_rollback_of_dead_letter, setup_dir,
+                                        teardown_dir),
         cmocka_unit_test(test_names_and_failpoints),
         cmocka_unit_test_setup_teardown(test_payment_refuses_foreign_file, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_open_errors, setup_dir, teardown_dir),

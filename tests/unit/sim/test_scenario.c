@@ -528,7 +528,7 @@ static void unknown_fields(void **state) {
           "hit, restart_after, restart)");
     FAILS("efield.lua", HEAD "expect { violate = {\"durability\"} }\n",
           ":2: expect: unknown field 'violate' (did you mean 'violated'? fields: all_invariants, "
-          "violated, hold, dead_letters, faults_act)");
+          "violated, hold, dead_letters, faults_act, reached)");
     FAILS("positional.lua", HEAD "drop { \"payment->broker\" }\n",
           ":2: drop: 'drop' takes named fields only (name = value), not a list; fields: link, "
           "from, to, queue, "
@@ -711,8 +711,8 @@ static void new_fault_kinds_load(void **state) {
     "= 0.05,\n" \
     "  clock_skew = 5, crash_every = 4, restart_max = 3, failpoints = true, partition_every = " \
     "5,\n" \
-    "  partition_max = 4, clock_jumps = true, clock_every = 6, clock_max = 20, start = 2, stop = " \
-    "28 }\n"
+    "  partition_max = 4, clock_jumps = true, clock_every = 6, clock_max = 20, rollback = 0.1,\n" \
+    "  start = 2, stop = 28 }\n"
 
 /* One seed, one schedule: the same seed draws the same faults, another seed others; all
 ** inside the window and within the maxima, each marked as the nemesis's. */
@@ -915,12 +915,13 @@ static void fault_lua_reads_back(void **state) {
         "slow { node = \"broker\", per_message = 0.001, start = 2 }\n"
         "power_loss { node = \"payment\", at = 4.25, keep = \"torn\", restart_after = 0.5 }\n"
         "power_loss { at_failpoint = \"broker.after_accept\", hit = 2, keep = \"random\", "
-        "restart = false }\n" NEMESIS_ALL;
+        "restart = false }\n"
+        "rollback { node = \"accounting\", p = 0.25, start = 1, stop = 9 }\n" NEMESIS_ALL;
     /* the first seed whose swarm switched every kind on (each is on with chance 3/4) */
     sim_scenario *sc = NULL;
     for (uint64_t seed = 1; seed <= 200 && sc == NULL; seed++) {
         sc = load_ok(state, "orig.lua", orig, seed);
-        if (!draws_every_kind(sc, 12)) { scenario_free(sc); sc = NULL; }
+        if (!draws_every_kind(sc, 13)) { scenario_free(sc); sc = NULL; }
     }
     if (sc == NULL) fail_msg("no seed in 1..200 drew every kind of fault");
     char text[65536] = HEAD, lua[640];
@@ -995,6 +996,52 @@ static void faults_that_cannot_act_or_conflict(void **state) {
     scenario_free(sc);
 }
 
+/* rollback { } and expect { reached = ... }: each mistake one line, at its line. */
+static void rollback_and_reached_errors(void **state) {
+    FAILS("r1.lua", HEAD "rollback { node = \"broker\", p = 0.2 }\n",
+          ":2: rollback: the broker has no transaction to roll back (node = \"payment\" or "
+          "\"accounting\")");
+    FAILS("r2.lua", HEAD "rollback { p = 0.2 }\n",
+          ":2: rollback: needs 'node', like rollback { node = \"payment\", p = 0.2 }");
+    FAILS("r3.lua", HEAD "rollback { node = \"payment\", p = 2 }\n",
+          ":2: rollback: 'p' must be a probability >= 0 and <= 1, got 2");
+    FAILS("x1.lua", HEAD "expect { reached = { \"row_ded\" } }\n",
+          ":2: expect: unknown reached state 'row_ded' (did you mean 'row_dead'? states: "
+          "client_retry, payment_resubmitted, answer_unknown, payment_rolled_back, republished, "
+          "row_dead, dead_letter_rolled_back, late_answer_to_dead, refund, answer_duplicate, "
+          "restart_finds_sending, rows_cleaned, duplicate_absorbed, refused, apply_rolled_back, "
+          "redelivered, stale_ack, "
+          "broker_lost_inside, broker_restored, frame_rejected, frame_dropped, partition_cut, "
+          "frame_duplicated, crash_in_tx, operator_requeue)");
+    FAILS("x2.lua", HEAD "expect { reached = \"row_dead\" }\n",
+          ":2: expect: 'reached' must be a table like { \"row_dead\", duplicate_absorbed = 3 }, "
+          "got 'row_dead'");
+    FAILS("x3.lua", HEAD "expect { reached = { \"row_dead\", row_dead = 2 } }\n",
+          ":2: expect: 'reached' names 'row_dead' twice");
+    FAILS("x4.lua", HEAD "expect { reached = { refund = 0 } }\n",
+          ":2: expect: 'reached.refund' must be an integer from 1 to 4294967295, got 0");
+    FAILS("x5.lua", HEAD "expect { reached = { zzz = 1, aaa = 1 } }\n",
+          ":2: expect: unknown reached state 'aaa' (states: client_retry, payment_resubmitted, "
+          "answer_unknown, payment_rolled_back, republished, row_dead, dead_letter_rolled_back, "
+          "late_answer_to_dead, refund, answer_duplicate, restart_finds_sending, rows_cleaned, "
+          "duplicate_absorbed, "
+          "refused, apply_rolled_back, redelivered, stale_ack, broker_lost_inside, "
+          "broker_restored, frame_rejected, frame_dropped, partition_cut, frame_duplicated, "
+          "crash_in_tx, operator_requeue)");
+    sim_scenario *sc = load_ok(state, "x6.lua",
+                               HEAD "rollback { node = \"accounting\", p = 0.5, start = 2 }\n"
+                               "expect { reached = { \"refund\", row_dead = 3 } }\n", 1);
+    assert_int_equal(sc->expect.nreached, 2);
+    assert_int_equal(sc->expect.reached[reached_index("refund")], 1);
+    assert_int_equal(sc->expect.reached[reached_index("row_dead")], 3);
+    assert_int_equal(sc->expect.reached[reached_index("redelivered")], 0);
+    assert_int_equal(sc->nfaults, 1);
+    assert_int_equal(sc->faults[0].kind, FK_ROLLBACK);
+    assert_int_equal(sc->faults[0].node, 2);
+    assert_int_equal(sc->faults[0].from_us, 2000000);
+    scenario_free(sc);
+}
+
 static void new_fault_errors(void **state) {
     FAILS("p1.lua", HEAD "partition { between = {\"payment\", \"accounting\"} }\n",
           ":2: partition: no frame travels payment->accounting: payment and accounting talk only "
@@ -1049,7 +1096,7 @@ static void slow_nemesis_drop_errors(void **state) {
     FAILS("n1.lua", HEAD "nemesis { }\n",
           ":2: nemesis: nothing to inject: give at least one of drop, duplicate, delay, "
           "broker_loss, slow, clock_skew, "
-          "crash_every, partition_every, clock_jumps");
+          "crash_every, partition_every, clock_jumps, rollback");
     FAILS("n6.lua", HEAD "nemesis { drop = 0.1, power_loss = 0.5 }\n",
           ":2: nemesis: 'power_loss' goes with 'crash_every'");
     FAILS("n2.lua", HEAD "nemesis { delay_max = 2 }\n",
@@ -1144,6 +1191,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(nemesis_fixed_rates, setup, teardown),
         cmocka_unit_test_setup_teardown(nemesis_power_loss, setup, teardown),
         cmocka_unit_test_setup_teardown(fault_lua_reads_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(rollback_and_reached_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(new_fault_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(faults_that_cannot_act_or_conflict, setup, teardown),
         cmocka_unit_test_setup_teardown(ctl_flags_output_and_checks, setup, teardown),
