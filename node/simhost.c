@@ -36,6 +36,7 @@
 #include "coverage.h"
 #include "../proto/step.h"
 #include "node.h"
+#include "vfs.h"
 
 #define FATAL_REPLY_MAX 1024   /* a FATAL reply: header + one NOTE of <= OX_DETAIL_MAX */
 #define REPLY_DETAIL_MAX 255   /* REPLY detail is a str8 on the wire */
@@ -232,6 +233,61 @@ static int io_inject(void *ctx, const char *site) {
     return 0;
 }
 
+/* ---- the simulated disk's errors (vfs.h; proto/step.h, "Disk sites") --------- */
+
+#define DISK_PREFIX "disk."
+
+/* The op of an armed disk site "disk.<op>.<fault>" is `op`: its fault's name, or NULL. */
+static const char *disk_site_fault(const ox_armed *a, vfs_op op) {
+    size_t p = strlen(DISK_PREFIX);
+    if (a->action != OX_ARM_INJECT || strncmp(a->name, DISK_PREFIX, p) != 0) return NULL;
+    const char *name = vfs_op_name(op);
+    size_t n = strlen(name);
+    if (strncmp(a->name + p, name, n) != 0 || a->name[p + n] != '.') return NULL;
+    return a->name + p + n + 1;
+}
+
+/* The VFS asks before a read, write or sync: every armed site of that op counts the
+** call; the first whose (skip+1)-th pass this is fails it. */
+static int disk_hook(void *ctx, vfs_op op) {
+    simhost *h = ctx;
+    if (h->step == NULL) return 0;
+    int fire = -1;
+    for (int i = 0; i < h->step->narmed; i++) {
+        const ox_armed *a = &h->step->armed[i];
+        if (disk_site_fault(a, op) == NULL) continue;
+        if (++h->passes[i] == a->skip + 1 && fire < 0) fire = i;
+    }
+    if (fire < 0) return 0;
+    const ox_armed *a = &h->step->armed[fire];
+    int rc = vfs_fault_code(op, disk_site_fault(a, op));
+    if (rc == 0) {
+        snprintf(h->fatal, sizeof h->fatal, "unknown disk site '%s'", a->name);
+        return 0;
+    }
+    ox_effect e;
+    memset(&e, 0, sizeof e);
+    e.type = OX_FX_INJECTED;
+    snprintf(e.label, sizeof e.label, "%s", a->name);
+    add(h, &e);
+    return rc;
+}
+
+/* After a step: how many calls passed each armed disk site (the simulator's count). */
+static void disk_passes(simhost *h) {
+    for (int i = 0; i < h->step->narmed; i++) {
+        const ox_armed *a = &h->step->armed[i];
+        if (a->action != OX_ARM_INJECT || strncmp(a->name, DISK_PREFIX, strlen(DISK_PREFIX)))
+            continue;
+        ox_effect e;
+        memset(&e, 0, sizeof e);
+        e.type = OX_FX_PASSED;
+        snprintf(e.label, sizeof e.label, "%s", a->name);
+        e.count = h->passes[i];
+        add(h, &e);
+    }
+}
+
 /* ---- steps ------------------------------------------------------------------ */
 
 static void note(simhost *h, const char *kind, const char *detail) {
@@ -330,6 +386,7 @@ static void run_step(simhost *h, const ox_step *s) {
     case OX_STEP_STOP: on_stop(h); break;
     default: assert(!"ox_step_decode let an unknown kind through");
     }
+    disk_passes(h);
     if (h->fatal[0]) fatal_reply(h, s->seq, h->fatal);
     assert(h->step == s);
 }
@@ -451,6 +508,7 @@ ox_exit simhost_run(const node_opts *o) {
     memset(&h, 0, sizeof h);
     h.o = o;
     if (claim_clock(&h) != 0) return OX_EXIT_HARNESS;
+    vfs_set_fault_hook(disk_hook, &h);   /* asked only if the VFS is installed (main.c) */
     h.buf = malloc(OX_REPLY_MAX);
     h.zctx = zmq_ctx_new();
     if (h.buf == NULL || h.zctx == NULL) {

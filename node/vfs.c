@@ -58,6 +58,8 @@ static struct {
     size_t cap;
     uint64_t records, bytes;
     int complained;
+    vfs_fault_fn fault;          /* disk errors (vfs.h); NULL: none */
+    void *fault_ctx;
 } V = { .fd = -1 };
 
 static const sqlite3_io_methods vfs_io;
@@ -145,6 +147,39 @@ static int note_change(vfs_file *p, const disk_rec *r, sqlite3_int64 from) {
     return emit(r, head) == 0 ? SQLITE_OK : SQLITE_IOERR_WRITE;
 }
 
+/* ---- disk errors ------------------------------------------------------------------- */
+
+void vfs_set_fault_hook(vfs_fault_fn fn, void *ctx) {
+    V.fault = fn;
+    V.fault_ctx = ctx;
+}
+
+const char *vfs_op_name(vfs_op op) {
+    static const char *const NAMES[VFS_OP_COUNT] = { "read", "write", "sync" };
+    assert(op >= 0);
+    assert(op < VFS_OP_COUNT);
+    return NAMES[op];
+}
+
+int vfs_fault_code(vfs_op op, const char *fault) {
+    static const int IOERR[VFS_OP_COUNT] = { SQLITE_IOERR_READ, SQLITE_IOERR_WRITE,
+                                           SQLITE_IOERR_FSYNC };
+    assert(op >= 0);
+    assert(op < VFS_OP_COUNT);
+    if (strcmp(fault, "full") == 0) return SQLITE_FULL;
+    if (strcmp(fault, "eio") == 0) return IOERR[op];
+    if (strcmp(fault, "fsync_fail") == 0) return SQLITE_IOERR_FSYNC;
+    return 0;
+}
+
+/* 0, or the error the host's hook wants this call of a tracked file to fail with. */
+static int disk_error(const vfs_file *p, vfs_op op) {
+    if (p->path == NULL || V.fault == NULL) return 0;
+    int rc = V.fault(V.fault_ctx, op);
+    assert(rc == 0 || (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR);
+    return rc;
+}
+
 /* ---- io methods ----------------------------------------------------------------------- */
 
 #define REAL(f) (((vfs_file *)(f))->real)
@@ -158,6 +193,8 @@ static int io_close(sqlite3_file *f) {
 }
 
 static int io_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off) {
+    int rc = disk_error((const vfs_file *)f, VFS_OP_READ);
+    if (rc != 0) return rc;
     return REAL(f)->pMethods->xRead(REAL(f), buf, amt, off);
 }
 
@@ -165,6 +202,8 @@ static int io_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off
     vfs_file *p = (vfs_file *)f;
     assert(amt > 0);
     assert(off >= 0);
+    int err = disk_error(p, VFS_OP_WRITE);
+    if (err != 0) return err;   /* before the record: a write that fails changes nothing */
     if (p->path != NULL) {
         sqlite3_int64 size;
         int rc = p->real->pMethods->xFileSize(p->real, &size);
@@ -203,6 +242,8 @@ static int io_truncate(sqlite3_file *f, sqlite3_int64 size) {
 static int io_sync(sqlite3_file *f, int flags) {
     vfs_file *p = (vfs_file *)f;
     if (p->path == NULL) return p->real->pMethods->xSync(p->real, flags);
+    int err = disk_error(p, VFS_OP_SYNC);
+    if (err != 0) return err;   /* no SYNC recorded: the writes stay undurable */
     if (note(DISK_SYNC, p->path) != 0) return SQLITE_IOERR_FSYNC;
     if (p->dirsync && note(DISK_DIRSYNC, DISK_DIR) != 0) return SQLITE_IOERR_DIR_FSYNC;
     p->dirsync = 0;

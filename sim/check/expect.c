@@ -35,7 +35,8 @@ static int dead_met(const sim_expect *x, int64_t dead, char *why, size_t cap) {
 
 /* Why a fault that never acted did not, from its counts, into why[cap]. */
 static void idle_reason(const sim_fault *f, char *why, size_t cap) {
-    const char *what = f->kind == FK_BROKER_LOSS ? "PUBLISH" : "frame";
+    const char *what = f->kind == FK_BROKER_LOSS ? "PUBLISH" : f->kind == FK_DISK ? "disk call"
+                                                                                  : "frame";
     switch (f->kind) {
     case FK_CRASH:
         snprintf(why, cap, "%s", f->skipped ? "its node was already down when its time came"
@@ -44,6 +45,10 @@ static void idle_reason(const sim_fault *f, char *why, size_t cap) {
     case FK_SLOW: snprintf(why, cap, "its node handled no frame in its window"); return;
     case FK_PARTITION: snprintf(why, cap, "no frame crossed the cut link in its window"); return;
     case FK_CLOCK_JUMP: snprintf(why, cap, "its time was not reached before healing"); return;
+    case FK_PAUSE:
+        snprintf(why, cap, "%s", f->skipped ? "its node was down when its time came"
+                                            : "its time was not reached before healing");
+        return;
     default: break;
     }
     if (f->seen == 0) snprintf(why, cap, "no %s matched it in its window", what);

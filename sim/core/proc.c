@@ -273,10 +273,10 @@ void proc_add_arg(sim_proc *p, const char *arg) {
 ** monotonic left real for ZeroMQ). */
 #define CHILD_ENV_OWN 7   /* ASAN_OPTIONS, LD_PRELOAD, four FAKETIME_*, TZ */
 
-static char **child_env(const sim_procs *ps, int64_t clock_us) {
+static char **child_env(const sim_procs *ps, int64_t clock_us, const char *extra) {
     size_t n = 0;
     while (environ[n]) n++;
-    char **env = calloc(n + 9, sizeof *env);
+    char **env = calloc(n + 10, sizeof *env);
     if (!env) return NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -284,6 +284,7 @@ static char **child_env(const sim_procs *ps, int64_t clock_us) {
             !strncmp(environ[i], "TZ=", 3) || !strncmp(environ[i], "ASAN_OPTIONS=", 13)) continue;
         env[k++] = environ[i];
     }
+    if (extra && extra[0]) env[k++] = (char *)extra;   /* sim_proc.env: not owned here */
     char buf[700];
     /* A sanitizer build of outbox-node refuses to start when libfaketime is preloaded
     ** before its runtime; the order is harmless here.  Other binaries ignore this. */
@@ -383,7 +384,7 @@ int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t e
     argv[i++] = "--sim";
     argv[i++] = p->endpoint;
     argv[i] = NULL;
-    char **env = child_env(ps, clock_us);
+    char **env = child_env(ps, clock_us, p->env);
     if (!env) { snprintf(err, errlen, "out of memory"); return -1; }
     pid_t parent = getpid();
     pid_t pid = fork();
@@ -645,7 +646,7 @@ int proc_run_tool(sim_procs *ps, sim_proc *p, int64_t clock_us, char *const argv
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
     }
-    char **env = child_env(ps, clock_us);
+    char **env = child_env(ps, clock_us, NULL);
     if (!env) { close(fds[0]); close(fds[1]); snprintf(err, errlen, "out of memory"); return -1; }
     pid_t parent = getpid();
     pid_t pid = fork();

@@ -37,6 +37,7 @@ typedef struct {
     char endpoint[340];
     char log_path[512];
     char *argv[PROC_MAX_ARGS];    /* bin, --role, ..., NULL; owned */
+    char env[600];                /* one more NAME=value for its environment, or "" */
     int argc;
 } sim_proc;
 

@@ -49,6 +49,8 @@
 #define SCN_MAX_DEPTH 16              /* between() inside between() */
 #define SCN_MAX_NOTE 512              /* bytes of one note() */
 #define SCN_MAX_SLOW 60.0             /* slow{per_message}, seconds */
+#define SCN_MIN_RATE 0.01             /* clock{rate} */
+#define SCN_MAX_CLOCK_RATE 100.0
 #define SCN_MAX_AMOUNT 1000000000000000LL     /* cents; ox_config max_amount is lower */
 
 /* Defaults of scenario{} (documented in scenarios/README.md). */
@@ -1103,10 +1105,12 @@ static int64_t signed_seconds(lua_State *L, const char *fn, const char *name, co
     return (int64_t)llround(v * 1e6);
 }
 
-/* clock { node, skew }: the node's clock reads skew seconds off, from the start. */
+/* clock { node, skew, rate }: the node's clock reads skew seconds off, from the start,
+** and (rate) runs at rate x virtual time; at least one of the two. */
 static int l_clock(lua_State *L) {
-    static const char *const FIELDS[] = { "node", "skew", NULL };
+    static const char *const FIELDS[] = { "node", "rate", "skew", NULL };
     static const char *const EX = "clock { node = \"payment\", skew = -3.5 }";
+    static const scn_range RATE = { "a rate", SCN_MIN_RATE, SCN_MAX_CLOCK_RATE, 0, 0, NULL };
     scn *c = begin(L, "clock", 1);
     if (c->depth > 0)
         fail(L, "clock: a skew holds from the start of the run, so not inside between() (use "
@@ -1115,7 +1119,10 @@ static int l_clock(lua_State *L) {
     check_fields(L, 1, "clock", "", FIELDS);
     sim_fault f = new_fault(FK_CLOCK, sandbox_line(L));
     f.node = one_node(L, "clock", EX);
-    f.by_us = signed_seconds(L, "clock", "skew", EX);
+    int has_rate = num_field(L, 1, "clock", "rate", &RATE, &f.rate);
+    int has_skew = field(L, 1, "skew") != LUA_TNIL;
+    lua_pop(L, 1);
+    if (has_skew || !has_rate) f.by_us = signed_seconds(L, "clock", "skew", EX);
     room_for(L, c, "clock", 1);
     push_fault(c, &f);
     return 0;
@@ -1190,6 +1197,83 @@ static int l_slow(lua_State *L) {
     read_window(L, c, "slow", 1, &f.from_us, &f.to_us);
     slow_overlap(L, c->sc, &f);
     room_for(L, c, "slow", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* ---- disk, pause ------------------------------------------------------------------- */
+
+static const char *const DISK_ERRS[] = { "full", "eio", "fsync_fail", NULL };
+static const char *const DISK_OPS[] = { "write", "sync", "read", NULL };
+
+/* A string field that must be one of `names`; returns 0 when absent. */
+static int one_of(lua_State *L, const char *fn, const char *name, const char *const *names,
+                  char *buf, size_t cap) {
+    char h[96], list[128];
+    if (!str_field(L, 1, fn, name, buf, cap)) return 0;
+    for (const char *const *n = names; *n; n++)
+        if (strcmp(buf, *n) == 0) return 1;
+    fail(L, "%s: unknown %s '%s' (%s%ss: %s)", fn, name, buf, hint(buf, names, h, sizeof h),
+         name, join(names, list, sizeof list));
+}
+
+/* disk { node, fault, on, p | nth, start, stop }: the node's disk fails the matching
+** calls (node/vfs.h): full on writes, eio on writes, syncs or reads, fsync_fail on syncs. */
+static int l_disk(lua_State *L) {
+    static const char *const FIELDS[] = { "node", "fault", "on", "p", "nth", "start", "stop",
+                                          NULL };
+    static const char *const EX = "disk { node = \"payment\", fault = \"full\", nth = 1 }";
+    scn *c = begin(L, "disk", 0);
+    table_arg(L, "disk", EX);
+    check_fields(L, 1, "disk", "", FIELDS);
+    sim_fault f = new_fault(FK_DISK, sandbox_line(L));
+    f.node = one_node(L, "disk", EX);
+    if (!one_of(L, "disk", "fault", DISK_ERRS, f.disk_err, sizeof f.disk_err))
+        fail(L, "disk: needs 'fault' (full, eio or fsync_fail), like %s", EX);
+    int fsync = strcmp(f.disk_err, "fsync_fail") == 0;
+    if (!one_of(L, "disk", "on", DISK_OPS, f.disk_op, sizeof f.disk_op))
+        snprintf(f.disk_op, sizeof f.disk_op, "%s", fsync ? "sync" : "write");
+    if (strcmp(f.disk_err, "full") == 0 && strcmp(f.disk_op, "write") != 0)
+        fail(L, "disk: fault 'full' fails writes only (on = \"write\"), not '%s'", f.disk_op);
+    if (fsync && strcmp(f.disk_op, "sync") != 0)
+        fail(L, "disk: fault 'fsync_fail' fails syncs only (on = \"sync\"), not '%s'", f.disk_op);
+    read_chance(L, "disk", &f);
+    read_window(L, c, "disk", 1, &f.from_us, &f.to_us);
+    room_for(L, c, "disk", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* pause { node, at, duration }: the process is stopped (SIGSTOP) over [at, at + duration):
+** nothing it is sent is handled, no timer of its fires; all of it waits, in order, and
+** comes when it resumes, with its clock reading the time of then. */
+static int l_pause(lua_State *L) {
+    static const char *const FIELDS[] = { "node", "at", "duration", NULL };
+    static const char *const EX = "pause { node = \"accounting\", at = 5, duration = 40 }";
+    static const scn_range DUR = { "a time in seconds", 0, SCN_MAX_SECONDS, 1, 0, NULL };
+    char e[128], a[32];
+    scn *c = begin(L, "pause", 0);
+    table_arg(L, "pause", EX);
+    check_fields(L, 1, "pause", "", FIELDS);
+    sim_fault f = new_fault(FK_PAUSE, sandbox_line(L));
+    f.node = one_node(L, "pause", EX);
+    double run = (double)c->sc->run_us / 1e6, at = 0, dur = 0;
+    const scn_range AT = { "a time in seconds", 0, run, 0, 1, " (the run length)" };
+    int has_at = num_field(L, 1, "pause", "at", &AT, &at);
+    if (!has_at && c->depth == 0 && c->phase != PH_FIRE) fail(L, "pause: needs 'at', like %s", EX);
+    if (!num_field(L, 1, "pause", "duration", &DUR, &dur))
+        fail(L, "pause: needs 'duration' (seconds), like %s", EX);
+    f.from_us = has_at ? to_us(at) : c->win_from;
+    f.to_us = f.from_us + to_us(dur);
+    if (f.from_us < c->win_from || f.from_us >= c->win_to)
+        fail(L, "pause: 'at' = %s s lies outside %s", when(f.from_us, a, sizeof a),
+             enclosing(c, e, sizeof e));
+    if (f.to_us == f.from_us) fail(L, "pause: 'duration' = %g s rounds to 0 microseconds", dur);
+    if (f.to_us > c->win_to || f.to_us > c->sc->run_us)
+        fail(L, "pause: it ends at %g s, after %s: a pause ends before healing", f.to_us / 1e6,
+             enclosing(c, e, sizeof e));
+    f.at_us = f.from_us;
+    room_for(L, c, "pause", 1);
     push_fault(c, &f);
     return 0;
 }
@@ -1725,6 +1809,8 @@ static int l_register(lua_State *L) {
         { "clock", l_clock },
         { "clock_jump", l_clock_jump },
         { "slow", l_slow },
+        { "disk", l_disk },
+        { "pause", l_pause },
         { "nemesis", l_nemesis },
         { NULL, NULL },
     };
@@ -1837,7 +1923,7 @@ void scenario_free(sim_scenario *sc) {
 const char *scenario_fault_kind_name(int kind) {
     static const char *const NAMES[FK_KIND_COUNT] = {
         "?",           "drop",  "duplicate",  "delay", "crash",   "partition",
-        "broker_loss", "clock", "clock_jump", "slow",  "corrupt",
+        "broker_loss", "clock", "clock_jump", "slow",  "corrupt", "disk", "pause",
     };
     return kind > 0 && kind < FK_KIND_COUNT ? NAMES[kind] : "?";
 }
@@ -1927,8 +2013,22 @@ size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
         put(b, cap, &len, " }");
         break;
     case FK_CLOCK:
-        put(b, cap, &len, "clock { node = \"%s\", skew = %s }", node,
-            num((double)f->by_us / 1e6, x, sizeof x));
+        put(b, cap, &len, "clock { node = \"%s\"", node);
+        if (f->by_us != 0 || f->rate == 0)
+            put(b, cap, &len, ", skew = %s", num((double)f->by_us / 1e6, x, sizeof x));
+        if (f->rate != 0) put(b, cap, &len, ", rate = %s", num(f->rate, y, sizeof y));
+        put(b, cap, &len, " }");
+        break;
+    case FK_DISK:
+        put(b, cap, &len, "disk { node = \"%s\", fault = \"%s\", on = \"%s\"", node,
+            f->disk_err, f->disk_op);
+        put_chance(b, cap, &len, ", ", f);
+        put_window(b, cap, &len, f);
+        put(b, cap, &len, " }");
+        break;
+    case FK_PAUSE:
+        put(b, cap, &len, "pause { node = \"%s\", at = %s, duration = %s }", node,
+            secs(f->from_us, x, sizeof x), secs(f->to_us - f->from_us, y, sizeof y));
         break;
     case FK_CLOCK_JUMP:
         put(b, cap, &len, "clock_jump { node = \"%s\", at = %s, by = %s }", node,
