@@ -294,11 +294,22 @@ static void note(simhost *h, const char *kind, const char *detail) {
     io_event(h, kind, 0, detail);
 }
 
+/* The service's last error, its database's path cut to the file name: the run's folder
+** is not the run's, and the trace must not depend on it (a disk error names the file). */
+static const char *error_text(simhost *h, char *out, size_t cap) {
+    const char *msg = ox_service_error(h->svc), *db = h->o->db;
+    const char *slash = strrchr(db, '/'), *at = strstr(msg, db);
+    if (slash == NULL || at == NULL) return msg;
+    snprintf(out, cap, "%.*s%s%s", (int)(at - msg), msg, slash + 1, at + strlen(db));
+    return out;
+}
+
 /* A failed call is not fatal: the trace shows it and the checker judges the outcome.
 ** A rejected frame gets one "reject" note, the library's own if it sent one. */
 static void note_status(simhost *h, ox_status st) {
     if (st == OX_OK || (st == OX_ERR_FRAME && h->rejected)) return;
-    note(h, st == OX_ERR_FRAME ? "reject" : "error", ox_service_error(h->svc));
+    char text[OX_DETAIL_MAX + 1];
+    note(h, st == OX_ERR_FRAME ? "reject" : "error", error_text(h, text, sizeof text));
 }
 
 static void on_start(simhost *h) {
@@ -336,8 +347,11 @@ static void on_pay(simhost *h) {
     e.ok = st == OX_OK;
     _Static_assert(sizeof e.detail > REPLY_DETAIL_MAX, "REPLY detail fits the effect");
     if (st == OX_OK) snprintf(e.detail, REPLY_DETAIL_MAX + 1, "committed");
-    else snprintf(e.detail, REPLY_DETAIL_MAX + 1, "%s: %s",
-                  st == OX_ERR_REFUSED ? "refused" : "error", ox_service_error(h->svc));
+    else {
+        char text[OX_DETAIL_MAX + 1];
+        snprintf(e.detail, REPLY_DETAIL_MAX + 1, "%s: %s",
+                 st == OX_ERR_REFUSED ? "refused" : "error", error_text(h, text, sizeof text));
+    }
     add(h, &e);
 }
 
