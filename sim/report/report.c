@@ -211,6 +211,10 @@ static void print_summary(const report_run *r, int met, const char *why) {
                " lost inside the broker, %" PRIu64 " clock jumps, %" PRIu64
                " events waited for a busy node (deepest backlog %" PRIu64 ")\n",
                s->partitioned, s->lost_inside, s->clock_jumps, s->deferred, s->backlog_max);
+    if (s->disk_faults || s->pauses)
+        printf("             %" PRIu64 " disk calls failed by disk faults, %" PRIu64
+               " pauses (sim/core/diskf.h)\n",
+               s->disk_faults, s->pauses);
     if (s->nemesis_faults)
         printf("             %" PRIu64 " of the %" PRIu64
                " faults drawn by the nemesis (each a \"fault\" line in the trace)\n",

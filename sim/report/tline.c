@@ -69,6 +69,7 @@ static const str_field str_fields[] = {
     S("ev", ev), S("node", node), S("kind", kind), S("label", label), S("queue", queue),
     S("from", from), S("to", to), S("fate", fate), S("at", at), S("name", name), S("why", why),
     S("result", result), S("detail", detail), S("text", detail),
+    S("op", op), S("error", error),
 };
 #undef S
 #define N(k, f, t, u) { k, offsetof(tline, f), t, u }
@@ -87,6 +88,8 @@ static const num_field num_fields[] = {
     N("try", tries, 0, 0),
     N("amount", amount, 0, 0),
     N("delayed_by", delayed_by, 0, 0),
+    N("until", until, 1, 0),
+    N("waiting", waiting, 0, 0),
 };
 #undef N
 

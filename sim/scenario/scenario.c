@@ -1294,6 +1294,7 @@ typedef struct {
     double drop, duplicate, delay, delay_max, broker_loss, slow, clock_skew;
     double crash_every, restart_max, partition_every, partition_max, clock_every, clock_max;
     int clock_jumps, failpoints, swarm;
+    double disk, pause_every, pause_max, clock_rate;   /* issue 13: disk, pause, clock rate */
     int64_t from, to;
     int index, line;
 } scn_nem;
@@ -1442,6 +1443,50 @@ static void nem_clock_jumps(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) 
     }
 }
 
+/* One disk fault per node chosen (swarm: each with chance 1/2; fixed: payment): full or
+** eio on writes, at a probability drawn up to `disk`, over the nemesis's window. */
+static void nem_disk(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->disk <= 0 || !nem_on(p, n)) return;
+    for (int node = 0; node < SIM_NODES; node++) {
+        int chosen = n->swarm ? (int)ox_prng_below(p, 2) : node == 0;
+        if (!chosen) continue;
+        sim_fault f = new_fault(FK_DISK, n->line);
+        f.node = node;
+        snprintf(f.disk_err, sizeof f.disk_err, "%s", ox_prng_below(p, 2) ? "eio" : "full");
+        snprintf(f.disk_op, sizeof f.disk_op, "write");
+        f.p = nem_rate(p, n, n->disk);
+        f.from_us = n->from, f.to_us = n->to;
+        if (f.p > 0) nem_push(L, c, n, &f);
+    }
+}
+
+/* Pauses one after another, node drawn, each 0.1..pause_max s and over before the
+** window ends (a pause ends before healing). */
+static void nem_pauses(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->pause_every <= 0 || !nem_on(p, n)) return;
+    for (int64_t t = n->from + nem_gap(p, n->pause_every); t < n->to;
+         t += nem_gap(p, n->pause_every)) {
+        sim_fault f = new_fault(FK_PAUSE, n->line);
+        f.node = (int)ox_prng_below(p, SIM_NODES);
+        f.from_us = f.at_us = t;
+        f.to_us = t + to_us(nem_uniform(p, 0.1, n->pause_max));
+        if (f.to_us > n->to) f.to_us = n->to;
+        if (f.to_us > f.from_us) nem_push(L, c, n, &f);
+        t = f.to_us;    /* pauses of one nemesis do not overlap */
+    }
+}
+
+/* A clock rate per node, 1 +- up to clock_rate. */
+static void nem_clock_rate(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->clock_rate <= 0 || !nem_on(p, n)) return;
+    for (int node = 0; node < SIM_NODES; node++) {
+        sim_fault f = new_fault(FK_CLOCK, n->line);
+        f.node = node;
+        f.rate = 1 + nem_uniform(p, -n->clock_rate, n->clock_rate);
+        if (f.rate != 1) nem_push(L, c, n, &f);
+    }
+}
+
 /* Optional number field in [lo, hi] (lo excluded when lo_open); *out keeps its default. */
 static int nem_num(lua_State *L, const char *name, double lo, int lo_open, double hi,
                    const char *what, double *out) {
@@ -1452,6 +1497,17 @@ static int nem_num(lua_State *L, const char *name, double lo, int lo_open, doubl
 /* A field that only means something with another: raises when given without it. */
 static void nem_needs(lua_State *L, int given, int base, const char *name, const char *with) {
     if (given && !base) fail(L, "nemesis: '%s' goes with '%s'", name, with);
+}
+
+/* disk, pause_every (with pause_max), clock_rate. */
+static void nem_read_diskf(lua_State *L, scn_nem *n) {
+    n->pause_max = 5;
+    nem_num(L, "disk", 0, 0, 1, "a probability", &n->disk);
+    nem_num(L, "pause_every", 0.5, 0, SCN_MAX_SECONDS, "a time in seconds", &n->pause_every);
+    nem_needs(L, nem_num(L, "pause_max", 0.1, 0, SCN_MAX_SECONDS, "a time in seconds",
+                         &n->pause_max),
+              n->pause_every > 0, "pause_max", "pause_every");
+    nem_num(L, "clock_rate", 0, 0, 0.99, "a rate deviation", &n->clock_rate);
 }
 
 static void nem_read(lua_State *L, scn *c, scn_nem *n) {
@@ -1485,11 +1541,13 @@ static void nem_read(lua_State *L, scn *c, scn_nem *n) {
     nem_needs(L, fps != -1, n->crash_every > 0, "failpoints", "crash_every");
     n->failpoints = fps == 1;
     n->swarm = bool_field(L, 1, "nemesis", "swarm") != 0;
+    nem_read_diskf(L, n);
     if (n->drop <= 0 && n->duplicate <= 0 && n->delay <= 0 && n->broker_loss <= 0 && n->slow <= 0 &&
-        n->clock_skew <= 0 && n->crash_every <= 0 && n->partition_every <= 0 && !n->clock_jumps)
+        n->clock_skew <= 0 && n->crash_every <= 0 && n->partition_every <= 0 && !n->clock_jumps &&
+        n->disk <= 0 && n->pause_every <= 0 && n->clock_rate <= 0)
         fail(L, "nemesis: nothing to inject: give at least one of drop, duplicate, delay, "
-                "broker_loss, slow, "
-                "clock_skew, crash_every, partition_every, clock_jumps");
+                "broker_loss, slow, clock_skew, crash_every, partition_every, clock_jumps, "
+                "disk, pause_every, clock_rate");
     read_window(L, c, "nemesis", 1, &n->from, &n->to);
     if (n->to > c->sc->run_us) n->to = c->sc->run_us;
 }
@@ -1502,7 +1560,8 @@ static int l_nemesis(lua_State *L) {
         "failpoints",  "partition_every", "partition_max",
         "clock_jumps", "clock_every",     "clock_max",
         "swarm",       "start",           "stop",
-        NULL,
+        "disk",        "pause_every",     "pause_max",
+        "clock_rate",  NULL,
     };
     scn *c = begin(L, "nemesis", 1);
     sim_scenario *sc = c->sc;
@@ -1526,6 +1585,9 @@ static int l_nemesis(lua_State *L) {
     nem_crashes(L, c, &n, &p);
     nem_partitions(L, c, &n, &p);
     nem_clock_jumps(L, c, &n, &p);
+    nem_disk(L, c, &n, &p);
+    nem_pauses(L, c, &n, &p);
+    nem_clock_rate(L, c, &n, &p);
     sim_nemesis *rec = &sc->nemeses[sc->nnemeses++];
     *rec = (sim_nemesis){
         .line = n.line, .first = first + 1, .count = sc->nfaults - first, .swarm = n.swarm
