@@ -47,6 +47,17 @@ check "eio at COMMIT, publish-in-tx: summary says no_phantom broke" \
 run disk-eio-publish-in-tx 1 --design outbox
 check "eio at COMMIT under outbox: no phantom, so the expected break is missing (exit 1)" test $? -eq 1
 
+# ---- EIO on a read inside a transaction (lib's OX_ERR_DB paths of lookups) ---------------
+run disk-eio-second-statement 1; check "eio on read: exit 0" test $? -eq 0
+check "eio on read: the INSERT of the outbox row failed, after the payment row's" \
+  grep -q '"result":"failed","detail":"error: payment.db: insert outbox row: disk I/O error"' "$T"
+check "eio on read: a payment lookup failed" \
+  grep -q '"detail":"error: payment.db: look up payment: disk I/O error"' "$T"
+check "eio on read: accounting's inbox lookup failed" \
+  grep -q '"node":"accounting","kind":"error","detail":"accounting.db: look up inbox: disk I/O error"' "$T"
+check "eio on read: no payment without its outbox row" \
+  test "$(q payment 'SELECT count(*) FROM payment WHERE id NOT IN (SELECT payment_id FROM outbox)')" -eq 0
+
 # ---- fsync failing -------------------------------------------------------------------
 run disk-fsync-fail 1; check "fsync fail: exit 0" test $? -eq 0
 check "fsync fail: syncs failed" test "$(count '"op":"sync","error":"fsync_fail"')" -gt 0
