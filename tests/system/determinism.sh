@@ -61,3 +61,10 @@ check "diskf: the faults acted (disk_fault and pause lines)" \
            grep -q '\"ev\":\"pause\"' '$OUT/dk-a/diskf/4/trace.jsonl'"
 check "diskf: the simulated disk's journal is the same on a rerun" \
   cmp -s "$OUT/dk-a/diskf/4/payment.disk/disk.journal" "$OUT/dk-b/diskf/4/payment.disk/disk.journal"
+# The simulated disk with no fault changes nothing a run shows: bench/standard.lua under
+# OUTBOX_SIM_DISK=simulated (what `make bench` times) gives the same trace byte for byte.
+sim run bench/standard.lua --seed 1 --out "$OUT/vfs-off" --quiet
+OUTBOX_SIM_DISK=simulated sim run bench/standard.lua --seed 1 --out "$OUT/vfs-on" --quiet
+check "standard: on the simulated disk (its journal written) the same trace" \
+  bash -c "test -s '$OUT/vfs-on/standard/1/payment.disk/disk.journal' &&
+           cmp -s '$OUT/vfs-off/standard/1/trace.jsonl' '$OUT/vfs-on/standard/1/trace.jsonl'"
