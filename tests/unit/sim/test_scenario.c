@@ -782,6 +782,9 @@ static void same_fault(const sim_fault *a, const sim_fault *b) {
     assert_int_equal(a->hit, b->hit);
     assert_true(a->restart_after_us == b->restart_after_us);
     assert_true(a->by_us == b->by_us && a->per_us == b->per_us);
+    assert_true(a->rate == b->rate);
+    assert_string_equal(a->disk_err, b->disk_err);
+    assert_string_equal(a->disk_op, b->disk_op);
 }
 
 /* 1 if the nemesis faults of sc (from index `from`) include every kind, and crashes both
@@ -869,12 +872,16 @@ static void fault_lua_reads_back(void **state) {
         "broker_loss { p = 1 / 3 }\n"
         "clock { node = \"accounting\", skew = 0.1 }\n"
         "clock_jump { node = \"payment\", at = 7, by = -12.5 }\n"
-        "slow { node = \"broker\", per_message = 0.001, start = 2 }\n" NEMESIS_ALL;
+        "slow { node = \"broker\", per_message = 0.001, start = 2 }\n"
+        "disk { node = \"payment\", fault = \"eio\", on = \"read\", nth = 2, start = 1 }\n"
+        "pause { node = \"accounting\", at = 2.5, duration = 0.125 }\n"
+        "clock { node = \"broker\", skew = -1, rate = 1.25 }\n" NEMESIS_ALL
+        "nemesis { disk = 0.3, pause_every = 5, pause_max = 2, clock_rate = 0.2, swarm = false }\n";
     /* the first seed whose swarm switched every kind on (each is on with chance 3/4) */
     sim_scenario *sc = NULL;
     for (uint64_t seed = 1; seed <= 200 && sc == NULL; seed++) {
         sc = load_ok(state, "orig.lua", orig, seed);
-        if (!draws_every_kind(sc, 10)) { scenario_free(sc); sc = NULL; }
+        if (!draws_every_kind(sc, 13)) { scenario_free(sc); sc = NULL; }
     }
     if (sc == NULL) fail_msg("no seed in 1..200 drew every kind of fault");
     char text[65536] = HEAD, lua[640];
@@ -896,6 +903,13 @@ static void fault_lua_reads_back(void **state) {
         "partition { between = {\"broker\", \"accounting\"}, oneway = true, start = 3, stop = 4 }");
     scenario_fault_lua(&sc->faults[3], lua, sizeof lua);
     assert_string_equal(lua, "crash { node = \"broker\", at = 12.5, restart = false }");
+    scenario_fault_lua(&sc->faults[10], lua, sizeof lua);
+    assert_string_equal(lua, "disk { node = \"payment\", fault = \"eio\", on = \"read\", nth = 2, "
+                             "start = 1 }");
+    scenario_fault_lua(&sc->faults[11], lua, sizeof lua);
+    assert_string_equal(lua, "pause { node = \"accounting\", at = 2.5, duration = 0.125 }");
+    scenario_fault_lua(&sc->faults[12], lua, sizeof lua);
+    assert_string_equal(lua, "clock { node = \"broker\", skew = -1, rate = 1.25 }");
     scenario_fault_lua(&sc->faults[0], lua, sizeof lua);
     assert_string_equal(
         lua,
@@ -997,7 +1011,7 @@ static void slow_nemesis_drop_errors(void **state) {
     FAILS("n1.lua", HEAD "nemesis { }\n",
           ":2: nemesis: nothing to inject: give at least one of drop, duplicate, delay, "
           "broker_loss, slow, clock_skew, "
-          "crash_every, partition_every, clock_jumps");
+          "crash_every, partition_every, clock_jumps, disk, pause_every, clock_rate");
     FAILS("n2.lua", HEAD "nemesis { delay_max = 2 }\n",
           ":2: nemesis: 'delay_max' goes with 'delay'");
     FAILS("n3.lua", HEAD "nemesis { drop = 0.1, clock_every = 2 }\n",
