@@ -63,6 +63,7 @@ typedef struct {
 /* ---- leaving ---------------------------------------------------------------- */
 
 static void host_exit(simhost *h, ox_exit code) {
+    (void)vfs_flush();                   /* what the last step wrote, if anything */
     zh_close(h->sock, EXIT_LINGER_MS);   /* lets the last reply leave, boundedly */
     if (h->zctx) zmq_ctx_term(h->zctx);
     free(h->buf);
@@ -75,6 +76,11 @@ static void send_bytes(simhost *h, const uint8_t *buf, size_t len) {
     /* Before the reply leaves: the simulator may SIGKILL us the moment it has it, and
     ** a coverage build must have written its counts by then (no-op otherwise). */
     node_coverage_flush();
+    if (vfs_flush() != 0) {   /* the disk journal, likewise, before a SIGKILL can come */
+        fprintf(stderr, "outbox-node: %s: cannot write the disk journal: %s\n",
+                ox_role_name(h->o->role), strerror(errno));
+        host_exit(h, OX_EXIT_HARNESS);
+    }
     while (zmq_send(h->sock, buf, len, 0) < 0) {
         if (errno == EINTR) continue;
         fprintf(stderr, "outbox-node: %s: cannot send reply: %s\n", ox_role_name(h->o->role),
@@ -384,6 +390,7 @@ static void run_step(simhost *h, const ox_step *s) {
     h->rejected = 0;
     h->timer_due_min = INT64_MAX;
     h->ntimers = 0;
+    vfs_step_begin();   /* between steps the operator's tool may write our files */
     set_clock(h, s->clock_us);
     if (s->kind != OX_STEP_START && s->kind != OX_STEP_STOP && h->svc == NULL) {
         char why[64];
@@ -523,6 +530,7 @@ ox_exit simhost_run(const node_opts *o) {
     h.o = o;
     if (claim_clock(&h) != 0) return OX_EXIT_HARNESS;
     vfs_set_fault_hook(disk_hook, &h);   /* asked only if the VFS is installed (main.c) */
+    vfs_set_buffered(1);                 /* flushed before every reply (send_bytes) */
     h.buf = malloc(OX_REPLY_MAX);
     h.zctx = zmq_ctx_new();
     if (h.buf == NULL || h.zctx == NULL) {

@@ -54,6 +54,21 @@ const char *vfs_op_name(vfs_op op);
 ** SQLITE_IOERR_READ / _WRITE / _FSYNC; 0 for an unknown fault. */
 int vfs_fault_code(vfs_op op, const char *fault);
 
+/* Buffered (on): records are held in memory and written to the journal by vfs_flush
+** (or when 4 MiB are held), one write() instead of one a record.  Only for a host that
+** flushes before anything can kill it: the lockstep host flushes before every reply it
+** sends, and the simulator SIGKILLs a node only after a reply (between steps, or at a
+** failpoint once its CRASH reply is out).  Off (the default): each record is written
+** before the change it undoes, whenever a SIGKILL comes. */
+void vfs_set_buffered(int on);
+/* Writes what is held; 0, or -1 (errno) if the journal could not be written. */
+int vfs_flush(void);
+
+/* A step begins: until the next, nothing but this process writes the database files,
+** so the VFS keeps each file's size instead of asking for it before every write.  A
+** process that never calls it asks every time. */
+void vfs_step_begin(void);
+
 /* Records and bytes appended to the journal by this process (for a bench). */
 void vfs_stats(uint64_t *records, uint64_t *bytes);
 

@@ -110,6 +110,14 @@ int diskf_batchable(const sim_world *w, int node) {
     return 1;
 }
 
+void diskf_wake(sim_world *w, int node) {
+    assert(node >= 0);
+    assert(node < SIM_NODES);
+    if (!w->diskf.stopped[node]) return;
+    w->diskf.stopped[node] = 0;
+    if (w->nodes[node].pid > 0) proc_pause(&w->nodes[node], 0);   /* a new life: harmless */
+}
+
 static void trace_pause(sim_world *w, const char *ev, const sim_fault *f) {
     trace_begin(&w->trace, w->now, ev);
     trace_str(&w->trace, "node", scenario_node_name(f->node));
@@ -121,6 +129,9 @@ int diskf_pause(sim_world *w, sim_fault *f) {
     int n = f->node;
     if (f->fired) {   /* its end: the node takes what waited (backlog_on_free) */
         if (w->nodes[n].pid == 0 || f->skipped) return 0;
+        /* The process runs from here on (under overlapping pauses, from the first
+        ** resume on), but it is stepped only once the last ends (busy_until). */
+        diskf_wake(w, n);
         trace_pause(w, "resume", f);
         trace_uint(&w->trace, "waiting", w->backlog[n].len);
         trace_end(&w->trace);
@@ -136,6 +147,8 @@ int diskf_pause(sim_world *w, sim_fault *f) {
         return 0;
     }
     f->acted++;
+    proc_pause(&w->nodes[n], 1);
+    w->diskf.stopped[n] = 1;
     w->res->st.pauses++;
     if (w->busy_until[n] < f->to_us) w->busy_until[n] = f->to_us;
     trace_pause(w, "pause", f);

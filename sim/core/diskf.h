@@ -21,7 +21,8 @@
 ** as OUTBOX_DISK=<run_dir>/<node>.disk/, or under every run with OUTBOX_SIM_DISK=simulated
 ** (a bench of its cost); otherwise nothing here changes a run.
 **
-** Pauses.  A paused node is a busy node (backlog.h) for the pause's length: every
+** Pauses.  A paused node is SIGSTOPped (SIGCONT when it resumes) and, what makes the
+** lockstep semantics, a busy node (backlog.h) for the pause's length: every
 ** frame, timer and client request for it waits in its backlog, in order, and runs when
 ** it resumes, with the clock of then; a crash meanwhile loses the backlog as ever.
 ** Trace lines "pause" and "resume" (or "pause_skipped" for a node that is down).
@@ -46,6 +47,7 @@ typedef struct {
     uint32_t skip[OX_STEP_MAX_ARMED];
     char name[OX_STEP_MAX_ARMED][OX_NAME_MAX + 1];
     int passed;                          /* PASSED effects read so far in this step */
+    uint8_t stopped[SIM_NODES];          /* SIGSTOPped by a pause, not yet SIGCONTed */
 } diskf_state;
 
 struct sim_world;
@@ -67,5 +69,8 @@ int diskf_passed(struct sim_world *w, int node, const char *site, uint32_t count
 int diskf_batchable(const struct sim_world *w, int node);
 /* The pause fault f's moment: the node stops (at its start) or resumes (at its end). */
 int diskf_pause(struct sim_world *w, sim_fault *f);
+/* Before any step of `node`: SIGCONT if a pause left it stopped (an event at the very
+** instant a pause ends may come before the pause's own end event). */
+void diskf_wake(struct sim_world *w, int node);
 
 #endif

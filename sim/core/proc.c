@@ -333,6 +333,11 @@ static void signal_child(pid_t pid, int pidfd, int sig) {
     kill(pid, sig);   /* no pidfd: the pid is ours until we reap it */
 }
 
+void proc_pause(sim_proc *p, int stop) {
+    assert(p->pid > 0);
+    signal_child(p->pid, p->pidfd, stop ? SIGSTOP : SIGCONT);
+}
+
 /* In the forked child: only async-signal-safe calls until execve. */
 static void exec_child(const sim_proc *p, char **argv, char **env, pid_t parent) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);

@@ -217,6 +217,7 @@ int world_prepare_step(sim_world *w, int node, ox_step *s, int64_t t) {
     if (++w->res->st.steps > WORLD_MAX_STEPS)
         return world_fail(w, OX_EXIT_HARNESS, "more than %llu steps: the run does not end",
                           (unsigned long long)WORLD_MAX_STEPS);
+    diskf_wake(w, node);   /* a paused process answers only once continued */
     s->seq = ++w->step_seq;
     s->vtime_us = t;
     s->clock_us = clock_at(w, node, t);
