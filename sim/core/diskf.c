@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../../proto/disk.h"
+#include "dbplace.h"
 #include "world_loop.h"
 
 #define DISK_SITE_PREFIX "disk."
@@ -158,15 +159,26 @@ int diskf_pause(sim_world *w, sim_fault *f) {
     return world_schedule(w, ev);
 }
 
-/* OUTBOX_DISK=<run_dir>/<node>.disk for each node, the folder made and emptied of an
+/* Where node n's disk folder lives during the run: beside its database, in the private
+** temp dir on tmpfs (dbplace.h), or in the run dir when the databases are there. */
+static void disk_dir(const sim_world *w, int n, int during, char *buf, size_t cap) {
+    const char *base = during && w->tmp_dbs ? w->procs.dir : w->o->run_dir;
+    snprintf(buf, cap, "%s/%s.disk", base, scenario_node_name(n));
+}
+
+static int make_dir(sim_world *w, const char *dir) {
+    if (mkdir(dir, 0755) == 0 || errno == EEXIST) return 0;
+    return world_fail(w, OX_EXIT_HARNESS, "cannot create %s: %s", dir, strerror(errno));
+}
+
+/* OUTBOX_DISK=<dir>/<node>.disk for each node, the folder made and emptied of an
 ** earlier run's journal (the VFS would take it over as its own). */
 int diskf_prepare(sim_world *w) {
     if (!diskf_wanted(w->sc)) return 0;
     for (int n = 0; n < SIM_NODES; n++) {
         char dir[560], journal[600];
-        snprintf(dir, sizeof dir, "%s/%s.disk", w->o->run_dir, scenario_node_name(n));
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-            return world_fail(w, OX_EXIT_HARNESS, "cannot create %s: %s", dir, strerror(errno));
+        disk_dir(w, n, 1, dir, sizeof dir);
+        if (make_dir(w, dir) != 0) return -1;
         snprintf(journal, sizeof journal, "%s/%s", dir, DISK_JOURNAL_NAME);
         if (unlink(journal) != 0 && errno != ENOENT)
             return world_fail(w, OX_EXIT_HARNESS, "cannot remove %s: %s", journal,
@@ -174,4 +186,21 @@ int diskf_prepare(sim_world *w) {
         snprintf(w->nodes[n].env, sizeof w->nodes[n].env, "OUTBOX_DISK=%s", dir);
     }
     return 0;
+}
+
+int diskf_keep(sim_world *w) {
+    if (!diskf_wanted(w->sc) || !w->tmp_dbs) return 0;
+    int rc = 0;
+    for (int n = 0; n < SIM_NODES; n++) {
+        char from[560], to[560], src[600], dst[600], err[1400];
+        disk_dir(w, n, 1, from, sizeof from);
+        disk_dir(w, n, 0, to, sizeof to);
+        snprintf(src, sizeof src, "%s/%s", from, DISK_JOURNAL_NAME);
+        snprintf(dst, sizeof dst, "%s/%s", to, DISK_JOURNAL_NAME);
+        if (access(src, F_OK) != 0) continue;   /* a node that never started */
+        if (make_dir(w, to) != 0) return -1;
+        if (dbplace_copy(src, dst, err, sizeof err) != 0 && rc == 0)
+            rc = world_fail(w, OX_EXIT_HARNESS, "%s", err);
+    }
+    return rc;
 }

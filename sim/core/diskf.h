@@ -18,8 +18,11 @@
 ** cannot open its database is a harness error, not a fault), and a node under a disk
 ** fault or a clock rate is never batched (its arming and its timers are per step).
 ** The VFS is installed under every node only when the scenario needs it (diskf_wanted),
-** as OUTBOX_DISK=<run_dir>/<node>.disk/, or under every run with OUTBOX_SIM_DISK=simulated
-** (a bench of its cost); otherwise nothing here changes a run.
+** or under every run with OUTBOX_SIM_DISK=simulated (a bench of its cost); otherwise
+** nothing here changes a run.  Its folder, OUTBOX_DISK, is <node>.disk/ beside the
+** node's database during the run: in the private temp dir on tmpfs, like the databases
+** (dbplace.h; the journal is written at every step), copied into the run dir at the end
+** (diskf_keep); in the run dir itself with OUTBOX_SIM_TMPDB=0.
 **
 ** Pauses.  A paused node is SIGSTOPped (SIGCONT when it resumes) and, what makes the
 ** lockstep semantics, a busy node (backlog.h) for the pause's length: every
@@ -57,6 +60,9 @@ int diskf_wanted(const sim_scenario *sc);
 /* If wanted: each node's disk folder, made and emptied, named in its environment.  0
 ** or -1 (world_fail). */
 int diskf_prepare(struct sim_world *w);
+/* After every node stopped or was killed: each journal into <run_dir>/<node>.disk/.
+** 0 or -1 (world_fail). */
+int diskf_keep(struct sim_world *w);
 /* Seeds the disk stream. */
 void diskf_init(diskf_state *d, uint64_t seed);
 /* Arms, for a FRAME, TIMER or PAY step of `node`, the sites of its active disk faults. */

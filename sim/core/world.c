@@ -1217,6 +1217,7 @@ ox_exit world_run(const world_opts *o, world_result *r) {
         if (dbplace_keep(w.procs.dir, o->run_dir, name, err, sizeof err) != 0 && ok)
             ok = world_fail(&w, OX_EXIT_HARNESS, "%s", err) == 0;
     }
+    if (diskf_keep(&w) != 0) ok = 0;   /* the disk journals, likewise (diskf.h) */
     release(&w);
     if (!ok && w.trace.f) {
         /* Say in the trace itself that it stops here, and why. */
