@@ -159,11 +159,19 @@ int diskf_pause(sim_world *w, sim_fault *f) {
     return world_schedule(w, ev);
 }
 
-/* Where node n's disk folder lives during the run: beside its database, in the private
-** temp dir on tmpfs (dbplace.h), or in the run dir when the databases are there. */
+
+/* Where node n's disk folder lives during the run (`during`): beside its database, in the
+** private temp dir on tmpfs (dbplace.h), or in the run dir when the databases are there;
+** after the run, in the run dir. */
 static void disk_dir(const sim_world *w, int n, int during, char *buf, size_t cap) {
     const char *base = during && w->tmp_dbs ? w->procs.dir : w->o->run_dir;
     snprintf(buf, cap, "%s/%s.disk", base, scenario_node_name(n));
+}
+
+void diskf_dir(const sim_world *w, int node, char *buf, size_t cap) {
+    assert(node >= 0);
+    assert(node < SIM_NODES);
+    disk_dir(w, node, 1, buf, cap);
 }
 
 static int make_dir(sim_world *w, const char *dir) {

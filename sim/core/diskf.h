@@ -60,6 +60,9 @@ int diskf_wanted(const sim_scenario *sc);
 /* If wanted: each node's disk folder, made and emptied, named in its environment.  0
 ** or -1 (world_fail). */
 int diskf_prepare(struct sim_world *w);
+/* Node `node`'s disk folder during the run, its OUTBOX_DISK (the journal a power cut
+** replays is DISK_JOURNAL_NAME in it, proto/disk.h). */
+void diskf_dir(const struct sim_world *w, int node, char *buf, size_t cap);
 /* After every node stopped or was killed: each journal into <run_dir>/<node>.disk/.
 ** 0 or -1 (world_fail). */
 int diskf_keep(struct sim_world *w);
