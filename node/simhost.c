@@ -36,6 +36,7 @@
 #include "coverage.h"
 #include "../proto/step.h"
 #include "node.h"
+#include "vfs.h"
 
 #define FATAL_REPLY_MAX 1024   /* a FATAL reply: header + one NOTE of <= OX_DETAIL_MAX */
 #define REPLY_DETAIL_MAX 255   /* REPLY detail is a str8 on the wire */
@@ -62,6 +63,7 @@ typedef struct {
 /* ---- leaving ---------------------------------------------------------------- */
 
 static void host_exit(simhost *h, ox_exit code) {
+    (void)vfs_flush();                   /* what the last step wrote, if anything */
     zh_close(h->sock, EXIT_LINGER_MS);   /* lets the last reply leave, boundedly */
     if (h->zctx) zmq_ctx_term(h->zctx);
     free(h->buf);
@@ -74,6 +76,11 @@ static void send_bytes(simhost *h, const uint8_t *buf, size_t len) {
     /* Before the reply leaves: the simulator may SIGKILL us the moment it has it, and
     ** a coverage build must have written its counts by then (no-op otherwise). */
     node_coverage_flush();
+    if (vfs_flush() != 0) {   /* the disk journal, likewise, before a SIGKILL can come */
+        fprintf(stderr, "outbox-node: %s: cannot write the disk journal: %s\n",
+                ox_role_name(h->o->role), strerror(errno));
+        host_exit(h, OX_EXIT_HARNESS);
+    }
     while (zmq_send(h->sock, buf, len, 0) < 0) {
         if (errno == EINTR) continue;
         fprintf(stderr, "outbox-node: %s: cannot send reply: %s\n", ox_role_name(h->o->role),
@@ -232,17 +239,83 @@ static int io_inject(void *ctx, const char *site) {
     return 0;
 }
 
+/* ---- the simulated disk's errors (vfs.h; proto/step.h, "Disk sites") --------- */
+
+#define DISK_PREFIX "disk."
+
+/* The op of an armed disk site "disk.<op>.<fault>" is `op`: its fault's name, or NULL. */
+static const char *disk_site_fault(const ox_armed *a, vfs_op op) {
+    size_t p = strlen(DISK_PREFIX);
+    if (a->action != OX_ARM_INJECT || strncmp(a->name, DISK_PREFIX, p) != 0) return NULL;
+    const char *name = vfs_op_name(op);
+    size_t n = strlen(name);
+    if (strncmp(a->name + p, name, n) != 0 || a->name[p + n] != '.') return NULL;
+    return a->name + p + n + 1;
+}
+
+/* The VFS asks before a read, write or sync: every armed site of that op counts the
+** call; the first whose (skip+1)-th pass this is fails it. */
+static int disk_hook(void *ctx, vfs_op op) {
+    simhost *h = ctx;
+    if (h->step == NULL) return 0;
+    int fire = -1;
+    for (int i = 0; i < h->step->narmed; i++) {
+        const ox_armed *a = &h->step->armed[i];
+        if (disk_site_fault(a, op) == NULL) continue;
+        if (++h->passes[i] == a->skip + 1 && fire < 0) fire = i;
+    }
+    if (fire < 0) return 0;
+    const ox_armed *a = &h->step->armed[fire];
+    int rc = vfs_fault_code(op, disk_site_fault(a, op));
+    if (rc == 0) {
+        snprintf(h->fatal, sizeof h->fatal, "unknown disk site '%s'", a->name);
+        return 0;
+    }
+    ox_effect e;
+    memset(&e, 0, sizeof e);
+    e.type = OX_FX_INJECTED;
+    snprintf(e.label, sizeof e.label, "%s", a->name);
+    add(h, &e);
+    return rc;
+}
+
+/* After a step: how many calls passed each armed disk site (the simulator's count). */
+static void disk_passes(simhost *h) {
+    for (int i = 0; i < h->step->narmed; i++) {
+        const ox_armed *a = &h->step->armed[i];
+        if (a->action != OX_ARM_INJECT || strncmp(a->name, DISK_PREFIX, strlen(DISK_PREFIX)))
+            continue;
+        ox_effect e;
+        memset(&e, 0, sizeof e);
+        e.type = OX_FX_PASSED;
+        snprintf(e.label, sizeof e.label, "%s", a->name);
+        e.count = h->passes[i];
+        add(h, &e);
+    }
+}
+
 /* ---- steps ------------------------------------------------------------------ */
 
 static void note(simhost *h, const char *kind, const char *detail) {
     io_event(h, kind, 0, detail);
 }
 
+/* The service's last error, its database's path cut to the file name: the run's folder
+** is not the run's, and the trace must not depend on it (a disk error names the file). */
+static const char *error_text(simhost *h, char *out, size_t cap) {
+    const char *msg = ox_service_error(h->svc), *db = h->o->db;
+    const char *slash = strrchr(db, '/'), *at = strstr(msg, db);
+    if (slash == NULL || at == NULL) return msg;
+    snprintf(out, cap, "%.*s%s%s", (int)(at - msg), msg, slash + 1, at + strlen(db));
+    return out;
+}
+
 /* A failed call is not fatal: the trace shows it and the checker judges the outcome.
 ** A rejected frame gets one "reject" note, the library's own if it sent one. */
 static void note_status(simhost *h, ox_status st) {
     if (st == OX_OK || (st == OX_ERR_FRAME && h->rejected)) return;
-    note(h, st == OX_ERR_FRAME ? "reject" : "error", ox_service_error(h->svc));
+    char text[OX_DETAIL_MAX + 1];
+    note(h, st == OX_ERR_FRAME ? "reject" : "error", error_text(h, text, sizeof text));
 }
 
 static void on_start(simhost *h) {
@@ -280,8 +353,11 @@ static void on_pay(simhost *h) {
     e.ok = st == OX_OK;
     _Static_assert(sizeof e.detail > REPLY_DETAIL_MAX, "REPLY detail fits the effect");
     if (st == OX_OK) snprintf(e.detail, REPLY_DETAIL_MAX + 1, "committed");
-    else snprintf(e.detail, REPLY_DETAIL_MAX + 1, "%s: %s",
-                  st == OX_ERR_REFUSED ? "refused" : "error", ox_service_error(h->svc));
+    else {
+        char text[OX_DETAIL_MAX + 1];
+        snprintf(e.detail, REPLY_DETAIL_MAX + 1, "%s: %s",
+                 st == OX_ERR_REFUSED ? "refused" : "error", error_text(h, text, sizeof text));
+    }
     add(h, &e);
 }
 
@@ -314,6 +390,7 @@ static void run_step(simhost *h, const ox_step *s) {
     h->rejected = 0;
     h->timer_due_min = INT64_MAX;
     h->ntimers = 0;
+    vfs_step_begin();   /* between steps the operator's tool may write our files */
     set_clock(h, s->clock_us);
     if (s->kind != OX_STEP_START && s->kind != OX_STEP_STOP && h->svc == NULL) {
         char why[64];
@@ -330,6 +407,7 @@ static void run_step(simhost *h, const ox_step *s) {
     case OX_STEP_STOP: on_stop(h); break;
     default: assert(!"ox_step_decode let an unknown kind through");
     }
+    disk_passes(h);
     if (h->fatal[0]) fatal_reply(h, s->seq, h->fatal);
     assert(h->step == s);
 }
@@ -451,6 +529,8 @@ ox_exit simhost_run(const node_opts *o) {
     memset(&h, 0, sizeof h);
     h.o = o;
     if (claim_clock(&h) != 0) return OX_EXIT_HARNESS;
+    vfs_set_fault_hook(disk_hook, &h);   /* asked only if the VFS is installed (main.c) */
+    vfs_set_buffered(1);                 /* flushed before every reply (send_bytes) */
     h.buf = malloc(OX_REPLY_MAX);
     h.zctx = zmq_ctx_new();
     if (h.buf == NULL || h.zctx == NULL) {

@@ -36,6 +36,7 @@
 
 #define VFS_PRNG_STREAM 0x7666735f64736bULL   /* "vfs_dsk": the seed's stream for SQLite */
 #define JULIAN_UNIX_EPOCH_MS (24405875LL * 8640000LL)
+#define VFS_HOLD_MAX (4u << 20)   /* buffered: at most this much held before a write */
 #define OPEN_TYPES (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_TEMP_DB | SQLITE_OPEN_TRANSIENT_DB | \
                     SQLITE_OPEN_MAIN_JOURNAL | SQLITE_OPEN_TEMP_JOURNAL |                  \
                     SQLITE_OPEN_SUBJOURNAL | SQLITE_OPEN_SUPER_JOURNAL | SQLITE_OPEN_WAL)
@@ -46,6 +47,8 @@ typedef struct {
     char *path;                  /* tracked: its name in its directory (proto/disk.h);
                                  ** NULL: passed through */
     int dirsync;                 /* the first xSync also syncs the directory */
+    sqlite3_int64 size;          /* tracked: its size, valid while size_gen == V.gen != 0 */
+    uint64_t size_gen;
 } vfs_file;
 
 static struct {
@@ -58,6 +61,13 @@ static struct {
     size_t cap;
     uint64_t records, bytes;
     int complained;
+    int buffered;                /* appends wait in hold[] until vfs_flush (vfs.h) */
+    uint8_t *hold;
+    size_t hold_len, hold_cap;
+    uint64_t file_len;           /* bytes in the journal file, magic included */
+    uint64_t gen;                /* vfs_step_begin's count; 0: sizes are never cached */
+    vfs_fault_fn fault;          /* disk errors (vfs.h); NULL: none */
+    void *fault_ctx;
 } V = { .fd = -1 };
 
 static const sqlite3_io_methods vfs_io;
@@ -81,7 +91,7 @@ static uint8_t *room(uint64_t old_len) {
     return b;
 }
 
-static int append(const uint8_t *buf, size_t len) {
+static int write_all(const uint8_t *buf, size_t len) {
     size_t done = 0;
     while (done < len) {
         ssize_t n = write(V.fd, buf + done, len - done);
@@ -89,7 +99,40 @@ static int append(const uint8_t *buf, size_t len) {
         if (n < 0) return -1;
         done += (size_t)n;
     }
+    V.file_len += len;
     return 0;
+}
+
+int vfs_flush(void) {
+    if (V.hold_len == 0) return 0;
+    assert(V.fd >= 0);
+    int rc = write_all(V.hold, V.hold_len);
+    V.hold_len = 0;
+    return rc;
+}
+
+/* To the journal: at once, or (buffered) held until vfs_flush or until VFS_HOLD_MAX. */
+static int append(const uint8_t *buf, size_t len) {
+    if (!V.buffered) return write_all(buf, len);
+    if (V.hold_len + len > VFS_HOLD_MAX && vfs_flush() != 0) return -1;
+    if (len > VFS_HOLD_MAX) return write_all(buf, len);
+    if (V.hold_len + len > V.hold_cap) {
+        size_t cap = V.hold_cap ? V.hold_cap : 64 * 1024;
+        while (cap < V.hold_len + len) cap *= 2;
+        uint8_t *h = realloc(V.hold, cap);
+        if (h == NULL) return vfs_flush() == 0 ? write_all(buf, len) : -1;
+        V.hold = h;
+        V.hold_cap = cap;
+    }
+    memcpy(V.hold + V.hold_len, buf, len);
+    V.hold_len += len;
+    assert(V.hold_len <= VFS_HOLD_MAX);
+    return 0;
+}
+
+void vfs_set_buffered(int on) {
+    if (!on) (void)vfs_flush();
+    V.buffered = on;
 }
 
 /* Appends V.buf[0 .. head + r->old_len), then notes it; empties the journal once
@@ -112,10 +155,13 @@ static int emit(const disk_rec *r, size_t head) {
     }
     if (!disk_pending_none(&V.pending)) return 0;
     memset(&V.pending, 0, sizeof V.pending);
+    V.hold_len = 0;   /* what is held undoes nothing any more */
+    if (V.file_len <= DISK_MAGIC_LEN) return 0;   /* empty already: no system call */
     if (ftruncate(V.fd, DISK_MAGIC_LEN) != 0) {
         complain("cannot empty the journal after", r->path);
         return -1;
     }
+    V.file_len = DISK_MAGIC_LEN;
     return 0;
 }
 
@@ -145,6 +191,39 @@ static int note_change(vfs_file *p, const disk_rec *r, sqlite3_int64 from) {
     return emit(r, head) == 0 ? SQLITE_OK : SQLITE_IOERR_WRITE;
 }
 
+/* ---- disk errors ------------------------------------------------------------------- */
+
+void vfs_set_fault_hook(vfs_fault_fn fn, void *ctx) {
+    V.fault = fn;
+    V.fault_ctx = ctx;
+}
+
+const char *vfs_op_name(vfs_op op) {
+    static const char *const NAMES[VFS_OP_COUNT] = { "read", "write", "sync" };
+    assert(op >= 0);
+    assert(op < VFS_OP_COUNT);
+    return NAMES[op];
+}
+
+int vfs_fault_code(vfs_op op, const char *fault) {
+    static const int IOERR[VFS_OP_COUNT] = { SQLITE_IOERR_READ, SQLITE_IOERR_WRITE,
+                                           SQLITE_IOERR_FSYNC };
+    assert(op >= 0);
+    assert(op < VFS_OP_COUNT);
+    if (strcmp(fault, "full") == 0) return SQLITE_FULL;
+    if (strcmp(fault, "eio") == 0) return IOERR[op];
+    if (strcmp(fault, "fsync_fail") == 0) return SQLITE_IOERR_FSYNC;
+    return 0;
+}
+
+/* 0, or the error the host's hook wants this call of a tracked file to fail with. */
+static int disk_error(const vfs_file *p, vfs_op op) {
+    if (p->path == NULL || V.fault == NULL) return 0;
+    int rc = V.fault(V.fault_ctx, op);
+    assert(rc == 0 || (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR);
+    return rc;
+}
+
 /* ---- io methods ----------------------------------------------------------------------- */
 
 #define REAL(f) (((vfs_file *)(f))->real)
@@ -158,51 +237,81 @@ static int io_close(sqlite3_file *f) {
 }
 
 static int io_read(sqlite3_file *f, void *buf, int amt, sqlite3_int64 off) {
+    int rc = disk_error((const vfs_file *)f, VFS_OP_READ);
+    if (rc != 0) return rc;
     return REAL(f)->pMethods->xRead(REAL(f), buf, amt, off);
+}
+
+void vfs_step_begin(void) { V.gen++; }
+
+/* A tracked file's size: cached within a step (nothing else writes the file then), else
+** asked of the file. */
+static int file_size(vfs_file *p, sqlite3_int64 *size) {
+    if (V.gen != 0 && p->size_gen == V.gen) {
+        *size = p->size;
+        return SQLITE_OK;
+    }
+    int rc = p->real->pMethods->xFileSize(p->real, size);
+    if (rc != SQLITE_OK) return rc;
+    p->size = *size;
+    p->size_gen = V.gen;
+    return SQLITE_OK;
+}
+
+/* After a change of the file: its new size, or unknown if the change failed. */
+static void size_after(vfs_file *p, int rc, sqlite3_int64 size) {
+    if (rc != SQLITE_OK) p->size_gen = 0;
+    else if (p->size_gen == V.gen) p->size = size;
+    assert(p->size >= 0);
 }
 
 static int io_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off) {
     vfs_file *p = (vfs_file *)f;
     assert(amt > 0);
     assert(off >= 0);
-    if (p->path != NULL) {
-        sqlite3_int64 size;
-        int rc = p->real->pMethods->xFileSize(p->real, &size);
-        if (rc != SQLITE_OK) return rc;
-        disk_rec r = { .kind = DISK_WRITE, .off = (uint64_t)off, .len = (uint32_t)amt,
-                       .old_size = (uint64_t)size };
-        if (off < size) r.old_len = (uint32_t)(size - off < amt ? size - off : amt);
-        snprintf(r.path, sizeof r.path, "%s", p->path);
-        rc = note_change(p, &r, off);
-        if (rc != SQLITE_OK) return rc;
-    }
-    return p->real->pMethods->xWrite(p->real, buf, amt, off);
+    int err = disk_error(p, VFS_OP_WRITE);
+    if (err != 0) return err;   /* before the record: a write that fails changes nothing */
+    if (p->path == NULL) return p->real->pMethods->xWrite(p->real, buf, amt, off);
+    sqlite3_int64 size;
+    int rc = file_size(p, &size);
+    if (rc != SQLITE_OK) return rc;
+    disk_rec r = { .kind = DISK_WRITE, .off = (uint64_t)off, .len = (uint32_t)amt,
+                   .old_size = (uint64_t)size };
+    if (off < size) r.old_len = (uint32_t)(size - off < amt ? size - off : amt);
+    snprintf(r.path, sizeof r.path, "%s", p->path);
+    rc = note_change(p, &r, off);
+    if (rc != SQLITE_OK) return rc;
+    rc = p->real->pMethods->xWrite(p->real, buf, amt, off);
+    size_after(p, rc, off + amt > size ? off + amt : size);
+    return rc;
 }
 
 static int io_truncate(sqlite3_file *f, sqlite3_int64 size) {
     vfs_file *p = (vfs_file *)f;
     assert(size >= 0);
-    if (p->path != NULL) {
-        sqlite3_int64 now;
-        int rc = p->real->pMethods->xFileSize(p->real, &now);
+    if (p->path == NULL) return p->real->pMethods->xTruncate(p->real, size);
+    sqlite3_int64 now;
+    int rc = file_size(p, &now);
+    if (rc != SQLITE_OK) return rc;
+    if (now - size > INT32_MAX) return SQLITE_IOERR_TRUNCATE;   /* one record's bound */
+    if (now != size) {
+        disk_rec r = { .kind = DISK_TRUNCATE, .off = (uint64_t)size, .old_size = (uint64_t)now };
+        if (size < now) r.old_len = (uint32_t)(now - size);
+        snprintf(r.path, sizeof r.path, "%s", p->path);
+        rc = note_change(p, &r, size);
         if (rc != SQLITE_OK) return rc;
-        if (now - size > INT32_MAX) return SQLITE_IOERR_TRUNCATE;   /* one record's bound */
-        if (now != size) {
-            disk_rec r = { .kind = DISK_TRUNCATE, .off = (uint64_t)size,
-                           .old_size = (uint64_t)now };
-            if (size < now) r.old_len = (uint32_t)(now - size);
-            snprintf(r.path, sizeof r.path, "%s", p->path);
-            rc = note_change(p, &r, size);
-            if (rc != SQLITE_OK) return rc;
-        }
     }
-    return p->real->pMethods->xTruncate(p->real, size);
+    rc = p->real->pMethods->xTruncate(p->real, size);
+    size_after(p, rc, size);
+    return rc;
 }
 
 /* Recorded, not performed (vfs.h).  An untracked file (a temporary one) syncs for real. */
 static int io_sync(sqlite3_file *f, int flags) {
     vfs_file *p = (vfs_file *)f;
     if (p->path == NULL) return p->real->pMethods->xSync(p->real, flags);
+    int err = disk_error(p, VFS_OP_SYNC);
+    if (err != 0) return err;   /* no SYNC recorded: the writes stay undurable */
     if (note(DISK_SYNC, p->path) != 0) return SQLITE_IOERR_FSYNC;
     if (p->dirsync && note(DISK_DIRSYNC, DISK_DIR) != 0) return SQLITE_IOERR_DIR_FSYNC;
     p->dirsync = 0;
@@ -423,8 +532,9 @@ static int vfs_last_error(sqlite3_vfs *vfs, int n, char *out) {
 static int adopt(const char *path, char *err, size_t cap) {
     struct stat st;
     if (fstat(V.fd, &st) != 0) return -1;
-    if (st.st_size == 0) return append((const uint8_t *)DISK_MAGIC, DISK_MAGIC_LEN);
+    if (st.st_size == 0) return write_all((const uint8_t *)DISK_MAGIC, DISK_MAGIC_LEN);
     size_t len = (size_t)st.st_size, whole = 0;
+    V.file_len = len;
     void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, V.fd, 0);
     if (map == MAP_FAILED) return -1;
     char why[256];
@@ -437,7 +547,9 @@ static int adopt(const char *path, char *err, size_t cap) {
     assert(whole >= DISK_MAGIC_LEN);
     assert(whole <= len);
     if (disk_pending_none(&V.pending)) whole = DISK_MAGIC_LEN;
-    return whole < len ? ftruncate(V.fd, (off_t)whole) : 0;
+    if (whole >= len) return 0;
+    V.file_len = whole;
+    return ftruncate(V.fd, (off_t)whole);
 }
 
 int vfs_install(const char *dir, uint64_t seed, char *err, size_t cap) {

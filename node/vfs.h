@@ -17,6 +17,15 @@
 ** time from clock_gettime(), which libfaketime sets to the virtual clock.  Memory-mapped
 ** I/O is off (io_methods version 2 has no xFetch, and mmap_size is answered 0), so
 ** every read and write passes through here.
+**
+** Disk errors (the simulator's disk{} fault): before each read, write or sync of a
+** tracked file the VFS asks the fault hook the host set (vfs_set_fault_hook), which
+** answers 0 (go on) or the SQLite error the call fails with (vfs_fault_code).  A failed
+** call does nothing: no record, no bytes written, and a failed xSync records no SYNC, so
+** what it should have made durable stays undurable and a power cut may take it back.
+** The decision is the simulator's, not the VFS's: the host's hook fires only where the
+** step armed a "disk.<op>.<fault>" site (proto/step.h, "Disk sites"); the VFS holds no
+** randomness and no count of its own for it.
 */
 #ifndef VFS_H
 #define VFS_H
@@ -31,6 +40,34 @@
 ** a journal left by an earlier life of the node is kept, its torn tail cut off).
 ** Call once, before any database is opened.  -1 with err on failure. */
 int vfs_install(const char *dir, uint64_t seed, char *err, size_t cap);
+
+typedef enum { VFS_OP_READ = 0, VFS_OP_WRITE, VFS_OP_SYNC, VFS_OP_COUNT } vfs_op;
+
+/* Answers 0, or the SQLite error code the call of `op` fails with. */
+typedef int (*vfs_fault_fn)(void *ctx, vfs_op op);
+
+/* Sets the hook asked before each read, write and sync of a tracked file (NULL: none). */
+void vfs_set_fault_hook(vfs_fault_fn fn, void *ctx);
+/* "read", "write", "sync". */
+const char *vfs_op_name(vfs_op op);
+/* The error a disk fault ("full", "eio", "fsync_fail") gives a call of `op`: SQLITE_FULL,
+** SQLITE_IOERR_READ / _WRITE / _FSYNC; 0 for an unknown fault. */
+int vfs_fault_code(vfs_op op, const char *fault);
+
+/* Buffered (on): records are held in memory and written to the journal by vfs_flush
+** (or when 4 MiB are held), one write() instead of one a record.  Only for a host that
+** flushes before anything can kill it: the lockstep host flushes before every reply it
+** sends, and the simulator SIGKILLs a node only after a reply (between steps, or at a
+** failpoint once its CRASH reply is out).  Off (the default): each record is written
+** before the change it undoes, whenever a SIGKILL comes. */
+void vfs_set_buffered(int on);
+/* Writes what is held; 0, or -1 (errno) if the journal could not be written. */
+int vfs_flush(void);
+
+/* A step begins: until the next, nothing but this process writes the database files,
+** so the VFS keeps each file's size instead of asking for it before every write.  A
+** process that never calls it asks every time. */
+void vfs_step_begin(void);
 
 /* Records and bytes appended to the journal by this process (for a bench). */
 void vfs_stats(uint64_t *records, uint64_t *bytes);

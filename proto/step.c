@@ -58,6 +58,7 @@ static size_t effect_size(const ox_effect *e) {
     case OX_FX_NOTE: n += str8_size(e->label) + 8 + 2 + strlen(e->detail); break;
     case OX_FX_FAILPOINT:
     case OX_FX_INJECTED: n += str8_size(e->label); break;
+    case OX_FX_PASSED: n += str8_size(e->label) + 4; break;
     default: assert(!"unknown effect type");
     }
     return n;
@@ -349,6 +350,10 @@ void ox_reply_add(ox_reply_builder *b, const ox_effect *e) {
     case OX_FX_INJECTED:
         ox_put_str8(&w, e->label);
         break;
+    case OX_FX_PASSED:
+        ox_put_str8(&w, e->label);
+        ox_put_u32(&w, e->count);
+        break;
     default:
         assert(!"unknown effect type");
     }
@@ -404,6 +409,10 @@ static int decode_effect(ox_reader *r, ox_effect *e) {
     case OX_FX_FAILPOINT:
     case OX_FX_INJECTED:
         ox_get_str8(r, e->label, sizeof e->label);
+        break;
+    case OX_FX_PASSED:
+        ox_get_str8(r, e->label, sizeof e->label);
+        e->count = ox_get_u32(r);
         break;
     default:
         return -1;

@@ -42,6 +42,8 @@
 **          NOTE       kind:str8, pay:u64, detail:str16   (trace only)
 **          FAILPOINT  name:str8                    (passed, in order)
 **          INJECTED   name:str8                    (took the injected fault path there)
+**          PASSED     name:str8, count:u32         (passes of an armed disk.* site in
+**                                                   this step: see "Disk sites" below)
 ** An armed entry names a site in the code and what happens the (skip+1)-th time the
 ** node passes it in this step (earlier and later passes are ordinary):
 **   action CRASH (0)   a failpoint (service.h): the node replies CRASH and waits to be
@@ -50,6 +52,13 @@
 **                      answers "yes" and the service takes the injected fault path (a
 **                      BUGGIFY-style switch), then the step goes on; the node reports
 **                      INJECTED in order with the other effects.
+** Disk sites.  A node on the simulated disk (node/vfs.h) asks at every read, write or
+** sync of its database files whether an armed INJECT site "disk.<op>.<fault>" fires
+** (op: write, sync, read; fault: full, eio, fsync_fail); a firing one makes that call
+** fail (SQLITE_FULL, SQLITE_IOERR_WRITE/_READ/_FSYNC) and is reported INJECTED in
+** order.  At the end of the step the node adds one PASSED effect per armed disk site
+** with how many calls passed it, so the simulator can count calls across steps (a
+** disk fault's nth) without the node keeping any state of the fault.
 ** Any other action is a malformed step.  The library's failpoint semantics do not
 ** change: an entry armed as CRASH behaves exactly as an armed failpoint always did.
 **
@@ -103,7 +112,8 @@ typedef enum {
     OX_FX_REPLY,
     OX_FX_NOTE,
     OX_FX_FAILPOINT,
-    OX_FX_INJECTED
+    OX_FX_INJECTED,
+    OX_FX_PASSED
 } ox_effect_type;
 /* CRASH is 0 so that an entry filled in without an action is an armed failpoint. */
 typedef enum { OX_ARM_CRASH = 0, OX_ARM_INJECT = 1 } ox_arm_action;
@@ -142,6 +152,7 @@ typedef struct {
     uint32_t timer_id;            /* TIMER */
     int64_t delay_us;             /* TIMER */
     uint8_t ok;                   /* REPLY */
+    uint32_t count;               /* PASSED */
     char detail[OX_DETAIL_MAX + 1]; /* REPLY, NOTE */
 } ox_effect;
 

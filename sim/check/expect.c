@@ -35,7 +35,8 @@ static int dead_met(const sim_expect *x, int64_t dead, char *why, size_t cap) {
 
 /* Why a fault that never acted did not, from its counts, into why[cap]. */
 static void idle_reason(const sim_fault *f, char *why, size_t cap) {
-    const char *what = f->kind == FK_BROKER_LOSS ? "PUBLISH" : "frame";
+    const char *what = f->kind == FK_BROKER_LOSS ? "PUBLISH" : f->kind == FK_DISK ? "disk call"
+                                                                                  : "frame";
     switch (f->kind) {
     case FK_CRASH: case FK_POWER_LOSS:
         snprintf(why, cap, "%s", f->skipped ? "its node was already down when its time came"
@@ -46,6 +47,10 @@ static void idle_reason(const sim_fault *f, char *why, size_t cap) {
     case FK_CLOCK_JUMP: snprintf(why, cap, "its time was not reached before healing"); return;
     case FK_ROLLBACK:
         snprintf(why, cap, "%u steps of its node drew, none rolled a transaction back", f->seen);
+        return;
+    case FK_PAUSE:
+        snprintf(why, cap, "%s", f->skipped ? "its node was down when its time came"
+                                            : "its time was not reached before healing");
         return;
     default: break;
     }

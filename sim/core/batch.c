@@ -32,6 +32,7 @@ static int node_batchable(const sim_world *w, int node) {
     assert(node < SIM_NODES);
     if (w->batch_max < 2 || w->nodes[node].pid == 0) return 0;
     if (w->busy_until[node] > w->now || w->backlog[node].len > 0) return 0;
+    if (!diskf_batchable(w, node)) return 0;   /* disk faults and clock rates: per step */
     for (int i = 0; !w->healed && i < w->sc->nfaults; i++) {
         const sim_fault *f = &w->sc->faults[i];
         if (f->kind == FK_SLOW && f->node == node) return 0;

@@ -75,6 +75,10 @@ static int copy_file(const char *src, const char *dst, char *err, size_t errlen)
     return rc;
 }
 
+int dbplace_copy(const char *src, const char *dst, char *err, size_t errlen) {
+    return copy_file(src, dst, err, errlen);
+}
+
 int dbplace_keep(const char *tmp_dir, const char *run_dir, const char *name, char *err,
                  size_t errlen) {
     int rc = 0;

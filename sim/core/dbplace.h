@@ -35,6 +35,9 @@ int dbplace_enabled(void);
 /* Both return 0, or -1 with one line in err. */
 int dbplace_link(const char *tmp_dir, const char *run_dir, const char *name, char *err,
                  size_t errlen);
+/* Copies the file src to dst (through dst.tmp and a rename); 0, or -1 with err.  For
+** other files of a node that live in the temp dir during a run (sim/core/diskf.h). */
+int dbplace_copy(const char *src, const char *dst, char *err, size_t errlen);
 int dbplace_keep(const char *tmp_dir, const char *run_dir, const char *name, char *err,
                  size_t errlen);
 

@@ -3,6 +3,8 @@
 */
 #include "power.h"
 
+#include "diskf.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
@@ -19,12 +21,6 @@ int power_wanted(const sim_scenario *sc) {
     for (int i = 0; i < sc->nfaults; i++)
         if (sc->faults[i].kind == FK_POWER_LOSS) return 1;
     return 0;
-}
-
-void power_disk_dir(const char *run_dir, int node, char *buf, size_t cap) {
-    assert(node >= 0);
-    assert(node < SIM_NODES);
-    snprintf(buf, cap, "%s/%s.disk", run_dir, scenario_node_name(node));
 }
 
 /* Each node's knobs, resolved for its role, as the node itself will read them (the
@@ -51,20 +47,9 @@ int power_setup(sim_world *w) {
     w->power.on = 1;
     ox_prng_seed(&w->power.prng, ox_prng_derive(w->o->seed, POWER_STREAM));
     read_durability(w);
-    for (int n = 0; n < SIM_NODES; n++) {
-        char dir[600], journal[700];
-        power_disk_dir(w->o->run_dir, n, dir, sizeof dir);
-        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-            return world_fail(w, OX_EXIT_HARNESS, "cannot create %s: %s", dir, strerror(errno));
-        snprintf(journal, sizeof journal, "%s/%s", dir, DISK_JOURNAL_NAME);
-        if (unlink(journal) != 0 && errno != ENOENT)   /* an earlier run's */
-            return world_fail(w, OX_EXIT_HARNESS, "cannot remove %s: %s", journal,
-                              strerror(errno));
-        sim_proc *p = &w->nodes[n];
-        int len = snprintf(p->env_extra, sizeof p->env_extra, "OUTBOX_DISK=%s", dir);
-        if (len < 0 || (size_t)len >= sizeof p->env_extra)
-            return world_fail(w, OX_EXIT_HARNESS, "%s: path too long", dir);
-    }
+    /* diskf_prepare (diskf.h), run before, made each node's disk folder and set
+    ** OUTBOX_DISK: diskf_wanted() is true whenever power_wanted() is. */
+    for (int n = 0; n < SIM_NODES; n++) assert(w->nodes[n].env_extra[0] != 0);
     return 0;
 }
 
@@ -147,7 +132,7 @@ int power_cut(sim_world *w, int node, const sim_fault *f) {
     assert(w->power.on);
     assert(w->nodes[node].pid == 0);   /* dead: nothing writes while its files roll back */
     char dir[600], journal[700], db[700], err[600];
-    power_disk_dir(w->o->run_dir, node, dir, sizeof dir);
+    diskf_dir(w, node, dir, sizeof dir);
     snprintf(journal, sizeof journal, "%s/%s", dir, DISK_JOURNAL_NAME);
     db_path(w, node, db, sizeof db);
     uint64_t seed = ox_prng_next(&w->power.prng);

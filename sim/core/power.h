@@ -3,13 +3,14 @@
 ** and node/vfs.h, wired into a run.
 **
 ** A process crash loses nothing a service wrote; a power cut loses what no sync made
-** durable.  A run whose scenario declares a power_loss{} (power_wanted) starts every node
-** with OUTBOX_DISK=<run_dir>/<node>.disk (power_disk_dir): the node's VFS journals there
+** durable.  A run whose scenario declares a power_loss{} (power_wanted) runs every node on
+** the simulated disk (diskf.h: diskf_wanted() includes power_wanted(), and diskf_prepare
+** sets each node's OUTBOX_DISK to its folder, diskf_dir): the node's VFS journals there
 ** every change not yet durable.  A power_loss fault kills its node exactly as a crash
 ** does (world.c: at a time or a failpoint, "crash" line, restart), and then power_cut:
 **   - disk_power_cut() rolls the node's database, -wal and -journal back to what was
 **     synced, keeping of the rest what the fault's `keep` says, with a seed drawn from
-**     the run's power stream (ox_prng_derive(seed, 4): no other stream shifts);
+**     the run's power stream (ox_prng_derive(seed, POWER_STREAM): no other shifts);
 **   - a "power_cut" trace line says what it took, per file:
 **       {"ev":"power_cut","node":"payment","life":1,"fault":2,"keep":"none",
 **        "writes_lost":3,"bytes_lost":12416,"indefinite":4,"lost_in":"payment.db-wal",
@@ -22,8 +23,6 @@
 **     lost, so the checker does not count it as a broken promise the settings never made.
 ** Without a power_loss{} nothing here runs: no environment, no journal, no draw, and
 ** every trace stays byte for byte.
-**
-** Whoever adds other disk faults (disk{}) reuses the rule: extend power_wanted.
 */
 #ifndef SIM_POWER_H
 #define SIM_POWER_H
@@ -45,11 +44,8 @@ typedef struct {
 
 /* 1 if the run needs the simulated disk: the scenario declares a power_loss{}. */
 int power_wanted(const sim_scenario *sc);
-/* <run_dir>/<node>.disk, the node's OUTBOX_DISK. */
-void power_disk_dir(const char *run_dir, int node, char *buf, size_t cap);
-/* Before any node starts: when wanted, makes each node's disk dir (emptied of an earlier
-** run's journal), sets its OUTBOX_DISK, and reads each node's durability from the
-** scenario's knobs.  0, or -1 after world_fail. */
+/* Before any node starts, after diskf_prepare: when wanted, reads each node's durability
+** from the scenario's knobs.  0, or -1 after world_fail. */
 int power_setup(struct sim_world *w);
 /* After fault f (a power_loss) killed `node`: the cut, its trace line, the indefinite
 ** answers.  0, or -1 after world_fail (the files may then be half rolled back: the run is

@@ -37,6 +37,8 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "../util/files.h"
+
 extern char **environ;
 
 #define RECV_SLICE_MS 100   /* a receive waits this long before the child is looked at */
@@ -75,20 +77,9 @@ static void remove_faketime_shm(long pid) {
     unlink(path);
 }
 
-static void remove_dir_files(const char *dir) {
-    DIR *d = opendir(dir);
-    if (!d) return;
-    struct dirent *e;
-    char path[600];
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
+/* The private temp dir and all in it: databases, sockets, and the nodes' disk folders
+** (sim/core/diskf.h). */
+static void remove_dir_files(const char *dir) { (void)files_rmtree(dir); }
 
 /* The pid in file `name` of dir, or 0. */
 static long read_pid(const char *dir, const char *name) {
@@ -334,6 +325,11 @@ static int pidfd_of(pid_t pid) {
 static void signal_child(pid_t pid, int pidfd, int sig) {
     if (pidfd >= 0 && syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0) return;
     kill(pid, sig);   /* no pidfd: the pid is ours until we reap it */
+}
+
+void proc_pause(sim_proc *p, int stop) {
+    assert(p->pid > 0);
+    signal_child(p->pid, p->pidfd, stop ? SIGSTOP : SIGCONT);
 }
 
 /* In the forked child: only async-signal-safe calls until execve. */

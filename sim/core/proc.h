@@ -74,6 +74,10 @@ int proc_steps(sim_procs *ps, sim_proc *p, const ox_step *steps, unsigned n, ox_
 ** After the last section, checks that nothing follows.  0, or -1 with err. */
 int proc_section(sim_procs *ps, sim_proc *p, ox_reply_reader *rd, uint32_t seq, ox_reply *r,
                  char *err, size_t errlen);
+/* SIGSTOP (stop) or SIGCONT (!stop) to a child that is up: a paused process, really
+** stopped (sim/core/diskf.h); it is never stepped while stopped.  SIGKILL ends it all
+** the same. */
+void proc_pause(sim_proc *p, int stop);
 /* SIGKILL, reap, clean up.  The child is down afterwards. */
 void proc_kill(sim_procs *ps, sim_proc *p);
 /* Waits for a child that was told STOP to exit (bounded), else kills it. */

@@ -24,6 +24,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,10 +54,26 @@ int world_fail(sim_world *w, ox_exit code, const char *fmt, ...) {
     return -1;
 }
 
-/* The clock node n reads at virtual time t: the epoch, t, and the node's offset (skew
-** and jumps included). */
+/* Virtual time t as node n's clock counts it from the run's start: t, or t x its rate
+** (clock{rate}, diskf.h). */
+static int64_t rated(const sim_world *w, int node, int64_t t) {
+    double r = w->rate[node];
+    if (r == 0 || r == 1) return t;
+    return (int64_t)llround((double)t * r);
+}
+
+/* A delay the node asked for on its own clock, in virtual time: d / its rate. */
+static int64_t unrated(const sim_world *w, int node, int64_t d) {
+    double r = w->rate[node];
+    if (r == 0 || r == 1) return d;
+    double v = (double)d / r;
+    return v >= (double)INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)llround(v);
+}
+
+/* The clock node n reads at virtual time t: the epoch, t (at the node's rate), and the
+** node's offset (skew and jumps included). */
 static int64_t clock_at(const sim_world *w, int node, int64_t t) {
-    return WORLD_EPOCH_US + t + w->skew_us[node];
+    return WORLD_EPOCH_US + rated(w, node, t) + w->skew_us[node];
 }
 static int64_t clock_of(const sim_world *w, int node) { return clock_at(w, node, w->now); }
 
@@ -139,6 +156,9 @@ static int has_window(const sim_fault *f) {
 /* Writes the fault's "fault" line once, when it takes effect: its id, kind, target,
 ** who declared it, its window and its Lua declaration (scenario_fault_lua), so the
 ** trace can be read back as an explicit fault schedule. */
+static void announce(sim_world *w, sim_fault *f);
+void world_announce(sim_world *w, sim_fault *f) { announce(w, f); }
+
 static void announce(sim_world *w, sim_fault *f) {
     assert(f->id >= 1);
     assert(f->id <= w->sc->nfaults);
@@ -197,6 +217,7 @@ int world_prepare_step(sim_world *w, int node, ox_step *s, int64_t t) {
     if (++w->res->st.steps > WORLD_MAX_STEPS)
         return world_fail(w, OX_EXIT_HARNESS, "more than %llu steps: the run does not end",
                           (unsigned long long)WORLD_MAX_STEPS);
+    diskf_wake(w, node);   /* a paused process answers only once continued */
     s->seq = ++w->step_seq;
     s->vtime_us = t;
     s->clock_us = clock_at(w, node, t);
@@ -235,6 +256,7 @@ static int step_node(sim_world *w, int node, ox_step *s) {
     arm_failpoints(w, node, s);
     int rollback = arm_rollback(w, node, s);
     if (rollback) w->inject_fault = rollback;
+    diskf_arm(w, node, s);
     ox_reply r = { .effects = w->effects };
     ox_reply_reader rd;
     char err[600];
@@ -448,7 +470,7 @@ static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied
         if (e->timer_id >= WORLD_MAX_TIMERS)
             return world_fail(w, OX_EXIT_HARNESS, "%s set timer %u (max %d)", name, e->timer_id,
                               WORLD_MAX_TIMERS - 1);
-        int64_t delay = e->delay_us < 0 ? 0 : e->delay_us;
+        int64_t delay = e->delay_us < 0 ? 0 : unrated(w, node, e->delay_us);
         uint32_t gen = ++w->timer_gen[node][e->timer_id];
         sim_event ev = { .t = w->now + delay,
                          .type = EV_TIMER,
@@ -475,7 +497,10 @@ static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied
         trace_str(&w->trace, "detail", e->detail);
         trace_end(&w->trace);
         return 0;
+    case OX_FX_PASSED:
+        return diskf_passed(w, node, e->label, e->count);
     case OX_FX_INJECTED:
+        if (!strncmp(e->label, "disk.", 5)) return diskf_injected(w, node, e->label);
         trace_begin(&w->trace, w->now, "injected");
         trace_str(&w->trace, "node", name);
         trace_str(&w->trace, "site", e->label);
@@ -766,6 +791,7 @@ static int on_fault(sim_world *w, sim_event *ev) {
     assert(!scenario_kills(f->kind));
     assert(f->kind != FK_CLOCK);   /* a skew is set before the start (set_clocks) */
     if (w->healed) return 0;
+    if (f->kind == FK_PAUSE) return diskf_pause(w, f);
     if (f->kind != FK_CLOCK_JUMP) {
         announce(w, f);
         return 0;
@@ -929,6 +955,7 @@ static void set_clocks(sim_world *w) {
         sim_fault *f = &w->sc->faults[i];
         if (f->kind != FK_CLOCK) continue;
         w->skew_us[f->node] += f->by_us;
+        if (f->rate != 0) w->rate[f->node] = f->rate;   /* the last declared holds */
         f->acted++;
         announce(w, f);
     }
@@ -1056,6 +1083,7 @@ static int setup(sim_world *w) {
     ox_prng_seed(&w->client, ox_prng_derive(w->o->seed, 2));
     ox_prng_seed(&w->faults, ox_prng_derive(w->o->seed, 3));
     ox_prng_seed(&w->rollbacks, ox_prng_derive(w->o->seed, 5));
+    diskf_init(&w->diskf, w->o->seed);
     w->res->hist = calloc((size_t)wl->payments + 1, sizeof *w->res->hist);
     w->tries = calloc((size_t)wl->payments + 1, 1);
     w->effects = calloc(OX_STEP_MAX_EFFECTS, sizeof *w->effects);
@@ -1079,7 +1107,8 @@ static int setup(sim_world *w) {
         proc_init(&w->nodes[n], n, scenario_node_name(n), log);
         node_args(w, n);
     }
-    if (power_setup(w) != 0) return -1;   /* the simulated disk, if a power_loss wants it */
+    if (diskf_prepare(w) != 0) return -1;  /* the simulated disk, if a fault wants it */
+    if (power_setup(w) != 0) return -1;
     char tpath[600];
     snprintf(tpath, sizeof tpath, "%s/trace.jsonl", w->o->run_dir);
     if (trace_open(&w->trace, tpath) != 0)
@@ -1222,6 +1251,7 @@ ox_exit world_run(const world_opts *o, world_result *r) {
         if (dbplace_keep(w.procs.dir, o->run_dir, name, err, sizeof err) != 0 && ok)
             ok = world_fail(&w, OX_EXIT_HARNESS, "%s", err) == 0;
     }
+    if (diskf_keep(&w) != 0) ok = 0;   /* the disk journals, likewise (diskf.h) */
     release(&w);
     if (!ok && w.trace.f) {
         /* Say in the trace itself that it stops here, and why. */

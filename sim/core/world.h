@@ -86,6 +86,8 @@ typedef struct {
     uint64_t deferred;            /* events that waited in a busy node's backlog */
     uint64_t backlog_lost;        /* frames lost because a backlog was full or its node crashed */
     uint64_t backlog_max;         /* deepest backlog of any node */
+    uint64_t disk_faults;         /* disk calls a disk fault failed (diskf.h) */
+    uint64_t pauses;              /* pause faults that stopped a node */
     uint64_t faults;              /* "fault" lines: faults that took effect */
     uint64_t nemesis_faults;      /* ... of which a nemesis drew */
 } world_stats;

@@ -15,6 +15,7 @@
 #include "../../lib/prng.h"
 #include "../../proto/step.h"
 #include "backlog.h"
+#include "diskf.h"
 #include "evq.h"
 #include "power.h"
 #include "proc.h"
@@ -42,6 +43,8 @@ typedef struct sim_world {
     ox_prng rollbacks;            /* rollback decisions (arm_rollback, world.c) */
     int64_t now;                  /* virtual microseconds since the run began */
     int64_t skew_us[SIM_NODES];   /* each node's clock offset (clock, clock_jump) */
+    double rate[SIM_NODES];       /* each node's clock rate (clock{rate}); 0: 1 */
+    diskf_state diskf;            /* disk faults armed in the step being run (diskf.h) */
     int64_t busy_until[SIM_NODES];    /* slow: the node handles nothing before this */
     int free_pending[SIM_NODES];  /* an EV_FREE is scheduled for the node */
     backlog_ring backlog[SIM_NODES];
@@ -80,6 +83,8 @@ int world_apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *
 int world_event_pre(sim_world *w, sim_event *ev);
 /* The step a stepping event makes, from the event alone (no side effects). */
 void world_event_step(const sim_world *w, const sim_event *ev, ox_step *s);
+/* Writes fault f's "fault" line, once, when it takes effect. */
+void world_announce(sim_world *w, sim_fault *f);
 /* Starts a trace line about a frame (the caller adds fields and ends it). */
 void world_trace_frame(sim_world *w, const char *ev, const sim_frame *fr, int dst);
 /* A client request the payment service never answered: "unknown", and maybe a retry. */

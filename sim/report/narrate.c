@@ -203,6 +203,28 @@ static int describe_note(const tline *l, char *m, size_t cap) {
     return LV_SKIP;
 }
 
+/* The faults of sim/core/diskf.h: a disk call failed, a process stopped or resumed. */
+static int describe_diskf(const tline *l, char *m, size_t cap) {
+    char ref[64];
+    fault_ref(l->fault, ref, sizeof ref);
+    if (!strcmp(l->ev, "disk_fault")) {
+        snprintf(m, cap, "%s's DISK fails a %s: %s (%s)", l->node, l->op, l->error, ref);
+        return LV_ALWAYS_BAD;
+    }
+    if (!strcmp(l->ev, "pause")) {
+        snprintf(m, cap, "%s PAUSED (SIGSTOP) until %.3f s: what it is sent waits (%s)", l->node,
+                 l->until / 1e6, ref);
+        return LV_ALWAYS_BAD;
+    }
+    if (!strcmp(l->ev, "resume")) {
+        snprintf(m, cap, "%s resumes (SIGCONT), %" PRId64 " events waiting, its clock jumped",
+                 l->node, l->waiting);
+        return LV_ALWAYS_GOOD;
+    }
+    snprintf(m, cap, "%s pause skipped: %s", l->node, l->why);
+    return LV_ALWAYS;
+}
+
 static int describe_sim(const tline *l, char *m, size_t cap, const char **actor) {
     char ref[64];
     *actor = "sim";
@@ -241,6 +263,9 @@ static int describe_sim(const tline *l, char *m, size_t cap, const char **actor)
         snprintf(m, cap, "scenario: %s", l->detail);
         return LV_ALWAYS;
     }
+    if (!strcmp(l->ev, "disk_fault") || !strcmp(l->ev, "pause") || !strcmp(l->ev, "resume") ||
+        !strcmp(l->ev, "pause_skipped"))
+        return describe_diskf(l, m, cap);
     if (!strcmp(l->ev, "crash_skipped")) {
         snprintf(m, cap, "%s crash skipped: %s", l->node, l->why);
         return LV_ALWAYS;

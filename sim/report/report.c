@@ -204,14 +204,8 @@ static void print_reached(const report_run *r) {
     printf("%s\n", n ? "" : " none");
 }
 
-static void print_summary(const report_run *r, int met, const char *why) {
-    const world_stats *s = &r->res->st;
-    const checker_result *c = r->check;
-    printf("outbox-sim: %s (%s), design %s, seed %" PRIu64 "\n", r->opt->sc->name, r->opt->sc->path,
-           r->opt->design, r->opt->seed);
-    printf("  workload   %u payments; the client saw %" PRIu64 " ok, %" PRIu64 " failed, %" PRIu64
-           " unknown (%" PRIu64 " retries)\n",
-           r->opt->sc->workload.payments, s->ok, s->failed, s->unknown, s->client_retries);
+/* The faults' line, and one more line for each kind that acted. */
+static void print_injected(const world_stats *s) {
     printf("  injected   %" PRIu64 " of %" PRIu64 " frames dropped, %" PRIu64
            " duplicated, %" PRIu64 " delayed; %" PRIu64 " crashes (%" PRIu64
            " frames lost to a down node)\n",
@@ -229,6 +223,21 @@ static void print_summary(const report_run *r, int met, const char *why) {
                " lost inside the broker, %" PRIu64 " clock jumps, %" PRIu64
                " events waited for a busy node (deepest backlog %" PRIu64 ")\n",
                s->partitioned, s->lost_inside, s->clock_jumps, s->deferred, s->backlog_max);
+    if (s->disk_faults || s->pauses)
+        printf("             %" PRIu64 " disk calls failed by disk faults, %" PRIu64
+               " pauses (sim/core/diskf.h)\n",
+               s->disk_faults, s->pauses);
+}
+
+static void print_summary(const report_run *r, int met, const char *why) {
+    const world_stats *s = &r->res->st;
+    const checker_result *c = r->check;
+    printf("outbox-sim: %s (%s), design %s, seed %" PRIu64 "\n", r->opt->sc->name, r->opt->sc->path,
+           r->opt->design, r->opt->seed);
+    printf("  workload   %u payments; the client saw %" PRIu64 " ok, %" PRIu64 " failed, %" PRIu64
+           " unknown (%" PRIu64 " retries)\n",
+           r->opt->sc->workload.payments, s->ok, s->failed, s->unknown, s->client_retries);
+    print_injected(s);
     if (s->nemesis_faults)
         printf("             %" PRIu64 " of the %" PRIu64
                " faults drawn by the nemesis (each a \"fault\" line in the trace)\n",

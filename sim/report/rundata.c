@@ -40,6 +40,9 @@ void rundata_counts(json_w *w, const report_run *r) {
     }
     json_w_kuint(w, "restarts", s->restarts);
     json_w_kuint(w, "timers", s->timers);
+    /* Only in runs with these faults: other runs' summaries stay as they were. */
+    if (s->disk_faults) json_w_kuint(w, "disk_faults", s->disk_faults);
+    if (s->pauses) json_w_kuint(w, "pauses", s->pauses);
     brk(w, 4);
     json_w_kuint(w, "db_payments", c->payments);
     json_w_kuint(w, "paid", c->paid);

@@ -71,6 +71,8 @@ static const str_field str_fields[] = {
     S("from", from), S("to", to), S("fate", fate), S("at", at), S("name", name), S("why", why),
     S("result", result), S("detail", detail), S("text", detail), S("keep", keep),
     S("lost_in", lost_in),
+    S("result", result), S("detail", detail), S("text", detail),
+    S("op", op), S("error", error),
 };
 #undef S
 #define N(k, f, t, u) { k, offsetof(tline, f), t, u }
@@ -92,6 +94,8 @@ static const num_field num_fields[] = {
     N("writes_lost", writes_lost, 0, 1),
     N("bytes_lost", bytes_lost, 0, 1),
     N("indefinite", indefinite, 0, 1),
+    N("until", until, 1, 0),
+    N("waiting", waiting, 0, 0),
 };
 #undef N
 

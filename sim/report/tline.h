@@ -42,6 +42,9 @@ typedef struct {
     int64_t arrives;          /* "arrives": virtual microseconds, -1 if absent */
     int64_t after_healing;    /* "after_healing" of converged, -1 if absent */
     uint64_t writes_lost, bytes_lost, indefinite;   /* power_cut */
+    char op[8], error[16];    /* disk_fault: the call ("write") and how it failed ("full") */
+    int64_t until;            /* pause: when it ends, virtual microseconds */
+    int64_t waiting;          /* resume: events that waited */
 } tline;
 
 /* Parses one line (without or with its newline).  Returns 0, or -1 if it is not a flat

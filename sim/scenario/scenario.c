@@ -50,6 +50,8 @@
 #define SCN_MAX_DEPTH 16              /* between() inside between() */
 #define SCN_MAX_NOTE 512              /* bytes of one note() */
 #define SCN_MAX_SLOW 60.0             /* slow{per_message}, seconds */
+#define SCN_MIN_RATE 0.01             /* clock{rate} */
+#define SCN_MAX_CLOCK_RATE 100.0
 #define SCN_MAX_AMOUNT 1000000000000000LL     /* cents; ox_config max_amount is lower */
 
 /* Defaults of scenario{} (documented in scenarios/README.md). */
@@ -1139,10 +1141,12 @@ static int64_t signed_seconds(lua_State *L, const char *fn, const char *name, co
     return (int64_t)llround(v * 1e6);
 }
 
-/* clock { node, skew }: the node's clock reads skew seconds off, from the start. */
+/* clock { node, skew, rate }: the node's clock reads skew seconds off, from the start,
+** and (rate) runs at rate x virtual time; at least one of the two. */
 static int l_clock(lua_State *L) {
-    static const char *const FIELDS[] = { "node", "skew", NULL };
+    static const char *const FIELDS[] = { "node", "rate", "skew", NULL };
     static const char *const EX = "clock { node = \"payment\", skew = -3.5 }";
+    static const scn_range RATE = { "a rate", SCN_MIN_RATE, SCN_MAX_CLOCK_RATE, 0, 0, NULL };
     scn *c = begin(L, "clock", 1);
     if (c->depth > 0)
         fail(L, "clock: a skew holds from the start of the run, so not inside between() (use "
@@ -1151,7 +1155,10 @@ static int l_clock(lua_State *L) {
     check_fields(L, 1, "clock", "", FIELDS);
     sim_fault f = new_fault(FK_CLOCK, sandbox_line(L));
     f.node = one_node(L, "clock", EX);
-    f.by_us = signed_seconds(L, "clock", "skew", EX);
+    int has_rate = num_field(L, 1, "clock", "rate", &RATE, &f.rate);
+    int has_skew = field(L, 1, "skew") != LUA_TNIL;
+    lua_pop(L, 1);
+    if (has_skew || !has_rate) f.by_us = signed_seconds(L, "clock", "skew", EX);
     room_for(L, c, "clock", 1);
     push_fault(c, &f);
     return 0;
@@ -1255,6 +1262,83 @@ static int l_rollback(lua_State *L) {
     return 0;
 }
 
+/* ---- disk, pause ------------------------------------------------------------------- */
+
+static const char *const DISK_ERRS[] = { "full", "eio", "fsync_fail", NULL };
+static const char *const DISK_OPS[] = { "write", "sync", "read", NULL };
+
+/* A string field that must be one of `names`; returns 0 when absent. */
+static int one_of(lua_State *L, const char *fn, const char *name, const char *const *names,
+                  char *buf, size_t cap) {
+    char h[96], list[128];
+    if (!str_field(L, 1, fn, name, buf, cap)) return 0;
+    for (const char *const *n = names; *n; n++)
+        if (strcmp(buf, *n) == 0) return 1;
+    fail(L, "%s: unknown %s '%s' (%s%ss: %s)", fn, name, buf, hint(buf, names, h, sizeof h),
+         name, join(names, list, sizeof list));
+}
+
+/* disk { node, fault, on, p | nth, start, stop }: the node's disk fails the matching
+** calls (node/vfs.h): full on writes, eio on writes, syncs or reads, fsync_fail on syncs. */
+static int l_disk(lua_State *L) {
+    static const char *const FIELDS[] = { "node", "fault", "on", "p", "nth", "start", "stop",
+                                          NULL };
+    static const char *const EX = "disk { node = \"payment\", fault = \"full\", nth = 1 }";
+    scn *c = begin(L, "disk", 0);
+    table_arg(L, "disk", EX);
+    check_fields(L, 1, "disk", "", FIELDS);
+    sim_fault f = new_fault(FK_DISK, sandbox_line(L));
+    f.node = one_node(L, "disk", EX);
+    if (!one_of(L, "disk", "fault", DISK_ERRS, f.disk_err, sizeof f.disk_err))
+        fail(L, "disk: needs 'fault' (full, eio or fsync_fail), like %s", EX);
+    int fsync = strcmp(f.disk_err, "fsync_fail") == 0;
+    if (!one_of(L, "disk", "on", DISK_OPS, f.disk_op, sizeof f.disk_op))
+        snprintf(f.disk_op, sizeof f.disk_op, "%s", fsync ? "sync" : "write");
+    if (strcmp(f.disk_err, "full") == 0 && strcmp(f.disk_op, "write") != 0)
+        fail(L, "disk: fault 'full' fails writes only (on = \"write\"), not '%s'", f.disk_op);
+    if (fsync && strcmp(f.disk_op, "sync") != 0)
+        fail(L, "disk: fault 'fsync_fail' fails syncs only (on = \"sync\"), not '%s'", f.disk_op);
+    read_chance(L, "disk", &f);
+    read_window(L, c, "disk", 1, &f.from_us, &f.to_us);
+    room_for(L, c, "disk", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* pause { node, at, duration }: the process is stopped (SIGSTOP) over [at, at + duration):
+** nothing it is sent is handled, no timer of its fires; all of it waits, in order, and
+** comes when it resumes, with its clock reading the time of then. */
+static int l_pause(lua_State *L) {
+    static const char *const FIELDS[] = { "node", "at", "duration", NULL };
+    static const char *const EX = "pause { node = \"accounting\", at = 5, duration = 40 }";
+    static const scn_range DUR = { "a time in seconds", 0, SCN_MAX_SECONDS, 1, 0, NULL };
+    char e[128], a[32];
+    scn *c = begin(L, "pause", 0);
+    table_arg(L, "pause", EX);
+    check_fields(L, 1, "pause", "", FIELDS);
+    sim_fault f = new_fault(FK_PAUSE, sandbox_line(L));
+    f.node = one_node(L, "pause", EX);
+    double run = (double)c->sc->run_us / 1e6, at = 0, dur = 0;
+    const scn_range AT = { "a time in seconds", 0, run, 0, 1, " (the run length)" };
+    int has_at = num_field(L, 1, "pause", "at", &AT, &at);
+    if (!has_at && c->depth == 0 && c->phase != PH_FIRE) fail(L, "pause: needs 'at', like %s", EX);
+    if (!num_field(L, 1, "pause", "duration", &DUR, &dur))
+        fail(L, "pause: needs 'duration' (seconds), like %s", EX);
+    f.from_us = has_at ? to_us(at) : c->win_from;
+    f.to_us = f.from_us + to_us(dur);
+    if (f.from_us < c->win_from || f.from_us >= c->win_to)
+        fail(L, "pause: 'at' = %s s lies outside %s", when(f.from_us, a, sizeof a),
+             enclosing(c, e, sizeof e));
+    if (f.to_us == f.from_us) fail(L, "pause: 'duration' = %g s rounds to 0 microseconds", dur);
+    if (f.to_us > c->win_to || f.to_us > c->sc->run_us)
+        fail(L, "pause: it ends at %g s, after %s: a pause ends before healing", f.to_us / 1e6,
+             enclosing(c, e, sizeof e));
+    f.at_us = f.from_us;
+    room_for(L, c, "pause", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
 /* ---- nemesis ------------------------------------------------------------------------- */
 
 /* nemesis { ... } draws a whole fault schedule from the run's seed, at load time, and
@@ -1272,6 +1356,7 @@ typedef struct {
     double crash_every, restart_max, partition_every, partition_max, clock_every, clock_max;
     double power_loss;        /* the chance that a drawn crash is a power loss */
     int clock_jumps, failpoints, swarm;
+    double disk, pause_every, pause_max, clock_rate;   /* issue 13: disk, pause, clock rate */
     int64_t from, to;
     int index, line;
 } scn_nem;
@@ -1438,6 +1523,50 @@ static void nem_rollback(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
     }
 }
 
+/* One disk fault per node chosen (swarm: each with chance 1/2; fixed: payment): full or
+** eio on writes, at a probability drawn up to `disk`, over the nemesis's window. */
+static void nem_disk(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->disk <= 0 || !nem_on(p, n)) return;
+    for (int node = 0; node < SIM_NODES; node++) {
+        int chosen = n->swarm ? (int)ox_prng_below(p, 2) : node == 0;
+        if (!chosen) continue;
+        sim_fault f = new_fault(FK_DISK, n->line);
+        f.node = node;
+        snprintf(f.disk_err, sizeof f.disk_err, "%s", ox_prng_below(p, 2) ? "eio" : "full");
+        snprintf(f.disk_op, sizeof f.disk_op, "write");
+        f.p = nem_rate(p, n, n->disk);
+        f.from_us = n->from, f.to_us = n->to;
+        if (f.p > 0) nem_push(L, c, n, &f);
+    }
+}
+
+/* Pauses one after another, node drawn, each 0.1..pause_max s and over before the
+** window ends (a pause ends before healing). */
+static void nem_pauses(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->pause_every <= 0 || !nem_on(p, n)) return;
+    for (int64_t t = n->from + nem_gap(p, n->pause_every); t < n->to;
+         t += nem_gap(p, n->pause_every)) {
+        sim_fault f = new_fault(FK_PAUSE, n->line);
+        f.node = (int)ox_prng_below(p, SIM_NODES);
+        f.from_us = f.at_us = t;
+        f.to_us = t + to_us(nem_uniform(p, 0.1, n->pause_max));
+        if (f.to_us > n->to) f.to_us = n->to;
+        if (f.to_us > f.from_us) nem_push(L, c, n, &f);
+        t = f.to_us;    /* pauses of one nemesis do not overlap */
+    }
+}
+
+/* A clock rate per node, 1 +- up to clock_rate. */
+static void nem_clock_rate(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
+    if (n->clock_rate <= 0 || !nem_on(p, n)) return;
+    for (int node = 0; node < SIM_NODES; node++) {
+        sim_fault f = new_fault(FK_CLOCK, n->line);
+        f.node = node;
+        f.rate = 1 + nem_uniform(p, -n->clock_rate, n->clock_rate);
+        if (f.rate != 1) nem_push(L, c, n, &f);
+    }
+}
+
 /* Optional number field in [lo, hi] (lo excluded when lo_open); *out keeps its default. */
 static int nem_num(lua_State *L, const char *name, double lo, int lo_open, double hi,
                    const char *what, double *out) {
@@ -1448,6 +1577,17 @@ static int nem_num(lua_State *L, const char *name, double lo, int lo_open, doubl
 /* A field that only means something with another: raises when given without it. */
 static void nem_needs(lua_State *L, int given, int base, const char *name, const char *with) {
     if (given && !base) fail(L, "nemesis: '%s' goes with '%s'", name, with);
+}
+
+/* disk, pause_every (with pause_max), clock_rate. */
+static void nem_read_diskf(lua_State *L, scn_nem *n) {
+    n->pause_max = 5;
+    nem_num(L, "disk", 0, 0, 1, "a probability", &n->disk);
+    nem_num(L, "pause_every", 0.5, 0, SCN_MAX_SECONDS, "a time in seconds", &n->pause_every);
+    nem_needs(L, nem_num(L, "pause_max", 0.1, 0, SCN_MAX_SECONDS, "a time in seconds",
+                         &n->pause_max),
+              n->pause_every > 0, "pause_max", "pause_every");
+    nem_num(L, "clock_rate", 0, 0, 0.99, "a rate deviation", &n->clock_rate);
 }
 
 static void nem_read(lua_State *L, scn *c, scn_nem *n) {
@@ -1484,12 +1624,13 @@ static void nem_read(lua_State *L, scn *c, scn_nem *n) {
     nem_needs(L, fps != -1, n->crash_every > 0, "failpoints", "crash_every");
     n->failpoints = fps == 1;
     n->swarm = bool_field(L, 1, "nemesis", "swarm") != 0;
+    nem_read_diskf(L, n);
     if (n->drop <= 0 && n->duplicate <= 0 && n->delay <= 0 && n->broker_loss <= 0 && n->slow <= 0 &&
         n->clock_skew <= 0 && n->crash_every <= 0 && n->partition_every <= 0 && !n->clock_jumps &&
-        n->rollback <= 0)
+        n->rollback <= 0 && n->disk <= 0 && n->pause_every <= 0 && n->clock_rate <= 0)
         fail(L, "nemesis: nothing to inject: give at least one of drop, duplicate, delay, "
-                "broker_loss, slow, "
-                "clock_skew, crash_every, partition_every, clock_jumps, rollback");
+                "broker_loss, slow, clock_skew, crash_every, partition_every, clock_jumps, "
+                "rollback, disk, pause_every, clock_rate");
     read_window(L, c, "nemesis", 1, &n->from, &n->to);
     if (n->to > c->sc->run_us) n->to = c->sc->run_us;
 }
@@ -1502,7 +1643,9 @@ static int l_nemesis(lua_State *L) {
         "failpoints",  "partition_every", "partition_max",
         "clock_jumps", "clock_every",     "clock_max",
         "swarm",       "start",           "stop",
-        "power_loss",  "rollback",        NULL,
+        "power_loss",  "rollback",        "disk",
+        "pause_every", "pause_max",       "clock_rate",
+        NULL,
     };
     scn *c = begin(L, "nemesis", 1);
     sim_scenario *sc = c->sc;
@@ -1527,6 +1670,9 @@ static int l_nemesis(lua_State *L) {
     nem_partitions(L, c, &n, &p);
     nem_clock_jumps(L, c, &n, &p);
     nem_rollback(L, c, &n, &p);
+    nem_disk(L, c, &n, &p);
+    nem_pauses(L, c, &n, &p);
+    nem_clock_rate(L, c, &n, &p);
     sim_nemesis *rec = &sc->nemeses[sc->nnemeses++];
     *rec = (sim_nemesis){
         .line = n.line, .first = first + 1, .count = sc->nfaults - first, .swarm = n.swarm
@@ -1871,6 +2017,8 @@ static int l_register(lua_State *L) {
         { "clock_jump", l_clock_jump },
         { "slow", l_slow },
         { "rollback", l_rollback },
+        { "disk", l_disk },
+        { "pause", l_pause },
         { "nemesis", l_nemesis },
         { NULL, NULL },
     };
@@ -1984,7 +2132,7 @@ const char *scenario_fault_kind_name(int kind) {
     static const char *const NAMES[FK_KIND_COUNT] = {
         "?",           "drop",  "duplicate",  "delay", "crash",   "partition",
         "broker_loss", "clock", "clock_jump", "slow",  "corrupt", "power_loss",
-        "rollback",
+        "rollback",    "disk",  "pause",
     };
     return kind > 0 && kind < FK_KIND_COUNT ? NAMES[kind] : "?";
 }
@@ -2043,6 +2191,20 @@ static void put_frame_fault(char *b, size_t cap, size_t *len, const sim_fault *f
     put(b, cap, len, " }");
 }
 
+/* crash{} and power_loss{}: where, (the keep), and the restart. */
+static void put_kill(char *b, size_t cap, size_t *len, const sim_fault *f) {
+    char x[40];
+    const char *fn = f->kind == FK_POWER_LOSS ? "power_loss" : "crash";
+    if (f->failpoint[0])
+        put(b, cap, len, "%s { at_failpoint = \"%s\", hit = %u", fn, f->failpoint, f->hit);
+    else put(b, cap, len, "%s { node = \"%s\", at = %s", fn, scenario_node_name(f->node),
+             secs(f->at_us, x, sizeof x));
+    if (f->kind == FK_POWER_LOSS)
+        put(b, cap, len, ", keep = \"%s\"", disk_keep_name((disk_keep)f->keep));
+    if (f->restart_after_us < 0) put(b, cap, len, ", restart = false }");
+    else put(b, cap, len, ", restart_after = %s }", secs(f->restart_after_us, x, sizeof x));
+}
+
 size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
     assert(f && b && cap > 0);
     char x[40], y[40];
@@ -2053,22 +2215,8 @@ size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
     case FK_DROP: case FK_DUPLICATE: case FK_DELAY: case FK_CORRUPT:
         put_frame_fault(b, cap, &len, f);
         break;
-    case FK_CRASH:
-        if (f->failpoint[0])
-            put(b, cap, &len, "crash { at_failpoint = \"%s\", hit = %u", f->failpoint, f->hit);
-        else put(b, cap, &len, "crash { node = \"%s\", at = %s", node, secs(f->at_us, x, sizeof x));
-        if (f->restart_after_us < 0) put(b, cap, &len, ", restart = false }");
-        else put(b, cap, &len, ", restart_after = %s }", secs(f->restart_after_us, x, sizeof x));
-        break;
-    case FK_POWER_LOSS:
-        if (f->failpoint[0])
-            put(b, cap, &len, "power_loss { at_failpoint = \"%s\", hit = %u", f->failpoint,
-                f->hit);
-        else put(b, cap, &len, "power_loss { node = \"%s\", at = %s", node,
-                 secs(f->at_us, x, sizeof x));
-        put(b, cap, &len, ", keep = \"%s\"", disk_keep_name((disk_keep)f->keep));
-        if (f->restart_after_us < 0) put(b, cap, &len, ", restart = false }");
-        else put(b, cap, &len, ", restart_after = %s }", secs(f->restart_after_us, x, sizeof x));
+    case FK_CRASH: case FK_POWER_LOSS:
+        put_kill(b, cap, &len, f);
         break;
     case FK_PARTITION:
         put(b, cap, &len, "partition { between = {\"%s\", \"%s\"}%s", scenario_node_name(f->src),
@@ -2084,8 +2232,22 @@ size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
         put(b, cap, &len, " }");
         break;
     case FK_CLOCK:
-        put(b, cap, &len, "clock { node = \"%s\", skew = %s }", node,
-            num((double)f->by_us / 1e6, x, sizeof x));
+        put(b, cap, &len, "clock { node = \"%s\"", node);
+        if (f->by_us != 0 || f->rate == 0)
+            put(b, cap, &len, ", skew = %s", num((double)f->by_us / 1e6, x, sizeof x));
+        if (f->rate != 0) put(b, cap, &len, ", rate = %s", num(f->rate, y, sizeof y));
+        put(b, cap, &len, " }");
+        break;
+    case FK_DISK:
+        put(b, cap, &len, "disk { node = \"%s\", fault = \"%s\", on = \"%s\"", node,
+            f->disk_err, f->disk_op);
+        put_chance(b, cap, &len, ", ", f);
+        put_window(b, cap, &len, f);
+        put(b, cap, &len, " }");
+        break;
+    case FK_PAUSE:
+        put(b, cap, &len, "pause { node = \"%s\", at = %s, duration = %s }", node,
+            secs(f->from_us, x, sizeof x), secs(f->to_us - f->from_us, y, sizeof y));
         break;
     case FK_CLOCK_JUMP:
         put(b, cap, &len, "clock_jump { node = \"%s\", at = %s, by = %s }", node,

@@ -14,6 +14,8 @@
 **   clock { ... } / clock_jump { ... }                        per-node clock skew and jumps
 **   slow { ... }                                              a per-message processing delay
 **   rollback { ... }                                          injected business errors
+**   disk { ... }                                              the node's disk fails calls
+**   pause { ... }                                             the node stops (SIGSTOP), resumes
 **   nemesis { ... }                                           a fault schedule drawn from the seed
 **   between(a, b, fn)   faults declared inside fn are active in [a, b)
 **   at(t, fn)           fn runs at virtual time t during the run (may declare faults)
@@ -66,6 +68,8 @@ typedef enum {
     FK_CORRUPT, /* a matching frame arrives damaged: header bytes flipped or cut short */
     FK_POWER_LOSS, /* a crash whose node also loses what its disk never synced (keep) */
     FK_ROLLBACK, /* node's transactions roll back after their writes (p; lib/io.h, *.rollback) */
+    FK_DISK, /* node's disk fails its disk_op calls with disk_err in the window (p / nth) */
+    FK_PAUSE, /* node is stopped over [from_us, to_us): nothing it gets is handled until then */
     FK_KIND_COUNT
 } sim_fault_kind;
 
@@ -90,6 +94,10 @@ typedef struct {
     uint32_t copies;          /* duplicate: extra copies (>= 1) */
     int twoway;               /* partition: both directions (src, dst are the two ends) */
     int64_t by_us;            /* clock: skew; clock_jump: the jump (+ forward, - backward) */
+    double rate;              /* clock: the node's clock runs at rate x virtual time; 0: not
+                                 given (1) */
+    char disk_err[12];        /* disk: "full", "eio", "fsync_fail" */
+    char disk_op[8];          /* disk: "write", "sync", "read" */
     int64_t per_us;           /* slow: busy time after each frame handled */
     int nemesis; /* 0: declared by the file; else the nemesis{} call (1-based) that drew it */
     int64_t min_us, max_us;   /* delay: extra latency drawn uniformly */

@@ -64,6 +64,8 @@ static const reached_info TABLE[REACHED_COUNT] = {
     { "power_cut_lost",
       "a power cut took back writes no sync had made durable (a power_cut line, writes_lost "
       "> 0)" },
+    { "disk_error", "a disk call failed as a disk fault decided (a disk_fault line)" },
+    { "paused", "a process was stopped and resumed later (a pause line)" },
 };
 
 enum {
@@ -71,7 +73,7 @@ enum {
     R_DEAD_ROLLBACK, R_LATE_DEAD, R_REFUND, R_ANSWER_DUP, R_RESTART_SENDING, R_CLEANED,
     R_DUP_ABSORBED, R_REFUSED, R_APPLY_ROLLBACK, R_REDELIVERED, R_STALE_ACK, R_LOST_INSIDE,
     R_RESTORED, R_REJECTED, R_DROPPED, R_CUT, R_DUPLICATED, R_CRASH_IN_TX, R_REQUEUE, R_POWER_LOST,
-    R_END
+    R_DISK_ERROR, R_PAUSED, R_END
 };
 _Static_assert(R_END == REACHED_COUNT, "one enum entry per state of the table");
 
@@ -222,6 +224,10 @@ void reached_line(const char *s, size_t len, uint32_t lineno, uint8_t *dead, uin
         if (starts(value(s, len, "ctl"), "requeue")) hit(out, R_REQUEUE, lineno);
     } else if (is(ev, "power_cut")) {
         if (number_after(value(s, len, "writes_lost"), "") > 0) hit(out, R_POWER_LOST, lineno);
+    } else if (is(ev, "disk_fault")) {
+        hit(out, R_DISK_ERROR, lineno);
+    } else if (is(ev, "pause")) {
+        hit(out, R_PAUSED, lineno);
     }
 }
 

@@ -301,6 +301,9 @@ static void reply_round_trip(void **state) {
     ox_effect inj = { .type = OX_FX_INJECTED };
     strcpy(inj.label, "broker.lose");
     ox_reply_add(&b, &inj);
+    ox_effect passed = { .type = OX_FX_PASSED, .count = 70000 };   /* more than a u16 */
+    strcpy(passed.label, "disk.write.eio");
+    ox_reply_add(&b, &passed);
     size_t n = ox_reply_finish(&b, OX_REPLY_CRASH);
     assert_true(n > 0);
     ox_reply r = { .effects = effects };
@@ -308,7 +311,7 @@ static void reply_round_trip(void **state) {
     assert_int_equal(ox_reply_decode(buf, n, &r, err, sizeof err), 0);
     assert_int_equal(r.seq, 5);
     assert_int_equal(r.status, OX_REPLY_CRASH);
-    assert_int_equal(r.neffects, 4);
+    assert_int_equal(r.neffects, 5);
     assert_string_equal(effects[0].label, "PUBLISH PAYMENT");
     assert_int_equal(effects[0].delivery, 5);
     assert_memory_equal(effects[0].frame, frame, 3);
@@ -316,6 +319,9 @@ static void reply_round_trip(void **state) {
     assert_string_equal(effects[2].label, "payment.after_commit");
     assert_int_equal(effects[3].type, OX_FX_INJECTED);
     assert_string_equal(effects[3].label, "broker.lose");
+    assert_int_equal(effects[4].type, OX_FX_PASSED);
+    assert_string_equal(effects[4].label, "disk.write.eio");
+    assert_int_equal(effects[4].count, 70000);
     /* every truncation is rejected */
     for (size_t cut = 0; cut < n; cut++)
         assert_int_equal(ox_reply_decode(buf, cut, &r, err, sizeof err), -1);

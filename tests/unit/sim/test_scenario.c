@@ -824,6 +824,9 @@ static void same_fault(const sim_fault *a, const sim_fault *b) {
     assert_int_equal(a->hit, b->hit);
     assert_true(a->restart_after_us == b->restart_after_us);
     assert_true(a->by_us == b->by_us && a->per_us == b->per_us);
+    assert_true(a->rate == b->rate);
+    assert_string_equal(a->disk_err, b->disk_err);
+    assert_string_equal(a->disk_op, b->disk_op);
 }
 
 /* 1 if the nemesis faults of sc (from index `from`) include every kind, and crashes both
@@ -916,12 +919,16 @@ static void fault_lua_reads_back(void **state) {
         "power_loss { node = \"payment\", at = 4.25, keep = \"torn\", restart_after = 0.5 }\n"
         "power_loss { at_failpoint = \"broker.after_accept\", hit = 2, keep = \"random\", "
         "restart = false }\n"
-        "rollback { node = \"accounting\", p = 0.25, start = 1, stop = 9 }\n" NEMESIS_ALL;
+        "rollback { node = \"accounting\", p = 0.25, start = 1, stop = 9 }\n"
+        "disk { node = \"payment\", fault = \"eio\", on = \"read\", nth = 2, start = 1 }\n"
+        "pause { node = \"accounting\", at = 2.5, duration = 0.125 }\n"
+        "clock { node = \"broker\", skew = -1, rate = 1.25 }\n" NEMESIS_ALL
+        "nemesis { disk = 0.3, pause_every = 5, pause_max = 2, clock_rate = 0.2, swarm = false }\n";
     /* the first seed whose swarm switched every kind on (each is on with chance 3/4) */
     sim_scenario *sc = NULL;
     for (uint64_t seed = 1; seed <= 200 && sc == NULL; seed++) {
         sc = load_ok(state, "orig.lua", orig, seed);
-        if (!draws_every_kind(sc, 13)) { scenario_free(sc); sc = NULL; }
+        if (!draws_every_kind(sc, 16)) { scenario_free(sc); sc = NULL; }
     }
     if (sc == NULL) fail_msg("no seed in 1..200 drew every kind of fault");
     char text[65536] = HEAD, lua[640];
@@ -949,6 +956,13 @@ static void fault_lua_reads_back(void **state) {
                              "keep = \"random\", restart = false }");
     scenario_fault_lua(&sc->faults[3], lua, sizeof lua);
     assert_string_equal(lua, "crash { node = \"broker\", at = 12.5, restart = false }");
+    scenario_fault_lua(&sc->faults[13], lua, sizeof lua);
+    assert_string_equal(lua, "disk { node = \"payment\", fault = \"eio\", on = \"read\", nth = 2, "
+                             "start = 1 }");
+    scenario_fault_lua(&sc->faults[14], lua, sizeof lua);
+    assert_string_equal(lua, "pause { node = \"accounting\", at = 2.5, duration = 0.125 }");
+    scenario_fault_lua(&sc->faults[15], lua, sizeof lua);
+    assert_string_equal(lua, "clock { node = \"broker\", skew = -1, rate = 1.25 }");
     scenario_fault_lua(&sc->faults[0], lua, sizeof lua);
     assert_string_equal(
         lua,
@@ -1012,7 +1026,7 @@ static void rollback_and_reached_errors(void **state) {
           "restart_finds_sending, rows_cleaned, duplicate_absorbed, refused, apply_rolled_back, "
           "redelivered, stale_ack, "
           "broker_lost_inside, broker_restored, frame_rejected, frame_dropped, partition_cut, "
-          "frame_duplicated, crash_in_tx, operator_requeue)");
+          "frame_duplicated, crash_in_tx, operator_requeue, power_cut_lost, disk_error, paused)");
     FAILS("x2.lua", HEAD "expect { reached = \"row_dead\" }\n",
           ":2: expect: 'reached' must be a table like { \"row_dead\", duplicate_absorbed = 3 }, "
           "got 'row_dead'");
@@ -1027,7 +1041,7 @@ static void rollback_and_reached_errors(void **state) {
           "duplicate_absorbed, "
           "refused, apply_rolled_back, redelivered, stale_ack, broker_lost_inside, "
           "broker_restored, frame_rejected, frame_dropped, partition_cut, frame_duplicated, "
-          "crash_in_tx, operator_requeue)");
+          "crash_in_tx, operator_requeue, power_cut_lost, disk_error, paused)");
     sim_scenario *sc = load_ok(state, "x6.lua",
                                HEAD "rollback { node = \"accounting\", p = 0.5, start = 2 }\n"
                                "expect { reached = { \"refund\", row_dead = 3 } }\n", 1);
@@ -1096,7 +1110,7 @@ static void slow_nemesis_drop_errors(void **state) {
     FAILS("n1.lua", HEAD "nemesis { }\n",
           ":2: nemesis: nothing to inject: give at least one of drop, duplicate, delay, "
           "broker_loss, slow, clock_skew, "
-          "crash_every, partition_every, clock_jumps, rollback");
+          "crash_every, partition_every, clock_jumps, rollback, disk, pause_every, clock_rate");
     FAILS("n6.lua", HEAD "nemesis { drop = 0.1, power_loss = 0.5 }\n",
           ":2: nemesis: 'power_loss' goes with 'crash_every'");
     FAILS("n2.lua", HEAD "nemesis { delay_max = 2 }\n",
