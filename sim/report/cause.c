@@ -27,6 +27,8 @@ typedef struct {
     uint32_t commit, publish, publish_pre_commit, drop, lost_down, lost_inside, dup_send;
     uint32_t redeliver, republish, apply[2], dead, refuse, consumed;
     uint32_t ack_early, ack_crash, crash, broker_crash, enqueued;
+    uint32_t cut_payment, cut_accounting;   /* a power cut there after its commit / voucher */
+    uint32_t cut_before;                    /* a power cut at payment before its commit */
     uint32_t napply;
     int64_t drop_fault, dup_fault, attempts;
     int pending_apply;        /* a delivery reached accounting; no apply, refusal or dup yet */
@@ -157,11 +159,24 @@ static void on_crash(scan *s, const tline *l, uint32_t line) {
     }
 }
 
+/* A power cut takes back what no sync made durable: of each watched payment, the commit
+** (payment) or the voucher (accounting) written before it may be gone. */
+static void on_power_cut(scan *s, const tline *l, uint32_t line) {
+    int n = node_ix(l->node);
+    for (int i = 0; i < s->nw; i++) {
+        watch *w = &s->w[i];
+        if (n == 0 && w->commit && !w->cut_payment) w->cut_payment = line;
+        if (n == 0 && !w->commit && !w->cut_before) w->cut_before = line;
+        if (n == 2 && w->napply && !w->cut_accounting) w->cut_accounting = line;
+    }
+}
+
 static void on_line(scan *s, const tline *l, uint32_t line) {
     watch *w = find(s, l->pay);
     if (is(l->ev, "note")) on_note(s, w, l, line);
     else if (is(l->ev, "send")) on_send(s, w, l, line);
     else if (is(l->ev, "crash")) on_crash(s, l, line);
+    else if (is(l->ev, "power_cut")) on_power_cut(s, l, line);
     else if (is(l->ev, "deliver") && w && is(l->label, "DELIVER PAYMENT") &&
              is(l->to, "accounting"))
         w->pending_apply = 1;
@@ -246,7 +261,50 @@ static int explain_ack_crash(const watch *w, told *t) {
     return 1;
 }
 
+/* A commit or a voucher that a power cut took back after its message or answer had left
+** (power.h): the settings had not made it durable before the send. */
+static int explain_power(const watch *w, told *t, int phantom) {
+    if (phantom && w->cut_payment && w->publish && w->publish < w->cut_payment) {
+        snprintf(t->text, t->cap,
+                 "payment committed and published %s (line %u), then a power cut at payment "
+                 "(line %u) took the commit back: no sync had made it durable, and the "
+                 "message had already left", t->msg, w->publish, w->cut_payment);
+        t->line = w->cut_payment;
+        return 1;
+    }
+    if (!phantom && w->cut_accounting && w->napply && w->apply[0] < w->cut_accounting) {
+        snprintf(t->text, t->cap,
+                 "accounting booked the voucher of %s (line %u) and answered, then a power cut "
+                 "at accounting (line %u) took the voucher back: no sync had made it durable, "
+                 "and nothing delivers an answered message again",
+                 t->msg, w->apply[0], w->cut_accounting);
+        t->line = w->cut_accounting;
+        return 1;
+    }
+    if (!phantom && w->cut_payment && w->crash && w->crash < w->cut_payment &&
+        !strcmp(w->crash_node, "payment")) {
+        snprintf(t->text, t->cap,
+                 "payment lost power at %s (line %u) right after committing it, and the cut "
+                 "took the commit back; committed again when the client asked again, it may "
+                 "have got an id lost commits had used, %s, which accounting had already "
+                 "booked and so took as a duplicate", w->crash_at, w->crash, t->msg);
+        t->line = w->cut_payment;
+        return 1;
+    }
+    if (!phantom && w->cut_before && w->commit > w->cut_before) {
+        snprintf(t->text, t->cap,
+                 "payment committed it (line %u) after a power cut at payment (line %u) had "
+                 "taken back commits whose messages had left: its outbox row may have been "
+                 "given one of their ids again, %s, which accounting had already booked and "
+                 "so took as a duplicate", w->commit, w->cut_before, t->msg);
+        t->line = w->commit;
+        return 1;
+    }
+    return 0;
+}
+
 static int explain_phantom(const watch *w, told *t) {
+    if (explain_power(w, t, 1)) return 1;
     if (!w->publish_pre_commit) return 0;
     if (w->crash && !strcmp(w->crash_node, "payment"))
         snprintf(t->text, t->cap,
@@ -312,7 +370,7 @@ static void explain(const report_run *r, int inv, const checker_violation *v, co
         done = explain_twice(r, w, &t);
     if (w && !done && !strcmp(name, "no_phantom")) done = explain_phantom(w, &t);
     if (w && !done && !strcmp(name, "eventual_consistency") && strstr(v->text, "no voucher"))
-        done = explain_ack_crash(w, &t) || explain_lost(r, w, &t);
+        done = explain_power(w, &t, 0) || explain_ack_crash(w, &t) || explain_lost(r, w, &t);
     c->known = done;
     c->line = done ? t.line : 0;
     if (!done) copy(c->text, sizeof c->text, invariant_at(inv)->broken);

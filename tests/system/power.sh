@@ -26,6 +26,8 @@ check "payment, normal: the -wal is named in its files" \
   bash -c "grep '\"ev\":\"power_cut\"' '$D/trace.jsonl' | grep -q '\"path\":\"payment.db-wal\",\"writes_lost\":[1-9]'"
 check "payment, normal: no_phantom broken" test "$(inv no_phantom)" = false
 check "payment, normal: durability holds: the lost OKs are indefinite" test "$(inv durability)" = true
+check "payment, normal: the phantoms' cause names the power cut that took their commits" \
+  grep -q 'then a power cut at payment (line [0-9]*) took the commit back' "$D/summary.json"
 check "payment, normal: summary.json counts the cut and $(num indefinite) indefinite OKs" \
   grep -q "\"power_cuts\": 1, \"client_indefinite\": $(num indefinite)," "$D/summary.json"
 check "payment, normal: the crash line comes first, the power_cut right after it" \
@@ -50,6 +52,8 @@ check "accounting, normal: the cut kept a random part" \
   grep -q '"ev":"power_cut","node":"accounting","life":1,"fault":1,"keep":"random"' "$D/trace.jsonl"
 check "accounting, normal: PAID payments lost their vouchers" \
   grep -q 'PAID but no voucher' "$D/summary.json"
+check "accounting, normal: their cause names the power cut that took the vouchers" \
+  grep -q 'then a power cut at accounting (line [0-9]*) took the voucher back' "$D/summary.json"
 check "accounting, normal: nothing on payment became indefinite" test "$(num indefinite)" -eq 0
 sed 's/^expect .*/expect { all_invariants = true }/' \
   scenarios/power-accounting-normal.lua | sed 's/^scenario {/scenario { knobs = { ["accounting.synchronous"] = "full" },/' \
