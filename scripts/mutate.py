@@ -19,10 +19,10 @@
 #              lock (tests/system/tracelock.sh) would see; reported apart, as the lock
 #              judges no behaviour, only change.
 #   suite      only for the survivors of the scenarios (a kill there fails
-#              tests/system/scenarios.sh too): every unit test binary relinked with the
-#              mutant (test_* of tests/unit/lib and tests/unit/sim: they link lib/), the
-#              scenario library's seed 3 (scenarios.sh runs seeds 1-3), then SUITE_SYSTEM
-#              below with OUTBOX_BIN on a mutant outbox-node, -sim and -ctl.
+#              tests/system/scenarios.sh too), a subset of `make test`: the unit tests of
+#              lib/ (tests/unit/lib) relinked with the mutant, the scenario library's seed 3
+#              (scenarios.sh runs seeds 1-3), then SUITE_SYSTEM below with OUTBOX_BIN on
+#              the mutant outbox-node and outbox-ctl beside the unmutated simulator.
 # A mutant whose object code is the original's, byte for byte, is equivalent (trivial
 # compiler equivalence) and not judged; one that does not compile is not counted.
 # Results are cached in build/mutate-cache/, keyed by the mutated file's text and a hash
@@ -53,12 +53,13 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 CACHE = os.path.join(ROOT, "build", "mutate-cache")
 EQUIV = os.path.join(ROOT, "mutate", "equivalent.txt")
+CHECKS = os.path.join(ROOT, "mutate", "checks.txt")
+FUNC_START = re.compile(r"^[A-Za-z][^;=]*?\b(\w+)\(")
 SEEDS = (1, 2)
-# The system tests of the suite stage: those that run the services under faults and
-# judge what they did, a few seconds each (docs/quality.md says which were left out and
-# why: the rest of tests/system/ checks docs, files, the simulator's own commands, or
-# runs in real time).
-SUITE_SYSTEM = ("ctl", "ctlcheck", "weak", "matrix", "faults")
+# The system tests of the suite stage: the weak designs, the matrix of designs x
+# scenarios, the operator's tool; a few seconds each (docs/quality.md says what was left
+# out and why: a survivor's judging must stay within seconds on a shared machine).
+SUITE_SYSTEM = ("ctl", "weak", "matrix")
 # Bumped when the judging changes: the cache's results of an older judge are not reused.
 JUDGE_VERSION = "1"
 RUN_TIMEOUT = 60     # seconds of wall time for one scenario run of a mutant (a hang: killed)
@@ -258,6 +259,11 @@ def generate(path):
     order = list(OPERATORS)
     raw.sort(key=lambda m: (m[0], order.index(m[3]), m[1]))
     mutants, seen = [], set()
+    lines = src.splitlines()
+    funcs = []   # the function each line is in: the last definition opened above it
+    for text in lines:
+        f = FUNC_START.match(text)
+        funcs.append(f.group(1) if f else (funcs[-1] if funcs else ""))
     for m in raw:
         start, end, repl, op = m[:4]
         if op == "negcond":
@@ -270,7 +276,7 @@ def generate(path):
         mid = "%s:%d:%d:%s" % (path, line, col, op)
         assert mid not in seen, mid
         seen.add(mid)
-        mutants.append({"id": mid, "file": path, "line": line, "op": op,
+        mutants.append({"id": mid, "file": path, "line": line, "op": op, "func": funcs[line - 1],
                         "before": bare(src.splitlines()[line - 1]),
                         "after": bare(text.splitlines()[line - 1]), "text": text})
     return mutants
@@ -333,14 +339,20 @@ def original_objects(files, compile_line):
 def build(mutant, work, cmds, names, orig):
     """Compiles the mutant and links the binaries named: "ok", "stillborn" (does not
     compile) or "same" (the original object code)."""
-    compile_line, links = cmds
     name = os.path.basename(mutant["file"])
-    code = compile_obj(mutant["text"], name, work, compile_line)
+    code = compile_obj(mutant["text"], name, work, cmds[0])
     if code is None:
         return "stillborn"
     if code == orig[mutant["file"]]:
         return "same"
-    obj = os.path.join(work, name[:-2] + ".o")
+    link(mutant, work, cmds, names)
+    return "ok"
+
+
+def link(mutant, work, cmds, names):
+    """Links the binaries named with the mutant's object, into work/bin or work/tests."""
+    obj = os.path.join(work, os.path.basename(mutant["file"])[:-2] + ".o")
+    links = cmds[1]
     for name in names:
         ld = list(links[name])
         ld[ld.index("-o") + 1] = os.path.join(work, "bin" if not name.startswith("test_")
@@ -350,7 +362,6 @@ def build(mutant, work, cmds, names, orig):
         r = run(ld, cwd=ROOT, capture_output=True, text=True)
         if r.returncode != 0:
             die("link of %s failed for %s: %s" % (name, mutant["id"], r.stderr[-300:]), 3)
-    return "ok"
 
 
 # ---- judging --------------------------------------------------------------------------
@@ -368,6 +379,27 @@ def run_scenario(node, scenario, seed, out):
     shutil.rmtree(out, ignore_errors=True)
     verdict = [l.strip() for l in r.stdout.splitlines() if "verdict" in l.lower()]
     return [r.returncode, verdict[0] if verdict else ""], digest
+
+
+def lib_tests(cmds):
+    """The unit tests of lib/: the test binaries linked from tests/unit/lib."""
+    return sorted(n for n in cmds[1] if n.startswith("test_") and
+                  any(w.startswith("build/tests/unit/lib/") for w in cmds[1][n]))
+
+
+def suite_baseline(cmds, order, base):
+    """The suite stage must pass on the unmutated build, set up as for a mutant."""
+    work = scratch()
+    try:
+        os.makedirs(os.path.join(work, "tests"))
+        shutil.copytree(os.path.join(ROOT, "bin"), os.path.join(work, "bin"))
+        for t in lib_tests(cmds):
+            shutil.copy2(os.path.join(ROOT, "build", "tests", t), os.path.join(work, "tests"))
+        res = judge_suite(work, lib_tests(cmds), order, base)
+        if res["killed"]:
+            die("the unmutated build fails the suite stage: " + res["by"], 3)
+    finally:
+        drop(work)
 
 
 def baseline(runs):
@@ -409,8 +441,12 @@ def describe(sig):
 
 
 def judge_suite(work, tests, order, base):
+    """The suite on the binaries of work/bin (a copy of the simulator: it finds the node
+    beside its own resolved path; OUTBOX_NODE would change the commands the matrix
+    cites) and the unit tests of work/tests."""
     env = dict(os.environ, OUTBOX_BIN=os.path.join(work, "bin"))
-    for key in order:   # seed 3 of the library, under the mutant simulator too
+    env.pop("OUTBOX_NODE", None)
+    for key in order:   # seed 3 of the library (scenarios.sh runs seeds 1-3)
         sc, seed = key.rsplit(" ", 1)
         if seed != str(SEEDS[0]):
             continue
@@ -556,22 +592,25 @@ def judge(mutant, ctx, cmds, order, base, stages, use_cache, orig, cached_only=F
         return {"skipped": True, "cached": True}
     work = scratch()
     try:
-        tests = sorted(n for n in cmds[1] if n.startswith("test_"))
         # The service and its operator's tool (a scenario may run outbox-ctl beside the
-        # node); the simulator, the judge, only for the suite, as `make test` builds it.
-        bins = ["outbox-node", "outbox-ctl"] + (["outbox-sim"] + tests
-                                                if stages != ("scenarios",) else [])
-        built = build(mutant, work, cmds, bins, orig)
+        # node); the simulator is the judge and stays unmutated.
+        built = build(mutant, work, cmds, ["outbox-node", "outbox-ctl"], orig)
         if built != "ok":
             res = {built: True}
         else:
+            shutil.copy2(os.path.join(ROOT, "bin", "outbox-sim"),
+                         os.path.join(work, "bin", "outbox-sim"))
             t0 = time.monotonic()
             if "scenarios" not in res:
                 res["scenarios"] = judge_scenarios(work, order, base)
             if "suite" in stages and "suite" not in res:
                 # A kill by the scenarios fails tests/system/scenarios.sh: the suite's too.
-                res["suite"] = dict(res["scenarios"]) if res["scenarios"]["killed"] else \
-                    judge_suite(work, tests, order, base)
+                if res["scenarios"]["killed"]:
+                    res["suite"] = dict(res["scenarios"])
+                else:
+                    tests = lib_tests(cmds)
+                    link(mutant, work, cmds, tests)
+                    res["suite"] = judge_suite(work, tests, order, base)
             res["seconds"] = round(time.monotonic() - t0, 2)
         if use_cache:
             cache_put(key, res)
@@ -581,6 +620,28 @@ def judge(mutant, ctx, cmds, order, base, stages, use_cache, orig, cached_only=F
 
 
 # ---- equivalent mutants ---------------------------------------------------------------
+def load_checks():
+    """mutate/checks.txt: (file, function or *, check), in order."""
+    out = []
+    with open(CHECKS) as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 3:
+                die("%s:%d: want FILE, FUNCTION, CHECK separated by tabs" % (
+                    os.path.relpath(CHECKS, ROOT), n), 2)
+            out.append(parts)
+    return out
+
+
+def check_of(checks, m):
+    for f, func, check in checks:
+        if f == m["file"] and func in ("*", m["func"]):
+            return check
+    return "(no check named in mutate/checks.txt)"
+
+
 def load_equivalent():
     """mutate/equivalent.txt: FILE, OP, LINE, MUTATED LINE, ARGUMENT; tab-separated."""
     eq = {}
@@ -648,18 +709,34 @@ def report(path, mutants, results, stages, eq, meta):
     for f in sorted({m["file"] for m in scen_alive}):
         rows = [m for m in scen_alive if m["file"] == f]
         lines += ["### %s (%d)" % (f, len(rows)), "",
-                  "| line | operator | mutated line | suite | trace changed | eq |",
-                  "|---|---|---|---|---|---|"]
+                  "| line | function | operator | mutated line | suite | trace changed | eq |",
+                  "|---|---|---|---|---|---|---|"]
         for m in rows:
             r = results[m["id"]]
             suite = "not judged" if "suite" not in r else \
                 ("killed: " + r["suite"]["by"]) if r["suite"]["killed"] else "survives"
-            lines.append("| %d | %s | %s | %s | %s | %s |" % (
-                m["line"], m["op"], cell(m["after"] if m["op"] != "delcall" else
+            lines.append("| %d | %s | %s | %s | %s | %s | %s |" % (
+                m["line"], m["func"], m["op"], cell(m["after"] if m["op"] != "delcall" else
                                           "deleted: " + m["before"]),
                 suite.replace("|", "\\|"), r["scenarios"].get("trace_changed", ""),
                 "eq" if equivalent(eq, m) else ""))
         lines.append("")
+    lines += ["## Survivors by the check that would catch them", "",
+              "The survivors of the scenario library not argued equivalent, by the check a "
+              "user would have wanted to catch each (mutate/checks.txt maps a file and "
+              "function to it); `suite` counts those the suite kills.", "",
+              "| check | survivors | suite kills | mutants |", "|---|---|---|---|"]
+    groups = {}
+    for m in scen_alive:
+        if not equivalent(eq, m):
+            groups.setdefault(check_of(meta["checks"], m), []).append(m)
+    for check in sorted(groups, key=lambda c: (-len(groups[c]), c)):
+        rows = groups[check]
+        kills = sum(1 for m in rows if "suite" in results[m["id"]] and
+                    results[m["id"]]["suite"]["killed"])
+        lines.append("| %s | %d | %d | %s |" % (check, len(rows), kills, " ".join(
+            "%s:%d" % (m["file"][4:], m["line"]) for m in rows)))
+    lines.append("")
     if same:
         lines += ["## Equivalent by object code", "",
                   "These compile to the original's object code, byte for byte.", ""]
@@ -672,7 +749,7 @@ def report(path, mutants, results, stages, eq, meta):
 
 
 STAGE_NAMES = {"scenarios": "the scenario library alone",
-               "suite": "the suite (unit tests, seeds 1-3, system tests; no trace lock)"}
+               "suite": "the suite (lib unit tests, seeds 1-3, weak, matrix, ctl; no lock)"}
 
 
 def equivalent(eq, m):
@@ -737,8 +814,12 @@ def main(argv):
         return 0
     files, mutants, generated = select(args)
     if args.list:
-        for m in mutants:
-            print("%s\t%s\t%s" % (m["id"], m["before"], m["after"]))
+        try:
+            sys.stdout.write("".join("%s\t%s\t%s\n" % (m["id"], m["before"], m["after"])
+                                     for m in mutants))
+            sys.stdout.flush()
+        except BrokenPipeError:   # `| head`: the reader had enough
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -755,6 +836,8 @@ def main(argv):
     order = sorted(base, key=lambda k: (round(base[k][1], 2), k))   # cheapest first
     cmds = make_commands()
     orig = original_objects(files, cmds[0])
+    if "suite" in stages and not args.cached_only:
+        suite_baseline(cmds, order, base)
     ctx = context_hash()
     results, fresh = {}, 0
     print("mutate: %d mutants of %d files (%d generated), %d runs each at most, -j %d" % (
@@ -782,7 +865,7 @@ def main(argv):
     meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "command": " ".join(["scripts/mutate.py"] + argv), "files": files,
             "generated": generated, "seconds": time.monotonic() - t0, "jobs": args.jobs,
-            "fresh": fresh}
+            "fresh": fresh, "checks": load_checks()}
     meta["skipped"] = sum(1 for m in mutants if results[m["id"]].get("skipped"))
     mutants = [m for m in mutants if not results[m["id"]].get("skipped")]
     lines = report(os.path.join(ROOT, args.report), mutants, results, stages, eq, meta)
