@@ -586,7 +586,8 @@ def judge(mutant, ctx, cmds, order, base, stages, use_cache, orig, cached_only=F
     """The verdicts of one mutant, stage by stage, each stage only for the survivors."""
     key = cache_key(ctx, mutant)
     res = cache_get(key) if use_cache else {}
-    if all(s in res for s in stages) or res.get("stillborn") or res.get("same"):
+    if all(s in res for s in stages) or res.get("stillborn") or res.get("same") or \
+            (cached_only and "scenarios" in res):
         return dict(res, cached=True)
     if cached_only:
         return {"skipped": True, "cached": True}
@@ -603,15 +604,14 @@ def judge(mutant, ctx, cmds, order, base, stages, use_cache, orig, cached_only=F
             t0 = time.monotonic()
             if "scenarios" not in res:
                 res["scenarios"] = judge_scenarios(work, order, base)
-            if "suite" in stages and "suite" not in res:
+            if res["scenarios"]["killed"]:
                 # A kill by the scenarios fails tests/system/scenarios.sh: the suite's too.
-                if res["scenarios"]["killed"]:
-                    res["suite"] = dict(res["scenarios"])
-                else:
-                    tests = lib_tests(cmds)
-                    link(mutant, work, cmds, tests)
-                    res["suite"] = judge_suite(work, tests, order, base)
-            res["seconds"] = round(time.monotonic() - t0, 2)
+                res["suite"] = dict(res["scenarios"])
+            elif "suite" in stages and "suite" not in res:
+                tests = lib_tests(cmds)
+                link(mutant, work, cmds, tests)
+                res["suite"] = judge_suite(work, tests, order, base)
+            res["seconds"] = round(res.get("seconds", 0) + time.monotonic() - t0, 2)
         if use_cache:
             cache_put(key, res)
         return res
@@ -689,14 +689,18 @@ def report(path, mutants, results, stages, eq, meta):
     lines += [
              "- wall time: %d s with %d jobs (%d judged afresh, the rest from the cache)" % (
                  meta["seconds"], meta["jobs"], meta["fresh"])]
-    marked = [m for m in judged if equivalent(eq, m)]
     for stage in stages:
-        killed = sum(results[m["id"]][stage]["killed"] for m in judged)
-        alive = sum(1 for m in marked if not results[m["id"]][stage]["killed"])
+        # A stopped run (--cached-only) may have judged only the first stage of some.
+        done = [m for m in judged if stage in results[m["id"]]]
+        killed = sum(results[m["id"]][stage]["killed"] for m in done)
+        alive = sum(1 for m in done if equivalent(eq, m) and
+                    not results[m["id"]][stage]["killed"])
         lines.append("- killed by %s: %s of the compiled mutants; %s of those not known "
-                     "equivalent (%d same object code, %d marked in mutate/equivalent.txt)" % (
-                         STAGE_NAMES[stage], rate(killed, len(live)),
-                         rate(killed, len(live) - len(same) - alive), len(same), alive))
+                     "equivalent (%d same object code, %d marked in mutate/equivalent.txt)%s" % (
+                         STAGE_NAMES[stage], rate(killed, len(done) + len(same)),
+                         rate(killed, len(done) - alive), len(same), alive,
+                         "" if len(done) == len(judged) else
+                         "; judged on %d of the %d" % (len(done), len(judged))))
     scen_alive = [m for m in judged if not results[m["id"]]["scenarios"]["killed"]]
     moved = [m for m in scen_alive if results[m["id"]]["scenarios"].get("trace_changed")]
     lines.append("- survivors of the scenario library whose trace changed in some run (the "
@@ -846,10 +850,17 @@ def main(argv):
         # Judged in a scattered order (golden-ratio strides over the list), so that the
         # mutants judged by any moment of a run spread over every file: a run stopped
         # early and reported with --cached-only is still a sample of all of lib/.
+        # The scenario stage first for all, then the suite for its survivors: a run
+        # stopped early has the first figure on the larger sample.
         scattered = sorted(range(len(mutants)), key=lambda k: ((k * 0.6180339887) % 1, k))
-        todo = {pool.submit(judge, mutants[k], ctx, cmds, order, base, stages,
-                            not args.no_cache, orig, args.cached_only): mutants[k]
-                for k in scattered}
+        passes = [stages[:1], stages] if len(stages) > 1 else [stages]
+        todo = {}
+        for k in scattered:
+            todo[pool.submit(judge, mutants[k], ctx, cmds, order, base, passes[0],
+                             not args.no_cache, orig, args.cached_only)] = mutants[k]
+        for k in scattered if len(passes) > 1 else []:
+            todo[pool.submit(judge, mutants[k], ctx, cmds, order, base, passes[1],
+                             not args.no_cache, orig, args.cached_only)] = mutants[k]
         for n, fut in enumerate(concurrent.futures.as_completed(todo), 1):
             m = todo[fut]
             results[m["id"]] = fut.result()
@@ -861,7 +872,10 @@ def main(argv):
                 r.get("same") else ("killed" if r["scenarios"]["killed"] else "survived")
             if state == "killed":
                 state += " (%s)" % r["scenarios"]["by"]
-            print("mutate: [%d/%d] %s %s" % (n, len(mutants), m["id"], state), file=sys.stderr)
+            if "suite" in r and not r["scenarios"]["killed"]:
+                state += ", suite: " + ("killed (%s)" % r["suite"]["by"]
+                                        if r["suite"]["killed"] else "survived")
+            print("mutate: [%d/%d] %s %s" % (n, len(todo), m["id"], state), file=sys.stderr)
     meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "command": " ".join(["scripts/mutate.py"] + argv), "files": files,
             "generated": generated, "seconds": time.monotonic() - t0, "jobs": args.jobs,

@@ -55,6 +55,21 @@ sleep 1
 check "a stopped run leaves no scratch folder" bash -c "! ls -d '$OUT'/tmp/outbox-mutate.* 2>/dev/null"
 check "a stopped run leaves lib/ as it was" test "$(lib_sum)" = "$before"
 
+# Every equivalent mutant argued in mutate/equivalent.txt is still generated (an entry
+# whose code changed must be argued again, not left to mark nothing).
+check "every entry of mutate/equivalent.txt names a mutant the source still gives" python3 -c '
+import subprocess, sys
+for line in open("mutate/equivalent.txt"):
+    if line.startswith("#") or not line.strip():
+        continue
+    f, op, before, after, why = line.rstrip("\n").split("\t")
+    out = subprocess.run(["scripts/mutate.py", "--list", "--files", f], capture_output=True,
+                         text=True).stdout
+    if not any(l.split("\t")[0].endswith(":" + op) and l.split("\t")[1:] == [before, after]
+               for l in out.splitlines()):
+        sys.exit("# stale: %s %s %s" % (f, op, after))
+'
+
 # The catalogue is documented; bad flags are one line and exit 2.
 check "mutate/operators.md names every operator" bash -c "
   '$M' --operators | cut -f1 | while read -r op; do
