@@ -124,3 +124,19 @@ trace-lock-update: all
 	@! grep -q ' error ' tests/trace-hashes.expected.new || { rm -f tests/trace-hashes.expected.new; echo "trace-lock-update: a run failed" >&2; exit 1; }
 	@mv tests/trace-hashes.expected.new tests/trace-hashes.expected
 	@echo "tests/trace-hashes.expected: $$(wc -l <tests/trace-hashes.expected) runs"
+
+# ---- mutation testing (scripts/mutate.py; docs/quality.md, "Mutation testing") ----------
+# Not part of `make test`: the whole catalogue takes hours on 2 cores (docs/quality.md).
+#   make mutate                            every mutant of lib/, both stages, report in
+#                                          mutate/report.md; a rerun judges what changed
+#   make mutate MUTATE_SAMPLE=200          an evenly spaced sample of 200 mutants
+#   make mutate MUTATE_FILES=lib/retry.c   one file (comma-separated list)
+#   MUTATE_JOBS (default 2) mutants at a time; MUTATE_ARGS more flags (--stage scenarios)
+MUTATE_JOBS   ?= 2
+MUTATE_SAMPLE ?=
+MUTATE_FILES  ?=
+MUTATE_ARGS   ?=
+.PHONY: mutate
+mutate: all unit
+	@nice scripts/mutate.py -j $(MUTATE_JOBS) $(if $(MUTATE_SAMPLE),--limit $(MUTATE_SAMPLE)) \
+	  $(if $(MUTATE_FILES),--files $(MUTATE_FILES)) $(MUTATE_ARGS)
