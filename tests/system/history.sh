@@ -7,7 +7,7 @@
 # build/tools/history-check, the same checks alone, names the invariant that fault breaks.
 source "$(dirname "$0")/lib.bash"
 
-HC=build/tools/history-check
+HC=${BUILD:-build}/tools/history-check
 R=$OUT/runs
 
 # run SCENARIO DESIGN: one run at seed 1; its exit code in $rc.
