@@ -66,6 +66,7 @@ typedef enum {
     OX_DESIGN_RETRIES_NOT_ATTEMPTS,/* max_attempts read as retries: DEAD one publication late */
     OX_DESIGN_OK_BEFORE_COMMIT,    /* client told OK once the rows are written, before COMMIT */
     OX_DESIGN_ALERT_OUTSIDE_TX,    /* DEAD committed alone, its alert in a second transaction */
+    OX_DESIGN_CLEANUP_BY_AGE,      /* cleanup deletes rows by age, whatever their status */
     OX_DESIGN_COUNT
 } ox_design;
 

@@ -82,7 +82,9 @@ ox_status ox_payment_open(ox_service *s) {
     s->pay = calloc(1, sizeof *s->pay);
     if (!s->pay) return ox_svc_fail(s, OX_ERR_NOMEM, "payment: out of memory");
     s->pay->due = calloc((size_t)s->cfg.scan_batch, sizeof *s->pay->due);
-    if (!s->pay->due) return ox_svc_fail(s, OX_ERR_NOMEM, "payment: out of memory");
+    s->pay->gone = calloc((size_t)s->cfg.scan_batch, sizeof *s->pay->gone);
+    if (!s->pay->due || !s->pay->gone)
+        return ox_svc_fail(s, OX_ERR_NOMEM, "payment: out of memory");
     ox_status r = prepare(s);
     return r ? r : report_recovery(s);
 }
@@ -97,6 +99,7 @@ void ox_payment_close(ox_service *s) {
     };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ox_store_finalize(all[i]);
     free(p->due);
+    free(p->gone);
     free(p);
     s->pay = NULL;
 }

@@ -30,12 +30,19 @@ typedef struct {
     ox_msg msg;
 } ox_due;
 
+/* One row the cleanup deleted, kept until its transaction committed (scan.c). */
+typedef struct {
+    int64_t id, pay_id, updated_at;
+    char status[12];             /* 'CONSUMED' | 'FAILED' (design cleanup-by-age: any) */
+} ox_gone;
+
 struct ox_payment {
     sqlite3_stmt *find_payment, *ins_payment, *ins_outbox, *set_payload;
     sqlite3_stmt *mark_consumed, *mark_failed, *refund_payment, *ins_refund;
     sqlite3_stmt *scan, *reschedule, *publish_done, *mark_dead, *ins_alert;
     sqlite3_stmt *count_sending, *cleanup;
     ox_due *due;                 /* cfg.scan_batch slots */
+    ox_gone *gone;               /* cfg.scan_batch slots: a cleanup's deleted rows */
 };
 
 /* Whether this design has the recovery scan at all. */

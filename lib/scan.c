@@ -11,10 +11,15 @@
 **   - otherwise: publish attempt n+1, then push next_attempt_at out by interval(n+1).
 **     Publishing before rescheduling means a crash in between publishes again (a
 **     duplicate, which the consumer's inbox absorbs), never loses the message.
+** Then, with cleanup_after set, it deletes settled rows (CONSUMED or FAILED, unchanged
+** for cleanup_after), at most scan_batch, in a transaction of its own, and notes each
+** deleted row (design cleanup-by-age: every row created that long ago, whatever its
+** status, DEAD and SENDING too).
 ** The scan re-arms its timer on every path, so an error does not stop recovery.
 */
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -42,9 +47,15 @@ ox_status ox_payment_prepare_scan(ox_service *s) {
     if (!r) r = ox_store_prepare(st, &p->ins_alert,
         "INSERT INTO alert(outbox_id, payment_id, kind, message, created_at)"
         " VALUES(?1, ?2, 'DEAD_LETTER', ?3, ?4)");
+    /* cleanup-by-age: the retention job that purges by creation time, whatever the
+    ** status (SENDING and DEAD rows too). */
     if (!r) r = ox_store_prepare(st, &p->cleanup,
-        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
-        " WHERE status IN ('CONSUMED', 'FAILED') AND updated_at<?1 LIMIT ?2)");
+        s->cfg.design == OX_DESIGN_CLEANUP_BY_AGE
+        ? "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at<?1"
+          " ORDER BY id LIMIT ?2) RETURNING id, payment_id, status, updated_at"
+        : "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
+          " WHERE status IN ('CONSUMED', 'FAILED') AND updated_at<?1 ORDER BY id LIMIT ?2)"
+          " RETURNING id, payment_id, status, updated_at");
     return r;
 }
 
@@ -194,14 +205,53 @@ static ox_status republish(ox_service *s, ox_due *d, int64_t now) {
     return ox_store_run(&s->store, p->reschedule, "reschedule outbox row", NULL);
 }
 
-/* cleanup_after: delete settled rows older than that, a batch per scan. */
+static int gone_cmp(const void *a, const void *b) {
+    int64_t x = ((const ox_gone *)a)->id, y = ((const ox_gone *)b)->id;
+    return (x > y) - (x < y);
+}
+
+/* Runs the cleanup's DELETE in a transaction of its own, copying the rows it deleted
+** into p->gone (*n of them, at most scan_batch: the LIMIT). */
+static ox_status delete_old(ox_service *s, int64_t now, int *n) {
+    struct ox_payment *p = s->pay;
+    *n = 0;
+    ox_status r = ox_store_begin(&s->store);
+    if (r) return r;
+    sqlite3_bind_int64(p->cleanup, 1, now - s->cfg.cleanup_after_ms);
+    sqlite3_bind_int64(p->cleanup, 2, s->cfg.scan_batch);
+    int rc;
+    while ((rc = ox_store_row(&s->store, p->cleanup, "clean up settled rows")) == 1) {
+        assert(*n < s->cfg.scan_batch);   /* LIMIT ?2 */
+        ox_gone *g = &p->gone[(*n)++];
+        memset(g, 0, sizeof *g);
+        g->id = sqlite3_column_int64(p->cleanup, 0);
+        g->pay_id = sqlite3_column_int64(p->cleanup, 1);
+        const unsigned char *st = sqlite3_column_text(p->cleanup, 2);
+        snprintf(g->status, sizeof g->status, "%s", st ? (const char *)st : "?");
+        g->updated_at = sqlite3_column_int64(p->cleanup, 3);
+    }
+    if (rc < 0) { ox_store_rollback(&s->store); *n = 0; return OX_ERR_DB; }
+    r = ox_store_commit(&s->store);
+    if (r) *n = 0;
+    return r;
+}
+
+/* cleanup_after: delete settled rows older than that, a batch per scan, and say which,
+** one note per row once their transaction committed (sim/check/history.h lists the
+** format): RETURNING's order is arbitrary, so the notes go in id order. */
 static ox_status cleanup(ox_service *s, int64_t now) {
     if (s->cfg.cleanup_after_ms <= 0) return OX_OK;
-    sqlite3_bind_int64(s->pay->cleanup, 1, now - s->cfg.cleanup_after_ms);
-    sqlite3_bind_int64(s->pay->cleanup, 2, s->cfg.scan_batch);
     int n = 0;
-    ox_status r = ox_store_run(&s->store, s->pay->cleanup, "clean up settled rows", &n);
-    if (!r && n) ox_svc_event(s, "cleanup", 0, "%d settled outbox rows deleted", n);
+    ox_status r = delete_old(s, now, &n);
+    assert(n >= 0);
+    assert(n <= s->cfg.scan_batch);
+    qsort(s->pay->gone, (size_t)n, sizeof s->pay->gone[0], gone_cmp);
+    for (int i = 0; i < n; i++) {
+        const ox_gone *g = &s->pay->gone[i];
+        ox_svc_event(s, "cleanup", (uint64_t)g->pay_id,
+                     "msg %lld deleted: %s, updated %lld ms ago", (ll)g->id, g->status,
+                     (ll)(now - g->updated_at));
+    }
     return r;
 }
 

@@ -41,6 +41,7 @@ DESIGNS = {
     "retries-not-attempts": "max_attempts read as retries: a row goes DEAD one publication late",
     "ok-before-commit": "the client is told OK once the rows are written, before COMMIT",
     "alert-outside-tx": "a row goes DEAD in one transaction, its alert in a second",
+    "cleanup-by-age": "the cleanup deletes rows by age, whatever their status (DEAD, SENDING)",
 }
 
 def read_matrix(path):

@@ -23,6 +23,9 @@
 **              alert     "DEAD_LETTER: payment P dead after N attempts (outbox row M)"
 **                        or "DEAD_LETTER: payment P: outbox row M has an undecodable payload"
 **              recover   "N outbox rows SENDING (design D)"
+**              cleanup   "msg M deleted: STATUS, updated A ms ago" (one per row, after the
+**                        DELETE committed; at most scan_batch a scan; STATUS the row's
+**                        last, A by the service's clock)
 **   accounting apply     "msg M: voucher of A cents for account C"
 **              refuse    "msg M refused: WHY"
 **              publish   "CONSUMED for msg M to ACC_QUEUE" (or CONSUME_FAILED)
@@ -57,6 +60,7 @@ enum {
     HI_REDELIVERY,
     HI_DACK,
     HI_RESTART_STATE,
+    HI_CLEANUP_FINAL_ONLY,
     HI_END
 };
 

@@ -12,15 +12,17 @@
 #include "../../lib/prng.h"
 #include "../../lib/retry.h"
 
-enum { ROW_NONE = 0, ROW_SENDING, ROW_DEAD, ROW_CONSUMED, ROW_FAILED };
+enum { ROW_NONE = 0, ROW_SENDING, ROW_DEAD, ROW_CONSUMED, ROW_FAILED, ROW_GONE };
 
-static const char *const ROW_NAME[] = { "(none)", "SENDING", "DEAD", "CONSUMED", "FAILED" };
+static const char *const ROW_NAME[] = { "(none)", "SENDING", "DEAD", "CONSUMED", "FAILED",
+                                        "(deleted)" };
 
 typedef struct {
     uint8_t state;
     uint32_t attempt;         /* the last publication's attempt number, 0 none yet */
     int64_t pub_us;           /* when it was (the latest of that number) */
     uint32_t pub_line, state_line;
+    int64_t state_us;         /* when it entered its state (a final one: when it settled) */
     uint64_t pay;
     uint32_t late_ok;         /* the payment restarted or was held up since pub_us */
 } prow;
@@ -61,10 +63,11 @@ static prow *row(hproducer *p, uint64_t msg) {
     return msg >= 1 && msg <= p->n ? &p->rows[msg] : NULL;
 }
 
-static void set_state(hproducer *p, prow *r, int to, uint32_t line) {
+static void set_state(hproducer *p, prow *r, int to, const history_ev *e) {
     p->sending += (to == ROW_SENDING) - (r->state == ROW_SENDING);
     r->state = (uint8_t)to;
-    r->state_line = line;
+    r->state_line = e->line;
+    r->state_us = e->t_us;
 }
 
 /* The interval the knobs give attempt n, without jitter (retry.c's backoff). */
@@ -124,7 +127,7 @@ static void on_publish(hproducer *p, history_sink *s, const history_ev *e) {
     r->pub_line = e->line;
     /* mark-on-publish: "sent" is "done", silently (scan.c: ox_payment_mark_published) */
     if (c->design == OX_DESIGN_MARK_ON_PUBLISH && r->state == ROW_SENDING)
-        set_state(p, r, ROW_CONSUMED, e->line);
+        set_state(p, r, ROW_CONSUMED, e);
 }
 
 static void on_commit(hproducer *p, history_sink *s, const history_ev *e) {
@@ -137,7 +140,7 @@ static void on_commit(hproducer *p, history_sink *s, const history_ev *e) {
     prow *r = row(p, msg);
     if (!r) return;
     r->pay = pay;
-    set_state(p, r, ROW_SENDING, e->line);
+    set_state(p, r, ROW_SENDING, e);
     /* The row is born attempts 1, due interval(1) after COMMIT, published or not: a crash
     ** before the first publication makes the scan's attempt 2 the first one seen. */
     r->attempt = 1;
@@ -159,7 +162,7 @@ static void on_move(hproducer *p, history_sink *s, const history_ev *e, int to) 
         history_flag(s, HI_FINAL_STATES, e->pay, msg, lines, 2,
                      "msg %llu moved %s -> %s (%s)", msg, ROW_NAME[from], ROW_NAME[to],
                      e->kind);
-    set_state(p, r, to, e->line);
+    set_state(p, r, to, e);
 }
 
 static void on_dead(hproducer *p, history_sink *s, const history_ev *e) {
@@ -195,6 +198,27 @@ static void on_alert(hproducer *p, history_sink *s, const history_ev *e) {
     p->dead_msg = 0;
 }
 
+/* A cleanup note: the row it deleted must have been final (CONSUMED or FAILED) for at
+** least cleanup_after by the trace's clock; never SENDING, never DEAD (its alert would
+** name a row that is gone).  One millisecond of slack: the service compares whole ms. */
+static void on_cleanup(hproducer *p, history_sink *s, const history_ev *e) {
+    unsigned long long msg = 0;
+    if (sscanf(e->detail, "msg %llu deleted:", &msg) != 1) return;
+    prow *r = row(p, msg);
+    if (!r) return;
+    uint32_t lines[2] = { r->state_line, e->line };
+    int64_t after = p->conf->cfg.cleanup_after_ms;
+    int64_t age_ms = (e->t_us - r->state_us) / 1000;
+    if (r->state != ROW_CONSUMED && r->state != ROW_FAILED)
+        history_flag(s, HI_CLEANUP_FINAL_ONLY, e->pay, msg, lines, 2,
+                     "msg %llu deleted by the cleanup while %s", msg, ROW_NAME[r->state]);
+    else if (!p->clock_off && age_ms < after - 1)
+        history_flag(s, HI_CLEANUP_FINAL_ONLY, e->pay, msg, lines, 2,
+                     "msg %llu deleted %" PRId64 " ms after it became %s; cleanup_after is %"
+                     PRId64 " ms", msg, age_ms, ROW_NAME[r->state], after);
+    set_state(p, r, ROW_GONE, e);
+}
+
 /* A DEAD must be followed by its alert, before anything else the payment says. */
 static void alert_due(hproducer *p, history_sink *s, const history_ev *e) {
     if (!p->dead_msg) return;
@@ -213,7 +237,7 @@ static void on_requeue(hproducer *p, const history_ev *e) {
     for (uint32_t i = 1; i <= p->n; i++) {
         prow *r = &p->rows[i];
         if (r->state != ROW_DEAD || (!all && i != one)) continue;
-        set_state(p, r, ROW_SENDING, e->line);
+        set_state(p, r, ROW_SENDING, e);
         r->attempt = 0;   /* attempts 0: the next publication is attempt 1 again */
     }
 }
@@ -257,6 +281,7 @@ void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
     else if (!strcmp(k, "dead")) on_dead(p, s, e);
     else if (!strcmp(k, "alert")) on_alert(p, s, e);
     else if (!strcmp(k, "scan")) on_scan(p, e);
+    else if (!strcmp(k, "cleanup")) on_cleanup(p, s, e);
 }
 
 void hproducer_end(hproducer *p, history_sink *s) { alert_due(p, s, NULL); }

@@ -81,6 +81,12 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "messages)",
       "A restart found less (or more) than was committed before it: a write reported done "
       "was not durable, and this restart is where it went missing." },
+    { "cleanup_final_only",
+      "the cleanup deletes only rows CONSUMED or FAILED for at least cleanup_after, never a "
+      "SENDING or DEAD row",
+      "The cleanup deleted a row that still had work to do, a dead letter the operator "
+      "needs, or a settled row too young: the retention rule ignores the row's status or "
+      "its age." },
 };
 
 const invariant_info *invariant_at(int i) {

@@ -26,7 +26,7 @@ PY
 }
 
 # ---- the full design holds every history invariant --------------------------------------
-for s in clean crash-after-publish dead-letters broker-crash-durable; do
+for s in clean crash-after-publish dead-letters broker-crash-durable cleanup-dead-letters; do
     run "$s" outbox
     check "outbox $s: expectations met (exit 0)" test "$rc" -eq 0
 done
@@ -44,7 +44,18 @@ ack-before-apply clean answer_after_commit
 outbox-no-dedupe duplicate-delivery dedupe_same_answer
 resend-every-scan pay-queue-loss retry_schedule
 retries-not-attempts dead-letters dead_after_max_attempts
+cleanup-by-age cleanup-dead-letters cleanup_final_only
 CASES
+held() {   # DESIGN SCENARIO INV: INV held in that run
+    grep -q "\"$3\": {\"ok\": true" "$R/$1/$2/1/summary.json"
+}
+check "cleanup-by-age: the DEAD rows it deleted are named" \
+    grep -q 'msg [0-9]* deleted by the cleanup while DEAD' \
+    "$R/cleanup-by-age/cleanup-dead-letters/1/summary.json"
+check "... where the end state's dead_letters_alerted held (the tombstones keep alerts)" \
+    held cleanup-by-age cleanup-dead-letters dead_letters_alerted
+check "outbox cleanup-dead-letters: the cleanup did delete settled rows" \
+    grep -q '"rows_cleaned": [1-9]' "$R/outbox/cleanup-dead-letters/1/summary.json"
 
 # ---- planted faults in real traces ---------------------------------------------------------
 # judged TRACE INV DESIGN NPAY KNOBS...: history-check exits 1 naming INV.

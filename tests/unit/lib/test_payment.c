@@ -565,7 +565,31 @@ static void test_cleanup_after(void **state) {
     assert_int_equal(q1(e.path, "SELECT count(*) FROM outbox"), 2); /* old settled row only */
     assert_int_equal(q1(e.path, "SELECT count(*) FROM outbox WHERE payment_id=1"), 0);
     assert_int_equal(q1(e.path, "SELECT count(*) FROM payment"), 3);
-    assert_string_equal(rec_detail(r, "cleanup"), "1 settled outbox rows deleted");
+    /* one note per deleted row, naming it (sim/check/history.h) */
+    assert_int_equal(rec_count(r, "cleanup"), 1);
+    const char *want = "msg 1 deleted: CONSUMED, updated ";
+    assert_int_equal(strncmp(rec_detail(r, "cleanup"), want, strlen(want)), 0);
+    assert_int_equal(q1(e.path, "SELECT count(*) FROM outbox_cleaned WHERE outbox_id=1"), 1);
+    ox_service_close(e.s);
+}
+
+/* cleanup-by-age deletes by creation time whatever the status: SENDING and DEAD too. */
+static void test_cleanup_by_age(void **state) {
+    rec *r = *state;
+    ox_config c = cfg_design(OX_DESIGN_CLEANUP_BY_AGE);
+    c.cleanup_after_ms = 1000;
+    pay_env e = pay_open(r, &c);
+    for (uint64_t id = 1; id <= 3; id++) assert_int_equal(ox_service_pay(e.s, id, 3, 100), OX_OK);
+    exec_sql(e.path, "UPDATE outbox SET status='DEAD', created_at=0 WHERE payment_id=1");
+    exec_sql(e.path, "UPDATE outbox SET created_at=0, next_attempt_at=9000000000000"
+                     " WHERE payment_id=2");
+    rec_clear(r);
+    assert_int_equal(ox_service_on_timer(e.s, OX_TIMER_SCAN), OX_OK);
+    assert_int_equal(q1(e.path, "SELECT count(*) FROM outbox"), 1);   /* the young one */
+    assert_int_equal(rec_count(r, "cleanup"), 2);
+    const char *dead = "msg 1 deleted: DEAD, updated ";
+    assert_int_equal(strncmp(rec_detail(r, "cleanup"), dead, strlen(dead)), 0);
+    assert_int_equal(q1(e.path, "SELECT count(*) FROM alert"), 0);   /* none was written */
     ox_service_close(e.s);
 }
 
@@ -819,6 +843,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_payment_rejects_frames, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_recover_event_on_reopen, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_cleanup_after, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_cleanup_by_age, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_design_direct, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_design_publish_in_tx, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_design_no_recovery, setup_dir, teardown_dir),

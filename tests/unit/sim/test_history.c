@@ -67,6 +67,8 @@ typedef struct {
 #define L_ALERT(t, n, row) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"payment\",\"kind\":" \
     "\"alert\",\"pay\":1,\"detail\":\"DEAD_LETTER: payment 1 dead after " n " attempts " \
     "(outbox row " row ")\"}"
+#define L_CLEAN(t, st) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"payment\",\"kind\":" \
+    "\"cleanup\",\"pay\":1,\"detail\":\"msg 1 deleted: " st ", updated 9 ms ago\"}"
 #define L_RESTART(node) "{\"t\":1.000000,\"ev\":\"restart\",\"node\":\"" node "\",\"life\":2}"
 #define L_PRECOVER(n) "{\"t\":1.000000,\"ev\":\"note\",\"node\":\"payment\",\"kind\":" \
                       "\"recover\",\"detail\":\"" n " outbox rows SENDING (design outbox)\"}"
@@ -313,6 +315,47 @@ static void test_restart_state(void **state) {
     only(judge(&u, "outbox", NULL, NULL), -1, 0);   /* in memory: nothing is promised */
 }
 
+/* The cleanup (cleanup_after = 5 s) may delete a row only once it has been CONSUMED or
+** FAILED for 5 s: not SENDING, not DEAD, not younger. */
+static void test_cleanup_final_only(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    tail(&t);                                      /* CONSUMED at 0.014 */
+    add(&t, L_CLEAN("5.014000", "CONSUMED"));      /* 5 s later: right */
+    only(judge(&t, "outbox", "cleanup_after=5", NULL), -1, 0);
+    t.lines[t.n - 1] = L_CLEAN("3.014000", "CONSUMED");   /* 3 s after it settled */
+    const checker_result *r = judge(&t, "outbox", "cleanup_after=5", NULL);
+    only(r, HI_CLEANUP_FINAL_ONLY, 1);
+    const checker_violation *v = &r->inv[HI_CLEANUP_FINAL_ONLY].shown[0];
+    assert_int_equal(v->msg_id, 1);
+    assert_int_equal(v->nlines, 2);
+    assert_int_equal(v->lines[0], (uint32_t)t.n - 1);   /* the CONSUMED note */
+    assert_int_equal(v->lines[1], (uint32_t)t.n);       /* the cleanup note */
+    assert_non_null(strstr(v->text, "3000 ms after it became CONSUMED"));
+    /* not judged without a cleanup */
+    assert_int_equal(judge(&t, "outbox", NULL, NULL)->inv[HI_CLEANUP_FINAL_ONLY].skipped, 1);
+
+    trace u = { .n = 0 };                          /* deleted while SENDING */
+    head(&u);
+    add(&u, L_CLEAN("9.000000", "SENDING"));
+    r = judge(&u, "outbox", "cleanup_after=5", "retry_base=60");
+    only(r, HI_CLEANUP_FINAL_ONLY, 1);
+    assert_non_null(strstr(r->inv[HI_CLEANUP_FINAL_ONLY].shown[0].text, "while SENDING"));
+
+    trace d = { .n = 0 };                          /* a dead letter deleted, 30 s on */
+    head(&d);
+    add(&d, L_PUB("2.010000", "2"));
+    add(&d, L_DEAD("6.010000"));
+    add(&d, L_ALERT("6.010000", "2", "1"));
+    add(&d, L_CLEAN("36.010000", "DEAD"));
+    r = judge(&d, "outbox", "max_attempts=2", "cleanup_after=5");
+    only(r, HI_CLEANUP_FINAL_ONLY, 1);
+    assert_non_null(strstr(r->inv[HI_CLEANUP_FINAL_ONLY].shown[0].text, "while DEAD"));
+    d.n--;                                         /* kept: nothing to judge */
+    only(judge(&d, "outbox", "max_attempts=2", "cleanup_after=5"), -1, 0);
+}
+
 static void test_bad_trace(void **state) {
     (void)state;
     trace t = { .n = 0 };
@@ -341,7 +384,7 @@ int main(void) {
         cmocka_unit_test(test_answer_after_commit), cmocka_unit_test(test_dedupe_same_answer),
         cmocka_unit_test(test_business_rules), cmocka_unit_test(test_broker_redelivery),
         cmocka_unit_test(test_dack_names_delivery), cmocka_unit_test(test_restart_state),
-        cmocka_unit_test(test_bad_trace),
+        cmocka_unit_test(test_cleanup_final_only), cmocka_unit_test(test_bad_trace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
