@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tests/system/explore.sh: `outbox-sim explore` crashes every failpoint hit and loses and
 # duplicates every frame of a tiny scenario: the seed's design survives all of it, a weak
-# design is caught with a variant that reproduces; SIGINT leaves nothing behind.
+# design is caught with a variant that reproduces; --power cuts the power at every hit
+# instead (a phantom under synchronous=normal, nothing under full); SIGINT leaves nothing
+# behind.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 TINY=$OUT/tiny.lua
@@ -81,6 +83,54 @@ rc=$?
 check "depth 2 with a weak design exits 1" test $rc -eq 1
 check "... runs at most --max-variants variants, pairs included" grep -Eq '^  variants .*, [0-9]+ pair = (70|6[0-9])( |$)' "$OUT/last.out"
 check "... and finds exactly_once broken" grep -q '^  exactly_once ' "$OUT/last.out"
+
+# --power: every crash variant becomes a power cut at the same (failpoint, hit).  Under
+# SQLite's default synchronous=normal a cut takes back commits whose message already left:
+# accounting keeps vouchers for payments that no longer exist (no_phantom, as
+# scenarios/power-payment-normal.lua shows); under synchronous=full a cut takes back
+# nothing any other node saw, and every variant holds.
+sim explore "$TINY" -j 2 --power --out "$OUT/power"
+check "explore --power under synchronous=normal exits 1" test $? -eq 1
+check "... says the variants are power cuts keeping none" \
+  grep -q "^explore: .*tiny.lua, seed 1, design outbox, depth 1, power cuts keep none" "$OUT/last.out"
+check "... one power cut variant per failpoint hit ($hits), no crash variant" \
+  grep -q "variants   $hits power cut, $frames drop, $frames duplicate, 0 pair" "$OUT/last.out"
+check "... and finds the phantom with a power cut at a payment failpoint" \
+  grep -Eq '^  no_phantom +[0-9]{4}  power cut at payment\.[a-z_]+, hit [0-9]+ ' "$OUT/last.out"
+check "... no line of the list says crash" sh -c "! grep -Eq '^  [a-z_]+ +[0-9]{4}  crash' '$OUT/last.out'"
+check "... every power cut acted" sh -c "! grep -q 'never reached: variant' '$OUT/last.out'"
+pv=$(grep -m1 -Eo "$OUT/power/variants/[0-9]{4}-power\.lua" "$OUT/last.out")
+check "... the variant file appends a power_loss line keeping none" \
+  grep -Eq '^power_loss \{ at_failpoint = "payment\.[a-z_]+", hit = [0-9]+, keep = "none", restart_after = 1 \}$' "$pv"
+# Until its cut, a variant is the baseline byte for byte (the first line names the file).
+vt=$OUT/power/runs/$(basename "$pv" .lua)/1/trace.jsonl
+bt=$OUT/power/runs/tiny/1/trace.jsonl
+cut_at=$(grep -n -m1 '"ev":"fault","fault":1,"kind":"power_loss"' "$vt" | cut -d: -f1)
+check "... its trace has the power_loss fault line" test -n "$cut_at"
+check "... and is the baseline's up to it" \
+  cmp -s <(sed -n "2,$((${cut_at:-2} - 1))p" "$vt") <(sed -n "2,$((${cut_at:-2} - 1))p" "$bt")
+check "... and then cuts the power" grep -q '"ev":"power_cut","node":"payment"' "$vt"
+for r in 1 2; do
+  timeout -k 5 120 "$SIM" run "$pv" --seed 1 --out "$OUT/prerun$r" --quiet >/dev/null 2>&1
+  check "a power cut variant fails when run again (run $r, exit 1)" test $? -eq 1
+done
+check "... byte-identical traces on a rerun" \
+  cmp -s "$OUT/prerun1/$(basename "$pv" .lua)/1/trace.jsonl" "$OUT/prerun2/$(basename "$pv" .lua)/1/trace.jsonl"
+
+FULL=$OUT/full.lua
+sed 's/^  run      = 2,$/  knobs    = { synchronous = "full" },\n  run      = 2,/' "$TINY" >"$FULL"
+check "the synchronous=full copy sets the knob" grep -q 'synchronous = "full"' "$FULL"
+sim explore "$FULL" -j 2 --power --out "$OUT/powerfull"
+check "explore --power under synchronous=full exits 0" test $? -eq 0
+check "... with $hits power cuts and none broke" \
+  grep -q "broke      0 power cut, 0 drop, 0 duplicate, 0 pair = 0" "$OUT/last.out"
+check "... and every power cut acted" sh -c "! grep -q 'never reached: variant' '$OUT/last.out'"
+
+# --power KEEP: the cuts keep what KEEP says of the unsynced writes.
+sim explore "$TINY" -j 2 --power torn --max-variants 12 --out "$OUT/torn"
+check "explore --power torn says so" grep -q ", power cuts keep torn$" "$OUT/last.out"
+tv=$(ls "$OUT/torn/variants/"*-power.lua 2>/dev/null | head -1)
+check "... and its variants keep torn" grep -q 'keep = "torn"' "${tv:-/nonexistent}"
 
 # Bad input: one line, exit 2, nothing touched.
 mkdir -p "$OUT/mine" && touch "$OUT/mine/keep"
