@@ -1,7 +1,7 @@
 /*
 ** cmd_explore.c: `outbox-sim explore SCENARIO [--seed N] [--design D] [--depth 1|2] [-j N]
-** [--max-variants N] [--power [KEEP]] [--out DIR]`: systematic exploration of a small
-** scenario (docs/shrink-explore.md).
+** [--max-variants N] [--power [KEEP]] [--sync-points] [--out DIR]`: systematic
+** exploration of a small scenario (docs/shrink-explore.md).
 **
 ** One run as given (the baseline) says which failpoints were passed how often and which
 ** frames were sent before healing.  Then one variant per crash at each (failpoint, hit),
@@ -12,6 +12,15 @@
 ** same (failpoint, hit): what a cut at each point of the run takes back.  Such a variant
 ** runs on the simulated disk (power_wanted) while the baseline does not; the disk changes
 ** no decision of the run (sim/core/power.h), so the hits still line up.
+**
+** --sync-points puts every run of the exploration on the simulated disk (DISKF_ENV) with
+** its sync points reported (EX_SYNC_ENV, node/simhost.c): each node passes the failpoint
+** "<node>.after_sync" after each sync its VFS records, so the baseline counts them as
+** failpoint hits and a crash (a power cut with --power) right after each sync is a
+** variant too.  Runs inherit both from explore's environment, so the reproduction
+** commands name them.  Off by default: a crash inside COMMIT after its sync leaves a
+** transaction committed that its service never saw commit, which the checker counts as
+** not committed (docs/shrink-explore.md, "Sync points").
 **
 ** Why the variants hit what they aim at: a variant is the baseline plus faults that draw
 ** nothing from the seed (nth, failpoint hit), so it is the baseline, byte for byte, up
@@ -42,6 +51,7 @@
 #include "../../lib/service.h"
 #include "../../proto/disk.h"
 #include "cmd.h"
+#include "../core/diskf.h"
 #include "../scenario/lg.h"
 #include "pool.h"
 #include "../report/tline.h"
@@ -56,6 +66,8 @@
 #define EX_STREAM 0x6578706c6f7265ULL   /* "explore": the sampling stream of the seed */
 #define EX_GRACE_MS 5000           /* a stopped variant run gets this long */
 #define EX_RUN_LIMIT_MS 600000     /* a variant run that takes longer is killed: exit 3 */
+#define EX_SYNC_ENV "OUTBOX_SYNC_POINTS"   /* "1": nodes pass <node>.after_sync (simhost.c) */
+#define EX_SYNC_RUN DISKF_ENV "=simulated " EX_SYNC_ENV "=1 "   /* before a reproduction */
 #define EX_TICK_S 0.25             /* the progress line is redrawn at most this often */
 
 typedef enum { EX_CRASH = 1, EX_DROP, EX_DUP, EX_POWER } ex_kind;
@@ -100,6 +112,7 @@ typedef struct {
     unsigned long long seed;
     int depth, parallel, max_variants;
     int power, keep;          /* --power: crash variants become power cuts keeping `keep` */
+    int sync_points;          /* --sync-points: nodes pass <node>.after_sync (EX_SYNC_ENV) */
     char dir[512], slug[128], file_design[32];
     char *text;               /* the scenario file, for the variants */
     size_t text_len;
@@ -135,11 +148,13 @@ static int parse_num(const char *flag, const char *v, unsigned long long lo, uns
 
 static const char explore_usage[] =
     "usage: outbox-sim explore SCENARIO [--seed N] [--design D] [--depth 1|2] [-j N]\n"
-    "                          [--max-variants N] [--power [none|random|torn]] [--out DIR]\n"
+    "                          [--max-variants N] [--power [none|random|torn]] [--sync-points]\n"
+    "                          [--out DIR]\n"
     "  a crash at every failpoint hit, a loss and a duplicate of every frame of a small\n"
     "  scenario, one variant each (and pairs with --depth 2): which break which invariant;\n"
     "  --power: a power cut (keeping that of the unsynced writes, none by default) instead\n"
-    "  of each crash; see docs/shrink-explore.md\n";
+    "  of each crash; --sync-points: also right after each sync of a node's simulated disk;\n"
+    "  see docs/shrink-explore.md\n";
 
 /* Returns 0, an exit code, or -1 after --help. */
 static int parse_args(int argc, char **argv, explore *x) {
@@ -178,6 +193,9 @@ static int parse_args(int argc, char **argv, explore *x) {
         } else if (!strcmp(a, "--max-variants")) {
             if (parse_num(a, v, 1, EX_MAX_VARIANTS, &n)) return 2;
             x->max_variants = (int)n;
+        } else if (!strcmp(a, "--sync-points")) {
+            x->sync_points = 1;
+            continue;
         } else if (!strcmp(a, "--power")) {
             disk_keep k = DISK_KEEP_NONE;
             x->power = 1;
@@ -775,9 +793,10 @@ static void table(const explore *x, lg_buf *b) {
                           "reproduce");
             char desc[500], path[700];
             var_path(x, v, path, sizeof path, ".lua");
-            lg_printf(b, "  %-22s %04d  %-58s %s run %s --seed %llu%s%s\n",
+            lg_printf(b, "  %-22s %04d  %-58s %s%s run %s --seed %llu%s%s\n",
                       r < x->ninv ? x->inv_names[r] : v->why, v->id,
-                      var_describe(x, v, desc, sizeof desc), x->argv0, path, x->seed,
+                      var_describe(x, v, desc, sizeof desc),
+                      x->sync_points ? EX_SYNC_RUN : "", x->argv0, path, x->seed,
                       x->design ? " --design " : "", x->design ? x->design : "");
         }
 }
@@ -810,6 +829,7 @@ static int report(explore *x, double t0) {
     lg_printf(&b, "explore: %s, seed %llu, design %s, depth %d", x->file, x->seed,
               x->design ? x->design : x->file_design, x->depth);
     if (x->power) lg_printf(&b, ", power cuts keep %s", disk_keep_name((disk_keep)x->keep));
+    if (x->sync_points) lg_printf(&b, ", sync points");
     lg_printf(&b, "\n");
     int hits = 0;
     for (int i = 0; i < x->nfps; i++) hits += (int)x->fps[i].hits;
@@ -842,6 +862,13 @@ static int report(explore *x, double t0) {
     return x->harness ? 3 : x->errors ? 2 : broke ? 1 : 0;
 }
 
+/* --sync-points: every run explore starts inherits both (the baseline's too). */
+static int sync_env(void) {
+    if (setenv(DISKF_ENV, "simulated", 1) == 0 && setenv(EX_SYNC_ENV, "1", 1) == 0) return 0;
+    fprintf(stderr, "outbox-sim: explore: setenv: %s\n", strerror(errno));
+    return -1;
+}
+
 int cmd_explore(int argc, char **argv) {
     static explore x;
     memset(&x, 0, sizeof x);
@@ -849,6 +876,7 @@ int cmd_explore(int argc, char **argv) {
     int rc = parse_args(argc, argv, &x);
     if (rc < 0) return 0;
     if (!rc) rc = load(&x);
+    if (!rc && x.sync_points && sync_env() != 0) rc = 3;
     if (!rc) rc = prepare_dir(&x);
     if (rc) { free(x.text); return rc; }
     pool_init(&x.pool, x.parallel, cmd_self());
