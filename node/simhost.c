@@ -18,6 +18,12 @@
 ** status CRASH and waits for the simulator's SIGKILL inside the service call, so the
 ** database is left exactly as a crash there would leave it.
 **
+** Sync points (explore --power, docs/shrink-explore.md): with OUTBOX_SYNC_POINTS=1 in its
+** environment, a node on the simulated disk passes the failpoint "<role>.after_sync" right
+** after each sync its VFS records, so a crash or a power_loss can be placed there like at
+** any failpoint.  Without it (every run but explore's) nothing is reported: no trace
+** changes.
+**
 ** The simulator gives this process /dev/null or a log on fds 0-2; nothing here writes
 ** to any other fd with stdio, and diagnostics go to stderr only.
 */
@@ -279,6 +285,18 @@ static int disk_hook(void *ctx, vfs_op op) {
     return rc;
 }
 
+/* A sync the VFS recorded, during a step: the failpoint "<role>.after_sync" (a crash there
+** waits inside the xSync, after the sync's record).  Outside a step (the database closed
+** after a STOP's reply) there is no reply to report it in, and no crash can be armed. */
+static void sync_point(void *ctx, const char *path) {
+    simhost *h = ctx;
+    assert(path != NULL);
+    if (h->step == NULL) return;
+    char name[OX_NAME_MAX + 1];
+    snprintf(name, sizeof name, "%s.after_sync", ox_role_name(h->o->role));
+    io_failpoint(h, name);
+}
+
 /* After a step: how many calls passed each armed disk site (the simulator's count). */
 static void disk_passes(simhost *h) {
     for (int i = 0; i < h->step->narmed; i++) {
@@ -530,6 +548,8 @@ ox_exit simhost_run(const node_opts *o) {
     h.o = o;
     if (claim_clock(&h) != 0) return OX_EXIT_HARNESS;
     vfs_set_fault_hook(disk_hook, &h);   /* asked only if the VFS is installed (main.c) */
+    const char *sp = getenv("OUTBOX_SYNC_POINTS");
+    if (sp != NULL && strcmp(sp, "1") == 0) vfs_set_sync_hook(sync_point, &h);
     vfs_set_buffered(1);                 /* flushed before every reply (send_bytes) */
     h.buf = malloc(OX_REPLY_MAX);
     h.zctx = zmq_ctx_new();

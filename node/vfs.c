@@ -68,6 +68,8 @@ static struct {
     uint64_t gen;                /* vfs_step_begin's count; 0: sizes are never cached */
     vfs_fault_fn fault;          /* disk errors (vfs.h); NULL: none */
     void *fault_ctx;
+    vfs_sync_fn synced;          /* sync points (vfs.h); NULL: none */
+    void *synced_ctx;
 } V = { .fd = -1 };
 
 static const sqlite3_io_methods vfs_io;
@@ -198,6 +200,11 @@ void vfs_set_fault_hook(vfs_fault_fn fn, void *ctx) {
     V.fault_ctx = ctx;
 }
 
+void vfs_set_sync_hook(vfs_sync_fn fn, void *ctx) {
+    V.synced = fn;
+    V.synced_ctx = ctx;
+}
+
 const char *vfs_op_name(vfs_op op) {
     static const char *const NAMES[VFS_OP_COUNT] = { "read", "write", "sync" };
     assert(op >= 0);
@@ -315,6 +322,7 @@ static int io_sync(sqlite3_file *f, int flags) {
     if (note(DISK_SYNC, p->path) != 0) return SQLITE_IOERR_FSYNC;
     if (p->dirsync && note(DISK_DIRSYNC, DISK_DIR) != 0) return SQLITE_IOERR_DIR_FSYNC;
     p->dirsync = 0;
+    if (V.synced != NULL) V.synced(V.synced_ctx, p->path);   /* after the notes: durable */
     return SQLITE_OK;
 }
 

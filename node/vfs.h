@@ -54,6 +54,14 @@ const char *vfs_op_name(vfs_op op);
 ** SQLITE_IOERR_READ / _WRITE / _FSYNC; 0 for an unknown fault. */
 int vfs_fault_code(vfs_op op, const char *fault);
 
+/* Sync points (explore --power): called after each xSync of a tracked file that the VFS
+** recorded (a failed one is not a sync), with the file's name as the journal has it.  A
+** power cut right after it finds that file durable.  The hook may not return (the host's
+** crash at a failpoint): everything the sync recorded is noted by then. */
+typedef void (*vfs_sync_fn)(void *ctx, const char *path);
+/* Sets the hook called after each recorded sync (NULL: none). */
+void vfs_set_sync_hook(vfs_sync_fn fn, void *ctx);
+
 /* Buffered (on): records are held in memory and written to the journal by vfs_flush
 ** (or when 4 MiB are held), one write() instead of one a record.  Only for a host that
 ** flushes before anything can kill it: the lockstep host flushes before every reply it

@@ -926,10 +926,26 @@ static int l_delay(lua_State *L) {
 
 /* ---- crash ---------------------------------------------------------------------------- */
 
+/* A sync point, "<node>.after_sync": passed by a node's host after each sync of its
+** simulated disk, only when OUTBOX_SYNC_POINTS=1 is in its environment (node/simhost.c;
+** explore --power sets it). */
+static int sync_failpoint(const char *name) {
+    char node[32];
+    size_t n = strcspn(name, ".");
+    if (n >= sizeof node || strcmp(name + n, ".after_sync") != 0) return 0;
+    snprintf(node, sizeof node, "%.*s", (int)n, name);
+    return scenario_node_parse(node) >= 0;
+}
+
 static void crash_at_failpoint(lua_State *L, const char *fn, scn *c, sim_fault *f, int has_node) {
     char h[96], node[32];
     const char *const *fps = ox_service_failpoints();
-    int known = 0;
+    int known = sync_failpoint(f->failpoint);
+    const char *sp = getenv("OUTBOX_SYNC_POINTS"), *disk = getenv("OUTBOX_SIM_DISK");
+    if (known && !(sp && !strcmp(sp, "1") && disk && !strcmp(disk, "simulated")))
+        fail(L, "%s: failpoint '%s' is a sync point, passed only with OUTBOX_SIM_DISK=simulated "
+             "OUTBOX_SYNC_POINTS=1 in the environment (outbox-sim explore --sync-points)", fn,
+             f->failpoint);
     for (const char *const *p = fps; *p && !known; p++) known = strcmp(f->failpoint, *p) == 0;
     if (!known)
         fail(L, "%s: unknown failpoint '%s' (%ssee outbox-sim failpoints)", fn, f->failpoint,

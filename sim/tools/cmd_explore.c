@@ -1,13 +1,26 @@
 /*
 ** cmd_explore.c: `outbox-sim explore SCENARIO [--seed N] [--design D] [--depth 1|2] [-j N]
-** [--max-variants N] [--out DIR]`: systematic exploration of a small scenario
-** (docs/shrink-explore.md).
+** [--max-variants N] [--power [KEEP]] [--sync-points] [--out DIR]`: systematic
+** exploration of a small scenario (docs/shrink-explore.md).
 **
 ** One run as given (the baseline) says which failpoints were passed how often and which
 ** frames were sent before healing.  Then one variant per crash at each (failpoint, hit),
 ** per loss and per duplication of each of those frames, and with --depth 2 per pair of
 ** such faults; each variant is the scenario file with its extra fault lines appended, so
-** the workload and the file's own faults stay exactly as they were.
+** the workload and the file's own faults stay exactly as they were.  With --power every
+** crash variant is a power cut instead, `power_loss { at_failpoint, hit, keep }` at the
+** same (failpoint, hit): what a cut at each point of the run takes back.  Such a variant
+** runs on the simulated disk (power_wanted) while the baseline does not; the disk changes
+** no decision of the run (sim/core/power.h), so the hits still line up.
+**
+** --sync-points puts every run of the exploration on the simulated disk (DISKF_ENV) with
+** its sync points reported (EX_SYNC_ENV, node/simhost.c): each node passes the failpoint
+** "<node>.after_sync" after each sync its VFS records, so the baseline counts them as
+** failpoint hits and a crash (a power cut with --power) right after each sync is a
+** variant too.  Runs inherit both from explore's environment, so the reproduction
+** commands name them.  Off by default: a crash inside COMMIT after its sync leaves a
+** transaction committed that its service never saw commit, which the checker counts as
+** not committed (docs/shrink-explore.md, "Sync points").
 **
 ** Why the variants hit what they aim at: a variant is the baseline plus faults that draw
 ** nothing from the seed (nth, failpoint hit), so it is the baseline, byte for byte, up
@@ -36,7 +49,9 @@
 #include "../../lib/config.h"
 #include "../../lib/prng.h"
 #include "../../lib/service.h"
+#include "../../proto/disk.h"
 #include "cmd.h"
+#include "../core/diskf.h"
 #include "../scenario/lg.h"
 #include "pool.h"
 #include "../report/tline.h"
@@ -51,16 +66,23 @@
 #define EX_STREAM 0x6578706c6f7265ULL   /* "explore": the sampling stream of the seed */
 #define EX_GRACE_MS 5000           /* a stopped variant run gets this long */
 #define EX_RUN_LIMIT_MS 600000     /* a variant run that takes longer is killed: exit 3 */
+#define EX_SYNC_ENV "OUTBOX_SYNC_POINTS"   /* "1": nodes pass <node>.after_sync (simhost.c) */
+#define EX_SYNC_RUN DISKF_ENV "=simulated " EX_SYNC_ENV "=1 "   /* before a reproduction */
 #define EX_TICK_S 0.25             /* the progress line is redrawn at most this often */
 
-typedef enum { EX_CRASH = 1, EX_DROP, EX_DUP } ex_kind;
+typedef enum { EX_CRASH = 1, EX_DROP, EX_DUP, EX_POWER } ex_kind;
 
-static const char *const KIND_NAMES[] = { "?", "crash", "drop", "duplicate" };
+/* As variant file names ("0004-power.lua"); described as "power cut at ...". */
+static const char *const KIND_NAMES[] = { "?", "crash", "drop", "duplicate", "power" };
+
+/* A crash or a power cut: a fault at a (failpoint, hit), not on a frame. */
+static int ex_kills(ex_kind k) { return k == EX_CRASH || k == EX_POWER; }
 
 typedef struct {
     ex_kind kind;
     char failpoint[65];
     uint32_t hit;
+    int keep;                 /* EX_POWER: the disk_keep of the cut (proto/disk.h) */
     int src, dst;
     char label[33];
     uint32_t nth;
@@ -89,6 +111,8 @@ typedef struct {
     const char *file, *design, *out, *argv0;
     unsigned long long seed;
     int depth, parallel, max_variants;
+    int power, keep;          /* --power: crash variants become power cuts keeping `keep` */
+    int sync_points;          /* --sync-points: nodes pass <node>.after_sync (EX_SYNC_ENV) */
     char dir[512], slug[128], file_design[32];
     char *text;               /* the scenario file, for the variants */
     size_t text_len;
@@ -124,9 +148,12 @@ static int parse_num(const char *flag, const char *v, unsigned long long lo, uns
 
 static const char explore_usage[] =
     "usage: outbox-sim explore SCENARIO [--seed N] [--design D] [--depth 1|2] [-j N]\n"
-    "                          [--max-variants N] [--out DIR]\n"
+    "                          [--max-variants N] [--power [none|random|torn]] [--sync-points]\n"
+    "                          [--out DIR]\n"
     "  a crash at every failpoint hit, a loss and a duplicate of every frame of a small\n"
     "  scenario, one variant each (and pairs with --depth 2): which break which invariant;\n"
+    "  --power: a power cut (keeping that of the unsynced writes, none by default) instead\n"
+    "  of each crash; --sync-points: also right after each sync of a node's simulated disk;\n"
     "  see docs/shrink-explore.md\n";
 
 /* Returns 0, an exit code, or -1 after --help. */
@@ -166,6 +193,14 @@ static int parse_args(int argc, char **argv, explore *x) {
         } else if (!strcmp(a, "--max-variants")) {
             if (parse_num(a, v, 1, EX_MAX_VARIANTS, &n)) return 2;
             x->max_variants = (int)n;
+        } else if (!strcmp(a, "--sync-points")) {
+            x->sync_points = 1;
+            continue;
+        } else if (!strcmp(a, "--power")) {
+            disk_keep k = DISK_KEEP_NONE;
+            x->power = 1;
+            if (!v || disk_keep_parse(v, &k) != 0) continue;   /* KEEP is optional */
+            x->keep = (int)k;
         } else if (a[0] == '-') {
             return cmd_usage_error("explore: unknown flag '%s'", a);
         } else if (!x->file) {
@@ -352,7 +387,7 @@ static int build_singles(explore *x) {
     int rc = 0;
     for (int i = 0; i < x->nfps && !rc; i++)
         for (uint32_t h = 1; h <= x->fps[i].hits && !rc; h++) {
-            ex_fault e = { .kind = EX_CRASH, .hit = h };
+            ex_fault e = { .kind = x->power ? EX_POWER : EX_CRASH, .hit = h, .keep = x->keep };
             snprintf(e.failpoint, sizeof e.failpoint, "%s", x->fps[i].name);
             rc = add_single(x, &e);
         }
@@ -463,10 +498,11 @@ static sim_fault as_fault(const ex_fault *e) {
     f.copies = 1;
     f.at_us = -1;
     f.to_us = SIM_FOREVER;
-    if (e->kind == EX_CRASH) {
+    if (ex_kills(e->kind)) {
         char node[32];
         snprintf(node, sizeof node, "%.*s", (int)strcspn(e->failpoint, "."), e->failpoint);
-        f.kind = FK_CRASH;
+        f.kind = e->kind == EX_POWER ? FK_POWER_LOSS : FK_CRASH;
+        f.keep = e->keep;
         f.node = scenario_node_parse(node);
         snprintf(f.failpoint, sizeof f.failpoint, "%s", e->failpoint);
         f.hit = e->hit;
@@ -483,7 +519,9 @@ static sim_fault as_fault(const ex_fault *e) {
 }
 
 static const char *describe(const ex_fault *e, char *buf, size_t cap) {
-    if (e->kind == EX_CRASH) snprintf(buf, cap, "crash at %s, hit %u", e->failpoint, e->hit);
+    if (ex_kills(e->kind))
+        snprintf(buf, cap, "%s at %s, hit %u", e->kind == EX_POWER ? "power cut" : "crash",
+                 e->failpoint, e->hit);
     else {
         int n = snprintf(buf, cap, "%s %s->%s %s #%u", KIND_NAMES[e->kind],
                          scenario_node_name(e->src), scenario_node_name(e->dst), e->label, e->nth);
@@ -511,7 +549,7 @@ static void var_path(const explore *x, const ex_variant *v, char *buf, size_t ca
 /* The nth rule (shrink_plan.h): two faults on one link and label: duplicate first, then
 ** the later drop before the earlier. */
 static int second_first(const ex_fault *a, const ex_fault *b) {
-    if (a->kind == EX_CRASH || b->kind == EX_CRASH || a->src != b->src || a->dst != b->dst ||
+    if (ex_kills(a->kind) || ex_kills(b->kind) || a->src != b->src || a->dst != b->dst ||
         strcmp(a->label, b->label))
         return 0;
     if (a->kind != b->kind) return b->kind == EX_DUP;
@@ -571,7 +609,7 @@ static int faults_acted(explore *x, const ex_variant *v, const json_t *doc) {
         json_r_int(c, "id", &id);
         int64_t m = id - x->base_faults - 1;
         if (m < 0 || m > 1 || !mine[m]) continue;
-        int acted = mine[m]->kind == EX_CRASH
+        int acted = ex_kills(mine[m]->kind)
                         ? json_r_bool(c, "fired") == 1
                         : json_r_int(c, "matched_frames", &matched) == 0 &&
                               matched >= (int64_t)mine[m]->nth;
@@ -709,7 +747,7 @@ static int choose_pairs(explore *x) {
         uint64_t i, j;
         pair_of(pick ? pick[n] : (uint64_t)n, (uint64_t)k, &i, &j);
         const ex_fault *a = &x->singles[ok[i]], *b = &x->singles[ok[j]];
-        int same_frame = a->kind != EX_CRASH && b->kind != EX_CRASH && a->src == b->src &&
+        int same_frame = !ex_kills(a->kind) && !ex_kills(b->kind) && a->src == b->src &&
                          a->dst == b->dst && a->nth == b->nth && !strcmp(a->label, b->label);
         if (!same_frame)
             add_variant(x, ok[i], ok[j]); /* a drop and a copy of one frame: the drop wins */
@@ -726,17 +764,19 @@ static void counts(const explore *x, lg_buf *b) {
     int ran[5] = { 0 }, broke[5] = { 0 };
     for (int i = 0; i < x->nvars; i++) {
         const ex_variant *v = &x->vars[i];
-        int k = v->b >= 0 ? 4 : (int)x->singles[v->a].kind;
+        ex_kind kind = x->singles[v->a].kind;
+        int k = v->b >= 0 ? 4 : ex_kills(kind) ? 1 : (int)kind;   /* power cuts: slot 1 */
         ran[k]++;
         broke[k] += v->code == 1;
     }
-    lg_printf(b, "  variants   %d crash, %d drop, %d duplicate, %d pair = %d", ran[1], ran[2],
+    const char *kills = x->power ? "power cut" : "crash";
+    lg_printf(b, "  variants   %d %s, %d drop, %d duplicate, %d pair = %d", ran[1], kills, ran[2],
               ran[3], ran[4], x->nvars);
     if (x->singles_total > ran[1] + ran[2] + ran[3])
         lg_printf(b, " (%d of %d single faults, drawn from the seed: --max-variants)",
                   ran[1] + ran[2] + ran[3], x->singles_total);
     if (x->depth == 2) lg_printf(b, " (%d of %lld pairs)", ran[4], x->pairs_total);
-    lg_printf(b, "\n  broke      %d crash, %d drop, %d duplicate, %d pair = %d\n", broke[1],
+    lg_printf(b, "\n  broke      %d %s, %d drop, %d duplicate, %d pair = %d\n", broke[1], kills,
               broke[2], broke[3], broke[4], broke[1] + broke[2] + broke[3] + broke[4]);
 }
 
@@ -753,9 +793,10 @@ static void table(const explore *x, lg_buf *b) {
                           "reproduce");
             char desc[500], path[700];
             var_path(x, v, path, sizeof path, ".lua");
-            lg_printf(b, "  %-22s %04d  %-58s %s run %s --seed %llu%s%s\n",
+            lg_printf(b, "  %-22s %04d  %-58s %s%s run %s --seed %llu%s%s\n",
                       r < x->ninv ? x->inv_names[r] : v->why, v->id,
-                      var_describe(x, v, desc, sizeof desc), x->argv0, path, x->seed,
+                      var_describe(x, v, desc, sizeof desc),
+                      x->sync_points ? EX_SYNC_RUN : "", x->argv0, path, x->seed,
                       x->design ? " --design " : "", x->design ? x->design : "");
         }
 }
@@ -785,8 +826,11 @@ static int report(explore *x, double t0) {
     lg_buf b = { 0 };
     int broke = 0;
     for (int i = 0; i < x->nvars; i++) broke += x->vars[i].code == 1;
-    lg_printf(&b, "explore: %s, seed %llu, design %s, depth %d\n", x->file, x->seed,
+    lg_printf(&b, "explore: %s, seed %llu, design %s, depth %d", x->file, x->seed,
               x->design ? x->design : x->file_design, x->depth);
+    if (x->power) lg_printf(&b, ", power cuts keep %s", disk_keep_name((disk_keep)x->keep));
+    if (x->sync_points) lg_printf(&b, ", sync points");
+    lg_printf(&b, "\n");
     int hits = 0;
     for (int i = 0; i < x->nfps; i++) hits += (int)x->fps[i].hits;
     lg_printf(
@@ -818,6 +862,13 @@ static int report(explore *x, double t0) {
     return x->harness ? 3 : x->errors ? 2 : broke ? 1 : 0;
 }
 
+/* --sync-points: every run explore starts inherits both (the baseline's too). */
+static int sync_env(void) {
+    if (setenv(DISKF_ENV, "simulated", 1) == 0 && setenv(EX_SYNC_ENV, "1", 1) == 0) return 0;
+    fprintf(stderr, "outbox-sim: explore: setenv: %s\n", strerror(errno));
+    return -1;
+}
+
 int cmd_explore(int argc, char **argv) {
     static explore x;
     memset(&x, 0, sizeof x);
@@ -825,6 +876,7 @@ int cmd_explore(int argc, char **argv) {
     int rc = parse_args(argc, argv, &x);
     if (rc < 0) return 0;
     if (!rc) rc = load(&x);
+    if (!rc && x.sync_points && sync_env() != 0) rc = 3;
     if (!rc) rc = prepare_dir(&x);
     if (rc) { free(x.text); return rc; }
     pool_init(&x.pool, x.parallel, cmd_self());
