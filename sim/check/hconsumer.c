@@ -14,6 +14,7 @@ enum { ANS_NONE = 0, ANS_CONSUMED, ANS_FAILED };
 
 typedef struct {
     uint8_t inbox, answer;
+    uint8_t maybe;            /* accounting died inside this message's transaction */
     uint32_t inbox_line, answer_line;
 } cmsg;
 
@@ -125,8 +126,31 @@ static void on_send(hconsumer *c, history_sink *s, const history_ev *e) {
     }
 }
 
+/* Accounting died handling the delivery of cur_msg, before any inbox note: its
+** transaction may have committed (a crash or power cut right after the commit's sync:
+** explore --sync-points), so the inbox row is possibly there, like an indefinite answer. */
+static void on_crash(hconsumer *c) {
+    cmsg *m = msg_at(c, c->cur_msg);
+    if (m && m->inbox == IN_NONE) m->maybe = 1;
+    c->cur_msg = 0;
+}
+
+/* "msg M already APPLIED|REFUSED: answering again": for a message accounting died
+** inside (maybe), the proof that its inbox row did commit. */
+static void on_duplicate(hconsumer *c, const history_ev *e) {
+    unsigned long long msg = 0;
+    char st[16] = "";
+    if (sscanf(e->detail, "msg %llu already %15[A-Z]", &msg, st) != 2) return;
+    cmsg *m = msg_at(c, msg);
+    if (!m || !m->maybe || m->inbox != IN_NONE) return;
+    m->maybe = 0;
+    m->inbox = strcmp(st, "APPLIED") == 0 ? IN_APPLIED : IN_REFUSED;
+    m->inbox_line = e->line;
+}
+
 void hconsumer_event(hconsumer *c, history_sink *s, const history_ev *e) {
     const char *ev = e->ev;
+    if (!strcmp(ev, "crash") && !strcmp(e->node, "accounting")) { on_crash(c); return; }
     if (!strcmp(ev, "pay") && e->pay >= 1 && e->pay <= c->n && !c->reqs[e->pay].known) {
         c->reqs[e->pay] = (creq){ .amount = e->amount, .account = e->account, .known = 1 };
         return;
@@ -143,6 +167,7 @@ void hconsumer_event(hconsumer *c, history_sink *s, const history_ev *e) {
     if (!strcmp(e->kind, "apply")) on_inbox(c, s, e, 1);
     else if (!strcmp(e->kind, "refuse")) on_inbox(c, s, e, 0);
     else if (!strcmp(e->kind, "publish")) on_answer(c, s, e);
+    else if (!strcmp(e->kind, "duplicate")) on_duplicate(c, e);
 }
 
 void hconsumer_end(hconsumer *c, history_sink *s) {

@@ -25,13 +25,19 @@ typedef struct {
     int64_t state_us;         /* when it entered its state (a final one: when it settled) */
     uint64_t pay;
     uint32_t late_ok;         /* the payment restarted or was held up since pub_us */
+    uint8_t maybe_moved;      /* payment died inside the answer's transaction (MAYBE) */
 } prow;
 
 struct hproducer {
     const history_conf *conf;
     uint32_t n;               /* rows[1..n] */
     prow *rows;
-    uint8_t *committed;       /* by payment id, [1..n] */
+    uint8_t *committed;       /* by payment id, [1..n]: 0 no, 1 yes, MAYBE (below) */
+    uint64_t open_pay;        /* the PAY step payment is handling, until its commit or reply */
+    int64_t maybe;            /* payments MAYBE committed, not yet seen published */
+    uint64_t adopted;         /* the MAYBE payment whose first publication was just sent */
+    uint64_t open_msg;        /* the answer (DELIVER CONSUMED/FAILED) payment is handling */
+    int64_t maybe_moved;      /* rows whose answer's transaction payment died inside */
     int64_t sending;
     int clock_off;            /* a clock fault names the payment: timing not judged */
     int slow;                 /* a slow fault names the payment: lateness not judged */
@@ -58,6 +64,16 @@ void hproducer_free(hproducer *p) {
 }
 
 int64_t hproducer_sending(const hproducer *p) { return p->sending; }
+
+int64_t hproducer_maybe(const hproducer *p) { return p->maybe; }
+
+int64_t hproducer_maybe_moved(const hproducer *p) { return p->maybe_moved; }
+
+/* A payment whose process died inside its transaction, its COMMIT perhaps durable (a
+** power cut or a crash right after the commit's sync, explore --sync-points): possibly
+** committed, like an indefinite answer.  Its first publication, by the scan after the
+** restart, is then the proof that it did commit, not a publication before COMMIT. */
+#define MAYBE 2
 
 static prow *row(hproducer *p, uint64_t msg) {
     return msg >= 1 && msg <= p->n ? &p->rows[msg] : NULL;
@@ -112,6 +128,14 @@ static void on_publish(hproducer *p, history_sink *s, const history_ev *e) {
     if (sscanf(e->detail, "msg %llu attempt %u", &msg, &a) != 2) return;
     prow *r = row(p, msg);
     if (!r) return;
+    if (r->state == ROW_NONE && r->attempt == 0 && p->adopted && p->adopted == e->pay) {
+        /* a row no commit note announced: a MAYBE payment's (adopt); its schedule starts
+        ** here, since the history cannot say when it was due */
+        set_state(p, r, ROW_SENDING, e);
+        r->attempt = a;
+        r->late_ok = 1;
+    }
+    p->adopted = 0;
     r->pay = e->pay;
     const ox_config *c = &p->conf->cfg;
     if ((int)a > c->max_attempts) {
@@ -131,7 +155,9 @@ static void on_publish(hproducer *p, history_sink *s, const history_ev *e) {
 }
 
 static void on_commit(hproducer *p, history_sink *s, const history_ev *e) {
+    if (e->pay >= 1 && e->pay <= p->n && p->committed[e->pay] == MAYBE) p->maybe--;
     if (e->pay >= 1 && e->pay <= p->n) p->committed[e->pay] = 1;
+    p->open_pay = 0;
     unsigned long long pay = 0, msg = 0, acc = 0;
     long long amount = 0;
     if (sscanf(e->detail, "payment %llu: %lld cents from account %llu, outbox row %llu", &pay,
@@ -149,12 +175,24 @@ static void on_commit(hproducer *p, history_sink *s, const history_ev *e) {
     (void)s;
 }
 
+/* The answer moved row r after all (its note, or a duplicate finding it final). */
+static void settle_maybe(hproducer *p, prow *r) {
+    if (!r->maybe_moved) return;
+    r->maybe_moved = 0;
+    p->maybe_moved--;
+    assert(p->maybe_moved >= 0);
+}
+
+/* "CONSUMED for msg M: no SENDING or DEAD row, ..." (or CONSUME_FAILED ...: nothing left
+** to fail): a row the history still has SENDING or DEAD was
+** moved by a transaction payment died inside (MAYBE): it is final after all. */
 /* An answer (consumed/failed) or a DEAD moves row msg to `to`. */
 static void on_move(hproducer *p, history_sink *s, const history_ev *e, int to) {
     unsigned long long msg = 0;
     if (sscanf(e->detail, "msg %llu", &msg) != 1) return;
     prow *r = row(p, msg);
     if (!r) return;
+    if (to != ROW_DEAD) settle_maybe(p, r);
     uint32_t lines[2] = { r->state_line, e->line };
     int from = r->state;
     int ok = to == ROW_DEAD ? from == ROW_SENDING : (from == ROW_SENDING || from == ROW_DEAD);
@@ -258,16 +296,59 @@ static void on_scan(hproducer *p, const history_ev *e) {
     if (sscanf(e->detail, "%d due", &n) == 1 && n >= p->conf->cfg.scan_batch) excuse_all(p);
 }
 
+/* Follows the PAY step payment handles: a crash of payment inside it leaves the payment
+** MAYBE committed (its commit note is written after COMMIT returns). */
+static void track_open(hproducer *p, const history_ev *e) {
+    if (!strcmp(e->ev, "pay") && e->pay >= 1 && e->pay <= p->n) p->open_pay = e->pay;
+    else if (!strcmp(e->ev, "reply")) p->open_pay = 0;
+    else if (!strcmp(e->ev, "deliver") && !strcmp(e->to, "payment"))
+        p->open_msg = e->has_msg && !strncmp(e->label, "DELIVER CONSUME", 15) ? e->msg : 0;
+    else if (!strcmp(e->ev, "crash") && !strcmp(e->node, "payment")) {
+        if (p->open_pay && p->committed[p->open_pay] == 0) {
+            p->committed[p->open_pay] = MAYBE;
+            p->maybe++;
+        }
+        prow *r = row(p, p->open_msg);
+        if (r && (r->state == ROW_SENDING || r->state == ROW_DEAD) && !r->maybe_moved) {
+            r->maybe_moved = 1;
+            p->maybe_moved++;
+        }
+        p->open_pay = 0;
+        p->open_msg = 0;
+    }
+}
+
+static void on_answer_duplicate(hproducer *p, const history_ev *e) {
+    char kind[24];
+    unsigned long long msg = 0;
+    if (sscanf(e->detail, "%23s for msg %llu:", kind, &msg) != 2) return;
+    prow *r = row(p, msg);
+    if (!r || !r->maybe_moved) return;
+    settle_maybe(p, r);
+    set_state(p, r, strcmp(kind, "CONSUMED") == 0 ? ROW_CONSUMED : ROW_FAILED, e);
+}
+
+/* The first publication of a MAYBE payment: it did commit; its row joins the others. */
+static void adopt(hproducer *p, const history_ev *e) {
+    if (e->pay < 1 || e->pay > p->n || p->committed[e->pay] != MAYBE) return;
+    p->committed[e->pay] = 1;
+    p->maybe--;
+    assert(p->maybe >= 0);
+    p->adopted = e->pay;
+}
+
 void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
     const char *ev = e->ev, *k = e->kind;
+    track_open(p, e);
     if (!strcmp(ev, "send") && !strcmp(e->from, "payment")
         && !strcmp(e->label, "PUBLISH PAYMENT") && e->has_pay
-        && (e->pay > p->n || !p->committed[e->pay])) {
+        && (e->pay > p->n || p->committed[e->pay] == 0)) {
         uint32_t line = e->line;
         history_flag(s, HI_PUBLISH_AFTER_COMMIT, e->pay, e->msg, &line, 1,
                      "payment %" PRIu64 " published (msg %" PRIu64 ") before its "
                      "transaction committed", e->pay, e->msg);
     }
+    if (!strcmp(ev, "send") && !strcmp(e->from, "payment") && e->has_pay) adopt(p, e);
     if (!strcmp(ev, "fault")) on_fault(p, e);
     if (!strcmp(ev, "operator")) on_requeue(p, e);
     if ((!strcmp(ev, "start") || !strcmp(ev, "restart")) && !strcmp(e->node, "payment"))
@@ -282,6 +363,7 @@ void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
     else if (!strcmp(k, "alert")) on_alert(p, s, e);
     else if (!strcmp(k, "scan")) on_scan(p, e);
     else if (!strcmp(k, "cleanup")) on_cleanup(p, s, e);
+    else if (!strcmp(k, "duplicate")) on_answer_duplicate(p, e);
 }
 
 void hproducer_end(hproducer *p, history_sink *s) { alert_due(p, s, NULL); }

@@ -24,6 +24,12 @@ void hproducer_event(hproducer *p, history_sink *s, const history_ev *e);
 void hproducer_end(hproducer *p, history_sink *s);    /* what the run left pending */
 /* Rows the history says are SENDING now (for restart_state). */
 int64_t hproducer_sending(const hproducer *p);
+/* Payments whose process died inside their transaction, not yet seen published: each may
+** be committed (its row SENDING) or not. */
+int64_t hproducer_maybe(const hproducer *p);
+/* Rows the history has SENDING or DEAD whose answer's transaction payment died inside:
+** each may be final already (a restart may find it so). */
+int64_t hproducer_maybe_moved(const hproducer *p);
 void hproducer_free(hproducer *p);
 
 #endif

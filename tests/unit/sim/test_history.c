@@ -160,6 +160,42 @@ static void test_publish_before_commit(void **state) {
     assert_int_equal(v->lines[0], 3);
 }
 
+#define L_CRASH(node) "{\"t\":0.010000,\"ev\":\"crash\",\"node\":\"" node "\",\"life\":1," \
+                      "\"at\":\"" node ".after_sync\"}"
+#define L_REPUB "{\"t\":3.000000,\"ev\":\"send\",\"from\":\"payment\",\"to\":\"broker\"," \
+                "\"label\":\"PUBLISH PAYMENT\",\"queue\":\"PAY_QUEUE\",\"pay\":1,\"msg\":1}"
+
+/* A process that died inside its transaction (a crash right after the commit's sync)
+** may have committed: its row, found at the restart and published by the scan, is no
+** publication before COMMIT.  A publication before the crash still is one. */
+static void test_died_inside_commit(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    add(&t, L_RUN);
+    add(&t, L_PAY);
+    add(&t, L_CRASH("payment"));
+    add(&t, L_RESTART("payment"));
+    add(&t, L_PRECOVER("1"));
+    add(&t, L_REPUB);
+    add(&t, "{\"t\":3.000000,\"ev\":\"note\",\"node\":\"payment\",\"kind\":\"publish\","
+            "\"pay\":1,\"detail\":\"msg 1 attempt 2 to PAY_QUEUE\"}");
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+    trace u = { .n = 0 };
+    add(&u, L_RUN);
+    add(&u, L_PAY);
+    add(&u, L_SEND_PUB);   /* published inside the transaction, then the crash */
+    add(&u, L_CRASH("payment"));
+    add(&u, L_RESTART("payment"));
+    add(&u, L_PRECOVER("1"));
+    only(judge(&u, "outbox", NULL, NULL), HI_PUBLISH_AFTER_COMMIT, 1);
+    trace v = { .n = 0 };   /* no crash: a row nobody committed is still not excused */
+    add(&v, L_RUN);
+    add(&v, L_PAY);
+    add(&v, L_RESTART("payment"));
+    add(&v, L_PRECOVER("1"));
+    only(judge(&v, "outbox", NULL, NULL), HI_RESTART_STATE, 1);
+}
+
 /* Attempt 2 of a linear policy with retry_base 2 s comes 2 s (+ a scan) after attempt 1. */
 static void retry_at(const char *t2, int inv, uint32_t count) {
     static char line[300];
@@ -379,6 +415,7 @@ static void test_bad_trace(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_life_holds), cmocka_unit_test(test_publish_before_commit),
+        cmocka_unit_test(test_died_inside_commit),
         cmocka_unit_test(test_retry_schedule), cmocka_unit_test(test_dead_after_max_attempts),
         cmocka_unit_test(test_alert_names_row), cmocka_unit_test(test_final_states_final),
         cmocka_unit_test(test_answer_after_commit), cmocka_unit_test(test_dedupe_same_answer),
