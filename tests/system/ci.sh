@@ -56,7 +56,7 @@ for f in $flags; do
 done
 
 # The sweep step, for real: a nightly shard 1, each --seeds cut to its first seed.
-W1=$OUT/work && mkdir -p "$W1" && ln -s "$bindir" "$W1/bin" && ln -s "$PWD/scenarios" "$W1/scenarios"
+W1=$OUT/work && mkdir -p "$W1" && ln -sfn "$bindir" "$W1/bin" && ln -sfn "$PWD/scenarios" "$W1/scenarios"
 sweep_step=$(grep -l 'outbox-sim sweep' "$OUT"/steps/sweep.*.sh | head -n 1)
 cat >"$OUT/shim" <<SHIM
 #!/usr/bin/env bash
@@ -97,7 +97,7 @@ fi
 awk '/^```sh$/ { on = 1; next } on && /^```$/ { on = 0; next } on' "$DOC" \
   | sed -e ':a' -e '/\\$/N; s/\\\n *//; ta' >"$OUT/commands"
 check "docs/ci.md shows commands (found $(wc -l <"$OUT/commands"))" test -s "$OUT/commands"
-W2=$OUT/page && mkdir -p "$W2" && ln -s "$bindir" "$W2/bin" && ln -s "$PWD/scenarios" "$W2/scenarios"
+W2=$OUT/page && mkdir -p "$W2" && ln -sfn "$bindir" "$W2/bin" && ln -sfn "$PWD/scenarios" "$W2/scenarios"
 while IFS= read -r cmd; do
   case $cmd in
     "bin/outbox-sim sweep "*)

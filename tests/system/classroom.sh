@@ -14,8 +14,8 @@ WORK="$OUT/class"
 mkdir -p "$WORK"
 bindir=${OUTBOX_BIN:-bin}
 case "$bindir" in /*) ;; *) bindir="$PWD/$bindir" ;; esac
-ln -s "$bindir" "$WORK/bin"
-ln -s "$PWD/scenarios" "$WORK/scenarios"
+ln -sfn "$bindir" "$WORK/bin"
+ln -sfn "$PWD/scenarios" "$WORK/scenarios"
 
 # The ```sh blocks' lines that start with bin/, with their line numbers.
 awk '/^```sh$/ { sh = 1; next } /^```/ { sh = 0; next } sh && /^bin\// { print NR ": " $0 }' "$DOC" >"$OUT/commands"

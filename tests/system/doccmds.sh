@@ -157,9 +157,9 @@ run_doc() {
   plan "$doc" "$P" >"$OUT/plan" || { notok "$doc: cannot be read"; return; }
   WORK="$OUT/$name"
   mkdir -p "$WORK"
-  ln -s "$bindir" "$WORK/bin"
-  ln -s "$PWD/scenarios" "$WORK/scenarios"
-  ln -s "$PWD/scripts" "$WORK/scripts"
+  ln -sfn "$bindir" "$WORK/bin"
+  ln -sfn "$PWD/scenarios" "$WORK/scenarios"
+  ln -sfn "$PWD/scripts" "$WORK/scripts"
   # The doc's commands as one script: each in braces (so a variable it sets stays),
   # its output and exit code kept by its line number.
   : >"$OUT/$name.rc"

@@ -19,8 +19,8 @@ case $SIM in /*) ABS_SIM=$SIM ;; *) ABS_SIM=$PWD/$SIM ;; esac
 mkdir -p "$WORK"
 bindir=${OUTBOX_BIN:-bin}
 case "$bindir" in /*) ;; *) bindir="$PWD/$bindir" ;; esac
-ln -s "$bindir" "$WORK/bin"
-ln -s "$PWD/scenarios" "$WORK/scenarios"
+ln -sfn "$bindir" "$WORK/bin"
+ln -sfn "$PWD/scenarios" "$WORK/scenarios"
 
 # ---- the commands ------------------------------------------------------------------
 

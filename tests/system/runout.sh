@@ -47,7 +47,7 @@ check "the line with its override reproduces the run" [ "$(hash_of "$RUNS/clean/
 # In the default directory (reports/runs, under a scratch working directory).
 WORK="$OUT/work"
 mkdir -p "$WORK"
-ln -s "$PWD/scenarios" "$WORK/scenarios"
+ln -sfn "$PWD/scenarios" "$WORK/scenarios"
 SIMABS=$(cd "$(dirname "$SIM")" && pwd)/$(basename "$SIM")
 D="$WORK/reports/runs"
 (cd "$WORK" && "$SIMABS" run scenarios/pay-queue-loss.lua --seed 1 >/dev/null 2>&1)
