@@ -34,6 +34,7 @@
 #include "../../../lib/schema.h"
 #include "../../../lib/store.h"
 #include "../../../sim/check/checker.h"
+#include "readme_table.h"
 
 #define NPAY 6
 #define MAXPAY 64
@@ -327,40 +328,17 @@ static void test_names(void **state) {
     assert_null(names[INVARIANT_COUNT]);
 }
 
-/* Copies a README cell into out without its backquotes and surrounding blanks. */
-static void readme_cell(const char *from, const char *to, char *out, size_t cap) {
-    while (from < to && *from == ' ') from++;
-    while (to > from && to[-1] == ' ') to--;
-    size_t n = 0;
-    for (; from < to && n + 1 < cap; from++)
-        if (*from != '`') out[n++] = *from;
-    out[n] = '\0';
+static void invariant_row(int i, const char **name, const char **means) {
+    *name = invariant_at(i)->name;
+    *means = invariant_at(i)->means;
 }
 
 /* README.md's table "Invariants the checker judges" says what invariant.h's table says,
 ** row by row (the tests run from the repository's root). */
 static void test_readme_table_matches(void **state) {
-    FILE *f = fopen("README.md", "r");
-    assert_non_null(f);
-    char line[1024];
-    int in_table = 0, rows = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (!strncmp(line, "### ", 4))
-            in_table = !strcmp(line, "### Invariants the checker judges\n");
-        if (!in_table || line[0] != '|' || !strncmp(line, "| invariant", 11) || line[1] == '-')
-            continue;
-        char *mid = strchr(line + 1, '|'), *end = mid ? strchr(mid + 1, '|') : NULL;
-        assert_non_null(end);
-        char name[64], means[512];
-        readme_cell(line + 1, mid, name, sizeof name);
-        readme_cell(mid + 1, end, means, sizeof means);
-        assert_true(rows < INVARIANT_COUNT);
-        assert_string_equal(name, invariant_at(rows)->name);
-        assert_string_equal(means, invariant_at(rows)->means);
-        rows++;
-    }
-    fclose(f);
-    assert_int_equal(rows, INVARIANT_COUNT);
+    (void)state;
+    readme_table_matches("Invariants the checker judges", "invariant", INVARIANT_COUNT,
+                         invariant_row);
 }
 
 static void test_consistent_run_passes(void **state) {

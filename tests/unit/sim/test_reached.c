@@ -15,6 +15,7 @@
 
 #include "../../../sim/check/expect.h"
 #include "../../../sim/util/reached.h"
+#include "readme_table.h"
 
 static void test_table(void **state) {
     (void)state;
@@ -30,38 +31,15 @@ static void test_table(void **state) {
     assert_int_equal(reached_index(NULL), -1);
 }
 
-static void readme_cell(const char *from, const char *to, char *out, size_t cap) {
-    while (from < to && *from == ' ') from++;
-    while (to > from && to[-1] == ' ') to--;
-    size_t n = 0;
-    for (; from < to && n + 1 < cap; from++)
-        if (*from != '`') out[n++] = *from;
-    out[n] = '\0';
+static void reached_row(int i, const char **name, const char **means) {
+    *name = reached_at(i)->name;
+    *means = reached_at(i)->means;
 }
 
 /* README.md's table "Reached states" says what reached.c's table says, row by row. */
 static void test_readme_table_matches(void **state) {
     (void)state;
-    FILE *f = fopen("README.md", "r");
-    assert_non_null(f);
-    char line[1024];
-    int in_table = 0, rows = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (!strncmp(line, "### ", 4)) in_table = !strcmp(line, "### Reached states\n");
-        if (!in_table || line[0] != '|' || !strncmp(line, "| state", 7) || line[1] == '-')
-            continue;
-        char *mid = strchr(line + 1, '|'), *end = mid ? strchr(mid + 1, '|') : NULL;
-        assert_non_null(end);
-        char name[64], means[512];
-        readme_cell(line + 1, mid, name, sizeof name);
-        readme_cell(mid + 1, end, means, sizeof means);
-        assert_true(rows < REACHED_COUNT);
-        assert_string_equal(name, reached_at(rows)->name);
-        assert_string_equal(means, reached_at(rows)->means);
-        rows++;
-    }
-    fclose(f);
-    assert_int_equal(rows, REACHED_COUNT);
+    readme_table_matches("Reached states", "state", REACHED_COUNT, reached_row);
 }
 
 /* Counts the lines given, for a workload of 10 payments. */
