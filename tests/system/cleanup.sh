@@ -21,18 +21,29 @@ killed_left() {
 }
 # pgrep in this shell: a `bash -c "pgrep ..."` would match its own command line.
 no_children() { ! pgrep -f "outbox-node.*--db $1" >/dev/null; }
+# wait_busy RUNDIR: up to 60 s for a run to be well under way (its services up and its
+# trace past 200 lines), so a signal lands mid-run however loaded the machine is; a
+# fixed sleep was too short under load.
+wait_busy() {
+  for _ in $(seq 1 600); do
+    [ "$(wc -l <"$1/trace.jsonl" 2>/dev/null || echo 0)" -gt 200 ] && \
+      pgrep -f "outbox-node --role accounting --db $1" >/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
 for sig in INT TERM KILL; do
   "$SIM" run "$long" --seed 3 --out "$OUT/$sig" --quiet >"$OUT/$sig.out" 2>&1 &
   pid=$!
-  sleep 1.5
+  wait_busy "$OUT/$sig/long/3"
   kids=$(pgrep -f "outbox-node.*--db $OUT/$sig/" | tr '\n' ' ')
   kill -s "$sig" "$pid"
   wait "$pid"; rc=$?
   case $sig in
     KILL) check "SIGKILL ends the simulator" test $rc -eq 137
           # Its janitor (sim/core/janitor.h) cleans up at once, without a later run.
-          for i in $(seq 1 50); do [ -z "$(killed_left "$pid" "$kids")" ] && break; sleep 0.1; done
-          check "SIGKILL: nothing left within 5 s (temp dir, shm files, symlinks)" \
+          for i in $(seq 1 300); do [ -z "$(killed_left "$pid" "$kids")" ] && break; sleep 0.1; done
+          check "SIGKILL: nothing left within 30 s (temp dir, shm files, symlinks)" \
             test -z "$(killed_left "$pid" "$kids")"
           killed_left "$pid" "$kids" | sed 's/^/# /'
           check "SIGKILL: the databases are back in the run dir, as the crash left them" \
@@ -50,7 +61,7 @@ check "a later run cleans what a killed one left" leftovers "$OUT"
 # line and exit 2, and the first finishes as if alone.
 "$SIM" run "$long" --seed 5 --out "$OUT/shared" --quiet >"$OUT/first.out" 2>&1 &
 pid=$!
-for i in $(seq 1 50); do [ -s "$OUT/shared/long/5/.lock" ] && break; sleep 0.1; done
+for i in $(seq 1 600); do [ -s "$OUT/shared/long/5/.lock" ] && break; sleep 0.1; done
 sim run "$long" --seed 5 --out "$OUT/shared" --quiet; rc=$?
 check "a second run into a busy run dir: exit 2" test $rc -eq 2
 check "... refused in one line naming the holder" \
@@ -74,7 +85,7 @@ check "node that dies at start: exit 3" test $rc -eq 3
 check "node that dies at start: named in one line" grep -q "broker exited with status 1 unexpectedly" "$OUT/dead.out"
 "$SIM" run "$long" --seed 4 --out "$OUT/midrun" --quiet >"$OUT/midrun.out" 2>&1 &
 pid=$!
-sleep 1.5
+wait_busy "$OUT/midrun/long/4"
 victim=$(pgrep -f "outbox-node --role accounting --db $OUT/midrun" | head -n1)
 [ -n "$victim" ] && kill -KILL "$victim"
 timeout 60 tail --pid="$pid" -f /dev/null; wait "$pid"; rc=$?

@@ -68,7 +68,7 @@ check "-j 0 is refused (exit 2)" test $? -eq 2
 # SIGINT in the middle: the candidates' runs stop, nothing is left, nothing is written.
 timeout -k 5 120 "$SIM" shrink "$RUN" -j 2 --out "$OUT/int.lua" >"$OUT/int.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 200); do [ -d "$RUN/shrink.work" ] && break; sleep 0.02; done
+for _ in $(seq 1 1500); do [ -d "$RUN/shrink.work" ] && break; sleep 0.02; done
 sleep 0.2
 kill -INT "$pid" 2>/dev/null
 wait "$pid"

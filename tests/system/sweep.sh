@@ -89,7 +89,7 @@ fi
 # --- one sweep per directory: a second one into the same --out is refused ---------------
 "$SIM" sweep scenarios/clean.lua --seeds 1..4 -j 1 --out "$OUT/shared" --json "$OUT/first.json" >"$OUT/first.out" 2>&1 &
 first=$!
-for _ in $(seq 1 50); do [ -e "$OUT/shared/.lock" ] && break; sleep 0.1; done
+for _ in $(seq 1 600); do [ -e "$OUT/shared/.lock" ] && break; sleep 0.1; done
 sim sweep scenarios/clean.lua --seeds 1..2 --out "$OUT/shared" --json "$OUT/second.json"
 rc=$?
 check "a second sweep into the same --out: exit 2, one line" test "$rc:$(wc -l <"$OUT/last.err")" = 2:1
@@ -145,7 +145,8 @@ no_processes() { ! runs_under_way "$1" && ! pgrep -f "outbox-node.*--db $1" >/de
 for sig in INT KILL; do
   "$SIM" sweep "$long" --seeds 1..6 -j 2 --out "$OUT/$sig" >"$OUT/$sig.out" 2>&1 &
   pid=$!
-  sleep 2
+  # Polled, not slept: under load the first runs may take long to start.
+  for _ in $(seq 1 600); do runs_under_way "$OUT/$sig" && break; sleep 0.1; done
   check "SIG$sig: the sweep's runs are under way" runs_under_way "$OUT/$sig"
   kill -s "$sig" "$pid"
   { wait "$pid"; } 2>/dev/null; rc=$?
@@ -156,7 +157,7 @@ for sig in INT KILL; do
   else
     check "SIGKILL ends the sweep" test $rc -eq 137
     # The runs hear SIGTERM (PDEATHSIG), stop their nodes and clean up.
-    for _ in 1 2 3 4 5 6 7 8 9 10; do no_processes "$OUT/$sig" && break; sleep 0.5; done
+    for _ in $(seq 1 60); do no_processes "$OUT/$sig" && break; sleep 0.5; done
   fi
   check "SIG$sig: no run or node process left" no_processes "$OUT/$sig"
   check "SIG$sig: no temp dir or shm file of a dead process" leftovers "$OUT/$sig"
