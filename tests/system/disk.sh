@@ -35,7 +35,7 @@ killed() {
   : >"$d/out"
   "$TOOL" run "$d/db" "$d" "$2" "$3" 7 1000000 >"$d/out" 2>"$d/err" &
   pid=$!
-  for i in $(seq 1 200); do
+  for i in $(seq 1 1200); do
     [ "$(grep -c committed "$d/out")" -ge 300 ] && break
     sleep 0.05
   done

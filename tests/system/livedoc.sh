@@ -41,7 +41,7 @@ daemon() {
   # shellcheck disable=SC2086   # the page's command, split as a shell would
   ( exec $2 >>"$D/$role.log" 2>&1 ) &
   pid[$role]=$!
-  for _ in $(seq 200); do
+  for _ in $(seq 1200); do
     [ "$(grep -c "^$role ready " "$D/$role.log")" -gt "${n:-0}" ] && return 0
     kill -0 "${pid[$role]}" 2>/dev/null || return 1
     sleep 0.05

@@ -57,7 +57,7 @@ for _ in $(seq 1 100); do ls -d "$OUT"/tmp/outbox-mutate.* >/dev/null 2>&1 && br
 sleep 1
 kill -TERM "$pid"; wait "$pid"
 check "SIGTERM ends it with 143" test $? -eq 143
-sleep 1
+for _ in $(seq 1 100); do ls -d "$OUT"/tmp/outbox-mutate.* >/dev/null 2>&1 || break; sleep 0.1; done
 check "a stopped run leaves no scratch folder" bash -c "! ls -d '$OUT'/tmp/outbox-mutate.* 2>/dev/null"
 check "a stopped run leaves lib/ as it was" test "$(lib_sum)" = "$before"
 
