@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/prng.h"
-#include "../../lib/retry.h"
 
 enum { ROW_NONE = 0, ROW_SENDING, ROW_DEAD, ROW_CONSUMED, ROW_FAILED, ROW_GONE };
 
@@ -86,13 +84,22 @@ static void set_state(hproducer *p, prow *r, int to, const history_ev *e) {
     r->state_us = e->t_us;
 }
 
-/* The interval the knobs give attempt n, without jitter (retry.c's backoff). */
+/* The interval the knobs give attempt n, without jitter, computed here from the contract
+** lib/retry.h states (linear base * n, exponential base * 2^(n-1), capped at retry_max)
+** and not by calling lib/retry.c: an oracle that shares the code it judges agrees with
+** that code's bugs (an exponent off by one in retry.c moved both sides alike). */
 static int64_t backoff(const ox_config *c, uint32_t n) {
-    ox_config c0 = *c;
-    c0.jitter = 0.0;
-    ox_prng unused;
-    ox_prng_seed(&unused, 0);
-    return ox_retry_interval(&c0, &unused, n);
+    assert(n >= 1);
+    assert(c->retry_base_ms > 0);
+    assert(c->retry_max_ms > 0);
+    int64_t cap = c->retry_max_ms, v = c->retry_base_ms;
+    if (c->retry == OX_RETRY_LINEAR) {
+        if (v > cap / (int64_t)n) return cap;   /* base * n would pass the cap */
+        v *= (int64_t)n;
+        return v < cap ? v : cap;
+    }
+    for (uint32_t i = 1; i < n && v < cap; i++) v *= 2;   /* stops within 63 doublings */
+    return v < cap ? v : cap;
 }
 
 /* Attempt `a` of row r at e: when the retry policy says, after attempt a-1. */
