@@ -360,6 +360,10 @@ void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
     if (!strcmp(ev, "operator")) on_requeue(p, e);
     if ((!strcmp(ev, "start") || !strcmp(ev, "restart")) && !strcmp(e->node, "payment"))
         excuse_all(p);
+    /* A failed disk call may have failed the scan's query or a reschedule, and a paused
+    ** payment's timers wait: the next scans come late, for the fault, not the policy. */
+    if ((!strcmp(ev, "disk_fault") || !strcmp(ev, "resume")) && !strcmp(e->node, "payment"))
+        excuse_all(p);
     if (strcmp(ev, "note") != 0 || strcmp(e->node, "payment") != 0) return;
     if (strcmp(k, "alert") != 0) alert_due(p, s, e);
     if (!strcmp(k, "commit")) on_commit(p, s, e);
