@@ -122,6 +122,7 @@ static int parse_line(json_t *o, uint32_t line, history_ev *e) {
     json_r_int(o, "account", &e->account);
     json_r_int(o, "amount", &e->amount);
     json_r_int(o, "exit", &e->exit_code);
+    json_r_int(o, "id", &e->timer_id);
     return 0;
 }
 
@@ -199,6 +200,7 @@ static void flat_field(history_ev *e, const char *k, const char *v, int quoted) 
     else if (!strcmp(k, "account")) e->account = strtoll(v, NULL, 10);
     else if (!strcmp(k, "amount")) e->amount = strtoll(v, NULL, 10);
     else if (!strcmp(k, "exit")) e->exit_code = strtoll(v, NULL, 10);
+    else if (!strcmp(k, "id")) e->timer_id = strtoll(v, NULL, 10);
 }
 
 static void ev_defaults(history_ev *e, uint32_t line) {

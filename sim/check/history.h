@@ -74,6 +74,7 @@ typedef struct {
     uint64_t pay, msg, delivery;
     int has_pay, has_msg, has_delivery;
     int64_t account, amount, exit_code;
+    int64_t timer_id;         /* "id" (timer lines: which timer fired) */
 } history_ev;
 
 typedef struct history_conf {

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/io.h"
+
 
 enum { ROW_NONE = 0, ROW_SENDING, ROW_DEAD, ROW_CONSUMED, ROW_FAILED, ROW_GONE };
 
@@ -39,6 +41,8 @@ struct hproducer {
     int64_t sending;
     int clock_off;            /* a clock fault names the payment: timing not judged */
     int slow;                 /* a slow fault names the payment: lateness not judged */
+    int64_t scan_us;          /* payment's latest scan (its OX_TIMER_SCAN), -1 none since
+                              ** it (re)started */
     uint64_t dead_msg, dead_pay;   /* a DEAD whose alert is due next */
     uint32_t dead_line;
 };
@@ -48,6 +52,7 @@ hproducer *hproducer_new(const history_conf *conf) {
     if (!p) return NULL;
     p->conf = conf;
     p->n = conf->npay;
+    p->scan_us = -1;
     p->rows = calloc((size_t)p->n + 1, sizeof *p->rows);
     p->committed = calloc((size_t)p->n + 1, 1);
     if (!p->rows || !p->committed) { hproducer_free(p); return NULL; }
@@ -298,6 +303,31 @@ static void on_fault(hproducer *p, const history_ev *e) {
     if (!strcmp(e->kind, "slow")) p->slow = 1;
 }
 
+/* A scan at e: the previous scan had to take every row surely due by then (the scan's
+** query is next_attempt_at <= now), so a row still at the publication that was due
+** then was passed over.  Catches a schedule off by one scan interval, which the bounds
+** of judge_timing allow (they include a scan interval of slack for rows due between
+** scans).  Without jitter the due time is exact; with it, the widest the policy gives. */
+static void on_scan_tick(hproducer *p, history_sink *s, const history_ev *e) {
+    int64_t prev_ms = p->scan_us / 1000;
+    p->scan_us = e->t_us;
+    if (prev_ms < 0 || p->clock_off || p->slow) return;
+    const ox_config *c = &p->conf->cfg;
+    for (uint32_t i = 1; i <= p->n; i++) {
+        prow *r = &p->rows[i];
+        if (r->state != ROW_SENDING || r->attempt == 0 || r->late_ok) continue;
+        int64_t b = backoff(c, r->attempt);
+        int64_t spread = c->jitter > 0.0 ? (int64_t)((double)b * c->jitter) + 1 : 0;
+        int64_t due_ms = r->pub_us / 1000 + b + spread;
+        if (due_ms > prev_ms) continue;
+        uint32_t lines[2] = { r->pub_line, e->line };
+        history_flag(s, HI_RETRY_SCHEDULE, r->pay, i, lines, 2,
+                     "msg %" PRIu32 ": due again at %" PRId64 " ms (after attempt %u), and "
+                     "the scan at %" PRId64 " ms passed it over", i, due_ms, r->attempt, prev_ms);
+        r->late_ok = 1;   /* once per attempt */
+    }
+}
+
 static void on_scan(hproducer *p, const history_ev *e) {
     int n = 0;
     if (sscanf(e->detail, "%d due", &n) == 1 && n >= p->conf->cfg.scan_batch) excuse_all(p);
@@ -358,8 +388,12 @@ void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
     if (!strcmp(ev, "send") && !strcmp(e->from, "payment") && e->has_pay) adopt(p, e);
     if (!strcmp(ev, "fault")) on_fault(p, e);
     if (!strcmp(ev, "operator")) on_requeue(p, e);
-    if ((!strcmp(ev, "start") || !strcmp(ev, "restart")) && !strcmp(e->node, "payment"))
+    if ((!strcmp(ev, "start") || !strcmp(ev, "restart")) && !strcmp(e->node, "payment")) {
         excuse_all(p);
+        p->scan_us = -1;
+    }
+    if (!strcmp(ev, "timer") && !strcmp(e->node, "payment") && e->timer_id == OX_TIMER_SCAN)
+        on_scan_tick(p, s, e);
     /* A failed disk call may have failed the scan's query or a reschedule, and a paused
     ** payment's timers wait: the next scans come late, for the fault, not the policy. */
     if ((!strcmp(ev, "disk_fault") || !strcmp(ev, "resume")) && !strcmp(e->node, "payment"))

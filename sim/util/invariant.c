@@ -42,7 +42,7 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "accounting would book a payment that never was." },
     { "retry_schedule",
       "every republication comes when the retry policy says (base, linear or exponential, "
-      "cap, jitter, within one scan interval), attempt after attempt",
+      "cap, jitter), attempt after attempt, taken by the first scan at or after it is due",
       "The recovery scan republished too early, too late or skipped an attempt: the retry "
       "policy the knobs set is not the one that ran." },
     { "dead_after_max_attempts",

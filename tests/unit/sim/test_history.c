@@ -221,6 +221,36 @@ static void test_retry_schedule(void **state) {
                      1);
 }
 
+#define L_SCAN(t) "{\"t\":" t ",\"ev\":\"timer\",\"node\":\"payment\",\"id\":1}"
+
+/* Committed at 0.01 s with retry_base 2 s: due at 2.01 s, so the scan at 3 s must take
+** it (the query is next_attempt_at <= now).  Taken only at the scan at 4 s, it was
+** passed over once: inside judge_timing's bounds (a scan interval of slack), and still
+** off the policy, as a due test of < for <= would do. */
+static void test_retry_scan_passes_over(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_SCAN("2.000000"));
+    add(&t, L_SCAN("3.000000"));
+    add(&t, L_PUB("3.000000", "2"));
+    only(judge(&t, "outbox", "retry_base=2", NULL), -1, 0);
+    trace u = { .n = 0 };
+    head(&u);
+    add(&u, L_SCAN("2.000000"));
+    add(&u, L_SCAN("3.000000"));
+    add(&u, L_SCAN("4.000000"));
+    add(&u, L_PUB("4.000000", "2"));
+    only(judge(&u, "outbox", "retry_base=2", NULL), HI_RETRY_SCHEDULE, 1);
+    trace v = { .n = 0 };   /* a restart in between excuses it */
+    head(&v);
+    add(&v, L_SCAN("3.000000"));
+    add(&v, L_RESTART("payment"));
+    add(&v, L_SCAN("4.000000"));
+    add(&v, L_PUB("4.000000", "2"));
+    only(judge(&v, "outbox", "retry_base=2", NULL), -1, 0);
+}
+
 static void test_dead_after_max_attempts(void **state) {
     (void)state;
     trace t = { .n = 0 };
@@ -416,7 +446,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_life_holds), cmocka_unit_test(test_publish_before_commit),
         cmocka_unit_test(test_died_inside_commit),
-        cmocka_unit_test(test_retry_schedule), cmocka_unit_test(test_dead_after_max_attempts),
+        cmocka_unit_test(test_retry_schedule), cmocka_unit_test(test_retry_scan_passes_over),
+        cmocka_unit_test(test_dead_after_max_attempts),
         cmocka_unit_test(test_alert_names_row), cmocka_unit_test(test_final_states_final),
         cmocka_unit_test(test_answer_after_commit), cmocka_unit_test(test_dedupe_same_answer),
         cmocka_unit_test(test_business_rules), cmocka_unit_test(test_broker_redelivery),
