@@ -102,14 +102,19 @@ typedef struct {
 static const char PAY_SQL[] =
     "SELECT p.id, p.amount, p.status, r.payment_id IS NOT NULL, r.amount"
     " FROM payment p LEFT JOIN refund r ON r.payment_id = p.id ORDER BY p.id";
-/* alert has no index on outbox_id: the IN list is built once, then probed per row.  A
-** row the cleanup deleted is known from its tombstone, never guessed from the payment's
-** other facts; a live row for the same payment (none should exist) wins. */
+/* alert has no index on outbox_id: the IN list is built once, then probed per row.  An
+** alert counts for a row only if it names both the row and the row's payment: an alert
+** naming the right row with another payment's id (a parameter bound from the wrong
+** variable) points the operator at the wrong money.  A row the cleanup deleted is known
+** from its tombstone, never guessed from the payment's other facts; a live row for the
+** same payment (none should exist) wins. */
 static const char OUT_SQL[] =
-    "SELECT payment_id, id, status, attempts, id IN (SELECT outbox_id FROM alert), 0"
+    "SELECT payment_id, id, status, attempts,"
+    " (id, payment_id) IN (SELECT outbox_id, payment_id FROM alert), 0"
     " FROM outbox"
     " UNION ALL SELECT payment_id, outbox_id, status, attempts,"
-    " outbox_id IN (SELECT outbox_id FROM alert), 1 FROM outbox_cleaned c"
+    " (outbox_id, payment_id) IN (SELECT outbox_id, payment_id FROM alert), 1"
+    " FROM outbox_cleaned c"
     " WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.payment_id = c.payment_id)"
     " ORDER BY 1";
 static const char VOUCHER_SQL[] =

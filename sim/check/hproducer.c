@@ -328,6 +328,15 @@ static void on_scan_tick(hproducer *p, history_sink *s, const history_ev *e) {
     }
 }
 
+/* "msg M: business error before COMMIT of ...: rolled back": the scan's transaction for
+** row M (DEAD and its alert) rolled back, so the row is still SENDING, due since then,
+** and the next scan takes it again: late for the rollback, not the policy. */
+static void on_rollback(hproducer *p, const history_ev *e) {
+    unsigned long long msg = 0;
+    prow *r = sscanf(e->detail, "msg %llu:", &msg) == 1 ? row(p, msg) : NULL;
+    if (r) r->late_ok = 1;
+}
+
 static void on_scan(hproducer *p, const history_ev *e) {
     int n = 0;
     if (sscanf(e->detail, "%d due", &n) == 1 && n >= p->conf->cfg.scan_batch) excuse_all(p);
@@ -407,6 +416,7 @@ void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
     else if (!strcmp(k, "dead")) on_dead(p, s, e);
     else if (!strcmp(k, "alert")) on_alert(p, s, e);
     else if (!strcmp(k, "scan")) on_scan(p, e);
+    else if (!strcmp(k, "rollback")) on_rollback(p, e);
     else if (!strcmp(k, "cleanup")) on_cleanup(p, s, e);
     else if (!strcmp(k, "duplicate")) on_answer_duplicate(p, e);
 }

@@ -608,6 +608,20 @@ static void test_dead_letters(void **state) {
     expect_lines(v, 2, 7, 16);
 }
 
+/* An alert naming the DEAD row with another payment's id (outbox id bound as the
+** payment's, as they coincide in most runs) does not count: it points at other money. */
+static void test_dead_letter_alert_wrong_payment(void **state) {
+    fixture *fx = *state;
+    exec_sql(fx->pay, "UPDATE outbox SET status = 'DEAD', attempts = 8 WHERE id = 15;"
+                      "INSERT INTO alert VALUES (1, 15, 15, 'DEAD_LETTER', 'gave up', 9);");
+    run_ok(fx);
+    expect_counts(fx, 0, 0, 0, 0, 1, 0, 1, 0);
+    expect_ids(first(fx, DEAD), 5, 15);
+    exec_sql(fx->pay, "UPDATE alert SET payment_id = 5 WHERE id = 1;");   /* now right */
+    run_ok(fx);
+    expect_counts(fx, 0, 0, 0, 0, 1, 0, 0, 0);
+}
+
 static void test_convergence(void **state) {
     fixture *fx = *state;
     fx->in.converged_us = -1;
@@ -835,6 +849,7 @@ int main(void) {
         T(test_compensation_voucher),
         T(test_compensation_refund_amount),
         T(test_dead_letters),
+        T(test_dead_letter_alert_wrong_payment),
         T(test_convergence),
         cmocka_unit_test_setup_teardown(test_direct_design, setup_direct, teardown),
         T(test_missing_table),
