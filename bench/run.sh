@@ -527,6 +527,49 @@ record relay_scan_growth_same_due \
   "$scan_same_due" "us/scan" \
   "<= 3 (flat)"
 
+# ---- per-key ordering: what one message in flight per account costs (issue 14) --------------------
+# The standard scenario (loss, duplication, a crash per service) run under design ordered
+# and under outbox, same seed, one after the other: payments delivered per virtual second
+# (vouchers booked, over the time from the first payment to the last voucher) and the
+# delay from each payment's commit to its voucher, read from the two traces.  Not a
+# wall-clock figure: what ordering costs is waiting, which the simulator measures exactly.
+echo "bench: per-key ordering: $(basename "$STD") under ordered and outbox ..."
+# order_rates DESIGN: one run, seed 1; sets ord_rate (payments/s), ord_mean, ord_p99 (ms),
+# ord_holds, ord_wall (s)
+order_rates() {
+  local out="$tmp/order-$1" t0 t1 line
+  rm -rf "$out"
+  t0=$(now)
+  "$SIM" run "$STD" --seed 1 --design "$1" --out "$out" --quiet >"$tmp/order-$1.log" 2>&1 ||
+    die "outbox-sim run $STD --design $1 exited $?: $(tail -n 3 "$tmp/order-$1.log")"
+  t1=$(now)
+  ord_wall=$(calc "$t1 - $t0")
+  find "$out" -name trace.jsonl -exec awk '
+    function num(k,   m) { if (match($0, "\"" k "\":[0-9.]+")) { m = substr($0, RSTART, RLENGTH); sub(/.*:/, "", m); return m + 0 } return -1 }
+    /"ev":"pay"/ && first == "" { first = num("t") }
+    /"kind":"commit"/ { c[num("pay")] = num("t") }
+    /"kind":"hold"/ { holds++ }
+    /"kind":"apply"/ { p = num("pay"); if (!(p in a)) { a[p] = num("t"); n++; last = a[p]; if (p in c) { d = (a[p] - c[p]) * 1000; sum += d; nd++; print d > "/dev/stderr" } } }
+    END { printf "rate=%.6g mean=%.6g holds=%d n=%d\n", n / (last - first), sum / nd, holds, n }' {} \; \
+    >"$tmp/order-$1.sum" 2>"$tmp/order-$1.delays"
+  line=$(cat "$tmp/order-$1.sum")
+  ord_p99=$(sort -g "$tmp/order-$1.delays" | awk '{ v[NR] = $1 } END { i = int(NR * 0.99 + 0.5); if (i < 1) i = 1; printf "%.6g", v[i] }')
+  ord_rate=$(field rate "$line") ord_mean=$(field mean "$line")
+  ord_holds=$(field holds "$line")
+  [ -n "$ord_rate" ] || die "per-key ordering: no vouchers in the $1 run's trace"
+}
+order_rates outbox
+o_rate=$ord_rate o_mean=$ord_mean o_p99=$ord_p99 o_wall=$ord_wall
+order_rates ordered
+record ordered_payments_per_second \
+  "per-key ordering: payments delivered per virtual second, design ordered vs outbox" \
+  "$(basename "$STD") (seed 1) under --design ordered: a payment whose account has an earlier message unsettled is held and published when that one is answered (lib/ordered.h); payments with a voucher divided by the virtual time from the first payment to the last voucher; commit-to-voucher delay mean ${ord_mean} ms, p99 ${ord_p99} ms; $ord_holds payments held" \
+  "$ord_rate" "payments/s" \
+  "the same scenario and seed under --design outbox, run just before it (commit-to-voucher mean ${o_mean} ms, p99 ${o_p99} ms)" \
+  "$o_rate" "payments/s" \
+  "<= 1: what order costs (near 1 while an account's payments are further apart than a round trip; a lost message stalls its account for a retry interval)" \
+  "\"delay_mean_ms\": $ord_mean, \"delay_p99_ms\": $ord_p99, \"held\": $ord_holds, \"outbox_delay_mean_ms\": $o_mean, \"outbox_delay_p99_ms\": $o_p99, \"wall_s\": $ord_wall, \"outbox_wall_s\": $o_wall"
+
 # ---- the table and the JSON -------------------------------------------------------------------------
 echo
 echo "bench: summary (ratio = figure / reference)"

@@ -67,6 +67,10 @@ typedef enum {
     OX_DESIGN_OK_BEFORE_COMMIT,    /* client told OK once the rows are written, before COMMIT */
     OX_DESIGN_ALERT_OUTSIDE_TX,    /* DEAD committed alone, its alert in a second transaction */
     OX_DESIGN_CLEANUP_BY_AGE,      /* cleanup deletes rows by age, whatever their status */
+    /* Per-key ordering (issue 14): both claim that an account's vouchers are applied in
+    ** the order its payments committed (the history check `ordering`). */
+    OX_DESIGN_ORDERED,             /* one message in flight per account (lib/ordered.h) */
+    OX_DESIGN_ORDERED_NAIVE,       /* the seed's outbox, trusting the queue to keep order */
     OX_DESIGN_COUNT
 } ox_design;
 
@@ -125,5 +129,8 @@ const char *ox_design_name(ox_design d);
 int ox_design_parse(const char *name, ox_design *d);
 /* All design names, comma-separated, for error messages and help. */
 const char *ox_design_names(void);
+/* 1 if design d claims per-account ordering (ordered, ordered-naive): only then is the
+** history invariant `ordering` judged. */
+int ox_design_claims_ordering(ox_design d);
 
 #endif

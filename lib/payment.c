@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "ordered.h"
 #include "retry.h"
 
 typedef unsigned long long ull;
@@ -58,6 +59,7 @@ static ox_status prepare(ox_service *s) {
     if (!r) r = ox_store_prepare(st, &p->count_sending,
         "SELECT count(*) FROM outbox WHERE status='SENDING'");
     if (!r) r = ox_payment_prepare_scan(s);
+    if (!r && s->cfg.design == OX_DESIGN_ORDERED) r = ox_ordered_open(s);
     return r;
 }
 
@@ -98,6 +100,7 @@ void ox_payment_close(ox_service *s) {
         &p->publish_done, &p->mark_dead, &p->ins_alert, &p->count_sending, &p->cleanup,
     };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ox_store_finalize(all[i]);
+    ox_ordered_close(s);
     free(p->due);
     free(p->gone);
     free(p);
@@ -235,6 +238,8 @@ ox_status ox_payment_pay(ox_service *s, uint64_t pay_id, uint32_t account, int64
         return OX_OK;
     }
     if (!r) r = insert_rows(s, &m, now);
+    int held = 0;   /* design ordered: an earlier message of the account is unsettled */
+    if (!r && s->cfg.design == OX_DESIGN_ORDERED) r = ox_ordered_hold(s, &m, now, &held);
     if (r) { ox_store_rollback(&s->store); return r; }
     int in_tx = s->cfg.design == OX_DESIGN_PUBLISH_IN_TX;
     if (in_tx) {
@@ -245,8 +250,9 @@ ox_status ox_payment_pay(ox_service *s, uint64_t pay_id, uint32_t account, int64
     if ((r = ox_store_commit(&s->store)))
         return s->cfg.design == OX_DESIGN_OK_BEFORE_COMMIT ? OX_OK : r;   /* told OK already */
     report_commit(s, &m);
+    if (held) ox_ordered_note_hold(s, &m);
     ox_svc_failpoint(s, "payment.after_commit");
-    if (!in_tx) publish_first(s, &m, now);
+    if (!in_tx && !held) publish_first(s, &m, now);
     return OX_OK;
 }
 
@@ -267,11 +273,13 @@ static ox_status consumed(ox_service *s, const ox_msg *m, int64_t now) {
     ox_status r = ox_store_run(&s->store, p->mark_consumed, "mark outbox row CONSUMED", &changed);
     if (r) return r;
     assert(changed == 0 || changed == 1);   /* id is the primary key */
-    if (changed)
+    if (changed) {
         ox_svc_event(s, "consumed", m->pay_id, "msg %llu marked CONSUMED", (ull)m->msg_id);
-    else
+        if (s->cfg.design == OX_DESIGN_ORDERED) ox_ordered_release(s, m->pay_id, now);
+    } else {
         ox_svc_event(s, "duplicate", m->pay_id,
                      "CONSUMED for msg %llu: no SENDING or DEAD row, no change", (ull)m->msg_id);
+    }
     return OX_OK;
 }
 
@@ -324,6 +332,7 @@ static ox_status consume_failed(ox_service *s, const ox_msg *m, int64_t now) {
         ox_svc_event(s, "failed", m->pay_id, "msg %llu marked FAILED: %s", (ull)m->msg_id,
                      m->reason);
     ox_svc_event(s, "refund", m->pay_id, "payment %llu refunded: %s", (ull)m->pay_id, m->reason);
+    if (s->cfg.design == OX_DESIGN_ORDERED) ox_ordered_release(s, m->pay_id, now);
     return OX_OK;
 }
 

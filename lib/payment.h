@@ -43,6 +43,7 @@ struct ox_payment {
     sqlite3_stmt *count_sending, *cleanup;
     ox_due *due;                 /* cfg.scan_batch slots */
     ox_gone *gone;               /* cfg.scan_batch slots: a cleanup's deleted rows */
+    struct ox_ordered *ord;      /* design ordered only (ordered.h), else NULL */
 };
 
 /* Whether this design has the recovery scan at all. */

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "ordered.h"
 #include "payment.h"
 #include "retry.h"
 
@@ -32,10 +33,11 @@ typedef long long ll;
 ox_status ox_payment_prepare_scan(ox_service *s) {
     struct ox_payment *p = s->pay;
     ox_store *st = &s->store;
-    ox_status r = ox_store_prepare(st, &p->scan,
-        "SELECT id, payment_id, attempts, payload FROM outbox"
-        " WHERE status='SENDING' AND next_attempt_at<=?1"
-        " ORDER BY next_attempt_at, id LIMIT ?2");
+    ox_status r = ox_store_prepare(st, &p->scan, s->cfg.design == OX_DESIGN_ORDERED
+        ? OX_ORDERED_SCAN_SQL   /* minus the rows an earlier one of their account blocks */
+        : "SELECT id, payment_id, attempts, payload FROM outbox"
+          " WHERE status='SENDING' AND next_attempt_at<=?1"
+          " ORDER BY next_attempt_at, id LIMIT ?2");
     if (!r) r = ox_store_prepare(st, &p->reschedule,
         "UPDATE outbox SET attempts=attempts+1, next_attempt_at=?1, updated_at=?2"
         " WHERE id=?3 AND status='SENDING'");
@@ -164,6 +166,7 @@ static ox_status dead_letter(ox_service *s, const ox_due *d, int64_t now) {
     else
         snprintf(text, sizeof text, "payment %lld: outbox row %lld has an undecodable payload",
                  (ll)d->pay_id, (ll)d->id);
+    if (s->cfg.design == OX_DESIGN_ORDERED) ox_ordered_alert_text(s, d, text, sizeof text);
     int changed = 0;
     if (s->cfg.design == OX_DESIGN_ALERT_OUTSIDE_TX) return dead_then_alert(s, d, text, now,
                                                                              &changed);

@@ -42,6 +42,9 @@ DESIGNS = {
     "ok-before-commit": "the client is told OK once the rows are written, before COMMIT",
     "alert-outside-tx": "a row goes DEAD in one transaction, its alert in a second",
     "cleanup-by-age": "the cleanup deletes rows by age, whatever their status (DEAD, SENDING)",
+    "ordered": "per-account order: one message of an account in flight at a time; a DEAD "
+               "one blocks its account (lib/ordered.h)",
+    "ordered-naive": "the seed's outbox, claiming per-account order it does nothing to keep",
 }
 
 def read_matrix(path):

@@ -17,6 +17,7 @@
 #include "../util/json.h"
 #include "hbroker.h"
 #include "hconsumer.h"
+#include "hordering.h"
 #include "hproducer.h"
 #include "hrestart.h"
 
@@ -38,6 +39,7 @@ int history_judged(const history_conf *conf, int inv) {
     case HI_ALERT_NAMES_ROW: return has_scan(c);
     case HI_FINAL_STATES: return c->design != OX_DESIGN_DIRECT;   /* no rows to move */
     case HI_CLEANUP_FINAL_ONLY: return has_scan(c) && c->cleanup_after_ms > 0;
+    case HI_ORDERING: return ox_design_claims_ordering(c->design);
     default: return 1;
     }
 }
@@ -246,6 +248,7 @@ typedef struct {
     hconsumer *c;
     hbroker *b;
     hrestart *r;
+    hordering *o;
 } checks;
 
 static void each(checks *k, history_sink *s, const history_ev *e) {
@@ -253,6 +256,7 @@ static void each(checks *k, history_sink *s, const history_ev *e) {
     hconsumer_event(k->c, s, e);
     hbroker_event(k->b, s, e);
     hrestart_event(k->r, s, e, k->p, k->b);
+    hordering_event(k->o, s, e);
 }
 
 static int read_all(FILE *f, const char *path, checks *k, history_sink *s, char *err,
@@ -310,9 +314,9 @@ int history_run(const char *trace_path, const history_conf *conf, checker_result
     }
     history_sink s = { .conf = conf, .out = out };
     checks k = { hproducer_new(conf), hconsumer_new(conf), hbroker_new(conf),
-                 hrestart_new(conf) };
+                 hrestart_new(conf), hordering_new(conf) };
     int rc = 0;
-    if (!k.p || !k.c || !k.b || !k.r) {
+    if (!k.p || !k.c || !k.b || !k.r || !k.o) {
         snprintf(err, cap, "%s: out of memory", trace_path);
         rc = -1;
     }
@@ -326,5 +330,6 @@ int history_run(const char *trace_path, const history_conf *conf, checker_result
     hconsumer_free(k.c);
     hbroker_free(k.b);
     hrestart_free(k.r);
+    hordering_free(k.o);
     return rc;
 }

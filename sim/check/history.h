@@ -26,6 +26,10 @@
 **              cleanup   "msg M deleted: STATUS, updated A ms ago" (one per row, after the
 **                        DELETE committed; at most scan_batch a scan; STATUS the row's
 **                        last, A by the service's clock)
+**              hold      "msg M held: an earlier message of account C is not settled"
+**              release   "msg M released: the earlier messages of account C are settled"
+**                        (design ordered, lib/ordered.h; an alert there ends with
+**                        "; it blocks N later messages of account C")
 **   accounting apply     "msg M: voucher of A cents for account C"
 **              refuse    "msg M refused: WHY"
 **              publish   "CONSUMED for msg M to ACC_QUEUE" (or CONSUME_FAILED)
@@ -61,6 +65,7 @@ enum {
     HI_DACK,
     HI_RESTART_STATE,
     HI_CLEANUP_FINAL_ONLY,
+    HI_ORDERING,              /* hordering.c: per-account order (designs that claim it) */
     HI_END
 };
 

@@ -87,6 +87,12 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "The cleanup deleted a row that still had work to do, a dead letter the operator "
       "needs, or a settled row too young: the retention rule ignores the row's status or "
       "its age." },
+    { "ordering",
+      "for each account, vouchers are applied in the order its payments committed (judged "
+      "only under designs that claim it)",
+      "A payment was booked while an earlier payment of the same account was still on its "
+      "way: a retried message was overtaken by the next one of its key, and the design "
+      "trusted the queue to keep the order." },
 };
 
 const invariant_info *invariant_at(int i) {
