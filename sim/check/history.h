@@ -26,6 +26,11 @@
 **              cleanup   "msg M deleted: STATUS, updated A ms ago" (one per row, after the
 **                        DELETE committed; at most scan_batch a scan; STATUS the row's
 **                        last, A by the service's clock)
+**              complete  "msg M deleted: STATUS" or "msg M archived: STATUS" (knob
+**                        completion: after the consumed or failed/refund notes of the
+**                        transaction that finished and deleted the row)
+**   accounting purge     "N inbox rows received over R ms ago forgotten" (knob
+**                        inbox_retention; read only by the reached states)
 **   accounting apply     "msg M: voucher of A cents for account C"
 **              refuse    "msg M refused: WHY"
 **              publish   "CONSUMED for msg M to ACC_QUEUE" (or CONSUME_FAILED)
