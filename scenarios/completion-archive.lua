@@ -6,7 +6,7 @@
 -- The same faults around the completion as completion-delete.lua: the payment service
 -- killed right after the archiving transaction committed, before the ack (twice), answers
 -- duplicated on the wire, accounting killed between its commit and its answer, refused
--- payments.  Every invariant holds, and tests/system/completion.sh checks that every
+-- payments.  Every invariant holds, and tests/system/retention.sh checks that every
 -- settled row is in outbox_archive exactly once.
 scenario {
   name     = "finished outbox rows are archived by their answer's transaction; nothing is lost",
