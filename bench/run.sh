@@ -483,6 +483,26 @@ record live_synchronous_full \
   "< 1: what a sync per commit costs; compare with live_durable_send" \
   "\"vouchers_per_second\": $voucher_rate_full, \"durable_send_payments_per_second\": $commit_rate_ds, \"scratch_fs\": \"$tmpfs_type\""
 
+# ---- what completion=delete costs (issue 14, item 5) -----------------------------------------------
+# The same live run with completion=delete (lib/config.h): the answer's transaction deletes
+# the row it finished (the trigger writes its tombstone), against completion=mark run
+# right after it, so that both see the same weather.
+echo "bench: the live outbox with completion=delete, then mark again ..."
+live_rates 4 --knob completion=delete
+commit_rate_del=$commit_rate voucher_rate_del=$voucher_rate
+live_rates 5 --knob completion=mark
+commit_rate_mark=$commit_rate voucher_rate_mark=$voucher_rate
+commit_rate=$commit_rate_normal voucher_rate=$voucher_rate_normal   # as the rows above had them
+
+record live_completion_delete \
+  "live outbox: payments per second with completion=delete vs mark" \
+  "the live payments/s above, run again with --knob completion=delete: each CONSUMED answer is a transaction that marks the row and deletes it (the trigger outbox_tombstone copies it into outbox_cleaned), instead of one UPDATE; group commit as above; vouchers/s in details" \
+  "$commit_rate_del" "payments/s" \
+  "the same live run with --knob completion=mark (the default), run right after it on fresh databases" \
+  "$commit_rate_mark" "payments/s" \
+  "about 1: a delete and a tombstone per answer, in the answer's own transaction" \
+  "\"vouchers_per_second\": $voucher_rate_del, \"vouchers_per_second_mark\": $voucher_rate_mark"
+
 # ---- the relay scan ---------------------------------------------------------------------------------
 echo "bench: the relay scan ..."
 first_rows=${SCAN_ROWS%%,*}
