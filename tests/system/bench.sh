@@ -36,6 +36,8 @@ for id in sim_events_per_second sim_batching sim_speedup_issue6 sim_vfs_cost sim
           relay_scan_1000_rows relay_scan_3000_rows relay_scan_10000_rows relay_scan_growth; do
   check "bench.json: $id has what it measures, a value and a reference, both > 0" figure_ok "$id"
 done
+check "bench.json: live_completion_delete has what it measures, a value and a reference, both > 0" \
+    figure_ok live_completion_delete
 
 n_ids=$(grep -c '"id": ' "$json")
 n_pos=0
