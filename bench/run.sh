@@ -483,6 +483,32 @@ record live_synchronous_full \
   "< 1: what a sync per commit costs; compare with live_durable_send" \
   "\"vouchers_per_second\": $voucher_rate_full, \"durable_send_payments_per_second\": $commit_rate_ds, \"scratch_fs\": \"$tmpfs_type\""
 
+# ---- what completion=delete costs (issue 14, item 5) -----------------------------------------------
+# The same live run with completion=delete (lib/config.h): the answer's transaction deletes
+# the row it finished (the trigger writes its tombstone), against completion=mark, REPS
+# runs of each taken in turn (delete, mark, delete, ...) so that both see the same
+# weather; the medians.
+echo "bench: the live outbox with completion=delete and mark, $REPS runs each in turn ..."
+del_c=() del_v=() mark_c=() mark_v=()
+for ((i = 0; i < REPS; i++)); do
+  live_rates $((4 + 2 * i)) --knob completion=delete
+  del_c+=("$commit_rate") del_v+=("$voucher_rate")
+  live_rates $((5 + 2 * i)) --knob completion=mark
+  mark_c+=("$commit_rate") mark_v+=("$voucher_rate")
+done
+commit_rate_del=$(median "${del_c[@]}") voucher_rate_del=$(median "${del_v[@]}")
+commit_rate_mark=$(median "${mark_c[@]}") voucher_rate_mark=$(median "${mark_v[@]}")
+commit_rate=$commit_rate_normal voucher_rate=$voucher_rate_normal   # as the rows above had them
+
+record live_completion_delete \
+  "live outbox: payments per second with completion=delete vs mark" \
+  "the live payments/s above, run again with --knob completion=delete: each CONSUMED answer is a transaction that marks the row and deletes it (the trigger outbox_tombstone copies it into outbox_cleaned), instead of one UPDATE; group commit as above; vouchers/s in details" \
+  "$commit_rate_del" "payments/s" \
+  "the same live run with --knob completion=mark (the default), on fresh databases, its runs taken in turn with those of delete; medians of $REPS each" \
+  "$commit_rate_mark" "payments/s" \
+  "about 1: a delete and a tombstone per answer, in the answer's own transaction" \
+  "\"vouchers_per_second\": $voucher_rate_del, \"vouchers_per_second_mark\": $voucher_rate_mark, \"delete_runs\": \"${del_c[*]}\", \"mark_runs\": \"${mark_c[*]}\""
+
 # ---- the relay scan ---------------------------------------------------------------------------------
 echo "bench: the relay scan ..."
 first_rows=${SCAN_ROWS%%,*}

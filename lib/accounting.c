@@ -50,6 +50,9 @@ ox_status ox_accounting_open(ox_service *s) {
         r = ox_store_prepare(st, &a->ins_voucher,
                              "INSERT INTO voucher(payment_id, msg_id, account, amount, created_at) "
                              "VALUES(?1, ?2, ?3, ?4, ?5)");
+    if (!r) r = ox_store_prepare(st, &a->purge,
+        "DELETE FROM inbox WHERE msg_id IN"
+        " (SELECT msg_id FROM inbox WHERE received_at < ?1 ORDER BY msg_id LIMIT ?2)");
     return r;
 }
 
@@ -60,6 +63,7 @@ void ox_accounting_close(ox_service *s) {
     ox_store_finalize(&a->ins_inbox);
     ox_store_finalize(&a->replace_inbox);
     ox_store_finalize(&a->ins_voucher);
+    ox_store_finalize(&a->purge);
     free(a);
     s->acc = NULL;
 }
@@ -205,4 +209,45 @@ ox_status ox_accounting_on_frame(ox_service *s, const char *from, const ox_frame
     answer_and_ack(s, f, &o);
     ox_svc_failpoint(s, "accounting.after_ack");
     return OX_OK;
+}
+
+/* ---- inbox retention (knob inbox_retention; accounting.h) ---- */
+
+ox_status ox_accounting_start(ox_service *s) {
+    assert(s->acc != NULL);
+    assert(s->cfg.inbox_retention_ms >= 0);
+    if (s->cfg.inbox_retention_ms > 0) ox_svc_timer(s, OX_TIMER_PURGE, s->cfg.scan_interval_ms);
+    return OX_OK;
+}
+
+/* One purge: a transaction of its own, at most scan_batch rows (the LIMIT), noted once it
+** committed.  The whole purge is one statement, so no row is half forgotten. */
+static ox_status purge(ox_service *s) {
+    struct ox_accounting *a = s->acc;
+    int64_t now = ox_now_ms();
+    int64_t keep = s->cfg.inbox_retention_ms;
+    assert(keep > 0);
+    ox_status r = ox_store_begin(&s->store);
+    if (r) return r;
+    int n = 0;
+    sqlite3_bind_int64(a->purge, 1, now - keep);
+    sqlite3_bind_int64(a->purge, 2, s->cfg.scan_batch);
+    r = ox_store_run(&s->store, a->purge, "purge inbox", &n);
+    if (r) { ox_store_rollback(&s->store); return r; }
+    assert(n >= 0);
+    assert(n <= s->cfg.scan_batch);
+    r = ox_store_commit(&s->store);
+    if (!r && n > 0)
+        ox_svc_event(s, "purge", 0, "%d inbox rows received over %lld ms ago forgotten", n,
+                     (ll)keep);
+    return r;
+}
+
+ox_status ox_accounting_on_timer(ox_service *s, int id) {
+    assert(s->acc != NULL);
+    if (id != OX_TIMER_PURGE) return ox_svc_fail(s, OX_ERR_ROLE, "accounting: no timer %d", id);
+    if (s->cfg.inbox_retention_ms <= 0) return OX_OK;   /* a timer of an earlier config */
+    ox_status r = purge(s);
+    ox_svc_timer(s, OX_TIMER_PURGE, s->cfg.scan_interval_ms);
+    return r;
 }

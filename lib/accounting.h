@@ -20,10 +20,20 @@
 
 struct ox_accounting {
     sqlite3_stmt *find_inbox, *ins_inbox, *replace_inbox, *ins_voucher;
+    sqlite3_stmt *purge;       /* knob inbox_retention */
 };
 
 ox_status ox_accounting_open(ox_service *s);
 void ox_accounting_close(ox_service *s);
 ox_status ox_accounting_on_frame(ox_service *s, const char *from, const ox_frame *f);
+
+/* Inbox retention (knob inbox_retention > 0): start arms OX_TIMER_PURGE every
+** scan_interval; each purge deletes, in a transaction of its own, at most scan_batch inbox
+** rows received longer ago than the retention (by the service's clock), and notes how many.
+** A message id forgotten that way is new again: retention must outlast the longest
+** redelivery (every publication the producer may still make), or a late copy is applied
+** twice.  With retention 0 (the default) no timer is armed and nothing changes. */
+ox_status ox_accounting_start(ox_service *s);
+ox_status ox_accounting_on_timer(ox_service *s, int id);
 
 #endif

@@ -74,6 +74,8 @@ void ox_config_default(ox_config *c) {
     c->nfrozen = 0;
     c->cleanup_after_ms = 0;
     c->seed = 0;
+    c->inbox_retention_ms = 0;
+    c->completion = OX_COMPLETE_MARK;
 }
 
 /* ---- text parsers: 0 and *out, or -1 ---- */
@@ -214,6 +216,23 @@ static int set_max_amount(ox_config *c, const char *v) {
 
 static int set_seed(ox_config *c, const char *v) { return parse_u64(v, &c->seed); }
 
+static int set_inbox_retention(ox_config *c, const char *v) {
+    return parse_ms(v, 1, &c->inbox_retention_ms);
+}
+
+static const char *const COMPLETIONS[] = { "mark", "delete", "archive", NULL };
+
+const char *ox_completion_name(ox_completion m) {
+    return (unsigned)m <= OX_COMPLETE_ARCHIVE ? COMPLETIONS[m] : "?";
+}
+
+static int set_completion(ox_config *c, const char *v) {
+    int i = name_index(COMPLETIONS, v);
+    if (i < 0) return -1;
+    c->completion = (ox_completion)i;
+    return 0;
+}
+
 /* A comma list of u32 account numbers; "" clears it.  Parsed into a copy first, so a
 ** bad list changes nothing. */
 static int set_frozen(ox_config *c, const char *v) {
@@ -264,6 +283,8 @@ static const knob KNOBS[] = {
     { "frozen", set_frozen, "a comma list of up to 16 account numbers" },
     { "cleanup_after", set_cleanup_after, "seconds >= 0" },
     { "seed", set_seed, "an unsigned 64-bit integer" },
+    { "inbox_retention", set_inbox_retention, "seconds >= 0" },
+    { "completion", set_completion, "mark, delete or archive" },
 };
 #define NKNOBS (sizeof KNOBS / sizeof KNOBS[0])
 

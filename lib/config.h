@@ -28,6 +28,11 @@
 **   frozen           comma list of account numbers ("")   accounting refuses them
 **   cleanup_after    seconds >= 0 (0 = never): delete CONSUMED/FAILED rows older   payment scan
 **   seed             u64 (0): seeds the jitter stream     payment
+**   inbox_retention  seconds >= 0 (0 = forever): forget inbox rows received longer ago
+**                    than that, by a purge every scan_interval  accounting
+**   completion       mark | delete | archive (mark): what the answer's transaction does
+**                    with a finished (CONSUMED, FAILED) outbox row: keep it, delete it
+**                    (its tombstone stays), or move it to outbox_archive   payment
 **
 ** Per service: `synchronous`, `journal_mode` and `durable_send` may be prefixed with a
 ** role's name ("payment.synchronous=full", "broker.journal_mode=delete").  Every
@@ -78,6 +83,7 @@ typedef enum { OX_RETRY_LINEAR = 0, OX_RETRY_EXPONENTIAL } ox_retry;
 typedef enum { OX_AT_LEAST_ONCE = 0, OX_AT_MOST_ONCE } ox_delivery;
 typedef enum { OX_SYNC_OFF = 0, OX_SYNC_NORMAL = 1, OX_SYNC_FULL = 2, OX_SYNC_EXTRA = 3 } ox_sync;
 typedef enum { OX_JOURNAL_WAL = 0, OX_JOURNAL_DELETE = 1 } ox_journal;
+typedef enum { OX_COMPLETE_MARK = 0, OX_COMPLETE_DELETE, OX_COMPLETE_ARCHIVE } ox_completion;
 
 #define OX_MAX_FROZEN 16
 
@@ -106,6 +112,8 @@ typedef struct {
     int nfrozen;
     int64_t cleanup_after_ms;
     uint64_t seed;
+    int64_t inbox_retention_ms;    /* 0: the inbox remembers every message id forever */
+    ox_completion completion;
 } ox_config;
 
 void ox_config_default(ox_config *c);
@@ -123,6 +131,7 @@ void ox_config_resolve(ox_config *c, ox_role role);
 int ox_config_durable(const ox_config *c);
 const char *ox_sync_name(ox_sync s);
 const char *ox_journal_name(ox_journal j);
+const char *ox_completion_name(ox_completion m);
 
 const char *ox_design_name(ox_design d);
 /* Returns 0 and sets *d, or -1 for an unknown name. */

@@ -66,5 +66,6 @@ typedef struct ox_io {
 /* Timer ids, as set_timer passes them and ox_service_on_timer takes them back. */
 #define OX_TIMER_SCAN 1          /* payment: the recovery scan (scan.c) */
 #define OX_TIMER_REDELIVER 2     /* broker: in-flight deliveries past visibility */
+#define OX_TIMER_PURGE 3         /* accounting: the inbox purge (knob inbox_retention) */
 
 #endif

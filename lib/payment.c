@@ -31,6 +31,91 @@ int ox_payment_has_scan(const ox_service *s) {
     return s->cfg.design != OX_DESIGN_DIRECT && s->cfg.design != OX_DESIGN_OUTBOX_NO_RECOVERY;
 }
 
+/* ---- completion (knob completion, config.h) ----
+** What the answer's transaction does with a row it just finished (CONSUMED, or FAILED
+** with its refund): `mark` keeps it (the seed's design); `delete` deletes it, and the
+** trigger outbox_tombstone keeps its tombstone (schema.h) in the same transaction;
+** `archive` copies it into outbox_archive, then deletes it the same way.  Finishing and
+** completing are one transaction, so no crash leaves a finished row half completed, and
+** a duplicate answer finds no SENDING or DEAD row either way. */
+
+/* outbox_archive (schema.h) exists only in a file a service with completion=archive
+** opened: created here, not with the other tables (store.c), so that the files of every
+** other configuration stay byte for byte what they were (the simulated disk's power cuts
+** count their bytes). */
+static ox_status create_archive(ox_service *s) {
+    sqlite3_stmt *q = NULL;
+    ox_status r = ox_store_prepare(&s->store, &q,
+        "CREATE TABLE IF NOT EXISTS outbox_archive(id INTEGER PRIMARY KEY,"
+        " payment_id INTEGER NOT NULL UNIQUE, status TEXT NOT NULL,"
+        " attempts INTEGER NOT NULL, payload BLOB NOT NULL, created_at INTEGER NOT NULL,"
+        " updated_at INTEGER NOT NULL) STRICT");
+    if (!r) r = ox_store_run(&s->store, q, "create outbox_archive", NULL);
+    ox_store_finalize(&q);
+    return r;
+}
+
+static ox_status prepare_completion(ox_service *s) {
+    struct ox_payment *p = s->pay;
+    assert(p->archive_row == NULL);
+    assert(p->delete_row == NULL);
+    if (s->cfg.completion == OX_COMPLETE_MARK) return OX_OK;
+    ox_status r = ox_store_prepare(&s->store, &p->delete_row,
+        "DELETE FROM outbox WHERE id=?1 AND status IN ('CONSUMED', 'FAILED')");
+    if (r || s->cfg.completion != OX_COMPLETE_ARCHIVE) return r;
+    r = create_archive(s);
+    if (!r) r = ox_store_prepare(&s->store, &p->archive_row,
+        "INSERT INTO outbox_archive(id, payment_id, status, attempts, payload, created_at,"
+        " updated_at) SELECT id, payment_id, status, attempts, payload, created_at, updated_at"
+        " FROM outbox WHERE id=?1 AND status IN ('CONSUMED', 'FAILED')");
+    return r;
+}
+
+/* In the caller's transaction, right after it moved row m->msg_id to a final state. */
+static ox_status complete_row(ox_service *s, const ox_msg *m) {
+    struct ox_payment *p = s->pay;
+    ox_completion mode = s->cfg.completion;
+    assert(mode <= OX_COMPLETE_ARCHIVE);
+    assert(s->store.db != NULL);
+    if (mode == OX_COMPLETE_MARK) return OX_OK;
+    int n = 0;
+    ox_status r = OX_OK;
+    if (mode == OX_COMPLETE_ARCHIVE) {
+        sqlite3_bind_int64(p->archive_row, 1, (sqlite3_int64)m->msg_id);
+        r = ox_store_run(&s->store, p->archive_row, "archive outbox row", &n);
+        if (r) return r;
+        assert(n == 1);   /* the caller's UPDATE just made it final */
+    }
+    sqlite3_bind_int64(p->delete_row, 1, (sqlite3_int64)m->msg_id);
+    r = ox_store_run(&s->store, p->delete_row, "delete outbox row", &n);
+    assert(r || n == 1);
+    return r;
+}
+
+/* The "complete" note, once the transaction committed (sim/check/history.h). */
+static void report_completion(ox_service *s, const ox_msg *m, const char *status) {
+    if (s->cfg.completion == OX_COMPLETE_MARK) return;
+    ox_svc_event(s, "complete", m->pay_id, "msg %llu %s: %s", (ull)m->msg_id,
+                 s->cfg.completion == OX_COMPLETE_DELETE ? "deleted" : "archived", status);
+}
+
+/* The answer CONSUMED: an autocommit UPDATE under mark, a transaction with the
+** completion otherwise.  *changed: the row was SENDING or DEAD. */
+static ox_status finish_consumed(ox_service *s, const ox_msg *m, int64_t now, int *changed) {
+    struct ox_payment *p = s->pay;
+    int tx = s->cfg.completion != OX_COMPLETE_MARK;
+    ox_status r = tx ? ox_store_begin(&s->store) : OX_OK;
+    if (r) return r;
+    sqlite3_bind_int64(p->mark_consumed, 1, now);
+    sqlite3_bind_int64(p->mark_consumed, 2, (sqlite3_int64)m->msg_id);
+    sqlite3_bind_int64(p->mark_consumed, 3, (sqlite3_int64)m->pay_id);
+    r = ox_store_run(&s->store, p->mark_consumed, "mark outbox row CONSUMED", changed);
+    if (!r && *changed) r = complete_row(s, m);
+    if (!tx) return r;
+    if (r) { ox_store_rollback(&s->store); *changed = 0; return r; }
+    return ox_store_commit(&s->store);
+}
+
 /* ---- open / close ---- */
 
 static ox_status prepare(ox_service *s) {
@@ -60,6 +145,7 @@ static ox_status prepare(ox_service *s) {
         "SELECT count(*) FROM outbox WHERE status='SENDING'");
     if (!r) r = ox_payment_prepare_scan(s);
     if (!r && s->cfg.design == OX_DESIGN_ORDERED) r = ox_ordered_open(s);
+    if (!r) r = prepare_completion(s);
     return r;
 }
 
@@ -98,6 +184,7 @@ void ox_payment_close(ox_service *s) {
         &p->find_payment, &p->ins_payment, &p->ins_outbox, &p->set_payload, &p->mark_consumed,
         &p->mark_failed, &p->refund_payment, &p->ins_refund, &p->scan, &p->reschedule,
         &p->publish_done, &p->mark_dead, &p->ins_alert, &p->count_sending, &p->cleanup,
+        &p->archive_row, &p->delete_row,
     };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) ox_store_finalize(all[i]);
     ox_ordered_close(s);
@@ -265,16 +352,13 @@ static ox_status consumed(ox_service *s, const ox_msg *m, int64_t now) {
                      (ull)m->msg_id);
         return OX_OK;
     }
-    struct ox_payment *p = s->pay;
-    sqlite3_bind_int64(p->mark_consumed, 1, now);
-    sqlite3_bind_int64(p->mark_consumed, 2, (sqlite3_int64)m->msg_id);
-    sqlite3_bind_int64(p->mark_consumed, 3, (sqlite3_int64)m->pay_id);
     int changed = 0;
-    ox_status r = ox_store_run(&s->store, p->mark_consumed, "mark outbox row CONSUMED", &changed);
+    ox_status r = finish_consumed(s, m, now, &changed);
     if (r) return r;
     assert(changed == 0 || changed == 1);   /* id is the primary key */
     if (changed) {
         ox_svc_event(s, "consumed", m->pay_id, "msg %llu marked CONSUMED", (ull)m->msg_id);
+        report_completion(s, m, "CONSUMED");
         if (s->cfg.design == OX_DESIGN_ORDERED) ox_ordered_release(s, m->pay_id, now);
     } else {
         ox_svc_event(s, "duplicate", m->pay_id,
@@ -311,6 +395,7 @@ static ox_status fail_and_refund(ox_service *s, const ox_msg *m, int64_t now, in
         sqlite3_bind_int64(p->mark_failed, 3, (sqlite3_int64)m->pay_id);
         r = ox_store_run(&s->store, p->mark_failed, "mark outbox row FAILED", done);
         if (!r && *done) r = refund(s, m, now, &refunded);
+        if (!r && *done) r = complete_row(s, m);
     }
     if (r) { ox_store_rollback(&s->store); *done = 0; return r; }
     assert(*done == 0 || *done == 1);
@@ -332,6 +417,7 @@ static ox_status consume_failed(ox_service *s, const ox_msg *m, int64_t now) {
         ox_svc_event(s, "failed", m->pay_id, "msg %llu marked FAILED: %s", (ull)m->msg_id,
                      m->reason);
     ox_svc_event(s, "refund", m->pay_id, "payment %llu refunded: %s", (ull)m->pay_id, m->reason);
+    if (!is_direct(s)) report_completion(s, m, "FAILED");
     if (s->cfg.design == OX_DESIGN_ORDERED) ox_ordered_release(s, m->pay_id, now);
     return OX_OK;
 }

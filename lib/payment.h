@@ -41,6 +41,7 @@ struct ox_payment {
     sqlite3_stmt *mark_consumed, *mark_failed, *refund_payment, *ins_refund;
     sqlite3_stmt *scan, *reschedule, *publish_done, *mark_dead, *ins_alert;
     sqlite3_stmt *count_sending, *cleanup;
+    sqlite3_stmt *archive_row, *delete_row;   /* knob completion (payment.c) */
     ox_due *due;                 /* cfg.scan_batch slots */
     ox_gone *gone;               /* cfg.scan_batch slots: a cleanup's deleted rows */
     struct ox_ordered *ord;      /* design ordered only (ordered.h), else NULL */

@@ -34,6 +34,15 @@
 **     the tombstone of a deleted outbox row (knob cleanup_after), written by the trigger
 **     outbox_tombstone in the DELETE's own transaction: the payload and the row go, the
 **     fact that the row existed and how it ended stays (the checker reads it)
+**   outbox_archive(id INTEGER PRIMARY KEY, payment_id INTEGER NOT NULL UNIQUE,
+**          status TEXT NOT NULL,               -- 'CONSUMED' | 'FAILED'
+**          attempts INTEGER NOT NULL, payload BLOB NOT NULL,
+**          created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)
+**     knob completion=archive: a finished outbox row, moved here (then deleted from outbox,
+**     which leaves its tombstone too) by the transaction that finished it.  Created (IF NOT
+**     EXISTS) when a service with completion=archive opens the file, and only then
+**     (payment.c: create_archive), so no new user_version: every older payment file
+**     opens as before, and the files of the other configurations do not change
 **   (design `direct` writes no outbox rows; its messages carry msg_id = payment id)
 **
 ** accounting database (user_version OX_SCHEMA_ACCOUNTING):
@@ -45,6 +54,9 @@
 **           amount INTEGER NOT NULL, created_at INTEGER NOT NULL)
 **     (deliberately no UNIQUE(payment_id): exactly-once is the inbox's job, and the
 **      checker must be able to see when a design gets it wrong)
+**   Knob inbox_retention: a purge deletes inbox rows whose received_at is older than the
+**   retention; vouchers are business records and stay.  A message id forgotten that way
+**   is new again to `lookup`: a redelivery after it is applied a second time.
 **
 ** broker database (user_version OX_SCHEMA_BROKER):
 **   message(id INTEGER PRIMARY KEY AUTOINCREMENT,  -- the delivery id

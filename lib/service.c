@@ -73,6 +73,8 @@ static const char *config_problem(const ox_config *c) {
     if (c->max_amount <= 0) return "max_amount";
     if (c->nfrozen < 0 || c->nfrozen > OX_MAX_FROZEN) return "frozen";
     if (c->cleanup_after_ms < 0) return "cleanup_after";
+    if (c->inbox_retention_ms < 0) return "inbox_retention";
+    if ((unsigned)c->completion > OX_COMPLETE_ARCHIVE) return "completion";
     return NULL;
 }
 
@@ -125,7 +127,7 @@ ox_status ox_service_start(ox_service *s) {
     switch (s->role) {
     case OX_ROLE_PAYMENT: return ox_payment_start(s);
     case OX_ROLE_BROKER: return ox_broker_start(s);
-    case OX_ROLE_ACCOUNTING: return OX_OK;    /* no timers: it only reacts */
+    case OX_ROLE_ACCOUNTING: return ox_accounting_start(s);   /* a timer only to purge */
     }
     return OX_ERR_ROLE;
 }
@@ -160,7 +162,7 @@ ox_status ox_service_on_timer(ox_service *s, int id) {
     switch (s->role) {
     case OX_ROLE_PAYMENT: return ox_payment_on_timer(s, id);
     case OX_ROLE_BROKER: return ox_broker_on_timer(s, id);
-    case OX_ROLE_ACCOUNTING: break;
+    case OX_ROLE_ACCOUNTING: return ox_accounting_on_timer(s, id);
     }
     return ox_svc_fail(s, OX_ERR_ROLE, "%s: no timer %d", ox_role_name(s->role), id);
 }

@@ -34,7 +34,8 @@
 **   payment.after_consumed      payment marked the row CONSUMED/FAILED, not yet acked
 ** ox_service_failpoints() lists them for tools.
 **
-** Timer ids (io.h): payment uses OX_TIMER_SCAN; broker uses OX_TIMER_REDELIVER.
+** Timer ids (io.h): payment uses OX_TIMER_SCAN; broker uses OX_TIMER_REDELIVER;
+** accounting uses OX_TIMER_PURGE (only with inbox_retention > 0).
 **
 ** Group commit (payment and accounting only).  Between ox_service_group_begin() and
 ** ox_service_group_end() the service runs inside one database transaction: each call

@@ -75,7 +75,7 @@ void ox_svc_send(ox_service *s, const char *to, const ox_frame *f) {
 
 void ox_svc_timer(ox_service *s, int id, int64_t delay_ms) {
     assert(s != NULL);
-    assert(id == OX_TIMER_SCAN || id == OX_TIMER_REDELIVER);
+    assert(id == OX_TIMER_SCAN || id == OX_TIMER_REDELIVER || id == OX_TIMER_PURGE);
     assert(delay_ms >= 0);
     if (s->io.set_timer) s->io.set_timer(s->io.ctx, id, delay_ms);
 }

@@ -2,7 +2,7 @@
 ** timers.h: the live host's pending timers, as absolute deadlines.
 **
 ** A service asks for at most a handful of timer ids (lib/io.h: OX_TIMER_SCAN,
-** OX_TIMER_REDELIVER), each replacing its pending one, so a small fixed table is
+** OX_TIMER_REDELIVER, OX_TIMER_PURGE), each replacing its pending one, so a small fixed table is
 ** enough.  Deadlines are CLOCK_REALTIME milliseconds, the clock the library itself
 ** reads, so a libfaketime speed-up or offset moves the timers with it.
 */

@@ -38,7 +38,9 @@ int history_judged(const history_conf *conf, int inv) {
     case HI_DEAD_AFTER_MAX:
     case HI_ALERT_NAMES_ROW: return has_scan(c);
     case HI_FINAL_STATES: return c->design != OX_DESIGN_DIRECT;   /* no rows to move */
-    case HI_CLEANUP_FINAL_ONLY: return has_scan(c) && c->cleanup_after_ms > 0;
+    case HI_CLEANUP_FINAL_ONLY:
+        return (has_scan(c) && c->cleanup_after_ms > 0)
+               || (c->design != OX_DESIGN_DIRECT && c->completion != OX_COMPLETE_MARK);
     case HI_ORDERING: return ox_design_claims_ordering(c->design);
     default: return 1;
     }

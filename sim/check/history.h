@@ -30,6 +30,11 @@
 **              release   "msg M released: the earlier messages of account C are settled"
 **                        (design ordered, lib/ordered.h; an alert there ends with
 **                        "; it blocks N later messages of account C")
+**              complete  "msg M deleted: STATUS" or "msg M archived: STATUS" (knob
+**                        completion: after the consumed or failed/refund notes of the
+**                        transaction that finished and deleted the row)
+**   accounting purge     "N inbox rows received over R ms ago forgotten" (knob
+**                        inbox_retention; read only by the reached states)
 **   accounting apply     "msg M: voucher of A cents for account C"
 **              refuse    "msg M refused: WHY"
 **              publish   "CONSUMED for msg M to ACC_QUEUE" (or CONSUME_FAILED)

@@ -269,6 +269,25 @@ static void on_cleanup(hproducer *p, history_sink *s, const history_ev *e) {
     set_state(p, r, ROW_GONE, e);
 }
 
+/* A "complete" note (knob completion = delete | archive): the answer's transaction deleted
+** the row it had just finished, so it must be CONSUMED or FAILED (its consumed or failed
+** note came first); a row deleted while SENDING or DEAD was not finished. */
+static void on_complete(hproducer *p, history_sink *s, const history_ev *e) {
+    unsigned long long msg = 0;
+    char how[16] = "", status[16] = "";
+    if (sscanf(e->detail, "msg %llu %15[a-z]: %15s", &msg, how, status) != 3) return;
+    prow *r = row(p, msg);
+    if (!r) return;
+    uint32_t lines[2] = { r->state_line, e->line };
+    if (r->state != ROW_CONSUMED && r->state != ROW_FAILED)
+        history_flag(s, HI_CLEANUP_FINAL_ONLY, e->pay, msg, lines, 2,
+                     "msg %llu %s by its completion while %s", msg, how, ROW_NAME[r->state]);
+    else if (strcmp(status, ROW_NAME[r->state]) != 0)
+        history_flag(s, HI_CLEANUP_FINAL_ONLY, e->pay, msg, lines, 2,
+                     "msg %llu %s as %s, but it was %s", msg, how, status, ROW_NAME[r->state]);
+    set_state(p, r, ROW_GONE, e);
+}
+
 /* A DEAD must be followed by its alert, before anything else the payment says. */
 static void alert_due(hproducer *p, history_sink *s, const history_ev *e) {
     if (!p->dead_msg) return;
@@ -418,6 +437,7 @@ void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
     else if (!strcmp(k, "scan")) on_scan(p, e);
     else if (!strcmp(k, "rollback")) on_rollback(p, e);
     else if (!strcmp(k, "cleanup")) on_cleanup(p, s, e);
+    else if (!strcmp(k, "complete")) on_complete(p, s, e);
     else if (!strcmp(k, "duplicate")) on_answer_duplicate(p, e);
 }
 

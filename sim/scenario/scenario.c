@@ -595,10 +595,11 @@ static void read_design(lua_State *L, sim_scenario *sc) {
     if (!str_field(L, 1, "scenario", "design", sc->design, sizeof sc->design)) return;
     if (ox_design_parse(sc->design, &d) == 0) return;
     /* ox_design_names() is one comma list; split a copy for the suggestion */
-    char names[256];
+    char names[1024];
     const char *cands[OX_DESIGN_COUNT + 1];
     int n = 0;
-    snprintf(names, sizeof names, "%s", ox_design_names());
+    int len = snprintf(names, sizeof names, "%s", ox_design_names());
+    assert(len >= 0 && (size_t)len < sizeof names);   /* every name, none cut short */
     for (char *save = NULL, *tok = strtok_r(names, ", ", &save); tok && n < OX_DESIGN_COUNT;
          tok = strtok_r(NULL, ", ", &save))
         cands[n++] = tok;

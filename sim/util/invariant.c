@@ -83,10 +83,10 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "was not durable, and this restart is where it went missing." },
     { "cleanup_final_only",
       "the cleanup deletes only rows CONSUMED or FAILED for at least cleanup_after, never a "
-      "SENDING or DEAD row",
+      "SENDING or DEAD row; completion delete or archive only the row its answer just finished",
       "The cleanup deleted a row that still had work to do, a dead letter the operator "
       "needs, or a settled row too young: the retention rule ignores the row's status or "
-      "its age." },
+      "its age (or a completion deleted a row no answer had finished)." },
     { "ordering",
       "for each account, vouchers are applied in the order its payments committed (judged "
       "only under designs that claim it)",

@@ -66,6 +66,10 @@ static const reached_info TABLE[REACHED_COUNT] = {
       "> 0)" },
     { "disk_error", "a disk call failed as a disk fault decided (a disk_fault line)" },
     { "paused", "a process was stopped and resumed later (a pause line)" },
+    { "inbox_purged",
+      "accounting forgot inbox rows older than inbox_retention (accounting note purge)" },
+    { "row_completed",
+      "a finished outbox row was deleted or archived by its answer (payment note complete)" },
 };
 
 enum {
@@ -73,7 +77,7 @@ enum {
     R_DEAD_ROLLBACK, R_LATE_DEAD, R_REFUND, R_ANSWER_DUP, R_RESTART_SENDING, R_CLEANED,
     R_DUP_ABSORBED, R_REFUSED, R_APPLY_ROLLBACK, R_REDELIVERED, R_STALE_ACK, R_LOST_INSIDE,
     R_RESTORED, R_REJECTED, R_DROPPED, R_CUT, R_DUPLICATED, R_CRASH_IN_TX, R_REQUEUE, R_POWER_LOST,
-    R_DISK_ERROR, R_PAUSED, R_END
+    R_DISK_ERROR, R_PAUSED, R_PURGED, R_COMPLETED, R_END
 };
 _Static_assert(R_END == REACHED_COUNT, "one enum entry per state of the table");
 
@@ -183,6 +187,7 @@ static void payment_note(const char *s, size_t len, span kind, uint32_t lineno, 
     else if (is(kind, "recover") && number_after(detail, "") > 0)
         hit(out, R_RESTART_SENDING, lineno);
     else if (is(kind, "cleanup")) hit(out, R_CLEANED, lineno);
+    else if (is(kind, "complete")) hit(out, R_COMPLETED, lineno);
 }
 
 static void note(const char *s, size_t len, uint32_t lineno, uint8_t *dead, uint32_t npay,
@@ -194,6 +199,7 @@ static void note(const char *s, size_t len, uint32_t lineno, uint8_t *dead, uint
         if (is(kind, "duplicate")) hit(out, R_DUP_ABSORBED, lineno);
         else if (is(kind, "refuse")) hit(out, R_REFUSED, lineno);
         else if (is(kind, "rollback")) hit(out, R_APPLY_ROLLBACK, lineno);
+        else if (is(kind, "purge")) hit(out, R_PURGED, lineno);
     } else if (is(node, "broker")) {
         if (is(kind, "redeliver")) hit(out, R_REDELIVERED, lineno);
         else if (is(kind, "stale_ack")) hit(out, R_STALE_ACK, lineno);

@@ -37,6 +37,8 @@ for id in sim_events_per_second sim_batching sim_speedup_issue6 sim_vfs_cost sim
           ordered_payments_per_second; do
   check "bench.json: $id has what it measures, a value and a reference, both > 0" figure_ok "$id"
 done
+check "bench.json: live_completion_delete has what it measures, a value and a reference, both > 0" \
+    figure_ok live_completion_delete
 
 n_ids=$(grep -c '"id": ' "$json")
 n_pos=0

@@ -41,15 +41,15 @@ check "... saying how many it reached" grep -qE \
 sim run scenarios/duplicate-delivery.lua --seed 1 --out "$S"
 check "duplicate-delivery passes" test $? -eq 0
 J=$S/duplicate-delivery/1/summary.json
-check "summary.json has a count for each of the 28 states" test "$(python3 -c "
-import json; r = json.load(open('$J'))['reached']; print(len(r))")" = 28
+check "summary.json has a count for each of the 30 states" test "$(python3 -c "
+import json; r = json.load(open('$J'))['reached']; print(len(r))")" = 30
 check "summary.json counts the absorbed duplicates" python3 -c "
 import json, sys; r = json.load(open('$J'))['reached']
 sys.exit(not (r['duplicate_absorbed'] > 0 and r['frame_duplicated'] > 0 and r['row_dead'] == 0))"
 check "the absorbed duplicates counted are the accounting notes" test \
   "$(python3 -c "import json; print(json.load(open('$J'))['reached']['duplicate_absorbed'])")" = \
   "$(grep -c '"node":"accounting","kind":"duplicate"' "$S/duplicate-delivery/1/trace.jsonl")"
-check "the run's summary has a reached line" grep -qE '^  reached    [0-9]+ of 28 states: .*duplicate_absorbed [0-9]+' "$OUT/last.out"
+check "the run's summary has a reached line" grep -qE '^  reached    [0-9]+ of 30 states: .*duplicate_absorbed [0-9]+' "$OUT/last.out"
 check "report.html has a Reached states section" grep -q '<h2>Reached states</h2>' "$S/duplicate-delivery/1/report.html"
 check "report.html carries each state's meaning" grep -q '"reached_info":\[{"name":"client_retry"' "$S/duplicate-delivery/1/report.html"
 

@@ -40,6 +40,8 @@ static void test_defaults(void **state) {
     assert_int_equal(c.nfrozen, 0);
     assert_int_equal(c.cleanup_after_ms, 0);
     assert_true(c.seed == 0);
+    assert_int_equal(c.inbox_retention_ms, 0);
+    assert_int_equal(c.completion, OX_COMPLETE_MARK);
 }
 
 static void set_ok(ox_config *c, const char *k, const char *v) {
@@ -71,6 +73,8 @@ static void test_every_knob(void **state) {
     set_ok(&c, "frozen", "3,4294967295,0");
     set_ok(&c, "cleanup_after", "0");
     set_ok(&c, "seed", "18446744073709551615");
+    set_ok(&c, "inbox_retention", "2.5");
+    set_ok(&c, "completion", "archive");
     assert_int_equal(c.design, OX_DESIGN_MARK_ON_PUBLISH);
     assert_int_equal(c.retry, OX_RETRY_EXPONENTIAL);
     assert_int_equal(c.retry_base_ms, 250);
@@ -91,6 +95,13 @@ static void test_every_knob(void **state) {
     assert_int_equal(c.frozen[2], 0);
     assert_int_equal(c.cleanup_after_ms, 0);
     assert_true(c.seed == UINT64_MAX);
+    assert_int_equal(c.inbox_retention_ms, 2500);
+    assert_int_equal(c.completion, OX_COMPLETE_ARCHIVE);
+    assert_string_equal(ox_completion_name(c.completion), "archive");
+    set_ok(&c, "completion", "delete");
+    assert_int_equal(c.completion, OX_COMPLETE_DELETE);
+    set_ok(&c, "inbox_retention", "0");
+    assert_int_equal(c.inbox_retention_ms, 0);
     set_ok(&c, "seed", "0x10");
     assert_true(c.seed == 16);
     set_ok(&c, "frozen", "");
@@ -122,6 +133,9 @@ static void test_errors(void **state) {
     expect_error("retry_base", "inf", "retry_base: expected seconds > 0, got 'inf'");
     expect_error("retry_base", "1e300", "retry_base: expected seconds > 0, got '1e300'");
     expect_error("cleanup_after", "-0.5", "cleanup_after: expected seconds >= 0, got '-0.5'");
+    expect_error("inbox_retention", "-1", "inbox_retention: expected seconds >= 0, got '-1'");
+    expect_error("completion", "purge",
+                 "completion: expected mark, delete or archive, got 'purge'");
     expect_error("retry", "quadratic", "retry: expected linear or exponential, got 'quadratic'");
     expect_error("jitter", "1.5", "jitter: expected a fraction 0..1, got '1.5'");
     expect_error("max_attempts", "0", "max_attempts: expected an integer 1..1000, got '0'");
@@ -170,7 +184,8 @@ static void test_errors(void **state) {
         "foo", "1",
         "unknown knob 'foo' (known: design, retry, retry_base, retry_max, jitter, max_attempts, "
         "scan_interval, scan_batch, delivery, durable, visibility, prefetch, synchronous, "
-        "journal_mode, durable_send, max_amount, frozen, cleanup_after, seed)");
+        "journal_mode, durable_send, max_amount, frozen, cleanup_after, seed, inbox_retention, "
+        "completion)");
 }
 
 /* synchronous, journal_mode and durable_send, per role: a prefixed knob wins over the

@@ -426,6 +426,25 @@ static void test_cleaned_rows(void **state) {
     expect_text(first(fx, EVE), "outbox row was FAILED, then cleaned up");
 }
 
+/* completion = delete | archive (lib/config.h): every finished row is deleted by the
+** transaction that finished it and leaves its tombstone as the cleanup's do: no row is
+** missing.  A row deleted while it was not final (SENDING) is still caught: its tombstone
+** says what it was. */
+static void test_completed_rows(void **state) {
+    fixture *fx = *state;
+    exec_sql(fx->pay, "DELETE FROM outbox;");   /* 2 CONSUMED, 1 FAILED, 1 CONSUMED */
+    run_ok(fx);
+    expect_counts(fx, 0, 0, 0, 0, 0, 0, 0, 0);
+    assert_int_equal(fx->res.cleaned, 4);
+    assert_int_equal(fx->res.consumed + fx->res.failed + fx->res.sending, 0);
+    exec_sql(fx->pay, "UPDATE outbox_cleaned SET status = 'SENDING' WHERE payment_id = 5;");
+    run_ok(fx);
+    expect_counts(fx, 0, 0, 0, 0, 1, 0, 0, 0);
+    const checker_violation *v = first(fx, EVE);
+    expect_ids(v, 5, 15);
+    expect_text(v, "outbox row was SENDING, then cleaned up");
+}
+
 /* With cleanup on, a row missing without a tombstone is still an atomicity break, even
 ** for a payment that looks settled (PAID with its one voucher). */
 static void test_missing_row_despite_cleanup(void **state) {
@@ -836,6 +855,7 @@ int main(void) {
         T(test_atomicity_payment_without_outbox),
         T(test_atomicity_never_requested),
         T(test_cleaned_rows),
+        T(test_completed_rows),
         T(test_missing_row_despite_cleanup),
         T(test_no_phantom_uncommitted),
         T(test_no_phantom_amount),

@@ -422,6 +422,46 @@ static void test_cleanup_final_only(void **state) {
     only(judge(&d, "outbox", "max_attempts=2", "cleanup_after=5"), -1, 0);
 }
 
+#define L_COMPLETE(how, st) "{\"t\":0.014000,\"ev\":\"note\",\"node\":\"payment\"," \
+    "\"kind\":\"complete\",\"pay\":1,\"detail\":\"msg 1 " how ": " st "\"}"
+
+/* completion = delete | archive: the answer's transaction deletes the row it finished.
+** A row deleted right after its consumed (or failed) note is no missing row and breaks
+** nothing; one deleted while SENDING (no answer finished it) is caught, and so is a note
+** whose status is not the one the row reached. */
+static void test_completion_final_only(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    tail(&t);                                       /* CONSUMED */
+    add(&t, L_COMPLETE("deleted", "CONSUMED"));
+    only(judge(&t, "outbox", "completion=delete", NULL), -1, 0);
+    t.lines[t.n - 1] = L_COMPLETE("archived", "CONSUMED");
+    only(judge(&t, "outbox", "completion=archive", NULL), -1, 0);
+    t.lines[t.n - 1] = L_COMPLETE("deleted", "FAILED");   /* the wrong status */
+    const checker_result *r = judge(&t, "outbox", "completion=delete", NULL);
+    only(r, HI_CLEANUP_FINAL_ONLY, 1);
+    assert_non_null(strstr(r->inv[HI_CLEANUP_FINAL_ONLY].shown[0].text,
+                           "deleted as FAILED, but it was CONSUMED"));
+    /* not judged under mark (the default) without a cleanup */
+    assert_int_equal(judge(&t, "outbox", NULL, NULL)->inv[HI_CLEANUP_FINAL_ONLY].skipped, 1);
+
+    trace u = { .n = 0 };                           /* deleted while SENDING */
+    head(&u);
+    add(&u, L_APPLY);
+    add(&u, L_COMPLETE("deleted", "CONSUMED"));
+    r = judge(&u, "outbox", "completion=delete", NULL);
+    only(r, HI_CLEANUP_FINAL_ONLY, 1);
+    const checker_violation *v = &r->inv[HI_CLEANUP_FINAL_ONLY].shown[0];
+    assert_non_null(strstr(v->text, "msg 1 deleted by its completion while SENDING"));
+    assert_int_equal(v->msg_id, 1);
+    assert_int_equal(v->lines[1], (uint32_t)u.n);   /* the complete note */
+    u.lines[u.n - 1] = L_COMPLETE("archived", "CONSUMED");
+    r = judge(&u, "outbox", "completion=archive", NULL);
+    only(r, HI_CLEANUP_FINAL_ONLY, 1);
+    assert_non_null(strstr(r->inv[HI_CLEANUP_FINAL_ONLY].shown[0].text, "archived by its"));
+}
+
 static void test_bad_trace(void **state) {
     (void)state;
     trace t = { .n = 0 };
@@ -452,7 +492,8 @@ int main(void) {
         cmocka_unit_test(test_answer_after_commit), cmocka_unit_test(test_dedupe_same_answer),
         cmocka_unit_test(test_business_rules), cmocka_unit_test(test_broker_redelivery),
         cmocka_unit_test(test_dack_names_delivery), cmocka_unit_test(test_restart_state),
-        cmocka_unit_test(test_cleanup_final_only), cmocka_unit_test(test_bad_trace),
+        cmocka_unit_test(test_cleanup_final_only),
+        cmocka_unit_test(test_completion_final_only), cmocka_unit_test(test_bad_trace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

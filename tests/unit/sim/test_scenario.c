@@ -1026,7 +1026,8 @@ static void rollback_and_reached_errors(void **state) {
           "restart_finds_sending, rows_cleaned, duplicate_absorbed, refused, apply_rolled_back, "
           "redelivered, stale_ack, "
           "broker_lost_inside, broker_restored, frame_rejected, frame_dropped, partition_cut, "
-          "frame_duplicated, crash_in_tx, operator_requeue, power_cut_lost, disk_error, paused)");
+          "frame_duplicated, crash_in_tx, operator_requeue, power_cut_lost, disk_error, paused, "
+          "inbox_purged, row_completed)");
     FAILS("x2.lua", HEAD "expect { reached = \"row_dead\" }\n",
           ":2: expect: 'reached' must be a table like { \"row_dead\", duplicate_absorbed = 3 }, "
           "got 'row_dead'");
@@ -1041,7 +1042,8 @@ static void rollback_and_reached_errors(void **state) {
           "duplicate_absorbed, "
           "refused, apply_rolled_back, redelivered, stale_ack, broker_lost_inside, "
           "broker_restored, frame_rejected, frame_dropped, partition_cut, frame_duplicated, "
-          "crash_in_tx, operator_requeue, power_cut_lost, disk_error, paused)");
+          "crash_in_tx, operator_requeue, power_cut_lost, disk_error, paused, inbox_purged, "
+          "row_completed)");
     sim_scenario *sc = load_ok(state, "x6.lua",
                                HEAD "rollback { node = \"accounting\", p = 0.5, start = 2 }\n"
                                "expect { reached = { \"refund\", row_dead = 3 } }\n", 1);
