@@ -202,6 +202,9 @@ static ox_status exec(ox_store *st, const char *sql, const char *what) {
     return OX_ERR_DB;
 }
 
+static const char *const SYNC_SQL[] = { "PRAGMA synchronous=OFF", "PRAGMA synchronous=NORMAL",
+                                        "PRAGMA synchronous=FULL", "PRAGMA synchronous=EXTRA" };
+
 /* journal_mode, then synchronous (durable_send under delete runs extra: config.h). */
 static ox_status set_journal(ox_store *st, const ox_config *cfg) {
     static const char *const MODE[] = { "PRAGMA journal_mode=WAL", "PRAGMA journal_mode=DELETE" };
@@ -219,15 +222,22 @@ static ox_status set_journal(ox_store *st, const ox_config *cfg) {
                  rc == SQLITE_ROW ? "journal mode refused" : sqlite3_errmsg(st->db));
         return OX_ERR_DB;
     }
-    static const char *const SYNC[] = { "PRAGMA synchronous=OFF", "PRAGMA synchronous=NORMAL",
-                                        "PRAGMA synchronous=FULL", "PRAGMA synchronous=EXTRA" };
     assert((unsigned)cfg->synchronous <= OX_SYNC_EXTRA);
     ox_sync sync = cfg->synchronous;
     int wal = cfg->journal_mode == OX_JOURNAL_WAL;
     if (cfg->durable_send && !wal) sync = OX_SYNC_EXTRA;
+    st->sync = (int)sync;
     st->barrier = cfg->durable_send && wal;
     st->barrier_db = st->barrier && sync == OX_SYNC_OFF;   /* store.h */
-    return exec(st, SYNC[sync], "set synchronous");
+    return exec(st, SYNC_SQL[sync], "set synchronous");
+}
+
+ox_status ox_store_durable(ox_store *st, int on) {
+    assert(st->db);
+    assert(!st->tx);
+    assert(!st->group);
+    assert((unsigned)st->sync <= OX_SYNC_EXTRA);
+    return exec(st, SYNC_SQL[on ? OX_SYNC_EXTRA : st->sync], "set synchronous");
 }
 
 /* Creates the tables (idempotent) and stamps the identity, in one transaction that

@@ -120,6 +120,19 @@ bad "clock rate 0" "clock: 'rate' must be a rate >= 0.01" 'clock { node = "payme
 bad "clock nothing" "clock: needs 'skew'" 'clock { node = "payment" }'
 bad "nemesis pause_max alone" "nemesis: 'pause_max' goes with 'pause_every'" 'nemesis { pause_max = 2 }'
 
+# ---- the broker's incarnation under two power cuts (synchronous=normal) ----------------
+run disk-broker-incarnation 1; check "incarnation: exit 0" test $? -eq 0
+check "incarnation: two power cuts took unsynced writes back" \
+  test "$(grep '"ev":"power_cut","node":"broker"' "$T" | grep -c '"keep":"none","writes_lost":[1-9]')" -eq 2
+check "incarnation: each life bumped it durably (1, 2, 3)" \
+  test "$(grep -o '"node":"broker","kind":"recover","detail":"incarnation [0-9]*' "$T" |
+          grep -o '[0-9]*$' | tr '\n' ' ')" = "1 2 3 "
+sed 's/"incarnation 2: /"incarnation 1: /' "$T" >"$OUT/reused.jsonl"
+"${BUILD:-build}/tools/history-check" "$OUT/reused.jsonl" outbox 60 durable=1 >"$OUT/hc.out" 2>&1
+check "incarnation handed out twice (planted): exit 1" test $? -eq 1
+check "... flagged by dack_names_delivery" \
+  grep -q '^dack_names_delivery .*incarnation 1 after incarnation 1' "$OUT/hc.out"
+
 # ---- written back as Lua (shrink) --------------------------------------------------------
 f=$OUT/back.lua
 { echo 'scenario { name = "back", workload = { payments = 20, rate = 10 }, run = 10, settle = 30 }'
