@@ -63,6 +63,7 @@ typedef struct {
     int ntimers;               /* -1: more than STEP_TIMERS_MAX */
     uint32_t passes[OX_STEP_MAX_ARMED];   /* passes of each armed failpoint, this step */
     int rejected;              /* the service itself reported a "reject" this step */
+    int disk_failed;           /* the simulated disk failed a call in this step */
     char fatal[OX_DETAIL_MAX + 1];        /* set by a callback that cannot go on */
 } simhost;
 
@@ -271,6 +272,7 @@ static int disk_hook(void *ctx, vfs_op op) {
         if (++h->passes[i] == a->skip + 1 && fire < 0) fire = i;
     }
     if (fire < 0) return 0;
+    h->disk_failed = 1;
     const ox_armed *a = &h->step->armed[fire];
     int rc = vfs_fault_code(op, disk_site_fault(a, op));
     if (rc == 0) {
@@ -336,6 +338,24 @@ static void note_status(simhost *h, ox_status st) {
     note(h, st == OX_ERR_FRAME ? "reject" : "error", error_text(h, text, sizeof text));
 }
 
+/* A START that failed after the simulated disk failed one of its calls: what a service
+** that cannot open its database does, not a broken harness.  The reply keeps its effects
+** (the INJECTED disk calls, their PASSED counts, a "fatal" note with the database's file
+** name only: the trace may not depend on where the run lives), is FATAL, and the node
+** exits 3, "the database cannot be opened" (docs/design.md, "Exit codes"); the simulator
+** restarts it (sim/core/diskf.h, diskf_start_failed). */
+static void start_failed(simhost *h, const char *what, const char *err) {
+    char why[OX_DETAIL_MAX + 1];
+    const char *slash = strrchr(h->o->db, '/');
+    if (what) snprintf(why, sizeof why, "%s %s: %s", what, slash ? slash + 1 : h->o->db, err);
+    else snprintf(why, sizeof why, "cannot start: %s", err);
+    fprintf(stderr, "outbox-node: %s: fatal: %s\n", ox_role_name(h->o->role), why);
+    disk_passes(h);
+    note(h, "fatal", why);
+    finish_reply(h, OX_REPLY_FATAL);
+    host_exit(h, OX_EXIT_HARNESS);
+}
+
 static void on_start(simhost *h) {
     assert(h->step->kind == OX_STEP_START);
     if (h->svc != NULL)
@@ -344,12 +364,18 @@ static void on_start(simhost *h) {
                  .failpoint = io_failpoint, .inject = io_inject };
     char err[256] = "";
     h->svc = ox_service_open(h->o->role, h->o->db, &h->o->cfg, &io, err, sizeof err);
+    if (h->svc == NULL && h->disk_failed)
+        start_failed(h, "cannot open", node_open_error(err, h->o->db));
     if (h->svc == NULL) {
         char why[OX_DETAIL_MAX + 1];
         snprintf(why, sizeof why, "cannot open %s: %s", h->o->db, node_open_error(err, h->o->db));
         fatal_reply(h, h->step->seq, why);
     }
     ox_status st = ox_service_start(h->svc);
+    if (st != OX_OK && h->disk_failed) {
+        char text[OX_DETAIL_MAX + 1];
+        start_failed(h, NULL, error_text(h, text, sizeof text));
+    }
     if (st != OX_OK) {
         char why[OX_DETAIL_MAX + 1];
         snprintf(why, sizeof why, "cannot start %s: %s", ox_role_name(h->o->role),
@@ -406,6 +432,7 @@ static void run_step(simhost *h, const ox_step *s) {
     h->step = s;
     memset(h->passes, 0, sizeof h->passes);
     h->rejected = 0;
+    h->disk_failed = 0;
     h->timer_due_min = INT64_MAX;
     h->ntimers = 0;
     vfs_step_begin();   /* between steps the operator's tool may write our files */

@@ -118,6 +118,7 @@ bad "pause without duration" "pause: needs 'duration'" 'pause { node = "broker",
 bad "pause zero" "pause: 'duration' must be a time in seconds >" 'pause { node = "broker", at = 2, duration = 0 }'
 bad "clock rate 0" "clock: 'rate' must be a rate >= 0.01" 'clock { node = "payment", rate = 0 }'
 bad "clock nothing" "clock: needs 'skew'" 'clock { node = "payment" }'
+bad "disk restart_after alone" "disk: 'restart_after' goes with 'at_start = true'" 'disk { node = "payment", fault = "eio", restart_after = 1 }'
 bad "nemesis pause_max alone" "nemesis: 'pause_max' goes with 'pause_every'" 'nemesis { pause_max = 2 }'
 
 # ---- the broker's incarnation under two power cuts (synchronous=normal) ----------------
@@ -132,6 +133,40 @@ sed 's/"incarnation 2: /"incarnation 1: /' "$T" >"$OUT/reused.jsonl"
 check "incarnation handed out twice (planted): exit 1" test $? -eq 1
 check "... flagged by dack_names_delivery" \
   grep -q '^dack_names_delivery .*incarnation 1 after incarnation 1' "$OUT/hc.out"
+
+# ---- disk faults at START (at_start): the service exits 3, is restarted, nothing breaks ----
+run disk-start-payment 1; check "start payment: exit 0" test $? -eq 0
+for why in "cannot open payment.db: begin schema: disk I/O error" \
+           "cannot open payment.db: cannot open: disk I/O error" \
+           "cannot open payment.db: reading its identity: disk I/O error" \
+           "cannot open payment.db: count SENDING rows: disk I/O error" \
+           "cannot open accounting.db: cannot switch to journal_mode wal: disk I/O error"; do
+  check "start payment: a START failed: $why" grep -q "\"ev\":\"start_failed\".*\"why\":\"$why\"" "$T"
+done
+check "start payment: each failed START is restarted 0.5 s later" \
+  test "$(grep -c '"ev":"start_failed"' "$T")" -eq 6
+check "start payment: the failed life logged its fatal line and exited (no process left)" \
+  grep -q 'outbox-node: payment: fatal: cannot open payment.db: count SENDING rows' "$D/payment.log"
+check "start payment: after its restart the payment served (a payment committed after 9 s)" \
+  grep -q '"t":9\.[0-9]*,"ev":"reply","node":"client","pay":[0-9]*,"result":"ok"' "$T"
+run disk-start-broker 1; check "start broker: exit 0" test $? -eq 0
+check "start broker: the bump of the incarnation and the load failed at START" \
+  bash -c "grep -q '\"why\":\"cannot open broker.db: bump incarnation: disk I/O error\"' '$T' &&
+           grep -q '\"why\":\"cannot open broker.db: load stored messages: disk I/O error\"' '$T'"
+check "start broker: the incarnation only grows (1 2 4: the failed load's bump is skipped)" \
+  test "$(grep -o '"node":"broker","kind":"recover","detail":"incarnation [0-9]*' "$T" |
+          grep -o '[0-9]*$' | tr '\n' ' ')" = "1 2 4 "
+run disk-eio-scan 1; check "eio scan: exit 0" test $? -eq 0
+check "eio scan: the relay scan's query failed" \
+  grep -q '"node":"payment","kind":"error","detail":"payment.db: scan due rows: disk I/O error"' "$T"
+f=$OUT/atstart.lua
+{ echo 'scenario { name = "atstart", workload = { payments = 10, rate = 10 }, run = 4, settle = 20 }'
+  echo 'disk { node = "payment", fault = "eio", on = "read", p = 1, stop = 2, at_start = true }'; } >"$f"
+sim run "$f" --seed 1 --out "$R" --quiet
+check "p = 1 at START until 2 s: payment is restarted every second until the window ends (exit 0)" \
+  test $? -eq 0
+check "... its STARTs at 0 s and 1 s fail, the one at 2 s (the window's end) does not" \
+  test "$(grep -c '"ev":"start_failed"' "$R/atstart/1/trace.jsonl")" -eq 2
 
 # ---- written back as Lua (shrink) --------------------------------------------------------
 f=$OUT/back.lua
