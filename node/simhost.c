@@ -190,6 +190,17 @@ static void io_set_timer(void *ctx, int id, int64_t delay_ms) {
     assert(h->timer_due_min <= due);
 }
 
+/* msg with the database's path cut to its file name: the run's folder is not the run's,
+** and the trace must not depend on it (a disk error names the file, in an error's text
+** and in a note the library writes, such as a failed durability barrier's). */
+static const char *cut_db_path(const simhost *h, const char *msg, char *out, size_t cap) {
+    const char *db = h->o->db;
+    const char *slash = strrchr(db, '/'), *at = strstr(msg, db);
+    if (slash == NULL || at == NULL) return msg;
+    snprintf(out, cap, "%.*s%s%s", (int)(at - msg), msg, slash + 1, at + strlen(db));
+    return out;
+}
+
 static void io_event(void *ctx, const char *kind, uint64_t pay, const char *detail) {
     simhost *h = ctx;
     if (kind && strcmp(kind, "reject") == 0) h->rejected = 1;
@@ -198,7 +209,9 @@ static void io_event(void *ctx, const char *kind, uint64_t pay, const char *deta
     e.type = OX_FX_NOTE;
     snprintf(e.label, sizeof e.label, "%s", kind ? kind : "?");
     e.pay = pay;
-    snprintf(e.detail, sizeof e.detail, "%s", detail ? detail : "");
+    char text[sizeof e.detail];
+    const char *d = detail ? cut_db_path(h, detail, text, sizeof text) : "";
+    snprintf(e.detail, sizeof e.detail, "%s", d);
     add(h, &e);
 }
 
@@ -320,14 +333,9 @@ static void note(simhost *h, const char *kind, const char *detail) {
     io_event(h, kind, 0, detail);
 }
 
-/* The service's last error, its database's path cut to the file name: the run's folder
-** is not the run's, and the trace must not depend on it (a disk error names the file). */
+/* The service's last error, its database's path cut to the file name (cut_db_path). */
 static const char *error_text(simhost *h, char *out, size_t cap) {
-    const char *msg = ox_service_error(h->svc), *db = h->o->db;
-    const char *slash = strrchr(db, '/'), *at = strstr(msg, db);
-    if (slash == NULL || at == NULL) return msg;
-    snprintf(out, cap, "%.*s%s%s", (int)(at - msg), msg, slash + 1, at + strlen(db));
-    return out;
+    return cut_db_path(h, ox_service_error(h->svc), out, cap);
 }
 
 /* A failed call is not fatal: the trace shows it and the checker judges the outcome.

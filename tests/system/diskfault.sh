@@ -159,6 +159,13 @@ check "start broker: the incarnation only grows (1 2 4: the failed load's bump i
 run disk-eio-scan 1; check "eio scan: exit 0" test $? -eq 0
 check "eio scan: the relay scan's query failed" \
   grep -q '"node":"payment","kind":"error","detail":"payment.db: scan due rows: disk I/O error"' "$T"
+check "eio scan: the cleanup's DELETE failed, and a later scan deleted the rows" \
+  bash -c "grep -q '\"detail\":\"payment.db: clean up settled rows: disk I/O error\"' '$T' &&
+           test \$(grep -c '\"kind\":\"cleanup\"' '$T') -gt 0"
+run disk-fsync-durable-send 1; check "barrier sync fails: exit 0" test $? -eq 0
+check "barrier sync fails: payment did not publish, accounting did not answer (file name only)" \
+  bash -c "grep -q '\"detail\":\"payment.db: durability barrier: sync failed: disk I/O error: PAYMENT not sent\"' '$T' &&
+           grep -q '\"detail\":\"accounting.db: durability barrier: sync failed: disk I/O error: CONSUMED not sent\"' '$T'"
 f=$OUT/atstart.lua
 { echo 'scenario { name = "atstart", workload = { payments = 10, rate = 10 }, run = 4, settle = 20 }'
   echo 'disk { node = "payment", fault = "eio", on = "read", p = 1, stop = 2, at_start = true }'; } >"$f"
@@ -167,6 +174,42 @@ check "p = 1 at START until 2 s: payment is restarted every second until the win
   test $? -eq 0
 check "... its STARTs at 0 s and 1 s fail, the one at 2 s (the window's end) does not" \
   test "$(grep -c '"ev":"start_failed"' "$R/atstart/1/trace.jsonl")" -eq 2
+
+# ---- make coverage's list of OX_ERR_DB paths (scripts/coverage_summary.py --errdb) ----------
+# gcovr's per-line records made up from the real sites: every path taken but those argued
+# unreachable; then one path not taken, then an unreachable one taken.
+fake_cov() {   # fake_cov OUT [NOT_TAKEN_FUNCTION] [TAKEN_UNREACHABLE_FUNCTION]
+  python3 - "$@" <<'PY'
+import json, sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, "scripts")
+import coverage_summary as cs
+out, skip, take = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "", sys.argv[3] if len(sys.argv) > 3 else ""
+files = {}
+for rel, n, fn, text, ctx in cs.errdb_sites():
+    why = any(f == rel and g == fn and p in ctx for (f, g, p) in cs.ERRDB_UNREACHABLE)
+    hit = (fn == take) if why else (fn != skip)
+    br = [{"count": 1 if hit else 0}, {"count": 5}] if text.startswith("if (") else []
+    files.setdefault(rel, []).append({"line_number": n, "count": 5 if (hit or br) else 0,
+                                      "branches": br})
+json.dump({"files": [{"file": f, "lines": l} for f, l in files.items()]}, open(out, "w"))
+PY
+}
+fake_cov "$OUT/cov-all.json"
+python3 scripts/coverage_summary.py --errdb "$OUT/cov-all.json" >"$OUT/errdb.out"
+check "errdb list: every path reached or argued: exit 0" test $? -eq 0
+check "errdb list: the scan's query is listed, reached" \
+  grep -q '^  lib/scan.c:[0-9]* *collect *reached' "$OUT/errdb.out"
+check "errdb list: the incarnation's range check is argued unreachable, with why" \
+  bash -c "grep -A1 'ox_brokerdb_bump *unreachable' '$OUT/errdb.out' | grep -q 'why: '"
+fake_cov "$OUT/cov-miss.json" collect
+python3 scripts/coverage_summary.py --errdb "$OUT/cov-miss.json" >"$OUT/errdb.out"
+check "errdb list: the scan's query not reached: exit 1" test $? -eq 1
+check "... named NOT REACHED" grep -q '^  lib/scan.c:[0-9]* *collect *NOT REACHED' "$OUT/errdb.out"
+fake_cov "$OUT/cov-stale.json" "" group_lost
+python3 scripts/coverage_summary.py --errdb "$OUT/cov-stale.json" >"$OUT/errdb.out"
+check "errdb list: a path argued unreachable that a run reached: exit 1" test $? -eq 1
+check "... says to drop the argument" grep -q 'REACHED after all' "$OUT/errdb.out"
 
 # ---- written back as Lua (shrink) --------------------------------------------------------
 f=$OUT/back.lua
