@@ -150,6 +150,13 @@ check "start payment: the failed life logged its fatal line and exited (no proce
 check "start payment: after its restart the payment served (a payment committed after 9 s)" \
   grep -q '"t":9\.[0-9]*,"ev":"reply","node":"client","pay":[0-9]*,"result":"ok"' "$T"
 run disk-start-broker 1; check "start broker: exit 0" test $? -eq 0
+{ echo 'scenario { name = "back3", knobs = { durable = 1, ["broker.journal_mode"] = "delete" },'
+  echo '  workload = { payments = 60, rate = 10 }, run = 12, settle = 60 }'
+  grep '"ev":"fault"' "$T" | sed 's/.*"lua":"//; s/"}$//; s/\\"/"/g'; } >"$OUT/back3.lua"
+sim run "$OUT/back3.lua" --seed 1 --out "$R" --quiet
+check "start broker: its faults written back as Lua (at_start, restart_after) run the same" \
+  test "$(grep -E '"ev":"(start_failed|restart)"' "$T")" = \
+       "$(grep -E '"ev":"(start_failed|restart)"' "$R/back3/1/trace.jsonl")"
 check "start broker: the bump of the incarnation and the load failed at START" \
   bash -c "grep -q '\"why\":\"cannot open broker.db: bump incarnation: disk I/O error\"' '$T' &&
            grep -q '\"why\":\"cannot open broker.db: load stored messages: disk I/O error\"' '$T'"
