@@ -188,7 +188,9 @@ static ox_status check_readonly(ox_store *st, ox_role role) {
     id = classify(st, db, role);
     sqlite3_close(db);
     if (id == ID_FOREIGN) return OX_ERR_FOREIGN_DB;
-    return id == ID_ERROR ? OX_ERR_DB : OX_OK;
+    if (id == ID_ERROR)   /* each OX_ERR_DB on a line of its own: make coverage lists them */
+        return OX_ERR_DB;
+    return OX_OK;
 }
 
 /* ---- open ---- */
@@ -201,6 +203,9 @@ static ox_status exec(ox_store *st, const char *sql, const char *what) {
     sqlite3_free(msg);
     return OX_ERR_DB;
 }
+
+static const char *const SYNC_SQL[] = { "PRAGMA synchronous=OFF", "PRAGMA synchronous=NORMAL",
+                                        "PRAGMA synchronous=FULL", "PRAGMA synchronous=EXTRA" };
 
 /* journal_mode, then synchronous (durable_send under delete runs extra: config.h). */
 static ox_status set_journal(ox_store *st, const ox_config *cfg) {
@@ -219,15 +224,22 @@ static ox_status set_journal(ox_store *st, const ox_config *cfg) {
                  rc == SQLITE_ROW ? "journal mode refused" : sqlite3_errmsg(st->db));
         return OX_ERR_DB;
     }
-    static const char *const SYNC[] = { "PRAGMA synchronous=OFF", "PRAGMA synchronous=NORMAL",
-                                        "PRAGMA synchronous=FULL", "PRAGMA synchronous=EXTRA" };
     assert((unsigned)cfg->synchronous <= OX_SYNC_EXTRA);
     ox_sync sync = cfg->synchronous;
     int wal = cfg->journal_mode == OX_JOURNAL_WAL;
     if (cfg->durable_send && !wal) sync = OX_SYNC_EXTRA;
+    st->sync = (int)sync;
     st->barrier = cfg->durable_send && wal;
     st->barrier_db = st->barrier && sync == OX_SYNC_OFF;   /* store.h */
-    return exec(st, SYNC[sync], "set synchronous");
+    return exec(st, SYNC_SQL[sync], "set synchronous");
+}
+
+ox_status ox_store_durable(ox_store *st, int on) {
+    assert(st->db);
+    assert(!st->tx);
+    assert(!st->group);
+    assert((unsigned)st->sync <= OX_SYNC_EXTRA);
+    return exec(st, SYNC_SQL[on ? OX_SYNC_EXTRA : st->sync], "set synchronous");
 }
 
 /* Creates the tables (idempotent) and stamps the identity, in one transaction that
@@ -238,7 +250,8 @@ static ox_status create_schema(ox_store *st, ox_role role) {
     identity id = classify(st, st->db, role);
     if (id == ID_FOREIGN || id == ID_ERROR) {
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-        return id == ID_FOREIGN ? OX_ERR_FOREIGN_DB : OX_ERR_DB;
+        if (id == ID_FOREIGN) return OX_ERR_FOREIGN_DB;
+        return OX_ERR_DB;
     }
     char stamp[128];
     snprintf(stamp, sizeof stamp, "PRAGMA application_id=%d; PRAGMA user_version=%d;",
@@ -288,7 +301,9 @@ ox_status ox_store_open(ox_store *st, ox_role role, const char *path, const ox_c
     sqlite3_extended_result_codes(st->db, 1);
     sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
     identity id = classify(st, st->db, role);   /* it may have changed since the check */
-    s = id == ID_FOREIGN ? OX_ERR_FOREIGN_DB : id == ID_ERROR ? OX_ERR_DB : OX_OK;
+    if (id == ID_FOREIGN) s = OX_ERR_FOREIGN_DB;
+    if (id == ID_ERROR)
+        s = OX_ERR_DB;
     if (s == OX_OK) s = set_journal(st, cfg);
     if (s == OX_OK) s = create_schema(st, role);
     if (s == OX_OK) s = prepare_tx(st);

@@ -57,6 +57,7 @@ typedef struct {
     int barrier;           /* durable_send under wal: ox_store_barrier syncs the WAL ... */
     int barrier_db;        /* ... and the database too (synchronous=off: store.h) */
     int64_t synced_changes; /* sqlite3_total_changes64 at the last barrier */
+    int sync;              /* the ox_sync level the knobs gave (ox_store_durable restores it) */
     char path[OX_PATH_MAX];
     char *err;             /* the service's error buffer */
     size_t errlen;
@@ -95,6 +96,13 @@ void ox_store_rollback(ox_store *st);
 /* The durability barrier (above): OX_OK, or OX_ERR_DB when a sync failed (then nothing
 ** may be sent that claims the commit: its durability is unknown). */
 ox_status ox_store_barrier(ox_store *st);
+
+/* Durable commits, whatever the knobs: on, synchronous=EXTRA (every commit synced, a
+** rollback journal's unlink too, so a power cut cannot take it back); off, the level the
+** knobs gave again.  For a write whose loss would be a bug rather than a lost update
+** (the broker's incarnation, brokerdb.c).  No transaction may be open.  OX_OK or
+** OX_ERR_DB. */
+ox_status ox_store_durable(ox_store *st, int on);
 
 /* Opens a group: BEGIN IMMEDIATE.  No transaction may be open. */
 ox_status ox_store_group_begin(ox_store *st);

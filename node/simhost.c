@@ -63,6 +63,7 @@ typedef struct {
     int ntimers;               /* -1: more than STEP_TIMERS_MAX */
     uint32_t passes[OX_STEP_MAX_ARMED];   /* passes of each armed failpoint, this step */
     int rejected;              /* the service itself reported a "reject" this step */
+    int disk_failed;           /* the simulated disk failed a call in this step */
     char fatal[OX_DETAIL_MAX + 1];        /* set by a callback that cannot go on */
 } simhost;
 
@@ -189,6 +190,17 @@ static void io_set_timer(void *ctx, int id, int64_t delay_ms) {
     assert(h->timer_due_min <= due);
 }
 
+/* msg with the database's path cut to its file name: the run's folder is not the run's,
+** and the trace must not depend on it (a disk error names the file, in an error's text
+** and in a note the library writes, such as a failed durability barrier's). */
+static const char *cut_db_path(const simhost *h, const char *msg, char *out, size_t cap) {
+    const char *db = h->o->db;
+    const char *slash = strrchr(db, '/'), *at = strstr(msg, db);
+    if (slash == NULL || at == NULL) return msg;
+    snprintf(out, cap, "%.*s%s%s", (int)(at - msg), msg, slash + 1, at + strlen(db));
+    return out;
+}
+
 static void io_event(void *ctx, const char *kind, uint64_t pay, const char *detail) {
     simhost *h = ctx;
     if (kind && strcmp(kind, "reject") == 0) h->rejected = 1;
@@ -197,7 +209,9 @@ static void io_event(void *ctx, const char *kind, uint64_t pay, const char *deta
     e.type = OX_FX_NOTE;
     snprintf(e.label, sizeof e.label, "%s", kind ? kind : "?");
     e.pay = pay;
-    snprintf(e.detail, sizeof e.detail, "%s", detail ? detail : "");
+    char text[sizeof e.detail];
+    const char *d = detail ? cut_db_path(h, detail, text, sizeof text) : "";
+    snprintf(e.detail, sizeof e.detail, "%s", d);
     add(h, &e);
 }
 
@@ -271,6 +285,7 @@ static int disk_hook(void *ctx, vfs_op op) {
         if (++h->passes[i] == a->skip + 1 && fire < 0) fire = i;
     }
     if (fire < 0) return 0;
+    h->disk_failed = 1;
     const ox_armed *a = &h->step->armed[fire];
     int rc = vfs_fault_code(op, disk_site_fault(a, op));
     if (rc == 0) {
@@ -318,14 +333,9 @@ static void note(simhost *h, const char *kind, const char *detail) {
     io_event(h, kind, 0, detail);
 }
 
-/* The service's last error, its database's path cut to the file name: the run's folder
-** is not the run's, and the trace must not depend on it (a disk error names the file). */
+/* The service's last error, its database's path cut to the file name (cut_db_path). */
 static const char *error_text(simhost *h, char *out, size_t cap) {
-    const char *msg = ox_service_error(h->svc), *db = h->o->db;
-    const char *slash = strrchr(db, '/'), *at = strstr(msg, db);
-    if (slash == NULL || at == NULL) return msg;
-    snprintf(out, cap, "%.*s%s%s", (int)(at - msg), msg, slash + 1, at + strlen(db));
-    return out;
+    return cut_db_path(h, ox_service_error(h->svc), out, cap);
 }
 
 /* A failed call is not fatal: the trace shows it and the checker judges the outcome.
@@ -336,6 +346,24 @@ static void note_status(simhost *h, ox_status st) {
     note(h, st == OX_ERR_FRAME ? "reject" : "error", error_text(h, text, sizeof text));
 }
 
+/* A START that failed after the simulated disk failed one of its calls: what a service
+** that cannot open its database does, not a broken harness.  The reply keeps its effects
+** (the INJECTED disk calls, their PASSED counts, a "fatal" note with the database's file
+** name only: the trace may not depend on where the run lives), is FATAL, and the node
+** exits 3, "the database cannot be opened" (docs/design.md, "Exit codes"); the simulator
+** restarts it (sim/core/diskf.h, diskf_start_failed). */
+static void start_failed(simhost *h, const char *what, const char *err) {
+    char why[OX_DETAIL_MAX + 1];
+    const char *slash = strrchr(h->o->db, '/');
+    if (what) snprintf(why, sizeof why, "%s %s: %s", what, slash ? slash + 1 : h->o->db, err);
+    else snprintf(why, sizeof why, "cannot start: %s", err);
+    fprintf(stderr, "outbox-node: %s: fatal: %s\n", ox_role_name(h->o->role), why);
+    disk_passes(h);
+    note(h, "fatal", why);
+    finish_reply(h, OX_REPLY_FATAL);
+    host_exit(h, OX_EXIT_HARNESS);
+}
+
 static void on_start(simhost *h) {
     assert(h->step->kind == OX_STEP_START);
     if (h->svc != NULL)
@@ -344,12 +372,18 @@ static void on_start(simhost *h) {
                  .failpoint = io_failpoint, .inject = io_inject };
     char err[256] = "";
     h->svc = ox_service_open(h->o->role, h->o->db, &h->o->cfg, &io, err, sizeof err);
+    if (h->svc == NULL && h->disk_failed)
+        start_failed(h, "cannot open", node_open_error(err, h->o->db));
     if (h->svc == NULL) {
         char why[OX_DETAIL_MAX + 1];
         snprintf(why, sizeof why, "cannot open %s: %s", h->o->db, node_open_error(err, h->o->db));
         fatal_reply(h, h->step->seq, why);
     }
     ox_status st = ox_service_start(h->svc);
+    if (st != OX_OK && h->disk_failed) {
+        char text[OX_DETAIL_MAX + 1];
+        start_failed(h, NULL, error_text(h, text, sizeof text));
+    }
     if (st != OX_OK) {
         char why[OX_DETAIL_MAX + 1];
         snprintf(why, sizeof why, "cannot start %s: %s", ox_role_name(h->o->role),
@@ -406,6 +440,7 @@ static void run_step(simhost *h, const ox_step *s) {
     h->step = s;
     memset(h->passes, 0, sizeof h->passes);
     h->rejected = 0;
+    h->disk_failed = 0;
     h->timer_due_min = INT64_MAX;
     h->ntimers = 0;
     vfs_step_begin();   /* between steps the operator's tool may write our files */

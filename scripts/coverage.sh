@@ -8,11 +8,13 @@
 #      node executed is counted too;
 #   2. lib/ coverage of those runs alone (the number the check holds);
 #   3. the unit tests, then the HTML report of everything: reports/coverage/index.html;
-#   4. reports/coverage/summary.txt (+ .json): line and branch coverage of lib/, and each
+#   4. reports/coverage/summary.txt (+ .json): line and branch coverage of lib/, each
 #      failpoint: reached, crashed at, and whether the runs that crashed there still
-#      converged (from the runs' summary.json).
+#      converged (from the runs' summary.json), and each OX_ERR_DB path of lib/: reached
+#      by the scenarios, or argued unreachable (scripts/coverage_summary.py).
 # The check: lib/ line coverage from the scenarios >= COVERAGE_MIN (default 90) percent,
-# and every failpoint `outbox-sim failpoints` lists crashed at by at least one run.
+# every failpoint `outbox-sim failpoints` lists crashed at by at least one run, and every
+# OX_ERR_DB path reached (or argued unreachable, and not reached).
 # Exit 0 held, 1 not held (what is missing is printed), 3 could not measure.
 set -u
 cd "$(dirname "$0")/.." || exit 3
@@ -66,6 +68,7 @@ echo "coverage: $(wc -l <"$out/runs.txt") scenario runs in $((SECONDS - start)) 
 measure --filter 'lib/' --json-summary "$out/lib-scenarios.json" --txt "$out/lib-scenarios.txt" ||
   die "gcovr failed on the scenario runs"
 measure --filter 'lib/' --branches --txt "$out/lib-scenarios-branches.txt" || die "gcovr failed"
+measure --filter 'lib/' --json "$out/lib-scenarios-lines.json" || die "gcovr failed"   # per line
 
 # 3. The unit tests on top, then the report of all the code (not the tests' own).
 for t in build-cov/tests/test_*; do

@@ -4,16 +4,120 @@
 Reads what scripts/coverage.sh left in OUT: gcovr's JSON summaries (lib-scenarios.json:
 lib/ from the scenario library alone; lib-all.json: with the unit tests; all.json: all
 code), the runs' summary.json files under OUT/runs/, runs.txt (scenario seed exit), and
-failpoints.list (`outbox-sim failpoints`).  Writes OUT/summary.txt and OUT/summary.json
-and prints the text.  Exit 0 if lib/ line coverage from the scenarios is >= MIN percent
-and every listed failpoint was crashed at by at least one run; else 1, after printing
-what is missing (the least covered lib/ files with their uncovered lines; the failpoints
-never crashed at, and never reached).
+failpoints.list (`outbox-sim failpoints`), lib-scenarios-lines.json (gcovr's per-line
+JSON of lib/ from the scenarios).  Writes OUT/summary.txt and OUT/summary.json and prints
+the text.  Exit 0 if lib/ line coverage from the scenarios is >= MIN percent, every
+listed failpoint was crashed at by at least one run, and every OX_ERR_DB path of lib/
+was reached by a scenario or is argued unreachable in ERRDB_UNREACHABLE (and not
+reached after all); else 1, after printing what is missing (the least covered lib/
+files with their uncovered lines; the failpoints never crashed at, and never reached;
+the OX_ERR_DB paths not reached).
+
+    coverage_summary.py --errdb LINES_JSON   the OX_ERR_DB list alone (exit 0 / 1)
 """
 import glob
 import json
 import os
+import re
 import sys
+
+# The library's OX_ERR_DB paths: every line of lib/*.c whose code names OX_ERR_DB.  A
+# line "if (...) return OX_ERR_DB;" is reached when every branch of it was taken (the
+# condition held at least once); any other line when it ran.  So that the count means
+# the path, lib/store.c, lib/scan.c and lib/brokerdb.c keep each on a line of its own.
+# The paths no fault of the simulator can reach, each with why (file, function, a piece
+# of the line or of the two before it): listed, not counted missing; one that is reached after all fails the
+# check, so the argument is dropped.
+ERRDB_UNREACHABLE = {
+    ("lib/store.c", "check_readonly", "return OX_ERR_DB;"):
+        "runs SQLite only on a file that is SQLite without an identity; the library never "
+        "leaves one (its first transaction creates the tables and stamps the identity "
+        "together; a torn power cut keeps or loses the header's sector whole)",
+    ("lib/store.c", "create_schema", "return OX_ERR_DB;"):
+        "classify reads page 1, which the BEGIN IMMEDIATE before it has just read (that "
+        "read failing is 'begin schema', reached); no read, write or sync fault at any call "
+        "of a START (nth 1..20 each, journal_mode wal and delete) reached it",
+    ("lib/store.c", "ox_store_open", "database path too long"):
+        "the path is the host's --db, not the disk's: a usage error of the host",
+    ("lib/store.c", "ox_store_prepare", "return OX_ERR_DB;"):
+        "every statement is prepared while the service opens, after classify and "
+        "create_schema read the schema: preparing reads nothing from the disk; only wrong "
+        "SQL or no memory fails it",
+    ("lib/store.c", "group_lost", "return OX_ERR_DB;"):
+        "a group commit is formed only over a batch with nothing armed (group_batch in "
+        "node/simhost.c), a node under a disk fault is never batched, and a failed group "
+        "is a FATAL reply: the steps' effects already claim their commits",
+    ("lib/brokerdb.c", "ox_brokerdb_bump", "out of range"):
+        "the incarnation is read back from the row only the bump writes, one more at each "
+        "start: 2^31 starts, or a database corrupted by someone else",
+}
+
+FUNC_RE = re.compile(r"^[A-Za-z_][\w \*]*?\b(\w+)\([^;]*$")
+
+
+def errdb_sites(root="."):
+    """Every OX_ERR_DB path of lib/*.c: (file, line, function, text, the text with the two
+    lines before it: what ERRDB_UNREACHABLE's pieces are looked for in)."""
+    sites = []
+    for path in sorted(glob.glob(os.path.join(root, "lib", "*.c"))):
+        rel = os.path.relpath(path, root)
+        fn = "?"
+        with open(path) as f:
+            src = f.read().split("\n")
+        for i, line in enumerate(src, 1):
+            m = FUNC_RE.match(line)
+            if m and not line.startswith(("typedef", "struct", "static const")):
+                fn = m.group(1)
+            code = line.split("/*")[0].split("//")[0]
+            if "OX_ERR_DB" in code:
+                sites.append((rel, i, fn, line.strip(), " ".join(src[max(0, i - 3):i])))
+    return sites
+
+
+def errdb_reached(lines, rel, n, text):
+    """Whether the path at rel:n ran, from gcovr's per-line records {file: {line: rec}}."""
+    recs = lines.get(rel, {})
+    j = n
+    while j > 1 and (j not in recs or recs[j].get("gcovr/noncode")):   # a continuation line
+        j -= 1
+    rec = recs.get(j)
+    if rec is None or rec.get("count", 0) == 0:
+        return False
+    if text.startswith("if (") and "return" in text:
+        return all(b.get("count", 0) > 0 for b in rec.get("branches", []))
+    return True
+
+
+def errdb_table(lines_json, root="."):
+    with open(lines_json) as f:
+        data = json.load(f)
+    lines = {f["file"]: {l["line_number"]: l for l in f["lines"]} for f in data["files"]}
+    rows = []
+    for rel, n, fn, text, context in errdb_sites(root):
+        why = next((w for (f, g, piece), w in ERRDB_UNREACHABLE.items()
+                    if f == rel and g == fn and piece in context), None)
+        rows.append({"file": rel, "line": n, "function": fn, "text": text,
+                     "reached": errdb_reached(lines, rel, n, text), "unreachable": why})
+    return rows
+
+
+def errdb_lines(rows):
+    """The list's text and the paths that fail the check."""
+    bad = [r for r in rows if r["reached"] == bool(r["unreachable"])]
+    out = ["OX_ERR_DB paths of lib/ (%d): %d reached by the scenarios, %d argued unreachable"
+           % (len(rows), sum(r["reached"] for r in rows),
+              sum(bool(r["unreachable"]) and not r["reached"] for r in rows))]
+    for r in rows:
+        state = "reached" if r["reached"] else "unreachable" if r["unreachable"] else "NOT REACHED"
+        out.append("  %-30s %-24s %-12s %s" % ("%s:%d" % (r["file"], r["line"]), r["function"],
+                                               state, r["text"][:60]))
+        if r["unreachable"]:
+            out.append("      " + ("why: " if not r["reached"] else
+                                   "REACHED after all: drop its ERRDB_UNREACHABLE entry; it said: ")
+                       + r["unreachable"])
+    out.append("check: every OX_ERR_DB path of lib/ reached by a scenario (or argued "
+               "unreachable): %s" % ("ok" if not bad else "NOT HELD"))
+    return out, bad
 
 
 def pct(covered, total):
@@ -132,6 +236,12 @@ def main():
         lines.append("  missing: %s (%s)" % (n, why))
     if never_crashed:
         failed.append("failpoint coverage")
+    errdb = errdb_table(os.path.join(out, "lib-scenarios-lines.json"))
+    text_errdb, bad_errdb = errdb_lines(errdb)
+    lines.append("")
+    lines.extend(text_errdb)
+    if bad_errdb:
+        failed.append("%d OX_ERR_DB paths" % len(bad_errdb))
     harness = [r for r in bad_runs if r["exit"] >= 2]
     if harness:
         failed.append("%d runs could not run (exit 2 or 3)" % len(harness))
@@ -145,7 +255,8 @@ def main():
                    "lib_scenarios": {k: lib_sc[k] for k in ("lines", "branches")},
                    "lib_with_unit_tests": {k: lib_all[k] for k in ("lines", "branches")},
                    "all_code": {k: every[k] for k in ("lines", "branches")},
-                   "runs": runs, "failpoints": fp, "failed": failed}, f, indent=1, sort_keys=True)
+                   "runs": runs, "failpoints": fp, "errdb": errdb, "failed": failed}, f,
+                  indent=1, sort_keys=True)
         f.write("\n")
     sys.stdout.write(text)
     if failed:
@@ -154,5 +265,13 @@ def main():
     return 0
 
 
+def main_errdb(lines_json):
+    text, bad = errdb_lines(errdb_table(lines_json))
+    print("\n".join(text))
+    return 1 if bad else 0
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--errdb":
+        sys.exit(main_errdb(sys.argv[2]))
     sys.exit(main())

@@ -13,7 +13,11 @@
                    "#364fc7", "#a61e4d", "#087f5b", "#5f3dc4", "#d6336c", "#0b7285", "#66a80f", "#f08c00"];
   /* the faults that kill a node (no window, no frames): a crash, a power loss */
   const KILLS = { crash: true, power_loss: true };
-  const FAULT_COLOR = { drop: "#e03131", duplicate: "#9c36b5", delay: "#f08c00", crash: "#495057" };
+  const FAULT_COLOR = { drop: "#e03131", duplicate: "#9c36b5", delay: "#f08c00", crash: "#495057",
+                        disk: "#c2255c", pause: "#6741d9" };
+  /* disk errors and pauses (sim/core/diskf.h): one colour each, in the chart and the plots */
+  const DISK_COLOR = "#c2255c", PAUSE_COLOR = "#6741d9";
+  const DISK_MARKS = new Set(["disk_fault", "start_failed", "pause", "resume"]);
 
   /* ---- small helpers ------------------------------------------------------------- */
 
@@ -189,6 +193,9 @@
     const hatch = sv("pattern", { id: "down", width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" });
     hatch.append(sv("rect", { width: 6, height: 6, fill: "#eceff3" }), sv("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#b0b7c3", "stroke-width": 2 }));
     defs.append(hatch);
+    const paused = sv("pattern", { id: "paused", width: 6, height: 6, patternUnits: "userSpaceOnUse" });
+    paused.append(sv("rect", { width: 6, height: 6, fill: "#ece6fb" }), sv("line", { x1: 0, y1: 3, x2: 6, y2: 3, stroke: "#b9a8ee", "stroke-width": 1.5 }));
+    defs.append(paused);
   }
 
   /* Labels avoid each other: each placed label's box is remembered, and an arrow's
@@ -264,6 +271,15 @@
       const y1 = j < 0 ? L.height - 20 : L.rows[j];
       const x = L.laneX[it[3]];
       g.append(sv("rect", { x: x - 9, y: L.rows[i], width: 18, height: y1 - L.rows[i], fill: "url(#down)" }));
+    });
+    /* processes paused (SIGSTOP): a striped lane from pause to resume; down after a failed START: hatched */
+    items.forEach((it, i) => {
+      if ((it[2] !== "pause" && it[2] !== "start_failed") || it[3] < 0) return;
+      const end = it[2] === "pause" ? "resume" : "restart";
+      let j = items.findIndex((x, k) => k > i && x[2] === end && x[3] === it[3]);
+      const y1 = j < 0 ? L.height - 20 : L.rows[j];
+      g.append(sv("rect", { x: L.laneX[it[3]] - 9, y: L.rows[i], width: 18, height: y1 - L.rows[i],
+        fill: it[2] === "pause" ? "url(#paused)" : "url(#down)" }));
     });
   }
 
@@ -350,6 +366,26 @@
     grp.append(sv("text", { x: lx, y: y + 4, class: "lbl", "font-weight": strong ? 700 : 400, "text-anchor": anchor,
       fill: it[8] === "dead" || it[8] === "alert" ? "#c62828" : "#30384a" }, label));
     claim(lx, y + 4, label, anchor);
+    return grp;
+  }
+
+  /* A disk error, a failed START, a pause or a resume: a mark on the node's lane saying
+  ** which node, which call, which fault, and when (its tooltip: the trace line). */
+  function diskMark(L, items, i) {
+    const it = items[i], y = L.rows[i], grp = sv("g"), kind = it[2], lane = it[3];
+    if (lane < 0) return grp;
+    const x = L.laneX[lane], f = it[7] ? fault(it[7]) : null, who = LANES[lane];
+    const pause = kind === "pause" || kind === "resume", color = pause ? PAUSE_COLOR : DISK_COLOR;
+    const text = kind === "disk_fault" ? "⚠ " + who + " disk: " + it[9] + " (fault " + it[7] + ")" :
+      kind === "start_failed" ? "✕ " + who + " START failed, exits 3: " + it[9] :
+      kind === "pause" ? "‖ " + who + " PAUSED (SIGSTOP) " + it[9] : "▶ " + who + " resumes: " + it[9];
+    grp.append(sv("title", {}, text + " at " + sec(it[0]) + " s" + (f ? "\nfault " + f.id + ": " + f.text : "") + " (trace line " + it[1] + ")"));
+    if (kind === "disk_fault") grp.append(sv("path", { d: `M${x},${y - 6} L${x + 6},${y + 5} L${x - 6},${y + 5} z`, fill: color }));
+    else grp.append(sv("rect", { x: x - 40, y: y - 3, width: 80, height: 6, fill: color, rx: 3, opacity: 0.85 }));
+    const right = lane < LANES.length - 1, dx = kind === "disk_fault" ? 10 : 46;
+    const tx = right ? x + dx : x - dx, anchor = right ? "start" : "end";
+    grp.append(sv("text", { x: tx, y: y + 4, class: "lbl", "font-weight": 700, fill: color, "text-anchor": anchor }, text));
+    claim(tx, y + 4, text, anchor);
     return grp;
   }
 
@@ -452,7 +488,7 @@
   function faultLegend() {
     const box = el("div", { class: "legend" });
     box.append(el("span", { class: "sub", text: "Reading it:" }),
-      el("span", { text: "→ a frame from send to delivery · ✕ lost · dashed: a duplicate copy · hatched lane: process down · ● a step a service logged (filled: a state change)" }));
+      el("span", { text: "→ a frame from send to delivery · ✕ lost · dashed: a duplicate copy · hatched lane: process down · striped lane: process paused · ▲ a disk call failed · ● a step a service logged (filled: a state change)" }));
     const frameFaults = R.faults.filter((f) => !KILLS[f.kind]);
     if (frameFaults.length) {
       const fl = el("div", { class: "legend" }, el("span", { class: "sub", text: "Fault windows (bars at the left):" }));
@@ -499,6 +535,7 @@
       else if (k === "pay" || k === "reply") arrowQ.push(() => arrows.append(clientArrow(L, items, i)));
       else if (k === "note") { const m = noteMark(L, items, i); if (m) marks.append(m); }
       else if (k === "crash" || k === "restart" || k === "heal" || k === "converged" || k === "scenario" || k === "power_cut") marks.append(globalMark(L, items, i));
+      else if (DISK_MARKS.has(k)) marks.append(diskMark(L, items, i));
     });
     arrowQ.forEach((f) => f());
     breakMarks(marks, L, items);
@@ -523,7 +560,7 @@
     const X = (t) => u.valToPos(t, "x", true);
     ctx.save();
     for (const f of R.faults) {
-      if (KILLS[f.kind]) continue;
+      if (KILLS[f.kind] || f.kind === "disk" || f.kind === "pause") continue;   /* marked below */
       ctx.fillStyle = f.kind === "drop" ? "rgba(224,49,49,0.08)" : f.kind === "duplicate" ? "rgba(156,54,181,0.07)" : "rgba(240,140,0,0.07)";
       ctx.fillRect(X(f.from), top, X(f.to) - X(f.from), height);
     }
@@ -531,6 +568,15 @@
       ctx.fillStyle = "rgba(73,80,87,0.20)";
       const to = d.to == null ? R.meta.end : d.to;
       ctx.fillRect(X(d.from), top, Math.max(2, X(to) - X(d.from)), height);
+    }
+    for (const p of R.pauses || []) {   /* a paused process: a band of its own colour */
+      ctx.fillStyle = "rgba(103,65,217,0.16)";
+      const to = p.to == null ? R.meta.end : p.to;
+      ctx.fillRect(X(p.from), top, Math.max(2, X(to) - X(p.from)), height);
+    }
+    ctx.strokeStyle = DISK_COLOR; ctx.lineWidth = 1.5;   /* a disk error: a tick from the top */
+    for (const d of R.disk || []) {
+      ctx.beginPath(); ctx.moveTo(X(d[0]), top); ctx.lineTo(X(d[0]), top + Math.min(18, height / 6)); ctx.stroke();
     }
     ctx.strokeStyle = "#1971c2"; ctx.setLineDash([6, 4]); ctx.lineWidth = 1.5;
     ctx.beginPath(); ctx.moveTo(X(R.meta.run), top); ctx.lineTo(X(R.meta.run), top + height); ctx.stroke();
@@ -585,6 +631,8 @@
     key.append("Each point is a bin of " + R.series.bin.toFixed(3) + " virtual seconds. Shaded:",
       el("span", { class: "shade-key", style: "background:rgba(224,49,49,0.25)" }), "a frame fault is active",
       el("span", { class: "shade-key", style: "background:rgba(73,80,87,0.45)" }), "a process is down",
+      el("span", { class: "shade-key", style: "background:rgba(103,65,217,0.35)" }), "a process is paused",
+      el("span", { class: "shade-key", style: "border:0;border-left:2px solid " + DISK_COLOR + ";width:6px" }), "a disk call failed",
       el("span", { class: "shade-key", style: "border:0;border-left:2px dashed #1971c2;width:6px" }), "healing (faults stop). Drag to zoom, double-click to reset.");
     body.append(key);
     plot(body, "Payments committed, vouchers booked, outbox rows still SENDING",
@@ -606,6 +654,30 @@
        { key: "dead", label: "DEAD rows (total)", color: "#c62828" },
        { key: "alerts", label: "alerts (total)", color: "#862e9c" }], "count");
     delayPlot(body);
+    diskList(body);
+  }
+
+  /* Every disk error and pause of the run: which node, which call, how it failed, which
+  ** fault, when (the plots mark them; the chart shows only the first ones). */
+  function diskList(target) {
+    const D = R.disk || [], P = R.pauses || [];
+    if (!D.length && !P.length) return;
+    const box = el("div", { class: "plot", id: "disk-list" }, el("h3", { text: "Disk errors and pauses" }));
+    const rows = [];
+    for (const d of D) rows.push([d[0], LANES[d[1]] || "?", "disk error", d[4] + " on " + d[3], d[2]]);
+    for (const p of P) rows.push([p.from, LANES[p.lane] || "?", "paused", p.to == null ? "never resumed" : "until " + sec(p.to) + " s (" + sec(p.to - p.from) + " s)", p.fault]);
+    rows.sort((a, b) => a[0] - b[0]);
+    const MAX = 200, tbl = el("table", { class: "disk" });
+    tbl.append(el("tr", {}, ...["time (s)", "node", "what", "call", "fault"].map((h) => el("th", { text: h }))));
+    for (const r of rows.slice(0, MAX)) {
+      const f = fault(r[4]);
+      tbl.append(el("tr", { title: f ? "fault " + f.id + ": " + f.text : "" }, el("td", { text: sec(r[0]) }), el("td", { text: r[1] }),
+        el("td", { text: r[2] }), el("td", { text: r[3] }), el("td", { text: String(r[4]) })));
+    }
+    const cut = rows.length - Math.min(rows.length, MAX) + (R.disk_cut || 0);
+    box.append(el("p", { class: "hint", text: D.length + (R.disk_cut || 0) + " disk calls failed, " + P.length + " pauses" +
+      (cut ? "; " + cut + " more not listed" : "") + ". Marked in every plot above: a tick from the top for a disk error, a band for a pause." }), tbl);
+    target.append(box);
   }
 
   /* ---- the life of each message ------------------------------------------------------ */

@@ -32,6 +32,8 @@ struct hbroker {
     int clock_off;
     uint64_t dack;            /* the DACK the broker handles now, 0 none */
     uint32_t dack_line;
+    uint64_t incarnation;     /* the last life's, from its recover note; 0 none yet */
+    uint32_t inc_line;
 };
 
 hbroker *hbroker_new(const history_conf *conf) {
@@ -201,8 +203,24 @@ static void restored(hbroker *b) {
         if (b->t[i].id != 0) b->t[i].sent_us = -1;
 }
 
+/* "incarnation N: ...": each life's delivery ids are N << 32 | seq, so a life whose N is
+** not above every earlier one hands out ids an earlier life used (a bump a power cut took
+** back): a DACK from before could ack another message. */
+static void on_incarnation(hbroker *b, history_sink *s, const history_ev *e) {
+    unsigned long long n = 0;
+    if (sscanf(e->detail, "incarnation %llu", &n) != 1) return;
+    uint32_t lines[2] = { b->inc_line, e->line };
+    if (b->incarnation && n <= b->incarnation)
+        history_flag(s, HI_DACK, 0, 0, lines, 2,
+                     "incarnation %llu after incarnation %" PRIu64 ": delivery ids of an "
+                     "earlier life are handed out again", n, b->incarnation);
+    if (n > b->incarnation) b->incarnation = n;
+    b->inc_line = e->line;
+}
+
 static void on_note(hbroker *b, history_sink *s, const history_ev *e) {
     const char *k = e->kind;
+    if (!strcmp(k, "recover")) on_incarnation(b, s, e);
     if (!strcmp(k, "enqueue")) on_enqueue(b, e);
     else if (!strcmp(k, "deliver")) on_deliver(b, s, e, 0);
     else if (!strcmp(k, "redeliver")) on_deliver(b, s, e, 1);

@@ -54,11 +54,14 @@ void diskf_arm(sim_world *w, int node, ox_step *s) {
     diskf_state *d = &w->diskf;
     d->n = 0;
     d->passed = 0;
+    d->fired = 0;
     if (w->healed) return;
-    if (s->kind != OX_STEP_FRAME && s->kind != OX_STEP_TIMER && s->kind != OX_STEP_PAY) return;
+    int start = s->kind == OX_STEP_START;
+    if (!start && s->kind != OX_STEP_FRAME && s->kind != OX_STEP_TIMER && s->kind != OX_STEP_PAY)
+        return;
     for (int i = 0; i < w->sc->nfaults && s->narmed < OX_STEP_MAX_ARMED; i++) {
         const sim_fault *f = &w->sc->faults[i];
-        if (!active_on(w, f, node)) continue;
+        if (!active_on(w, f, node) || (start && !f->at_start)) continue;
         uint32_t skip = f->nth ? f->nth - 1 - f->seen : geometric(&d->rand, f->p);
         ox_armed *a = &s->armed[s->narmed++];
         snprintf(a->name, sizeof a->name, DISK_SITE_PREFIX "%s.%s", f->disk_op, f->disk_err);
@@ -83,6 +86,9 @@ int diskf_injected(sim_world *w, int node, const char *site) {
                           scenario_node_name(node), site);
     sim_fault *f = &w->sc->faults[d->fault[k]];
     assert(f->kind == FK_DISK);
+    d->fired++;
+    d->last = d->fault[k];
+    if (f->at_start) world_announce(w, f);   /* a START at its very start comes first */
     f->acted++;
     w->res->st.disk_faults++;
     trace_begin(&w->trace, w->now, "disk_fault");
@@ -104,6 +110,28 @@ int diskf_passed(sim_world *w, int node, const char *site, uint32_t count) {
     sim_fault *f = &w->sc->faults[d->fault[k]];
     f->seen = count > UINT32_MAX - f->seen ? UINT32_MAX : f->seen + count;
     return 0;
+}
+
+int diskf_start_failed(sim_world *w, int node, const char *why) {
+    diskf_state *d = &w->diskf;
+    sim_proc *p = &w->nodes[node];
+    assert(d->fired > 0);
+    assert(d->last >= 0 && d->last < w->sc->nfaults);
+    const sim_fault *f = &w->sc->faults[d->last];
+    assert(f->kind == FK_DISK);
+    assert(f->at_start);
+    assert(f->restart_after_us >= 0);
+    proc_reap_stopped(&w->procs, p);   /* it exits 3 by itself once its reply is out */
+    assert(p->pid == 0);
+    trace_begin(&w->trace, w->now, "start_failed");
+    trace_str(&w->trace, "node", scenario_node_name(node));
+    trace_int(&w->trace, "life", p->life);
+    trace_int(&w->trace, "fault", f->id);
+    trace_str(&w->trace, "why", why ? why : "");
+    trace_end(&w->trace);
+    sim_event ev = { .t = w->now + f->restart_after_us, .type = EV_RESTART,
+                     .node = (int8_t)node, .b = (uint64_t)p->life };
+    return world_schedule(w, ev);
 }
 
 int diskf_batchable(const sim_world *w, int node) {

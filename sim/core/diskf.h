@@ -14,8 +14,11 @@
 **         calls before the next failure, which, being memoryless, is the same as an
 **         independent chance p at every call, redrawn each step.
 ** A failing call is reported INJECTED: a "disk_fault" trace line, the fault's acted
-** count and world_stats.disk_faults.  START and STOP steps are never armed (a node that
-** cannot open its database is a harness error, not a fault), and a node under a disk
+** count and world_stats.disk_faults.  STOP steps are never armed, START steps only by a
+** fault declared at_start = true: a START that fails under it is a service that cannot
+** open its database, which exits 3 and is restarted restart_after later, as a supervisor
+** would (diskf_start_failed); without at_start a failed START stays a harness error.  A
+** node under a disk
 ** fault or a clock rate is never batched (its arming and its timers are per step).
 ** The VFS is installed under every node only when the scenario needs it (diskf_wanted),
 ** or under every run with OUTBOX_SIM_DISK=simulated (a bench of its cost); otherwise
@@ -50,6 +53,8 @@ typedef struct {
     uint32_t skip[OX_STEP_MAX_ARMED];
     char name[OX_STEP_MAX_ARMED][OX_NAME_MAX + 1];
     int passed;                          /* PASSED effects read so far in this step */
+    int fired;                           /* disk calls failed in this step */
+    int last;                            /* the fault (0-based) of the last of them */
     uint8_t stopped[SIM_NODES];          /* SIGSTOPped by a pause, not yet SIGCONTed */
 } diskf_state;
 
@@ -74,6 +79,11 @@ void diskf_arm(struct sim_world *w, int node, ox_step *s);
 int diskf_injected(struct sim_world *w, int node, const char *site);
 /* PASSED: how many calls the step made past an armed site; counted into its fault. */
 int diskf_passed(struct sim_world *w, int node, const char *site, uint32_t count);
+/* A START of `node` answered FATAL after a disk fault failed one of its calls (a fault
+** with at_start): what a service that cannot open its database does, not a harness
+** error.  The node exits 3 by itself; it is reaped, a "start_failed" line says why, and a
+** restart comes the fault's restart_after later (healing restarts it too).  0 or -1. */
+int diskf_start_failed(struct sim_world *w, int node, const char *why);
 /* 0 if events of `node` must go one per round trip (a disk fault, a clock rate). */
 int diskf_batchable(const struct sim_world *w, int node);
 /* The pause fault f's moment: the node stops (at its start) or resumes (at its end). */

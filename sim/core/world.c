@@ -555,6 +555,8 @@ int world_apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *
         apply_effect(w, node, e, &replied);
     }
     if (w->err_code) return -1;
+    if (r->status == OX_REPLY_FATAL && s->kind == OX_STEP_START && w->diskf.fired > 0)
+        return diskf_start_failed(w, node, last_note);   /* a disk fault at START (diskf.h) */
     if (r->status == OX_REPLY_FATAL)
         return world_fail(w, OX_EXIT_HARNESS, "%s gave up: %s (see %s)", scenario_node_name(node),
                           last_note ? last_note : "no reason given", w->nodes[node].log_path);

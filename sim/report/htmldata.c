@@ -128,6 +128,33 @@ static void down_close(hd_run *r, const tline *l) {
         if (r->downs[i].lane == lane && r->downs[i].to < 0) { r->downs[i].to = l->t; return; }
 }
 
+/* Disk errors and pauses (sim/core/diskf.h), for the plots' marks and bands. */
+static void disk_line(hd_run *r, const tline *l) {
+    if (is(l->ev, "disk_fault")) {
+        if (r->ndisk == HD_MAX_DISK) { r->disk_cut++; return; }
+        hd_disk *d = &r->disk[r->ndisk++];
+        d->lane = hd_lane(l->node);
+        d->t = l->t;
+        d->fault = l->fault;
+        scopy(d->op, sizeof d->op, l->op);
+        scopy(d->error, sizeof d->error, l->error);
+    } else if (is(l->ev, "pause") && r->npauses < HD_MAX_DOWNS) {
+        hd_down *d = &r->pauses[r->npauses++];
+        d->lane = hd_lane(l->node);
+        d->from = l->t;
+        d->to = -1;
+        d->fault = l->fault;
+        scopy(d->at, sizeof d->at, "paused");
+    } else if (is(l->ev, "resume")) {
+        int lane = hd_lane(l->node);
+        for (int i = r->npauses - 1; i >= 0; i--)
+            if (r->pauses[i].lane == lane && r->pauses[i].to < 0) { r->pauses[i].to = l->t; break; }
+    } else if (is(l->ev, "start_failed")) {   /* down until its restart, like a crash */
+        down_open(r, l);
+        if (r->ndowns > 0) scopy(r->downs[r->ndowns - 1].at, sizeof r->downs[0].at, "START failed");
+    }
+}
+
 static void cite(hd_run *r, uint32_t lineno, const char *raw, size_t len) {
     /* cited[] is sorted (hd_build sorts it): binary search. */
     int lo = 0, hi = r->ncited - 1;
@@ -169,6 +196,9 @@ static void pass1(hd_run *r, const tline *l, uint32_t lineno, const char *raw, s
             r->flags[r->last_pay] |= PF_CRASH;
     } else if (is(l->ev, "restart") || is(l->ev, "start")) {
         down_close(r, l);
+    } else if (is(l->ev, "disk_fault") || is(l->ev, "pause") || is(l->ev, "resume") ||
+               is(l->ev, "start_failed")) {
+        disk_line(r, l);
     } else if (is(l->ev, "heal")) {
         r->heal_t = l->t;
     } else if (is(l->ev, "converged")) {
@@ -314,6 +344,29 @@ static int note_in_chart(const tline *l) {
     return 1;
 }
 
+/* Disk errors, failed STARTs, pauses: a mark on the node's lane (the first HD_CHART_DISK
+** disk errors: under p = 0.5 they are hundreds; the plots show every one). */
+static void chart_disk(hd_run *r, const tline *l, uint32_t lineno) {
+    int disk = is(l->ev, "disk_fault");
+    if (disk && r->disk_items++ >= HD_CHART_DISK) return;
+    hd_item *it = item_new(r, l, lineno, l->ev, 1);
+    if (!it) return;
+    it->a = (int8_t)hd_lane(l->node);
+    it->n = l->fault;
+    char t[160];
+    if (disk) {
+        scopy(it->label, sizeof it->label, l->op);
+        snprintf(t, sizeof t, "%s on %s", l->error, l->op);
+    } else if (is(l->ev, "pause")) {
+        snprintf(t, sizeof t, "until %.3f s", (double)l->until / 1e6);
+    } else if (is(l->ev, "resume")) {
+        snprintf(t, sizeof t, "%lld events waited", (long long)l->waiting);
+    } else {
+        snprintf(t, sizeof t, "%s", l->why);
+    }
+    scopy(it->text, sizeof it->text, t);
+}
+
 static void chart_line(hd_run *r, const tline *l, uint32_t lineno) {
     int mine = pay_ok(r, l->pay) && following(r, l->pay);
     hd_item *it = NULL;
@@ -345,6 +398,9 @@ static void chart_line(hd_run *r, const tline *l, uint32_t lineno) {
         it->n = l->fault;
         scopy(it->label, sizeof it->label, l->keep);
         tline_power_text(l, it->text, sizeof it->text);
+    } else if (is(l->ev, "disk_fault") || is(l->ev, "start_failed") || is(l->ev, "pause") ||
+               is(l->ev, "resume")) {
+        chart_disk(r, l, lineno);
     } else if (is(l->ev, "crash") || is(l->ev, "restart") || is(l->ev, "heal") ||
                is(l->ev, "converged") || is(l->ev, "scenario")) {
         it = item_new(r, l, lineno, l->ev, 1);

@@ -31,6 +31,8 @@
 #define HD_MAX_CITED 1024
 #define HD_LINE_MAX 600
 #define HD_MAX_DOWNS 64
+#define HD_MAX_DISK 256        /* disk_fault lines kept for the page; more are counted */
+#define HD_CHART_DISK 24       /* of them, marks in the sequence chart */
 #define HD_MAX_NOTES 64
 #define HD_MAX_DELIVERIES 256
 #define HD_DELAY_BINS 40
@@ -55,7 +57,8 @@ typedef struct {
 typedef struct {
     int64_t t;
     uint32_t line;            /* trace line number, 1-based */
-    char kind[12]; /* send drop deliver lost pay reply note crash restart heal converged scenario */
+    char kind[16]; /* send drop deliver lost pay reply note crash restart heal converged scenario
+                      power_cut disk_fault start_failed pause resume */
     int8_t a, b;              /* lanes (LANE_*): from and to, or the lane of a mark; -1 none */
     uint64_t frame, pay;
     int64_t n;                /* copies, life, attempt, fault id */
@@ -82,6 +85,13 @@ typedef struct {
     int64_t fault;
 } hd_down;
 
+/* A disk call the simulated disk failed (a "disk_fault" line). */
+typedef struct {
+    int lane;
+    int64_t t, fault;
+    char op[8], error[16];
+} hd_disk;
+
 typedef struct {
     const struct report_run *run;
     uint32_t npay;
@@ -102,6 +112,10 @@ typedef struct {
     int ncited;
     hd_down downs[HD_MAX_DOWNS];
     int ndowns;
+    hd_down pauses[HD_MAX_DOWNS];   /* "pause" to "resume" (to = -1: never resumed) */
+    int npauses;
+    hd_disk disk[HD_MAX_DISK];
+    int ndisk, disk_cut, disk_items;
     int64_t heal_t, converged_t, end_t;
     int64_t active_t;         /* the last line that was not a timer or the end */
     /* selections */

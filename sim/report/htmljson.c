@@ -179,6 +179,37 @@ static void write_fault(json_w *w, const hd_run *r, const sim_fault *x) {
     json_w_obj_end(w);
 }
 
+/* Disk errors as [t, lane, fault, op, error] and pauses as periods, for the plots. */
+static void write_disk(json_w *w, const hd_run *r) {
+    json_w_key(w, "disk");
+    json_w_arr(w);
+    for (int i = 0; i < r->ndisk; i++) {
+        const hd_disk *d = &r->disk[i];
+        json_w_break(w, 0);
+        json_w_arr(w);
+        json_w_time(w, d->t);
+        json_w_int(w, d->lane);
+        json_w_int(w, d->fault);
+        json_w_str(w, d->op);
+        json_w_str(w, d->error);
+        json_w_arr_end(w);
+    }
+    json_w_arr_end(w);
+    json_w_kint(w, "disk_cut", r->disk_cut);
+    json_w_key(w, "pauses");
+    json_w_arr(w);
+    for (int i = 0; i < r->npauses; i++) {
+        const hd_down *d = &r->pauses[i];
+        json_w_obj(w);
+        json_w_kint(w, "lane", d->lane);
+        ksec(w, "from", d->from);
+        ksec(w, "to", d->to);
+        json_w_kint(w, "fault", d->fault);
+        json_w_obj_end(w);
+    }
+    json_w_arr_end(w);
+}
+
 static void write_faults(json_w *w, const hd_run *r) {
     const sim_scenario *sc = r->run->opt->sc;
     json_w_key(w, "faults");
@@ -198,6 +229,7 @@ static void write_faults(json_w *w, const hd_run *r) {
         json_w_obj_end(w);
     }
     json_w_arr_end(w);
+    write_disk(w, r);
 }
 
 static void write_follow(json_w *w, const hd_run *r) {

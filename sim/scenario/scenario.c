@@ -1295,11 +1295,24 @@ static int one_of(lua_State *L, const char *fn, const char *name, const char *co
          name, join(names, list, sizeof list));
 }
 
-/* disk { node, fault, on, p | nth, start, stop }: the node's disk fails the matching
-** calls (node/vfs.h): full on writes, eio on writes, syncs or reads, fsync_fail on syncs. */
+/* at_start = true [, restart_after]: the fault reaches START steps too (diskf.h). */
+static void read_at_start(lua_State *L, sim_fault *f) {
+    static const scn_range SECS = { "a time in seconds", 0, SCN_MAX_SECONDS, 0, 0, NULL };
+    double after = SCN_DEFAULT_RESTART;
+    f->at_start = bool_field(L, 1, "disk", "at_start") == 1;
+    int has_after = num_field(L, 1, "disk", "restart_after", &SECS, &after);
+    if (has_after && !f->at_start)
+        fail(L, "disk: 'restart_after' goes with 'at_start = true' (it restarts a node whose "
+                "START the fault failed)");
+    f->restart_after_us = f->at_start ? to_us(after) : -1;
+}
+
+/* disk { node, fault, on, p | nth, start, stop, at_start, restart_after }: the node's disk
+** fails the matching calls (node/vfs.h): full on writes, eio on writes, syncs or reads,
+** fsync_fail on syncs; with at_start, in START steps too. */
 static int l_disk(lua_State *L) {
     static const char *const FIELDS[] = { "node", "fault", "on", "p", "nth", "start", "stop",
-                                          NULL };
+                                          "at_start", "restart_after", NULL };
     static const char *const EX = "disk { node = \"payment\", fault = \"full\", nth = 1 }";
     scn *c = begin(L, "disk", 0);
     table_arg(L, "disk", EX);
@@ -1316,6 +1329,7 @@ static int l_disk(lua_State *L) {
     if (fsync && strcmp(f.disk_op, "sync") != 0)
         fail(L, "disk: fault 'fsync_fail' fails syncs only (on = \"sync\"), not '%s'", f.disk_op);
     read_chance(L, "disk", &f);
+    read_at_start(L, &f);
     read_window(L, c, "disk", 1, &f.from_us, &f.to_us);
     room_for(L, c, "disk", 1);
     push_fault(c, &f);
@@ -2260,6 +2274,9 @@ size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
             f->disk_err, f->disk_op);
         put_chance(b, cap, &len, ", ", f);
         put_window(b, cap, &len, f);
+        if (f->at_start)
+            put(b, cap, &len, ", at_start = true, restart_after = %s",
+                secs(f->restart_after_us, x, sizeof x));
         put(b, cap, &len, " }");
         break;
     case FK_PAUSE:

@@ -98,6 +98,8 @@ typedef struct {
                                  given (1) */
     char disk_err[12];        /* disk: "full", "eio", "fsync_fail" */
     char disk_op[8];          /* disk: "write", "sync", "read" */
+    int at_start;             /* disk: armed in START steps too; a START that fails restarts
+                                 the node restart_after_us later (sim/core/diskf.h) */
     int64_t per_us;           /* slow: busy time after each frame handled */
     int nemesis; /* 0: declared by the file; else the nemesis{} call (1-based) that drew it */
     int64_t min_us, max_us;   /* delay: extra latency drawn uniformly */

@@ -76,7 +76,8 @@ disk { node = "accounting", fault = "full", nth = 4, start = 2 }
 pause { node = "broker", at = 4, duration = 1.5 }
 nemesis { disk = 0.1, pause_every = 3, pause_max = 1, clock_rate = 0.05, start = 5, stop = 8 }
 LUA
-for s in "$OUT/diskf.lua" scenarios/disk-fsync-fail.lua scenarios/pause-past-visibility.lua; do
+for s in "$OUT/diskf.lua" scenarios/disk-fsync-fail.lua scenarios/pause-past-visibility.lua \
+         scenarios/disk-start-broker.lua; do
   n=$(basename "$s" .lua)
   sim run "$s" --seed 4 --out "$OUT/dk-a" --quiet
   sim run "$s" --seed 4 --out "$OUT/dk-b" --quiet

@@ -118,7 +118,105 @@ bad "pause without duration" "pause: needs 'duration'" 'pause { node = "broker",
 bad "pause zero" "pause: 'duration' must be a time in seconds >" 'pause { node = "broker", at = 2, duration = 0 }'
 bad "clock rate 0" "clock: 'rate' must be a rate >= 0.01" 'clock { node = "payment", rate = 0 }'
 bad "clock nothing" "clock: needs 'skew'" 'clock { node = "payment" }'
+bad "disk restart_after alone" "disk: 'restart_after' goes with 'at_start = true'" 'disk { node = "payment", fault = "eio", restart_after = 1 }'
 bad "nemesis pause_max alone" "nemesis: 'pause_max' goes with 'pause_every'" 'nemesis { pause_max = 2 }'
+
+# ---- the broker's incarnation under two power cuts (synchronous=normal) ----------------
+run disk-broker-incarnation 1; check "incarnation: exit 0" test $? -eq 0
+check "incarnation: two power cuts took unsynced writes back" \
+  test "$(grep '"ev":"power_cut","node":"broker"' "$T" | grep -c '"keep":"none","writes_lost":[1-9]')" -eq 2
+check "incarnation: each life bumped it durably (1, 2, 3)" \
+  test "$(grep -o '"node":"broker","kind":"recover","detail":"incarnation [0-9]*' "$T" |
+          grep -o '[0-9]*$' | tr '\n' ' ')" = "1 2 3 "
+sed 's/"incarnation 2: /"incarnation 1: /' "$T" >"$OUT/reused.jsonl"
+"${BUILD:-build}/tools/history-check" "$OUT/reused.jsonl" outbox 60 durable=1 >"$OUT/hc.out" 2>&1
+check "incarnation handed out twice (planted): exit 1" test $? -eq 1
+check "... flagged by dack_names_delivery" \
+  grep -q '^dack_names_delivery .*incarnation 1 after incarnation 1' "$OUT/hc.out"
+
+# ---- disk faults at START (at_start): the service exits 3, is restarted, nothing breaks ----
+run disk-start-payment 1; check "start payment: exit 0" test $? -eq 0
+for why in "cannot open payment.db: begin schema: disk I/O error" \
+           "cannot open payment.db: cannot open: disk I/O error" \
+           "cannot open payment.db: reading its identity: disk I/O error" \
+           "cannot open payment.db: count SENDING rows: disk I/O error" \
+           "cannot open accounting.db: cannot switch to journal_mode wal: disk I/O error"; do
+  check "start payment: a START failed: $why" grep -q "\"ev\":\"start_failed\".*\"why\":\"$why\"" "$T"
+done
+check "start payment: each failed START is restarted 0.5 s later" \
+  test "$(grep -c '"ev":"start_failed"' "$T")" -eq 6
+check "start payment: the failed life logged its fatal line and exited (no process left)" \
+  grep -q 'outbox-node: payment: fatal: cannot open payment.db: count SENDING rows' "$D/payment.log"
+check "start payment: after its restart the payment served (a payment committed after 9 s)" \
+  grep -q '"t":9\.[0-9]*,"ev":"reply","node":"client","pay":[0-9]*,"result":"ok"' "$T"
+run disk-start-broker 1; check "start broker: exit 0" test $? -eq 0
+{ echo 'scenario { name = "back3", knobs = { durable = 1, ["broker.journal_mode"] = "delete" },'
+  echo '  workload = { payments = 60, rate = 10 }, run = 12, settle = 60 }'
+  grep '"ev":"fault"' "$T" | sed 's/.*"lua":"//; s/"}$//; s/\\"/"/g'; } >"$OUT/back3.lua"
+sim run "$OUT/back3.lua" --seed 1 --out "$R" --quiet
+check "start broker: its faults written back as Lua (at_start, restart_after) run the same" \
+  test "$(grep -E '"ev":"(start_failed|restart)"' "$T")" = \
+       "$(grep -E '"ev":"(start_failed|restart)"' "$R/back3/1/trace.jsonl")"
+check "start broker: the bump of the incarnation and the load failed at START" \
+  bash -c "grep -q '\"why\":\"cannot open broker.db: bump incarnation: disk I/O error\"' '$T' &&
+           grep -q '\"why\":\"cannot open broker.db: load stored messages: disk I/O error\"' '$T'"
+check "start broker: the incarnation only grows (1 2 4: the failed load's bump is skipped)" \
+  test "$(grep -o '"node":"broker","kind":"recover","detail":"incarnation [0-9]*' "$T" |
+          grep -o '[0-9]*$' | tr '\n' ' ')" = "1 2 4 "
+run disk-eio-scan 1; check "eio scan: exit 0" test $? -eq 0
+check "eio scan: the relay scan's query failed" \
+  grep -q '"node":"payment","kind":"error","detail":"payment.db: scan due rows: disk I/O error"' "$T"
+check "eio scan: the cleanup's DELETE failed, and a later scan deleted the rows" \
+  bash -c "grep -q '\"detail\":\"payment.db: clean up settled rows: disk I/O error\"' '$T' &&
+           test \$(grep -c '\"kind\":\"cleanup\"' '$T') -gt 0"
+run disk-fsync-durable-send 1; check "barrier sync fails: exit 0" test $? -eq 0
+check "barrier sync fails: payment did not publish, accounting did not answer (file name only)" \
+  bash -c "grep -q '\"detail\":\"payment.db: durability barrier: sync failed: disk I/O error: PAYMENT not sent\"' '$T' &&
+           grep -q '\"detail\":\"accounting.db: durability barrier: sync failed: disk I/O error: CONSUMED not sent\"' '$T'"
+f=$OUT/atstart.lua
+{ echo 'scenario { name = "atstart", workload = { payments = 10, rate = 10 }, run = 4, settle = 20 }'
+  echo 'disk { node = "payment", fault = "eio", on = "read", p = 1, stop = 2, at_start = true }'; } >"$f"
+sim run "$f" --seed 1 --out "$R" --quiet
+check "p = 1 at START until 2 s: payment is restarted every second until the window ends (exit 0)" \
+  test $? -eq 0
+check "... its STARTs at 0 s and 1 s fail, the one at 2 s (the window's end) does not" \
+  test "$(grep -c '"ev":"start_failed"' "$R/atstart/1/trace.jsonl")" -eq 2
+
+# ---- make coverage's list of OX_ERR_DB paths (scripts/coverage_summary.py --errdb) ----------
+# gcovr's per-line records made up from the real sites: every path taken but those argued
+# unreachable; then one path not taken, then an unreachable one taken.
+fake_cov() {   # fake_cov OUT [NOT_TAKEN_FUNCTION] [TAKEN_UNREACHABLE_FUNCTION]
+  python3 - "$@" <<'PY'
+import json, sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, "scripts")
+import coverage_summary as cs
+out, skip, take = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "", sys.argv[3] if len(sys.argv) > 3 else ""
+files = {}
+for rel, n, fn, text, ctx in cs.errdb_sites():
+    why = any(f == rel and g == fn and p in ctx for (f, g, p) in cs.ERRDB_UNREACHABLE)
+    hit = (fn == take) if why else (fn != skip)
+    br = [{"count": 1 if hit else 0}, {"count": 5}] if text.startswith("if (") else []
+    files.setdefault(rel, []).append({"line_number": n, "count": 5 if (hit or br) else 0,
+                                      "branches": br})
+json.dump({"files": [{"file": f, "lines": l} for f, l in files.items()]}, open(out, "w"))
+PY
+}
+fake_cov "$OUT/cov-all.json"
+python3 scripts/coverage_summary.py --errdb "$OUT/cov-all.json" >"$OUT/errdb.out"
+check "errdb list: every path reached or argued: exit 0" test $? -eq 0
+check "errdb list: the scan's query is listed, reached" \
+  grep -q '^  lib/scan.c:[0-9]* *collect *reached' "$OUT/errdb.out"
+check "errdb list: the incarnation's range check is argued unreachable, with why" \
+  bash -c "grep -A1 'ox_brokerdb_bump *unreachable' '$OUT/errdb.out' | grep -q 'why: '"
+fake_cov "$OUT/cov-miss.json" collect
+python3 scripts/coverage_summary.py --errdb "$OUT/cov-miss.json" >"$OUT/errdb.out"
+check "errdb list: the scan's query not reached: exit 1" test $? -eq 1
+check "... named NOT REACHED" grep -q '^  lib/scan.c:[0-9]* *collect *NOT REACHED' "$OUT/errdb.out"
+fake_cov "$OUT/cov-stale.json" "" group_lost
+python3 scripts/coverage_summary.py --errdb "$OUT/cov-stale.json" >"$OUT/errdb.out"
+check "errdb list: a path argued unreachable that a run reached: exit 1" test $? -eq 1
+check "... says to drop the argument" grep -q 'REACHED after all' "$OUT/errdb.out"
 
 # ---- written back as Lua (shrink) --------------------------------------------------------
 f=$OUT/back.lua

@@ -175,6 +175,36 @@ else
     check "$name: a screenshot is taken" [ -s "$pre.png" ]
     if [ -n "${REPORT_SHOTS:-}" ]; then mkdir -p "$REPORT_SHOTS" && cp "$pre.png" "$REPORT_SHOTS/"; fi
   done
+  # Disk errors, failed STARTs and pauses (sim/core/diskf.h) have marks of their own:
+  # which node, which call, which fault, when; a pause is a band.
+  for sc in disk-start-payment pause-past-visibility; do
+    $SIM run "scenarios/$sc.lua" --seed 1 --out "$RUNS" --quiet >/dev/null 2>&1
+    f=$RUNS/$sc/1/report.html pre=$OUT/$sc
+    browse "$f" "$pre" dump
+    check "$sc: chromium loads it without a console message or a network request" page_clean "$pre"
+    check "$sc: every part drew itself" \
+      bash -c "grep -q 'data-ready=\"1\"' '$pre.dom' && ! grep -q 'class=\"err\"' '$pre.dom'"
+    browse "$f" "$pre" shot
+    if [ -n "${REPORT_SHOTS:-}" ]; then mkdir -p "$REPORT_SHOTS" && cp "$pre.png" "$REPORT_SHOTS/"; fi
+  done
+  T=$RUNS/disk-start-payment/1/trace.jsonl D=$OUT/disk-start-payment.dom
+  check "disk: every disk_fault line is in the page's data" \
+    test "$(grep -cE '^\[[0-9.]+,[0-3],[0-9]+,"(read|write|sync)","(eio|full|fsync_fail)"\]' \
+            "$RUNS/disk-start-payment/1/report.html")" -eq "$(grep -c '"ev":"disk_fault"' "$T")"
+  check "disk: the chart marks each failed call with its node, call and fault" \
+    grep -q '⚠ payment disk: eio on read (fault 10)' "$D"
+  check "disk: the chart marks a failed START, and says the service exits 3" \
+    grep -q '✕ payment START failed, exits 3: cannot open payment.db: count SENDING rows' "$D"
+  check "disk: the plots list every failed call (node, call, fault)" \
+    bash -c "grep -q 'id=\"disk-list\"' '$D' && grep -q '6 disk calls failed, 0 pauses' '$D' &&
+             grep -q '<td>accounting</td><td>disk error</td><td>eio on write</td><td>2</td>' '$D'"
+  D=$OUT/pause-past-visibility.dom
+  check "pause: the chart marks the pause and the resume on accounting's lane" \
+    bash -c "grep -q '‖ accounting PAUSED (SIGSTOP) until 11.000 s' '$D' &&
+             grep -q '▶ accounting resumes: [0-9]* events waited' '$D'"
+  check "pause: the paused interval is a band in the chart (striped lane)" grep -q 'fill="url(#paused)"' "$D"
+  check "pause: the plots list it, 3 s to 11 s" \
+    grep -q '<td>3.000</td><td>accounting</td><td>paused</td><td>until 11.000 s (8.000 s)</td>' "$D"
   grep -q 'class="badge fail">FAIL<' "$OUT/pay-queue-loss_42_report.html.dom"
   check "the failing report shows FAIL first" [ $? = 0 ]
   # The meanings come from the page's data (sim/util/invariant.h), not from report.js.
