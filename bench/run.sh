@@ -189,11 +189,12 @@ sim_run() {
 # the default first and then with ENV (ABAB...), so that both halves of a pair see the
 # same weather on a shared machine.  Medians over the pairs: pair_rate_a/_b (events per
 # wall second), pair_cpu_a/_b (events per CPU second, run_cpu), pair_wall_a/_b and
-# pair_csec_a/_b (seconds); pair_same_trace and pair_same_verdict: 1 if every B run's
-# trace hash and verdict equal its A run's.
+# pair_csec_a/_b (seconds); pair_ratio_wall and pair_ratio_cpu: the median of the pairs'
+# own ratios B/A (a slow spell then moves both halves of a pair alike); pair_same_trace
+# and pair_same_verdict: 1 if every B run's trace hash and verdict equal its A run's.
 sim_pairs() {
   local tag=$1 n=$2; shift 2
-  local ra=() rb=() ca=() cb=() wa=() wb=() sa=() sb=() i ha va
+  local ra=() rb=() ca=() cb=() wa=() wb=() sa=() sb=() qw=() qc=() i ha va
   pair_same_trace=1 pair_same_verdict=1
   for ((i = 0; i < n; i++)); do
     sim_run "$tag-a$i" "$STD" OUTBOX_SIM_PIN=1
@@ -204,6 +205,7 @@ sim_pairs() {
     sim_run "$tag-b$i" "$STD" OUTBOX_SIM_PIN=1 "$@"
     rb+=("$(calc "$run_steps / $run_wall")") cb+=("$(calc "$run_steps / $run_cpu")")
     wb+=("$run_wall") sb+=("$run_cpu")
+    qw+=("$(calc "${rb[$i]} / ${ra[$i]}")") qc+=("$(calc "${cb[$i]} / ${ca[$i]}")")
     [ "$run_hash" = "$ha" ] || pair_same_trace=0
     [ "$run_verdict" = "$va" ] || pair_same_verdict=0
     rm -rf "$tmp/runs-$tag-b$i"
@@ -212,6 +214,7 @@ sim_pairs() {
   pair_cpu_a=$(median "${ca[@]}") pair_cpu_b=$(median "${cb[@]}")
   pair_wall_a=$(median "${wa[@]}") pair_wall_b=$(median "${wb[@]}")
   pair_csec_a=$(median "${sa[@]}") pair_csec_b=$(median "${sb[@]}")
+  pair_ratio_wall=$(median "${qw[@]}") pair_ratio_cpu=$(median "${qc[@]}")
   pair_hash=$ha pair_verdict=$va
 }
 
@@ -292,7 +295,7 @@ record sim_speedup_issue6 \
   "\"wall_seconds_before\": $b_wall, \"wall_seconds_default\": $d_wall"
 
 vfs_pairs_how="$VFS_PAIRS pairs of runs of seed 1, pinned: each pair one run with SQLite's own unix VFS, then one with OUTBOX_SIM_DISK=simulated (ABAB...), medians over the pairs"
-vfs_details="\"pairs\": $VFS_PAIRS, \"same_trace\": $v_same, \"trace_hash\": \"$pair_hash\", \"verdict\": \"$pair_verdict\", \"wall_seconds_vfs\": $pair_wall_b, \"wall_seconds_default\": $pair_wall_a, \"cpu_seconds_vfs\": $pair_csec_b, \"cpu_seconds_default\": $pair_csec_a"
+vfs_details="\"pairs\": $VFS_PAIRS, \"same_trace\": $v_same, \"trace_hash\": \"$pair_hash\", \"verdict\": \"$pair_verdict\", \"wall_seconds_vfs\": $pair_wall_b, \"wall_seconds_default\": $pair_wall_a, \"cpu_seconds_vfs\": $pair_csec_b, \"cpu_seconds_default\": $pair_csec_a, \"median_pair_ratio_wall\": $pair_ratio_wall, \"median_pair_ratio_cpu\": $pair_ratio_cpu"
 record sim_vfs_cost \
   "simulator: events per wall second, every service on the simulated disk vs not" \
   "events per wall second of $std_name with OUTBOX_SIM_DISK=simulated: each service's SQLite under the node's VFS (node/vfs.h), which journals what every write destroys before it writes, so that a power cut could undo it, and asks the simulator's disk faults at every call (none here); $vfs_pairs_how; same verdict, and the same trace byte for byte: $v_same" \
