@@ -37,9 +37,11 @@ case "$HCHECK" in /*) ;; *) HCHECK="$root/$HCHECK" ;; esac
 # ---- sizes ----------------------------------------------------------------------------
 if [ "$QUICK" = 1 ]; then
   REPS=1 ZMQ_N=2000 TX_N=2000 LIVE_N=200 SCAN_ROWS="1000,3000,10000" SCAN_BUDGET=0.05
+  VFS_PAIRS=1
   SWEEP_SEEDS=2 SWEEP_SEEDS_J1=1
 else
   REPS=3 ZMQ_N=20000 TX_N=20000 LIVE_N=20000 SCAN_ROWS="1000,100000,1000000" SCAN_BUDGET=0.5
+  VFS_PAIRS=5
   SWEEP_SEEDS=4 SWEEP_SEEDS_J1=2
 fi
 
@@ -149,17 +151,23 @@ if [ "$QUICK" = 1 ]; then LONG_KNOBS="max_attempts=30"
 else LONG_KNOBS="retry=linear retry_base=2 retry_max=10 max_attempts=30"; fi
 
 # sim_run TAG SCENARIO [ENV=VALUE...]: one `outbox-sim run`, seed 1, under the RSS probe.
-# Sets: run_wall run_steps run_rt run_vsec run_rss run_rss_children run_dir
+# Sets: run_wall run_cpu run_steps run_rt run_vsec run_rss run_rss_children run_dir
+# run_hash run_verdict.  run_cpu: user + system CPU seconds of the simulator and of every
+# process it reaped (its services and their ZeroMQ threads: bash's `time`, from
+# getrusage(RUSAGE_CHILDREN)), which a busy machine inflates far less than wall time.
 sim_run() {
   local tag=$1 sc=$2; shift 2
-  local out="$tmp/runs-$tag" rss="$tmp/rss-$tag.txt" t0 t1 code
+  local out="$tmp/runs-$tag" rss="$tmp/rss-$tag.txt" t0 t1 code TIMEFORMAT='%3U %3S'
   rm -rf "$out" "$rss"
   t0=$(now)
   # verify_asan_link_order=0: an ASan build (make asan) refuses a preload otherwise
-  env "$@" BENCH_RSS_FILE="$rss" LD_PRELOAD="$TOOLS/rss_probe.so" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-    "$SIM" run "$sc" --seed 1 --out "$out" --quiet >"$tmp/sim-$tag.log" 2>&1
+  { time env "$@" BENCH_RSS_FILE="$rss" LD_PRELOAD="$TOOLS/rss_probe.so" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+    "$SIM" run "$sc" --seed 1 --out "$out" --quiet >"$tmp/sim-$tag.log" 2>&1 ; } 2>"$tmp/time-$tag.txt"
   code=$?
   t1=$(now)
+  run_cpu=$(awk 'NF == 2 { printf "%.3f", $1 + $2 }' "$tmp/time-$tag.txt")
+  [ -n "$run_cpu" ] || die "no CPU time for $sc ($tag): $(head -c 200 "$tmp/time-$tag.txt")"
+  [ "$(calc "($run_cpu > 0)")" = 1 ] || run_cpu=0.001   # below the clock's grain
   [ "$code" = 0 ] || die "outbox-sim run $sc ($tag) exited $code: $(tail -n 3 "$tmp/sim-$tag.log")"
   local summary
   summary=$(find "$out" -name summary.json | head -n1)
@@ -171,7 +179,43 @@ sim_run() {
   run_vsec=$(calc "$(jnum "$summary" run) + $(jnum "$summary" settle)")
   run_rss=$(field self_kb "$(cat "$rss" 2>/dev/null)")
   run_rss_children=$(field children_kb "$(cat "$rss" 2>/dev/null)")
+  run_hash=$(grep -o '"trace": {[^}]*"hash": "[^"]*"' "$summary" | sed 's/.*"hash": "//; s/"$//')
+  run_verdict=$(grep -o '"verdict": "[^"]*"' "$summary" | head -n1 | sed 's/.*: "//; s/"$//')
   [ -n "$run_steps" ] && [ -n "$run_rss" ] || die "could not read the figures of $sc ($tag)"
+  [ -n "$run_hash" ] && [ -n "$run_verdict" ] || die "no trace hash or verdict from $sc ($tag)"
+}
+
+# sim_pairs TAG N [ENV=VALUE...]: N pairs of runs of the standard scenario, each pair
+# the default first and then with ENV (ABAB...), so that both halves of a pair see the
+# same weather on a shared machine.  Medians over the pairs: pair_rate_a/_b (events per
+# wall second), pair_cpu_a/_b (events per CPU second, run_cpu), pair_wall_a/_b and
+# pair_csec_a/_b (seconds); pair_ratio_wall and pair_ratio_cpu: the median of the pairs'
+# own ratios B/A (a slow spell then moves both halves of a pair alike); pair_same_trace
+# and pair_same_verdict: 1 if every B run's trace hash and verdict equal its A run's.
+sim_pairs() {
+  local tag=$1 n=$2; shift 2
+  local ra=() rb=() ca=() cb=() wa=() wb=() sa=() sb=() qw=() qc=() i ha va
+  pair_same_trace=1 pair_same_verdict=1
+  for ((i = 0; i < n; i++)); do
+    sim_run "$tag-a$i" "$STD" OUTBOX_SIM_PIN=1
+    ra+=("$(calc "$run_steps / $run_wall")") ca+=("$(calc "$run_steps / $run_cpu")")
+    wa+=("$run_wall") sa+=("$run_cpu")
+    ha=$run_hash va=$run_verdict
+    rm -rf "$tmp/runs-$tag-a$i"
+    sim_run "$tag-b$i" "$STD" OUTBOX_SIM_PIN=1 "$@"
+    rb+=("$(calc "$run_steps / $run_wall")") cb+=("$(calc "$run_steps / $run_cpu")")
+    wb+=("$run_wall") sb+=("$run_cpu")
+    qw+=("$(calc "${rb[$i]} / ${ra[$i]}")") qc+=("$(calc "${cb[$i]} / ${ca[$i]}")")
+    [ "$run_hash" = "$ha" ] || pair_same_trace=0
+    [ "$run_verdict" = "$va" ] || pair_same_verdict=0
+    rm -rf "$tmp/runs-$tag-b$i"
+  done
+  pair_rate_a=$(median "${ra[@]}") pair_rate_b=$(median "${rb[@]}")
+  pair_cpu_a=$(median "${ca[@]}") pair_cpu_b=$(median "${cb[@]}")
+  pair_wall_a=$(median "${wa[@]}") pair_wall_b=$(median "${wb[@]}")
+  pair_csec_a=$(median "${sa[@]}") pair_csec_b=$(median "${sb[@]}")
+  pair_ratio_wall=$(median "${qw[@]}") pair_ratio_cpu=$(median "${qc[@]}")
+  pair_hash=$ha pair_verdict=$va
 }
 
 # sim_config TAG [ENV=VALUE...]: REPS runs of the standard scenario; medians in
@@ -208,8 +252,10 @@ sim_config unpinned OUTBOX_SIM_PIN=0
 u_rate=$cfg_rate u_wall=$cfg_wall
 sim_config before OUTBOX_SIM_PIN=0 OUTBOX_SIM_TMPDIR=/tmp OUTBOX_SIM_TMPDB=0 OUTBOX_SIM_BATCH=1
 b_rate=$cfg_rate b_wall=$cfg_wall
-sim_config vfs OUTBOX_SIM_PIN=1 OUTBOX_SIM_DISK=simulated
-v_rate=$cfg_rate v_wall=$cfg_wall
+echo "bench: the standard scenario without and with the simulated disk, interleaved ($VFS_PAIRS pairs) ..."
+sim_pairs vfs "$VFS_PAIRS" OUTBOX_SIM_DISK=simulated
+[ "$pair_same_verdict" = 1 ] || die "the simulated disk changed the verdict of $(basename "$STD")"
+v_same=$([ "$pair_same_trace" = 1 ] && echo true || echo false)
 std_name=$(basename "$STD")
 
 record sim_events_per_second \
@@ -248,14 +294,25 @@ record sim_speedup_issue6 \
   "> 1 (a speed-up)" \
   "\"wall_seconds_before\": $b_wall, \"wall_seconds_default\": $d_wall"
 
+vfs_pairs_how="$VFS_PAIRS pairs of runs of seed 1, pinned: each pair one run with SQLite's own unix VFS, then one with OUTBOX_SIM_DISK=simulated (ABAB...), medians over the pairs"
+vfs_details="\"pairs\": $VFS_PAIRS, \"same_trace\": $v_same, \"trace_hash\": \"$pair_hash\", \"verdict\": \"$pair_verdict\", \"wall_seconds_vfs\": $pair_wall_b, \"wall_seconds_default\": $pair_wall_a, \"cpu_seconds_vfs\": $pair_csec_b, \"cpu_seconds_default\": $pair_csec_a, \"median_pair_ratio_wall\": $pair_ratio_wall, \"median_pair_ratio_cpu\": $pair_ratio_cpu"
 record sim_vfs_cost \
   "simulator: events per wall second, every service on the simulated disk vs not" \
-  "the same runs as the default figure with OUTBOX_SIM_DISK=simulated: each service's SQLite under the node's VFS (node/vfs.h), which journals what every write destroys before it writes, so that a power cut could undo it, and asks the simulator's disk faults at every call (none here); the trace is the same byte for byte (tests/system/determinism.sh); median of $REPS" \
-  "$v_rate" "events/s" \
-  "the default figure above (SQLite's own unix VFS)" \
-  "$d_rate" "events/s" \
+  "events per wall second of $std_name with OUTBOX_SIM_DISK=simulated: each service's SQLite under the node's VFS (node/vfs.h), which journals what every write destroys before it writes, so that a power cut could undo it, and asks the simulator's disk faults at every call (none here); $vfs_pairs_how; same verdict, and the same trace byte for byte: $v_same" \
+  "$pair_rate_b" "events/s" \
+  "the same runs' other half: SQLite's own unix VFS (the default)" \
+  "$pair_rate_a" "events/s" \
   ">= 0.9 (issue 13: the simulated disk costs at most 10%)" \
-  "\"wall_seconds_vfs\": $v_wall, \"wall_seconds_default\": $d_wall"
+  "$vfs_details"
+
+record sim_vfs_cost_cpu \
+  "simulator: events per CPU second, every service on the simulated disk vs not" \
+  "as the row above, but per CPU second: user + system time of outbox-sim and every process it reaped (the three services, their ZeroMQ threads; bash's time, getrusage RUSAGE_CHILDREN), which other work on a shared machine inflates far less than wall time; $vfs_pairs_how" \
+  "$pair_cpu_b" "events/CPU s" \
+  "the same runs' other half: SQLite's own unix VFS (the default)" \
+  "$pair_cpu_a" "events/CPU s" \
+  ">= 0.9 (issue 13: the simulated disk costs at most 10%)" \
+  "$vfs_details"
 
 record sim_virtual_per_wall_second \
   "simulator: virtual seconds per wall second ($std_name)" \
@@ -269,16 +326,21 @@ record sim_virtual_per_wall_second \
 echo "bench: the same scenario ten times longer, for memory ..."
 sim_run long "$LONG" OUTBOX_SIM_PIN=1
 l_rss=$run_rss l_steps=$run_steps l_wall=$run_wall l_vsec=$run_vsec l_rss_children=$run_rss_children
+l_cpu=$run_cpu
 # The history checks (sim/check/history.h) alone on the long run's trace, timed: the
 # same pass `outbox-sim run` makes in-process after the run, under the scenario's knobs.
 l_lines=$(wc -l <"$run_dir/trace.jsonl")
 l_pay=$(sed -n 's/.*"ev":"run".*"payments":\([0-9]*\).*/\1/p' "$run_dir/trace.jsonl" | head -n1)
 t0=$(now)
-"$HCHECK" "$run_dir/trace.jsonl" outbox "$l_pay" $LONG_KNOBS >"$tmp/hcheck.out" 2>&1
+{ TIMEFORMAT='%3U %3S'; time "$HCHECK" "$run_dir/trace.jsonl" outbox "$l_pay" $LONG_KNOBS >"$tmp/hcheck.out" 2>&1 ; } 2>"$tmp/time-hcheck.txt"
 hc_code=$?
 t1=$(now)
 [ "$hc_code" = 0 ] || die "history-check on the long run exited $hc_code: $(head -n 3 "$tmp/hcheck.out")"
 l_hist=$(calc "$t1 - $t0")
+l_hist_cpu=$(awk 'NF == 2 { printf "%.3f", $1 + $2 }' "$tmp/time-hcheck.txt")
+[ -n "$l_hist_cpu" ] || die "no CPU time for history-check: $(head -c 200 "$tmp/time-hcheck.txt")"
+# QUICK's traces are so short that a pass may take under a millisecond of CPU
+[ "$(calc "($l_hist_cpu > 0)")" = 1 ] || l_hist_cpu=0.001
 rm -rf "$tmp/runs-long"
 record history_checks_long_run \
   "history checks: one pass over the long run's trace" \
@@ -287,7 +349,14 @@ record history_checks_long_run \
   "the run itself ($l_steps steps, $l_vsec virtual s)" \
   "$l_wall" "s" \
   "<= 0.1: the checker's history pass costs at most a tenth of the run" \
-  "\"trace_lines\": $l_lines"
+  "\"trace_lines\": $l_lines, \"cpu_seconds\": $l_hist_cpu, \"run_cpu_seconds\": $l_cpu"
+record history_checks_long_run_cpu \
+  "history checks: one pass over the long run's trace, in CPU time" \
+  "the same pass as the row above, user + system CPU seconds of build/tools/history-check (bash's time), which a busy machine inflates far less than wall time" \
+  "$l_hist_cpu" "CPU s" \
+  "the run itself, user + system CPU seconds of outbox-sim and the processes it reaped (its services)" \
+  "$l_cpu" "CPU s" \
+  "<= 0.1: the checker's history pass costs at most a tenth of the run"
 record sim_peak_rss_long_run \
   "simulator memory: peak RSS of a run ten times longer ($(basename "$LONG"))" \
   "peak resident set size of the outbox-sim process itself (getrusage RUSAGE_SELF at exit, bench/rss_probe.c preloaded), on a run with ten times the payments, virtual time and crashes ($l_steps steps, $l_vsec virtual s); its service processes are reported in details" \

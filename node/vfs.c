@@ -37,6 +37,7 @@
 #define VFS_PRNG_STREAM 0x7666735f64736bULL   /* "vfs_dsk": the seed's stream for SQLite */
 #define JULIAN_UNIX_EPOCH_MS (24405875LL * 8640000LL)
 #define VFS_HOLD_MAX (4u << 20)   /* buffered: at most this much held before a write */
+#define VFS_MAP_MAX ((size_t)256 << 20)   /* old bytes read through a map below this */
 #define OPEN_TYPES (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_TEMP_DB | SQLITE_OPEN_TRANSIENT_DB | \
                     SQLITE_OPEN_MAIN_JOURNAL | SQLITE_OPEN_TEMP_JOURNAL |                  \
                     SQLITE_OPEN_SUBJOURNAL | SQLITE_OPEN_SUPER_JOURNAL | SQLITE_OPEN_WAL)
@@ -46,6 +47,12 @@ typedef struct {
     sqlite3_file *real;          /* the unix VFS's file, right after this struct */
     char *path;                  /* tracked: its name in its directory (proto/disk.h);
                                  ** NULL: passed through */
+    size_t path_len;
+    const char *full;            /* tracked: the name SQLite opened it by (valid until
+                                 ** xClose), for the map */
+    const uint8_t *map;          /* tracked: the file read-only, VFS_MAP_MAX long, mapped at
+                                 ** its first overwrite; NULL: not (yet) */
+    int map_tried;
     int dirsync;                 /* the first xSync also syncs the directory */
     sqlite3_int64 size;          /* tracked: its size, valid while size_gen == V.gen != 0 */
     uint64_t size_gen;
@@ -54,7 +61,7 @@ typedef struct {
 static struct {
     sqlite3_vfs base;
     sqlite3_vfs *real;
-    int fd;                      /* DIR/disk.journal, O_APPEND */
+    int fd;                      /* DIR/disk.journal, written at file_len (pwrite) */
     ox_prng rand;
     disk_pending pending;
     uint8_t *buf;                /* the record being built */
@@ -64,7 +71,11 @@ static struct {
     int buffered;                /* appends wait in hold[] until vfs_flush (vfs.h) */
     uint8_t *hold;
     size_t hold_len, hold_cap;
-    uint64_t file_len;           /* bytes in the journal file, magic included */
+    uint64_t file_len;           /* bytes of the journal, magic included: where the next
+                                 ** record goes */
+    uint64_t phys;               /* bytes in the file: file_len, or more behind an end mark
+                                 ** (buffered, see vfs_flush) */
+    int mark_due;                /* buffered: an end mark must go at file_len */
     uint64_t gen;                /* vfs_step_begin's count; 0: sizes are never cached */
     vfs_fault_fn fault;          /* disk errors (vfs.h); NULL: none */
     void *fault_ctx;
@@ -81,10 +92,82 @@ static void complain(const char *what, const char *path) {
     fprintf(stderr, "outbox-node: disk journal: %s %s: %s\n", what, path, strerror(errno));
 }
 
-/* Room for a record of head and old bytes; NULL if memory is out. */
-static uint8_t *room(uint64_t old_len) {
-    if (old_len > UINT32_MAX) return NULL;
-    size_t need = DISK_HEAD_MAX + (size_t)old_len;
+/* buf[len] into the journal at `at`; the file grows to at + len if shorter. */
+static int pwrite_all(const uint8_t *buf, size_t len, uint64_t at) {
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = pwrite(V.fd, buf + done, len - done, (off_t)(at + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        done += (size_t)n;
+    }
+    if (V.phys < at + len) V.phys = at + len;
+    return 0;
+}
+
+/* Unbuffered: a record right after the last, the file exactly as long as the journal. */
+static int write_all(const uint8_t *buf, size_t len) {
+    assert(V.phys == V.file_len);
+    if (pwrite_all(buf, len, V.file_len) != 0) return -1;
+    V.file_len += len;
+    return 0;
+}
+
+/* Buffered, the journal is emptied without a truncate and rewritten over what it held:
+** the file's pages stay allocated instead of being freed and allocated again each time
+** (a wrapped WAL journals several MB between two checkpoints).  What lies after the
+** journal's end is then stale, so every flush ends the records with an end mark: a head
+** whose `total` runs past the end of the file, which every reader takes for a record a
+** SIGKILL cut short and stops at (proto/disk.h), whatever follows it.  The mark is
+** written in the same pwrite as the records; a SIGKILL cannot come in between (vfs.h:
+** vfs_set_buffered). */
+static const uint8_t END_MARK[4] = { 0xff, 0xff, 0xff, 0xff };
+
+int vfs_flush(void) {
+    if (V.hold_len == 0 && !V.mark_due) return 0;
+    assert(V.fd >= 0);
+    assert(V.hold_cap >= V.hold_len + sizeof END_MARK || V.hold_len == 0);
+    const uint8_t *buf = V.hold_len > 0 ? V.hold : END_MARK;
+    size_t len = V.hold_len;
+    if (len > 0) memcpy(V.hold + len, END_MARK, sizeof END_MARK);   /* room: slot() */
+    int rc = pwrite_all(buf, len + sizeof END_MARK, V.file_len);
+    if (rc == 0) V.file_len += len;
+    V.hold_len = 0;
+    V.mark_due = 0;
+    return rc;
+}
+
+/* The file cut to the journal's end, no end mark and nothing stale after it: what an
+** unbuffered write needs.  0 if the truncate failed. */
+static int exact(void) {
+    if (V.phys == V.file_len) return 1;
+    assert(V.phys > V.file_len);
+    if (ftruncate(V.fd, (off_t)V.file_len) != 0) return 0;
+    V.phys = V.file_len;
+    V.mark_due = 0;
+    return 1;
+}
+
+/* Where the next record, `need` bytes, is built: buffered, right after what is held, so
+** that its bytes are copied once more only, into the journal by vfs_flush; else (or if
+** it is larger than VFS_HOLD_MAX) in V.buf, written at once after what is held.  NULL if
+** memory is out or what was held could not be written. */
+static uint8_t *slot(size_t need) {
+    if (V.buffered && need <= VFS_HOLD_MAX) {
+        if (V.hold_len + need > VFS_HOLD_MAX && vfs_flush() != 0) return NULL;
+        size_t want = V.hold_len + need + sizeof END_MARK;   /* vfs_flush's end mark */
+        if (want <= V.hold_cap) return V.hold + V.hold_len;
+        size_t cap = V.hold_cap ? V.hold_cap : 64 * 1024;
+        while (cap < want) cap *= 2;
+        uint8_t *h = realloc(V.hold, cap);
+        if (h != NULL) {
+            V.hold = h;
+            V.hold_cap = cap;
+            return V.hold + V.hold_len;
+        }
+    }
+    if (vfs_flush() != 0) return NULL;   /* journal order: what is held goes first */
+    if (!exact()) return NULL;
     if (need <= V.cap) return V.buf;
     uint8_t *b = realloc(V.buf, need);
     if (b == NULL) return NULL;
@@ -93,58 +176,33 @@ static uint8_t *room(uint64_t old_len) {
     return b;
 }
 
-static int write_all(const uint8_t *buf, size_t len) {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(V.fd, buf + done, len - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return -1;
-        done += (size_t)n;
+/* The record built at `at` (slot's answer), len bytes, to the journal: held, or written. */
+static int append(const uint8_t *at, size_t len) {
+    if (V.hold != NULL && at == V.hold + V.hold_len) {
+        assert(V.buffered);
+        assert(V.hold_len + len + sizeof END_MARK <= V.hold_cap);
+        V.hold_len += len;
+        assert(V.hold_len <= VFS_HOLD_MAX);
+        return 0;
     }
-    V.file_len += len;
-    return 0;
-}
-
-int vfs_flush(void) {
-    if (V.hold_len == 0) return 0;
-    assert(V.fd >= 0);
-    int rc = write_all(V.hold, V.hold_len);
-    V.hold_len = 0;
-    return rc;
-}
-
-/* To the journal: at once, or (buffered) held until vfs_flush or until VFS_HOLD_MAX. */
-static int append(const uint8_t *buf, size_t len) {
-    if (!V.buffered) return write_all(buf, len);
-    if (V.hold_len + len > VFS_HOLD_MAX && vfs_flush() != 0) return -1;
-    if (len > VFS_HOLD_MAX) return write_all(buf, len);
-    if (V.hold_len + len > V.hold_cap) {
-        size_t cap = V.hold_cap ? V.hold_cap : 64 * 1024;
-        while (cap < V.hold_len + len) cap *= 2;
-        uint8_t *h = realloc(V.hold, cap);
-        if (h == NULL) return vfs_flush() == 0 ? write_all(buf, len) : -1;
-        V.hold = h;
-        V.hold_cap = cap;
-    }
-    memcpy(V.hold + V.hold_len, buf, len);
-    V.hold_len += len;
-    assert(V.hold_len <= VFS_HOLD_MAX);
-    return 0;
+    assert(at == V.buf);
+    assert(V.hold_len == 0);
+    return write_all(at, len);
 }
 
 void vfs_set_buffered(int on) {
-    if (!on) (void)vfs_flush();
+    if (!on && (vfs_flush() != 0 || !exact())) complain("cannot write", DISK_JOURNAL_NAME);
     V.buffered = on;
 }
 
-/* Appends V.buf[0 .. head + r->old_len), then notes it; empties the journal once
-** nothing is pending. */
-static int emit(const disk_rec *r, size_t head) {
+/* Appends the record built at `at`, then notes it; empties the journal once nothing is
+** pending. */
+static int emit(const disk_rec *r, const uint8_t *at, size_t head) {
     assert(head > 0);
     size_t len = head + r->old_len;
     assert(len == disk_rec_size(r));
     char err[128];
-    if (append(V.buf, len) != 0) {
+    if (append(at, len) != 0) {
         complain("cannot append a record for", r->path);
         return -1;
     }
@@ -158,12 +216,17 @@ static int emit(const disk_rec *r, size_t head) {
     if (!disk_pending_none(&V.pending)) return 0;
     memset(&V.pending, 0, sizeof V.pending);
     V.hold_len = 0;   /* what is held undoes nothing any more */
-    if (V.file_len <= DISK_MAGIC_LEN) return 0;   /* empty already: no system call */
+    if (V.file_len <= DISK_MAGIC_LEN && !V.buffered) return 0;   /* empty: no system call */
+    if (V.buffered) {   /* over the old records, behind an end mark (vfs_flush) */
+        V.mark_due = V.phys > DISK_MAGIC_LEN;
+        V.file_len = DISK_MAGIC_LEN;
+        return 0;
+    }
     if (ftruncate(V.fd, DISK_MAGIC_LEN) != 0) {
         complain("cannot empty the journal after", r->path);
         return -1;
     }
-    V.file_len = DISK_MAGIC_LEN;
+    V.file_len = V.phys = DISK_MAGIC_LEN;
     return 0;
 }
 
@@ -171,9 +234,11 @@ static int emit(const disk_rec *r, size_t head) {
 static int note(disk_kind kind, const char *path) {
     disk_rec r = { .kind = kind };
     snprintf(r.path, sizeof r.path, "%s", path);
-    size_t head = room(0) ? disk_encode_head(&r, V.buf, V.cap) : 0;
+    size_t need = disk_rec_size(&r);
+    uint8_t *at = slot(need);
+    size_t head = at != NULL ? disk_encode_head(&r, at, need) : 0;
     if (head == 0) return -1;
-    return emit(&r, head);
+    return emit(&r, at, head);
 }
 
 static const char *base_name(const char *path) {
@@ -181,16 +246,43 @@ static const char *base_name(const char *path) {
     return slash != NULL ? slash + 1 : path;
 }
 
-/* A WRITE or TRUNCATE: its old bytes, [from, from + old_len), read through the file. */
-static int note_change(vfs_file *p, const disk_rec *r, sqlite3_int64 from) {
-    if (room(r->old_len) == NULL) return SQLITE_IOERR_NOMEM;
-    size_t head = disk_encode_head(r, V.buf, V.cap);
-    if (head == 0) return SQLITE_IOERR;
-    if (r->old_len > 0) {
-        int rc = p->real->pMethods->xRead(p->real, V.buf + head, (int)r->old_len, from);
-        if (rc != SQLITE_OK) return SQLITE_IOERR_READ;
+/* A tracked file read-only, mapped once at its first overwrite for all later ones: the
+** old bytes are then copied from the page cache without a system call each (a WAL that
+** wraps overwrites nearly every frame, a checkpoint every page).  The map is longer than
+** the file and follows it as it grows; only bytes below the file's size are read.  If
+** it cannot be made, the old bytes are read through the file. */
+static void map_file(vfs_file *p) {
+    assert(p->map == NULL);
+    p->map_tried = 1;
+    int fd = open(p->full, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    void *m = mmap(NULL, VFS_MAP_MAX, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);   /* the map holds the file */
+    if (m != MAP_FAILED) p->map = m;
+}
+
+/* The old bytes [from, from + n) of a tracked file, all below its size, into dst. */
+static int old_bytes(vfs_file *p, uint8_t *dst, uint32_t n, sqlite3_int64 from) {
+    assert(from >= 0);
+    assert(n > 0);
+    if (!p->map_tried) map_file(p);
+    if (p->map != NULL && (uint64_t)from + n <= VFS_MAP_MAX) {
+        memcpy(dst, p->map + from, n);
+        return SQLITE_OK;
     }
-    return emit(r, head) == 0 ? SQLITE_OK : SQLITE_IOERR_WRITE;
+    return p->real->pMethods->xRead(p->real, dst, (int)n, from);
+}
+
+/* A WRITE or TRUNCATE: its old bytes, [from, from + old_len), read from the file. */
+static int note_change(vfs_file *p, const disk_rec *r, sqlite3_int64 from) {
+    size_t need = disk_rec_size(r);
+    uint8_t *at = slot(need);
+    if (at == NULL) return SQLITE_IOERR_NOMEM;
+    size_t head = disk_encode_head(r, at, need);
+    if (head == 0) return SQLITE_IOERR;
+    if (r->old_len > 0 && old_bytes(p, at + head, r->old_len, from) != SQLITE_OK)
+        return SQLITE_IOERR_READ;
+    return emit(r, at, head) == 0 ? SQLITE_OK : SQLITE_IOERR_WRITE;
 }
 
 /* ---- disk errors ------------------------------------------------------------------- */
@@ -238,6 +330,8 @@ static int disk_error(const vfs_file *p, vfs_op op) {
 static int io_close(sqlite3_file *f) {
     vfs_file *p = (vfs_file *)f;
     int rc = p->real->pMethods->xClose(p->real);
+    if (p->map != NULL) munmap((void *)p->map, VFS_MAP_MAX);
+    p->map = NULL;
     free(p->path);
     p->path = NULL;
     return rc;
@@ -285,7 +379,7 @@ static int io_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off
     disk_rec r = { .kind = DISK_WRITE, .off = (uint64_t)off, .len = (uint32_t)amt,
                    .old_size = (uint64_t)size };
     if (off < size) r.old_len = (uint32_t)(size - off < amt ? size - off : amt);
-    snprintf(r.path, sizeof r.path, "%s", p->path);
+    memcpy(r.path, p->path, p->path_len + 1);
     rc = note_change(p, &r, off);
     if (rc != SQLITE_OK) return rc;
     rc = p->real->pMethods->xWrite(p->real, buf, amt, off);
@@ -304,7 +398,7 @@ static int io_truncate(sqlite3_file *f, sqlite3_int64 size) {
     if (now != size) {
         disk_rec r = { .kind = DISK_TRUNCATE, .off = (uint64_t)size, .old_size = (uint64_t)now };
         if (size < now) r.old_len = (uint32_t)(now - size);
-        snprintf(r.path, sizeof r.path, "%s", p->path);
+        memcpy(r.path, p->path, p->path_len + 1);
         rc = note_change(p, &r, size);
         if (rc != SQLITE_OK) return rc;
     }
@@ -410,6 +504,9 @@ static int vfs_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, in
     if (track) {
         p->path = strdup(base_name(name));
         if (p->path == NULL) return SQLITE_NOMEM;
+        p->path_len = strlen(p->path);
+        assert(p->path_len <= DISK_PATH_MAX);
+        p->full = name;
     }
     int rc = V.real->xOpen(V.real, name, p->real, flags, out_flags);
     if (rc != SQLITE_OK) {
@@ -437,19 +534,20 @@ static int note_delete(const char *name) {
     disk_rec r = { .kind = DISK_DELETE };
     snprintf(r.path, sizeof r.path, "%s", base_name(name));
     int rc = fstat(fd, &st);
-    if (rc == 0 && (uint64_t)st.st_size > UINT32_MAX) rc = -1;
+    if (rc == 0 && (uint64_t)st.st_size > UINT32_MAX - DISK_HEAD_MAX) rc = -1;
     if (rc == 0) r.old_size = r.old_len = (uint32_t)st.st_size;
-    size_t head = rc == 0 && room(r.old_len) ? disk_encode_head(&r, V.buf, V.cap) : 0;
+    uint8_t *at = rc == 0 ? slot(disk_rec_size(&r)) : NULL;
+    size_t head = at != NULL ? disk_encode_head(&r, at, disk_rec_size(&r)) : 0;
     size_t done = 0;
     while (head > 0 && done < r.old_len) {
-        ssize_t n = pread(fd, V.buf + head + done, r.old_len - done, (off_t)done);
+        ssize_t n = pread(fd, at + head + done, r.old_len - done, (off_t)done);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         done += (size_t)n;
     }
     close(fd);
     if (head == 0 || done != r.old_len) return -1;
-    return emit(&r, head);
+    return emit(&r, at, head);
 }
 
 static int vfs_delete(sqlite3_vfs *vfs, const char *name, int dir_sync) {
@@ -542,7 +640,7 @@ static int adopt(const char *path, char *err, size_t cap) {
     if (fstat(V.fd, &st) != 0) return -1;
     if (st.st_size == 0) return write_all((const uint8_t *)DISK_MAGIC, DISK_MAGIC_LEN);
     size_t len = (size_t)st.st_size, whole = 0;
-    V.file_len = len;
+    V.file_len = V.phys = len;
     void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, V.fd, 0);
     if (map == MAP_FAILED) return -1;
     char why[256];
@@ -556,7 +654,7 @@ static int adopt(const char *path, char *err, size_t cap) {
     assert(whole <= len);
     if (disk_pending_none(&V.pending)) whole = DISK_MAGIC_LEN;
     if (whole >= len) return 0;
-    V.file_len = whole;
+    V.file_len = V.phys = whole;   /* a torn tail, or an end mark and what was after it */
     return ftruncate(V.fd, (off_t)whole);
 }
 
@@ -573,7 +671,7 @@ int vfs_install(const char *dir, uint64_t seed, char *err, size_t cap) {
         snprintf(err, cap, "SQLite has no unix VFS to wrap");
         return -1;
     }
-    V.fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    V.fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     int rc = V.fd < 0 ? -1 : adopt(path, err, cap);
     if (rc == -1) snprintf(err, cap, "%s: %s", path, strerror(errno));
     if (rc != 0) {

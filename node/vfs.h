@@ -66,8 +66,10 @@ void vfs_set_sync_hook(vfs_sync_fn fn, void *ctx);
 ** (or when 4 MiB are held), one write() instead of one a record.  Only for a host that
 ** flushes before anything can kill it: the lockstep host flushes before every reply it
 ** sends, and the simulator SIGKILLs a node only after a reply (between steps, or at a
-** failpoint once its CRASH reply is out).  Off (the default): each record is written
-** before the change it undoes, whenever a SIGKILL comes. */
+** failpoint once its CRASH reply is out).  Buffered, an emptied journal is written over
+** from its start and ended by an end mark (proto/disk.h), not truncated.  Off (the
+** default): each record is written before the change it undoes, whenever a SIGKILL
+** comes, and the file ends where the journal does. */
 void vfs_set_buffered(int on);
 /* Writes what is held; 0, or -1 (errno) if the journal could not be written. */
 int vfs_flush(void);

@@ -48,6 +48,10 @@
 **   DIRSYNC   every CREATE and DELETE before it is durable
 ** Unused fields are zero.  A record cut short at the end of the journal is the one
 ** a SIGKILL interrupted: the change it announced was never made, and it is ignored.
+** The same rule gives an end mark: four 0xff bytes (a `total` running past the end of
+** any journal) end the records, and whatever follows is never read.  The node's
+** buffered VFS writes one after its last record instead of truncating the file when it
+** empties the journal, so that the file's pages are reused (node/vfs.c, vfs_flush).
 */
 #ifndef DISK_H
 #define DISK_H

@@ -30,8 +30,8 @@ figure_ok() {
   r=$(grep -o '"reference": {.*"value": [-0-9.e+]*' <<<"$b" | sed 's/.*"value": //')
   grep -q '"measures": "[^"]' <<<"$b" && positive "$v" && positive "$r"
 }
-for id in sim_events_per_second sim_batching sim_speedup_issue6 sim_vfs_cost sim_virtual_per_wall_second sim_peak_rss_long_run \
-          history_checks_long_run \
+for id in sim_events_per_second sim_batching sim_speedup_issue6 sim_vfs_cost sim_vfs_cost_cpu sim_virtual_per_wall_second sim_peak_rss_long_run \
+          history_checks_long_run history_checks_long_run_cpu \
           sweep_seeds_per_minute live_payments_per_second live_vouchers_per_second live_group_commit \
           relay_scan_1000_rows relay_scan_3000_rows relay_scan_10000_rows relay_scan_growth \
           ordered_payments_per_second; do
