@@ -10,6 +10,8 @@
 **   ack-before-apply: the answer and the ack go first (the outcome judged from the
 **     message alone), the transaction after.  A crash in between loses the voucher
 **     while the producer has already been told it exists.
+**   limit-inclusive: the rules refuse an amount equal to max_amount, which the contract
+**     (config.h: the largest amount accepted) says to book.
 */
 #include "accounting.h"
 
@@ -80,6 +82,9 @@ static void judge(const ox_config *c, const ox_msg *m, outcome *o) {
         snprintf(o->reason, sizeof o->reason, "amount %lld is not positive", (ll)m->amount);
     else if (m->amount > c->max_amount)
         snprintf(o->reason, sizeof o->reason, "amount %lld over the limit %lld",
+                 (ll)m->amount, (ll)c->max_amount);
+    else if (m->amount == c->max_amount && c->design == OX_DESIGN_LIMIT_INCLUSIVE)
+        snprintf(o->reason, sizeof o->reason, "amount %lld at the limit %lld",
                  (ll)m->amount, (ll)c->max_amount);
     else
         o->applied = 1;

@@ -67,6 +67,11 @@ typedef enum {
     OX_DESIGN_OK_BEFORE_COMMIT,    /* client told OK once the rows are written, before COMMIT */
     OX_DESIGN_ALERT_OUTSIDE_TX,    /* DEAD committed alone, its alert in a second transaction */
     OX_DESIGN_CLEANUP_BY_AGE,      /* cleanup deletes rows by age, whatever their status */
+    /* weakprod (issue 12, item 3): the producer's and consumer's history contracts */
+    OX_DESIGN_ALERT_STALE_PAYMENT, /* a scan's alerts all name its first DEAD row's payment */
+    OX_DESIGN_ANSWER_UNGUARDED,    /* the answer's UPDATE has no status guard: rewrites finals */
+    OX_DESIGN_LIMIT_INCLUSIVE,     /* accounting refuses an amount equal to max_amount */
+    OX_DESIGN_CLEANUP_TAKES_ALERTS,/* the cleanup deletes a row's alerts with it (cascade) */
     OX_DESIGN_COUNT
 } ox_design;
 
