@@ -42,6 +42,12 @@ DESIGNS = {
     "ok-before-commit": "the client is told OK once the rows are written, before COMMIT",
     "alert-outside-tx": "a row goes DEAD in one transaction, its alert in a second",
     "cleanup-by-age": "the cleanup deletes rows by age, whatever their status (DEAD, SENDING)",
+    # weakprod (issue 12, item 3)
+    "alert-stale-payment": "a scan's alerts all name the payment of its first row gone DEAD",
+    "answer-unguarded": "an answer updates its row with no status guard: each copy rewrites "
+                        "a settled row",
+    "limit-inclusive": "accounting refuses an amount equal to max_amount (checked with >=)",
+    "cleanup-takes-alerts": "the cleanup deletes a row's alerts with it (ON DELETE CASCADE)",
 }
 
 def read_matrix(path):

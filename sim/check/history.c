@@ -35,7 +35,8 @@ int history_judged(const history_conf *conf, int inv) {
     switch (inv) {
     case HI_RETRY_SCHEDULE:
     case HI_DEAD_AFTER_MAX:
-    case HI_ALERT_NAMES_ROW: return has_scan(c);
+    case HI_ALERT_NAMES_ROW:
+    case HI_ALERTS_KEPT: return has_scan(c);
     case HI_FINAL_STATES: return c->design != OX_DESIGN_DIRECT;   /* no rows to move */
     case HI_CLEANUP_FINAL_ONLY: return has_scan(c) && c->cleanup_after_ms > 0;
     default: return 1;

@@ -35,6 +35,9 @@
 **              ack       "delivery D (msg M KIND) acked by NODE"
 **              recover   "incarnation I: N messages restored" (durable) or
 **                        "incarnation I: in-memory queues start empty"
+** alerts_kept compares the alert notes with checker_result.alerts, the alert rows the
+** end state counted (history_run's out: not judged when out->payments is 0, as under
+** build/tools/history-check, which reads no database).
 ** The operator's `requeue` (an "operator" line, ctl "requeue all" or "requeue ID") moves
 ** DEAD rows back to SENDING without a note of the service's.
 */
@@ -61,6 +64,7 @@ enum {
     HI_DACK,
     HI_RESTART_STATE,
     HI_CLEANUP_FINAL_ONLY,
+    HI_ALERTS_KEPT,           /* weakprod */
     HI_END
 };
 

@@ -87,6 +87,12 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "The cleanup deleted a row that still had work to do, a dead letter the operator "
       "needs, or a settled row too young: the retention rule ignores the row's status or "
       "its age." },
+    /* weakprod (issue 12, item 3) */
+    { "alerts_kept",
+      "every alert the history committed is still in the payment database at the end: an "
+      "alert is never deleted",
+      "An alert is gone: the retention job, or a cascade from the row it names, deleted the "
+      "record an operator needs of a payment that ran out of attempts." },
 };
 
 const invariant_info *invariant_at(int i) {

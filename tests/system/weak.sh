@@ -50,3 +50,8 @@ expect_break scenarios/amount-limit-boundary.lua limit-inclusive business_rules
 check "limit-inclusive: a payment of exactly max_amount was refused" \
   grep -q '(5000 cents, account [0-9]*) refused; max_amount is 5000' \
   "$OUT/runs/amount-limit-boundary/1/summary.json"
+expect_break scenarios/cleanup-late-answers.lua cleanup-takes-alerts alerts_kept
+expect_held scenarios/cleanup-late-answers.lua cleanup-takes-alerts dead_letters_alerted
+check "cleanup-takes-alerts: the alert gone with its cleaned row is cited" \
+  grep -q 'its alert is gone from payment.db; the cleanup deleted the row after the alert' \
+  "$OUT/runs/cleanup-late-answers/1/summary.json"
