@@ -12,6 +12,8 @@
 **     while the producer has already been told it exists.
 **   limit-inclusive: the rules refuse an amount equal to max_amount, which the contract
 **     (config.h: the largest amount accepted) says to book.
+** Each open reports what the database holds (the "recover" note: inbox rows and
+** vouchers), so that a restart can be judged against what the history committed.
 */
 #include "accounting.h"
 
@@ -31,6 +33,24 @@ typedef struct {
     int rolled_back;                   /* the injected business error undid it all */
     char reason[OX_REASON_MAX + 1];    /* refused: why */
 } outcome;
+
+/* The "recover" note: what this open finds committed (one statement, then gone). */
+static ox_status report_recovery(ox_service *s) {
+    sqlite3_stmt *q = NULL;
+    ox_status r = ox_store_prepare(&s->store, &q,
+        "SELECT (SELECT count(*) FROM inbox), (SELECT count(*) FROM voucher)");
+    if (r) return r;
+    int got = ox_store_row(&s->store, q, "count inbox rows and vouchers");
+    if (got == 1) {
+        ll rows = sqlite3_column_int64(q, 0), vouchers = sqlite3_column_int64(q, 1);
+        assert(rows >= 0);
+        assert(vouchers >= 0);
+        ox_svc_event(s, "recover", 0, "%lld inbox rows, %lld vouchers", rows, vouchers);
+    }
+    ox_store_finalize(&q);
+    assert(got != 0);   /* a SELECT of two counts always gives its row */
+    return got < 0 ? OX_ERR_DB : OX_OK;
+}
 
 ox_status ox_accounting_open(ox_service *s) {
     assert(s->role == OX_ROLE_ACCOUNTING);
@@ -52,7 +72,7 @@ ox_status ox_accounting_open(ox_service *s) {
         r = ox_store_prepare(st, &a->ins_voucher,
                              "INSERT INTO voucher(payment_id, msg_id, account, amount, created_at) "
                              "VALUES(?1, ?2, ?3, ?4, ?5)");
-    return r;
+    return r ? r : report_recovery(s);
 }
 
 void ox_accounting_close(ox_service *s) {

@@ -251,7 +251,7 @@ static void each(checks *k, history_sink *s, const history_ev *e) {
     hproducer_event(k->p, s, e);
     hconsumer_event(k->c, s, e);
     hbroker_event(k->b, s, e);
-    hrestart_event(k->r, s, e, k->p, k->b);
+    hrestart_event(k->r, s, e, k->p, k->b, k->c);
 }
 
 static int read_all(FILE *f, const char *path, checks *k, history_sink *s, char *err,

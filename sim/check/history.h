@@ -29,6 +29,7 @@
 **   accounting apply     "msg M: voucher of A cents for account C"
 **              refuse    "msg M refused: WHY"
 **              publish   "CONSUMED for msg M to ACC_QUEUE" (or CONSUME_FAILED)
+**              recover   "N inbox rows, V vouchers" (at each open)
 **   broker     enqueue   "msg M KIND on QUEUE as delivery D, depth N"
 **              deliver   "delivery D (msg M KIND) to NODE, ..."
 **              redeliver "delivery D (msg M KIND) to NODE again, redelivery N"

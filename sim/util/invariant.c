@@ -78,7 +78,7 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "its bookkeeping of deliveries is wrong." },
     { "restart_state",
       "each restart finds the durable state the history committed (SENDING rows, stored "
-      "messages)",
+      "messages, inbox rows and vouchers)",
       "A restart found less (or more) than was committed before it: a write reported done "
       "was not durable, and this restart is where it went missing." },
     { "cleanup_final_only",

@@ -75,6 +75,10 @@ typedef struct {
 #define L_BRECOVER(n) "{\"t\":1.000000,\"ev\":\"note\",\"node\":\"broker\",\"kind\":" \
                       "\"recover\",\"detail\":\"incarnation 2: " n " messages restored\"}"
 
+#define L_ARECOVER(n, v) "{\"t\":1.000000,\"ev\":\"note\",\"node\":\"accounting\"," \
+                         "\"kind\":\"recover\",\"detail\":\"" n " inbox rows, " v " vouchers\"}"
+#define L_ACRASH "{\"t\":0.012000,\"ev\":\"crash\",\"node\":\"accounting\",\"life\":1}"
+
 static void add(trace *t, const char *line) {
     assert_true(t->n < MAXL);
     t->lines[t->n++] = line;
@@ -356,6 +360,38 @@ static void test_restart_state(void **state) {
     only(judge(&u, "outbox", NULL, NULL), -1, 0);   /* in memory: nothing is promised */
 }
 
+/* Accounting's recover note: the inbox rows and vouchers the history committed, no fewer,
+** no more; a message it died inside may have committed them or not. */
+static void test_restart_state_accounting(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_APPLY);
+    add(&t, L_RESTART("accounting"));
+    add(&t, L_ARECOVER("1", "1"));
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+    t.lines[t.n - 1] = L_ARECOVER("0", "0");   /* the committed voucher is gone */
+    const checker_result *r = judge(&t, "outbox", NULL, NULL);
+    only(r, HI_RESTART_STATE, 1);
+    const checker_violation *v = &r->inv[HI_RESTART_STATE].shown[0];
+    assert_int_equal(v->lines[0], (uint32_t)t.n - 1);   /* the restart it is pinned to */
+    assert_non_null(strstr(v->text, "found 0 inbox rows and 0 vouchers; the history "
+                                    "committed 1 and 1"));
+    t.lines[t.n - 1] = L_ARECOVER("1", "2");   /* a voucher nobody committed */
+    only(judge(&t, "outbox", NULL, NULL), HI_RESTART_STATE, 1);
+    /* died inside the transaction: committed or not, both are right */
+    trace u = { .n = 0 };
+    head(&u);
+    add(&u, L_ACRASH);
+    add(&u, L_RESTART("accounting"));
+    add(&u, L_ARECOVER("0", "0"));
+    only(judge(&u, "outbox", NULL, NULL), -1, 0);
+    u.lines[u.n - 1] = L_ARECOVER("1", "1");
+    only(judge(&u, "outbox", NULL, NULL), -1, 0);
+    u.lines[u.n - 1] = L_ARECOVER("2", "2");
+    only(judge(&u, "outbox", NULL, NULL), HI_RESTART_STATE, 1);
+}
+
 /* The cleanup (cleanup_after = 5 s) may delete a row only once it has been CONSUMED or
 ** FAILED for 5 s: not SENDING, not DEAD, not younger. */
 static void test_cleanup_final_only(void **state) {
@@ -471,7 +507,7 @@ int main(void) {
         cmocka_unit_test(test_business_rules), cmocka_unit_test(test_broker_redelivery),
         cmocka_unit_test(test_dack_names_delivery), cmocka_unit_test(test_restart_state),
         cmocka_unit_test(test_cleanup_final_only), cmocka_unit_test(test_bad_trace),
-        cmocka_unit_test(test_alerts_kept),
+        cmocka_unit_test(test_alerts_kept), cmocka_unit_test(test_restart_state_accounting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
