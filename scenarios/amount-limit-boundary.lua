@@ -15,4 +15,6 @@ scenario {
   settle   = 30,
 }
 
-expect { all_invariants = true }
+-- Nothing here is refused, redelivered or retried: the reached states name none of what
+-- it shows (business_rules judges every inbox row instead), so it declares none.
+expect { all_invariants = true, reached = {} }

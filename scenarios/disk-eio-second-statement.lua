@@ -8,10 +8,9 @@
 -- the client is told "failed".  Payment crashes again at 8 s; after this restart half
 -- its reads fail until 11 s (a failed read leaves the cache cold, so reads go on
 -- coming), which reaches its other statements that read: looking a payment up, the
--- recovery scan's query.  Accounting crashes at 4 s; the first read after its restart fails
--- (its open counted the inbox and vouchers for its recover note, so the read that fails
--- is a later one: the voucher's INSERT, the transaction's second statement): the
--- transaction rolls back, the delivery is not acked and comes again.  Every invariant holds under the outbox design.
+-- recovery scan's query.  Accounting crashes at 4 s; the first read after its restart fails:
+-- the lookup of a delivered message in its inbox, so the delivery is not acked and
+-- comes again.  Every invariant holds under the outbox design.
 scenario {
   name     = "EIO on a read inside a transaction, after a restart emptied the page cache",
   workload = { payments = 100, rate = 10 },
