@@ -24,6 +24,7 @@ static const char *const DESIGNS[OX_DESIGN_COUNT] = {
     "outbox-no-dedupe", "mark-on-publish", "ack-before-apply", "resend-every-scan",
     "retries-not-attempts", "ok-before-commit", "alert-outside-tx", "cleanup-by-age",
     "ordered", "ordered-naive",
+    "alert-stale-payment", "answer-unguarded", "limit-inclusive", "cleanup-takes-alerts",
 };
 
 const char *ox_design_name(ox_design d) {
@@ -42,7 +43,8 @@ int ox_design_parse(const char *name, ox_design *d) {
 const char *ox_design_names(void) {
     return "outbox, direct, publish-in-tx, outbox-no-recovery, outbox-no-dedupe, "
            "mark-on-publish, ack-before-apply, resend-every-scan, retries-not-attempts, "
-           "ok-before-commit, alert-outside-tx, cleanup-by-age, ordered, ordered-naive";
+           "ok-before-commit, alert-outside-tx, cleanup-by-age, ordered, ordered-naive"
+           ", alert-stale-payment, answer-unguarded, limit-inclusive, cleanup-takes-alerts";
 }
 
 int ox_design_claims_ordering(ox_design d) {
@@ -264,7 +266,9 @@ static const knob KNOBS[] = {
     { "design", set_design, "a design name (outbox, direct, publish-in-tx, outbox-no-recovery, "
                             "outbox-no-dedupe, mark-on-publish, ack-before-apply, "
                             "resend-every-scan, retries-not-attempts, ok-before-commit, "
-                            "alert-outside-tx, cleanup-by-age, ordered, ordered-naive)" },
+                            "alert-outside-tx, cleanup-by-age, ordered, ordered-naive"
+                            ", alert-stale-payment, answer-unguarded, limit-inclusive"
+                            ", cleanup-takes-alerts)" },
     { "retry", set_retry, "linear or exponential" },
     { "retry_base", set_retry_base, "seconds > 0" },
     { "retry_max", set_retry_max, "seconds > 0" },

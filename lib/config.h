@@ -76,6 +76,11 @@ typedef enum {
     ** the order its payments committed (the history check `ordering`). */
     OX_DESIGN_ORDERED,             /* one message in flight per account (lib/ordered.h) */
     OX_DESIGN_ORDERED_NAIVE,       /* the seed's outbox, trusting the queue to keep order */
+    /* Weak designs of the producer's and consumer's history contracts (issue 12) */
+    OX_DESIGN_ALERT_STALE_PAYMENT, /* a scan's alerts all name its first DEAD row's payment */
+    OX_DESIGN_ANSWER_UNGUARDED,    /* the answer's UPDATE has no status guard: rewrites finals */
+    OX_DESIGN_LIMIT_INCLUSIVE,     /* accounting refuses an amount equal to max_amount */
+    OX_DESIGN_CLEANUP_TAKES_ALERTS,/* the cleanup deletes a row's alerts with it (cascade) */
     OX_DESIGN_COUNT
 } ox_design;
 

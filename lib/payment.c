@@ -6,7 +6,9 @@
 ** `outbox`).  The weaker designs differ in exactly one place each, as real mistakes
 ** do: `direct` writes no outbox row, `publish-in-tx` publishes before COMMIT,
 ** `mark-on-publish` treats "sent" as "done", `ok-before-commit` tells the client OK once
-** the rows are written, whatever COMMIT then does.
+** the rows are written, whatever COMMIT then does, `answer-unguarded` applies an answer
+** with no status guard (`WHERE id=?`), so every copy of an answer rewrites the row again,
+** a settled one too.
 **
 ** The answers from accounting are idempotent by their WHERE clauses: a row leaves
 ** SENDING (or DEAD) once, so a duplicate CONSUMED or CONSUME_FAILED changes nothing,
@@ -130,12 +132,16 @@ static ox_status prepare(ox_service *s) {
         "INSERT INTO outbox(payment_id, status, attempts, next_attempt_at, payload, created_at,"
         " updated_at) VALUES(?1, 'SENDING', 1, ?2, x'', ?3, ?3)");
     if (!r) r = ox_store_prepare(st, &p->set_payload, "UPDATE outbox SET payload=?1 WHERE id=?2");
-    if (!r) r = ox_store_prepare(st, &p->mark_consumed,
-        "UPDATE outbox SET status='CONSUMED', updated_at=?1"
-        " WHERE id=?2 AND payment_id=?3 AND status IN ('SENDING', 'DEAD')");
-    if (!r) r = ox_store_prepare(st, &p->mark_failed,
-        "UPDATE outbox SET status='FAILED', updated_at=?1"
-        " WHERE id=?2 AND payment_id=?3 AND status IN ('SENDING', 'DEAD')");
+    /* answer-unguarded: the handler that trusts the broker to deliver each answer once */
+    int guard = s->cfg.design != OX_DESIGN_ANSWER_UNGUARDED;
+    if (!r) r = ox_store_prepare(st, &p->mark_consumed, guard
+        ? "UPDATE outbox SET status='CONSUMED', updated_at=?1"
+          " WHERE id=?2 AND payment_id=?3 AND status IN ('SENDING', 'DEAD')"
+        : "UPDATE outbox SET status='CONSUMED', updated_at=?1 WHERE id=?2 AND payment_id=?3");
+    if (!r) r = ox_store_prepare(st, &p->mark_failed, guard
+        ? "UPDATE outbox SET status='FAILED', updated_at=?1"
+          " WHERE id=?2 AND payment_id=?3 AND status IN ('SENDING', 'DEAD')"
+        : "UPDATE outbox SET status='FAILED', updated_at=?1 WHERE id=?2 AND payment_id=?3");
     if (!r) r = ox_store_prepare(st, &p->refund_payment,
         "UPDATE payment SET status='REFUNDED' WHERE id=?1 AND status='PAID'");
     if (!r) r = ox_store_prepare(st, &p->ins_refund,
@@ -379,33 +385,36 @@ static ox_status refund(ox_service *s, const ox_msg *m, int64_t now, int *change
     return ox_store_run(&s->store, p->ins_refund, "insert refund", NULL);
 }
 
-/* FAILED + refund in one transaction; *done: this call made the change. */
-static ox_status fail_and_refund(ox_service *s, const ox_msg *m, int64_t now, int *done) {
+/* FAILED + refund in one transaction; *done: this call made the change, *refunded: and
+** the refund (the same but under answer-unguarded, whose FAILED can be written again). */
+static ox_status fail_and_refund(ox_service *s, const ox_msg *m, int64_t now, int *done,
+                                 int *refunded) {
     struct ox_payment *p = s->pay;
-    int refunded = 0;
+    *refunded = 0;
     *done = 0;
     ox_status r = ox_store_begin(&s->store);
     if (r) return r;
     if (is_direct(s)) {
-        r = refund(s, m, now, &refunded);
-        *done = refunded;
+        r = refund(s, m, now, refunded);
+        *done = *refunded;
     } else {
         sqlite3_bind_int64(p->mark_failed, 1, now);
         sqlite3_bind_int64(p->mark_failed, 2, (sqlite3_int64)m->msg_id);
         sqlite3_bind_int64(p->mark_failed, 3, (sqlite3_int64)m->pay_id);
         r = ox_store_run(&s->store, p->mark_failed, "mark outbox row FAILED", done);
-        if (!r && *done) r = refund(s, m, now, &refunded);
+        if (!r && *done) r = refund(s, m, now, refunded);
         if (!r && *done) r = complete_row(s, m);
     }
-    if (r) { ox_store_rollback(&s->store); *done = 0; return r; }
+    if (r) { ox_store_rollback(&s->store); *done = *refunded = 0; return r; }
     assert(*done == 0 || *done == 1);
+    assert(*refunded <= *done);   /* a refund only with the change that made it */
     return ox_store_commit(&s->store);
 }
 
 static ox_status consume_failed(ox_service *s, const ox_msg *m, int64_t now) {
     assert(m->kind == OX_M_CONSUME_FAILED);
-    int done = 0;
-    ox_status r = fail_and_refund(s, m, now, &done);
+    int done = 0, refunded = 0;
+    ox_status r = fail_and_refund(s, m, now, &done, &refunded);
     if (r) return r;
     if (!done) {
         ox_svc_event(s, "duplicate", m->pay_id,
@@ -416,7 +425,9 @@ static ox_status consume_failed(ox_service *s, const ox_msg *m, int64_t now) {
     if (!is_direct(s))
         ox_svc_event(s, "failed", m->pay_id, "msg %llu marked FAILED: %s", (ull)m->msg_id,
                      m->reason);
-    ox_svc_event(s, "refund", m->pay_id, "payment %llu refunded: %s", (ull)m->pay_id, m->reason);
+    if (refunded)
+        ox_svc_event(s, "refund", m->pay_id, "payment %llu refunded: %s", (ull)m->pay_id,
+                     m->reason);
     if (!is_direct(s)) report_completion(s, m, "FAILED");
     if (s->cfg.design == OX_DESIGN_ORDERED) ox_ordered_release(s, m->pay_id, now);
     return OX_OK;

@@ -14,7 +14,11 @@
 ** Then, with cleanup_after set, it deletes settled rows (CONSUMED or FAILED, unchanged
 ** for cleanup_after), at most scan_batch, in a transaction of its own, and notes each
 ** deleted row (design cleanup-by-age: every row created that long ago, whatever its
-** status, DEAD and SENDING too).
+** status, DEAD and SENDING too; design cleanup-takes-alerts: each deleted row's alerts go
+** with it, as an ON DELETE CASCADE from alert to outbox would take them).
+** Design alert-stale-payment: the alerts of one scan all name the payment of the scan's
+** first row going DEAD (the batch's payment id bound once, before the loop); the row id
+** is each row's own, so every DEAD row still has an alert of its own.
 ** The scan re-arms its timer on every path, so an error does not stop recovery.
 */
 #include <assert.h>
@@ -29,6 +33,20 @@
 
 typedef unsigned long long ull;
 typedef long long ll;
+
+/* cleanup-takes-alerts: the alerts follow their row out, as `alert.outbox_id REFERENCES
+** outbox(id) ON DELETE CASCADE` would do (a trigger of this connection's temp schema, so
+** the shared schema stays as lib/schema.h has it). */
+static ox_status cascade_alerts(ox_service *s) {
+    sqlite3_stmt *st = NULL;
+    ox_status r = ox_store_prepare(&s->store, &st,
+        "CREATE TEMP TRIGGER IF NOT EXISTS alert_cascade AFTER DELETE ON main.outbox"
+        " BEGIN DELETE FROM alert WHERE outbox_id=OLD.id; END");
+    if (!r) r = ox_store_run(&s->store, st, "create the alert cascade", NULL);
+    ox_store_finalize(&st);
+    assert(st == NULL);
+    return r;
+}
 
 ox_status ox_payment_prepare_scan(ox_service *s) {
     struct ox_payment *p = s->pay;
@@ -58,6 +76,7 @@ ox_status ox_payment_prepare_scan(ox_service *s) {
         : "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox"
           " WHERE status IN ('CONSUMED', 'FAILED') AND updated_at<?1 ORDER BY id LIMIT ?2)"
           " RETURNING id, payment_id, status, updated_at");
+    if (!r && s->cfg.design == OX_DESIGN_CLEANUP_TAKES_ALERTS) r = cascade_alerts(s);
     return r;
 }
 
@@ -112,11 +131,13 @@ static ox_status collect(ox_service *s, int64_t now, int *n) {
     return OX_OK;
 }
 
-/* The alert row of a row just made DEAD (text: what it says). */
-static ox_status insert_alert(ox_service *s, const ox_due *d, const char *text, int64_t now) {
+/* The alert row of a row just made DEAD, naming payment pay (d's own but under design
+** alert-stale-payment; text: what it says). */
+static ox_status insert_alert(ox_service *s, const ox_due *d, int64_t pay, const char *text,
+                              int64_t now) {
     struct ox_payment *p = s->pay;
     sqlite3_bind_int64(p->ins_alert, 1, d->id);
-    sqlite3_bind_int64(p->ins_alert, 2, d->pay_id);
+    sqlite3_bind_int64(p->ins_alert, 2, pay);
     sqlite3_bind_text(p->ins_alert, 3, text, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(p->ins_alert, 4, now);
     return ox_store_run(&s->store, p->ins_alert, "insert alert", NULL);
@@ -147,7 +168,7 @@ static ox_status dead_then_alert(ox_service *s, const ox_due *d, const char *tex
     ox_svc_event(s, "dead", (uint64_t)d->pay_id, "msg %lld DEAD after %lld attempts",
                  (ll)d->id, (ll)d->attempts);
     if ((r = ox_store_begin(&s->store))) return r;
-    r = insert_alert(s, d, text, now);
+    r = insert_alert(s, d, d->pay_id, text, now);
     if (r) { ox_store_rollback(&s->store); return r; }
     if (injected_rollback(s, d, "the alert")) return OX_OK;   /* DEAD, and no alert */
     if ((r = ox_store_commit(&s->store))) return r;
@@ -155,17 +176,27 @@ static ox_status dead_then_alert(ox_service *s, const ox_due *d, const char *tex
     return OX_OK;
 }
 
+/* The payment an alert names: d's own; under alert-stale-payment the first one this
+** scan dead-lettered (*batch_pay, 0 until then). */
+static int64_t alert_payment(const ox_service *s, const ox_due *d, int64_t *batch_pay) {
+    if (s->cfg.design != OX_DESIGN_ALERT_STALE_PAYMENT) return d->pay_id;
+    if (*batch_pay == 0) *batch_pay = d->pay_id;
+    assert(*batch_pay > 0);
+    return *batch_pay;
+}
+
 /* DEAD and its alert, together (one transaction; alert-outside-tx: two). */
-static ox_status dead_letter(ox_service *s, const ox_due *d, int64_t now) {
+static ox_status dead_letter(ox_service *s, const ox_due *d, int64_t now, int64_t *batch_pay) {
     struct ox_payment *p = s->pay;
     assert(!d->ok || d->attempts >= budget(s));   /* out of attempts, or unreadable */
+    int64_t pay = alert_payment(s, d, batch_pay);
     char text[200];
     if (d->ok)
         snprintf(text, sizeof text, "payment %lld dead after %lld attempts (outbox row %lld)",
-                 (ll)d->pay_id, (ll)d->attempts, (ll)d->id);
+                 (ll)pay, (ll)d->attempts, (ll)d->id);
     else
         snprintf(text, sizeof text, "payment %lld: outbox row %lld has an undecodable payload",
-                 (ll)d->pay_id, (ll)d->id);
+                 (ll)pay, (ll)d->id);
     if (s->cfg.design == OX_DESIGN_ORDERED) ox_ordered_alert_text(s, d, text, sizeof text);
     int changed = 0;
     if (s->cfg.design == OX_DESIGN_ALERT_OUTSIDE_TX) return dead_then_alert(s, d, text, now,
@@ -175,7 +206,7 @@ static ox_status dead_letter(ox_service *s, const ox_due *d, int64_t now) {
     sqlite3_bind_int64(p->mark_dead, 1, now);
     sqlite3_bind_int64(p->mark_dead, 2, d->id);
     r = ox_store_run(&s->store, p->mark_dead, "mark outbox row DEAD", &changed);
-    if (!r && changed) r = insert_alert(s, d, text, now);
+    if (!r && changed) r = insert_alert(s, d, pay, text, now);
     if (r) { ox_store_rollback(&s->store); return r; }
     if (changed && injected_rollback(s, d, "DEAD and its alert")) return OX_OK;   /* SENDING */
     if ((r = ox_store_commit(&s->store))) return r;
@@ -183,7 +214,7 @@ static ox_status dead_letter(ox_service *s, const ox_due *d, int64_t now) {
     if (!changed) return OX_OK;
     ox_svc_event(s, "dead", (uint64_t)d->pay_id, "msg %lld DEAD after %lld attempts",
                  (ll)d->id, (ll)d->attempts);
-    ox_svc_event(s, "alert", (uint64_t)d->pay_id, "DEAD_LETTER: %s", text);
+    ox_svc_event(s, "alert", (uint64_t)pay, "DEAD_LETTER: %s", text);
     return OX_OK;
 }
 
@@ -266,9 +297,10 @@ ox_status ox_payment_scan(ox_service *s) {
     assert(n >= 0);
     assert(n <= s->cfg.scan_batch);
     if (!r && n) ox_svc_event(s, "scan", 0, "%d due", n);
+    int64_t batch_pay = 0;   /* alert-stale-payment: the payment this scan's alerts name */
     for (int i = 0; i < n && !r; i++) {
         ox_due *d = &s->pay->due[i];
-        if (!d->ok || d->attempts >= budget(s)) r = dead_letter(s, d, now);
+        if (!d->ok || d->attempts >= budget(s)) r = dead_letter(s, d, now, &batch_pay);
         else r = republish(s, d, now);
     }
     if (!r) r = cleanup(s, now);

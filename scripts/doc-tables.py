@@ -45,6 +45,11 @@ DESIGNS = {
     "ordered": "per-account order: one message of an account in flight at a time; a DEAD "
                "one blocks its account (lib/ordered.h)",
     "ordered-naive": "the seed's outbox, claiming per-account order it does nothing to keep",
+    "alert-stale-payment": "a scan's alerts all name the payment of its first row gone DEAD",
+    "answer-unguarded": "an answer updates its row with no status guard: each copy rewrites "
+                        "a settled row",
+    "limit-inclusive": "accounting refuses an amount equal to max_amount (checked with >=)",
+    "cleanup-takes-alerts": "the cleanup deletes a row's alerts with it (ON DELETE CASCADE)",
 }
 
 def read_matrix(path):

@@ -30,6 +30,8 @@ struct hconsumer {
     creq *reqs;               /* [1..n], by payment id */
     uint64_t cur_msg, cur_pay, cur_delivery;   /* the delivery accounting handles now */
     uint32_t cur_line;
+    int64_t rows, vouchers;   /* committed, as the history says (restart_state) */
+    int64_t maybe;            /* messages accounting died inside, ever */
 };
 
 hconsumer *hconsumer_new(const history_conf *conf) {
@@ -88,6 +90,8 @@ static void on_inbox(hconsumer *c, history_sink *s, const history_ev *e, int app
                      m->inbox == IN_APPLIED ? "applied" : "refused");
     }
     judge_rules(c, s, e, msg, applied);
+    c->rows += m->inbox == IN_NONE;   /* outbox-no-dedupe replaces the row: still one */
+    c->vouchers += applied;
     m->inbox = applied ? IN_APPLIED : IN_REFUSED;
     m->inbox_line = e->line;
 }
@@ -131,7 +135,10 @@ static void on_send(hconsumer *c, history_sink *s, const history_ev *e) {
 ** explore --sync-points), so the inbox row is possibly there, like an indefinite answer. */
 static void on_crash(hconsumer *c) {
     cmsg *m = msg_at(c, c->cur_msg);
-    if (m && m->inbox == IN_NONE) m->maybe = 1;
+    if (m && m->inbox == IN_NONE && !m->maybe) {
+        m->maybe = 1;
+        c->maybe++;
+    }
     c->cur_msg = 0;
 }
 
@@ -145,6 +152,8 @@ static void on_duplicate(hconsumer *c, const history_ev *e) {
     if (!m || !m->maybe || m->inbox != IN_NONE) return;
     m->maybe = 0;
     m->inbox = strcmp(st, "APPLIED") == 0 ? IN_APPLIED : IN_REFUSED;
+    c->rows++;
+    c->vouchers += m->inbox == IN_APPLIED;
     m->inbox_line = e->line;
 }
 
@@ -169,6 +178,12 @@ void hconsumer_event(hconsumer *c, history_sink *s, const history_ev *e) {
     else if (!strcmp(e->kind, "publish")) on_answer(c, s, e);
     else if (!strcmp(e->kind, "duplicate")) on_duplicate(c, e);
 }
+
+int64_t hconsumer_inbox_rows(const hconsumer *c) { return c->rows; }
+
+int64_t hconsumer_vouchers(const hconsumer *c) { return c->vouchers; }
+
+int64_t hconsumer_maybe(const hconsumer *c) { return c->maybe; }
 
 void hconsumer_end(hconsumer *c, history_sink *s) {
     (void)c;

@@ -18,6 +18,13 @@ typedef struct hconsumer hconsumer;
 hconsumer *hconsumer_new(const history_conf *conf);   /* NULL: out of memory */
 void hconsumer_event(hconsumer *c, history_sink *s, const history_ev *e);
 void hconsumer_end(hconsumer *c, history_sink *s);
+/* For restart_state: inbox rows and vouchers the history says accounting committed (an
+** apply or refuse note per new message id, a voucher per apply note; a duplicate note
+** proves the inbox row of a message accounting died inside), and how many messages it
+** died inside (each may have committed its inbox row and voucher, or not). */
+int64_t hconsumer_inbox_rows(const hconsumer *c);
+int64_t hconsumer_vouchers(const hconsumer *c);
+int64_t hconsumer_maybe(const hconsumer *c);
 void hconsumer_free(hconsumer *c);
 
 #endif

@@ -36,7 +36,8 @@ int history_judged(const history_conf *conf, int inv) {
     switch (inv) {
     case HI_RETRY_SCHEDULE:
     case HI_DEAD_AFTER_MAX:
-    case HI_ALERT_NAMES_ROW: return has_scan(c);
+    case HI_ALERT_NAMES_ROW:
+    case HI_ALERTS_KEPT: return has_scan(c);
     case HI_FINAL_STATES: return c->design != OX_DESIGN_DIRECT;   /* no rows to move */
     case HI_CLEANUP_FINAL_ONLY:
         return (has_scan(c) && c->cleanup_after_ms > 0)
@@ -257,7 +258,7 @@ static void each(checks *k, history_sink *s, const history_ev *e) {
     hproducer_event(k->p, s, e);
     hconsumer_event(k->c, s, e);
     hbroker_event(k->b, s, e);
-    hrestart_event(k->r, s, e, k->p, k->b);
+    hrestart_event(k->r, s, e, k->p, k->b, k->c);
     hordering_event(k->o, s, e);
 }
 

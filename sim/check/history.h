@@ -38,12 +38,16 @@
 **   accounting apply     "msg M: voucher of A cents for account C"
 **              refuse    "msg M refused: WHY"
 **              publish   "CONSUMED for msg M to ACC_QUEUE" (or CONSUME_FAILED)
+**              recover   "N inbox rows, V vouchers" (at each open)
 **   broker     enqueue   "msg M KIND on QUEUE as delivery D, depth N"
 **              deliver   "delivery D (msg M KIND) to NODE, ..."
 **              redeliver "delivery D (msg M KIND) to NODE again, redelivery N"
 **              ack       "delivery D (msg M KIND) acked by NODE"
 **              recover   "incarnation I: N messages restored" (durable) or
 **                        "incarnation I: in-memory queues start empty"
+** alerts_kept compares the alert notes with checker_result.alerts, the alert rows the
+** end state counted (history_run's out: not judged when out->payments is 0, as under
+** build/tools/history-check, which reads no database).
 ** The operator's `requeue` (an "operator" line, ctl "requeue all" or "requeue ID") moves
 ** DEAD rows back to SENDING without a note of the service's.
 */
@@ -71,6 +75,7 @@ enum {
     HI_RESTART_STATE,
     HI_CLEANUP_FINAL_ONLY,
     HI_ORDERING,              /* hordering.c: per-account order (designs that claim it) */
+    HI_ALERTS_KEPT,           /* history.c: alerts committed are all there at the end */
     HI_END
 };
 

@@ -26,6 +26,8 @@ typedef struct {
     uint64_t pay;
     uint32_t late_ok;         /* the payment restarted or was held up since pub_us */
     uint8_t maybe_moved;      /* payment died inside the answer's transaction (MAYBE) */
+    uint32_t alert_line;      /* its latest alert note, 0 none */
+    uint32_t gone_line;       /* the cleanup note that deleted it, 0 none */
 } prow;
 
 struct hproducer {
@@ -45,6 +47,8 @@ struct hproducer {
                               ** it (re)started */
     uint64_t dead_msg, dead_pay;   /* a DEAD whose alert is due next */
     uint32_t dead_line;
+    int64_t alerts;           /* alert notes: alerts committed */
+    int power_cut;            /* the payment lost power: its commits are not all promised */
 };
 
 hproducer *hproducer_new(const history_conf *conf) {
@@ -239,6 +243,9 @@ static void on_alert(hproducer *p, history_sink *s, const history_ev *e) {
         history_flag(s, HI_ALERT_NAMES_ROW, p->dead_pay, p->dead_msg, lines, 2,
                      "row %" PRIu64 " (payment %" PRIu64 ") went DEAD; its alert names row "
                      "%llu, payment %llu", p->dead_msg, p->dead_pay, msg, pay);
+    p->alerts++;
+    prow *named = row(p, msg);
+    if (named) named->alert_line = e->line;
     prow *r = row(p, p->dead_msg);
     int max = p->conf->cfg.max_attempts;
     if (counted && r && r->attempt != (uint32_t)max)
@@ -267,6 +274,7 @@ static void on_cleanup(hproducer *p, history_sink *s, const history_ev *e) {
                      "msg %llu deleted %" PRId64 " ms after it became %s; cleanup_after is %"
                      PRId64 " ms", msg, age_ms, ROW_NAME[r->state], after);
     set_state(p, r, ROW_GONE, e);
+    r->gone_line = e->line;
 }
 
 /* A "complete" note (knob completion = delete | archive): the answer's transaction deleted
@@ -314,6 +322,28 @@ static void on_requeue(hproducer *p, const history_ev *e) {
 /* Something that may hold the scan up: every SENDING row may be late once. */
 static void excuse_all(hproducer *p) {
     for (uint32_t i = 1; i <= p->n; i++) p->rows[i].late_ok = 1;
+}
+
+/* alerts_kept: the alert notes against the alert rows the end state counted. */
+static void judge_alerts_kept(hproducer *p, history_sink *s) {
+    checker_result *out = s->out;
+    if (out->payments == 0) { out->inv[HI_ALERTS_KEPT].skipped = 1; return; }   /* no db */
+    if (p->power_cut) return;
+    int64_t missing = p->alerts - (int64_t)out->alerts;
+    int64_t named = 0;
+    for (uint32_t i = 1; i <= p->n && named < missing; i++) {
+        const prow *r = &p->rows[i];
+        if (!r->alert_line || r->gone_line < r->alert_line) continue;
+        uint32_t lines[2] = { r->alert_line, r->gone_line };
+        history_flag(s, HI_ALERTS_KEPT, r->pay, i, lines, 2,
+                     "msg %" PRIu32 ": its alert is gone from payment.db; the cleanup deleted "
+                     "the row after the alert", i);
+        named++;
+    }
+    if (missing > named)
+        history_flag(s, HI_ALERTS_KEPT, 0, 0, NULL, 0,
+                     "the history committed %" PRId64 " alerts; payment.db holds %u at the end",
+                     p->alerts, out->alerts);
 }
 
 static void on_fault(hproducer *p, const history_ev *e) {
@@ -415,6 +445,7 @@ void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
     }
     if (!strcmp(ev, "send") && !strcmp(e->from, "payment") && e->has_pay) adopt(p, e);
     if (!strcmp(ev, "fault")) on_fault(p, e);
+    if (!strcmp(ev, "power_cut") && !strcmp(e->node, "payment")) p->power_cut = 1;
     if (!strcmp(ev, "operator")) on_requeue(p, e);
     if ((!strcmp(ev, "start") || !strcmp(ev, "restart")) && !strcmp(e->node, "payment")) {
         excuse_all(p);
@@ -441,4 +472,7 @@ void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
     else if (!strcmp(k, "duplicate")) on_answer_duplicate(p, e);
 }
 
-void hproducer_end(hproducer *p, history_sink *s) { alert_due(p, s, NULL); }
+void hproducer_end(hproducer *p, history_sink *s) {
+    alert_due(p, s, NULL);
+    judge_alerts_kept(p, s);
+}

@@ -1,6 +1,7 @@
 /*
 ** hproducer.h: the payment service's history checks (history.h): publish_after_commit,
-** retry_schedule, dead_after_max_attempts, alert_names_row, final_states_final.
+** retry_schedule, dead_after_max_attempts, alert_names_row, final_states_final,
+** cleanup_final_only, alerts_kept.
 **
 ** It follows every outbox row through the payment service's notes (commit, publish,
 ** consumed, failed, dead, alert) and the operator's requeue, in one table indexed by row
@@ -9,6 +10,10 @@
 ** on, retry_schedule is not judged for that run.  A republication may come late only when
 ** something the history shows delayed the scan: a restart of the payment service since
 ** the last publication, a scan that found scan_batch rows due, or a slow fault on it.
+** alerts_kept (at the end): the alert rows the end state counted (s->out->alerts) are at
+** least the alert notes the history has; the rows the cleanup deleted after their alert
+** are named as the suspects.  Not judged after a power cut of the payment service (what
+** the cut took back was never promised) nor without an end state (out->payments 0).
 */
 #ifndef SIM_HPRODUCER_H
 #define SIM_HPRODUCER_H

@@ -58,6 +58,22 @@ static void broker_found(hrestart *r, history_sink *s, const history_ev *e, cons
                  "acked", inc, n, want);
 }
 
+/* "N inbox rows, V vouchers": what accounting committed is there, no more (but for the
+** messages it died inside: maybe). */
+static void accounting_found(hrestart *r, history_sink *s, const history_ev *e,
+                             const hconsumer *c) {
+    long long n = 0, v = 0;
+    if (sscanf(e->detail, "%lld inbox rows, %lld vouchers", &n, &v) != 2) return;
+    int64_t rows = hconsumer_inbox_rows(c), vouchers = hconsumer_vouchers(c);
+    int64_t maybe = hconsumer_maybe(c);
+    assert(maybe >= 0);
+    if (n >= rows && n <= rows + maybe && v >= vouchers && v <= vouchers + maybe) return;
+    uint32_t lines[2] = { r->start_line[2], e->line };
+    history_flag(s, HI_RESTART_STATE, 0, 0, lines, 2,
+                 "accounting restarted and found %lld inbox rows and %lld vouchers; the "
+                 "history committed %" PRId64 " and %" PRId64, n, v, rows, vouchers);
+}
+
 /* 1 if every commit of node i is durable when COMMIT returns (wal+full|extra,
 ** delete+extra).  durable_send alone does not count: it syncs before a send, so a
 ** commit not yet sent may still be taken back, and the history cannot tell which. */
@@ -69,7 +85,7 @@ static int durable_at_commit(const hrestart *r, int i) {
 }
 
 void hrestart_event(hrestart *r, history_sink *s, const history_ev *e, const hproducer *p,
-                    const hbroker *b) {
+                    const hbroker *b, const hconsumer *c) {
     int i = node_index(e->node);
     if (i < 0) return;
     if (!strcmp(e->ev, "power_cut")) {
@@ -86,4 +102,5 @@ void hrestart_event(hrestart *r, history_sink *s, const history_ev *e, const hpr
     if (strcmp(e->ev, "note") != 0 || strcmp(e->kind, "recover") != 0) return;
     if (i == 0) payment_found(r, s, e, p);
     else if (i == 1) broker_found(r, s, e, b);
+    else accounting_found(r, s, e, c);
 }

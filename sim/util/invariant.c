@@ -78,7 +78,7 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "its bookkeeping of deliveries is wrong." },
     { "restart_state",
       "each restart finds the durable state the history committed (SENDING rows, stored "
-      "messages)",
+      "messages, inbox rows and vouchers)",
       "A restart found less (or more) than was committed before it: a write reported done "
       "was not durable, and this restart is where it went missing." },
     { "cleanup_final_only",
@@ -93,6 +93,11 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "A payment was booked while an earlier payment of the same account was still on its "
       "way: a retried message was overtaken by the next one of its key, and the design "
       "trusted the queue to keep the order." },
+    { "alerts_kept",
+      "every alert the history committed is still in the payment database at the end: an "
+      "alert is never deleted",
+      "An alert is gone: the retention job, or a cascade from the row it names, deleted the "
+      "record an operator needs of a payment that ran out of attempts." },
 };
 
 const invariant_info *invariant_at(int i) {

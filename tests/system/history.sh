@@ -103,3 +103,27 @@ check "... cites the restart it pins the loss to" grep -q '^restart_state 1: .*\
 check "a missing trace: exit 3" test $? -eq 3
 "$HC" "$T/clean/1/trace.jsonl" outbox 10 bogus=1 >/dev/null 2>&1
 check "an unknown knob: exit 2" test $? -eq 2
+
+# ---- accounting's restarts (restart_state, its "recover" note) -----------------------------
+run crash-after-apply outbox
+check "outbox crash-after-apply: expectations met (exit 0)" test "$rc" -eq 0
+check "... accounting's restart reports what it found" \
+    grep -q '"node":"accounting","kind":"recover","detail":"5 inbox rows, 5 vouchers"' \
+    "$T/crash-after-apply/1/trace.jsonl"
+sed 's/"5 inbox rows, 5 vouchers"/"4 inbox rows, 4 vouchers"/' \
+    "$T/crash-after-apply/1/trace.jsonl" >"$OUT/acc-lost.jsonl"
+check "accounting's restart finds a voucher fewer than it committed: restart_state" \
+    judged "$OUT/acc-lost.jsonl" restart_state outbox 100
+check "... pinned to accounting's restart" \
+    grep -q '^restart_state 1: accounting restarted and found 4 inbox rows' "$OUT/hc.out"
+# A real loss: the power cut takes back 30 committed inbox rows under synchronous=normal,
+# which promises nothing (the run passes); judged as if the knobs had promised every
+# commit durable (synchronous=full), restart_state pins the loss to the restart.
+run power-accounting-normal outbox
+check "outbox power-accounting-normal: expectations met (exit 0)" test "$rc" -eq 0
+check "the cut's vouchers, under knobs that promise them: restart_state" \
+    judged "$T/power-accounting-normal/1/trace.jsonl" restart_state outbox 60 \
+    accounting.synchronous=full
+check "... names what the restart found against what was committed" \
+    grep -q '^restart_state 1: accounting restarted and found 0 inbox rows and 0 vouchers; the history committed 30' \
+    "$OUT/hc.out"

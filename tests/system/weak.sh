@@ -35,3 +35,27 @@ expect_break "$OUT/late-dupes.lua" outbox-no-dedupe exactly_once
 expect_held "$OUT/late-dupes.lua" outbox-no-dedupe atomicity
 check "outbox-no-dedupe on late-dupes: the cleanup did delete rows" \
   test "$(sqlite3 "$OUT/runs/late-dupes/1/payment.db" 'SELECT count(*) FROM outbox_cleaned')" -gt 0
+
+# Weak designs that break a producer's or consumer's history contract (issue 12, item 3):
+# the history invariant named for each catches it.  The end state forgives most; an alert
+# naming another payment is caught by dead_letters_alerted too, which matches an alert on
+# its row and the row's payment.
+expect_break scenarios/dead-letters.lua alert-stale-payment alert_names_row
+check "alert-stale-payment on dead-letters: dead_letters_alerted breaks too" \
+  grep -q '"dead_letters_alerted": {"ok": false' "$OUT/runs/dead-letters/1/summary.json"
+expect_held scenarios/dead-letters.lua alert-stale-payment atomicity
+check "alert-stale-payment: the alert that names another row's payment is cited" \
+  grep -q 'its alert names row [0-9]*, payment [0-9]*' "$OUT/runs/dead-letters/1/summary.json"
+expect_break scenarios/late-answer-to-dead.lua answer-unguarded final_states_final
+expect_held scenarios/late-answer-to-dead.lua answer-unguarded eventual_consistency
+check "answer-unguarded: a settled row moved again is cited" \
+  grep -q 'moved CONSUMED -> CONSUMED' "$OUT/runs/late-answer-to-dead/1/summary.json"
+expect_break scenarios/amount-limit-boundary.lua limit-inclusive business_rules
+check "limit-inclusive: a payment of exactly max_amount was refused" \
+  grep -q '(5000 cents, account [0-9]*) refused; max_amount is 5000' \
+  "$OUT/runs/amount-limit-boundary/1/summary.json"
+expect_break scenarios/cleanup-late-answers.lua cleanup-takes-alerts alerts_kept
+expect_held scenarios/cleanup-late-answers.lua cleanup-takes-alerts dead_letters_alerted
+check "cleanup-takes-alerts: the alert gone with its cleaned row is cited" \
+  grep -q 'its alert is gone from payment.db; the cleanup deleted the row after the alert' \
+  "$OUT/runs/cleanup-late-answers/1/summary.json"

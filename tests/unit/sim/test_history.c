@@ -75,6 +75,10 @@ typedef struct {
 #define L_BRECOVER(n) "{\"t\":1.000000,\"ev\":\"note\",\"node\":\"broker\",\"kind\":" \
                       "\"recover\",\"detail\":\"incarnation 2: " n " messages restored\"}"
 
+#define L_ARECOVER(n, v) "{\"t\":1.000000,\"ev\":\"note\",\"node\":\"accounting\"," \
+                         "\"kind\":\"recover\",\"detail\":\"" n " inbox rows, " v " vouchers\"}"
+#define L_ACRASH "{\"t\":0.012000,\"ev\":\"crash\",\"node\":\"accounting\",\"life\":1}"
+
 static void add(trace *t, const char *line) {
     assert_true(t->n < MAXL);
     t->lines[t->n++] = line;
@@ -105,6 +109,9 @@ static void tail(trace *t) {
 
 static checker_result res;
 
+/* End-state counts judge_db puts in res before the history pass (0 0: none read). */
+static uint32_t preset_payments, preset_alerts;
+
 /* Writes t, judges it under design and knobs; returns the result. */
 static const checker_result *judge(const trace *t, const char *design, const char *k1,
                                    const char *k2) {
@@ -121,6 +128,8 @@ static const checker_result *judge(const trace *t, const char *design, const cha
     char err[200];
     assert_int_equal(history_conf_make(&conf, design, knobs, nk, 9999, 2, err, sizeof err), 0);
     memset(&res, 0, sizeof res);
+    res.payments = preset_payments;
+    res.alerts = preset_alerts;
     int rc = history_run(path, &conf, &res, err, sizeof err);
     unlink(path);
     if (rc != 0) fail_msg("history_run: %s", err);
@@ -381,6 +390,38 @@ static void test_restart_state(void **state) {
     only(judge(&u, "outbox", NULL, NULL), -1, 0);   /* in memory: nothing is promised */
 }
 
+/* Accounting's recover note: the inbox rows and vouchers the history committed, no fewer,
+** no more; a message it died inside may have committed them or not. */
+static void test_restart_state_accounting(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_APPLY);
+    add(&t, L_RESTART("accounting"));
+    add(&t, L_ARECOVER("1", "1"));
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+    t.lines[t.n - 1] = L_ARECOVER("0", "0");   /* the committed voucher is gone */
+    const checker_result *r = judge(&t, "outbox", NULL, NULL);
+    only(r, HI_RESTART_STATE, 1);
+    const checker_violation *v = &r->inv[HI_RESTART_STATE].shown[0];
+    assert_int_equal(v->lines[0], (uint32_t)t.n - 1);   /* the restart it is pinned to */
+    assert_non_null(strstr(v->text, "found 0 inbox rows and 0 vouchers; the history "
+                                    "committed 1 and 1"));
+    t.lines[t.n - 1] = L_ARECOVER("1", "2");   /* a voucher nobody committed */
+    only(judge(&t, "outbox", NULL, NULL), HI_RESTART_STATE, 1);
+    /* died inside the transaction: committed or not, both are right */
+    trace u = { .n = 0 };
+    head(&u);
+    add(&u, L_ACRASH);
+    add(&u, L_RESTART("accounting"));
+    add(&u, L_ARECOVER("0", "0"));
+    only(judge(&u, "outbox", NULL, NULL), -1, 0);
+    u.lines[u.n - 1] = L_ARECOVER("1", "1");
+    only(judge(&u, "outbox", NULL, NULL), -1, 0);
+    u.lines[u.n - 1] = L_ARECOVER("2", "2");
+    only(judge(&u, "outbox", NULL, NULL), HI_RESTART_STATE, 1);
+}
+
 /* The cleanup (cleanup_after = 5 s) may delete a row only once it has been CONSUMED or
 ** FAILED for 5 s: not SENDING, not DEAD, not younger. */
 static void test_cleanup_final_only(void **state) {
@@ -462,6 +503,50 @@ static void test_completion_final_only(void **state) {
     assert_non_null(strstr(r->inv[HI_CLEANUP_FINAL_ONLY].shown[0].text, "archived by its"));
 }
 
+/* judge() after an end state that counted `payments` payments and `alerts` alert rows. */
+static const checker_result *judge_db(const trace *t, const char *k1, const char *k2,
+                                      uint32_t payments, uint32_t alerts) {
+    preset_payments = payments;
+    preset_alerts = alerts;
+    const checker_result *r = judge(t, "outbox", k1, k2);
+    preset_payments = preset_alerts = 0;
+    return r;
+}
+
+/* A row went DEAD with its alert, its late answer settled it and the cleanup deleted it:
+** the alert must still be in payment.db (alerts_kept), whatever happened to the row. */
+static void test_alerts_kept(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_PUB("2.010000", "2"));
+    add(&t, L_DEAD("6.010000"));
+    add(&t, L_ALERT("6.010000", "2", "1"));
+    add(&t, "{\"t\":7.0,\"ev\":\"note\",\"node\":\"payment\",\"kind\":"
+                       "\"consumed\",\"pay\":1,\"detail\":\"msg 1 marked CONSUMED\"}");
+    add(&t, L_CLEAN("20.000000", "CONSUMED"));
+    only(judge_db(&t, "max_attempts=2", "cleanup_after=5", 1, 1), -1, 0);   /* kept */
+    only(judge_db(&t, "max_attempts=2", "cleanup_after=5", 1, 2), -1, 0);   /* more: fine */
+    const checker_result *r = judge_db(&t, "max_attempts=2", "cleanup_after=5", 1, 0);
+    only(r, HI_ALERTS_KEPT, 1);
+    const checker_violation *v = &r->inv[HI_ALERTS_KEPT].shown[0];
+    assert_int_equal(v->msg_id, 1);
+    assert_int_equal(v->nlines, 2);
+    assert_int_equal(v->lines[0], (uint32_t)t.n - 2);   /* the alert */
+    assert_int_equal(v->lines[1], (uint32_t)t.n);       /* the cleanup that took it */
+    t.n--;                                              /* no cleanup: no suspect row */
+    r = judge_db(&t, "max_attempts=2", NULL, 1, 0);
+    only(r, HI_ALERTS_KEPT, 1);
+    assert_non_null(strstr(r->inv[HI_ALERTS_KEPT].shown[0].text,
+                           "the history committed 1 alerts; payment.db holds 0"));
+    /* no end state read (history-check): not judged */
+    assert_int_equal(judge(&t, "outbox", "max_attempts=2", NULL)->inv[HI_ALERTS_KEPT].skipped,
+                     1);
+    /* a power cut of the payment service: what it took back was never promised */
+    add(&t, "{\"t\":8.0,\"ev\":\"power_cut\",\"node\":\"payment\"}");
+    only(judge_db(&t, "max_attempts=2", NULL, 1, 0), -1, 0);
+}
+
 static void test_bad_trace(void **state) {
     (void)state;
     trace t = { .n = 0 };
@@ -494,6 +579,7 @@ int main(void) {
         cmocka_unit_test(test_dack_names_delivery), cmocka_unit_test(test_restart_state),
         cmocka_unit_test(test_cleanup_final_only),
         cmocka_unit_test(test_completion_final_only), cmocka_unit_test(test_bad_trace),
+        cmocka_unit_test(test_alerts_kept), cmocka_unit_test(test_restart_state_accounting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
