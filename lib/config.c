@@ -23,6 +23,7 @@ static const char *const DESIGNS[OX_DESIGN_COUNT] = {
     "outbox", "direct", "publish-in-tx", "outbox-no-recovery",
     "outbox-no-dedupe", "mark-on-publish", "ack-before-apply", "resend-every-scan",
     "retries-not-attempts", "ok-before-commit", "alert-outside-tx", "cleanup-by-age",
+    "auto-ack", "forget-unacked-on-restart", "redeliver-early",
 };
 
 const char *ox_design_name(ox_design d) {
@@ -41,7 +42,8 @@ int ox_design_parse(const char *name, ox_design *d) {
 const char *ox_design_names(void) {
     return "outbox, direct, publish-in-tx, outbox-no-recovery, outbox-no-dedupe, "
            "mark-on-publish, ack-before-apply, resend-every-scan, retries-not-attempts, "
-           "ok-before-commit, alert-outside-tx, cleanup-by-age";
+           "ok-before-commit, alert-outside-tx, cleanup-by-age, auto-ack, "
+           "forget-unacked-on-restart, redeliver-early";
 }
 
 void ox_config_default(ox_config *c) {
@@ -240,7 +242,8 @@ static const knob KNOBS[] = {
     { "design", set_design, "a design name (outbox, direct, publish-in-tx, outbox-no-recovery, "
                             "outbox-no-dedupe, mark-on-publish, ack-before-apply, "
                             "resend-every-scan, retries-not-attempts, ok-before-commit, "
-                            "alert-outside-tx, cleanup-by-age)" },
+                            "alert-outside-tx, cleanup-by-age, auto-ack, "
+                            "forget-unacked-on-restart, redeliver-early)" },
     { "retry", set_retry, "linear or exponential" },
     { "retry_base", set_retry_base, "seconds > 0" },
     { "retry_max", set_retry_max, "seconds > 0" },

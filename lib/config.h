@@ -67,6 +67,10 @@ typedef enum {
     OX_DESIGN_OK_BEFORE_COMMIT,    /* client told OK once the rows are written, before COMMIT */
     OX_DESIGN_ALERT_OUTSIDE_TX,    /* DEAD committed alone, its alert in a second transaction */
     OX_DESIGN_CLEANUP_BY_AGE,      /* cleanup deletes rows by age, whatever their status */
+    /* The broker's weak designs (lib/broker.c, lib/brokerdb.c). */
+    OX_DESIGN_AUTO_ACK,            /* at-least-once broker forgets a message as it delivers it */
+    OX_DESIGN_FORGET_UNACKED,      /* durable broker deletes a message's row at delivery */
+    OX_DESIGN_REDELIVER_EARLY,     /* visibility timeout counted from enqueue, not delivery */
     OX_DESIGN_COUNT
 } ox_design;
 

@@ -38,6 +38,7 @@ int history_judged(const history_conf *conf, int inv) {
     case HI_ALERT_NAMES_ROW: return has_scan(c);
     case HI_FINAL_STATES: return c->design != OX_DESIGN_DIRECT;   /* no rows to move */
     case HI_CLEANUP_FINAL_ONLY: return has_scan(c) && c->cleanup_after_ms > 0;
+    case HI_DELIVERED: return c->delivery == OX_AT_LEAST_ONCE;
     default: return 1;
     }
 }
@@ -318,6 +319,7 @@ int history_run(const char *trace_path, const history_conf *conf, checker_result
     if (rc == 0) {
         hproducer_end(k.p, &s);
         hconsumer_end(k.c, &s);
+        hbroker_end(k.b, &s);
     }
     fclose(f);
     hproducer_free(k.p);

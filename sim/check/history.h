@@ -33,6 +33,7 @@
 **              deliver   "delivery D (msg M KIND) to NODE, ..."
 **              redeliver "delivery D (msg M KIND) to NODE again, redelivery N"
 **              ack       "delivery D (msg M KIND) acked by NODE"
+**              reject, queue_full  "stored message D ..." (a restart could not restore D)
 **              recover   "incarnation I: N messages restored" (durable) or
 **                        "incarnation I: in-memory queues start empty"
 ** The operator's `requeue` (an "operator" line, ctl "requeue all" or "requeue ID") moves
@@ -61,6 +62,7 @@ enum {
     HI_DACK,
     HI_RESTART_STATE,
     HI_CLEANUP_FINAL_ONLY,
+    HI_DELIVERED,             /* delivered_until_acked (hbroker.c) */
     HI_END
 };
 

@@ -87,6 +87,12 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "The cleanup deleted a row that still had work to do, a dead letter the operator "
       "needs, or a settled row too young: the retention rule ignores the row's status or "
       "its age." },
+    { "delivered_until_acked",
+      "at least once: an accepted message is delivered again after each visibility timeout "
+      "until a DACK acks it, unless a fault the run injected took it",
+      "The broker stopped delivering a message nobody acked, with no crash of in-memory "
+      "queues or internal loss to explain it: it counts a message done before its DACK, or "
+      "a restart forgot what was in flight." },
 };
 
 const invariant_info *invariant_at(int i) {

@@ -164,7 +164,8 @@ static void test_errors(void **state) {
         "design", "outbox2",
         "design: expected a design name (outbox, direct, publish-in-tx, outbox-no-recovery, "
         "outbox-no-dedupe, mark-on-publish, ack-before-apply, resend-every-scan, "
-        "retries-not-attempts, ok-before-commit, alert-outside-tx, cleanup-by-age), got 'outbox2'");
+        "retries-not-attempts, ok-before-commit, alert-outside-tx, cleanup-by-age, auto-ack, "
+        "forget-unacked-on-restart, redeliver-early), got 'outbox2'");
     expect_error(
         "foo", "1",
         "unknown knob 'foo' (known: design, retry, retry_base, retry_max, jitter, max_attempts, "
@@ -258,7 +259,8 @@ static void test_designs(void **state) {
     const char *names[] = { "outbox", "direct", "publish-in-tx", "outbox-no-recovery",
                             "outbox-no-dedupe", "mark-on-publish", "ack-before-apply",
                             "resend-every-scan", "retries-not-attempts",
-                            "ok-before-commit", "alert-outside-tx", "cleanup-by-age" };
+                            "ok-before-commit", "alert-outside-tx", "cleanup-by-age",
+                            "auto-ack", "forget-unacked-on-restart", "redeliver-early" };
     assert_int_equal(sizeof names / sizeof names[0], OX_DESIGN_COUNT);
     for (int i = 0; i < OX_DESIGN_COUNT; i++) {
         ox_design d = OX_DESIGN_COUNT;
