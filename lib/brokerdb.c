@@ -92,6 +92,7 @@ static int restore_row(ox_service *s, sqlite3_stmt *q) {
     int n = sqlite3_column_bytes(q, 2);
     e.redeliveries = (uint32_t)sqlite3_column_int64(q, 3);
     e.stored = 1;
+    e.visible_at = 0;   /* ready: pump sets it at delivery (redeliver-early: due at once) */
     ox_frame f;
     ox_queue *dst = NULL;
     for (int i = 0; i < OX_NQUEUES && name; i++) {

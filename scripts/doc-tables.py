@@ -42,6 +42,9 @@ DESIGNS = {
     "ok-before-commit": "the client is told OK once the rows are written, before COMMIT",
     "alert-outside-tx": "a row goes DEAD in one transaction, its alert in a second",
     "cleanup-by-age": "the cleanup deletes rows by age, whatever their status (DEAD, SENDING)",
+    "auto-ack": "the at-least-once broker counts a message acked as it sends it",
+    "forget-unacked-on-restart": "the durable broker restores only messages it never delivered",
+    "redeliver-early": "the broker counts the visibility timeout from enqueue, not delivery",
 }
 
 def read_matrix(path):
