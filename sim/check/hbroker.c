@@ -42,6 +42,8 @@ struct hbroker {
     int64_t end_us;           /* the "end" line's time (or the last line's) */
     int ended;
     uint64_t amo_last[2];     /* at most once: the last delivery id sent, per queue */
+    uint64_t last_id;         /* the largest delivery id given out (0 after a power cut) */
+    uint32_t last_id_line;
 };
 
 hbroker *hbroker_new(const history_conf *conf) {
@@ -143,12 +145,21 @@ static int parse_delivery(const char *d, uint64_t *id, uint64_t *msg) {
     return 1;
 }
 
-static void on_enqueue(hbroker *b, const history_ev *e) {
+static void on_enqueue(hbroker *b, history_sink *s, const history_ev *e) {
     unsigned long long msg = 0, id = 0;
     char kind[24], q[24];
     if (sscanf(e->detail, "msg %llu %23s on %23s as delivery %llu", &msg, kind, q, &id) != 4
         || id == 0)
         return;
+    if (id <= b->last_id) {   /* incarnation << 32 | seq: never given out twice */
+        uint32_t lines[2] = { b->last_id_line, e->line };
+        history_flag(s, HI_DACK, e->pay, msg, lines, 2,
+                     "delivery id %llu given out after delivery %" PRIu64 ": a DACK of the "
+                     "earlier could ack this one", id, b->last_id);
+    } else {
+        b->last_id = id;
+        b->last_id_line = e->line;
+    }
     bmsg *m = add(b, id);
     if (!m) return;
     m->msg = msg;
@@ -267,7 +278,7 @@ static void excuse_all(hbroker *b) {
 
 static void on_note(hbroker *b, history_sink *s, const history_ev *e) {
     const char *k = e->kind;
-    if (!strcmp(k, "enqueue")) on_enqueue(b, e);
+    if (!strcmp(k, "enqueue")) on_enqueue(b, s, e);
     else if (!strcmp(k, "deliver")) on_deliver(b, s, e, 0);
     else if (!strcmp(k, "redeliver")) on_deliver(b, s, e, 1);
     else if (!strcmp(k, "ack")) on_ack(b, s, e);
@@ -291,7 +302,10 @@ static void life(hbroker *b, const history_ev *e) {
     else if (!strcmp(ev, "start") || !strcmp(ev, "restart")) b->down = 0;
     else if (!strcmp(ev, "pause")) b->paused++;
     else if (!strcmp(ev, "resume") && b->paused > 0) b->paused--;
-    else if (!strcmp(ev, "power_cut")) excuse_all(b);   /* what it held is now indefinite */
+    else if (!strcmp(ev, "power_cut")) {   /* what it held, and its id counter, indefinite */
+        excuse_all(b);
+        b->last_id = 0;
+    }
     else return;
     b->calm_us = e->t_us;
 }

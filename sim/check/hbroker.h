@@ -18,6 +18,9 @@
 ** message held at a power cut of the broker is never owed (its fate is indefinite).  What
 ** a crash of in-memory queues or broker.lose took is not in the table.  At most once is
 ** judged as it goes: each queue sends in delivery id order, once.
+** dack_names_delivery also holds the broker to its ids: each enqueue's is larger than
+** every one before (broker.h: never reused, so a DACK from before a restart cannot ack
+** a later message), except after a power cut of the broker (its counter is indefinite).
 */
 #ifndef SIM_HBROKER_H
 #define SIM_HBROKER_H

@@ -30,7 +30,8 @@
 **              refuse    "msg M refused: WHY"
 **              publish   "CONSUMED for msg M to ACC_QUEUE" (or CONSUME_FAILED)
 **   broker     enqueue   "msg M KIND on QUEUE as delivery D, depth N"
-**              deliver   "delivery D (msg M KIND) to NODE, ..."
+**              deliver   "delivery D (msg M KIND) to NODE, ..." (design auto-ack: ", auto-acked",
+**                        then an ack "... acked by broker, on delivery (auto-ack)")
 **              redeliver "delivery D (msg M KIND) to NODE again, redelivery N"
 **              ack       "delivery D (msg M KIND) acked by NODE"
 **              reject, queue_full  "stored message D ..." (a restart could not restore D)

@@ -326,6 +326,13 @@ static void test_dack_names_delivery(void **state) {
     add(&t, "{\"t\":0.013000,\"ev\":\"note\",\"node\":\"broker\",\"kind\":\"stale_ack\","
             "\"detail\":\"delivery " D1 " on PAY_QUEUE from accounting: not in flight\"}");
     only(judge(&t, "outbox", NULL, NULL), HI_DACK, 1);
+    trace u = { .n = 0 };                           /* an id given out twice */
+    head(&u);
+    add(&u, L_ENQ);
+    only(judge(&u, "outbox", NULL, NULL), HI_DACK, 1);
+    u.lines[u.n - 1] = "{\"t\":1.000000,\"ev\":\"power_cut\",\"node\":\"broker\"}";
+    add(&u, L_ENQ);                                 /* after a power cut: indefinite */
+    only(judge(&u, "outbox", NULL, NULL), -1, 0);
 }
 
 #define L_END(t) "{\"t\":" t ",\"ev\":\"end\"}"
