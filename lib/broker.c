@@ -16,6 +16,11 @@
 ** The redelivery timer: timer_at is when the pending timer fires (-1: none).  Every
 ** path that puts a delivery in flight calls arm(), which sets the timer only if none
 ** is pending early enough, and the timer re-arms itself for the next expiry.
+**
+** Three weak designs (config.h) differ here, each in one place: auto-ack (pump sends
+** and forgets in at-least-once mode, send_auto_acked), forget-unacked-on-restart (pump
+** deletes a durable message's row as it delivers it, forget_row) and redeliver-early
+** (the first delivery's visibility counted from enqueue, visible_from).
 */
 #include "broker.h"
 
@@ -122,17 +127,62 @@ static ox_status send_and_forget(ox_service *s, ox_queue *q) {
     return OX_OK;
 }
 
+/* Design auto-ack: the at-least-once broker counts a message done as it sends it (a
+** consumer with autoAck, RabbitMQ's no-ack): removed, row and all, before any DACK. */
+static ox_status send_auto_acked(ox_service *s, ox_queue *q) {
+    assert(at_least_once(s));
+    assert(s->cfg.design == OX_DESIGN_AUTO_ACK);
+    const ox_entry *h = ox_queue_head(q);
+    assert(h != NULL);
+    if (h->stored) {
+        ox_status r = ox_brokerdb_delete(s, h->id);
+        if (r) return r;
+    }
+    ox_entry e;
+    ox_queue_pop(q, &e);
+    deliver(s, q, &e);
+    ox_svc_event(s, "deliver", e.msg.pay_id, "delivery %llu (msg %llu %s) to %s, auto-acked",
+                 (ull)e.id, (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), q->subscriber);
+    ox_svc_event(s, "ack", e.msg.pay_id, "delivery %llu (msg %llu %s) acked by broker, on "
+                 "delivery (auto-ack)", (ull)e.id, (ull)e.msg.msg_id,
+                 ox_wire_kind_name(e.msg.kind));
+    return OX_OK;
+}
+
+/* When a delivery made now becomes visible again.  Design redeliver-early counts the
+** timeout from enqueue (the entry's visible_at until now), not from this delivery: a
+** message that waited past it is due at the next millisecond (never in the past, so
+** the timer is never set behind the clock). */
+static int64_t visible_from(const ox_service *s, const ox_entry *e, int64_t now) {
+    if (s->cfg.design != OX_DESIGN_REDELIVER_EARLY) return now + s->cfg.visibility_ms;
+    int64_t due = e->visible_at + s->cfg.visibility_ms;
+    return due > now ? due : now + 1;
+}
+
+/* Design forget-unacked-on-restart: the stored row goes as the message is delivered, so
+** the file keeps only what was never delivered; memory alone holds what is in flight. */
+static ox_status forget_row(ox_service *s, const ox_queue *q) {
+    const ox_entry *h = ox_queue_head(q);
+    assert(h != NULL);
+    if (s->cfg.design != OX_DESIGN_FORGET_UNACKED || !h->stored) return OX_OK;
+    return ox_brokerdb_delete(s, h->id);
+}
+
 /* Delivers ready messages, oldest first, while the queue's window has room. */
 static ox_status pump(ox_service *s, ox_queue *q, int64_t now) {
     ox_status r = OX_OK;
     int alo = at_least_once(s);
+    int auto_ack = alo && s->cfg.design == OX_DESIGN_AUTO_ACK;
     while (q->rlen > 0 && !r) {              /* each turn removes one ready entry */
         if (!alo) { r = send_and_forget(s, q); continue; }
+        if (auto_ack) { r = send_auto_acked(s, q); continue; }
         if (q->nflight >= q->fcap) break;
+        if ((r = forget_row(s, q))) break;
         uint32_t depth = ox_queue_depth(q);
         ox_entry e;
         ox_queue_pop(q, &e);
-        e.visible_at = now + s->cfg.visibility_ms;
+        if (s->cfg.design == OX_DESIGN_FORGET_UNACKED) e.stored = 0;   /* its row is gone */
+        e.visible_at = visible_from(s, &e, now);
         deliver(s, q, ox_queue_fly(q, &e));
         assert(ox_queue_depth(q) == depth);   /* pop and fly: ready -1, in flight +1 */
         assert(q->nflight <= q->fcap);

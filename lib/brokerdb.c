@@ -4,7 +4,9 @@
 ** `meta` holds the incarnation counter, bumped in one statement at every open.
 ** `message` (durable=1 only) mirrors the queues: a row is inserted on enqueue,
 ** updated on redelivery and deleted on DACK, each as its own autocommit statement,
-** so after a crash the table holds exactly the messages not yet acked.  The row's
+** so after a crash the table holds exactly the messages not yet acked (under design
+** forget-unacked-on-restart, broker.c deletes the row at delivery instead: only what
+** was never delivered).  The row's
 ** frame is the encoded PUBLISH frame (wire.h) the message arrived in; on load it goes
 ** through the same decoder as any frame from the network.
 */
@@ -108,6 +110,7 @@ static int restore_row(ox_service *s, sqlite3_stmt *q) {
     int n = sqlite3_column_bytes(q, 2);
     e.redeliveries = (uint32_t)sqlite3_column_int64(q, 3);
     e.stored = 1;
+    e.visible_at = 0;   /* ready: pump sets it at delivery (redeliver-early: due at once) */
     ox_frame f;
     ox_queue *dst = NULL;
     for (int i = 0; i < OX_NQUEUES && name; i++) {

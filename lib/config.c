@@ -25,6 +25,7 @@ static const char *const DESIGNS[OX_DESIGN_COUNT] = {
     "retries-not-attempts", "ok-before-commit", "alert-outside-tx", "cleanup-by-age",
     "ordered", "ordered-naive",
     "alert-stale-payment", "answer-unguarded", "limit-inclusive", "cleanup-takes-alerts",
+    "auto-ack", "forget-unacked-on-restart", "redeliver-early",
 };
 
 const char *ox_design_name(ox_design d) {
@@ -44,7 +45,8 @@ const char *ox_design_names(void) {
     return "outbox, direct, publish-in-tx, outbox-no-recovery, outbox-no-dedupe, "
            "mark-on-publish, ack-before-apply, resend-every-scan, retries-not-attempts, "
            "ok-before-commit, alert-outside-tx, cleanup-by-age, ordered, ordered-naive"
-           ", alert-stale-payment, answer-unguarded, limit-inclusive, cleanup-takes-alerts";
+           ", alert-stale-payment, answer-unguarded, limit-inclusive, cleanup-takes-alerts"
+           ", auto-ack, forget-unacked-on-restart, redeliver-early";
 }
 
 int ox_design_claims_ordering(ox_design d) {
@@ -268,7 +270,8 @@ static const knob KNOBS[] = {
                             "resend-every-scan, retries-not-attempts, ok-before-commit, "
                             "alert-outside-tx, cleanup-by-age, ordered, ordered-naive"
                             ", alert-stale-payment, answer-unguarded, limit-inclusive"
-                            ", cleanup-takes-alerts)" },
+                            ", cleanup-takes-alerts, auto-ack, forget-unacked-on-restart"
+                            ", redeliver-early)" },
     { "retry", set_retry, "linear or exponential" },
     { "retry_base", set_retry_base, "seconds > 0" },
     { "retry_max", set_retry_max, "seconds > 0" },

@@ -81,6 +81,10 @@ typedef enum {
     OX_DESIGN_ANSWER_UNGUARDED,    /* the answer's UPDATE has no status guard: rewrites finals */
     OX_DESIGN_LIMIT_INCLUSIVE,     /* accounting refuses an amount equal to max_amount */
     OX_DESIGN_CLEANUP_TAKES_ALERTS,/* the cleanup deletes a row's alerts with it (cascade) */
+    /* The broker's weak designs (lib/broker.c, lib/brokerdb.c). */
+    OX_DESIGN_AUTO_ACK,            /* at-least-once broker forgets a message as it delivers it */
+    OX_DESIGN_FORGET_UNACKED,      /* durable broker deletes a message's row at delivery */
+    OX_DESIGN_REDELIVER_EARLY,     /* visibility timeout counted from enqueue, not delivery */
     OX_DESIGN_COUNT
 } ox_design;
 

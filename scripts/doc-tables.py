@@ -50,6 +50,9 @@ DESIGNS = {
                         "a settled row",
     "limit-inclusive": "accounting refuses an amount equal to max_amount (checked with >=)",
     "cleanup-takes-alerts": "the cleanup deletes a row's alerts with it (ON DELETE CASCADE)",
+    "auto-ack": "the at-least-once broker counts a message acked as it sends it",
+    "forget-unacked-on-restart": "the durable broker restores only messages it never delivered",
+    "redeliver-early": "the broker counts the visibility timeout from enqueue, not delivery",
 }
 
 def read_matrix(path):

@@ -18,8 +18,11 @@ typedef struct {
     uint64_t id;              /* delivery id; 0: empty slot */
     uint64_t msg;
     int64_t sent_us;          /* last (re)delivery, -1 not yet delivered */
+    int64_t ready_us;         /* when it became ready: its enqueue, or the restart restoring it */
     uint32_t line;            /* the line of the last (re)delivery, or of the enqueue */
     uint32_t deliveries;
+    uint8_t queue;            /* 0 PAY_QUEUE (to accounting), 1 ACC_QUEUE (to payment) */
+    uint8_t excused;          /* a power cut made its fate indefinite: not judged owed */
 } bmsg;
 
 #define HBROKER_MIN 1024u   /* slots to start with; doubled at half full, up to HBROKER_CAP */
@@ -34,6 +37,15 @@ struct hbroker {
     uint32_t dack_line;
     uint64_t incarnation;     /* the last life's, from its recover note; 0 none yet */
     uint32_t inc_line;
+    /* delivered_until_acked: what the broker is owed judged at the history's end */
+    int down;                 /* crashed, not restarted yet */
+    int paused;               /* pause lines not yet resumed */
+    int64_t calm_us;          /* the last fault, restart or resume touching the broker */
+    int64_t end_us;           /* the "end" line's time (or the last line's) */
+    int ended;
+    uint64_t amo_last[2];     /* at most once: the last delivery id sent, per queue */
+    uint64_t last_id;         /* the largest delivery id given out (0 after a power cut) */
+    uint32_t last_id_line;
 };
 
 hbroker *hbroker_new(const history_conf *conf) {
@@ -93,7 +105,7 @@ static bmsg *add(hbroker *b, uint64_t id) {
     bmsg *m = find(b, id);
     if (m) return m;
     if (b->held + 1 >= b->cap / 2 && grow(b) != 0) return NULL;   /* more than it may hold */
-    put(b, &(bmsg){ .id = id, .sent_us = -1 });
+    put(b, &(bmsg){ .id = id, .sent_us = -1, .ready_us = -1 });
     b->held++;
     return find(b, id);
 }
@@ -121,6 +133,11 @@ static void clear(hbroker *b) {
     b->held = 0;
 }
 
+/* 0 for a queue named or a subscriber of PAY_QUEUE, 1 for ACC_QUEUE's. */
+static uint8_t queue_of(const char *name_or_node) {
+    return !strcmp(name_or_node, OX_ACC_QUEUE) || !strcmp(name_or_node, "payment");
+}
+
 /* "delivery D (msg M KIND) ..." */
 static int parse_delivery(const char *d, uint64_t *id, uint64_t *msg) {
     unsigned long long x = 0, y = 0;
@@ -130,16 +147,50 @@ static int parse_delivery(const char *d, uint64_t *id, uint64_t *msg) {
     return 1;
 }
 
-static void on_enqueue(hbroker *b, const history_ev *e) {
+static void on_enqueue(hbroker *b, history_sink *s, const history_ev *e) {
     unsigned long long msg = 0, id = 0;
     char kind[24], q[24];
     if (sscanf(e->detail, "msg %llu %23s on %23s as delivery %llu", &msg, kind, q, &id) != 4
         || id == 0)
         return;
+    if (id <= b->last_id) {   /* incarnation << 32 | seq: never given out twice */
+        uint32_t lines[2] = { b->last_id_line, e->line };
+        history_flag(s, HI_DACK, e->pay, msg, lines, 2,
+                     "delivery id %llu given out after delivery %" PRIu64 ": a DACK of the "
+                     "earlier could ack this one", id, b->last_id);
+    } else {
+        b->last_id = id;
+        b->last_id_line = e->line;
+    }
     bmsg *m = add(b, id);
     if (!m) return;
     m->msg = msg;
     m->line = e->line;
+    m->queue = queue_of(q);
+    m->ready_us = e->t_us;
+}
+
+/* "delivery D (msg M KIND) to NODE, ...": the queue, from its subscriber. */
+static uint8_t deliver_queue(const char *detail) {
+    char node[24] = "";
+    const char *to = strstr(detail, ") to ");
+    if (to) sscanf(to + 5, "%23[a-z]", node);
+    return queue_of(node);
+}
+
+/* At most once: a queue sends in id order (enqueue order; a restart's ids are larger),
+** so a delivery id not above the queue's last is a message sent twice. */
+static void amo_order(hbroker *b, history_sink *s, const history_ev *e, uint64_t id,
+                      uint64_t msg, uint8_t q) {
+    assert(q < 2);
+    if (id <= b->amo_last[q]) {
+        uint32_t lines[1] = { e->line };
+        history_flag(s, HI_REDELIVERY, e->pay, msg, lines, 1,
+                     "delivery %" PRIu64 " (msg %" PRIu64 ") sent under at-most-once after "
+                     "delivery %" PRIu64 " of the same queue", id, msg, b->amo_last[q]);
+        return;
+    }
+    b->amo_last[q] = id;
 }
 
 static void on_deliver(hbroker *b, history_sink *s, const history_ev *e, int again) {
@@ -149,9 +200,11 @@ static void on_deliver(hbroker *b, history_sink *s, const history_ev *e, int aga
     if (!m) m = add(b, id);   /* restored by a durable restart before this history */
     if (!m) return;
     m->msg = msg;
+    m->queue = deliver_queue(e->detail);
     uint32_t lines[2] = { m->line, e->line };
     int amo = b->conf->cfg.delivery == OX_AT_MOST_ONCE;
-    if (amo && (again || m->deliveries > 0))
+    int twice = amo && (again || m->deliveries > 0);
+    if (twice)
         history_flag(s, HI_REDELIVERY, e->pay, msg, lines, 2,
                      "delivery %" PRIu64 " (msg %" PRIu64 ") sent again under at-most-once",
                      id, msg);
@@ -165,6 +218,7 @@ static void on_deliver(hbroker *b, history_sink *s, const history_ev *e, int aga
     m->sent_us = e->t_us;
     m->line = e->line;
     m->deliveries++;
+    if (amo && !twice) amo_order(b, s, e, id, msg, m->queue);
     if (amo) drop(b, m);   /* the message leaves the broker as it is sent */
 }
 
@@ -173,7 +227,11 @@ static void on_ack(hbroker *b, history_sink *s, const history_ev *e) {
     if (!parse_delivery(e->detail, &id, &msg)) return;
     bmsg *m = find(b, id);
     uint32_t lines[2] = { b->dack_line, e->line };
-    if (id != b->dack)
+    if (b->dack == 0)   /* no DACK at all: the message left unacked (auto-ack) */
+        history_flag(s, HI_DELIVERED, e->pay, msg, lines + 1, 1,
+                     "delivery %" PRIu64 " (msg %" PRIu64 ") removed as acked, but no DACK "
+                     "named it", id, msg);
+    else if (id != b->dack)
         history_flag(s, HI_DACK, e->pay, msg, lines, 2,
                      "a DACK of delivery %" PRIu64 " acked delivery %" PRIu64, b->dack, id);
     else if (!m || m->sent_us < 0)
@@ -198,9 +256,26 @@ static void on_stale(hbroker *b, history_sink *s, const history_ev *e) {
 }
 
 /* A durable restart restores what was not acked as ready: nothing is in flight. */
-static void restored(hbroker *b) {
+static void restored(hbroker *b, int64_t t_us) {
+    for (uint32_t i = 0; i < b->cap; i++) {
+        if (b->t[i].id == 0) continue;
+        b->t[i].sent_us = -1;
+        b->t[i].ready_us = t_us;
+    }
+}
+
+/* A stored message the restart could not restore ("reject"/"queue_full" notes: "stored
+** message D ..."): restart_state judges the count; its fate is not delivered_until_acked's. */
+static void unrestorable(hbroker *b, const history_ev *e) {
+    unsigned long long id = 0;
+    if (sscanf(e->detail, "stored message %llu", &id) != 1 || id == 0) return;
+    bmsg *m = find(b, id);
+    if (m) m->excused = 1;
+}
+
+static void excuse_all(hbroker *b) {
     for (uint32_t i = 0; i < b->cap; i++)
-        if (b->t[i].id != 0) b->t[i].sent_us = -1;
+        if (b->t[i].id != 0) b->t[i].excused = 1;
 }
 
 /* "incarnation N: ...": each life's delivery ids are N << 32 | seq, so a life whose N is
@@ -221,7 +296,7 @@ static void on_incarnation(hbroker *b, history_sink *s, const history_ev *e) {
 static void on_note(hbroker *b, history_sink *s, const history_ev *e) {
     const char *k = e->kind;
     if (!strcmp(k, "recover")) on_incarnation(b, s, e);
-    if (!strcmp(k, "enqueue")) on_enqueue(b, e);
+    if (!strcmp(k, "enqueue")) on_enqueue(b, s, e);
     else if (!strcmp(k, "deliver")) on_deliver(b, s, e, 0);
     else if (!strcmp(k, "redeliver")) on_deliver(b, s, e, 1);
     else if (!strcmp(k, "ack")) on_ack(b, s, e);
@@ -229,17 +304,86 @@ static void on_note(hbroker *b, history_sink *s, const history_ev *e) {
     else if (!strcmp(k, "recover")
              && (!b->conf->cfg.durable || b->conf->cfg.delivery == OX_AT_MOST_ONCE))
         clear(b);   /* in-memory queues (or at most once, which stores nothing) start empty */
-    else if (!strcmp(k, "recover")) restored(b);
+    else if (!strcmp(k, "recover")) restored(b, e->t_us);
+    else if (!strcmp(k, "reject") || !strcmp(k, "queue_full")) unrestorable(b, e);
+}
+
+/* The broker's life as delivered_until_acked needs it: up, and calm since when. */
+static void life(hbroker *b, const history_ev *e) {
+    const char *ev = e->ev;
+    int mine = !strcmp(e->node, "broker");
+    if (!strcmp(ev, "end")) { b->ended = 1; b->end_us = e->t_us; return; }
+    if (!strcmp(ev, "heal")) b->calm_us = e->t_us;
+    if (!strcmp(ev, "fault") && strstr(e->target, "broker")) b->calm_us = e->t_us;
+    if (!mine) return;
+    if (!strcmp(ev, "crash")) b->down = 1;
+    else if (!strcmp(ev, "start") || !strcmp(ev, "restart")) b->down = 0;
+    else if (!strcmp(ev, "pause")) b->paused++;
+    else if (!strcmp(ev, "resume") && b->paused > 0) b->paused--;
+    else if (!strcmp(ev, "power_cut")) {   /* what it held, and its id counter, indefinite */
+        excuse_all(b);
+        b->last_id = 0;
+    }
+    else return;
+    b->calm_us = e->t_us;
 }
 
 void hbroker_event(hbroker *b, history_sink *s, const history_ev *e) {
+    if (!b->ended) {
+        life(b, e);
+        if (!b->ended) b->end_us = e->t_us;
+    }
     if (!strcmp(e->ev, "fault") && !strcmp(e->target, "broker")
         && (!strcmp(e->kind, "clock") || !strcmp(e->kind, "clock_jump")))
         b->clock_off = 1;
-    if (!strcmp(e->ev, "deliver") && !strcmp(e->to, "broker") && !strcmp(e->label, "DACK")
-        && e->has_delivery) {
-        b->dack = e->delivery;
+    if (!strcmp(e->ev, "deliver") && !strcmp(e->to, "broker")) {
+        int dack = !strcmp(e->label, "DACK") && e->has_delivery;
+        b->dack = dack ? e->delivery : 0;   /* a frame the broker rejected is behind it */
         b->dack_line = e->line;
     }
     if (!strcmp(e->ev, "note") && !strcmp(e->node, "broker")) on_note(b, s, e);
+}
+
+/* ---- delivered_until_acked, at the history's end ---- */
+
+/* In flight past its timeout and then some with no redelivery: the broker dropped it. */
+static void owed_in_flight(hbroker *b, history_sink *s, const bmsg *m, int64_t wait_us) {
+    int64_t from = m->sent_us > b->calm_us ? m->sent_us : b->calm_us;
+    if (b->clock_off || b->end_us - from <= wait_us) return;
+    uint32_t lines[1] = { m->line };
+    history_flag(s, HI_DELIVERED, 0, m->msg, lines, 1,
+                 "delivery %" PRIu64 " (msg %" PRIu64 ") was last sent at %.3f s and neither "
+                 "acked nor sent again by the end at %.3f s; the visibility timeout is %"
+                 PRId64 " ms", m->id, m->msg, (double)m->sent_us / 1e6,
+                 (double)b->end_us / 1e6, b->conf->cfg.visibility_ms);
+}
+
+/* Ready while its queue's window had room, all along the end's calm: never delivered. */
+static void owed_ready(hbroker *b, history_sink *s, const bmsg *m, int64_t wait_us,
+                       const uint32_t flying[2]) {
+    int64_t from = m->ready_us > b->calm_us ? m->ready_us : b->calm_us;
+    if (flying[m->queue] >= (uint32_t)b->conf->cfg.prefetch || b->end_us - from <= wait_us)
+        return;
+    uint32_t lines[1] = { m->line };
+    history_flag(s, HI_DELIVERED, 0, m->msg, lines, 1,
+                 "delivery %" PRIu64 " (msg %" PRIu64 ") was accepted and not acked, but "
+                 "never delivered %s by the end at %.3f s, with %u of %d in flight",
+                 m->id, m->msg, m->deliveries ? "again after the restart" : "at all",
+                 (double)b->end_us / 1e6, flying[m->queue], b->conf->cfg.prefetch);
+}
+
+void hbroker_end(hbroker *b, history_sink *s) {
+    const ox_config *c = &b->conf->cfg;
+    if (c->delivery != OX_AT_LEAST_ONCE || b->down || b->paused) return;
+    /* the timeout, then as long again: the timer's own slack, never a near miss */
+    int64_t wait_us = 2 * c->visibility_ms * 1000;
+    uint32_t flying[2] = { 0, 0 };
+    for (uint32_t i = 0; i < b->cap; i++)
+        if (b->t[i].id != 0 && b->t[i].sent_us >= 0) flying[b->t[i].queue]++;
+    for (uint32_t i = 0; i < b->cap; i++) {
+        const bmsg *m = &b->t[i];
+        if (m->id == 0 || m->excused) continue;
+        if (m->sent_us >= 0) owed_in_flight(b, s, m, wait_us);
+        else owed_ready(b, s, m, wait_us, flying);
+    }
 }

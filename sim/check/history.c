@@ -43,6 +43,7 @@ int history_judged(const history_conf *conf, int inv) {
         return (has_scan(c) && c->cleanup_after_ms > 0)
                || (c->design != OX_DESIGN_DIRECT && c->completion != OX_COMPLETE_MARK);
     case HI_ORDERING: return ox_design_claims_ordering(c->design);
+    case HI_DELIVERED: return c->delivery == OX_AT_LEAST_ONCE;
     default: return 1;
     }
 }
@@ -327,6 +328,7 @@ int history_run(const char *trace_path, const history_conf *conf, checker_result
     if (rc == 0) {
         hproducer_end(k.p, &s);
         hconsumer_end(k.c, &s);
+        hbroker_end(k.b, &s);
     }
     fclose(f);
     hproducer_free(k.p);

@@ -40,9 +40,11 @@
 **              publish   "CONSUMED for msg M to ACC_QUEUE" (or CONSUME_FAILED)
 **              recover   "N inbox rows, V vouchers" (at each open)
 **   broker     enqueue   "msg M KIND on QUEUE as delivery D, depth N"
-**              deliver   "delivery D (msg M KIND) to NODE, ..."
+**              deliver   "delivery D (msg M KIND) to NODE, ..." (design auto-ack: ", auto-acked",
+**                        then an ack "... acked by broker, on delivery (auto-ack)")
 **              redeliver "delivery D (msg M KIND) to NODE again, redelivery N"
 **              ack       "delivery D (msg M KIND) acked by NODE"
+**              reject, queue_full  "stored message D ..." (a restart could not restore D)
 **              recover   "incarnation I: N messages restored" (durable) or
 **                        "incarnation I: in-memory queues start empty"
 ** alerts_kept compares the alert notes with checker_result.alerts, the alert rows the
@@ -76,6 +78,7 @@ enum {
     HI_CLEANUP_FINAL_ONLY,
     HI_ORDERING,              /* hordering.c: per-account order (designs that claim it) */
     HI_ALERTS_KEPT,           /* history.c: alerts committed are all there at the end */
+    HI_DELIVERED,             /* delivered_until_acked (hbroker.c) */
     HI_END
 };
 

@@ -98,6 +98,12 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "alert is never deleted",
       "An alert is gone: the retention job, or a cascade from the row it names, deleted the "
       "record an operator needs of a payment that ran out of attempts." },
+    { "delivered_until_acked",
+      "at least once: an accepted message is delivered again after each visibility timeout "
+      "until a DACK acks it, unless a fault the run injected took it",
+      "The broker stopped delivering a message nobody acked, with no crash of in-memory "
+      "queues or internal loss to explain it: it counts a message done before its DACK, or "
+      "a restart forgot what was in flight." },
 };
 
 const invariant_info *invariant_at(int i) {

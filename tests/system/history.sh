@@ -127,3 +127,27 @@ check "the cut's vouchers, under knobs that promise them: restart_state" \
 check "... names what the restart found against what was committed" \
     grep -q '^restart_state 1: accounting restarted and found 0 inbox rows and 0 vouchers; the history committed 30' \
     "$OUT/hc.out"
+
+# ---- the broker's contract: delivered until acked (issue 12) -------------------------------
+while read -r design scenario inv; do
+    run "$scenario" "$design"
+    check "$design on $scenario: FAIL (exit 1)" test "$rc" -eq 1
+    check "... $inv broken, with the trace lines behind it" broken "$design" "$scenario" "$inv"
+done <<'CASES'
+auto-ack clean delivered_until_acked
+forget-unacked-on-restart broker-crash-durable delivered_until_acked
+forget-unacked-on-restart broker-crash-durable restart_state
+redeliver-early queue-wait-past-visibility broker_redelivery
+CASES
+check "forget-unacked-on-restart: the forgotten deliveries are named" \
+    grep -q 'never delivered again after the restart' \
+    "$R/forget-unacked-on-restart/broker-crash-durable/1/summary.json"
+run queue-wait-past-visibility outbox
+check "outbox queue-wait-past-visibility: expectations met (exit 0)" test "$rc" -eq 0
+check "... and delivered_until_acked judged, held" \
+    held outbox queue-wait-past-visibility delivered_until_acked
+sed '0,/"kind":"ack"/{/"kind":"ack"/d}' "$T/clean/1/trace.jsonl" >"$OUT/unacked.jsonl"
+check "a delivery neither acked nor sent again: delivered_until_acked" \
+    judged "$OUT/unacked.jsonl" delivered_until_acked outbox 100
+check "the untouched broker-crash-durable trace passes history-check" \
+    "$HC" "$T/broker-crash-durable/1/trace.jsonl" outbox 100 durable=1

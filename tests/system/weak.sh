@@ -59,3 +59,16 @@ expect_held scenarios/cleanup-late-answers.lua cleanup-takes-alerts dead_letters
 check "cleanup-takes-alerts: the alert gone with its cleaned row is cited" \
   grep -q 'its alert is gone from payment.db; the cleanup deleted the row after the alert' \
   "$OUT/runs/cleanup-late-answers/1/summary.json"
+
+# The broker's contract (issue 12): each weak broker design breaks the history invariant
+# it exists for, while the end state forgives it (the outbox republishes what it lost).
+expect_break scenarios/clean.lua auto-ack delivered_until_acked
+expect_held scenarios/clean.lua auto-ack convergence
+expect_held scenarios/clean.lua auto-ack eventual_consistency
+expect_break scenarios/broker-crash-durable.lua forget-unacked-on-restart restart_state
+check "forget-unacked-on-restart on broker-crash-durable breaks delivered_until_acked" \
+  grep -q '"delivered_until_acked": {"ok": false' "$OUT/runs/broker-crash-durable/1/summary.json"
+expect_held scenarios/broker-crash-durable.lua forget-unacked-on-restart eventual_consistency
+expect_break scenarios/queue-wait-past-visibility.lua redeliver-early broker_redelivery
+sim run scenarios/queue-wait-past-visibility.lua --seed 1 --out "$OUT/runs" --quiet >/dev/null
+check "outbox on queue-wait-past-visibility: no redelivery, expectations met" test $? -eq 0

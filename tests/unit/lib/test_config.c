@@ -180,7 +180,8 @@ static void test_errors(void **state) {
         "outbox-no-dedupe, mark-on-publish, ack-before-apply, resend-every-scan, "
         "retries-not-attempts, ok-before-commit, alert-outside-tx, cleanup-by-age, ordered, "
         "ordered-naive, alert-stale-payment, answer-unguarded, limit-inclusive, "
-        "cleanup-takes-alerts), got 'outbox2'");
+        "cleanup-takes-alerts, auto-ack, forget-unacked-on-restart, redeliver-early), "
+        "got 'outbox2'");
     expect_error(
         "foo", "1",
         "unknown knob 'foo' (known: design, retry, retry_base, retry_max, jitter, max_attempts, "
@@ -278,7 +279,8 @@ static void test_designs(void **state) {
                             "ok-before-commit", "alert-outside-tx", "cleanup-by-age",
                             "ordered", "ordered-naive",
                             "alert-stale-payment", "answer-unguarded", "limit-inclusive",
-                            "cleanup-takes-alerts" };
+                            "cleanup-takes-alerts",
+                            "auto-ack", "forget-unacked-on-restart", "redeliver-early" };
     assert_int_equal(sizeof names / sizeof names[0], OX_DESIGN_COUNT);
     for (int i = 0; i < OX_DESIGN_COUNT; i++) {
         ox_design d = OX_DESIGN_COUNT;

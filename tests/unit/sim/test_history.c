@@ -365,6 +365,74 @@ static void test_dack_names_delivery(void **state) {
     add(&t, "{\"t\":0.013000,\"ev\":\"note\",\"node\":\"broker\",\"kind\":\"stale_ack\","
             "\"detail\":\"delivery " D1 " on PAY_QUEUE from accounting: not in flight\"}");
     only(judge(&t, "outbox", NULL, NULL), HI_DACK, 1);
+    trace u = { .n = 0 };                           /* an id given out twice */
+    head(&u);
+    add(&u, L_ENQ);
+    only(judge(&u, "outbox", NULL, NULL), HI_DACK, 1);
+    u.lines[u.n - 1] = "{\"t\":1.000000,\"ev\":\"power_cut\",\"node\":\"broker\"}";
+    add(&u, L_ENQ);                                 /* after a power cut: indefinite */
+    only(judge(&u, "outbox", NULL, NULL), -1, 0);
+}
+
+#define L_END(t) "{\"t\":" t ",\"ev\":\"end\"}"
+
+/* Delivered until acked (visibility 5 s: owed after 10 s of calm), and at most once in
+** id order. */
+static void test_delivered_until_acked(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);                                       /* in flight since 0.011 */
+    add(&t, L_END("10.000000"));
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);   /* not owed yet */
+    t.lines[t.n - 1] = L_END("10.020000");
+    const checker_result *r = judge(&t, "outbox", NULL, NULL);
+    only(r, HI_DELIVERED, 1);                       /* neither acked nor sent again */
+    assert_int_equal(r->inv[HI_DELIVERED].shown[0].msg_id, 1);
+    assert_int_equal(r->inv[HI_DELIVERED].shown[0].lines[0], 7);   /* its last sending */
+    assert_int_equal(judge(&t, "outbox", "delivery=at-most-once", NULL)
+                         ->inv[HI_DELIVERED].skipped, 1);
+    t.lines[t.n - 1] = L_BDELIVER("5.011000", "redeliver");
+    add(&t, L_END("15.000000"));
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);   /* sent again at the timeout */
+    t.n -= 2;
+    add(&t, "{\"t\":3.000000,\"ev\":\"fault\",\"kind\":\"clock\",\"target\":\"broker\"}");
+    add(&t, L_END("30.000000"));
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);   /* its clock ran off: not judged */
+    t.n -= 2;
+    add(&t, "{\"t\":3.000000,\"ev\":\"crash\",\"node\":\"broker\",\"life\":1}");
+    add(&t, L_END("30.000000"));
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);   /* down at the end: owes nothing */
+    t.n--;
+    add(&t, L_RESTART("broker"));
+    add(&t, "{\"t\":1.000000,\"ev\":\"note\",\"node\":\"broker\",\"kind\":\"recover\","
+            "\"detail\":\"incarnation 2: in-memory queues start empty\"}");
+    add(&t, L_END("30.000000"));
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);   /* the crash took the queues */
+    t.n -= 2;
+    add(&t, L_BRECOVER("1"));                       /* durable: restored, then never sent */
+    add(&t, L_END("30.000000"));
+    r = judge(&t, "outbox", "durable=1", NULL);
+    only(r, HI_DELIVERED, 1);
+    assert_non_null(strstr(r->inv[HI_DELIVERED].shown[0].text, "again after the restart"));
+    only(judge(&t, "outbox", "durable=1", "prefetch=1"), HI_DELIVERED, 1);
+
+    trace p = { .n = 0 };                           /* a power cut: its fate is indefinite */
+    head(&p);
+    add(&p, "{\"t\":3.000000,\"ev\":\"power_cut\",\"node\":\"broker\",\"life\":1}");
+    add(&p, L_END("30.000000"));
+    only(judge(&p, "outbox", NULL, NULL), -1, 0);
+
+    trace a = { .n = 0 };                           /* auto-ack: removed with no DACK */
+    head(&a);
+    add(&a, "{\"t\":0.011000,\"ev\":\"note\",\"node\":\"broker\",\"kind\":\"ack\","
+            "\"pay\":1,\"detail\":\"delivery " D1 " (msg 1 PAYMENT) acked by broker\"}");
+    only(judge(&a, "outbox", NULL, NULL), HI_DELIVERED, 1);
+
+    trace m = { .n = 0 };                           /* at most once, the same id twice */
+    head(&m);
+    only(judge(&m, "outbox", "delivery=at-most-once", NULL), -1, 0);
+    add(&m, L_BDELIVER("0.012000", "deliver"));
+    only(judge(&m, "outbox", "delivery=at-most-once", NULL), HI_REDELIVERY, 1);
 }
 
 static void test_restart_state(void **state) {
@@ -452,6 +520,8 @@ static void test_cleanup_final_only(void **state) {
 
     trace d = { .n = 0 };                          /* a dead letter deleted, 30 s on */
     head(&d);
+    tail(&d);                                      /* acked, but its answer never came: */
+    d.n--;                                         /* (no CONSUMED) the row is republished */
     add(&d, L_PUB("2.010000", "2"));
     add(&d, L_DEAD("6.010000"));
     add(&d, L_ALERT("6.010000", "2", "1"));
@@ -519,6 +589,11 @@ static void test_alerts_kept(void **state) {
     (void)state;
     trace t = { .n = 0 };
     head(&t);
+    add(&t, L_APPLY);       /* applied and acked; the answer comes late: the row goes DEAD */
+    add(&t, L_SEND_ANS);
+    add(&t, L_SEND_DACK);
+    add(&t, L_DACK_IN(D1));
+    add(&t, L_ACK(D1));
     add(&t, L_PUB("2.010000", "2"));
     add(&t, L_DEAD("6.010000"));
     add(&t, L_ALERT("6.010000", "2", "1"));
@@ -577,6 +652,7 @@ int main(void) {
         cmocka_unit_test(test_answer_after_commit), cmocka_unit_test(test_dedupe_same_answer),
         cmocka_unit_test(test_business_rules), cmocka_unit_test(test_broker_redelivery),
         cmocka_unit_test(test_dack_names_delivery), cmocka_unit_test(test_restart_state),
+        cmocka_unit_test(test_delivered_until_acked),
         cmocka_unit_test(test_cleanup_final_only),
         cmocka_unit_test(test_completion_final_only), cmocka_unit_test(test_bad_trace),
         cmocka_unit_test(test_alerts_kept), cmocka_unit_test(test_restart_state_accounting),
