@@ -655,6 +655,7 @@ def load_equivalent():
             if len(parts) != 5 or parts[1] not in OPERATORS or not parts[4].strip():
                 die("%s:%d: want FILE, OPERATOR, LINE, MUTATED LINE, ARGUMENT separated by "
                     "tabs" % (os.path.relpath(EQUIV, ROOT), n), 2)
+            # FILE or FILE:FUNCTION: the function narrows an entry whose lines occur twice
             eq[(parts[0], parts[1], parts[2].strip(), parts[3].strip())] = parts[4].strip()
     return eq
 
@@ -757,7 +758,8 @@ STAGE_NAMES = {"scenarios": "the scenario library alone",
 
 
 def equivalent(eq, m):
-    return (m["file"], m["op"], m["before"], m["after"]) in eq
+    return any((where, m["op"], m["before"], m["after"]) in eq
+               for where in (m["file"], "%s:%s" % (m["file"], m["func"])))
 
 
 def die(msg, code):

@@ -109,6 +109,15 @@ int expect_reached(const sim_scenario *sc, const reached_counts *r, char *why, s
                  x->reached[i]);
         return 0;
     }
+    assert(x->nnever >= 0 && x->nnever <= REACHED_COUNT);
+    for (int i = 0; i < REACHED_COUNT; i++) {
+        if (!x->never[i] || r->count[i] == 0) continue;
+        const reached_info *info = reached_at(i);
+        snprintf(why, cap, "state %s (%s) reached %" PRIu64 " time%s (first at trace line %u), "
+                 "expected never", info->name, info->means, r->count[i],
+                 r->count[i] == 1 ? "" : "s", r->first[i]);
+        return 0;
+    }
     return 1;
 }
 

@@ -29,7 +29,10 @@ int expect_met(const sim_scenario *sc, const checker_result *c, char *why, size_
 /* 1 if every state that expect { reached = ... } names (scenario.h, sim_expect.reached)
 ** was reached at least as often as asked in r, the run's counts (sim/util/reached.h);
 ** else 0, with why[cap] naming the first in the table's order that was not:
-** "reached state row_dead (an outbox row ran ...) 0 times, expected at least 1". */
+** "reached state row_dead (an outbox row ran ...) 0 times, expected at least 1".  Then
+** every state expect { never = ... } names must have a count of 0; else 0, with why
+** "state rows_cleaned (the scan deleted ...) reached 3 times (first at trace line 812),
+** expected never". */
 int expect_reached(const sim_scenario *sc, const reached_counts *r, char *why, size_t cap);
 
 /* 1 if fault f never acted in the run just made, with why[cap] saying so in one

@@ -1990,11 +1990,48 @@ static void read_reached(lua_State *L, sim_expect *e) {
     lua_pop(L, 1);   /* reached = {}: declared, and nothing to reach (a baseline) */
 }
 
+/* never = { "rows_cleaned", "frame_rejected" }: reached states the run must not reach
+** (an "unreachable" assertion); a state cannot be both here and in reached. */
+static void read_never(lua_State *L, sim_expect *e) {
+    static const char *const EX = "{ \"rows_cleaned\", \"frame_rejected\" }";
+    char g[96], h[96], list[600];
+    if (field(L, 1, "never") == LUA_TNIL) { lua_pop(L, 1); return; }
+    int t = lua_absindex(L, -1);
+    if (lua_type(L, t) != LUA_TTABLE)
+        fail(L, "expect: 'never' must be a table like %s, got %s", EX, got(L, t, g, sizeof g));
+    lua_Unsigned n = lua_rawlen(L, t);
+    for (lua_pushnil(L); lua_next(L, t); lua_pop(L, 1))
+        if (lua_type(L, -2) != LUA_TNUMBER || !lua_isinteger(L, -2) || lua_tointeger(L, -2) < 1 ||
+            (lua_Unsigned)lua_tointeger(L, -2) > n)
+            fail(L, "expect: 'never' must be a list like %s, without keys or holes", EX);
+    if (n > REACHED_COUNT) fail(L, "expect: 'never' names more states than there are");
+    for (lua_Unsigned i = 1; i <= n; i++) {
+        lua_rawgeti(L, t, (lua_Integer)i);
+        if (lua_type(L, -1) != LUA_TSTRING)
+            fail(L, "expect: 'never[%llu]' must be a reached state's name, got %s",
+                 (unsigned long long)i, got(L, -1, g, sizeof g));
+        const char *name = lua_tostring(L, -1);
+        int k = reached_index(name);
+        if (k < 0) {
+            const char *names[REACHED_COUNT + 1];
+            reached_names(names);
+            fail(L, "expect: unknown reached state '%s' in 'never' (%sstates: %s)", name,
+                 hint(name, names, h, sizeof h), join(names, list, sizeof list));
+        }
+        if (e->never[k]) fail(L, "expect: 'never' names '%s' twice", name);
+        if (e->reached[k]) fail(L, "expect: '%s' is both in 'reached' and in 'never'", name);
+        e->never[k] = 1;
+        e->nnever++;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
 /* expect { all_invariants = true } | { violated = {...}, hold = {...} }, dead_letters,
 ** faults_act */
 static int l_expect(lua_State *L) {
     static const char *const FIELDS[] = { "all_invariants", "violated", "hold", "dead_letters",
-                                          "faults_act", "reached", NULL };
+                                          "faults_act", "reached", "never", NULL };
     scn *c = begin(L, "expect", 1);
     if (c->expect_line) fail(L, "expect: declared twice (first at line %d)", c->expect_line);
     table_arg(L, "expect", "expect { all_invariants = true }");
@@ -2019,6 +2056,7 @@ static int l_expect(lua_State *L) {
     read_dead_letters(L, &e);
     e.faults_act = bool_field(L, 1, "expect", "faults_act") == 1;
     read_reached(L, &e);
+    read_never(L, &e);
     c->sc->expect = e;
     c->expect_line = sandbox_line(L) > 0 ? sandbox_line(L) : 1;
     return 0;

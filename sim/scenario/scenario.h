@@ -156,6 +156,8 @@ typedef struct {
     int faults_act;                     /* every fault must act at least once */
     uint32_t reached[REACHED_COUNT];    /* reached state i at least this often; 0 = no need */
     int nreached;                       /* states named in expect { reached = ... } */
+    uint8_t never[REACHED_COUNT];       /* 1: reached state i must not be reached at all */
+    int nnever;                         /* states named in expect { never = ... } */
 } sim_expect;
 
 /* What one nemesis{} call drew: faults first .. first + count - 1 (ids). */

@@ -181,6 +181,14 @@ void runner_result_token(const runner_result *res, char *out, size_t cap) {
         snprintf(out, cap, "unreached:%s", name);
         return;
     }
+    if (!strncmp(why, "state ", 6) && strstr(why, ", expected never")) {   /* never = {...} */
+        size_t len = strcspn(why + 6, " ");
+        if (len >= sizeof name) len = sizeof name - 1;
+        memcpy(name, why + 6, len);
+        name[len] = '\0';
+        snprintf(out, cap, "reached:%s", name);
+        return;
+    }
     snprintf(out, cap, "%s", res->ninv ? res->inv[0] : "fail");
 }
 

@@ -59,7 +59,8 @@ void runner_command(const pool *p, const pool_job *job, char *out, size_t cap);
 /* The token a result stands for in a table: "pass", the first broken invariant
 ** ("exactly_once"), "held:<inv>" when an expected break did not happen,
 ** "dead_letters" when the count of DEAD rows was wrong, "unreached:<state>" when a
-** state the scenario must reach was not (expect_reached), or "error". */
+** state the scenario must reach was not (expect_reached), "reached:<state>" when a
+** state its expect { never = ... } rules out was reached, or "error". */
 void runner_result_token(const runner_result *res, char *out, size_t cap);
 
 /* The states no run reached, as "a, b, c" in the table's order ("" when every state was

@@ -69,6 +69,7 @@ for line in open("mutate/equivalent.txt"):
     if line.startswith("#") or not line.strip():
         continue
     f, op, before, after, why = line.rstrip("\n").split("\t")
+    f = f.split(":")[0]   # FILE:FUNCTION narrows an entry to one function of FILE
     out = subprocess.run(["scripts/mutate.py", "--list", "--files", f], capture_output=True,
                          text=True).stdout
     if not any(l.split("\t")[0].endswith(":" + op) and l.split("\t")[1:] == [before, after]

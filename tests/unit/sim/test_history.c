@@ -235,7 +235,7 @@ static void test_retry_schedule(void **state) {
 /* Committed at 0.01 s with retry_base 2 s: due at 2.01 s, so the scan at 3 s must take
 ** it (the query is next_attempt_at <= now).  Taken only at the scan at 4 s, it was
 ** passed over once: inside judge_timing's bounds (a scan interval of slack), and still
-** off the policy, as a due test of < for <= would do. */
+** off the policy, as an interval computed a little long would do. */
 static void test_retry_scan_passes_over(void **state) {
     (void)state;
     trace t = { .n = 0 };
