@@ -47,6 +47,11 @@ ERRDB_UNREACHABLE = {
         "a group commit is formed only over a batch with nothing armed (group_batch in "
         "node/simhost.c), a node under a disk fault is never batched, and a failed group "
         "is a FATAL reply: the steps' effects already claim their commits",
+    ("lib/ordered.c", "ox_ordered_hold", "return OX_ERR_DB;"):
+        "its question (an earlier unsettled row of the account) runs inside the payment's "
+        "transaction right after the payment and outbox inserts, which have just read the "
+        "same pages (payment_account index, outbox): no read fault after a restart (nth "
+        "1..20, journal_mode delete) reached it, only the inserts' and the commit's reads",
     ("lib/brokerdb.c", "ox_brokerdb_bump", "out of range"):
         "the incarnation is read back from the row only the bump writes, one more at each "
         "start: 2^31 starts, or a database corrupted by someone else",
