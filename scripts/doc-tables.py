@@ -16,6 +16,15 @@ rendered page; the text around says the table is generated):
     its scenario{} gives (what it shows), and the designs that fail it, by invariant.
 tests/matrix.expected itself is held to a fresh run by `make matrix` (all of it) and
 tests/system/matrix.sh (a few scenarios, in `make test`).
+
+Two sentences restate the matrix too, and are compared, never rewritten (a claim that
+stops being true needs a person to reword it):
+  - README.md: "Every history invariant but `X` is broken by a design of the matrix.":
+    the invariants named there must be exactly the history invariants
+    (sim/util/invariant.c, after its "history invariants" comment) that
+    tests/history-breaks.txt, whose every line tests/system/history.sh runs, leaves out
+    (the matrix keeps only the first invariant a cell breaks, so it cannot say);
+  - docs/design.md, "Designs": its table must list every design of DESIGNS, no other.
 """
 import argparse
 import difflib
@@ -144,6 +153,47 @@ def replace_block(path, text, key, rows):
     return "\n".join(lines[:b + 1] + rows + lines[e:])
 
 
+HISTORY_CLAIM = re.compile(r"Every history invariant (?:but (.*?) )?is broken by a design "
+                           r"of the matrix\.")
+
+
+def history_invariants(root):
+    """The history invariants' names, in sim/util/invariant.c's order."""
+    with open(os.path.join(root, "sim", "util", "invariant.c"), encoding="utf-8") as f:
+        src = f.read()
+    mark = src.find("history invariants")
+    if mark < 0:
+        sys.exit("sim/util/invariant.c: no 'history invariants' comment")
+    return re.findall(r'^\s*\{\s*"([a-z_]+)",', src[mark:], re.M)
+
+
+def claim_problems(root):
+    """What the two restating sentences get wrong, one line each (empty: both true)."""
+    out = []
+    with open(os.path.join(root, "tests", "history-breaks.txt"), encoding="utf-8") as f:
+        broken = {l.split()[2] for l in f if l.strip() and not l.startswith("#")}
+    unbroken = [i for i in history_invariants(root) if i not in broken]
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
+        m = HISTORY_CLAIM.search(f.read().replace("\n", " "))
+    if not m:
+        out.append("README.md: no sentence 'Every history invariant ... is broken by a design "
+                   "of the matrix.'")
+    else:
+        said = re.findall(r"`([a-z_]+)`", m.group(1) or "")
+        if sorted(said) != sorted(unbroken):
+            out.append("README.md: says every history invariant but %s is broken by a design; "
+                       "tests/history-breaks.txt breaks all but %s" % (said or "none", unbroken or "none"))
+    with open(os.path.join(root, "docs", "design.md"), encoding="utf-8") as f:
+        text = f.read()
+    sec = text[text.find("\n## Designs\n"):]
+    sec = sec[:sec.find("\n## ", 1)] if "\n## " in sec[1:] else sec
+    listed = re.findall(r"^\| `([a-z-]+)` \|", sec, re.M)
+    if sorted(listed) != sorted(DESIGNS):
+        out.append("docs/design.md: the Designs table lists %s, one row per design; these "
+                   "differ: %s" % (len(listed), sorted(set(listed) ^ set(DESIGNS))))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description="the docs' design tables, from the matrix")
     ap.add_argument("--check", action="store_true", help="compare, do not write")
@@ -171,8 +221,11 @@ def main():
             with open(path, "w", encoding="utf-8") as f:
                 f.write(new)
             print("doc-tables: rewrote the %s table of %s" % (key, rel))
+    for line in claim_problems(root):
+        print("doc-tables: " + line)
+        differ += 1
     if differ:
-        print("doc-tables: %d table(s) differ from tests/matrix.expected: run "
+        print("doc-tables: %d table(s) or claim(s) differ from tests/matrix.expected: run "
               "`make doc-tables` and review the diff" % differ)
         return 1
     return 0

@@ -47,3 +47,29 @@ rc=$?
 check "a malformed matrix line: exit 1, file and line named" \
   sh -c "[ $rc -eq 1 ] && grep -q 'bad.expected:1: expected' '$OUT/bad.out'"
 check "--check wrote nothing" sh -c "sums() { cksum README.md scenarios/README.md; }; sums | cmp -s - '$OUT/sums.before'"
+
+# Two sentences restate what tests decide, and --check holds them too: README.md's
+# "Every history invariant but ... is broken by a design" against tests/history-breaks.txt,
+# and docs/design.md's Designs table against the designs.  Each bites on a copy.
+claim_root() {   # a copy of what doc-tables.py reads, in $OUT/$1
+  mkdir -p "$OUT/$1/tests" "$OUT/$1/docs" "$OUT/$1/sim/util"
+  cp -r README.md scenarios "$OUT/$1/"
+  cp tests/matrix.expected tests/history-breaks.txt "$OUT/$1/tests/"
+  cp docs/design.md "$OUT/$1/docs/"
+  cp sim/util/invariant.c "$OUT/$1/sim/util/"
+}
+claim_root same
+python3 scripts/doc-tables.py --check --root "$OUT/same" >/dev/null 2>&1
+check "a copy of the docs passes --check" test $? -eq 0
+claim_root nobreak
+grep -v ' ordering$' tests/history-breaks.txt >"$OUT/nobreak/tests/history-breaks.txt"
+python3 scripts/doc-tables.py --check --root "$OUT/nobreak" >"$OUT/nobreak.out" 2>&1
+rc=$?
+check "an invariant no longer shown broken: --check exits 1 and names it" \
+  sh -c "[ $rc -eq 1 ] && grep -q \"breaks all but .*'ordering'\" '$OUT/nobreak.out'"
+claim_root notable
+grep -v '^| `auto-ack` |' docs/design.md >"$OUT/notable/docs/design.md"
+python3 scripts/doc-tables.py --check --root "$OUT/notable" >"$OUT/notable.out" 2>&1
+rc=$?
+check "a design missing from docs/design.md's table: --check exits 1 and names it" \
+  sh -c "[ $rc -eq 1 ] && grep -q \"Designs table lists .*differ: .*'auto-ack'\" '$OUT/notable.out'"
