@@ -1281,8 +1281,8 @@ static int l_rollback(lua_State *L) {
 
 /* ---- disk, pause ------------------------------------------------------------------- */
 
-static const char *const DISK_ERRS[] = { "full", "eio", "fsync_fail", NULL };
-static const char *const DISK_OPS[] = { "write", "sync", "read", NULL };
+static const char *const DISK_ERRS[] = { "full", "eio", "fsync_fail", "nomem", NULL };
+static const char *const DISK_OPS[] = { "write", "sync", "read", "alloc", NULL };
 
 /* A string field that must be one of `names`; returns 0 when absent. */
 static int one_of(lua_State *L, const char *fn, const char *name, const char *const *names,
@@ -1307,9 +1307,21 @@ static void read_at_start(lua_State *L, sim_fault *f) {
     f->restart_after_us = f->at_start ? to_us(after) : -1;
 }
 
+/* Out of memory (node/memf.h) is a fault of SQLite's allocations, not of the disk's
+** calls: "nomem" goes with on = "alloc" and nothing else does. */
+static void check_nomem(lua_State *L, int nomem, const char *op) {
+    int alloc = strcmp(op, "alloc") == 0;
+    if (nomem && !alloc)
+        fail(L, "disk: fault 'nomem' fails SQLite's allocations only (on = \"alloc\"), not '%s'",
+             op);
+    if (alloc && !nomem)
+        fail(L, "disk: on = \"alloc\" goes with fault = \"nomem\" (an allocation fails for "
+                "want of memory)");
+}
+
 /* disk { node, fault, on, p | nth, start, stop, at_start, restart_after }: the node's disk
 ** fails the matching calls (node/vfs.h): full on writes, eio on writes, syncs or reads,
-** fsync_fail on syncs; with at_start, in START steps too. */
+** fsync_fail on syncs, nomem on SQLite's allocations; with at_start, in START steps too. */
 static int l_disk(lua_State *L) {
     static const char *const FIELDS[] = { "node", "fault", "on", "p", "nth", "start", "stop",
                                           "at_start", "restart_after", NULL };
@@ -1320,10 +1332,12 @@ static int l_disk(lua_State *L) {
     sim_fault f = new_fault(FK_DISK, sandbox_line(L));
     f.node = one_node(L, "disk", EX);
     if (!one_of(L, "disk", "fault", DISK_ERRS, f.disk_err, sizeof f.disk_err))
-        fail(L, "disk: needs 'fault' (full, eio or fsync_fail), like %s", EX);
+        fail(L, "disk: needs 'fault' (full, eio, fsync_fail or nomem), like %s", EX);
     int fsync = strcmp(f.disk_err, "fsync_fail") == 0;
+    int nomem = strcmp(f.disk_err, "nomem") == 0;
     if (!one_of(L, "disk", "on", DISK_OPS, f.disk_op, sizeof f.disk_op))
-        snprintf(f.disk_op, sizeof f.disk_op, "%s", fsync ? "sync" : "write");
+        snprintf(f.disk_op, sizeof f.disk_op, "%s", fsync ? "sync" : nomem ? "alloc" : "write");
+    check_nomem(L, nomem, f.disk_op);
     if (strcmp(f.disk_err, "full") == 0 && strcmp(f.disk_op, "write") != 0)
         fail(L, "disk: fault 'full' fails writes only (on = \"write\"), not '%s'", f.disk_op);
     if (fsync && strcmp(f.disk_op, "sync") != 0)
