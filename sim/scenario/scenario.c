@@ -1350,6 +1350,39 @@ static int l_disk(lua_State *L) {
     return 0;
 }
 
+/* tamper { node, at, sql, restart_after }: someone else's SQL on the node's database file
+** while the node is down (sim/core/tamper.h); a START it makes fail restarts the node
+** restart_after later.  The SQL is kept to characters the shrink form can write back. */
+static int l_tamper(lua_State *L) {
+    static const char *const FIELDS[] = { "node", "at", "sql", "restart_after", NULL };
+    static const char *const EX =
+        "tamper { node = \"broker\", at = 3.2, sql = \"UPDATE meta SET value = 7\" }";
+    static const scn_range SECS = { "a time in seconds", 0, SCN_MAX_SECONDS, 0, 0, NULL };
+    char e[128], a[32];
+    scn *c = begin(L, "tamper", 0);
+    table_arg(L, "tamper", EX);
+    check_fields(L, 1, "tamper", "", FIELDS);
+    sim_fault f = new_fault(FK_TAMPER, sandbox_line(L));
+    f.node = one_node(L, "tamper", EX);
+    double run = (double)c->sc->run_us / 1e6, at = 0, after = SCN_DEFAULT_RESTART;
+    const scn_range AT = { "a time in seconds", 0, run, 0, 1, " (the run length)" };
+    if (!num_field(L, 1, "tamper", "at", &AT, &at)) fail(L, "tamper: needs 'at', like %s", EX);
+    if (!str_field(L, 1, "tamper", "sql", f.sql, sizeof f.sql))
+        fail(L, "tamper: needs 'sql', like %s", EX);
+    if (strpbrk(f.sql, "\"\\") != NULL)
+        fail(L, "tamper: 'sql' may not hold '\"' or '\\' (quote strings in SQL with ')");
+    num_field(L, 1, "tamper", "restart_after", &SECS, &after);
+    f.restart_after_us = to_us(after);
+    f.from_us = to_us(at);
+    f.to_us = f.from_us + 1;
+    if (f.from_us < c->win_from || f.from_us >= c->win_to)
+        fail(L, "tamper: 'at' = %s s lies outside %s", when(f.from_us, a, sizeof a),
+             enclosing(c, e, sizeof e));
+    room_for(L, c, "tamper", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
 /* pause { node, at, duration }: the process is stopped (SIGSTOP) over [at, at + duration):
 ** nothing it is sent is handled, no timer of its fires; all of it waits, in order, and
 ** comes when it resumes, with its clock reading the time of then. */
@@ -2102,6 +2135,7 @@ static int l_register(lua_State *L) {
         { "rollback", l_rollback },
         { "disk", l_disk },
         { "pause", l_pause },
+        { "tamper", l_tamper },
         { "nemesis", l_nemesis },
         { NULL, NULL },
     };
@@ -2215,7 +2249,7 @@ const char *scenario_fault_kind_name(int kind) {
     static const char *const NAMES[FK_KIND_COUNT] = {
         "?",           "drop",  "duplicate",  "delay", "crash",   "partition",
         "broker_loss", "clock", "clock_jump", "slow",  "corrupt", "power_loss",
-        "rollback",    "disk",  "pause",
+        "rollback",    "disk",  "pause",      "tamper",
     };
     return kind > 0 && kind < FK_KIND_COUNT ? NAMES[kind] : "?";
 }
@@ -2288,6 +2322,15 @@ static void put_kill(char *b, size_t cap, size_t *len, const sim_fault *f) {
     else put(b, cap, len, ", restart_after = %s }", secs(f->restart_after_us, x, sizeof x));
 }
 
+/* tamper{}: its SQL goes back between double quotes as it is (l_tamper refused '"' and
+** '\\' in it). */
+static void put_tamper(char *b, size_t cap, size_t *len, const sim_fault *f) {
+    char x[40], y[40];
+    put(b, cap, len, "tamper { node = \"%s\", at = %s, sql = \"%s\", restart_after = %s }",
+        scenario_node_name(f->node), secs(f->from_us, x, sizeof x), f->sql,
+        secs(f->restart_after_us, y, sizeof y));
+}
+
 size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
     assert(f && b && cap > 0);
     char x[40], y[40];
@@ -2335,6 +2378,7 @@ size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
         put(b, cap, &len, "pause { node = \"%s\", at = %s, duration = %s }", node,
             secs(f->from_us, x, sizeof x), secs(f->to_us - f->from_us, y, sizeof y));
         break;
+    case FK_TAMPER: put_tamper(b, cap, &len, f); break;
     case FK_CLOCK_JUMP:
         put(b, cap, &len, "clock_jump { node = \"%s\", at = %s, by = %s }", node,
             secs(f->at_us, x, sizeof x), num((double)f->by_us / 1e6, y, sizeof y));
