@@ -98,8 +98,8 @@ typedef struct {
     int64_t by_us;            /* clock: skew; clock_jump: the jump (+ forward, - backward) */
     double rate;              /* clock: the node's clock runs at rate x virtual time; 0: not
                                  given (1) */
-    char disk_err[12];        /* disk: "full", "eio", "fsync_fail" */
-    char disk_op[8];          /* disk: "write", "sync", "read" */
+    char disk_err[12];        /* disk: "full", "eio", "fsync_fail", "nomem" */
+    char disk_op[8];          /* disk: "write", "sync", "read", "alloc" */
     int at_start;             /* disk: armed in START steps too; a START that fails restarts
                                  the node restart_after_us later (sim/core/diskf.h) */
     int64_t per_us;           /* slow: busy time after each frame handled */
