@@ -827,6 +827,7 @@ static void same_fault(const sim_fault *a, const sim_fault *b) {
     assert_true(a->rate == b->rate);
     assert_string_equal(a->disk_err, b->disk_err);
     assert_string_equal(a->disk_op, b->disk_op);
+    assert_string_equal(a->sql, b->sql);
 }
 
 /* 1 if the nemesis faults of sc (from index `from`) include every kind, and crashes both
@@ -896,8 +897,8 @@ static int draws_every_kind(const sim_scenario *sc, int from) {
         at_fp += sc->faults[i].kind == FK_CRASH && sc->faults[i].failpoint[0];
     }
     for (int k = FK_DROP; k < FK_KIND_COUNT; k++)
-        if (kinds[k] == 0 && k != FK_CORRUPT && k != FK_POWER_LOSS)
-            return 0;   /* the nemesis draws no corruption and no power loss */
+        if (kinds[k] == 0 && k != FK_CORRUPT && k != FK_POWER_LOSS && k != FK_TAMPER)
+            return 0;   /* the nemesis draws no corruption, no power loss and no tamper */
     return at_fp > 0 && at_fp < kinds[FK_CRASH];
 }
 
@@ -922,13 +923,16 @@ static void fault_lua_reads_back(void **state) {
         "rollback { node = \"accounting\", p = 0.25, start = 1, stop = 9 }\n"
         "disk { node = \"payment\", fault = \"eio\", on = \"read\", nth = 2, start = 1 }\n"
         "pause { node = \"accounting\", at = 2.5, duration = 0.125 }\n"
-        "clock { node = \"broker\", skew = -1, rate = 1.25 }\n" NEMESIS_ALL
+        "clock { node = \"broker\", skew = -1, rate = 1.25 }\n"
+        "tamper { node = \"broker\", at = 3.5, sql = \"UPDATE meta SET value = 'x'\" }\n"
+        "disk { node = \"payment\", fault = \"nomem\", nth = 7, start = 2, at_start = true }\n"
+        NEMESIS_ALL
         "nemesis { disk = 0.3, pause_every = 5, pause_max = 2, clock_rate = 0.2, swarm = false }\n";
     /* the first seed whose swarm switched every kind on (each is on with chance 3/4) */
     sim_scenario *sc = NULL;
     for (uint64_t seed = 1; seed <= 200 && sc == NULL; seed++) {
         sc = load_ok(state, "orig.lua", orig, seed);
-        if (!draws_every_kind(sc, 16)) { scenario_free(sc); sc = NULL; }
+        if (!draws_every_kind(sc, 18)) { scenario_free(sc); sc = NULL; }
     }
     if (sc == NULL) fail_msg("no seed in 1..200 drew every kind of fault");
     char text[65536] = HEAD, lua[640];
@@ -963,6 +967,12 @@ static void fault_lua_reads_back(void **state) {
     assert_string_equal(lua, "pause { node = \"accounting\", at = 2.5, duration = 0.125 }");
     scenario_fault_lua(&sc->faults[15], lua, sizeof lua);
     assert_string_equal(lua, "clock { node = \"broker\", skew = -1, rate = 1.25 }");
+    scenario_fault_lua(&sc->faults[16], lua, sizeof lua);
+    assert_string_equal(lua, "tamper { node = \"broker\", at = 3.5, sql = \"UPDATE meta SET "
+                             "value = 'x'\", restart_after = 1 }");
+    scenario_fault_lua(&sc->faults[17], lua, sizeof lua);
+    assert_string_equal(lua, "disk { node = \"payment\", fault = \"nomem\", on = \"alloc\", "
+                             "nth = 7, start = 2, at_start = true, restart_after = 1 }");
     scenario_fault_lua(&sc->faults[0], lua, sizeof lua);
     assert_string_equal(
         lua,
