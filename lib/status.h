@@ -16,7 +16,8 @@ typedef enum {
     OX_ERR_FRAME,       /* a frame was rejected (bad bytes, or not for this role) */
     OX_ERR_REFUSED,     /* pay(): the request itself is invalid (amount <= 0) */
     OX_ERR_ROLE,        /* the call does not apply to this role */
-    OX_ERR_NOMEM
+    OX_ERR_NOMEM,
+    OX_ERR_ARG          /* the caller's argument cannot be used (a database path too long) */
 } ox_status;
 
 #endif

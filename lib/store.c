@@ -284,8 +284,9 @@ ox_status ox_store_open(ox_store *st, ox_role role, const char *path, const ox_c
     st->err = err;
     st->errlen = errlen;
     if (strlen(path) >= sizeof st->path) {
+        /* the caller's mistake, not the database's: no SQLite call was made */
         snprintf(err, errlen, "database path too long (%zu bytes)", strlen(path));
-        return OX_ERR_DB;
+        return OX_ERR_ARG;
     }
     snprintf(st->path, sizeof st->path, "%s", path);
     ox_status s = check_readonly(st, role);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "node.h"
+#include "memf.h"
 #include "vfs.h"
 
 static const char usage[] =
@@ -238,6 +239,10 @@ int main(int argc, char **argv) {
     check(&o, have_role, client_flags);
     assert(o.group >= 0);
     assert(o.group <= NODE_GROUP_MAX);
+    if (o.sim != NULL && memf_install() != 0) {   /* before SQLite initializes (memf.h) */
+        fprintf(stderr, "outbox-node: cannot wrap SQLite's allocator\n");
+        return OX_EXIT_HARNESS;
+    }
     install_disk(&o);
     if (o.client) return client_run(&o);
     if (o.sim != NULL) return simhost_run(&o);

@@ -41,6 +41,7 @@
 
 #include "coverage.h"
 #include "../proto/step.h"
+#include "memf.h"
 #include "node.h"
 #include "vfs.h"
 
@@ -262,6 +263,7 @@ static int io_inject(void *ctx, const char *site) {
 /* ---- the simulated disk's errors (vfs.h; proto/step.h, "Disk sites") --------- */
 
 #define DISK_PREFIX "disk."
+#define DISK_ALLOC_SITE "disk.alloc.nomem"   /* memf.h: a failed allocation */
 
 /* The op of an armed disk site "disk.<op>.<fault>" is `op`: its fault's name, or NULL. */
 static const char *disk_site_fault(const ox_armed *a, vfs_op op) {
@@ -298,6 +300,28 @@ static int disk_hook(void *ctx, vfs_op op) {
     snprintf(e.label, sizeof e.label, "%s", a->name);
     add(h, &e);
     return rc;
+}
+
+/* SQLite asks before an allocation (memf.h): every armed "disk.alloc.nomem" site counts
+** it; the first whose (skip+1)-th pass this is fails it (SQLITE_NOMEM follows).  Outside
+** a step (the database closed after a STOP's reply) nothing is armed. */
+static int alloc_hook(void *ctx) {
+    simhost *h = ctx;
+    if (h->step == NULL) return 0;
+    int fire = -1;
+    for (int i = 0; i < h->step->narmed; i++) {
+        const ox_armed *a = &h->step->armed[i];
+        if (a->action != OX_ARM_INJECT || strcmp(a->name, DISK_ALLOC_SITE) != 0) continue;
+        if (++h->passes[i] == a->skip + 1 && fire < 0) fire = i;
+    }
+    if (fire < 0) return 0;
+    h->disk_failed = 1;
+    ox_effect e;
+    memset(&e, 0, sizeof e);
+    e.type = OX_FX_INJECTED;
+    snprintf(e.label, sizeof e.label, "%s", DISK_ALLOC_SITE);
+    add(h, &e);
+    return 1;
 }
 
 /* A sync the VFS recorded, during a step: the failpoint "<role>.after_sync" (a crash there
@@ -372,23 +396,14 @@ static void on_start(simhost *h) {
                  .failpoint = io_failpoint, .inject = io_inject };
     char err[256] = "";
     h->svc = ox_service_open(h->o->role, h->o->db, &h->o->cfg, &io, err, sizeof err);
-    if (h->svc == NULL && h->disk_failed)
-        start_failed(h, "cannot open", node_open_error(err, h->o->db));
-    if (h->svc == NULL) {
-        char why[OX_DETAIL_MAX + 1];
-        snprintf(why, sizeof why, "cannot open %s: %s", h->o->db, node_open_error(err, h->o->db));
-        fatal_reply(h, h->step->seq, why);
-    }
+    /* Whatever failed it (a disk fault, a database tampered with, a foreign file), the
+    ** reply names the file only; the simulator decides whether the node is restarted
+    ** (sim/core/diskf.h, sim/core/tamper.h) or the run ends as a harness error. */
+    if (h->svc == NULL) start_failed(h, "cannot open", node_open_error(err, h->o->db));
     ox_status st = ox_service_start(h->svc);
-    if (st != OX_OK && h->disk_failed) {
+    if (st != OX_OK) {
         char text[OX_DETAIL_MAX + 1];
         start_failed(h, NULL, error_text(h, text, sizeof text));
-    }
-    if (st != OX_OK) {
-        char why[OX_DETAIL_MAX + 1];
-        snprintf(why, sizeof why, "cannot start %s: %s", ox_role_name(h->o->role),
-                 ox_service_error(h->svc));
-        fatal_reply(h, h->step->seq, why);
     }
     assert(h->svc != NULL);
 }
@@ -583,6 +598,7 @@ ox_exit simhost_run(const node_opts *o) {
     h.o = o;
     if (claim_clock(&h) != 0) return OX_EXIT_HARNESS;
     vfs_set_fault_hook(disk_hook, &h);   /* asked only if the VFS is installed (main.c) */
+    memf_set_hook(alloc_hook, &h);       /* main.c wrapped SQLite's allocator (memf.h) */
     const char *sp = getenv("OUTBOX_SYNC_POINTS");
     if (sp != NULL && strcmp(sp, "1") == 0) vfs_set_sync_hook(sync_point, &h);
     vfs_set_buffered(1);                 /* flushed before every reply (send_bytes) */

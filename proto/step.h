@@ -59,6 +59,10 @@
 ** order.  At the end of the step the node adds one PASSED effect per armed disk site
 ** with how many calls passed it, so the simulator can count calls across steps (a
 ** disk fault's nth) without the node keeping any state of the fault.
+** Memory sites.  The site "disk.alloc.nomem" is asked, the same way, before each of
+** SQLite's allocations in the step (node/memf.h: the node wraps SQLite's allocator); a
+** firing one makes the allocation fail (SQLite answers SQLITE_NOMEM), reported INJECTED,
+** and its passes are reported in PASSED like a disk site's.
 ** Any other action is a malformed step.  The library's failpoint semantics do not
 ** change: an entry armed as CRASH behaves exactly as an armed failpoint always did.
 **

@@ -29,32 +29,11 @@ import sys
 # of the line or of the two before it): listed, not counted missing; one that is reached after all fails the
 # check, so the argument is dropped.
 ERRDB_UNREACHABLE = {
-    ("lib/store.c", "check_readonly", "return OX_ERR_DB;"):
-        "runs SQLite only on a file that is SQLite without an identity; the library never "
-        "leaves one (its first transaction creates the tables and stamps the identity "
-        "together; a torn power cut keeps or loses the header's sector whole)",
-    ("lib/store.c", "create_schema", "return OX_ERR_DB;"):
-        "classify reads page 1, which the BEGIN IMMEDIATE before it has just read (that "
-        "read failing is 'begin schema', reached); no read, write or sync fault at any call "
-        "of a START (nth 1..20 each, journal_mode wal and delete) reached it",
-    ("lib/store.c", "ox_store_open", "database path too long"):
-        "the path is the host's --db, not the disk's: a usage error of the host",
-    ("lib/store.c", "ox_store_prepare", "return OX_ERR_DB;"):
-        "every statement is prepared while the service opens, after classify and "
-        "create_schema read the schema: preparing reads nothing from the disk; only wrong "
-        "SQL or no memory fails it",
     ("lib/store.c", "group_lost", "return OX_ERR_DB;"):
-        "a group commit is formed only over a batch with nothing armed (group_batch in "
-        "node/simhost.c), a node under a disk fault is never batched, and a failed group "
-        "is a FATAL reply: the steps' effects already claim their commits",
-    ("lib/ordered.c", "ox_ordered_hold", "return OX_ERR_DB;"):
-        "its question (an earlier unsettled row of the account) runs inside the payment's "
-        "transaction right after the payment and outbox inserts, which have just read the "
-        "same pages (payment_account index, outbox): no read fault after a restart (nth "
-        "1..20, journal_mode delete) reached it, only the inserts' and the commit's reads",
-    ("lib/brokerdb.c", "ox_brokerdb_bump", "out of range"):
-        "the incarnation is read back from the row only the bump writes, one more at each "
-        "start: 2^31 starts, or a database corrupted by someone else",
+        "by construction: a group commit is formed only over a batch with nothing armed "
+        "(group_batch in node/simhost.c), so no disk, memory or rollback fault can act "
+        "inside one, and a node under a disk fault is never batched at all; a failed group "
+        "would be a FATAL reply, since the steps' effects already claim their commits",
 }
 
 FUNC_RE = re.compile(r"^[A-Za-z_][\w \*]*?\b(\w+)\([^;]*$")

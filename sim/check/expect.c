@@ -37,6 +37,7 @@ static int dead_met(const sim_expect *x, int64_t dead, char *why, size_t cap) {
 static void idle_reason(const sim_fault *f, char *why, size_t cap) {
     const char *what = f->kind == FK_BROKER_LOSS ? "PUBLISH" : f->kind == FK_DISK ? "disk call"
                                                                                   : "frame";
+    if (f->kind == FK_DISK && strcmp(f->disk_op, "alloc") == 0) what = "allocation";
     switch (f->kind) {
     case FK_CRASH: case FK_POWER_LOSS:
         snprintf(why, cap, "%s", f->skipped ? "its node was already down when its time came"
@@ -50,6 +51,11 @@ static void idle_reason(const sim_fault *f, char *why, size_t cap) {
         return;
     case FK_PAUSE:
         snprintf(why, cap, "%s", f->skipped ? "its node was down when its time came"
+                                            : "its time was not reached before healing");
+        return;
+    case FK_TAMPER:
+        snprintf(why, cap, "%s", f->skipped ? "its node was running (or had no database yet) "
+                                              "when its time came"
                                             : "its time was not reached before healing");
         return;
     default: break;

@@ -13,6 +13,9 @@
 **   p:    a geometric draw from the disk stream of the seed (stream 4): the number of
 **         calls before the next failure, which, being memoryless, is the same as an
 **         independent chance p at every call, redrawn each step.
+** Out of memory (fault "nomem", on "alloc") is armed and counted the same way, as the
+** site "disk.alloc.nomem": the node asks it before each of SQLite's allocations
+** (node/memf.h) instead of before a disk call.
 ** A failing call is reported INJECTED: a "disk_fault" trace line, the fault's acted
 ** count and world_stats.disk_faults.  STOP steps are never armed, START steps only by a
 ** fault declared at_start = true: a START that fails under it is a service that cannot

@@ -40,6 +40,7 @@
 #include "batch.h"
 #include "dbplace.h"
 #include "net.h"
+#include "tamper.h"
 #include "world_loop.h"
 
 /* ---- errors and bookkeeping --------------------------------------------------------- */
@@ -557,6 +558,8 @@ int world_apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *
     if (w->err_code) return -1;
     if (r->status == OX_REPLY_FATAL && s->kind == OX_STEP_START && w->diskf.fired > 0)
         return diskf_start_failed(w, node, last_note);   /* a disk fault at START (diskf.h) */
+    if (r->status == OX_REPLY_FATAL && s->kind == OX_STEP_START && tamper_last(w, node))
+        return tamper_start_failed(w, node, last_note);   /* a tampered database (tamper.h) */
     if (r->status == OX_REPLY_FATAL)
         return world_fail(w, OX_EXIT_HARNESS, "%s gave up: %s (see %s)", scenario_node_name(node),
                           last_note ? last_note : "no reason given", w->nodes[node].log_path);
@@ -795,6 +798,7 @@ static int on_fault(sim_world *w, sim_event *ev) {
     assert(f->kind != FK_CLOCK);   /* a skew is set before the start (set_clocks) */
     if (w->healed) return 0;
     if (f->kind == FK_PAUSE) return diskf_pause(w, f);
+    if (f->kind == FK_TAMPER) return tamper_apply(w, f);   /* tamper.h */
     if (f->kind != FK_CLOCK_JUMP) {
         announce(w, f);
         return 0;

@@ -207,6 +207,11 @@ static int describe_note(const tline *l, char *m, size_t cap) {
 static int describe_diskf(const tline *l, char *m, size_t cap) {
     char ref[64];
     fault_ref(l->fault, ref, sizeof ref);
+    if (!strcmp(l->ev, "disk_fault") && !strcmp(l->op, "alloc")) {   /* node/memf.h */
+        snprintf(m, cap, "%s runs OUT OF MEMORY: an allocation of SQLite's fails (%s)", l->node,
+                 ref);
+        return LV_ALWAYS_BAD;
+    }
     if (!strcmp(l->ev, "disk_fault")) {
         snprintf(m, cap, "%s's DISK fails a %s: %s (%s)", l->node, l->op, l->error, ref);
         return LV_ALWAYS_BAD;
@@ -266,6 +271,14 @@ static int describe_sim(const tline *l, char *m, size_t cap, const char **actor)
     if (!strcmp(l->ev, "disk_fault") || !strcmp(l->ev, "pause") || !strcmp(l->ev, "resume") ||
         !strcmp(l->ev, "pause_skipped"))
         return describe_diskf(l, m, cap);
+    if (!strcmp(l->ev, "tamper") || !strcmp(l->ev, "tamper_skipped")) {   /* tamper.h */
+        fault_ref(l->fault, ref, sizeof ref);
+        if (!strcmp(l->ev, "tamper"))
+            snprintf(m, cap, "%s's DATABASE is changed from outside while it is down (%s)",
+                     l->node, ref);
+        else snprintf(m, cap, "%s tamper skipped: %s", l->node, l->why);
+        return !strcmp(l->ev, "tamper") ? LV_ALWAYS_BAD : LV_ALWAYS;
+    }
     if (!strcmp(l->ev, "crash_skipped")) {
         snprintf(m, cap, "%s crash skipped: %s", l->node, l->why);
         return LV_ALWAYS;

@@ -1281,8 +1281,8 @@ static int l_rollback(lua_State *L) {
 
 /* ---- disk, pause ------------------------------------------------------------------- */
 
-static const char *const DISK_ERRS[] = { "full", "eio", "fsync_fail", NULL };
-static const char *const DISK_OPS[] = { "write", "sync", "read", NULL };
+static const char *const DISK_ERRS[] = { "full", "eio", "fsync_fail", "nomem", NULL };
+static const char *const DISK_OPS[] = { "write", "sync", "read", "alloc", NULL };
 
 /* A string field that must be one of `names`; returns 0 when absent. */
 static int one_of(lua_State *L, const char *fn, const char *name, const char *const *names,
@@ -1307,9 +1307,21 @@ static void read_at_start(lua_State *L, sim_fault *f) {
     f->restart_after_us = f->at_start ? to_us(after) : -1;
 }
 
+/* Out of memory (node/memf.h) is a fault of SQLite's allocations, not of the disk's
+** calls: "nomem" goes with on = "alloc" and nothing else does. */
+static void check_nomem(lua_State *L, int nomem, const char *op) {
+    int alloc = strcmp(op, "alloc") == 0;
+    if (nomem && !alloc)
+        fail(L, "disk: fault 'nomem' fails SQLite's allocations only (on = \"alloc\"), not '%s'",
+             op);
+    if (alloc && !nomem)
+        fail(L, "disk: on = \"alloc\" goes with fault = \"nomem\" (an allocation fails for "
+                "want of memory)");
+}
+
 /* disk { node, fault, on, p | nth, start, stop, at_start, restart_after }: the node's disk
 ** fails the matching calls (node/vfs.h): full on writes, eio on writes, syncs or reads,
-** fsync_fail on syncs; with at_start, in START steps too. */
+** fsync_fail on syncs, nomem on SQLite's allocations; with at_start, in START steps too. */
 static int l_disk(lua_State *L) {
     static const char *const FIELDS[] = { "node", "fault", "on", "p", "nth", "start", "stop",
                                           "at_start", "restart_after", NULL };
@@ -1320,10 +1332,12 @@ static int l_disk(lua_State *L) {
     sim_fault f = new_fault(FK_DISK, sandbox_line(L));
     f.node = one_node(L, "disk", EX);
     if (!one_of(L, "disk", "fault", DISK_ERRS, f.disk_err, sizeof f.disk_err))
-        fail(L, "disk: needs 'fault' (full, eio or fsync_fail), like %s", EX);
+        fail(L, "disk: needs 'fault' (full, eio, fsync_fail or nomem), like %s", EX);
     int fsync = strcmp(f.disk_err, "fsync_fail") == 0;
+    int nomem = strcmp(f.disk_err, "nomem") == 0;
     if (!one_of(L, "disk", "on", DISK_OPS, f.disk_op, sizeof f.disk_op))
-        snprintf(f.disk_op, sizeof f.disk_op, "%s", fsync ? "sync" : "write");
+        snprintf(f.disk_op, sizeof f.disk_op, "%s", fsync ? "sync" : nomem ? "alloc" : "write");
+    check_nomem(L, nomem, f.disk_op);
     if (strcmp(f.disk_err, "full") == 0 && strcmp(f.disk_op, "write") != 0)
         fail(L, "disk: fault 'full' fails writes only (on = \"write\"), not '%s'", f.disk_op);
     if (fsync && strcmp(f.disk_op, "sync") != 0)
@@ -1332,6 +1346,39 @@ static int l_disk(lua_State *L) {
     read_at_start(L, &f);
     read_window(L, c, "disk", 1, &f.from_us, &f.to_us);
     room_for(L, c, "disk", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
+/* tamper { node, at, sql, restart_after }: someone else's SQL on the node's database file
+** while the node is down (sim/core/tamper.h); a START it makes fail restarts the node
+** restart_after later.  The SQL is kept to characters the shrink form can write back. */
+static int l_tamper(lua_State *L) {
+    static const char *const FIELDS[] = { "node", "at", "sql", "restart_after", NULL };
+    static const char *const EX =
+        "tamper { node = \"broker\", at = 3.2, sql = \"UPDATE meta SET value = 7\" }";
+    static const scn_range SECS = { "a time in seconds", 0, SCN_MAX_SECONDS, 0, 0, NULL };
+    char e[128], a[32];
+    scn *c = begin(L, "tamper", 0);
+    table_arg(L, "tamper", EX);
+    check_fields(L, 1, "tamper", "", FIELDS);
+    sim_fault f = new_fault(FK_TAMPER, sandbox_line(L));
+    f.node = one_node(L, "tamper", EX);
+    double run = (double)c->sc->run_us / 1e6, at = 0, after = SCN_DEFAULT_RESTART;
+    const scn_range AT = { "a time in seconds", 0, run, 0, 1, " (the run length)" };
+    if (!num_field(L, 1, "tamper", "at", &AT, &at)) fail(L, "tamper: needs 'at', like %s", EX);
+    if (!str_field(L, 1, "tamper", "sql", f.sql, sizeof f.sql))
+        fail(L, "tamper: needs 'sql', like %s", EX);
+    if (strpbrk(f.sql, "\"\\") != NULL)
+        fail(L, "tamper: 'sql' may not hold '\"' or '\\' (quote strings in SQL with ')");
+    num_field(L, 1, "tamper", "restart_after", &SECS, &after);
+    f.restart_after_us = to_us(after);
+    f.from_us = to_us(at);
+    f.to_us = f.from_us + 1;
+    if (f.from_us < c->win_from || f.from_us >= c->win_to)
+        fail(L, "tamper: 'at' = %s s lies outside %s", when(f.from_us, a, sizeof a),
+             enclosing(c, e, sizeof e));
+    room_for(L, c, "tamper", 1);
     push_fault(c, &f);
     return 0;
 }
@@ -2088,6 +2135,7 @@ static int l_register(lua_State *L) {
         { "rollback", l_rollback },
         { "disk", l_disk },
         { "pause", l_pause },
+        { "tamper", l_tamper },
         { "nemesis", l_nemesis },
         { NULL, NULL },
     };
@@ -2201,7 +2249,7 @@ const char *scenario_fault_kind_name(int kind) {
     static const char *const NAMES[FK_KIND_COUNT] = {
         "?",           "drop",  "duplicate",  "delay", "crash",   "partition",
         "broker_loss", "clock", "clock_jump", "slow",  "corrupt", "power_loss",
-        "rollback",    "disk",  "pause",
+        "rollback",    "disk",  "pause",      "tamper",
     };
     return kind > 0 && kind < FK_KIND_COUNT ? NAMES[kind] : "?";
 }
@@ -2274,6 +2322,15 @@ static void put_kill(char *b, size_t cap, size_t *len, const sim_fault *f) {
     else put(b, cap, len, ", restart_after = %s }", secs(f->restart_after_us, x, sizeof x));
 }
 
+/* tamper{}: its SQL goes back between double quotes as it is (l_tamper refused '"' and
+** '\\' in it). */
+static void put_tamper(char *b, size_t cap, size_t *len, const sim_fault *f) {
+    char x[40], y[40];
+    put(b, cap, len, "tamper { node = \"%s\", at = %s, sql = \"%s\", restart_after = %s }",
+        scenario_node_name(f->node), secs(f->from_us, x, sizeof x), f->sql,
+        secs(f->restart_after_us, y, sizeof y));
+}
+
 size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
     assert(f && b && cap > 0);
     char x[40], y[40];
@@ -2321,6 +2378,7 @@ size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
         put(b, cap, &len, "pause { node = \"%s\", at = %s, duration = %s }", node,
             secs(f->from_us, x, sizeof x), secs(f->to_us - f->from_us, y, sizeof y));
         break;
+    case FK_TAMPER: put_tamper(b, cap, &len, f); break;
     case FK_CLOCK_JUMP:
         put(b, cap, &len, "clock_jump { node = \"%s\", at = %s, by = %s }", node,
             secs(f->at_us, x, sizeof x), num((double)f->by_us / 1e6, y, sizeof y));

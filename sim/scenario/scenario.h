@@ -43,6 +43,7 @@
 #define SIM_ANY (-1)
 #define SIM_FOREVER INT64_MAX
 #define SIM_MAX_FAULTS 4096
+#define SIM_TAMPER_SQL_MAX 200   /* tamper{ sql }: bytes */
 #define SIM_MAX_KNOBS 64
 #define SIM_MAX_CALLBACKS 1024
 #define SIM_MAX_PAYMENTS 1000000
@@ -70,6 +71,7 @@ typedef enum {
     FK_ROLLBACK, /* node's transactions roll back after their writes (p; lib/io.h, *.rollback) */
     FK_DISK, /* node's disk fails its disk_op calls with disk_err in the window (p / nth) */
     FK_PAUSE, /* node is stopped over [from_us, to_us): nothing it gets is handled until then */
+    FK_TAMPER, /* at from_us, SQL runs on the database of the node, which is down (tamper.h) */
     FK_KIND_COUNT
 } sim_fault_kind;
 
@@ -96,8 +98,8 @@ typedef struct {
     int64_t by_us;            /* clock: skew; clock_jump: the jump (+ forward, - backward) */
     double rate;              /* clock: the node's clock runs at rate x virtual time; 0: not
                                  given (1) */
-    char disk_err[12];        /* disk: "full", "eio", "fsync_fail" */
-    char disk_op[8];          /* disk: "write", "sync", "read" */
+    char disk_err[12];        /* disk: "full", "eio", "fsync_fail", "nomem" */
+    char disk_op[8];          /* disk: "write", "sync", "read", "alloc" */
     int at_start;             /* disk: armed in START steps too; a START that fails restarts
                                  the node restart_after_us later (sim/core/diskf.h) */
     int64_t per_us;           /* slow: busy time after each frame handled */
@@ -112,6 +114,7 @@ typedef struct {
     uint32_t hit;             /* ... the hit-th time any incarnation passes it (>= 1) */
     int64_t restart_after_us; /* restart this long after the crash; -1: at healing */
     int keep;                 /* power_loss: disk_keep (proto/disk.h) of the unsynced writes */
+    char sql[SIM_TAMPER_SQL_MAX + 1]; /* tamper: what runs on the node's database file */
     /* owned by the simulator while it runs */
     uint32_t seen;            /* frames matched so far (for nth) */
     int fired;                /* crash / clock jump done (or, a crash, skipped) */

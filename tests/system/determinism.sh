@@ -102,3 +102,22 @@ OUTBOX_SIM_DISK=simulated sim run bench/standard.lua --seed 1 --out "$OUT/vfs-on
 check "standard: on the simulated disk (its journal written) the same trace" \
   bash -c "test -s '$OUT/vfs-on/standard/1/payment.disk/disk.journal' &&
            cmp -s '$OUT/vfs-off/standard/1/trace.jsonl' '$OUT/vfs-on/standard/1/trace.jsonl'"
+
+# Out of memory (disk{ fault = "nomem" }, node/memf.h: drawn at p, and at an nth of a START)
+# and a database tampered with while its node is down (tamper{}, sim/core/tamper.h): a rerun
+# and a run stepped one event at a time give the same trace and the same rows.
+for n in memory-ordered-hold tamper-payment-identity; do
+  sim run "scenarios/$n.lua" --seed 4 --out "$OUT/ep-a" --quiet
+  sim run "scenarios/$n.lua" --seed 4 --out "$OUT/ep-b" --quiet
+  OUTBOX_SIM_BATCH=1 sim run "scenarios/$n.lua" --seed 4 --out "$OUT/ep-c" --quiet
+  A=$OUT/ep-a/$n/4 B=$OUT/ep-b/$n/4 C=$OUT/ep-c/$n/4
+  check "$n: the fault acted (nomem calls, tamper lines)" \
+    bash -c "grep -q '\"error\":\"nomem\"' '$A/trace.jsonl' &&
+             { [ $n != tamper-payment-identity ] || grep -q '\"ev\":\"tamper\"' '$A/trace.jsonl'; }"
+  check "$n: a rerun gives a byte-identical trace" cmp -s "$A/trace.jsonl" "$B/trace.jsonl"
+  check "$n: one event per step gives a byte-identical trace" cmp -s "$A/trace.jsonl" "$C/trace.jsonl"
+  for db in payment accounting; do
+    check "$n: same $db rows on a rerun" \
+      test "$(sqlite3 "$A/$db.db" .dump | md5sum)" = "$(sqlite3 "$B/$db.db" .dump | md5sum)"
+  done
+done

@@ -207,8 +207,8 @@ python3 scripts/coverage_summary.py --errdb "$OUT/cov-all.json" >"$OUT/errdb.out
 check "errdb list: every path reached or argued: exit 0" test $? -eq 0
 check "errdb list: the scan's query is listed, reached" \
   grep -q '^  lib/scan.c:[0-9]* *collect *reached' "$OUT/errdb.out"
-check "errdb list: the incarnation's range check is argued unreachable, with why" \
-  bash -c "grep -A1 'ox_brokerdb_bump *unreachable' '$OUT/errdb.out' | grep -q 'why: '"
+check "errdb list: a lost group is argued unreachable, with why" \
+  bash -c "grep -A1 'group_lost *unreachable' '$OUT/errdb.out' | grep -q 'why: '"
 fake_cov "$OUT/cov-miss.json" collect
 python3 scripts/coverage_summary.py --errdb "$OUT/cov-miss.json" >"$OUT/errdb.out"
 check "errdb list: the scan's query not reached: exit 1" test $? -eq 1

@@ -26,6 +26,7 @@
 #include "../../../lib/retry.h"
 #include "../../../lib/schema.h"
 #include "../../../lib/service.h"
+#include "../../../lib/store.h"
 #include "../../../lib/wire.h"
 
 #include "recording_io.h"
@@ -821,6 +822,27 @@ static void test_open_errors(void **state) {
     assert_null(strchr(err, '\n'));
 }
 
+/* A path longer than the store keeps is the caller's argument error (OX_ERR_ARG), not a
+** database error: nothing is opened or created. */
+static void test_open_path_too_long(void **state) {
+    rec *r = *state;
+    static char path[OX_PATH_MAX + 64];
+    db_path(r, "", path, sizeof path);
+    size_t n = strlen(path);
+    memset(path + n, 'p', sizeof path - n - 1);
+    path[sizeof path - 1] = '\0';
+    ox_config c = cfg_design(OX_DESIGN_OUTBOX);
+    ox_store st;
+    char err[256] = "";
+    assert_int_equal(ox_store_open(&st, OX_ROLE_PAYMENT, path, &c, err, sizeof err), OX_ERR_ARG);
+    char want[64];
+    snprintf(want, sizeof want, "database path too long (%zu bytes)", strlen(path));
+    assert_string_equal(err, want);
+    assert_null(st.db);
+    path[OX_PATH_MAX - 1] = '\0';   /* one byte shorter than the limit: an ordinary open */
+    assert_int_equal(ox_store_open(&st, OX_ROLE_PAYMENT, path, &c, err, sizeof err), OX_ERR_DB);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pay_commits_both_rows_then_publishes, setup_dir,
@@ -854,6 +876,7 @@ int main(void) {
         cmocka_unit_test(test_names_and_failpoints),
         cmocka_unit_test_setup_teardown(test_payment_refuses_foreign_file, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_open_errors, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_open_path_too_long, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests_name("payment", tests, NULL, NULL);
 }

@@ -827,6 +827,7 @@ static void same_fault(const sim_fault *a, const sim_fault *b) {
     assert_true(a->rate == b->rate);
     assert_string_equal(a->disk_err, b->disk_err);
     assert_string_equal(a->disk_op, b->disk_op);
+    assert_string_equal(a->sql, b->sql);
 }
 
 /* 1 if the nemesis faults of sc (from index `from`) include every kind, and crashes both
@@ -896,8 +897,8 @@ static int draws_every_kind(const sim_scenario *sc, int from) {
         at_fp += sc->faults[i].kind == FK_CRASH && sc->faults[i].failpoint[0];
     }
     for (int k = FK_DROP; k < FK_KIND_COUNT; k++)
-        if (kinds[k] == 0 && k != FK_CORRUPT && k != FK_POWER_LOSS)
-            return 0;   /* the nemesis draws no corruption and no power loss */
+        if (kinds[k] == 0 && k != FK_CORRUPT && k != FK_POWER_LOSS && k != FK_TAMPER)
+            return 0;   /* the nemesis draws no corruption, no power loss and no tamper */
     return at_fp > 0 && at_fp < kinds[FK_CRASH];
 }
 
@@ -968,6 +969,33 @@ static void fault_lua_reads_back(void **state) {
         lua,
         "drop { link = \"payment->broker\", queue = \"PAY_QUEUE\", label = \"PUBLISH\", pay = 9, "
         "p = 0.3, start = 1.5 }");
+    scenario_free(sc);
+    scenario_free(back);
+}
+
+/* tamper{} and disk{ fault = "nomem" } (on = "alloc" by default) in their Lua form, which
+** declares them again exactly. */
+static void fault_lua_tamper_nomem(void **state) {
+    const char *orig = HEAD
+        "tamper { node = \"broker\", at = 3.5, sql = \"UPDATE meta SET value = 'x'\" }\n"
+        "disk { node = \"payment\", fault = \"nomem\", nth = 7, start = 2, at_start = true }\n";
+    static const char *const want[2] = {
+        "tamper { node = \"broker\", at = 3.5, sql = \"UPDATE meta SET value = 'x'\", "
+        "restart_after = 1 }",
+        "disk { node = \"payment\", fault = \"nomem\", on = \"alloc\", nth = 7, start = 2, "
+        "at_start = true, restart_after = 1 }" };
+    sim_scenario *sc = load_ok(state, "tn.lua", orig, 1);
+    assert_int_equal(sc->nfaults, 2);
+    assert_int_equal(sc->faults[0].kind, FK_TAMPER);
+    char text[2048] = HEAD, lua[640];
+    for (int i = 0; i < 2; i++) {
+        scenario_fault_lua(&sc->faults[i], lua, sizeof lua);
+        assert_string_equal(lua, want[i]);
+        strcat(text, lua);
+        strcat(text, "\n");
+    }
+    sim_scenario *back = load_ok(state, "tn2.lua", text, 2);
+    for (int i = 0; i < 2; i++) same_fault(&sc->faults[i], &back->faults[i]);
     scenario_free(sc);
     scenario_free(back);
 }
@@ -1207,6 +1235,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(nemesis_fixed_rates, setup, teardown),
         cmocka_unit_test_setup_teardown(nemesis_power_loss, setup, teardown),
         cmocka_unit_test_setup_teardown(fault_lua_reads_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(fault_lua_tamper_nomem, setup, teardown),
         cmocka_unit_test_setup_teardown(rollback_and_reached_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(new_fault_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(faults_that_cannot_act_or_conflict, setup, teardown),
