@@ -33,6 +33,12 @@
 **   completion       mark | delete | archive (mark): what the answer's transaction does
 **                    with a finished (CONSUMED, FAILED) outbox row: keep it, delete it
 **                    (its tombstone stays), or move it to outbox_archive   payment
+**   relays           0..8 (0): relay processes run the scan (the simulator's topology sets
+**                    it): payment then publishes at once but never scans   payment
+**   lease            seconds > 0 (10): how long a relay's claim on a row lasts   relay
+**   relay_rtt        seconds > 0 (0.02): a relay publishes one claimed row per round trip
+**                    (a publish and its confirmation)   relay
+**   owner            a name of up to 23 characters ("relay"): the claims' owner   relay
 **
 ** Per service: `synchronous`, `journal_mode` and `durable_send` may be prefixed with a
 ** role's name ("payment.synchronous=full", "broker.journal_mode=delete").  Every
@@ -85,6 +91,10 @@ typedef enum {
     OX_DESIGN_AUTO_ACK,            /* at-least-once broker forgets a message as it delivers it */
     OX_DESIGN_FORGET_UNACKED,      /* durable broker deletes a message's row at delivery */
     OX_DESIGN_REDELIVER_EARLY,     /* visibility timeout counted from enqueue, not delivery */
+    /* The relays' weak designs (issue 14, lib/relay.c); the same as outbox without relays. */
+    OX_DESIGN_RELAY_NO_LEASE,      /* every relay claims every due row, held or not */
+    OX_DESIGN_RELAY_SHORT_LEASE,   /* the lease is half a publish round trip (relay_rtt) */
+    OX_DESIGN_RELAY_ZOMBIE,        /* a relay publishes its claimed rows, lease expired or not */
     OX_DESIGN_COUNT
 } ox_design;
 
@@ -123,6 +133,11 @@ typedef struct {
     uint64_t seed;
     int64_t inbox_retention_ms;    /* 0: the inbox remembers every message id forever */
     ox_completion completion;
+    /* relays (issue 14, lib/relay.h) */
+    int relays;                    /* relay processes; > 0: the payment service never scans */
+    int64_t lease_ms;              /* a relay's claim lasts this long */
+    int64_t relay_rtt_ms;          /* a relay publishes one claimed row per round trip */
+    char owner[24];                /* the relay's name, written into the rows it claims */
 } ox_config;
 
 void ox_config_default(ox_config *c);

@@ -26,7 +26,7 @@
 #include "../util/lock.h"
 #include "dbplace.h"
 
-#define JANITOR_MAX 64          /* children alive at once: 3 nodes and a tool, with room */
+#define JANITOR_MAX 64          /* children alive at once: SIM_MAX_NODES (11) and a tool */
 #define JANITOR_WAIT_MS 5000    /* for the children to die after the simulator */
 #define JANITOR_LOCK_MS 2000    /* for the dead simulator's lock on the run dir to go */
 

@@ -74,19 +74,26 @@ static const char *quoted(const char *s, char *buf, size_t cap) {
     return buf;
 }
 
+/* "relays=N" is topology{}'s (scenario.c, l_topology), written back as topology{}. */
+static int topology_knob(const char *kv) { return strncmp(kv, "relays=", 7) == 0; }
+
 /* knobs = { retry = "linear", retry_base = 2 }: numbers as numbers. */
 static void knobs(lg_buf *b, const lg_scenario *s) {
     char q[300];
+    int n = 0;
+    for (int i = 0; i < s->nknobs; i++) n += !topology_knob(s->knobs[i]);
+    if (n == 0) return;
     lg_printf(b, "  knobs    = { ");
-    for (int i = 0; i < s->nknobs; i++) {
+    for (int i = 0, k = 0; i < s->nknobs; i++) {
         const char *kv = s->knobs[i], *eq = strchr(kv, '=');
         assert(eq);
+        if (topology_knob(kv)) continue;
         const char *val = eq + 1;
         char *end;
         errno = 0;
         double v = strtod(val, &end);
         int numeric = *val && !*end && !errno && isfinite(v);
-        lg_printf(b, "%s%.*s = %s", i ? ", " : "", (int)(eq - kv), kv,
+        lg_printf(b, "%s%.*s = %s", k++ ? ", " : "", (int)(eq - kv), kv,
                   numeric ? val : quoted(val, q, sizeof q));
     }
     lg_printf(b, " },\n");
@@ -118,6 +125,8 @@ int lg_scenario_text(lg_buf *b, const lg_scenario *s, char *err, size_t errlen) 
     workload(b, s);
     lg_printf(b, "  run      = %s,\n", lg_seconds(s->run_us, t, sizeof t));
     lg_printf(b, "  settle   = %s,\n}\n", lg_seconds(s->settle_us, t, sizeof t));
+    for (int i = 0; i < s->nknobs; i++)
+        if (topology_knob(s->knobs[i])) lg_printf(b, "topology { relays = %s }\n", s->knobs[i] + 7);
     if (s->nfaults) lg_printf(b, "\n");
     for (int i = 0; i < s->nfaults; i++) {
         const sim_fault *f = &s->faults[i].f;
