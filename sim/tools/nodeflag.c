@@ -19,7 +19,8 @@ static char words_buf[OX_ROLE_COUNT][NODEFLAG_PATH_MAX + 16];   /* "ROLE=COMMAND
 static const char *table[OX_ROLE_COUNT];
 
 static int bad(const char *arg, const char *what) {
-    fprintf(stderr, "outbox-sim: --node %s: %s (see outbox-sim --help)\n", arg, what);
+    fprintf(stderr, "outbox-sim: --node%s%s: %s (see outbox-sim --help)\n", arg[0] ? " " : "",
+            arg, what);
     return OX_EXIT_USAGE;
 }
 
@@ -87,9 +88,11 @@ static int parse_one(const char *arg) {
         snprintf(msg, sizeof msg, "%s: %s", eq + 1, why);
         return bad(arg, msg);
     }
+    assert(tmp[0] == '/');   /* absolute: the reproduce lines run from anywhere */
     snprintf(paths[r], sizeof paths[r], "%s", tmp);
     snprintf(words_buf[r], sizeof words_buf[r], "%s=%s", ox_role_name(r), paths[r]);
     table[r] = paths[r];
+    assert(table[r][0] == '/');
     return 0;
 }
 
@@ -100,20 +103,22 @@ int nodeflag_strip(int *argc, char **argv) {
                         "implementation with --node ROLE=COMMAND (docs/protocol.md)\n");
         return OX_EXIT_USAGE;
     }
-    int out = 2 < *argc ? 2 : *argc;
-    for (int i = out; i < *argc; i++) {
+    assert(*argc >= 2);   /* main.c: a command is named */
+    int out = 2, in = *argc;
+    for (int i = out; i < in; i++) {
         const char *a = argv[i];
         if (!strncmp(a, "--node=", 7)) {
             int rc = parse_one(a + 7);
             if (rc) return rc;
         } else if (!strcmp(a, "--node")) {
-            if (i + 1 >= *argc) return bad("", "expected ROLE=COMMAND after --node");
+            if (i + 1 >= in) return bad("", "expected ROLE=COMMAND after --node");
             int rc = parse_one(argv[++i]);
             if (rc) return rc;
         } else {
             argv[out++] = argv[i];
         }
     }
+    assert(out <= in);
     argv[out] = NULL;
     *argc = out;
     return 0;
@@ -128,6 +133,8 @@ int nodeflag_count(void) {
 }
 
 void nodeflag_words(const char **words, size_t *n, size_t cap) {
+    assert(words != NULL);
+    assert(*n <= cap);
     for (int r = 0; r < OX_ROLE_COUNT; r++) {
         if (!table[r]) continue;
         assert(*n + 2 <= cap);
