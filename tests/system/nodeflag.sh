@@ -94,6 +94,11 @@ sim shrink "$OUT/sh/pay-queue-loss/1" --out "$OUT/shrunk.lua" --max-runs 20 -j 2
 check "shrink with --node runs" [ $? -le 1 ]
 check "shrink's reproduce line names --node" \
   grep -qF "reproduce ${SIM} run $OUT/shrunk.lua --seed 1 --node 'payment=$W/pay'" "$OUT/last.out"
+sim shrink "$OUT/sh/pay-queue-loss/1" --out "$OUT/shrunk2.lua" --max-runs 20 -j 2
+check "shrink without the run's --node: exit 2" [ $? = 2 ]
+check "... one line saying which role ran what" \
+  [ "$(wc -l <"$OUT/last.err")" = 1 -a "$(grep -c "ran $W/pay as payment" "$OUT/last.err")" = 1 ]
+check "... and no scenario written" [ ! -e "$OUT/shrunk2.lua" ]
 
 # ---- bad values: one line, exit 2, nothing left behind -------------------------------------
 touch "$OUT/plain"
