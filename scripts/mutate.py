@@ -11,7 +11,7 @@
 # lib/ is never touched), compiled alone and linked into an outbox-node beside the
 # unmutated objects of build/ (so `make unit` must be current).  Then it is judged:
 #   scenarios  every scenarios/*.lua under its own design, seeds 1 and 2, run by the
-#              unmutated bin/outbox-sim with OUTBOX_NODE set to the mutant (and the
+#              unmutated bin/outbox-sim with --node ROLE= the mutant, every role (and the
 #              mutant outbox-ctl beside it, for scenarios that requeue); killed when a
 #              run's exit code or verdict line differs from the unmutated build's.
 #              Cheapest runs first, stop at the first kill.
@@ -367,10 +367,11 @@ def link(mutant, work, cmds, names):
 # ---- judging --------------------------------------------------------------------------
 def run_scenario(node, scenario, seed, out):
     """(exit code, verdict line) of one run; a hang is its own verdict."""
-    env = dict(os.environ, OUTBOX_NODE=node)
     cmd = ["timeout", "-k", "5", str(RUN_TIMEOUT), os.path.join(ROOT, "bin", "outbox-sim"),
            "run", scenario, "--seed", str(seed), "--out", out, "--quiet"]
-    r = run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    for role in ("payment", "broker", "accounting"):   # every role runs the mutant node
+        cmd += ["--node", "%s=%s" % (role, node)]
+    r = run(cmd, cwd=ROOT, capture_output=True, text=True)
     trace = os.path.join(out, os.path.basename(scenario)[:-4], str(seed), "trace.jsonl")
     digest = ""
     if os.path.exists(trace):
@@ -442,8 +443,8 @@ def describe(sig):
 
 def judge_suite(work, tests, order, base):
     """The suite on the binaries of work/bin (a copy of the simulator: it finds the node
-    beside its own resolved path; OUTBOX_NODE would change the commands the matrix
-    cites) and the unit tests of work/tests."""
+    beside its own resolved path; --node would change the commands the matrix cites) and
+    the unit tests of work/tests."""
     env = dict(os.environ, OUTBOX_BIN=os.path.join(work, "bin"))
     env.pop("OUTBOX_NODE", None)
     for key in order:   # seed 3 of the library (scenarios.sh runs seeds 1-3)

@@ -822,6 +822,20 @@ static int on_fault(sim_world *w, sim_event *ev) {
 
 /* ---- the scenario's callbacks ------------------------------------------------------ */
 
+/* The executable a role runs: its --node COMMAND (world_opts.node_cmds), else node_bin. */
+static const char *role_command(const sim_world *w, ox_role r) {
+    assert(r < OX_ROLE_COUNT);
+    if (w->o->node_cmds == NULL || w->o->node_cmds[r] == NULL) return w->o->node_bin;
+    return w->o->node_cmds[r];
+}
+
+/* The executable node n runs. */
+static const char *node_command(const sim_world *w, int n) {
+    ox_role r;
+    if (ox_role_parse(scenario_node_name(n), &r) != 0) return w->o->node_bin;
+    return role_command(w, r);
+}
+
 /* ctl(...) in a scenario: an operator runs the real bin/outbox-ctl (beside
 ** outbox-node) on the payment database at this moment, under the payment service's
 ** virtual clock, while every service is idle between steps. */
@@ -829,9 +843,14 @@ static int scenario_ctl(void *ctx, int line, int argc, const char *const *argv, 
                         size_t outcap) {
     sim_world *w = ctx;
     char tool[1100], db[600], out[2048], err[700];
-    const char *slash = strrchr(w->o->node_bin, '/');
-    int dir = slash ? (int)(slash - w->o->node_bin) : 1;
-    snprintf(tool, sizeof tool, "%.*s/outbox-ctl", dir, slash ? w->o->node_bin : ".");
+    /* The outbox-ctl beside payment's executable (a mutant's, make mutate), if any. */
+    const char *bin = role_command(w, OX_ROLE_PAYMENT);
+    for (int pass = 0; pass < 2; pass++, bin = w->o->node_bin) {
+        const char *slash = strrchr(bin, '/');
+        int dir = slash ? (int)(slash - bin) : 1;
+        snprintf(tool, sizeof tool, "%.*s/outbox-ctl", dir, slash ? bin : ".");
+        if (access(tool, X_OK) == 0) break;
+    }
     snprintf(db, sizeof db, "%s/payment.db", w->o->run_dir);
     char *av[SIM_MAX_CTL_ARGS + 4] = { tool, "--db", db };
     assert(argc >= 1);
@@ -1042,7 +1061,7 @@ static void node_args(sim_world *w, int n) {
     assert(p->argc == 0);
     assert(p->pid == 0);
     char buf[700];
-    proc_add_arg(p, w->o->node_bin);
+    proc_add_arg(p, node_command(w, n));
     proc_add_arg(p, "--role");
     proc_add_arg(p, ox_role_name(scenario_node_role(n)));
     snprintf(buf, sizeof buf, "%s/%s.db", w->o->run_dir, scenario_node_db(n));

@@ -54,6 +54,9 @@ typedef struct {
     uint64_t seed;
     const char *design;           /* effective design name */
     const char *node_bin;
+    /* By ox_role (lib/role.h): the executable that role runs instead of node_bin (outbox-sim
+    ** --node ROLE=COMMAND), NULL for node_bin; the whole pointer NULL: node_bin for all. */
+    const char *const *node_cmds;
     char run_dir[512];
     /* Handed every trace line, or NULL: a trace_listener (trace.h; narrate.h). */
     void (*listen)(void *ctx, const char *line, size_t len);

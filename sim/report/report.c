@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../lib/role.h"
 #include "../check/expect.h"
 #include "html.h"
 #include "rundata.h"
@@ -44,9 +45,12 @@ static void write_head(json_w *w, const report_run *r, const char *verdict, cons
     json_w_break(w, 2);
     json_w_kstr(w, "command", r->command);
     json_w_break(w, 2);
-    json_w_key(w, "outbox_node");
-    if (r->node_override) json_w_str(w, r->node_override);
-    else json_w_null(w);
+    json_w_key(w, "nodes");   /* --node ROLE=COMMAND: the roles not run by outbox-node */
+    json_w_obj(w);
+    for (int role = 0; r->opt->node_cmds && role < OX_ROLE_COUNT; role++)
+        if (r->opt->node_cmds[role]) json_w_kstr(w, ox_role_name((ox_role)role),
+                                                 r->opt->node_cmds[role]);
+    json_w_obj_end(w);
 }
 
 /* "virtual_seconds": the phases, and when the run went quiet (null: never). */

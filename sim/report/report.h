@@ -6,7 +6,8 @@
 ** the trace lines behind them; "causes": what happened, cause.h; "scenario_checks": the
 ** scenario's own failed check()s), the counts, the failpoints reached, the seed, the
 ** trace's hash and line count, and the exact command that reproduces the run (with
-** "outbox_node": the binary OUTBOX_NODE put in place of bin/outbox-node, else null), and
+** "nodes": each role run by another implementation than bin/outbox-node, and its
+** executable, from outbox-sim --node ROLE=COMMAND; {} when none), and
 ** "reached": how often the run reached each named state (sim/util/reached.h).  It may
 ** hold wall-clock figures; the trace never does.
 **
@@ -34,7 +35,6 @@ typedef struct report_run {
     int met;                      /* the expectations were met (expect.h) */
     char why[512];                /* ... or the first reason they were not */
     const char *command;          /* reproduces the run, quoted for a shell */
-    const char *node_override;    /* OUTBOX_NODE: the service binary run instead, or NULL */
     int quiet;                    /* no human summary: on FAIL the verdict and reproduce lines */
     html_opts follow;             /* report.html: payments the chart follows (--follow) */
     cause_result *cause;          /* filled by report_finish: why each violation happened */

@@ -51,6 +51,7 @@
 #include "../../lib/service.h"
 #include "../../proto/disk.h"
 #include "cmd.h"
+#include "nodeflag.h"
 #include "../core/diskf.h"
 #include "../scenario/lg.h"
 #include "pool.h"
@@ -154,7 +155,8 @@ static const char explore_usage[] =
     "  scenario, one variant each (and pairs with --depth 2): which break which invariant;\n"
     "  --power: a power cut (keeping that of the unsynced writes, none by default) instead\n"
     "  of each crash; --sync-points: also right after each sync of a node's simulated disk;\n"
-    "  see docs/shrink-explore.md\n";
+    "  see docs/shrink-explore.md\n"
+    "  --node ROLE=COMMAND: run COMMAND as ROLE instead of bin/outbox-node (docs/protocol.md)\n";
 
 /* Returns 0, an exit code, or -1 after --help. */
 static int parse_args(int argc, char **argv, explore *x) {
@@ -793,11 +795,12 @@ static void table(const explore *x, lg_buf *b) {
                           "reproduce");
             char desc[500], path[700];
             var_path(x, v, path, sizeof path, ".lua");
-            lg_printf(b, "  %-22s %04d  %-58s %s%s run %s --seed %llu%s%s\n",
+            lg_printf(b, "  %-22s %04d  %-58s %s%s run %s --seed %llu%s%s%s\n",
                       r < x->ninv ? x->inv_names[r] : v->why, v->id,
                       var_describe(x, v, desc, sizeof desc),
                       x->sync_points ? EX_SYNC_RUN : "", x->argv0, path, x->seed,
-                      x->design ? " --design " : "", x->design ? x->design : "");
+                      x->design ? " --design " : "", x->design ? x->design : "",
+                      nodeflag_suffix());
         }
 }
 

@@ -101,6 +101,8 @@ static const char matrix_help[] =
     "  --expect FILE    compare with a kept table (lines \"design scenario result\", e.g.\n"
     "                   tests/matrix.expected) for the scenarios run; exit 1 on a difference\n"
     "  --keep           keep every run directory\n"
+    "  --node ROLE=COMMAND run COMMAND as ROLE instead of bin/outbox-node (repeatable;\n"
+    "                      docs/protocol.md)\n"
     "Exit: 0 done (and matching), 1 a difference from --expect, 2 bad usage or scenario,\n"
     "3 a run's harness error or a signal.\n";
 

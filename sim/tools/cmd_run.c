@@ -18,6 +18,7 @@
 #include "../../lib/config.h"
 #include "../../proto/exit.h"
 #include "cmd.h"
+#include "nodeflag.h"
 #include "../check/checker.h"
 #include "../check/expect.h"
 #include "../check/history.h"
@@ -74,30 +75,23 @@ static size_t run_dir(world_opts *w, const run_opts *o) {
     return (size_t)n;
 }
 
-/* bin/outbox-node beside this binary, unless OUTBOX_NODE says otherwise (then *override
-** is its value, for the reproduce line; else NULL). */
-static int find_node_bin(char *out, size_t cap, const char **override) {
-    const char *env = getenv("OUTBOX_NODE");
-    *override = NULL;
-    if (env && *env) {
-        *override = env;
-        snprintf(out, cap, "%s", env);
-        return access(out, X_OK);
-    }
+/* bin/outbox-node beside this binary: what every role not named by --node runs. */
+static int find_node_bin(char *out, size_t cap) {
     char self[1024];
     snprintf(self, sizeof self, "%s", cmd_self());
     snprintf(out, cap, "%s/outbox-node", dirname(self));
     return access(out, X_OK);
 }
 
-/* The command that reproduces the run (sim/util/shell.h: quoted, OUTBOX_NODE named). */
-static void reproduce_line(char *out, size_t cap, const char *argv0, const run_opts *o,
-                           const char *node_override) {
+/* The command that reproduces the run (sim/util/shell.h: quoted, --node named). */
+static void reproduce_line(char *out, size_t cap, const char *argv0, const run_opts *o) {
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", o->seed);
-    const char *words[] = { argv0, "run", o->scenario, "--seed", seed,
-                            o->design ? "--design" : NULL, o->design };
-    shell_command(out, cap, node_override, words, sizeof words / sizeof words[0]);
+    const char *words[7 + NODEFLAG_WORDS] = { argv0, "run", o->scenario, "--seed", seed,
+                                              o->design ? "--design" : NULL, o->design };
+    size_t n = 7;
+    nodeflag_words(words, &n, sizeof words / sizeof words[0]);
+    shell_command(out, cap, words, n);
 }
 
 static const char run_help[] =
@@ -113,8 +107,10 @@ static const char run_help[] =
     "                  payment\n"
     "  --follow IDS    the payments report.html's chart follows and --narrate tells (17,25)\n"
     "  --pace S        with --narrate on a terminal: S wall seconds per virtual second\n"
-    "environment: OUTBOX_NODE=PATH runs that service binary instead of bin/outbox-node (the\n"
-    "reproduce line and summary.json say so); NO_COLOR=1 turns the narration's colour off\n"
+    "  --node ROLE=COMMAND  run COMMAND (an executable speaking docs/protocol.md) as ROLE\n"
+    "                  (payment, broker, accounting) instead of bin/outbox-node; repeatable\n"
+    "                  (the reproduce line and summary.json's \"nodes\" say so)\n"
+    "environment: NO_COLOR=1 turns the narration's colour off\n"
     "exit: 0 expectations met, 1 not met, 2 bad usage or scenario, 3 harness failure\n";
 
 static int parse_run(int argc, char **argv, run_opts *o) {
@@ -247,16 +243,16 @@ int cmd_run(int argc, char **argv) {
     sim_scenario *sc = scenario_load(o.scenario, o.seed, err, sizeof err);
     if (!sc) { fprintf(stderr, "outbox-sim: %s\n", err); return OX_EXIT_USAGE; }
     char node_bin[1100];
-    const char *node_override;
-    if (find_node_bin(node_bin, sizeof node_bin, &node_override) != 0) {
+    if (nodeflag_count() < OX_ROLE_COUNT && find_node_bin(node_bin, sizeof node_bin) != 0) {
         fprintf(stderr,
-                "outbox-sim: cannot find an executable outbox-node at %s (build with make, or set "
-                "OUTBOX_NODE)\n",
+                "outbox-sim: cannot find an executable outbox-node at %s (build with make, or "
+                "name every role's implementation with --node)\n",
                 node_bin);
         scenario_free(sc);
         return OX_EXIT_HARNESS;
     }
-    world_opts w = { .sc = sc, .seed = o.seed, .node_bin = node_bin };
+    world_opts w = { .sc = sc, .seed = o.seed, .node_bin = node_bin,
+                     .node_cmds = nodeflag_table() };
     w.design = o.design ? o.design : sc->design;
     if (run_dir(&w, &o) >= sizeof w.run_dir) {
         fprintf(stderr, "outbox-sim: --out %s: the run's directory name is too long\n", o.out);
@@ -270,7 +266,7 @@ int cmd_run(int argc, char **argv) {
         return busy ? OX_EXIT_USAGE : OX_EXIT_HARNESS;
     }
     static char command[4096];
-    reproduce_line(command, sizeof command, argv[0], &o, node_override);
+    reproduce_line(command, sizeof command, argv[0], &o);
     narrate_opts no = { .follow = o.follow, .pace = o.pace };
     if (o.narrate) narrate_attach(&w, &no);
     install_signals();
@@ -278,7 +274,7 @@ int cmd_run(int argc, char **argv) {
     static checker_result check;
     static cause_result cause;
     report_run rr = { .opt = &w, .res = &res, .command = command, .quiet = o.quiet,
-                      .follow = o.follow, .node_override = node_override,
+                      .follow = o.follow,
                       .cause = &cause };
     rr.code = world_run(&w, &res);
     rr.err = res.err;

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "nodeflag.h"
 #include "../scenario/lg.h"
 #include "pool.h"
 #include "shrink_plan.h"
@@ -458,11 +459,11 @@ static void header(const shr *s, const shrink_plan *p, char *h, size_t cap) {
             "the seed (%s), so run it with it:\n", s->why_declared);
     if (n >= cap) return;
     snprintf(h + n, cap - n,
-        "  %s run %s --seed %" PRIu64 "\n"
+        "  %s run %s --seed %" PRIu64 "%s\n"
         "It expects every invariant to hold: while the bug is there it fails (exit 1) and\n"
         "names %s; once the bug is fixed it passes, so it can stay as a\n"
         "regression test.\n",
-        s->argv0, s->out, s->o.seed, s->o.target);
+        s->argv0, s->out, s->o.seed, nodeflag_suffix(), s->o.target);
 }
 
 /* Writes the result and runs it once more: it must fail the same way. */
@@ -509,7 +510,9 @@ static const char shrink_usage[] =
     "usage: outbox-sim shrink RUN_DIR [--out FILE] [--invariant NAME] [-j N] [--max-runs N]\n"
     "  a failing run (a directory written by outbox-sim run), made as small as it can be\n"
     "  and written as a Lua scenario with explicit faults (default RUN_DIR/shrunk.lua);\n"
-    "  see docs/shrink-explore.md\n";
+    "  see docs/shrink-explore.md\n"
+    "  --node ROLE=COMMAND: the implementation a role runs, as the failing run had it\n"
+    "  (docs/protocol.md)\n";
 
 /* Returns 0, an exit code, or -1 after --help. */
 static int parse_args(int argc, char **argv, shr *s) {
@@ -668,7 +671,8 @@ static void print_end(const shr *s, const shrink_plan *best, double t0) {
     if (s->refused)
         printf("  note      %d candidates were refused by the scenario loader (first: %s)\n",
                s->refused, s->refused_why);
-    printf("  reproduce %s run %s --seed %" PRIu64 "\n", s->argv0, s->out, s->o.seed);
+    printf("  reproduce %s run %s --seed %" PRIu64 "%s\n", s->argv0, s->out, s->o.seed,
+           nodeflag_suffix());
 }
 
 static int prepare(shr *s, char *out_default, size_t cap) {

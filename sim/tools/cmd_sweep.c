@@ -123,6 +123,8 @@ static const char sweep_help[] =
     "                      0.05, at least one run that ran; 0 turns it off)\n"
     "  --design NAME       run the scenarios under this design instead of their own\n"
     "  --keep              keep the directories of passing runs (default: deleted)\n"
+    "  --node ROLE=COMMAND run COMMAND as ROLE instead of bin/outbox-node (repeatable;\n"
+    "                      docs/protocol.md)\n"
     "Every failure prints the command that reproduces it.  Exit: 0 all met, 1 a run did\n"
     "not meet its expectations, 2 bad usage or scenario, 3 harness failure (a run's, a\n"
     "determinism mismatch, a signal).\n";

@@ -15,6 +15,7 @@
 #include "../../lib/service.h"
 #include "../../proto/exit.h"
 #include "cmd.h"
+#include "nodeflag.h"
 
 static const char usage[] =
     "usage: outbox-sim COMMAND ...\n"
@@ -35,6 +36,10 @@ static const char usage[] =
     "DIR]\n"
     "        a crash at every failpoint hit, a loss and a duplicate of every frame\n"
     "  failpoints         the named crash points the services define\n"
+    "\n"
+    "  --node ROLE=COMMAND  (run, sweep, matrix, shrink, explore; repeatable) run COMMAND,\n"
+    "        an executable speaking the node protocol (docs/protocol.md), as ROLE (payment,\n"
+    "        broker or accounting) instead of bin/outbox-node\n"
     "\n"
     "exit codes: 0 expectations met, 1 invariant broken or expected break missing,\n"
     "            2 bad usage or bad scenario, 3 harness failure\n";
@@ -89,6 +94,10 @@ int main(int argc, char **argv) {
     ssize_t n = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
     if (n > 0) self_path[n] = '\0';
     else snprintf(self_path, sizeof self_path, "%s", argv[0]);
+    int rc = nodeflag_strip(&argc, argv);   /* --node ROLE=COMMAND, for every command */
+    if (rc) return rc;
+    if (!strcmp(argv[1], "failpoints") && nodeflag_count() > 0)
+        return cmd_usage_error("failpoints: --node is for the commands that run scenarios%s", "");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc, argv);
     return cmd_usage_error("unknown command '%s' (run, sweep, matrix, shrink, explore, failpoints)",

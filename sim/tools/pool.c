@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "nodeflag.h"
 
 double pool_now(void) {
     struct timespec ts;
@@ -101,23 +102,26 @@ static void exec_child(const pool *p, const pool_job *job, int logfd, pid_t pare
     if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0) _exit(3);
     char seed[32];
     snprintf(seed, sizeof seed, "%" PRIu64, job->seed);
-    char *argv[12];
+    const char *argv[12 + NODEFLAG_WORDS];
     int n = 0;
-    argv[n++] = (char *)p->argv0;
+    argv[n++] = p->argv0;
     argv[n++] = "run";
-    argv[n++] = (char *)job->scenario;
+    argv[n++] = job->scenario;
     argv[n++] = "--seed";
     argv[n++] = seed;
     if (job->design[0]) {
         argv[n++] = "--design";
-        argv[n++] = (char *)job->design;
+        argv[n++] = job->design;
     }
     argv[n++] = "--out";
-    argv[n++] = (char *)job->out;
+    argv[n++] = job->out;
     argv[n++] = "--quiet";
+    size_t nw = (size_t)n;
+    nodeflag_words(argv, &nw, sizeof argv / sizeof argv[0] - 1);   /* --node ROLE=COMMAND */
+    n = (int)nw;
     argv[n] = NULL;
     assert(n < (int)(sizeof argv / sizeof argv[0]));
-    execv(cmd_self(), argv);
+    execv(cmd_self(), (char *const *)argv);
     dprintf(2, "outbox-sim: cannot run %s: %s\n", cmd_self(), strerror(errno));
     _exit(3);
 }

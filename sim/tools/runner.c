@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "nodeflag.h"
 #include "../util/files.h"
 #include "../util/json.h"
 #include "../util/shell.h"
@@ -142,11 +143,13 @@ void runner_remove_run_dir(const char *dir) {
 void runner_command(const pool *p, const pool_job *job, char *out, size_t cap) {
     char seed[32];
     snprintf(seed, sizeof seed, "%" PRIu64, job->seed);
-    /* The children inherit OUTBOX_NODE: the line names it as `run` itself does. */
-    const char *node = getenv("OUTBOX_NODE");
-    const char *words[] = { p->argv0, "run", job->scenario, "--seed", seed,
-                            job->design[0] ? "--design" : NULL, job->design };
-    shell_command(out, cap, node && node[0] ? node : NULL, words, sizeof words / sizeof words[0]);
+    /* The children get this command's --node flags (pool.c): the line names them too. */
+    const char *words[7 + NODEFLAG_WORDS] = { p->argv0, "run", job->scenario, "--seed", seed,
+                                              job->design[0] ? "--design" : NULL,
+                                              job->design[0] ? job->design : NULL };
+    size_t n = 7;
+    nodeflag_words(words, &n, sizeof words / sizeof words[0]);
+    shell_command(out, cap, words, n);
 }
 
 void runner_result_token(const runner_result *res, char *out, size_t cap) {

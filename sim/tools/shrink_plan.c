@@ -11,6 +11,7 @@
 
 #include "../report/tline.h"
 #include "../util/json.h"
+#include "nodeflag.h"
 
 #define MAX_LABELS 32
 #define MAX_QUEUES 4
@@ -71,6 +72,22 @@ static int read_verdicts(shrink_plan_orig *o, const json_t *d, const char *want,
 }
 
 /* The scenario must still be the one that ran: the same faults at the same lines. */
+/* The run was made with the --node flags given now (summary.json "nodes"; none in an
+** older summary): shrinking another implementation would chase another bug. */
+static int same_nodes(const shrink_plan_orig *o, const json_t *d, char *err, size_t errlen) {
+    const json_t *nodes = json_r_obj(d, "nodes");
+    const char *const *now = nodeflag_table();
+    for (int r = 0; r < OX_ROLE_COUNT; r++) {
+        const char *then = nodes ? json_r_str(nodes, ox_role_name((ox_role)r)) : NULL;
+        if ((then == NULL) == (now[r] == NULL) && (!then || !strcmp(then, now[r]))) continue;
+        snprintf(err, errlen, "%s ran %s as %s (summary.json \"nodes\"), not %s: give shrink "
+                 "the run's --node flags", o->run_dir, then ? then : "bin/outbox-node",
+                 ox_role_name((ox_role)r), now[r] ? now[r] : "bin/outbox-node");
+        return 2;
+    }
+    return 0;
+}
+
 static int same_faults(const shrink_plan_orig *o, const json_t *d, char *err, size_t errlen) {
     json_t *arr = json_r_arr(d, "faults");
     size_t len = json_array_size(arr);
@@ -467,6 +484,7 @@ int shrink_plan_read(shrink_plan_orig *o, const char *run_dir, const char *want,
     if (!rc) rc = read_verdicts(o, d, want, err, errlen);
     if (!rc) rc = load_scenario(o, err, errlen);
     if (!rc) rc = same_faults(o, d, err, errlen);
+    if (!rc) rc = same_nodes(o, d, err, errlen);
     json_decref(d);
     if (rc) return rc;
     o->heal_us = o->sc->run_us;

@@ -34,22 +34,11 @@ size_t shell_word(char *out, size_t cap, size_t len, const char *w) {
     return n;
 }
 
-size_t shell_command(char *out, size_t cap, const char *node_override,
-                     const char *const *words, size_t nwords) {
+size_t shell_command(char *out, size_t cap, const char *const *words, size_t nwords) {
     assert(cap > 0);
     size_t n = 0;
     out[0] = '\0';
-    if (node_override) {
-        n = shell_word(out, cap, 0, node_override);
-        if (n >= cap) return cap;
-        /* OUTBOX_NODE= goes in front of the quoted path, with no space between. */
-        static const char ENV[] = "OUTBOX_NODE=";
-        if (n + sizeof ENV >= cap) return cap;
-        memmove(out + sizeof ENV - 1, out, n + 1);
-        memcpy(out, ENV, sizeof ENV - 1);
-        n += sizeof ENV - 1;
-    }
-    for (size_t i = 0; i < nwords && words[i] && n < cap; i++)
-        n = shell_word(out, cap, n, words[i]);
+    for (size_t i = 0; i < nwords && n < cap; i++)
+        if (words[i]) n = shell_word(out, cap, n, words[i]);
     return n;
 }

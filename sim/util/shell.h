@@ -5,8 +5,8 @@
 ** must run as printed from any directory and with any path: a scenario named "it's a
 ** scenario.lua" included.  A word made only of safe bytes stays bare, so the common
 ** line reads as typed; any other word goes in single quotes, a quote inside written as
-** '\''.  When OUTBOX_NODE put another service binary in place of outbox-node, the line
-** says so first (OUTBOX_NODE=... outbox-sim run ...), or it would reproduce a different
+** '\''.  A run under another implementation of a role names it with its
+** --node ROLE=COMMAND words (sim/tools/nodeflag.h), or it would reproduce a different
 ** implementation.
 */
 #ifndef SIM_UTIL_SHELL_H
@@ -18,10 +18,8 @@
 ** new length, or cap if it did not fit (out is then cut, still NUL-terminated). */
 size_t shell_word(char *out, size_t cap, size_t len, const char *w);
 
-/* Writes the command of nwords words into out[cap], each quoted, after
-** "OUTBOX_NODE=<quoted> " when node_override is not NULL.  A NULL word ends the list
-** early.  Returns the length, or cap if it did not fit. */
-size_t shell_command(char *out, size_t cap, const char *node_override,
-                     const char *const *words, size_t nwords);
+/* Writes the command of nwords words into out[cap], each quoted; a NULL word is left
+** out (an optional flag not given).  Returns the length, or cap if it did not fit. */
+size_t shell_command(char *out, size_t cap, const char *const *words, size_t nwords);
 
 #endif

@@ -2,8 +2,8 @@
 # tests/system/runout.sh: what `outbox-sim run` prints and where it writes.
 #
 #   - the reproduce line is a shell command that reproduces the run as printed: it is run
-#     through bash from a scenario path with a space in it, and with OUTBOX_NODE set to a
-#     service binary at a path with a space (the line and summary.json name the override);
+#     through bash from a scenario path with a space in it, and with --node payment= a
+#     service binary at a path with a space (the line and summary.json's "nodes" name it);
 #   - in the default directory, a run under a design not the scenario's own goes to
 #     reports/runs/<scenario>@<design>/<seed>/ and leaves the scenario's own run alone;
 #   - --quiet prints nothing on PASS and exactly the verdict and reproduce lines on FAIL;
@@ -13,7 +13,7 @@ source "$(dirname "$0")/lib.bash"
 RUNS="$OUT/runs"
 hash_of() { sed -n 's/.*"hash": "\([^"]*\)".*/\1/p' "$1/summary.json"; }
 
-# ---- reproduce lines are shell-quoted and name OUTBOX_NODE -------------------------------
+# ---- reproduce lines are shell-quoted and name --node ------------------------------------
 
 SPACE="$OUT/with space"
 mkdir -p "$SPACE"
@@ -26,17 +26,18 @@ dir="$RUNS/it's a scenario/3"
 first=$(hash_of "$dir")
 check "its reproduce line quotes the path" grep -qF "'$SPACE/it'\\''s a scenario.lua'" <<<"$line"
 check "summary.json's command is the printed line" grep -qF "\"command\": \"$(sed 's/\\/\\\\/g' <<<"$line")\"" "$dir/summary.json"
-check "summary.json says no OUTBOX_NODE override" grep -q '"outbox_node": null' "$dir/summary.json"
+check "summary.json says no role runs another implementation" grep -q '"nodes": {}' "$dir/summary.json"
 rm -rf "$dir"
 bash -c "$line --out '$RUNS'" >/dev/null 2>&1
 check "the reproduce line, run by bash, gives the same trace" [ "$(hash_of "$dir")" = "$first" ]
 
-OUTBOX_NODE="$SPACE/outbox node" sim run scenarios/clean.lua --seed 2 --out "$RUNS"
-check "a run with OUTBOX_NODE passes" [ $? = 0 ]
+sim run scenarios/clean.lua --seed 2 --out "$RUNS" --node "payment=$SPACE/outbox node"
+check "a run with --node payment=PATH passes" [ $? = 0 ]
 line=$(sed -n 's/^  reproduce  //p' "$OUT/last.out")
-check "its reproduce line starts with the OUTBOX_NODE override, quoted" \
-  grep -qF "OUTBOX_NODE='$SPACE/outbox node' " <<<"$line"
-check "summary.json names the override" grep -qF "\"outbox_node\": \"$SPACE/outbox node\"" "$RUNS/clean/2/summary.json"
+check "its reproduce line ends with the --node flag, quoted" \
+  grep -qF " --node 'payment=$SPACE/outbox node'" <<<"$line"
+check "summary.json names the role's implementation" \
+  grep -qF "\"nodes\": {\"payment\": \"$SPACE/outbox node\"}" "$RUNS/clean/2/summary.json"
 first=$(hash_of "$RUNS/clean/2")
 rm -rf "$RUNS/clean/2"
 bash -c "$line --out '$RUNS'" >/dev/null 2>&1

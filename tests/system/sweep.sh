@@ -163,13 +163,13 @@ for sig in INT KILL; do
   check "SIG$sig: no temp dir or shm file of a dead process" leftovers "$OUT/$sig"
 done
 
-# --- reproduce lines name the service binary OUTBOX_NODE put in place, quoted ----------------
+# --- reproduce lines name the --node flags the runs had, quoted ----------------------------
 mkdir -p "$OUT/with space"
 cp "${OUTBOX_BIN:-bin}/outbox-node" "$OUT/with space/node"
-OUTBOX_NODE="$OUT/with space/node" sim sweep scenarios/pay-queue-loss.lua --seeds 1 \
+sim sweep scenarios/pay-queue-loss.lua --seeds 1 --node "accounting=$OUT/with space/node" \
   --design direct --out "$OUT/ovr"
-check "a sweep under OUTBOX_NODE: its failing run's line names the override, quoted" \
-  grep -qF "  OUTBOX_NODE='$OUT/with space/node' " "$OUT/last.out"
-line=$(grep -F "  OUTBOX_NODE='" "$OUT/last.out" | head -n 1)
+check "a sweep with --node: its failing run's line names it, quoted" \
+  grep -qF " --node 'accounting=$OUT/with space/node'" "$OUT/last.out"
+line=$(grep -F " --node 'accounting=" "$OUT/last.out" | grep -v 'reproduce:' | head -n 1)
 bash -c "$line --out '$OUT/ovr2'" >/dev/null 2>&1
 check "... and run by bash it reproduces the failure (exit 1)" test $? -eq 1
