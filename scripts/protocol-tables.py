@@ -32,9 +32,9 @@ import sys
 ROLE_OF = {  # lib/ files: whose notes they emit (the rest are every role's)
     "payment.c": {"payment"}, "scan.c": {"payment"}, "ordered.c": {"payment"},
     "broker.c": {"broker"}, "brokerdb.c": {"broker"}, "queue.c": {"broker"},
-    "accounting.c": {"accounting"},
+    "accounting.c": {"accounting"}, "relay.c": {"relay"},
 }
-ALL_ROLES = {"payment", "broker", "accounting"}
+ALL_ROLES = {"payment", "broker", "accounting", "relay"}
 
 
 def read(root, path):

@@ -829,11 +829,10 @@ static const char *role_command(const sim_world *w, ox_role r) {
     return w->o->node_cmds[r];
 }
 
-/* The executable node n runs. */
+/* The executable node n runs: its role's (every instance of a role runs one command, so
+** `--node relay=...` reaches relay-1..relay-N alike). */
 static const char *node_command(const sim_world *w, int n) {
-    ox_role r;
-    if (ox_role_parse(scenario_node_name(n), &r) != 0) return w->o->node_bin;
-    return role_command(w, r);
+    return role_command(w, scenario_node_role(n));
 }
 
 /* ctl(...) in a scenario: an operator runs the real bin/outbox-ctl (beside
