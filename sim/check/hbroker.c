@@ -35,6 +35,8 @@ struct hbroker {
     int clock_off;
     uint64_t dack;            /* the DACK the broker handles now, 0 none */
     uint32_t dack_line;
+    uint64_t dack_open;       /* that DACK until its ack, stale_ack, reject or error note */
+    uint32_t dack_open_line;
     uint64_t incarnation;     /* the last life's, from its recover note; 0 none yet */
     uint32_t inc_line;
     /* delivered_until_acked: what the broker is owed judged at the history's end */
@@ -293,8 +295,24 @@ static void on_incarnation(hbroker *b, history_sink *s, const history_ev *e) {
     b->inc_line = e->line;
 }
 
+/* A DACK the broker handled must leave a note: the ack of the delivery it names, or a
+** stale_ack (not in flight), or a reject (a queue it does not know), or an error, a
+** refusal or a fatal note (its write failed).  One that left none was dropped silently,
+** and an operator chasing a consumer's acks that do nothing has nothing to read. */
+static void dack_unanswered(hbroker *b, history_sink *s, const history_ev *e) {
+    if (!b->dack_open) return;
+    uint32_t lines[2] = { b->dack_open_line, e ? e->line : 0 };
+    history_flag(s, HI_DACK, 0, 0, lines, e ? 2 : 1,
+                 "the DACK of delivery %" PRIu64 " was neither acked nor reported stale",
+                 b->dack_open);
+    b->dack_open = 0;
+}
+
 static void on_note(hbroker *b, history_sink *s, const history_ev *e) {
     const char *k = e->kind;
+    if (!strcmp(k, "ack") || !strcmp(k, "stale_ack") || !strcmp(k, "reject")
+        || !strcmp(k, "error") || !strcmp(k, "refused") || !strcmp(k, "fatal"))
+        b->dack_open = 0;
     if (!strcmp(k, "recover")) on_incarnation(b, s, e);
     if (!strcmp(k, "enqueue")) on_enqueue(b, s, e);
     else if (!strcmp(k, "deliver")) on_deliver(b, s, e, 0);
@@ -316,6 +334,8 @@ static void life(hbroker *b, const history_ev *e) {
     if (!strcmp(ev, "heal")) b->calm_us = e->t_us;
     if (!strcmp(ev, "fault") && strstr(e->target, "broker")) b->calm_us = e->t_us;
     if (!mine) return;
+    if (!strcmp(ev, "crash") || !strcmp(ev, "power_cut") || !strcmp(ev, "disk_fault"))
+        b->dack_open = 0;   /* the step died, or its write failed: no note owed */
     if (!strcmp(ev, "crash")) b->down = 1;
     else if (!strcmp(ev, "start") || !strcmp(ev, "restart")) b->down = 0;
     else if (!strcmp(ev, "pause")) b->paused++;
@@ -338,8 +358,11 @@ void hbroker_event(hbroker *b, history_sink *s, const history_ev *e) {
         b->clock_off = 1;
     if (!strcmp(e->ev, "deliver") && !strcmp(e->to, "broker")) {
         int dack = !strcmp(e->label, "DACK") && e->has_delivery;
+        dack_unanswered(b, s, e);
         b->dack = dack ? e->delivery : 0;   /* a frame the broker rejected is behind it */
         b->dack_line = e->line;
+        b->dack_open = b->dack;
+        b->dack_open_line = e->line;
     }
     if (!strcmp(e->ev, "note") && !strcmp(e->node, "broker")) on_note(b, s, e);
 }
@@ -373,6 +396,7 @@ static void owed_ready(hbroker *b, history_sink *s, const bmsg *m, int64_t wait_
 }
 
 void hbroker_end(hbroker *b, history_sink *s) {
+    dack_unanswered(b, s, NULL);
     const ox_config *c = &b->conf->cfg;
     if (c->delivery != OX_AT_LEAST_ONCE || b->down || b->paused) return;
     /* the timeout, then as long again: the timer's own slack, never a near miss */

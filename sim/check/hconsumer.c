@@ -16,6 +16,7 @@ typedef struct {
     uint8_t inbox, answer;
     uint8_t maybe;            /* accounting died inside this message's transaction */
     uint32_t inbox_line, answer_line;
+    uint32_t why;             /* its refusal's reason, hashed (reason_hash); 0 unknown */
 } cmsg;
 
 typedef struct {
@@ -76,6 +77,14 @@ static void judge_rules(hconsumer *c, history_sink *s, const history_ev *e, uint
                  c->conf->cfg.max_amount, refuse ? " or the account is frozen" : "");
 }
 
+/* A refusal's reason, hashed (FNV-1a), so a message costs 4 bytes, not OX_REASON_MAX;
+** never 0, which means "not known". */
+static uint32_t reason_hash(const char *why) {
+    uint32_t h = 2166136261u;
+    for (const unsigned char *c = (const unsigned char *)why; *c; c++) h = (h ^ *c) * 16777619u;
+    return h ? h : 1;
+}
+
 /* apply or refuse: an inbox row committed. */
 static void on_inbox(hconsumer *c, history_sink *s, const history_ev *e, int applied) {
     unsigned long long msg = 0;
@@ -94,6 +103,24 @@ static void on_inbox(hconsumer *c, history_sink *s, const history_ev *e, int app
     c->vouchers += applied;
     m->inbox = applied ? IN_APPLIED : IN_REFUSED;
     m->inbox_line = e->line;
+    const char *why = strstr(e->detail, " refused: ");
+    if (!applied && why) m->why = reason_hash(why + 10);
+}
+
+/* Payment's "msg M marked FAILED: WHY": WHY came in the answer, the first or one a
+** duplicate got; each must say what accounting's refusal said (a duplicate answered from
+** the inbox row must carry the reason stored with it). */
+static void on_failed(hconsumer *c, history_sink *s, const history_ev *e) {
+    unsigned long long msg = 0;
+    int at = 0;
+    if (sscanf(e->detail, "msg %llu marked FAILED: %n", &msg, &at) != 1 || at == 0) return;
+    cmsg *m = msg_at(c, msg);
+    if (!m || m->inbox != IN_REFUSED || !m->why || reason_hash(e->detail + at) == m->why)
+        return;
+    uint32_t lines[2] = { m->inbox_line, e->line };
+    history_flag(s, HI_DEDUPE, e->pay, msg, lines, 2,
+                 "msg %llu was refused for one reason and answered with another: \"%s\"",
+                 msg, e->detail + at);
 }
 
 /* The answer (PUBLISH CONSUMED / CONSUME_FAILED) or the DACK of msg leaves accounting. */
@@ -172,6 +199,10 @@ void hconsumer_event(hconsumer *c, history_sink *s, const history_ev *e) {
         return;
     }
     if (!strcmp(ev, "send") && !strcmp(e->from, "accounting")) { on_send(c, s, e); return; }
+    if (!strcmp(ev, "note") && !strcmp(e->node, "payment") && !strcmp(e->kind, "failed")) {
+        on_failed(c, s, e);
+        return;
+    }
     if (strcmp(ev, "note") != 0 || strcmp(e->node, "accounting") != 0) return;
     if (!strcmp(e->kind, "apply")) on_inbox(c, s, e, 1);
     else if (!strcmp(e->kind, "refuse")) on_inbox(c, s, e, 0);

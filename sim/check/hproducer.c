@@ -23,9 +23,11 @@ typedef struct {
     int64_t pub_us;           /* when it was (the latest of that number) */
     uint32_t pub_line, state_line;
     int64_t state_us;         /* when it entered its state (a final one: when it settled) */
+    int64_t born_us;          /* its commit (or a MAYBE payment's first publication) */
     uint64_t pay;
     uint32_t late_ok;         /* the payment restarted or was held up since pub_us */
     uint8_t maybe_moved;      /* payment died inside the answer's transaction (MAYBE) */
+    uint8_t decoded;          /* the scan republished it: its stored payload decodes */
     uint32_t alert_line;      /* its latest alert note, 0 none */
     uint32_t gone_line;       /* the cleanup note that deleted it, 0 none */
 } prow;
@@ -150,6 +152,7 @@ static void on_publish(hproducer *p, history_sink *s, const history_ev *e) {
         set_state(p, r, ROW_SENDING, e);
         r->attempt = a;
         r->late_ok = 1;
+        r->born_us = e->t_us;
     }
     p->adopted = 0;
     r->pay = e->pay;
@@ -161,6 +164,7 @@ static void on_publish(hproducer *p, history_sink *s, const history_ev *e) {
                      c->max_attempts);
     }
     judge_timing(p, s, r, msg, a, e);
+    if (a >= 2) r->decoded = 1;   /* only the scan publishes past attempt 1 (scan.c) */
     if (a != r->attempt) r->late_ok = 0;
     r->attempt = a;
     r->pub_us = e->t_us;
@@ -186,6 +190,8 @@ static void on_commit(hproducer *p, history_sink *s, const history_ev *e) {
     /* The row is born attempts 1, due interval(1) after COMMIT, published or not: a crash
     ** before the first publication makes the scan's attempt 2 the first one seen. */
     r->attempt = 1;
+    r->late_ok = 0;
+    r->born_us = e->t_us;
     r->pub_us = e->t_us;
     r->pub_line = e->line;
     (void)s;
@@ -252,17 +258,51 @@ static void on_alert(hproducer *p, history_sink *s, const history_ev *e) {
         history_flag(s, HI_DEAD_AFTER_MAX, p->dead_pay, p->dead_msg, lines, 2,
                      "row %" PRIu64 " went DEAD after %u publications; max_attempts is %d",
                      p->dead_msg, r->attempt, max);
+    /* The scan decodes a row's stored payload to republish it: an alert that calls the
+    ** payload of a row it republished undecodable gives the operator the wrong reason. */
+    if (!counted && msg && r && r->decoded)
+        history_flag(s, HI_ALERT_NAMES_ROW, p->dead_pay, p->dead_msg, lines, 2,
+                     "row %" PRIu64 " went DEAD after attempt %u; its alert calls its payload "
+                     "undecodable, but the scan republished it from that payload",
+                     p->dead_msg, r->attempt);
     p->dead_msg = 0;
 }
 
 /* A cleanup note: the row it deleted must have been final (CONSUMED or FAILED) for at
 ** least cleanup_after by the trace's clock; never SENDING, never DEAD (its alert would
 ** name a row that is gone).  One millisecond of slack: the service compares whole ms. */
+/* The rest of a cleanup note must be true of the row it names: its payment, its status
+** and an age no longer than the row has existed (the service's clock is the trace's
+** without a clock fault; one millisecond of slack, as above). */
+static void judge_cleanup_note(hproducer *p, history_sink *s, const history_ev *e,
+                               const prow *r, uint64_t msg) {
+    char status[16] = "";
+    long long note_age = 0;
+    uint32_t lines[2] = { r->state_line, e->line };
+    int n = sscanf(e->detail, "msg %*u deleted: %15[A-Z], updated %lld ms ago", status,
+                   &note_age);
+    int final = r->state == ROW_CONSUMED || r->state == ROW_FAILED;
+    if (r->pay && e->pay != r->pay)
+        history_flag(s, HI_CLEANUP_FINAL_ONLY, e->pay, msg, lines, 2,
+                     "msg %" PRIu64 " (payment %" PRIu64 ") deleted; the cleanup's note names "
+                     "payment %" PRIu64, msg, r->pay, e->pay);
+    else if (n >= 1 && final && strcmp(status, ROW_NAME[r->state]) != 0)
+        history_flag(s, HI_CLEANUP_FINAL_ONLY, e->pay, msg, lines, 2,
+                     "msg %" PRIu64 " deleted as %s, but it was %s", msg, status,
+                     ROW_NAME[r->state]);
+    else if (n == 2 && r->born_us > 0 && !p->clock_off
+             && note_age > (e->t_us - r->born_us) / 1000 + 1)
+        history_flag(s, HI_CLEANUP_FINAL_ONLY, e->pay, msg, lines, 2,
+                     "msg %" PRIu64 " deleted as updated %lld ms ago, but it was committed %"
+                     PRId64 " ms ago", msg, note_age, (e->t_us - r->born_us) / 1000);
+}
+
 static void on_cleanup(hproducer *p, history_sink *s, const history_ev *e) {
     unsigned long long msg = 0;
     if (sscanf(e->detail, "msg %llu deleted:", &msg) != 1) return;
     prow *r = row(p, msg);
     if (!r) return;
+    judge_cleanup_note(p, s, e, r, msg);
     uint32_t lines[2] = { r->state_line, e->line };
     int64_t after = p->conf->cfg.cleanup_after_ms;
     int64_t age_ms = (e->t_us - r->state_us) / 1000;
@@ -390,6 +430,15 @@ static void on_rollback(hproducer *p, const history_ev *e) {
     if (r) r->late_ok = 1;
 }
 
+/* "msg M held: ..." (design ordered, lib/ordered.h): the row is written with attempts 0
+** and waits for the earlier messages of its account, however long: it has no schedule
+** until its first publication (the release, or a scan once nothing blocks it). */
+static void on_hold(hproducer *p, const history_ev *e) {
+    unsigned long long msg = 0;
+    prow *r = sscanf(e->detail, "msg %llu held", &msg) == 1 ? row(p, msg) : NULL;
+    if (r && r->state == ROW_SENDING) r->attempt = 0;
+}
+
 static void on_scan(hproducer *p, const history_ev *e) {
     int n = 0;
     if (sscanf(e->detail, "%d due", &n) == 1 && n >= p->conf->cfg.scan_batch) excuse_all(p);
@@ -470,6 +519,7 @@ void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
     else if (!strcmp(k, "dead")) on_dead(p, s, e);
     else if (!strcmp(k, "alert")) on_alert(p, s, e);
     else if (!strcmp(k, "scan")) on_scan(p, e);
+    else if (!strcmp(k, "hold")) on_hold(p, e);
     else if (!strcmp(k, "rollback")) on_rollback(p, e);
     else if (!strcmp(k, "cleanup")) on_cleanup(p, s, e);
     else if (!strcmp(k, "complete")) on_complete(p, s, e);

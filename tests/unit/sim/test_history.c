@@ -702,6 +702,138 @@ static void test_bad_trace(void **state) {
     unlink(path);
 }
 
+/* ---- the checks sharpened against surviving mutants of lib/ (mutate/report.md) ---- */
+
+#define L_START "{\"t\":0.000000,\"ev\":\"start\",\"node\":\"payment\",\"life\":1}"
+#define L_HOLD "{\"t\":0.010000,\"ev\":\"note\",\"node\":\"payment\",\"kind\":\"hold\"," \
+    "\"pay\":1,\"detail\":\"msg 1 held: an earlier message of account 1 is not settled\"}"
+
+/* A row's first republication is judged like the others: the start that came before
+** its commit excuses nothing (it used to, so attempt 2 could come any time). */
+static void test_first_republication(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    add(&t, L_RUN);
+    add(&t, L_START);
+    add(&t, L_PAY);
+    add(&t, L_COMMIT);
+    add(&t, L_SEND_PUB);
+    add(&t, L_PUB("0.010000", "1"));
+    add(&t, L_PUB("9.000000", "2"));   /* 7 s late with retry_base 2 */
+    only(judge(&t, "outbox", "retry_base=2", NULL), HI_RETRY_SCHEDULE, 1);
+    t.lines[t.n - 1] = L_PUB("2.500000", "2");
+    only(judge(&t, "outbox", "retry_base=2", NULL), -1, 0);
+    /* design ordered: a held row has no schedule until its first publication */
+    trace h = { .n = 0 };
+    add(&h, L_RUN);
+    add(&h, L_START);
+    add(&h, L_PAY);
+    add(&h, L_COMMIT);
+    add(&h, L_HOLD);
+    add(&h, L_SCAN("3.000000"));
+    add(&h, L_SCAN("4.000000"));
+    add(&h, L_PUB("9.000000", "1"));   /* released at 9 s */
+    add(&h, L_SCAN("10.000000"));
+    add(&h, L_PUB("11.000000", "2"));
+    only(judge(&h, "ordered", "retry_base=2", NULL), -1, 0);
+    h.n -= 2;
+    add(&h, L_PUB("14.000000", "2"));  /* 5 s after the release: late */
+    only(judge(&h, "ordered", "retry_base=2", NULL), HI_RETRY_SCHEDULE, 1);
+}
+
+#define L_ALERT_UNDECODABLE "{\"t\":6.010000,\"ev\":\"note\",\"node\":\"payment\",\"kind\":" \
+    "\"alert\",\"pay\":1,\"detail\":\"DEAD_LETTER: payment 1: outbox row 1 has an " \
+    "undecodable payload\"}"
+
+/* An alert calling the payload undecodable of a row the scan republished (the scan
+** decodes it to republish) gives the wrong reason: scan.c's two texts swapped. */
+static void test_alert_undecodable(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_PUB("2.010000", "2"));
+    add(&t, L_DEAD("6.010000"));
+    add(&t, L_ALERT_UNDECODABLE);
+    const checker_result *r = judge(&t, "outbox", "max_attempts=2", NULL);
+    only(r, HI_ALERT_NAMES_ROW, 1);
+    assert_non_null(strstr(r->inv[HI_ALERT_NAMES_ROW].shown[0].text, "undecodable"));
+    trace u = { .n = 0 };   /* published once, by payment itself: it may not decode */
+    head(&u);
+    add(&u, L_DEAD("6.010000"));
+    add(&u, L_ALERT_UNDECODABLE);
+    only(judge(&u, "outbox", NULL, NULL), -1, 0);
+}
+
+#define L_CLEAN_AS(pay, st, age) "{\"t\":5.014000,\"ev\":\"note\",\"node\":\"payment\"," \
+    "\"kind\":\"cleanup\",\"pay\":" pay ",\"detail\":\"msg 1 deleted: " st ", updated " age \
+    " ms ago\"}"
+
+/* A cleanup note must be true of its row: its payment, its status, an age it can have. */
+static void test_cleanup_note(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    tail(&t);                                      /* committed 0.010, CONSUMED 0.014 */
+    add(&t, L_CLEAN_AS("1", "CONSUMED", "5000"));
+    only(judge(&t, "outbox", "cleanup_after=5", NULL), -1, 0);
+    const char *bad[] = { L_CLEAN_AS("0", "CONSUMED", "5000"),
+                          L_CLEAN_AS("1", "FAILED", "5000"),
+                          L_CLEAN_AS("1", "CONSUMED", "3400000005000") };
+    const char *why[] = { "names payment 0", "deleted as FAILED", "committed 5004 ms ago" };
+    for (int i = 0; i < 3; i++) {
+        t.lines[t.n - 1] = bad[i];
+        const checker_result *r = judge(&t, "outbox", "cleanup_after=5", NULL);
+        only(r, HI_CLEANUP_FINAL_ONLY, 1);
+        assert_non_null(strstr(r->inv[HI_CLEANUP_FINAL_ONLY].shown[0].text, why[i]));
+    }
+}
+
+#define L_FAILED_AS(why) "{\"t\":0.015000,\"ev\":\"note\",\"node\":\"payment\",\"kind\":" \
+    "\"failed\",\"pay\":1,\"detail\":\"msg 1 marked FAILED: " why "\"}"
+
+/* The answer payment acts on carries the refusal's reason, also when a duplicate got it
+** from the inbox row (accounting.c stored the reason empty: the second answer said ""). */
+static void test_refusal_reason(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_REFUSE);                 /* "msg 1 refused: no" */
+    add(&t, L_FAILED_AS("no"));
+    only(judge(&t, "outbox", "max_amount=50", NULL), -1, 0);
+    t.lines[t.n - 1] = L_FAILED_AS("");
+    const checker_result *r = judge(&t, "outbox", "max_amount=50", NULL);
+    only(r, HI_DEDUPE, 1);
+    assert_int_equal(r->inv[HI_DEDUPE].shown[0].msg_id, 1);
+    t.lines[t.n - 1] = L_FAILED_AS("amount 100 over the limit 50");
+    only(judge(&t, "outbox", "max_amount=50", NULL), HI_DEDUPE, 1);
+}
+
+/* A DACK the broker handles leaves a note: an ack, or a stale_ack (the note broker.c
+** could drop: the DACK then vanishes without a trace). */
+static void test_dack_unanswered(void **state) {
+    (void)state;
+    const char *stale = "{\"t\":0.013000,\"ev\":\"note\",\"node\":\"broker\",\"kind\":"
+                        "\"stale_ack\",\"detail\":\"delivery " D2 " on PAY_QUEUE from "
+                        "accounting: not in flight\"}";
+    trace t = { .n = 0 };
+    head(&t);
+    tail(&t);
+    add(&t, L_DACK_IN(D2));             /* a DACK of a delivery not in flight */
+    add(&t, stale);
+    add(&t, L_DACK_IN(D1));             /* the first one's copy */
+    add(&t, stale);
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+    t.n--;                               /* the second said nothing, at the end */
+    only(judge(&t, "outbox", NULL, NULL), HI_DACK, 1);
+    t.lines[t.n - 3] = L_DACK_IN(D1);   /* the first said nothing, before the next frame */
+    t.lines[t.n - 2] = L_DACK_IN(D1);
+    t.lines[t.n - 1] = stale;
+    const checker_result *r = judge(&t, "outbox", NULL, NULL);
+    only(r, HI_DACK, 1);
+    assert_non_null(strstr(r->inv[HI_DACK].shown[0].text, "neither acked nor reported"));
+    assert_int_equal(r->inv[HI_DACK].shown[0].lines[0], (uint32_t)t.n - 2);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_life_holds), cmocka_unit_test(test_publish_before_commit),
@@ -717,6 +849,9 @@ int main(void) {
         cmocka_unit_test(test_completion_final_only), cmocka_unit_test(test_bad_trace),
         cmocka_unit_test(test_alerts_kept), cmocka_unit_test(test_leases),
         cmocka_unit_test(test_restart_state_accounting),
+        cmocka_unit_test(test_first_republication), cmocka_unit_test(test_alert_undecodable),
+        cmocka_unit_test(test_cleanup_note), cmocka_unit_test(test_refusal_reason),
+        cmocka_unit_test(test_dack_unanswered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
