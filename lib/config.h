@@ -33,6 +33,8 @@
 **   completion       mark | delete | archive (mark): what the answer's transaction does
 **                    with a finished (CONSUMED, FAILED) outbox row: keep it, delete it
 **                    (its tombstone stays), or move it to outbox_archive   payment
+**   accounting_instances  1..16 (1): the competing consumers of PAY_QUEUE, named by
+**                    ox_config_instance_name ("accounting" alone, else "accounting-1"..)  broker
 **
 ** Per service: `synchronous`, `journal_mode` and `durable_send` may be prefixed with a
 ** role's name ("payment.synchronous=full", "broker.journal_mode=delete").  Every
@@ -85,6 +87,8 @@ typedef enum {
     OX_DESIGN_AUTO_ACK,            /* at-least-once broker forgets a message as it delivers it */
     OX_DESIGN_FORGET_UNACKED,      /* durable broker deletes a message's row at delivery */
     OX_DESIGN_REDELIVER_EARLY,     /* visibility timeout counted from enqueue, not delivery */
+    /* Competing consumers (issue 14, item 3; lib/accounting.c). */
+    OX_DESIGN_DEDUPE_PER_INSTANCE, /* each accounting instance remembers processed ids in memory */
     OX_DESIGN_COUNT
 } ox_design;
 
@@ -123,7 +127,15 @@ typedef struct {
     uint64_t seed;
     int64_t inbox_retention_ms;    /* 0: the inbox remembers every message id forever */
     ox_completion completion;
+    int accounting_instances;      /* PAY_QUEUE's consumers (1..OX_MAX_INSTANCES) */
 } ox_config;
+
+/* Competing consumers: the most instances of one role a broker queue spreads over. */
+#define OX_MAX_INSTANCES 16
+/* The name of instance i (1..n) of a role run as n instances: the role's own name when
+** n is 1 (so one instance is addressed as always), else "<role>-<i>".  Writes it into
+** out[cap] and returns 0, or -1 if it did not fit or i, n are out of range. */
+int ox_config_instance_name(const char *role, int i, int n, char *out, size_t cap);
 
 void ox_config_default(ox_config *c);
 /* Sets one knob from its text form.  Returns 0, or -1 with a one-line reason in err
