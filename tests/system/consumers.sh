@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# consumers.sh: competing consumers as real daemons (issue 14, item 3): one broker with
+# the knob accounting_instances=2, two accounting processes (--name accounting-1 and
+# accounting-2) on ONE accounting database, a payment daemon, over ZeroMQ TCP with real
+# time.
+#
+# The story: 40 payments are spread over both instances (each must apply some); then
+# 200 payments are paid while accounting-1 is killed -9 in the middle of them, with
+# deliveries in flight to it: the broker redelivers them, after the visibility timeout,
+# to accounting-2 (the next consumer), which finds in the shared inbox whatever
+# accounting-1 committed before it died.  All 240 must end CONSUMED with exactly one
+# voucher each, and accounting-1 is never restarted.  Then it is restarted and takes
+# its turn again.  Every wait is bounded.  First, --name's refusals.  Prints
+# "ok - consumers: <check>" per check, "not ok - ..." and the daemons' last log lines
+# on a failure (exit 1).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bindir=${OUTBOX_BIN:-bin}
+case "$bindir" in /*) ;; *) bindir="$root/$bindir" ;; esac
+node="$bindir/outbox-node"
+budget=60
+deadline=$((SECONDS + budget))
+dir=""
+declare -A pid=()
+
+ok() { echo "ok - consumers: $*"; }
+
+fail() {
+  echo "not ok - consumers: $*"
+  if [ -n "$dir" ]; then
+    for log in "$dir"/*.log; do
+      [ -f "$log" ] || continue
+      echo "--- $(basename "$log") (last 5 lines)"
+      tail -n 5 "$log"
+    done
+  fi
+  exit 1
+}
+
+kill9() {
+  { kill -9 "${pid[$1]}"; wait "${pid[$1]}"; } 2>/dev/null || true
+  unset "pid[$1]"
+}
+
+cleanup() {
+  local name
+  for name in "${!pid[@]}"; do kill9 "$name"; done
+  if [ -n "$dir" ]; then rm -rf "$dir"; fi
+}
+trap cleanup EXIT
+trap 'fail "interrupted"' INT TERM
+
+[ -x "$node" ] || fail "$node is not built (run make)"
+command -v sqlite3 >/dev/null || fail "the sqlite3 command is missing (apt-get install sqlite3)"
+
+# --name: one clear line and exit 2 for a name that does not say its role; nothing opened.
+refused() {   # refused PATTERN ARGS...
+  local pattern=$1 out code=0; shift
+  out=$("$node" "$@" 2>&1) || code=$?
+  [ "$code" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && grep -q -- "$pattern" <<<"$out" \
+    || fail "--name: wanted exit 2 and one line with '$pattern', got $code: $out"
+}
+refused "^outbox-node: --name: expected accounting or accounting-N with N in 1..16, got 'broker'$" \
+  --role accounting --db /nonexistent/a.db --name broker
+refused "got 'accounting-0'$" --role accounting --db /nonexistent/a.db --name accounting-0
+refused "got 'accounting-17'$" --role accounting --db /nonexistent/a.db --name accounting-17
+refused "got 'accounting-'$" --role accounting --db /nonexistent/a.db --name accounting-
+refused "got 'accountingx'$" --role accounting --db /nonexistent/a.db --name accountingx
+refused "^outbox-node: --name: the client role has no address$" --role client --name accounting
+[ ! -e /nonexistent ] || fail "a refused flag left something behind"
+ok "--name is refused in one line for another role's name, 0, 17, an empty or a glued suffix, the client"
+
+# Short intervals: the broker redelivers after 0.5 s, the scan republishes every 0.2 s.
+knobs=(--knob scan_interval=0.2 --knob retry_base=0.5 --knob retry_max=1
+       --knob max_attempts=1000 --knob visibility=0.5 --knob accounting_instances=2)
+
+start() {   # start LOGNAME ARGS...
+  local name=$1; shift
+  ( exec "$node" "$@" >>"$dir/$name.log" 2>&1 ) &
+  pid[$name]=$!
+}
+
+ready() {   # ready LOGNAME WORD: waits for the line "WORD ready ..."; 1 if it exited
+  local name=$1 word=$2
+  while [ $SECONDS -lt $deadline ]; do
+    grep -q "^$word ready " "$dir/$name.log" 2>/dev/null && return 0
+    kill -0 "${pid[$name]}" 2>/dev/null || { wait "${pid[$name]}" || true; unset "pid[$name]"; return 1; }
+    sleep 0.05
+  done
+  fail "$name did not get ready within ${budget}s"
+}
+
+q() { sqlite3 -cmd ".timeout 2000" "$dir/$1.db" "$2"; }
+
+wait_for() {   # wait_for WHAT "N CONSUMED, M vouchers"
+  local what=$1 want=$2 got=""
+  while [ $SECONDS -lt $deadline ]; do
+    got="$(q payment "SELECT count(*) FROM outbox WHERE status='CONSUMED'") CONSUMED,"
+    got="$got $(q accounting "SELECT count(*) FROM voucher") vouchers"
+    [ "$got" = "$want" ] && return 0
+    sleep 0.1
+  done
+  fail "$what: wanted $want, got $got after ${budget}s"
+}
+
+pay() {   # pay FIRST COUNT
+  "$node" --role client --payment "tcp://127.0.0.1:$pport" --first-id "$1" --count "$2" \
+    --amount 700 >>"$dir/client.log" 2>&1
+}
+
+applied() { grep -c "^$1 apply " "$dir/$2.log" || true; }   # applied WORD LOGNAME
+
+one_each() {   # one_each N: exactly one voucher per payment 1..N
+  local got
+  got=$(q accounting "SELECT count(*) || ' ' || count(DISTINCT payment_id) || ' ' || min(payment_id) || ' ' || max(payment_id) FROM voucher")
+  [ "$got" = "$1 $1 1 $1" ] || fail "vouchers: wanted $1 for payments 1..$1 (count distinct min max), got '$got'"
+}
+
+dir=$(mktemp -d "${TMPDIR:-/tmp}/outbox-consumers.XXXXXX")
+base=$((20000 + ($$ * 7) % 20000))
+bport="" pport=""
+for try in 0 1 2 3 4 5 6 7; do
+  b=$((base + try * 2)); p=$((b + 1))
+  rm -f "$dir/broker.log" "$dir/payment.log"
+  start broker --role broker --db "$dir/broker.db" --broker "tcp://127.0.0.1:$b" "${knobs[@]}"
+  ready broker broker || continue
+  start payment --role payment --db "$dir/payment.db" --broker "tcp://127.0.0.1:$b" \
+    --listen "tcp://127.0.0.1:$p" "${knobs[@]}"
+  if ready payment payment; then bport=$b; pport=$p; break; fi
+  kill9 broker
+done
+[ -n "$bport" ] || fail "no free pair of loopback ports near $base"
+for i in 1 2; do
+  start "acc$i" --role accounting --name "accounting-$i" --db "$dir/accounting.db" \
+    --broker "tcp://127.0.0.1:$bport" "${knobs[@]}"
+  ready "acc$i" "accounting-$i" || fail "accounting-$i did not start"
+done
+ok "broker, payment and two accounting instances on one database ready on ports $bport/$pport"
+
+pay 1 40 || fail "paying 1..40 failed"
+wait_for "the first 40 payments" "40 CONSUMED, 40 vouchers"
+one_each 40
+a1=$(applied accounting-1 acc1) a2=$(applied accounting-2 acc2)
+[ "$a1" -gt 0 ] && [ "$a2" -gt 0 ] && [ $((a1 + a2)) = 40 ] \
+  || fail "wanted both instances to apply some of 40, together 40: $a1 + $a2"
+ok "40 payments spread over both instances ($a1 + $a2 applied), one voucher each"
+
+# accounting-1 dies in the middle of 200 payments, with deliveries in flight to it.
+pay 41 200 &
+payer=$!
+while [ $SECONDS -lt $deadline ] && [ "$(q accounting "SELECT count(*) FROM voucher")" -lt 90 ]; do
+  sleep 0.02
+done
+kill9 acc1
+wait "$payer" || fail "paying 41..240 failed"
+wait_for "240 payments with accounting-1 dead" "240 CONSUMED, 240 vouchers"
+one_each 240
+lost=$(grep -c "^broker lost pay=[0-9]* DELIVER PAYMENT to accounting-1 " "$dir/broker.log" || true)
+moved=$(grep -c "^broker redeliver pay=[0-9]* .* to accounting-2 again" "$dir/broker.log" || true)
+[ "$moved" -gt 0 ] || fail "wanted deliveries redelivered to accounting-2 after accounting-1 died: none"
+ok "accounting-1 killed -9 mid-stream: 240 CONSUMED, one voucher each, by accounting-2 alone" \
+   "($lost deliveries to the dead instance lost, $moved redelivered to accounting-2)"
+dups=$(grep -c "^accounting-2 duplicate " "$dir/acc2.log" || true)
+echo "# accounting-2 answered $dups duplicates (what accounting-1 committed before its ack)"
+
+mv "$dir/acc1.log" "$dir/acc1-killed.log"
+start acc1 --role accounting --name accounting-1 --db "$dir/accounting.db" \
+  --broker "tcp://127.0.0.1:$bport" "${knobs[@]}"
+ready acc1 accounting-1 || fail "restarted accounting-1 did not start"
+sleep 0.2   # its connection to the broker is made in the background
+pay 241 20 || fail "paying 241..260 failed"
+wait_for "260 payments after the restart" "260 CONSUMED, 260 vouchers"
+one_each 260
+[ "$(applied accounting-1 acc1)" -gt 0 ] || fail "the restarted accounting-1 applied nothing"
+ok "accounting-1 restarted takes its turn again: 260 CONSUMED, one voucher each"
+! grep -q " error " "$dir"/acc*.log "$dir/payment.log" \
+  || fail "an error in the logs: $(grep -h " error " "$dir"/acc*.log "$dir/payment.log" | head -n 1)"
+for name in payment acc1 acc2 broker; do
+  kill -TERM "${pid[$name]}"
+  code=0; wait "${pid[$name]}" || code=$?
+  unset "pid[$name]"
+  [ "$code" = 0 ] || fail "$name exited $code on SIGTERM"
+done
+ok "SIGTERM stops each daemon cleanly"
+echo "consumers: ok 260 payments, two accounting instances on one inbox, one killed -9; ${SECONDS}s"
