@@ -19,7 +19,8 @@
 ** is pending early enough, and the timer re-arms itself for the next expiry.
 **
 ** Competing consumers (knob accounting_instances = M): PAY_QUEUE delivers to M
-** consumers, "accounting-1".."accounting-M" (M = 1: "accounting", as always), a first
+** consumers, "accounting", "accounting-2".."accounting-M" (config.h: the first keeps the
+** role's name, so M = 1 is the broker as always), a first
 ** delivery to each in turn, a redelivery to the consumer after the one that last had
 ** it (queue.h).  A DACK from any of them naming the delivery removes it: the id, not
 ** the sender, says what is acked.  The set is a knob, not a subscription frame: it is

@@ -1,7 +1,7 @@
 /*
 ** broker.h: the message broker (the MQ), internal to the library.
 **
-** Two queues, PAY_QUEUE (consumers "accounting", or "accounting-1".."accounting-M"
+** Two queues, PAY_QUEUE (consumers "accounting", and "accounting-2".."accounting-M"
 ** under knob accounting_instances = M: competing consumers, broker.c) and ACC_QUEUE
 ** (consumer "payment").  A PUBLISH is enqueued and delivered in FIFO order while the queue has
 ** fewer than `prefetch` unacked deliveries.

@@ -418,7 +418,7 @@ int ox_config_instance_name(const char *role, int i, int n, char *out, size_t ca
     assert(role != NULL);
     assert(out != NULL);
     if (n < 1 || n > OX_MAX_INSTANCES || i < 1 || i > n || cap == 0) return -1;
-    int w = n == 1 ? snprintf(out, cap, "%s", role) : snprintf(out, cap, "%s-%d", role, i);
+    int w = i == 1 ? snprintf(out, cap, "%s", role) : snprintf(out, cap, "%s-%d", role, i);
     if (w < 0 || (size_t)w >= cap) { out[0] = '\0'; return -1; }
     return 0;
 }

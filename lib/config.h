@@ -34,7 +34,8 @@
 **                    with a finished (CONSUMED, FAILED) outbox row: keep it, delete it
 **                    (its tombstone stays), or move it to outbox_archive   payment
 **   accounting_instances  1..16 (1): the competing consumers of PAY_QUEUE, named by
-**                    ox_config_instance_name ("accounting" alone, else "accounting-1"..)  broker
+**                    ox_config_instance_name: "accounting", "accounting-2".."accounting-M"
+**                    broker
 **
 ** Per service: `synchronous`, `journal_mode` and `durable_send` may be prefixed with a
 ** role's name ("payment.synchronous=full", "broker.journal_mode=delete").  Every
@@ -132,8 +133,9 @@ typedef struct {
 
 /* Competing consumers: the most instances of one role a broker queue spreads over. */
 #define OX_MAX_INSTANCES 16
-/* The name of instance i (1..n) of a role run as n instances: the role's own name when
-** n is 1 (so one instance is addressed as always), else "<role>-<i>".  Writes it into
+/* The name of instance i (1..n) of a role run as n instances: the role's own name for the
+** first (so one instance is addressed as always, and a fault or a check naming the role
+** still means the same process whatever n), "<role>-<i>" for the others.  Writes it into
 ** out[cap] and returns 0, or -1 if it did not fit or i, n are out of range. */
 int ox_config_instance_name(const char *role, int i, int n, char *out, size_t cap);
 

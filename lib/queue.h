@@ -8,11 +8,11 @@
 ** may move them (push grows the ring, remove swaps the last flight entry down).
 **
 ** Consumers: a queue delivers to a fixed, ordered set of 1..OX_QUEUE_CONSUMERS names
-** (competing consumers: PAY_QUEUE's "accounting-1".."accounting-M", or "accounting"
-** alone).  A first delivery goes to the consumer whose turn it is, and the turn moves
-** on (round-robin: ox_queue_take_turn); a redelivery goes to the consumer after the one
-** that last had the message (ox_queue_after), so a consumer that died holding it is
-** not asked again while another exists.  Both are pure functions of the queue's past:
+** (competing consumers: PAY_QUEUE's "accounting", "accounting-2".."accounting-M").  A
+** first delivery goes to the consumer whose turn it is, and the turn moves on
+** (round-robin: ox_queue_take_turn); a redelivery goes to the consumer after the one
+** that last had the message (ox_queue_after), so a consumer that died holding it is not
+** asked again while another exists.  Both are pure functions of the queue's past:
 ** no hash, no pointer, no clock.  The prefetch window is the queue's, shared by all.
 **
 ** Part of the broker's role (service.h, Layers): includes only wire.h.

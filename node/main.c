@@ -24,8 +24,8 @@ static const char usage[] =
     "\n"
     "  --role R          payment, broker, accounting, or client (sends payments)\n"
     "  --name NAME       the instance's name, its address for the broker: the role's\n"
-    "                    name (the default) or ROLE-N, N in 1..16, e.g. accounting-2 for\n"
-    "                    the broker's knob accounting_instances (competing consumers)\n"
+    "                    name (the default, the first instance) or ROLE-N, N in 2..16,\n"
+    "                    e.g. accounting-2 for the broker's knob accounting_instances\n"
     "  --db PATH         the service's SQLite database (created if missing)\n"
     "  --design NAME     outbox design (default outbox): %s\n"
     "  --knob KEY=VALUE  set a knob, repeatable (lib/config.h lists them), e.g.\n"
@@ -187,8 +187,9 @@ static void check_group(node_opts *o) {
     if (o->group == 0) o->group = outbox ? NODE_GROUP_DEFAULT : 1;
 }
 
-/* --name: the role's own name or ROLE-N (N in 1..OX_MAX_INSTANCES, as the broker names
-** competing consumers: ox_config_instance_name), so a name always says its role. */
+/* --name: the role's own name or ROLE-N (N in 2..OX_MAX_INSTANCES), exactly the names the
+** broker gives competing consumers (ox_config_instance_name): any other name would be
+** unreachable, and a name always says its role. */
 static void check_name(node_opts *o) {
     const char *role = ox_role_name(o->role);
     if (o->name == NULL) { o->name = role; return; }
@@ -197,9 +198,9 @@ static void check_name(node_opts *o) {
     uint64_t i = 0;
     int ok = strncmp(o->name, role, n) == 0 &&
              (*tail == '\0' || (*tail == '-' && tail[1] != '0' &&
-                                parse_u64(tail + 1, OX_MAX_INSTANCES, &i) == 0 && i >= 1));
+                                parse_u64(tail + 1, OX_MAX_INSTANCES, &i) == 0 && i >= 2));
     if (!ok)
-        usage_error("--name: expected %s or %s-N with N in 1..%d, got '%s'", role, role,
+        usage_error("--name: expected %s or %s-N with N in 2..%d, got '%s'", role, role,
                     OX_MAX_INSTANCES, o->name);
 }
 

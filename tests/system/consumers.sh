@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # consumers.sh: competing consumers as real daemons (issue 14, item 3): one broker with
-# the knob accounting_instances=2, two accounting processes (--name accounting-1 and
-# accounting-2) on ONE accounting database, a payment daemon, over ZeroMQ TCP with real
-# time.
+# the knob accounting_instances=2, two accounting processes on ONE accounting database
+# ("accounting", the first instance's name and the default of --name, and "--name
+# accounting-2"), a payment daemon, over ZeroMQ TCP with real time.
 #
 # The story: 40 payments are spread over both instances (each must apply some); then
-# 200 payments are paid while accounting-1 is killed -9 in the middle of them, with
+# 200 payments are paid while accounting is killed -9 in the middle of them, with
 # deliveries in flight to it: the broker redelivers them, after the visibility timeout,
 # to accounting-2 (the next consumer), which finds in the shared inbox whatever
-# accounting-1 committed before it died.  All 240 must end CONSUMED with exactly one
-# voucher each, and accounting-1 is never restarted.  Then it is restarted and takes
-# its turn again.  Every wait is bounded.  First, --name's refusals.  Prints
+# accounting committed before it died.  All 240 must end CONSUMED with exactly one
+# voucher each while accounting stays dead.  Then it is restarted and takes its turn
+# again.  Every wait is bounded.  First, --name's refusals.  Prints
 # "ok - consumers: <check>" per check, "not ok - ..." and the daemons' last log lines
 # on a failure (exit 1).
 set -euo pipefail
@@ -61,15 +61,15 @@ refused() {   # refused PATTERN ARGS...
   [ "$code" = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && grep -q -- "$pattern" <<<"$out" \
     || fail "--name: wanted exit 2 and one line with '$pattern', got $code: $out"
 }
-refused "^outbox-node: --name: expected accounting or accounting-N with N in 1..16, got 'broker'$" \
+refused "^outbox-node: --name: expected accounting or accounting-N with N in 2..16, got 'broker'$" \
   --role accounting --db /nonexistent/a.db --name broker
-refused "got 'accounting-0'$" --role accounting --db /nonexistent/a.db --name accounting-0
+refused "got 'accounting-1'$" --role accounting --db /nonexistent/a.db --name accounting-1
 refused "got 'accounting-17'$" --role accounting --db /nonexistent/a.db --name accounting-17
 refused "got 'accounting-'$" --role accounting --db /nonexistent/a.db --name accounting-
 refused "got 'accountingx'$" --role accounting --db /nonexistent/a.db --name accountingx
 refused "^outbox-node: --name: the client role has no address$" --role client --name accounting
 [ ! -e /nonexistent ] || fail "a refused flag left something behind"
-ok "--name is refused in one line for another role's name, 0, 17, an empty or a glued suffix, the client"
+ok "--name is refused in one line for another role's name, 1 (the first is plain accounting), 17, an empty or a glued suffix, the client"
 
 # Short intervals: the broker redelivers after 0.5 s, the scan republishes every 0.2 s.
 knobs=(--knob scan_interval=0.2 --knob retry_base=0.5 --knob retry_max=1
@@ -131,22 +131,23 @@ for try in 0 1 2 3 4 5 6 7; do
   kill9 broker
 done
 [ -n "$bport" ] || fail "no free pair of loopback ports near $base"
+names() { if [ "$1" = 1 ]; then echo accounting; else echo "accounting-$1"; fi; }
 for i in 1 2; do
-  start "acc$i" --role accounting --name "accounting-$i" --db "$dir/accounting.db" \
+  start "acc$i" --role accounting --name "$(names $i)" --db "$dir/accounting.db" \
     --broker "tcp://127.0.0.1:$bport" "${knobs[@]}"
-  ready "acc$i" "accounting-$i" || fail "accounting-$i did not start"
+  ready "acc$i" "$(names $i)" || fail "accounting-$i did not start"
 done
 ok "broker, payment and two accounting instances on one database ready on ports $bport/$pport"
 
 pay 1 40 || fail "paying 1..40 failed"
 wait_for "the first 40 payments" "40 CONSUMED, 40 vouchers"
 one_each 40
-a1=$(applied accounting-1 acc1) a2=$(applied accounting-2 acc2)
+a1=$(applied accounting acc1) a2=$(applied accounting-2 acc2)
 [ "$a1" -gt 0 ] && [ "$a2" -gt 0 ] && [ $((a1 + a2)) = 40 ] \
   || fail "wanted both instances to apply some of 40, together 40: $a1 + $a2"
 ok "40 payments spread over both instances ($a1 + $a2 applied), one voucher each"
 
-# accounting-1 dies in the middle of 200 payments, with deliveries in flight to it.
+# accounting dies in the middle of 200 payments, with deliveries in flight to it.
 pay 41 200 &
 payer=$!
 while [ $SECONDS -lt $deadline ] && [ "$(q accounting "SELECT count(*) FROM voucher")" -lt 90 ]; do
@@ -154,26 +155,26 @@ while [ $SECONDS -lt $deadline ] && [ "$(q accounting "SELECT count(*) FROM vouc
 done
 kill9 acc1
 wait "$payer" || fail "paying 41..240 failed"
-wait_for "240 payments with accounting-1 dead" "240 CONSUMED, 240 vouchers"
+wait_for "240 payments with accounting dead" "240 CONSUMED, 240 vouchers"
 one_each 240
-lost=$(grep -c "^broker lost pay=[0-9]* DELIVER PAYMENT to accounting-1 " "$dir/broker.log" || true)
+lost=$(grep -c "^broker lost pay=[0-9]* DELIVER PAYMENT to accounting " "$dir/broker.log" || true)
 moved=$(grep -c "^broker redeliver pay=[0-9]* .* to accounting-2 again" "$dir/broker.log" || true)
-[ "$moved" -gt 0 ] || fail "wanted deliveries redelivered to accounting-2 after accounting-1 died: none"
-ok "accounting-1 killed -9 mid-stream: 240 CONSUMED, one voucher each, by accounting-2 alone" \
+[ "$moved" -gt 0 ] || fail "wanted deliveries redelivered to accounting-2 after accounting died: none"
+ok "accounting killed -9 mid-stream: 240 CONSUMED, one voucher each, by accounting-2 alone" \
    "($lost deliveries to the dead instance lost, $moved redelivered to accounting-2)"
 dups=$(grep -c "^accounting-2 duplicate " "$dir/acc2.log" || true)
-echo "# accounting-2 answered $dups duplicates (what accounting-1 committed before its ack)"
+echo "# accounting-2 answered $dups duplicates (what accounting committed before its ack)"
 
 mv "$dir/acc1.log" "$dir/acc1-killed.log"
-start acc1 --role accounting --name accounting-1 --db "$dir/accounting.db" \
+start acc1 --role accounting --name accounting --db "$dir/accounting.db" \
   --broker "tcp://127.0.0.1:$bport" "${knobs[@]}"
-ready acc1 accounting-1 || fail "restarted accounting-1 did not start"
+ready acc1 accounting || fail "restarted accounting did not start"
 sleep 0.2   # its connection to the broker is made in the background
 pay 241 20 || fail "paying 241..260 failed"
 wait_for "260 payments after the restart" "260 CONSUMED, 260 vouchers"
 one_each 260
-[ "$(applied accounting-1 acc1)" -gt 0 ] || fail "the restarted accounting-1 applied nothing"
-ok "accounting-1 restarted takes its turn again: 260 CONSUMED, one voucher each"
+[ "$(applied accounting acc1)" -gt 0 ] || fail "the restarted accounting applied nothing"
+ok "accounting restarted takes its turn again: 260 CONSUMED, one voucher each"
 ! grep -q " error " "$dir"/acc*.log "$dir/payment.log" \
   || fail "an error in the logs: $(grep -h " error " "$dir"/acc*.log "$dir/payment.log" | head -n 1)"
 for name in payment acc1 acc2 broker; do

@@ -207,6 +207,8 @@ static void test_instances(void **state) {
     char name[32];
     assert_int_equal(ox_config_instance_name("accounting", 1, 1, name, sizeof name), 0);
     assert_string_equal(name, "accounting");
+    assert_int_equal(ox_config_instance_name("accounting", 1, 3, name, sizeof name), 0);
+    assert_string_equal(name, "accounting");   /* the first keeps the role's name */
     assert_int_equal(ox_config_instance_name("accounting", 2, 3, name, sizeof name), 0);
     assert_string_equal(name, "accounting-2");
     assert_int_equal(ox_config_instance_name("accounting", 16, 16, name, sizeof name), 0);

@@ -86,8 +86,8 @@ static void test_spread_round_robin(void **state) {
     ox_service *s = broker(r, 3, 60000, 0);
     rec_clear(r);
     assert_int_equal(ox_service_start(s), OX_OK);
-    const char *want[7] = { "accounting-1", "accounting-2", "accounting-3", "accounting-1",
-                            "accounting-2", "accounting-3", "accounting-1" };
+    const char *want[7] = { "accounting", "accounting-2", "accounting-3", "accounting",
+                            "accounting-2", "accounting-3", "accounting" };
     for (uint64_t m = 1; m <= 7; m++) {
         assert_int_equal(publish(s, m), OX_OK);
         uint64_t d = delivered(r, (int)m - 1, want[m - 1], m, 0);
@@ -95,7 +95,7 @@ static void test_spread_round_robin(void **state) {
     }
     assert_int_equal(rec_count(r, "deliver"), 7);
     assert_int_equal(rec_count(r, "ack"), 1);
-    assert_non_null(strstr(rec_detail(r, "deliver"), ") to accounting-1, 1 in flight"));
+    assert_non_null(strstr(rec_detail(r, "deliver"), ") to accounting, 1 in flight"));
     /* ACC_QUEUE keeps its one consumer */
     ox_msg m = payment_msg(9);
     m.kind = OX_M_CONSUMED;
@@ -114,7 +114,7 @@ static void test_redelivery_to_next_consumer(void **state) {
     assert_int_equal(ox_service_start(s), OX_OK);
     assert_int_equal(publish(s, 1), OX_OK);
     assert_int_equal(publish(s, 2), OX_OK);
-    uint64_t d1 = delivered(r, 0, "accounting-1", 1, 0);
+    uint64_t d1 = delivered(r, 0, "accounting", 1, 0);
     uint64_t d2 = delivered(r, 1, "accounting-2", 2, 0);
     assert_int_equal(dack_from(s, "accounting-2", d2), OX_OK);
     sleep_ms(60);
@@ -128,11 +128,11 @@ static void test_redelivery_to_next_consumer(void **state) {
     assert_true(delivered(r, 1, "accounting-3", 1, 2) == d1);
     sleep_ms(60);
     assert_int_equal(ox_service_on_timer(s, OX_TIMER_REDELIVER), OX_OK);
-    assert_true(delivered(r, 2, "accounting-1", 1, 3) == d1);   /* round again */
+    assert_true(delivered(r, 2, "accounting", 1, 3) == d1);   /* round again */
     /* the first consumer's ack, late, names the delivery: it is gone */
-    assert_int_equal(dack_from(s, "accounting-1", d1), OX_OK);
+    assert_int_equal(dack_from(s, "accounting", d1), OX_OK);
     assert_int_equal(rec_count(r, "ack"), 1);
-    assert_non_null(strstr(rec_detail(r, "ack"), "acked by accounting-1"));
+    assert_non_null(strstr(rec_detail(r, "ack"), "acked by accounting"));
     assert_int_equal(dack_from(s, "accounting-3", d1), OX_OK);
     assert_int_equal(rec_count(r, "stale_ack"), 1);
     sleep_ms(60);
@@ -164,9 +164,9 @@ static void test_durable_restart_spreads_again(void **state) {
     ox_service *s = broker(r, 2, 60000, 1);
     rec_clear(r);
     for (uint64_t m = 1; m <= 3; m++) assert_int_equal(publish(s, m), OX_OK);
-    uint64_t d1 = delivered(r, 0, "accounting-1", 1, 0);
+    uint64_t d1 = delivered(r, 0, "accounting", 1, 0);
     uint64_t d2 = delivered(r, 1, "accounting-2", 2, 0);
-    uint64_t d3 = delivered(r, 2, "accounting-1", 3, 0);
+    uint64_t d3 = delivered(r, 2, "accounting", 3, 0);
     ox_service_close(s);
     char path[256];
     db_path(r, "broker.db", path, sizeof path);
@@ -177,9 +177,9 @@ static void test_durable_restart_spreads_again(void **state) {
     assert_string_equal(rec_detail(r, "recover"), "incarnation 2: 3 messages restored");
     assert_int_equal(ox_service_start(s), OX_OK);
     assert_int_equal(r->nsent, 3);
-    assert_true(delivered(r, 0, "accounting-1", 1, 0) == d1);
+    assert_true(delivered(r, 0, "accounting", 1, 0) == d1);
     assert_true(delivered(r, 1, "accounting-2", 2, 0) == d2);
-    assert_true(delivered(r, 2, "accounting-1", 3, 0) == d3);
+    assert_true(delivered(r, 2, "accounting", 3, 0) == d3);
     assert_int_equal(dack_from(s, "accounting-2", d3), OX_OK);   /* not the one it went to */
     assert_int_equal(rec_count(r, "ack"), 1);
     assert_int_equal(q1(path, "SELECT count(*) FROM message"), 2);
