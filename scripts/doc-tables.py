@@ -53,6 +53,8 @@ DESIGNS = {
     "auto-ack": "the at-least-once broker counts a message acked as it sends it",
     "forget-unacked-on-restart": "the durable broker restores only messages it never delivered",
     "redeliver-early": "the broker counts the visibility timeout from enqueue, not delivery",
+    "dedupe-per-instance": "each accounting instance remembers the message ids it handled in "
+                           "its own memory, not in the shared inbox",
 }
 
 def read_matrix(path):
