@@ -26,6 +26,7 @@ static const char *const DESIGNS[OX_DESIGN_COUNT] = {
     "ordered", "ordered-naive",
     "alert-stale-payment", "answer-unguarded", "limit-inclusive", "cleanup-takes-alerts",
     "auto-ack", "forget-unacked-on-restart", "redeliver-early",
+    "relay-no-lease", "relay-short-lease", "relay-zombie",
     "dedupe-per-instance",
 };
 
@@ -48,6 +49,7 @@ const char *ox_design_names(void) {
            "ok-before-commit, alert-outside-tx, cleanup-by-age, ordered, ordered-naive"
            ", alert-stale-payment, answer-unguarded, limit-inclusive, cleanup-takes-alerts"
            ", auto-ack, forget-unacked-on-restart, redeliver-early"
+           ", relay-no-lease, relay-short-lease, relay-zombie"
            ", dedupe-per-instance";
 }
 
@@ -70,6 +72,9 @@ void ox_config_default(ox_config *c) {
     c->durable = 0;
     c->visibility_ms = 5000;
     c->prefetch = 100;
+    c->lease_ms = 10000;
+    c->relay_rtt_ms = 20;
+    snprintf(c->owner, sizeof c->owner, "relay");
     c->synchronous = OX_SYNC_NORMAL;
     c->journal_mode = OX_JOURNAL_WAL;
     c->durable_send = 0;
@@ -227,6 +232,21 @@ static int set_inbox_retention(ox_config *c, const char *v) {
     return parse_ms(v, 1, &c->inbox_retention_ms);
 }
 
+static int set_relays(ox_config *c, const char *v) { return set_int(&c->relays, v, 0, 8); }
+static int set_lease(ox_config *c, const char *v) { return parse_ms(v, 0, &c->lease_ms); }
+static int set_relay_rtt(ox_config *c, const char *v) { return parse_ms(v, 0, &c->relay_rtt_ms); }
+
+/* A relay's name: letters, digits, '-' and '_', 1..23 of them (it is written into rows
+** and notes, so nothing that needs quoting). */
+static int set_owner(ox_config *c, const char *v) {
+    size_t n = strlen(v);
+    if (n == 0 || n >= sizeof c->owner) return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '_') return -1;
+    memcpy(c->owner, v, n + 1);
+    return 0;
+}
+
 static const char *const COMPLETIONS[] = { "mark", "delete", "archive", NULL };
 
 const char *ox_completion_name(ox_completion m) {
@@ -278,7 +298,8 @@ static const knob KNOBS[] = {
                             "alert-outside-tx, cleanup-by-age, ordered, ordered-naive"
                             ", alert-stale-payment, answer-unguarded, limit-inclusive"
                             ", cleanup-takes-alerts, auto-ack, forget-unacked-on-restart"
-                            ", redeliver-early, dedupe-per-instance)" },
+                            ", redeliver-early, relay-no-lease, relay-short-lease"
+                            ", relay-zombie, dedupe-per-instance)" },
     { "retry", set_retry, "linear or exponential" },
     { "retry_base", set_retry_base, "seconds > 0" },
     { "retry_max", set_retry_max, "seconds > 0" },
@@ -299,6 +320,10 @@ static const knob KNOBS[] = {
     { "seed", set_seed, "an unsigned 64-bit integer" },
     { "inbox_retention", set_inbox_retention, "seconds >= 0" },
     { "completion", set_completion, "mark, delete or archive" },
+    { "relays", set_relays, "an integer 0..8" },
+    { "lease", set_lease, "seconds > 0" },
+    { "relay_rtt", set_relay_rtt, "seconds > 0" },
+    { "owner", set_owner, "a name of 1..23 letters, digits, '-' or '_'" },
     { "accounting_instances", set_accounting_instances, "an integer 1..16" },
 };
 #define NKNOBS (sizeof KNOBS / sizeof KNOBS[0])

@@ -33,6 +33,12 @@
 **   completion       mark | delete | archive (mark): what the answer's transaction does
 **                    with a finished (CONSUMED, FAILED) outbox row: keep it, delete it
 **                    (its tombstone stays), or move it to outbox_archive   payment
+**   relays           0..8 (0): relay processes run the scan (the simulator's topology sets
+**                    it): payment then publishes at once but never scans   payment
+**   lease            seconds > 0 (10): how long a relay's claim on a row lasts   relay
+**   relay_rtt        seconds > 0 (0.02): a relay publishes one claimed row per round trip
+**                    (a publish and its confirmation)   relay
+**   owner            a name of up to 23 characters ("relay"): the claims' owner   relay
 **   accounting_instances  1..16 (1): the competing consumers of PAY_QUEUE, named by
 **                    ox_config_instance_name: "accounting", "accounting-2".."accounting-M"
 **                    broker
@@ -88,6 +94,10 @@ typedef enum {
     OX_DESIGN_AUTO_ACK,            /* at-least-once broker forgets a message as it delivers it */
     OX_DESIGN_FORGET_UNACKED,      /* durable broker deletes a message's row at delivery */
     OX_DESIGN_REDELIVER_EARLY,     /* visibility timeout counted from enqueue, not delivery */
+    /* The relays' weak designs (issue 14, lib/relay.c); the same as outbox without relays. */
+    OX_DESIGN_RELAY_NO_LEASE,      /* every relay claims every due row, held or not */
+    OX_DESIGN_RELAY_SHORT_LEASE,   /* the lease is half a publish round trip (relay_rtt) */
+    OX_DESIGN_RELAY_ZOMBIE,        /* a relay publishes its claimed rows, lease expired or not */
     /* Competing consumers (issue 14, item 3; lib/accounting.c). */
     OX_DESIGN_DEDUPE_PER_INSTANCE, /* each accounting instance remembers processed ids in memory */
     OX_DESIGN_COUNT
@@ -128,6 +138,11 @@ typedef struct {
     uint64_t seed;
     int64_t inbox_retention_ms;    /* 0: the inbox remembers every message id forever */
     ox_completion completion;
+    /* relays (issue 14, lib/relay.h) */
+    int relays;                    /* relay processes; > 0: the payment service never scans */
+    int64_t lease_ms;              /* a relay's claim lasts this long */
+    int64_t relay_rtt_ms;          /* a relay publishes one claimed row per round trip */
+    char owner[24];                /* the relay's name, written into the rows it claims */
     int accounting_instances;      /* PAY_QUEUE's consumers (1..OX_MAX_INSTANCES) */
 } ox_config;
 

@@ -67,5 +67,6 @@ typedef struct ox_io {
 #define OX_TIMER_SCAN 1          /* payment: the recovery scan (scan.c) */
 #define OX_TIMER_REDELIVER 2     /* broker: in-flight deliveries past visibility */
 #define OX_TIMER_PURGE 3         /* accounting: the inbox purge (knob inbox_retention) */
+#define OX_TIMER_RELAY 4         /* relay: publish the next claimed row (lib/relay.h) */
 
 #endif

@@ -30,6 +30,7 @@ typedef long long ll;
 static int is_direct(const ox_service *s) { return s->cfg.design == OX_DESIGN_DIRECT; }
 
 int ox_payment_has_scan(const ox_service *s) {
+    if (s->role == OX_ROLE_PAYMENT && s->cfg.relays > 0) return 0;   /* the relays scan */
     return s->cfg.design != OX_DESIGN_DIRECT && s->cfg.design != OX_DESIGN_OUTBOX_NO_RECOVERY;
 }
 
@@ -169,7 +170,7 @@ static ox_status report_recovery(ox_service *s) {
 }
 
 ox_status ox_payment_open(ox_service *s) {
-    assert(s->role == OX_ROLE_PAYMENT);
+    assert(s->role == OX_ROLE_PAYMENT || s->role == OX_ROLE_RELAY);   /* relay.c: its rows */
     assert(s->pay == NULL);
     assert(s->cfg.scan_batch >= 1);
     assert(s->cfg.scan_batch <= 10000);
@@ -180,7 +181,8 @@ ox_status ox_payment_open(ox_service *s) {
     if (!s->pay->due || !s->pay->gone)
         return ox_svc_fail(s, OX_ERR_NOMEM, "payment: out of memory");
     ox_status r = prepare(s);
-    return r ? r : report_recovery(s);
+    if (r || s->role == OX_ROLE_RELAY) return r;   /* the recover note is the payment's */
+    return report_recovery(s);
 }
 
 void ox_payment_close(ox_service *s) {

@@ -47,7 +47,8 @@ struct ox_payment {
     struct ox_ordered *ord;      /* design ordered only (ordered.h), else NULL */
 };
 
-/* Whether this design has the recovery scan at all. */
+/* Whether this process runs the recovery scan: the design has one, and it is not a
+** payment service whose scan relay processes run (knob relays > 0). */
 int ox_payment_has_scan(const ox_service *s);
 
 ox_status ox_payment_open(ox_service *s);
@@ -63,6 +64,12 @@ void ox_payment_publish(ox_service *s, const ox_msg *m);
 /* scan.c */
 ox_status ox_payment_prepare_scan(ox_service *s);
 ox_status ox_payment_scan(ox_service *s);
+/* One due row, as the scan handles it: DEAD and its alert when out of attempts (or
+** unreadable), else the next publication and its reschedule.  *batch_pay: 0 before a
+** scan's first row (design alert-stale-payment).  For relay.c. */
+ox_status ox_payment_scan_row(ox_service *s, ox_due *d, int64_t now, int64_t *batch_pay);
+/* Fills d->msg and d->ok from a stored payload (d->id and d->pay_id set). */
+int ox_payment_decode_due(ox_due *d, const void *blob, int n);
 /* Design mark-on-publish only: the row just published as `attempt` is taken to be
 ** done (CONSUMED), which is the mistake this design stands for. */
 ox_status ox_payment_mark_published(ox_service *s, int64_t msg_id, uint32_t attempt, int64_t now);

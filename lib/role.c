@@ -18,7 +18,9 @@
     X(OX_ROLE_BROKER, "broker",                                                           \
       "the message queue: delivers PAY_QUEUE to accounting, ACC_QUEUE to payment")        \
     X(OX_ROLE_ACCOUNTING, "accounting",                                                   \
-      "the consumer: inbox and voucher once per message, answers on ACC_QUEUE")
+      "the consumer: inbox and voucher once per message, answers on ACC_QUEUE")         \
+    X(OX_ROLE_RELAY, "relay",                                                             \
+      "a recovery scan of its own: claims due outbox rows with a lease, republishes them")
 
 #define NAME(e, name, meaning) [e] = name,
 #define MEANING(e, name, meaning) [e] = meaning,

@@ -13,10 +13,12 @@
 #define OX_ROLE_H
 
 /* The order is the table's: the simulator numbers its nodes the same way. */
-typedef enum { OX_ROLE_PAYMENT = 0, OX_ROLE_BROKER, OX_ROLE_ACCOUNTING } ox_role;
-#define OX_ROLE_COUNT 3
+/* OX_ROLE_RELAY (issue 14): the recovery scan as a process of its own, on the payment
+** database (lib/relay.h); the simulator runs it only under topology { relays = N }. */
+typedef enum { OX_ROLE_PAYMENT = 0, OX_ROLE_BROKER, OX_ROLE_ACCOUNTING, OX_ROLE_RELAY } ox_role;
+#define OX_ROLE_COUNT 4
 
-/* "payment", "broker", "accounting" (indexed by ox_role), then NULL: a list that name
+/* "payment", "broker", "accounting", "relay" (indexed by ox_role), then NULL: a list that name
 ** suggestions and "one of ..." messages may walk. */
 extern const char *const ox_role_names[OX_ROLE_COUNT + 1];
 

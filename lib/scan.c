@@ -20,6 +20,8 @@
 ** first row going DEAD (the batch's payment id bound once, before the loop); the row id
 ** is each row's own, so every DEAD row still has an alert of its own.
 ** The scan re-arms its timer on every path, so an error does not stop recovery.
+** A relay process (relay.c) claims its rows differently and hands each to
+** ox_payment_scan_row: what happens to one due row is written once, here.
 */
 #include <assert.h>
 #include <stdio.h>
@@ -289,6 +291,14 @@ static ox_status cleanup(ox_service *s, int64_t now) {
     return r;
 }
 
+int ox_payment_decode_due(ox_due *d, const void *blob, int n) { return decode_payload(d, blob, n); }
+
+ox_status ox_payment_scan_row(ox_service *s, ox_due *d, int64_t now, int64_t *batch_pay) {
+    assert(batch_pay != NULL);
+    if (!d->ok || d->attempts >= budget(s)) return dead_letter(s, d, now, batch_pay);
+    return republish(s, d, now);
+}
+
 ox_status ox_payment_scan(ox_service *s) {
     assert(ox_payment_has_scan(s));
     int64_t now = ox_now_ms();
@@ -299,9 +309,7 @@ ox_status ox_payment_scan(ox_service *s) {
     if (!r && n) ox_svc_event(s, "scan", 0, "%d due", n);
     int64_t batch_pay = 0;   /* alert-stale-payment: the payment this scan's alerts name */
     for (int i = 0; i < n && !r; i++) {
-        ox_due *d = &s->pay->due[i];
-        if (!d->ok || d->attempts >= budget(s)) r = dead_letter(s, d, now, &batch_pay);
-        else r = republish(s, d, now);
+        r = ox_payment_scan_row(s, &s->pay->due[i], now, &batch_pay);
     }
     if (!r) r = cleanup(s, now);
     ox_svc_timer(s, OX_TIMER_SCAN, s->cfg.scan_interval_ms);

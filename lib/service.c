@@ -18,6 +18,7 @@
 #include "accounting.h"
 #include "broker.h"
 #include "payment.h"
+#include "relay.h"
 
 /* ---- failpoints ---- */
 
@@ -42,11 +43,13 @@ static ox_status role_open(ox_service *s) {
     case OX_ROLE_PAYMENT: return ox_payment_open(s);
     case OX_ROLE_ACCOUNTING: return ox_accounting_open(s);
     case OX_ROLE_BROKER: return ox_broker_open(s);
+    case OX_ROLE_RELAY: return ox_relay_open(s);
     }
     return ox_svc_fail(s, OX_ERR_ROLE, "unknown role %d", (int)s->role);
 }
 
 static void role_close(ox_service *s) {
+    if (s->rel) ox_relay_close(s);
     if (s->pay) ox_payment_close(s);
     if (s->acc) ox_accounting_close(s);
     if (s->brk) ox_broker_close(s);
@@ -75,6 +78,10 @@ static const char *config_problem(const ox_config *c) {
     if (c->cleanup_after_ms < 0) return "cleanup_after";
     if (c->inbox_retention_ms < 0) return "inbox_retention";
     if ((unsigned)c->completion > OX_COMPLETE_ARCHIVE) return "completion";
+    if (c->relays < 0 || c->relays > 8) return "relays";
+    if (c->lease_ms <= 0) return "lease";
+    if (c->relay_rtt_ms <= 0) return "relay_rtt";
+    if (c->owner[0] == '\0' || memchr(c->owner, '\0', sizeof c->owner) == NULL) return "owner";
     return NULL;
 }
 
@@ -85,7 +92,7 @@ ox_service *ox_service_open(ox_role role, const char *db_path, const ox_config *
     assert(io);
     assert(err);
     assert(errlen > 0);
-    if ((unsigned)role > OX_ROLE_ACCOUNTING) {
+    if ((unsigned)role >= OX_ROLE_COUNT) {
         snprintf(err, errlen, "unknown role %d", (int)role);
         return NULL;
     }
@@ -103,7 +110,9 @@ ox_service *ox_service_open(ox_role role, const char *db_path, const ox_config *
     s->io = *io;
     /* One stream per purpose, so that a new use of randomness never shifts jitter. */
     ox_prng_seed(&s->prng, ox_prng_derive(cfg->seed, 1));
-    ox_status st = ox_store_open(&s->store, role, db_path, &s->cfg, s->err, sizeof s->err);
+    /* a relay opens the payment's database: its schema and its identity */
+    ox_role store_role = role == OX_ROLE_RELAY ? OX_ROLE_PAYMENT : role;
+    ox_status st = ox_store_open(&s->store, store_role, db_path, &s->cfg, s->err, sizeof s->err);
     if (st == OX_OK) st = role_open(s);
     if (st != OX_OK) {
         snprintf(err, errlen, "%s", s->err);
@@ -128,6 +137,7 @@ ox_status ox_service_start(ox_service *s) {
     case OX_ROLE_PAYMENT: return ox_payment_start(s);
     case OX_ROLE_BROKER: return ox_broker_start(s);
     case OX_ROLE_ACCOUNTING: return ox_accounting_start(s);   /* a timer only to purge */
+    case OX_ROLE_RELAY: return ox_relay_start(s);
     }
     return OX_ERR_ROLE;
 }
@@ -153,6 +163,7 @@ ox_status ox_service_on_frame(ox_service *s, const char *from, const uint8_t *by
     case OX_ROLE_PAYMENT: return ox_payment_on_frame(s, from, &f);
     case OX_ROLE_ACCOUNTING: return ox_accounting_on_frame(s, from, &f);
     case OX_ROLE_BROKER: return ox_broker_on_frame(s, from, &f);
+    case OX_ROLE_RELAY: return ox_svc_reject(s, from, 0, "relay: takes no frames");
     }
     return OX_ERR_ROLE;
 }
@@ -163,6 +174,7 @@ ox_status ox_service_on_timer(ox_service *s, int id) {
     case OX_ROLE_PAYMENT: return ox_payment_on_timer(s, id);
     case OX_ROLE_BROKER: return ox_broker_on_timer(s, id);
     case OX_ROLE_ACCOUNTING: return ox_accounting_on_timer(s, id);
+    case OX_ROLE_RELAY: return ox_relay_on_timer(s, id);
     }
     return ox_svc_fail(s, OX_ERR_ROLE, "%s: no timer %d", ox_role_name(s->role), id);
 }

@@ -69,6 +69,7 @@ static const char BROKER_DDL[] =
 static int schema_id(ox_role role) {
     switch (role) {
     case OX_ROLE_PAYMENT: return OX_SCHEMA_PAYMENT;
+    case OX_ROLE_RELAY: return OX_SCHEMA_PAYMENT;   /* a relay opens the payment's file */
     case OX_ROLE_ACCOUNTING: return OX_SCHEMA_ACCOUNTING;
     case OX_ROLE_BROKER: return OX_SCHEMA_BROKER;
     }
@@ -80,6 +81,7 @@ static int schema_id(ox_role role) {
 static const char *ddl(ox_role role) {
     switch (role) {
     case OX_ROLE_PAYMENT: return PAYMENT_DDL;
+    case OX_ROLE_RELAY: return PAYMENT_DDL;
     case OX_ROLE_ACCOUNTING: return ACCOUNTING_DDL;
     case OX_ROLE_BROKER: return BROKER_DDL;
     }

@@ -75,7 +75,8 @@ void ox_svc_send(ox_service *s, const char *to, const ox_frame *f) {
 
 void ox_svc_timer(ox_service *s, int id, int64_t delay_ms) {
     assert(s != NULL);
-    assert(id == OX_TIMER_SCAN || id == OX_TIMER_REDELIVER || id == OX_TIMER_PURGE);
+    assert(id == OX_TIMER_SCAN || id == OX_TIMER_REDELIVER || id == OX_TIMER_PURGE ||
+           id == OX_TIMER_RELAY);
     assert(delay_ms >= 0);
     if (s->io.set_timer) s->io.set_timer(s->io.ctx, id, delay_ms);
 }

@@ -10,7 +10,8 @@
 **
 ** An ox_service owns everything the library keeps: its copy of the config and io
 ** table, its database, its jitter PRNG, its last error, and the state of its one
-** role (exactly one of pay/acc/brk is set).  There is no state anywhere else.
+** role (exactly one of pay/acc/brk is set; a relay has rel and pay).  There is no state
+** anywhere else.
 **
 ** The helpers here (svc.c) are the only way the roles talk to their host: they send
 ** encoded frames, set timers, report events, pass failpoints and ask injection sites,
@@ -40,6 +41,7 @@ typedef struct ox_service ox_service;
 struct ox_payment;
 struct ox_accounting;
 struct ox_broker;
+struct ox_relay;
 
 struct ox_service {
     ox_role role;
@@ -51,6 +53,7 @@ struct ox_service {
     struct ox_payment *pay;
     struct ox_accounting *acc;
     struct ox_broker *brk;
+    struct ox_relay *rel;       /* role relay: with pay, whose rows it scans (relay.h) */
 };
 
 #if defined(__GNUC__)

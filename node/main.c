@@ -16,13 +16,14 @@
 #include "vfs.h"
 
 static const char usage[] =
-    "usage: outbox-node --role payment|broker|accounting --db PATH [options]\n"
+    "usage: outbox-node --role payment|broker|accounting|relay --db PATH [options]\n"
     "       outbox-node --role client [--payment ENDPOINT] --count N [client options]\n"
     "\n"
     "One service of outbox-lab: under the simulator (--sim) or live, as a daemon that\n"
     "talks ZeroMQ over TCP with real time.\n"
     "\n"
-    "  --role R          payment, broker, accounting, or client (sends payments)\n"
+    "  --role R          payment, broker, accounting, relay (under --sim only; --db is\n"
+    "                    the payment's), or client (sends payments)\n"
     "  --name NAME       the instance's name, its address for the broker: the role's\n"
     "                    name (the default, the first instance) or ROLE-N, N in 2..16,\n"
     "                    e.g. accounting-2 for the broker's knob accounting_instances\n"
@@ -94,7 +95,7 @@ static void set_role(node_opts *o, const char *v) {
     o->client = strcmp(v, "client") == 0;
     if (o->client) return;
     if (ox_role_parse(v, &o->role) != 0)
-        usage_error("--role: expected payment|broker|accounting|client, got '%s'", v);
+        usage_error("--role: expected payment|broker|accounting|relay|client, got '%s'", v);
 }
 
 static void set_design(node_opts *o, const char *v) {
@@ -205,7 +206,7 @@ static void check_name(node_opts *o) {
 }
 
 static void check(node_opts *o, int have_role, int client_flags) {
-    if (!have_role) usage_error("--role: required (payment|broker|accounting|client)");
+    if (!have_role) usage_error("--role: required (payment|broker|accounting|relay|client)");
     check_group(o);
     if (o->client) {
         reject(o->name, "--name", "the client role has no address");
@@ -228,6 +229,9 @@ static void check(node_opts *o, int have_role, int client_flags) {
         reject(o->listen, "--listen", "not used with --sim (the simulator is the client)");
         return;
     }
+    if (o->role == OX_ROLE_RELAY)
+        usage_error("--role relay: runs under the simulator only (--sim); live, the payment "
+                    "service scans");
     if (o->listen != NULL && o->role != OX_ROLE_PAYMENT)
         usage_error("--listen: only the payment role listens for clients, not %s", role);
     if (o->broker == NULL) o->broker = NODE_DEFAULT_BROKER;

@@ -490,6 +490,7 @@ static int may_go_on(const simhost *h, const ox_step *steps, unsigned n, unsigne
 ** group changes no effect and no row, only how many commits write them. */
 static int group_batch(const simhost *h, const ox_step *steps, unsigned n) {
     if (n < 2 || h->svc == NULL || h->o->role == OX_ROLE_BROKER) return 0;
+    if (h->o->role == OX_ROLE_RELAY) return 0;   /* its claims stay their own transactions */
     for (unsigned i = 0; i < n; i++)
         if (steps[i].narmed > 0) return 0;
     return 1;

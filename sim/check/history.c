@@ -17,6 +17,7 @@
 #include "../util/json.h"
 #include "hbroker.h"
 #include "hconsumer.h"
+#include "hlease.h"
 #include "hordering.h"
 #include "hproducer.h"
 #include "hrestart.h"
@@ -44,6 +45,9 @@ int history_judged(const history_conf *conf, int inv) {
                || (c->design != OX_DESIGN_DIRECT && c->completion != OX_COMPLETE_MARK);
     case HI_ORDERING: return ox_design_claims_ordering(c->design);
     case HI_DELIVERED: return c->delivery == OX_AT_LEAST_ONCE;
+    case HI_LEASE_HELD:
+    case HI_LEASE_EXCLUSIVE:
+    case HI_OWNED_SENT: return c->relays > 0 && has_scan(c);
     default: return 1;
     }
 }
@@ -253,6 +257,7 @@ typedef struct {
     hbroker *b;
     hrestart *r;
     hordering *o;
+    hlease *l;
 } checks;
 
 static void each(checks *k, history_sink *s, const history_ev *e) {
@@ -261,6 +266,7 @@ static void each(checks *k, history_sink *s, const history_ev *e) {
     hbroker_event(k->b, s, e);
     hrestart_event(k->r, s, e, k->p, k->b, k->c);
     hordering_event(k->o, s, e);
+    hlease_event(k->l, s, e);
 }
 
 static int read_all(FILE *f, const char *path, checks *k, history_sink *s, char *err,
@@ -318,9 +324,9 @@ int history_run(const char *trace_path, const history_conf *conf, checker_result
     }
     history_sink s = { .conf = conf, .out = out };
     checks k = { hproducer_new(conf), hconsumer_new(conf), hbroker_new(conf),
-                 hrestart_new(conf), hordering_new(conf) };
+                 hrestart_new(conf), hordering_new(conf), hlease_new(conf) };
     int rc = 0;
-    if (!k.p || !k.c || !k.b || !k.r || !k.o) {
+    if (!k.p || !k.c || !k.b || !k.r || !k.o || !k.l) {
         snprintf(err, cap, "%s: out of memory", trace_path);
         rc = -1;
     }
@@ -329,6 +335,7 @@ int history_run(const char *trace_path, const history_conf *conf, checker_result
         hproducer_end(k.p, &s);
         hconsumer_end(k.c, &s);
         hbroker_end(k.b, &s);
+        hlease_end(k.l, &s);
     }
     fclose(f);
     hproducer_free(k.p);
@@ -336,5 +343,6 @@ int history_run(const char *trace_path, const history_conf *conf, checker_result
     hbroker_free(k.b);
     hrestart_free(k.r);
     hordering_free(k.o);
+    hlease_free(k.l);
     return rc;
 }

@@ -33,6 +33,11 @@
 **              complete  "msg M deleted: STATUS" or "msg M archived: STATUS" (knob
 **                        completion: after the consumed or failed/refund notes of the
 **                        transaction that finished and deleted the row)
+**   relay      claim     "msg M claimed by O at N until U" (O the relay, N its clock, U the
+**                        lease's end, ms; after the claiming statement committed)
+**              publish, dead, alert, scan: as the payment's (the scan's own code)
+**              release   "msg M released by O"   lapse  "msg M not published by O: lease of
+**                        H until U" (lib/relay.h)
 **   accounting purge     "N inbox rows received over R ms ago forgotten" (knob
 **                        inbox_retention; read only by the reached states)
 **   accounting apply     "msg M: voucher of A cents for account C"
@@ -79,6 +84,9 @@ enum {
     HI_ORDERING,              /* hordering.c: per-account order (designs that claim it) */
     HI_ALERTS_KEPT,           /* history.c: alerts committed are all there at the end */
     HI_DELIVERED,             /* delivered_until_acked (hbroker.c) */
+    HI_LEASE_HELD,            /* hlease.c: the relays' leases (knob relays > 0) */
+    HI_LEASE_EXCLUSIVE,
+    HI_OWNED_SENT,            /* owned_then_sent */
     HI_END
 };
 

@@ -60,7 +60,7 @@ static sim_fault *slow_fault(sim_world *w, int node) {
 
 void backlog_after_frame(sim_world *w, int node) {
     assert(node >= 0);
-    assert(node < SIM_NODES);
+    assert(node < SIM_MAX_NODES);
     sim_fault *f = w->nodes[node].pid != 0 ? slow_fault(w, node) : NULL;
     if (!f || f->per_us <= 0) return;
     w->busy_until[node] = w->now + f->per_us;
@@ -71,7 +71,7 @@ int backlog_must_wait(const sim_world *w, const sim_event *ev) {
     if (ev->type != EV_FRAME && ev->type != EV_TIMER && ev->type != EV_PAY) return 0;
     int n = world_node_of(ev);
     assert(n >= 0);
-    assert(n < SIM_NODES);
+    assert(n < SIM_MAX_NODES);
     if (w->nodes[n].pid == 0) return 0;
     return w->now < w->busy_until[n] || w->backlog[n].len > 0;
 }

@@ -29,7 +29,7 @@ static int batchable_kind(const sim_event *ev) {
 /* Whether events for `node` may share a round trip at all right now. */
 static int node_batchable(const sim_world *w, int node) {
     assert(node >= 0);
-    assert(node < SIM_NODES);
+    assert(node < SIM_MAX_NODES);
     if (w->batch_max < 2 || w->nodes[node].pid == 0) return 0;
     if (w->busy_until[node] > w->now || w->backlog[node].len > 0) return 0;
     if (!diskf_batchable(w, node)) return 0;   /* disk faults and clock rates: per step */

@@ -143,7 +143,7 @@ int diskf_batchable(const sim_world *w, int node) {
 
 void diskf_wake(sim_world *w, int node) {
     assert(node >= 0);
-    assert(node < SIM_NODES);
+    assert(node < SIM_MAX_NODES);
     if (!w->diskf.stopped[node]) return;
     w->diskf.stopped[node] = 0;
     if (w->nodes[node].pid > 0) proc_pause(&w->nodes[node], 0);   /* a new life: harmless */
@@ -200,7 +200,7 @@ static void disk_dir(const sim_world *w, int n, int during, char *buf, size_t ca
 
 void diskf_dir(const sim_world *w, int node, char *buf, size_t cap) {
     assert(node >= 0);
-    assert(node < SIM_NODES);
+    assert(node < SIM_MAX_NODES);
     disk_dir(w, node, 1, buf, cap);
 }
 
@@ -213,7 +213,8 @@ static int make_dir(sim_world *w, const char *dir) {
 ** earlier run's journal (the VFS would take it over as its own). */
 int diskf_prepare(sim_world *w) {
     if (!diskf_wanted(w->sc)) return 0;
-    for (int n = 0; n < SIM_NODES; n++) {
+    for (int n = 0; n < SIM_MAX_NODES; n++) {
+        if (!scenario_node_active(w->sc, n)) continue;
         char dir[560], journal[600];
         disk_dir(w, n, 1, dir, sizeof dir);
         if (make_dir(w, dir) != 0) return -1;
@@ -232,7 +233,8 @@ int diskf_prepare(sim_world *w) {
 int diskf_keep(sim_world *w) {
     if (!diskf_wanted(w->sc) || !w->tmp_dbs) return 0;
     int rc = 0;
-    for (int n = 0; n < SIM_NODES; n++) {
+    for (int n = 0; n < SIM_MAX_NODES; n++) {
+        if (!scenario_node_active(w->sc, n)) continue;
         char from[560], to[560], src[600], dst[600], err[1400];
         disk_dir(w, n, 1, from, sizeof from);
         disk_dir(w, n, 0, to, sizeof to);

@@ -55,7 +55,7 @@ typedef struct {
     int passed;                          /* PASSED effects read so far in this step */
     int fired;                           /* disk calls failed in this step */
     int last;                            /* the fault (0-based) of the last of them */
-    uint8_t stopped[SIM_NODES];          /* SIGSTOPped by a pause, not yet SIGCONTed */
+    uint8_t stopped[SIM_MAX_NODES];          /* SIGSTOPped by a pause, not yet SIGCONTed */
 } diskf_state;
 
 struct sim_world;

@@ -34,9 +34,10 @@ static void read_durability(sim_world *w) {
         assert(rc == 0);
         (void)rc;
     }
-    for (int n = 0; n < SIM_NODES; n++) {
+    for (int n = 0; n < SIM_MAX_NODES; n++) {
+        if (!scenario_node_active(w->sc, n)) continue;
         ox_config c = base;
-        ox_config_resolve(&c, (ox_role)n);   /* node numbers are role numbers (role.h) */
+        ox_config_resolve(&c, scenario_node_role(n));
         w->power.durable[n] = ox_config_durable(&c);
     }
 }
@@ -49,7 +50,8 @@ int power_setup(sim_world *w) {
     read_durability(w);
     /* diskf_prepare (diskf.h), run before, made each node's disk folder and set
     ** OUTBOX_DISK: diskf_wanted() is true whenever power_wanted() is. */
-    for (int n = 0; n < SIM_NODES; n++) assert(w->nodes[n].env_extra[0] != 0);
+    for (int n = 0; n < SIM_MAX_NODES; n++)
+        assert(!scenario_node_active(w->sc, n) || w->nodes[n].env_extra[0] != 0);
     return 0;
 }
 

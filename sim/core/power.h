@@ -39,7 +39,7 @@ struct sim_world;
 typedef struct {
     int on;                       /* the nodes run on the simulated disk */
     ox_prng prng;                 /* one draw per cut: its disk_power_cut seed */
-    int durable[SIM_NODES];       /* ox_config_durable of each node's resolved knobs */
+    int durable[SIM_MAX_NODES];       /* ox_config_durable of each node's resolved knobs */
 } sim_power;
 
 /* 1 if the run needs the simulated disk: the scenario declares a power_loss{}. */

@@ -242,7 +242,8 @@ static int arm_rollback(sim_world *w, int node, ox_step *s) {
         if (s->narmed >= OX_STEP_MAX_ARMED) return 0;
         ox_armed *a = &s->armed[s->narmed++];
         snprintf(a->name, sizeof a->name, "%s",
-                 node == 0 ? OX_SITE_PAYMENT_ROLLBACK : OX_SITE_ACCOUNTING_ROLLBACK);
+                 scenario_node_role(node) == OX_ROLE_ACCOUNTING ? OX_SITE_ACCOUNTING_ROLLBACK
+                                                                : OX_SITE_PAYMENT_ROLLBACK);
         a->skip = 0;
         a->action = OX_ARM_INJECT;
         return f->id;
@@ -337,7 +338,7 @@ static sim_frame *frame_copy(const sim_frame *fr) {
 static int route_send(sim_world *w, int src, const ox_effect *e) {
     int dst = scenario_node_parse(e->to);
     assert(src >= 0);
-    assert(src < SIM_NODES);
+    assert(src < SIM_MAX_NODES);
     if (dst < 0)
         return world_fail(w, OX_EXIT_HARNESS, "%s sent a frame to unknown node '%s'",
                           scenario_node_name(src), e->to);
@@ -591,7 +592,7 @@ int world_apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *
 /* ---- which node an event steps ---------------------------------------------------- */
 
 int world_node_of(const sim_event *ev) {
-    assert(ev->type == EV_PAY || (ev->node >= 0 && ev->node < SIM_NODES));
+    assert(ev->type == EV_PAY || (ev->node >= 0 && ev->node < SIM_MAX_NODES));
     return ev->type == EV_PAY ? 0 : ev->node;
 }
 
@@ -781,7 +782,7 @@ static int on_crash(sim_world *w, sim_event *ev) {
 
 static int on_restart(sim_world *w, sim_event *ev) {
     assert(ev->node >= 0);
-    assert(ev->node < SIM_NODES);
+    assert(ev->node < SIM_MAX_NODES);
     sim_proc *p = &w->nodes[(int)ev->node];
     if (p->pid != 0 || (uint64_t)p->life != ev->b) return 0;   /* already back */
     return start_node(w, ev->node, "restart_after");
@@ -902,7 +903,8 @@ static int on_probe(sim_world *w) {
     assert(w->healed);   /* probing starts at healing */
     if (w->res->converged_us >= 0) return 0;
     int all_up = 1;
-    for (int n = 0; n < SIM_NODES; n++) all_up &= w->nodes[n].pid != 0;
+    for (int n = 0; n < SIM_MAX_NODES; n++)
+        all_up &= !scenario_node_active(w->sc, n) || w->nodes[n].pid != 0;
     /* Quiet: every node up, no frame on the wire or in a backlog, nothing the broker
     ** still holds (unacked: it would be redelivered), no outbox row SENDING. */
     if (all_up && w->inflight == 0 && w->broker_held == 0 && sending_rows(w) == 0) {
@@ -923,8 +925,8 @@ static int on_heal(sim_world *w) {
     trace_begin(&w->trace, w->now, "heal");
     trace_str(&w->trace, "what", "faults stop; down nodes restart; settle phase begins");
     trace_end(&w->trace);
-    for (int n = 0; n < SIM_NODES && !w->err_code; n++)
-        if (w->nodes[n].pid == 0) start_node(w, n, "healing");
+    for (int n = 0; n < SIM_MAX_NODES && !w->err_code; n++)
+        if (scenario_node_active(w->sc, n) && w->nodes[n].pid == 0) start_node(w, n, "healing");
     /* Probe at once: with settle = 0 the end comes at this same instant. */
     return w->err_code ? -1 : on_probe(w);
 }
@@ -1025,6 +1027,12 @@ static int schedule_phases(sim_world *w) {
     return schedule_new_faults(w, 0);
 }
 
+/* 1 if the node runs and its database is its own (a relay opens the payment's): the
+** files dbplace moves are those. */
+static int owns_db(const sim_world *w, int n) {
+    return scenario_node_active(w->sc, n) && !strcmp(scenario_node_db(n), scenario_node_name(n));
+}
+
 static void node_args(sim_world *w, int n) {
     sim_proc *p = &w->nodes[n];
     assert(p->argc == 0);
@@ -1032,8 +1040,8 @@ static void node_args(sim_world *w, int n) {
     char buf[700];
     proc_add_arg(p, w->o->node_bin);
     proc_add_arg(p, "--role");
-    proc_add_arg(p, scenario_node_name(n));
-    snprintf(buf, sizeof buf, "%s/%s.db", w->o->run_dir, scenario_node_name(n));
+    proc_add_arg(p, ox_role_name(scenario_node_role(n)));
+    snprintf(buf, sizeof buf, "%s/%s.db", w->o->run_dir, scenario_node_db(n));
     proc_add_arg(p, "--db");
     proc_add_arg(p, buf);
     proc_add_arg(p, "--design");
@@ -1044,6 +1052,11 @@ static void node_args(sim_world *w, int n) {
     for (int k = 0; k < w->sc->nknobs; k++) {
         proc_add_arg(p, "--knob");
         proc_add_arg(p, w->sc->knobs[k]);
+    }
+    if (scenario_node_role(n) == OX_ROLE_RELAY) {   /* the name its claims carry */
+        snprintf(buf, sizeof buf, "owner=%s", scenario_node_name(n));
+        proc_add_arg(p, "--knob");
+        proc_add_arg(p, buf);
     }
     /* Payments the scenario refuses are paid from an account accounting has frozen. */
     if (!scenario_knob(w->sc, "frozen")) {
@@ -1103,10 +1116,12 @@ static int setup(sim_world *w) {
     w->batch_max = batch && *batch ? atoi(batch) : OX_BATCH_MAX;
     if (w->batch_max < 1) w->batch_max = 1;
     if (w->batch_max > OX_BATCH_MAX) w->batch_max = OX_BATCH_MAX;
-    for (int n = 0; w->tmp_dbs && n < SIM_NODES; n++)
-        if (dbplace_link(w->procs.dir, w->o->run_dir, scenario_node_name(n), err, sizeof err) != 0)
+    for (int n = 0; w->tmp_dbs && n < SIM_MAX_NODES; n++)
+        if (owns_db(w, n) &&
+            dbplace_link(w->procs.dir, w->o->run_dir, scenario_node_name(n), err, sizeof err) != 0)
             return world_fail(w, OX_EXIT_HARNESS, "%s", err);
-    for (int n = 0; n < SIM_NODES; n++) {
+    for (int n = 0; n < SIM_MAX_NODES; n++) {
+        if (!scenario_node_active(w->sc, n)) continue;
         char log[700];
         snprintf(log, sizeof log, "%s/%s.log", w->o->run_dir, scenario_node_name(n));
         proc_init(&w->nodes[n], n, scenario_node_name(n), log);
@@ -1137,6 +1152,10 @@ static int setup(sim_world *w) {
     static const int order[SIM_NODES] = { 1, 2, 0 };
     for (int i = 0; i < SIM_NODES; i++)
         if (start_node(w, order[i], NULL) != 0) return -1;
+    /* Then the extra instances (topology{}), in index order: a relay finds the payment's
+    ** database made. */
+    for (int n = SIM_NODES; n < SIM_MAX_NODES; n++)
+        if (scenario_node_active(w->sc, n) && start_node(w, n, NULL) != 0) return -1;
     return 0;
 }
 
@@ -1200,7 +1219,7 @@ static int loop(sim_world *w) {
 static int stop_nodes(sim_world *w) {
     assert(w->healed);
     assert(w->now == w->sc->run_us + w->sc->settle_us);
-    for (int n = 0; n < SIM_NODES; n++) {
+    for (int n = 0; n < SIM_MAX_NODES; n++) {
         sim_proc *p = &w->nodes[n];
         if (p->pid == 0) continue;
         ox_step s = { .kind = OX_STEP_STOP };
@@ -1215,9 +1234,9 @@ static int stop_nodes(sim_world *w) {
 
 /* Frees what the loop holds; the services are dead or stopped by now. */
 static void release(sim_world *w) {
-    procs_fini(&w->procs, w->nodes, SIM_NODES);
+    procs_fini(&w->procs, w->nodes, SIM_MAX_NODES);
     evq_free(&w->q);
-    for (int n = 0; n < SIM_NODES; n++) backlog_free(&w->backlog[n]);
+    for (int n = 0; n < SIM_MAX_NODES; n++) backlog_free(&w->backlog[n]);
     free(w->tries);
     free(w->effects);
     w->tries = NULL;
@@ -1249,8 +1268,9 @@ ox_exit world_run(const world_opts *o, world_result *r) {
         ok = stop_nodes(&w) == 0;
     }
     /* Every service dead or stopped before its files move (dbplace.h). */
-    for (int n = 0; n < SIM_NODES; n++) proc_kill(&w.procs, &w.nodes[n]);
-    for (int n = 0; w.tmp_dbs && n < SIM_NODES; n++) {
+    for (int n = 0; n < SIM_MAX_NODES; n++) proc_kill(&w.procs, &w.nodes[n]);
+    for (int n = 0; w.tmp_dbs && n < SIM_MAX_NODES; n++) {
+        if (!owns_db(&w, n)) continue;
         char err[600];
         const char *name = scenario_node_name(n);
         if (dbplace_keep(w.procs.dir, o->run_dir, name, err, sizeof err) != 0 && ok)

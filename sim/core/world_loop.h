@@ -33,7 +33,7 @@ typedef struct sim_world {
     world_result *res;
     sim_scenario *sc;             /* o->sc */
     sim_procs procs;
-    sim_proc nodes[SIM_NODES];
+    sim_proc nodes[SIM_MAX_NODES];
     int tmp_dbs;                  /* the databases live in procs.dir during the run (dbplace.h) */
     int batch_max;                /* events per round trip, 1..OX_BATCH_MAX (OUTBOX_SIM_BATCH) */
     sim_evq q;
@@ -42,19 +42,19 @@ typedef struct sim_world {
     ox_prng faults;               /* broker-loss decisions */
     ox_prng rollbacks;            /* rollback decisions (arm_rollback, world.c) */
     int64_t now;                  /* virtual microseconds since the run began */
-    int64_t skew_us[SIM_NODES];   /* each node's clock offset (clock, clock_jump) */
-    double rate[SIM_NODES];       /* each node's clock rate (clock{rate}); 0: 1 */
+    int64_t skew_us[SIM_MAX_NODES];   /* each node's clock offset (clock, clock_jump) */
+    double rate[SIM_MAX_NODES];       /* each node's clock rate (clock{rate}); 0: 1 */
     diskf_state diskf;            /* disk faults armed in the step being run (diskf.h) */
-    int64_t busy_until[SIM_NODES];    /* slow: the node handles nothing before this */
-    int free_pending[SIM_NODES];  /* an EV_FREE is scheduled for the node */
-    backlog_ring backlog[SIM_NODES];
+    int64_t busy_until[SIM_MAX_NODES];    /* slow: the node handles nothing before this */
+    int free_pending[SIM_MAX_NODES];  /* an EV_FREE is scheduled for the node */
+    backlog_ring backlog[SIM_MAX_NODES];
     int inject_fault;             /* broker_loss or rollback fault armed in the current step */
     int healed;
     uint64_t inflight;            /* frame events in the queue or a backlog */
     int64_t broker_held;          /* messages the broker holds, ready or unacked (broker_notes) */
     uint64_t frame_ids;
     uint32_t step_seq;
-    uint32_t timer_gen[SIM_NODES][WORLD_MAX_TIMERS];
+    uint32_t timer_gen[SIM_MAX_NODES][WORLD_MAX_TIMERS];
     uint8_t *tries;               /* [payments + 1] */
     ox_effect *effects;           /* OX_STEP_MAX_EFFECTS slots */
     ox_exit err_code;             /* OX_EXIT_OK until the first error (res->err says it) */

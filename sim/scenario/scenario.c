@@ -90,9 +90,75 @@ static scn *scn_of(lua_State *L) {
 
 /* ---- names ------------------------------------------------------------------------ */
 
-/* The node names are lib's role names (lib/role.h), in the same order. */
-_Static_assert(SIM_NODES == OX_ROLE_COUNT, "one simulated node per role");
-static const char *const *const NODES = ox_role_names;
+/* ---- topology: the node slots (scenario.h) ----
+** Every slot has a fixed index, name and role, so that a node's name needs no scenario
+** to be read; a scenario says which slots run (instances[]).  To add instances of
+** another role (accounting-2, ...): append its slots here, raise SIM_MAX_NODES, and let
+** topology{} set instances[] of that role; nothing else names a slot. */
+typedef struct {
+    ox_role role;
+    int inst;                 /* 1-based instance of the role */
+    const char *name;
+    const char *db;           /* the database file's stem */
+} scn_slot;
+
+static const scn_slot SLOTS[SIM_MAX_NODES] = {
+    { OX_ROLE_PAYMENT, 1, "payment", "payment" },
+    { OX_ROLE_BROKER, 1, "broker", "broker" },
+    { OX_ROLE_ACCOUNTING, 1, "accounting", "accounting" },
+    { OX_ROLE_RELAY, 1, "relay-1", "payment" }, { OX_ROLE_RELAY, 2, "relay-2", "payment" },
+    { OX_ROLE_RELAY, 3, "relay-3", "payment" }, { OX_ROLE_RELAY, 4, "relay-4", "payment" },
+    { OX_ROLE_RELAY, 5, "relay-5", "payment" }, { OX_ROLE_RELAY, 6, "relay-6", "payment" },
+    { OX_ROLE_RELAY, 7, "relay-7", "payment" }, { OX_ROLE_RELAY, 8, "relay-8", "payment" },
+};
+/* For suggestions and "nodes: ..." lists: every slot's name. */
+static const char *const NODES[SIM_MAX_NODES + 1] = {
+    "payment", "broker", "accounting", "relay-1", "relay-2", "relay-3", "relay-4",
+    "relay-5", "relay-6", "relay-7", "relay-8", NULL,
+};
+
+ox_role scenario_node_role(int node) {
+    assert(node >= 0);
+    assert(node < SIM_MAX_NODES);
+    return SLOTS[node].role;
+}
+
+const char *scenario_node_db(int node) {
+    assert(node >= 0);
+    assert(node < SIM_MAX_NODES);
+    return SLOTS[node].db;
+}
+
+int scenario_node_active(const sim_scenario *sc, int node) {
+    assert(node >= 0);
+    assert(node < SIM_MAX_NODES);
+    if (node < SIM_NODES) return 1;
+    return SLOTS[node].inst <= sc->instances[SLOTS[node].role];
+}
+
+int scenario_node_count(const sim_scenario *sc) {
+    int n = 0;
+    for (int i = 0; i < SIM_MAX_NODES; i++) n += scenario_node_active(sc, i);
+    assert(n >= SIM_NODES);
+    return n;
+}
+
+int scenario_node_nth(const sim_scenario *sc, int k) {
+    assert(k >= 0);
+    for (int i = 0; i < SIM_MAX_NODES; i++)
+        if (scenario_node_active(sc, i) && k-- == 0) return i;
+    assert(0 && "k below scenario_node_count");
+    return 0;
+}
+
+/* The names of the nodes that run, then NULL, into out[SIM_MAX_NODES + 1]. */
+static const char *const *node_list(const sim_scenario *sc, const char **out) {
+    int n = 0;
+    for (int i = 0; i < SIM_MAX_NODES; i++)
+        if (scenario_node_active(sc, i)) out[n++] = SLOTS[i].name;
+    out[n] = NULL;
+    return out;
+}
 static const char *const QUEUES[] = { OX_PAY_QUEUE, OX_ACC_QUEUE, NULL };
 
 /* Every frame the services exchange (lib/wire.h, ox_wire_frames: each with its sender,
@@ -110,12 +176,12 @@ static const char *const LABELS[] = {
 
 const char *scenario_node_name(int node) {
     if (node == SIM_ANY) return "*";
-    return node >= 0 && node < SIM_NODES ? NODES[node] : "?";
+    return node >= 0 && node < SIM_MAX_NODES ? SLOTS[node].name : "?";
 }
 
 int scenario_node_parse(const char *name) {
     assert(name != NULL);
-    for (int i = 0; i < SIM_NODES; i++)
+    for (int i = 0; i < SIM_MAX_NODES; i++)
         if (strcmp(name, NODES[i]) == 0) return i;
     return -1;
 }
@@ -424,6 +490,9 @@ static scn *begin(lua_State *L, const char *fn, int load_only) {
 
 /* Knobs that the simulator sets itself: a scenario setting them would fight it. */
 static void reserved_knob(lua_State *L, const char *key) {
+    if (strcmp(key, "relays") == 0 || strcmp(key, "owner") == 0)
+        fail(L, "scenario: knobs: '%s' is set by the simulator from topology { relays = N }",
+             key);
     if (strcmp(key, "design") == 0)
         fail(L, "scenario: knobs: set the design with scenario { design = ... }, not as a knob");
     if (strcmp(key, "seed") == 0)
@@ -573,6 +642,7 @@ static void read_workload(lua_State *L, scn *c, int t, const ox_config *cfg) {
 }
 
 static void defaults(sim_scenario *sc) {
+    for (int r = 0; r < OX_ROLE_COUNT; r++) sc->instances[r] = r == OX_ROLE_RELAY ? 0 : 1;
     snprintf(sc->design, sizeof sc->design, "%s", "outbox");
     sc->run_us = to_us(SCN_DEFAULT_RUN);
     sc->settle_us = to_us(SCN_DEFAULT_SETTLE);
@@ -684,15 +754,17 @@ typedef struct {
 
 /* One side of a link: a node name or "*", blanks around it ignored. */
 static int link_side(lua_State *L, const char *fn, const char *link, const char *s, size_t n) {
-    char name[32], h[96], list[96];
+    char name[32], h[96], list[160];
     while (n > 0 && *s == ' ') { s++; n--; }
     while (n > 0 && s[n - 1] == ' ') n--;
     if (n == 1 && *s == '*') return SIM_ANY;
     snprintf(name, sizeof name, "%.*s", (int)n, s);
     int node = n < sizeof name ? scenario_node_parse(name) : -1;
-    if (node < 0)
+    const char *names[SIM_MAX_NODES + 1];
+    node_list(scn_of(L)->sc, names);
+    if (node < 0 || !scenario_node_active(scn_of(L)->sc, node))
         fail(L, "%s: unknown node '%s' in link '%s' (%snodes: %s)", fn, name, link,
-             hint(name, NODES, h, sizeof h), join(NODES, list, sizeof list));
+             hint(name, names, h, sizeof h), join(names, list, sizeof list));
     return node;
 }
 
@@ -714,13 +786,15 @@ static void parse_link(lua_State *L, const char *fn, const char *link, scn_dirs 
 
 /* from = node / to = node (each may be "*"). */
 static int node_field(lua_State *L, int t, const char *fn, const char *name) {
-    char buf[32], h[96], list[96];
+    char buf[32], h[96], list[160];
     if (!str_field(L, t, fn, name, buf, sizeof buf)) return SIM_ANY;
     if (strcmp(buf, "*") == 0) return SIM_ANY;
     int node = scenario_node_parse(buf);
-    if (node < 0)
+    const char *names[SIM_MAX_NODES + 1];
+    node_list(scn_of(L)->sc, names);
+    if (node < 0 || !scenario_node_active(scn_of(L)->sc, node))
         fail(L, "%s: unknown node '%s' in '%s' (%snodes: %s)", fn, buf, name,
-             hint(buf, NODES, h, sizeof h), join(NODES, list, sizeof list));
+             hint(buf, names, h, sizeof h), join(names, list, sizeof list));
     return node;
 }
 
@@ -742,9 +816,17 @@ static void read_endpoints(lua_State *L, const char *fn, scn_dirs *d) {
         fail(L, "%s: 'from' and 'to' name the same node", fn);
 }
 
+/* The role whose frames node n sends, as FRAMES lists them: a relay sends the payment's
+** PUBLISH PAYMENT frames (lib/relay.h), and nothing else; every other node its own. */
+static int frame_src_matches(int n, const scn_frame *fr) {
+    if (n == SIM_ANY) return 1;
+    if (scenario_node_role(n) != OX_ROLE_RELAY) return n == (int)fr->src;
+    return fr->src == OX_ROLE_PAYMENT && strncmp(fr->label, "PUBLISH", 7) == 0;
+}
+
 static int frame_matches(const scn_frame *fr, int src, int dst, const char *queue,
                          const char *label) {
-    return (src == SIM_ANY || src == fr->src) && (dst == SIM_ANY || dst == fr->dst) &&
+    return frame_src_matches(src, fr) && (dst == SIM_ANY || dst == fr->dst) &&
            (!queue[0] || strcmp(queue, fr->queue) == 0) &&
            (!label[0] || strncmp(label, fr->label, strlen(label)) == 0);
 }
@@ -955,6 +1037,10 @@ static void crash_at_failpoint(lua_State *L, const char *fn, scn *c, sim_fault *
     snprintf(node, sizeof node, "%.*s", (int)strcspn(f->failpoint, "."), f->failpoint);
     int owner = scenario_node_parse(node);
     assert(owner >= 0);
+    /* a relay passes the scan's failpoints of the payment code it runs (lib/relay.h) */
+    if (has_node && scenario_node_role(f->node) == OX_ROLE_RELAY && owner == 0 &&
+        strncmp(f->failpoint, "payment.scan_", 13) == 0)
+        owner = f->node;
     if (has_node && f->node != owner)
         fail(L, "%s: failpoint '%s' is in %s, not in %s", fn, f->failpoint, node,
              scenario_node_name(f->node));
@@ -1028,6 +1114,8 @@ static int l_crash(lua_State *L) {
 
 /* ---- power_loss ------------------------------------------------------------------------ */
 
+static int shares_db(const sim_scenario *sc, int node);
+
 /* power_loss { node, at | at_failpoint [, hit], keep, restart_after | restart = false }:
 ** a crash (the same fields, the same checks) after which the node's disk keeps only what
 ** was synced, and of the rest what `keep` says (proto/disk.h). */
@@ -1041,6 +1129,11 @@ static int l_power_loss(lua_State *L) {
     check_fields(L, 1, "power_loss", "", FIELDS);
     sim_fault f = new_fault(FK_POWER_LOSS, sandbox_line(L));
     read_kill(L, c, "power_loss", &f);
+    if (shares_db(c->sc, f.node))
+        fail(L, "power_loss: %s shares the payment database with other processes "
+             "(topology { relays = %d }), and a power cut of a shared file cannot be exact: "
+             "each process journals only its own writes", scenario_node_name(f.node),
+             c->sc->instances[OX_ROLE_RELAY]);
     char keep[16] = "none", h[96], list[64];
     str_field(L, 1, "power_loss", "keep", keep, sizeof keep);
     disk_keep k;
@@ -1057,14 +1150,16 @@ static int l_power_loss(lua_State *L) {
 
 /* A node name at the top of the stack (one node, not "*"), for list entries. */
 static int check_node(lua_State *L, const char *fn, const char *name) {
-    char buf[32], g[96], h[96], list[96];
+    char buf[32], g[96], h[96], list[160];
     if (lua_type(L, -1) != LUA_TSTRING)
         fail(L, "%s: '%s' must be a node name, got %s", fn, name, got(L, -1, g, sizeof g));
     check_str(L, -1, fn, name, buf, sizeof buf);
     int node = scenario_node_parse(buf);
-    if (node < 0)
+    const char *names[SIM_MAX_NODES + 1];
+    node_list(scn_of(L)->sc, names);
+    if (node < 0 || !scenario_node_active(scn_of(L)->sc, node))
         fail(L, "%s: unknown node '%s' in '%s' (%snodes: %s)", fn, buf, name,
-             hint(buf, NODES, h, sizeof h), join(NODES, list, sizeof list));
+             hint(buf, names, h, sizeof h), join(names, list, sizeof list));
     return node;
 }
 
@@ -1456,7 +1551,8 @@ static void nem_broker_loss(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) 
 static void nem_slow(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
     if (n->slow <= 0 || !nem_on(p, n)) return;
     double span = (double)(n->to - n->from) / 1e6;
-    for (int node = 0; node < SIM_NODES; node++) {
+    for (int node = 0; node < SIM_MAX_NODES; node++) {
+        if (!scenario_node_active(c->sc, node)) continue;
         int chosen = n->swarm ? (int)ox_prng_below(p, 2) : node == 2;
         if (!chosen) continue;
         sim_fault f = new_fault(FK_SLOW, n->line);
@@ -1471,12 +1567,18 @@ static void nem_slow(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
 
 static void nem_clock_skew(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
     if (n->clock_skew <= 0 || !nem_on(p, n)) return;
-    for (int node = 0; node < SIM_NODES; node++) {
+    for (int node = 0; node < SIM_MAX_NODES; node++) {
+        if (!scenario_node_active(c->sc, node)) continue;
         sim_fault f = new_fault(FK_CLOCK, n->line);
         f.node = node;
         f.by_us = (int64_t)llround(nem_uniform(p, -n->clock_skew, n->clock_skew) * 1e6);
         if (f.by_us != 0) nem_push(L, c, n, &f);
     }
+}
+
+/* A node drawn among those that run (without topology{}: below 3, as before). */
+static int nem_node(const sim_scenario *sc, ox_prng *p) {
+    return scenario_node_nth(sc, (int)ox_prng_below(p, (uint64_t)scenario_node_count(sc)));
 }
 
 /* A failpoint of `node`, and a hit within the run's payments. */
@@ -1497,13 +1599,14 @@ static void nem_crashes(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
     for (int64_t t = n->from + nem_gap(p, n->crash_every); t < n->to;
          t += nem_gap(p, n->crash_every)) {
         sim_fault f = new_fault(FK_CRASH, n->line);
-        f.node = (int)ox_prng_below(p, SIM_NODES);
+        f.node = nem_node(c->sc, p);
         f.restart_after_us = to_us(nem_uniform(p, 0.1, n->restart_max));
         int at_fp = n->failpoints && ox_prng_below(p, 2) == 0 &&
                     nem_failpoint(p, f.node, c->sc->workload.payments, &f);
         if (!at_fp) f.at_us = t;
         /* drawn only when asked for, so that no other nemesis's draws shift */
-        if (n->power_loss > 0 && nem_uniform(p, 0, 1) < n->power_loss) {
+        if (n->power_loss > 0 && nem_uniform(p, 0, 1) < n->power_loss &&
+            !shares_db(c->sc, f.node)) {   /* a shared database is never cut (l_power_loss) */
             f.kind = FK_POWER_LOSS;
             f.keep = (int)ox_prng_below(p, DISK_KEEP_TORN + 1);   /* none, random or torn */
         }
@@ -1516,10 +1619,12 @@ static void nem_partitions(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
     for (int64_t t = n->from + nem_gap(p, n->partition_every); t < n->to;
          t += nem_gap(p, n->partition_every)) {
         sim_fault f = new_fault(FK_PARTITION, n->line);
-        int link = (int)ox_prng_below(p, 2);     /* payment<->broker or broker<->accounting */
-        f.src = link, f.dst = link + 1;
+        /* payment<->broker or broker<->accounting, or a relay's link to the broker */
+        int link = (int)ox_prng_below(p, (uint64_t)(scenario_node_count(c->sc) - 1));
+        f.src = link < 2 ? link : scenario_node_nth(c->sc, link + 1);
+        f.dst = link < 2 ? link + 1 : 1;
         f.twoway = ox_prng_below(p, 2) == 0;
-        if (!f.twoway && ox_prng_below(p, 2)) f.src = link + 1, f.dst = link;
+        if (!f.twoway && ox_prng_below(p, 2)) { int a = f.src; f.src = f.dst, f.dst = a; }
         f.from_us = t;
         f.to_us = t + to_us(nem_uniform(p, 0.1, n->partition_max)) + 1000;
         if (f.to_us > n->to) f.to_us = n->to;
@@ -1533,7 +1638,7 @@ static void nem_clock_jumps(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) 
     for (int64_t t = n->from + nem_gap(p, n->clock_every); t < n->to;
          t += nem_gap(p, n->clock_every)) {
         sim_fault f = new_fault(FK_CLOCK_JUMP, n->line);
-        f.node = (int)ox_prng_below(p, SIM_NODES);
+        f.node = nem_node(c->sc, p);
         f.at_us = t;
         f.by_us = (int64_t)llround(nem_uniform(p, -n->clock_max, n->clock_max) * 1e6);
         if (f.by_us == 0) f.by_us = 1000;
@@ -1558,7 +1663,8 @@ static void nem_rollback(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
 ** eio on writes, at a probability drawn up to `disk`, over the nemesis's window. */
 static void nem_disk(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
     if (n->disk <= 0 || !nem_on(p, n)) return;
-    for (int node = 0; node < SIM_NODES; node++) {
+    for (int node = 0; node < SIM_MAX_NODES; node++) {
+        if (!scenario_node_active(c->sc, node)) continue;
         int chosen = n->swarm ? (int)ox_prng_below(p, 2) : node == 0;
         if (!chosen) continue;
         sim_fault f = new_fault(FK_DISK, n->line);
@@ -1578,7 +1684,7 @@ static void nem_pauses(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
     for (int64_t t = n->from + nem_gap(p, n->pause_every); t < n->to;
          t += nem_gap(p, n->pause_every)) {
         sim_fault f = new_fault(FK_PAUSE, n->line);
-        f.node = (int)ox_prng_below(p, SIM_NODES);
+        f.node = nem_node(c->sc, p);
         f.from_us = f.at_us = t;
         f.to_us = t + to_us(nem_uniform(p, 0.1, n->pause_max));
         if (f.to_us > n->to) f.to_us = n->to;
@@ -1590,7 +1696,8 @@ static void nem_pauses(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
 /* A clock rate per node, 1 +- up to clock_rate. */
 static void nem_clock_rate(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
     if (n->clock_rate <= 0 || !nem_on(p, n)) return;
-    for (int node = 0; node < SIM_NODES; node++) {
+    for (int node = 0; node < SIM_MAX_NODES; node++) {
+        if (!scenario_node_active(c->sc, node)) continue;
         sim_fault f = new_fault(FK_CLOCK, n->line);
         f.node = node;
         f.rate = 1 + nem_uniform(p, -n->clock_rate, n->clock_rate);
@@ -2062,11 +2169,62 @@ static int l_expect(lua_State *L) {
     return 0;
 }
 
+/* ---- topology ------------------------------------------------------------------------- */
+
+/* 1 if the node's database file is opened by another process of the run too. */
+static int shares_db(const sim_scenario *sc, int node) {
+    int n = 0;
+    for (int i = 0; i < SIM_MAX_NODES; i++)
+        n += scenario_node_active(sc, i) && !strcmp(SLOTS[i].db, SLOTS[node].db);
+    return n > 1;
+}
+
+/* Adds "key=value" to the sorted knobs (the simulator's own knob, so it is in every
+** node's command line and in the checker's config). */
+static void add_knob(lua_State *L, sim_scenario *sc, const char *key, const char *value) {
+    if (sc->nknobs == SIM_MAX_KNOBS) fail(L, "topology: too many knobs (limit %d)", SIM_MAX_KNOBS);
+    char kv[128];
+    snprintf(kv, sizeof kv, "%s=%s", key, value);
+    int at = sc->nknobs;
+    while (at > 0 && strcmp(sc->knobs[at - 1], kv) > 0) at--;
+    memmove(sc->knobs[at + 1], sc->knobs[at], sizeof sc->knobs[0] * (size_t)(sc->nknobs - at));
+    snprintf(sc->knobs[at], sizeof sc->knobs[0], "%s", kv);
+    sc->nknobs++;
+}
+
+/* topology { relays = N }: after scenario{}, before any fault or nemesis{}, at most once. */
+static int l_topology(lua_State *L) {
+    static const char *const FIELDS[] = { "relays", NULL };
+    scn *c = scn_of(L);
+    sim_scenario *sc = c->sc;
+    if (c->phase != PH_LOAD) fail(L, "topology: only at load time, not inside an at() callback");
+    if (c->scenario_line == 0) fail(L, "topology: declare scenario { } first");
+    if (sc->topology_line)
+        fail(L, "topology: declared twice (first at line %d)", sc->topology_line);
+    if (sc->nfaults > 0 || sc->nnemeses > 0)
+        fail(L, "topology: declare it before any fault or nemesis { }: they name its nodes");
+    table_arg(L, "topology", "topology { relays = 3 }");
+    check_fields(L, 1, "topology", "", FIELDS);
+    int64_t relays = 0;
+    int_field(L, 1, "topology", "relays", 0, SIM_MAX_RELAYS, &relays);
+    if (scenario_knob(sc, "relays") || scenario_knob(sc, "owner"))
+        fail(L, "topology: the knobs 'relays' and 'owner' are the simulator's (set relays here)");
+    sc->instances[OX_ROLE_RELAY] = (int)relays;
+    if (relays > 0) {
+        char v[8];
+        snprintf(v, sizeof v, "%d", (int)relays);
+        add_knob(L, sc, "relays", v);
+    }
+    sc->topology_line = sandbox_line(L) > 0 ? sandbox_line(L) : 1;
+    return 0;
+}
+
 /* ---- loading, firing, freeing ------------------------------------------------------------ */
 
 static int l_register(lua_State *L) {
     static const luaL_Reg fns[] = {
         { "scenario", l_scenario },
+        { "topology", l_topology },
         { "drop", l_drop },
         { "duplicate", l_duplicate },
         { "delay", l_delay },

@@ -29,7 +29,8 @@
 ** "FILE:LINE:" and names the offending function and field.
 **
 ** Times in Lua are virtual seconds since the run started (fractions allowed); here
-** they are microseconds.  Node indices: 0 payment, 1 broker, 2 accounting.
+** they are microseconds.  Node indices: 0 payment, 1 broker, 2 accounting, then the
+** extra instances a topology { } may add (relay-1..relay-8 at 3..10: SLOTS in scenario.c).
 */
 #ifndef SIM_SCENARIO_H
 #define SIM_SCENARIO_H
@@ -37,9 +38,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../lib/role.h"
 #include "../util/reached.h"
 
+/* Topology (issue 14): every process of a run is a node slot with a fixed index and name.
+** Slots 0..SIM_NODES-1 are the three roles, always there; the others (SIM_MAX_NODES in
+** all) are extra instances that exist only when topology { } asks for them
+** (scenario_node_active).  An array per node is sized SIM_MAX_NODES. */
 #define SIM_NODES 3
+#define SIM_MAX_RELAYS 8
+#define SIM_MAX_NODES (SIM_NODES + SIM_MAX_RELAYS)
 #define SIM_ANY (-1)
 #define SIM_FOREVER INT64_MAX
 #define SIM_MAX_FAULTS 4096
@@ -195,6 +203,8 @@ typedef struct sim_scenario {
     int nchecks;
     uint32_t checks_failed;   /* all of them, kept or not */
     void *L;                  /* lua_State, kept for callbacks */
+    int instances[OX_ROLE_COUNT];   /* topology { }: processes per role (1, 1, 1, relays) */
+    int topology_line;        /* line of topology{}; 0: none (the three nodes) */
 } sim_scenario;
 
 /* Loads and validates a scenario.  Returns NULL with "FILE:LINE: what" (or "FILE: what"
@@ -213,7 +223,19 @@ size_t scenario_fault_lua(const sim_fault *f, char *buf, size_t cap);
 /* The value of knob `key` ("key=value" in sc->knobs), or NULL if it is not set. */
 const char *scenario_knob(const sim_scenario *sc, const char *key);
 
-const char *scenario_node_name(int node);   /* "payment", "broker", "accounting" */
-int scenario_node_parse(const char *name);  /* index, or -1 */
+const char *scenario_node_name(int node);   /* "payment", "broker", "accounting", "relay-1" */
+int scenario_node_parse(const char *name);  /* index of any slot, or -1 */
+/* The role slot `node` plays (relay-k: OX_ROLE_RELAY). */
+ox_role scenario_node_role(int node);
+/* The stem of the database file the node opens: its own name, or the database it shares
+** (a relay: "payment"). */
+const char *scenario_node_db(int node);
+/* 1 if the node runs in this scenario: one of the three, or an instance topology{} asked
+** for.  Loops over nodes go over 0..SIM_MAX_NODES-1 and skip the others. */
+int scenario_node_active(const sim_scenario *sc, int node);
+/* How many nodes run, and the k-th of them (0-based, in index order): a draw among the
+** nodes draws k below the count, so that without topology{} it draws as before. */
+int scenario_node_count(const sim_scenario *sc);
+int scenario_node_nth(const sim_scenario *sc, int k);
 
 #endif

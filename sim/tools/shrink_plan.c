@@ -135,8 +135,8 @@ typedef struct {
     char queues[MAX_QUEUES][33];
     uint32_t publishes[MAX_QUEUES];   /* PUBLISH frames the broker handled, per queue */
     int last_queue;                  /* of the last one */
-    int64_t crash_t[SIM_NODES];
-    int crash_fault[SIM_NODES];      /* event index of the node's last crash, or -1 */
+    int64_t crash_t[SIM_MAX_NODES];
+    int crash_fault[SIM_MAX_NODES];      /* event index of the node's last crash, or -1 */
     int oom;                         /* plan_each ran out of memory */
 } reader;
 
@@ -408,7 +408,7 @@ static int read_trace(shrink_plan_orig *o, char *err, size_t errlen) {
     char path[600];
     snprintf(path, sizeof path, "%s/trace.jsonl", o->run_dir);
     reader r = { .o = o, .last_queue = -1 };
-    for (int n = 0; n < SIM_NODES; n++) r.crash_fault[n] = -1;
+    for (int n = 0; n < SIM_MAX_NODES; n++) r.crash_fault[n] = -1;
     int rc = 0;
     if (tline_each(path, TLINE_STRICT, plan_each, &r, err, errlen) != 0) rc = r.oom ? 3 : 2;
     if (rc == 0 && number_sends(&r) != 0) { snprintf(err, errlen, "out of memory"); rc = 3; }

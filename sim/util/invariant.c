@@ -104,6 +104,22 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "The broker stopped delivering a message nobody acked, with no crash of in-memory "
       "queues or internal loss to explain it: it counts a message done before its DACK, or "
       "a restart forgot what was in flight." },
+    { "lease_held",
+      "a relay publishes a row only while it holds an unexpired lease on it (judged only "
+      "with relays)",
+      "A relay published a row whose lease it no longer held: it stalled past its lease "
+      "(a pause, a slow publish) and went on as if the row were still its own, so another "
+      "relay may be publishing it too." },
+    { "lease_exclusive",
+      "two relays never hold one row at once (judged only with relays)",
+      "A relay claimed a row another relay still held: the claim does not look at the lease, "
+      "and both publish the same row." },
+    { "owned_then_sent",
+      "a live relay publishes every row it claims before its lease runs out (judged only "
+      "with relays)",
+      "A relay claimed a row and let its lease run out without publishing it, though it "
+      "neither crashed nor paused: the lease is shorter than the work it covers, and rows "
+      "sit owned and unsent." },
 };
 
 const invariant_info *invariant_at(int i) {

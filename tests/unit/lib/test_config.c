@@ -181,13 +181,13 @@ static void test_errors(void **state) {
         "retries-not-attempts, ok-before-commit, alert-outside-tx, cleanup-by-age, ordered, "
         "ordered-naive, alert-stale-payment, answer-unguarded, limit-inclusive, "
         "cleanup-takes-alerts, auto-ack, forget-unacked-on-restart, redeliver-early, "
-        "dedupe-per-instance), got 'outbox2'");
+        "relay-no-lease, relay-short-lease, relay-zombie, dedupe-per-instance), got 'outbox2'");
     expect_error(
         "foo", "1",
         "unknown knob 'foo' (known: design, retry, retry_base, retry_max, jitter, max_attempts, "
         "scan_interval, scan_batch, delivery, durable, visibility, prefetch, synchronous, "
         "journal_mode, durable_send, max_amount, frozen, cleanup_after, seed, inbox_retention, "
-        "completion, accounting_instances)");
+        "completion, relays, lease, relay_rtt, owner, accounting_instances)");
 }
 
 /* Competing consumers: the knob, and the names instances are addressed by (one instance
@@ -273,6 +273,27 @@ static void test_durable(void **state) {
     }
 }
 
+/* The relays' knobs (lib/relay.h): ranges and the owner's spelling. */
+static void test_relay_knobs(void **state) {
+    (void)state;
+    expect_error("relays", "9", "relays: expected an integer 0..8, got '9'");
+    expect_error("lease", "0", "lease: expected seconds > 0, got '0'");
+    expect_error("relay_rtt", "-1", "relay_rtt: expected seconds > 0, got '-1'");
+    expect_error("owner", "relay 1",
+                 "owner: expected a name of 1..23 letters, digits, '-' or '_', got 'relay 1'");
+    expect_error("owner", "a-name-of-twenty-four-ch",
+                 "owner: expected a name of 1..23 letters, digits, '-' or '_', got "
+                 "'a-name-of-twenty-four-ch'");
+    ox_config c;
+    char err[256];
+    ox_config_default(&c);
+    assert_int_equal(c.lease_ms, 10000);
+    assert_int_equal(c.relay_rtt_ms, 20);
+    assert_string_equal(c.owner, "relay");
+    assert_int_equal(ox_config_set_kv(&c, "owner=relay-8", err, sizeof err), 0);
+    assert_string_equal(c.owner, "relay-8");
+}
+
 static void test_small_error_buffer(void **state) {
     (void)state;
     ox_config c;
@@ -311,6 +332,7 @@ static void test_designs(void **state) {
                             "alert-stale-payment", "answer-unguarded", "limit-inclusive",
                             "cleanup-takes-alerts",
                             "auto-ack", "forget-unacked-on-restart", "redeliver-early",
+                            "relay-no-lease", "relay-short-lease", "relay-zombie",
                             "dedupe-per-instance" };
     assert_int_equal(sizeof names / sizeof names[0], OX_DESIGN_COUNT);
     for (int i = 0; i < OX_DESIGN_COUNT; i++) {
@@ -332,6 +354,7 @@ int main(void) {
         cmocka_unit_test(test_instances),
         cmocka_unit_test(test_every_knob),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_relay_knobs),
         cmocka_unit_test(test_small_error_buffer),
         cmocka_unit_test(test_kv),
         cmocka_unit_test(test_designs),

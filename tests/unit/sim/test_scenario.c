@@ -508,7 +508,8 @@ static void unknown_names(void **state) {
           "dead_letters_alerted, convergence, publish_after_commit, retry_schedule, "
           "dead_after_max_attempts, alert_names_row, final_states_final, answer_after_commit, "
           "dedupe_same_answer, business_rules, broker_redelivery, dack_names_delivery, "
-          "restart_state, cleanup_final_only, ordering, alerts_kept, delivered_until_acked)");
+          "restart_state, cleanup_final_only, ordering, alerts_kept, delivered_until_acked, "
+          "lease_held, lease_exclusive, owned_then_sent)");
 }
 
 static void unknown_fields(void **state) {
@@ -1182,8 +1183,65 @@ static void node_names(void **state) {
     assert_string_equal(scenario_node_name(SIM_ANY), "*");
 }
 
+/* topology { relays = N }: relay-1..relay-N join the three nodes, each fault may name
+** them, the nemesis draws among them all, and a shared database is never power-cut. */
+static void topology_relays(void **state) {
+    sim_scenario *sc = load_ok(state, "topo.lua", HEAD "topology { relays = 2 }\n"
+                               "crash { node = \"relay-2\", at = 3 }\n"
+                               "partition { between = {\"relay-1\", \"broker\"}, start = 1,"
+                               " stop = 2 }\n"
+                               "crash { node = \"relay-1\", at_failpoint = "
+                               "\"payment.scan_after_publish\" }\n", 1);
+    assert_int_equal(scenario_node_count(sc), 5);
+    assert_int_equal(scenario_node_nth(sc, 4), 4);
+    assert_true(scenario_node_active(sc, 4));
+    assert_false(scenario_node_active(sc, 5));
+    assert_int_equal(sc->faults[0].node, 4);
+    assert_int_equal(sc->faults[1].src, 3);
+    assert_int_equal(sc->faults[1].dst, 1);
+    assert_int_equal(sc->faults[2].node, 3);
+    assert_string_equal(scenario_knob(sc, "relays"), "2");
+    assert_string_equal(scenario_node_name(3), "relay-1");
+    assert_int_equal(scenario_node_role(3), OX_ROLE_RELAY);
+    assert_string_equal(scenario_node_db(3), "payment");
+    scenario_free(sc);
+    /* a nemesis over five nodes crashes a relay too (seed-drawn, but over 40 crashes) */
+    sc = load_ok(state, "topo-nem.lua", HEAD "topology { relays = 2 }\n"
+                 "nemesis { crash_every = 0.5, swarm = false }\n", 1);
+    int relays = 0;
+    for (int i = 0; i < sc->nfaults; i++) relays += sc->faults[i].node >= 3;
+    assert_true(relays > 0);
+    scenario_free(sc);
+    /* without topology the same nemesis draws exactly as before: none beyond node 2 */
+    sc = load_ok(state, "topo-none.lua", HEAD "nemesis { crash_every = 0.5, swarm = false }\n", 1);
+    for (int i = 0; i < sc->nfaults; i++) assert_true(sc->faults[i].node < 3);
+    assert_int_equal(scenario_node_count(sc), 3);
+    scenario_free(sc);
+    FAILS("topo-inactive.lua",
+          HEAD "topology { relays = 2 }\ncrash { node = \"relay-3\", at = 3 }\n",
+          ":3: crash: unknown node 'relay-3' in 'node' (did you mean 'relay-1'? nodes: payment, "
+          "broker, accounting, relay-1, relay-2)");
+    FAILS_PREFIX("topo-none.lua", HEAD "crash { node = \"relay-1\", at = 3 }\n",
+                 ":2: crash: unknown node 'relay-1' in 'node' (");
+    FAILS("topo-late.lua",
+          HEAD "crash { node = \"payment\", at = 3 }\ntopology { relays = 1 }\n",
+          ":3: topology: declare it before any fault or nemesis { }: they name its nodes");
+    FAILS("topo-twice.lua", HEAD "topology { relays = 1 }\ntopology { relays = 2 }\n",
+          ":3: topology: declared twice (first at line 2)");
+    FAILS("topo-range.lua", HEAD "topology { relays = 9 }\n",
+          ":2: topology: 'relays' must be an integer from 0 to 8, got 9");
+    FAILS_PREFIX("topo-knob.lua", "scenario { name = \"t\", knobs = { relays = 2 } }\n",
+                 ":1: scenario: knobs: 'relays' is set by the simulator");
+    FAILS("topo-power.lua",
+          HEAD "topology { relays = 1 }\npower_loss { node = \"payment\", at = 3 }\n",
+          ":3: power_loss: payment shares the payment database with other processes (topology "
+          "{ relays = 1 }), and a power cut of a shared file cannot be exact: each process "
+          "journals only its own writes");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(topology_relays, setup, teardown),
         cmocka_unit_test_setup_teardown(scenario_fields_and_sorted_knobs, setup, teardown),
         cmocka_unit_test_setup_teardown(defaults_apply, setup, teardown),
         cmocka_unit_test_setup_teardown(frame_faults_match_and_window, setup, teardown),
