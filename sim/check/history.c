@@ -33,7 +33,7 @@ static int has_scan(const ox_config *c) {
 int history_accounting_instance(const char *node) {
     assert(node != NULL);
     if (strcmp(node, "accounting") == 0) return 0;
-    if (strncmp(node, "accounting-", 11) != 0 || node[11] < '2' || node[11] > '9') return -1;
+    if (strncmp(node, "accounting-", 11) != 0 || node[11] < '1' || node[11] > '9') return -1;
     char *end = NULL;
     long k = strtol(node + 11, &end, 10);
     if (*end != '\0' || k < 2 || k > OX_MAX_INSTANCES) return -1;
