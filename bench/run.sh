@@ -578,6 +578,29 @@ record live_completion_delete \
   "about 1: a delete and a tombstone per answer, in the answer's own transaction" \
   "\"vouchers_per_second\": $voucher_rate_del, \"vouchers_per_second_mark\": $voucher_rate_mark, \"delete_runs\": \"${del_c[*]}\", \"mark_runs\": \"${mark_c[*]}\""
 
+# ---- relays: the cost of more processes (topology { relays = N }) ---------------------------------
+# The standard scenario with N relay processes running the scan in the payment's place
+# (lib/relay.h): a relay's every scan tick is a step of its own, so events/s and virtual
+# seconds per wall second say what each added process costs.
+echo "bench: the standard scenario with 1, 2 and 4 relays ($REPS runs each) ..."
+for nrel in 1 2 4; do
+  # topology{} goes after scenario{} and before the first fault
+  awk -v n="$nrel" '!done && /^[a-z_]+ *[{(]/ && !/^scenario/ { print "topology { relays = " n " }"; done = 1 } { print }' \
+    "$STD" >"$tmp/relays-$nrel.lua"
+  grep -q '^topology { relays' "$tmp/relays-$nrel.lua" || die "no fault line in $STD to put topology{} before"
+  STD_SAVED=$STD STD="$tmp/relays-$nrel.lua"
+  sim_config "relays$nrel" OUTBOX_SIM_PIN=1
+  STD=$STD_SAVED
+  record "sim_relays_$nrel" \
+    "simulator: events per second with $nrel relay process(es)" \
+    "steps per wall second of $(basename "$STD") with topology { relays = $nrel }: the scan runs in $nrel relay process(es) on the payment database, claiming with a lease; virtual seconds per wall second and steps in details" \
+    "$cfg_rate" "events/s" \
+    "the same scenario without relays (the payment service scans), pinned, median of $REPS" \
+    "$d_rate" "events/s" \
+    "about 1 or below: each relay adds its own scan ticks, claims and round trips" \
+    "\"virtual_per_wall_second\": $cfg_vps, \"virtual_per_wall_second_no_relays\": $d_vps, \"steps\": $cfg_steps, \"steps_no_relays\": $d_steps"
+done
+
 # ---- the relay scan ---------------------------------------------------------------------------------
 echo "bench: the relay scan ..."
 first_rows=${SCAN_ROWS%%,*}

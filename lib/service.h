@@ -35,7 +35,8 @@
 ** ox_service_failpoints() lists them for tools.
 **
 ** Timer ids (io.h): payment uses OX_TIMER_SCAN; broker uses OX_TIMER_REDELIVER;
-** accounting uses OX_TIMER_PURGE (only with inbox_retention > 0).
+** accounting uses OX_TIMER_PURGE (only with inbox_retention > 0); a relay (role
+** OX_ROLE_RELAY, on the payment database: relay.h) OX_TIMER_SCAN and OX_TIMER_RELAY.
 **
 ** Group commit (payment and accounting only).  Between ox_service_group_begin() and
 ** ox_service_group_end() the service runs inside one database transaction: each call

@@ -53,6 +53,11 @@ DESIGNS = {
     "auto-ack": "the at-least-once broker counts a message acked as it sends it",
     "forget-unacked-on-restart": "the durable broker restores only messages it never delivered",
     "redeliver-early": "the broker counts the visibility timeout from enqueue, not delivery",
+    "relay-no-lease": "relays (topology { relays = N }) claim every due row, held or not, "
+                      "and publish their batch without reading it again",
+    "relay-short-lease": "relays claim a full batch under a lease of half a publish round trip",
+    "relay-zombie": "a relay publishes its claimed batch without asking whether its lease "
+                    "still holds",
     "dedupe-per-instance": "each accounting instance remembers the message ids it handled in "
                            "its own memory, not in the shared inbox",
 }

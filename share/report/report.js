@@ -7,8 +7,19 @@
   const R = window.RUN;
   const $ = (id) => document.getElementById(id);
   const SVGNS = "http://www.w3.org/2000/svg";
-  const LANES = ["client", "payment", "broker", "accounting"];
-  const LANE_SUB = ["sends payments", "payment + outbox table", "PAY_QUEUE, ACC_QUEUE", "voucher + inbox"];
+  /* one lane per node, by lane index (meta.lanes; null: a slot that does not run); the
+  ** instances topology{} adds (relay-1, ...) are drawn beside their role's lane */
+  const LANES = (R.meta && R.meta.lanes) || ["client", "payment", "broker", "accounting"];
+  const SUB = { client: "sends payments", payment: "payment + outbox table", broker: "PAY_QUEUE, ACC_QUEUE",
+                accounting: "voucher + inbox" };
+  const LANE_SUB = LANES.map((n) => SUB[n] || (n && n.startsWith("relay-") ? "claims rows with a lease"
+    : n && n.startsWith("accounting-") ? "the same inbox" : ""));
+  /* drawing order: client, payment, the relays, broker, accounting, the rest */
+  const ORDER = LANES.map((n, i) => i).filter((i) => LANES[i] != null)
+    .sort((a, b) => rank(a) - rank(b) || a - b);
+  function rank(i) { const n = LANES[i]; return n === "client" ? 0 : n === "payment" ? 1 : n.startsWith("relay-") ? 2 : n === "broker" ? 3 : 4; }
+  const POS = LANES.map((_, i) => ORDER.indexOf(i));
+  const LAST = ORDER.length - 1;
   const PALETTE = ["#2f5fb3", "#d9480f", "#2b8a3e", "#862e9c", "#c2255c", "#1098ad", "#5c940d", "#e67700",
                    "#364fc7", "#a61e4d", "#087f5b", "#5f3dc4", "#d6336c", "#0b7285", "#66a80f", "#f08c00"];
   /* the faults that kill a node (no window, no frames): a crash, a power loss */
@@ -169,7 +180,7 @@
 
   function layout(items, nfaultcols) {
     const left = TIME_W + nfaultcols * COL_W + 90;
-    const laneX = LANES.map((_, i) => left + i * LANE_W);
+    const laneX = LANES.map((_, i) => left + Math.max(POS[i], 0) * LANE_W);
     let y = TOP, prev = null;
     const gaps = [], rows = [];
     for (const it of items) {
@@ -179,7 +190,7 @@
       rows.push(y);
       prev = t;
     }
-    return { laneX, rows, gaps, height: y + 30, width: laneX[3] + 300, left };
+    return { laneX, rows, gaps, height: y + 30, width: left + LAST * LANE_W + 300, left };
   }
 
   function arrowMarkers(defs) {
@@ -284,7 +295,7 @@
   }
 
   function drawLanes(g, L) {
-    L.laneX.forEach((x) => g.append(sv("line", { x1: x, y1: 0, x2: x, y2: L.height, stroke: "#c5ccd8", "stroke-width": 2 })));
+    L.laneX.forEach((x, i) => { if (LANES[i] != null) g.append(sv("line", { x1: x, y1: 0, x2: x, y2: L.height, stroke: "#c5ccd8", "stroke-width": 2 })); });
     for (const gp of L.gaps) {
       g.append(sv("line", { x1: TIME_W - 4, y1: gp.y, x2: L.width - 10, y2: gp.y, stroke: "#c9d0db", "stroke-dasharray": "2 4" }));
       g.append(sv("text", { x: 4, y: gp.y + 4, class: "gap" }, "+" + gp.dt.toFixed(2) + " s"));
@@ -382,7 +393,7 @@
     grp.append(sv("title", {}, text + " at " + sec(it[0]) + " s" + (f ? "\nfault " + f.id + ": " + f.text : "") + " (trace line " + it[1] + ")"));
     if (kind === "disk_fault") grp.append(sv("path", { d: `M${x},${y - 6} L${x + 6},${y + 5} L${x - 6},${y + 5} z`, fill: color }));
     else grp.append(sv("rect", { x: x - 40, y: y - 3, width: 80, height: 6, fill: color, rx: 3, opacity: 0.85 }));
-    const right = lane < LANES.length - 1, dx = kind === "disk_fault" ? 10 : 46;
+    const right = POS[lane] < LAST, dx = kind === "disk_fault" ? 10 : 46;
     const tx = right ? x + dx : x - dx, anchor = right ? "start" : "end";
     grp.append(sv("text", { x: tx, y: y + 4, class: "lbl", "font-weight": 700, fill: color, "text-anchor": anchor }, text));
     claim(tx, y + 4, text, anchor);
@@ -401,7 +412,7 @@
       grp.append(sv("title", {}, text + " at " + sec(it[0]) + " s" + (f ? "\nfault " + f.id + ": " + f.text : "") + " (trace line " + it[1] + ")"));
       grp.append(sv("rect", { x: x - 70, y: y - 4, width: 140, height: 8, fill: color, rx: 3, opacity: crash ? 1 : 0.8 }));
       /* The last lane has no room on its right: its marks read on the left. */
-      const right = it[3] < LANES.length - 1, tx = right ? x + 76 : x - 76, anchor = right ? "start" : "end";
+      const right = POS[it[3]] < LAST, tx = right ? x + 76 : x - 76, anchor = right ? "start" : "end";
       grp.append(sv("text", { x: tx, y: y + 4, class: "lbl", "font-weight": 700, fill: color, "text-anchor": anchor }, text));
       claim(tx, y + 4, text, anchor);
       boxes.push({ x0: x - 70, x1: x + 70, y0: y - 5, y1: y + 5 });
@@ -460,6 +471,7 @@
   function laneHeader(L) {
     const s = sv("svg", { width: L.width, height: 44, class: "lanes" });
     L.laneX.forEach((x, i) => {
+      if (LANES[i] == null) return;
       s.append(sv("text", { x, y: 18, class: "lanehead", "text-anchor": "middle" }, LANES[i]));
       s.append(sv("text", { x, y: 34, class: "tm", "text-anchor": "middle" }, LANE_SUB[i]));
     });

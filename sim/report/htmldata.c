@@ -21,7 +21,8 @@ int hd_lane(const char *node) {
     if (!strcmp(node, "payment")) return LANE_PAYMENT;
     if (!strcmp(node, "broker")) return LANE_BROKER;
     if (!strcmp(node, "accounting")) return LANE_ACCOUNTING;
-    return -1;
+    int n = scenario_node_parse(node);   /* an instance of topology{}: its slot's lane */
+    return n >= SIM_NODES ? HD_LANE_OF_NODE(n) : -1;
 }
 
 static int is(const char *a, const char *b) { return strcmp(a, b) == 0; }

@@ -38,6 +38,11 @@
 #define HD_DELAY_BINS 40
 
 enum { LANE_CLIENT, LANE_PAYMENT, LANE_BROKER, LANE_ACCOUNTING, LANES };
+/* A lane per node slot (scenario.h): the client's, then node n's at n + 1, so that the
+** three nodes keep their lanes and topology{}'s instances come after (the page orders
+** them: relays beside payment, meta.lanes). */
+#define HD_LANE_OF_NODE(n) ((n) + 1)
+#define HD_MAX_LANES (SIM_MAX_NODES + 1)
 
 /* per-payment flags gathered by the first pass: why a payment is worth following */
 enum {

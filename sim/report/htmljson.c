@@ -30,6 +30,23 @@ static void ksec(json_w *w, const char *k, int64_t us) {
     else json_w_time(w, us);
 }
 
+/* meta.lanes: the lanes' names, by lane index (hd_lane), up to the last node that runs;
+** a slot that does not run is null. */
+static void write_lanes(json_w *w, const sim_scenario *sc) {
+    int last = SIM_NODES - 1;
+    for (int n = SIM_NODES; n < SIM_MAX_NODES; n++)
+        if (scenario_node_active(sc, n)) last = n;
+    json_w_key(w, "lanes");
+    json_w_arr(w);
+    json_w_str(w, "client");
+    for (int n = 0; n <= last; n++) {
+        assert(HD_LANE_OF_NODE(n) < HD_MAX_LANES);
+        if (scenario_node_active(sc, n)) json_w_str(w, scenario_node_name(n));
+        else json_w_null(w);
+    }
+    json_w_arr_end(w);
+}
+
 static void write_meta(json_w *w, const hd_run *r) {
     const report_run *run = r->run;
     const world_opts *o = run->opt;
@@ -46,6 +63,7 @@ static void write_meta(json_w *w, const hd_run *r) {
     json_w_kstr(w, "verdict", run->met ? "pass" : "fail");
     json_w_kstr(w, "why", run->why);
     json_w_kint(w, "payments", r->npay);
+    write_lanes(w, o->sc);
     ksec(w, "run", o->sc->run_us);
     ksec(w, "settle", o->sc->settle_us);
     ksec(w, "end", r->end_t >= 0 ? r->end_t : r->span);

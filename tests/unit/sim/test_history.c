@@ -145,6 +145,66 @@ static void only(const checker_result *r, int inv, uint32_t count) {
     }
 }
 
+/* The relays' notes (lib/relay.h): a claim (clock ms = 1700000000000 + t), a publication
+** of attempt 2, a release, a lapse. */
+#define L_CLAIM(t, node, at, until) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"" node "\"," \
+    "\"kind\":\"claim\",\"pay\":1,\"detail\":\"msg 1 claimed by " node " at " at " until " \
+    until "\"}"
+#define L_RPUB(t, node) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"" node "\",\"kind\":" \
+    "\"publish\",\"pay\":1,\"detail\":\"msg 1 attempt 2 to PAY_QUEUE\"}"
+#define L_RREL(t, node) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"" node "\",\"kind\":" \
+    "\"release\",\"pay\":1,\"detail\":\"msg 1 released by " node "\"}"
+#define L_RLAPSE(t, node) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"" node "\",\"kind\":" \
+    "\"lapse\",\"pay\":1,\"detail\":\"msg 1 not published by " node ": lease of " node \
+    " until 1700000002015\"}"
+#define L_PAUSE(t, node) "{\"t\":" t ",\"ev\":\"pause\",\"node\":\"" node "\"}"
+
+/* lease_held, lease_exclusive, owned_then_sent (hlease.h), each on a trace of its own,
+** judged only with relays. */
+static void test_leases(void **state) {
+    (void)state;
+    const checker_result *r;
+    trace t = { .n = 0 };   /* claimed, published under the lease, released: all hold */
+    head(&t);
+    add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000012010"));
+    add(&t, L_RPUB("2.010000", "relay-1"));
+    add(&t, L_RREL("2.010000", "relay-1"));
+    r = judge(&t, "outbox", "relays=2", NULL);
+    for (int i = HI_LEASE_HELD; i <= HI_OWNED_SENT; i++) assert_int_equal(r->inv[i].count, 0);
+    t.n = 0;   /* relay-2 claims what relay-1 holds, relay-1 publishes it anyway */
+    head(&t);
+    add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000012010"));
+    add(&t, L_CLAIM("2.010000", "relay-2", "1700000002010", "1700000012010"));
+    add(&t, L_RPUB("2.110000", "relay-1"));
+    r = judge(&t, "relay-no-lease", "relays=2", NULL);
+    assert_int_equal(r->inv[HI_LEASE_EXCLUSIVE].count, 1);
+    assert_int_equal(r->inv[HI_LEASE_HELD].count, 1);
+    assert_int_equal(r->inv[HI_LEASE_HELD].shown[0].nlines, 2);   /* the claim, the publish */
+    t.n = 0;   /* a 5 ms lease lapses before its relay, live, publishes: owned, never sent */
+    head(&t);
+    add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000002015"));
+    add(&t, L_RLAPSE("2.030000", "relay-1"));
+    r = judge(&t, "relay-short-lease", "relays=2", NULL);
+    assert_int_equal(r->inv[HI_OWNED_SENT].count, 1);
+    assert_int_equal(r->inv[HI_LEASE_HELD].count, 0);
+    t.n = 0;   /* the same, but the relay was paused meanwhile: excused */
+    head(&t);
+    add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000002015"));
+    add(&t, L_PAUSE("2.011000", "relay-1"));
+    add(&t, L_RLAPSE("2.030000", "relay-1"));
+    r = judge(&t, "outbox", "relays=2", NULL);
+    assert_int_equal(r->inv[HI_OWNED_SENT].count, 0);
+    t.n = 0;   /* a zombie: its lease over, it publishes */
+    head(&t);
+    add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000004010"));
+    add(&t, L_RPUB("4.010000", "relay-1"));
+    r = judge(&t, "relay-zombie", "relays=2", NULL);
+    assert_int_equal(r->inv[HI_LEASE_HELD].count, 1);
+    r = judge(&t, "relay-zombie", NULL, NULL);   /* without relays: not judged */
+    assert_true(r->inv[HI_LEASE_HELD].skipped);
+    assert_int_equal(r->inv[HI_LEASE_HELD].count, 0);
+}
+
 static void test_clean_life_holds(void **state) {
     (void)state;
     trace t = { .n = 0 };
@@ -685,7 +745,8 @@ int main(void) {
         cmocka_unit_test(test_delivered_until_acked),
         cmocka_unit_test(test_cleanup_final_only),
         cmocka_unit_test(test_completion_final_only), cmocka_unit_test(test_bad_trace),
-        cmocka_unit_test(test_alerts_kept), cmocka_unit_test(test_restart_state_accounting),
+        cmocka_unit_test(test_alerts_kept), cmocka_unit_test(test_leases),
+        cmocka_unit_test(test_restart_state_accounting),
         cmocka_unit_test(test_competing_consumers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
