@@ -26,4 +26,5 @@ expect {
   violated = { "lease_exclusive", "lease_held" },
   hold     = { "durability", "atomicity", "no_phantom", "exactly_once", "eventual_consistency",
                "convergence", "owned_then_sent" },
+  reached  = { "frame_dropped" },
 }

@@ -25,4 +25,5 @@ expect {
   violated = { "owned_then_sent" },
   hold     = { "durability", "atomicity", "no_phantom", "exactly_once", "lease_exclusive",
                "lease_held" },
+  reached  = { "frame_dropped" },
 }

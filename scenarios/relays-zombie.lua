@@ -24,4 +24,5 @@ expect {
   violated = { "lease_held" },
   hold     = { "durability", "atomicity", "no_phantom", "exactly_once", "eventual_consistency",
                "owned_then_sent" },
+  reached  = { "frame_dropped" },
 }
