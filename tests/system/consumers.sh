@@ -113,6 +113,22 @@ bad "a power cut of the shared file" \
   "power_loss: accounting-2 shares the accounting database with other processes (topology { accounting = 2 })" \
   "$head"$'\ntopology { accounting = 2 }\npower_loss { node = "accounting-2", at = 1 }'
 ok "topology { accounting = M }: out of range, the knob set by hand, an absent instance, a power cut of the shared file: one line, exit 2"
+# shrink writes the topology and the instance back (sim/scenario/lg.c)
+cat >"$sdir/t.lua" <<'LUA'
+scenario { name = "t", design = "dedupe-per-instance", workload = { payments = 20, rate = 10 },
+           run = 5, settle = 40 }
+topology { accounting = 2 }
+crash { node = "accounting-2", at_failpoint = "accounting.after_apply", hit = 2, restart_after = 1 }
+drop { link = "accounting->broker", queue = "ACC_QUEUE", p = 0.2, stop = 3 }
+LUA
+"$sim" run "$sdir/t.lua" --seed 1 --out "$sdir/r" --quiet >/dev/null 2>&1 && fail "t.lua: wanted a failure"
+"$sim" shrink "$sdir/r/t/1" --out "$sdir/shrunk.lua" >/dev/null 2>&1 || fail "shrink failed"
+grep -q '^topology { accounting = 2 }$' "$sdir/shrunk.lua" || fail "shrink lost the topology"
+grep -q '^crash { node = "accounting-2", at_failpoint = "accounting.after_apply"' "$sdir/shrunk.lua" \
+  || fail "shrink lost the instance of the crash"
+code=0; "$sim" run "$sdir/shrunk.lua" --seed 1 --out "$sdir/r2" --quiet >/dev/null 2>&1 || code=$?
+[ "$code" = 1 ] || fail "the shrunk scenario: wanted exit 1 (exactly_once), got $code"
+ok "shrink writes topology { accounting = 2 } and the crash of accounting-2 back; the result still fails"
 rm -rf "$sdir"
 dir=""
 
