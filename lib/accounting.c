@@ -10,6 +10,9 @@
 **   ack-before-apply: the answer and the ack go first (the outcome judged from the
 **     message alone), the transaction after.  A crash in between loses the voucher
 **     while the producer has already been told it exists.
+**   dedupe-per-instance: the inbox is written (INSERT OR REPLACE, as above) but the
+**     duplicate test reads the instance's memory (remember, seen): what another
+**     instance applied, or this one before it restarted, is applied again.
 **   limit-inclusive: the rules refuse an amount equal to max_amount, which the contract
 **     (config.h: the largest amount accepted) says to book.
 ** Each open reports what the database holds (the "recover" note: inbox rows and
@@ -68,6 +71,10 @@ ox_status ox_accounting_open(ox_service *s) {
     if (!s->acc) return ox_svc_fail(s, OX_ERR_NOMEM, "accounting: out of memory");
     struct ox_accounting *a = s->acc;
     ox_store *st = &s->store;
+    if (s->cfg.design == OX_DESIGN_DEDUPE_PER_INSTANCE) {
+        a->seen = calloc(OX_SEEN_MAX, sizeof *a->seen);
+        if (!a->seen) return ox_svc_fail(s, OX_ERR_NOMEM, "accounting: out of memory");
+    }
     ox_status r =
         ox_store_prepare(st, &a->find_inbox, "SELECT outcome, reason FROM inbox WHERE msg_id=?1");
     if (!r)
@@ -95,6 +102,7 @@ void ox_accounting_close(ox_service *s) {
     ox_store_finalize(&a->replace_inbox);
     ox_store_finalize(&a->ins_voucher);
     ox_store_finalize(&a->purge);
+    free(a->seen);
     free(a);
     s->acc = NULL;
 }
@@ -141,11 +149,36 @@ static ox_status lookup(ox_service *s, const ox_msg *m, outcome *o) {
     return OX_OK;
 }
 
+/* dedupe-per-instance: did this process handle msg_id?  Newest first: a redelivery is
+** usually of a recent message.  Bounded by the ring (OX_SEEN_MAX). */
+static int seen(const struct ox_accounting *a, uint64_t msg_id) {
+    assert(a->seen != NULL);
+    assert(a->nseen <= OX_SEEN_MAX);
+    for (uint32_t k = a->nseen; k > 0; k--) {
+        if (a->seen[(a->seen_head + k - 1) % OX_SEEN_MAX] == msg_id) return 1;
+    }
+    return 0;
+}
+
+/* dedupe-per-instance: msg_id is handled (called once its transaction committed). */
+static void remember(struct ox_accounting *a, uint64_t msg_id) {
+    assert(a->seen != NULL);
+    if (a->nseen == OX_SEEN_MAX) {   /* full: the oldest id goes */
+        a->seen[a->seen_head] = msg_id;
+        a->seen_head = (a->seen_head + 1) % OX_SEEN_MAX;
+        return;
+    }
+    a->seen[(a->seen_head + a->nseen) % OX_SEEN_MAX] = msg_id;
+    a->nseen++;
+    assert(a->nseen <= OX_SEEN_MAX);
+}
+
 static ox_status write_rows(ox_service *s, const ox_msg *m, const outcome *o, int64_t now) {
     struct ox_accounting *a = s->acc;
     assert(!o->duplicate);   /* a duplicate writes nothing */
     assert(o->applied == (o->reason[0] == '\0'));
-    int dedupe = s->cfg.design != OX_DESIGN_OUTBOX_NO_DEDUPE;
+    int dedupe = s->cfg.design != OX_DESIGN_OUTBOX_NO_DEDUPE &&
+                 s->cfg.design != OX_DESIGN_DEDUPE_PER_INSTANCE;
     sqlite3_stmt *in = dedupe ? a->ins_inbox : a->replace_inbox;
     sqlite3_bind_int64(in, 1, (sqlite3_int64)m->msg_id);
     sqlite3_bind_int64(in, 2, (sqlite3_int64)m->pay_id);
@@ -167,9 +200,14 @@ static ox_status apply(ox_service *s, const ox_msg *m, outcome *o) {
     assert(m->kind == OX_M_PAYMENT);
     int64_t now = ox_now_ms();
     memset(o, 0, sizeof *o);
+    if (s->acc->seen && seen(s->acc, m->msg_id)) {   /* dedupe-per-instance: in memory */
+        judge(&s->cfg, m, o);   /* the outcome again: the rules are a function of m */
+        o->duplicate = 1;
+        return OX_OK;
+    }
     ox_status r = ox_store_begin(&s->store);
     if (r) return r;
-    if (s->cfg.design != OX_DESIGN_OUTBOX_NO_DEDUPE) r = lookup(s, m, o);
+    if (s->cfg.design != OX_DESIGN_OUTBOX_NO_DEDUPE && !s->acc->seen) r = lookup(s, m, o);
     if (!r && o->duplicate) { ox_store_rollback(&s->store); return OX_OK; }   /* wrote nothing */
     if (!r) { judge(&s->cfg, m, o); r = write_rows(s, m, o, now); }
     if (r) { ox_store_rollback(&s->store); return r; }
@@ -182,7 +220,9 @@ static ox_status apply(ox_service *s, const ox_msg *m, outcome *o) {
                      (ull)m->msg_id);
         return OX_OK;
     }
-    return ox_store_commit(&s->store);
+    r = ox_store_commit(&s->store);
+    if (!r && s->acc->seen) remember(s->acc, m->msg_id);
+    return r;
 }
 
 static void report(ox_service *s, const ox_msg *m, const outcome *o) {

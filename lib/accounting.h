@@ -8,6 +8,14 @@
 ** and the stored outcome is answered again, so a lost answer is repaired by the
 ** producer's next publication.
 **
+** Competing consumers: several accounting processes (instances) may open one database
+** and take deliveries of one queue (broker.h).  The inbox's primary key on msg_id, read
+** and written inside one BEGIN IMMEDIATE transaction (store.c), is what keeps a message
+** applied once across them: SQLite's write lock serializes the instances, and the second
+** to take a message finds the first's row.  Design dedupe-per-instance keeps the ids in
+** the process's memory instead (struct ox_accounting, never global): a redelivery to
+** another instance, or to the same one after a restart, is applied again.
+**
 ** The roles layer (service.h, Layers): includes svc.h and the foundations below it,
 ** never service.h; service.c calls in, and nothing here calls back up.
 */
@@ -18,9 +26,15 @@
 
 #include "svc.h"
 
+/* Design dedupe-per-instance: the message ids this process applied or refused, newest
+** last, in a ring of OX_SEEN_MAX (the oldest is forgotten first). */
+#define OX_SEEN_MAX 65536u
+
 struct ox_accounting {
     sqlite3_stmt *find_inbox, *ins_inbox, *replace_inbox, *ins_voucher;
     sqlite3_stmt *purge;       /* knob inbox_retention */
+    uint64_t *seen;            /* dedupe-per-instance only: OX_SEEN_MAX ids, else NULL */
+    uint32_t seen_head, nseen; /* the ring: oldest at seen_head, nseen <= OX_SEEN_MAX */
 };
 
 ox_status ox_accounting_open(ox_service *s);

@@ -4,10 +4,11 @@
 ** The life of a message: PUBLISH -> enqueue (ready) -> pump: delivered while the
 ** queue has fewer than prefetch in flight -> DACK removes it.  A host may inject
 ** internal loss at OX_SITE_BROKER_LOSE (io.h): the accepted PUBLISH is then forgotten
-** before it is enqueued, which is what a broker losing an unsynced queue does.  Delivery is in
-** enqueue order, and a redelivery goes to the same subscriber with the same id, so
-** the subscriber may ack any copy.  Every change to a stored message is written to
-** the database before memory, so memory never claims what the file does not hold.
+** before it is enqueued, which is what a broker losing an unsynced queue does.  Delivery
+** is in enqueue order, and a redelivery keeps its id (it goes to the queue's next
+** consumer: with one consumer, the same), so a consumer may ack any copy.  Every change
+** to a stored message is written to the database before memory, so memory never claims
+** what the file does not hold.
 **
 ** The notes "enqueue", "ack", "deliver" (", at most once") and "recover" ("N messages
 ** restored") are the broker's account of what it holds: the simulator counts them to
@@ -16,6 +17,18 @@
 ** The redelivery timer: timer_at is when the pending timer fires (-1: none).  Every
 ** path that puts a delivery in flight calls arm(), which sets the timer only if none
 ** is pending early enough, and the timer re-arms itself for the next expiry.
+**
+** Competing consumers (knob accounting_instances = M): PAY_QUEUE delivers to M
+** consumers, "accounting", "accounting-2".."accounting-M" (config.h: the first keeps the
+** role's name, so M = 1 is the broker as always), a first
+** delivery to each in turn, a redelivery to the consumer after the one that last had
+** it (queue.h).  A DACK from any of them naming the delivery removes it: the id, not
+** the sender, says what is acked.  The set is a knob, not a subscription frame: it is
+** known from the broker's first step, it is the same after every restart (a durable
+** queue restored at START has its consumers before any of them speaks, and no
+** subscription can be lost with the broker's memory), and a trace shows it in the
+** scenario's knobs; a consumer that is down is simply not acked by, and its deliveries
+** come back after the visibility timeout to the next one.
 **
 ** Three weak designs (config.h) differ here, each in one place: auto-ack (pump sends
 ** and forgets in at-least-once mode, send_auto_acked), forget-unacked-on-restart (pump
@@ -32,6 +45,8 @@
 #include "clock.h"
 
 typedef unsigned long long ull;
+
+_Static_assert(OX_QUEUE_CONSUMERS == OX_MAX_INSTANCES, "a queue holds every instance");
 
 static int at_least_once(const ox_service *s) { return s->cfg.delivery == OX_AT_LEAST_ONCE; }
 
@@ -51,7 +66,17 @@ static ox_status alloc(ox_service *s) {
     if (!b) return ox_svc_fail(s, OX_ERR_NOMEM, "broker: out of memory");
     b->timer_at = -1;
     uint32_t pf = (uint32_t)s->cfg.prefetch;
-    int bad = ox_queue_init(&b->q[0], OX_PAY_QUEUE, ox_role_name(OX_ROLE_ACCOUNTING), pf);
+    int n = s->cfg.accounting_instances;
+    assert(n >= 1);
+    assert(n <= OX_MAX_INSTANCES);
+    char name[OX_QUEUE_CONSUMER_MAX + 1];
+    int bad = ox_config_instance_name(ox_role_name(OX_ROLE_ACCOUNTING), 1, n, name, sizeof name);
+    bad |= ox_queue_init(&b->q[0], OX_PAY_QUEUE, name, pf);
+    for (int i = 2; i <= n && !bad; i++) {
+        bad |= ox_config_instance_name(ox_role_name(OX_ROLE_ACCOUNTING), i, n, name, sizeof name);
+        bad |= ox_queue_add_consumer(&b->q[0], name);
+    }
+    assert(bad || b->q[0].nconsumers == (uint32_t)n);
     bad |= ox_queue_init(&b->q[1], OX_ACC_QUEUE, ox_role_name(OX_ROLE_PAYMENT), pf);
     b->expired = calloc(pf, sizeof *b->expired);
     if (bad || !b->expired) return ox_svc_fail(s, OX_ERR_NOMEM, "broker: out of memory");
@@ -89,9 +114,15 @@ void ox_broker_close(ox_service *s) {
 
 /* ---- delivering ---- */
 
+/* The name of the consumer e goes to (e->consumer, set by the caller from the rotation). */
+static const char *to_whom(const ox_queue *q, const ox_entry *e) {
+    assert(e->consumer < q->nconsumers);
+    return q->consumer[e->consumer];
+}
+
 static void deliver(ox_service *s, const ox_queue *q, const ox_entry *e) {
     ox_frame f = ox_wire_deliver(q->name, e->id, e->redeliveries, &e->msg);
-    ox_svc_send(s, q->subscriber, &f);
+    ox_svc_send(s, to_whom(q, e), &f);
 }
 
 /* Sets the redelivery timer for the earliest in-flight expiry, unless a pending
@@ -121,9 +152,10 @@ static ox_status send_and_forget(ox_service *s, ox_queue *q) {
     }
     ox_entry e;
     ox_queue_pop(q, &e);
+    e.consumer = (uint8_t)ox_queue_take_turn(q);
     deliver(s, q, &e);
     ox_svc_event(s, "deliver", e.msg.pay_id, "delivery %llu (msg %llu %s) to %s, at most once",
-                 (ull)e.id, (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), q->subscriber);
+                 (ull)e.id, (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), to_whom(q, &e));
     return OX_OK;
 }
 
@@ -140,9 +172,10 @@ static ox_status send_auto_acked(ox_service *s, ox_queue *q) {
     }
     ox_entry e;
     ox_queue_pop(q, &e);
+    e.consumer = (uint8_t)ox_queue_take_turn(q);
     deliver(s, q, &e);
     ox_svc_event(s, "deliver", e.msg.pay_id, "delivery %llu (msg %llu %s) to %s, auto-acked",
-                 (ull)e.id, (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), q->subscriber);
+                 (ull)e.id, (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), to_whom(q, &e));
     ox_svc_event(s, "ack", e.msg.pay_id, "delivery %llu (msg %llu %s) acked by broker, on "
                  "delivery (auto-ack)", (ull)e.id, (ull)e.msg.msg_id,
                  ox_wire_kind_name(e.msg.kind));
@@ -183,11 +216,12 @@ static ox_status pump(ox_service *s, ox_queue *q, int64_t now) {
         ox_queue_pop(q, &e);
         if (s->cfg.design == OX_DESIGN_FORGET_UNACKED) e.stored = 0;   /* its row is gone */
         e.visible_at = visible_from(s, &e, now);
+        e.consumer = (uint8_t)ox_queue_take_turn(q);
         deliver(s, q, ox_queue_fly(q, &e));
         assert(ox_queue_depth(q) == depth);   /* pop and fly: ready -1, in flight +1 */
         assert(q->nflight <= q->fcap);
         ox_svc_event(s, "deliver", e.msg.pay_id, "delivery %llu (msg %llu %s) to %s, %u in flight",
-                     (ull)e.id, (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), q->subscriber,
+                     (ull)e.id, (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), to_whom(q, &e),
                      q->nflight);
     }
     arm(s, now);
@@ -306,13 +340,14 @@ static ox_status redeliver(ox_service *s, ox_queue *q, int64_t now) {
         assert(e.visible_at <= now);
         e.redeliveries++;
         e.visible_at = now + s->cfg.visibility_ms;
+        e.consumer = (uint8_t)ox_queue_after(q, e.consumer);   /* not the one that kept it */
         ox_status r = e.stored ? ox_brokerdb_update(s, &e) : OX_OK;
         if (r) return r;
         q->flight[x[i].slot] = e;
         deliver(s, q, &e);
         ox_svc_event(s, "redeliver", e.msg.pay_id,
                      "delivery %llu (msg %llu %s) to %s again, redelivery %u", (ull)e.id,
-                     (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), q->subscriber,
+                     (ull)e.msg.msg_id, ox_wire_kind_name(e.msg.kind), to_whom(q, &e),
                      e.redeliveries);
     }
     return OX_OK;

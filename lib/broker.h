@@ -1,8 +1,9 @@
 /*
 ** broker.h: the message broker (the MQ), internal to the library.
 **
-** Two queues, PAY_QUEUE (subscriber "accounting") and ACC_QUEUE (subscriber
-** "payment").  A PUBLISH is enqueued and delivered in FIFO order while the queue has
+** Two queues, PAY_QUEUE (consumers "accounting", and "accounting-2".."accounting-M"
+** under knob accounting_instances = M: competing consumers, broker.c) and ACC_QUEUE
+** (consumer "payment").  A PUBLISH is enqueued and delivered in FIFO order while the queue has
 ** fewer than `prefetch` unacked deliveries.
 **   at-least-once: a delivery stays in flight until its DACK; after `visibility` it
 **     is redelivered (redeliveries + 1) by the OX_TIMER_REDELIVER timer.

@@ -27,6 +27,7 @@ static const char *const DESIGNS[OX_DESIGN_COUNT] = {
     "alert-stale-payment", "answer-unguarded", "limit-inclusive", "cleanup-takes-alerts",
     "auto-ack", "forget-unacked-on-restart", "redeliver-early",
     "relay-no-lease", "relay-short-lease", "relay-zombie",
+    "dedupe-per-instance",
 };
 
 const char *ox_design_name(ox_design d) {
@@ -48,7 +49,8 @@ const char *ox_design_names(void) {
            "ok-before-commit, alert-outside-tx, cleanup-by-age, ordered, ordered-naive"
            ", alert-stale-payment, answer-unguarded, limit-inclusive, cleanup-takes-alerts"
            ", auto-ack, forget-unacked-on-restart, redeliver-early"
-           ", relay-no-lease, relay-short-lease, relay-zombie";
+           ", relay-no-lease, relay-short-lease, relay-zombie"
+           ", dedupe-per-instance";
 }
 
 int ox_design_claims_ordering(ox_design d) {
@@ -85,6 +87,7 @@ void ox_config_default(ox_config *c) {
     c->seed = 0;
     c->inbox_retention_ms = 0;
     c->completion = OX_COMPLETE_MARK;
+    c->accounting_instances = 1;
 }
 
 /* ---- text parsers: 0 and *out, or -1 ---- */
@@ -284,6 +287,10 @@ typedef struct {
     const char *expects;    /* for the error line */
 } knob;
 
+static int set_accounting_instances(ox_config *c, const char *v) {
+    return set_int(&c->accounting_instances, v, 1, OX_MAX_INSTANCES);
+}
+
 static const knob KNOBS[] = {
     { "design", set_design, "a design name (outbox, direct, publish-in-tx, outbox-no-recovery, "
                             "outbox-no-dedupe, mark-on-publish, ack-before-apply, "
@@ -292,7 +299,7 @@ static const knob KNOBS[] = {
                             ", alert-stale-payment, answer-unguarded, limit-inclusive"
                             ", cleanup-takes-alerts, auto-ack, forget-unacked-on-restart"
                             ", redeliver-early, relay-no-lease, relay-short-lease"
-                            ", relay-zombie)" },
+                            ", relay-zombie, dedupe-per-instance)" },
     { "retry", set_retry, "linear or exponential" },
     { "retry_base", set_retry_base, "seconds > 0" },
     { "retry_max", set_retry_max, "seconds > 0" },
@@ -317,6 +324,7 @@ static const knob KNOBS[] = {
     { "lease", set_lease, "seconds > 0" },
     { "relay_rtt", set_relay_rtt, "seconds > 0" },
     { "owner", set_owner, "a name of 1..23 letters, digits, '-' or '_'" },
+    { "accounting_instances", set_accounting_instances, "an integer 1..16" },
 };
 #define NKNOBS (sizeof KNOBS / sizeof KNOBS[0])
 
@@ -427,4 +435,15 @@ int ox_config_set_kv(ox_config *c, const char *kv, char *err, size_t errlen) {
     memcpy(key, kv, n);
     key[n] = '\0';
     return ox_config_set(c, key, eq + 1, err, errlen);
+}
+
+/* ---- instance names (competing consumers) ---- */
+
+int ox_config_instance_name(const char *role, int i, int n, char *out, size_t cap) {
+    assert(role != NULL);
+    assert(out != NULL);
+    if (n < 1 || n > OX_MAX_INSTANCES || i < 1 || i > n || cap == 0) return -1;
+    int w = i == 1 ? snprintf(out, cap, "%s", role) : snprintf(out, cap, "%s-%d", role, i);
+    if (w < 0 || (size_t)w >= cap) { out[0] = '\0'; return -1; }
+    return 0;
 }

@@ -39,6 +39,9 @@
 **   relay_rtt        seconds > 0 (0.02): a relay publishes one claimed row per round trip
 **                    (a publish and its confirmation)   relay
 **   owner            a name of up to 23 characters ("relay"): the claims' owner   relay
+**   accounting_instances  1..16 (1): the competing consumers of PAY_QUEUE, named by
+**                    ox_config_instance_name: "accounting", "accounting-2".."accounting-M"
+**                    broker
 **
 ** Per service: `synchronous`, `journal_mode` and `durable_send` may be prefixed with a
 ** role's name ("payment.synchronous=full", "broker.journal_mode=delete").  Every
@@ -95,6 +98,8 @@ typedef enum {
     OX_DESIGN_RELAY_NO_LEASE,      /* every relay claims every due row, held or not */
     OX_DESIGN_RELAY_SHORT_LEASE,   /* the lease is half a publish round trip (relay_rtt) */
     OX_DESIGN_RELAY_ZOMBIE,        /* a relay publishes its claimed rows, lease expired or not */
+    /* Competing consumers (issue 14, item 3; lib/accounting.c). */
+    OX_DESIGN_DEDUPE_PER_INSTANCE, /* each accounting instance remembers processed ids in memory */
     OX_DESIGN_COUNT
 } ox_design;
 
@@ -138,7 +143,16 @@ typedef struct {
     int64_t lease_ms;              /* a relay's claim lasts this long */
     int64_t relay_rtt_ms;          /* a relay publishes one claimed row per round trip */
     char owner[24];                /* the relay's name, written into the rows it claims */
+    int accounting_instances;      /* PAY_QUEUE's consumers (1..OX_MAX_INSTANCES) */
 } ox_config;
+
+/* Competing consumers: the most instances of one role a broker queue spreads over. */
+#define OX_MAX_INSTANCES 16
+/* The name of instance i (1..n) of a role run as n instances: the role's own name for the
+** first (so one instance is addressed as always, and a fault or a check naming the role
+** still means the same process whatever n), "<role>-<i>" for the others.  Writes it into
+** out[cap] and returns 0, or -1 if it did not fit or i, n are out of range. */
+int ox_config_instance_name(const char *role, int i, int n, char *out, size_t cap);
 
 void ox_config_default(ox_config *c);
 /* Sets one knob from its text form.  Returns 0, or -1 with a one-line reason in err

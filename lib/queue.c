@@ -3,7 +3,9 @@
 **
 ** The ring grows by doubling, from a small start up to OX_QUEUE_CAP, so an idle
 ** broker costs little and a full one costs a bounded amount.  The in-flight set is
-** allocated once at its final size (prefetch).
+** allocated once at its final size (prefetch).  The consumer set is small and fixed
+** after set-up, kept inline (names copied in), so the queue owns no pointer into its
+** creator's memory.
 */
 #include "queue.h"
 
@@ -20,10 +22,39 @@ int ox_queue_init(ox_queue *q, const char *name, const char *subscriber, uint32_
     assert(prefetch >= 1);
     memset(q, 0, sizeof *q);
     q->name = name;
-    q->subscriber = subscriber;
+    if (strlen(subscriber) > OX_QUEUE_CONSUMER_MAX) return -1;
+    memcpy(q->consumer[0], subscriber, strlen(subscriber) + 1);
+    q->nconsumers = 1;
     q->flight = calloc(prefetch, sizeof *q->flight);
     q->fcap = prefetch;
     return q->flight ? 0 : -1;
+}
+
+int ox_queue_add_consumer(ox_queue *q, const char *name) {
+    assert(q->nconsumers >= 1);
+    assert(q->nconsumers <= OX_QUEUE_CONSUMERS);
+    size_t n = strlen(name);
+    if (q->nconsumers == OX_QUEUE_CONSUMERS || n == 0 || n > OX_QUEUE_CONSUMER_MAX) return -1;
+    for (uint32_t i = 0; i < q->nconsumers; i++)
+        if (strcmp(q->consumer[i], name) == 0) return -1;
+    memcpy(q->consumer[q->nconsumers], name, n + 1);
+    q->nconsumers++;
+    return 0;
+}
+
+uint32_t ox_queue_take_turn(ox_queue *q) {
+    assert(q->nconsumers >= 1);
+    assert(q->turn < q->nconsumers);
+    uint32_t i = q->turn;
+    q->turn = ox_queue_after(q, i);
+    assert(q->turn < q->nconsumers);
+    return i;
+}
+
+uint32_t ox_queue_after(const ox_queue *q, uint32_t i) {
+    assert(q->nconsumers >= 1);
+    assert(i < q->nconsumers);
+    return (i + 1) % q->nconsumers;
 }
 
 void ox_queue_free(ox_queue *q) {

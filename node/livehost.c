@@ -8,7 +8,8 @@
 **                redelivery covers it.  ZMQ_ROUTER_HANDOVER lets a restarted peer
 **                take its name back from a connection that has not yet been reaped.
 **                Frames are [peer name][bytes].
-**   payment,     DEALER named after the role (ZMQ_ROUTING_ID), connected to
+**   payment,     DEALER named after the instance (--name; the role by default:
+**                ZMQ_ROUTING_ID), connected to
 **   accounting   --broker; every frame goes to and comes from "broker".
 **   payment      also a REP bound to --listen for clients:
 **                "PAY <id> <account> <amount>" -> "OK <id>" | "FAILED <id> <reason>",
@@ -512,7 +513,7 @@ ox_exit livehost_run(const node_opts *o) {
     livehost h;
     memset(&h, 0, sizeof h);
     h.o = o;
-    h.name = ox_role_name(o->role);
+    h.name = o->name;   /* main.c: the role's name unless --name said ROLE-N */
     stop_signal = 0;
     catch_signals();
     ox_exit code = start(&h);

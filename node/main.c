@@ -25,6 +25,9 @@ static const char usage[] =
     "\n"
     "  --role R          payment, broker, accounting, relay (under --sim only; --db is\n"
     "                    the payment's), or client (sends payments)\n"
+    "  --name NAME       the instance's name, its address for the broker: the role's\n"
+    "                    name (the default, the first instance) or ROLE-N, N in 2..16,\n"
+    "                    e.g. accounting-2 for the broker's knob accounting_instances\n"
     "  --db PATH         the service's SQLite database (created if missing)\n"
     "  --design NAME     outbox design (default outbox): %s\n"
     "  --knob KEY=VALUE  set a knob, repeatable (lib/config.h lists them), e.g.\n"
@@ -149,6 +152,7 @@ static void parse(node_opts *o, int argc, char **argv, int *have_role, int *clie
             set_role(o, take_value(argc, argv, &i, "--role"));
             *have_role = 1;
         } else if (is_flag(a, "--db")) o->db = take_value(argc, argv, &i, "--db");
+        else if (is_flag(a, "--name")) o->name = take_value(argc, argv, &i, "--name");
         else if (is_flag(a, "--design")) set_design(o, take_value(argc, argv, &i, "--design"));
         else if (is_flag(a, "--knob")) set_knob(o, take_value(argc, argv, &i, "--knob"));
         else if (is_flag(a, "--seed"))
@@ -185,10 +189,28 @@ static void check_group(node_opts *o) {
     if (o->group == 0) o->group = outbox ? NODE_GROUP_DEFAULT : 1;
 }
 
+/* --name: the role's own name or ROLE-N (N in 2..OX_MAX_INSTANCES), exactly the names the
+** broker gives competing consumers (ox_config_instance_name): any other name would be
+** unreachable, and a name always says its role. */
+static void check_name(node_opts *o) {
+    const char *role = ox_role_name(o->role);
+    if (o->name == NULL) { o->name = role; return; }
+    size_t n = strlen(role);
+    const char *tail = o->name + n;
+    uint64_t i = 0;
+    int ok = strncmp(o->name, role, n) == 0 &&
+             (*tail == '\0' || (*tail == '-' && tail[1] != '0' &&
+                                parse_u64(tail + 1, OX_MAX_INSTANCES, &i) == 0 && i >= 2));
+    if (!ok)
+        usage_error("--name: expected %s or %s-N with N in 2..%d, got '%s'", role, role,
+                    OX_MAX_INSTANCES, o->name);
+}
+
 static void check(node_opts *o, int have_role, int client_flags) {
     if (!have_role) usage_error("--role: required (payment|broker|accounting|relay|client)");
     check_group(o);
     if (o->client) {
+        reject(o->name, "--name", "the client role has no address");
         reject(o->sim, "--sim", "the client role runs live only");
         reject(o->db, "--db", "the client role has no database");
         reject(o->broker, "--broker", "the client role talks to --payment only");
@@ -197,6 +219,7 @@ static void check(node_opts *o, int have_role, int client_flags) {
         return;
     }
     const char *role = ox_role_name(o->role);
+    check_name(o);
     if (o->db == NULL) usage_error("--db: required for the %s role", role);
     if (client_flags)
         usage_error(

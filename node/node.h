@@ -30,6 +30,8 @@
 typedef struct {
     int client;              /* --role client (then `role` is unused) */
     ox_role role;            /* --role payment|broker|accounting */
+    const char *name;        /* --name: the instance's address ("accounting-2"): its
+                             ** ZeroMQ routing id live; the role's name by default */
     const char *db;          /* --db PATH (services) */
     ox_config cfg;           /* defaults, then --design, --knob, --seed */
     const char *sim;         /* --sim ENDPOINT, or NULL for live */

@@ -67,6 +67,8 @@ DESIGNS = {
     "relay-short-lease": "relays claim a full batch under a lease of half a publish round trip",
     "relay-zombie": "a relay publishes its claimed batch without asking whether its lease "
                     "still holds",
+    "dedupe-per-instance": "each accounting instance remembers the message ids it handled in "
+                           "its own memory, not in the shared inbox",
 }
 
 def read_matrix(path):

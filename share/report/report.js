@@ -12,7 +12,8 @@
   const LANES = (R.meta && R.meta.lanes) || ["client", "payment", "broker", "accounting"];
   const SUB = { client: "sends payments", payment: "payment + outbox table", broker: "PAY_QUEUE, ACC_QUEUE",
                 accounting: "voucher + inbox" };
-  const LANE_SUB = LANES.map((n) => SUB[n] || (n && n.startsWith("relay-") ? "claims rows with a lease" : ""));
+  const LANE_SUB = LANES.map((n) => SUB[n] || (n && n.startsWith("relay-") ? "claims rows with a lease"
+    : n && n.startsWith("accounting-") ? "the same inbox" : ""));
   /* drawing order: client, payment, the relays, broker, accounting, the rest */
   const ORDER = LANES.map((n, i) => i).filter((i) => LANES[i] != null)
     .sort((a, b) => rank(a) - rank(b) || a - b);

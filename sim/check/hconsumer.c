@@ -29,8 +29,10 @@ struct hconsumer {
     uint32_t n;
     cmsg *msgs;               /* [1..n], by message id */
     creq *reqs;               /* [1..n], by payment id */
-    uint64_t cur_msg, cur_pay, cur_delivery;   /* the delivery accounting handles now */
-    uint32_t cur_line;
+    /* the delivery each accounting instance handles now (competing consumers: each its own) */
+    uint64_t cur_msg[OX_MAX_INSTANCES], cur_pay[OX_MAX_INSTANCES];
+    uint64_t cur_delivery[OX_MAX_INSTANCES];
+    uint32_t cur_line[OX_MAX_INSTANCES];
     int64_t rows, vouchers;   /* committed, as the history says (restart_state) */
     int64_t maybe;            /* messages accounting died inside, ever */
 };
@@ -125,11 +127,13 @@ static void on_failed(hconsumer *c, history_sink *s, const history_ev *e) {
 
 /* The answer (PUBLISH CONSUMED / CONSUME_FAILED) or the DACK of msg leaves accounting. */
 static void on_out(hconsumer *c, history_sink *s, const history_ev *e, uint64_t msg,
-                   const char *what) {
+                   const char *what, int i) {
+    assert(i >= 0);
+    assert(i < OX_MAX_INSTANCES);
     cmsg *m = msg_at(c, msg);
     if (!m || m->inbox != IN_NONE) return;
-    uint32_t lines[2] = { c->cur_line, e->line };
-    history_flag(s, HI_ANSWER_AFTER_COMMIT, e->pay ? e->pay : c->cur_pay, msg, lines, 2,
+    uint32_t lines[2] = { c->cur_line[i], e->line };
+    history_flag(s, HI_ANSWER_AFTER_COMMIT, e->pay ? e->pay : c->cur_pay[i], msg, lines, 2,
                  "%s for msg %" PRIu64 " sent before its inbox row committed", what, msg);
 }
 
@@ -149,24 +153,25 @@ static void on_answer(hconsumer *c, history_sink *s, const history_ev *e) {
     if (m->answer == ANS_NONE) { m->answer = (uint8_t)a; m->answer_line = e->line; }
 }
 
-static void on_send(hconsumer *c, history_sink *s, const history_ev *e) {
+static void on_send(hconsumer *c, history_sink *s, const history_ev *e, int i) {
     if (!strcmp(e->label, "DACK")) {
-        if (e->has_delivery && e->delivery == c->cur_delivery) on_out(c, s, e, c->cur_msg, "DACK");
+        if (e->has_delivery && e->delivery == c->cur_delivery[i])
+            on_out(c, s, e, c->cur_msg[i], "DACK", i);
     } else if (!strncmp(e->label, "PUBLISH ", 8) && e->has_msg) {
-        on_out(c, s, e, e->msg, e->label);
+        on_out(c, s, e, e->msg, e->label, i);
     }
 }
 
 /* Accounting died handling the delivery of cur_msg, before any inbox note: its
 ** transaction may have committed (a crash or power cut right after the commit's sync:
 ** explore --sync-points), so the inbox row is possibly there, like an indefinite answer. */
-static void on_crash(hconsumer *c) {
-    cmsg *m = msg_at(c, c->cur_msg);
+static void on_crash(hconsumer *c, int i) {
+    cmsg *m = msg_at(c, c->cur_msg[i]);
     if (m && m->inbox == IN_NONE && !m->maybe) {
         m->maybe = 1;
         c->maybe++;
     }
-    c->cur_msg = 0;
+    c->cur_msg[i] = 0;
 }
 
 /* "msg M already APPLIED|REFUSED: answering again": for a message accounting died
@@ -184,26 +189,32 @@ static void on_duplicate(hconsumer *c, const history_ev *e) {
     m->inbox_line = e->line;
 }
 
+/* Every accounting instance's lines count (history_accounting_instance): they share the
+** inbox, so rows, vouchers and answers are the database's; the delivery in hand and a
+** crash inside it are the instance's own. */
 void hconsumer_event(hconsumer *c, history_sink *s, const history_ev *e) {
     const char *ev = e->ev;
-    if (!strcmp(ev, "crash") && !strcmp(e->node, "accounting")) { on_crash(c); return; }
+    int i = history_accounting_instance(e->node);
+    if (!strcmp(ev, "crash") && i >= 0) { on_crash(c, i); return; }
     if (!strcmp(ev, "pay") && e->pay >= 1 && e->pay <= c->n && !c->reqs[e->pay].known) {
         c->reqs[e->pay] = (creq){ .amount = e->amount, .account = e->account, .known = 1 };
         return;
     }
-    if (!strcmp(ev, "deliver") && !strcmp(e->to, "accounting") && e->has_msg) {
-        c->cur_msg = e->msg;
-        c->cur_pay = e->pay;
-        c->cur_delivery = e->delivery;
-        c->cur_line = e->line;
+    int to = history_accounting_instance(e->to);
+    if (!strcmp(ev, "deliver") && to >= 0 && e->has_msg) {
+        c->cur_msg[to] = e->msg;
+        c->cur_pay[to] = e->pay;
+        c->cur_delivery[to] = e->delivery;
+        c->cur_line[to] = e->line;
         return;
     }
-    if (!strcmp(ev, "send") && !strcmp(e->from, "accounting")) { on_send(c, s, e); return; }
+    int from = history_accounting_instance(e->from);
+    if (!strcmp(ev, "send") && from >= 0) { on_send(c, s, e, from); return; }
     if (!strcmp(ev, "note") && !strcmp(e->node, "payment") && !strcmp(e->kind, "failed")) {
         on_failed(c, s, e);
         return;
     }
-    if (strcmp(ev, "note") != 0 || strcmp(e->node, "accounting") != 0) return;
+    if (strcmp(ev, "note") != 0 || i < 0) return;
     if (!strcmp(e->kind, "apply")) on_inbox(c, s, e, 1);
     else if (!strcmp(e->kind, "refuse")) on_inbox(c, s, e, 0);
     else if (!strcmp(e->kind, "publish")) on_answer(c, s, e);

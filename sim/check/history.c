@@ -30,6 +30,16 @@ static int has_scan(const ox_config *c) {
     return c->design != OX_DESIGN_DIRECT && c->design != OX_DESIGN_OUTBOX_NO_RECOVERY;
 }
 
+int history_accounting_instance(const char *node) {
+    assert(node != NULL);
+    if (strcmp(node, "accounting") == 0) return 0;
+    if (strncmp(node, "accounting-", 11) != 0 || node[11] < '1' || node[11] > '9') return -1;
+    char *end = NULL;
+    long k = strtol(node + 11, &end, 10);
+    if (*end != '\0' || k < 2 || k > OX_MAX_INSTANCES) return -1;
+    return (int)k - 1;
+}
+
 int history_judged(const history_conf *conf, int inv) {
     assert(inv >= INVARIANT_END_STATE);
     assert(inv < HI_END);

@@ -121,6 +121,12 @@ int history_judged(const history_conf *conf, int inv);
 void history_flag(history_sink *s, int inv, uint64_t pay, uint64_t msg, const uint32_t *lines,
                   int nlines, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
+/* Competing consumers (topology { accounting = M }): which accounting instance a trace's
+** node name is, 0 for "accounting", k-1 for "accounting-k" (k in 2..OX_MAX_INSTANCES),
+** or -1 for any other node.  The instances share one database: what one committed, all
+** find; what one is in the middle of is its own. */
+int history_accounting_instance(const char *node);
+
 /* Reads trace_path once and fills the history invariants of out (out's end-state part is
 ** left alone).  Returns 0, or -1 with a one-line reason (unreadable or malformed trace,
 ** out of memory). */

@@ -122,7 +122,7 @@ void hordering_event(hordering *o, history_sink *s, const history_ev *e) {
     if (strcmp(e->ev, "note") != 0) return;
     if (!strcmp(e->node, "payment")) {
         if (!strcmp(e->kind, "commit")) on_commit(o, e);
-    } else if (!strcmp(e->node, "accounting")) {
+    } else if (history_accounting_instance(e->node) >= 0) {   /* any instance */
         if (!strcmp(e->kind, "apply")) on_settle(o, s, e, 1);
         else if (!strcmp(e->kind, "refuse")) on_settle(o, s, e, 0);
     }

@@ -113,9 +113,12 @@ static world_failpoint *failpoint_slot(sim_world *w, const char *name) {
     return fp;
 }
 
-static uint32_t failpoint_hits(sim_world *w, const char *name) {
+/* Node `node`'s passes of failpoint `name` (fp_node_hits). */
+static uint32_t failpoint_hits(sim_world *w, int node, const char *name) {
+    assert(node >= 0);
+    assert(node < SIM_MAX_NODES);
     for (int i = 0; i < w->res->nfps; i++)
-        if (!strcmp(w->res->fps[i].name, name)) return w->res->fps[i].hits;
+        if (!strcmp(w->res->fps[i].name, name)) return w->fp_node_hits[node][i];
     return 0;
 }
 
@@ -193,7 +196,7 @@ static void arm_failpoints(sim_world *w, int node, ox_step *s) {
     for (int i = 0; i < w->sc->nfaults; i++) {
         const sim_fault *f = &w->sc->faults[i];
         if (!scenario_kills(f->kind) || f->fired || !f->failpoint[0] || f->node != node) continue;
-        uint32_t hits = failpoint_hits(w, f->failpoint);
+        uint32_t hits = failpoint_hits(w, node, f->failpoint);
         if (f->hit <= hits) continue;
         uint32_t skip = f->hit - 1 - hits;
         int k = 0;
@@ -518,10 +521,13 @@ static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied
             return world_fail(w, OX_EXIT_HARNESS, "more than %d distinct failpoints",
                               WORLD_MAX_FAILPOINTS);
         fp->hits++;
+        uint32_t *mine = &w->fp_node_hits[node][fp - w->res->fps];
+        (*mine)++;
+        assert(*mine <= fp->hits);
         trace_begin(&w->trace, w->now, "failpoint");
         trace_str(&w->trace, "node", name);
         trace_str(&w->trace, "name", e->label);
-        trace_uint(&w->trace, "hit", fp->hits);
+        trace_uint(&w->trace, "hit", *mine);
         trace_end(&w->trace);
         return 0;
     }
@@ -534,7 +540,7 @@ static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied
 /* The fault that made the node crash at failpoint `name`: the pending one whose hit
 ** number is the count just reached. */
 static sim_fault *crash_fault_for(sim_world *w, int node, const char *name) {
-    uint32_t hits = failpoint_hits(w, name);
+    uint32_t hits = failpoint_hits(w, node, name);
     assert(hits >= 1);   /* the crash's own pass was counted */
     for (int i = 0; i < w->sc->nfaults; i++) {
         sim_fault *f = &w->sc->faults[i];
@@ -1079,6 +1085,10 @@ static void node_args(sim_world *w, int n) {
         snprintf(buf, sizeof buf, "owner=%s", scenario_node_name(n));
         proc_add_arg(p, "--knob");
         proc_add_arg(p, buf);
+    }
+    if (n >= SIM_NODES && scenario_node_role(n) == OX_ROLE_ACCOUNTING) {
+        proc_add_arg(p, "--name");   /* accounting-2..: its address (lib/broker.h) */
+        proc_add_arg(p, scenario_node_name(n));
     }
     /* Payments the scenario refuses are paid from an account accounting has frozen. */
     if (!scenario_knob(w->sc, "frozen")) {

@@ -55,6 +55,10 @@ typedef struct sim_world {
     uint64_t frame_ids;
     uint32_t step_seq;
     uint32_t timer_gen[SIM_MAX_NODES][WORLD_MAX_TIMERS];
+    /* each node's passes of each failpoint (the slot of res->fps): a crash's `hit` counts
+    ** the named node's own passes, also when instances share the failpoint's code
+    ** (accounting-2, relays); with one node per role the same as the failpoint's hits */
+    uint32_t fp_node_hits[SIM_MAX_NODES][WORLD_MAX_FAILPOINTS];
     uint8_t *tries;               /* [payments + 1] */
     ox_effect *effects;           /* OX_STEP_MAX_EFFECTS slots */
     ox_exit err_code;             /* OX_EXIT_OK until the first error (res->err says it) */

@@ -74,8 +74,32 @@ static const char *quoted(const char *s, char *buf, size_t cap) {
     return buf;
 }
 
-/* "relays=N" is topology{}'s (scenario.c, l_topology), written back as topology{}. */
-static int topology_knob(const char *kv) { return strncmp(kv, "relays=", 7) == 0; }
+/* "relays=N" and "accounting_instances=M" are topology{}'s (scenario.c, l_topology),
+** written back as one topology{}. */
+static const char *const TOPOLOGY[][2] = { { "relays=", "relays" },
+                                           { "accounting_instances=", "accounting" } };
+#define NTOPOLOGY (sizeof TOPOLOGY / sizeof TOPOLOGY[0])
+
+/* Which TOPOLOGY entry knob kv is, or -1. */
+static int topology_index(const char *kv) {
+    for (size_t i = 0; i < NTOPOLOGY; i++)
+        if (strncmp(kv, TOPOLOGY[i][0], strlen(TOPOLOGY[i][0])) == 0) return (int)i;
+    return -1;
+}
+
+static int topology_knob(const char *kv) { return topology_index(kv) >= 0; }
+
+/* topology { relays = N, accounting = M }, with the fields the knobs say, or nothing. */
+static void topology(lg_buf *b, const lg_scenario *s) {
+    int n = 0;
+    for (size_t t = 0; t < NTOPOLOGY; t++)
+        for (int i = 0; i < s->nknobs; i++) {
+            if (topology_index(s->knobs[i]) != (int)t) continue;
+            lg_printf(b, "%s%s = %s", n++ ? ", " : "topology { ", TOPOLOGY[t][1],
+                      s->knobs[i] + strlen(TOPOLOGY[t][0]));
+        }
+    if (n) lg_printf(b, " }\n");
+}
 
 /* knobs = { retry = "linear", retry_base = 2 }: numbers as numbers. */
 static void knobs(lg_buf *b, const lg_scenario *s) {
@@ -125,8 +149,7 @@ int lg_scenario_text(lg_buf *b, const lg_scenario *s, char *err, size_t errlen) 
     workload(b, s);
     lg_printf(b, "  run      = %s,\n", lg_seconds(s->run_us, t, sizeof t));
     lg_printf(b, "  settle   = %s,\n}\n", lg_seconds(s->settle_us, t, sizeof t));
-    for (int i = 0; i < s->nknobs; i++)
-        if (topology_knob(s->knobs[i])) lg_printf(b, "topology { relays = %s }\n", s->knobs[i] + 7);
+    topology(b, s);
     if (s->nfaults) lg_printf(b, "\n");
     for (int i = 0; i < s->nfaults; i++) {
         const sim_fault *f = &s->faults[i].f;

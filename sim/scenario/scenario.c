@@ -110,11 +110,17 @@ static const scn_slot SLOTS[SIM_MAX_NODES] = {
     { OX_ROLE_RELAY, 3, "relay-3", "payment" }, { OX_ROLE_RELAY, 4, "relay-4", "payment" },
     { OX_ROLE_RELAY, 5, "relay-5", "payment" }, { OX_ROLE_RELAY, 6, "relay-6", "payment" },
     { OX_ROLE_RELAY, 7, "relay-7", "payment" }, { OX_ROLE_RELAY, 8, "relay-8", "payment" },
+    /* competing consumers: the first is "accounting" (slot 2), as the broker names them
+    ** (ox_config_instance_name) */
+    { OX_ROLE_ACCOUNTING, 2, "accounting-2", "accounting" },
+    { OX_ROLE_ACCOUNTING, 3, "accounting-3", "accounting" },
+    { OX_ROLE_ACCOUNTING, 4, "accounting-4", "accounting" },
 };
 /* For suggestions and "nodes: ..." lists: every slot's name. */
 static const char *const NODES[SIM_MAX_NODES + 1] = {
     "payment", "broker", "accounting", "relay-1", "relay-2", "relay-3", "relay-4",
-    "relay-5", "relay-6", "relay-7", "relay-8", NULL,
+    "relay-5", "relay-6", "relay-7", "relay-8", "accounting-2", "accounting-3", "accounting-4",
+    NULL,
 };
 
 ox_role scenario_node_role(int node) {
@@ -492,6 +498,9 @@ static scn *begin(lua_State *L, const char *fn, int load_only) {
 static void reserved_knob(lua_State *L, const char *key) {
     if (strcmp(key, "relays") == 0 || strcmp(key, "owner") == 0)
         fail(L, "scenario: knobs: '%s' is set by the simulator from topology { relays = N }",
+             key);
+    if (strcmp(key, "accounting_instances") == 0)
+        fail(L, "scenario: knobs: '%s' is set by the simulator from topology { accounting = M }",
              key);
     if (strcmp(key, "design") == 0)
         fail(L, "scenario: knobs: set the design with scenario { design = ... }, not as a knob");
@@ -1041,6 +1050,9 @@ static void crash_at_failpoint(lua_State *L, const char *fn, scn *c, sim_fault *
     if (has_node && scenario_node_role(f->node) == OX_ROLE_RELAY && owner == 0 &&
         strncmp(f->failpoint, "payment.scan_", 13) == 0)
         owner = f->node;
+    /* every accounting instance runs accounting's code, and passes its failpoints */
+    if (has_node && scenario_node_role(f->node) == OX_ROLE_ACCOUNTING && owner == 2)
+        owner = f->node;
     if (has_node && f->node != owner)
         fail(L, "%s: failpoint '%s' is in %s, not in %s", fn, f->failpoint, node,
              scenario_node_name(f->node));
@@ -1129,11 +1141,13 @@ static int l_power_loss(lua_State *L) {
     check_fields(L, 1, "power_loss", "", FIELDS);
     sim_fault f = new_fault(FK_POWER_LOSS, sandbox_line(L));
     read_kill(L, c, "power_loss", &f);
+    int acc = !strcmp(scenario_node_db(f.node), "accounting");
     if (shares_db(c->sc, f.node))
-        fail(L, "power_loss: %s shares the payment database with other processes "
-             "(topology { relays = %d }), and a power cut of a shared file cannot be exact: "
+        fail(L, "power_loss: %s shares the %s database with other processes "
+             "(topology { %s = %d }), and a power cut of a shared file cannot be exact: "
              "each process journals only its own writes", scenario_node_name(f.node),
-             c->sc->instances[OX_ROLE_RELAY]);
+             scenario_node_db(f.node), acc ? "accounting" : "relays",
+             c->sc->instances[acc ? OX_ROLE_ACCOUNTING : OX_ROLE_RELAY]);
     char keep[16] = "none", h[96], list[64];
     str_field(L, 1, "power_loss", "keep", keep, sizeof keep);
     disk_keep k;
@@ -2239,9 +2253,25 @@ static void add_knob(lua_State *L, sim_scenario *sc, const char *key, const char
     sc->nknobs++;
 }
 
-/* topology { relays = N }: after scenario{}, before any fault or nemesis{}, at most once. */
+/* topology { accounting = M }: competing consumers on PAY_QUEUE, accounting-2..M beside
+** accounting on its database; the broker's knob accounting_instances says M. */
+static void topology_accounting(lua_State *L, sim_scenario *sc) {
+    int64_t m = 1;
+    int_field(L, 1, "topology", "accounting", 1, SIM_MAX_ACCOUNTING, &m);
+    if (scenario_knob(sc, "accounting_instances"))
+        fail(L, "topology: the knob 'accounting_instances' is the simulator's (set accounting "
+             "here)");
+    sc->instances[OX_ROLE_ACCOUNTING] = (int)m;
+    if (m == 1) return;   /* the broker as always: no knob, every trace as it was */
+    char v[8];
+    snprintf(v, sizeof v, "%d", (int)m);
+    add_knob(L, sc, "accounting_instances", v);
+}
+
+/* topology { relays = N, accounting = M }: after scenario{}, before any fault or
+** nemesis{}, at most once. */
 static int l_topology(lua_State *L) {
-    static const char *const FIELDS[] = { "relays", NULL };
+    static const char *const FIELDS[] = { "relays", "accounting", NULL };
     scn *c = scn_of(L);
     sim_scenario *sc = c->sc;
     if (c->phase != PH_LOAD) fail(L, "topology: only at load time, not inside an at() callback");
@@ -2262,6 +2292,7 @@ static int l_topology(lua_State *L) {
         snprintf(v, sizeof v, "%d", (int)relays);
         add_knob(L, sc, "relays", v);
     }
+    topology_accounting(L, sc);
     sc->topology_line = sandbox_line(L) > 0 ? sandbox_line(L) : 1;
     return 0;
 }
@@ -2470,7 +2501,10 @@ static void put_frame_fault(char *b, size_t cap, size_t *len, const sim_fault *f
 static void put_kill(char *b, size_t cap, size_t *len, const sim_fault *f) {
     char x[40];
     const char *fn = f->kind == FK_POWER_LOSS ? "power_loss" : "crash";
-    if (f->failpoint[0])
+    if (f->failpoint[0] && f->node >= SIM_NODES)   /* an instance: say which (accounting-2) */
+        put(b, cap, len, "%s { node = \"%s\", at_failpoint = \"%s\", hit = %u", fn,
+            scenario_node_name(f->node), f->failpoint, f->hit);
+    else if (f->failpoint[0])
         put(b, cap, len, "%s { at_failpoint = \"%s\", hit = %u", fn, f->failpoint, f->hit);
     else put(b, cap, len, "%s { node = \"%s\", at = %s", fn, scenario_node_name(f->node),
              secs(f->at_us, x, sizeof x));

@@ -30,7 +30,8 @@
 **
 ** Times in Lua are virtual seconds since the run started (fractions allowed); here
 ** they are microseconds.  Node indices: 0 payment, 1 broker, 2 accounting, then the
-** extra instances a topology { } may add (relay-1..relay-8 at 3..10: SLOTS in scenario.c).
+** extra instances a topology { } may add (relay-1..relay-8 at 3..10, accounting-2..
+** accounting-4 at 11..13: SLOTS in scenario.c).
 */
 #ifndef SIM_SCENARIO_H
 #define SIM_SCENARIO_H
@@ -47,7 +48,10 @@
 ** (scenario_node_active).  An array per node is sized SIM_MAX_NODES. */
 #define SIM_NODES 3
 #define SIM_MAX_RELAYS 8
-#define SIM_MAX_NODES (SIM_NODES + SIM_MAX_RELAYS)
+/* topology { accounting = M }: competing consumers, "accounting" (slot 2) and
+** accounting-2..accounting-M on the accounting database (lib/broker.h) */
+#define SIM_MAX_ACCOUNTING 4
+#define SIM_MAX_NODES (SIM_NODES + SIM_MAX_RELAYS + SIM_MAX_ACCOUNTING - 1)
 #define SIM_ANY (-1)
 #define SIM_FOREVER INT64_MAX
 #define SIM_MAX_FAULTS 4096

@@ -195,7 +195,7 @@ static void note(const char *s, size_t len, uint32_t lineno, uint8_t *dead, uint
     span node = value(s, len, "node"), kind = value(s, len, "kind");
     if (is(kind, "reject")) { hit(out, R_REJECTED, lineno); return; }
     if (is(node, "payment")) payment_note(s, len, kind, lineno, dead, npay, out);
-    else if (is(node, "accounting")) {
+    else if (is(node, "accounting") || starts(node, "accounting-")) {   /* any instance */
         if (is(kind, "duplicate")) hit(out, R_DUP_ABSORBED, lineno);
         else if (is(kind, "refuse")) hit(out, R_REFUSED, lineno);
         else if (is(kind, "rollback")) hit(out, R_APPLY_ROLLBACK, lineno);

@@ -19,7 +19,7 @@ done
 # byte for byte and the same databases, and the batched run really batched (relays-lease:
 # six processes, four of them on one database).
 for s in showcase duplicate-delivery slow-consumer crash-after-publish clock-skew knobs-tour lease-shorter-than-work \
-         relays-lease; do
+         relays-lease consumers-crash; do
   OUTBOX_SIM_BATCH=1 sim run "scenarios/$s.lua" --seed 5 --out "$OUT/one" --quiet
   sim run "scenarios/$s.lua" --seed 5 --out "$OUT/batched" --quiet
   O=$OUT/one/$s/5 Bt=$OUT/batched/$s/5

@@ -181,13 +181,43 @@ static void test_errors(void **state) {
         "retries-not-attempts, ok-before-commit, alert-outside-tx, cleanup-by-age, ordered, "
         "ordered-naive, alert-stale-payment, answer-unguarded, limit-inclusive, "
         "cleanup-takes-alerts, auto-ack, forget-unacked-on-restart, redeliver-early, "
-        "relay-no-lease, relay-short-lease, relay-zombie), got 'outbox2'");
+        "relay-no-lease, relay-short-lease, relay-zombie, dedupe-per-instance), got 'outbox2'");
     expect_error(
         "foo", "1",
         "unknown knob 'foo' (known: design, retry, retry_base, retry_max, jitter, max_attempts, "
         "scan_interval, scan_batch, delivery, durable, visibility, prefetch, synchronous, "
         "journal_mode, durable_send, max_amount, frozen, cleanup_after, seed, inbox_retention, "
-        "completion, relays, lease, relay_rtt, owner)");
+        "completion, relays, lease, relay_rtt, owner, accounting_instances)");
+}
+
+/* Competing consumers: the knob, and the names instances are addressed by (one instance
+** keeps the role's own name, so nothing changes for a run of three processes). */
+static void test_instances(void **state) {
+    (void)state;
+    ox_config c;
+    ox_config_default(&c);
+    assert_int_equal(c.accounting_instances, 1);
+    char err[256] = "";
+    assert_int_equal(ox_config_set_kv(&c, "accounting_instances=3", err, sizeof err), 0);
+    assert_int_equal(c.accounting_instances, 3);
+    expect_error("accounting_instances", "0",
+                 "accounting_instances: expected an integer 1..16, got '0'");
+    expect_error("accounting_instances", "17",
+                 "accounting_instances: expected an integer 1..16, got '17'");
+    char name[32];
+    assert_int_equal(ox_config_instance_name("accounting", 1, 1, name, sizeof name), 0);
+    assert_string_equal(name, "accounting");
+    assert_int_equal(ox_config_instance_name("accounting", 1, 3, name, sizeof name), 0);
+    assert_string_equal(name, "accounting");   /* the first keeps the role's name */
+    assert_int_equal(ox_config_instance_name("accounting", 2, 3, name, sizeof name), 0);
+    assert_string_equal(name, "accounting-2");
+    assert_int_equal(ox_config_instance_name("accounting", 16, 16, name, sizeof name), 0);
+    assert_string_equal(name, "accounting-16");
+    assert_int_equal(ox_config_instance_name("accounting", 0, 3, name, sizeof name), -1);
+    assert_int_equal(ox_config_instance_name("accounting", 4, 3, name, sizeof name), -1);
+    assert_int_equal(ox_config_instance_name("accounting", 1, 17, name, sizeof name), -1);
+    assert_int_equal(ox_config_instance_name("accounting", 2, 3, name, 12), -1);   /* no room */
+    assert_string_equal(name, "");
 }
 
 /* synchronous, journal_mode and durable_send, per role: a prefixed knob wins over the
@@ -302,7 +332,8 @@ static void test_designs(void **state) {
                             "alert-stale-payment", "answer-unguarded", "limit-inclusive",
                             "cleanup-takes-alerts",
                             "auto-ack", "forget-unacked-on-restart", "redeliver-early",
-                            "relay-no-lease", "relay-short-lease", "relay-zombie" };
+                            "relay-no-lease", "relay-short-lease", "relay-zombie",
+                            "dedupe-per-instance" };
     assert_int_equal(sizeof names / sizeof names[0], OX_DESIGN_COUNT);
     for (int i = 0; i < OX_DESIGN_COUNT; i++) {
         ox_design d = OX_DESIGN_COUNT;
@@ -320,6 +351,7 @@ static void test_designs(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_instances),
         cmocka_unit_test(test_every_knob),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_relay_knobs),

@@ -550,6 +550,36 @@ static void test_restart_state_accounting(void **state) {
     only(judge(&u, "outbox", NULL, NULL), HI_RESTART_STATE, 1);
 }
 
+/* Competing consumers: accounting-2's lines are accounting's too (one shared inbox). */
+#define L_APPLY2 "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting-2\",\"kind\":" \
+                 "\"apply\",\"pay\":1,\"detail\":\"msg 1: voucher of 100 cents for account 1\"}"
+
+static void test_competing_consumers(void **state) {
+    (void)state;
+    assert_int_equal(history_accounting_instance("accounting"), 0);
+    assert_int_equal(history_accounting_instance("accounting-2"), 1);
+    assert_int_equal(history_accounting_instance("accounting-16"), 15);
+    assert_int_equal(history_accounting_instance("accounting-1"), -1);   /* is "accounting" */
+    assert_int_equal(history_accounting_instance("accounting-17"), -1);
+    assert_int_equal(history_accounting_instance("accounting-2x"), -1);
+    assert_int_equal(history_accounting_instance("broker"), -1);
+    /* accounting-2 committed the voucher; accounting restarts and finds it: right */
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_APPLY2);
+    add(&t, L_RESTART("accounting"));
+    add(&t, L_ARECOVER("1", "1"));
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+    t.lines[t.n - 1] = L_ARECOVER("0", "0");
+    only(judge(&t, "outbox", NULL, NULL), HI_RESTART_STATE, 1);
+    /* accounting applied it, then accounting-2 applies it again: not absorbed */
+    trace u = { .n = 0 };
+    head(&u);
+    tail(&u);
+    add(&u, L_APPLY2);
+    only(judge(&u, "outbox", NULL, NULL), HI_DEDUPE, 1);
+}
+
 /* The cleanup (cleanup_after = 5 s) may delete a row only once it has been CONSUMED or
 ** FAILED for 5 s: not SENDING, not DEAD, not younger. */
 static void test_cleanup_final_only(void **state) {
@@ -852,6 +882,7 @@ int main(void) {
         cmocka_unit_test(test_first_republication), cmocka_unit_test(test_alert_undecodable),
         cmocka_unit_test(test_cleanup_note), cmocka_unit_test(test_refusal_reason),
         cmocka_unit_test(test_dack_unanswered),
+        cmocka_unit_test(test_competing_consumers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
