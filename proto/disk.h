@@ -5,9 +5,9 @@
 ** The node writes through to its real database files and, before each change to one
 ** (main database, -wal, -journal), appends to DIR/disk.journal what that change
 ** destroys: old bytes, old size, the file's creation or deletion.  The journal is
-** written with plain write() and never synced: it must survive a SIGKILL of the node,
-** not a real power cut.  Nothing else is kept in the node: a process crash loses
-** nothing (crash{} keeps its meaning).
+** written with plain write() or stores into a shared map, and never synced: it must
+** survive a SIGKILL of the node, not a real power cut.  Nothing else is kept in the
+** node: a process crash loses nothing (crash{} keeps its meaning).
 **
 ** What is durable (the model; SQLite's os_unix.c is what it imitates):
 **   - a file's contents and size: every WRITE and TRUNCATE of a file before an xSync
@@ -50,8 +50,10 @@
 ** a SIGKILL interrupted: the change it announced was never made, and it is ignored.
 ** The same rule gives an end mark: four 0xff bytes (a `total` running past the end of
 ** any journal) end the records, and whatever follows is never read.  The node's
-** buffered VFS writes one after its last record instead of truncating the file when it
-** empties the journal, so that the file's pages are reused (node/vfs.c, vfs_flush).
+** buffered VFS keeps its journal in a shared map of a file longer than the journal,
+** with an end mark always after its last record, and empties the journal by an end mark
+** after the magic instead of a truncate, so that the file's pages are reused
+** (node/vfs.c, jmap_open).
 */
 #ifndef DISK_H
 #define DISK_H
