@@ -60,6 +60,8 @@ typedef struct {
     int dirsync;                 /* the first xSync also syncs the directory */
     sqlite3_int64 size;          /* tracked: its size, valid while size_gen == V.gen != 0 */
     uint64_t size_gen;
+    size_t whead_len;            /* tracked: whead holds a WRITE record's head for it, */
+    uint8_t whead[DISK_HEAD_MAX];   /* its numbers set per write (disk_head_set) */
 } vfs_file;
 
 static struct {
@@ -233,21 +235,20 @@ void vfs_set_buffered(int on) {
     V.jmap_failed = 0;
 }
 
-/* Commits the record built at `at` (head hd[head]), then notes it; empties the journal
-** once nothing is pending. */
-static int emit(const disk_rec *r, uint8_t *at, const uint8_t *hd, size_t head) {
-    size_t len = head + r->old_len;
-    assert(len == disk_rec_size(r));
-    char err[128];
+/* Commits the record of `kind` for `path` built at `at` (head hd[head], len bytes in
+** all), then notes it; empties the journal once nothing is pending. */
+static int emit(disk_kind kind, const char *path, uint8_t *at, const uint8_t *hd,
+                size_t head, size_t len) {
     if (commit(at, hd, head, len) != 0) {
-        complain("cannot append a record for", r->path);
+        complain("cannot append a record for", path);
         return -1;
     }
     V.records++;
     V.bytes += len;
-    if (disk_pending_note(&V.pending, r, err, sizeof err) != 0) {
+    char err[128];
+    if (disk_pending_add(&V.pending, kind, path, err, sizeof err) != 0) {
         errno = EINVAL;
-        complain(err, r->path);
+        complain(err, path);
         return -1;
     }
     if (!disk_pending_none(&V.pending)) return 0;
@@ -259,7 +260,7 @@ static int emit(const disk_rec *r, uint8_t *at, const uint8_t *hd, size_t head) 
     }
     if (V.file_len <= DISK_MAGIC_LEN) return 0;   /* empty: no system call */
     if (ftruncate(V.fd, DISK_MAGIC_LEN) != 0) {
-        complain("cannot empty the journal after", r->path);
+        complain("cannot empty the journal after", path);
         return -1;
     }
     V.file_len = V.phys = DISK_MAGIC_LEN;
@@ -274,7 +275,8 @@ static int note(disk_kind kind, const char *path) {
     size_t head = disk_encode_head(&r, hd, sizeof hd);
     uint8_t *at = head > 0 ? slot(head) : NULL;
     if (at == NULL) return -1;
-    return emit(&r, at, hd, head);
+    assert(head == disk_rec_size(&r));
+    return emit(kind, r.path, at, hd, head, head);
 }
 
 static const char *base_name(const char *path) {
@@ -318,7 +320,27 @@ static int note_change(vfs_file *p, const disk_rec *r, sqlite3_int64 from) {
     if (at == NULL) return SQLITE_IOERR_NOMEM;
     if (r->old_len > 0 && old_bytes(p, at + head, r->old_len, from) != SQLITE_OK)
         return SQLITE_IOERR_READ;   /* what it put after the end mark is never read */
-    return emit(r, at, hd, head) == 0 ? SQLITE_OK : SQLITE_IOERR_WRITE;
+    size_t len = head + r->old_len;
+    assert(len == disk_rec_size(r));
+    return emit(r->kind, r->path, at, hd, head, len) == 0 ? SQLITE_OK : SQLITE_IOERR_WRITE;
+}
+
+/* A WRITE of [off, off + amt) over a file of `size` bytes: the record from the file's
+** own head (whead), its numbers set, the old bytes after it. */
+static int note_write(vfs_file *p, sqlite3_int64 off, int amt, sqlite3_int64 size) {
+    assert(p->whead_len > 0);
+    uint32_t old_len = 0;
+    if (off < size) old_len = (uint32_t)(size - off < amt ? size - off : amt);
+    size_t head = p->whead_len;
+    uint8_t *at = slot(head + old_len);
+    if (at == NULL) return SQLITE_IOERR_NOMEM;
+    if (old_len > 0 && old_bytes(p, at + head, old_len, off) != SQLITE_OK)
+        return SQLITE_IOERR_READ;   /* what it put after the end mark is never read */
+    size_t len = disk_head_set(p->whead, head, (uint64_t)off, (uint32_t)amt, (uint64_t)size,
+                               old_len);
+    assert(len == head + old_len);
+    return emit(DISK_WRITE, p->path, at, p->whead, head, len) == 0 ? SQLITE_OK
+                                                                    : SQLITE_IOERR_WRITE;
 }
 
 /* ---- disk errors ------------------------------------------------------------------- */
@@ -412,11 +434,7 @@ static int io_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off
     sqlite3_int64 size;
     int rc = file_size(p, &size);
     if (rc != SQLITE_OK) return rc;
-    disk_rec r = { .kind = DISK_WRITE, .off = (uint64_t)off, .len = (uint32_t)amt,
-                   .old_size = (uint64_t)size };
-    if (off < size) r.old_len = (uint32_t)(size - off < amt ? size - off : amt);
-    memcpy(r.path, p->path, p->path_len + 1);
-    rc = note_change(p, &r, off);
+    rc = note_write(p, off, amt, size);
     if (rc != SQLITE_OK) return rc;
     rc = p->real->pMethods->xWrite(p->real, buf, amt, off);
     size_after(p, rc, off + amt > size ? off + amt : size);
@@ -543,6 +561,10 @@ static int vfs_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, in
         p->path_len = strlen(p->path);
         assert(p->path_len <= DISK_PATH_MAX);
         p->full = name;
+        disk_rec w = { .kind = DISK_WRITE, .len = 1 };   /* numbers set per write */
+        memcpy(w.path, p->path, p->path_len + 1);
+        p->whead_len = disk_encode_head(&w, p->whead, sizeof p->whead);
+        assert(p->whead_len == disk_rec_size(&w));
     }
     int rc = V.real->xOpen(V.real, name, p->real, flags, out_flags);
     if (rc != SQLITE_OK) {
@@ -584,7 +606,8 @@ static int note_delete(const char *name) {
     }
     close(fd);
     if (at == NULL || done != r.old_len) return -1;
-    return emit(&r, at, hd, head);
+    assert(head + r.old_len == disk_rec_size(&r));
+    return emit(r.kind, r.path, at, hd, head, head + r.old_len);
 }
 
 static int vfs_delete(sqlite3_vfs *vfs, const char *name, int dir_sync) {

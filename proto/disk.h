@@ -97,6 +97,15 @@ size_t disk_rec_size(const disk_rec *r);
 ** record's `total` counts the old bytes, which the caller puts right after), 0 if r is
 ** invalid or does not fit.  The node reads the old bytes straight into out + head. */
 size_t disk_encode_head(const disk_rec *r, uint8_t *out, size_t cap);
+/* The head's fixed fields after its path (off, len, old_size, old_len): its last
+** DISK_HEAD_TAIL bytes.  A node that journals many changes of one file encodes one head
+** for it once (disk_encode_head) and then, for each record, sets that head's `total` and
+** these fields with disk_head_set: the bytes disk_encode_head would write for the
+** record (test_disk pairs the two), without a string or a bounds check each time.  The
+** fields must be valid for the head's kind (asserted for WRITE); returns the total. */
+#define DISK_HEAD_TAIL (8 + 4 + 8 + 4)
+size_t disk_head_set(uint8_t *head, size_t head_len, uint64_t off, uint32_t len,
+                     uint64_t old_size, uint32_t old_len);
 /* Encodes the whole record (r->old holds old_len bytes); 0 if invalid or too long. */
 size_t disk_encode(const disk_rec *r, uint8_t *out, size_t cap);
 /* Decodes one record from buf[len]: 1 and *used, 0 if buf holds only the start of one
@@ -118,6 +127,9 @@ typedef struct {
 
 /* Applies one record; -1 if it names a fourth file (err says so). */
 int disk_pending_note(disk_pending *p, const disk_rec *r, char *err, size_t cap);
+/* The same, from a record's kind and path alone (what the rules read of it). */
+int disk_pending_add(disk_pending *p, disk_kind kind, const char *path, char *err,
+                     size_t cap);
 /* 1 if nothing is pending. */
 int disk_pending_none(const disk_pending *p);
 /* Scans a whole journal (magic included) into *p; *whole: the bytes up to the end of
