@@ -104,8 +104,19 @@ size_t disk_encode_head(const disk_rec *r, uint8_t *out, size_t cap) {
     return w.len;
 }
 
-static void put_le(uint8_t *out, uint64_t v, int n) {
-    for (int i = 0; i < n; i++) out[i] = (uint8_t)(v >> (8 * i));
+/* v's low n bytes at out, little-endian: one store on a little-endian machine. */
+static void put_le(uint8_t *out, uint64_t v, size_t n) {
+    assert(n == 4 || n == 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n == 4) {
+        uint32_t w = (uint32_t)v;
+        memcpy(out, &w, 4);
+    } else {
+        memcpy(out, &v, 8);
+    }
+#else
+    for (size_t i = 0; i < n; i++) out[i] = (uint8_t)(v >> (8 * i));
+#endif
 }
 
 size_t disk_head_set(uint8_t *head, size_t head_len, uint64_t off, uint32_t len,
