@@ -718,6 +718,14 @@ static int adopt(const char *path, char *err, size_t cap) {
     return ftruncate(V.fd, (off_t)whole);
 }
 
+/* At a clean exit a mapped journal's file is cut to its last record, as an unmapped one
+** ends: what the simulator keeps of a run (it copies each journal into the run dir) is
+** the journal, not the map's 4 MiB or more.  A SIGKILL leaves the longer file, which the
+** next life or the power cut reads to its end mark. */
+static void at_exit(void) {
+    if (jmap_close() != 0) complain("cannot cut", DISK_JOURNAL_NAME);
+}
+
 int vfs_install(const char *dir, uint64_t seed, char *err, size_t cap) {
     assert(V.fd < 0);   /* once per process */
     char path[DISK_PATH_MAX + 1];
@@ -760,6 +768,7 @@ int vfs_install(const char *dir, uint64_t seed, char *err, size_t cap) {
         snprintf(err, cap, "cannot register the VFS");
         return -1;
     }
+    if (atexit(at_exit) != 0) complain("cannot arrange to cut at exit", DISK_JOURNAL_NAME);
     return 0;
 }
 

@@ -154,6 +154,15 @@ check "buffered delete full: 150 commits, power cut: exactly the last is lost" \
 DISK_CRASH_BUFFERED=1 exact "$OUT/xb-delete-extra" delete extra 150
 check "buffered delete extra: 150 commits, power cut: all 150 survive" \
   test "$(rows "$OUT/xb-delete-extra")" -eq 150
+mkdir -p "$OUT/bclean"
+DISK_CRASH_BUFFERED=1 "$TOOL" run "$OUT/bclean/db" "$OUT/bclean" wal normal 7 150 \
+  >"$OUT/bclean/out" 2>&1
+check "buffered, a clean exit cuts the journal's file to its last record" \
+  test "$(stat -c %s "$OUT/bclean/disk.journal")" -lt 4194304
+"$TOOL" cut "$OUT/bclean/db" "$OUT/bclean/disk.journal" none 1 >"$OUT/bclean/cut" 2>&1
+check "and a power cut after it succeeds" test $? -eq 0
+n=$(rows "$OUT/bclean")
+check "and leaves the database whole ($n of 150)" test "$n" -ge 0
 mkdir -p "$OUT/blives"
 DISK_CRASH_BUFFERED=1 "$TOOL" run "$OUT/blives/db" "$OUT/blives" wal normal 7 1000000 150 \
   >"$OUT/blives/out" 2>&1 &
