@@ -37,7 +37,7 @@ case "$HCHECK" in /*) ;; *) HCHECK="$root/$HCHECK" ;; esac
 # ---- sizes ----------------------------------------------------------------------------
 if [ "$QUICK" = 1 ]; then
   REPS=1 ZMQ_N=2000 TX_N=2000 LIVE_N=200 SCAN_ROWS="1000,3000,10000" SCAN_BUDGET=0.05
-  VFS_PAIRS=1
+  VFS_PAIRS=2   # both orders of a pair (sim_pairs: ABBA)
   SWEEP_SEEDS=2 SWEEP_SEEDS_J1=1
 else
   REPS=3 ZMQ_N=20000 TX_N=20000 LIVE_N=20000 SCAN_ROWS="1000,100000,1000000" SCAN_BUDGET=0.5
@@ -186,8 +186,9 @@ sim_run() {
 }
 
 # sim_pairs TAG N [ENV=VALUE...]: N pairs of runs of the standard scenario, each pair
-# the default first and then with ENV (ABAB...), so that both halves of a pair see the
-# same weather on a shared machine.  Medians over the pairs: pair_rate_a/_b (events per
+# one run as default and one with ENV, back to back so that both halves of a pair see
+# the same weather on a shared machine, the default first in even pairs and second in
+# odd ones (ABBA...), so that neither side always runs first.  Medians over the pairs: pair_rate_a/_b (events per
 # wall second), pair_cpu_a/_b (events per CPU second, run_cpu), pair_wall_a/_b and
 # pair_csec_a/_b (seconds); pair_ratio_wall and pair_ratio_cpu: the median of the pairs'
 # own ratios B/A (a slow spell then moves both halves of a pair alike); pair_same_trace
@@ -196,19 +197,25 @@ sim_pairs() {
   local tag=$1 n=$2; shift 2
   local ra=() rb=() ca=() cb=() wa=() wb=() sa=() sb=() qw=() qc=() i ha va
   pair_same_trace=1 pair_same_verdict=1
+  local hb vb half
   for ((i = 0; i < n; i++)); do
-    sim_run "$tag-a$i" "$STD" OUTBOX_SIM_PIN=1
-    ra+=("$(calc "$run_steps / $run_wall")") ca+=("$(calc "$run_steps / $run_cpu")")
-    wa+=("$run_wall") sa+=("$run_cpu")
-    ha=$run_hash va=$run_verdict
-    rm -rf "$tmp/runs-$tag-a$i"
-    sim_run "$tag-b$i" "$STD" OUTBOX_SIM_PIN=1 "$@"
-    rb+=("$(calc "$run_steps / $run_wall")") cb+=("$(calc "$run_steps / $run_cpu")")
-    wb+=("$run_wall") sb+=("$run_cpu")
+    for half in $( ((i % 2 == 0)) && echo "a b" || echo "b a"); do   # ABBA: no side always first
+      if [ "$half" = a ]; then
+        sim_run "$tag-a$i" "$STD" OUTBOX_SIM_PIN=1
+        ra+=("$(calc "$run_steps / $run_wall")") ca+=("$(calc "$run_steps / $run_cpu")")
+        wa+=("$run_wall") sa+=("$run_cpu")
+        ha=$run_hash va=$run_verdict
+      else
+        sim_run "$tag-b$i" "$STD" OUTBOX_SIM_PIN=1 "$@"
+        rb+=("$(calc "$run_steps / $run_wall")") cb+=("$(calc "$run_steps / $run_cpu")")
+        wb+=("$run_wall") sb+=("$run_cpu")
+        hb=$run_hash vb=$run_verdict
+      fi
+      rm -rf "$tmp/runs-$tag-$half$i"
+    done
     qw+=("$(calc "${rb[$i]} / ${ra[$i]}")") qc+=("$(calc "${cb[$i]} / ${ca[$i]}")")
-    [ "$run_hash" = "$ha" ] || pair_same_trace=0
-    [ "$run_verdict" = "$va" ] || pair_same_verdict=0
-    rm -rf "$tmp/runs-$tag-b$i"
+    [ "$hb" = "$ha" ] || pair_same_trace=0
+    [ "$vb" = "$va" ] || pair_same_verdict=0
   done
   pair_rate_a=$(median "${ra[@]}") pair_rate_b=$(median "${rb[@]}")
   pair_cpu_a=$(median "${ca[@]}") pair_cpu_b=$(median "${cb[@]}")
@@ -294,7 +301,7 @@ record sim_speedup_issue6 \
   "> 1 (a speed-up)" \
   "\"wall_seconds_before\": $b_wall, \"wall_seconds_default\": $d_wall"
 
-vfs_pairs_how="$VFS_PAIRS pairs of runs of seed 1, pinned: each pair one run with SQLite's own unix VFS, then one with OUTBOX_SIM_DISK=simulated (ABAB...), medians over the pairs"
+vfs_pairs_how="$VFS_PAIRS pairs of runs of seed 1, pinned: each pair one run with SQLite's own unix VFS and one with OUTBOX_SIM_DISK=simulated, back to back, the order swapped every other pair (ABBA...), medians over the pairs"
 vfs_details="\"pairs\": $VFS_PAIRS, \"same_trace\": $v_same, \"trace_hash\": \"$pair_hash\", \"verdict\": \"$pair_verdict\", \"wall_seconds_vfs\": $pair_wall_b, \"wall_seconds_default\": $pair_wall_a, \"cpu_seconds_vfs\": $pair_csec_b, \"cpu_seconds_default\": $pair_csec_a, \"median_pair_ratio_wall\": $pair_ratio_wall, \"median_pair_ratio_cpu\": $pair_ratio_cpu"
 record sim_vfs_cost \
   "simulator: events per wall second, every service on the simulated disk vs not" \

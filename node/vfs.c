@@ -4,10 +4,12 @@
 **
 ** Each open file is our vfs_file followed by the unix VFS's own file object, which does
 ** the real work.  A file we track (a named main database, -wal or -journal) keeps its
-** name in its directory; before each WRITE or TRUNCATE the old bytes are read through
-** the real file and appended, with the record's head, in one write() to the journal.  The
-** journal is appended before the change it undoes: a SIGKILL between the two leaves a
-** record of a change never made, which undoing rewrites with the bytes already there.
+** name in its directory; before each WRITE or TRUNCATE the old bytes are copied from a
+** read-only map of the file (or read through it) into the record, and the record goes
+** into the journal: stored into a shared map of the journal (vfs_set_buffered), or
+** appended with one write().  The journal is appended before the change it undoes: a
+** SIGKILL between the two leaves a record of a change never made, which undoing rewrites
+** with the bytes already there.
 **
 ** Directory syncs follow os_unix.c: a journal or WAL opened with SQLITE_OPEN_CREATE
 ** syncs its directory at its first xSync on that handle (unixOpen's syncDir), and
@@ -21,6 +23,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +39,8 @@
 
 #define VFS_PRNG_STREAM 0x7666735f64736bULL   /* "vfs_dsk": the seed's stream for SQLite */
 #define JULIAN_UNIX_EPOCH_MS (24405875LL * 8640000LL)
-#define VFS_HOLD_MAX (4u << 20)   /* buffered: at most this much held before a write */
+#define VFS_JMAP_MIN ((size_t)4 << 20)     /* the mapped journal's first length */
+#define VFS_JMAP_STEP ((size_t)64 << 20)   /* it doubles as it grows, by at most this */
 #define VFS_MAP_MAX ((size_t)256 << 20)   /* old bytes read through a map below this */
 #define OPEN_TYPES (SQLITE_OPEN_MAIN_DB | SQLITE_OPEN_TEMP_DB | SQLITE_OPEN_TRANSIENT_DB | \
                     SQLITE_OPEN_MAIN_JOURNAL | SQLITE_OPEN_TEMP_JOURNAL |                  \
@@ -56,26 +60,28 @@ typedef struct {
     int dirsync;                 /* the first xSync also syncs the directory */
     sqlite3_int64 size;          /* tracked: its size, valid while size_gen == V.gen != 0 */
     uint64_t size_gen;
+    size_t whead_len;            /* tracked: whead holds a WRITE record's head for it, */
+    uint8_t whead[DISK_HEAD_MAX];   /* its numbers set per write (disk_head_set) */
 } vfs_file;
 
 static struct {
     sqlite3_vfs base;
     sqlite3_vfs *real;
-    int fd;                      /* DIR/disk.journal, written at file_len (pwrite) */
+    int fd;                      /* DIR/disk.journal */
     ox_prng rand;
     disk_pending pending;
-    uint8_t *buf;                /* the record being built */
+    uint8_t *buf;                /* unmapped: the record being built */
     size_t cap;
     uint64_t records, bytes;
     int complained;
-    int buffered;                /* appends wait in hold[] until vfs_flush (vfs.h) */
-    uint8_t *hold;
-    size_t hold_len, hold_cap;
+    int buffered;                /* the journal is to be mapped (vfs_set_buffered) */
+    uint8_t *jmap;               /* mapped: the journal file, jmap_len bytes; NULL: not */
+    size_t jmap_len;
+    int jmap_failed;             /* it could not be mapped: records are written instead */
     uint64_t file_len;           /* bytes of the journal, magic included: where the next
                                  ** record goes */
     uint64_t phys;               /* bytes in the file: file_len, or more behind an end mark
-                                 ** (buffered, see vfs_flush) */
-    int mark_due;                /* buffered: an end mark must go at file_len */
+                                 ** (mapped: jmap_len) */
     uint64_t gen;                /* vfs_step_begin's count; 0: sizes are never cached */
     vfs_fault_fn fault;          /* disk errors (vfs.h); NULL: none */
     void *fault_ctx;
@@ -105,7 +111,7 @@ static int pwrite_all(const uint8_t *buf, size_t len, uint64_t at) {
     return 0;
 }
 
-/* Unbuffered: a record right after the last, the file exactly as long as the journal. */
+/* Unmapped: a record right after the last, the file exactly as long as the journal. */
 static int write_all(const uint8_t *buf, size_t len) {
     assert(V.phys == V.file_len);
     if (pwrite_all(buf, len, V.file_len) != 0) return -1;
@@ -113,60 +119,83 @@ static int write_all(const uint8_t *buf, size_t len) {
     return 0;
 }
 
-/* Buffered, the journal is emptied without a truncate and rewritten over what it held:
-** the file's pages stay allocated instead of being freed and allocated again each time
-** (a wrapped WAL journals several MB between two checkpoints).  What lies after the
-** journal's end is then stale, so every flush ends the records with an end mark: a head
-** whose `total` runs past the end of the file, which every reader takes for a record a
-** SIGKILL cut short and stops at (proto/disk.h), whatever follows it.  The mark is
-** written in the same pwrite as the records; a SIGKILL cannot come in between (vfs.h:
-** vfs_set_buffered). */
+/* The end of the records: a head whose `total` runs past the end of any journal, which
+** every reader takes for a record a SIGKILL cut short and stops at, whatever follows it
+** (proto/disk.h).  A mapped journal keeps one right after its last record. */
 static const uint8_t END_MARK[4] = { 0xff, 0xff, 0xff, 0xff };
 
-int vfs_flush(void) {
-    if (V.hold_len == 0 && !V.mark_due) return 0;
-    assert(V.fd >= 0);
-    assert(V.hold_cap >= V.hold_len + sizeof END_MARK || V.hold_len == 0);
-    const uint8_t *buf = V.hold_len > 0 ? V.hold : END_MARK;
-    size_t len = V.hold_len;
-    if (len > 0) memcpy(V.hold + len, END_MARK, sizeof END_MARK);   /* room: slot() */
-    int rc = pwrite_all(buf, len + sizeof END_MARK, V.file_len);
-    if (rc == 0) V.file_len += len;
-    V.hold_len = 0;
-    V.mark_due = 0;
-    return rc;
-}
-
-/* The file cut to the journal's end, no end mark and nothing stale after it: what an
-** unbuffered write needs.  0 if the truncate failed. */
+/* The file cut to the journal's end, nothing after it: what an unmapped write needs.
+** 0 if the truncate failed. */
 static int exact(void) {
+    assert(V.jmap == NULL);
     if (V.phys == V.file_len) return 1;
     assert(V.phys > V.file_len);
     if (ftruncate(V.fd, (off_t)V.file_len) != 0) return 0;
     V.phys = V.file_len;
-    V.mark_due = 0;
     return 1;
 }
 
-/* Where the next record, `need` bytes, is built: buffered, right after what is held, so
-** that its bytes are copied once more only, into the journal by vfs_flush; else (or if
-** it is larger than VFS_HOLD_MAX) in V.buf, written at once after what is held.  NULL if
-** memory is out or what was held could not be written. */
+/* Mapped (vfs_set_buffered), the journal file is a shared map and each record is built
+** at its place in it: the old bytes are copied once, from the database file's map into
+** the journal's, with no system call and no second copy through the kernel (a WAL that
+** wraps journals several MB between two checkpoints).  A store into a shared map is in
+** the file the moment it is made, so a SIGKILL, whenever it comes, loses no record
+** whose change was made; the file is longer than the journal, and an end mark follows
+** the last record at every instant (commit() says how), so that no reader ever sees
+** what lies after.  Emptying the journal is an end mark after the magic: the file's
+** pages stay allocated and mapped, and are written over. */
+static int jmap_open(void) {
+    assert(V.jmap == NULL);
+    assert(V.fd >= 0);
+    if (!exact()) return -1;   /* after a map that failed midway */
+    size_t len = VFS_JMAP_MIN;
+    while (len < V.file_len + sizeof END_MARK) len *= 2;
+    /* The end mark first, then the file longer (zeros after the mark): at every step
+    ** of the way the file is a journal that ends where it did. */
+    if (pwrite_all(END_MARK, sizeof END_MARK, V.file_len) != 0) return -1;
+    if (ftruncate(V.fd, (off_t)len) != 0) return -1;
+    V.phys = len;
+    void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, V.fd, 0);
+    if (m == MAP_FAILED) return -1;
+    V.jmap = m;
+    V.jmap_len = len;
+    return 0;
+}
+
+/* The map, and the file, made at least `end` bytes long. */
+static int jmap_fit(uint64_t end) {
+    assert(V.jmap != NULL);
+    assert(V.phys >= V.jmap_len);
+    if (end <= V.jmap_len) return 0;
+    size_t len = V.jmap_len;
+    while (len < end) len += len < VFS_JMAP_STEP ? len : VFS_JMAP_STEP;
+    if (V.phys < len && ftruncate(V.fd, (off_t)len) != 0) return -1;
+    if (V.phys < len) V.phys = len;   /* zeros after the end mark */
+    void *m = mremap(V.jmap, V.jmap_len, len, MREMAP_MAYMOVE);
+    if (m == MAP_FAILED) return -1;   /* the file stays longer: never read */
+    V.jmap = m;
+    V.jmap_len = len;
+    return 0;
+}
+
+/* Unmapped again: the file cut to the journal's end.  0, or -1 if the cut failed. */
+static int jmap_close(void) {
+    if (V.jmap == NULL) return 0;
+    munmap(V.jmap, V.jmap_len);
+    V.jmap = NULL;
+    V.jmap_len = 0;
+    return exact() ? 0 : -1;
+}
+
+int vfs_flush(void) { return 0; }   /* nothing is ever held (vfs.h) */
+
+/* Where the next record, `need` bytes, is built: mapped, at its place in the journal;
+** else in V.buf, written by commit().  NULL if the journal cannot take it. */
 static uint8_t *slot(size_t need) {
-    if (V.buffered && need <= VFS_HOLD_MAX) {
-        if (V.hold_len + need > VFS_HOLD_MAX && vfs_flush() != 0) return NULL;
-        size_t want = V.hold_len + need + sizeof END_MARK;   /* vfs_flush's end mark */
-        if (want <= V.hold_cap) return V.hold + V.hold_len;
-        size_t cap = V.hold_cap ? V.hold_cap : 64 * 1024;
-        while (cap < want) cap *= 2;
-        uint8_t *h = realloc(V.hold, cap);
-        if (h != NULL) {
-            V.hold = h;
-            V.hold_cap = cap;
-            return V.hold + V.hold_len;
-        }
-    }
-    if (vfs_flush() != 0) return NULL;   /* journal order: what is held goes first */
+    if (V.buffered && V.jmap == NULL && !V.jmap_failed && jmap_open() != 0)
+        V.jmap_failed = 1;   /* records are written, as unbuffered: slower, no less sound */
+    if (V.jmap != NULL)
+        return jmap_fit(V.file_len + need + sizeof END_MARK) == 0 ? V.jmap + V.file_len : NULL;
     if (!exact()) return NULL;
     if (need <= V.cap) return V.buf;
     uint8_t *b = realloc(V.buf, need);
@@ -176,54 +205,62 @@ static uint8_t *slot(size_t need) {
     return b;
 }
 
-/* The record built at `at` (slot's answer), len bytes, to the journal: held, or written. */
-static int append(const uint8_t *at, size_t len) {
-    if (V.hold != NULL && at == V.hold + V.hold_len) {
-        assert(V.buffered);
-        assert(V.hold_len + len + sizeof END_MARK <= V.hold_cap);
-        V.hold_len += len;
-        assert(V.hold_len <= VFS_HOLD_MAX);
+/* The record built at `at` (slot's answer; its old bytes after the head in place), len
+** bytes, into the journal; its head is hd[head], encoded apart so that, mapped, its
+** `total` is stored last.  Until that store the end mark at `at` ends the journal and
+** the record does not count; after it the record is whole and the new end mark, stored
+** first, follows it.  Even stored a byte at a time, low to high, the `total` reads as an
+** end mark until its last byte: a journal is far below 4 GiB. */
+static int commit(uint8_t *at, const uint8_t *hd, size_t head, size_t len) {
+    assert(head > 4);
+    assert(head <= len);
+    if (V.jmap != NULL) {
+        assert(at == V.jmap + V.file_len);
+        assert(V.file_len + len + sizeof END_MARK <= V.jmap_len);
+        memcpy(at + len, END_MARK, sizeof END_MARK);
+        memcpy(at + 4, hd + 4, head - 4);
+        atomic_signal_fence(memory_order_seq_cst);   /* the compiler keeps this order */
+        memcpy(at, hd, 4);
+        V.file_len += len;
         return 0;
     }
     assert(at == V.buf);
-    assert(V.hold_len == 0);
+    memcpy(at, hd, head);
     return write_all(at, len);
 }
 
 void vfs_set_buffered(int on) {
-    if (!on && (vfs_flush() != 0 || !exact())) complain("cannot write", DISK_JOURNAL_NAME);
+    if (!on && jmap_close() != 0) complain("cannot cut", DISK_JOURNAL_NAME);
     V.buffered = on;
+    V.jmap_failed = 0;
 }
 
-/* Appends the record built at `at`, then notes it; empties the journal once nothing is
-** pending. */
-static int emit(const disk_rec *r, const uint8_t *at, size_t head) {
-    assert(head > 0);
-    size_t len = head + r->old_len;
-    assert(len == disk_rec_size(r));
-    char err[128];
-    if (append(at, len) != 0) {
-        complain("cannot append a record for", r->path);
+/* Commits the record of `kind` for `path` built at `at` (head hd[head], len bytes in
+** all), then notes it; empties the journal once nothing is pending. */
+static int emit(disk_kind kind, const char *path, uint8_t *at, const uint8_t *hd,
+                size_t head, size_t len) {
+    if (commit(at, hd, head, len) != 0) {
+        complain("cannot append a record for", path);
         return -1;
     }
     V.records++;
     V.bytes += len;
-    if (disk_pending_note(&V.pending, r, err, sizeof err) != 0) {
+    char err[128];
+    if (disk_pending_add(&V.pending, kind, path, err, sizeof err) != 0) {
         errno = EINVAL;
-        complain(err, r->path);
+        complain(err, path);
         return -1;
     }
     if (!disk_pending_none(&V.pending)) return 0;
     memset(&V.pending, 0, sizeof V.pending);
-    V.hold_len = 0;   /* what is held undoes nothing any more */
-    if (V.file_len <= DISK_MAGIC_LEN && !V.buffered) return 0;   /* empty: no system call */
-    if (V.buffered) {   /* over the old records, behind an end mark (vfs_flush) */
-        V.mark_due = V.phys > DISK_MAGIC_LEN;
+    if (V.jmap != NULL) {   /* over the old records, behind an end mark: one 4-byte store */
+        memcpy(V.jmap + DISK_MAGIC_LEN, END_MARK, sizeof END_MARK);
         V.file_len = DISK_MAGIC_LEN;
         return 0;
     }
+    if (V.file_len <= DISK_MAGIC_LEN) return 0;   /* empty: no system call */
     if (ftruncate(V.fd, DISK_MAGIC_LEN) != 0) {
-        complain("cannot empty the journal after", r->path);
+        complain("cannot empty the journal after", path);
         return -1;
     }
     V.file_len = V.phys = DISK_MAGIC_LEN;
@@ -234,11 +271,12 @@ static int emit(const disk_rec *r, const uint8_t *at, size_t head) {
 static int note(disk_kind kind, const char *path) {
     disk_rec r = { .kind = kind };
     snprintf(r.path, sizeof r.path, "%s", path);
-    size_t need = disk_rec_size(&r);
-    uint8_t *at = slot(need);
-    size_t head = at != NULL ? disk_encode_head(&r, at, need) : 0;
-    if (head == 0) return -1;
-    return emit(&r, at, head);
+    uint8_t hd[DISK_HEAD_MAX];
+    size_t head = disk_encode_head(&r, hd, sizeof hd);
+    uint8_t *at = head > 0 ? slot(head) : NULL;
+    if (at == NULL) return -1;
+    assert(head == disk_rec_size(&r));
+    return emit(kind, r.path, at, hd, head, head);
 }
 
 static const char *base_name(const char *path) {
@@ -275,14 +313,34 @@ static int old_bytes(vfs_file *p, uint8_t *dst, uint32_t n, sqlite3_int64 from) 
 
 /* A WRITE or TRUNCATE: its old bytes, [from, from + old_len), read from the file. */
 static int note_change(vfs_file *p, const disk_rec *r, sqlite3_int64 from) {
-    size_t need = disk_rec_size(r);
-    uint8_t *at = slot(need);
-    if (at == NULL) return SQLITE_IOERR_NOMEM;
-    size_t head = disk_encode_head(r, at, need);
+    uint8_t hd[DISK_HEAD_MAX];
+    size_t head = disk_encode_head(r, hd, sizeof hd);
     if (head == 0) return SQLITE_IOERR;
+    uint8_t *at = slot(head + r->old_len);
+    if (at == NULL) return SQLITE_IOERR_NOMEM;
     if (r->old_len > 0 && old_bytes(p, at + head, r->old_len, from) != SQLITE_OK)
-        return SQLITE_IOERR_READ;
-    return emit(r, at, head) == 0 ? SQLITE_OK : SQLITE_IOERR_WRITE;
+        return SQLITE_IOERR_READ;   /* what it put after the end mark is never read */
+    size_t len = head + r->old_len;
+    assert(len == disk_rec_size(r));
+    return emit(r->kind, r->path, at, hd, head, len) == 0 ? SQLITE_OK : SQLITE_IOERR_WRITE;
+}
+
+/* A WRITE of [off, off + amt) over a file of `size` bytes: the record from the file's
+** own head (whead), its numbers set, the old bytes after it. */
+static int note_write(vfs_file *p, sqlite3_int64 off, int amt, sqlite3_int64 size) {
+    assert(p->whead_len > 0);
+    uint32_t old_len = 0;
+    if (off < size) old_len = (uint32_t)(size - off < amt ? size - off : amt);
+    size_t head = p->whead_len;
+    uint8_t *at = slot(head + old_len);
+    if (at == NULL) return SQLITE_IOERR_NOMEM;
+    if (old_len > 0 && old_bytes(p, at + head, old_len, off) != SQLITE_OK)
+        return SQLITE_IOERR_READ;   /* what it put after the end mark is never read */
+    size_t len = disk_head_set(p->whead, head, (uint64_t)off, (uint32_t)amt, (uint64_t)size,
+                               old_len);
+    assert(len == head + old_len);
+    return emit(DISK_WRITE, p->path, at, p->whead, head, len) == 0 ? SQLITE_OK
+                                                                    : SQLITE_IOERR_WRITE;
 }
 
 /* ---- disk errors ------------------------------------------------------------------- */
@@ -376,11 +434,7 @@ static int io_write(sqlite3_file *f, const void *buf, int amt, sqlite3_int64 off
     sqlite3_int64 size;
     int rc = file_size(p, &size);
     if (rc != SQLITE_OK) return rc;
-    disk_rec r = { .kind = DISK_WRITE, .off = (uint64_t)off, .len = (uint32_t)amt,
-                   .old_size = (uint64_t)size };
-    if (off < size) r.old_len = (uint32_t)(size - off < amt ? size - off : amt);
-    memcpy(r.path, p->path, p->path_len + 1);
-    rc = note_change(p, &r, off);
+    rc = note_write(p, off, amt, size);
     if (rc != SQLITE_OK) return rc;
     rc = p->real->pMethods->xWrite(p->real, buf, amt, off);
     size_after(p, rc, off + amt > size ? off + amt : size);
@@ -507,6 +561,10 @@ static int vfs_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, in
         p->path_len = strlen(p->path);
         assert(p->path_len <= DISK_PATH_MAX);
         p->full = name;
+        disk_rec w = { .kind = DISK_WRITE, .len = 1 };   /* numbers set per write */
+        memcpy(w.path, p->path, p->path_len + 1);
+        p->whead_len = disk_encode_head(&w, p->whead, sizeof p->whead);
+        assert(p->whead_len == disk_rec_size(&w));
     }
     int rc = V.real->xOpen(V.real, name, p->real, flags, out_flags);
     if (rc != SQLITE_OK) {
@@ -536,18 +594,20 @@ static int note_delete(const char *name) {
     int rc = fstat(fd, &st);
     if (rc == 0 && (uint64_t)st.st_size > UINT32_MAX - DISK_HEAD_MAX) rc = -1;
     if (rc == 0) r.old_size = r.old_len = (uint32_t)st.st_size;
-    uint8_t *at = rc == 0 ? slot(disk_rec_size(&r)) : NULL;
-    size_t head = at != NULL ? disk_encode_head(&r, at, disk_rec_size(&r)) : 0;
+    uint8_t hd[DISK_HEAD_MAX];
+    size_t head = rc == 0 ? disk_encode_head(&r, hd, sizeof hd) : 0;
+    uint8_t *at = head > 0 ? slot(head + r.old_len) : NULL;
     size_t done = 0;
-    while (head > 0 && done < r.old_len) {
+    while (at != NULL && done < r.old_len) {
         ssize_t n = pread(fd, at + head + done, r.old_len - done, (off_t)done);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         done += (size_t)n;
     }
     close(fd);
-    if (head == 0 || done != r.old_len) return -1;
-    return emit(&r, at, head);
+    if (at == NULL || done != r.old_len) return -1;
+    assert(head + r.old_len == disk_rec_size(&r));
+    return emit(r.kind, r.path, at, hd, head, head + r.old_len);
 }
 
 static int vfs_delete(sqlite3_vfs *vfs, const char *name, int dir_sync) {
@@ -658,6 +718,14 @@ static int adopt(const char *path, char *err, size_t cap) {
     return ftruncate(V.fd, (off_t)whole);
 }
 
+/* At a clean exit a mapped journal's file is cut to its last record, as an unmapped one
+** ends: what the simulator keeps of a run (it copies each journal into the run dir) is
+** the journal, not the map's 4 MiB or more.  A SIGKILL leaves the longer file, which the
+** next life or the power cut reads to its end mark. */
+static void at_exit(void) {
+    if (jmap_close() != 0) complain("cannot cut", DISK_JOURNAL_NAME);
+}
+
 int vfs_install(const char *dir, uint64_t seed, char *err, size_t cap) {
     assert(V.fd < 0);   /* once per process */
     char path[DISK_PATH_MAX + 1];
@@ -700,6 +768,7 @@ int vfs_install(const char *dir, uint64_t seed, char *err, size_t cap) {
         snprintf(err, cap, "cannot register the VFS");
         return -1;
     }
+    if (atexit(at_exit) != 0) complain("cannot arrange to cut at exit", DISK_JOURNAL_NAME);
     return 0;
 }
 

@@ -62,16 +62,18 @@ typedef void (*vfs_sync_fn)(void *ctx, const char *path);
 /* Sets the hook called after each recorded sync (NULL: none). */
 void vfs_set_sync_hook(vfs_sync_fn fn, void *ctx);
 
-/* Buffered (on): records are held in memory and written to the journal by vfs_flush
-** (or when 4 MiB are held), one write() instead of one a record.  Only for a host that
-** flushes before anything can kill it: the lockstep host flushes before every reply it
-** sends, and the simulator SIGKILLs a node only after a reply (between steps, or at a
-** failpoint once its CRASH reply is out).  Buffered, an emptied journal is written over
-** from its start and ended by an end mark (proto/disk.h), not truncated.  Off (the
-** default): each record is written before the change it undoes, whenever a SIGKILL
-** comes, and the file ends where the journal does. */
+/* Buffered (on; the name is older than the way): the journal is a shared map of its
+** file, and each record is stored straight into it, at its place, with no system call
+** and no copy through the kernel; the file is longer than the journal, and an end mark
+** (proto/disk.h) always follows the last record, so a SIGKILL at any instant leaves a
+** whole journal of every record stored (a store into a shared map is in the file at
+** once).  An emptied journal is an end mark after the magic: the file's pages are
+** written over, not freed.  If the map cannot be made the records are written as off.
+** Off (the default): each record is written with write() before the change it undoes,
+** and the file ends where the journal does.  Either way nothing waits in memory. */
 void vfs_set_buffered(int on);
-/* Writes what is held; 0, or -1 (errno) if the journal could not be written. */
+/* Nothing is ever held (above): 0.  Kept for the host, which calls it before each reply
+** so that a journal that did wait in memory would be written before a SIGKILL can come. */
 int vfs_flush(void);
 
 /* A step begins: until the next, nothing but this process writes the database files,

@@ -104,6 +104,41 @@ size_t disk_encode_head(const disk_rec *r, uint8_t *out, size_t cap) {
     return w.len;
 }
 
+/* v's low n bytes at out, little-endian: one store on a little-endian machine. */
+static void put_le(uint8_t *out, uint64_t v, size_t n) {
+    assert(n == 4 || n == 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n == 4) {
+        uint32_t w = (uint32_t)v;
+        memcpy(out, &w, 4);
+    } else {
+        memcpy(out, &v, 8);
+    }
+#else
+    for (size_t i = 0; i < n; i++) out[i] = (uint8_t)(v >> (8 * i));
+#endif
+}
+
+size_t disk_head_set(uint8_t *head, size_t head_len, uint64_t off, uint32_t len,
+                     uint64_t old_size, uint32_t old_len) {
+    assert(head_len > HEAD_FIXED);   /* a path of at least one byte */
+    assert(head_len <= DISK_HEAD_MAX);
+    assert(head[4] >= DISK_WRITE && head[4] <= DISK_DIRSYNC);
+    if (head[4] == DISK_WRITE) {   /* rec_valid's rule, as an assert: the caller's bug */
+        assert(len > 0);
+        assert(old_len == (off < old_size ? min_u64(len, old_size - off) : 0));
+    }
+    size_t total = head_len + old_len;
+    assert(total <= UINT32_MAX);
+    put_le(head, total, 4);
+    uint8_t *t = head + head_len - DISK_HEAD_TAIL;   /* paired with disk_encode_head */
+    put_le(t, off, 8);
+    put_le(t + 8, len, 4);
+    put_le(t + 12, old_size, 8);
+    put_le(t + 20, old_len, 4);
+    return total;
+}
+
 size_t disk_encode(const disk_rec *r, uint8_t *out, size_t cap) {
     size_t head = disk_encode_head(r, out, cap);
     if (head == 0) return 0;
@@ -160,14 +195,19 @@ static int pending_file(disk_pending *p, const char *path, char *err, size_t cap
 }
 
 int disk_pending_note(disk_pending *p, const disk_rec *r, char *err, size_t cap) {
+    return disk_pending_add(p, r->kind, r->path, err, cap);
+}
+
+int disk_pending_add(disk_pending *p, disk_kind kind, const char *path, char *err,
+                     size_t cap) {
     assert(p->nfiles <= DISK_FILES_MAX);
-    if (r->kind == DISK_DIRSYNC) {
+    if (kind == DISK_DIRSYNC) {
         p->dir = 0;
         return 0;
     }
-    int i = pending_file(p, r->path, err, cap);
+    int i = pending_file(p, path, err, cap);
     if (i < 0) return -1;
-    switch (r->kind) {
+    switch (kind) {
     case DISK_WRITE:
     case DISK_TRUNCATE: p->content[i]++; break;
     case DISK_SYNC: p->content[i] = 0; break;

@@ -5,9 +5,9 @@
 ** The node writes through to its real database files and, before each change to one
 ** (main database, -wal, -journal), appends to DIR/disk.journal what that change
 ** destroys: old bytes, old size, the file's creation or deletion.  The journal is
-** written with plain write() and never synced: it must survive a SIGKILL of the node,
-** not a real power cut.  Nothing else is kept in the node: a process crash loses
-** nothing (crash{} keeps its meaning).
+** written with plain write() or stores into a shared map, and never synced: it must
+** survive a SIGKILL of the node, not a real power cut.  Nothing else is kept in the
+** node: a process crash loses nothing (crash{} keeps its meaning).
 **
 ** What is durable (the model; SQLite's os_unix.c is what it imitates):
 **   - a file's contents and size: every WRITE and TRUNCATE of a file before an xSync
@@ -50,8 +50,10 @@
 ** a SIGKILL interrupted: the change it announced was never made, and it is ignored.
 ** The same rule gives an end mark: four 0xff bytes (a `total` running past the end of
 ** any journal) end the records, and whatever follows is never read.  The node's
-** buffered VFS writes one after its last record instead of truncating the file when it
-** empties the journal, so that the file's pages are reused (node/vfs.c, vfs_flush).
+** buffered VFS keeps its journal in a shared map of a file longer than the journal,
+** with an end mark always after its last record, and empties the journal by an end mark
+** after the magic instead of a truncate, so that the file's pages are reused
+** (node/vfs.c, jmap_open).
 */
 #ifndef DISK_H
 #define DISK_H
@@ -95,6 +97,15 @@ size_t disk_rec_size(const disk_rec *r);
 ** record's `total` counts the old bytes, which the caller puts right after), 0 if r is
 ** invalid or does not fit.  The node reads the old bytes straight into out + head. */
 size_t disk_encode_head(const disk_rec *r, uint8_t *out, size_t cap);
+/* The head's fixed fields after its path (off, len, old_size, old_len): its last
+** DISK_HEAD_TAIL bytes.  A node that journals many changes of one file encodes one head
+** for it once (disk_encode_head) and then, for each record, sets that head's `total` and
+** these fields with disk_head_set: the bytes disk_encode_head would write for the
+** record (test_disk pairs the two), without a string or a bounds check each time.  The
+** fields must be valid for the head's kind (asserted for WRITE); returns the total. */
+#define DISK_HEAD_TAIL (8 + 4 + 8 + 4)
+size_t disk_head_set(uint8_t *head, size_t head_len, uint64_t off, uint32_t len,
+                     uint64_t old_size, uint32_t old_len);
 /* Encodes the whole record (r->old holds old_len bytes); 0 if invalid or too long. */
 size_t disk_encode(const disk_rec *r, uint8_t *out, size_t cap);
 /* Decodes one record from buf[len]: 1 and *used, 0 if buf holds only the start of one
@@ -116,6 +127,9 @@ typedef struct {
 
 /* Applies one record; -1 if it names a fourth file (err says so). */
 int disk_pending_note(disk_pending *p, const disk_rec *r, char *err, size_t cap);
+/* The same, from a record's kind and path alone (what the rules read of it). */
+int disk_pending_add(disk_pending *p, disk_kind kind, const char *path, char *err,
+                     size_t cap);
 /* 1 if nothing is pending. */
 int disk_pending_none(const disk_pending *p);
 /* Scans a whole journal (magic included) into *p; *whole: the bytes up to the end of

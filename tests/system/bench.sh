@@ -47,6 +47,8 @@ check "bench.json: all $n_ids figures have a positive value and reference" test 
 if command -v python3 >/dev/null; then
   check "bench.json parses as JSON" python3 -c "import json, sys; json.load(open(sys.argv[1]))" "$json"
 fi
+check "bench.json: the VFS pairs ran in both orders and gave the same trace" \
+  grep -q '"pairs": 2, "same_trace": true' "$json"
 check "bench.json names the machine" grep -q '"machine": {"nproc": [1-9]' "$json"
 check "the terminal shows the summary table" grep -q '^bench: summary' "$OUT/bench.out"
 check "each benchmark says what it measures" test "$(grep -c '^    measures: ' "$OUT/bench.out")" -eq "$n_ids"

@@ -11,6 +11,8 @@
 #   - at a fixed point the losses are exact: WAL+NORMAL loses commits, DELETE+FULL the
 #     last one, DELETE+EXTRA none; a database never synced (OFF) vanishes;
 #   - a second life of the writer takes over the first's journal, torn tail and all;
+#   - the buffered journal (a shared map, never flushed) loses exactly what the
+#     unbuffered one does when SIGKILLed at any moment;
 #   - a journal above the limit is refused and nothing changes;
 #   - the node host: step-drive's node lives with OUTBOX_DISK set pass as without it,
 #     journal their database, and a power cut leaves it whole; unset, no journal.
@@ -112,6 +114,66 @@ wait $! 2>/dev/null
 check "a second life runs on the first's journal" grep -q "committed 170" "$OUT/lives/out2"
 "$TOOL" cut "$OUT/lives/db" "$OUT/lives/disk.journal" none 1 >"$OUT/lives/cut" 2>&1
 n=$(rows "$OUT/lives")
+check "and a power cut after it undoes both lives' unsynced commits ($n of 170 left)" \
+  test "$n" -ge 0 -a "$n" -lt 170
+
+# The buffered journal (vfs_set_buffered: a shared map of the journal file, which the tool
+# never flushes): a SIGKILL at any instant leaves every record whose change was made, so
+# the losses are exactly those of the unbuffered journal.  A journal held in memory until
+# a flush would leave nothing here, and every commit would survive the cut.
+for setting in "wal normal" "delete full"; do
+  set -- $setting
+  d=$OUT/kill-b-$1-$2
+  last=$(DISK_CRASH_BUFFERED=1 killed "$d" "$1" "$2")
+  cp -a "$d" "$d.snap"
+  "$TOOL" cut "$d/db" "$d/disk.journal" none 1 >"$d/cut" 2>&1
+  n=$(rows "$d")
+  want=0; [ "$1" = delete ] && want=$((last - 1))
+  check "buffered $setting: SIGKILL after $last commits, power cut: whole, $n >= $want survive" \
+    test "$n" -ge "$want" -a "$n" -le $((last + 1))
+  for keep in random torn; do
+    check "buffered $setting: keep=$keep is whole, and byte-identical twice from one seed" \
+      same_cut "$d.snap" "$keep" 5
+  done
+done
+d=$OUT/xb-wal-normal
+mkdir -p "$d"
+DISK_CRASH_BUFFERED=1 "$TOOL" run "$d/db" "$d" wal normal 7 1000000 150 >"$d/out" 2>&1 &
+wait $! 2>/dev/null
+check "buffered: the journal's file is mapped, longer than its records (4 MiB)" \
+  test "$(stat -c %s "$d/disk.journal")" -ge 4194304
+"$TOOL" cut "$d/db" "$d/disk.journal" none 1 >"$d/cut" 2>&1
+grep -q "^cut keep=none: [1-9][0-9]* records" "$OUT/xb-wal-normal/cut"
+check "buffered: the cut read its records and stopped at the end mark" test $? -eq 0
+n=$(rows "$OUT/xb-wal-normal")
+check "buffered wal normal: 150 commits, power cut: commits lost ($n left)" \
+  test "$n" -ge 0 -a "$n" -lt 150
+DISK_CRASH_BUFFERED=1 exact "$OUT/xb-delete-full" delete full 150
+check "buffered delete full: 150 commits, power cut: exactly the last is lost" \
+  test "$(rows "$OUT/xb-delete-full")" -eq 149
+DISK_CRASH_BUFFERED=1 exact "$OUT/xb-delete-extra" delete extra 150
+check "buffered delete extra: 150 commits, power cut: all 150 survive" \
+  test "$(rows "$OUT/xb-delete-extra")" -eq 150
+mkdir -p "$OUT/bclean"
+DISK_CRASH_BUFFERED=1 "$TOOL" run "$OUT/bclean/db" "$OUT/bclean" wal normal 7 150 \
+  >"$OUT/bclean/out" 2>&1
+check "buffered, a clean exit cuts the journal's file to its last record" \
+  test "$(stat -c %s "$OUT/bclean/disk.journal")" -lt 4194304
+"$TOOL" cut "$OUT/bclean/db" "$OUT/bclean/disk.journal" none 1 >"$OUT/bclean/cut" 2>&1
+check "and a power cut after it succeeds" test $? -eq 0
+n=$(rows "$OUT/bclean")
+check "and leaves the database whole ($n of 150)" test "$n" -ge 0
+mkdir -p "$OUT/blives"
+DISK_CRASH_BUFFERED=1 "$TOOL" run "$OUT/blives/db" "$OUT/blives" wal normal 7 1000000 150 \
+  >"$OUT/blives/out" 2>&1 &
+wait $! 2>/dev/null
+DISK_CRASH_BUFFERED=1 "$TOOL" run "$OUT/blives/db" "$OUT/blives" wal normal 7 1000000 20 \
+  >"$OUT/blives/out2" 2>&1 &
+wait $! 2>/dev/null
+check "buffered: a second life runs on the first's mapped journal" \
+  grep -q "committed 170" "$OUT/blives/out2"
+"$TOOL" cut "$OUT/blives/db" "$OUT/blives/disk.journal" none 1 >"$OUT/blives/cut" 2>&1
+n=$(rows "$OUT/blives")
 check "and a power cut after it undoes both lives' unsynced commits ($n of 170 left)" \
   test "$n" -ge 0 -a "$n" -lt 170
 

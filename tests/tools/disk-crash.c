@@ -7,7 +7,10 @@
 **       opens DB through the VFS (journal DIR/disk.journal; DIR "-": SQLite's own VFS),
 **       commits COUNT transactions (each a payment row, its outbox row and the
 **       running total, together) and prints "committed N" after each COMMIT returns,
-**       then "tx/s X".  KILL: SIGKILLs itself right after the KILL-th commit.
+**       then "tx/s X".  KILL: SIGKILLs itself right after the KILL-th commit.  With
+**       DISK_CRASH_BUFFERED=1 in the environment the journal is the VFS's buffered one
+**       (vfs_set_buffered: a shared map), never flushed: what a SIGKILL finds there is
+**       all the power cut gets.
 **   disk-crash cut DB JOURNAL none|random|torn SEED [LIMIT]
 **       the power cut; prints what it did per file
 **   disk-crash check DB
@@ -86,6 +89,8 @@ static int cmd_run(char **argv, int argc) {
         fprintf(stderr, "disk-crash: %s\n", err);
         return 3;
     }
+    const char *buffered = getenv("DISK_CRASH_BUFFERED");
+    if (buffered != NULL && strcmp(buffered, "1") == 0) vfs_set_buffered(1);
     sqlite3 *db = NULL;
     if (sqlite3_open(dbpath, &db) != SQLITE_OK) return fail(db, "open");
     snprintf(sql, sizeof sql, "PRAGMA journal_mode=%s; PRAGMA synchronous=%s;"

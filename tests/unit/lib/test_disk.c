@@ -54,6 +54,35 @@ static void round_trip(void **state) {
     }
 }
 
+/* A head set field by field from another record's head of the same kind and path is the
+** head disk_encode_head writes for the record itself (the VFS's per-file template). */
+static void head_set_pairs_with_encode(void **state) {
+    (void)state;
+    static const struct { disk_kind kind; uint64_t off, old_size; uint32_t len; } cases[] = {
+        { DISK_WRITE, 4096, 8192, 4096 },             /* an overwrite: old_len 4096 */
+        { DISK_WRITE, 8192, 8192, 24 },               /* an append: no old bytes */
+        { DISK_WRITE, 8000, 8192, 4096 },             /* half over the end: 192 */
+        { DISK_WRITE, 0x123456789aULL, 0x123456789bULL, 0xfeed },   /* every byte counts */
+        { DISK_TRUNCATE, 100, 5000, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        disk_rec r = rec(cases[i].kind, "payment.db-wal");
+        r.off = cases[i].off; r.old_size = cases[i].old_size; r.len = cases[i].len;
+        r.old_len = (uint32_t)(r.kind == DISK_TRUNCATE ? r.old_size - r.off
+                               : r.off < r.old_size && r.old_size - r.off < r.len
+                                   ? r.old_size - r.off : r.off < r.old_size ? r.len : 0);
+        uint8_t want[DISK_HEAD_MAX], got[DISK_HEAD_MAX];
+        size_t n = disk_encode_head(&r, want, sizeof want);
+        assert_true(n > DISK_HEAD_TAIL);
+        disk_rec t = rec(cases[i].kind, "payment.db-wal");   /* the template: other numbers */
+        if (t.kind == DISK_WRITE) t.len = 1;
+        assert_int_equal(disk_encode_head(&t, got, sizeof got), n);
+        size_t total = disk_head_set(got, n, r.off, r.len, r.old_size, r.old_len);
+        assert_int_equal(total, disk_rec_size(&r));
+        assert_memory_equal(got, want, n);
+    }
+}
+
 static void invalid_refused(void **state) {
     (void)state;
     disk_rec w = rec(DISK_WRITE, "p.db");
@@ -333,6 +362,7 @@ static void cut_refusals(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip),
+        cmocka_unit_test(head_set_pairs_with_encode),
         cmocka_unit_test(invalid_refused),
         cmocka_unit_test(pending),
         cmocka_unit_test(end_mark_ends_records),
