@@ -34,7 +34,9 @@ hlease *hlease_new(const history_conf *conf) {
     hlease *l = calloc(1, sizeof *l);
     if (!l) return NULL;
     l->conf = conf;
-    l->n = conf->npay;
+    /* Judged only when relays ran: without them the table stays empty, so the checker's
+    ** memory on a run without relays is what it was before the lease checks. */
+    l->n = conf->cfg.relays > 0 ? conf->npay : 0;
     l->msgs = calloc((size_t)l->n + 1, sizeof *l->msgs);
     if (!l->msgs) { hlease_free(l); return NULL; }
     for (uint32_t i = 0; i <= l->n; i++) l->msgs[i].holder = -1;
