@@ -23,12 +23,13 @@ static const reached_info TABLE[REACHED_COUNT] = {
     { "payment_rolled_back",
       "a payment's transaction rolled back after its writes; the client told FAILED (payment "
       "note rollback)" },
-    { "republished", "the recovery scan published a row again (payment note publish, attempt "
-                     "> 1)" },
-    { "row_dead", "an outbox row ran out of attempts and went DEAD (payment note dead)" },
+    { "republished", "the recovery scan published a row again (payment or relay note publish, "
+                     "attempt > 1)" },
+    { "row_dead",
+      "an outbox row ran out of attempts and went DEAD (payment or relay note dead)" },
     { "dead_letter_rolled_back",
-      "a dead letter's transaction rolled back after its writes (payment note rollback of a "
-      "msg)" },
+      "a dead letter's transaction rolled back after its writes (payment or relay note "
+      "rollback of a msg)" },
     { "late_answer_to_dead",
       "an answer reached a row that had gone DEAD (payment note consumed or failed after "
       "dead)" },
@@ -195,6 +196,10 @@ static void note(const char *s, size_t len, uint32_t lineno, uint8_t *dead, uint
     span node = value(s, len, "node"), kind = value(s, len, "kind");
     if (is(kind, "reject")) { hit(out, R_REJECTED, lineno); return; }
     if (is(node, "payment")) payment_note(s, len, kind, lineno, dead, npay, out);
+    else if (starts(node, "relay-")) {   /* a relay runs the scan's own row code (lib/relay.h) */
+        if (is(kind, "publish") || is(kind, "dead") || is(kind, "rollback"))
+            payment_note(s, len, kind, lineno, dead, npay, out);
+    }
     else if (is(node, "accounting") || starts(node, "accounting-")) {   /* any instance */
         if (is(kind, "duplicate")) hit(out, R_DUP_ABSORBED, lineno);
         else if (is(kind, "refuse")) hit(out, R_REFUSED, lineno);
