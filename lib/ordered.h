@@ -29,7 +29,8 @@
 ** An index payment(account, id) is created at open (this design only), so that finding
 ** an account's earlier rows does not read the whole payment table.
 **
-** The roles layer (payment.h): called from payment.c and scan.c only.
+** The roles layer (payment.h): called from payment.c and scan.c only; lib/relay.c uses
+** OX_ORDERED_CLAIM_SQL.
 */
 #ifndef OX_ORDERED_H
 #define OX_ORDERED_H
@@ -49,6 +50,20 @@
     " WHERE p2.account=p.account AND p2.id<>p.id AND o2.id<o.id" \
     " AND o2.status IN ('SENDING', 'DEAD'))" \
     " ORDER BY o.next_attempt_at, o.id LIMIT ?2"
+
+/* The same filter for a relay's claim (lib/relay.c, topology { relays = N }): ?1 owner,
+** ?2 lease_until, ?3 now, ?4 limit.  A relay that claimed a row an earlier unsettled one
+** of its account blocks would publish the account out of order, as a scan without the
+** filter would. */
+#define OX_ORDERED_CLAIM_SQL \
+    "UPDATE outbox SET owner=?1, lease_until=?2 WHERE id IN (SELECT o.id FROM outbox o" \
+    " JOIN payment p ON p.id=o.payment_id" \
+    " WHERE o.status='SENDING' AND o.next_attempt_at<=?3" \
+    " AND (o.lease_until<=?3 OR o.owner=?1) AND NOT EXISTS (" \
+    "SELECT 1 FROM payment p2 JOIN outbox o2 ON o2.payment_id=p2.id" \
+    " WHERE p2.account=p.account AND p2.id<>p.id AND o2.id<o.id" \
+    " AND o2.status IN ('SENDING', 'DEAD'))" \
+    " ORDER BY o.next_attempt_at, o.id LIMIT ?4) RETURNING id, payment_id, attempts, payload"
 
 /* Rows left to deliver under design ordered: SENDING rows, minus those blocked behind
 ** a DEAD row of their account (waiting for the operator, not for the system). */

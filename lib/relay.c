@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "ordered.h"
 #include "payment.h"
 
 typedef long long ll;
@@ -58,7 +59,8 @@ static ox_status prepare(ox_service *s) {
     struct ox_relay *rl = s->rel;
     /* ?1 owner, ?2 lease_until, ?3 now, ?4 limit; the scan's own order and index */
     ox_status r = ox_store_prepare(&s->store, &rl->claim,
-        s->cfg.design == OX_DESIGN_RELAY_NO_LEASE
+        s->cfg.design == OX_DESIGN_ORDERED ? OX_ORDERED_CLAIM_SQL
+        : s->cfg.design == OX_DESIGN_RELAY_NO_LEASE
         ? "UPDATE outbox SET owner=?1, lease_until=?2 WHERE id IN (SELECT id FROM outbox"
           " WHERE status='SENDING' AND next_attempt_at<=?3 ORDER BY next_attempt_at, id"
           " LIMIT ?4) RETURNING id, payment_id, attempts, payload"

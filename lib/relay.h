@@ -8,7 +8,8 @@
 ** the answers, but never scans; each relay runs the scan on its timer:
 **   - claim: ONE statement moves up to a batch of due SENDING rows whose lease is free
 **     or expired (or already its own) to owner = its name (knob owner), lease_until =
-**     now + lease, and returns them (a note `claim` per row);
+**     now + lease, and returns them (a note `claim` per row); under design ordered only
+**     the rows no earlier unsettled row of their account blocks (OX_ORDERED_CLAIM_SQL);
 **   - publish: one claimed row per round trip (knob relay_rtt, timer OX_TIMER_RELAY), as
 **     a relay that waits for the broker's confirmation before the next; before each it
 **     reads the row again and publishes only while it still holds the lease (else a note

@@ -123,3 +123,12 @@ PY
 run requeue ordered "$OUT/requeue.lua"
 check "ordered, the dead head requeued by the operator: every payment home, in order (exit 0)" \
     test "$rc" -eq 0
+
+# ---- relays keep the order too: a relay's claim skips rows an earlier unsettled one of
+# their account blocks (OX_ORDERED_CLAIM_SQL), as the scan does --------------------------
+run relays-lease ordered
+check "ordered with three relays (relays-lease): exit 0" test "$rc" -eq 0
+check "... ordering judged and held" test "$(inv ordered relays-lease ordering ok)" = true
+run relays-lease ordered-naive
+check "ordered-naive with the same relays: ordering broken" \
+    test "$(inv ordered-naive relays-lease ordering ok)" = false
