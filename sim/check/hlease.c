@@ -25,7 +25,7 @@ struct hlease {
     const history_conf *conf;
     uint32_t n;               /* msgs[1..n] */
     lmsg *msgs;
-    uint32_t epoch[SIM_MAX_NODES];   /* crashes, restarts, pauses and resumes of each node */
+    uint32_t epoch[SIM_MAX_NODES];   /* crashes, restarts, pauses, resumes, disk faults */
     uint8_t slowed[SIM_MAX_NODES];   /* a slow or clock fault named it: not judged lapsing */
     int64_t last_us;
 };
@@ -68,11 +68,12 @@ static void judge_lapse(hlease *l, history_sink *s, lmsg *m, uint64_t id, int64_
                         uint32_t line) {
     if (m->holder < 0 || m->sent || m->settled || m->exp_us > now) return;
     int h = m->holder;
-    if (l->epoch[h] != m->epoch || l->slowed[h]) return;   /* crashed, paused: excused */
+    if (l->epoch[h] != m->epoch || l->slowed[h]) return;   /* crashed, paused, failed: excused */
     uint32_t lines[2] = { m->claim_line, line };
     history_flag(s, HI_OWNED_SENT, m->pay, id, lines, line ? 2 : 1,
                  "msg %" PRIu64 " claimed by %s at %.3f s, lease over at %.3f s, never "
-                 "published by it, though it neither crashed nor paused", id,
+                 "published by it, though it neither crashed, paused nor failed a disk call",
+                 id,
                  scenario_node_name(h), (double)m->claim_us / 1e6, (double)m->exp_us / 1e6);
     m->holder = -1;
 }
@@ -145,8 +146,11 @@ void hlease_event(hlease *l, history_sink *s, const history_ev *e) {
     l->last_us = e->t_us;
     if (!strcmp(e->ev, "note")) { on_note(l, s, e); return; }
     int node = scenario_node_parse(e->node);
+    /* A failed disk call (or allocation) rolls the relay's step back: a claim made before
+    ** it may lapse unsent without the relay being at fault, as after a crash. */
     if (node >= 0 && (!strcmp(e->ev, "crash") || !strcmp(e->ev, "restart") ||
-                      !strcmp(e->ev, "pause") || !strcmp(e->ev, "resume")))
+                      !strcmp(e->ev, "pause") || !strcmp(e->ev, "resume") ||
+                      !strcmp(e->ev, "disk_fault")))
         l->epoch[node]++;
     if (!strcmp(e->ev, "fault")) {
         int t = scenario_node_parse(e->target);

@@ -118,8 +118,8 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "a live relay publishes every row it claims before its lease runs out (judged only "
       "with relays)",
       "A relay claimed a row and let its lease run out without publishing it, though it "
-      "neither crashed nor paused: the lease is shorter than the work it covers, and rows "
-      "sit owned and unsent." },
+      "neither crashed, paused nor failed a disk call: the lease is shorter than the work "
+      "it covers, and rows sit owned and unsent." },
 };
 
 const invariant_info *invariant_at(int i) {
