@@ -167,7 +167,8 @@ stop_all() {
   for n in "${!pid[@]}"; do { kill -9 "${pid[$n]}"; wait "${pid[$n]}"; } 2>/dev/null; unset "pid[$n]"; done
 }
 trap 'stop_all; [ -n "${KEEP:-}" ] || rm -rf "$OUT"' EXIT
-# until SECONDS CMD...: polls CMD every 0.05 s for at most SECONDS.
+# until SECONDS CMD...: polls CMD every 0.05 s for at most SECONDS (a bound for a loaded
+# machine: it returns as soon as CMD holds).
 until_true() {
   local end=$((SECONDS + $1)); shift
   while [ $SECONDS -le $end ]; do "$@" && return 0; sleep 0.05; done
@@ -180,11 +181,13 @@ bep="ipc://$live/broker.ipc"
 pep="ipc://$live/payment.ipc"
 
 start broker --role broker --db "$live/broker.db" --broker "$bep" "${knobs[@]}"
-check "live broker ready" until_true 10 ready broker
+check "live broker ready" until_true 60 ready broker
 kinds=(truncated oversized unknown-type bad-magic trailing empty multipart)
 "$SEND" --dealer "$bep" --id intruder "${kinds[@]}" >"$OUT/send.out" 2>&1
 check "frame-send sent ${#kinds[@]} bad frames" test "$(grep -c '^sent ' "$OUT/send.out")" -eq ${#kinds[@]}
-check "the broker rejects each bad frame with one line" until_true 10 test "$(rejects)" -eq ${#kinds[@]}
+# A function, so that each poll counts again ("$(rejects)" in the call would count once).
+all_rejected() { test "$(rejects)" -eq ${#kinds[@]}; }
+check "the broker rejects each bad frame with one line" until_true 60 all_rejected
 reject_line() { grep "^broker reject " "$live/broker.log" | grep -F intruder | grep -qF -- "$1"; }
 frame_case() {   # what pattern: a reject line names the sender and the problem
   check "bad frame, $1: a reject line says 'intruder' and '$2'" reject_line "$2"
@@ -202,7 +205,7 @@ check "after a 70000-byte message the broker still runs" kill -0 "${pid[broker]}
 
 start accounting --role accounting --db "$live/accounting.db" --broker "$bep" "${knobs[@]}"
 start payment --role payment --db "$live/payment.db" --broker "$bep" --listen "$pep" "${knobs[@]}"
-check "live payment and accounting ready" until_true 10 sh -c \
+check "live payment and accounting ready" until_true 60 sh -c \
   "grep -q '^payment ready ' '$live/payment.log' && grep -q '^accounting ready ' '$live/accounting.log'"
 client_says() {   # what request pattern
   "$SEND" --req "$pep" "$2" >"$OUT/last.out" 2>&1
@@ -214,7 +217,7 @@ client_says "too long" "PAY $(printf '1%.0s' $(seq 200)) 1 1" "^ERROR request lo
 "$NODE" --role client --payment "$pep" --first-id 7 --count 1 --amount 1234 >"$OUT/last.out" 2>&1
 check "after the bad input a good payment is OK" grep -q "^OK 7" "$OUT/last.out"
 consumed() { test "$(sqlite3 -cmd '.timeout 2000' "$live/payment.db" "SELECT status FROM outbox" 2>/dev/null)" = CONSUMED; }
-check "... and its outbox row becomes CONSUMED" until_true 15 consumed
+check "... and its outbox row becomes CONSUMED" until_true 60 consumed
 check "... with one voucher of its amount" test \
   "$(sqlite3 -cmd '.timeout 2000' "$live/accounting.db" "SELECT count(*) || ' ' || sum(amount) FROM voucher")" = "1 1234"
 for n in payment accounting broker; do

@@ -61,7 +61,14 @@ check "a later run cleans what a killed one left" leftovers "$OUT"
 # line and exit 2, and the first finishes as if alone.
 "$SIM" run "$long" --seed 5 --out "$OUT/shared" --quiet >"$OUT/first.out" 2>&1 &
 pid=$!
-for i in $(seq 1 600); do [ -s "$OUT/shared/long/5/.lock" ] && break; sleep 0.1; done
+# Wait until the first run is well under way: its lock taken, its trace begun and its
+# databases linked (on a loaded machine the lock comes well before the rest).
+busy() {
+  [ -s "$OUT/shared/long/5/.lock" ] && [ -s "$OUT/shared/long/5/trace.jsonl" ] &&
+    [ -L "$OUT/shared/long/5/payment.db" ]
+}
+for i in $(seq 1 600); do busy && break; sleep 0.1; done
+check "the first run is under way (lock, trace, linked databases)" busy
 sim run "$long" --seed 5 --out "$OUT/shared" --quiet; rc=$?
 check "a second run into a busy run dir: exit 2" test $rc -eq 2
 check "... refused in one line naming the holder" \
