@@ -20,36 +20,9 @@ bindir=${OUTBOX_BIN:-bin}
 case "$bindir" in /*) ;; *) bindir="$root/$bindir" ;; esac
 node="$bindir/outbox-node"
 budget=60
-deadline=$((SECONDS + budget))
-dir=""
-declare -A pid=()
-
-ok() { echo "ok - consumers: $*"; }
-
-fail() {
-  echo "not ok - consumers: $*"
-  if [ -n "$dir" ]; then
-    for log in "$dir"/*.log; do
-      [ -f "$log" ] || continue
-      echo "--- $(basename "$log") (last 5 lines)"
-      tail -n 5 "$log"
-    done
-  fi
-  exit 1
-}
-
-kill9() {
-  { kill -9 "${pid[$1]}"; wait "${pid[$1]}"; } 2>/dev/null || true
-  unset "pid[$1]"
-}
-
-cleanup() {
-  local name
-  for name in "${!pid[@]}"; do kill9 "$name"; done
-  if [ -n "$dir" ]; then rm -rf "$dir"; fi
-}
-trap cleanup EXIT
-trap 'fail "interrupted"' INT TERM
+tag=consumers
+# shellcheck source=tests/system/daemons.bash
+source "$root/tests/system/daemons.bash"
 
 [ -x "$node" ] || fail "$node is not built (run make)"
 command -v sqlite3 >/dev/null || fail "the sqlite3 command is missing (apt-get install sqlite3)"
@@ -136,35 +109,6 @@ dir=""
 knobs=(--knob scan_interval=0.2 --knob retry_base=0.5 --knob retry_max=1
        --knob max_attempts=1000 --knob visibility=0.5 --knob accounting_instances=2)
 
-start() {   # start LOGNAME ARGS...
-  local name=$1; shift
-  ( exec "$node" "$@" >>"$dir/$name.log" 2>&1 ) &
-  pid[$name]=$!
-}
-
-ready() {   # ready LOGNAME WORD: waits for the line "WORD ready ..."; 1 if it exited
-  local name=$1 word=$2
-  while [ $SECONDS -lt $deadline ]; do
-    grep -q "^$word ready " "$dir/$name.log" 2>/dev/null && return 0
-    kill -0 "${pid[$name]}" 2>/dev/null || { wait "${pid[$name]}" || true; unset "pid[$name]"; return 1; }
-    sleep 0.05
-  done
-  fail "$name did not get ready within ${budget}s"
-}
-
-q() { sqlite3 -cmd ".timeout 2000" "$dir/$1.db" "$2"; }
-
-wait_for() {   # wait_for WHAT "N CONSUMED, M vouchers"
-  local what=$1 want=$2 got=""
-  while [ $SECONDS -lt $deadline ]; do
-    got="$(q payment "SELECT count(*) FROM outbox WHERE status='CONSUMED'") CONSUMED,"
-    got="$got $(q accounting "SELECT count(*) FROM voucher") vouchers"
-    [ "$got" = "$want" ] && return 0
-    sleep 0.1
-  done
-  fail "$what: wanted $want, got $got after ${budget}s"
-}
-
 pay() {   # pay FIRST COUNT
   "$node" --role client --payment "tcp://127.0.0.1:$pport" --first-id "$1" --count "$2" \
     --amount 700 >>"$dir/client.log" 2>&1
@@ -179,19 +123,7 @@ one_each() {   # one_each N: exactly one voucher per payment 1..N
 }
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/outbox-consumers.XXXXXX")
-base=$((20000 + ($$ * 7) % 20000))
-bport="" pport=""
-for try in 0 1 2 3 4 5 6 7; do
-  b=$((base + try * 2)); p=$((b + 1))
-  rm -f "$dir/broker.log" "$dir/payment.log"
-  start broker --role broker --db "$dir/broker.db" --broker "tcp://127.0.0.1:$b" "${knobs[@]}"
-  ready broker broker || continue
-  start payment --role payment --db "$dir/payment.db" --broker "tcp://127.0.0.1:$b" \
-    --listen "tcp://127.0.0.1:$p" "${knobs[@]}"
-  if ready payment payment; then bport=$b; pport=$p; break; fi
-  kill9 broker
-done
-[ -n "$bport" ] || fail "no free pair of loopback ports near $base"
+start_front $((20000 + ($$ * 7) % 20000))
 names() { if [ "$1" = 1 ]; then echo accounting; else echo "accounting-$1"; fi; }
 for i in 1 2; do
   start "acc$i" --role accounting --name "$(names $i)" --db "$dir/accounting.db" \

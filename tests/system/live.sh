@@ -27,39 +27,10 @@ case "$bindir" in /*) ;; *) bindir="$root/$bindir" ;; esac
 node="$bindir/outbox-node"
 ctl="$bindir/outbox-ctl"
 budget=30                      # seconds for all waits of one run together
-deadline=$((SECONDS + budget))
 run=""                         # which run: "group 64", "group 1", ...
-
-dir=""
-declare -A pid=()
-
-ok() { echo "ok - live${run:+ ($run)}: $*"; }
-
-fail() {
-  echo "not ok - live${run:+ ($run)}: $*"
-  if [ -n "$dir" ]; then
-    for log in "$dir"/*.log; do
-      [ -f "$log" ] || continue
-      echo "--- $(basename "$log") (last 5 lines)"
-      tail -n 5 "$log"
-    done
-  fi
-  exit 1
-}
-
-# kill9 NAME: SIGKILL and reap; stderr off so bash's "Killed" job notice stays quiet.
-kill9() {
-  { kill -9 "${pid[$1]}"; wait "${pid[$1]}"; } 2>/dev/null || true
-  unset "pid[$1]"
-}
-
-cleanup() {
-  local name
-  for name in "${!pid[@]}"; do kill9 "$name"; done
-  if [ -n "$dir" ]; then rm -rf "$dir"; fi
-}
-trap cleanup EXIT
-trap 'fail "interrupted"' INT TERM
+tag=live
+# shellcheck source=tests/system/daemons.bash
+source "$root/tests/system/daemons.bash"
 
 [ -x "$node" ] || fail "$node is not built (run make)"
 [ -x "$ctl" ] || fail "$ctl is not built (run make)"
@@ -69,40 +40,6 @@ command -v sqlite3 >/dev/null || fail "the sqlite3 command is missing (apt-get i
 # 0.2 s with a 0.5 s base interval, the broker redelivers after 0.5 s.
 knobs=(--knob scan_interval=0.2 --knob retry_base=0.5 --knob retry_max=1
        --knob max_attempts=100 --knob visibility=0.5)
-
-# start NAME ARGS...: runs bin/outbox-node in the background, logging to NAME.log.
-start() {
-  local name=$1; shift
-  ( exec "$node" "$@" >>"$dir/$name.log" 2>&1 ) &   # exec: $! is the daemon itself
-  pid[$name]=$!
-}
-
-# ready NAME: waits until NAME logged its "ready" line; 1 if it exited instead.
-ready() {
-  local name=$1
-  while [ $SECONDS -lt $deadline ]; do
-    grep -q "^$name ready " "$dir/$name.log" 2>/dev/null && return 0
-    kill -0 "${pid[$name]}" 2>/dev/null || { wait "${pid[$name]}" || true; unset "pid[$name]"; return 1; }
-    sleep 0.05
-  done
-  fail "$name did not get ready within ${budget}s"
-}
-
-# q DB SQL: one value from a database the daemons are writing (WAL: readers never block
-# writers; the timeout covers a checkpoint).
-q() { sqlite3 -cmd ".timeout 2000" "$dir/$1.db" "$2"; }
-
-# wait_for WHAT "N CONSUMED, M vouchers": polls both databases until they say so.
-wait_for() {
-  local what=$1 want=$2 got=""
-  while [ $SECONDS -lt $deadline ]; do
-    got="$(q payment "SELECT count(*) FROM outbox WHERE status='CONSUMED'") CONSUMED,"
-    got="$got $(q accounting "SELECT count(*) FROM voucher") vouchers"
-    [ "$got" = "$want" ] && return 0
-    sleep 0.1
-  done
-  fail "$what: wanted $want, got $got after ${budget}s"
-}
 
 # pay FIRST COUNT: the client role; every answer must be OK.
 pay() {
@@ -114,23 +51,10 @@ pay() {
 # accounting given FLAGS; their ready lines must say WANT ("group 64 frames per commit").
 live_run() {
   local k=$1 want=$2; shift 2
-  local flags=("$@") b p try name code base
+  local flags=("$@") name code
   dir=$(mktemp -d "${TMPDIR:-/tmp}/outbox-live.XXXXXX")
   deadline=$((SECONDS + budget))
-  # Free loopback ports: try a few pairs; a daemon that cannot bind exits at once.
-  base=$((20000 + ($$ * 3 + k * 16) % 20000))
-  bport="" pport=""
-  for try in 0 1 2 3 4 5 6 7; do
-    b=$((base + try * 2)); p=$((b + 1))
-    rm -f "$dir/broker.log" "$dir/payment.log"
-    start broker --role broker --db "$dir/broker.db" --broker "tcp://127.0.0.1:$b" "${knobs[@]}"
-    ready broker || continue
-    start payment --role payment --db "$dir/payment.db" --broker "tcp://127.0.0.1:$b" \
-      --listen "tcp://127.0.0.1:$p" "${knobs[@]}" "${flags[@]}"
-    if ready payment; then bport=$b; pport=$p; break; fi
-    kill9 broker
-  done
-  [ -n "$bport" ] || fail "no free pair of loopback ports near $base"
+  start_front $((20000 + ($$ * 3 + k * 16) % 20000)) "${flags[@]}"
   start accounting --role accounting --db "$dir/accounting.db" --broker "tcp://127.0.0.1:$bport" \
     "${knobs[@]}" "${flags[@]}"
   ready accounting || fail "accounting did not start"
