@@ -114,12 +114,18 @@ int diskf_passed(sim_world *w, int node, const char *site, uint32_t count) {
 
 int diskf_start_failed(sim_world *w, int node, const char *why) {
     diskf_state *d = &w->diskf;
-    sim_proc *p = &w->nodes[node];
     assert(d->fired > 0);
     assert(d->last >= 0 && d->last < w->sc->nfaults);
     const sim_fault *f = &w->sc->faults[d->last];
     assert(f->kind == FK_DISK);
     assert(f->at_start);
+    return diskf_restart_later(w, node, d->last, why);
+}
+
+int diskf_restart_later(sim_world *w, int node, int fault, const char *why) {
+    assert(fault >= 0 && fault < w->sc->nfaults);
+    const sim_fault *f = &w->sc->faults[fault];
+    sim_proc *p = &w->nodes[node];
     assert(f->restart_after_us >= 0);
     proc_reap_stopped(&w->procs, p);   /* it exits 3 by itself once its reply is out */
     assert(p->pid == 0);

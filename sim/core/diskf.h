@@ -87,6 +87,11 @@ int diskf_passed(struct sim_world *w, int node, const char *site, uint32_t count
 ** error.  The node exits 3 by itself; it is reaped, a "start_failed" line says why, and a
 ** restart comes the fault's restart_after later (healing restarts it too).  0 or -1. */
 int diskf_start_failed(struct sim_world *w, int node, const char *why);
+
+/* What a failed START does for the scenario's fault number `fault` when that fault plans
+** for it (disk{ at_start } and tamper): reaps the node, writes the "start_failed" line
+** naming the fault and `why`, and schedules the restart its restart_after says.  0 or -1. */
+int diskf_restart_later(struct sim_world *w, int node, int fault, const char *why);
 /* 0 if events of `node` must go one per round trip (a disk fault, a clock rate). */
 int diskf_batchable(const struct sim_world *w, int node);
 /* The pause fault f's moment: the node stops (at its start) or resumes (at its end). */

@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "diskf.h"
 #include "world_loop.h"
 
 /* The node's database file: in the private temp dir while dbplace keeps it there
@@ -80,18 +81,7 @@ const sim_fault *tamper_last(const sim_world *w, int node) {
 
 int tamper_start_failed(sim_world *w, int node, const char *why) {
     const sim_fault *f = tamper_last(w, node);
-    sim_proc *p = &w->nodes[node];
     assert(f != NULL);
-    assert(f->restart_after_us >= 0);
-    proc_reap_stopped(&w->procs, p);   /* it exits 3 by itself once its reply is out */
-    assert(p->pid == 0);
-    trace_begin(&w->trace, w->now, "start_failed");
-    trace_str(&w->trace, "node", scenario_node_name(node));
-    trace_int(&w->trace, "life", p->life);
-    trace_int(&w->trace, "fault", f->id);
-    trace_str(&w->trace, "why", why ? why : "");
-    trace_end(&w->trace);
-    sim_event ev = { .t = w->now + f->restart_after_us, .type = EV_RESTART,
-                     .node = (int8_t)node, .b = (uint64_t)p->life };
-    return world_schedule(w, ev);
+    assert(f->kind == FK_TAMPER);
+    return diskf_restart_later(w, node, (int)(f - w->sc->faults), why);
 }
