@@ -24,7 +24,9 @@ stops being true needs a person to reword it):
     (sim/util/invariant.c, after its "history invariants" comment) that
     tests/history-breaks.txt, whose every line tests/system/history.sh runs, leaves out
     (the matrix keeps only the first invariant a cell breaks, so it cannot say);
-  - docs/design.md, "Designs": its table must list every design of DESIGNS, no other.
+  - docs/design.md, "Designs": its table must list every design of DESIGNS, no other;
+  - docs/design.md, "Topology and relays": the slots table (after `<!-- slots`) must say
+    what SLOTS in sim/scenario/scenario.c says, slot by slot: index, name, role, database.
 """
 import argparse
 import difflib
@@ -198,7 +200,50 @@ def claim_problems(root):
     if sorted(listed) != sorted(DESIGNS):
         out.append("docs/design.md: the Designs table lists %s, one row per design; these "
                    "differ: %s" % (len(listed), sorted(set(listed) ^ set(DESIGNS))))
+    out.extend(slot_problems(root, text))
     return out
+
+
+SLOT_C = re.compile(r'\{ OX_ROLE_([A-Z]+), \d+, "([a-z0-9-]+)", "([a-z]+)" \}')
+
+
+def expand(cell, pat):
+    """'3..10' or '`relay-1`..`relay-8`' as the list it stands for."""
+    m = re.fullmatch(pat + r"\.\." + pat, cell)
+    if not m:
+        return [cell.strip("`")]
+    lo, hi = m.groups()
+    if lo.isdigit():
+        return [str(i) for i in range(int(lo), int(hi) + 1)]
+    stem, a, b = re.sub(r"\d+$", "", lo), int(re.search(r"\d+$", lo).group()), \
+        int(re.search(r"\d+$", hi).group())
+    return ["%s%d" % (stem, i) for i in range(a, b + 1)]
+
+
+def slot_problems(root, design):
+    """The slots table of docs/design.md against SLOTS of sim/scenario/scenario.c."""
+    with open(os.path.join(root, "sim", "scenario", "scenario.c"), encoding="utf-8") as f:
+        c = f.read()
+    body = c[c.find("SLOTS[SIM_MAX_NODES] = {"):]
+    code = [(str(i), n, r.lower(), d) for i, (r, n, d) in
+            enumerate(SLOT_C.findall(body[:body.find("};")]))]
+    at = design.find("<!-- slots")
+    if at < 0 or not code:
+        return ["docs/design.md: no slots table after '<!-- slots' (or no SLOTS in scenario.c)"]
+    doc = []
+    for line in design[at:].splitlines()[3:]:
+        if not line.startswith("|"):
+            break
+        cells = [x.strip() for x in line.strip("|").split("|")]
+        idx, names = expand(cells[0], r"(\d+)"), expand(cells[1], r"`([a-z-]+\d+)`")
+        if len(idx) != len(names):
+            return ["docs/design.md: slots row %r: %d slots, %d names" % (line, len(idx),
+                                                                        len(names))]
+        doc += [(i, n, cells[2], cells[3].strip("`")) for i, n in zip(idx, names)]
+    if doc != code:
+        return ["docs/design.md: the slots table says %s; SLOTS says %s" % (
+            sorted(set(doc) - set(code)) or "no more", sorted(set(code) - set(doc)) or "no more")]
+    return []
 
 
 def main():

@@ -52,11 +52,12 @@ check "--check wrote nothing" sh -c "sums() { cksum README.md scenarios/README.m
 # "Every history invariant but ... is broken by a design" against tests/history-breaks.txt,
 # and docs/design.md's Designs table against the designs.  Each bites on a copy.
 claim_root() {   # a copy of what doc-tables.py reads, in $OUT/$1
-  mkdir -p "$OUT/$1/tests" "$OUT/$1/docs" "$OUT/$1/sim/util"
+  mkdir -p "$OUT/$1/tests" "$OUT/$1/docs" "$OUT/$1/sim/util" "$OUT/$1/sim/scenario"
   cp -r README.md scenarios "$OUT/$1/"
   cp tests/matrix.expected tests/history-breaks.txt "$OUT/$1/tests/"
   cp docs/design.md "$OUT/$1/docs/"
   cp sim/util/invariant.c "$OUT/$1/sim/util/"
+  cp sim/scenario/scenario.c "$OUT/$1/sim/scenario/"
 }
 claim_root same
 python3 scripts/doc-tables.py --check --root "$OUT/same" >/dev/null 2>&1
@@ -73,3 +74,20 @@ python3 scripts/doc-tables.py --check --root "$OUT/notable" >"$OUT/notable.out" 
 rc=$?
 check "a design missing from docs/design.md's table: --check exits 1 and names it" \
   sh -c "[ $rc -eq 1 ] && grep -q \"Designs table lists .*differ: .*'auto-ack'\" '$OUT/notable.out'"
+
+# docs/design.md's table of node slots against SLOTS: a slot moved in the code, or a
+# range that says one slot too many, is named.
+claim_root slotmoved
+sed -i 's/{ OX_ROLE_RELAY, 8, "relay-8", "payment" },/{ OX_ROLE_RELAY, 8, "relay-8", "broker" },/' \
+  "$OUT/slotmoved/sim/scenario/scenario.c"
+python3 scripts/doc-tables.py --check --root "$OUT/slotmoved" >"$OUT/slotmoved.out" 2>&1
+rc=$?
+check "a slot whose database changed in SLOTS: --check exits 1 and names it" \
+  sh -c "[ $rc -eq 1 ] && grep -q \"slots table says .*'relay-8', 'relay', 'payment'.*SLOTS says .*'relay-8', 'relay', 'broker'\" '$OUT/slotmoved.out'"
+claim_root slotrange
+sed -i 's/^| 3\.\.10 | `relay-1`\.\.`relay-8` |/| 3..11 | `relay-1`..`relay-8` |/' \
+  "$OUT/slotrange/docs/design.md"
+python3 scripts/doc-tables.py --check --root "$OUT/slotrange" >"$OUT/slotrange.out" 2>&1
+rc=$?
+check "a slots row whose range and names disagree: --check exits 1 and says so" \
+  sh -c "[ $rc -eq 1 ] && grep -q '9 slots, 8 names' '$OUT/slotrange.out'"
