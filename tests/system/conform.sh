@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# tests/system/conform.sh: `outbox-sim conform --node ROLE=COMMAND` (sim/tools/conform.h),
+# the conformance suite of one role (docs/protocol.md, "Conformance").
+#
+#   - this project's node passes every clause of every role (payment, broker, accounting,
+#     relay): one summary line, exit 0, no run directory kept;
+#   - broken nodes, all real processes, fail exactly the clauses they break (the lines'
+#     clause names compared whole), exit 1, and the failing runs are kept:
+#       a wrapper that empties the node's database at every start (payment, accounting:
+#       restart-keeps-commits, restart_state ...);
+#       a wrapper that takes libfaketime away, so the node reads the machine's clock
+#       (accounting: clock-from-step);
+#       a mutant outbox-node whose reject note is misnamed (lib/svc.c; the broker:
+#       protocol-reject);
+#       a mutant outbox-node that answers accounting's purge TIMER step with the next
+#       step's seq (node/simhost.c: protocol-seq, and the clause whose run that ended);
+#       a mutant outbox-node whose accounting forgets what it applied (lib/accounting.c:
+#       exactly_once, dedupe_same_answer, idempotent-frames ...);
+#   - bad usage (no --node, two roles, an unknown role, an unknown flag) is one line and
+#     exit 2, with nothing written.
+# The mutants are built as `make mutate` builds its own (scripts/mutate.py): the changed
+# file compiled alone with make's compile line, linked with the plain build's objects.
+source "$(dirname "$0")/lib.bash"
+
+NODE=$(cd "$(dirname "${OUTBOX_BIN:-bin}/outbox-node")" && pwd)/outbox-node
+W=$OUT/nodes
+mkdir -p "$W"
+
+# conform ROLE COMMAND NAME: runs the suite into $OUT/NAME; the clause names that failed,
+# in order, in $OUT/NAME.clauses; the exit code in $rc.
+conform() {
+  timeout -k 5 600 "$SIM" conform --node "$1=$2" -j 2 --out "$OUT/$3" \
+    >"$OUT/$3.out" 2>"$OUT/$3.err"
+  rc=$?
+  sed -n "s/^conform: $1: \([a-z_-]*\): .*/\1/p" "$OUT/$3.out" | paste -sd' ' >"$OUT/$3.clauses"
+}
+clauses() { cat "$OUT/$1.clauses"; }
+
+# ---- this project's node: every role passes ---------------------------------------------
+for role in payment broker accounting relay; do
+  conform "$role" "$NODE" "ok-$role"
+  check "$role: this project's node passes every clause (exit 0)" [ "$rc" = 0 ]
+  check "$role: one line, the summary" \
+    grep -qx "conform: $role: 0 of [0-9]* clauses failed ([0-9]* runs, .*)" "$OUT/ok-$role.out"
+  check "$role: ... and nothing else" [ "$(wc -l <"$OUT/ok-$role.out")" = 1 ]
+  check "$role: no run directory kept" [ -z "$(ls -A "$OUT/ok-$role")" ]
+  check "$role: nothing on stderr" [ ! -s "$OUT/ok-$role.err" ]
+done
+
+# ---- a node that loses its database at every start --------------------------------------
+# The simulator may keep the file on tmpfs behind a link: empty what the link points to.
+cat >"$W/wipe" <<EOF
+#!/bin/sh
+db=; prev=
+for a in "\$@"; do [ "\$prev" = --db ] && db=\$a; prev=\$a; done
+real=\$(readlink -f "\$db")
+[ -e "\$real" ] && : >"\$real"
+rm -f "\$real-wal" "\$real-shm" "\$real-journal"
+exec "$NODE" "\$@"
+EOF
+chmod +x "$W/wipe"
+conform payment "$W/wipe" wipe-payment
+check "payment losing its database: exit 1" [ "$rc" = 1 ]
+check "... fails the clauses a lost commit breaks ($(clauses wipe-payment))" [ "$(clauses wipe-payment)" = \
+  "restart-keeps-commits idempotent-pay durability eventual_consistency restart_state" ]
+check "... the line says what broke and where" grep -qx "conform: payment: durability: broken [0-9]* times, in scenarios/crash-after-commit.lua seed 1 ($OUT/wipe-payment/crash-after-commit/1/)" "$OUT/wipe-payment.out"
+check "... the summary counts them" \
+  grep -q "^conform: payment: 5 of [0-9]* clauses failed" "$OUT/wipe-payment.out"
+check "... the failing run is kept, with its trace" \
+  [ -s "$OUT/wipe-payment/crash-after-commit/1/trace.jsonl" ]
+check "... a passing run is not" [ ! -e "$OUT/wipe-payment/dead-letters" ]
+conform accounting "$W/wipe" wipe-accounting
+check "accounting losing its database: exit 1" [ "$rc" = 1 ]
+check "... fails the clauses a lost voucher breaks ($(clauses wipe-accounting))" [ \
+  "$(clauses wipe-accounting)" = \
+  "restart-keeps-commits eventual_consistency dedupe_same_answer restart_state" ]
+
+# ---- a node that reads the machine's clock ----------------------------------------------
+printf '#!/bin/sh\nexec env -u LD_PRELOAD "%s" "$@"\n' "$NODE" >"$W/realclock"
+chmod +x "$W/realclock"
+conform accounting "$W/realclock" clock
+check "accounting on the machine's clock: exit 1" [ "$rc" = 1 ]
+check "... fails clock-from-step alone ($(clauses clock))" [ "$(clauses clock)" = clock-from-step ]
+check "... because its vouchers carry the machine's time" \
+  grep -q "^conform: accounting: clock-from-step: accounting's rows carry times .*, not of the step's clock (1699913540000\.\.1699917200000)" \
+  "$OUT/clock.out"
+
+# ---- mutant nodes -----------------------------------------------------------------------
+# Mutants link with the plain build's objects (build/): under another build there is
+# nothing to link them with.
+if [ "${BUILD:-build}" != build ]; then
+  skip "conform: the mutant nodes are skipped for BUILD=$BUILD"
+  exit 0
+fi
+make -Bn unit >"$OUT/make-n" 2>/dev/null
+# mutant NAME FILE SED-EXPRESSION: $W/NAME, an outbox-node with FILE changed by the sed.
+mutant() {
+  local name=$1 file=$2 dir=$OUT/mut-$1 base obj cline link
+  base=$(basename "$file")
+  obj=build/${file%.c}.o
+  mkdir -p "$dir"
+  sed "$3" "$file" >"$dir/$base"
+  if cmp -s "$file" "$dir/$base"; then echo "# mutant $name: the sed changed nothing"; return 1; fi
+  cline=$(grep -E -- " -c $file -o " "$OUT/make-n" | sed "s| -c $file -o $obj| -c $base -o $base.o|")
+  link=$(grep -E -- " -o bin/outbox-node$" "$OUT/make-n")
+  case $file in
+    lib/*) link=${link/build\/liboutbox.a/$dir/$base.o build/liboutbox.a} ;;
+    *) link=${link/$obj/$dir/$base.o} ;;
+  esac
+  link=${link/-o bin\/outbox-node/-o $W/$name}
+  local inc=$PWD/$(dirname "$file")
+  (cd "$dir" && eval "$cline -iquote '$inc'") >"$dir/cc.log" 2>&1 &&
+    eval "$link" >>"$dir/cc.log" 2>&1
+}
+mutant reject lib/svc.c 's/ox_svc_event(s, "reject", pay,/ox_svc_event(s, "rejected", pay,/'
+check "mutant reject (lib/svc.c) builds" [ -x "$W/reject" ]
+conform broker "$W/reject" reject
+check "a broker that notes a damaged frame under another kind: exit 1" [ "$rc" = 1 ]
+check "... fails protocol-reject alone ($(clauses reject))" [ "$(clauses reject)" = protocol-reject ]
+check "... and says so" \
+  grep -q "^conform: broker: protocol-reject: [0-9]* of [0-9]* damaged frames not rejected alone; the first: frame [0-9]* (damaged) was answered with a rejected note, not a reject note, in scenarios/corrupt-frames.lua" \
+  "$OUT/reject.out"
+
+mutant seq node/simhost.c \
+  's/ox_reply_begin(&h->rb, h->buf, OX_REPLY_MAX, steps\[0\].seq);/ox_reply_begin(\&h->rb, h->buf, OX_REPLY_MAX, steps[0].seq + (steps[0].kind == OX_STEP_TIMER \&\& steps[0].timer_id == 3));/'
+check "mutant seq (node/simhost.c) builds" [ -x "$W/seq" ]
+conform accounting "$W/seq" seq
+check "accounting answering its purge timer with another seq: exit 1, not 3" [ "$rc" = 1 ]
+check "... fails protocol-seq and the clause whose run it ended ($(clauses seq))" \
+  [ "$(clauses seq)" = "protocol-seq clock-from-step" ]
+check "... the protocol line quotes the simulator" \
+  grep -q "^conform: accounting: protocol-seq: accounting answered step [0-9]* with the reply to step [0-9]*" \
+  "$OUT/seq.out"
+check "... the other says it was not judged" \
+  grep -q "^conform: accounting: clock-from-step: not judged: the run ended in a harness error (protocol-seq)" \
+  "$OUT/seq.out"
+
+mutant dedupe lib/accounting.c 's/s->cfg.design != OX_DESIGN_OUTBOX_NO_DEDUPE/0/g'
+check "mutant dedupe (lib/accounting.c) builds" [ -x "$W/dedupe" ]
+conform accounting "$W/dedupe" dedupe
+check "accounting applying every copy: exit 1" [ "$rc" = 1 ]
+check "... fails the idempotency and invariant clauses it breaks ($(clauses dedupe))" \
+  [ "$(clauses dedupe)" = "restart-keeps-commits idempotent-frames eventual_consistency exactly_once dedupe_same_answer" ]
+
+# ---- bad usage: one line, exit 2, nothing written ----------------------------------------
+bad() {   # bad WHAT EXPECTED-WORDS ARGS...
+  local what=$1 words=$2; shift 2
+  timeout 60 "$SIM" conform --out "$OUT/bad" "$@" >"$OUT/b.out" 2>"$OUT/b.err"
+  local brc=$?
+  check "$what: exit 2" [ $brc = 2 ]
+  check "$what: one line on stderr, saying '$words'" \
+    bash -c "[ \$(wc -l <'$OUT/b.err') = 1 ] && grep -q -- '$words' '$OUT/b.err'"
+  check "$what: nothing written" [ ! -e "$OUT/bad" ]
+}
+bad "no --node" "name the role to test"
+bad "two roles" "tests one role at a time" --node "payment=$NODE" --node "broker=$NODE"
+bad "an unknown role" "unknown role" --node "ledger=$NODE"
+bad "an unknown flag" "unknown argument" --node "payment=$NODE" --seeds 1..2
+bad "-j 0" "-j: expected 1..256" --node "payment=$NODE" -j 0
