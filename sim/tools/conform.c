@@ -279,9 +279,23 @@ static void fail(conform *c, const char *clause, const char *what, conform_run *
     }
 }
 
+/* The words of a harness error, without the run's directory (which holds --out, and
+** may hold any word) and without the log it points to ("(see DIR/broker.log)"). */
+static void scrub(const char *why, const char *run_dir, char *out, size_t cap) {
+    assert(cap > 0);
+    size_t n = 0, dl = strlen(run_dir);
+    for (const char *p = why; *p && n + 1 < cap;) {
+        if (!strncmp(p, " (see ", 6)) break;
+        if (dl && !strncmp(p, run_dir, dl)) { p += dl; continue; }
+        out[n++] = *p++;
+    }
+    out[n] = '\0';
+}
+
 /* A run's harness error: the role's protocol clause, or -1 (not the role's: the suite's). */
 static int classify(const conform *c, const conform_run *r) {
-    const char *why = r->res.why;
+    char why[sizeof r->res.why];
+    scrub(r->res.why, r->job.run_dir, why, sizeof why);
     if (!strstr(why, ox_role_name(c->role))) return -1;
     for (int p = 0; p < NPROTOCOL; p++) {
         int any = PROTOCOL[p].words[0] == NULL;

@@ -85,6 +85,18 @@ check "... because its vouchers carry the machine's time" \
   grep -q "^conform: accounting: clock-from-step: accounting's rows carry times .*, not of the step's clock (1699913540000\.\.1699917200000)" \
   "$OUT/clock.out"
 
+# ---- a program that does not speak the protocol -----------------------------------------
+printf '#!/bin/sh\nexit 0\n' >"$W/mute"
+chmod +x "$W/mute"
+conform payment "$W/mute" mute
+check "a payment that exits at once: exit 1, not 3" [ "$rc" = 1 ]
+check "... the first line is protocol-answers, quoting the simulator" grep -qx \
+  "conform: payment: protocol-answers: payment exited with status 0 unexpectedly, before it could take a step (see .*), in scenarios/conform/steps.lua seed 1 (.*)" \
+  <(head -n 1 "$OUT/mute.out")
+check "... every other clause of payment is not judged, and says why" [ "$(grep -c \
+  "^conform: payment: [a-z_-]*: not judged: the run ended in a harness error (protocol-answers)" \
+  "$OUT/mute.out")" = "$(($(grep -o "of [0-9]* clauses" "$OUT/mute.out" | tr -dc 0-9) - 5))" ]
+
 # ---- mutant nodes -----------------------------------------------------------------------
 # Mutants link with the plain build's objects (build/): under another build there is
 # nothing to link them with.
@@ -141,6 +153,14 @@ conform accounting "$W/dedupe" dedupe
 check "accounting applying every copy: exit 1" [ "$rc" = 1 ]
 check "... fails the idempotency and invariant clauses it breaks ($(clauses dedupe))" \
   [ "$(clauses dedupe)" = "restart-keeps-commits idempotent-frames eventual_consistency exactly_once dedupe_same_answer" ]
+
+mutant identity lib/store.c 's/"PRAGMA application_id=%d; PRAGMA/"PRAGMA application_id=7%d; PRAGMA/'
+check "mutant identity (lib/store.c) builds" [ -x "$W/identity" ]
+conform accounting "$W/identity" identity
+check "accounting stamping its file with another application_id: exit 1" [ "$rc" = 1 ]
+check "... the first line is database-contract, quoting the checker" grep -q \
+  "^conform: accounting: database-contract: .*accounting.db: not an outbox-lab accounting database" \
+  <(head -n 1 "$OUT/identity.out")
 
 # ---- bad usage: one line, exit 2, nothing written ----------------------------------------
 bad() {   # bad WHAT EXPECTED-WORDS ARGS...
