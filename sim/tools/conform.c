@@ -140,6 +140,7 @@ typedef struct {
 
 static const char conform_help[] =
     "usage: outbox-sim conform --node ROLE=COMMAND [-j N] [--out DIR] [--keep]\n"
+    "       outbox-sim conform --list\n"
     "\n"
     "The conformance suite of one role (payment, broker, accounting or relay) of your own\n"
     "implementation, COMMAND, with this project's nodes in the other roles\n"
@@ -149,7 +150,26 @@ static const char conform_help[] =
     "  --out DIR   the runs, DIR/<scenario>/1/ (default reports/conform/ROLE); a run some\n"
     "              clause failed on is kept, the others removed\n"
     "  --keep      keep every run\n"
+    "  --list      print the clauses: name, roles, scenario (* = judged over every run)\n"
     "Exit: 0 every clause passed, 1 some failed, 2 bad usage, 3 the suite itself failed.\n";
+
+/* --list: every clause, "CLAUSE ROLES SCENARIO", ROLES joined by commas; the clauses
+** judged over every run have the scenario "*". */
+static void list_clauses(void) {
+    for (int k = 0; k < NCLAUSES; k++) {
+        printf("%s ", CLAUSES[k].name);
+        const char *sep = "";
+        for (int r = 0; r < OX_ROLE_COUNT; r++) {
+            if (!(CLAUSES[k].roles & (1u << r))) continue;
+            printf("%s%s", sep, ox_role_name((ox_role)r));
+            sep = ",";
+        }
+        printf(" %s\n", CLAUSES[k].scenario);
+    }
+    for (int p = 0; p < NPROTOCOL; p++)
+        printf("%s payment,broker,accounting,relay *\n", PROTOCOL[p].name);
+    printf("expectations payment,broker,accounting,relay *\n");
+}
 
 static int parse_conform(conform *c, int argc, char **argv) {
     c->jobs = pool_cores();
@@ -157,6 +177,11 @@ static int parse_conform(conform *c, int argc, char **argv) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { fputs(conform_help, stdout); return -1; }
+        if (!strcmp(a, "--list")) {
+            if (argc != 3) return cmd_usage_error("conform: --list takes nothing else%s", "");
+            list_clauses();
+            return -1;
+        }
         if (!strcmp(a, "--keep")) { c->keep = 1; continue; }
         if (strcmp(a, "-j") && strcmp(a, "--jobs") && strcmp(a, "--out"))
             return cmd_usage_error("conform: unknown argument '%s'", a);
@@ -460,7 +485,7 @@ int conform_cmd(int argc, char **argv) {
     static conform c;   /* large; one per process */
     memset(&c, 0, sizeof c);
     int rc = parse_conform(&c, argc, argv);
-    if (rc < 0) return OX_EXIT_OK;   /* --help */
+    if (rc < 0) return OX_EXIT_OK;   /* --help, --list */
     if (rc) return rc;
     char out[1200];
     if (!c.out) {

@@ -36,6 +36,18 @@ conform() {
 }
 clauses() { cat "$OUT/$1.clauses"; }
 
+# ---- docs/protocol.md's table of clauses is the suite's ---------------------------------
+"$SIM" conform --list >"$OUT/list" 2>"$OUT/list.err"
+check "conform --list exits 0 and prints the clauses" [ $? = 0 -a -s "$OUT/list" ]
+awk '/^<!-- conform: clauses -->$/ { on = 1; next } on && !NF { exit }
+  on && /^\| `/ { gsub(/`/, ""); split($0, f, " *\\| *"); gsub(/, /, ",", f[3]);
+  print f[2], f[3], f[4] }' docs/protocol.md >"$OUT/doc-list"
+check "docs/protocol.md's clause table is conform --list, row for row" \
+  diff <(grep -v ' \*$' "$OUT/list") "$OUT/doc-list"
+for c in $(awk '$3 == "*" { print $1 }' "$OUT/list"); do
+  check "docs/protocol.md explains the clause $c" grep -q "^| \`$c\` | " docs/protocol.md
+done
+
 # ---- this project's node: every role passes ---------------------------------------------
 for role in payment broker accounting relay; do
   conform "$role" "$NODE" "ok-$role"
@@ -46,6 +58,20 @@ for role in payment broker accounting relay; do
   check "$role: no run directory kept" [ -z "$(ls -A "$OUT/ok-$role")" ]
   check "$role: nothing on stderr" [ ! -s "$OUT/ok-$role.err" ]
 done
+
+# ---- from an installed tree: the conform scenarios are installed with the library -------
+if [ "${OUTBOX_BIN:-bin}" = bin ]; then
+  P=$OUT/prefix
+  make --no-print-directory -s install PREFIX="$P" >"$OUT/install.out" 2>&1
+  check "make install PREFIX=...: exit 0" [ $? = 0 ]
+  mkdir -p "$OUT/away"
+  (cd "$OUT/away" && env PATH="$P/bin:/usr/bin:/bin" outbox-sim conform -j 2 \
+    --node "accounting=$P/bin/outbox-node" >"$OUT/inst.out" 2>&1)
+  check "an installed outbox-sim conform runs outside the repository: exit 0" [ $? = 0 ]
+  check "... every clause passed" grep -q "^conform: accounting: 0 of" "$OUT/inst.out"
+  make --no-print-directory -s uninstall PREFIX="$P" >/dev/null 2>&1
+  check "make uninstall leaves nothing of it" [ -z "$(find "$P" -type f)" ]
+fi
 
 # ---- a node that loses its database at every start --------------------------------------
 # The simulator may keep the file on tmpfs behind a link: empty what the link points to.
