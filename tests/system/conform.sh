@@ -2,22 +2,25 @@
 # tests/system/conform.sh: `outbox-sim conform --node ROLE=COMMAND` (sim/tools/conform.h),
 # the conformance suite of one role (docs/protocol.md, "Conformance").
 #
+#   - docs/protocol.md's table of clauses is `conform --list`, row for row;
 #   - this project's node passes every clause of every role (payment, broker, accounting,
-#     relay): one summary line, exit 0, no run directory kept;
+#     relay): one summary line, exit 0, no run directory kept; so does an installed
+#     outbox-sim, outside the repository;
 #   - broken nodes, all real processes, fail exactly the clauses they break (the lines'
 #     clause names compared whole), exit 1, and the failing runs are kept:
 #       a wrapper that empties the node's database at every start (payment, accounting:
 #       restart-keeps-commits, restart_state ...);
 #       a wrapper that takes libfaketime away, so the node reads the machine's clock
 #       (accounting: clock-from-step);
-#       a mutant outbox-node whose reject note is misnamed (lib/svc.c; the broker:
-#       protocol-reject);
-#       a mutant outbox-node that answers accounting's purge TIMER step with the next
-#       step's seq (node/simhost.c: protocol-seq, and the clause whose run that ended);
-#       a mutant outbox-node whose accounting forgets what it applied (lib/accounting.c:
-#       exactly_once, dedupe_same_answer, idempotent-frames ...);
-#   - bad usage (no --node, two roles, an unknown role, an unknown flag) is one line and
-#     exit 2, with nothing written.
+#       a program that exits at once (payment: protocol-answers, the rest not judged);
+#       mutant outbox-node builds: a misnamed reject note (lib/svc.c; the broker:
+#       protocol-reject), accounting's purge TIMER step answered with the next step's seq
+#       (node/simhost.c: protocol-seq), its purge TIMER effect sent with an unknown type
+#       (proto/step.c: protocol-effects), a file stamped with another application_id
+#       (lib/store.c: database-contract), accounting without its inbox check
+#       (lib/accounting.c: exactly_once, dedupe_same_answer, idempotent-frames ...);
+#   - bad usage (no --node, two roles, an unknown role, an unknown flag, -j 0) is one line
+#     and exit 2, with nothing written.
 # The mutants are built as `make mutate` builds its own (scripts/mutate.py): the changed
 # file compiled alone with make's compile line, linked with the plain build's objects.
 source "$(dirname "$0")/lib.bash"
@@ -143,6 +146,7 @@ mutant() {
   link=$(grep -E -- " -o bin/outbox-node$" "$OUT/make-n")
   case $file in
     lib/*) link=${link/build\/liboutbox.a/$dir/$base.o build/liboutbox.a} ;;
+    proto/*) link=${link/build\/libproto.a/$dir/$base.o build/libproto.a} ;;
     *) link=${link/$obj/$dir/$base.o} ;;
   esac
   link=${link/-o bin\/outbox-node/-o $W/$name}
@@ -172,6 +176,17 @@ check "... the protocol line quotes the simulator" \
 check "... the other says it was not judged" \
   grep -q "^conform: accounting: clock-from-step: not judged: the run ended in a harness error (protocol-seq)" \
   "$OUT/seq.out"
+
+mutant effects proto/step.c \
+  's/    ox_put_u8(&w, e->type);/    ox_put_u8(\&w, e->type == OX_FX_TIMER \&\& e->timer_id == 3 ? 9 : e->type);/'
+check "mutant effects (proto/step.c) builds" [ -x "$W/effects" ]
+conform accounting "$W/effects" effects
+check "accounting sending an effect of an unknown type: exit 1, not 3" [ "$rc" = 1 ]
+check "... fails protocol-effects and the clause whose run it ended ($(clauses effects))" \
+  [ "$(clauses effects)" = "protocol-effects clock-from-step" ]
+check "... the protocol line quotes the simulator" \
+  grep -q "^conform: accounting: protocol-effects: accounting sent a malformed reply: " \
+  "$OUT/effects.out"
 
 mutant dedupe lib/accounting.c 's/s->cfg.design != OX_DESIGN_OUTBOX_NO_DEDUPE/0/g'
 check "mutant dedupe (lib/accounting.c) builds" [ -x "$W/dedupe" ]
