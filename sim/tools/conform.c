@@ -237,7 +237,8 @@ static int prepare(conform *c) {
         sim_scenario *sc = scenario_load(r->path, 1, err, sizeof err);
         if (!sc) { fprintf(stderr, "outbox-sim: conform: %s\n", err); return OX_EXIT_HARNESS; }
         snprintf(r->slug, sizeof r->slug, "%s", sc->slug);
-        assert(sc->expect.nviolated >= 0 && sc->expect.nviolated <= SIM_MAX_EXPECT);
+        assert(sc->expect.nviolated >= 0);
+        assert(sc->expect.nviolated <= SIM_MAX_EXPECT);
         for (int v = 0; v < sc->expect.nviolated; v++)
             snprintf(r->expected[v], sizeof r->expected[v], "%s", sc->expect.violated[v]);
         r->nexpected = sc->expect.nviolated;
@@ -274,7 +275,8 @@ static void run_all(conform *c) {
         int rc = runner_wait(&c->pool, CONFORM_TICK_MS, &j, &res);
         if (rc < 0) break;
         if (rc == 0) continue;
-        assert(j.tag >= 0 && j.tag < c->nruns);
+        assert(j.tag >= 0);
+        assert(j.tag < c->nruns);
         conform_run *r = &c->runs[j.tag];
         r->job = j;
         r->res = res;
