@@ -21,6 +21,8 @@ OX_BINS      := outbox-sim outbox-node outbox-ctl
 OX_SHARE     := $(PREFIX)/share/outbox-lab
 OX_SCENARIOS := $(notdir $(wildcard scenarios/*.lua)) README.md
 OX_REPORT    := $(notdir $(wildcard share/report/*))
+# `outbox-sim conform`'s own scenarios (sim/tools/conform.h), beside the library's.
+OX_CONFORM   := $(notdir $(wildcard scenarios/conform/*.lua))
 
 .PHONY: install uninstall
 install: all
@@ -28,6 +30,8 @@ install: all
 	$(INSTALL) -m 755 $(addprefix $(BIN)/,$(OX_BINS)) $(DESTDIR)$(PREFIX)/bin/
 	$(INSTALL) -m 644 $(addprefix scenarios/,$(OX_SCENARIOS)) $(DESTDIR)$(OX_SHARE)/scenarios/
 	$(INSTALL) -m 644 $(addprefix share/report/,$(OX_REPORT)) $(DESTDIR)$(OX_SHARE)/report/
+	$(INSTALL) -d $(DESTDIR)$(OX_SHARE)/scenarios/conform
+	$(INSTALL) -m 644 $(addprefix scenarios/conform/,$(OX_CONFORM)) $(DESTDIR)$(OX_SHARE)/scenarios/conform/
 	$(INSTALL) -m 644 tests/matrix.expected $(DESTDIR)$(OX_SHARE)/matrix.expected
 	@echo "installed under $(DESTDIR)$(PREFIX): bin/outbox-sim, bin/outbox-node, bin/outbox-ctl, share/outbox-lab/"
 
@@ -38,5 +42,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(OX_SHARE)/scenarios/,$(OX_SCENARIOS))
 	rm -f $(addprefix $(DESTDIR)$(OX_SHARE)/report/,$(OX_REPORT))
 	rm -f $(DESTDIR)$(OX_SHARE)/matrix.expected
+	rm -f $(addprefix $(DESTDIR)$(OX_SHARE)/scenarios/conform/,$(OX_CONFORM))
+	-rmdir $(DESTDIR)$(OX_SHARE)/scenarios/conform 2>/dev/null
 	-rmdir $(DESTDIR)$(OX_SHARE)/scenarios $(DESTDIR)$(OX_SHARE)/report $(DESTDIR)$(OX_SHARE) 2>/dev/null
 	@echo "removed outbox-lab from $(DESTDIR)$(PREFIX)"

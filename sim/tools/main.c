@@ -15,6 +15,7 @@
 #include "../../lib/service.h"
 #include "../../proto/exit.h"
 #include "cmd.h"
+#include "conform.h"
 #include "nodeflag.h"
 
 static const char usage[] =
@@ -35,6 +36,9 @@ static const char usage[] =
     "  explore SCENARIO [--seed N] [--design D] [--depth 1|2] [-j N] [--max-variants N] [--out "
     "DIR]\n"
     "        a crash at every failpoint hit, a loss and a duplicate of every frame\n"
+    "  conform --node ROLE=COMMAND [-j N] [--out DIR] [--keep]\n"
+    "        the conformance suite of one role of your own implementation: one line per\n"
+    "        clause failed (outbox-sim conform --help)\n"
     "  failpoints         the named crash points the services define\n"
     "\n"
     "  --node ROLE=COMMAND  (run, sweep, matrix, shrink, explore; repeatable) run COMMAND,\n"
@@ -82,6 +86,7 @@ static const struct {
     { "matrix", cmd_matrix },
     { "shrink", cmd_shrink },
     { "explore", cmd_explore },
+    { "conform", conform_cmd },
     { "failpoints", cmd_failpoints },
 };
 
@@ -100,6 +105,6 @@ int main(int argc, char **argv) {
         return cmd_usage_error("failpoints: --node is for the commands that run scenarios%s", "");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc, argv);
-    return cmd_usage_error("unknown command '%s' (run, sweep, matrix, shrink, explore, failpoints)",
-                           argv[1]);
+    return cmd_usage_error(
+        "unknown command '%s' (run, sweep, matrix, shrink, explore, conform, failpoints)", argv[1]);
 }
