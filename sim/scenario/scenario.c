@@ -829,13 +829,21 @@ static void read_endpoints(lua_State *L, const char *fn, scn_dirs *d) {
 ** PUBLISH PAYMENT frames (lib/relay.h), and nothing else; every other node its own. */
 static int frame_src_matches(int n, const scn_frame *fr) {
     if (n == SIM_ANY) return 1;
+    if (scenario_node_role(n) == OX_ROLE_ACCOUNTING) return fr->src == OX_ROLE_ACCOUNTING;
     if (scenario_node_role(n) != OX_ROLE_RELAY) return n == (int)fr->src;
     return fr->src == OX_ROLE_PAYMENT && strncmp(fr->label, "PUBLISH", 7) == 0;
 }
 
+/* Every accounting instance (accounting-2..) receives what accounting does. */
+static int frame_dst_matches(int n, const scn_frame *fr) {
+    if (n == SIM_ANY) return 1;
+    if (scenario_node_role(n) == OX_ROLE_ACCOUNTING) return fr->dst == OX_ROLE_ACCOUNTING;
+    return n == (int)fr->dst;
+}
+
 static int frame_matches(const scn_frame *fr, int src, int dst, const char *queue,
                          const char *label) {
-    return frame_src_matches(src, fr) && (dst == SIM_ANY || dst == fr->dst) &&
+    return frame_src_matches(src, fr) && frame_dst_matches(dst, fr) &&
            (!queue[0] || strcmp(queue, fr->queue) == 0) &&
            (!label[0] || strncmp(label, fr->label, strlen(label)) == 0);
 }
