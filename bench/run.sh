@@ -589,8 +589,8 @@ record live_completion_delete \
 # The standard scenario with N relay processes running the scan in the payment's place
 # (lib/relay.h): a relay's every scan tick is a step of its own, so events/s and virtual
 # seconds per wall second say what each added process costs.
-echo "bench: the standard scenario with 1, 2 and 4 relays ($REPS runs each) ..."
-for nrel in 1 2 4; do
+echo "bench: the standard scenario with 1, 2, 4 and 8 relays ($REPS runs each) ..."
+for nrel in 1 2 4 8; do
   # topology{} goes after scenario{} and before the first fault
   awk -v n="$nrel" '!done && /^[a-z_]+ *[{(]/ && !/^scenario/ { print "topology { relays = " n " }"; done = 1 } { print }' \
     "$STD" >"$tmp/relays-$nrel.lua"
@@ -606,6 +606,90 @@ for nrel in 1 2 4; do
     "$d_rate" "events/s" \
     "about 1 or below: each relay adds its own scan ticks, claims and round trips" \
     "\"virtual_per_wall_second\": $cfg_vps, \"virtual_per_wall_second_no_relays\": $d_vps, \"steps\": $cfg_steps, \"steps_no_relays\": $d_steps"
+done
+
+# ---- shapes (issue 14): a backlog drained by N relays; competing consumers ------------------------
+# with_topology FILE LINE OUT: FILE with LINE (a topology { }) put after scenario{} and
+# before the first fault, as the relays rows above do.
+with_topology() {
+  awk -v t="$2" '!done && /^[a-z_]+ *[{(]/ && !/^scenario/ { print t; done = 1 } { print }' "$1" >"$3"
+  grep -qF "$2" "$3" || die "no fault line in $1 to put $2 before"
+}
+# The scan's cost with N relays claiming from one table: bench/backlog.lua loses every
+# first publication for 10 s, so a backlog of due rows waits in the one outbox table;
+# N relays (or, for the reference, the payment service's own scan) drain it.  Per row
+# published by the scan: CPU of the whole run (the simulator and every service process,
+# run_cpu) and steps; claims, scans and the virtual time the drain took in details.
+BACKLOG=$root/bench/backlog.lua
+if [ "$QUICK" = 1 ]; then
+  sed 's/payments = 2000, rate = 200/payments = 100, rate = 50/; s/run      = 12/run      = 3/; s/stop = 10/stop = 1/; s/settle   = 120/settle   = 40/' \
+    "$BACKLOG" >"$tmp/backlog.lua"
+  BACKLOG=$tmp/backlog.lua
+fi
+backlog_stop=$(sed -n 's/.*stop = \([0-9.]*\).*/\1/p' "$BACKLOG" | head -n1)
+# backlog_run N: REPS runs with N relays (0: payment's scan); medians in bk_cpu_row
+# (CPU ms per row the scan published), bk_steps_row; bk_rows, bk_claims, bk_scans,
+# bk_drain (virtual s from the loss's end to the last publication by the scan) of the last run
+backlog_run() {
+  local n=$1 sc="$tmp/backlog-$1.lua" cpus=() steps=() i t
+  if [ "$n" = 0 ]; then cp "$BACKLOG" "$sc"; else with_topology "$BACKLOG" "topology { relays = $n }" "$sc"; fi
+  for ((i = 0; i < REPS; i++)); do
+    sim_run "backlog$n-$i" "$sc" OUTBOX_SIM_PIN=1
+    t=$run_dir/trace.jsonl
+    if [ "$n" = 0 ]; then
+      bk_rows=$(grep '"node":"payment","kind":"publish"' "$t" | grep -vc '"detail":"msg [0-9]* attempt 1 ')
+      bk_claims=0
+    else
+      bk_rows=$(grep -c '"node":"relay-[0-9]*","kind":"publish"' "$t")
+      bk_claims=$(grep -c '"node":"relay-[0-9]*","kind":"claim"' "$t")
+    fi
+    [ "$bk_rows" -gt 0 ] || die "backlog with $n relays: the scan published nothing"
+    bk_scans=$(grep -c '"kind":"scan"' "$t")
+    bk_drain=$(grep -E '"node":"(payment|relay-[0-9]+)","kind":"publish"' "$t" | tail -n1 |
+               sed 's/^{"t":\([0-9.]*\),.*/\1/')
+    bk_drain=$(calc "$bk_drain - $backlog_stop")
+    cpus+=("$(calc "$run_cpu * 1000 / $bk_rows")") steps+=("$(calc "$run_steps / $bk_rows")")
+    rm -rf "$tmp/runs-backlog$n-$i"
+  done
+  bk_cpu_row=$(median "${cpus[@]}") bk_steps_row=$(median "${steps[@]}")
+}
+echo "bench: a backlog of due rows drained by the payment's scan, then by 1, 2, 4 and 8 relays ($REPS runs each) ..."
+backlog_run 0
+b0_cpu=$bk_cpu_row b0_steps=$bk_steps_row b0_rows=$bk_rows b0_drain=$bk_drain
+for nrel in 1 2 4 8; do
+  backlog_run "$nrel"
+  record "relay_backlog_$nrel" \
+    "relays: CPU per row drained from a due backlog, $nrel relay(s) claiming from one table" \
+    "$(basename "$BACKLOG"): every first publication of the first $backlog_stop s is lost, so the outbox table holds a backlog of due rows; topology { relays = $nrel } drains it, each relay claiming due rows with a lease from the same table; CPU milliseconds of the whole run (outbox-sim and every process it reaped: bash's time) per row a relay published ($bk_rows rows, $bk_claims claims, $bk_scans scans that found rows due; the backlog drained $(fmt "$bk_drain") virtual s after the loss ended); steps per row in details; median of $REPS, pinned" \
+    "$bk_cpu_row" "CPU ms/row" \
+    "the same backlog drained by the payment service's own recovery scan (no relays): CPU ms per row it republished ($b0_rows rows, drained $(fmt "$b0_drain") virtual s after the loss ended); median of $REPS" \
+    "$b0_cpu" "CPU ms/row" \
+    "(what N scanning processes cost per row: a claim, a lease read and a release per row)" \
+    "\"steps_per_row\": $bk_steps_row, \"steps_per_row_no_relays\": $b0_steps, \"rows\": $bk_rows, \"claims\": $bk_claims, \"scans\": $bk_scans, \"drain_virtual_seconds\": $bk_drain, \"drain_virtual_seconds_no_relays\": $b0_drain"
+done
+# Competing consumers: the standard scenario with topology { accounting = M }, M processes
+# on PAY_QUEUE sharing one inbox (docs/design.md "Competing consumers").
+echo "bench: the standard scenario with 1, 2 and 4 accounting instances ($REPS runs each) ..."
+for nacc in 1 2 4; do
+  with_topology "$STD" "topology { accounting = $nacc }" "$tmp/consumers-$nacc.lua"
+  STD_SAVED=$STD STD="$tmp/consumers-$nacc.lua"
+  sim_config "consumers$nacc" OUTBOX_SIM_PIN=1
+  STD=$STD_SAVED
+  record "sim_consumers_$nacc" \
+    "simulator: events per second with $nacc accounting instance(s)" \
+    "steps per wall second of $(basename "$STD") with topology { accounting = $nacc }: $nacc accounting process(es) take PAY_QUEUE's deliveries in turn and share one accounting database; virtual seconds per wall second in the figure's details (and its own row below)" \
+    "$cfg_rate" "events/s" \
+    "the same scenario without topology (one accounting process), pinned, median of $REPS" \
+    "$d_rate" "events/s" \
+    "about 1: more processes, the same deliveries" \
+    "\"virtual_per_wall_second\": $cfg_vps, \"virtual_per_wall_second_one\": $d_vps, \"steps\": $cfg_steps, \"steps_one\": $d_steps"
+  record "sim_consumers_${nacc}_vsec" \
+    "simulator: virtual seconds per wall second with $nacc accounting instance(s)" \
+    "virtual seconds of $(basename "$STD") (run + settle) per wall second, with topology { accounting = $nacc }; median of $REPS, pinned" \
+    "$cfg_vps" "virtual s/s" \
+    "the same without topology, the same runs as the reference above" \
+    "$d_vps" "virtual s/s" \
+    "about 1"
 done
 
 # ---- the relay scan ---------------------------------------------------------------------------------

@@ -6,6 +6,10 @@
 ** deliveries of its message to accounting, each voucher booked, an ack sent before the
 ** voucher, the crash of the node that was handling it.  Then each violation is told
 ** from its payment's record by the first pattern that fits (explain_*).
+**
+** A role may run as several instances (topology{}: accounting-2.., relay-N): the pass reads
+** every instance's lines as its role's (node_role) and keeps which instance did what, so
+** a sentence names the instance ("accounting and accounting-2 applied message 5 twice").
 */
 #include "cause.h"
 
@@ -18,20 +22,25 @@
 
 #include "report.h"
 #include "tline.h"
+#include "../scenario/scenario.h"
 #include "../util/invariant.h"
 
 #define WATCH_DELIVERIES 8
+#define WATCH_APPLIES 4      /* the applies of one message a sentence names */
 
 typedef struct {
     uint64_t pay;
     uint32_t commit, publish, publish_pre_commit, drop, lost_down, lost_inside, dup_send;
-    uint32_t redeliver, republish, apply[2], dead, refuse, consumed;
+    uint32_t redeliver, republish, apply[WATCH_APPLIES], dead, refuse, consumed;
     uint32_t ack_early, ack_crash, crash, broker_crash, enqueued;
     uint32_t cut_payment, cut_accounting;   /* a power cut there after its commit / voucher */
     uint32_t cut_before;                    /* a power cut at payment before its commit */
     uint32_t napply;
     int64_t drop_fault, dup_fault, attempts;
     int pending_apply;        /* a delivery reached accounting; no apply, refusal or dup yet */
+    int8_t apply_node[WATCH_APPLIES];   /* the slot (scenario.h) of each apply's instance */
+    char ack_node[16];        /* the instance whose DACK came before its voucher */
+    char republish_node[16];  /* who published it again: payment's scan or a relay */
     uint64_t deliveries[WATCH_DELIVERIES];
     int ndeliveries;
     char drop_label[40], lost_label[40], lost_to[16], crash_node[16], crash_at[72];
@@ -41,9 +50,9 @@ typedef struct {
     const report_run *r;
     watch *w;                 /* sorted by pay */
     int nw;
-    /* the payment each node touched last, and when: a crash at a failpoint hits it */
-    uint64_t last_pay[3];
-    int64_t last_t[3];
+    /* the payment each node (slot) touched last, and when: a crash at a failpoint hits it */
+    uint64_t last_pay[SIM_MAX_NODES];
+    int64_t last_t[SIM_MAX_NODES];
     uint8_t *applied;         /* [npay + 1]: accounting booked a voucher for it */
     uint32_t npay;
     cause_result *out;
@@ -51,12 +60,21 @@ typedef struct {
 
 static int is(const char *a, const char *b) { return strcmp(a, b) == 0; }
 
-static int node_ix(const char *node) {
-    if (is(node, "payment")) return 0;
-    if (is(node, "broker")) return 1;
-    if (is(node, "accounting")) return 2;
+/* The role slot of an instance: 0 payment (its relays publish its rows), 1 broker,
+** 2 accounting (accounting-2..); -1 for the client and the simulator. */
+static int node_role(const char *node) {
+    int slot = scenario_node_parse(node);
+    if (slot < 0) return -1;
+    switch (scenario_node_role(slot)) {
+    case OX_ROLE_PAYMENT: return 0;
+    case OX_ROLE_RELAY: return 0;
+    case OX_ROLE_BROKER: return 1;
+    case OX_ROLE_ACCOUNTING: return 2;
+    }
     return -1;
 }
+
+static int is_accounting(const char *node) { return node_role(node) == 2; }
 
 static int cmp_watch(const void *a, const void *b) {
     uint64_t x = ((const watch *)a)->pay, y = ((const watch *)b)->pay;
@@ -83,7 +101,7 @@ static void copy(char *dst, size_t cap, const char *src) {
 /* ---- the pass --------------------------------------------------------------------- */
 
 static void count_duplicate(scan *s, const tline *l) {
-    if (is(l->node, "accounting")) s->out->dup_accounting++;
+    if (is_accounting(l->node)) s->out->dup_accounting++;
     else if (strstr(l->detail, "already recorded")) s->out->dup_payment_requests++;
     else s->out->dup_payment_answers++;
 }
@@ -92,17 +110,23 @@ static void on_note(scan *s, watch *w, const tline *l, uint32_t line) {
     const char *k = l->kind;
     if (is(k, "duplicate")) count_duplicate(s, l);
     if (!w) return;
-    int acc = is(l->node, "accounting");
+    int acc = is_accounting(l->node);
     if (is(k, "commit") && !w->commit) w->commit = line;
-    else if (is(k, "publish") && is(l->node, "payment")) {
+    else if (is(k, "publish") && node_role(l->node) == 0) {
         if (!w->publish) w->publish = line;
         if (!w->commit && !w->publish_pre_commit) w->publish_pre_commit = line;
         const char *a = strstr(l->detail, "attempt ");
         int64_t n = a ? strtoll(a + 8, NULL, 10) : 0;
-        if (n > 1 && !w->republish) w->republish = line;
+        if (n > 1 && !w->republish) {
+            w->republish = line;
+            copy(w->republish_node, sizeof w->republish_node, l->node);
+        }
         if (n > w->attempts) w->attempts = n;
     } else if (is(k, "apply") && acc) {
-        if (w->napply < 2) w->apply[w->napply] = line;
+        if (w->napply < WATCH_APPLIES) {
+            w->apply[w->napply] = line;
+            w->apply_node[w->napply] = (int8_t)scenario_node_parse(l->node);
+        }
         w->napply++;
         w->pending_apply = 0;
     } else if ((is(k, "refuse") || is(k, "duplicate")) && acc) {
@@ -118,11 +142,14 @@ static void on_note(scan *s, watch *w, const tline *l, uint32_t line) {
 }
 
 static void on_send(scan *s, watch *w, const tline *l, uint32_t line) {
-    int from_acc = is(l->from, "accounting");
+    int from_acc = is_accounting(l->from);
     if (from_acc && is(l->label, "DACK") && is(l->queue, "PAY_QUEUE")) {
         /* A DACK names only its delivery: whose message it acks comes from the delivery. */
         watch *d = by_delivery(s, l->delivery);
-        if (d && d->pending_apply && !d->ack_early) d->ack_early = line;
+        if (d && d->pending_apply && !d->ack_early) {
+            d->ack_early = line;
+            copy(d->ack_node, sizeof d->ack_node, l->from);
+        }
         return;
     }
     if (!w) return;
@@ -131,7 +158,7 @@ static void on_send(scan *s, watch *w, const tline *l, uint32_t line) {
         w->drop_fault = l->fault;
         copy(w->drop_label, sizeof w->drop_label, l->label);
     }
-    if (l->copies > 1 && is(l->to, "accounting") && !w->dup_send) {
+    if (l->copies > 1 && is_accounting(l->to) && !w->dup_send) {
         w->dup_send = line;
         w->dup_fault = l->fault;
     }
@@ -143,16 +170,21 @@ static void on_send(scan *s, watch *w, const tline *l, uint32_t line) {
 }
 
 static void on_crash(scan *s, const tline *l, uint32_t line) {
-    int n = node_ix(l->node);
+    int n = node_role(l->node), slot = scenario_node_parse(l->node);
     if (n < 0) return;
+    assert(slot >= 0);
+    assert(slot < SIM_MAX_NODES);
     for (int i = 0; i < s->nw; i++) {
         watch *w = &s->w[i];
-        if (n == 2 && w->ack_early && w->pending_apply && !w->ack_crash) w->ack_crash = line;
+        /* the early ack's own instance: another instance's crash loses nothing of it */
+        if (n == 2 && w->ack_early && w->pending_apply && !w->ack_crash &&
+            is(w->ack_node, l->node))
+            w->ack_crash = line;
         if (n == 1 && w->enqueued && !w->napply && !w->broker_crash) w->broker_crash = line;
     }
     /* A crash at a failpoint hits the payment the node was handling in that step. */
-    watch *w = find(s, s->last_pay[n]);
-    if (w && s->last_t[n] == l->t && !is(l->at, "time") && !w->crash) {
+    watch *w = find(s, s->last_pay[slot]);
+    if (w && s->last_t[slot] == l->t && !is(l->at, "time") && !w->crash) {
         w->crash = line;
         copy(w->crash_node, sizeof w->crash_node, l->node);
         copy(w->crash_at, sizeof w->crash_at, l->at);
@@ -162,7 +194,7 @@ static void on_crash(scan *s, const tline *l, uint32_t line) {
 /* A power cut takes back what no sync made durable: of each watched payment, the commit
 ** (payment) or the voucher (accounting) written before it may be gone. */
 static void on_power_cut(scan *s, const tline *l, uint32_t line) {
-    int n = node_ix(l->node);
+    int n = node_role(l->node);
     for (int i = 0; i < s->nw; i++) {
         watch *w = &s->w[i];
         if (n == 0 && w->commit && !w->cut_payment) w->cut_payment = line;
@@ -178,7 +210,7 @@ static void on_line(scan *s, const tline *l, uint32_t line) {
     else if (is(l->ev, "crash")) on_crash(s, l, line);
     else if (is(l->ev, "power_cut")) on_power_cut(s, l, line);
     else if (is(l->ev, "deliver") && w && is(l->label, "DELIVER PAYMENT") &&
-             is(l->to, "accounting"))
+             is_accounting(l->to))
         w->pending_apply = 1;
     else if (is(l->ev, "lost") && w && !w->lost_down) {
         w->lost_down = line;
@@ -186,7 +218,7 @@ static void on_line(scan *s, const tline *l, uint32_t line) {
         copy(w->lost_to, sizeof w->lost_to, l->to);
     }
     if (l->pay && (is(l->ev, "note") || is(l->ev, "send"))) {
-        int n = node_ix(is(l->ev, "send") ? l->from : l->node);
+        int n = scenario_node_parse(is(l->ev, "send") ? l->from : l->node);
         if (n >= 0) { s->last_pay[n] = l->pay; s->last_t[n] = l->t; }
     }
     if (is(l->ev, "note") && is(l->kind, "apply") && l->pay > 0 && l->pay <= s->npay) {
@@ -226,26 +258,71 @@ static const char *second_copy(const watch *w, char *buf, size_t cap) {
                  w->dup_send);
     else if (w->redeliver)
         snprintf(buf, cap, "the broker redelivered it, no ack in time (line %u)", w->redeliver);
+    else if (w->republish && node_role(w->republish_node) == 0 &&
+             !is(w->republish_node, "payment"))
+        snprintf(buf, cap, "%s published it again (line %u)", w->republish_node, w->republish);
     else if (w->republish)
         snprintf(buf, cap, "the recovery scan published it again (line %u)", w->republish);
     else snprintf(buf, cap, "it was delivered again");
     return buf;
 }
 
+/* Who applied it, the instances in the order of their first apply ("accounting", or
+** "accounting-2 and accounting"); returns how many instances. */
+static int appliers(const watch *w, char *buf, size_t cap) {
+    int seen[WATCH_APPLIES], n = 0, kept = w->napply < WATCH_APPLIES ? (int)w->napply
+                                                                       : WATCH_APPLIES;
+    for (int i = 0; i < kept; i++) {
+        int dup = 0;
+        for (int k = 0; k < n; k++) dup |= seen[k] == w->apply_node[i];
+        if (!dup) seen[n++] = w->apply_node[i];
+    }
+    assert(n >= 1);
+    assert(n <= WATCH_APPLIES);
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < n && at < cap; k++)
+        at += (size_t)snprintf(buf + at, cap - at, "%s%s",
+                               k == 0 ? "" : k == n - 1 ? " and " : ", ",
+                               seen[k] >= 0 ? scenario_node_name(seen[k]) : "accounting");
+    return n;
+}
+
+/* The vouchers' trace lines; each with its instance when several instances applied. */
+static void apply_lines(const watch *w, int instances, char *buf, size_t cap) {
+    int kept = w->napply < WATCH_APPLIES ? (int)w->napply : WATCH_APPLIES;
+    assert(kept >= 2);
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < kept && at < cap; i++) {
+        const char *sep = i == 0 ? "" : i == kept - 1 && w->napply == (uint32_t)kept ? " and "
+                                                                                : ", ";
+        at += (size_t)snprintf(buf + at, cap - at, "%s%u", sep, w->apply[i]);
+        if (instances > 1 && at < cap && w->apply_node[i] >= 0)
+            at += (size_t)snprintf(buf + at, cap - at, " by %s",
+                                   scenario_node_name(w->apply_node[i]));
+    }
+    if (w->napply > (uint32_t)kept && at < cap) snprintf(buf + at, cap - at, ", ...");
+}
+
 static int explain_twice(const report_run *r, const watch *w, told *t) {
-    char why[160];
+    char why[160], who[64], lines[128], times[32];
     if (w->napply < 2) return 0;
-    int nodedupe = !strcmp(r->opt->design, "outbox-no-dedupe");
-    char times[32];
+    const char *d = r->opt->design;
     if (w->napply == 2) snprintf(times, sizeof times, "twice");
     else snprintf(times, sizeof times, "%u times", w->napply);
+    int instances = appliers(w, who, sizeof who);
+    apply_lines(w, instances, lines, sizeof lines);
     snprintf(t->text, t->cap,
-             "accounting applied %s %s (vouchers at trace lines %u and %u%s): %s, and %s",
-             t->msg, times, w->apply[0], w->apply[1], w->napply > 2 ? ", ..." : "",
-             second_copy(w, why, sizeof why),
-             nodedupe ? "design outbox-no-dedupe never reads the inbox, so nothing saw it was "
-                        "already applied"
-                      : "nothing saw it was already applied");
+             "%s applied %s %s (vouchers at trace lines %s): %s, and %s", who, t->msg, times,
+             lines, second_copy(w, why, sizeof why),
+             !strcmp(d, "outbox-no-dedupe")
+                 ? "design outbox-no-dedupe never reads the inbox, so nothing saw it was "
+                   "already applied"
+             : !strcmp(d, "dedupe-per-instance") && instances > 1
+                 ? "under design dedupe-per-instance each instance remembers only what it "
+                   "applied itself"
+                 : "nothing saw it was already applied");
     t->line = w->apply[1];
     return 1;
 }
@@ -253,10 +330,10 @@ static int explain_twice(const report_run *r, const watch *w, told *t) {
 static int explain_ack_crash(const watch *w, told *t) {
     if (!w->ack_crash || w->napply) return 0;
     snprintf(t->text, t->cap,
-             "accounting acked the delivery of %s (line %u) before writing its voucher, then "
+             "%s acked the delivery of %s (line %u) before writing its voucher, then "
              "crashed (line %u): the broker had forgotten the acked message, so nobody "
              "delivered it again and the voucher was never written",
-             t->msg, w->ack_early, w->ack_crash);
+             w->ack_node, t->msg, w->ack_early, w->ack_crash);
     t->line = w->ack_early;
     return 1;
 }

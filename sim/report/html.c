@@ -117,7 +117,9 @@ static int write_page(const char *path, const char *tpl, part_fn part, const voi
 static void report_part(FILE *f, const char *name, const void *ctx) {
     const hd_run *r = ctx;
     if (!strcmp(name, "JS")) put_asset(f, asset_report_js, asset_report_js_end);
-    else if (!strcmp(name, "DATA")) hj_write(f, r);
+    else if (!strcmp(name, "LEASES_JS")) {   /* only a run with relays gets the view */
+        if (r->leases.on) put_asset(f, asset_leases_js, asset_leases_js_end);
+    } else if (!strcmp(name, "DATA")) hj_write(f, r);
     else if (!strcmp(name, "TITLE")) {
         put_html_text(f, r->run->met ? "PASS " : "FAIL ");
         put_html_text(f, r->run->opt->sc->slug);
@@ -150,7 +152,7 @@ typedef struct {
 
 /* Reads the JSON string starting at p (at its opening quote) into out[cap]; returns
 ** the position after it, or NULL.  Only the escapes a path may need are decoded. */
-static const char *json_string(const char *p, const char *end, char *out, size_t cap) {
+static const char *matrix_string(const char *p, const char *end, char *out, size_t cap) {
     size_t n = 0;
     if (p >= end || *p != '"') return NULL;
     for (p++; p < end && *p != '"'; p++) {
@@ -172,7 +174,7 @@ static void matrix_have(FILE *f, const matrix_ctx *m) {
         p += 9;
         while (p < end && (*p == ' ' || *p == ':' || *p == '\n' || *p == '\t')) p++;
         char dir[PATH_MAX], report[PATH_MAX + 16];
-        const char *next = json_string(p, end, dir, sizeof dir);
+        const char *next = matrix_string(p, end, dir, sizeof dir);
         if (!next) break;
         p = next;
         snprintf(report, sizeof report, "%s/report.html", dir);

@@ -13,6 +13,7 @@
 ** ringed; plots over virtual time with fault periods shaded and the
 ** distribution of the delay from commit to voucher; the life of each message as an
 ** expandable row; the scenario's source, the seed and the command that reproduces it.
+** A run with relays also gets "who held which row when" (htmllease.h), after the chart.
 ** Its size is bounded (htmldata.h says how) whatever the length of the run.
 */
 #ifndef SIM_HTML_H

@@ -18,6 +18,7 @@
 ASSET(asset_report_html, "share/report/report.html");
 ASSET(asset_report_css, "share/report/report.css");
 ASSET(asset_report_js, "share/report/report.js");
+ASSET(asset_leases_js, "share/report/leases.js");
 ASSET(asset_matrix_html, "share/report/matrix.html");
 ASSET(asset_matrix_js, "share/report/matrix.js");
 ASSET(asset_uplot_js, "share/report/uPlot.iife.min.js");

@@ -9,6 +9,7 @@
 extern const char asset_report_html[], asset_report_html_end[];
 extern const char asset_report_css[], asset_report_css_end[];
 extern const char asset_report_js[], asset_report_js_end[];
+extern const char asset_leases_js[], asset_leases_js_end[];
 extern const char asset_matrix_html[], asset_matrix_html_end[];
 extern const char asset_matrix_js[], asset_matrix_js_end[];
 extern const char asset_uplot_js[], asset_uplot_js_end[];

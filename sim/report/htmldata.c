@@ -478,12 +478,14 @@ static void collect_cited(hd_run *r) {
 static int each_pass1(void *ctx, const tline *l, uint32_t lineno, const char *raw,
                       size_t len, char *err, size_t cap) {
     pass1(ctx, l, lineno, raw, len);
+    hl_line(&((hd_run *)ctx)->leases, l, lineno);
     return 0;
 }
 
 static int each_pass2(void *ctx, const tline *l, uint32_t lineno, const char *raw,
                       size_t len, char *err, size_t cap) {
     pass2(ctx, l, lineno);
+    hl_text(&((hd_run *)ctx)->leases, lineno, raw, len);
     return 0;
 }
 
@@ -518,8 +520,10 @@ int hd_build(hd_run *r, const report_run *run, const html_opts *o, char *err, si
     }
     for (size_t i = 0; i < n; i++) { r->commit_t[i] = -1; r->delay[i] = -1; r->life_slot[i] = -1; }
     collect_cited(r);
+    if (hl_init(&r->leases, w->sc, err, cap) != 0) return -1;
     if (read_trace(r, 1, err, cap) != 0) return -1;
     bin_at(r, r->span);   /* carry the last values to the last bin */
+    hl_finish(&r->leases, r->end_t >= 0 ? r->end_t : r->span);
     choose_follow(r, o);
     choose_lives(r);
     return read_trace(r, 2, err, cap);
@@ -534,5 +538,6 @@ void hd_free(hd_run *r) {
     free(r->life_slot);
     free(r->lives);
     free(r->items);
+    hl_free(&r->leases);
     memset(r, 0, sizeof *r);
 }

@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include "html.h"
+#include "htmllease.h"
 #include "tline.h"
 
 #define HD_FINE_BINS 4096  /* pass 1 bins the whole run finely ... */
@@ -138,6 +139,7 @@ typedef struct {
     int nitems, items_cut;
     int64_t cut_at;
     uint64_t follow_frames;   /* frames of followed payments, shown or not */
+    hl_view leases;           /* who held which row when (htmllease.h); runs with relays */
 } hd_run;
 
 /* Reads the trace twice and fills r.  Returns 0, or -1 with a reason in err. */

@@ -460,6 +460,7 @@ void hj_write(FILE *f, const hd_run *r) {
     write_series(&w, r);
     write_delay(&w, r);
     write_lives(&w, r);
+    if (r->leases.on) hl_write(&w, &r->leases, r->run->check);
     write_source(&w, r);
     json_w_obj_end(&w);
     assert(w.depth == 0);

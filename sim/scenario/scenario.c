@@ -829,13 +829,21 @@ static void read_endpoints(lua_State *L, const char *fn, scn_dirs *d) {
 ** PUBLISH PAYMENT frames (lib/relay.h), and nothing else; every other node its own. */
 static int frame_src_matches(int n, const scn_frame *fr) {
     if (n == SIM_ANY) return 1;
+    if (scenario_node_role(n) == OX_ROLE_ACCOUNTING) return fr->src == OX_ROLE_ACCOUNTING;
     if (scenario_node_role(n) != OX_ROLE_RELAY) return n == (int)fr->src;
     return fr->src == OX_ROLE_PAYMENT && strncmp(fr->label, "PUBLISH", 7) == 0;
 }
 
+/* Every accounting instance (accounting-2..) receives what accounting does. */
+static int frame_dst_matches(int n, const scn_frame *fr) {
+    if (n == SIM_ANY) return 1;
+    if (scenario_node_role(n) == OX_ROLE_ACCOUNTING) return fr->dst == OX_ROLE_ACCOUNTING;
+    return n == (int)fr->dst;
+}
+
 static int frame_matches(const scn_frame *fr, int src, int dst, const char *queue,
                          const char *label) {
-    return frame_src_matches(src, fr) && (dst == SIM_ANY || dst == fr->dst) &&
+    return frame_src_matches(src, fr) && frame_dst_matches(dst, fr) &&
            (!queue[0] || strcmp(queue, fr->queue) == 0) &&
            (!label[0] || strncmp(label, fr->label, strlen(label)) == 0);
 }
@@ -1642,13 +1650,25 @@ static int nem_node(const sim_scenario *sc, ox_prng *p) {
     return scenario_node_nth(sc, (int)ox_prng_below(p, (uint64_t)scenario_node_count(sc)));
 }
 
-/* A failpoint of `node`, and a hit within the run's payments. */
+/* The failpoints `node` passes start with this: its own name's "<name>.", an accounting
+** instance's "accounting." (it runs accounting's code), a relay's "payment.scan_" (the
+** scan's row code it runs, lib/relay.h), as crash_at_failpoint allows them. */
+static const char *nem_fp_prefix(int node, char *buf, size_t cap) {
+    ox_role role = scenario_node_role(node);
+    if (role == OX_ROLE_RELAY) return "payment.scan_";
+    snprintf(buf, cap, "%s.", scenario_node_name(role == OX_ROLE_ACCOUNTING ? 2 : node));
+    return buf;
+}
+
+/* A failpoint of `node`, and a hit within the run's payments (the node's own passes). */
 static int nem_failpoint(ox_prng *p, int node, uint32_t payments, sim_fault *f) {
     const char *cands[16];
+    char buf[40];
     int nc = 0;
-    size_t len = strlen(scenario_node_name(node));
+    const char *prefix = nem_fp_prefix(node, buf, sizeof buf);
+    size_t len = strlen(prefix);
     for (const char *const *fp = ox_service_failpoints(); *fp && nc < 16; fp++)
-        if (!strncmp(*fp, scenario_node_name(node), len) && (*fp)[len] == '.') cands[nc++] = *fp;
+        if (!strncmp(*fp, prefix, len)) cands[nc++] = *fp;
     if (nc == 0) return 0;
     snprintf(f->failpoint, sizeof f->failpoint, "%s", cands[ox_prng_below(p, (uint64_t)nc)]);
     f->hit = 1 + (uint32_t)ox_prng_below(p, payments ? payments : 1);

@@ -22,6 +22,13 @@
 ** transaction committed that its service never saw commit, which the checker counts as
 ** not committed (docs/shrink-explore.md, "Sync points").
 **
+** Crashes are per instance: a failpoint line of the trace names the node that passed it,
+** and with topology{} a failpoint is passed by every instance running its code (the
+** accounting instances pass accounting's, each relay payment.scan_*).  Each (failpoint,
+** node) gets its own variants, `crash { node = "accounting-2", at_failpoint, hit }` with
+** hit counting that node's own passes (as the world counts them, fp_node_hits); without
+** topology each failpoint has its one node and the variants are what they always were.
+**
 ** Why the variants hit what they aim at: a variant is the baseline plus faults that draw
 ** nothing from the seed (nth, failpoint hit), so it is the baseline, byte for byte, up
 ** to the moment its first fault acts.  Appended faults come after the file's load-time
@@ -82,6 +89,7 @@ static int ex_kills(ex_kind k) { return k == EX_CRASH || k == EX_POWER; }
 typedef struct {
     ex_kind kind;
     char failpoint[65];
+    int node;                 /* kills: the slot that passes the failpoint (scenario.h) */
     uint32_t hit;
     int keep;                 /* EX_POWER: the disk_keep of the cut (proto/disk.h) */
     int src, dst;
@@ -118,7 +126,11 @@ typedef struct {
     char *text;               /* the scenario file, for the variants */
     size_t text_len;
     int base_faults;          /* faults declared at load: a variant's get the next ids */
-    struct { char name[65]; uint32_t hits; } fps[EX_MAX_FPS];
+    struct {
+        char name[65];
+        uint32_t hits;                    /* every node's passes */
+        uint32_t node_hits[SIM_MAX_NODES];    /* each node's own (a crash's hit counts these) */
+    } fps[EX_MAX_FPS];
     int nfps;
     uint32_t frames[NCATALOGUE];     /* per catalogue entry, before healing */
     ex_fault *singles;
@@ -362,8 +374,12 @@ static int frames_each(void *ctx, const tline *l, uint32_t lineno, const char *r
     ex_reader *rd = ctx;
     if (!strcmp(l->ev, "heal")) return 1;
     if (!strcmp(l->ev, "failpoint")) {
-        for (int i = 0; i < rd->x->nfps; i++)
-            if (!strcmp(rd->x->fps[i].name, l->name)) rd->x->fps[i].hits++;
+        int node = scenario_node_parse(l->node);
+        for (int i = 0; i < rd->x->nfps; i++) {
+            if (strcmp(rd->x->fps[i].name, l->name) != 0) continue;
+            rd->x->fps[i].hits++;
+            if (node >= 0) rd->x->fps[i].node_hits[node]++;
+        }
         return 0;
     }
     if (strcmp(l->ev, "send") != 0 || on_send(rd->x, l, rd->seen, &rd->nseen) == 0) return 0;
@@ -380,7 +396,8 @@ static int read_frames(explore *x, const char *trace) {
     return 3;
 }
 
-/* Crashes first (failpoint order, then hit), then the frames (drop, duplicate each). */
+/* Crashes first (failpoint order, then node, then hit), then the frames (drop, duplicate
+** each). */
 static int build_singles(explore *x) {
     int nframes = x->nsingles;
     ex_fault *frames = x->singles;
@@ -388,11 +405,13 @@ static int build_singles(explore *x) {
     x->nsingles = x->cap_singles = 0;
     int rc = 0;
     for (int i = 0; i < x->nfps && !rc; i++)
-        for (uint32_t h = 1; h <= x->fps[i].hits && !rc; h++) {
-            ex_fault e = { .kind = x->power ? EX_POWER : EX_CRASH, .hit = h, .keep = x->keep };
-            snprintf(e.failpoint, sizeof e.failpoint, "%s", x->fps[i].name);
-            rc = add_single(x, &e);
-        }
+        for (int node = 0; node < SIM_MAX_NODES && !rc; node++)
+            for (uint32_t h = 1; h <= x->fps[i].node_hits[node] && !rc; h++) {
+                ex_fault e = { .kind = x->power ? EX_POWER : EX_CRASH, .hit = h,
+                               .keep = x->keep, .node = node };
+                snprintf(e.failpoint, sizeof e.failpoint, "%s", x->fps[i].name);
+                rc = add_single(x, &e);
+            }
     for (int k = EX_DROP; k <= EX_DUP && !rc; k++)
         for (int i = 0; i < nframes && !rc; i++)
             if ((int)frames[i].kind == k) rc = add_single(x, &frames[i]);
@@ -501,11 +520,11 @@ static sim_fault as_fault(const ex_fault *e) {
     f.at_us = -1;
     f.to_us = SIM_FOREVER;
     if (ex_kills(e->kind)) {
-        char node[32];
-        snprintf(node, sizeof node, "%.*s", (int)strcspn(e->failpoint, "."), e->failpoint);
+        assert(e->node >= 0);
+        assert(e->node < SIM_MAX_NODES);
         f.kind = e->kind == EX_POWER ? FK_POWER_LOSS : FK_CRASH;
         f.keep = e->keep;
-        f.node = scenario_node_parse(node);
+        f.node = e->node;
         snprintf(f.failpoint, sizeof f.failpoint, "%s", e->failpoint);
         f.hit = e->hit;
         f.restart_after_us = 1000000;
@@ -520,10 +539,20 @@ static sim_fault as_fault(const ex_fault *e) {
     return f;
 }
 
+/* The node whose code a failpoint is in: "accounting" of "accounting.after_apply". */
+static int fp_owner(const char *failpoint) {
+    char node[32];
+    snprintf(node, sizeof node, "%.*s", (int)strcspn(failpoint, "."), failpoint);
+    return scenario_node_parse(node);
+}
+
 static const char *describe(const ex_fault *e, char *buf, size_t cap) {
-    if (ex_kills(e->kind))
-        snprintf(buf, cap, "%s at %s, hit %u", e->kind == EX_POWER ? "power cut" : "crash",
+    const char *what = e->kind == EX_POWER ? "power cut" : "crash";
+    if (ex_kills(e->kind) && e->node != fp_owner(e->failpoint))   /* an instance: say which */
+        snprintf(buf, cap, "%s of %s at %s, hit %u", what, scenario_node_name(e->node),
                  e->failpoint, e->hit);
+    else if (ex_kills(e->kind))
+        snprintf(buf, cap, "%s at %s, hit %u", what, e->failpoint, e->hit);
     else {
         int n = snprintf(buf, cap, "%s %s->%s %s #%u", KIND_NAMES[e->kind],
                          scenario_node_name(e->src), scenario_node_name(e->dst), e->label, e->nth);
@@ -825,6 +854,19 @@ static void never_reached(const explore *x, lg_buf *b) {
     }
 }
 
+/* A failpoint passed by other nodes than its own: each node's hits, "(relay-1 4, relay-2 7)". */
+static void by_node(const explore *x, int i, lg_buf *b) {
+    int owner = fp_owner(x->fps[i].name), n = 0, others = 0;
+    for (int node = 0; node < SIM_MAX_NODES; node++)
+        others += node != owner && x->fps[i].node_hits[node] > 0;
+    if (!others) return;
+    for (int node = 0; node < SIM_MAX_NODES; node++)
+        if (x->fps[i].node_hits[node])
+            lg_printf(b, "%s%s %u", n++ ? ", " : " (", scenario_node_name(node),
+                      x->fps[i].node_hits[node]);
+    lg_printf(b, ")");
+}
+
 static int report(explore *x, double t0) {
     lg_buf b = { 0 };
     int broke = 0;
@@ -841,8 +883,10 @@ static int report(explore *x, double t0) {
         hits, x->frames_sent, x->dir, x->slug, x->seed);
     lg_printf(&b, "  failpoints");
     for (int i = 0, n = 0; i < x->nfps; i++)
-        if (x->fps[i].hits)
+        if (x->fps[i].hits) {
             lg_printf(&b, "%s %s %u", n++ ? "," : "", x->fps[i].name, x->fps[i].hits);
+            by_node(x, i, &b);
+        }
     lg_printf(&b, " (hits before healing)\n");
     counts(x, &b);
     lg_printf(&b, "  ran        %d variant runs in %.1f s (-j %d); %s\n", x->nvars,

@@ -34,7 +34,9 @@ for id in sim_events_per_second sim_batching sim_speedup_issue6 sim_vfs_cost sim
           history_checks_long_run history_checks_long_run_cpu \
           sweep_seeds_per_minute live_payments_per_second live_vouchers_per_second live_group_commit \
           relay_scan_1000_rows relay_scan_3000_rows relay_scan_10000_rows relay_scan_growth \
-          ordered_payments_per_second sim_relays_1 sim_relays_2 sim_relays_4; do
+          ordered_payments_per_second sim_relays_1 sim_relays_2 sim_relays_4 sim_relays_8 \
+          relay_backlog_1 relay_backlog_2 relay_backlog_4 relay_backlog_8 \
+          sim_consumers_1 sim_consumers_2 sim_consumers_4 sim_consumers_1_vsec sim_consumers_2_vsec sim_consumers_4_vsec; do
   check "bench.json: $id has what it measures, a value and a reference, both > 0" figure_ok "$id"
 done
 check "bench.json: live_completion_delete has what it measures, a value and a reference, both > 0" \

@@ -60,6 +60,23 @@ run_fail scenarios/phantom-voucher.lua publish-in-tx
 check "publish-in-tx: the why tells the publication before COMMIT and the crash" \
   grep -q '^      why: payment published message 5 (line [0-9]*) before its COMMIT and crashed at payment.before_commit' "$OUT/last.out"
 
+# Competing consumers (topology { accounting = 2 }): every instance's lines count as
+# accounting's, and the sentence names the instances that applied the message.
+sim run scenarios/consumers-dedupe-per-instance.lua --seed 1 --out "$RUNS"
+check "consumers-dedupe-per-instance breaks what it expects to (exit 0)" [ $? = 0 ]
+dir="$RUNS/consumers-dedupe-per-instance/1"
+why=$(grep -m1 '^      why: .*applied message 7 ' "$OUT/last.out")
+check "per-instance dedupe: the why names both instances and the design" \
+  grep -q '^      why: accounting and accounting-2 applied message 7 twice (vouchers at trace lines [0-9]* by accounting and [0-9]* by accounting-2): .*each instance remembers only what it applied itself' <<<"$why"
+second=$(sed -n 's/.* and \([0-9]*\) by accounting-2).*/\1/p' <<<"$why")
+check "... the second voucher's line is accounting-2's apply of message 7" \
+  line_is "$dir" "$second" '"node":"accounting-2","kind":"apply","pay":7,'
+dups=$(grep -c '"node":"accounting[-0-9]*","kind":"duplicate"' "$dir/trace.jsonl")
+check "... accounting's absorbed duplicates count every instance's ($dups)" \
+  grep -q "^  duplicates accounting absorbed $dups (message already in its inbox)" "$OUT/last.out"
+check "... and none of them is counted as payment's" bash -c "[ $dups -gt 0 ] && \
+  grep -q \"payment absorbed \$(grep -c '\"node\":\"payment\",\"kind\":\"duplicate\"' '$dir/trace.jsonl') answers\" '$OUT/last.out'"
+
 sim run scenarios/duplicate-delivery.lua --seed 1 --out "$RUNS"
 check "duplicate-delivery passes under outbox" [ $? = 0 ]
 check "outbox: accounting's inbox absorbed the duplicates, none applied again" \

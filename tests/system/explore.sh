@@ -3,7 +3,8 @@
 # duplicates every frame of a tiny scenario: the seed's design survives all of it, a weak
 # design is caught with a variant that reproduces; --power cuts the power at every hit
 # instead (a phantom under synchronous=normal, nothing under full), --sync-points also
-# right after every sync of a node's simulated disk; SIGINT leaves nothing behind.
+# right after every sync of a node's simulated disk; SIGINT leaves nothing behind; with
+# topology{} each instance's failpoint passes are crashed one by one.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.bash"
 
 TINY=$OUT/tiny.lua
@@ -185,6 +186,51 @@ sim run "$OUT/badsync.lua" --out "$OUT/badsync"
 check "a sync point without OUTBOX_SYNC_POINTS=1 is refused, not left to never fire (exit 2)" test $? -eq 2
 check "... in one line saying what it needs" \
   grep -q "badsync.lua:2: crash: failpoint 'payment.after_sync' is a sync point, passed only with OUTBOX_SIM_DISK=simulated OUTBOX_SYNC_POINTS=1" "$OUT/last.err"
+
+# Instances (topology{}): a failpoint is passed by every instance running its code, and a
+# crash's hit counts the named instance's own passes, so each (failpoint, instance) gets
+# its variants, `crash { node = "accounting-2", ... }`; every one of them acts.
+ACC=$OUT/acc.lua
+sed 's/^}$/}\ntopology { accounting = 2 }/; s/three payments"/three payments, two accounting instances"/' "$TINY" >"$ACC"
+sim explore "$ACC" -j 2 --design dedupe-per-instance --out "$OUT/acc"
+base=$OUT/acc/runs/acc/1/trace.jsonl
+own=$(awk '/"ev":"heal"/{exit} /"ev":"failpoint","node":"accounting-2","name":"accounting.after_apply"/{n++} END{print n+0}' "$base")
+check "instances: accounting-2 passed accounting.after_apply in the baseline ($own)" test "$own" -gt 0
+check "... the failpoint line gives each instance's hits" \
+  grep -q "^  failpoints.* accounting.after_apply [0-9]* (accounting [0-9]*, accounting-2 $own)" "$OUT/last.out"
+hits=$(awk '/"ev":"heal"/{exit} /"ev":"failpoint"/{n++} END{print n+0}' "$base")
+check "... still one crash variant per failpoint hit ($hits)" grep -q "variants   $hits crash," "$OUT/last.out"
+check "... every variant acted (none never reached)" sh -c "! grep -q 'never reached: variant' '$OUT/last.out'"
+row=$(grep -m1 "crash of accounting-2 at accounting.after_apply, hit $own " "$OUT/last.out")
+check "dedupe-per-instance: a crash of accounting-2 after its apply breaks exactly_once" \
+  grep -q "^  exactly_once .* crash of accounting-2 at accounting.after_apply, hit $own " <<<"$row"
+vfile=$(grep -o '/[^ ]*variants/[0-9]*-crash.lua' <<<"$row")
+check "... its variant file names the instance" \
+  grep -q "^crash { node = \"accounting-2\", at_failpoint = \"accounting.after_apply\", hit = $own" "$vfile"
+check "... a drop on accounting-2's link is a variant too" \
+  grep -q "drop accounting-2->broker DACK #1 " "$OUT/last.out"
+check "... and every variant loaded (no 'no frame travels broker->accounting-2')" \
+  sh -c "! grep -q 'did not run' '$OUT/last.out'"
+
+# A relay runs the scan's row code and passes payment.scan_after_publish: its crash
+# variants crash the relay (the payment process runs no scan when relays do).
+REL=$OUT/relay.lua
+cat >"$REL" <<'EOF'
+scenario {
+  name     = "two relays republish what the first second lost",
+  knobs    = { relay_rtt = 0.1 },
+  workload = { payments = 4, rate = 4 },
+  run      = 10,
+  settle   = 30,
+}
+topology { relays = 2 }
+drop { link = "payment->broker", queue = "PAY_QUEUE", label = "PUBLISH", p = 1, stop = 1 }
+EOF
+sim explore "$REL" -j 2 --out "$OUT/relay"
+check "relays: explore of design outbox exits 0" test $? -eq 0
+check "... scan_after_publish is reached, by the relays" \
+  grep -Eq "^  failpoints.* payment.scan_after_publish [1-9][0-9]* \(relay-[12] [0-9]*" "$OUT/last.out"
+check "... and every relay crash variant acted" sh -c "! grep -q 'never reached: variant' '$OUT/last.out'"
 
 # Bad input: one line, exit 2, nothing touched.
 mkdir -p "$OUT/mine" && touch "$OUT/mine/keep"
