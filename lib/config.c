@@ -28,6 +28,7 @@ static const char *const DESIGNS[OX_DESIGN_COUNT] = {
     "auto-ack", "forget-unacked-on-restart", "redeliver-early",
     "relay-no-lease", "relay-short-lease", "relay-zombie",
     "dedupe-per-instance",
+    "relay-skewed-clock",
 };
 
 const char *ox_design_name(ox_design d) {
@@ -50,7 +51,7 @@ const char *ox_design_names(void) {
            ", alert-stale-payment, answer-unguarded, limit-inclusive, cleanup-takes-alerts"
            ", auto-ack, forget-unacked-on-restart, redeliver-early"
            ", relay-no-lease, relay-short-lease, relay-zombie"
-           ", dedupe-per-instance";
+           ", dedupe-per-instance, relay-skewed-clock";
 }
 
 int ox_design_claims_ordering(ox_design d) {
@@ -73,6 +74,7 @@ void ox_config_default(ox_config *c) {
     c->visibility_ms = 5000;
     c->prefetch = 100;
     c->lease_ms = 10000;
+    c->lease_skew_ms = 1000;
     c->relay_rtt_ms = 20;
     snprintf(c->owner, sizeof c->owner, "relay");
     c->synchronous = OX_SYNC_NORMAL;
@@ -234,6 +236,13 @@ static int set_inbox_retention(ox_config *c, const char *v) {
 
 static int set_relays(ox_config *c, const char *v) { return set_int(&c->relays, v, 0, 8); }
 static int set_lease(ox_config *c, const char *v) { return parse_ms(v, 0, &c->lease_ms); }
+/* An hour at most: a margin longer than that is a lease nobody gets back, not a margin. */
+static int set_lease_skew(ox_config *c, const char *v) {
+    int64_t ms;
+    if (parse_ms(v, 1, &ms) || ms > 3600 * 1000) return -1;
+    c->lease_skew_ms = ms;
+    return 0;
+}
 static int set_relay_rtt(ox_config *c, const char *v) { return parse_ms(v, 0, &c->relay_rtt_ms); }
 
 /* A relay's name: letters, digits, '-' and '_', 1..23 of them (it is written into rows
@@ -299,7 +308,7 @@ static const knob KNOBS[] = {
                             ", alert-stale-payment, answer-unguarded, limit-inclusive"
                             ", cleanup-takes-alerts, auto-ack, forget-unacked-on-restart"
                             ", redeliver-early, relay-no-lease, relay-short-lease"
-                            ", relay-zombie, dedupe-per-instance)" },
+                            ", relay-zombie, dedupe-per-instance, relay-skewed-clock)" },
     { "retry", set_retry, "linear or exponential" },
     { "retry_base", set_retry_base, "seconds > 0" },
     { "retry_max", set_retry_max, "seconds > 0" },
@@ -322,6 +331,7 @@ static const knob KNOBS[] = {
     { "completion", set_completion, "mark, delete or archive" },
     { "relays", set_relays, "an integer 0..8" },
     { "lease", set_lease, "seconds > 0" },
+    { "lease_skew", set_lease_skew, "seconds 0..3600" },
     { "relay_rtt", set_relay_rtt, "seconds > 0" },
     { "owner", set_owner, "a name of 1..23 letters, digits, '-' or '_'" },
     { "accounting_instances", set_accounting_instances, "an integer 1..16" },

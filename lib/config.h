@@ -36,6 +36,9 @@
 **   relays           0..8 (0): relay processes run the scan (the simulator's topology sets
 **                    it): payment then publishes at once but never scans   payment
 **   lease            seconds > 0 (10): how long a relay's claim on a row lasts   relay
+**   lease_skew       seconds 0..3600 (1): the clock skew between relays a lease tolerates:
+**                    a relay takes another owner's row only once lease_until + lease_skew
+**                    <= its now; size it against the relays' clocks' worst skew   relay
 **   relay_rtt        seconds > 0 (0.02): a relay publishes one claimed row per round trip
 **                    (a publish and its confirmation)   relay
 **   owner            a name of up to 23 characters ("relay"): the claims' owner   relay
@@ -100,6 +103,9 @@ typedef enum {
     OX_DESIGN_RELAY_ZOMBIE,        /* a relay publishes its claimed rows, lease expired or not */
     /* Competing consumers (issue 14, item 3; lib/accounting.c). */
     OX_DESIGN_DEDUPE_PER_INSTANCE, /* each accounting instance remembers processed ids in memory */
+    /* Relays again (issue 14, item 2's open end; lib/relay.c). */
+    OX_DESIGN_RELAY_SKEWED_CLOCK,  /* a relay trusts its own clock: takes an expired lease with
+                                   ** no lease_skew margin */
     OX_DESIGN_COUNT
 } ox_design;
 
@@ -141,6 +147,7 @@ typedef struct {
     /* relays (issue 14, lib/relay.h) */
     int relays;                    /* relay processes; > 0: the payment service never scans */
     int64_t lease_ms;              /* a relay's claim lasts this long */
+    int64_t lease_skew_ms;         /* ... and another relay waits this much longer */
     int64_t relay_rtt_ms;          /* a relay publishes one claimed row per round trip */
     char owner[24];                /* the relay's name, written into the rows it claims */
     int accounting_instances;      /* PAY_QUEUE's consumers (1..OX_MAX_INSTANCES) */

@@ -52,14 +52,14 @@
     " ORDER BY o.next_attempt_at, o.id LIMIT ?2"
 
 /* The same filter for a relay's claim (lib/relay.c, topology { relays = N }): ?1 owner,
-** ?2 lease_until, ?3 now, ?4 limit.  A relay that claimed a row an earlier unsettled one
-** of its account blocks would publish the account out of order, as a scan without the
-** filter would. */
+** ?2 lease_until, ?3 now, ?4 limit, ?5 now minus the lease's margin (knob lease_skew).
+** A relay that claimed a row an earlier unsettled one of its account blocks would publish
+** the account out of order, as a scan without the filter would. */
 #define OX_ORDERED_CLAIM_SQL \
     "UPDATE outbox SET owner=?1, lease_until=?2 WHERE id IN (SELECT o.id FROM outbox o" \
     " JOIN payment p ON p.id=o.payment_id" \
     " WHERE o.status='SENDING' AND o.next_attempt_at<=?3" \
-    " AND (o.lease_until<=?3 OR o.owner=?1) AND NOT EXISTS (" \
+    " AND (o.lease_until<=?5 OR o.owner=?1) AND NOT EXISTS (" \
     "SELECT 1 FROM payment p2 JOIN outbox o2 ON o2.payment_id=p2.id" \
     " WHERE p2.account=p.account AND p2.id<>p.id AND o2.id<o.id" \
     " AND o2.status IN ('SENDING', 'DEAD'))" \

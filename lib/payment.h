@@ -68,6 +68,9 @@ ox_status ox_payment_scan(ox_service *s);
 ** unreadable), else the next publication and its reschedule.  *batch_pay: 0 before a
 ** scan's first row (design alert-stale-payment).  For relay.c. */
 ox_status ox_payment_scan_row(ox_service *s, ox_due *d, int64_t now, int64_t *batch_pay);
+/* The scan's cleanup (knob cleanup_after; nothing when 0): one batch of settled rows
+** deleted, a note each.  A relay runs it on its scan timer too (relay.c). */
+ox_status ox_payment_cleanup(ox_service *s, int64_t now);
 /* Fills d->msg and d->ok from a stored payload (d->id and d->pay_id set). */
 int ox_payment_decode_due(ox_due *d, const void *blob, int n);
 /* Design mark-on-publish only: the row just published as `attempt` is taken to be

@@ -21,6 +21,11 @@ int64_t ox_relay_lease_ms(const ox_config *c) {
     return c->relay_rtt_ms / 2 > 0 ? c->relay_rtt_ms / 2 : 1;   /* shorter than a round trip */
 }
 
+int64_t ox_relay_margin_ms(const ox_config *c) {
+    assert(c->lease_skew_ms >= 0);
+    return c->design == OX_DESIGN_RELAY_SKEWED_CLOCK ? 0 : c->lease_skew_ms;
+}
+
 /* Rows one claim takes: what fits in half the lease at one per round trip, at least 1,
 ** at most scan_batch.  The weak designs take a full batch, whatever the lease. */
 static int claim_limit(const ox_service *s) {
@@ -55,9 +60,13 @@ static ox_status add_columns(ox_service *s) {
     return ox_store_commit(&s->store);
 }
 
+/* The claim's parameters: ?1 owner, ?2 lease_until, ?3 the due bound (now; under design
+** resend-every-scan every SENDING row is due, as in the scan's collect), ?4 limit, ?5 the
+** lease bound: another owner's lease counts as over only once lease_until <= now -
+** margin (ox_relay_margin_ms; relay-no-lease reads no lease, and has no ?5).  The scan's
+** own order and index. */
 static ox_status prepare(ox_service *s) {
     struct ox_relay *rl = s->rel;
-    /* ?1 owner, ?2 lease_until, ?3 now, ?4 limit; the scan's own order and index */
     ox_status r = ox_store_prepare(&s->store, &rl->claim,
         s->cfg.design == OX_DESIGN_ORDERED ? OX_ORDERED_CLAIM_SQL
         : s->cfg.design == OX_DESIGN_RELAY_NO_LEASE
@@ -65,12 +74,13 @@ static ox_status prepare(ox_service *s) {
           " WHERE status='SENDING' AND next_attempt_at<=?3 ORDER BY next_attempt_at, id"
           " LIMIT ?4) RETURNING id, payment_id, attempts, payload"
         : "UPDATE outbox SET owner=?1, lease_until=?2 WHERE id IN (SELECT id FROM outbox"
-          " WHERE status='SENDING' AND next_attempt_at<=?3 AND (lease_until<=?3 OR owner=?1)"
+          " WHERE status='SENDING' AND next_attempt_at<=?3 AND (lease_until<=?5 OR owner=?1)"
           " ORDER BY next_attempt_at, id LIMIT ?4) RETURNING id, payment_id, attempts, payload");
     if (!r) r = ox_store_prepare(&s->store, &rl->holder,
         "SELECT status, owner, lease_until FROM outbox WHERE id=?1");
+    /* a released row is nobody's at once (lease_until 0): no margin to wait out */
     if (!r) r = ox_store_prepare(&s->store, &rl->release,
-        "UPDATE outbox SET lease_until=?3 WHERE id=?1 AND owner=?2 AND lease_until>?3");
+        "UPDATE outbox SET lease_until=0 WHERE id=?1 AND owner=?2 AND lease_until>?3");
     return r;
 }
 
@@ -115,8 +125,13 @@ static ox_status claim(ox_service *s, int64_t now) {
     rl->batch_pay = 0;
     sqlite3_bind_text(rl->claim, 1, s->cfg.owner, -1, SQLITE_STATIC);
     sqlite3_bind_int64(rl->claim, 2, until);
-    sqlite3_bind_int64(rl->claim, 3, now);
+    sqlite3_bind_int64(rl->claim, 3, s->cfg.design == OX_DESIGN_RESEND_EVERY_SCAN ? INT64_MAX
+                                                                                 : now);
     sqlite3_bind_int64(rl->claim, 4, limit);
+    int nparam = sqlite3_bind_parameter_count(rl->claim);
+    assert(nparam == 4 || nparam == 5);
+    assert((nparam == 4) == (s->cfg.design == OX_DESIGN_RELAY_NO_LEASE));
+    if (nparam == 5) sqlite3_bind_int64(rl->claim, 5, now - ox_relay_margin_ms(&s->cfg));
     int rc;
     while ((rc = ox_store_row(&s->store, rl->claim, "claim due rows")) == 1) {
         assert(rl->n < limit);   /* LIMIT ?4 */
@@ -195,10 +210,14 @@ ox_status ox_relay_on_timer(ox_service *s, int id) {
     if (id != OX_TIMER_SCAN) return ox_svc_fail(s, OX_ERR_ROLE, "relay: no timer %d", id);
     if (!ox_payment_has_scan(s)) return OX_OK;
     ox_status r = OX_OK;
+    int64_t now = ox_now_ms();
     if (rl->next >= rl->n) {   /* the last batch is done: claim the next */
-        r = claim(s, ox_now_ms());
+        r = claim(s, now);
         if (!r && rl->n > 0) r = publish_next(s);
     }
+    /* the scan's cleanup too (knob cleanup_after), or no process would run it: each
+    ** DELETE is its own transaction, so two relays never delete (or note) a row twice */
+    if (!r) r = ox_payment_cleanup(s, now);
     ox_svc_timer(s, OX_TIMER_SCAN, s->cfg.scan_interval_ms);
     return r;
 }

@@ -21,7 +21,8 @@
 ** is each row's own, so every DEAD row still has an alert of its own.
 ** The scan re-arms its timer on every path, so an error does not stop recovery.
 ** A relay process (relay.c) claims its rows differently and hands each to
-** ox_payment_scan_row: what happens to one due row is written once, here.
+** ox_payment_scan_row, and runs ox_payment_cleanup on its own timer: what happens to
+** one due row, and which rows the cleanup deletes, is written once, here.
 */
 #include <assert.h>
 #include <stdio.h>
@@ -275,7 +276,7 @@ static ox_status delete_old(ox_service *s, int64_t now, int *n) {
 /* cleanup_after: delete settled rows older than that, a batch per scan, and say which,
 ** one note per row once their transaction committed (sim/check/history.h lists the
 ** format): RETURNING's order is arbitrary, so the notes go in id order. */
-static ox_status cleanup(ox_service *s, int64_t now) {
+ox_status ox_payment_cleanup(ox_service *s, int64_t now) {
     if (s->cfg.cleanup_after_ms <= 0) return OX_OK;
     int n = 0;
     ox_status r = delete_old(s, now, &n);
@@ -311,7 +312,7 @@ ox_status ox_payment_scan(ox_service *s) {
     for (int i = 0; i < n && !r; i++) {
         r = ox_payment_scan_row(s, &s->pay->due[i], now, &batch_pay);
     }
-    if (!r) r = cleanup(s, now);
+    if (!r) r = ox_payment_cleanup(s, now);
     ox_svc_timer(s, OX_TIMER_SCAN, s->cfg.scan_interval_ms);
     return r;
 }

@@ -71,6 +71,8 @@ DESIGNS = {
                     "still holds",
     "dedupe-per-instance": "each accounting instance remembers the message ids it handled in "
                            "its own memory, not in the shared inbox",
+    "relay-skewed-clock": "a relay trusts its own clock: it takes another relay's row as soon "
+                          "as the lease's end has passed on its clock, with no lease_skew margin",
 }
 
 def read_matrix(path):

@@ -3,7 +3,9 @@
 ** (knob relays > 0, topology { relays = N }):
 **   lease_held       a relay publishes (or dead-letters) a row only while it holds an
 **                    unexpired lease on it;
-**   lease_exclusive  two relays never hold one row at once;
+**   lease_exclusive  two relays never hold one row at once (excused when a clock fault
+**                    named one of the two and the taker's clock ran ahead of the holder's
+**                    by more than knob lease_skew, the margin the leases are sized for);
 **   owned_then_sent  a live relay that claimed a row publishes it before its lease runs
 **                    out ("a row owned and never sent"): a claim that lapses with no
 **                    publication, while its relay neither crashed, restarted nor paused

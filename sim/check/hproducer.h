@@ -14,6 +14,9 @@
 ** least the alert notes the history has; the rows the cleanup deleted after their alert
 ** are named as the suspects.  Not judged after a power cut of the payment service (what
 ** the cut took back was never promised) nor without an end state (out->payments 0).
+** With relays (topology { relays = N }) the relays' scan notes (publish, dead, alert,
+** scan, rollback, cleanup) count as the payment's, and clock faults on them too; lateness
+** is not judged then (hlease.h's owned_then_sent judges a relay that sits on its rows).
 */
 #ifndef SIM_HPRODUCER_H
 #define SIM_HPRODUCER_H

@@ -39,7 +39,7 @@ static const reached_info TABLE[REACHED_COUNT] = {
       "answer)" },
     { "restart_finds_sending",
       "the payment service started and found rows SENDING (payment note recover, > 0 rows)" },
-    { "rows_cleaned", "the scan deleted settled outbox rows (payment note cleanup)" },
+    { "rows_cleaned", "the scan deleted settled outbox rows (payment or relay note cleanup)" },
     { "duplicate_absorbed",
       "the inbox absorbed a message it had already applied or refused (accounting note "
       "duplicate)" },
@@ -197,7 +197,8 @@ static void note(const char *s, size_t len, uint32_t lineno, uint8_t *dead, uint
     if (is(kind, "reject")) { hit(out, R_REJECTED, lineno); return; }
     if (is(node, "payment")) payment_note(s, len, kind, lineno, dead, npay, out);
     else if (starts(node, "relay-")) {   /* a relay runs the scan's own row code (lib/relay.h) */
-        if (is(kind, "publish") || is(kind, "dead") || is(kind, "rollback"))
+        if (is(kind, "publish") || is(kind, "dead") || is(kind, "rollback") ||
+            is(kind, "cleanup"))
             payment_note(s, len, kind, lineno, dead, npay, out);
     }
     else if (is(node, "accounting") || starts(node, "accounting-")) {   /* any instance */

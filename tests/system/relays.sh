@@ -6,7 +6,10 @@
 # its own; the payment database gains owner and lease_until only when a relay opened
 # it); batched and one-step runs give the same trace; the report has a lane per relay;
 # shrink writes topology{} back; bad topologies are refused at their line (exit 2); and
-# each lease check fires on a fault planted in a real trace of the full design.
+# each lease check fires on a fault planted in a real trace of the full design.  Clocks:
+# a relay 1.8 s ahead breaks lease_exclusive under relay-skewed-clock (no margin), not
+# under outbox (lease_skew 3), and the checker excuses the same trace once lease_skew is
+# below the skew.  The scan-level weak designs are caught when relays run the scan.
 source "$(dirname "$0")/lib.bash"
 
 HC=${BUILD:-build}/tools/history-check
@@ -66,6 +69,46 @@ check "clean (no topology): payment.db has no lease column" test \
     "$(sqlite3 "$R/clean/1/payment.db" \
        "SELECT count(*) FROM pragma_table_info('outbox') WHERE name IN ('owner','lease_until')")" = 0
 check "... and no relay process" bash -c "! ls '$R/clean/1/' | grep -q relay"
+
+# ---- clocks: the lease's margin (knob lease_skew) ------------------------------------------
+run relays-skewed-clock
+check "relays-skewed-clock under relay-skewed-clock: expectations met (exit 0)" test "$rc" -eq 0
+SK=$R/relays-skewed-clock/1
+W='claimed by relay-2 at [0-9.]* s while relay-1 held it until [0-9.]* s'
+check "... lease_exclusive broken: relay-2 took leases relay-1 held" grep -q \
+    "$W (its clock 1.799 s ahead of relay-1.s, within lease_skew 3.000 s)" "$SK/summary.json"
+sim run scenarios/relays-skewed-clock.lua --seed 1 --design outbox --out "$R/outbox" --quiet
+check "relays-skewed-clock under outbox: every invariant held (the margin waits it out)" \
+    held "$R/outbox/relays-skewed-clock/1/summary.json"
+SKK="relays=2 relay_rtt=0.1 lease=2"
+"$HC" "$SK/trace.jsonl" relay-skewed-clock 300 $SKK lease_skew=3 >"$OUT/sk3.out" 2>&1
+check "its trace judged with lease_skew 3 (the skew within it): lease_exclusive (exit 1)" \
+    bash -c "[ $? -eq 1 ] && grep -q '^lease_exclusive ' '$OUT/sk3.out'"
+"$HC" "$SK/trace.jsonl" relay-skewed-clock 300 $SKK lease_skew=1.5 >"$OUT/sk1.out" 2>&1
+check "... with lease_skew 1.5 (the 1.8 s fault beyond it): excused (exit 0)" test $? -eq 0
+python3 -c '
+import sys
+for l in open(sys.argv[1]):
+    if "\"ev\":\"fault\"" not in l: sys.stdout.write(l)' "$SK/trace.jsonl" >"$OUT/nofault.jsonl"
+"$HC" "$OUT/nofault.jsonl" relay-skewed-clock 300 $SKK lease_skew=1.5 >"$OUT/sk0.out" 2>&1
+check "... but not once the clock fault's line is gone: the notes alone excuse nothing" \
+    bash -c "[ $? -eq 1 ] && grep -q '^lease_exclusive ' '$OUT/sk0.out'"
+
+# ---- the scan's weak designs act when relays run the scan -----------------------------------
+sim run scenarios/relays-one.lua --seed 1 --design resend-every-scan --out "$R/res" --quiet
+check "relays-one under resend-every-scan: FAIL (exit 1)" test $? -eq 1
+check "... retry_schedule broken: the relay republished early" \
+    test "$(inv "$R/res/relays-one/1/summary.json" retry_schedule)" = false
+run relays-dead-letters
+check "relays-dead-letters: expectations met (exit 0), the relays cleaned rows up" \
+    bash -c "[ $rc -eq 0 ] && grep -q '\"node\":\"relay-[12]\",\"kind\":\"cleanup\"' \
+             '$R/relays-dead-letters/1/trace.jsonl'"
+for pair in retries-not-attempts:dead_after_max_attempts cleanup-by-age:cleanup_final_only; do
+    d=${pair%%:*} i=${pair#*:}
+    sim run scenarios/relays-dead-letters.lua --seed 1 --design "$d" --out "$R/$d" --quiet
+    check "relays-dead-letters under $d: FAIL (exit 1)" test $? -eq 1
+    check "... $i broken" test "$(inv "$R/$d/relays-dead-letters/1/summary.json" "$i")" = false
+done
 
 # ---- determinism -----------------------------------------------------------------------
 hash_of() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['trace']['hash'])" "$1"; }

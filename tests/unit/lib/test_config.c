@@ -181,13 +181,14 @@ static void test_errors(void **state) {
         "retries-not-attempts, ok-before-commit, alert-outside-tx, cleanup-by-age, ordered, "
         "ordered-naive, alert-stale-payment, answer-unguarded, limit-inclusive, "
         "cleanup-takes-alerts, auto-ack, forget-unacked-on-restart, redeliver-early, "
-        "relay-no-lease, relay-short-lease, relay-zombie, dedupe-per-instance), got 'outbox2'");
+        "relay-no-lease, relay-short-lease, relay-zombie, dedupe-per-instance, "
+        "relay-skewed-clock), got 'outbox2'");
     expect_error(
         "foo", "1",
         "unknown knob 'foo' (known: design, retry, retry_base, retry_max, jitter, max_attempts, "
         "scan_interval, scan_batch, delivery, durable, visibility, prefetch, synchronous, "
         "journal_mode, durable_send, max_amount, frozen, cleanup_after, seed, inbox_retention, "
-        "completion, relays, lease, relay_rtt, owner, accounting_instances)");
+        "completion, relays, lease, lease_skew, relay_rtt, owner, accounting_instances)");
 }
 
 /* Competing consumers: the knob, and the names instances are addressed by (one instance
@@ -279,6 +280,8 @@ static void test_relay_knobs(void **state) {
     expect_error("relays", "9", "relays: expected an integer 0..8, got '9'");
     expect_error("lease", "0", "lease: expected seconds > 0, got '0'");
     expect_error("relay_rtt", "-1", "relay_rtt: expected seconds > 0, got '-1'");
+    expect_error("lease_skew", "-0.5", "lease_skew: expected seconds 0..3600, got '-0.5'");
+    expect_error("lease_skew", "3600.5", "lease_skew: expected seconds 0..3600, got '3600.5'");
     expect_error("owner", "relay 1",
                  "owner: expected a name of 1..23 letters, digits, '-' or '_', got 'relay 1'");
     expect_error("owner", "a-name-of-twenty-four-ch",
@@ -289,7 +292,12 @@ static void test_relay_knobs(void **state) {
     ox_config_default(&c);
     assert_int_equal(c.lease_ms, 10000);
     assert_int_equal(c.relay_rtt_ms, 20);
+    assert_int_equal(c.lease_skew_ms, 1000);
     assert_string_equal(c.owner, "relay");
+    assert_int_equal(ox_config_set_kv(&c, "lease_skew=0", err, sizeof err), 0);
+    assert_int_equal(c.lease_skew_ms, 0);
+    assert_int_equal(ox_config_set_kv(&c, "lease_skew=3600", err, sizeof err), 0);
+    assert_int_equal(c.lease_skew_ms, 3600000);
     assert_int_equal(ox_config_set_kv(&c, "owner=relay-8", err, sizeof err), 0);
     assert_string_equal(c.owner, "relay-8");
 }
@@ -333,7 +341,7 @@ static void test_designs(void **state) {
                             "cleanup-takes-alerts",
                             "auto-ack", "forget-unacked-on-restart", "redeliver-early",
                             "relay-no-lease", "relay-short-lease", "relay-zombie",
-                            "dedupe-per-instance" };
+                            "dedupe-per-instance", "relay-skewed-clock" };
     assert_int_equal(sizeof names / sizeof names[0], OX_DESIGN_COUNT);
     for (int i = 0; i < OX_DESIGN_COUNT; i++) {
         ox_design d = OX_DESIGN_COUNT;
