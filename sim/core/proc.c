@@ -648,8 +648,8 @@ static int read_line(sim_procs *ps, sim_proc *p, size_t *len, char *err, size_t 
             }
             if (nl != NULL) { *len = have - 1; return 0; }
             if (have < STEPJSON_REPLY_MAX) continue;
-            snprintf(err, errlen, "%s: reply line %u is over %u bytes", p->name, at,
-                     STEPJSON_REPLY_MAX);
+            snprintf(err, errlen, "%s sent a reply line %u over %u bytes (see %s)", p->name,
+                     at, STEPJSON_REPLY_MAX, p->log_path);
             return -1;
         }
         if (r == 0) {
