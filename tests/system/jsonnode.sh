@@ -9,8 +9,8 @@
 #     and the reproduce line runs the text encoding again;
 #   - a node that breaks the text encoding (tests/tools/badjsonnode.py: a line that is
 #     not JSON, a line over the bound, an unknown value, an exit mid-step, half a line, a
-#     line twice) is one line naming the node and the line, and exit 3, with nothing left
-#     running;
+#     line twice, silence) is one line naming the node and the line, and exit 3, with
+#     nothing left running;
 #   - bad values of the prefix (json: alone, json: and a missing file) are one line, exit 2;
 #   - bin/outbox-node --sim-stdio answers a STEP line on its stdin with a REPLY line on its
 #     stdout, and refuses a line that does not translate.
@@ -70,6 +70,7 @@ bad unknown 'sent a malformed reply line 2: sections[0]: "status": unknown value
 bad exit "closed its output before it answered: it exited with status 0"
 bad partial "closed its output inside a reply line: it exited with status 1"
 bad twice "wrote more after its reply line 2"
+bad silent "did not answer a step within 30000 ms"
 check "no bad node is left running" leftovers "$OUT/"
 
 # ---- bad values of the prefix ---------------------------------------------------------------

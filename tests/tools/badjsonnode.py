@@ -10,11 +10,12 @@
 #   exit      exits mid-step, without answering
 #   partial   half a line, then exits 1
 #   twice     its reply line twice
+#   silent    answers nothing (the simulator's step timeout, 30 s, ends the run)
 # Then it waits to be killed, reading nothing more.
 import json
 import os
+import signal
 import sys
-import time
 
 mode = os.environ.get("BAD_NODE", "")
 out = sys.stdout
@@ -46,4 +47,4 @@ for raw in sys.stdin:
         out.write(reply(seq) + "\n" + reply(seq) + "\n")
     out.flush()
     while True:
-        time.sleep(60)
+        signal.pause()   # not sleep(): libfaketime's frozen clock makes it fail
