@@ -334,10 +334,6 @@ def rollback(db):
 
 # ---- the step loop ----
 
-class Crashed(Exception):
-    """Raised nowhere: a CRASH reply is sent and the node waits to be killed."""
-
-
 class Node:
     """One process life: reads STEP lines, calls the service, writes REPLY lines."""
 
@@ -419,9 +415,9 @@ class Node:
                 self.svc.start(self, now)
             except (Foreign, sqlite3.Error) as e:
                 self.fatal("cannot open %s" % e)
-        elif kind == "STOP":
-            self.write("OK")
+        elif kind == "STOP":   # closed first: the WAL is checkpointed before the reply
             self.svc.close()
+            self.write("OK")
             sys.exit(0)
         elif kind == "PAY":
             self.svc.pay(self, now, step["pay"], step["account"], step["amount"])
