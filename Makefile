@@ -44,7 +44,7 @@ LIB_A     := $(BUILD)/liboutbox.a
 PROTO_A   := $(BUILD)/libproto.a
 SIM_LIB   := $(BUILD)/libsim.a
 TESTS_LIB := $(patsubst tests/unit/lib/%.c,$(BUILD)/tests/%,$(TEST_LIB_SRC))
-TESTS_PROTO := $(filter %/test_proto %/test_disk,$(TESTS_LIB))
+TESTS_PROTO := $(filter %/test_proto %/test_disk %/test_stepjson,$(TESTS_LIB))
 TESTS_SIM := $(patsubst tests/unit/sim/%.c,$(BUILD)/tests/%,$(TEST_SIM_SRC))
 TESTS     := $(TESTS_LIB) $(TESTS_SIM)
 

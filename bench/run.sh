@@ -608,6 +608,37 @@ for nrel in 1 2 4; do
     "\"virtual_per_wall_second\": $cfg_vps, \"virtual_per_wall_second_no_relays\": $d_vps, \"steps\": $cfg_steps, \"steps_no_relays\": $d_steps"
 done
 
+# ---- the text encoding: every node on JSON lines vs the binary protocol (issue 15) -----------------
+# The standard scenario with every role run as --node ROLE=json:bin/outbox-node (the node
+# protocol's text encoding, proto/stepjson.h: pipes and one JSON line each way) against
+# the default binary one, in interleaved pairs like the simulated disk's.  sim_run runs
+# "$SIM"; here that is a wrapper adding the --node flags when BENCH_TEXT=1.
+echo "bench: the standard scenario on the binary and the text encoding, interleaved ($VFS_PAIRS pairs) ..."
+printf '#!/bin/sh\nif [ "${BENCH_TEXT:-0}" = 1 ]; then\n  exec "%s" "$@" --node "payment=json:%s" --node "broker=json:%s" --node "accounting=json:%s"\nfi\nexec "%s" "$@"\n' \
+  "$SIM" "$NODE" "$NODE" "$NODE" "$SIM" >"$tmp/sim-text"
+chmod +x "$tmp/sim-text"
+SIM_SAVED=$SIM SIM="$tmp/sim-text"
+sim_pairs text "$VFS_PAIRS" BENCH_TEXT=1
+SIM=$SIM_SAVED
+[ "$pair_same_trace" = 1 ] || die "the text encoding changed the trace of $(basename "$STD")"
+text_details="\"pairs\": $VFS_PAIRS, \"same_trace\": true, \"trace_hash\": \"$pair_hash\", \"wall_seconds_text\": $pair_wall_b, \"wall_seconds_binary\": $pair_wall_a, \"cpu_seconds_text\": $pair_csec_b, \"cpu_seconds_binary\": $pair_csec_a, \"median_pair_ratio_wall\": $pair_ratio_wall, \"median_pair_ratio_cpu\": $pair_ratio_cpu"
+record sim_text_encoding \
+  "simulator: events per wall second, every node on the text encoding vs the binary one" \
+  "events per wall second of $std_name with every role run as --node ROLE=json:bin/outbox-node: each STEP and REPLY translated to one JSON line at both ends and carried on the child's stdin and stdout (docs/protocol.md, \"The text encoding\"); $VFS_PAIRS pairs of runs of seed 1, pinned, each pair one run binary and one text, back to back, the order swapped every other pair (ABBA...), medians over the pairs; the same trace byte for byte in every pair" \
+  "$pair_rate_b" "events/s" \
+  "the same runs' other half: the binary encoding on a ZeroMQ PAIR socket (the default)" \
+  "$pair_rate_a" "events/s" \
+  "(what the text encoding costs; the binary one stays for speed)" \
+  "$text_details"
+record sim_text_encoding_cpu \
+  "simulator: events per CPU second, every node on the text encoding vs the binary one" \
+  "as the row above, per CPU second of outbox-sim and every process it reaped (bash's time), which a busy machine inflates far less than wall time" \
+  "$pair_cpu_b" "events/CPU s" \
+  "the same runs' other half: the binary encoding (the default)" \
+  "$pair_cpu_a" "events/CPU s" \
+  "(what the text encoding costs)" \
+  "$text_details"
+
 # ---- the relay scan ---------------------------------------------------------------------------------
 echo "bench: the relay scan ..."
 first_rows=${SCAN_ROWS%%,*}

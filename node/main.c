@@ -34,6 +34,8 @@ static const char usage[] =
     "                    --knob scan_interval=0.2 --knob visibility=1\n"
     "  --seed N          seed of the service's random choices (default 0)\n"
     "  --sim ENDPOINT    lockstep under bin/outbox-sim (not for humans)\n"
+    "  --sim-stdio       the same, one JSON line each way on stdin and stdout\n"
+    "                    (docs/protocol.md, \"The text encoding\"; logs on stderr)\n"
     "live:\n"
     "  --broker ENDPOINT the broker binds it, payment and accounting connect to it\n"
     "                    (default " NODE_DEFAULT_BROKER ")\n"
@@ -158,6 +160,7 @@ static void parse(node_opts *o, int argc, char **argv, int *have_role, int *clie
         else if (is_flag(a, "--seed"))
             o->cfg.seed = number("--seed", take_value(argc, argv, &i, "--seed"), 0, UINT64_MAX);
         else if (is_flag(a, "--sim")) o->sim = take_value(argc, argv, &i, "--sim");
+        else if (strcmp(a, "--sim-stdio") == 0) o->sim_stdio = 1;
         else if (is_flag(a, "--broker")) o->broker = take_value(argc, argv, &i, "--broker");
         else if (is_flag(a, "--listen")) o->listen = take_value(argc, argv, &i, "--listen");
         else if (is_flag(a, "--group"))
@@ -263,6 +266,8 @@ int main(int argc, char **argv) {
     o.account = 1;
     int have_role = 0, client_flags = 0;
     parse(&o, argc, argv, &have_role, &client_flags);
+    if (o.sim_stdio && o.sim != NULL) usage_error("--sim-stdio: not with --sim");
+    if (o.sim_stdio) o.sim = "stdio";   /* lockstep all the same; simhost picks the pipes */
     check(&o, have_role, client_flags);
     assert(o.group >= 0);
     assert(o.group <= NODE_GROUP_MAX);

@@ -34,7 +34,8 @@ typedef struct {
                              ** ZeroMQ routing id live; the role's name by default */
     const char *db;          /* --db PATH (services) */
     ox_config cfg;           /* defaults, then --design, --knob, --seed */
-    const char *sim;         /* --sim ENDPOINT, or NULL for live */
+    const char *sim;         /* --sim ENDPOINT, or NULL for live ("stdio" with sim_stdio) */
+    int sim_stdio;           /* --sim-stdio: the text encoding on stdin and stdout */
     const char *broker;      /* live: the broker's endpoint */
     const char *listen;      /* live payment: where clients send payments */
     int group;               /* live payment/accounting: frames from the broker per

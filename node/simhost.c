@@ -26,9 +26,17 @@
 **
 ** The simulator gives this process /dev/null or a log on fds 0-2; nothing here writes
 ** to any other fd with stdio, and diagnostics go to stderr only.
+**
+** --sim-stdio (the text encoding, proto/stepjson.h): the same host, but a STEP comes as
+** one JSON line on stdin and the REPLY leaves as one on stdout.  Only the transport
+** changes: each line is translated into the binary message at the boundary (serve_stdio,
+** send_line) and everything between runs as under --sim.  The node keeps stdin and stdout
+** to itself (duplicated above fd 2) and points fd 1 at stderr, the log, so that nothing
+** else it runs can write into the protocol stream.
 */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +49,7 @@
 
 #include "coverage.h"
 #include "../proto/step.h"
+#include "../proto/stepjson.h"
 #include "memf.h"
 #include "node.h"
 #include "vfs.h"
@@ -66,6 +75,12 @@ typedef struct {
     int rejected;              /* the service itself reported a "reject" this step */
     int disk_failed;           /* the simulated disk failed a call in this step */
     char fatal[OX_DETAIL_MAX + 1];        /* set by a callback that cannot go on */
+    int in_fd, out_fd;         /* --sim-stdio: the simulator's lines, ours; else -1 */
+    char *line;                /* --sim-stdio: STEPJSON_STEP_MAX bytes read, `have` used */
+    size_t have;
+    uint8_t *stepbin;          /* --sim-stdio: the line as a binary STEP (OX_STEP_MAX) */
+    char *text;                /* --sim-stdio: the reply as a line (STEPJSON_REPLY_MAX + 1) */
+    ox_effect *scratch;        /* --sim-stdio: OX_STEP_MAX_EFFECTS, for the translation */
 } simhost;
 
 /* ---- leaving ---------------------------------------------------------------- */
@@ -74,8 +89,37 @@ static void host_exit(simhost *h, ox_exit code) {
     (void)vfs_flush();                   /* what the last step wrote, if anything */
     zh_close(h->sock, EXIT_LINGER_MS);   /* lets the last reply leave, boundedly */
     if (h->zctx) zmq_ctx_term(h->zctx);
+    if (h->out_fd >= 0) close(h->out_fd);   /* a pipe: what was written is there */
     free(h->buf);
+    free(h->line);
+    free(h->stepbin);
+    free(h->text);
+    free(h->scratch);
     exit(code);
+}
+
+/* --sim-stdio: the binary reply buf[len] as one JSON line on our stdout.  A reply that
+** has no text form (a string that is not UTF-8) cannot be answered: exit 3, said why. */
+static void send_line(simhost *h, const uint8_t *buf, size_t len) {
+    char err[400];
+    size_t n = stepjson_reply_from_bin(buf, len, h->scratch, h->text, STEPJSON_REPLY_MAX + 1, err,
+                                       sizeof err);
+    if (n == 0) {
+        fprintf(stderr, "outbox-node: %s: cannot write the reply as JSON: %s\n",
+                ox_role_name(h->o->role), err);
+        host_exit(h, OX_EXIT_HARNESS);
+    }
+    assert(h->text[n - 1] == '\n');
+    for (size_t off = 0; off < n;) {
+        ssize_t w = write(h->out_fd, h->text + off, n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            fprintf(stderr, "outbox-node: %s: cannot write the reply: %s\n",
+                    ox_role_name(h->o->role), strerror(errno));
+            host_exit(h, OX_EXIT_HARNESS);
+        }
+        off += (size_t)w;
+    }
 }
 
 static void send_bytes(simhost *h, const uint8_t *buf, size_t len) {
@@ -89,6 +133,7 @@ static void send_bytes(simhost *h, const uint8_t *buf, size_t len) {
                 ox_role_name(h->o->role), strerror(errno));
         host_exit(h, OX_EXIT_HARNESS);
     }
+    if (h->o->sim_stdio) { send_line(h, buf, len); return; }
     while (zmq_send(h->sock, buf, len, 0) < 0) {
         if (errno == EINTR) continue;
         fprintf(stderr, "outbox-node: %s: cannot send reply: %s\n", ox_role_name(h->o->role),
@@ -566,6 +611,73 @@ static void serve(simhost *h) {
     }
 }
 
+/* --sim-stdio: the next line of stdin, without its '\n', at h->line; returns its length.
+** End of input (the simulator is gone) or a line over STEPJSON_STEP_MAX: exit 3. */
+static size_t read_line(simhost *h) {
+    for (;;) {
+        char *nl = memchr(h->line, '\n', h->have);
+        if (nl != NULL) return (size_t)(nl - h->line);
+        if (h->have >= STEPJSON_STEP_MAX) {
+            fprintf(stderr, "outbox-node: %s: a step line over %u bytes\n",
+                    ox_role_name(h->o->role), STEPJSON_STEP_MAX);
+            host_exit(h, OX_EXIT_HARNESS);
+        }
+        ssize_t r = read(h->in_fd, h->line + h->have, STEPJSON_STEP_MAX - h->have);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+            fprintf(stderr, "outbox-node: %s: %s\n", ox_role_name(h->o->role),
+                    r == 0 ? "end of input: the simulator is gone" : strerror(errno));
+            host_exit(h, OX_EXIT_HARNESS);
+        }
+        h->have += (size_t)r;
+        assert(h->have <= STEPJSON_STEP_MAX);
+    }
+}
+
+/* --sim-stdio: serve() with a line for a message.  A line is translated into the
+** binary STEP (stepjson_steps_to_bin) and handled as one; a line that does not translate
+** is a malformed step. */
+static void serve_stdio(simhost *h) {
+    for (;;) {
+        size_t len = read_line(h);
+        static ox_step steps[OX_BATCH_MAX];
+        unsigned n = 0;
+        char err[400];
+        size_t m = stepjson_steps_to_bin(h->line, len, h->stepbin, OX_STEP_MAX, err, sizeof err);
+        if (m == 0 || ox_steps_decode(h->stepbin, m, steps, &n, err, sizeof err) != 0) {
+            char why[OX_DETAIL_MAX + 1];
+            snprintf(why, sizeof why, "malformed step line: %.400s", err);
+            fatal_reply(h, 0, why);
+        }
+        assert(len < h->have);
+        h->have -= len + 1;   /* the simulator sends nothing more before our reply */
+        memmove(h->line, h->line + len + 1, h->have);
+        handle(h, steps, n);   /* the steps' frames point into h->stepbin */
+    }
+}
+
+/* --sim-stdio: our own copies of stdin and stdout for the protocol, and fd 0 and 1 made
+** /dev/null and the log; the buffers of the translation.  0, or -1 said why. */
+static int open_stdio(simhost *h) {
+    h->in_fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
+    h->out_fd = fcntl(1, F_DUPFD_CLOEXEC, 3);
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (h->in_fd < 0 || h->out_fd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(2, 1) < 0) {
+        fprintf(stderr, "outbox-node: --sim-stdio: %s\n", strerror(errno));
+        return -1;
+    }
+    close(null);
+    h->line = malloc(STEPJSON_STEP_MAX);
+    h->stepbin = malloc(OX_STEP_MAX);
+    h->text = malloc(STEPJSON_REPLY_MAX + 1);
+    h->scratch = calloc(OX_STEP_MAX_EFFECTS, sizeof *h->scratch);
+    if (!h->line || !h->stepbin || !h->text || !h->scratch) {
+        fprintf(stderr, "outbox-node: out of memory\n");
+        return -1;
+    }
+    return 0;
+}
+
 /* Puts our own FAKETIME entry into the environment, before any other thread exists
 ** (ZeroMQ's start with its context), so that set_clock can rewrite it in place.  The
 ** simulator starts us with FAKETIME set to the clock of our first step. */
@@ -597,6 +709,7 @@ ox_exit simhost_run(const node_opts *o) {
     simhost h;
     memset(&h, 0, sizeof h);
     h.o = o;
+    h.in_fd = h.out_fd = -1;
     if (claim_clock(&h) != 0) return OX_EXIT_HARNESS;
     vfs_set_fault_hook(disk_hook, &h);   /* asked only if the VFS is installed (main.c) */
     memf_set_hook(alloc_hook, &h);       /* main.c wrapped SQLite's allocator (memf.h) */
@@ -604,6 +717,10 @@ ox_exit simhost_run(const node_opts *o) {
     if (sp != NULL && strcmp(sp, "1") == 0) vfs_set_sync_hook(sync_point, &h);
     vfs_set_buffered(1);                 /* flushed before every reply (send_bytes) */
     h.buf = malloc(OX_REPLY_MAX);
+    if (o->sim_stdio) {   /* no ZeroMQ at all: the pipes are the transport */
+        if (h.buf == NULL || open_stdio(&h) != 0) host_exit(&h, OX_EXIT_HARNESS);
+        serve_stdio(&h);
+    }
     h.zctx = zmq_ctx_new();
     if (h.buf == NULL || h.zctx == NULL) {
         fprintf(stderr, "outbox-node: out of memory\n");

@@ -37,6 +37,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "../../proto/stepjson.h"
 #include "../util/files.h"
 
 extern char **environ;
@@ -247,13 +248,20 @@ void proc_init(sim_proc *p, int node, const char *name, const char *log_path) {
     assert(node >= 0);
     memset(p, 0, sizeof *p);
     p->pidfd = -1;
+    p->to_child = p->from_child = -1;
     p->node = node;
     p->name = name;
     snprintf(p->log_path, sizeof p->log_path, "%s", log_path);
 }
 
+#define JSON_PREFIX "json:"
+
 void proc_add_arg(sim_proc *p, const char *arg) {
     assert(p->argc < PROC_MAX_ARGS - 3);   /* room for --sim ENDPOINT NULL */
+    if (p->argc == 0 && strncmp(arg, JSON_PREFIX, strlen(JSON_PREFIX)) == 0) {
+        p->json = 1;   /* the COMMAND speaks the text encoding */
+        arg += strlen(JSON_PREFIX);
+    }
     p->argv[p->argc] = strdup(arg);
     assert(p->argv[p->argc]);
     p->argc++;
@@ -333,14 +341,16 @@ void proc_pause(sim_proc *p, int stop) {
 }
 
 /* In the forked child: only async-signal-safe calls until execve. */
-static void exec_child(const sim_proc *p, char **argv, char **env, pid_t parent) {
+/* `in` and `out` are the text transport's pipe ends for stdin and stdout, or -1. */
+static void exec_child(const sim_proc *p, char **argv, char **env, pid_t parent, int in,
+                       int out) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
     int null = open("/dev/null", O_RDONLY);
     int log = open(p->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (null < 0 || log < 0) _exit(127);
-    dup2(null, 0);
-    dup2(log, 1);
+    dup2(in >= 0 ? in : null, 0);
+    dup2(out >= 0 ? out : log, 1);
     dup2(log, 2);
     /* The child must own no stray low fd: a write to one that became its database
     ** file would corrupt it. */
@@ -359,12 +369,8 @@ static void exec_child(const sim_proc *p, char **argv, char **env, pid_t parent)
     _exit(127);
 }
 
-int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t errlen) {
-    assert(p->pid == 0);
-    assert(p->sock == NULL);
-    assert(p->argc > 0);
-    assert(ps->zctx != NULL);
-    p->life++;
+/* The binary transport: a PAIR socket bound on this life's fresh endpoint. */
+static int open_socket(sim_procs *ps, sim_proc *p, char *err, size_t errlen) {
     snprintf(p->endpoint, sizeof p->endpoint, "ipc://%s/%s.%d.ipc", ps->dir, p->name, p->life);
     p->sock = zmq_socket(ps->zctx, ZMQ_PAIR);
     int zero = 0, wait_ms = RECV_SLICE_MS;
@@ -377,28 +383,75 @@ int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t e
         p->sock = NULL;
         return -1;
     }
+    return 0;
+}
+
+static void close_fd(int *fd) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+}
+
+/* The text transport: this life's two pipes, ours non-blocking (proc_steps waits in
+** poll, watching the child), the child's ends into child[2] (its stdin, its stdout).
+** Every end is close-on-exec: no other child inherits them; exec_child dup2s its own. */
+static int open_pipes(sim_procs *ps, sim_proc *p, int child[2], char *err, size_t errlen) {
+    int in[2] = { -1, -1 }, out[2] = { -1, -1 };
+    if (ps->text == NULL) ps->text = malloc(STEPJSON_REPLY_MAX + 1);
+    if (ps->text == NULL || pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 ||
+        fcntl(in[1], F_SETFL, O_NONBLOCK) != 0 || fcntl(out[0], F_SETFL, O_NONBLOCK) != 0) {
+        snprintf(err, errlen, "%s: cannot make its pipes: %s", p->name,
+                 ps->text ? strerror(errno) : "out of memory");
+        for (int i = 0; i < 2; i++) { close_fd(&in[i]); close_fd(&out[i]); }
+        return -1;
+    }
+    /* A write to a child that died must fail with EPIPE, not kill the simulator. */
+    signal(SIGPIPE, SIG_IGN);
+    p->to_child = in[1];
+    p->from_child = out[0];
+    child[0] = in[0];
+    child[1] = out[1];
+    p->lines = 0;
+    p->endpoint[0] = '\0';
+    return 0;
+}
+
+int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t errlen) {
+    assert(p->pid == 0);
+    assert(p->sock == NULL);
+    assert(p->to_child < 0);
+    assert(p->argc > 0);
+    assert(ps->zctx != NULL);
+    p->life++;
+    int child[2] = { -1, -1 };
+    if (p->json ? open_pipes(ps, p, child, err, errlen) : open_socket(ps, p, err, errlen))
+        return -1;
     char *argv[PROC_MAX_ARGS];
     int i = 0;
     for (; i < p->argc; i++) argv[i] = p->argv[i];
-    argv[i++] = "--sim";
-    argv[i++] = p->endpoint;
+    argv[i++] = p->json ? "--sim-stdio" : "--sim";
+    if (!p->json) argv[i++] = p->endpoint;
     argv[i] = NULL;
     char **env = child_env(ps, p->env_extra, clock_us);
-    if (!env) { snprintf(err, errlen, "out of memory"); return -1; }
     pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) exec_child(p, argv, env, parent);
+    pid_t pid = env ? fork() : -1;
+    if (pid == 0) exec_child(p, argv, env, parent, child[0], child[1]);
+    int saved = errno;
     free_env(env);
+    close_fd(&child[0]);   /* the child's ends are the child's */
+    close_fd(&child[1]);
     if (pid < 0) {
-        snprintf(err, errlen, "%s: fork failed: %s", p->name, strerror(errno));
-        zmq_close(p->sock);
+        snprintf(err, errlen, "%s: fork failed: %s", p->name,
+                 env ? strerror(saved) : "out of memory");
+        if (p->sock) zmq_close(p->sock);
         p->sock = NULL;
+        close_fd(&p->to_child);
+        close_fd(&p->from_child);
         return -1;
     }
     p->pid = pid;
     p->pidfd = pidfd_of(pid);
     janitor_child(&ps->janitor, pid, p->pidfd);
-    assert(p->sock != NULL);
+    assert((p->sock != NULL) != (p->to_child >= 0));
     return 0;
 }
 
@@ -417,10 +470,13 @@ static void after_death(sim_procs *ps, sim_proc *p) {
     p->pidfd = -1;
     if (p->sock) zmq_close(p->sock);
     p->sock = NULL;
+    close_fd(&p->to_child);     /* a dead node's pipes close: the next life gets new ones */
+    close_fd(&p->from_child);
     const char *path = p->endpoint + strlen("ipc://");
     if (!strncmp(p->endpoint, "ipc://", 6)) unlink(path);
     p->pid = 0;
     assert(p->sock == NULL);   /* paired with proc_start's bind */
+    assert(p->to_child < 0);   /* paired with open_pipes */
 }
 
 /* Waits until the child's socket is ready for `events` (ZMQ_POLLIN: its reply;
@@ -494,10 +550,167 @@ static int await_reply(sim_procs *ps, sim_proc *p, size_t *len, char *err, size_
     }
 }
 
+/* ---- the text transport ------------------------------------------------------- */
+
+/* Waits until the child's pipe end fd is ready for `events`, watching the child and the
+** clock as await_socket does: 0, or -1 with err (a death, a silence, a signal). */
+static int await_pipe(sim_procs *ps, sim_proc *p, int fd, short events, int64_t deadline,
+                      char *err, size_t errlen) {
+    const char *doing = events == POLLIN ? "answer a step" : "take a step";
+    struct pollfd pf = { fd, events, 0 };
+    int rc = poll(&pf, 1, RECV_SLICE_MS);
+    if (rc > 0) return 0;
+    if (rc < 0 && errno != EINTR) {
+        snprintf(err, errlen, "%s: poll failed: %s", p->name, strerror(errno));
+        return -1;
+    }
+    if (proc_interrupted) { snprintf(err, errlen, "interrupted by a signal"); return -1; }
+    int status;
+    if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+        char how[64];
+        describe_exit(status, how, sizeof how);
+        snprintf(err, errlen, "%s %s unexpectedly, before it could %s (see %s)", p->name, how,
+                 doing, p->log_path);
+        after_death(ps, p);
+        return -1;
+    }
+    if (mono_ms() > deadline) {
+        snprintf(err, errlen, "%s did not %s within %d ms (see %s)", p->name, doing,
+                 ps->timeout_ms, p->log_path);
+        return -1;
+    }
+    return 0;   /* nothing yet: the caller tries again */
+}
+
+/* The child closed its end (EOF, EPIPE): it is dying.  Waits for it (bounded) to say
+** how it ended, in one line that `what` starts. */
+static int pipe_closed(sim_procs *ps, sim_proc *p, const char *what, char *err, size_t errlen) {
+    int64_t deadline = mono_ms() + ps->timeout_ms;
+    int status;
+    while (waitpid(p->pid, &status, WNOHANG) != p->pid) {
+        if (mono_ms() > deadline || proc_interrupted) {
+            snprintf(err, errlen, "%s %s, and did not exit (see %s)", p->name, what, p->log_path);
+            return -1;
+        }
+        struct timespec ts = { 0, 2 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    char how[64];
+    describe_exit(status, how, sizeof how);
+    snprintf(err, errlen, "%s %s: it %s (see %s)", p->name, what, how, p->log_path);
+    after_death(ps, p);
+    return -1;
+}
+
+/* Writes the STEP line ps->text[n] into the child's stdin. */
+static int write_line(sim_procs *ps, sim_proc *p, size_t n, char *err, size_t errlen) {
+    int64_t deadline = mono_ms() + ps->timeout_ms;
+    for (size_t off = 0; off < n;) {
+        ssize_t w = write(p->to_child, ps->text + off, n - off);
+        if (w > 0) { off += (size_t)w; continue; }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && errno == EPIPE)
+            return pipe_closed(ps, p, "closed its input before it took a step", err, errlen);
+        if (w < 0 && errno != EAGAIN) {
+            snprintf(err, errlen, "%s: cannot write a step: %s", p->name, strerror(errno));
+            return -1;
+        }
+        if (await_pipe(ps, p, p->to_child, POLLOUT, deadline, err, errlen) != 0) return -1;
+    }
+    return 0;
+}
+
+/* "LINE" of line[len], cut to fit a one-line error. */
+static const char *quote_line(const char *line, size_t len, char *out, size_t cap) {
+    size_t k = 0;
+    for (size_t i = 0; i < len && k + 8 < cap && i < 120; i++)
+        out[k++] = line[i] >= 32 && line[i] < 127 ? line[i] : '?';
+    snprintf(out + k, cap - k, "%s", len > 120 ? "..." : "");
+    return out;
+}
+
+/* Reads one REPLY line from the child's stdout into ps->text; its length without the
+** '\n' into *len.  Anything after the line, a line over STEPJSON_REPLY_MAX, the end of
+** the output, a death or a silence is an error. */
+static int read_line(sim_procs *ps, sim_proc *p, size_t *len, char *err, size_t errlen) {
+    int64_t deadline = mono_ms() + ps->timeout_ms;
+    size_t have = 0;
+    unsigned at = ++p->lines;
+    for (;;) {
+        ssize_t r = read(p->from_child, ps->text + have, STEPJSON_REPLY_MAX - have);
+        if (r > 0) {
+            const char *nl = memchr(ps->text + have, '\n', (size_t)r);
+            have += (size_t)r;
+            if (nl != NULL && (size_t)(nl - ps->text) + 1 != have) {
+                snprintf(err, errlen, "%s wrote more after its reply line %u (see %s)", p->name,
+                         at, p->log_path);
+                return -1;
+            }
+            if (nl != NULL) { *len = have - 1; return 0; }
+            if (have < STEPJSON_REPLY_MAX) continue;
+            snprintf(err, errlen, "%s sent a reply line %u over %u bytes (see %s)", p->name,
+                     at, STEPJSON_REPLY_MAX, p->log_path);
+            return -1;
+        }
+        if (r == 0) {
+            char what[100];
+            snprintf(what, sizeof what, "closed its output %s", have ? "inside a reply line"
+                                                                     : "before it answered");
+            return pipe_closed(ps, p, what, err, errlen);
+        }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) {
+            snprintf(err, errlen, "%s: cannot read a reply: %s", p->name, strerror(errno));
+            return -1;
+        }
+        if (await_pipe(ps, p, p->from_child, POLLIN, deadline, err, errlen) != 0) return -1;
+    }
+}
+
+/* The STEP message ps->stepbuf[n] through the text transport; the REPLY message into
+** ps->replybuf, its length into *len. */
+static int text_exchange(sim_procs *ps, sim_proc *p, size_t n, size_t *len, char *err,
+                         size_t errlen) {
+    char why[400], line[160];
+    size_t m = stepjson_steps_from_bin(ps->stepbuf, n, ps->text, STEPJSON_STEP_MAX + 1, why,
+                                       sizeof why);
+    if (m == 0) {
+        snprintf(err, errlen, "%s: the step has no text form: %s", p->name, why);
+        return -1;
+    }
+    if (write_line(ps, p, m, err, errlen) != 0 || read_line(ps, p, &m, err, errlen) != 0)
+        return -1;
+    *len = stepjson_reply_to_bin(ps->text, m, ps->replybuf, OX_REPLY_MAX, why, sizeof why);
+    if (*len == 0) {
+        snprintf(err, errlen, "%s sent a malformed reply line %u: %s (the line: %s)", p->name,
+                 p->lines, why, quote_line(ps->text, m, line, sizeof line));
+        return -1;
+    }
+    return 0;
+}
+
+/* The binary transport: the STEP message ps->stepbuf[n] on the socket; the REPLY
+** message into ps->replybuf, its length into *len. */
+static int zmq_exchange(sim_procs *ps, sim_proc *p, size_t n, size_t *len, char *err,
+                        size_t errlen) {
+    /* A connected PAIR with nothing queued takes the step at once; only the first
+    ** step of a life waits (for the child to connect), and waits watching it. */
+    int sent = zmq_send(p->sock, ps->stepbuf, n, ZMQ_DONTWAIT);
+    if (sent < 0 && zmq_errno() == EAGAIN) {
+        if (await_socket(ps, p, ZMQ_POLLOUT, err, errlen) != 0) return -1;
+        sent = zmq_send(p->sock, ps->stepbuf, n, ZMQ_DONTWAIT);
+    }
+    if (sent != (int)n) {
+        snprintf(err, errlen, "%s: send failed: %s", p->name, zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    return await_reply(ps, p, len, err, errlen);
+}
+
 int proc_steps(sim_procs *ps, sim_proc *p, const ox_step *steps, unsigned n, ox_reply_reader *rd,
                char *err, size_t errlen) {
     assert(p->pid > 0);
-    assert(p->sock != NULL);
+    assert((p->sock != NULL) != (p->to_child >= 0));
     assert(n >= 1);
     assert(n <= OX_BATCH_MAX);
     size_t len = ox_steps_encode(steps, n, ps->stepbuf, OX_STEP_MAX);
@@ -505,18 +718,7 @@ int proc_steps(sim_procs *ps, sim_proc *p, const ox_step *steps, unsigned n, ox_
         snprintf(err, errlen, "%s: step does not fit in %u bytes", p->name, OX_STEP_MAX);
         return -1;
     }
-    /* A connected PAIR with nothing queued takes the step at once; only the first
-    ** step of a life waits (for the child to connect), and waits watching it. */
-    int sent = zmq_send(p->sock, ps->stepbuf, len, ZMQ_DONTWAIT);
-    if (sent < 0 && zmq_errno() == EAGAIN) {
-        if (await_socket(ps, p, ZMQ_POLLOUT, err, errlen) != 0) return -1;
-        sent = zmq_send(p->sock, ps->stepbuf, len, ZMQ_DONTWAIT);
-    }
-    if (sent != (int)len) {
-        snprintf(err, errlen, "%s: send failed: %s", p->name, zmq_strerror(zmq_errno()));
-        return -1;
-    }
-    if (await_reply(ps, p, &len, err, errlen) != 0) return -1;
+    if ((p->json ? text_exchange : zmq_exchange)(ps, p, len, &len, err, errlen) != 0) return -1;
     char why[200];
     if (ox_reply_open(rd, ps->replybuf, len, why, sizeof why) != 0) {
         snprintf(err, errlen, "%s sent a malformed reply: %s", p->name, why);
@@ -558,6 +760,8 @@ void proc_kill(sim_procs *ps, sim_proc *p) {
     if (p->pid <= 0) {
         if (p->sock) zmq_close(p->sock);
         p->sock = NULL;
+        close_fd(&p->to_child);
+        close_fd(&p->from_child);
         return;
     }
     if (!p->reaped) {   /* a reaped pid may already belong to someone else */
@@ -595,7 +799,9 @@ void procs_fini(sim_procs *ps, sim_proc *p, int n) {
     janitor_done(&ps->janitor);   /* last: nothing is left for it to do */
     free(ps->stepbuf);
     free(ps->replybuf);
+    free(ps->text);
     ps->stepbuf = ps->replybuf = NULL;
+    ps->text = NULL;
 }
 
 /* In the forked tool: stdout and stderr to the pipe, nothing else inherited. */

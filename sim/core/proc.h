@@ -5,8 +5,19 @@
 ** Each child is bin/outbox-node under libfaketime, started with FAKETIME at its first
 ** clock and setting it itself from each step's clock_us after that, and one ZeroMQ PAIR socket
 ** on a fresh ipc endpoint per process life (a new life never inherits an old life's
-** queued frames).  Invariants kept:
-**   - a child is either down (pid 0, no socket) or up (pid > 0, socket connected);
+** queued frames).
+**
+** The text transport: a COMMAND given as "json:COMMAND" (proc_add_arg's first word,
+** --node ROLE=json:COMMAND) is started with --sim-stdio instead of --sim ENDPOINT, and
+** speaks the text encoding (proto/stepjson.h) on two pipes made for each life: its
+** stdin carries STEP lines, its stdout REPLY lines, its stderr is the log.  The step is
+** built and the reply read as binary messages all the same (proc_steps translates at
+** the boundary), so the world does not know which transport a node has.  A line over
+** its bound, one that does not translate, or anything after it is a harness error
+** naming the node and the line; so are a death and a silence, as on the socket.
+** Invariants kept:
+**   - a child is either down (pid 0, no socket, no pipes) or up (pid > 0, its socket
+**     connected or its two pipes open);
 **   - every child started is SIGKILLed or stopped and then reaped, and its libfaketime
 **     shared-memory files removed, before the simulator exits, however it exits;
 **   - a child that does not answer a step within the timeout, or dies unasked, is a
@@ -39,6 +50,9 @@ typedef struct {
     char *argv[PROC_MAX_ARGS];    /* bin, --role, ..., NULL; owned */
     int argc;
     char env_extra[640];          /* "KEY=VALUE" added to its environment, or "" (power.h) */
+    int json;                     /* its COMMAND was "json:...": the text transport */
+    int to_child, from_child;     /* the text transport: our pipe ends while up, else -1 */
+    unsigned lines;               /* the text transport: reply lines read in this life */
 } sim_proc;
 
 typedef struct {
@@ -48,6 +62,8 @@ typedef struct {
     int timeout_ms;               /* per step */
     uint8_t *replybuf;            /* OX_REPLY_MAX */
     uint8_t *stepbuf;             /* OX_STEP_MAX */
+    char *text;                   /* the text transport's line, STEPJSON_REPLY_MAX + 1, or
+                                  ** NULL until a text node is started */
     sim_janitor janitor;          /* cleans up if we are SIGKILLed (janitor.h) */
 } sim_procs;
 
@@ -59,6 +75,7 @@ int procs_init(sim_procs *ps, const char *run_dir, char *err, size_t errlen);
 void procs_fini(sim_procs *ps, sim_proc *p, int n);
 
 void proc_init(sim_proc *p, int node, const char *name, const char *log_path);
+/* The first argument is the COMMAND: "json:COMMAND" selects the text transport. */
 void proc_add_arg(sim_proc *p, const char *arg);
 /* Starts a new life of the child at virtual time `clock_us` (the absolute clock the
 ** child should read).  Returns 0 or -1 with err. */

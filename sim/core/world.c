@@ -850,6 +850,7 @@ static int scenario_ctl(void *ctx, int line, int argc, const char *const *argv, 
     char tool[1100], db[600], out[2048], err[700];
     /* The outbox-ctl beside payment's executable (a mutant's, make mutate), if any. */
     const char *bin = role_command(w, OX_ROLE_PAYMENT);
+    if (!strncmp(bin, "json:", 5)) bin += 5;   /* the text encoding's prefix (proc.h) */
     for (int pass = 0; pass < 2; pass++, bin = w->o->node_bin) {
         const char *slash = strrchr(bin, '/');
         int dir = slash ? (int)(slash - bin) : 1;

@@ -14,8 +14,8 @@
 #include "../../proto/exit.h"
 #include "../util/shell.h"
 
-static char paths[OX_ROLE_COUNT][NODEFLAG_PATH_MAX];
-static char words_buf[OX_ROLE_COUNT][NODEFLAG_PATH_MAX + 16];   /* "ROLE=COMMAND" */
+static char paths[OX_ROLE_COUNT][NODEFLAG_PATH_MAX + 8];   /* "json:" and the path */
+static char words_buf[OX_ROLE_COUNT][NODEFLAG_PATH_MAX + 24];   /* "ROLE=COMMAND" */
 static const char *table[OX_ROLE_COUNT];
 
 static int bad(const char *arg, const char *what) {
@@ -79,20 +79,23 @@ static int parse_one(const char *arg) {
     if (rlen >= sizeof role || ox_role_parse(role, &r) != 0)
         return bad(arg, "unknown role (roles: payment, broker, accounting)");
     assert(r < OX_ROLE_COUNT);
-    if (!eq[1]) return bad(arg, "empty COMMAND");
+    const char *cmd = eq + 1;
+    int json = !strncmp(cmd, NODEFLAG_JSON, strlen(NODEFLAG_JSON));   /* the text encoding */
+    if (json) cmd += strlen(NODEFLAG_JSON);
+    if (!cmd[0]) return bad(arg, "empty COMMAND");
     if (table[r]) return bad(arg, "this role was given twice");
     char tmp[NODEFLAG_PATH_MAX];
     const char *why = NULL;
-    if (absolute(eq + 1, tmp, sizeof tmp, &why) != 0) {
+    if (absolute(cmd, tmp, sizeof tmp - strlen(NODEFLAG_JSON), &why) != 0) {
         char msg[NODEFLAG_PATH_MAX + 64];
-        snprintf(msg, sizeof msg, "%s: %s", eq + 1, why);
+        snprintf(msg, sizeof msg, "%s: %s", cmd, why);
         return bad(arg, msg);
     }
     assert(tmp[0] == '/');   /* absolute: the reproduce lines run from anywhere */
-    snprintf(paths[r], sizeof paths[r], "%s", tmp);
+    snprintf(paths[r], sizeof paths[r], "%s%s", json ? NODEFLAG_JSON : "", tmp);
     snprintf(words_buf[r], sizeof words_buf[r], "%s=%s", ox_role_name(r), paths[r]);
     table[r] = paths[r];
-    assert(table[r][0] == '/');
+    assert(table[r][0] == '/' || json);
     return 0;
 }
 

@@ -16,6 +16,11 @@
 ** after the command's other words.  summary.json records them ("nodes", report.c).
 ** The table is the process's: a command runs one set of implementations.
 **
+** COMMAND written "json:COMMAND" speaks the text encoding (docs/protocol.md, "The text
+** encoding"): the table keeps the prefix before the absolute path, so the world's
+** process layer (sim/core/proc.h) picks the transport from it and summary.json and the
+** reproduce lines keep it.  A file whose name starts with "json:" is written ./json:...
+**
 ** Bad values (an unknown role, no "=", an empty command, a role given twice, a command
 ** that is not an executable file) are one line on stderr and OX_EXIT_USAGE.  The old
 ** environment variable OUTBOX_NODE is refused the same way, so a script that still sets
@@ -30,13 +35,15 @@
 
 #define NODEFLAG_PATH_MAX 1024   /* longest COMMAND, made absolute */
 #define NODEFLAG_WORDS (2 * OX_ROLE_COUNT)   /* words nodeflag_words may add */
+#define NODEFLAG_JSON "json:"                /* COMMAND's prefix for the text encoding */
 
 /* Removes every "--node ROLE=COMMAND" and "--node=ROLE=COMMAND" from argv (argv[0] and
 ** the command name argv[1] stay), shifting the rest down and NULL-terminating; parses
 ** each into the process's table.  Returns 0, or OX_EXIT_USAGE after one line on stderr. */
 int nodeflag_strip(int *argc, char **argv);
 
-/* The table by ox_role: each entry the absolute COMMAND, or NULL for bin/outbox-node. */
+/* The table by ox_role: each entry the absolute COMMAND ("json:" and the absolute
+** COMMAND for the text encoding), or NULL for bin/outbox-node. */
 const char *const *nodeflag_table(void);
 
 /* How many roles have a COMMAND. */

@@ -39,6 +39,9 @@ for id in sim_events_per_second sim_batching sim_speedup_issue6 sim_vfs_cost sim
 done
 check "bench.json: live_completion_delete has what it measures, a value and a reference, both > 0" \
     figure_ok live_completion_delete
+for id in sim_text_encoding sim_text_encoding_cpu; do   # issue 15: the text encoding
+  check "bench.json: $id has what it measures, a value and a reference, both > 0" figure_ok "$id"
+done
 
 n_ids=$(grep -c '"id": ' "$json")
 n_pos=0
