@@ -11,7 +11,8 @@ Run: bin/outbox-sim run SCENARIO --node accounting=json:py/accounting.py (py/REA
 """
 import sys
 
-import oxnode
+sys.dont_write_bytecode = True   # no py/__pycache__ left in the checkout
+import oxnode  # noqa: E402
 
 DDL = [
     "CREATE TABLE IF NOT EXISTS inbox(msg_id INTEGER PRIMARY KEY, payment_id INTEGER NOT NULL,"

@@ -12,7 +12,8 @@ Run: bin/outbox-sim run SCENARIO --node payment=json:py/payment.py (py/README.md
 """
 import sys
 
-import oxnode
+sys.dont_write_bytecode = True   # no py/__pycache__ left in the checkout
+import oxnode  # noqa: E402
 
 DDL = [
     "CREATE TABLE IF NOT EXISTS payment(id INTEGER PRIMARY KEY, account INTEGER NOT NULL,"

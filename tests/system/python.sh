@@ -18,16 +18,8 @@ source "$(dirname "$0")/lib.bash"
 
 command -v python3 >/dev/null || { skip "python3 is not installed"; exit 0; }
 PY=$PWD/py
-# node SCRIPT: the --node COMMAND that runs a service of py/ (PY_BRIDGE=EXE: `EXE SCRIPT`
-# through a wrapper, for another transport).
-node() {
-  [ -z "${PY_BRIDGE:-}" ] && { echo "json:$1"; return; }
-  printf '#!/bin/sh\nexec %s %s "$@"\n' "$PY_BRIDGE" "$1" >"$1.bridge" && chmod +x "$1.bridge"
-  echo "$1.bridge"
-}
-mkdir -p "$OUT/py" && cp "$PY"/*.py "$OUT/py/"
-PAY=$(node "$OUT/py/payment.py")
-ACC=$(node "$OUT/py/accounting.py")
+PAY=json:$PY/payment.py
+ACC=json:$PY/accounting.py
 ROLES=${PY_ROLES:-payment accounting}
 NODES=() CONF=
 for r in $ROLES; do
@@ -61,6 +53,7 @@ int main(void) {
 EOF
 cat >"$OUT/jit.py" <<'EOF'
 import sys
+sys.dont_write_bytecode = True
 sys.path.insert(0, sys.argv[1])
 import oxnode
 cfg = {"retry": "exponential", "retry_base": 500, "retry_max": 4000, "jitter": 0.3}
@@ -124,6 +117,17 @@ check "outbox column ($n scenarios x seeds 1..2) with Python $CONF: all but the 
 comm -23 "$OUT/got" "$OUT/want" | sed 's/^/# differs, not listed (scenario python C): /'
 comm -13 "$OUT/got" "$OUT/want" | sed 's/^/# listed, but not so now (scenario python C): /'
 
+# ---- the same trace as C: the scenarios of issue 15's first goals ----
+for s in clean crash-after-commit duplicate-delivery refusal-compensated dead-letters; do
+  sim run "scenarios/$s.lua" --seed 1 --out "$OUT/c" --quiet
+  c=$?
+  sim run "scenarios/$s.lua" --seed 1 --out "$OUT/p" --quiet "${NODES[@]}"
+  p=$?
+  check "$s seed 1 with Python $CONF: passes like C (exit $p, C $c)" test $p -eq 0 -a $c -eq 0
+  check "... and gives the C services' trace, byte for byte" \
+    cmp -s "$OUT/c/$s/1/trace.jsonl" "$OUT/p/$s/1/trace.jsonl"
+done
+
 # ---- determinism: a rerun is byte-identical ----
 for s in crash-after-apply knobs-tour; do
   sim run "scenarios/$s.lua" --seed 3 --design outbox --out "$OUT/d1" --quiet "${NODES[@]}"
@@ -140,8 +144,8 @@ sed -i 's/db.execute("INSERT INTO inbox(/(lambda *a: None)("INSERT INTO inbox(/'
   "$OUT/broken/accounting.py"
 check "the broken copy differs from py/accounting.py in the inbox insert only" \
   test "$(diff "$PY/accounting.py" "$OUT/broken/accounting.py" | grep -c '^[<>]')" -eq 2
-BROKEN=$(node "$OUT/broken/accounting.py")
-sim run scenarios/duplicate-delivery.lua --seed 1 --out "$OUT/b" --quiet --node "accounting=$BROKEN"
+sim run scenarios/duplicate-delivery.lua --seed 1 --out "$OUT/b" --quiet \
+  --node "accounting=json:$OUT/broken/accounting.py"
 rc=$?
 check "duplicate-delivery.lua catches it: exit 1" test $rc -eq 1
 check "... exactly_once broken" \
