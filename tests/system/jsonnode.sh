@@ -12,6 +12,7 @@
 #     line twice, silence) is one line naming the node and the line, and exit 3, with
 #     nothing left running;
 #   - bad values of the prefix (json: alone, json: and a missing file) are one line, exit 2;
+#     a file named json:... is given as ./json:... and runs binary;
 #   - bin/outbox-node --sim-stdio answers a STEP line on its stdin with a REPLY line on its
 #     stdout, and refuses a line that does not translate.
 source "$(dirname "$0")/lib.bash"
@@ -81,6 +82,17 @@ sim run scenarios/clean.lua --out "$OUT/flag" --node "payment=json:$OUT/no-such-
 check "--node payment=json:MISSING is exit 2" [ $? = 2 ]
 check "... in one line" [ "$(wc -l <"$OUT/last.err")" = 1 ]
 check "... leaving no run directory" [ ! -e "$OUT/flag" ]
+
+# A file whose name starts with json: is named ./json:...: the binary encoding.
+mkdir -p "$OUT/named"
+printf '#!/bin/sh\nexec "%s" "$@"\n' "$NODE" >"$OUT/named/json:node"
+chmod +x "$OUT/named/json:node"
+ABS_SIM=$(cd "$(dirname "$SIM")" && pwd)/outbox-sim
+(cd "$OUT/named" && timeout -k 5 300 "$ABS_SIM" run "$OLDPWD/scenarios/clean.lua" --seed 1 \
+  --out "$OUT/named/runs" --node payment=./json:node --quiet >/dev/null 2>&1)
+check "--node payment=./json:node runs the file json:node (binary), exit 0" [ $? = 0 ]
+check "... and summary.json names it without a prefix" \
+  grep -qF "\"nodes\": {\"payment\": \"$OUT/named/json:node\"}" "$OUT/named/runs/clean/1/summary.json"
 
 # ---- the node side alone --------------------------------------------------------------------
 N="$OUT/alone"
