@@ -366,8 +366,10 @@ class Node:
             self.passes[i] += 1
             if self.passes[i] > a["skip"]:
                 self.write("CRASH")
-                while True:   # the simulator SIGKILLs us here, the database as a crash leaves it
-                    signal.pause()
+                # The simulator SIGKILLs us here, the database as a crash leaves it.  If it
+                # is gone instead, its end of stdin closes: then nobody is left to wait for.
+                sys.stdin.read()
+                sys.exit(3)
 
     def inject(self, site):
         for i, a in enumerate(self.step.get("armed", [])):

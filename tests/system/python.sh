@@ -162,3 +162,8 @@ python3 "$PY/accounting.py" --role accounting --db "$OUT/x.db" --knob max_amount
 rc=$?
 check "accounting.py with a bad knob value: exit 2, one line, no database left" \
   test $rc -eq 2 -a "$(wc -l <"$OUT/u.err")" -eq 1 -a ! -e "$OUT/x.db"
+
+# ---- nothing left behind: a node crashed at a failpoint waits to be killed, and is ----
+sleep 0.5
+check "no Python node of this test's runs is left" \
+  sh -c "! pgrep -f 'py/(payment|accounting)\.py .*--db $OUT' >/dev/null"
