@@ -1586,14 +1586,32 @@ static void nem_push(lua_State *L, scn *c, const scn_nem *n, sim_fault *f) {
     push_fault(c, f);
 }
 
+/* The directed links frame faults are drawn for: the three's four (NEM_DIRS), then each
+** instance's (a relay, an accounting beyond the first) to and from the broker, in slot
+** order, so a scenario without topology{} draws exactly what it always drew.  Returns
+** how many, at most 2 * SIM_MAX_NODES. */
+static int nem_links(const sim_scenario *sc, int dirs[][2]) {
+    int n = 0;
+    for (int d = 0; d < 4; d++) dirs[n][0] = NEM_DIRS[d][0], dirs[n++][1] = NEM_DIRS[d][1];
+    for (int node = SIM_NODES; node < SIM_MAX_NODES; node++) {
+        if (!scenario_node_active(sc, node)) continue;
+        dirs[n][0] = node, dirs[n++][1] = 1;
+        dirs[n][0] = 1, dirs[n++][1] = node;
+    }
+    assert(n <= 2 * SIM_MAX_NODES);
+    return n;
+}
+
 static void nem_frames(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
     const double max[3] = { n->drop, n->duplicate, n->delay };
     const sim_fault_kind kinds[3] = { FK_DROP, FK_DUPLICATE, FK_DELAY };
+    int dirs[2 * SIM_MAX_NODES][2];
+    int ndirs = nem_links(c->sc, dirs);
     for (int k = 0; k < 3; k++) {
         if (max[k] <= 0 || !nem_on(p, n)) continue;
-        for (int d = 0; d < 4; d++) {
+        for (int d = 0; d < ndirs; d++) {
             sim_fault f = new_fault(kinds[k], n->line);
-            f.src = NEM_DIRS[d][0], f.dst = NEM_DIRS[d][1];
+            f.src = dirs[d][0], f.dst = dirs[d][1];
             f.p = nem_rate(p, n, max[k]);
             f.copies = 1;
             f.from_us = n->from, f.to_us = n->to;
@@ -1727,11 +1745,15 @@ static void nem_clock_jumps(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) 
     }
 }
 
-/* rollback: payment and accounting each roll back transactions at a rate drawn in
-** [0, rollback] (swarm), or at rollback. */
+/* rollback: payment and every accounting instance each roll back transactions at a rate
+** drawn in [0, rollback] (swarm), or at rollback.  (A relay pays nothing: its code has no
+** injection site.) */
 static void nem_rollback(lua_State *L, scn *c, const scn_nem *n, ox_prng *p) {
     if (n->rollback <= 0 || !nem_on(p, n)) return;
-    for (int node = 0; node < SIM_NODES; node += 2) {   /* payment, accounting */
+    for (int node = 0; node < SIM_MAX_NODES; node++) {
+        ox_role role = scenario_node_role(node);
+        if (!scenario_node_active(c->sc, node) || role == OX_ROLE_BROKER || role == OX_ROLE_RELAY)
+            continue;
         sim_fault f = new_fault(FK_ROLLBACK, n->line);
         f.node = node;
         f.p = nem_rate(p, n, n->rollback);

@@ -36,6 +36,32 @@ check "... and a relay at the scan's failpoint ($(fp_crashes 'relay-[1-8]'))" \
   test "$(fp_crashes 'relay-[1-8]')" -gt 0
 check "... each declared with its instance in its fault line" \
   bash -c "cat '$RUNS'/nem/*/trace.jsonl | grep '\"ev\":\"fault\"' | grep -q 'crash { node = \\\\\"accounting-[2-4]\\\\\", at_failpoint = \\\\\"accounting\\.'"
+# Frame faults and rollbacks reach the instances too: the nemesis draws a drop for each
+# instance's link to and from the broker (after the three's four, so a scenario without
+# topology draws what it always drew) and a rollback for each accounting instance, and
+# the runs still keep every invariant.
+cat >"$OUT/links.lua" <<'LUA'
+scenario {
+  name     = "nemesis frames over instances",
+  knobs    = { max_attempts = 100 },
+  workload = { payments = 40, rate = 10 },
+  run      = 8,
+  settle   = 60,
+}
+topology { relays = 1, accounting = 2 }
+nemesis { drop = 0.1, rollback = 0.1, swarm = false }
+expect { all_invariants = true }
+LUA
+sim run "$OUT/links.lua" --seed 1 --out "$RUNS" --quiet
+check "a frame and rollback nemesis over a relay and two accounting instances keeps every invariant" \
+  test $? -eq 0
+for link in payment-\>broker broker-\>payment broker-\>accounting accounting-\>broker \
+            relay-1-\>broker broker-\>relay-1 accounting-2-\>broker broker-\>accounting-2; do
+  check "the nemesis drew a drop on $link" \
+    bash -c "grep '\"ev\":\"fault\"' '$RUNS/links/1/trace.jsonl' | grep -q 'drop { link = \\\\\"$link\\\\\"'"
+done
+check "... and a rollback for accounting-2, none for the relay" \
+  bash -c "grep '\"ev\":\"fault\"' '$RUNS/links/1/trace.jsonl' | grep -q 'rollback { node = \\\\\"accounting-2\\\\\"' && ! grep '\"ev\":\"fault\"' '$RUNS/links/1/trace.jsonl' | grep -q 'rollback { node = \\\\\"relay'"
 # Without topology the draws are what they were: the trace lock (tracelock.sh) holds the
 # nemesis scenarios' traces byte for byte.
 check "no leftovers" leftovers "$RUNS"
