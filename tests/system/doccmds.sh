@@ -19,7 +19,7 @@
 #   ... (not run by the tests: WHY)  interactive, or the test suite itself
 #
 # Each doc's commands run in order, in one shell (a variable set in one line is there for
-# the next), in a scratch directory holding links to bin/, scenarios/ and scripts/, so
+# the next), in a scratch directory holding links to bin/, scenarios/, scripts/ and py/, so
 # their reports stay out of the repository.  Output a page shows (a ```text block right
 # after a ```sh block) must come from it: its first line is a line of what the block's
 # commands printed.  Two docs are run by tests of their own: docs/design.md by
@@ -160,6 +160,7 @@ run_doc() {
   ln -sfn "$bindir" "$WORK/bin"
   ln -sfn "$PWD/scenarios" "$WORK/scenarios"
   ln -sfn "$PWD/scripts" "$WORK/scripts"
+  ln -sfn "$PWD/py" "$WORK/py"
   # The doc's commands as one script: each in braces (so a variable it sets stays),
   # its output and exit code kept by its line number.
   : >"$OUT/$name.rc"
