@@ -723,6 +723,30 @@ record sim_text_encoding_cpu \
   "(what the text encoding costs)" \
   "$text_details"
 
+# ---- the Python services (py/) against the C ones (issue 15) --------------------------------------
+# The standard scenario with payment and accounting run as py/payment.py and
+# py/accounting.py on the text encoding, against the default C nodes on the binary one,
+# in interleaved pairs.  The Python nodes read the step's clock exactly where libfaketime
+# gives the C node a millisecond less (docs/design.md, py/), so the traces may differ;
+# the verdicts must not.
+echo "bench: the standard scenario with the C services and with py/'s, interleaved ($VFS_PAIRS pairs) ..."
+printf '#!/bin/sh\nif [ "${BENCH_PY:-0}" = 1 ]; then\n  exec "%s" "$@" --node "payment=json:%s/py/payment.py" --node "accounting=json:%s/py/accounting.py"\nfi\nexec "%s" "$@"\n' \
+  "$SIM" "$root" "$root" "$SIM" >"$tmp/sim-py"
+chmod +x "$tmp/sim-py"
+SIM_SAVED=$SIM SIM="$tmp/sim-py"
+sim_pairs py "$VFS_PAIRS" BENCH_PY=1
+SIM=$SIM_SAVED
+[ "$pair_same_verdict" = 1 ] || die "the Python services changed the verdict of $(basename "$STD")"
+py_details="\"pairs\": $VFS_PAIRS, \"same_verdict\": true, \"same_trace\": $([ "$pair_same_trace" = 1 ] && echo true || echo false), \"wall_seconds_python\": $pair_wall_b, \"wall_seconds_c\": $pair_wall_a, \"cpu_seconds_python\": $pair_csec_b, \"cpu_seconds_c\": $pair_csec_a, \"median_pair_ratio_wall\": $pair_ratio_wall, \"median_pair_ratio_cpu\": $pair_ratio_cpu"
+record sim_python_services \
+  "simulator: events per wall second, payment and accounting in Python (py/) vs in C" \
+  "events per wall second of $std_name with --node payment=json:py/payment.py --node accounting=json:py/accounting.py (the text encoding), broker in C; $VFS_PAIRS pairs of runs of seed 1, pinned, one run with the C services and one with py/'s back to back, the order swapped every other pair (ABBA...), medians over the pairs; the same verdict in every pair" \
+  "$pair_rate_b" "events/s" \
+  "the same runs' other half: bin/outbox-node in every role (binary encoding, the default)" \
+  "$pair_rate_a" "events/s" \
+  "(what a second implementation in Python costs a run; below 1)" \
+  "$py_details"
+
 # ---- the relay scan ---------------------------------------------------------------------------------
 echo "bench: the relay scan ..."
 first_rows=${SCAN_ROWS%%,*}
