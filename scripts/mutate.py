@@ -64,8 +64,16 @@ SEEDS = (1, 2)
 # out and why: a survivor's judging must stay within seconds on a shared machine).
 SUITE_SYSTEM = ("ctl", "weak", "matrix")
 # Bumped when the judging changes: the cache's results of an older judge are not reused.
-JUDGE_VERSION = "2"
+JUDGE_VERSION = "3"
+# Bumped when what one scenario run means changes (the run cache's key; judge versions 2
+# and 3 ran the same runs).
+RUN_VERSION = "2"
 RUN_TIMEOUT = 60     # seconds of wall time for one scenario run of a mutant (a hang: killed)
+# A run's exit codes that the machine's load can cause as well as the code: a harness
+# error (the simulator waits 30 s of wall time for a node's step) and a hang.  A mutant's
+# run that ends so is run again, and kills only if the same ending comes twice in a row.
+LOAD_BOUND = (3, 124, 137)
+CONFIRM_TRIES = 3
 
 # ---- the operator catalogue -----------------------------------------------------------
 # name -> what it models (mutate/operators.md says more).  The order is the order in which
@@ -450,8 +458,7 @@ def judge_scenarios(work, order, base, use_cache):
         sc, seed = key.rsplit(" ", 1)
         got = known.get(key)
         if got is None:
-            sig, digest = run_scenario(node, sc, int(seed), os.path.join(work, "runs"))
-            got = {"sig": sig, "digest": digest}
+            got = confirmed_run(node, sc, int(seed), os.path.join(work, "runs"), base[key][0])
             if use_cache:
                 run_put(bins, sc, int(seed), got)
         if got["sig"] != base[key][0]:
@@ -461,6 +468,23 @@ def judge_scenarios(work, order, base, use_cache):
     changed = next((k for k in order if digests[k] != base[k][2]), "")
     return {"killed": False, "runs": len(order), "runs_cached": len(known),
             "trace_changed": changed.replace(" ", " seed ")}
+
+
+def confirmed_run(node, sc, seed, out, base_sig):
+    """One run of the mutant; a harness error or a hang that differs from the unmutated
+    build's is run again, up to CONFIRM_TRIES runs, until two in a row end the same way
+    (the mutant's doing) or one ends as the unmutated build's (the load's).  "confirmed"
+    says the result may be cached."""
+    sig, digest = run_scenario(node, sc, seed, out)
+    for _ in range(CONFIRM_TRIES - 1):
+        if sig == base_sig or sig[0] not in LOAD_BOUND:
+            break
+        again, digest2 = run_scenario(node, sc, seed, out)
+        if again == sig:
+            return {"sig": sig, "digest": digest, "confirmed": True}
+        sig, digest = again, digest2
+    return {"sig": sig, "digest": digest,
+            "confirmed": sig == base_sig or sig[0] not in LOAD_BOUND}
 
 
 def describe(sig):
@@ -530,8 +554,8 @@ def context_hash():
 # binaries it ran (the simulator, the node, the operator's tool beside it), the
 # scenario's text and the seed.  A run is deterministic given these (docs/design.md,
 # "Determinism"), so its result holds until one of them changes; that is what lets a
-# rerun after a new scenario judge each mutant on the new runs alone.  A hang is not
-# kept: it may be the load of the machine, not the code.
+# rerun after a new scenario judge each mutant on the new runs alone.  A harness error or
+# a hang is kept only once confirmed (confirmed_run): it may be the load of the machine.
 RUNS = os.path.join(CACHE, "runs")
 DIGESTS = {}   # path -> (mtime, size, sha256): the simulator and scenarios, read once
 
@@ -550,7 +574,7 @@ def file_digest(path):
 def binaries_digest(bindir):
     """The node and the operator's tool of bindir, and the simulator that runs them."""
     return hashlib.sha256(("run %s timeout %d sim %s node %s ctl %s" % (
-        JUDGE_VERSION, RUN_TIMEOUT, file_digest(os.path.join(ROOT, "bin", "outbox-sim")),
+        RUN_VERSION, RUN_TIMEOUT, file_digest(os.path.join(ROOT, "bin", "outbox-sim")),
         file_digest(os.path.join(bindir, "outbox-node")),
         file_digest(os.path.join(bindir, "outbox-ctl")))).encode()).hexdigest()
 
@@ -564,13 +588,15 @@ def run_path(bins, scenario, seed):
 def run_get(bins, scenario, seed):
     try:
         with open(run_path(bins, scenario, seed)) as f:
-            return json.load(f)
+            got = json.load(f)
     except (OSError, ValueError):
         return None
+    # kept before LOAD_BOUND was confirmed: run again
+    return None if got["sig"][0] in LOAD_BOUND and not got.get("confirmed") else got
 
 
 def run_put(bins, scenario, seed, got):
-    if got["sig"][0] in (124, 137):
+    if got["sig"][0] in LOAD_BOUND and not got.get("confirmed"):
         return
     path = run_path(bins, scenario, seed)
     os.makedirs(os.path.dirname(path), exist_ok=True)
