@@ -27,7 +27,10 @@
 # compiler equivalence) and not judged; one that does not compile is not counted.
 # Results are cached in build/mutate-cache/, keyed by the mutated file's text and a hash
 # of everything else the verdict depends on (binaries, objects, scenarios, tests, this
-# script): a rerun judges only what changed.  mutate/equivalent.txt marks survivors that
+# script): a rerun judges only what changed.  Each scenario run is cached too
+# (build/mutate-cache/runs/), keyed by the binaries' bytes, the scenario's text and the
+# seed: after a scenario is added or edited, a mutant is rebuilt and judged on the runs
+# that changed only, the others read back.  mutate/equivalent.txt marks survivors that
 # are equivalent, each with its argument.
 #
 # Usage: scripts/mutate.py [--files FILE,FILE] [--limit N] [-j N] [--stage S]
@@ -61,8 +64,16 @@ SEEDS = (1, 2)
 # out and why: a survivor's judging must stay within seconds on a shared machine).
 SUITE_SYSTEM = ("ctl", "weak", "matrix")
 # Bumped when the judging changes: the cache's results of an older judge are not reused.
-JUDGE_VERSION = "1"
+JUDGE_VERSION = "3"
+# Bumped when what one scenario run means changes (the run cache's key; judge versions 2
+# and 3 ran the same runs).
+RUN_VERSION = "2"
 RUN_TIMEOUT = 60     # seconds of wall time for one scenario run of a mutant (a hang: killed)
+# A run's exit codes that the machine's load can cause as well as the code: a harness
+# error (the simulator waits 30 s of wall time for a node's step) and a hang.  A mutant's
+# run that ends so is run again, and kills only if the same ending comes twice in a row.
+LOAD_BOUND = (3, 124, 137)
+CONFIRM_TRIES = 3
 
 # ---- the operator catalogue -----------------------------------------------------------
 # name -> what it models (mutate/operators.md says more).  The order is the order in which
@@ -369,7 +380,10 @@ def run_scenario(node, scenario, seed, out):
     """(exit code, verdict line) of one run; a hang is its own verdict."""
     cmd = ["timeout", "-k", "5", str(RUN_TIMEOUT), os.path.join(ROOT, "bin", "outbox-sim"),
            "run", scenario, "--seed", str(seed), "--out", out, "--quiet"]
-    for role in ("payment", "broker", "accounting"):   # every role runs the mutant node
+    # Every role runs the mutant node: relay-1..relay-N too (topology { relays = N }); a
+    # judge before version 2 left the relays on the unmutated node, so lib/relay.c and the
+    # relay's share of lib/scan.c were never judged in the processes that run them.
+    for role in ("payment", "broker", "accounting", "relay"):
         cmd += ["--node", "%s=%s" % (role, node)]
     r = run(cmd, cwd=ROOT, capture_output=True, text=True)
     trace = os.path.join(out, os.path.basename(scenario)[:-4], str(seed), "trace.jsonl")
@@ -403,35 +417,74 @@ def suite_baseline(cmds, order, base):
         drop(work)
 
 
-def baseline(runs):
-    """The unmutated build's verdict of every run, and how long each took."""
+def baseline(runs, use_cache):
+    """The unmutated build's verdict of every run, and how long each took (from the run
+    cache when these binaries ran this scenario before: the order stays the same)."""
     work = scratch()
     try:
         res = {}
+        bins = binaries_digest(os.path.join(ROOT, "bin"))
         for sc, seed in runs:
-            t0 = time.monotonic()
-            sig, digest = run_scenario(os.path.join(ROOT, "bin", "outbox-node"), sc, seed,
-                                       os.path.join(work, "runs"))
-            res["%s %d" % (sc, seed)] = (sig, time.monotonic() - t0, digest)
+            got = run_get(bins, sc, seed) if use_cache else None
+            if got is None:
+                t0 = time.monotonic()
+                sig, digest = run_scenario(os.path.join(ROOT, "bin", "outbox-node"), sc,
+                                           seed, os.path.join(work, "runs"))
+                got = {"sig": sig, "digest": digest, "seconds": time.monotonic() - t0}
+                if use_cache:
+                    run_put(bins, sc, seed, got)
+            res["%s %d" % (sc, seed)] = (got["sig"], got["seconds"], got["digest"])
         return res
     finally:
         drop(work)
 
 
-def judge_scenarios(work, order, base):
+def judge_scenarios(work, order, base, use_cache):
     """Killed at the first run whose verdict differs.  A survivor also says whether any
-    of its traces differs from the unmutated build's (what the trace lock would see)."""
+    of its traces differs from the unmutated build's (what the trace lock would see).
+    The runs the run cache knows for these binaries go first (a scenario added since
+    costs only its own runs), then the others, cheapest first."""
     node = os.path.join(work, "bin", "outbox-node")
-    changed = ""
-    for n, key in enumerate(order, 1):
+    bins = binaries_digest(os.path.join(work, "bin"))
+    known = {}
+    for key in order if use_cache else ():
         sc, seed = key.rsplit(" ", 1)
-        sig, digest = run_scenario(node, sc, int(seed), os.path.join(work, "runs"))
-        if sig != base[key][0]:
-            return {"killed": True, "by": "%s seed %s: %s" % (sc, seed, describe(sig)),
-                    "runs": n}
-        if not changed and digest != base[key][2]:
-            changed = "%s seed %s" % (sc, seed)
-    return {"killed": False, "runs": len(order), "trace_changed": changed}
+        got = run_get(bins, sc, int(seed))
+        if got is not None:
+            known[key] = got
+    digests = {}
+    for n, key in enumerate([k for k in order if k in known] +
+                            [k for k in order if k not in known], 1):
+        sc, seed = key.rsplit(" ", 1)
+        got = known.get(key)
+        if got is None:
+            got = confirmed_run(node, sc, int(seed), os.path.join(work, "runs"), base[key][0])
+            if use_cache:
+                run_put(bins, sc, int(seed), got)
+        if got["sig"] != base[key][0]:
+            return {"killed": True, "by": "%s seed %s: %s" % (sc, seed, describe(got["sig"])),
+                    "runs": n, "runs_cached": len(known)}
+        digests[key] = got["digest"]
+    changed = next((k for k in order if digests[k] != base[k][2]), "")
+    return {"killed": False, "runs": len(order), "runs_cached": len(known),
+            "trace_changed": changed.replace(" ", " seed ")}
+
+
+def confirmed_run(node, sc, seed, out, base_sig):
+    """One run of the mutant; a harness error or a hang that differs from the unmutated
+    build's is run again, up to CONFIRM_TRIES runs, until two in a row end the same way
+    (the mutant's doing) or one ends as the unmutated build's (the load's).  "confirmed"
+    says the result may be cached."""
+    sig, digest = run_scenario(node, sc, seed, out)
+    for _ in range(CONFIRM_TRIES - 1):
+        if sig == base_sig or sig[0] not in LOAD_BOUND:
+            break
+        again, digest2 = run_scenario(node, sc, seed, out)
+        if again == sig:
+            return {"sig": sig, "digest": digest, "confirmed": True}
+        sig, digest = again, digest2
+    return {"sig": sig, "digest": digest,
+            "confirmed": sig == base_sig or sig[0] not in LOAD_BOUND}
 
 
 def describe(sig):
@@ -495,6 +548,62 @@ def context_hash():
         with open(os.path.join(ROOT, p), "rb") as f:
             h.update(hashlib.sha256(f.read()).digest())
     return h.hexdigest()
+
+
+# The run cache: one scenario run's verdict and trace digest, keyed by the bytes of the
+# binaries it ran (the simulator, the node, the operator's tool beside it), the
+# scenario's text and the seed.  A run is deterministic given these (docs/design.md,
+# "Determinism"), so its result holds until one of them changes; that is what lets a
+# rerun after a new scenario judge each mutant on the new runs alone.  A harness error or
+# a hang is kept only once confirmed (confirmed_run): it may be the load of the machine.
+RUNS = os.path.join(CACHE, "runs")
+DIGESTS = {}   # path -> (mtime, size, sha256): the simulator and scenarios, read once
+
+
+def file_digest(path):
+    st = os.stat(path)
+    got = DIGESTS.get(path)
+    if got and got[:2] == (st.st_mtime_ns, st.st_size):
+        return got[2]
+    with open(path, "rb") as f:
+        d = hashlib.sha256(f.read()).hexdigest()
+    DIGESTS[path] = (st.st_mtime_ns, st.st_size, d)
+    return d
+
+
+def binaries_digest(bindir):
+    """The node and the operator's tool of bindir, and the simulator that runs them."""
+    return hashlib.sha256(("run %s timeout %d sim %s node %s ctl %s" % (
+        RUN_VERSION, RUN_TIMEOUT, file_digest(os.path.join(ROOT, "bin", "outbox-sim")),
+        file_digest(os.path.join(bindir, "outbox-node")),
+        file_digest(os.path.join(bindir, "outbox-ctl")))).encode()).hexdigest()
+
+
+def run_path(bins, scenario, seed):
+    key = hashlib.sha256(("%s %s %s %d" % (bins, scenario, file_digest(
+        os.path.join(ROOT, scenario)), seed)).encode()).hexdigest()
+    return os.path.join(RUNS, key[:2], key + ".json")
+
+
+def run_get(bins, scenario, seed):
+    try:
+        with open(run_path(bins, scenario, seed)) as f:
+            got = json.load(f)
+    except (OSError, ValueError):
+        return None
+    # kept before LOAD_BOUND was confirmed: run again
+    return None if got["sig"][0] in LOAD_BOUND and not got.get("confirmed") else got
+
+
+def run_put(bins, scenario, seed, got):
+    if got["sig"][0] in LOAD_BOUND and not got.get("confirmed"):
+        return
+    path = run_path(bins, scenario, seed)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp%d" % os.getpid()
+    with open(tmp, "w") as f:
+        json.dump(got, f)
+    os.replace(tmp, path)
 
 
 def cache_key(ctx, mutant):
@@ -604,7 +713,7 @@ def judge(mutant, ctx, cmds, order, base, stages, use_cache, orig, cached_only=F
                          os.path.join(work, "bin", "outbox-sim"))
             t0 = time.monotonic()
             if "scenarios" not in res:
-                res["scenarios"] = judge_scenarios(work, order, base)
+                res["scenarios"] = judge_scenarios(work, order, base, use_cache)
             if res["scenarios"]["killed"]:
                 # A kill by the scenarios fails tests/system/scenarios.sh: the suite's too.
                 res["suite"] = dict(res["scenarios"])
@@ -689,8 +798,10 @@ def report(path, mutants, results, stages, eq, meta):
         lines.append("- left out: %d mutants of the sample had no result in the cache "
                      "(--cached-only)" % meta["skipped"])
     lines += [
-             "- wall time: %d s with %d jobs (%d judged afresh, the rest from the cache)" % (
-                 meta["seconds"], meta["jobs"], meta["fresh"])]
+             "- wall time: %d s with %d jobs (%d judged afresh, the rest from the cache; "
+             "scenario runs: %d run, %d from the run cache)" % (
+                 meta["seconds"], meta["jobs"], meta["fresh"], meta.get("executed", 0),
+                 meta.get("reused", 0))]
     for stage in stages:
         # A stopped run (--cached-only) may have judged only the first stage of some.
         done = [m for m in judged if stage in results[m["id"]]]
@@ -836,7 +947,7 @@ def main(argv):
     runs = [(sc, seed) for seed in SEEDS for sc in sorted(
         "scenarios/" + n for n in os.listdir(os.path.join(ROOT, "scenarios"))
         if n.endswith(".lua"))]
-    base = {} if args.cached_only else baseline(runs)
+    base = {} if args.cached_only else baseline(runs, not args.no_cache)
     broken = [k for k, (sig, _, _) in base.items() if sig[0] != 0]
     if broken:
         die("the unmutated build fails its own runs: " + ", ".join(broken), 3)
@@ -846,7 +957,7 @@ def main(argv):
     if "suite" in stages and not args.cached_only:
         suite_baseline(cmds, order, base)
     ctx = context_hash()
-    results, fresh = {}, 0
+    results, fresh, executed, reused = {}, 0, 0, 0
     print("mutate: %d mutants of %d files (%d generated), %d runs each at most, -j %d" % (
         len(mutants), len(files), generated, len(order), args.jobs), file=sys.stderr)
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
@@ -868,7 +979,11 @@ def main(argv):
             m = todo[fut]
             results[m["id"]] = fut.result()
             r = results[m["id"]]
-            fresh += not r.pop("cached", False)
+            if not r.pop("cached", False):
+                fresh += 1
+                sr = r.get("scenarios", {})
+                executed += max(0, sr.get("runs", 0) - sr.get("runs_cached", 0))
+                reused += min(sr.get("runs", 0), sr.get("runs_cached", 0))
             if r.get("skipped"):
                 continue
             state = "stillborn" if r.get("stillborn") else "same object code" if \
@@ -882,7 +997,8 @@ def main(argv):
     meta = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "command": " ".join(["scripts/mutate.py"] + argv), "files": files,
             "generated": generated, "seconds": time.monotonic() - t0, "jobs": args.jobs,
-            "fresh": fresh, "checks": load_checks()}
+            "fresh": fresh, "checks": load_checks(),
+            "executed": executed, "reused": reused}
     meta["skipped"] = sum(1 for m in mutants if results[m["id"]].get("skipped"))
     mutants = [m for m in mutants if not results[m["id"]].get("skipped")]
     lines = report(os.path.join(ROOT, args.report), mutants, results, stages, eq, meta)

@@ -28,6 +28,7 @@ typedef struct {
     uint32_t late_ok;         /* the payment restarted or was held up since pub_us */
     uint8_t maybe_moved;      /* payment died inside the answer's transaction (MAYBE) */
     uint8_t decoded;          /* the scan republished it: its stored payload decodes */
+    uint8_t state_exact;      /* state_us is when the row settled, read exactly (below) */
     uint32_t alert_line;      /* its latest alert note, 0 none */
     uint32_t gone_line;       /* the cleanup note that deleted it, 0 none */
 } prow;
@@ -88,11 +89,22 @@ static prow *row(hproducer *p, uint64_t msg) {
     return msg >= 1 && msg <= p->n ? &p->rows[msg] : NULL;
 }
 
+/* Whether a node reads virtual time t exactly.  Its clock is the step's time as text,
+** "SSSSSSSSSS.UUUUUU" (the epoch is whole seconds), which libfaketime parses as a double,
+** and lib/clock.c truncates to milliseconds: a fraction not exact in binary may read a
+** millisecond early (1700000002.050000 as ...2.049999: 41% of the millisecond times of
+** a second, measured with libfaketime 0.9.10), so the timing checks allow 1 ms of slack.
+** A multiple of 1/8 s is exact in binary and reads exactly (whole seconds, where the
+** default scans run, too): there a due time or an age is judged to the millisecond, so
+** a `<` for a `<=` on a due or cleanup time, a tick off, is seen. */
+static int reads_exact(int64_t t_us) { return t_us % 125000 == 0; }
+
 static void set_state(hproducer *p, prow *r, int to, const history_ev *e) {
     p->sending += (to == ROW_SENDING) - (r->state == ROW_SENDING);
     r->state = (uint8_t)to;
     r->state_line = e->line;
     r->state_us = e->t_us;
+    r->state_exact = (uint8_t)reads_exact(e->t_us);
 }
 
 /* The interval the knobs give attempt n, without jitter, computed here from the contract
@@ -313,6 +325,11 @@ static void on_cleanup(hproducer *p, history_sink *s, const history_ev *e) {
         history_flag(s, HI_CLEANUP_FINAL_ONLY, e->pay, msg, lines, 2,
                      "msg %llu deleted %" PRId64 " ms after it became %s; cleanup_after is %"
                      PRId64 " ms", msg, age_ms, ROW_NAME[r->state], after);
+    else if (!p->clock_off && r->state_exact && reads_exact(e->t_us) && age_ms <= after)
+        /* both times read exactly: the row must be older than cleanup_after, not as old */
+        history_flag(s, HI_CLEANUP_FINAL_ONLY, e->pay, msg, lines, 2,
+                     "msg %llu deleted %" PRId64 " ms after it became %s, not older than "
+                     "cleanup_after (%" PRId64 " ms)", msg, age_ms, ROW_NAME[r->state], after);
     set_state(p, r, ROW_GONE, e);
     r->gone_line = e->line;
 }
@@ -409,6 +426,7 @@ static void on_fault(hproducer *p, const history_ev *e) {
 ** gives. */
 static void on_scan_tick(hproducer *p, history_sink *s, const history_ev *e) {
     int64_t prev_ms = p->scan_us / 1000;
+    int64_t slack = p->scan_us >= 0 && reads_exact(p->scan_us) ? 0 : 1;
     p->scan_us = e->t_us;
     if (prev_ms < 0 || p->clock_off || p->slow) return;
     const ox_config *c = &p->conf->cfg;
@@ -418,10 +436,10 @@ static void on_scan_tick(hproducer *p, history_sink *s, const history_ev *e) {
         int64_t b = backoff(c, r->attempt);
         int64_t spread = c->jitter > 0.0 ? (int64_t)((double)b * c->jitter) + 1 : 0;
         int64_t due_ms = r->pub_us / 1000 + b + spread;
-        /* One millisecond of slack: a node's clock is the step's time as libfaketime
-        ** parses it from text, and 1700000002.050000 may read as ...2.049999, so a row due
-        ** exactly at a scan can be due one tick later for a correct service too. */
-        if (due_ms + 1 > prev_ms) continue;
+        /* One millisecond of slack where the scan's clock may read a tick early
+        ** (reads_exact): a row due exactly at such a scan may be due one tick later for a
+        ** correct service too.  None where it reads exactly: due then is taken then. */
+        if (due_ms + slack > prev_ms) continue;
         uint32_t lines[2] = { r->pub_line, e->line };
         history_flag(s, HI_RETRY_SCHEDULE, r->pay, i, lines, 2,
                      "msg %" PRIu32 ": due again at %" PRId64 " ms (after attempt %u), and "
@@ -483,6 +501,7 @@ static void on_answer_duplicate(hproducer *p, const history_ev *e) {
     if (!r || !r->maybe_moved) return;
     settle_maybe(p, r);
     set_state(p, r, strcmp(kind, "CONSUMED") == 0 ? ROW_CONSUMED : ROW_FAILED, e);
+    r->state_exact = 0;   /* it settled earlier, inside the transaction payment died in */
 }
 
 /* The first publication of a MAYBE payment: it did commit; its row joins the others. */

@@ -580,6 +580,71 @@ static void test_competing_consumers(void **state) {
     only(judge(&u, "outbox", NULL, NULL), HI_DEDUPE, 1);
 }
 
+#define L_COMMIT_AT(t) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"payment\",\"kind\":" \
+    "\"commit\",\"pay\":1,\"detail\":\"payment 1: 100 cents from account 1, outbox row 1\"}"
+
+/* A node reads a time on the 1/8 s grid exactly (hproducer.c, reads_exact), so a row
+** due exactly at such a scan must be taken by it: committed at 1 s with retry_base 2 s,
+** due at 3 s, taken only at 4 s, it was passed over.  Off the grid a scan's clock may
+** read a millisecond early: committed at 1.01 s, due at 3.01 s, a scan at 3.01 s that
+** leaves it is excused (it may have read 3.009). */
+static void test_retry_due_exactly(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    add(&t, L_RUN);
+    add(&t, L_PAY);
+    add(&t, L_COMMIT_AT("1.000000"));
+    add(&t, L_PUB("1.000000", "1"));
+    add(&t, L_SCAN("2.000000"));
+    add(&t, L_SCAN("3.000000"));
+    add(&t, L_PUB("3.000000", "2"));
+    only(judge(&t, "outbox", "retry_base=2", NULL), -1, 0);   /* taken when due: right */
+    t.n--;
+    add(&t, L_SCAN("4.000000"));
+    add(&t, L_PUB("4.000000", "2"));
+    const checker_result *r = judge(&t, "outbox", "retry_base=2", NULL);
+    only(r, HI_RETRY_SCHEDULE, 1);
+    assert_non_null(strstr(r->inv[HI_RETRY_SCHEDULE].shown[0].text,
+                           "due again at 3000 ms"));
+    assert_non_null(strstr(r->inv[HI_RETRY_SCHEDULE].shown[0].text,
+                           "the scan at 3000 ms passed it over"));
+    trace u = { .n = 0 };
+    add(&u, L_RUN);
+    add(&u, L_PAY);
+    add(&u, L_COMMIT_AT("1.010000"));
+    add(&u, L_PUB("1.010000", "1"));
+    add(&u, L_SCAN("2.010000"));
+    add(&u, L_SCAN("3.010000"));
+    add(&u, L_SCAN("4.010000"));
+    add(&u, L_PUB("4.010000", "2"));
+    only(judge(&u, "outbox", "retry_base=2", NULL), -1, 0);
+}
+
+#define L_CONSUMED_AT(t) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"payment\",\"kind\":" \
+    "\"consumed\",\"pay\":1,\"detail\":\"msg 1 marked CONSUMED\"}"
+
+/* Only rows older than cleanup_after go.  Settled at 2 s and deleted at 7 s, both read
+** exactly, a row is exactly 5 s old: not older, so deleting it breaks cleanup_final_only;
+** at 7.125 s it may go.  Settled off the grid (2.014 s, which may read 2.013), a row
+** deleted 5 s later is given the millisecond of doubt. */
+static void test_cleanup_exact_age(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    tail(&t);
+    t.lines[t.n - 1] = L_CONSUMED_AT("2.000000");
+    add(&t, L_CLEAN("7.125000", "CONSUMED"));
+    only(judge(&t, "outbox", "cleanup_after=5", NULL), -1, 0);
+    t.lines[t.n - 1] = L_CLEAN("7.000000", "CONSUMED");
+    const checker_result *r = judge(&t, "outbox", "cleanup_after=5", NULL);
+    only(r, HI_CLEANUP_FINAL_ONLY, 1);
+    assert_non_null(strstr(r->inv[HI_CLEANUP_FINAL_ONLY].shown[0].text,
+                           "deleted 5000 ms after it became CONSUMED, not older than"));
+    t.lines[t.n - 2] = L_CONSUMED_AT("2.014000");
+    t.lines[t.n - 1] = L_CLEAN("7.014000", "CONSUMED");
+    only(judge(&t, "outbox", "cleanup_after=5", NULL), -1, 0);
+}
+
 /* The cleanup (cleanup_after = 5 s) may delete a row only once it has been CONSUMED or
 ** FAILED for 5 s: not SENDING, not DEAD, not younger. */
 static void test_cleanup_final_only(void **state) {
@@ -875,7 +940,8 @@ int main(void) {
         cmocka_unit_test(test_business_rules), cmocka_unit_test(test_broker_redelivery),
         cmocka_unit_test(test_dack_names_delivery), cmocka_unit_test(test_restart_state),
         cmocka_unit_test(test_delivered_until_acked),
-        cmocka_unit_test(test_cleanup_final_only),
+        cmocka_unit_test(test_cleanup_final_only), cmocka_unit_test(test_retry_due_exactly),
+        cmocka_unit_test(test_cleanup_exact_age),
         cmocka_unit_test(test_completion_final_only), cmocka_unit_test(test_bad_trace),
         cmocka_unit_test(test_alerts_kept), cmocka_unit_test(test_leases),
         cmocka_unit_test(test_restart_state_accounting),
