@@ -243,12 +243,23 @@ static int prepare(conform *c) {
             snprintf(r->expected[v], sizeof r->expected[v], "%s", sc->expect.violated[v]);
         r->nexpected = sc->expect.nviolated;
         scenario_free(sc);
+        /* Built in buffers of their own first: the job lives inside *c, and GCC's
+        ** restrict check (-O0, the coverage build) takes c->out and the job's fields
+        ** for one object. */
         pool_job *j = &r->job;
+        char path[sizeof j->scenario], dir[sizeof j->run_dir];
+        int n = snprintf(path, sizeof path, "%s", r->path);
+        int m = snprintf(dir, sizeof dir, "%s/%s/1", c->out, r->slug);
+        if (n < 0 || n >= (int)sizeof path || m < 0 || m >= (int)sizeof dir) {
+            fprintf(stderr, "outbox-sim: conform: %s: path too long\n", n >= (int)sizeof path
+                    ? r->path : c->out);
+            return OX_EXIT_USAGE;
+        }
         memset(j, 0, sizeof *j);
-        snprintf(j->scenario, sizeof j->scenario, "%s", r->path);
+        memcpy(j->scenario, path, sizeof path);
         j->seed = 1;
         snprintf(j->out, sizeof j->out, "%s", c->out);
-        snprintf(j->run_dir, sizeof j->run_dir, "%s/%s/1", c->out, r->slug);
+        memcpy(j->run_dir, dir, sizeof dir);
         j->tag = i;
         r->protocol = -1;
     }
