@@ -511,8 +511,14 @@ static int await_socket(sim_procs *ps, sim_proc *p, short events, char *err, siz
             }
             char how[64];
             describe_exit(status, how, sizeof how);
-            snprintf(err, errlen, "%s %s unexpectedly, before it could %s (see %s)", p->name, how,
-                     doing, p->log_path);
+            /* The likeliest cause, a node of the text encoding named without its
+            ** prefix (it was given --sim ENDPOINT, which it does not know), is named. */
+            char hint[96] = "";
+            if (WIFEXITED(status))
+                snprintf(hint, sizeof hint, "; a node speaking JSON lines is named --node "
+                         "%s=json:COMMAND", p->name);
+            snprintf(err, errlen, "%s %s unexpectedly, before it could %s (see %s%s)", p->name,
+                     how, doing, p->log_path, hint);
             after_death(ps, p);
             return -1;
         }
@@ -575,7 +581,8 @@ static int await_pipe(sim_procs *ps, sim_proc *p, int fd, short events, int64_t 
         return -1;
     }
     if (mono_ms() > deadline) {
-        snprintf(err, errlen, "%s did not %s within %d ms (see %s)", p->name, doing,
+        snprintf(err, errlen, "%s did not %s within %d ms: no whole line came on its "
+                 "stdout (does it flush after each line?) (see %s)", p->name, doing,
                  ps->timeout_ms, p->log_path);
         return -1;
     }

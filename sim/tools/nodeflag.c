@@ -77,7 +77,7 @@ static int parse_one(const char *arg) {
     snprintf(role, sizeof role, "%.*s", (int)(rlen < sizeof role ? rlen : sizeof role - 1), arg);
     ox_role r;
     if (rlen >= sizeof role || ox_role_parse(role, &r) != 0)
-        return bad(arg, "unknown role (roles: payment, broker, accounting)");
+        return bad(arg, "unknown role (roles: payment, broker, accounting, relay)");
     assert(r < OX_ROLE_COUNT);
     const char *cmd = eq + 1;
     int json = !strncmp(cmd, NODEFLAG_JSON, strlen(NODEFLAG_JSON));   /* the text encoding */

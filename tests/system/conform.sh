@@ -120,7 +120,7 @@ chmod +x "$W/mute"
 conform payment "$W/mute" mute
 check "a payment that exits at once: exit 1, not 3" [ "$rc" = 1 ]
 check "... the first line is protocol-answers, quoting the simulator" grep -qx \
-  "conform: payment: protocol-answers: payment exited with status 0 unexpectedly, before it could take a step (see .*), in scenarios/conform/steps.lua seed 1 (.*)" \
+  "conform: payment: protocol-answers: payment exited with status 0 unexpectedly, before it could take a step (see .*; a node speaking JSON lines is named --node payment=json:COMMAND), in scenarios/conform/steps.lua seed 1 (.*)" \
   <(head -n 1 "$OUT/mute.out")
 check "... every other clause of payment is not judged, and says why" [ "$(grep -c \
   "^conform: payment: [a-z_-]*: not judged: the run ended in a harness error (protocol-answers)" \
