@@ -33,6 +33,10 @@ PROTO_SRC := $(wildcard proto/*.c)
 NODE_SRC  := $(wildcard node/*.c)
 SIM_SRC   := $(wildcard sim/*/*.c)
 CTL_SRC   := $(wildcard ctl/*.c)
+# bin/libox-disk.so (below): the simulated disk for --node programs of other languages.
+DISK_SO     := libox-disk.so
+DISK_SO_SRC := node/preload/oxdisk.c node/vfs.c node/memf.c proto/disk.c lib/prng.c lib/codec.c
+DISK_SO_CFLAGS := -O2 -g -std=c11 -D_GNU_SOURCE $(WARN) -MMD -MP -fPIC -fvisibility=hidden
 TEST_LIB_SRC := $(wildcard tests/unit/lib/test_*.c)
 TEST_SIM_SRC := $(wildcard tests/unit/sim/test_*.c)
 
@@ -51,7 +55,7 @@ TESTS     := $(TESTS_LIB) $(TESTS_SIM)
 .PHONY: all deps test unit demo asan clean
 # Objects of the unit tests are kept: they are not throw-away intermediates.
 .SECONDARY:
-all: deps $(BIN)/outbox-sim $(BIN)/outbox-node $(BIN)/outbox-ctl
+all: deps $(BIN)/outbox-sim $(BIN)/outbox-node $(BIN)/outbox-ctl $(BIN)/$(DISK_SO)
 
 # Installs missing Debian packages as root; otherwise prints the command and fails.
 deps:
@@ -74,9 +78,22 @@ $(SIM_LIB): $(call obj,$(filter-out sim/tools/main.c,$(SIM_SRC)))
 	@rm -f $@
 	ar rcs $@ $^
 
+# The node exports one symbol, so that the simulated disk preloaded into nodes of other
+# languages (proto/diskarm.h) stands aside in it: it installs its own.
 $(BIN)/outbox-node: $(call obj,$(NODE_SRC)) $(PROTO_A) $(LIB_A)
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $^ $(LDFLAGS) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) $^ $(LDFLAGS) -Wl,--export-dynamic-symbol=ox_node_brings_disk $(LDLIBS) -o $@
+
+# bin/libox-disk.so: the simulated disk for nodes this project did not build
+# (proto/diskarm.h).  Its own flags, not CFLAGS: it is loaded into programs that carry no
+# sanitizer or coverage runtime (a Python interpreter), so it must need none.
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(DISK_SO_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BIN)/$(DISK_SO): $(patsubst %.c,$(BUILD)/pic/%.o,$(DISK_SO_SRC))
+	@mkdir -p $(BIN)
+	$(CC) -shared -Wl,--no-undefined $^ -lsqlite3 -ldl -o $@
 
 $(BIN)/outbox-sim: $(call obj,sim/tools/main.c) $(SIM_LIB) $(PROTO_A) $(LIB_A)
 	@mkdir -p $(BIN)

@@ -747,6 +747,28 @@ record sim_python_services \
   "(what a second implementation in Python costs a run; below 1)" \
   "$py_details"
 
+# The same Python services with and without the simulated disk preloaded into them
+# (bin/libox-disk.so, proto/diskarm.h): OUTBOX_SIM_DISK=simulated puts it under every
+# node, the C broker's own and the Python services' preloaded one, as the C row above
+# ("what the simulated disk costs") does for the C services.
+echo "bench: the Python services with and without the preloaded simulated disk ($VFS_PAIRS pairs) ..."
+printf '#!/bin/sh\nexec "%s" "$@" --node "payment=json:%s/py/payment.py" --node "accounting=json:%s/py/accounting.py"\n' \
+  "$SIM" "$root" "$root" >"$tmp/sim-py-all"
+chmod +x "$tmp/sim-py-all"
+SIM_SAVED=$SIM SIM="$tmp/sim-py-all"
+sim_pairs pydisk "$VFS_PAIRS" OUTBOX_SIM_DISK=simulated
+SIM=$SIM_SAVED
+[ "$pair_same_verdict" = 1 ] || die "the preloaded disk changed the Python services' verdict"
+pyd_details="\"pairs\": $VFS_PAIRS, \"same_verdict\": true, \"same_trace\": $([ "$pair_same_trace" = 1 ] && echo true || echo false), \"wall_seconds_disk\": $pair_wall_b, \"wall_seconds_own\": $pair_wall_a, \"median_pair_ratio_wall\": $pair_ratio_wall, \"median_pair_ratio_cpu\": $pair_ratio_cpu"
+record sim_python_disk \
+  "simulator: events per wall second, py/'s services on the preloaded simulated disk vs on their own" \
+  "events per wall second of $std_name with py/'s payment and accounting (text encoding) and OUTBOX_SIM_DISK=simulated: bin/libox-disk.so preloaded into each Python process journals every write and counts every call against the arming map; $VFS_PAIRS pairs of runs of seed 1, pinned, one run with and one without, back to back, the order swapped every other pair (ABBA...), medians over the pairs; the same verdict in every pair" \
+  "$pair_rate_b" "events/s" \
+  "the same runs' other half: the Python services on SQLite's own unix VFS" \
+  "$pair_rate_a" "events/s" \
+  "(what the preloaded disk costs a Python run; below 1)" \
+  "$pyd_details"
+
 # ---- the relay scan ---------------------------------------------------------------------------------
 echo "bench: the relay scan ..."
 first_rows=${SCAN_ROWS%%,*}

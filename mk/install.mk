@@ -2,7 +2,9 @@
 # project's CI (docs/ci.md, "Without this checkout").
 #
 #   make install [PREFIX=/usr/local] [DESTDIR=]   builds, then installs:
-#     PREFIX/bin/outbox-sim, outbox-node, outbox-ctl
+#     PREFIX/bin/outbox-sim, outbox-node, outbox-ctl, and libox-disk.so (the simulated
+#                                          disk outbox-sim preloads into --node programs,
+#                                          looked for beside outbox-node: proto/diskarm.h)
 #     PREFIX/share/outbox-lab/scenarios/   the scenario library and its README
 #     PREFIX/share/outbox-lab/report/      the report's parts and uPlot's licence (they are
 #                                          compiled into outbox-sim: for reading only)
@@ -17,7 +19,7 @@
 PREFIX  ?= /usr/local
 DESTDIR ?=
 INSTALL ?= install
-OX_BINS      := outbox-sim outbox-node outbox-ctl
+OX_BINS      := outbox-sim outbox-node outbox-ctl $(DISK_SO)
 OX_SHARE     := $(PREFIX)/share/outbox-lab
 OX_SCENARIOS := $(notdir $(wildcard scenarios/*.lua)) README.md
 OX_REPORT    := $(notdir $(wildcard share/report/*))
@@ -33,7 +35,7 @@ install: all
 	$(INSTALL) -d $(DESTDIR)$(OX_SHARE)/scenarios/conform
 	$(INSTALL) -m 644 $(addprefix scenarios/conform/,$(OX_CONFORM)) $(DESTDIR)$(OX_SHARE)/scenarios/conform/
 	$(INSTALL) -m 644 tests/matrix.expected $(DESTDIR)$(OX_SHARE)/matrix.expected
-	@echo "installed under $(DESTDIR)$(PREFIX): bin/outbox-sim, bin/outbox-node, bin/outbox-ctl, share/outbox-lab/"
+	@echo "installed under $(DESTDIR)$(PREFIX): bin/outbox-sim, bin/outbox-node, bin/outbox-ctl, bin/$(DISK_SO), share/outbox-lab/"
 
 # Only what install wrote (a scenario the user added to the library stays, and so does
 # its directory).

@@ -244,6 +244,11 @@ static void check(node_opts *o, int have_role, int client_flags) {
     assert((o->listen != NULL) == (o->role == OX_ROLE_PAYMENT));
 }
 
+/* This node installs its simulated disk itself: the one the simulator preloads into
+** nodes of other languages (proto/diskarm.h) looks for this exported symbol and, found,
+** stands aside (the Makefile exports it). */
+__attribute__((used, visibility("default"))) const int ox_node_brings_disk = 1;
+
 /* OUTBOX_DISK=DIR: the simulated disk (vfs.h), installed before anything is opened;
 ** unset or empty, SQLite's own VFS as always. */
 static void install_disk(const node_opts *o) {

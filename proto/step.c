@@ -57,7 +57,8 @@ static size_t effect_size(const ox_effect *e) {
     case OX_FX_REPLY: n += 8 + 1 + str8_size(e->detail); break;
     case OX_FX_NOTE: n += str8_size(e->label) + 8 + 2 + strlen(e->detail); break;
     case OX_FX_FAILPOINT:
-    case OX_FX_INJECTED: n += str8_size(e->label); break;
+    case OX_FX_INJECTED:
+    case OX_FX_DECLARE: n += str8_size(e->label); break;
     case OX_FX_PASSED: n += str8_size(e->label) + 4; break;
     default: assert(!"unknown effect type");
     }
@@ -348,6 +349,7 @@ void ox_reply_add(ox_reply_builder *b, const ox_effect *e) {
         break;
     case OX_FX_FAILPOINT:
     case OX_FX_INJECTED:
+    case OX_FX_DECLARE:
         ox_put_str8(&w, e->label);
         break;
     case OX_FX_PASSED:
@@ -408,6 +410,7 @@ static int decode_effect(ox_reader *r, ox_effect *e) {
         break;
     case OX_FX_FAILPOINT:
     case OX_FX_INJECTED:
+    case OX_FX_DECLARE:
         ox_get_str8(r, e->label, sizeof e->label);
         break;
     case OX_FX_PASSED:

@@ -117,7 +117,8 @@ typedef enum {
     OX_FX_NOTE,
     OX_FX_FAILPOINT,
     OX_FX_INJECTED,
-    OX_FX_PASSED
+    OX_FX_PASSED,
+    OX_FX_DECLARE                 /* in a START's reply only: a failpoint the node has */
 } ox_effect_type;
 /* CRASH is 0 so that an entry filled in without an action is an armed failpoint. */
 typedef enum { OX_ARM_CRASH = 0, OX_ARM_INJECT = 1 } ox_arm_action;
@@ -149,7 +150,7 @@ typedef struct {
     char to[OX_NAME_MAX + 1];     /* SEND */
     char queue[OX_NAME_MAX + 1];  /* SEND */
     char label[OX_NAME_MAX + 1]; /* SEND: frame type and message kind, e.g. "DELIVER PAYMENT"; NOTE:
-                                    kind; FAILPOINT, INJECTED: name */
+                                    kind; FAILPOINT, INJECTED, DECLARE: name */
     uint64_t pay, msg, delivery;  /* SEND; pay also REPLY and NOTE */
     const uint8_t *frame;         /* SEND: points into the decoded buffer */
     size_t frame_len;

@@ -25,7 +25,7 @@ static const char *const KINDS[] = { "START", "FRAME", "TIMER", "PAY", "STOP" };
 static const char *const STATUSES[] = { "OK", "CRASH", "FATAL" };
 static const char *const ACTIONS[] = { "CRASH", "INJECT" };
 static const char *const EFFECTS[] = { "SEND", "TIMER", "REPLY", "NOTE", "FAILPOINT",
-                                       "INJECTED", "PASSED" };
+                                       "INJECTED", "PASSED", "DECLARE" };
 static const char *const FTYPES[] = { "PUBLISH", "DELIVER", "DACK" };
 static const char *const MKINDS[] = { "PAYMENT", "CONSUMED", "CONSUME_FAILED" };
 #define NAMES(a) (sizeof(a) / sizeof(a)[0])
@@ -536,7 +536,7 @@ static int send_to_json(jctx *c, const ox_effect *e, json_t *o, const char *wher
 
 static int effect_to_json(jctx *c, const ox_effect *e, const char *where, json_t *arr) {
     assert(e->type >= OX_FX_SEND);
-    assert(e->type <= OX_FX_PASSED);
+    assert(e->type <= OX_FX_DECLARE);
     json_t *o = json_object();
     json_array_append_new(arr, o);
     json_object_set_new(o, "type", json_string(EFFECTS[e->type - OX_FX_SEND]));
@@ -557,7 +557,7 @@ static int effect_to_json(jctx *c, const ox_effect *e, const char *where, json_t
         if (put_str(c, o, where, "name", e->label) != 0) return -1;
         json_object_set_new(o, "count", json_integer(e->count));
         return 0;
-    default:   /* FAILPOINT, INJECTED */
+    default:   /* FAILPOINT, INJECTED, DECLARE */
         return put_str(c, o, where, "name", e->label);
     }
 }
@@ -599,9 +599,9 @@ static int effect_from_json(jctx *c, const json_t *o, const char *where, ox_effe
     static const char *const keys[][4] = {
         { "type", "to", "frame" }, { "type", "id", "delay_us" },
         { "type", "pay", "ok", "detail" }, { "type", "kind", "pay", "detail" },
-        { "type", "name" }, { "type", "name" }, { "type", "name", "count" },
+        { "type", "name" }, { "type", "name" }, { "type", "name", "count" }, { "type", "name" },
     };
-    static const size_t nkeys[] = { 3, 3, 4, 4, 2, 2, 3 };
+    static const size_t nkeys[] = { 3, 3, 4, 4, 2, 2, 3, 2 };
     int type = 0;
     int64_t x = 0, zero = 0;
     memset(e, 0, sizeof *e);
@@ -642,7 +642,7 @@ static int effect_from_json(jctx *c, const json_t *o, const char *where, ox_effe
         if (get_int(c, o, where, "count", 0, UINT32_MAX, NULL, &x) != 0) return -1;
         e->count = (uint32_t)x;
         return get_str(c, o, where, "name", OX_NAME_MAX, e->label);
-    default:   /* FAILPOINT, INJECTED */
+    default:   /* FAILPOINT, INJECTED, DECLARE */
         return get_str(c, o, where, "name", OX_NAME_MAX, e->label);
     }
 }

@@ -19,6 +19,9 @@ import sys
 APP_ID = 0x4F58424C
 SCHEMA = {"payment": 101, "accounting": 201}
 M64 = (1 << 64) - 1
+# What a failed SQLite call raises: its errors, and MemoryError for SQLITE_NOMEM (an
+# allocation the simulated memory failed, docs/protocol.md "The simulated disk").
+DB_ERRORS = (sqlite3.Error, MemoryError)
 KINDS = {1: "PAYMENT", 2: "CONSUMED", 3: "CONSUME_FAILED"}
 KIND_CODE = {v: k for k, v in KINDS.items()}
 TYPES = {1: "PUBLISH", 2: "DELIVER", 3: "DACK"}
@@ -302,6 +305,9 @@ def open_db(path, role, cfg, ddl):
         app = db.execute("PRAGMA application_id").fetchone()[0]
         uv = db.execute("PRAGMA user_version").fetchone()[0]
         nobj = db.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
+    except (sqlite3.OperationalError, MemoryError):   # the disk failed: not the file's fault
+        db.close()
+        raise
     except sqlite3.DatabaseError as e:
         db.close()
         raise Foreign("%s: not an outbox-lab %s database (%s)" % (name, role, e))
@@ -314,8 +320,8 @@ def open_db(path, role, cfg, ddl):
     if mode != cfg["journal_mode"]:
         raise Foreign("%s: cannot switch to journal_mode %s" % (name, cfg["journal_mode"]))
     sync = cfg["synchronous"]
-    if cfg["durable_send"]:   # config.h: nothing leaves before its commit is durable
-        sync = "extra" if cfg["journal_mode"] == "delete" else "full"
+    if cfg["durable_send"] and not by_barrier(cfg):   # config.h: nothing leaves before its
+        sync = "extra" if cfg["journal_mode"] == "delete" else "full"   # commit is durable
     db.execute("PRAGMA synchronous=%s" % sync.upper())
     if fresh:
         db.execute("BEGIN IMMEDIATE")
@@ -328,8 +334,18 @@ def open_db(path, role, cfg, ddl):
 
 
 def rollback(db):
-    if db.in_transaction:
-        db.execute("ROLLBACK")
+    try:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+    except DB_ERRORS:
+        pass   # SQLite rolled back by itself, or the next statement says why
+
+
+def by_barrier(cfg):
+    """durable_send under WAL and synchronous=normal: commits stay cheap, and a barrier
+    before anything leaves makes them durable (lib/store.c, ox_store_barrier).  Otherwise
+    durable_send syncs every commit instead (synchronous raised in open_db)."""
+    return cfg["durable_send"] and cfg["journal_mode"] == "wal" and cfg["synchronous"] == "normal"
 
 
 # ---- the step loop ----
@@ -343,13 +359,39 @@ class Node:
         self.fx = []
         self.step = None
         self.passes = []
+        self.synced = -1         # the connection's total_changes at the last barrier
+        self.barrier_error = ""
 
     # ---- what a service calls ----
     def note(self, kind, pay, detail):
         e = {"type": "NOTE", "kind": kind, "pay": pay, "detail": detail}
         self.fx.append(e)
 
+    def barrier(self):
+        """True once the commits behind what is about to leave are durable (by_barrier).
+        Python's sqlite3 cannot sync a file itself, as lib/store.c does through file
+        control; a checkpoint syncs the WAL before it copies anything, then the database.
+        It also empties the WAL, so the next commit starts it again and syncs its header:
+        one sync per commit more than lib/'s barrier, which only syncs the WAL."""
+        db = self.svc.db
+        if not by_barrier(self.svc.cfg) or db is None or db.in_transaction:
+            return True
+        if db.total_changes == self.synced:
+            return True
+        try:
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except DB_ERRORS as e:
+            self.barrier_error = "%s: durability barrier: sync failed: %s" % (self.svc.name, e)
+            return False
+        self.synced = db.total_changes
+        return True
+
     def send(self, frame):
+        if not self.barrier():   # it does not leave at all: a retry or redelivery sends it
+            m = frame.get("msg", {})
+            self.note("error", m.get("pay_id", 0), "%s: %s not sent"
+                      % (self.barrier_error, m.get("kind", "?")))
+            return
         self.fx.append({"type": "SEND", "to": "broker", "frame": frame})
 
     def timer(self, tid, delay_ms):
@@ -413,9 +455,11 @@ class Node:
         now = step["clock_us"] // 1000
         kind = step["kind"]
         if kind == "START":
+            for name in self.svc.OWN_FAILPOINTS:   # docs/protocol.md, "Failpoints ..."
+                self.fx.append({"type": "DECLARE", "name": name})
             try:
                 self.svc.start(self, now)
-            except (Foreign, sqlite3.Error) as e:
+            except (Foreign,) + DB_ERRORS as e:
                 self.fatal("cannot open %s" % e)
         elif kind == "STOP":   # closed first: the WAL is checkpointed before the reply
             self.svc.close()
@@ -429,9 +473,6 @@ class Node:
             self.guard(lambda: self.svc.timer(self, now, step["timer"]))
         else:
             self.fatal("unknown step kind %r" % kind)
-        for a in step.get("armed", []):   # a disk site: this node has no simulated disk
-            if a["action"] == "INJECT" and a["name"].startswith("disk."):
-                self.fx.append({"type": "PASSED", "name": a["name"], "count": 0})
         self.write("OK")
 
     def frame(self, step, now):
@@ -448,7 +489,7 @@ class Node:
         """A failed handler rolls back and says so: the trace shows it, the checker judges."""
         try:
             call()
-        except sqlite3.Error as e:
+        except DB_ERRORS as e:
             rollback(self.svc.db)
             self.note("error", 0, "%s: %s" % (self.svc.name, e))
 

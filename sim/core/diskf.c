@@ -15,6 +15,7 @@
 
 #include "../../proto/disk.h"
 #include "dbplace.h"
+#include "diskpre.h"
 #include "power.h"
 #include "world_loop.h"
 
@@ -232,6 +233,7 @@ int diskf_prepare(sim_world *w) {
         int len = snprintf(p->env_extra, sizeof p->env_extra, "OUTBOX_DISK=%s", dir);
         if (len < 0 || (size_t)len >= sizeof p->env_extra)
             return world_fail(w, OX_EXIT_HARNESS, "%s: path too long", dir);
+        if (diskpre_prepare(w, n, dir) != 0) return -1;   /* a --node command's disk */
     }
     return 0;
 }

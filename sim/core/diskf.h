@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "../../lib/prng.h"
+#include "../../proto/diskarm.h"
 #include "../../proto/step.h"
 #include "../scenario/scenario.h"
 
@@ -59,6 +60,7 @@ typedef struct {
     int fired;                           /* disk calls failed in this step */
     int last;                            /* the fault (0-based) of the last of them */
     uint8_t stopped[SIM_MAX_NODES];          /* SIGSTOPped by a pause, not yet SIGCONTed */
+    diskarm_map *arm[SIM_MAX_NODES];         /* a --node command's arming map (diskpre.h) */
 } diskf_state;
 
 struct sim_world;

@@ -273,8 +273,10 @@ void proc_add_arg(sim_proc *p, const char *arg) {
 #define CHILD_ENV_OWN 7   /* ASAN_OPTIONS, LD_PRELOAD, four FAKETIME_*, TZ */
 
 /* extra: "KEY=VALUE" (not copied: the caller keeps it alive) replacing any KEY of ours,
-** or "" (sim_proc.env_extra). */
-static char **child_env(const sim_procs *ps, const char *extra, int64_t clock_us) {
+** or "" (sim_proc.env_extra); preload: a library preloaded after libfaketime, or ""
+** (sim_proc.preload). */
+static char **child_env(const sim_procs *ps, const char *extra, const char *preload,
+                        int64_t clock_us) {
     size_t n = 0;
     while (environ[n]) n++;
     char **env = calloc(n + 10, sizeof *env);
@@ -287,14 +289,15 @@ static char **child_env(const sim_procs *ps, const char *extra, int64_t clock_us
         env[k++] = environ[i];
     }
     if (key) env[k++] = (char *)extra;   /* before the owned ones free_env frees */
-    char buf[700];
+    char buf[1024];   /* LD_PRELOAD: two paths */
     /* A sanitizer build of outbox-node refuses to start when libfaketime is preloaded
     ** before its runtime; the order is harmless here.  Other binaries ignore this. */
     const char *asan = getenv("ASAN_OPTIONS");
     snprintf(buf, sizeof buf, "ASAN_OPTIONS=%s%sverify_asan_link_order=0", asan ? asan : "",
              asan && *asan ? ":" : "");
     env[k++] = strdup(buf);
-    snprintf(buf, sizeof buf, "LD_PRELOAD=%s", ps->faketime_lib);
+    snprintf(buf, sizeof buf, "LD_PRELOAD=%s%s%s", ps->faketime_lib, *preload ? ":" : "",
+             preload);
     env[k++] = strdup(buf);
     char clock[OX_CLOCK_TEXT_LEN + 1];
     ox_clock_text(clock_us, clock);   /* fixed width: the child rewrites it in place */
@@ -431,7 +434,7 @@ int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t e
     argv[i++] = p->json ? "--sim-stdio" : "--sim";
     if (!p->json) argv[i++] = p->endpoint;
     argv[i] = NULL;
-    char **env = child_env(ps, p->env_extra, clock_us);
+    char **env = child_env(ps, p->env_extra, p->preload, clock_us);
     pid_t parent = getpid();
     pid_t pid = env ? fork() : -1;
     if (pid == 0) exec_child(p, argv, env, parent, child[0], child[1]);
@@ -858,7 +861,7 @@ int proc_run_tool(sim_procs *ps, sim_proc *p, int64_t clock_us, char *const argv
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         return -1;
     }
-    char **env = child_env(ps, "", clock_us);   /* a tool: no simulated disk */
+    char **env = child_env(ps, "", "", clock_us);   /* a tool: no simulated disk */
     if (!env) { close(fds[0]); close(fds[1]); snprintf(err, errlen, "out of memory"); return -1; }
     pid_t parent = getpid();
     pid_t pid = fork();

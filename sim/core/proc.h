@@ -50,6 +50,8 @@ typedef struct {
     char *argv[PROC_MAX_ARGS];    /* bin, --role, ..., NULL; owned */
     int argc;
     char env_extra[640];          /* "KEY=VALUE" added to its environment, or "" (power.h) */
+    char preload[600];            /* a library LD_PRELOADed after libfaketime, or ""
+                                  ** (the simulated disk of a foreign node, diskpre.h) */
     int json;                     /* its COMMAND was "json:...": the text transport */
     int to_child, from_child;     /* the text transport: our pipe ends while up, else -1 */
     unsigned lines;               /* the text transport: reply lines read in this life */

@@ -39,6 +39,7 @@
 #include "backlog.h"
 #include "batch.h"
 #include "dbplace.h"
+#include "diskpre.h"
 #include "net.h"
 #include "tamper.h"
 #include "world_loop.h"
@@ -263,6 +264,7 @@ static int step_node(sim_world *w, int node, ox_step *s) {
     int rollback = arm_rollback(w, node, s);
     if (rollback) w->inject_fault = rollback;
     diskf_arm(w, node, s);
+    diskpre_arm(w, node);   /* the same sites, for a --node command's preloaded disk */
     ox_reply r = { .effects = w->effects };
     ox_reply_reader rd;
     char err[600];
@@ -270,6 +272,7 @@ static int step_node(sim_world *w, int node, ox_step *s) {
     if (proc_steps(&w->procs, p, s, 1, &rd, err, sizeof err) != 0 ||
         proc_section(&w->procs, p, &rd, s->seq, &r, err, sizeof err) != 0)
         return world_fail(w, OX_EXIT_HARNESS, "%s", err);
+    if (diskpre_collect(w, node, &r) != 0) return -1;
     int rc = world_apply_reply(w, node, s, &r);
     if (rollback) w->inject_fault = 0;
     return rc;
@@ -551,15 +554,45 @@ static sim_fault *crash_fault_for(sim_world *w, int node, const char *name) {
     return NULL;
 }
 
+/* The START reply `r` of node `node` declares (DECLARE) every failpoint of its role the
+** scenario's failpoints { } names: a node that lacks one could never be crashed there.
+** Only a START's reply declares.  0 or -1 (world_fail). */
+static int check_declared(sim_world *w, int node, const ox_step *s, const ox_reply *r) {
+    const char *name = scenario_node_name(node);
+    const char *role = ox_role_name(scenario_node_role(node));
+    size_t rl = strlen(role);
+    for (unsigned i = 0; i < r->neffects; i++)
+        if (r->effects[i].type == OX_FX_DECLARE && s->kind != OX_STEP_START)
+            return world_fail(w, OX_EXIT_HARNESS, "%s declared failpoint '%s' in a reply to "
+                              "a step other than START: only a START's reply declares", name,
+                              r->effects[i].label);
+    if (s->kind != OX_STEP_START || r->status != OX_REPLY_OK) return 0;
+    for (int k = 0; k < w->sc->nown_fps; k++) {
+        const char *fp = w->sc->own_fps[k];
+        if (strncmp(fp, role, rl) != 0 || fp[rl] != '.') continue;   /* another role's */
+        int found = 0;
+        for (unsigned i = 0; i < r->neffects && !found; i++)
+            found = r->effects[i].type == OX_FX_DECLARE && !strcmp(r->effects[i].label, fp);
+        if (!found)
+            return world_fail(w, OX_EXIT_HARNESS, "%s does not declare failpoint '%s', which "
+                              "%s names (failpoints { } at line %d): its START reply must "
+                              "carry a DECLARE for it (docs/protocol.md, \"Failpoints and "
+                              "injection sites\")", name, fp, w->sc->path, w->sc->own_fps_line);
+    }
+    return 0;
+}
+
 int world_apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *r) {
     int replied = 0;
     assert(r->neffects <= OX_STEP_MAX_EFFECTS);
     assert(r->seq == s->seq);
+    if (check_declared(w, node, s, r) != 0) return -1;
     const char *last_fp = NULL, *last_note = NULL;
     for (unsigned i = 0; i < r->neffects && !w->err_code; i++) {
         const ox_effect *e = &r->effects[i];
         if (e->type == OX_FX_FAILPOINT) last_fp = e->label;
         if (e->type == OX_FX_NOTE) last_note = e->detail;
+        if (e->type == OX_FX_DECLARE) continue;   /* check_declared: nothing to apply */
         apply_effect(w, node, e, &replied);
     }
     if (w->err_code) return -1;
@@ -1268,6 +1301,7 @@ static int stop_nodes(sim_world *w) {
 /* Frees what the loop holds; the services are dead or stopped by now. */
 static void release(sim_world *w) {
     procs_fini(&w->procs, w->nodes, SIM_MAX_NODES);
+    diskpre_close(w);
     evq_free(&w->q);
     for (int n = 0; n < SIM_MAX_NODES; n++) backlog_free(&w->backlog[n]);
     free(w->tries);

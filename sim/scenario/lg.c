@@ -150,6 +150,9 @@ int lg_scenario_text(lg_buf *b, const lg_scenario *s, char *err, size_t errlen) 
     lg_printf(b, "  run      = %s,\n", lg_seconds(s->run_us, t, sizeof t));
     lg_printf(b, "  settle   = %s,\n}\n", lg_seconds(s->settle_us, t, sizeof t));
     topology(b, s);
+    for (int i = 0; i < s->nown_fps; i++)   /* before the faults that may name them */
+        lg_printf(b, "%s%s%s", i ? ", " : "failpoints { ", quoted(s->own_fps[i], q, sizeof q),
+                  i + 1 == s->nown_fps ? " }\n" : "");
     if (s->nfaults) lg_printf(b, "\n");
     for (int i = 0; i < s->nfaults; i++) {
         const sim_fault *f = &s->faults[i].f;

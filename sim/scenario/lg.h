@@ -54,6 +54,8 @@ typedef struct {
     const lg_fault_line *faults;
     int nfaults;
     const char *violated;     /* NULL: expect { all_invariants = true } */
+    const char (*own_fps)[65];   /* failpoints { } (sim_scenario.own_fps), or NULL */
+    int nown_fps;
 } lg_scenario;
 
 /* Appends the scenario to b.  Returns 0, or -1 (b->overflow, or a fault kind that

@@ -1047,6 +1047,8 @@ static void crash_at_failpoint(lua_State *L, const char *fn, scn *c, sim_fault *
              "OUTBOX_SYNC_POINTS=1 in the environment (outbox-sim explore --sync-points)", fn,
              f->failpoint);
     for (const char *const *p = fps; *p && !known; p++) known = strcmp(f->failpoint, *p) == 0;
+    for (int i = 0; i < c->sc->nown_fps && !known; i++)   /* failpoints { } */
+        known = strcmp(f->failpoint, c->sc->own_fps[i]) == 0;
     if (!known)
         fail(L, "%s: unknown failpoint '%s' (%ssee outbox-sim failpoints)", fn, f->failpoint,
              hint(f->failpoint, fps, h, sizeof h));
@@ -1116,6 +1118,57 @@ static void read_kill(lua_State *L, scn *c, const char *fn, sim_fault *f) {
     if (has_fp) crash_at_failpoint(L, fn, c, f, has_node);
     else crash_at_time(L, fn, c, f, has_node, has_at, at);
     read_restart(L, fn, f);
+}
+
+/* One name of failpoints { }: "<role>.<place>", place of [a-z0-9_], not this project's. */
+static void own_failpoint(lua_State *L, sim_scenario *sc, const char *name) {
+    const char *fn = "failpoints";
+    char role[16];
+    ox_role parsed;
+    size_t r = strcspn(name, "."), len = strlen(name);
+    snprintf(role, sizeof role, "%.*s", (int)(r < sizeof role ? r : sizeof role - 1), name);
+    if (r >= sizeof role || name[r] != '.' || ox_role_parse(role, &parsed) != 0)
+        fail(L, "%s: '%s' is not <role>.<place> with role payment, broker, accounting or relay",
+             fn, name);
+    if (len == r + 1 || len > 64 || strspn(name + r + 1, "abcdefghijklmnopqrstuvwxyz0123456789_")
+                                        != len - r - 1)
+        fail(L, "%s: '%s': the place after the role is 1 to %d of a-z, 0-9 and _", fn, name,
+             (int)(63 - r));
+    if (sync_failpoint(name))
+        fail(L, "%s: '%s' is a sync point, not a failpoint to declare", fn, name);
+    for (const char *const *p = ox_service_failpoints(); *p; p++)
+        if (!strcmp(*p, name))
+            fail(L, "%s: '%s' is one of this project's failpoints (outbox-sim failpoints): "
+                 "it needs no declaring", fn, name);
+    for (int i = 0; i < sc->nown_fps; i++)
+        if (!strcmp(sc->own_fps[i], name)) return;   /* named twice: once is enough */
+    if (sc->nown_fps == SIM_MAX_OWN_FPS)
+        fail(L, "%s: more than %d names", fn, SIM_MAX_OWN_FPS);
+    snprintf(sc->own_fps[sc->nown_fps++], sizeof sc->own_fps[0], "%s", name);
+}
+
+/* failpoints { "payment.mid_pay", ... }: the implementation under test has these
+** failpoints beyond this project's, so crash{} and power_loss{} after it may name them;
+** the world checks at each START that the node declares them (world_apply_reply). */
+static int l_failpoints(lua_State *L) {
+    scn *c = begin(L, "failpoints", 1);
+    if (!lua_istable(L, 1) || lua_gettop(L) != 1)
+        fail(L, "failpoints: give a list of names, failpoints { \"payment.my_point\" }");
+    lua_Integer n = luaL_len(L, 1), keys = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 1) != 0) {
+        keys++;
+        lua_pop(L, 1);
+    }
+    if (n == 0 || keys != n) fail(L, "failpoints: give a non-empty list of names, nothing else");
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_geti(L, 1, i) != LUA_TSTRING)
+            fail(L, "failpoints: entry %d is not a string", (int)i);
+        own_failpoint(L, c->sc, lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    if (c->sc->own_fps_line == 0) c->sc->own_fps_line = sandbox_line(L);
+    return 0;
 }
 
 /* crash { node, at | at_failpoint [, hit], restart_after | restart = false } */
@@ -2350,6 +2403,7 @@ static int l_register(lua_State *L) {
         { "delay", l_delay },
         { "corrupt", l_corrupt },
         { "crash", l_crash },
+        { "failpoints", l_failpoints },
         { "power_loss", l_power_loss },
         { "between", l_between },
         { "at", l_at },

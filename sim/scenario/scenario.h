@@ -55,6 +55,7 @@
 #define SIM_ANY (-1)
 #define SIM_FOREVER INT64_MAX
 #define SIM_MAX_FAULTS 4096
+#define SIM_MAX_OWN_FPS 16        /* failpoints { } names: the node's own failpoints */
 #define SIM_TAMPER_SQL_MAX 200   /* tamper{ sql }: bytes */
 #define SIM_MAX_KNOBS 64
 #define SIM_MAX_CALLBACKS 1024
@@ -212,6 +213,12 @@ typedef struct sim_scenario {
     void *L;                  /* lua_State, kept for callbacks */
     int instances[OX_ROLE_COUNT];   /* topology { }: processes per role (1, 1, 1, relays) */
     int topology_line;        /* line of topology{}; 0: none (the three nodes) */
+    /* failpoints { }: failpoints of the implementation under test beyond this project's
+    ** (ox_service_failpoints), which crash{} and power_loss{} may then name; each node of
+    ** the name's role must declare them at START (docs/protocol.md). */
+    char own_fps[SIM_MAX_OWN_FPS][65];
+    int nown_fps;
+    int own_fps_line;
 } sim_scenario;
 
 /* Loads and validates a scenario.  Returns NULL with "FILE:LINE: what" (or "FILE: what"

@@ -598,6 +598,17 @@ static void written(const explore *x, const ex_variant *v, const ex_fault *out[2
     }
 }
 
+/* A failpoint the node under test declared, not one of this project's (nor a sync point):
+** the variant names it in failpoints { } first, or it would not load.  Only names of
+** the characters failpoints { } allows are written (anything else could not be one). */
+static int own_failpoint(const ex_fault *f) {
+    if (!ex_kills(f->kind) || strstr(f->failpoint, ".after_sync") != NULL) return 0;
+    for (const char *const *p = ox_service_failpoints(); *p; p++)
+        if (!strcmp(*p, f->failpoint)) return 0;
+    size_t n = strlen(f->failpoint);
+    return n > 0 && strspn(f->failpoint, "abcdefghijklmnopqrstuvwxyz0123456789_.") == n;
+}
+
 static int write_variant(const explore *x, const ex_variant *v) {
     char path[700], desc[500], line[700];
     var_path(x, v, path, sizeof path, ".lua");
@@ -610,6 +621,7 @@ static int write_variant(const explore *x, const ex_variant *v) {
     for (int m = 0; m < 2 && mine[m]; m++) {
         sim_fault f = as_fault(mine[m]);
         scenario_fault_lua(&f, line, sizeof line);
+        if (own_failpoint(mine[m])) lg_printf(&b, "failpoints { \"%s\" }\n", mine[m]->failpoint);
         lg_printf(&b, "%s\n", line);
     }
     int rc = b.overflow ? -1 : lg_write_file(path, b.s, b.len);

@@ -155,8 +155,8 @@ static int parse_matrix(matrix *m, int argc, char **argv) {
 static int default_scenarios(matrix *m) {
     char dir[1100], pattern[1200];
     if (library_dir(dir, sizeof dir) != 0)
-        return cmd_usage_error("matrix: no scenario given, and no scenarios/ here nor an "
-                               "installed library (" LIBRARY_INSTALLED " beside outbox-sim)%s",
+        return cmd_usage_error("matrix: no scenario given, and no scenarios/ here, nor "
+                               LIBRARY_INSTALLED " nor " LIBRARY_CHECKOUT " beside outbox-sim%s",
                                "");
     snprintf(pattern, sizeof pattern, "%s/*.lua", dir);
     int rc = glob(pattern, 0, NULL, &m->g);

@@ -242,8 +242,9 @@ int cmd_run(int argc, char **argv) {
     char err[1024];
     sim_scenario *sc = scenario_load(o.scenario, o.seed, err, sizeof err);
     if (!sc) { fprintf(stderr, "outbox-sim: %s\n", err); return OX_EXIT_USAGE; }
-    char node_bin[1100];
-    if (nodeflag_count() < OX_ROLE_COUNT && find_node_bin(node_bin, sizeof node_bin) != 0) {
+    char node_bin[1100];   /* its directory also holds the simulated disk for --node (diskpre.h) */
+    int no_node = find_node_bin(node_bin, sizeof node_bin) != 0;
+    if (nodeflag_count() < OX_ROLE_COUNT && no_node) {
         fprintf(stderr,
                 "outbox-sim: cannot find an executable outbox-node at %s (build with make, or "
                 "name every role's implementation with --node)\n",

@@ -210,7 +210,8 @@ static int parse_conform(conform *c, int argc, char **argv) {
 /* The role's clauses and their runs, one per scenario, in the table's order. */
 static int plan(conform *c) {
     if (library_dir(c->lib, sizeof c->lib) != 0)
-        return cmd_usage_error("conform: no scenarios/ here nor an installed library%s", "");
+        return cmd_usage_error("conform: no scenarios/ here, nor " LIBRARY_INSTALLED " nor "
+                               LIBRARY_CHECKOUT " beside outbox-sim%s", "");
     for (int k = 0; k < NCLAUSES; k++) {
         c->run_of[k] = -1;
         if (!(CLAUSES[k].roles & (1u << c->role))) continue;

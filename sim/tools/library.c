@@ -26,7 +26,12 @@ int library_dir(char *out, size_t cap) {
     char self[1024];
     int n = snprintf(self, sizeof self, "%s", cmd_self());
     if (n <= 0 || (size_t)n >= sizeof self) return -1;
-    n = snprintf(out, cap, "%s/%s", dirname(self), LIBRARY_INSTALLED);
-    if (n <= 0 || (size_t)n >= cap) return -1;
-    return is_dir(out) ? 0 : -1;
+    const char *dir = dirname(self);
+    static const char *const rel[] = { LIBRARY_INSTALLED, LIBRARY_CHECKOUT };
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        n = snprintf(out, cap, "%s/%s", dir, rel[i]);
+        if (n <= 0 || (size_t)n >= cap) return -1;
+        if (is_dir(out)) return 0;
+    }
+    return -1;
 }

@@ -14,10 +14,12 @@
 
 /* Relative to the directory of the installed binaries (mk/install.mk says the same). */
 #define LIBRARY_INSTALLED "../share/outbox-lab/scenarios"
+/* Relative to a checkout's bin/: the checkout's own library, when run from elsewhere. */
+#define LIBRARY_CHECKOUT "../scenarios"
 
 /* The scenario library: "scenarios" when the current directory has one, else the
-** installed one beside this binary (see above).  Returns 0 with the directory in
-** out[cap], or -1 when there is neither. */
+** installed one beside this binary, else the checkout's beside its bin/ (see above).
+** Returns 0 with the directory in out[cap], or -1 when there is none. */
 int library_dir(char *out, size_t cap);
 
 #endif

@@ -661,6 +661,8 @@ int shrink_plan_text(const shrink_plan_orig *o, const shrink_plan *p, const char
         .settle_us = sc->settle_us,
         .faults = lines,
         .nfaults = p->nfaults,
+        .own_fps = (const char(*)[65])sc->own_fps,
+        .nown_fps = sc->nown_fps,
     };
     int rc = lg_scenario_text(out, &s, err, errlen);
     free(lines);

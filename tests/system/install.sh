@@ -16,7 +16,7 @@ make --no-print-directory -s install PREFIX="$P" >"$OUT/install.out" 2>&1
 rc=$?
 check "make install PREFIX=...: exit 0" test $rc -eq 0
 [ $rc -eq 0 ] || sed 's/^/# /' "$OUT/install.out" | tail -n 5
-for b in outbox-sim outbox-node outbox-ctl; do check "installed bin/$b" test -x "$P/bin/$b"; done
+for b in outbox-sim outbox-node outbox-ctl libox-disk.so; do check "installed bin/$b" test -x "$P/bin/$b"; done
 nsc=$(ls scenarios/*.lua | wc -l)
 check "installed the scenario library ($nsc scenarios and its README)" \
   test "$(ls "$P/share/outbox-lab/scenarios/"*.lua | wc -l)" -eq "$nsc" -a -f "$P/share/outbox-lab/scenarios/README.md"

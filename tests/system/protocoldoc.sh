@@ -46,7 +46,7 @@ bites_code() {
   check "bites: the code with $1 fails the page (exit 1)" [ $? -eq 1 ]
   check "bites: ... naming $4" grep -q "$4" "$OUT/bite.out"
 }
-bites_code "a new effect type" proto/step.h 's/    OX_FX_PASSED$/    OX_FX_PASSED,\n    OX_FX_NEW/' \
+bites_code "a new effect type" proto/step.h 's/    OX_FX_PASSED,$/    OX_FX_PASSED,\n    OX_FX_NEW,/' \
   "effect-types"
 bites_code "a larger OX_STEP_MAX_ARMED" proto/step.h \
   's/^#define OX_STEP_MAX_ARMED 8$/#define OX_STEP_MAX_ARMED 9/' "OX_STEP_MAX_ARMED"

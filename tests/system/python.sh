@@ -61,7 +61,12 @@ for seed in range(4):
     p = oxnode.Prng(oxnode.prng_derive(seed * 0x9E3779B97F4A7C15 & oxnode.M64, 1))
     print(" ".join([str(p.next())] + [str(oxnode.retry_interval(cfg, p, n)) for n in range(1, 71)]))
 EOF
-if cc -std=c11 -Ilib -o "$OUT/jit" "$OUT/jit.c" "${BUILD:-build}/liboutbox.a" -lm 2>"$OUT/cc.err"; then
+# The archive of a sanitizer build (make asan-test: BUILD=build-asan) links only with
+# the sanitizers' runtime.
+san=
+case ${BUILD:-build} in *asan*) san=-fsanitize=address,undefined ;; esac
+if cc -std=c11 -Ilib $san -o "$OUT/jit" "$OUT/jit.c" "${BUILD:-build}/liboutbox.a" -lm \
+    2>"$OUT/cc.err"; then
   "$OUT/jit" >"$OUT/jit.c.out"
   python3 "$OUT/jit.py" "$PY" >"$OUT/jit.py.out"
   check "retry jitter: Python draws and rounds what lib/ does (4 seeds x 70 attempts)" \

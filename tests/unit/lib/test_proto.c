@@ -304,6 +304,9 @@ static void reply_round_trip(void **state) {
     ox_effect passed = { .type = OX_FX_PASSED, .count = 70000 };   /* more than a u16 */
     strcpy(passed.label, "disk.write.eio");
     ox_reply_add(&b, &passed);
+    ox_effect declare = { .type = OX_FX_DECLARE };
+    strcpy(declare.label, "payment.mid_pay");
+    ox_reply_add(&b, &declare);
     size_t n = ox_reply_finish(&b, OX_REPLY_CRASH);
     assert_true(n > 0);
     ox_reply r = { .effects = effects };
@@ -311,7 +314,7 @@ static void reply_round_trip(void **state) {
     assert_int_equal(ox_reply_decode(buf, n, &r, err, sizeof err), 0);
     assert_int_equal(r.seq, 5);
     assert_int_equal(r.status, OX_REPLY_CRASH);
-    assert_int_equal(r.neffects, 5);
+    assert_int_equal(r.neffects, 6);
     assert_string_equal(effects[0].label, "PUBLISH PAYMENT");
     assert_int_equal(effects[0].delivery, 5);
     assert_memory_equal(effects[0].frame, frame, 3);
@@ -322,6 +325,8 @@ static void reply_round_trip(void **state) {
     assert_int_equal(effects[4].type, OX_FX_PASSED);
     assert_string_equal(effects[4].label, "disk.write.eio");
     assert_int_equal(effects[4].count, 70000);
+    assert_int_equal(effects[5].type, OX_FX_DECLARE);
+    assert_string_equal(effects[5].label, "payment.mid_pay");
     /* every truncation is rejected */
     for (size_t cut = 0; cut < n; cut++)
         assert_int_equal(ox_reply_decode(buf, cut, &r, err, sizeof err), -1);

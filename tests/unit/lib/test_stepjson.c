@@ -142,6 +142,7 @@ static size_t reply_of_every_effect(uint8_t last_status) {
         { .type = OX_FX_FAILPOINT, .label = "payment.after_commit" },
         { .type = OX_FX_INJECTED, .label = "payment.rollback" },
         { .type = OX_FX_PASSED, .label = "disk.write.eio", .count = 3 },
+        { .type = OX_FX_DECLARE, .label = "payment.mid_pay" },
     };
     for (size_t i = 0; i < sizeof fx / sizeof fx[0]; i++) ox_reply_add(&b, &fx[i]);
     ox_reply_next(&b, 9);
@@ -164,6 +165,7 @@ static void replies_round_trip_every_effect(void **state) {
     assert_non_null(strstr(line, "{\"type\":\"NOTE\",\"kind\":\"recover\",\"detail\":"));
     assert_non_null(strstr(line, "{\"type\":\"REPLY\",\"pay\":17,\"ok\":true,"));
     assert_non_null(strstr(line, "{\"seq\":9,\"status\":\"FATAL\",\"effects\":[]}"));
+    assert_non_null(strstr(line, "{\"type\":\"DECLARE\",\"name\":\"payment.mid_pay\"}"));
 }
 
 /* A text node's SEND has no routing facts: they come from its frame, as a binary node's. */
