@@ -108,7 +108,8 @@ static const char run_help[] =
     "  --follow IDS    the payments report.html's chart follows and --narrate tells (17,25)\n"
     "  --pace S        with --narrate on a terminal: S wall seconds per virtual second\n"
     "  --node ROLE=COMMAND  run COMMAND (an executable speaking docs/protocol.md) as ROLE\n"
-    "                  (payment, broker, accounting) instead of bin/outbox-node; repeatable\n"
+    "                  (payment, broker, accounting, relay) instead of bin/outbox-node;\n"
+    "                  json:COMMAND for one speaking the text encoding; repeatable\n"
     "                  (the reproduce line and summary.json's \"nodes\" say so)\n"
     "environment: NO_COLOR=1 turns the narration's colour off\n"
     "exit: 0 expectations met, 1 not met, 2 bad usage or scenario, 3 harness failure\n";

@@ -43,7 +43,7 @@ static const char usage[] =
     "\n"
     "  --node ROLE=COMMAND  (run, sweep, matrix, shrink, explore; repeatable) run COMMAND,\n"
     "        an executable speaking the node protocol (docs/protocol.md), as ROLE (payment,\n"
-    "        broker or accounting) instead of bin/outbox-node; ROLE=json:COMMAND for one\n"
+    "        broker, accounting or relay) instead of bin/outbox-node; ROLE=json:COMMAND for one\n"
     "        that speaks its text encoding, JSON lines on stdin and stdout\n"
     "\n"
     "exit codes: 0 expectations met, 1 invariant broken or expected break missing,\n"
