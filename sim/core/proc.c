@@ -640,9 +640,12 @@ static const char *quote_line(const char *line, size_t len, char *out, size_t ca
 }
 
 /* Reads one REPLY line from the child's stdout into ps->text; its length without the
-** '\n' into *len.  Anything after the line, a line over STEPJSON_REPLY_MAX, the end of
-** the output, a death or a silence is an error. */
-static int read_line(sim_procs *ps, sim_proc *p, size_t *len, char *err, size_t errlen) {
+** '\n' into *len, and into *more whether more followed it in the same read.  The caller
+** judges the line first and only then the bytes after it, so that a stray line printed
+** before a reply is always "a malformed reply line", however the pipe split the two.  A
+** line over STEPJSON_REPLY_MAX, the end of the output, a death or a silence is an error. */
+static int read_line(sim_procs *ps, sim_proc *p, size_t *len, int *more, char *err,
+                     size_t errlen) {
     int64_t deadline = mono_ms() + ps->timeout_ms;
     size_t have = 0;
     unsigned at = ++p->lines;
@@ -651,12 +654,11 @@ static int read_line(sim_procs *ps, sim_proc *p, size_t *len, char *err, size_t 
         if (r > 0) {
             const char *nl = memchr(ps->text + have, '\n', (size_t)r);
             have += (size_t)r;
-            if (nl != NULL && (size_t)(nl - ps->text) + 1 != have) {
-                snprintf(err, errlen, "%s wrote more after its reply line %u (see %s)", p->name,
-                         at, p->log_path);
-                return -1;
+            if (nl != NULL) {
+                *len = (size_t)(nl - ps->text);
+                *more = *len + 1 != have;
+                return 0;
             }
-            if (nl != NULL) { *len = have - 1; return 0; }
             if (have < STEPJSON_REPLY_MAX) continue;
             snprintf(err, errlen, "%s sent a reply line %u over %u bytes (see %s)", p->name,
                      at, STEPJSON_REPLY_MAX, p->log_path);
@@ -688,12 +690,19 @@ static int text_exchange(sim_procs *ps, sim_proc *p, size_t n, size_t *len, char
         snprintf(err, errlen, "%s: the step has no text form: %s", p->name, why);
         return -1;
     }
-    if (write_line(ps, p, m, err, errlen) != 0 || read_line(ps, p, &m, err, errlen) != 0)
+    int more = 0;
+    if (write_line(ps, p, m, err, errlen) != 0 ||
+        read_line(ps, p, &m, &more, err, errlen) != 0)
         return -1;
     *len = stepjson_reply_to_bin(ps->text, m, ps->replybuf, OX_REPLY_MAX, why, sizeof why);
     if (*len == 0) {
         snprintf(err, errlen, "%s sent a malformed reply line %u: %s (the line: %s)", p->name,
                  p->lines, why, quote_line(ps->text, m, line, sizeof line));
+        return -1;
+    }
+    if (more) {
+        snprintf(err, errlen, "%s wrote more after its reply line %u (see %s)", p->name,
+                 p->lines, p->log_path);
         return -1;
     }
     return 0;

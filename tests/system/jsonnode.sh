@@ -71,6 +71,7 @@ bad unknown 'sent a malformed reply line 2: sections[0]: "status": unknown value
 bad exit "closed its output before it answered: it exited with status 0"
 bad partial "closed its output inside a reply line: it exited with status 1"
 bad twice "wrote more after its reply line 2"
+bad stray "sent a malformed reply line 2: not JSON"
 bad silent "did not answer a step within 30000 ms"
 check "no bad node is left running" leftovers "$OUT/"
 

@@ -10,6 +10,7 @@
 #   exit      exits mid-step, without answering
 #   partial   half a line, then exits 1
 #   twice     its reply line twice
+#   stray     a line of its own ("debug: ...") and then its reply, in one write
 #   silent    answers nothing (the simulator's step timeout, 30 s, ends the run)
 # Then it waits to be killed, reading nothing more.
 import json
@@ -45,6 +46,8 @@ for raw in sys.stdin:
         sys.exit(1)
     elif mode == "twice":
         out.write(reply(seq) + "\n" + reply(seq) + "\n")
+    elif mode == "stray":
+        out.write("debug: step %d\n" % seq + reply(seq) + "\n")
     out.flush()
     while True:
         signal.pause()   # not sleep(): libfaketime's frozen clock makes it fail
