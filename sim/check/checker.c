@@ -193,6 +193,9 @@ static char *file_uri(const char *path, const char *query) {
 ** immutable instead, which reads it as it is and leaves no file behind.  Otherwise the
 ** log must be read, so it is opened the ordinary read-only way. */
 static int open_ro(checker *c, const char *path, sqlite3 **db) {
+    if (access(path, F_OK) != 0)   /* a node of one's own that never opened its --db */
+        return fail(c, "%s: no such file: the service never created its database (does it "
+                    "open the path its --db names?)", path);
     int settled = !sibling_exists(path, "-wal") && !sibling_exists(path, "-journal");
     char *uri = file_uri(path, settled ? "?mode=ro&immutable=1" : "?mode=ro");
     if (!uri) return fail(c, "%s: out of memory", path);

@@ -168,6 +168,17 @@ rc=$?
 check "accounting.py with a bad knob value: exit 2, one line, no database left" \
   test $rc -eq 2 -a "$(wc -l <"$OUT/u.err")" -eq 1 -a ! -e "$OUT/x.db"
 
+# ---- a node that opens another file than its --db: the checker says so ----
+cp -r "$PY" "$OUT/nodb"
+sed -i 's|oxnode.open_db(self.o\["db"\]|oxnode.open_db(self.o["db"] + ".elsewhere"|' \
+  "$OUT/nodb/payment.py"
+sim run scenarios/clean.lua --seed 1 --out "$OUT/nd" --node "payment=json:$OUT/nodb/payment.py"
+rc=$?
+check "a payment service that never opens its --db: exit 3, one line (got $rc)" \
+  test $rc -eq 3 -a "$(wc -l <"$OUT/last.err")" -eq 1
+check "... saying the service never created its database" \
+  grep -q "payment.db: no such file: the service never created its database" "$OUT/last.err"
+
 # ---- nothing left behind: a node crashed at a failpoint waits to be killed, and is ----
 sleep 0.5
 check "no Python node of this test's runs is left" \
