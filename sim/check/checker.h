@@ -71,6 +71,10 @@ typedef struct {
     /* counts for the summary */
     uint32_t payments, paid, refunded, vouchers, sending, consumed, failed, dead, alerts;
     uint32_t cleaned;         /* outbox rows the cleanup deleted (their tombstones) */
+    /* Notes of a kind the history checks read whose detail did not parse (history.h,
+    ** history_unreadable): how many, the trace line of the last, the first quoted. */
+    uint32_t unreadable, unreadable_line;
+    char unreadable_first[240];
 } checker_result;
 
 /* Returns 0 with *out filled, or -1 with a one-line reason (a database that cannot be

@@ -153,8 +153,10 @@ static void on_enqueue(hbroker *b, history_sink *s, const history_ev *e) {
     unsigned long long msg = 0, id = 0;
     char kind[24], q[24];
     if (sscanf(e->detail, "msg %llu %23s on %23s as delivery %llu", &msg, kind, q, &id) != 4
-        || id == 0)
+        || id == 0) {
+        history_unreadable(s, e);
         return;
+    }
     if (id <= b->last_id) {   /* incarnation << 32 | seq: never given out twice */
         uint32_t lines[2] = { b->last_id_line, e->line };
         history_flag(s, HI_DACK, e->pay, msg, lines, 2,
@@ -197,7 +199,10 @@ static void amo_order(hbroker *b, history_sink *s, const history_ev *e, uint64_t
 
 static void on_deliver(hbroker *b, history_sink *s, const history_ev *e, int again) {
     uint64_t id = 0, msg = 0;
-    if (!parse_delivery(e->detail, &id, &msg)) return;
+    if (!parse_delivery(e->detail, &id, &msg)) {
+        history_unreadable(s, e);
+        return;
+    }
     bmsg *m = find(b, id);
     if (!m) m = add(b, id);   /* restored by a durable restart before this history */
     if (!m) return;
@@ -226,7 +231,10 @@ static void on_deliver(hbroker *b, history_sink *s, const history_ev *e, int aga
 
 static void on_ack(hbroker *b, history_sink *s, const history_ev *e) {
     uint64_t id = 0, msg = 0;
-    if (!parse_delivery(e->detail, &id, &msg)) return;
+    if (!parse_delivery(e->detail, &id, &msg)) {
+        history_unreadable(s, e);
+        return;
+    }
     bmsg *m = find(b, id);
     uint32_t lines[2] = { b->dack_line, e->line };
     if (b->dack == 0)   /* no DACK at all: the message left unacked (auto-ack) */
@@ -285,7 +293,10 @@ static void excuse_all(hbroker *b) {
 ** back): a DACK from before could ack another message. */
 static void on_incarnation(hbroker *b, history_sink *s, const history_ev *e) {
     unsigned long long n = 0;
-    if (sscanf(e->detail, "incarnation %llu", &n) != 1) return;
+    if (sscanf(e->detail, "incarnation %llu", &n) != 1) {
+        history_unreadable(s, e);
+        return;
+    }
     uint32_t lines[2] = { b->inc_line, e->line };
     if (b->incarnation && n <= b->incarnation)
         history_flag(s, HI_DACK, 0, 0, lines, 2,

@@ -90,7 +90,10 @@ static uint32_t reason_hash(const char *why) {
 /* apply or refuse: an inbox row committed. */
 static void on_inbox(hconsumer *c, history_sink *s, const history_ev *e, int applied) {
     unsigned long long msg = 0;
-    if (sscanf(e->detail, "msg %llu", &msg) != 1) return;
+    if (sscanf(e->detail, "msg %llu", &msg) != 1) {
+        history_unreadable(s, e);
+        return;
+    }
     cmsg *m = msg_at(c, msg);
     if (!m) return;
     if (m->inbox != IN_NONE) {
@@ -115,7 +118,10 @@ static void on_inbox(hconsumer *c, history_sink *s, const history_ev *e, int app
 static void on_failed(hconsumer *c, history_sink *s, const history_ev *e) {
     unsigned long long msg = 0;
     int at = 0;
-    if (sscanf(e->detail, "msg %llu marked FAILED: %n", &msg, &at) != 1 || at == 0) return;
+    if (sscanf(e->detail, "msg %llu marked FAILED: %n", &msg, &at) != 1 || at == 0) {
+        history_unreadable(s, e);
+        return;
+    }
     cmsg *m = msg_at(c, msg);
     if (!m || m->inbox != IN_REFUSED || !m->why || reason_hash(e->detail + at) == m->why)
         return;
@@ -140,7 +146,10 @@ static void on_out(hconsumer *c, history_sink *s, const history_ev *e, uint64_t 
 static void on_answer(hconsumer *c, history_sink *s, const history_ev *e) {
     char kind[24] = "";
     unsigned long long msg = 0;
-    if (sscanf(e->detail, "%23s for msg %llu", kind, &msg) != 2) return;
+    if (sscanf(e->detail, "%23s for msg %llu", kind, &msg) != 2) {
+        history_unreadable(s, e);
+        return;
+    }
     cmsg *m = msg_at(c, msg);
     if (!m) return;
     int a = !strcmp(kind, "CONSUMED") ? ANS_CONSUMED : ANS_FAILED;
@@ -176,10 +185,13 @@ static void on_crash(hconsumer *c, int i) {
 
 /* "msg M already APPLIED|REFUSED: answering again": for a message accounting died
 ** inside (maybe), the proof that its inbox row did commit. */
-static void on_duplicate(hconsumer *c, const history_ev *e) {
+static void on_duplicate(hconsumer *c, history_sink *s, const history_ev *e) {
     unsigned long long msg = 0;
     char st[16] = "";
-    if (sscanf(e->detail, "msg %llu already %15[A-Z]", &msg, st) != 2) return;
+    if (sscanf(e->detail, "msg %llu already %15[A-Z]", &msg, st) != 2) {
+        history_unreadable(s, e);
+        return;
+    }
     cmsg *m = msg_at(c, msg);
     if (!m || !m->maybe || m->inbox != IN_NONE) return;
     m->maybe = 0;
@@ -218,7 +230,7 @@ void hconsumer_event(hconsumer *c, history_sink *s, const history_ev *e) {
     if (!strcmp(e->kind, "apply")) on_inbox(c, s, e, 1);
     else if (!strcmp(e->kind, "refuse")) on_inbox(c, s, e, 0);
     else if (!strcmp(e->kind, "publish")) on_answer(c, s, e);
-    else if (!strcmp(e->kind, "duplicate")) on_duplicate(c, e);
+    else if (!strcmp(e->kind, "duplicate")) on_duplicate(c, s, e);
 }
 
 int64_t hconsumer_inbox_rows(const hconsumer *c) { return c->rows; }

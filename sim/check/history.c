@@ -67,6 +67,15 @@ static int cmp_u32(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+void history_unreadable(history_sink *s, const history_ev *e) {
+    checker_result *o = s->out;
+    if (o->unreadable > 0 && o->unreadable_line == e->line) return;   /* two checks read it */
+    if (o->unreadable++ == 0)
+        snprintf(o->unreadable_first, sizeof o->unreadable_first,
+                 "line %u, %s's %s note: \"%.120s\"", e->line, e->node, e->kind, e->detail);
+    o->unreadable_line = e->line;
+}
+
 void history_flag(history_sink *s, int inv, uint64_t pay, uint64_t msg, const uint32_t *lines,
                   int nlines, const char *fmt, ...) {
     assert(inv >= INVARIANT_END_STATE);

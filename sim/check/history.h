@@ -121,6 +121,13 @@ int history_judged(const history_conf *conf, int inv);
 void history_flag(history_sink *s, int inv, uint64_t pay, uint64_t msg, const uint32_t *lines,
                   int nlines, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
+/* Note e is of a kind a check reads, and its detail does not parse in the format the
+** list above gives: counted once per trace line into out->unreadable, the first quoted.
+** A check that cannot read a note judges as if it were not there, so a node of one's own
+** that words a note differently would otherwise pass unjudged (the run's warnings and
+** conform's notes-readable clause say so). */
+void history_unreadable(history_sink *s, const history_ev *e);
+
 /* Competing consumers (topology { accounting = M }): which accounting instance a trace's
 ** node name is, 0 for "accounting", k-1 for "accounting-k" (k in 2..OX_MAX_INSTANCES),
 ** or -1 for any other node.  The instances share one database: what one committed, all

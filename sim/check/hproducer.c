@@ -155,7 +155,10 @@ static void judge_timing(hproducer *p, history_sink *s, prow *r, uint64_t msg, u
 static void on_publish(hproducer *p, history_sink *s, const history_ev *e) {
     unsigned long long msg = 0;
     unsigned a = 0;
-    if (sscanf(e->detail, "msg %llu attempt %u", &msg, &a) != 2) return;
+    if (sscanf(e->detail, "msg %llu attempt %u", &msg, &a) != 2) {
+        history_unreadable(s, e);
+        return;
+    }
     prow *r = row(p, msg);
     if (!r) return;
     if (r->state == ROW_NONE && r->attempt == 0 && p->adopted && p->adopted == e->pay) {
@@ -193,8 +196,10 @@ static void on_commit(hproducer *p, history_sink *s, const history_ev *e) {
     unsigned long long pay = 0, msg = 0, acc = 0;
     long long amount = 0;
     if (sscanf(e->detail, "payment %llu: %lld cents from account %llu, outbox row %llu", &pay,
-               &amount, &acc, &msg) != 4)
+               &amount, &acc, &msg) != 4) {
+        if (!strstr(e->detail, "(no outbox row)")) history_unreadable(s, e);
         return;   /* design direct: no outbox row */
+    }
     prow *r = row(p, msg);
     if (!r) return;
     r->pay = pay;
@@ -223,7 +228,10 @@ static void settle_maybe(hproducer *p, prow *r) {
 /* An answer (consumed/failed) or a DEAD moves row msg to `to`. */
 static void on_move(hproducer *p, history_sink *s, const history_ev *e, int to) {
     unsigned long long msg = 0;
-    if (sscanf(e->detail, "msg %llu", &msg) != 1) return;
+    if (sscanf(e->detail, "msg %llu", &msg) != 1) {
+        history_unreadable(s, e);
+        return;
+    }
     prow *r = row(p, msg);
     if (!r) return;
     if (to != ROW_DEAD) settle_maybe(p, r);
@@ -252,7 +260,10 @@ static void on_alert(hproducer *p, history_sink *s, const history_ev *e) {
     int counted = sscanf(e->detail, "DEAD_LETTER: payment %llu dead after %lld attempts "
                          "(outbox row %llu)", &pay, &n, &msg) == 3;
     if (!counted && sscanf(e->detail, "DEAD_LETTER: payment %llu: outbox row %llu", &pay,
-                           &msg) != 2) pay = msg = 0;
+                           &msg) != 2) {
+        pay = msg = 0;
+        history_unreadable(s, e);
+    }
     uint32_t lines[2] = { p->dead_line, e->line };
     if (!p->dead_msg)
         history_flag(s, HI_ALERT_NAMES_ROW, e->pay, msg, lines + 1, 1,
@@ -311,7 +322,10 @@ static void judge_cleanup_note(hproducer *p, history_sink *s, const history_ev *
 
 static void on_cleanup(hproducer *p, history_sink *s, const history_ev *e) {
     unsigned long long msg = 0;
-    if (sscanf(e->detail, "msg %llu deleted:", &msg) != 1) return;
+    if (sscanf(e->detail, "msg %llu deleted:", &msg) != 1) {
+        history_unreadable(s, e);
+        return;
+    }
     prow *r = row(p, msg);
     if (!r) return;
     judge_cleanup_note(p, s, e, r, msg);
@@ -340,7 +354,10 @@ static void on_cleanup(hproducer *p, history_sink *s, const history_ev *e) {
 static void on_complete(hproducer *p, history_sink *s, const history_ev *e) {
     unsigned long long msg = 0;
     char how[16] = "", status[16] = "";
-    if (sscanf(e->detail, "msg %llu %15[a-z]: %15s", &msg, how, status) != 3) return;
+    if (sscanf(e->detail, "msg %llu %15[a-z]: %15s", &msg, how, status) != 3) {
+        history_unreadable(s, e);
+        return;
+    }
     prow *r = row(p, msg);
     if (!r) return;
     uint32_t lines[2] = { r->state_line, e->line };

@@ -33,7 +33,10 @@ static int node_index(const char *node) {
 static void payment_found(hrestart *r, history_sink *s, const history_ev *e,
                           const hproducer *p) {
     long long n = 0;
-    if (sscanf(e->detail, "%lld outbox rows SENDING", &n) != 1) return;
+    if (sscanf(e->detail, "%lld outbox rows SENDING", &n) != 1) {
+        history_unreadable(s, e);
+        return;
+    }
     int64_t want = hproducer_sending(p), maybe = hproducer_maybe(p);
     int64_t moved = hproducer_maybe_moved(p);
     /* a transaction payment died inside may or may not be there (hproducer.h) */
@@ -63,7 +66,10 @@ static void broker_found(hrestart *r, history_sink *s, const history_ev *e, cons
 static void accounting_found(hrestart *r, history_sink *s, const history_ev *e,
                              const hconsumer *c) {
     long long n = 0, v = 0;
-    if (sscanf(e->detail, "%lld inbox rows, %lld vouchers", &n, &v) != 2) return;
+    if (sscanf(e->detail, "%lld inbox rows, %lld vouchers", &n, &v) != 2) {
+        history_unreadable(s, e);
+        return;
+    }
     int64_t rows = hconsumer_inbox_rows(c), vouchers = hconsumer_vouchers(c);
     int64_t maybe = hconsumer_maybe(c);
     assert(maybe >= 0);

@@ -95,6 +95,14 @@ static void write_data(json_w *w, const report_run *r) {
     json_w_key(w, "warnings");
     rundata_warnings(w, r);
     json_w_break(w, 2);
+    if (r->check && r->check->unreadable) {   /* only then: other summaries stay as they were */
+        json_w_key(w, "unreadable_notes");
+        json_w_obj(w);
+        json_w_kuint(w, "count", r->check->unreadable);
+        json_w_kstr(w, "first", r->check->unreadable_first);
+        json_w_obj_end(w);
+        json_w_break(w, 2);
+    }
     json_w_key(w, "reached");
     rundata_reached(w, r);
 }
@@ -251,6 +259,8 @@ static void print_summary(const report_run *r, int met, const char *why) {
         if (expect_fault_idle(&r->opt->sc->faults[i], idle, sizeof idle))
             printf("  warning    %s\n", idle);
     }
+    char unread[512];
+    if (rundata_unreadable(r, unread, sizeof unread)) printf("  warning    %s\n", unread);
     printf("  outbox     %" PRIu64 " republished by the recovery scan, %" PRIu64
            " redeliveries, %u refunds, %u dead letters, %u alerts\n",
            failpoint_count(r, "payment.scan_after_publish"), kind_count(r, "redeliver"),

@@ -137,6 +137,15 @@ void rundata_fault(json_w *w, const sim_fault *x) {
     json_w_kstr(w, "lua", lua);
 }
 
+int rundata_unreadable(const report_run *r, char *out, size_t cap) {
+    const checker_result *c = r->check;
+    if (c == NULL || c->unreadable == 0) return 0;
+    snprintf(out, cap, "%u note%s the history checks read did not parse, and were judged as "
+             "if absent (first: %s; docs/protocol.md, \"Notes\")", c->unreadable,
+             c->unreadable == 1 ? "" : "s", c->unreadable_first);
+    return 1;
+}
+
 void rundata_warnings(json_w *w, const report_run *r) {
     const sim_scenario *sc = r->opt->sc;
     int n = 0;
@@ -146,6 +155,12 @@ void rundata_warnings(json_w *w, const report_run *r) {
         if (!expect_fault_idle(&sc->faults[i], why, sizeof why)) continue;
         brk(w, 4);
         json_w_str(w, why);
+        n++;
+    }
+    char unread[512];
+    if (rundata_unreadable(r, unread, sizeof unread)) {   /* a node words a note its own way */
+        brk(w, 4);
+        json_w_str(w, unread);
         n++;
     }
     if (n) brk(w, 2);

@@ -28,8 +28,11 @@ void rundata_failpoints(json_w *w, const report_run *r);
 ** declaration). */
 void rundata_fault(json_w *w, const sim_fault *x);
 /* ["fault 2 (drop, line 9) never acted: ...", ...]: one line per fault that never
-** acted (expect_fault_idle, sim/check/expect.h). */
+** acted (expect_fault_idle, sim/check/expect.h), then rundata_unreadable's, if any. */
 void rundata_warnings(json_w *w, const report_run *r);
+/* 1 and the warning in out[cap] if notes the history checks read did not parse
+** (checker_result.unreadable, sim/check/history.h); 0 if none. */
+int rundata_unreadable(const report_run *r, char *out, size_t cap);
 /* [{"invariant", "k", "pay", "line", "known", "text"}, ...]: why each shown violation
 ** happened (cause.h), in the order of the invariants; "k" is its index among that
 ** invariant's shown violations, "line" the trace line of the step that broke it (0: not

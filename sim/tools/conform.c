@@ -168,6 +168,7 @@ static void list_clauses(void) {
     }
     for (int p = 0; p < NPROTOCOL; p++)
         printf("%s payment,broker,accounting,relay *\n", PROTOCOL[p].name);
+    printf("notes-readable payment,broker,accounting,relay *\n");
     printf("expectations payment,broker,accounting,relay *\n");
 }
 
@@ -477,8 +478,23 @@ static void judge_expectations(conform *c) {
     fail(c, "expectations", what, first);
 }
 
+/* "notes-readable": the first run (in table order) whose notes the checker could not all
+** read fails it; a run that ended in a harness error is the protocol clauses'. */
+static void judge_notes(conform *c) {
+    c->nclauses++;
+    for (int i = 0; i < c->nruns; i++) {
+        conform_run *r = &c->runs[i];
+        char what[700];
+        if (!r->ended || !r->res.have_summary || r->res.exit_code >= 2) continue;
+        if (conform_judge_notes(r->job.run_dir, what, sizeof what) != 1) continue;
+        fail(c, "notes-readable", what, r);
+        return;
+    }
+}
+
 static void judge(conform *c) {
     judge_protocol(c);
+    judge_notes(c);
     for (int k = 0; k < NCLAUSES; k++) {
         if (c->run_of[k] < 0) continue;
         conform_run *r = &c->runs[c->run_of[k]];

@@ -251,3 +251,24 @@ int conform_judge_clock(const char *run_dir, ox_role role, int64_t skew_s, char 
              ox_role_name(role), lo, hi, from, to);
     return 1;
 }
+
+int conform_judge_notes(const char *run_dir, char *why, size_t cap) {
+    char path[1200], err[700];
+    snprintf(path, sizeof path, "%s/summary.json", run_dir);
+    json_t *doc = json_r_load(path, err, sizeof err);
+    if (doc == NULL) {
+        snprintf(why, cap, "%s", err);
+        return -1;
+    }
+    const json_t *u = json_r_obj(doc, "unreadable_notes");
+    int64_t n = 0;
+    int rc = 0;
+    if (u != NULL && json_r_int(u, "count", &n) == 0 && n > 0) {
+        const char *first = json_r_str(u, "first");
+        snprintf(why, cap, "%" PRId64 " note%s the checker reads did not parse (first: %s)", n,
+                 n == 1 ? "" : "s", first ? first : "?");
+        rc = 1;
+    }
+    json_decref(doc);
+    return rc;
+}

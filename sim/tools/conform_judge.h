@@ -32,6 +32,10 @@ int conform_judge_reject(const char *run_dir, ox_role role, char *why, size_t ca
 int conform_judge_restarted(const char *run_dir, ox_role role, char *why, size_t cap);
 /* A frame to the role was duplicated (a send line with copies). */
 int conform_judge_duplicated(const char *run_dir, ox_role role, char *why, size_t cap);
+/* The checker could read every note of a kind it reads: summary.json has no
+** "unreadable_notes" (sim/check/history.h, history_unreadable).  The other roles run this
+** project's node, whose notes always parse, so any is the role's. */
+int conform_judge_notes(const char *run_dir, char *why, size_t cap);
 /* The times the role wrote in its rows (payment: outbox created_at and updated_at;
 ** accounting: voucher created_at) lie within an hour after the epoch plus skew_s: the
 ** step's clock, not the machine's.  A file without those columns (a foreign schema

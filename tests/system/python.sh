@@ -179,6 +179,29 @@ check "a payment service that never opens its --db: exit 3, one line (got $rc)" 
 check "... saying the service never created its database" \
   grep -q "payment.db: no such file: the service never created its database" "$OUT/last.err"
 
+# ---- a node that words a note its own way: the checker says it could not read it ----
+cp -r "$PY" "$OUT/words"
+sed -i 's/"payment %d: %d cents from account %d, outbox row %d"/"payment %d of %d cents'\
+' from account %d in outbox row %d"/' "$OUT/words/payment.py"
+check "the reworded copy differs from py/payment.py in the commit note only" \
+  test "$(diff "$PY/payment.py" "$OUT/words/payment.py" | grep -c '^[<>]')" -eq 2
+sim run scenarios/clean.lua --seed 1 --out "$OUT/w" --node "payment=json:$OUT/words/payment.py"
+check "a run of it warns that notes the history checks read did not parse" \
+  grep -q "warning    [0-9]* notes the history checks read did not parse.*payment's commit note" \
+  "$OUT/last.out"
+check "... and summary.json counts them (unreadable_notes)" \
+  grep -q '"unreadable_notes": {"count": [1-9]' "$OUT/w/clean/1/summary.json"
+timeout -k 5 600 "$SIM" conform --node "payment=json:$OUT/words/payment.py" -j 2 \
+  --out "$OUT/wc" >"$OUT/wc.out" 2>"$OUT/wc.err"
+rc=$?
+check "conform of it: exit 1, notes-readable failed (got $rc)" \
+  test $rc -eq 1 -a -n "$(grep '^conform: payment: notes-readable: ' "$OUT/wc.out")"
+timeout -k 5 600 "$SIM" conform --node "payment=json:$PY/payment.py" -j 2 --out "$OUT/pc" \
+  >"$OUT/pc.out" 2>"$OUT/pc.err"
+rc=$?
+check "conform of py/payment.py itself: exit 0, every clause passes (got $rc)" \
+  test $rc -eq 0 -a -n "$(grep '^conform: payment: 0 of [0-9]* clauses failed' "$OUT/pc.out")"
+
 # ---- nothing left behind: a node crashed at a failpoint waits to be killed, and is ----
 sleep 0.5
 check "no Python node of this test's runs is left" \
