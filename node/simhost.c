@@ -48,6 +48,7 @@
 #include <zmq.h>
 
 #include "coverage.h"
+#include "../proto/disk.h"
 #include "../proto/step.h"
 #include "../proto/stepjson.h"
 #include "memf.h"
@@ -307,17 +308,11 @@ static int io_inject(void *ctx, const char *site) {
 
 /* ---- the simulated disk's errors (vfs.h; proto/step.h, "Disk sites") --------- */
 
-#define DISK_PREFIX "disk."
 #define DISK_ALLOC_SITE "disk.alloc.nomem"   /* memf.h: a failed allocation */
 
 /* The op of an armed disk site "disk.<op>.<fault>" is `op`: its fault's name, or NULL. */
-static const char *disk_site_fault(const ox_armed *a, vfs_op op) {
-    size_t p = strlen(DISK_PREFIX);
-    if (a->action != OX_ARM_INJECT || strncmp(a->name, DISK_PREFIX, p) != 0) return NULL;
-    const char *name = vfs_op_name(op);
-    size_t n = strlen(name);
-    if (strncmp(a->name + p, name, n) != 0 || a->name[p + n] != '.') return NULL;
-    return a->name + p + n + 1;
+static const char *armed_fault(const ox_armed *a, vfs_op op) {
+    return a->action == OX_ARM_INJECT ? disk_site_fault(a->name, vfs_op_name(op)) : NULL;
 }
 
 /* The VFS asks before a read, write or sync: every armed site of that op counts the
@@ -328,13 +323,13 @@ static int disk_hook(void *ctx, vfs_op op) {
     int fire = -1;
     for (int i = 0; i < h->step->narmed; i++) {
         const ox_armed *a = &h->step->armed[i];
-        if (disk_site_fault(a, op) == NULL) continue;
+        if (armed_fault(a, op) == NULL) continue;
         if (++h->passes[i] == a->skip + 1 && fire < 0) fire = i;
     }
     if (fire < 0) return 0;
     h->disk_failed = 1;
     const ox_armed *a = &h->step->armed[fire];
-    int rc = vfs_fault_code(op, disk_site_fault(a, op));
+    int rc = vfs_fault_code(op, armed_fault(a, op));
     if (rc == 0) {
         snprintf(h->fatal, sizeof h->fatal, "unknown disk site '%s'", a->name);
         return 0;
@@ -385,7 +380,8 @@ static void sync_point(void *ctx, const char *path) {
 static void disk_passes(simhost *h) {
     for (int i = 0; i < h->step->narmed; i++) {
         const ox_armed *a = &h->step->armed[i];
-        if (a->action != OX_ARM_INJECT || strncmp(a->name, DISK_PREFIX, strlen(DISK_PREFIX)))
+        size_t p = strlen(DISK_SITE_PREFIX);
+        if (a->action != OX_ARM_INJECT || strncmp(a->name, DISK_SITE_PREFIX, p) != 0)
             continue;
         ox_effect e;
         memset(&e, 0, sizeof e);

@@ -591,3 +591,11 @@ int disk_power_cut(const char *journal, const char *db, disk_keep keep, uint64_t
     free(c.buf);
     return rc;
 }
+
+const char *disk_site_fault(const char *site, const char *op) {
+    assert(site != NULL);
+    assert(op != NULL);
+    size_t p = strlen(DISK_SITE_PREFIX), n = strlen(op);
+    if (strncmp(site, DISK_SITE_PREFIX, p) != 0 || strncmp(site + p, op, n) != 0) return NULL;
+    return site[p + n] == '.' ? site + p + n + 1 : NULL;
+}

@@ -62,6 +62,7 @@
 #include <stdint.h>
 
 #define DISK_JOURNAL_NAME "disk.journal"
+#define DISK_SITE_PREFIX "disk."        /* an armed disk site: "disk.<op>.<fault>" */
 #define DISK_MAGIC "OXDISK1\n"
 #define DISK_MAGIC_LEN 8
 #define DISK_PATH_MAX 512            /* a path in a record, bytes */
@@ -169,5 +170,10 @@ typedef struct {
 ** in between: the run is over).  0 on success. */
 int disk_power_cut(const char *journal, const char *db, disk_keep keep, uint64_t seed,
                    size_t limit, disk_loss *loss, char *err, size_t cap);
+
+/* The fault of the disk site `site` ("disk.<op>.<fault>", proto/step.h "Disk sites") if
+** its op is `op` ("read", "write", "sync", "alloc"), else NULL.  Both node hosts
+** (node/simhost.c, node/preload/oxdisk.c) read the sites the simulator arms with it. */
+const char *disk_site_fault(const char *site, const char *op);
 
 #endif

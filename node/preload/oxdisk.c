@@ -22,28 +22,19 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../../proto/disk.h"
 #include "../../proto/diskarm.h"
 #include "../../proto/exit.h"
 #include "../memf.h"
 #include "../vfs.h"
 
 #define ALLOC_OP "alloc"   /* the op of "disk.alloc.nomem" (memf.h) */
-#define SITE_PREFIX "disk."
 
 static diskarm_map *arm;   /* the shared map, or NULL: not installed in this process */
 
 static void die(const char *what, const char *detail) {
     fprintf(stderr, "libox-disk: %s: %s\n", what, detail);
     _exit(OX_EXIT_HARNESS);
-}
-
-/* 1 if the armed site `name` is "disk.<op>.<fault>" of this op; *fault then its fault. */
-static int site_of(const char *name, const char *op, const char **fault) {
-    size_t p = strlen(SITE_PREFIX), n = strlen(op);
-    if (strncmp(name, SITE_PREFIX, p) != 0 || strncmp(name + p, op, n) != 0) return 0;
-    if (name[p + n] != '.') return 0;
-    *fault = name + p + n + 1;
-    return 1;
 }
 
 /* Counts a call of `op` against every armed site of it: the index of the site that
@@ -54,8 +45,8 @@ static int count_call(const char *op, const char **fault) {
     int fire = -1;
     for (uint32_t i = 0; i < n; i++) {
         diskarm_site *s = &arm->site[i];
-        const char *f;
-        if (!site_of(s->name, op, &f)) continue;
+        const char *f = disk_site_fault(s->name, op);
+        if (f == NULL) continue;
         if (++s->passes == s->skip + 1 && fire < 0) {
             fire = (int)i;
             *fault = f;

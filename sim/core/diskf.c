@@ -19,7 +19,10 @@
 #include "power.h"
 #include "world_loop.h"
 
-#define DISK_SITE_PREFIX "disk."
+
+int diskf_is_site(const char *name) {
+    return strncmp(name, DISK_SITE_PREFIX, strlen(DISK_SITE_PREFIX)) == 0;
+}
 
 int diskf_wanted(const sim_scenario *sc) {
     const char *env = getenv(DISKF_ENV);

@@ -80,6 +80,8 @@ int diskf_keep(struct sim_world *w);
 void diskf_init(diskf_state *d, uint64_t seed);
 /* Arms, for a FRAME, TIMER or PAY step of `node`, the sites of its active disk faults. */
 void diskf_arm(struct sim_world *w, int node, ox_step *s);
+/* 1 if `name` is a disk site ("disk.<op>.<fault>", proto/disk.h), 0 if not. */
+int diskf_is_site(const char *name);
 /* INJECTED of a "disk." site: the call failed; traced and counted.  0 or -1. */
 int diskf_injected(struct sim_world *w, int node, const char *site);
 /* PASSED: how many calls the step made past an armed site; counted into its fault. */

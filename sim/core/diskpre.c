@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 #include "../../proto/diskarm.h"
+#include "diskf.h"
 #include "world_loop.h"
 
-#define DISK_SITE_PREFIX "disk."
 
 /* 1 if node n runs a command of --node, not this project's node. */
 static int foreign(const sim_world *w, int n) {
@@ -96,8 +96,8 @@ static void drop_own(ox_reply *r) {
     uint16_t k = 0;
     for (uint16_t i = 0; i < r->neffects; i++) {
         const ox_effect *e = &r->effects[i];
-        int disk = !strncmp(e->label, DISK_SITE_PREFIX, strlen(DISK_SITE_PREFIX));
-        if (disk && (e->type == OX_FX_INJECTED || e->type == OX_FX_PASSED)) continue;
+        int own = e->type == OX_FX_INJECTED || e->type == OX_FX_PASSED;
+        if (own && diskf_is_site(e->label)) continue;
         if (k != i) r->effects[k] = *e;
         k++;
     }

@@ -509,7 +509,7 @@ static int apply_effect(sim_world *w, int node, const ox_effect *e, int *replied
     case OX_FX_PASSED:
         return diskf_passed(w, node, e->label, e->count);
     case OX_FX_INJECTED:
-        if (!strncmp(e->label, "disk.", 5)) return diskf_injected(w, node, e->label);
+        if (diskf_is_site(e->label)) return diskf_injected(w, node, e->label);
         trace_begin(&w->trace, w->now, "injected");
         trace_str(&w->trace, "node", name);
         trace_str(&w->trace, "site", e->label);
@@ -556,16 +556,11 @@ static sim_fault *crash_fault_for(sim_world *w, int node, const char *name) {
 
 /* The START reply `r` of node `node` declares (DECLARE) every failpoint of its role the
 ** scenario's failpoints { } names: a node that lacks one could never be crashed there.
-** Only a START's reply declares.  0 or -1 (world_fail). */
+** 0 or -1 (world_fail).  (A DECLARE in any other reply: world_apply_reply.) */
 static int check_declared(sim_world *w, int node, const ox_step *s, const ox_reply *r) {
     const char *name = scenario_node_name(node);
     const char *role = ox_role_name(scenario_node_role(node));
     size_t rl = strlen(role);
-    for (unsigned i = 0; i < r->neffects; i++)
-        if (r->effects[i].type == OX_FX_DECLARE && s->kind != OX_STEP_START)
-            return world_fail(w, OX_EXIT_HARNESS, "%s declared failpoint '%s' in a reply to "
-                              "a step other than START: only a START's reply declares", name,
-                              r->effects[i].label);
     if (s->kind != OX_STEP_START || r->status != OX_REPLY_OK) return 0;
     for (int k = 0; k < w->sc->nown_fps; k++) {
         const char *fp = w->sc->own_fps[k];
@@ -592,6 +587,10 @@ int world_apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *
         const ox_effect *e = &r->effects[i];
         if (e->type == OX_FX_FAILPOINT) last_fp = e->label;
         if (e->type == OX_FX_NOTE) last_note = e->detail;
+        if (e->type == OX_FX_DECLARE && s->kind != OX_STEP_START)
+            return world_fail(w, OX_EXIT_HARNESS, "%s declared failpoint '%s' in a reply to "
+                              "a step other than START: only a START's reply declares",
+                              scenario_node_name(node), e->label);
         if (e->type == OX_FX_DECLARE) continue;   /* check_declared: nothing to apply */
         apply_effect(w, node, e, &replied);
     }
