@@ -57,11 +57,13 @@ TESTS     := $(TESTS_LIB) $(TESTS_SIM)
 .SECONDARY:
 all: deps $(BIN)/outbox-sim $(BIN)/outbox-node $(BIN)/outbox-ctl $(BIN)/$(DISK_SO)
 
-# Installs missing Debian packages as root; otherwise prints the command and fails.
+# Installs missing Debian packages as root; otherwise prints the command and fails.  Every
+# object waits for it (order-only), so that `make -j` on a fresh machine does not compile
+# before the headers are there.
 deps:
 	@scripts/deps.sh build
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
@@ -87,7 +89,7 @@ $(BIN)/outbox-node: $(call obj,$(NODE_SRC)) $(PROTO_A) $(LIB_A)
 # bin/libox-disk.so: the simulated disk for nodes this project did not build
 # (proto/diskarm.h).  Its own flags, not CFLAGS: it is loaded into programs that carry no
 # sanitizer or coverage runtime (a Python interpreter), so it must need none.
-$(BUILD)/pic/%.o: %.c
+$(BUILD)/pic/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(DISK_SO_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 

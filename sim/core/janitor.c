@@ -29,6 +29,8 @@
 #define JANITOR_MAX 64          /* children alive at once: SIM_MAX_NODES (11) and a tool */
 #define JANITOR_WAIT_MS 5000    /* for the children to die after the simulator */
 #define JANITOR_LOCK_MS 2000    /* for the dead simulator's lock on the run dir to go */
+_Static_assert(JANITOR_WAIT_MS + JANITOR_LOCK_MS + 500 < JANITOR_DONE_MS,
+               "JANITOR_DONE_MS (janitor.h) must cover the janitor's waits and its copies");
 
 typedef struct {
     char op;                    /* 'C' child started, 'R' child reaped, 'D' done */

@@ -29,6 +29,9 @@
 
 /* At work, the janitor moves the temp dir to <its parent>/.outbox-janitor.<its pid>. */
 #define JANITOR_DIR_PREFIX ".outbox-janitor."
+/* A janitor has done its work, or given it up, within this long of its simulator's
+** death: whoever removes a SIGKILLed run's dir waits that long for it (pool_remove). */
+#define JANITOR_DONE_MS 8000
 
 typedef struct {
     pid_t pid;                    /* the janitor, 0 when none */

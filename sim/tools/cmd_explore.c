@@ -727,7 +727,7 @@ static int run_variants(explore *x, int from, int to) {
             if (!rc) judge(x, v, &jobs[i], run_dir);
             x->judged++;
             x->broke += v->code == 1;
-            if (rc || v->code == 0) { files_rmtree(run_dir); unlink(jobs[i].scenario); }
+            if (rc || v->code == 0) { pool_remove(&x->pool, run_dir); unlink(jobs[i].scenario); }
             unlink(jobs[i].log);
         }
     }
@@ -965,11 +965,11 @@ int cmd_explore(int argc, char **argv) {
     else if (x.pool.stop_sig) {
         char path[600];
         snprintf(path, sizeof path, "%s/variants", x.dir);
-        files_rmtree(path);
+        pool_remove(&x.pool, path);   /* a SIGKILLed run's janitor may still be at work */
         fprintf(stderr,
                 "outbox-sim: explore: interrupted; the unfinished exploration in %s was removed\n",
                 x.dir);
-        files_rmtree(x.dir);
+        pool_remove(&x.pool, x.dir);
         rc = 3;
     }
     pool_fini(&x.pool);

@@ -158,7 +158,7 @@ static void outcomes(shr *s, shrink_plan *plans, int n, int *out) {
         if (s->nmemo < s->max_runs) s->memo[s->nmemo++] = (shr_memo){ hash[k], out[k] };
         char dir[1400];
         snprintf(dir, sizeof dir, "%s/%s", jobs[i].out, slug[k]);
-        files_rmtree(dir);
+        pool_remove(&s->pool, dir);
         unlink(jobs[i].scenario);
         unlink(jobs[i].log);
     }
@@ -731,7 +731,7 @@ int cmd_shrink(int argc, char **argv) {
         fprintf(stderr, "outbox-sim: shrink: interrupted by a signal; nothing written\n");
     else if (prepared)
         fprintf(stderr, "outbox-sim: shrink: %s\n", s.err[0] ? s.err : "out of memory");
-    files_rmtree(s.work);
+    pool_remove(&s.pool, s.work);   /* a SIGKILLed run's janitor may still be at work */
     pool_fini(&s.pool);
     shrink_plan_free(&best);
     shrink_plan_orig_free(&s.o);

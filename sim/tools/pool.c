@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/janitor.h"
+#include "../util/files.h"
 #include "cmd.h"
 #include "nodeflag.h"
 
@@ -192,8 +195,10 @@ static void kill_overdue(pool *p) {
     if (p->limit_ms <= 0) return;
     double now = pool_now();
     for (int i = 0; i < p->max; i++)
-        if (p->slot[i].pid > 0 && (now - p->slot[i].started) * 1000 > p->limit_ms)
+        if (p->slot[i].pid > 0 && (now - p->slot[i].started) * 1000 > p->limit_ms) {
             kill(-p->slot[i].pid, SIGKILL);
+            p->killed = 1;
+        }
 }
 
 int pool_wait(pool *p, int timeout_ms, pool_job *job) {
@@ -240,6 +245,7 @@ int pool_stop_all(pool *p, void (*stopped)(const pool_job *job, void *ctx), void
         if (!killed && (p->signals != signals || pool_now() > deadline)) {
             signal_all(p, SIGKILL, 1);
             killed = 1;
+            p->killed = 1;
         }
     }
     assert(p->nrunning == 0);
@@ -277,6 +283,19 @@ int pool_batch(pool *p, pool_job *jobs, int n, char *err, size_t cap) {
     }
     assert(p->nrunning == 0);
     return 0;
+}
+
+/* ---- removing ------------------------------------------------------------------- */
+
+int pool_remove(const pool *p, const char *path) {
+    double deadline = pool_now() + (p->killed ? JANITOR_DONE_MS / 1000.0 : 0);
+    for (;;) {
+        struct stat st;
+        if (files_rmtree(path) == 0 && lstat(path, &st) != 0 && errno == ENOENT) return 0;
+        if (pool_now() >= deadline) return -1;
+        struct timespec ts = { 0, 20 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
 }
 
 /* ---- logs ----------------------------------------------------------------------- */

@@ -69,6 +69,7 @@ typedef struct {
     void (*tick)(void *tick_ctx, const pool_job *jobs, int n, int done);
     void *tick_ctx;
     int signals;                  /* how many stop signals were seen */
+    int killed;                   /* a run's process group was SIGKILLed (pool_remove) */
     sigset_t oldmask;
 } pool;
 
@@ -93,6 +94,13 @@ int pool_stop_all(pool *p, void (*stopped)(const pool_job *job, void *ctx), void
 ** came, before or during (every child is then stopped), or a child could not be started
 ** (err says which). */
 int pool_batch(pool *p, pool_job *jobs, int n, char *err, size_t cap);
+
+/* Removes path, a directory runs of this pool wrote into, like files_rmtree.  When a
+** run was SIGKILLed, its janitor (sim/core/janitor.h) may still be copying databases
+** into its run dir: the removal is then retried until path is gone, for at most
+** JANITOR_DONE_MS.  A directory once gone is not made again by a janitor (it copies only
+** into a run dir that still exists).  Returns 0 or -1. */
+int pool_remove(const pool *p, const char *path);
 
 /* Monotonic seconds, for reports and timeouts only: never for decisions. */
 double pool_now(void);

@@ -78,3 +78,31 @@ check "... and says so" grep -q "interrupted" "$OUT/int.out"
 check "... with no work directory left" test ! -e "$RUN/shrink.work"
 check "... and no output written" test ! -e "$OUT/int.lua"
 check "... and no process, shm file or temp dir left" leftovers "$OUT"
+
+# A second SIGINT while the runs stop: their process groups are SIGKILLed, and each
+# run's janitor then copies its databases back into a run dir that shrink is removing
+# (pool_remove waits for them).  The runs are held stopped so that the second signal
+# surely finds them alive.
+timeout -k 5 120 "$SIM" shrink "$RUN" -j 2 --out "$OUT/int2.lua" >"$OUT/int2.out" 2>&1 &
+pid=$!
+runs=""
+for _ in $(seq 1 1500); do
+  if compgen -G "$RUN/shrink.work/runs/c*/1/trace.jsonl" >/dev/null; then
+    shrinker=$(pgrep -P "$pid" -x outbox-sim)
+    runs=$(pgrep -P "${shrinker:-0}" -x outbox-sim | tr '\n' ' ')
+    # shellcheck disable=SC2086 # one pid per word
+    [ -n "$runs" ] && kill -STOP $runs 2>/dev/null && break
+  fi
+  sleep 0.02
+done
+kill -INT "${shrinker:-0}"   # itself: timeout forwards only the first signal it gets
+sleep 0.3
+kill -INT "${shrinker:-0}"
+wait "$pid"
+rc=$?
+check "a second SIGINT kills the stopped runs; shrink exits 3 (got $rc, runs ${runs:-none})" \
+  test "$rc" -eq 3 -a -n "$runs"
+check "... with no work directory left, though the runs' janitors copied into it" \
+  test ! -e "$RUN/shrink.work"
+check "... and no output written" test ! -e "$OUT/int2.lua"
+check "... and no process, shm file or temp dir left" leftovers "$OUT"
