@@ -25,6 +25,7 @@ typedef struct {
     int64_t state_us;         /* when it entered its state (a final one: when it settled) */
     int64_t born_us;          /* its commit (or a MAYBE payment's first publication) */
     uint64_t pay;
+    uint64_t account;         /* from its commit note, 0 unknown (an adopted row) */
     uint32_t late_ok;         /* the payment restarted or was held up since pub_us */
     uint8_t maybe_moved;      /* payment died inside the answer's transaction (MAYBE) */
     uint8_t decoded;          /* the scan republished it: its stored payload decodes */
@@ -52,6 +53,7 @@ struct hproducer {
     uint32_t dead_line;
     int64_t alerts;           /* alert notes: alerts committed */
     int power_cut;            /* the payment lost power: its commits are not all promised */
+    int64_t no_account;       /* rows adopted without a commit note: account unknown */
 };
 
 hproducer *hproducer_new(const history_conf *conf) {
@@ -167,6 +169,7 @@ static void on_publish(hproducer *p, history_sink *s, const history_ev *e) {
         set_state(p, r, ROW_SENDING, e);
         r->attempt = a;
         r->late_ok = 1;
+        p->no_account++;
         r->born_us = e->t_us;
     }
     p->adopted = 0;
@@ -203,6 +206,7 @@ static void on_commit(hproducer *p, history_sink *s, const history_ev *e) {
     prow *r = row(p, msg);
     if (!r) return;
     r->pay = pay;
+    r->account = acc;
     set_state(p, r, ROW_SENDING, e);
     /* The row is born attempts 1, due interval(1) after COMMIT, published or not: a crash
     ** before the first publication makes the scan's attempt 2 the first one seen. */
@@ -254,6 +258,43 @@ static void on_dead(hproducer *p, history_sink *s, const history_ev *e) {
     p->dead_line = e->line;
 }
 
+/* Design ordered: a DEAD head blocks its account, and its alert says so (ordered.c,
+** ox_ordered_alert_text): "; it blocks N later message(s) of account A", A the row's
+** account and N the account's SENDING rows after it.  N is judged exactly only while the
+** history knows every row's state and account (no payment MAYBE committed, none adopted,
+** no answer whose transaction payment died in, no power cut). */
+static void judge_blocks(hproducer *p, history_sink *s, const history_ev *e, const prow *r,
+                         uint64_t msg, const uint32_t *lines) {
+    const char *at = strstr(e->detail, "; it blocks ");
+    long long n = -1;
+    unsigned long long acc = 0;
+    if (at && sscanf(at, "; it blocks %lld later message%*[s] of account %llu", &n, &acc) != 2
+        && sscanf(at, "; it blocks %lld later message of account %llu", &n, &acc) != 2)
+        n = -1;
+    if (n < 0) {
+        history_flag(s, HI_ALERT_NAMES_ROW, r->pay, msg, lines, 2,
+                     "row %" PRIu64 " went DEAD under design ordered; its alert does not say "
+                     "what it blocks of account %" PRIu64 " (\"%.100s\")", msg, r->account,
+                     e->detail);
+        return;
+    }
+    if (r->account && acc != r->account) {
+        history_flag(s, HI_ALERT_NAMES_ROW, r->pay, msg, lines, 2,
+                     "row %" PRIu64 " went DEAD; its alert says it blocks account %llu, but "
+                     "the row's account is %" PRIu64, msg, acc, r->account);
+        return;
+    }
+    if (p->maybe || p->no_account || p->maybe_moved || p->power_cut || !r->account) return;
+    long long behind = 0;
+    for (uint64_t j = msg + 1; j <= p->n; j++)
+        behind += p->rows[j].account == r->account && p->rows[j].state == ROW_SENDING;
+    if (behind != n)
+        history_flag(s, HI_ALERT_NAMES_ROW, r->pay, msg, lines, 2,
+                     "row %" PRIu64 " went DEAD; its alert says it blocks %lld later messages "
+                     "of account %" PRIu64 ", the history holds %lld", msg, n, r->account,
+                     behind);
+}
+
 static void on_alert(hproducer *p, history_sink *s, const history_ev *e) {
     unsigned long long pay = 0, msg = 0;
     long long n = 0;
@@ -288,6 +329,8 @@ static void on_alert(hproducer *p, history_sink *s, const history_ev *e) {
                      "row %" PRIu64 " went DEAD after attempt %u; its alert calls its payload "
                      "undecodable, but the scan republished it from that payload",
                      p->dead_msg, r->attempt);
+    if (p->conf->cfg.design == OX_DESIGN_ORDERED && r && msg == p->dead_msg)
+        judge_blocks(p, s, e, r, msg, lines);
     p->dead_msg = 0;
 }
 

@@ -17,6 +17,9 @@
 ** With relays (topology { relays = N }) the relays' scan notes (publish, dead, alert,
 ** scan, rollback, cleanup) count as the payment's, and clock faults on them too; lateness
 ** is not judged then (hlease.h's owned_then_sent judges a relay that sits on its rows).
+** Under design ordered, alert_names_row also reads what a DEAD head's alert says it blocks:
+** its account's rows the history has SENDING after it, counted exactly while the history
+** knows every row's account and state (judge_blocks).
 */
 #ifndef SIM_HPRODUCER_H
 #define SIM_HPRODUCER_H

@@ -49,7 +49,9 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "a row goes DEAD after exactly max_attempts publications, never before or after",
       "A row gave up an attempt early or kept trying past its budget: the attempt count is "
       "off by one somewhere." },
-    { "alert_names_row", "every DEAD is followed by one alert naming that row and payment",
+    { "alert_names_row",
+      "every DEAD is followed by one alert naming that row and payment (design ordered: "
+      "and how many later messages of its account it blocks)",
       "A dead letter was silent, or its alert names another row: the operator would requeue "
       "the wrong payment, or none." },
     { "final_states_final",

@@ -69,6 +69,23 @@ check "an alert naming another row: alert_names_row" \
 grep -v '"kind":"alert"' "$T/dead-letters/1/trace.jsonl" >"$OUT/silent.jsonl"
 check "a DEAD with no alert: alert_names_row" \
     judged "$OUT/silent.jsonl" alert_names_row outbox 60 retry=linear retry_base=2 max_attempts=4
+# Design ordered: a DEAD head's alert says how many later messages of its account it
+# blocks (ordered.c); the history counts the account's rows still SENDING behind it.
+sim run scenarios/ordering-dead-head.lua --seed 1 --out "$R/ordered" --quiet
+OT=$R/ordered/ordering-dead-head/1/trace.jsonl
+OK=(ordered 30 retry=linear retry_base=1 max_attempts=3)
+check "the untouched ordering-dead-head trace passes history-check" "$HC" "$OT" "${OK[@]}"
+sed -E 's/(DEAD_LETTER: [^"]*); it blocks [^"]*/\1/' "$OT" >"$OUT/noblock.jsonl"
+check "design ordered, an alert that does not say what it blocks: alert_names_row" \
+    judged "$OUT/noblock.jsonl" alert_names_row "${OK[@]}"
+sed -E 's/it blocks ([0-9]+) later/it blocks 1\1 later/' "$OT" >"$OUT/miscount.jsonl"
+check "design ordered, an alert miscounting what it blocks: alert_names_row" \
+    judged "$OUT/miscount.jsonl" alert_names_row "${OK[@]}"
+check "... naming the count the history holds" grep -q "the history holds [0-9]" "$OUT/hc.out"
+sed -E 's/later messages? of account ([0-9]+)/later messages of account 9\1/' "$OT" \
+    >"$OUT/otheracc.jsonl"
+check "design ordered, an alert naming another account: alert_names_row" \
+    judged "$OUT/otheracc.jsonl" alert_names_row "${OK[@]}"
 sed '0,/"kind":"consumed"/{/"kind":"consumed"/p}' "$T/clean/1/trace.jsonl" >"$OUT/twice.jsonl"
 check "a row marked CONSUMED twice: final_states_final" \
     judged "$OUT/twice.jsonl" final_states_final outbox 100
