@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/relay.h"
 #include "../scenario/scenario.h"
 
 typedef struct {
@@ -116,6 +117,15 @@ static void on_claim(hlease *l, history_sink *s, const history_ev *e, int node) 
                      &until) != 3)
         return;
     int64_t off_ms = (int64_t)at - e->t_us / 1000;
+    /* The lease the claiming statement wrote is the one the knobs and the design declare
+    ** (lib/relay.c, ox_relay_lease_ms): both ends are the relay's own clock, one reading. */
+    int64_t want = ox_relay_lease_ms(&l->conf->cfg);
+    if (until - at != want) {
+        uint32_t line[1] = { e->line };
+        history_flag(s, HI_LEASE_HELD, e->pay, id, line, 1,
+                     "msg %" PRIu64 " claimed by %s for %lld ms; the lease the knobs declare "
+                     "is %" PRId64 " ms", id, e->node, until - at, want);
+    }
     judge_lapse(l, s, m, id, e->t_us, e->line);
     if (m->holder >= 0 && m->holder != node && e->t_us < m->exp_us)
         judge_exclusive(l, s, e, m, id, node, off_ms);

@@ -107,8 +107,8 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "queues or internal loss to explain it: it counts a message done before its DACK, or "
       "a restart forgot what was in flight." },
     { "lease_held",
-      "a relay publishes a row only while it holds an unexpired lease on it (judged only "
-      "with relays)",
+      "a relay publishes a row only while it holds an unexpired lease on it, a lease as "
+      "long as the knobs declare (judged only with relays)",
       "A relay published a row whose lease it no longer held: it stalled past its lease "
       "(a pause, a slow publish) and went on as if the row were still its own, so another "
       "relay may be publishing it too." },

@@ -194,5 +194,16 @@ for l in open(sys.argv[1]):
             and e["node"] in (gone[0], "payment") and e["detail"].split()[1] == gone[1]:
         continue
     sys.stdout.write(l)'
+# relay-2 writes a lease shorter than the knobs declare (until - at: 1 s, lease = 2)
+plant short-lease lease_held '
+import re, sys
+done = False
+for l in open(sys.argv[1]):
+    if not done and "\"node\":\"relay-2\",\"kind\":\"claim\"" in l:
+        m = re.search(r"at (\d+) until (\d+)", l)
+        l = l.replace(m.group(0), "at %s until %d" % (m.group(1), int(m.group(1)) + 1000))
+        done = True
+    sys.stdout.write(l)'
+check "... saying the lease the knobs declare" grep -q "for 1000 ms; the lease the knobs declare is 2000 ms" "$OUT/short-lease.out"
 
 check "no leftovers" leftovers "$R"
