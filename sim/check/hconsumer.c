@@ -15,6 +15,8 @@ enum { ANS_NONE = 0, ANS_CONSUMED, ANS_FAILED };
 typedef struct {
     uint8_t inbox, answer;
     uint8_t maybe;            /* accounting died inside this message's transaction */
+    uint8_t purged;           /* its inbox row forgotten by a purge (inbox_retention) */
+    int64_t inbox_us;         /* when its inbox row was (last) written */
     uint32_t inbox_line, answer_line;
     uint32_t why;             /* its refusal's reason, hashed (reason_hash); 0 unknown */
 } cmsg;
@@ -35,6 +37,7 @@ struct hconsumer {
     uint32_t cur_line[OX_MAX_INSTANCES];
     int64_t rows, vouchers;   /* committed, as the history says (restart_state) */
     int64_t maybe;            /* messages accounting died inside, ever */
+    int clock_off;            /* a clock fault named an accounting instance: no retention */
 };
 
 hconsumer *hconsumer_new(const history_conf *conf) {
@@ -108,6 +111,8 @@ static void on_inbox(hconsumer *c, history_sink *s, const history_ev *e, int app
     c->vouchers += applied;
     m->inbox = applied ? IN_APPLIED : IN_REFUSED;
     m->inbox_line = e->line;
+    m->inbox_us = e->t_us;
+    m->purged = 0;
     const char *why = strstr(e->detail, " refused: ");
     if (!applied && why) m->why = reason_hash(why + 10);
 }
@@ -201,6 +206,43 @@ static void on_duplicate(hconsumer *c, history_sink *s, const history_ev *e) {
     m->inbox_line = e->line;
 }
 
+/* A purge note, "N inbox rows received over K ms ago forgotten" (knob inbox_retention T):
+** the purge deletes the rows received before its clock minus T, lowest msg id first, at
+** most scan_batch (accounting.c, purge).  It may forget only rows the history has in the
+** inbox since more than T (a message accounting died inside counts as one, whenever);
+** more means a message still within its retention was forgotten, so its redelivery would
+** be applied again.  The history then forgets the N lowest of them, as the purge did.
+** 2 ms of slack: the node's clock reads whole ms, and may read 1 ms early. */
+static void on_purge(hconsumer *c, history_sink *s, const history_ev *e) {
+    int n = 0;
+    long long keep = 0;
+    if (sscanf(e->detail, "%d inbox rows received over %lld ms ago", &n, &keep) != 2 || n < 0) {
+        history_unreadable(s, e);
+        return;
+    }
+    int64_t t = c->conf->cfg.inbox_retention_ms, bound_us = e->t_us - (t - 2) * 1000;
+    if (c->clock_off || t <= 0) return;
+    int64_t old = 0;
+    for (uint32_t i = 1; i <= c->n; i++) {
+        const cmsg *m = &c->msgs[i];
+        old += (m->inbox != IN_NONE && !m->purged && m->inbox_us < bound_us) || m->maybe;
+    }
+    if (n > old) {
+        uint32_t line = e->line;
+        history_flag(s, HI_DEDUPE, 0, 0, &line, 1,
+                     "%s forgot %d inbox rows at %.3f s; only %" PRId64 " were received more "
+                     "than inbox_retention (%" PRId64 " ms) before: it forgot a message still "
+                     "within its retention", e->node, n, (double)e->t_us / 1e6, old, t);
+    }
+    for (uint32_t i = 1; i <= c->n && n > 0; i++) {
+        cmsg *m = &c->msgs[i];
+        if (!((m->inbox != IN_NONE && !m->purged && m->inbox_us < bound_us) || m->maybe))
+            continue;
+        m->purged = m->inbox != IN_NONE;
+        n--;
+    }
+}
+
 /* Every accounting instance's lines count (history_accounting_instance): they share the
 ** inbox, so rows, vouchers and answers are the database's; the delivery in hand and a
 ** crash inside it are the instance's own. */
@@ -208,6 +250,9 @@ void hconsumer_event(hconsumer *c, history_sink *s, const history_ev *e) {
     const char *ev = e->ev;
     int i = history_accounting_instance(e->node);
     if (!strcmp(ev, "crash") && i >= 0) { on_crash(c, i); return; }
+    if (!strcmp(ev, "fault") && !strncmp(e->kind, "clock", 5)
+        && history_accounting_instance(e->target) >= 0)
+        c->clock_off = 1;
     if (!strcmp(ev, "pay") && e->pay >= 1 && e->pay <= c->n && !c->reqs[e->pay].known) {
         c->reqs[e->pay] = (creq){ .amount = e->amount, .account = e->account, .known = 1 };
         return;
@@ -231,6 +276,7 @@ void hconsumer_event(hconsumer *c, history_sink *s, const history_ev *e) {
     else if (!strcmp(e->kind, "refuse")) on_inbox(c, s, e, 0);
     else if (!strcmp(e->kind, "publish")) on_answer(c, s, e);
     else if (!strcmp(e->kind, "duplicate")) on_duplicate(c, s, e);
+    else if (!strcmp(e->kind, "purge")) on_purge(c, s, e);
 }
 
 int64_t hconsumer_inbox_rows(const hconsumer *c) { return c->rows; }

@@ -6,7 +6,9 @@
 ** committed and with which outcome, and the client's request for each payment (amount
 ** and account, from the "pay" lines) to judge the rules against the knobs max_amount
 ** and frozen.  Accounting's inbox is durable, so what committed stays committed across
-** its restarts.
+** its restarts.  With knob inbox_retention, dedupe_same_answer also holds each purge to
+** the rows received more than inbox_retention before it (on_purge): a consumer remembers
+** each message it decided for at least that long.
 */
 #ifndef SIM_HCONSUMER_H
 #define SIM_HCONSUMER_H

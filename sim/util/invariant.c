@@ -63,7 +63,8 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "Accounting answered or acked before its transaction committed: a crash there loses "
       "the voucher the answer claims." },
     { "dedupe_same_answer",
-      "a duplicate delivery gets the same answer as the first and never a second voucher",
+      "a duplicate delivery gets the same answer as the first and never a second voucher; "
+      "no purge forgets a message younger than inbox_retention",
       "A message delivered twice was applied twice or answered differently: the consumer "
       "does not remember what it decided." },
     { "business_rules",

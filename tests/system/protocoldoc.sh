@@ -53,8 +53,8 @@ bites_code "a larger OX_STEP_MAX_ARMED" proto/step.h \
 bites_code "a new note kind" lib/scan.c 's/ox_svc_event(s, "scan", 0,/ox_svc_event(s, "rescan", 0,/' \
   "rescan"
 bites_code "the checker reading one more kind" sim/check/hproducer.c \
-  's/else if (!strcmp(k, "scan")) on_scan(p, e);/else if (!strcmp(k, "scan") || !strcmp(k, "purge")) on_scan(p, e);/' \
-  "purge"
+  's/else if (!strcmp(k, "scan")) on_scan(p, e);/else if (!strcmp(k, "scan") || !strcmp(k, "refund")) on_scan(p, e);/' \
+  "refund"
 bites_code "a new detail pattern" sim/check/hproducer.c 's/"%d due"/"%d rows due"/' "rows due"
 bites_code "another query" sim/check/checker.c \
   's/^static const char ALERTS_SQL\[\] = "SELECT count(\*) FROM alert";/static const char ALERTS_SQL[] = "SELECT count(*) FROM alert WHERE 1";/' \

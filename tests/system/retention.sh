@@ -87,6 +87,24 @@ run inbox-retention-enough
 check "retention 60 s: every invariant holds (exit 0)" test "$rc" -eq 0
 check "... and the purge did forget ids" \
     grep -q '"node":"accounting","kind":"purge"' "$R/inbox-retention-enough/1/trace.jsonl"
+# A purge that forgets a row younger than the retention: the history says which purge.
+T=$R/inbox-retention-enough/1/trace.jsonl
+RK=(outbox 80 inbox_retention=60 retry=linear retry_base=2 max_attempts=8)
+check "the untouched inbox-retention-enough trace passes history-check" "$HC" "$T" "${RK[@]}"
+python3 -c '
+import re, sys
+done = False
+for l in open(sys.argv[1]):
+    if not done and "\"kind\":\"purge\"" in l:
+        l = re.sub(r"\"detail\":\"(\d+) ", lambda m: "\"detail\":\"%d " % (int(m.group(1)) + 5), l)
+        done = True
+    sys.stdout.write(l)' "$T" >"$OUT/purge.jsonl"
+"$HC" "$OUT/purge.jsonl" "${RK[@]}" >"$OUT/hc.out" 2>&1
+check "a purge forgetting 5 rows more than were old enough: dedupe_same_answer (exit 1)" \
+    test $? -eq 1
+check "... naming the purge and the retention" \
+    grep -q '^dedupe_same_answer .*forgot [0-9]* inbox rows at .*inbox_retention (60000 ms)' \
+    "$OUT/hc.out"
 variant inbox-retention-enough enough-1 1
 check "retention 1 s under the same faults: exit 1, exactly_once broken" \
     test "$rc-$(inv enough-1 exactly_once)" = 1-false
