@@ -72,14 +72,15 @@ typedef struct {
     int64_t pid;
     const hist_entry *h;       /* NULL: the id is not in the history (never requested) */
     int has_pay, has_refund;
-    int64_t amount, refund_amount;
+    int64_t amount, refund_amount, account;
     char status[STATUS_LEN];
     int has_out, alerted;      /* alerted: at least one alert row names the outbox row */
     int cleaned;               /* the row is a tombstone: deleted by the cleanup, as it was */
     int64_t out_id, attempts;
     char out_status[STATUS_LEN];
-    uint32_t nvouch, nbad;     /* vouchers, and those whose amount differs from the payment's */
-    int64_t vid[VOUCHER_IDS], vmsg, bad_id, bad_amount;
+    uint32_t nvouch, nbad;     /* vouchers, and those whose amount or account differs from
+                               ** the payment's */
+    int64_t vid[VOUCHER_IDS], vmsg, bad_id, bad_amount, bad_account;
 } pay_facts;
 
 /* One sorted query; row is 1 while the statement holds a row. */
@@ -100,7 +101,7 @@ typedef struct {
 } checker;
 
 static const char PAY_SQL[] =
-    "SELECT p.id, p.amount, p.status, r.payment_id IS NOT NULL, r.amount"
+    "SELECT p.id, p.amount, p.status, r.payment_id IS NOT NULL, r.amount, p.account"
     " FROM payment p LEFT JOIN refund r ON r.payment_id = p.id ORDER BY p.id";
 /* alert has no index on outbox_id: the IN list is built once, then probed per row.  An
 ** alert counts for a row only if it names both the row and the row's payment: an alert
@@ -118,7 +119,7 @@ static const char OUT_SQL[] =
     " WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.payment_id = c.payment_id)"
     " ORDER BY 1";
 static const char VOUCHER_SQL[] =
-    "SELECT payment_id, id, msg_id, amount FROM voucher ORDER BY payment_id, id";
+    "SELECT payment_id, id, msg_id, amount, account FROM voucher ORDER BY payment_id, id";
 static const char ALERTS_SQL[] = "SELECT count(*) FROM alert";
 
 /* ---- errors ---------------------------------------------------------------------------------- */
@@ -431,8 +432,12 @@ static void judge_no_phantom(checker *c, const pay_facts *f) {
         sb_vouchers(&b, f);
         sb_add(&b, " but no payment row (phantom)");
     } else {
-        sb_add(&b, "voucher %" PRId64 " amount %" PRId64 " != payment amount %" PRId64,
-               f->bad_id, f->bad_amount, f->amount);
+        if (f->bad_amount != f->amount)
+            sb_add(&b, "voucher %" PRId64 " amount %" PRId64 " != payment amount %" PRId64,
+                   f->bad_id, f->bad_amount, f->amount);
+        else
+            sb_add(&b, "voucher %" PRId64 " booked on account %" PRId64 " != payment account %"
+                   PRId64, f->bad_id, f->bad_account, f->account);
         if (f->nbad > 1) sb_add(&b, " (and %" PRIu32 " more)", f->nbad - 1);
     }
     report(c, INV_NO_PHANTOM, f, t);
@@ -517,6 +522,7 @@ static int take_payment(checker *c, pay_facts *f) {
     copy_text(f->status, s->st, 2);
     f->has_refund = sqlite3_column_int(s->st, 3);
     f->refund_amount = sqlite3_column_int64(s->st, 4);
+    f->account = sqlite3_column_int64(s->st, 5);
     c->out->payments++;
     if (!strcmp(f->status, "PAID")) c->out->paid++;
     else if (!strcmp(f->status, "REFUNDED")) c->out->refunded++;
@@ -547,18 +553,22 @@ static int take_outbox(checker *c, pay_facts *f) {
     return 0;
 }
 
-/* Vouchers come after the payment so their amounts can be compared with it. */
+/* Vouchers come after the payment so their amounts and accounts can be compared with it:
+** a voucher of the right sum booked on another account is money in the wrong place. */
 static int take_vouchers(checker *c, pay_facts *f) {
     stream *s = &c->vouchers;
     assert(f->nvouch == 0);   /* once per payment id */
     while (s->row && stream_key(s) == f->pid) {
         int64_t id = sqlite3_column_int64(s->st, 1);
         int64_t amount = sqlite3_column_int64(s->st, 3);
+        int64_t account = sqlite3_column_int64(s->st, 4);
         if (f->nvouch < VOUCHER_IDS) f->vid[f->nvouch] = id;
         if (f->nvouch == 0) f->vmsg = sqlite3_column_int64(s->st, 2);
-        if (f->has_pay && amount != f->amount && f->nbad++ == 0) {
+        int bad = amount != f->amount || account != f->account;
+        if (f->has_pay && bad && f->nbad++ == 0) {
             f->bad_id = id;
             f->bad_amount = amount;
+            f->bad_account = account;
         }
         f->nvouch++;
         c->out->vouchers++;

@@ -13,7 +13,8 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
     { "atomicity", "every payment has its outbox row, and every outbox row its payment",
       "A payment and its outbox row were not written together, so one exists without the "
       "other." },
-    { "no_phantom", "every voucher belongs to a committed payment, with the same amount",
+    { "no_phantom",
+      "every voucher belongs to a committed payment, with the same amount and account",
       "Accounting booked a voucher for a payment that never committed: the message left "
       "before COMMIT, and the transaction then died." },
     { "exactly_once", "at most one voucher per payment",

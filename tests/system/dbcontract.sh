@@ -21,7 +21,7 @@ command -v sqlite3 >/dev/null || { skip "no sqlite3 command"; exit 0; }
 cat >"$OUT/payment.sql" <<'SQL'
 ALTER TABLE payment RENAME TO pay_rows;
 ALTER TABLE pay_rows RENAME COLUMN status TO state;
-CREATE VIEW payment AS SELECT id, amount, state AS status FROM pay_rows;
+CREATE VIEW payment AS SELECT id, amount, account, state AS status FROM pay_rows;
 ALTER TABLE refund RENAME TO refunds;
 ALTER TABLE refunds RENAME COLUMN amount TO cents;
 CREATE VIEW refund AS SELECT payment_id, cents AS amount FROM refunds;
@@ -39,13 +39,13 @@ SQL
 cat >"$OUT/accounting.sql" <<'SQL'
 ALTER TABLE voucher RENAME TO ledger;
 ALTER TABLE ledger RENAME COLUMN amount TO cents;
-CREATE VIEW voucher AS SELECT id, payment_id, msg_id, cents AS amount FROM ledger;
+CREATE VIEW voucher AS SELECT id, payment_id, msg_id, cents AS amount, account FROM ledger;
 SQL
 # The views dropped: the renamed schema alone.
 grep -v '^CREATE VIEW\|^  FROM' "$OUT/payment.sql" >"$OUT/payment-noview.sql"
 grep -v '^CREATE VIEW' "$OUT/accounting.sql" >"$OUT/accounting-noview.sql"
 # A wrong mapping: payment 5's voucher shown twice.
-sed 's/FROM ledger;$/FROM ledger UNION ALL SELECT id + 1000000, payment_id, msg_id, cents FROM ledger WHERE payment_id = 5;/' \
+sed 's/FROM ledger;$/FROM ledger UNION ALL SELECT id + 1000000, payment_id, msg_id, cents, account FROM ledger WHERE payment_id = 5;/' \
   "$OUT/accounting.sql" >"$OUT/accounting-twice.sql"
 
 # wrapper NAME SUFFIX: runs the node as a child; after a clean exit, maps its database

@@ -508,6 +508,18 @@ static void test_no_phantom_amount(void **state) {
     expect_lines(v, 1, 2);
 }
 
+/* The right sum on another account: money in the wrong place is no voucher of this payment. */
+static void test_no_phantom_account(void **state) {
+    fixture *fx = *state;
+    exec_sql(fx->acc, "UPDATE voucher SET account = account + 1 WHERE id = 101;");
+    run_ok(fx);
+    expect_counts(fx, 0, 0, 1, 0, 0, 0, 0, 0);
+    const checker_violation *v = first(fx, PHA);
+    expect_ids(v, 1, 11);
+    expect_text(v, "voucher 101 booked on account");
+    expect_lines(v, 1, 2);
+}
+
 static void test_exactly_once(void **state) {
     fixture *fx = *state;
     exec_sql(fx->acc, "INSERT INTO voucher VALUES (106, 2, 12, 20, 2000, 6);");
@@ -859,6 +871,7 @@ int main(void) {
         T(test_missing_row_despite_cleanup),
         T(test_no_phantom_uncommitted),
         T(test_no_phantom_amount),
+        T(test_no_phantom_account),
         T(test_exactly_once),
         T(test_exactly_once_many),
         T(test_eventual_sending),

@@ -184,7 +184,7 @@ static void test_leases(void **state) {
     head(&t);
     add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000002015"));
     add(&t, L_RLAPSE("2.030000", "relay-1"));
-    r = judge(&t, "relay-short-lease", "relays=2", NULL);
+    r = judge(&t, "relay-short-lease", "relays=2", "relay_rtt=0.01");   /* lease rtt/2: 5 ms */
     assert_int_equal(r->inv[HI_OWNED_SENT].count, 1);
     assert_int_equal(r->inv[HI_LEASE_HELD].count, 0);
     t.n = 0;   /* the same, but the relay was paused meanwhile: excused */
@@ -192,14 +192,16 @@ static void test_leases(void **state) {
     add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000002015"));
     add(&t, L_PAUSE("2.011000", "relay-1"));
     add(&t, L_RLAPSE("2.030000", "relay-1"));
-    r = judge(&t, "outbox", "relays=2", NULL);
+    r = judge(&t, "outbox", "relays=2", "lease=0.005");
     assert_int_equal(r->inv[HI_OWNED_SENT].count, 0);
     t.n = 0;   /* a zombie: its lease over, it publishes */
     head(&t);
     add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000004010"));
     add(&t, L_RPUB("4.010000", "relay-1"));
-    r = judge(&t, "relay-zombie", "relays=2", NULL);
+    r = judge(&t, "relay-zombie", "relays=2", "lease=2");
     assert_int_equal(r->inv[HI_LEASE_HELD].count, 1);
+    r = judge(&t, "outbox", "relays=2", NULL);   /* a 2 s lease where the knobs say 10 s */
+    assert_int_equal(r->inv[HI_LEASE_HELD].count, 2);   /* the claim, and the late publish */
     r = judge(&t, "relay-zombie", NULL, NULL);   /* without relays: not judged */
     assert_true(r->inv[HI_LEASE_HELD].skipped);
     assert_int_equal(r->inv[HI_LEASE_HELD].count, 0);
