@@ -463,6 +463,25 @@ static void judge_alerts_kept(hproducer *p, history_sink *s) {
                      p->alerts, out->alerts);
 }
 
+/* Knob completion = delete | archive: the answer's transaction finishes a row and
+** completes it (payment.c, finish_consumed and fail_and_refund), so no row is left
+** CONSUMED or FAILED in the outbox at the end, only tombstones (outbox_cleaned).  A row
+** left finished was finished by one transaction and not completed by the next: a step
+** outside its transaction, which a failed write in between makes permanent (the answer
+** that comes again finds nothing left to finish). */
+static void judge_completed(hproducer *p, history_sink *s) {
+    const ox_config *c = &p->conf->cfg;
+    const checker_result *out = s->out;
+    if (c->completion == OX_COMPLETE_MARK || c->design == OX_DESIGN_DIRECT || !out->payments)
+        return;
+    if (out->consumed + out->failed == 0) return;
+    history_flag(s, HI_CLEANUP_FINAL_ONLY, 0, 0, NULL, 0,
+                 "payment.db's outbox still holds %u finished rows (%u CONSUMED, %u FAILED) "
+                 "under completion %s: each was finished without being completed in the same "
+                 "transaction", out->consumed + out->failed, out->consumed, out->failed,
+                 c->completion == OX_COMPLETE_DELETE ? "delete" : "archive");
+}
+
 /* Relays (topology { relays = N }, lib/relay.h) run the scan's own row code on the
 ** payment's rows: their publish, dead, alert, scan, rollback and cleanup notes are the
 ** scan's, judged as the payment's are; only lateness is not judged for them (a claim
@@ -617,4 +636,5 @@ void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
 void hproducer_end(hproducer *p, history_sink *s) {
     alert_due(p, s, NULL);
     judge_alerts_kept(p, s);
+    judge_completed(p, s);
 }

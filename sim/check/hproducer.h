@@ -17,6 +17,8 @@
 ** With relays (topology { relays = N }) the relays' scan notes (publish, dead, alert,
 ** scan, rollback, cleanup) count as the payment's, and clock faults on them too; lateness
 ** is not judged then (hlease.h's owned_then_sent judges a relay that sits on its rows).
+** Under completion delete or archive, cleanup_final_only also holds the end state to no
+** finished row left in the outbox (judge_completed).
 ** Under design ordered, alert_names_row also reads what a DEAD head's alert says it blocks:
 ** its account's rows the history has SENDING after it, counted exactly while the history
 ** knows every row's account and state (judge_blocks).

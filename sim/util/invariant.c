@@ -87,7 +87,8 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "was not durable, and this restart is where it went missing." },
     { "cleanup_final_only",
       "the cleanup deletes only rows CONSUMED or FAILED for at least cleanup_after, never a "
-      "SENDING or DEAD row; completion delete or archive only the row its answer just finished",
+      "SENDING or DEAD row; completion delete or archive only the row its answer just "
+      "finished, and every row it finished",
       "The cleanup deleted a row that still had work to do, a dead letter the operator "
       "needs, or a settled row too young: the retention rule ignores the row's status or "
       "its age (or a completion deleted a row no answer had finished)." },

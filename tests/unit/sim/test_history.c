@@ -110,7 +110,7 @@ static void tail(trace *t) {
 static checker_result res;
 
 /* End-state counts judge_db puts in res before the history pass (0 0: none read). */
-static uint32_t preset_payments, preset_alerts;
+static uint32_t preset_payments, preset_alerts, preset_consumed;
 
 /* Writes t, judges it under design and knobs; returns the result. */
 static const checker_result *judge(const trace *t, const char *design, const char *k1,
@@ -130,6 +130,7 @@ static const checker_result *judge(const trace *t, const char *design, const cha
     memset(&res, 0, sizeof res);
     res.payments = preset_payments;
     res.alerts = preset_alerts;
+    res.consumed = preset_consumed;
     int rc = history_run(path, &conf, &res, err, sizeof err);
     unlink(path);
     if (rc != 0) fail_msg("history_run: %s", err);
@@ -779,6 +780,25 @@ static void test_alerts_kept(void **state) {
     only(judge_db(&t, "max_attempts=2", NULL, 1, 0), -1, 0);
 }
 
+/* Completion delete or archive finishes and completes a row in one transaction: an end
+** state with a row still CONSUMED in the outbox was finished and not completed. */
+static void test_completed_all(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    tail(&t);
+    preset_consumed = 0;
+    only(judge_db(&t, "completion=mark", NULL, 1, 0), -1, 0);
+    preset_consumed = 1;
+    only(judge_db(&t, "completion=mark", NULL, 1, 0), -1, 0);   /* mark keeps it: fine */
+    const checker_result *r = judge_db(&t, "completion=delete", NULL, 1, 0);
+    preset_consumed = 0;
+    assert_int_equal(r->inv[HI_CLEANUP_FINAL_ONLY].count, 1);
+    assert_non_null(strstr(r->inv[HI_CLEANUP_FINAL_ONLY].shown[0].text,
+                           "still holds 1 finished rows (1 CONSUMED, 0 FAILED) under "
+                           "completion delete"));
+}
+
 static void test_bad_trace(void **state) {
     (void)state;
     trace t = { .n = 0 };
@@ -945,7 +965,8 @@ int main(void) {
         cmocka_unit_test(test_cleanup_final_only), cmocka_unit_test(test_retry_due_exactly),
         cmocka_unit_test(test_cleanup_exact_age),
         cmocka_unit_test(test_completion_final_only), cmocka_unit_test(test_bad_trace),
-        cmocka_unit_test(test_alerts_kept), cmocka_unit_test(test_leases),
+        cmocka_unit_test(test_alerts_kept), cmocka_unit_test(test_completed_all),
+        cmocka_unit_test(test_leases),
         cmocka_unit_test(test_restart_state_accounting),
         cmocka_unit_test(test_first_republication), cmocka_unit_test(test_alert_undecodable),
         cmocka_unit_test(test_cleanup_note), cmocka_unit_test(test_refusal_reason),
