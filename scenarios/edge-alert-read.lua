@@ -26,7 +26,7 @@ at(8, function()
 end)
 
 expect {
-  violated     = { "eventual_consistency" },
+  violated     = { "eventual_consistency" }, others_hold = true,
   dead_letters = 4,
   reached      = { row_dead = 4 },
   never        = { "operator_requeue", "rows_cleaned", "frame_rejected", "redelivered" },

@@ -37,7 +37,7 @@ at(5, function()
 end)
 
 expect {
-  violated     = { "eventual_consistency" },
+  violated     = { "eventual_consistency" }, others_hold = true,
   dead_letters = 2,
   reached      = { row_dead = 2, republished = 8 },
   never        = { "redelivered", "frame_rejected" },

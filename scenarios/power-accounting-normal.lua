@@ -15,4 +15,4 @@ scenario {
 
 power_loss { at_failpoint = "accounting.after_ack", hit = 30, keep = "random", restart_after = 1 }
 
-expect { violated = { "eventual_consistency" }, reached = { "power_cut_lost" } }
+expect { violated = { "eventual_consistency" }, others_hold = true, reached = { "power_cut_lost" } }

@@ -24,7 +24,6 @@ drop { link = "payment->broker", queue = "PAY_QUEUE", label = "PUBLISH", p = 0.5
 
 expect {
   violated = { "lease_exclusive", "lease_held" },
-  hold     = { "durability", "atomicity", "no_phantom", "exactly_once", "eventual_consistency",
-               "convergence", "owned_then_sent" },
+  others_hold = true,
   reached  = { "frame_dropped" },
 }

@@ -23,7 +23,6 @@ drop { link = "payment->broker", queue = "PAY_QUEUE", label = "PUBLISH", p = 0.5
 
 expect {
   violated = { "owned_then_sent" },
-  hold     = { "durability", "atomicity", "no_phantom", "exactly_once", "lease_exclusive",
-               "lease_held" },
+  others_hold = true,
   reached  = { "frame_dropped" },
 }

@@ -31,7 +31,6 @@ drop { link = "payment->broker", queue = "PAY_QUEUE", label = "PUBLISH", p = 0.5
 
 expect {
   violated = { "lease_exclusive" },
-  hold     = { "durability", "atomicity", "no_phantom", "exactly_once", "eventual_consistency",
-               "convergence", "lease_held", "owned_then_sent" },
+  others_hold = true,
   reached  = { "frame_dropped", "republished" },
 }

@@ -22,7 +22,6 @@ pause { node = "relay-1", at = 5.05, duration = 3 }
 
 expect {
   violated = { "lease_held" },
-  hold     = { "durability", "atomicity", "no_phantom", "exactly_once", "eventual_consistency",
-               "owned_then_sent" },
+  others_hold = true,
   reached  = { "frame_dropped" },
 }

@@ -10,9 +10,10 @@
 #include <string.h>
 
 /* Whether invariant `name` must hold: by default all do; with `violated` given, only
-** those named in `hold`, and never one named in `violated`. */
+** those named in `hold` (every other one with `others_hold`), and never one named in
+** `violated`. */
 static int must_hold(const sim_expect *x, const char *name) {
-    int must = x->nviolated == 0;
+    int must = x->nviolated == 0 || x->others_hold;
     for (int k = 0; k < x->nhold; k++) must |= !strcmp(x->hold[k], name);
     for (int k = 0; k < x->nviolated; k++)
         if (!strcmp(x->violated[k], name)) must = 0;

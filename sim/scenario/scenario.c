@@ -2290,11 +2290,12 @@ static void read_never(lua_State *L, sim_expect *e) {
     lua_pop(L, 1);
 }
 
-/* expect { all_invariants = true } | { violated = {...}, hold = {...} }, dead_letters,
-** faults_act */
+/* expect { all_invariants = true } | { violated = {...}, hold = {...} | others_hold = true },
+** dead_letters, faults_act, reached, never */
 static int l_expect(lua_State *L) {
-    static const char *const FIELDS[] = { "all_invariants", "violated", "hold", "dead_letters",
-                                          "faults_act", "reached", "never", NULL };
+    static const char *const FIELDS[] = { "all_invariants", "violated", "hold", "others_hold",
+                                          "dead_letters", "faults_act", "reached", "never",
+                                          NULL };
     scn *c = begin(L, "expect", 1);
     if (c->expect_line) fail(L, "expect: declared twice (first at line %d)", c->expect_line);
     table_arg(L, "expect", "expect { all_invariants = true }");
@@ -2311,6 +2312,14 @@ static int l_expect(lua_State *L) {
                 "break)");
     if (e.nhold && !e.nviolated)
         fail(L, "expect: 'hold' goes with 'violated' (without it every invariant must hold)");
+    int others = bool_field(L, 1, "expect", "others_hold");
+    if (others == 1 && !e.nviolated)
+        fail(L, "expect: 'others_hold' goes with 'violated' (without it every invariant must "
+                "hold)");
+    if (others == 1 && e.nhold)
+        fail(L, "expect: 'others_hold = true' already holds every invariant 'violated' does not "
+                "name: drop 'hold'");
+    e.others_hold = others == 1;
     for (int i = 0; i < e.nhold; i++)
         for (int j = 0; j < e.nviolated; j++)
             if (strcmp(e.hold[i], e.violated[j]) == 0)

@@ -168,6 +168,7 @@ typedef struct {
     int nviolated;
     char hold[SIM_MAX_EXPECT][32];      /* each must hold (with violated; else all) */
     int nhold;
+    int others_hold;                    /* with violated: every other judged one must hold */
     int64_t dead_min, dead_max;         /* DEAD rows expected; -1 = no expectation */
     int faults_act;                     /* every fault must act at least once */
     uint32_t reached[REACHED_COUNT];    /* reached state i at least this often; 0 = no need */

@@ -30,6 +30,26 @@ sed -i 's/^expect .*/expect { violated = { "eventual_consistency" }, dead_letter
 run dl
 check "with violated = { eventual_consistency } as well: exit 0" [ "$rc" -eq 0 ]
 
+# "others_hold = true": with violated, every other judged invariant must hold.  The same
+# dead letters under design publish-in-tx also publish before COMMIT: a hold list that
+# does not name publish_after_commit lets it pass, others_hold does not.
+sed -i 's/^expect .*/expect { violated = { "eventual_consistency" }, dead_letters = { min = 1 },\
+  hold = { "exactly_once" } }/' "$W/dl.lua"
+run dl --design publish-in-tx
+check "a hold list leaves publish_after_commit unjudged: exit 0 under publish-in-tx" [ "$rc" -eq 0 ]
+sed -i 's/hold = { "exactly_once" }/others_hold = true/' "$W/dl.lua"
+run dl --design publish-in-tx
+check "others_hold = true judges it: exit 1" [ "$rc" -eq 1 ]
+check "... naming publish_after_commit" grep -q 'FAIL: publish_after_commit broken' "$OUT/last.out"
+run dl
+check "... and under outbox every other invariant holds: exit 0" [ "$rc" -eq 0 ]
+sed -i 's/others_hold = true/others_hold = true, hold = { "exactly_once" }/' "$W/dl.lua"
+run dl
+check "others_hold with a hold list: a scenario error (exit 2)" [ "$rc" -eq 2 ]
+check "... in one line saying to drop hold" \
+  grep -q "expect: 'others_hold = true' already holds every invariant 'violated' does not name: drop 'hold'" \
+  "$OUT/last.err"
+
 # "DEAD is not final: an answer that arrives later ... the alert stays"
 cat >"$W/late.lua" <<'LUA'
 scenario { name = "a late answer", workload = { payments = 10, rate = 10 }, run = 8,

@@ -529,7 +529,7 @@ static void unknown_fields(void **state) {
           "hit, restart_after, restart)");
     FAILS("efield.lua", HEAD "expect { violate = {\"durability\"} }\n",
           ":2: expect: unknown field 'violate' (did you mean 'violated'? fields: all_invariants, "
-          "violated, hold, dead_letters, faults_act, reached, never)");
+          "violated, hold, others_hold, dead_letters, faults_act, reached, never)");
     FAILS("positional.lua", HEAD "drop { \"payment->broker\" }\n",
           ":2: drop: 'drop' takes named fields only (name = value), not a list; fields: link, "
           "from, to, queue, "
