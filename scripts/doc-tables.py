@@ -25,6 +25,8 @@ stops being true needs a person to reword it):
     tests/history-breaks.txt, whose every line tests/system/history.sh runs, leaves out
     (the matrix keeps only the first invariant a cell breaks, so it cannot say);
   - docs/design.md, "Designs": its table must list every design of DESIGNS, no other;
+  - README.md, the table of invariants: each row's meaning must be the one
+    sim/util/invariant.c gives (backticks aside);
   - docs/design.md, "Topology and relays": the slots table (after `<!-- slots`) must say
     what SLOTS in sim/scenario/scenario.c says, slot by slot: index, name, role, database.
 """
@@ -203,6 +205,34 @@ def claim_problems(root):
         out.append("docs/design.md: the Designs table lists %s, one row per design; these "
                    "differ: %s" % (len(listed), sorted(set(listed) ^ set(DESIGNS))))
     out.extend(slot_problems(root, text))
+    out.extend(meaning_problems(root))
+    return out
+
+
+def invariant_meanings(root):
+    """{name: meaning} of every invariant in sim/util/invariant.c (its string literals
+    joined)."""
+    with open(os.path.join(root, "sim", "util", "invariant.c"), encoding="utf-8") as f:
+        src = f.read()
+    return {name: "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', lits)) for name, lits in
+            re.findall(r'\{\s*"([a-z_]+)",\s*((?:"(?:[^"\\]|\\.)*"\s*)+),', src)}
+
+
+def meaning_problems(root):
+    """README.md's table of invariants against the meanings sim/util/invariant.c gives
+    them, row by row (the README may quote names in backticks; nothing else differs)."""
+    code = invariant_meanings(root)
+    said = {}
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
+        for line in f:
+            m = re.match(r"\| `([a-z_]+)` \| (.*) \|$", line)
+            if m and m.group(1) in code:
+                said[m.group(1)] = m.group(2).replace("`", "")
+    out = []
+    for name, meaning in code.items():
+        if said.get(name) != meaning:
+            out.append("README.md: the invariants table says %s means '%s'; "
+                       "sim/util/invariant.c says '%s'" % (name, said.get(name), meaning))
     return out
 
 

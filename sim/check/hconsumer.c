@@ -213,6 +213,10 @@ static void on_duplicate(hconsumer *c, history_sink *s, const history_ev *e) {
 ** more means a message still within its retention was forgotten, so its redelivery would
 ** be applied again.  The history then forgets the N lowest of them, as the purge did.
 ** 2 ms of slack: the node's clock reads whole ms, and may read 1 ms early. */
+static int purgeable(const cmsg *m, int64_t bound_us) {
+    return (m->inbox != IN_NONE && !m->purged && m->inbox_us < bound_us) || m->maybe;
+}
+
 static void on_purge(hconsumer *c, history_sink *s, const history_ev *e) {
     int n = 0;
     long long keep = 0;
@@ -223,10 +227,7 @@ static void on_purge(hconsumer *c, history_sink *s, const history_ev *e) {
     int64_t t = c->conf->cfg.inbox_retention_ms, bound_us = e->t_us - (t - 2) * 1000;
     if (c->clock_off || t <= 0) return;
     int64_t old = 0;
-    for (uint32_t i = 1; i <= c->n; i++) {
-        const cmsg *m = &c->msgs[i];
-        old += (m->inbox != IN_NONE && !m->purged && m->inbox_us < bound_us) || m->maybe;
-    }
+    for (uint32_t i = 1; i <= c->n; i++) old += purgeable(&c->msgs[i], bound_us);
     if (n > old) {
         uint32_t line = e->line;
         history_flag(s, HI_DEDUPE, 0, 0, &line, 1,
@@ -235,10 +236,8 @@ static void on_purge(hconsumer *c, history_sink *s, const history_ev *e) {
                      "within its retention", e->node, n, (double)e->t_us / 1e6, old, t);
     }
     for (uint32_t i = 1; i <= c->n && n > 0; i++) {
-        cmsg *m = &c->msgs[i];
-        if (!((m->inbox != IN_NONE && !m->purged && m->inbox_us < bound_us) || m->maybe))
-            continue;
-        m->purged = m->inbox != IN_NONE;
+        if (!purgeable(&c->msgs[i], bound_us)) continue;
+        c->msgs[i].purged = c->msgs[i].inbox != IN_NONE;   /* a maybe one: still unknown */
         n--;
     }
 }

@@ -268,9 +268,8 @@ static void judge_blocks(hproducer *p, history_sink *s, const history_ev *e, con
     const char *at = strstr(e->detail, "; it blocks ");
     long long n = -1;
     unsigned long long acc = 0;
-    if (at && sscanf(at, "; it blocks %lld later message%*[s] of account %llu", &n, &acc) != 2
-        && sscanf(at, "; it blocks %lld later message of account %llu", &n, &acc) != 2)
-        n = -1;
+    if (!at || sscanf(at, "; it blocks %lld later message%*[s ]of account %llu", &n, &acc) != 2)
+        n = -1;   /* "message of" or "messages of" */
     if (n < 0) {
         history_flag(s, HI_ALERT_NAMES_ROW, r->pay, msg, lines, 2,
                      "row %" PRIu64 " went DEAD under design ordered; its alert does not say "

@@ -75,6 +75,23 @@ rc=$?
 check "a design missing from docs/design.md's table: --check exits 1 and names it" \
   sh -c "[ $rc -eq 1 ] && grep -q \"Designs table lists .*differ: .*'auto-ack'\" '$OUT/notable.out'"
 
+# README.md's table of invariants against sim/util/invariant.c's meanings: a row reworded
+# on one side only is named.
+claim_root meaning
+sed -i 's/^| `no_phantom` | every voucher belongs to a committed payment, with the same amount and account |$/| `no_phantom` | every voucher belongs to a committed payment, with the same amount |/' \
+  "$OUT/meaning/README.md"
+python3 scripts/doc-tables.py --check --root "$OUT/meaning" >"$OUT/meaning.out" 2>&1
+rc=$?
+check "an invariant's meaning changed in README.md alone: --check exits 1 and names it" \
+  sh -c "[ $rc -eq 1 ] && grep -q \"invariants table says no_phantom means\" '$OUT/meaning.out'"
+n=$(python3 -c "
+import importlib.util
+s = importlib.util.spec_from_file_location('dt', 'scripts/doc-tables.py')
+m = importlib.util.module_from_spec(s); s.loader.exec_module(m)
+print(len(m.invariant_meanings('.')))")
+check "... and every invariant of sim/util/invariant.c is read ($n)" \
+  test "$n" -eq "$(grep -cE '^    \{ "[a-z_]+",' sim/util/invariant.c)" -a "$n" -ge 26
+
 # docs/design.md's table of node slots against SLOTS: a slot moved in the code, or a
 # range that says one slot too many, is named.
 claim_root slotmoved

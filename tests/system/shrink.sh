@@ -100,7 +100,7 @@ sleep 0.3
 kill -INT "${shrinker:-0}"
 wait "$pid"
 rc=$?
-check "a second SIGINT kills the stopped runs; shrink exits 3 (got $rc, runs ${runs:-none})" \
+check "two SIGINTs with the runs held stopped: shrink exits 3 (got $rc, runs ${runs:-none})" \
   test "$rc" -eq 3 -a -n "$runs"
 check "... with no work directory left, though the runs' janitors copied into it" \
   test ! -e "$RUN/shrink.work"
