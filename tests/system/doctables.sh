@@ -59,31 +59,29 @@ claim_root() {   # a copy of what doc-tables.py reads, in $OUT/$1
   cp sim/util/invariant.c "$OUT/$1/sim/util/"
   cp sim/scenario/scenario.c "$OUT/$1/sim/scenario/"
 }
+bites() {   # bites NAME WHAT PATTERN SAYS: --check on the copy NAME exits 1, output has PATTERN
+  python3 scripts/doc-tables.py --check --root "$OUT/$1" >"$OUT/$1.out" 2>&1
+  local rc=$?
+  check "$2: --check exits 1 and $4" sh -c "[ $rc -eq 1 ] && grep -q \"\$0\" '$OUT/$1.out'" "$3"
+}
 claim_root same
 python3 scripts/doc-tables.py --check --root "$OUT/same" >/dev/null 2>&1
 check "a copy of the docs passes --check" test $? -eq 0
 claim_root nobreak
 grep -v ' ordering$' tests/history-breaks.txt >"$OUT/nobreak/tests/history-breaks.txt"
-python3 scripts/doc-tables.py --check --root "$OUT/nobreak" >"$OUT/nobreak.out" 2>&1
-rc=$?
-check "an invariant no longer shown broken: --check exits 1 and names it" \
-  sh -c "[ $rc -eq 1 ] && grep -q \"breaks all but .*'ordering'\" '$OUT/nobreak.out'"
+bites nobreak "an invariant no longer shown broken" "breaks all but .*'ordering'" "names it"
 claim_root notable
 grep -v '^| `auto-ack` |' docs/design.md >"$OUT/notable/docs/design.md"
-python3 scripts/doc-tables.py --check --root "$OUT/notable" >"$OUT/notable.out" 2>&1
-rc=$?
-check "a design missing from docs/design.md's table: --check exits 1 and names it" \
-  sh -c "[ $rc -eq 1 ] && grep -q \"Designs table lists .*differ: .*'auto-ack'\" '$OUT/notable.out'"
+bites notable "a design missing from docs/design.md's table" \
+  "Designs table lists .*differ: .*'auto-ack'" "names it"
 
 # README.md's table of invariants against sim/util/invariant.c's meanings: a row reworded
 # on one side only is named.
 claim_root meaning
 sed -i 's/^| `no_phantom` | every voucher belongs to a committed payment, with the same amount and account |$/| `no_phantom` | every voucher belongs to a committed payment, with the same amount |/' \
   "$OUT/meaning/README.md"
-python3 scripts/doc-tables.py --check --root "$OUT/meaning" >"$OUT/meaning.out" 2>&1
-rc=$?
-check "an invariant's meaning changed in README.md alone: --check exits 1 and names it" \
-  sh -c "[ $rc -eq 1 ] && grep -q \"invariants table says no_phantom means\" '$OUT/meaning.out'"
+bites meaning "an invariant's meaning changed in README.md alone" \
+  "invariants table says no_phantom means" "names it"
 n=$(python3 -c "
 import importlib.util
 s = importlib.util.spec_from_file_location('dt', 'scripts/doc-tables.py')
@@ -97,14 +95,10 @@ check "... and every invariant of sim/util/invariant.c is read ($n)" \
 claim_root slotmoved
 sed -i 's/{ OX_ROLE_RELAY, 8, "relay-8", "payment" },/{ OX_ROLE_RELAY, 8, "relay-8", "broker" },/' \
   "$OUT/slotmoved/sim/scenario/scenario.c"
-python3 scripts/doc-tables.py --check --root "$OUT/slotmoved" >"$OUT/slotmoved.out" 2>&1
-rc=$?
-check "a slot whose database changed in SLOTS: --check exits 1 and names it" \
-  sh -c "[ $rc -eq 1 ] && grep -q \"slots table says .*'relay-8', 'relay', 'payment'.*SLOTS says .*'relay-8', 'relay', 'broker'\" '$OUT/slotmoved.out'"
+bites slotmoved "a slot whose database changed in SLOTS" \
+  "slots table says .*'relay-8', 'relay', 'payment'.*SLOTS says .*'relay-8', 'relay', 'broker'" \
+  "names it"
 claim_root slotrange
 sed -i 's/^| 3\.\.10 | `relay-1`\.\.`relay-8` |/| 3..11 | `relay-1`..`relay-8` |/' \
   "$OUT/slotrange/docs/design.md"
-python3 scripts/doc-tables.py --check --root "$OUT/slotrange" >"$OUT/slotrange.out" 2>&1
-rc=$?
-check "a slots row whose range and names disagree: --check exits 1 and says so" \
-  sh -c "[ $rc -eq 1 ] && grep -q '9 slots, 8 names' '$OUT/slotrange.out'"
+bites slotrange "a slots row whose range and names disagree" "9 slots, 8 names" "says so"
