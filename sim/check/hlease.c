@@ -157,6 +157,29 @@ static void on_send(hlease *l, history_sink *s, const history_ev *e, int node) {
                      (double)m->exp_us / 1e6);
 }
 
+/* "msg M released by O": a relay gives up only a lease it holds, before it runs out (the
+** release's statement is guarded by owner and lease_until: lib/relay.c).  A release of
+** a lease another relay took since, or of none, hands that relay's row to whoever claims
+** next while it may still be publishing it.  The ordered design's "msg M released: ..."
+** (a held row let go, lib/ordered.h) is not a lease's and is left alone. */
+static void on_release(hlease *l, history_sink *s, const history_ev *e, int node) {
+    uint64_t id = 0;
+    lmsg *m = msg_of(l, e, &id);
+    char by[32];
+    if (!m || sscanf(e->detail, "msg %*u released by %31s", by) != 1) return;
+    if (m->holder == node && e->t_us < m->exp_us) { m->holder = -1; return; }
+    uint32_t lines[2] = { m->claim_line, e->line };
+    if (m->holder < 0)
+        history_flag(s, HI_LEASE_HELD, e->pay, id, lines + 1, 1,
+                     "msg %" PRIu64 " released by %s at %.3f s with no lease open on it", id,
+                     e->node, (double)e->t_us / 1e6);
+    else
+        history_flag(s, HI_LEASE_HELD, e->pay, id, lines, 2,
+                     "msg %" PRIu64 " released by %s at %.3f s, but the lease was %s's until "
+                     "%.3f s", id, e->node, (double)e->t_us / 1e6,
+                     scenario_node_name(m->holder), (double)m->exp_us / 1e6);
+}
+
 static void on_note(hlease *l, history_sink *s, const history_ev *e) {
     uint64_t id = 0;
     if (!strcmp(e->node, "payment")) {   /* an answer settles the row */
@@ -169,10 +192,10 @@ static void on_note(hlease *l, history_sink *s, const history_ev *e) {
     if (node < 0) return;
     if (!strcmp(e->kind, "claim")) on_claim(l, s, e, node);
     else if (!strcmp(e->kind, "publish") || !strcmp(e->kind, "dead")) on_send(l, s, e, node);
-    else if (!strcmp(e->kind, "release") || !strcmp(e->kind, "lapse")) {
+    else if (!strcmp(e->kind, "release")) on_release(l, s, e, node);
+    else if (!strcmp(e->kind, "lapse")) {
         lmsg *m = msg_of(l, e, &id);
-        if (m && m->holder == node && !strcmp(e->kind, "lapse"))
-            judge_lapse(l, s, m, id, e->t_us, e->line);
+        if (m && m->holder == node) judge_lapse(l, s, m, id, e->t_us, e->line);
         if (m && m->holder == node) m->holder = -1;
     }
 }

@@ -3,7 +3,8 @@
 ** (knob relays > 0, topology { relays = N }):
 **   lease_held       a relay publishes (or dead-letters) a row only while it holds an
 **                    unexpired lease on it, and each lease it writes is the length the
-**                    knobs and the design declare (lib/relay.h, ox_relay_lease_ms);
+**                    knobs and the design declare (lib/relay.h, ox_relay_lease_ms), and
+**                    it releases only a lease it holds (not one another relay took since);
 **   lease_exclusive  two relays never hold one row at once (excused when a clock fault
 **                    named one of the two and the taker's clock ran ahead of the holder's
 **                    by more than knob lease_skew, the margin the leases are sized for);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../../lib/io.h"
+#include "hjitter.h"
 
 
 enum { ROW_NONE = 0, ROW_SENDING, ROW_DEAD, ROW_CONSUMED, ROW_FAILED, ROW_GONE };
@@ -54,6 +55,7 @@ struct hproducer {
     int64_t alerts;           /* alert notes: alerts committed */
     int power_cut;            /* the payment lost power: its commits are not all promised */
     int64_t no_account;       /* rows adopted without a commit note: account unknown */
+    hjitter jit;              /* retry_schedule: the jitter's two sides (hjitter.h) */
 };
 
 hproducer *hproducer_new(const history_conf *conf) {
@@ -143,11 +145,13 @@ static void judge_timing(hproducer *p, history_sink *s, prow *r, uint64_t msg, u
     int64_t spread = (int64_t)((double)b * c->jitter) + 1;
     int64_t lo = b - spread - 1, hi = b + spread + c->scan_interval_ms + 1;
     int64_t waited = e->t_us / 1000 - r->pub_us / 1000;
+    int excused = r->late_ok || p->slow || c->relays > 0;
+    if (c->jitter > 0.0) hjitter_sample(&p->jit, c, b, waited, excused, e->line);
     if (waited < lo)
         history_flag(s, HI_RETRY_SCHEDULE, r->pay, msg, lines, 2,
                      "msg %" PRIu64 ": attempt %u came %" PRId64 " ms after attempt %u; the "
                      "policy waits at least %" PRId64 " ms", msg, a, waited, r->attempt, lo);
-    else if (waited > hi && !r->late_ok && !p->slow && c->relays == 0)
+    else if (waited > hi && !excused)
         history_flag(s, HI_RETRY_SCHEDULE, r->pay, msg, lines, 2,
                      "msg %" PRIu64 ": attempt %u came %" PRId64 " ms after attempt %u; the "
                      "policy waits at most %" PRId64 " ms (scan included)", msg, a, waited,
@@ -636,4 +640,5 @@ void hproducer_end(hproducer *p, history_sink *s) {
     alert_due(p, s, NULL);
     judge_alerts_kept(p, s);
     judge_completed(p, s);
+    hjitter_end(&p->jit, s);
 }

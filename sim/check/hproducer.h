@@ -22,6 +22,8 @@
 ** Under design ordered, alert_names_row also reads what a DEAD head's alert says it blocks:
 ** its account's rows the history has SENDING after it, counted exactly while the history
 ** knows every row's account and state (judge_blocks).
+** With jitter, retry_schedule also holds the run's republications to a jitter that moves
+** them both ways, not only one (hjitter.h: each judged on time is a sample).
 */
 #ifndef SIM_HPRODUCER_H
 #define SIM_HPRODUCER_H

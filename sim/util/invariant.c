@@ -43,9 +43,10 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "accounting would book a payment that never was." },
     { "retry_schedule",
       "every republication comes when the retry policy says (base, linear or exponential, "
-      "cap, jitter), attempt after attempt, taken by the first scan at or after it is due",
-      "The recovery scan republished too early, too late or skipped an attempt: the retry "
-      "policy the knobs set is not the one that ran." },
+      "cap, jitter), attempt after attempt, taken by the first scan at or after it is due; "
+      "over the run, the jitter moves republications both earlier and later",
+      "The recovery scan republished too early, too late or skipped an attempt, or its jitter "
+      "only ever pushed one way: the retry policy the knobs set is not the one that ran." },
     { "dead_after_max_attempts",
       "a row goes DEAD after exactly max_attempts publications, never before or after",
       "A row gave up an attempt early or kept trying past its budget: the attempt count is "

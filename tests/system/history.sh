@@ -86,6 +86,28 @@ sed -E 's/later messages? of account ([0-9]+)/later messages of account 9\1/' "$
     >"$OUT/otheracc.jsonl"
 check "design ordered, an alert naming another account: alert_names_row" \
     judged "$OUT/otheracc.jsonl" alert_names_row "${OK[@]}"
+# The jitter's two sides: every republication the jitter brought early moved to its
+# interval (attempt n waits 2 s * n), as a jitter drawn from [0, +jitter) would have left it.
+sim run scenarios/retry-jitter-both-ways.lua --seed 1 --out "$R/jitter" --quiet
+JT=$R/jitter/retry-jitter-both-ways/1/trace.jsonl
+JK=(outbox 80 retry=linear retry_base=2 jitter=0.5 scan_interval=0.1)
+check "the untouched retry-jitter-both-ways trace passes history-check" "$HC" "$JT" "${JK[@]}"
+python3 -c '
+import sys, json
+last = {}
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if e.get("ev") == "note" and e.get("kind") == "publish" and e.get("node") == "payment":
+        d = e["detail"].split(); m, a = d[1], int(d[3])
+        if m in last and a > 1 and e["t"] < last[m] + 2.0 * (a - 1):
+            e["t"] = round(last[m] + 2.0 * (a - 1), 6)
+            l = json.dumps(e, separators=(",", ":")) + "\n"
+        last[m] = e["t"]
+    sys.stdout.write(l)' "$JT" >"$OUT/onesided.jsonl"
+check "a jitter that only ever delays: retry_schedule" \
+    judged "$OUT/onesided.jsonl" retry_schedule "${JK[@]}"
+check "... saying which side it never showed" \
+    grep -q "no republication came earlier than the policy's interval" "$OUT/hc.out"
 sed '0,/"kind":"consumed"/{/"kind":"consumed"/p}' "$T/clean/1/trace.jsonl" >"$OUT/twice.jsonl"
 check "a row marked CONSUMED twice: final_states_final" \
     judged "$OUT/twice.jsonl" final_states_final outbox 100

@@ -181,6 +181,19 @@ for l in open(sys.argv[1]):
     sys.stdout.write(l)
     if not done and "\"node\":\"relay-2\",\"kind\":\"claim\"" in l:
         sys.stdout.write(l.replace("relay-2", "relay-3")); done = True'
+# relay-3 releases a lease relay-2 has just taken: a release of a lease it does not hold
+plant foreign-release lease_held '
+import sys, json
+done = False
+for l in open(sys.argv[1]):
+    sys.stdout.write(l)
+    e = json.loads(l)
+    if not done and e.get("kind") == "claim" and e["node"] == "relay-2":
+        m = e["detail"].split()[1]
+        rel = dict(e, node="relay-3", kind="release", detail="msg %s released by relay-3" % m)
+        sys.stdout.write(json.dumps(rel, separators=(",", ":")) + "\n"); done = True'
+check "... naming the holder" grep -q "released by relay-3 at .*, but the lease was relay-2's" \
+    "$OUT/foreign-release.out"
 # a live relay claims a row and never publishes it (its publish and release notes, and
 # the answer that settled the row, gone)
 plant never-sent owned_then_sent '

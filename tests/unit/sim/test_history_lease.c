@@ -7,7 +7,8 @@
 ** while relay-1's lease runs (virtual time).  Whether that is the design's fault depends
 ** on the clocks: relay-2's claim note says its clock read 1.8 s ahead of relay-1's.  A
 ** clock fault on either relay larger than lease_skew (the margin) explains the break; one
-** within it, or no clock fault at all, does not.
+** within it, or no clock fault at all, does not.  Last, a relay releases only a lease it
+** holds.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -157,11 +158,51 @@ static void test_relay_schedule(void **state) {
     assert_int_equal(r->inv[HI_DEAD_AFTER_MAX].count, 1);
 }
 
+#define L_REL(t, node) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"" node "\",\"kind\":" \
+    "\"release\",\"pay\":1,\"detail\":\"msg 1 released by " node "\"}"
+
+/* A relay releases only the lease it holds (lease_held): relay-1 releasing right after its
+** publication holds; relay-1 releasing after its lease ran out and relay-2 took the row,
+** or when no lease is open at all, breaks.  The ordered design's "msg 1 released: ..." (a
+** held row let go) is not a lease's release and is not judged here. */
+static void test_release_only_held(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    add(&t, L_RUN);
+    add(&t, L_PAY);
+    add(&t, L_COMMIT);
+    add(&t, L_PUB1);
+    add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000004010"));
+    add(&t, L_RPUB("2.010000", "relay-1", "2"));
+    add(&t, L_REL("2.010000", "relay-1"));
+    const checker_result *r = judge(&t, "outbox", "lease=2", NULL);
+    assert_int_equal(r->inv[HI_LEASE_HELD].count, 0);
+    t.n = 5;   /* relay-1's lease runs out; relay-2 claims; then relay-1 releases */
+    add(&t, L_CLAIM("4.500000", "relay-2", "1700000004500", "1700000006500"));
+    add(&t, L_REL("4.600000", "relay-1"));
+    r = judge(&t, "outbox", "lease=2", NULL);
+    assert_int_equal(r->inv[HI_LEASE_HELD].count, 1);
+    assert_non_null(strstr(r->inv[HI_LEASE_HELD].shown[0].text,
+                           "released by relay-1 at 4.600 s, but the lease was relay-2's"));
+    assert_int_equal(r->inv[HI_LEASE_HELD].shown[0].nlines, 2);
+    t.n = 4;   /* nobody claimed it */
+    add(&t, L_REL("2.010000", "relay-1"));
+    r = judge(&t, "outbox", "lease=2", NULL);
+    assert_int_equal(r->inv[HI_LEASE_HELD].count, 1);
+    assert_non_null(strstr(r->inv[HI_LEASE_HELD].shown[0].text, "with no lease open on it"));
+    t.n = 4;
+    add(&t, "{\"t\":2.0,\"ev\":\"note\",\"node\":\"relay-1\",\"kind\":\"release\","
+            "\"pay\":1,\"detail\":\"msg 1 released: the earlier messages of account 1 are "
+            "settled\"}");
+    assert_int_equal(judge(&t, "outbox", "lease=2", NULL)->inv[HI_LEASE_HELD].count, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fault_beyond_margin_excuses),
         cmocka_unit_test(test_unexplained_steal_breaks),
         cmocka_unit_test(test_relay_schedule),
+        cmocka_unit_test(test_release_only_held),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
