@@ -51,8 +51,18 @@ static void broker_found(hrestart *r, history_sink *s, const history_ev *e, cons
     const ox_config *c = &r->conf->cfg;
     unsigned long long inc = 0;
     unsigned n = 0;
-    if (!c->durable || c->delivery != OX_AT_LEAST_ONCE) return;   /* nothing is kept */
     if (sscanf(e->detail, "incarnation %llu: %u messages restored", &inc, &n) != 2) return;
+    if (!c->durable && n > 0) {
+        /* In-memory queues commit nothing to disk: what a restart finds must be nothing.  A
+        ** broker that keeps its queues anyway ignores the knob, and a scenario written to
+        ** show what a crash of in-memory queues loses would silently show nothing. */
+        uint32_t lines[2] = { r->start_line[1], e->line };
+        history_flag(s, HI_RESTART_STATE, 0, 0, lines, 2,
+                     "broker incarnation %llu restored %u messages, but its queues are in "
+                     "memory (knob durable = false): a crash takes them", inc, n);
+        return;
+    }
+    if (!c->durable || c->delivery != OX_AT_LEAST_ONCE) return;   /* nothing is kept */
     uint32_t want = hbroker_held(b);
     if (n == want) return;
     uint32_t lines[2] = { r->start_line[1], e->line };

@@ -5,7 +5,8 @@
 **
 ** It judges the services' own "recover" notes, written as each opens its database: the
 ** payment service's count of SENDING rows against hproducer's, a durable at-least-once
-** broker's count of restored messages against hbroker's messages held, and accounting's
+** broker's count of restored messages against hbroker's messages held (a broker of
+** in-memory queues, knob durable = false, must restore none), and accounting's
 ** inbox rows and vouchers against hconsumer's (each message accounting died inside may
 ** or may not have committed its rows).  The first start of each service is judged too.
 ** After a power cut on a node whose settings do not make each commit durable at COMMIT

@@ -127,6 +127,10 @@ sed 's/incarnation 2: 45 messages restored/incarnation 2: 44 messages restored/'
     "$T/broker-crash-durable/1/trace.jsonl" >"$OUT/lost.jsonl"
 check "the durable broker's restart gives back fewer than were unacked: restart_state" \
     judged "$OUT/lost.jsonl" restart_state outbox 100 durable=1
+# The same trace judged as in-memory queues: a broker that keeps them ignores the knob.
+check "a broker of in-memory queues (durable = false) that restores messages: restart_state" \
+    judged "$T/broker-crash-durable/1/trace.jsonl" restart_state outbox 100 durable=0
+check "... saying a crash takes them" grep -q "but its queues are in memory" "$OUT/hc.out"
 sed '0,/"1 outbox rows SENDING/s//"0 outbox rows SENDING/' \
     "$T/crash-after-publish/1/trace.jsonl" >"$OUT/gone.jsonl"
 check "the payment's restart finds fewer SENDING rows than committed: restart_state" \
