@@ -131,16 +131,22 @@ static void test_unexplained_steal_breaks(void **state) {
                          ->inv[HI_LEASE_EXCLUSIVE].count, 1);
 }
 
+/* Payment 1 committed and published once (attempt 1), no relay yet. */
+static void committed(trace *t) {
+    t->n = 0;
+    add(t, L_RUN);
+    add(t, L_PAY);
+    add(t, L_COMMIT);
+    add(t, L_PUB1);
+}
+
 /* A relay runs the scan's row code: its publications are judged by retry_schedule (early:
 ** attempt 2 before retry_base after attempt 1, as resend-every-scan does) and by
 ** dead_after_max_attempts, as the payment's are; lateness is not (owned_then_sent's). */
 static void test_relay_schedule(void **state) {
     (void)state;
-    trace t = { .n = 0 };
-    add(&t, L_RUN);
-    add(&t, L_PAY);
-    add(&t, L_COMMIT);
-    add(&t, L_PUB1);
+    trace t;
+    committed(&t);
     add(&t, L_CLAIM("1.000000", "relay-1", "1700000001000", "1700000003000"));
     add(&t, L_RPUB("1.000000", "relay-1", "2"));
     const checker_result *r = judge(&t, "outbox", NULL, NULL);
@@ -167,11 +173,8 @@ static void test_relay_schedule(void **state) {
 ** held row let go) is not a lease's release and is not judged here. */
 static void test_release_only_held(void **state) {
     (void)state;
-    trace t = { .n = 0 };
-    add(&t, L_RUN);
-    add(&t, L_PAY);
-    add(&t, L_COMMIT);
-    add(&t, L_PUB1);
+    trace t;
+    committed(&t);
     add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000004010"));
     add(&t, L_RPUB("2.010000", "relay-1", "2"));
     add(&t, L_REL("2.010000", "relay-1"));
