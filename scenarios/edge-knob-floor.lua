@@ -3,8 +3,8 @@
 -- millisecond (the smallest time a knob takes), max_attempts, scan_batch and prefetch
 -- of 1, jitter, cleanup_after and inbox_retention of 0 spelled out (0 is their "off"),
 -- and the relays' relay_rtt and lease of one millisecond and lease_skew of 0 (no relay
--- runs here, but every service reads and checks every knob), and every service must
--- start with them.  Nothing is lost, so each row's only
+-- runs here, but every service is given every knob and must accept it), and every
+-- service must start with them.  Nothing is lost, so each row's only
 -- publication is answered long before the scan (once a second) would find it due again
 -- and, with one attempt spent, mark it DEAD; the broker's 1 ms visibility timeout sends
 -- each delivery again until its DACK comes back, and the inbox absorbs the copies.

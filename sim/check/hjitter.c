@@ -22,15 +22,19 @@ void hjitter_sample(hjitter *j, const ox_config *c, int64_t b, int64_t waited, i
     double p = (J - (double)c->scan_interval_ms - (HJITTER_SLACK_MS + 2)) / (2.0 * J);
     if (p <= 0.0) return;   /* the jitter hides inside the scan's lag: no sample */
     assert(p < 0.5);
+    int early = waited < b - HJITTER_SLACK_MS;
+    int late = waited > b + c->scan_interval_ms + HJITTER_SLACK_MS;
+    /* A delay the history excuses is unbounded: it may fake a late sample and hide an
+    ** early one, so the sample proves nothing either way; an early one is still early. */
+    if (excused) { j->seen[HJITTER_EARLY] += (uint32_t)early; return; }
     if (j->first_line == 0) j->first_line = line;
     j->last_line = line;
-    j->samples[HJITTER_EARLY]++;
-    j->odds[HJITTER_EARLY] -= log1p(-p);
-    if (waited < b - HJITTER_SLACK_MS) j->seen[HJITTER_EARLY]++;
-    if (excused) return;   /* a delay could fake the late side */
-    j->samples[HJITTER_LATE]++;
-    j->odds[HJITTER_LATE] -= log1p(-p);
-    if (waited > b + c->scan_interval_ms + HJITTER_SLACK_MS) j->seen[HJITTER_LATE]++;
+    for (int side = HJITTER_EARLY; side <= HJITTER_LATE; side++) {
+        j->samples[side]++;
+        j->odds[side] -= log1p(-p);
+    }
+    j->seen[HJITTER_EARLY] += (uint32_t)early;
+    j->seen[HJITTER_LATE] += (uint32_t)late;
 }
 
 void hjitter_end(const hjitter *j, history_sink *s) {

@@ -17,13 +17,14 @@
 ** end of the run, a side never shown is flagged once the chance a correct service had of
 ** never showing it, the product of (1 - p) over the samples, fell below 1e-9: one false
 ** alarm in a billion runs of a correct service, and a one-sided service caught in every
-** run with some forty samples of a jitter of a few scan intervals
-** (scenarios/retry-jitter-both-ways.lua).
+** run with 35 samples of a jitter ten scan intervals wide, more for a narrower one
+** (scenarios/retry-jitter-both-ways.lua has 60 to 100).  A run has a false alarm at most
+** once in half a billion: 1e-9 a side.
 **
-** Only the early side counts samples whose lateness is excused (a restart, a full scan, a
-** slow fault, relays): an excuse only delays, so it cannot fake an early one; for the late
-** side such samples are skipped, since a delay could fake a late one.  Memory: a few
-** counters, whatever the run's length.
+** A republication whose lateness the history excuses (a restart, a full scan, a slow
+** fault, relays) is no sample: its delay is unbounded, so it may hide an early side as
+** well as fake a late one.  If it came early all the same, that side was seen.  Memory:
+** a few counters, whatever the run's length.
 */
 #ifndef SIM_HJITTER_H
 #define SIM_HJITTER_H
@@ -43,7 +44,7 @@ enum { HJITTER_EARLY = 0, HJITTER_LATE = 1 };
 
 /* One republication judged on time: it waited `waited` ms after the attempt before it; the
 ** policy's interval was b ms, spread by J = b * jitter (J > 0); `excused`: its lateness
-** is excused (see above). */
+** is excused (see above): it counts only if it came early. */
 void hjitter_sample(hjitter *j, const ox_config *c, int64_t b, int64_t waited, int excused,
                     uint32_t line);
 /* At the end of the run: retry_schedule for a side never shown against the odds. */

@@ -167,9 +167,14 @@ static void on_release(hlease *l, history_sink *s, const history_ev *e, int node
     lmsg *m = msg_of(l, e, &id);
     char by[32];
     if (!m || sscanf(e->detail, "msg %*u released by %31s", by) != 1) return;
-    if (m->holder == node && e->t_us < m->exp_us) { m->holder = -1; return; }
+    int own = strcmp(by, e->node) == 0;   /* the note names the relay that wrote it */
+    if (own && m->holder == node && e->t_us < m->exp_us) { m->holder = -1; return; }
     uint32_t lines[2] = { m->claim_line, e->line };
-    if (m->holder < 0)
+    if (!own)
+        history_flag(s, HI_LEASE_HELD, e->pay, id, lines + 1, 1,
+                     "msg %" PRIu64 " released by %s in a note of %s at %.3f s", id, by,
+                     e->node, (double)e->t_us / 1e6);
+    else if (m->holder < 0)
         history_flag(s, HI_LEASE_HELD, e->pay, id, lines + 1, 1,
                      "msg %" PRIu64 " released by %s at %.3f s with no lease open on it", id,
                      e->node, (double)e->t_us / 1e6);
