@@ -20,6 +20,6 @@ drop { link = "payment->broker", queue = "PAY_QUEUE", label = "PUBLISH", p = 0.5
 -- DACK, and no cleanup is configured: none of these may happen.
 expect {
   all_invariants = true,
-  reached        = { republished = 20 },
+  reached        = { republished = 10 },
   never          = { "row_dead", "frame_rejected", "redelivered", "rows_cleaned" },
 }
