@@ -29,10 +29,8 @@ void hjitter_sample(hjitter *j, const ox_config *c, int64_t b, int64_t waited, i
     if (excused) { j->seen[HJITTER_EARLY] += (uint32_t)early; return; }
     if (j->first_line == 0) j->first_line = line;
     j->last_line = line;
-    for (int side = HJITTER_EARLY; side <= HJITTER_LATE; side++) {
-        j->samples[side]++;
-        j->odds[side] -= log1p(-p);
-    }
+    j->samples++;
+    j->odds -= log1p(-p);
     j->seen[HJITTER_EARLY] += (uint32_t)early;
     j->seen[HJITTER_LATE] += (uint32_t)late;
 }
@@ -43,13 +41,13 @@ void hjitter_end(const hjitter *j, history_sink *s) {
                                         "the jitter only hastens (drawn from [-jitter, 0)), "
                                         "or republications come before they are due" };
     for (int side = HJITTER_EARLY; side <= HJITTER_LATE; side++) {
-        if (j->seen[side] > 0 || j->odds[side] < HJITTER_ODDS) continue;
+        if (j->seen[side] > 0 || j->odds < HJITTER_ODDS) continue;
         uint32_t lines[2] = { j->first_line, j->last_line };
         history_flag(s, HI_RETRY_SCHEDULE, 0, 0, lines, 2,
                      "no republication came %s than the policy's interval, in %u where a "
                      "jitter drawn from [-%.2f, +%.2f) would have shown it but for odds of 1 "
                      "in 10^%.0f: %s",
-                     SIDE[side], j->samples[side], s->conf->cfg.jitter, s->conf->cfg.jitter,
-                     j->odds[side] / log(10.0), WHY[side]);
+                     SIDE[side], j->samples, s->conf->cfg.jitter, s->conf->cfg.jitter,
+                     j->odds / log(10.0), WHY[side]);
     }
 }

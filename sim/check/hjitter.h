@@ -15,11 +15,11 @@
 ** b + scan + 3 ms.  A correct service's jitter, uniform on [-J, J), shows each side with a
 ** chance of at least p = (J - scan - 5) / (2J) per sample (0 when J is that small).  At the
 ** end of the run, a side never shown is flagged once the chance a correct service had of
-** never showing it, the product of (1 - p) over the samples, fell below 1e-9: one false
-** alarm in a billion runs of a correct service, and a one-sided service caught in every
-** run with 35 samples of a jitter ten scan intervals wide, more for a narrower one
-** (scenarios/retry-jitter-both-ways.lua has 60 to 100).  A run has a false alarm at most
-** once in half a billion: 1e-9 a side.
+** never showing it, the product of (1 - p) over the samples, fell below 1e-9 (a correct
+** service's run is falsely flagged at most twice in a billion: once a side), and a
+** one-sided service is caught in every run with 35 samples of a jitter ten scan intervals
+** wide, more for a narrower one (scenarios/retry-jitter-both-ways.lua has 60 to 100).
+** Every sample has the same chance p on either side, so one sum of odds serves both.
 **
 ** A republication whose lateness the history excuses (a restart, a full scan, a slow
 ** fault, relays) is no sample: its delay is unbounded, so it may hide an early side as
@@ -34,9 +34,9 @@
 #include "history.h"
 
 typedef struct {
-    double odds[2];           /* per side: -ln of the chance a correct service hid it */
-    uint32_t seen[2];         /* republications that surely showed the side */
-    uint32_t samples[2];
+    double odds;              /* -ln of the chance a correct service hid a side */
+    uint32_t samples;         /* republications judged on time and not excused */
+    uint32_t seen[2];         /* republications that surely showed each side */
     uint32_t first_line, last_line;
 } hjitter;
 

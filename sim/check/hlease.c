@@ -200,8 +200,10 @@ static void on_note(hlease *l, history_sink *s, const history_ev *e) {
     else if (!strcmp(e->kind, "release")) on_release(l, s, e, node);
     else if (!strcmp(e->kind, "lapse")) {
         lmsg *m = msg_of(l, e, &id);
-        if (m && m->holder == node) judge_lapse(l, s, m, id, e->t_us, e->line);
-        if (m && m->holder == node) m->holder = -1;
+        if (m && m->holder == node) {
+            judge_lapse(l, s, m, id, e->t_us, e->line);
+            m->holder = -1;   /* the lease lapsed: nobody's now */
+        }
     }
 }
 
