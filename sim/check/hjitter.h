@@ -18,7 +18,7 @@
 ** never showing it, the product of (1 - p) over the samples, fell below 1e-9 (a correct
 ** service's run is falsely flagged at most twice in a billion: once a side), and a
 ** one-sided service is caught in every run with 35 samples of a jitter ten scan intervals
-** wide, more for a narrower one (scenarios/retry-jitter-both-ways.lua has 60 to 100).
+** wide, more for a narrower one (retry-jitter-both-ways.lua: 76 to 102, seeds 1 to 3).
 ** Every sample has the same chance p on either side, so one sum of odds serves both.
 **
 ** A republication whose lateness the history excuses (a restart, a full scan, a slow
