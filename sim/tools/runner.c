@@ -5,7 +5,6 @@
 #include "runner.h"
 
 #include <assert.h>
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -124,18 +123,9 @@ int runner_stop_all(pool *p) { return pool_stop_all(p, drop_stopped, NULL); }
 /* ---- files -------------------------------------------------------------------- */
 
 void runner_remove_run_dir(const char *dir) {
-    DIR *d = opendir(dir);
-    if (d) {
-        struct dirent *e;
-        char path[1400];
-        while ((e = readdir(d)) != NULL) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-        closedir(d);
-        rmdir(dir);
-    }
+    /* The whole tree: a run with a simulated disk keeps each node's journal in a folder
+    ** of its own (NODE.disk/).  Links are removed, never followed (files_rmtree). */
+    files_rmtree(dir);
     char parent[FILES_PATH_MAX];
     if (files_parent(dir, parent, sizeof parent) == 0) rmdir(parent);   /* only if empty */
 }

@@ -26,6 +26,12 @@ check "piped progress: one plain line per run" test "$(grep -c '^\[[0-9]*/10\] c
 check "the determinism rerun ran and agreed" grep -q 'determinism: 1 of 1 sampled runs rerun, 1 identical, 0 differ' "$OUT/last.out"
 check "JSON summary: rerun checked" grep -q '"checked": 1, "identical": 1, "mismatches": 0' "$OUT/all.json"
 check "passing run dirs are removed" test -z "$(find "$OUT/all" -name summary.json 2>/dev/null)"
+# A run on the simulated disk keeps each node's journal in a folder (NODE.disk/): a passing
+# run's directory goes with everything in it.
+sim sweep scenarios/disk-eio-mid-commit.lua --seeds 1..2 -j 2 --rerun 0 --out "$OUT/disk"
+check "a sweep on the simulated disk: exit 0" test $? -eq 0
+check "... leaves no run directory, nor its nodes' disk folders" \
+  test -z "$(find "$OUT/disk" -mindepth 1 -not -name .lock)"
 
 # --- shards: 1/2 and 2/2 cover the unsharded sweep exactly ------------------------------
 sim sweep scenarios/clean.lua --seeds 1..10 -j 2 --shard 1/2 --rerun 0 --out "$OUT/s1" --junit "$OUT/s1.xml"
