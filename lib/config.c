@@ -29,6 +29,7 @@ static const char *const DESIGNS[OX_DESIGN_COUNT] = {
     "relay-no-lease", "relay-short-lease", "relay-zombie",
     "dedupe-per-instance",
     "relay-skewed-clock",
+    "swallow-error",
 };
 
 const char *ox_design_name(ox_design d) {
@@ -51,7 +52,7 @@ const char *ox_design_names(void) {
            ", alert-stale-payment, answer-unguarded, limit-inclusive, cleanup-takes-alerts"
            ", auto-ack, forget-unacked-on-restart, redeliver-early"
            ", relay-no-lease, relay-short-lease, relay-zombie"
-           ", dedupe-per-instance, relay-skewed-clock";
+           ", dedupe-per-instance, relay-skewed-clock, swallow-error";
 }
 
 int ox_design_claims_ordering(ox_design d) {
@@ -308,7 +309,8 @@ static const knob KNOBS[] = {
                             ", alert-stale-payment, answer-unguarded, limit-inclusive"
                             ", cleanup-takes-alerts, auto-ack, forget-unacked-on-restart"
                             ", redeliver-early, relay-no-lease, relay-short-lease"
-                            ", relay-zombie, dedupe-per-instance, relay-skewed-clock)" },
+                            ", relay-zombie, dedupe-per-instance, relay-skewed-clock"
+                            ", swallow-error)" },
     { "retry", set_retry, "linear or exponential" },
     { "retry_base", set_retry_base, "seconds > 0" },
     { "retry_max", set_retry_max, "seconds > 0" },

@@ -106,6 +106,8 @@ typedef enum {
     /* Relays again (issue 14, item 2's open end; lib/relay.c). */
     OX_DESIGN_RELAY_SKEWED_CLOCK,  /* a relay trusts its own clock: takes an expired lease with
                                    ** no lease_skew margin */
+    /* A failed disk call (issue 12, errors_reported; lib/payment.c). */
+    OX_DESIGN_SWALLOW_ERROR,       /* the answer handler acks an answer whose UPDATE failed */
     OX_DESIGN_COUNT
 } ox_design;
 

@@ -317,7 +317,7 @@ static const char *armed_fault(const ox_armed *a, vfs_op op) {
 
 /* The VFS asks before a read, write or sync: every armed site of that op counts the
 ** call; the first whose (skip+1)-th pass this is fails it. */
-static int disk_hook(void *ctx, vfs_op op) {
+static int disk_hook(void *ctx, vfs_op op, disk_file file) {
     simhost *h = ctx;
     if (h->step == NULL) return 0;
     int fire = -1;
@@ -337,7 +337,7 @@ static int disk_hook(void *ctx, vfs_op op) {
     ox_effect e;
     memset(&e, 0, sizeof e);
     e.type = OX_FX_INJECTED;
-    snprintf(e.label, sizeof e.label, "%s", a->name);
+    snprintf(e.label, sizeof e.label, "%s%c%s", a->name, DISK_FILE_SEP, disk_file_name(file));
     add(h, &e);
     return rc;
 }

@@ -58,6 +58,7 @@ typedef struct {
                                  ** its first overwrite; NULL: not (yet) */
     int map_tried;
     int dirsync;                 /* the first xSync also syncs the directory */
+    disk_file kind;              /* tracked: main database, -wal or -journal */
     sqlite3_int64 size;          /* tracked: its size, valid while size_gen == V.gen != 0 */
     uint64_t size_gen;
     size_t whead_len;            /* tracked: whead holds a WRITE record's head for it, */
@@ -376,7 +377,7 @@ int vfs_fault_code(vfs_op op, const char *fault) {
 /* 0, or the error the host's hook wants this call of a tracked file to fail with. */
 static int disk_error(const vfs_file *p, vfs_op op) {
     if (p->path == NULL || V.fault == NULL) return 0;
-    int rc = V.fault(V.fault_ctx, op);
+    int rc = V.fault(V.fault_ctx, op, p->kind);
     assert(rc == 0 || (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR);
     return rc;
 }
@@ -573,6 +574,8 @@ static int vfs_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f, in
         return rc;   /* base.pMethods stays NULL: SQLite will not close it */
     }
     int type = flags & OPEN_TYPES;   /* os_unix.c's syncDir */
+    p->kind = type == SQLITE_OPEN_WAL ? DISK_FILE_WAL
+              : type == SQLITE_OPEN_MAIN_JOURNAL ? DISK_FILE_JOURNAL : DISK_FILE_DB;
     p->dirsync = track && (flags & SQLITE_OPEN_CREATE) &&
                  (type == SQLITE_OPEN_MAIN_JOURNAL || type == SQLITE_OPEN_WAL);
     p->base.pMethods = &vfs_io;

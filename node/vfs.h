@@ -33,6 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../proto/disk.h"
+
 #define VFS_NAME "outbox-disk"
 #define VFS_ENV "OUTBOX_DISK"
 
@@ -43,8 +45,9 @@ int vfs_install(const char *dir, uint64_t seed, char *err, size_t cap);
 
 typedef enum { VFS_OP_READ = 0, VFS_OP_WRITE, VFS_OP_SYNC, VFS_OP_COUNT } vfs_op;
 
-/* Answers 0, or the SQLite error code the call of `op` fails with. */
-typedef int (*vfs_fault_fn)(void *ctx, vfs_op op);
+/* Answers 0, or the SQLite error code the call of `op` on a file of kind `file` (the main
+** database, its -wal or -journal: proto/disk.h) fails with. */
+typedef int (*vfs_fault_fn)(void *ctx, vfs_op op, disk_file file);
 
 /* Sets the hook asked before each read, write and sync of a tracked file (NULL: none). */
 void vfs_set_fault_hook(vfs_fault_fn fn, void *ctx);

@@ -592,6 +592,20 @@ int disk_power_cut(const char *journal, const char *db, disk_keep keep, uint64_t
     return rc;
 }
 
+static const char *const FILE_NAMES[DISK_FILE_KINDS] = { "db", "wal", "journal" };
+
+const char *disk_file_name(disk_file f) {
+    assert((unsigned)f < DISK_FILE_KINDS);
+    return FILE_NAMES[f];
+}
+
+int disk_file_parse(const char *name) {
+    assert(name != NULL);
+    for (int i = 0; i < DISK_FILE_KINDS; i++)
+        if (strcmp(name, FILE_NAMES[i]) == 0) return i;
+    return -1;
+}
+
 const char *disk_site_fault(const char *site, const char *op) {
     assert(site != NULL);
     assert(op != NULL);

@@ -176,4 +176,16 @@ int disk_power_cut(const char *journal, const char *db, disk_keep keep, uint64_t
 ** (node/simhost.c, node/preload/oxdisk.c) read the sites the simulator arms with it. */
 const char *disk_site_fault(const char *site, const char *op);
 
+/* The file a failed read, write or sync was on: the main database, its -wal, or its
+** rollback -journal.  A node reports a fired disk site as "<site>@<file>"
+** ("disk.write.eio@wal", proto/step.h "Disk sites") so the history checks can tell a call
+** whose failure SQLite reports to the service from one it absorbs itself (the writes of
+** the checkpoint it runs after a commit).  A failed allocation names no file. */
+typedef enum { DISK_FILE_DB = 0, DISK_FILE_WAL, DISK_FILE_JOURNAL, DISK_FILE_KINDS } disk_file;
+#define DISK_FILE_SEP '@'
+
+/* "db", "wal", "journal"; the paired parse gives the kind of such a name, or -1. */
+const char *disk_file_name(disk_file f);
+int disk_file_parse(const char *name);
+
 #endif

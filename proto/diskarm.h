@@ -22,11 +22,11 @@
 ** with every count zeroed; the preload, before each read, write or sync of a database
 ** file and each of SQLite's allocations, counts the call against every site of that op
 ** and fails it at the first site whose (skip + 1)-th call this is, appending the site's
-** index to `fired`.  After the reply the simulator reads the counts back and reports
-** them as the node's own INJECTED and PASSED effects (proto/step.h, "Disk sites") would
-** be, after the node's other effects, then sets `n` to 0: between steps nothing is
-** armed.  Only one side writes at a time (lockstep: the node runs only inside a step),
-** so no lock is needed.
+** index to `fired` and the file the call was on to `fired_file`.  After the reply the
+** simulator reads the counts back and reports them as the node's own INJECTED and PASSED
+** effects (proto/step.h, "Disk sites") would be, after the node's other effects, then
+** sets `n` to 0: between steps nothing is armed.  Only one side writes at a time
+** (lockstep: the node runs only inside a step), so no lock is needed.
 */
 #ifndef DISKARM_H
 #define DISKARM_H
@@ -48,12 +48,15 @@ typedef struct {
 
 typedef struct {
     uint32_t magic;               /* DISKARM_MAGIC (the simulator) */
-    uint32_t loaded;              /* 1: the preload installed the disk (the preload) */
+    uint32_t loaded;              /* 1: the preload's disk counted a call of this node (the
+                                  ** preload, at the first: not a shell that execs it) */
     uint64_t seed;                /* the VFS's randomness (the simulator) */
     uint32_t n;                   /* armed sites of the step, 0 between steps */
     uint32_t nfired;              /* entries of fired (the preload) */
     diskarm_site site[OX_STEP_MAX_ARMED];
     uint32_t fired[OX_STEP_MAX_ARMED];   /* site indexes in the order they failed (each once) */
+    uint32_t fired_file[OX_STEP_MAX_ARMED];   /* the disk_file each was on (proto/disk.h);
+                                          ** DISK_FILE_KINDS: an allocation, no file */
 } diskarm_map;
 
 #endif

@@ -56,9 +56,11 @@
 ** sync of its database files whether an armed INJECT site "disk.<op>.<fault>" fires
 ** (op: write, sync, read; fault: full, eio, fsync_fail); a firing one makes that call
 ** fail (SQLITE_FULL, SQLITE_IOERR_WRITE/_READ/_FSYNC) and is reported INJECTED in
-** order.  At the end of the step the node adds one PASSED effect per armed disk site
-** with how many calls passed it, so the simulator can count calls across steps (a
-** disk fault's nth) without the node keeping any state of the fault.
+** order, named "<site>@<file>" with the file it was on ("disk.write.eio@wal"; file: db,
+** wal or journal, proto/disk.h; a node that cannot tell may give the site alone).
+** At the end of the step the node adds one PASSED effect per armed disk site with how
+** many calls passed it, so the simulator can count calls across steps (a disk fault's
+** nth) without the node keeping any state of the fault.
 ** Memory sites.  The site "disk.alloc.nomem" is asked, the same way, before each of
 ** SQLite's allocations in the step (node/memf.h: the node wraps SQLite's allocator); a
 ** firing one makes the allocation fail (SQLite answers SQLITE_NOMEM), reported INJECTED,

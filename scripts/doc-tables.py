@@ -75,6 +75,8 @@ DESIGNS = {
                            "its own memory, not in the shared inbox",
     "relay-skewed-clock": "a relay trusts its own clock: it takes another relay's row as soon "
                           "as the lease's end has passed on its clock, with no lease_skew margin",
+    "swallow-error": "the payment service catches a failed database write while it settles "
+                     "an answer, says nothing and acks the answer anyway",
 }
 
 def read_matrix(path):

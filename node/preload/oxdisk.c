@@ -39,7 +39,8 @@ static void die(const char *what, const char *detail) {
 
 /* Counts a call of `op` against every armed site of it: the index of the site that
 ** fails it (the first whose (skip + 1)-th call this is), or -1. */
-static int count_call(const char *op, const char **fault) {
+static int count_call(const char *op, uint32_t file, const char **fault) {
+    arm->loaded = 1;   /* the disk is this process's: see oxdisk_init */
     uint32_t n = arm->n;
     if (n > OX_STEP_MAX_ARMED) n = 0;   /* never: the simulator bounds it */
     int fire = -1;
@@ -52,19 +53,22 @@ static int count_call(const char *op, const char **fault) {
             *fault = f;
         }
     }
-    if (fire >= 0 && arm->nfired < OX_STEP_MAX_ARMED) arm->fired[arm->nfired++] = (uint32_t)fire;
+    if (fire >= 0 && arm->nfired < OX_STEP_MAX_ARMED) {
+        arm->fired_file[arm->nfired] = file;
+        arm->fired[arm->nfired++] = (uint32_t)fire;
+    }
     return fire;
 }
 
-static int disk_hook(void *ctx, vfs_op op) {
+static int disk_hook(void *ctx, vfs_op op, disk_file file) {
     const char *fault = NULL;
-    if (count_call(vfs_op_name(op), &fault) < 0) return 0;
+    if (count_call(vfs_op_name(op), (uint32_t)file, &fault) < 0) return 0;
     return vfs_fault_code(op, fault);   /* 0 for an unknown fault: the call goes on */
 }
 
 static int alloc_hook(void *ctx) {
     const char *fault = NULL;
-    return count_call(ALLOC_OP, &fault) >= 0;
+    return count_call(ALLOC_OP, DISK_FILE_KINDS, &fault) >= 0;
 }
 
 /* The map DIR/disk.arm the simulator made, or exit 3. */
@@ -94,5 +98,7 @@ __attribute__((constructor, visibility("default"))) void oxdisk_init(void) {
     memf_set_hook(alloc_hook, NULL);
     vfs_set_fault_hook(disk_hook, NULL);
     vfs_set_buffered(1);   /* the journal in a shared map: nothing waits for a flush */
-    arm->loaded = 1;
+    /* `loaded` is set at the first call counted, not here: a shell script that execs the
+    ** node gets this constructor too, and a node that brings its own disk (the symbol
+    ** above) must not find the map claimed by the shell it replaced. */
 }

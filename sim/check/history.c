@@ -17,6 +17,7 @@
 #include "../util/json.h"
 #include "hbroker.h"
 #include "hconsumer.h"
+#include "herrors.h"
 #include "hlease.h"
 #include "hordering.h"
 #include "hproducer.h"
@@ -145,6 +146,9 @@ static int parse_line(json_t *o, uint32_t line, history_ev *e) {
     e->from = str_of(o, "from");
     e->to = str_of(o, "to");
     e->ctl = str_of(o, "ctl");
+    e->result = str_of(o, "result");
+    e->op = str_of(o, "op");
+    e->file = str_of(o, "file");
     e->has_pay = json_r_uint(o, "pay", &e->pay) == 0;
     e->has_msg = json_r_uint(o, "msg", &e->msg) == 0;
     e->has_delivery = json_r_uint(o, "delivery", &e->delivery) == 0;
@@ -215,7 +219,8 @@ static void flat_field(history_ev *e, const char *k, const char *v, int quoted) 
         { "queue", offsetof(history_ev, queue) }, { "detail", offsetof(history_ev, detail) },
         { "target", offsetof(history_ev, target) }, { "fate", offsetof(history_ev, fate) },
         { "from", offsetof(history_ev, from) }, { "to", offsetof(history_ev, to) },
-        { "ctl", offsetof(history_ev, ctl) },
+        { "ctl", offsetof(history_ev, ctl) }, { "result", offsetof(history_ev, result) },
+        { "op", offsetof(history_ev, op) }, { "file", offsetof(history_ev, file) },
     };
     if (quoted) {
         for (size_t i = 0; i < sizeof STR / sizeof STR[0]; i++)
@@ -236,7 +241,7 @@ static void ev_defaults(history_ev *e, uint32_t line) {
     memset(e, 0, sizeof *e);
     e->line = line;
     e->ev = e->node = e->kind = e->label = e->queue = e->detail = "";
-    e->target = e->fate = e->from = e->to = e->ctl = "";
+    e->target = e->fate = e->from = e->to = e->ctl = e->result = e->op = e->file = "";
 }
 
 /* Parses a flat object line {"k":v,...} in place.  Returns 1 parsed, 0 not flat (a
@@ -277,6 +282,7 @@ typedef struct {
     hrestart *r;
     hordering *o;
     hlease *l;
+    herrors *x;
 } checks;
 
 static void each(checks *k, history_sink *s, const history_ev *e) {
@@ -286,6 +292,7 @@ static void each(checks *k, history_sink *s, const history_ev *e) {
     hrestart_event(k->r, s, e, k->p, k->b, k->c);
     hordering_event(k->o, s, e);
     hlease_event(k->l, s, e);
+    herrors_event(k->x, s, e);
 }
 
 static int read_all(FILE *f, const char *path, checks *k, history_sink *s, char *err,
@@ -343,9 +350,9 @@ int history_run(const char *trace_path, const history_conf *conf, checker_result
     }
     history_sink s = { .conf = conf, .out = out };
     checks k = { hproducer_new(conf), hconsumer_new(conf), hbroker_new(conf),
-                 hrestart_new(conf), hordering_new(conf), hlease_new(conf) };
+                 hrestart_new(conf), hordering_new(conf), hlease_new(conf), herrors_new() };
     int rc = 0;
-    if (!k.p || !k.c || !k.b || !k.r || !k.o || !k.l) {
+    if (!k.p || !k.c || !k.b || !k.r || !k.o || !k.l || !k.x) {
         snprintf(err, cap, "%s: out of memory", trace_path);
         rc = -1;
     }
@@ -355,6 +362,7 @@ int history_run(const char *trace_path, const history_conf *conf, checker_result
         hconsumer_end(k.c, &s);
         hbroker_end(k.b, &s);
         hlease_end(k.l, &s);
+        herrors_end(k.x, &s);
     }
     fclose(f);
     hproducer_free(k.p);
@@ -363,5 +371,6 @@ int history_run(const char *trace_path, const history_conf *conf, checker_result
     hrestart_free(k.r);
     hordering_free(k.o);
     hlease_free(k.l);
+    herrors_free(k.x);
     return rc;
 }

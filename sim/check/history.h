@@ -87,6 +87,7 @@ enum {
     HI_LEASE_HELD,            /* hlease.c: the relays' leases (knob relays > 0) */
     HI_LEASE_EXCLUSIVE,
     HI_OWNED_SENT,            /* owned_then_sent */
+    HI_ERRORS_REPORTED,       /* herrors.c: a failed disk call fails its step */
     HI_END
 };
 
@@ -97,6 +98,8 @@ typedef struct {
     int64_t t_us;
     const char *ev, *node, *kind, *label, *queue, *detail, *target, *fate, *from, *to;
     const char *ctl;          /* "operator" lines */
+    const char *result, *op, *file;   /* "reply" lines' result; "disk_fault" lines' failed
+                                      ** call and the file it was on ("" unnamed) */
     uint64_t pay, msg, delivery;
     int has_pay, has_msg, has_delivery;
     int64_t account, amount, exit_code;

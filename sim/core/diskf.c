@@ -79,8 +79,26 @@ void diskf_arm(sim_world *w, int node, ox_step *s) {
     }
 }
 
-int diskf_injected(sim_world *w, int node, const char *site) {
+/* A fired disk site's label "disk.<op>.<fault>[@<file>]" (proto/step.h): the site into
+** site, the file's name (proto/disk.h) into *file, NULL when none is named (an
+** allocation, or a node that does not say).  -1: a file that is not one. */
+static int split_file(const char *label, char *site, size_t cap, const char **file) {
+    const char *at = strchr(label, DISK_FILE_SEP);
+    size_t n = at ? (size_t)(at - label) : strlen(label);
+    assert(n < cap);
+    memcpy(site, label, n);
+    site[n] = '\0';
+    *file = at ? at + 1 : NULL;
+    return at && disk_file_parse(at + 1) < 0 ? -1 : 0;
+}
+
+int diskf_injected(sim_world *w, int node, const char *label) {
     diskf_state *d = &w->diskf;
+    char site[OX_NAME_MAX + 1];   /* the label without its "@<file>" */
+    const char *file = NULL;
+    if (split_file(label, site, sizeof site, &file) != 0)
+        return world_fail(w, OX_EXIT_HARNESS, "%s failed a disk call on an unknown file in '%s'",
+                          scenario_node_name(node), label);
     int k = -1;
     /* The node fires, of the entries of one name, the first to reach its skip. */
     for (int i = 0; i < d->n; i++)
@@ -101,6 +119,7 @@ int diskf_injected(sim_world *w, int node, const char *site) {
     trace_str(&w->trace, "op", f->disk_op);
     trace_str(&w->trace, "error", f->disk_err);
     trace_uint(&w->trace, "call", (uint64_t)f->seen + d->skip[k] + 1);
+    if (file) trace_str(&w->trace, "file", file);
     trace_end(&w->trace);
     return 0;
 }

@@ -82,8 +82,9 @@ void diskf_init(diskf_state *d, uint64_t seed);
 void diskf_arm(struct sim_world *w, int node, ox_step *s);
 /* 1 if `name` is a disk site ("disk.<op>.<fault>", proto/disk.h), 0 if not. */
 int diskf_is_site(const char *name);
-/* INJECTED of a "disk." site: the call failed; traced and counted.  0 or -1. */
-int diskf_injected(struct sim_world *w, int node, const char *site);
+/* INJECTED of a "disk." site, "<site>[@<file>]": the call failed; traced (with the file
+** when the node names it) and counted.  0 or -1. */
+int diskf_injected(struct sim_world *w, int node, const char *label);
 /* PASSED: how many calls the step made past an armed site; counted into its fault. */
 int diskf_passed(struct sim_world *w, int node, const char *site, uint32_t count);
 /* A START of `node` answered FATAL after a disk fault failed one of its calls (a fault

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../../proto/disk.h"
 #include "../../proto/diskarm.h"
 #include "diskf.h"
 #include "world_loop.h"
@@ -121,7 +122,17 @@ int diskpre_collect(sim_world *w, int n, ox_reply *r) {
         if (s >= armed)
             return world_fail(w, OX_EXIT_HARNESS, "%s: the disk failed unarmed site %u",
                               scenario_node_name(n), s);
-        add(r, OX_FX_INJECTED, m->site[s].name, 0);
+        uint32_t file = m->fired_file[j];
+        if (file > DISK_FILE_KINDS)
+            return world_fail(w, OX_EXIT_HARNESS, "%s: the disk failed a call on file kind %u",
+                              scenario_node_name(n), file);
+        char site[OX_NAME_MAX + 1];   /* as the node's own would be: "<site>@<file>" */
+        if (file == DISK_FILE_KINDS)   /* an allocation: no file */
+            snprintf(site, sizeof site, "%s", m->site[s].name);
+        else
+            snprintf(site, sizeof site, "%s%c%s", m->site[s].name, DISK_FILE_SEP,
+                     disk_file_name((disk_file)file));
+        add(r, OX_FX_INJECTED, site, 0);
     }
     for (uint32_t i = 0; i < armed; i++) add(r, OX_FX_PASSED, m->site[i].name, m->site[i].passes);
     return 0;

@@ -97,6 +97,8 @@ static const conform_clause CLAUSES[] = {
     { "lease_held", RR, J_INV, "relays-lease.lua" },
     { "lease_exclusive", RR, J_INV, "relays-lease.lua" },
     { "owned_then_sent", RR, J_INV, "relays-lease.lua" },
+    { "errors_reported", RP | RA, J_INV, "disk-eio-mid-commit.lua" },
+    { "errors_reported", RR, J_INV, "relays-disk-error.lua" },
 };
 #define NCLAUSES ((int)(sizeof CLAUSES / sizeof CLAUSES[0]))
 

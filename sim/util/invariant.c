@@ -126,6 +126,12 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "A relay claimed a row and let its lease run out without publishing it, though it "
       "neither crashed, paused nor failed a disk call: the lease is shorter than the work "
       "it covers, and rows sit owned and unsent." },
+    { "errors_reported",
+      "a disk call that failed (an injected error on a write of the WAL or journal, a sync "
+      "of the journal, a read of the database) fails the step that made it: the service "
+      "rolls back and says error, refuses the payment, or stops",
+      "A service swallowed a failed disk call and went on as if it had succeeded: it acked "
+      "a message, or answered, on a transaction that had rolled back." },
 };
 
 const invariant_info *invariant_at(int i) {

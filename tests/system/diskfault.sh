@@ -21,8 +21,8 @@ q() { sqlite3 "$D/$1.db" "$2"; }
 run disk-full-at-commit 1; check "full disk: exit 0" test $? -eq 0
 full=$(count '"ev":"disk_fault","node":"payment","fault":[12],"op":"write","error":"full"')
 check "full disk: disk_fault lines ($full)" test "$full" -gt 1
-check "full disk: the nth = 1 fault failed exactly one call, its first" \
-  test "$(count '"ev":"disk_fault","node":"payment","fault":2,"op":"write","error":"full","call":1}')" -eq 1
+check "full disk: the nth = 1 fault failed exactly one call, its first, on the WAL" \
+  test "$(count '"ev":"disk_fault","node":"payment","fault":2,"op":"write","error":"full","call":1,"file":"wal"}')" -eq 1
 told=$(count '"result":"failed","detail":"error: payment.db: commit: database or disk is full"')
 check "full disk: clients told their commit failed ($told)" test "$told" -gt 0
 check "full disk: no payment told failed is in the database" \
@@ -34,9 +34,9 @@ check "full disk: the VFS journal is in payment.disk/" test -f "$D/payment.disk/
 
 # ---- EIO halfway through a commit, and at COMMIT under publish-in-tx -------------------
 run disk-eio-mid-commit 1; check "eio mid-commit: exit 0" test $? -eq 0
-check "eio mid-commit: the 2nd write failed in payment and in accounting" \
-  bash -c "grep -q '\"ev\":\"disk_fault\",\"node\":\"payment\",\"fault\":1,\"op\":\"write\",\"error\":\"eio\",\"call\":2}' '$T' &&
-           grep -q '\"ev\":\"disk_fault\",\"node\":\"accounting\",\"fault\":2,\"op\":\"write\",\"error\":\"eio\",\"call\":2}' '$T'"
+check "eio mid-commit: the 2nd write failed in payment and in accounting, on the WAL" \
+  bash -c "grep -q '\"ev\":\"disk_fault\",\"node\":\"payment\",\"fault\":1,\"op\":\"write\",\"error\":\"eio\",\"call\":2,\"file\":\"wal\"}' '$T' &&
+           grep -q '\"ev\":\"disk_fault\",\"node\":\"accounting\",\"fault\":2,\"op\":\"write\",\"error\":\"eio\",\"call\":2,\"file\":\"wal\"}' '$T'"
 check "eio mid-commit: accounting reported the failed commit" \
   grep -q '"node":"accounting","kind":"error","detail":"accounting.db: commit: disk I/O error"' "$T"
 run disk-eio-mid-commit 1 --design publish-in-tx

@@ -9,7 +9,8 @@
 #     commits (no_phantom broken, as with the C service), which only the preloaded
 #     journal can do;
 #   - the preload stands aside in bin/outbox-node (it exports ox_node_brings_disk): the
-#     C node run through --node gives the native trace byte for byte under a disk fault;
+#     C node run through --node gives the native trace byte for byte under a disk fault,
+#     also behind a shell script that execs it (the shell gets the preload first);
 #   - without an arming map the library refuses in one line, exit 3, before the program
 #     runs; with none asked for (no OUTBOX_DISK) it does nothing at all.
 source "$(dirname "$0")/lib.bash"
@@ -52,6 +53,14 @@ check "disk-eio-mid-commit: bin/outbox-node through --node (binary and text) exi
   test $c -eq $j
 check "... and gives the native trace byte for byte (its own disk, the preload aside)" \
   cmp -s "$OUT/c/disk-eio-mid-commit/2/trace.jsonl" "$OUT/j/disk-eio-mid-commit/2/trace.jsonl"
+# A shell script that execs the node gets the preload too; it must not claim the map
+# for itself, or the node's own disk faults would go uncounted ("never acted").
+printf '#!/bin/sh\nexec "%s" "$@"\n' "$PWD/${OUTBOX_BIN:-bin}/outbox-node" >"$OUT/wrapped"
+chmod +x "$OUT/wrapped"
+sim run scenarios/disk-eio-mid-commit.lua --seed 2 --out "$OUT/w" --quiet \
+  --node "payment=$OUT/wrapped"
+check "... and so does bin/outbox-node behind a shell script that execs it (exit $?)" \
+  cmp -s "$OUT/c/disk-eio-mid-commit/2/trace.jsonl" "$OUT/w/disk-eio-mid-commit/2/trace.jsonl"
 
 # ---- bad input: no map; and nothing asked for ----
 mkdir -p "$OUT/nomap"

@@ -108,6 +108,17 @@ check "a jitter that only ever delays: retry_schedule" \
     judged "$OUT/onesided.jsonl" retry_schedule "${JK[@]}"
 check "... saying which side it never showed" \
     grep -q "no republication came earlier than the policy's interval" "$OUT/hc.out"
+# A failed disk call swallowed: the payment's error notes taken out of a run with EIO on
+# its database, so the steps that rolled back answered frames as if they had committed.
+run disk-eio-refunds outbox
+check "outbox disk-eio-refunds: expectations met (exit 0)" test "$rc" -eq 0
+ET=$R/outbox/disk-eio-refunds/1/trace.jsonl
+check "the untouched disk-eio-refunds trace passes history-check" "$HC" "$ET" outbox 100
+grep -v '"node":"payment","kind":"error"' "$ET" >"$OUT/swallowed.jsonl"
+check "payment's error notes taken out: errors_reported" \
+    judged "$OUT/swallowed.jsonl" errors_reported outbox 100
+check "... naming the call that failed and when" grep -q "payment's write failed at [0-9.]* s" \
+    "$OUT/hc.out"
 sed '0,/"kind":"consumed"/{/"kind":"consumed"/p}' "$T/clean/1/trace.jsonl" >"$OUT/twice.jsonl"
 check "a row marked CONSUMED twice: final_states_final" \
     judged "$OUT/twice.jsonl" final_states_final outbox 100

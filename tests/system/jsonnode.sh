@@ -9,7 +9,7 @@
 #     and the reproduce line runs the text encoding again;
 #   - a node that breaks the text encoding (tests/tools/badjsonnode.py: a line that is
 #     not JSON, a line over the bound, an unknown value, an exit mid-step, half a line, a
-#     line twice, silence) is one line naming the node and the line, and exit 3, with
+#     line twice, silence, a failed disk call on no known file) is one line naming the node and the line, and exit 3, with
 #     nothing left running;
 #   - bad values of the prefix (json: alone, json: and a missing file) are one line, exit 2;
 #     a file named json:... is given as ./json:... and runs binary;
@@ -73,6 +73,7 @@ bad partial "closed its output inside a reply line: it exited with status 1"
 bad twice "wrote more after its reply line 2"
 bad stray "sent a malformed reply line 2: not JSON"
 bad silent "did not answer a step within 30000 ms"
+bad diskfile "failed a disk call on an unknown file in 'disk.write.eio@floppy'"
 check "no bad node is left running" leftovers "$OUT/"
 
 # ---- bad values of the prefix ---------------------------------------------------------------

@@ -50,6 +50,13 @@ expect_break scenarios/late-answer-to-dead.lua answer-unguarded final_states_fin
 expect_held scenarios/late-answer-to-dead.lua answer-unguarded eventual_consistency
 check "answer-unguarded: a settled row moved again is cited" \
   grep -q 'moved CONSUMED -> CONSUMED' "$OUT/runs/late-answer-to-dead/1/summary.json"
+# A failed write swallowed (errors_reported): the answer is acked, so it is lost, and the
+# row converges anyway once the scan republishes it; only the history sees the lie.
+expect_break scenarios/completion-disk-eio.lua swallow-error errors_reported
+expect_held scenarios/completion-disk-eio.lua swallow-error eventual_consistency
+check "swallow-error: the failed write and its time are cited" \
+  grep -q "payment's write failed at [0-9.]* s and its step went on" \
+  "$OUT/runs/completion-disk-eio/1/summary.json"
 expect_break scenarios/amount-limit-boundary.lua limit-inclusive business_rules
 check "limit-inclusive: a payment of exactly max_amount was refused" \
   grep -q '(5000 cents, account [0-9]*) refused; max_amount is 5000' \

@@ -12,6 +12,7 @@
 #   twice     its reply line twice
 #   stray     a line of its own ("debug: ...") and then its reply, in one write
 #   silent    answers nothing (the simulator's step timeout, 30 s, ends the run)
+#   diskfile  reports a failed disk call on a file that is not one ("@floppy")
 # Then it waits to be killed, reading nothing more.
 import json
 import os
@@ -22,8 +23,9 @@ mode = os.environ.get("BAD_NODE", "")
 out = sys.stdout
 
 
-def reply(seq, status="OK"):
-    return json.dumps({"v": 3, "sections": [{"seq": seq, "status": status, "effects": []}]})
+def reply(seq, status="OK", effects=()):
+    return json.dumps({"v": 3, "sections": [{"seq": seq, "status": status,
+                                             "effects": list(effects)}]})
 
 
 for raw in sys.stdin:
@@ -46,6 +48,8 @@ for raw in sys.stdin:
         sys.exit(1)
     elif mode == "twice":
         out.write(reply(seq) + "\n" + reply(seq) + "\n")
+    elif mode == "diskfile":
+        out.write(reply(seq, "OK", [{"type": "INJECTED", "name": "disk.write.eio@floppy"}]) + "\n")
     elif mode == "stray":
         out.write("debug: step %d\n" % seq + reply(seq) + "\n")
     out.flush()

@@ -182,7 +182,7 @@ static void test_errors(void **state) {
         "ordered-naive, alert-stale-payment, answer-unguarded, limit-inclusive, "
         "cleanup-takes-alerts, auto-ack, forget-unacked-on-restart, redeliver-early, "
         "relay-no-lease, relay-short-lease, relay-zombie, dedupe-per-instance, "
-        "relay-skewed-clock), got 'outbox2'");
+        "relay-skewed-clock, swallow-error), got 'outbox2'");
     expect_error(
         "foo", "1",
         "unknown knob 'foo' (known: design, retry, retry_base, retry_max, jitter, max_attempts, "
@@ -341,7 +341,7 @@ static void test_designs(void **state) {
                             "cleanup-takes-alerts",
                             "auto-ack", "forget-unacked-on-restart", "redeliver-early",
                             "relay-no-lease", "relay-short-lease", "relay-zombie",
-                            "dedupe-per-instance", "relay-skewed-clock" };
+                            "dedupe-per-instance", "relay-skewed-clock", "swallow-error" };
     assert_int_equal(sizeof names / sizeof names[0], OX_DESIGN_COUNT);
     for (int i = 0; i < OX_DESIGN_COUNT; i++) {
         ox_design d = OX_DESIGN_COUNT;

@@ -359,11 +359,24 @@ static void cut_refusals(void **state) {
     assert_int_equal(loss.records, 1);
 }
 
+/* A failed call's file (proto/disk.h): each kind's name parses back to it, and nothing
+** else parses, the separator and a prefix included. */
+static void file_names_pair(void **state) {
+    (void)state;
+    for (int f = 0; f < DISK_FILE_KINDS; f++)
+        assert_int_equal(disk_file_parse(disk_file_name((disk_file)f)), f);
+    assert_string_equal(disk_file_name(DISK_FILE_WAL), "wal");
+    const char *bad[] = { "", "WAL", "wa", "wal ", "journal@", "shm", "db-wal" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(disk_file_parse(bad[i]), -1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip),
         cmocka_unit_test(head_set_pairs_with_encode),
         cmocka_unit_test(invalid_refused),
+        cmocka_unit_test(file_names_pair),
         cmocka_unit_test(pending),
         cmocka_unit_test(end_mark_ends_records),
         cmocka_unit_test_setup_teardown(cut_rolls_back_unsynced, setup, teardown),

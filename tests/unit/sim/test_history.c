@@ -951,6 +951,62 @@ static void test_dack_unanswered(void **state) {
     assert_int_equal(r->inv[HI_DACK].shown[0].lines[0], (uint32_t)t.n - 2);
 }
 
+/* errors_reported (herrors.h): accounting's write fails while it handles the delivery at
+** 0.012 s (the disk_fault line comes after the step's other lines).  An error note of its
+** own in that step holds, a crash holds, nothing at all breaks; a failed allocation, a
+** write of the database (a checkpoint's: SQLite absorbs it) and a line naming no file are
+** not judged; and a payment step is failed by a reply other than ok, which comes after
+** the disk_fault line. */
+#define L_DFAULT(t, node, op, file) "{\"t\":" t ",\"ev\":\"disk_fault\",\"node\":\"" \
+    node "\",\"fault\":1,\"op\":\"" op "\",\"error\":\"eio\",\"call\":3" file "}"
+#define F_WAL ",\"file\":\"wal\""
+#define L_AERROR "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\",\"kind\":\"error\"," \
+                 "\"detail\":\"accounting.db: commit: disk I/O error\"}"
+#define L_LATER "{\"t\":0.500000,\"ev\":\"timer\",\"node\":\"payment\",\"id\":1}"
+static void test_errors_reported(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_AERROR);
+    add(&t, L_DFAULT("0.012000", "accounting", "write", F_WAL));
+    add(&t, L_LATER);
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+    t.n = 8;   /* the same fault, swallowed: judged once the time moves on, or at the end */
+    add(&t, L_DFAULT("0.012000", "accounting", "write", F_WAL));
+    add(&t, L_LATER);
+    const checker_result *r = judge(&t, "outbox", NULL, NULL);
+    only(r, HI_ERRORS_REPORTED, 1);
+    assert_non_null(strstr(r->inv[HI_ERRORS_REPORTED].shown[0].text,
+                           "accounting's write failed at 0.012 s and its step went on"));
+    assert_int_equal(r->inv[HI_ERRORS_REPORTED].shown[0].nlines, 1);
+    t.n = 9;
+    only(judge(&t, "outbox", NULL, NULL), HI_ERRORS_REPORTED, 1);
+    t.n = 8;
+    add(&t, L_DFAULT("0.012000", "accounting", "alloc", ""));
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+    t.n = 8;
+    add(&t, L_DFAULT("0.012000", "accounting", "write", ",\"file\":\"db\""));
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+    t.n = 8;
+    add(&t, L_DFAULT("0.012000", "accounting", "write", ""));
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+    t.n = 8;
+    add(&t, L_DFAULT("0.012000", "accounting", "sync", ",\"file\":\"journal\""));
+    add(&t, L_ACRASH);
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+    trace u = { .n = 0 };   /* payment's PAY step: its commit fails, the client hears so */
+    add(&u, L_RUN);
+    add(&u, L_PAY);
+    add(&u, L_DFAULT("0.010000", "payment", "write", F_WAL));
+    add(&u, "{\"t\":0.010000,\"ev\":\"reply\",\"node\":\"client\",\"pay\":1,"
+            "\"result\":\"failed\",\"detail\":\"error: payment.db: commit: disk I/O error\"}");
+    only(judge(&u, "outbox", NULL, NULL), -1, 0);
+    u.n = 3;
+    add(&u, "{\"t\":0.010000,\"ev\":\"reply\",\"node\":\"client\",\"pay\":1,"
+            "\"result\":\"ok\",\"detail\":\"committed\"}");
+    only(judge(&u, "outbox", NULL, NULL), HI_ERRORS_REPORTED, 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_life_holds), cmocka_unit_test(test_publish_before_commit),
@@ -971,7 +1027,7 @@ int main(void) {
         cmocka_unit_test(test_first_republication), cmocka_unit_test(test_alert_undecodable),
         cmocka_unit_test(test_cleanup_note), cmocka_unit_test(test_refusal_reason),
         cmocka_unit_test(test_dack_unanswered),
-        cmocka_unit_test(test_competing_consumers),
+        cmocka_unit_test(test_competing_consumers), cmocka_unit_test(test_errors_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -509,7 +509,7 @@ static void unknown_names(void **state) {
           "dead_after_max_attempts, alert_names_row, final_states_final, answer_after_commit, "
           "dedupe_same_answer, business_rules, broker_redelivery, dack_names_delivery, "
           "restart_state, cleanup_final_only, ordering, alerts_kept, delivered_until_acked, "
-          "lease_held, lease_exclusive, owned_then_sent)");
+          "lease_held, lease_exclusive, owned_then_sent, errors_reported)");
 }
 
 static void unknown_fields(void **state) {
