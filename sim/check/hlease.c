@@ -12,6 +12,13 @@
 #include "../../lib/relay.h"
 #include "../scenario/scenario.h"
 
+typedef struct {              /* a relay's publication whose release is still due */
+    uint64_t id;              /* 0: none */
+    uint64_t pay;
+    int64_t t_us;
+    uint32_t line, epoch;
+} lkept;
+
 typedef struct {
     int8_t holder;            /* node slot of the last claim still open, -1 none */
     uint8_t sent;             /* the holder published or dead-lettered it since its claim */
@@ -31,6 +38,7 @@ struct hlease {
     uint32_t epoch[SIM_MAX_NODES];   /* crashes, restarts, pauses, resumes, disk faults */
     uint8_t slowed[SIM_MAX_NODES];   /* a slow or clock fault named it: not judged lapsing */
     uint8_t clocked[SIM_MAX_NODES];  /* a clock or clock_jump fault named it */
+    lkept kept[SIM_MAX_NODES];       /* the release each relay's step still owes */
     int64_t last_us;
 };
 
@@ -139,12 +147,35 @@ static void on_claim(hlease *l, history_sink *s, const history_ev *e, int node) 
     m->pay = e->pay;
 }
 
+/* owned_then_sent, its last part: relay `node` published (or dead-lettered) a row under its
+** lease and gives the lease back in the same step (lib/relay.c, publish_next: the release
+** is guarded by the same owner and expiry the publication was, read at the same time, so
+** it always finds the lease).  A relay that keeps it holds the row for nothing until the
+** lease runs out, and the other relays wait.  Judged once the trace's time moves past the
+** step, or when the relay publishes again; excused when the step failed (a crash, a
+** failed disk call, an error note: the epoch moved). */
+static void judge_kept(hlease *l, history_sink *s, int node) {
+    lkept *k = &l->kept[node];
+    if (k->id == 0) return;
+    if (l->epoch[node] == k->epoch)
+        history_flag(s, HI_OWNED_SENT, k->pay, k->id, &k->line, 1,
+                     "msg %" PRIu64 " published by %s at %.3f s and its lease kept: no "
+                     "release in that step", k->id, scenario_node_name(node),
+                     (double)k->t_us / 1e6);
+    k->id = 0;
+}
+
 /* A publication or a dead letter by relay `node`: only under its own unexpired lease. */
 static void on_send(hlease *l, history_sink *s, const history_ev *e, int node) {
     uint64_t id = 0;
     lmsg *m = msg_of(l, e, &id);
     if (!m) return;
-    if (m->holder == node && e->t_us < m->exp_us) { m->sent = 1; return; }
+    if (m->holder == node && e->t_us < m->exp_us) {
+        m->sent = 1;
+        judge_kept(l, s, node);
+        l->kept[node] = (lkept){ id, e->pay, e->t_us, e->line, l->epoch[node] };
+        return;
+    }
     uint32_t lines[2] = { m->claim_line, e->line };
     if (m->holder < 0)
         history_flag(s, HI_LEASE_HELD, e->pay, id, lines + 1, 1,
@@ -168,7 +199,11 @@ static void on_release(hlease *l, history_sink *s, const history_ev *e, int node
     char by[32];
     if (!m || sscanf(e->detail, "msg %*u released by %31s", by) != 1) return;
     int own = strcmp(by, e->node) == 0;   /* the note names the relay that wrote it */
-    if (own && m->holder == node && e->t_us < m->exp_us) { m->holder = -1; return; }
+    if (own && m->holder == node && e->t_us < m->exp_us) {
+        m->holder = -1;
+        if (l->kept[node].id == id) l->kept[node].id = 0;   /* the release it owed */
+        return;
+    }
     uint32_t lines[2] = { m->claim_line, e->line };
     if (!own)
         history_flag(s, HI_LEASE_HELD, e->pay, id, lines + 1, 1,
@@ -210,8 +245,14 @@ static void on_note(hlease *l, history_sink *s, const history_ev *e) {
 void hlease_event(hlease *l, history_sink *s, const history_ev *e) {
     if (l->conf->cfg.relays == 0) return;
     l->last_us = e->t_us;
-    if (!strcmp(e->ev, "note")) { on_note(l, s, e); return; }
+    for (int n = 0; n < SIM_MAX_NODES; n++)
+        if (l->kept[n].id && e->t_us > l->kept[n].t_us) judge_kept(l, s, n);
     int node = scenario_node_parse(e->node);
+    /* A relay's error note: its step failed and rolled back, as after a failed disk call. */
+    if (node >= 0 && !strcmp(e->ev, "note") && (!strcmp(e->kind, "error") ||
+                                                 !strcmp(e->kind, "fatal")))
+        l->epoch[node]++;
+    if (!strcmp(e->ev, "note")) { on_note(l, s, e); return; }
     /* A failed disk call (or allocation) rolls the relay's step back: a claim made before
     ** it may lapse unsent without the relay being at fault, as after a crash. */
     if (node >= 0 && (!strcmp(e->ev, "crash") || !strcmp(e->ev, "restart") ||
@@ -229,5 +270,6 @@ void hlease_event(hlease *l, history_sink *s, const history_ev *e) {
 
 void hlease_end(hlease *l, history_sink *s) {
     if (l->conf->cfg.relays == 0) return;
+    for (int n = 0; n < SIM_MAX_NODES; n++) judge_kept(l, s, n);
     for (uint32_t i = 1; i <= l->n; i++) judge_lapse(l, s, &l->msgs[i], i, l->last_us, 0);
 }

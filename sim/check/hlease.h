@@ -12,7 +12,9 @@
 **                    out ("a row owned and never sent"): a claim that lapses with no
 **                    publication, while its relay neither crashed, restarted nor paused
 **                    and the row was still unsettled, is the silent backlog of a stale
-**                    owner.
+**                    owner; and a relay gives the lease back in the step that published
+**                    the row (a publication whose step has no release of it, unless the
+**                    step crashed or failed, leaves the row owned for nothing).
 ** From the relays' notes (lib/relay.h; formats in history.h): claim "msg M claimed by O
 ** at N until U" (N and U on the relay's clock, ms), publish, dead, release, lapse; and the
 ** payment's consumed/failed.  Times are judged in virtual time: a claim's expiry is its

@@ -121,11 +121,12 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "A relay claimed a row another relay still held: the claim does not look at the lease, "
       "and both publish the same row." },
     { "owned_then_sent",
-      "a live relay publishes every row it claims before its lease runs out (judged only "
-      "with relays)",
+      "a live relay publishes every row it claims before its lease runs out, and gives the "
+      "lease back as it publishes (judged only with relays)",
       "A relay claimed a row and let its lease run out without publishing it, though it "
       "neither crashed, paused nor failed a disk call: the lease is shorter than the work "
-      "it covers, and rows sit owned and unsent." },
+      "it covers, and rows sit owned and unsent.  Or it published and kept the lease, so "
+      "the row sits owned until it runs out." },
     { "errors_reported",
       "a disk call that failed (an injected error on a write of the WAL or journal, a sync "
       "of the journal, a read of the database) fails the step that made it: the service "

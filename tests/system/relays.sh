@@ -207,6 +207,14 @@ for l in open(sys.argv[1]):
             and e["node"] in (gone[0], "payment") and e["detail"].split()[1] == gone[1]:
         continue
     sys.stdout.write(l)'
+# a relay publishes and keeps its lease: every release note of relay-2 gone
+plant kept-lease owned_then_sent '
+import sys
+for l in open(sys.argv[1]):
+    if "\"node\":\"relay-2\",\"kind\":\"release\"" not in l:
+        sys.stdout.write(l)'
+check "... naming the publication whose lease was kept" \
+    grep -q "published by relay-2 at [0-9.]* s and its lease kept" "$OUT/kept-lease.out"
 # relay-2 writes a lease shorter than the knobs declare (until - at: 1 s, lease = 2)
 plant short-lease lease_held '
 import re, sys

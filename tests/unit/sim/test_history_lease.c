@@ -8,7 +8,7 @@
 ** on the clocks: relay-2's claim note says its clock read 1.8 s ahead of relay-1's.  A
 ** clock fault on either relay larger than lease_skew (the margin) explains the break; one
 ** within it, or no clock fault at all, does not.  Last, a relay releases only a lease it
-** holds.
+** holds, and gives it back in the step that published its row.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -200,12 +200,43 @@ static void test_release_only_held(void **state) {
     assert_int_equal(judge(&t, "outbox", "lease=2", NULL)->inv[HI_LEASE_HELD].count, 0);
 }
 
+/* A relay gives a lease back in the step that published its row (owned_then_sent): with the
+** release it holds; without it, judged once the time moves on or at the end, it breaks,
+** citing the publication; a crash in that step (the step never finished) or an error
+** note of the relay (it rolled back) excuses it. */
+static void test_release_after_send(void **state) {
+    (void)state;
+    trace t;
+    committed(&t);
+    add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000004010"));
+    add(&t, L_RPUB("2.010000", "relay-1", "2"));
+    add(&t, L_REL("2.010000", "relay-1"));
+    add(&t, L_CLAIM("2.500000", "relay-2", "1700000002500", "1700000004500"));
+    assert_int_equal(judge(&t, "outbox", "lease=2", NULL)->inv[HI_OWNED_SENT].count, 0);
+    t.n = 6;   /* no release: relay-2's claim comes in a later step */
+    add(&t, L_CLAIM("2.500000", "relay-2", "1700000002500", "1700000004500"));
+    const checker_result *r = judge(&t, "outbox", "lease=2", NULL);
+    assert_int_equal(r->inv[HI_OWNED_SENT].count, 1);
+    assert_non_null(strstr(r->inv[HI_OWNED_SENT].shown[0].text,
+                           "msg 1 published by relay-1 at 2.010 s and its lease kept"));
+    assert_int_equal(r->inv[HI_OWNED_SENT].shown[0].lines[0], 6);
+    t.n = 6;   /* the last step of the trace: judged at the end */
+    assert_int_equal(judge(&t, "outbox", "lease=2", NULL)->inv[HI_OWNED_SENT].count, 1);
+    add(&t, "{\"t\":2.010000,\"ev\":\"crash\",\"node\":\"relay-1\",\"life\":1}");
+    assert_int_equal(judge(&t, "outbox", "lease=2", NULL)->inv[HI_OWNED_SENT].count, 0);
+    t.n = 6;
+    add(&t, "{\"t\":2.010000,\"ev\":\"note\",\"node\":\"relay-1\",\"kind\":\"error\","
+            "\"detail\":\"payment.db: release the lease: disk I/O error\"}");
+    assert_int_equal(judge(&t, "outbox", "lease=2", NULL)->inv[HI_OWNED_SENT].count, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fault_beyond_margin_excuses),
         cmocka_unit_test(test_unexplained_steal_breaks),
         cmocka_unit_test(test_relay_schedule),
         cmocka_unit_test(test_release_only_held),
+        cmocka_unit_test(test_release_after_send),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
