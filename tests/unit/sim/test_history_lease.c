@@ -167,6 +167,13 @@ static void test_relay_schedule(void **state) {
 #define L_REL(t, node) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"" node "\",\"kind\":" \
     "\"release\",\"pay\":1,\"detail\":\"msg 1 released by " node "\"}"
 
+/* msg 1 committed, claimed by relay-1 at 2.01 s for 2 s and published by it: 6 lines. */
+static void sent_by_relay1(trace *t) {
+    committed(t);
+    add(t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000004010"));
+    add(t, L_RPUB("2.010000", "relay-1", "2"));
+}
+
 /* A relay releases only the lease it holds (lease_held): relay-1 releasing right after its
 ** publication holds; relay-1 releasing after its lease ran out and relay-2 took the row,
 ** or when no lease is open at all, breaks.  The ordered design's "msg 1 released: ..." (a
@@ -174,9 +181,7 @@ static void test_relay_schedule(void **state) {
 static void test_release_only_held(void **state) {
     (void)state;
     trace t;
-    committed(&t);
-    add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000004010"));
-    add(&t, L_RPUB("2.010000", "relay-1", "2"));
+    sent_by_relay1(&t);
     add(&t, L_REL("2.010000", "relay-1"));
     const checker_result *r = judge(&t, "outbox", "lease=2", NULL);
     assert_int_equal(r->inv[HI_LEASE_HELD].count, 0);
@@ -207,9 +212,7 @@ static void test_release_only_held(void **state) {
 static void test_release_after_send(void **state) {
     (void)state;
     trace t;
-    committed(&t);
-    add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000004010"));
-    add(&t, L_RPUB("2.010000", "relay-1", "2"));
+    sent_by_relay1(&t);
     add(&t, L_REL("2.010000", "relay-1"));
     add(&t, L_CLAIM("2.500000", "relay-2", "1700000002500", "1700000004500"));
     assert_int_equal(judge(&t, "outbox", "lease=2", NULL)->inv[HI_OWNED_SENT].count, 0);
