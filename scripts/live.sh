@@ -146,7 +146,7 @@ crash() {
   local role=$1
   echo "${R}${B}live: kill -9 ${pid[$role]}   # $role crashes: no goodbye, no cleanup${N}"
   kill -9 "${pid[$role]}" 2>/dev/null
-  for _ in $(seq 40); do alive "$role" || break; sleep 0.05; done
+  for _ in $(seq 100); do alive "$role" || break; sleep 0.05; done   # gone, even under load
   reap "$role"
 }
 
@@ -170,6 +170,11 @@ cleanup() {
     sleep 0.1
   done
   for role in "${!pid[@]}"; do alive "$role" && kill -9 "${pid[$role]}" 2>/dev/null; done
+  # A SIGKILL is delivered at once but the process takes its time to go, the longer the
+  # more loaded the machine: "stopped everything" below must be true when it is read.
+  for role in "${!pid[@]}"; do
+    for _ in $(seq 100); do alive "$role" || break; sleep 0.05; done
+  done
   for role in "${!pid[@]}"; do reap "$role"; done
   for p in "${!started[@]}"; do shm_clean "$p"; done
   [ -t 0 ] && stty sane 2>/dev/null
