@@ -30,6 +30,8 @@ static const char *const DESIGNS[OX_DESIGN_COUNT] = {
     "dedupe-per-instance",
     "relay-skewed-clock",
     "swallow-error",
+    "scan-newest-first",
+    "lookup-left-open",
 };
 
 const char *ox_design_name(ox_design d) {
@@ -52,7 +54,8 @@ const char *ox_design_names(void) {
            ", alert-stale-payment, answer-unguarded, limit-inclusive, cleanup-takes-alerts"
            ", auto-ack, forget-unacked-on-restart, redeliver-early"
            ", relay-no-lease, relay-short-lease, relay-zombie"
-           ", dedupe-per-instance, relay-skewed-clock, swallow-error";
+           ", dedupe-per-instance, relay-skewed-clock, swallow-error, scan-newest-first"
+           ", lookup-left-open";
 }
 
 int ox_design_claims_ordering(ox_design d) {
@@ -310,7 +313,7 @@ static const knob KNOBS[] = {
                             ", cleanup-takes-alerts, auto-ack, forget-unacked-on-restart"
                             ", redeliver-early, relay-no-lease, relay-short-lease"
                             ", relay-zombie, dedupe-per-instance, relay-skewed-clock"
-                            ", swallow-error)" },
+                            ", swallow-error, scan-newest-first, lookup-left-open)" },
     { "retry", set_retry, "linear or exponential" },
     { "retry_base", set_retry_base, "seconds > 0" },
     { "retry_max", set_retry_max, "seconds > 0" },

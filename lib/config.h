@@ -108,6 +108,10 @@ typedef enum {
                                    ** no lease_skew margin */
     /* A failed disk call (issue 12, errors_reported; lib/payment.c). */
     OX_DESIGN_SWALLOW_ERROR,       /* the answer handler acks an answer whose UPDATE failed */
+    /* The scan's order (issue 12, retry_schedule: a full scan takes the oldest due first). */
+    OX_DESIGN_SCAN_NEWEST_FIRST,   /* the scan reads due rows newest first (ORDER BY id DESC) */
+    /* An error of the service's own (issue 12, errors_explained; lib/payment.c). */
+    OX_DESIGN_LOOKUP_LEFT_OPEN,    /* the payment lookup that finds one is never reset */
     OX_DESIGN_COUNT
 } ox_design;
 

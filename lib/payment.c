@@ -220,7 +220,11 @@ static ox_status exists(ox_service *s, uint64_t pay_id, int *found) {
     int r = ox_store_row(&s->store, s->pay->find_payment, "look up payment");
     if (r < 0) return OX_ERR_DB;
     *found = r;
-    if (r) ox_store_reset(s->pay->find_payment);
+    /* Found: the statement stopped on its row and must be reset, or it keeps its read
+    ** transaction open and the connection on that snapshot; once another connection
+    ** commits (a relay's claim), every write here fails with SQLITE_BUSY.  Design
+    ** lookup-left-open forgets it, as an unfinished cursor of a driver does. */
+    if (r && s->cfg.design != OX_DESIGN_LOOKUP_LEFT_OPEN) ox_store_reset(s->pay->find_payment);
     return OX_OK;
 }
 

@@ -16,6 +16,9 @@
 ** deleted row (design cleanup-by-age: every row created that long ago, whatever its
 ** status, DEAD and SENDING too; design cleanup-takes-alerts: each deleted row's alerts go
 ** with it, as an ON DELETE CASCADE from alert to outbox would take them).
+** Design scan-newest-first: the scan reads its due rows newest first (ORDER BY id DESC),
+** "the freshest payments first": under a backlog larger than scan_batch the oldest rows
+** wait for as long as newer ones keep falling due.
 ** Design alert-stale-payment: the alerts of one scan all name the payment of the scan's
 ** first row going DEAD (the batch's payment id bound once, before the loop); the row id
 ** is each row's own, so every DEAD row still has an alert of its own.
@@ -56,6 +59,9 @@ ox_status ox_payment_prepare_scan(ox_service *s) {
     ox_store *st = &s->store;
     ox_status r = ox_store_prepare(st, &p->scan, s->cfg.design == OX_DESIGN_ORDERED
         ? OX_ORDERED_SCAN_SQL   /* minus the rows an earlier one of their account blocks */
+        : s->cfg.design == OX_DESIGN_SCAN_NEWEST_FIRST   /* "the freshest payments first" */
+        ? "SELECT id, payment_id, attempts, payload FROM outbox"
+          " WHERE status='SENDING' AND next_attempt_at<=?1 ORDER BY id DESC LIMIT ?2"
         : "SELECT id, payment_id, attempts, payload FROM outbox"
           " WHERE status='SENDING' AND next_attempt_at<=?1"
           " ORDER BY next_attempt_at, id LIMIT ?2");

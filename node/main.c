@@ -109,7 +109,7 @@ static void set_design(node_opts *o, const char *v) {
 }
 
 static void set_knob(node_opts *o, const char *v) {
-    char err[256];
+    char err[1024];   /* the design knob lists every design */
     if (ox_config_set_kv(&o->cfg, v, err, sizeof err) != 0) usage_error("--knob: %s", err);
 }
 

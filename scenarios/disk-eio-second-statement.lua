@@ -5,7 +5,7 @@
 -- fails with EIO (SQLITE_IOERR_READ).  It comes inside the first payment's
 -- transaction, after the business row was inserted, while the outbox row is: the
 -- INSERT fails, the transaction rolls back (no payment without its outbox row) and
--- the client is told "failed".  Payment crashes again at 8 s; after this restart half
+-- the client is told "failed".  Payment crashes again at 8 s; after this restart four in five of
 -- its reads fail until 11 s (a failed read leaves the cache cold, so reads go on
 -- coming), which reaches its other statements that read: looking a payment up, the
 -- recovery scan's query.  Accounting crashes at 4 s; the first read after its restart fails:
@@ -23,6 +23,6 @@ disk { node = "accounting", fault = "eio", on = "read", nth = 1, start = 4.5 }
 crash { node = "payment", at = 6, restart_after = 0.5 }
 disk { node = "payment", fault = "eio", on = "read", nth = 2, start = 6.5, stop = 7 }
 crash { node = "payment", at = 8, restart_after = 0.5 }
-disk { node = "payment", fault = "eio", on = "read", p = 0.5, start = 8.5, stop = 11 }
+disk { node = "payment", fault = "eio", on = "read", p = 0.8, start = 8.5, stop = 11 }
 
 expect { all_invariants = true, faults_act = true, reached = { "disk_error", "restart_finds_sending" } }

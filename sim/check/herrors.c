@@ -1,5 +1,5 @@
 /*
-** herrors.c: errors_reported (see herrors.h).
+** herrors.c: errors_reported and errors_explained (see herrors.h).
 */
 #include "herrors.h"
 
@@ -17,12 +17,19 @@ struct herrors {
     char fault_op[SIM_MAX_NODES][8];
     int64_t sign_us[SIM_MAX_NODES];    /* the latest step that showed a failure, -1 none */
     int pending;                       /* slots with a fault_us */
+    int64_t error_us[SIM_MAX_NODES];   /* an error note's step not yet judged, -1 none */
+    uint32_t error_line[SIM_MAX_NODES];
+    char error_text[SIM_MAX_NODES][120];   /* its detail, cut short */
+    int64_t fault_seen_us[SIM_MAX_NODES];   /* the latest step with any disk_fault, -1 none */
+    uint8_t tampered[SIM_MAX_NODES];   /* a tamper{} changed the node's database */
+    int errors;                        /* slots with an error_us */
 };
 
 herrors *herrors_new(void) {
     herrors *x = calloc(1, sizeof *x);
     if (!x) return NULL;
-    for (int i = 0; i < SIM_MAX_NODES; i++) x->fault_us[i] = x->sign_us[i] = -1;
+    for (int i = 0; i < SIM_MAX_NODES; i++)
+        x->fault_us[i] = x->sign_us[i] = x->error_us[i] = x->fault_seen_us[i] = -1;
     return x;
 }
 
@@ -67,7 +74,46 @@ static int reported(const history_ev *e) {
     return !strcmp(e->op, "read") && !strcmp(e->file, "db");
 }
 
+/* Node n's error note at error_us is past its step: a fault behind it, or its own bug. */
+static void explain(herrors *x, history_sink *s, int n) {
+    assert(x->error_us[n] >= 0);
+    assert(x->errors > 0);
+    if (x->fault_seen_us[n] != x->error_us[n] && !x->tampered[n]) {
+        uint32_t line = x->error_line[n];
+        history_flag(s, HI_ERRORS_EXPLAINED, 0, 0, &line, 1,
+                     "%s reported an error at %.3f s with no fault behind it (no failed disk "
+                     "call in that step, no tampered database): %s", scenario_node_name(n),
+                     (double)x->error_us[n] / 1e6, x->error_text[n]);
+    }
+    x->error_us[n] = -1;
+    x->errors--;
+}
+
+/* errors_explained's share of a line: error notes wait for their step's disk_fault
+** lines, which come after them. */
+static void explained_event(herrors *x, history_sink *s, const history_ev *e) {
+    for (int n = 0; x->errors > 0 && n < SIM_MAX_NODES; n++)
+        if (x->error_us[n] >= 0 && e->t_us > x->error_us[n]) explain(x, s, n);
+    if (!strcmp(e->ev, "tamper")) {
+        int n = scenario_node_parse(e->node);
+        if (n >= 0) x->tampered[n] = 1;
+    } else if (!strcmp(e->ev, "disk_fault")) {
+        int n = scenario_node_parse(e->node);
+        if (n >= 0) x->fault_seen_us[n] = e->t_us;
+    } else if (!strcmp(e->ev, "note") && (!strcmp(e->kind, "error") ||
+                                           !strcmp(e->kind, "fatal"))) {
+        int n = scenario_node_parse(e->node);
+        if (n < 0 || x->error_us[n] == e->t_us) return;   /* one judgement a step */
+        assert(x->error_us[n] < 0);   /* an earlier step's was judged above */
+        x->error_us[n] = e->t_us;
+        x->error_line[n] = e->line;
+        snprintf(x->error_text[n], sizeof x->error_text[n], "%s", e->detail);
+        x->errors++;
+    }
+}
+
 void herrors_event(herrors *x, history_sink *s, const history_ev *e) {
+    explained_event(x, s, e);
     for (int n = 0; x->pending > 0 && n < SIM_MAX_NODES; n++)
         if (x->fault_us[n] >= 0 && e->t_us > x->fault_us[n]) judge(x, s, n);
     int sign = sign_node(e);
@@ -83,7 +129,10 @@ void herrors_event(herrors *x, history_sink *s, const history_ev *e) {
 }
 
 void herrors_end(herrors *x, history_sink *s) {
-    for (int n = 0; n < SIM_MAX_NODES; n++)
+    for (int n = 0; n < SIM_MAX_NODES; n++) {
         if (x->fault_us[n] >= 0) judge(x, s, n);
+        if (x->error_us[n] >= 0) explain(x, s, n);
+    }
     assert(x->pending == 0);
+    assert(x->errors == 0);
 }

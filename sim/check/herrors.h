@@ -1,5 +1,6 @@
 /*
-** herrors.h: errors_reported (history.h): a disk call that failed fails its step.
+** herrors.h: errors_reported and errors_explained (history.h), a pair: a disk call that
+** failed fails its step, and a step that failed had a fault behind it.
 **
 ** The simulated disk (node/vfs.h) fails the calls a scenario's disk{} fault names, and
 ** the trace shows each as a "disk_fault" line after the step's other effects.  A node
@@ -21,7 +22,19 @@
 **
 ** The signs may come before the disk_fault line (notes) or after it (the reply), so a
 ** fault is judged once the trace's time has moved past its step, or at the end.
-** Memory: a pending fault and the time of the latest sign per node slot.
+**
+** errors_explained is the converse.  Each "error" or "fatal" note of node N at time t must
+** have a fault behind it: a "disk_fault" line of N at t (any call, any file: a failed
+** allocation or checkpoint write may fail a statement too), or, for N's database, a
+** tamper{} that acted before (a database changed from outside may be refused at every
+** START after it).  An error with neither is the service's own: a constraint it broke, a
+** statement it misused, a lock it left open (a read statement never reset keeps its
+** snapshot, and another writer's commit then makes every write of it fail with
+** SQLITE_BUSY), an assumption about its data that did not hold.  The outbox converges
+** despite many such bugs (the scan republishes, the broker redelivers), which is why the
+** end state forgives them and this check does not.  The disk_fault lines come after the
+** step's notes, so an error is judged once the trace's time has moved past its step.
+** Memory: a pending fault, a pending error, and the time of the latest sign, per node slot.
 */
 #ifndef SIM_HERRORS_H
 #define SIM_HERRORS_H

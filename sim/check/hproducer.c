@@ -33,6 +33,7 @@ typedef struct {
     uint8_t state_exact;      /* state_us is when the row settled, read exactly (below) */
     uint32_t alert_line;      /* its latest alert note, 0 none */
     uint32_t gone_line;       /* the cleanup note that deleted it, 0 none */
+    int64_t taken_us;         /* the full scan that took it (judge_full_scan), -1 none */
 } prow;
 
 struct hproducer {
@@ -56,6 +57,10 @@ struct hproducer {
     int power_cut;            /* the payment lost power: its commits are not all promised */
     int64_t no_account;       /* rows adopted without a commit note: account unknown */
     hjitter jit;              /* retry_schedule: the jitter's two sides (hjitter.h) */
+    int64_t full_us;          /* a full scan of payment's whose step is not over, -1 none */
+    uint32_t full_line;       /* its "N due" note */
+    int64_t full_due_ms;      /* the latest due time of a row it took, -1 none yet */
+    uint32_t full_msg;        /* that row */
 };
 
 hproducer *hproducer_new(const history_conf *conf) {
@@ -64,9 +69,11 @@ hproducer *hproducer_new(const history_conf *conf) {
     p->conf = conf;
     p->n = conf->npay;
     p->scan_us = -1;
+    p->full_us = -1;
     p->rows = calloc((size_t)p->n + 1, sizeof *p->rows);
     p->committed = calloc((size_t)p->n + 1, 1);
     if (!p->rows || !p->committed) { hproducer_free(p); return NULL; }
+    for (uint32_t i = 0; i <= p->n; i++) p->rows[i].taken_us = -1;
     return p;
 }
 
@@ -548,9 +555,63 @@ static void on_hold(hproducer *p, const history_ev *e) {
     if (r && r->state == ROW_SENDING) r->attempt = 0;
 }
 
+/* When row r is next due by the policy, in ms, from its last publication: -1 when the
+** history cannot say to the millisecond (jitter, no publication, excused lateness). */
+static int64_t due_exact_ms(const hproducer *p, const prow *r) {
+    const ox_config *c = &p->conf->cfg;
+    if (r->state != ROW_SENDING || r->attempt == 0 || r->late_ok || c->jitter > 0.0) return -1;
+    return r->pub_us / 1000 + backoff(c, r->attempt);
+}
+
+/* A full scan takes the oldest due rows first.  The scan reads scan_batch due rows
+** ORDER BY next_attempt_at, id (scan.c), so a row it passes over must be due no earlier
+** than every row it took: a scan that reads newest first, or in no order, starves the
+** oldest rows of a backlog, each republished later than its schedule by as many scans as
+** the backlog is long.  Judged where the history knows each due time to the millisecond
+** (no jitter, payment's own scan, not the ordered design's, no clock fault or pause),
+** once the trace moves past the scan's step; a row surely due earlier than one the scan
+** took (by more than the millisecond a clock may read early) was passed over out of
+** order.  Then, as before, every row may be late once: the batch held the rest back. */
+static void judge_full_scan(hproducer *p, history_sink *s) {
+    assert(p->full_us >= 0);
+    for (uint32_t i = 1; i <= p->n && p->full_due_ms >= 0; i++) {
+        prow *r = &p->rows[i];
+        int64_t due = due_exact_ms(p, r);
+        if (r->taken_us == p->full_us || due < 0 || due >= p->full_due_ms - 1) continue;
+        uint32_t lines[2] = { r->pub_line, p->full_line };
+        history_flag(s, HI_RETRY_SCHEDULE, r->pay, i, lines, 2,
+                     "msg %" PRIu32 ": due at %" PRId64 " ms, passed over by the full scan at "
+                     "%" PRId64 " ms, which took msg %" PRIu32 ", due later at %" PRId64 " ms: "
+                     "a scan takes the oldest due rows first", i, due, p->full_us / 1000,
+                     p->full_msg, p->full_due_ms);
+        break;   /* one line per scan: the rest follow from it */
+    }
+    p->full_us = -1;
+    excuse_all(p);
+}
+
+/* A publication or DEAD of row msg inside the full scan's step: the scan took it. */
+static void full_scan_took(hproducer *p, const history_ev *e) {
+    unsigned long long msg = 0;
+    prow *r = sscanf(e->detail, "msg %llu", &msg) == 1 ? row(p, msg) : NULL;
+    if (!r) return;
+    int64_t due = due_exact_ms(p, r);
+    r->taken_us = p->full_us;
+    if (due > p->full_due_ms) {
+        p->full_due_ms = due;
+        p->full_msg = (uint32_t)msg;
+    }
+}
+
 static void on_scan(hproducer *p, const history_ev *e) {
     int n = 0;
-    if (sscanf(e->detail, "%d due", &n) == 1 && n >= p->conf->cfg.scan_batch) excuse_all(p);
+    if (sscanf(e->detail, "%d due", &n) != 1 || n < p->conf->cfg.scan_batch) return;
+    int judged = !strcmp(e->node, "payment") && !p->clock_off && !p->slow
+                 && p->conf->cfg.design != OX_DESIGN_ORDERED;
+    if (!judged) { excuse_all(p); return; }
+    p->full_us = e->t_us;
+    p->full_line = e->line;
+    p->full_due_ms = -1;
 }
 
 /* Follows the PAY step payment handles: a crash of payment inside it leaves the payment
@@ -597,6 +658,7 @@ static void adopt(hproducer *p, const history_ev *e) {
 
 void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
     const char *ev = e->ev, *k = e->kind;
+    if (p->full_us >= 0 && e->t_us > p->full_us) judge_full_scan(p, s);
     track_open(p, e);
     if (!strcmp(ev, "send") && !strcmp(e->from, "payment")
         && !strcmp(e->label, "PUBLISH PAYMENT") && e->has_pay
@@ -622,6 +684,9 @@ void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
         excuse_all(p);
     if (strcmp(ev, "note") != 0 || !scan_node(e->node)) return;
     if (strcmp(k, "alert") != 0) alert_due(p, s, e);
+    if (p->full_us == e->t_us && !strcmp(e->node, "payment")
+        && (!strcmp(k, "publish") || !strcmp(k, "dead")))
+        full_scan_took(p, e);
     if (!strcmp(k, "commit")) on_commit(p, s, e);
     else if (!strcmp(k, "publish")) on_publish(p, s, e);
     else if (!strcmp(k, "consumed")) on_move(p, s, e, ROW_CONSUMED);
@@ -637,6 +702,7 @@ void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
 }
 
 void hproducer_end(hproducer *p, history_sink *s) {
+    if (p->full_us >= 0) judge_full_scan(p, s);
     alert_due(p, s, NULL);
     judge_alerts_kept(p, s);
     judge_completed(p, s);

@@ -558,7 +558,7 @@ static void read_knobs(lua_State *L, scn *c, int t, ox_config *cfg) {
     qsort(keys, (size_t)n, sizeof keys[0], cmp_str);
     sc->nknobs = 0;
     for (int i = 0; i < n; i++) {
-        char value[128], err[512];
+        char value[128], err[1024];
         reserved_knob(L, keys[i]);
         lua_pushstring(L, keys[i]);    /* not field(): a knob name is not a dotted path */
         lua_rawget(L, t);

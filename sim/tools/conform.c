@@ -99,6 +99,9 @@ static const conform_clause CLAUSES[] = {
     { "owned_then_sent", RR, J_INV, "relays-lease.lua" },
     { "errors_reported", RP | RA, J_INV, "disk-eio-mid-commit.lua" },
     { "errors_reported", RR, J_INV, "relays-disk-error.lua" },
+    { "errors_explained", RP | RA, J_INV, "disk-eio-mid-commit.lua" },
+    { "errors_explained", RB, J_INV, "broker-disk-eio.lua" },
+    { "errors_explained", RR, J_INV, "relays-disk-error.lua" },
 };
 #define NCLAUSES ((int)(sizeof CLAUSES / sizeof CLAUSES[0]))
 

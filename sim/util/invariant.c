@@ -43,10 +43,12 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "accounting would book a payment that never was." },
     { "retry_schedule",
       "every republication comes when the retry policy says (base, linear or exponential, "
-      "cap, jitter), attempt after attempt, taken by the first scan at or after it is due; "
-      "over the run, the jitter moves republications both earlier and later",
-      "The recovery scan republished too early, too late or skipped an attempt, or its jitter "
-      "only ever pushed one way: the retry policy the knobs set is not the one that ran." },
+      "cap, jitter), attempt after attempt, taken by the first scan at or after it is due "
+      "(a full scan takes the oldest due first); over the run, the jitter moves "
+      "republications both earlier and later",
+      "The recovery scan republished too early, too late or skipped an attempt, starved the "
+      "oldest rows of a backlog, or its jitter only ever pushed one way: the retry policy the "
+      "knobs set is not the one that ran." },
     { "dead_after_max_attempts",
       "a row goes DEAD after exactly max_attempts publications, never before or after",
       "A row gave up an attempt early or kept trying past its budget: the attempt count is "
@@ -133,6 +135,12 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "rolls back and says error, refuses the payment, or stops",
       "A service swallowed a failed disk call and went on as if it had succeeded: it acked "
       "a message, or answered, on a transaction that had rolled back." },
+    { "errors_explained",
+      "every error a service reports has a fault behind it: a failed disk call in the same "
+      "step, or a database tampered with; an error of its own (a constraint, a misused "
+      "statement, a lock it left open) is a bug",
+      "A service failed a step with no fault injected: its own SQL or state broke, and the "
+      "retries that made the run converge hid it." },
 };
 
 const invariant_info *invariant_at(int i) {

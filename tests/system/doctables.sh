@@ -75,6 +75,26 @@ grep -v '^| `auto-ack` |' docs/design.md >"$OUT/notable/docs/design.md"
 bites notable "a design missing from docs/design.md's table" \
   "Designs table lists .*differ: .*'auto-ack'" "names it"
 
+# docs/design.md's "(caught by ...)" of a design against the matrix: a scenario named there
+# that no longer catches the design, a design no cell shows broken, and a claim naming a
+# scenario the matrix does not have are each named.
+claim_root caughtcell
+sed -i 's/^swallow-error completion-disk-eio errors_reported$/swallow-error completion-disk-eio pass/' \
+  "$OUT/caughtcell/tests/matrix.expected"
+bites caughtcell "a design's named scenario that no longer catches it" \
+  "swallow-error is 'caught by errors_reported' on completion-disk-eio.lua; the matrix says swallow-error completion-disk-eio pass" \
+  "names the cell"
+claim_root caughtnone
+sed -i 's/^\(cleanup-by-age [a-z0-9-]*\) cleanup_final_only$/\1 pass/' \
+  "$OUT/caughtnone/tests/matrix.expected"
+bites caughtnone "a design no cell breaks as its row says" \
+  "cleanup-by-age is 'caught by cleanup_final_only'; no cell" "names it"
+claim_root caughtscen
+sed -i 's/caught by `errors_reported` on `completion-disk-eio.lua`/caught by `errors_reported` on `clean.lua`/' \
+  "$OUT/caughtscen/docs/design.md"
+bites caughtscen "a design row naming a scenario that does not catch it" \
+  "on clean.lua; the matrix says swallow-error clean pass" "names it"
+
 # README.md's table of invariants against sim/util/invariant.c's meanings: a row reworded
 # on one side only is named.
 claim_root meaning

@@ -57,6 +57,19 @@ expect_held scenarios/completion-disk-eio.lua swallow-error eventual_consistency
 check "swallow-error: the failed write and its time are cited" \
   grep -q "payment's write failed at [0-9.]* s and its step went on" \
   "$OUT/runs/completion-disk-eio/1/summary.json"
+# A lookup left open: its snapshot locks every later write out once a relay commits;
+# errors_explained names the first error with no fault behind it.
+expect_break scenarios/relays-client-resubmit.lua lookup-left-open errors_explained
+check "lookup-left-open: the unexplained error and its text are cited" \
+  grep -q 'payment reported an error at [0-9.]* s with no fault behind it.*locked' \
+  "$OUT/runs/relays-client-resubmit/1/summary.json"
+# A scan that reads newest first starves a backlog's oldest rows: retry_schedule sees the
+# full scan that passed over a row due earlier than one it took; the end state converges.
+expect_break scenarios/backlog-oldest-first.lua scan-newest-first retry_schedule
+expect_held scenarios/backlog-oldest-first.lua scan-newest-first eventual_consistency
+check "scan-newest-first: the row passed over and the one taken are cited" \
+  grep -q 'passed over by the full scan at [0-9]* ms, which took msg [0-9]*, due later' \
+  "$OUT/runs/backlog-oldest-first/1/summary.json"
 expect_break scenarios/amount-limit-boundary.lua limit-inclusive business_rules
 check "limit-inclusive: a payment of exactly max_amount was refused" \
   grep -q '(5000 cents, account [0-9]*) refused; max_amount is 5000' \

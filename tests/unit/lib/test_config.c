@@ -115,7 +115,7 @@ static void expect_error(const char *k, const char *v, const char *want) {
     ox_config c, before;
     ox_config_default(&c);
     memcpy(&before, &c, sizeof c);
-    char err[512] = "";
+    char err[1024] = "";
     assert_int_equal(ox_config_set(&c, k, v, err, sizeof err), -1);
     assert_string_equal(err, want);
     assert_memory_equal(&c, &before, sizeof c);
@@ -182,7 +182,8 @@ static void test_errors(void **state) {
         "ordered-naive, alert-stale-payment, answer-unguarded, limit-inclusive, "
         "cleanup-takes-alerts, auto-ack, forget-unacked-on-restart, redeliver-early, "
         "relay-no-lease, relay-short-lease, relay-zombie, dedupe-per-instance, "
-        "relay-skewed-clock, swallow-error), got 'outbox2'");
+        "relay-skewed-clock, swallow-error, scan-newest-first, lookup-left-open), got "
+        "'outbox2'");
     expect_error(
         "foo", "1",
         "unknown knob 'foo' (known: design, retry, retry_base, retry_max, jitter, max_attempts, "
@@ -341,7 +342,8 @@ static void test_designs(void **state) {
                             "cleanup-takes-alerts",
                             "auto-ack", "forget-unacked-on-restart", "redeliver-early",
                             "relay-no-lease", "relay-short-lease", "relay-zombie",
-                            "dedupe-per-instance", "relay-skewed-clock", "swallow-error" };
+                            "dedupe-per-instance", "relay-skewed-clock", "swallow-error",
+                            "scan-newest-first", "lookup-left-open" };
     assert_int_equal(sizeof names / sizeof names[0], OX_DESIGN_COUNT);
     for (int i = 0; i < OX_DESIGN_COUNT; i++) {
         ox_design d = OX_DESIGN_COUNT;

@@ -623,6 +623,46 @@ static void test_retry_due_exactly(void **state) {
     only(judge(&u, "outbox", "retry_base=2", NULL), -1, 0);
 }
 
+#define L_COMMIT_N(t, n) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"payment\",\"kind\":" \
+    "\"commit\",\"pay\":" n ",\"detail\":\"payment " n ": 100 cents from account 1, outbox row " \
+    n "\"}"
+#define L_PUB_N(t, n, a) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"payment\",\"kind\":" \
+    "\"publish\",\"pay\":" n ",\"detail\":\"msg " n " attempt " a " to PAY_QUEUE\"}"
+#define L_SCAN_NOTE(t, n) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"payment\",\"kind\":" \
+    "\"scan\",\"detail\":\"" n " due\"}"
+#define L_TICK(t) "{\"t\":" t ",\"ev\":\"timer\",\"node\":\"broker\",\"id\":2}"
+
+/* A full scan (scan_batch rows due) takes the oldest due rows first: rows 1 and 2 are due
+** at 3 s and 3.5 s, and the scan at 4 s may take one.  Taking row 2 passes over row 1,
+** due half a second earlier: retry_schedule names both.  Taking row 1 is right, and so
+** is taking row 2 when both are due in the same millisecond's doubt (a tie goes by id,
+** and a clock may read a millisecond early). */
+static void test_full_scan_oldest_first(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    add(&t, L_RUN);
+    add(&t, L_COMMIT_N("1.000000", "1"));
+    add(&t, L_PUB_N("1.000000", "1", "1"));
+    add(&t, L_COMMIT_N("1.500000", "2"));
+    add(&t, L_PUB_N("1.500000", "2", "1"));
+    add(&t, L_SCAN("4.000000"));
+    add(&t, L_SCAN_NOTE("4.000000", "1"));
+    add(&t, L_PUB_N("4.000000", "2", "2"));
+    add(&t, L_TICK("4.001000"));
+    const checker_result *r = judge(&t, "outbox", "retry_base=2", "scan_batch=1");
+    assert_true(r->inv[HI_RETRY_SCHEDULE].count >= 1);
+    assert_non_null(strstr(r->inv[HI_RETRY_SCHEDULE].shown[0].text,
+                           "msg 1: due at 3000 ms, passed over by the full scan at 4000 ms, "
+                           "which took msg 2, due later at 3500 ms"));
+    t.lines[7] = L_PUB_N("4.000000", "1", "2");   /* the oldest: right */
+    only(judge(&t, "outbox", "retry_base=2", "scan_batch=1"), -1, 0);
+    t.lines[7] = L_PUB_N("4.000000", "2", "2");   /* not full: the next scan judges it */
+    only(judge(&t, "outbox", "retry_base=2", "scan_batch=2"), -1, 0);
+    t.lines[3] = L_COMMIT_N("1.001000", "2");     /* due within a millisecond of row 1 */
+    t.lines[4] = L_PUB_N("1.001000", "2", "1");
+    only(judge(&t, "outbox", "retry_base=2", "scan_batch=1"), -1, 0);
+}
+
 #define L_CONSUMED_AT(t) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"payment\",\"kind\":" \
     "\"consumed\",\"pay\":1,\"detail\":\"msg 1 marked CONSUMED\"}"
 
@@ -1019,6 +1059,7 @@ int main(void) {
         cmocka_unit_test(test_dack_names_delivery), cmocka_unit_test(test_restart_state),
         cmocka_unit_test(test_delivered_until_acked),
         cmocka_unit_test(test_cleanup_final_only), cmocka_unit_test(test_retry_due_exactly),
+        cmocka_unit_test(test_full_scan_oldest_first),
         cmocka_unit_test(test_cleanup_exact_age),
         cmocka_unit_test(test_completion_final_only), cmocka_unit_test(test_bad_trace),
         cmocka_unit_test(test_alerts_kept), cmocka_unit_test(test_completed_all),

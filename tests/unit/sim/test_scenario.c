@@ -79,7 +79,7 @@ static sim_scenario *load_ok(void **state, const char *name, const char *text, u
 /* The load must fail with exactly PATH followed by `tail` (prefix: err only starts so). */
 static void load_fails(void **state, const char *name, const char *text, const char *tail,
                        int prefix) {
-    char path[512], err[600] = "", want[800];
+    char path[512], err[1024] = "", want[1200];
     sim_scenario *sc =
         scenario_load(write_file(state, name, text, path, sizeof path), 1, err, sizeof err);
     if (sc != NULL) {
@@ -509,7 +509,7 @@ static void unknown_names(void **state) {
           "dead_after_max_attempts, alert_names_row, final_states_final, answer_after_commit, "
           "dedupe_same_answer, business_rules, broker_redelivery, dack_names_delivery, "
           "restart_state, cleanup_final_only, ordering, alerts_kept, delivered_until_acked, "
-          "lease_held, lease_exclusive, owned_then_sent, errors_reported)");
+          "lease_held, lease_exclusive, owned_then_sent, errors_reported, errors_explained)");
 }
 
 static void unknown_fields(void **state) {
