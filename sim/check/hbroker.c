@@ -21,6 +21,8 @@ typedef struct {
     int64_t ready_us;         /* when it became ready: its enqueue, or the restart restoring it */
     uint32_t line;            /* the line of the last (re)delivery, or of the enqueue */
     uint32_t deliveries;
+    uint32_t redelivered;     /* the count its last redelivery carried */
+    uint8_t counted;          /* enqueued in this history: redelivered is its whole count */
     uint8_t queue;            /* 0 PAY_QUEUE (to accounting), 1 ACC_QUEUE (to payment) */
     uint8_t excused;          /* a power cut made its fate indefinite: not judged owed */
 } bmsg;
@@ -172,6 +174,35 @@ static void on_enqueue(hbroker *b, history_sink *s, const history_ev *e) {
     m->line = e->line;
     m->queue = queue_of(q);
     m->ready_us = e->t_us;
+    m->counted = 1;
+}
+
+/* A redelivery carries its count ("redelivery N", the DELIVER's redeliveries): one more
+** than the last, across the restarts of a durable broker, which stores the count with the
+** message.  A consumer parks a poison message by it (RabbitMQ's x-delivery-count, SQS's
+** ApproximateReceiveCount); a count that starts again at 1 after a restart lets it loop
+** for ever.  Judged for messages enqueued in this history and not excused by a power cut
+** (which may take the stored count back to an unsynced one). */
+static void judge_count(history_sink *s, const history_ev *e, bmsg *m) {
+    const char *at = strstr(e->detail, ", redelivery ");
+    unsigned n = 0;
+    if (!at || sscanf(at, ", redelivery %u", &n) != 1) {
+        history_unreadable(s, e);
+        return;
+    }
+    if (m->counted && !m->excused && n != m->redelivered + 1) {
+        uint32_t lines[2] = { m->line, e->line };
+        if (m->redelivered == 0)
+            history_flag(s, HI_REDELIVERY, e->pay, m->msg, lines, 2,
+                         "delivery %" PRIu64 " (msg %" PRIu64 ") redelivered as redelivery %u, "
+                         "its first", m->id, m->msg, n);
+        else
+            history_flag(s, HI_REDELIVERY, e->pay, m->msg, lines, 2,
+                         "delivery %" PRIu64 " (msg %" PRIu64 ") redelivered as redelivery %u; "
+                         "the one before was redelivery %" PRIu32, m->id, m->msg, n,
+                         m->redelivered);
+    }
+    m->redelivered = n;
 }
 
 /* "delivery D (msg M KIND) to NODE, ...": the queue, from its subscriber. */
@@ -222,6 +253,7 @@ static void on_deliver(hbroker *b, history_sink *s, const history_ev *e, int aga
                      "delivery %" PRIu64 " (msg %" PRIu64 ") redelivered %" PRId64 " ms after "
                      "it was sent; the visibility timeout is %" PRId64 " ms", id, msg, waited,
                      vis_ms);
+    if (again) judge_count(s, e, m);
     m->sent_us = e->t_us;
     m->line = e->line;
     m->deliveries++;

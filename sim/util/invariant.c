@@ -76,8 +76,10 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "Accounting applied a payment its rules refuse, or refused one they accept: a rule or "
       "its boundary is wrong." },
     { "broker_redelivery",
-      "no redelivery before the visibility timeout; at most once delivers each message once",
-      "The broker redelivered a message still within its visibility timeout, or delivered "
+      "no redelivery before the visibility timeout, and each carries its count, one more than "
+      "the last, across a durable broker's restarts; at most once delivers each message once",
+      "The broker redelivered a message still within its visibility timeout, counted its "
+      "redeliveries wrong (a consumer parks poison messages by that count), or delivered "
       "twice what it promised to deliver at most once." },
     { "dack_names_delivery",
       "an ack removes exactly the delivery its DACK names, and only one in flight",

@@ -42,6 +42,9 @@ typedef struct {
               "\"pay\":1,\"detail\":\"msg 1 PAYMENT on PAY_QUEUE as delivery " D1 ", depth 1\"}"
 #define L_BDELIVER(t, what) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"broker\",\"kind\":\"" what \
                   "\",\"pay\":1,\"detail\":\"delivery " D1 " (msg 1 PAYMENT) to accounting, x\"}"
+#define L_BREDELIVER(t, n) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"broker\",\"kind\":" \
+    "\"redeliver\",\"pay\":1,\"detail\":\"delivery " D1 " (msg 1 PAYMENT) to accounting " \
+    "again, redelivery " n "\"}"
 #define L_TO_ACC "{\"t\":0.012000,\"ev\":\"deliver\",\"from\":\"broker\",\"to\":\"accounting\"," \
                  "\"label\":\"DELIVER PAYMENT\",\"pay\":1,\"msg\":1,\"delivery\":" D1 "}"
 #define L_APPLY "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\",\"kind\":\"apply\"," \
@@ -407,12 +410,28 @@ static void test_broker_redelivery(void **state) {
     (void)state;
     trace t = { .n = 0 };
     head(&t);
-    add(&t, L_BDELIVER("1.011000", "redeliver"));   /* visibility 5 s: 4 s early */
+    add(&t, L_BREDELIVER("1.011000", "1"));   /* visibility 5 s: 4 s early */
     only(judge(&t, "outbox", NULL, NULL), HI_REDELIVERY, 1);
     t.n--;
-    add(&t, L_BDELIVER("5.011000", "redeliver"));
+    add(&t, L_BREDELIVER("5.011000", "1"));
     only(judge(&t, "outbox", NULL, NULL), -1, 0);
     only(judge(&t, "outbox", "delivery=at-most-once", NULL), HI_REDELIVERY, 1);
+    /* Each redelivery counts one more, and a durable broker's restart keeps the count:
+    ** 1, restart, then 2 is right; 1, restart, 1 again is a count that started over. */
+    add(&t, "{\"t\":6.000000,\"ev\":\"crash\",\"node\":\"broker\",\"life\":1}");
+    add(&t, "{\"t\":6.500000,\"ev\":\"restart\",\"node\":\"broker\",\"life\":2}");
+    add(&t, "{\"t\":6.500000,\"ev\":\"note\",\"node\":\"broker\",\"kind\":\"recover\","
+            "\"detail\":\"incarnation 2: 1 messages restored\"}");
+    add(&t, L_BDELIVER("6.500000", "deliver"));
+    add(&t, L_BREDELIVER("11.500000", "2"));
+    only(judge(&t, "outbox", "durable=1", NULL), -1, 0);
+    t.lines[t.n - 1] = L_BREDELIVER("11.500000", "1");
+    const checker_result *r = judge(&t, "outbox", "durable=1", NULL);
+    only(r, HI_REDELIVERY, 1);
+    assert_non_null(strstr(r->inv[HI_REDELIVERY].shown[0].text,
+                           "redelivered as redelivery 1; the one before was redelivery 1"));
+    t.lines[t.n - 1] = L_BREDELIVER("11.500000", "3");   /* one skipped */
+    only(judge(&t, "outbox", "durable=1", NULL), HI_REDELIVERY, 1);
 }
 
 static void test_dack_names_delivery(void **state) {
@@ -454,7 +473,7 @@ static void test_delivered_until_acked(void **state) {
     assert_int_equal(r->inv[HI_DELIVERED].shown[0].lines[0], 7);   /* its last sending */
     assert_int_equal(judge(&t, "outbox", "delivery=at-most-once", NULL)
                          ->inv[HI_DELIVERED].skipped, 1);
-    t.lines[t.n - 1] = L_BDELIVER("5.011000", "redeliver");
+    t.lines[t.n - 1] = L_BREDELIVER("5.011000", "1");
     add(&t, L_END("15.000000"));
     only(judge(&t, "outbox", NULL, NULL), -1, 0);   /* sent again at the timeout */
     t.n -= 2;
