@@ -769,6 +769,31 @@ record sim_python_disk \
   "(what the preloaded disk costs a Python run; below 1)" \
   "$pyd_details"
 
+# ---- bad deploys (misconfig{}, sim/core/misconf.h) ------------------------------------------------
+# What a bad deploy costs a run beyond the restart it forces: bad-deploy-every-knob.lua
+# (34 deploys, each a kill, a refused start and a rollback) against its twin with a plain
+# crash at each deploy's time (the same kills and restarts, no refused start).  Runs
+# alternate, VFS_PAIRS of each; medians.
+echo "bench: bad deploys against plain crashes ($VFS_PAIRS pairs) ..."
+bad_sc="$root/scenarios/bad-deploy-every-knob.lua"
+sed 's/misconfig { \(node = [^,]*\], at = [^,]*\), knob = b\[2\],/crash { \1,/' "$bad_sc" >"$tmp/crash-every-knob.lua"
+grep -q '^  crash { node' "$tmp/crash-every-knob.lua" || die "could not make the crash twin of $bad_sc"
+bad_n=$(sed -n '/^local bad = {/,/^}/p' "$bad_sc" | grep -o '{ "' | wc -l)
+bw=() cw=()
+for ((i = 0; i < VFS_PAIRS; i++)); do
+  sim_run bad "$bad_sc"; bw+=("$run_wall")
+  sim_run crashtwin "$tmp/crash-every-knob.lua"; cw+=("$run_wall")
+done
+bad_wall=$(median "${bw[@]}") crash_wall=$(median "${cw[@]}")
+record sim_bad_deploy \
+  "simulator: a run of bad deploys vs the same run with plain crashes" \
+  "wall seconds of outbox-sim run scenarios/bad-deploy-every-knob.lua, seed 1: $bad_n bad deploys over the run, each killing a service, starting it with a knob it must refuse and restarting it as it was; $VFS_PAIRS runs alternating with the reference, median" \
+  "$bad_wall" "s" \
+  "the same scenario with a crash (restart_after 0.5 s) in place of each deploy: the same kills and restarts without the refused start" \
+  "$crash_wall" "s" \
+  "(what the refused starts add; near 1)" \
+  "\"deploys\": $bad_n, \"runs\": $VFS_PAIRS"
+
 # ---- the relay scan ---------------------------------------------------------------------------------
 echo "bench: the relay scan ..."
 first_rows=${SCAN_ROWS%%,*}

@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -461,4 +462,109 @@ int ox_config_instance_name(const char *role, int i, int n, char *out, size_t ca
     int w = i == 1 ? snprintf(out, cap, "%s", role) : snprintf(out, cap, "%s-%d", role, i);
     if (w < 0 || (size_t)w >= cap) { out[0] = '\0'; return -1; }
     return 0;
+}
+
+/* ---- the configuration as text (ox_config_format) ---- */
+
+/* Which roles read a knob: bits of ox_role. */
+#define READ_BY(r) (1u << (r))
+#define SCAN_ROLES (READ_BY(OX_ROLE_PAYMENT) | READ_BY(OX_ROLE_RELAY))
+
+typedef struct {
+    char *out;
+    size_t cap, len;
+    int over;                 /* something did not fit */
+} cfg_text;
+
+static void put(cfg_text *t, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void put(cfg_text *t, const char *key, const char *fmt, ...) {
+    char value[200];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(value, sizeof value, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof value) { t->over = 1; return; }
+    int w = snprintf(t->out + t->len, t->cap - t->len, "%s%s=%s", t->len ? " " : "", key, value);
+    if (w < 0 || (size_t)w >= t->cap - t->len) { t->over = 1; return; }
+    t->len += (size_t)w;
+}
+
+/* Seconds as the knobs spell them: "2", "0.02", "1.5". */
+static void put_ms(cfg_text *t, const char *key, int64_t ms) {
+    assert(ms >= 0);
+    int64_t frac = ms % 1000;
+    if (frac == 0) { put(t, key, "%lld", (long long)(ms / 1000)); return; }
+    char digits[4];
+    snprintf(digits, sizeof digits, "%03lld", (long long)frac);
+    for (int i = 2; i > 0 && digits[i] == '0'; i--) digits[i] = '\0';
+    put(t, key, "%lld.%s", (long long)(ms / 1000), digits);
+}
+
+static void put_frozen(cfg_text *t, const ox_config *c) {
+    char list[OX_MAX_FROZEN * 11 + 1] = "";
+    size_t n = 0;
+    assert(c->nfrozen >= 0 && c->nfrozen <= OX_MAX_FROZEN);
+    for (int i = 0; i < c->nfrozen; i++)
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%u", i ? "," : "", c->frozen[i]);
+    put(t, "frozen", "%s", list);
+}
+
+static void format_scan(cfg_text *t, const ox_config *c) {
+    put(t, "retry", "%s", c->retry == OX_RETRY_EXPONENTIAL ? "exponential" : "linear");
+    put_ms(t, "retry_base", c->retry_base_ms);
+    put_ms(t, "retry_max", c->retry_max_ms);
+    put(t, "jitter", "%g", c->jitter);
+    put(t, "max_attempts", "%d", c->max_attempts);
+}
+
+static void format_broker(cfg_text *t, const ox_config *c) {
+    put(t, "delivery", "%s", c->delivery == OX_AT_MOST_ONCE ? "at-most-once" : "at-least-once");
+    put(t, "durable", "%d", c->durable);
+    put_ms(t, "visibility", c->visibility_ms);
+    put(t, "prefetch", "%d", c->prefetch);
+}
+
+static void format_store(cfg_text *t, const ox_config *c) {
+    put(t, "synchronous", "%s", ox_sync_name(c->synchronous));
+    put(t, "journal_mode", "%s", ox_journal_name(c->journal_mode));
+    put(t, "durable_send", "%d", c->durable_send);
+}
+
+/* The rest of config.h's table, from max_amount on, each for the roles that read it. */
+static void format_rest(cfg_text *t, const ox_config *c, unsigned r) {
+    if (r & READ_BY(OX_ROLE_ACCOUNTING)) put(t, "max_amount", "%lld", (long long)c->max_amount);
+    if (r & READ_BY(OX_ROLE_ACCOUNTING)) put_frozen(t, c);
+    if (r & SCAN_ROLES) put_ms(t, "cleanup_after", c->cleanup_after_ms);
+    if (r & SCAN_ROLES) put(t, "seed", "%llu", (unsigned long long)c->seed);
+    if (r & READ_BY(OX_ROLE_ACCOUNTING)) put_ms(t, "inbox_retention", c->inbox_retention_ms);
+    if (r & READ_BY(OX_ROLE_PAYMENT)) put(t, "completion", "%s", ox_completion_name(c->completion));
+    if (r & SCAN_ROLES) put(t, "relays", "%d", c->relays);
+    if (r & READ_BY(OX_ROLE_RELAY)) put_ms(t, "lease", c->lease_ms);
+    if (r & READ_BY(OX_ROLE_RELAY)) put_ms(t, "lease_skew", c->lease_skew_ms);
+    if (r & READ_BY(OX_ROLE_RELAY)) put_ms(t, "relay_rtt", c->relay_rtt_ms);
+    if (r & READ_BY(OX_ROLE_RELAY)) put(t, "owner", "%s", c->owner);
+    if (r & READ_BY(OX_ROLE_BROKER)) put(t, "accounting_instances", "%d", c->accounting_instances);
+}
+
+int ox_config_format(const ox_config *c, ox_role role, char *out, size_t cap) {
+    assert(c);
+    assert(out);
+    assert(cap > 0);
+    assert((unsigned)role < OX_ROLE_COUNT);
+    unsigned r = READ_BY(role);
+    cfg_text t = { .out = out, .cap = cap };
+    out[0] = '\0';
+    put(&t, "design", "%s", ox_design_name(c->design));
+    if (r & SCAN_ROLES) format_scan(&t, c);
+    if (r & (SCAN_ROLES | READ_BY(OX_ROLE_ACCOUNTING)))
+        put_ms(&t, "scan_interval", c->scan_interval_ms);
+    if (r & (SCAN_ROLES | READ_BY(OX_ROLE_ACCOUNTING)))
+        put(&t, "scan_batch", "%d", c->scan_batch);
+    if (r & READ_BY(OX_ROLE_BROKER)) format_broker(&t, c);
+    format_store(&t, c);
+    format_rest(&t, c, r);
+    if (t.over) { out[0] = '\0'; return -1; }
+    assert(t.len < cap);
+    return (int)t.len;
 }

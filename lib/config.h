@@ -159,6 +159,18 @@ typedef struct {
     int accounting_instances;      /* PAY_QUEUE's consumers (1..OX_MAX_INSTANCES) */
 } ox_config;
 
+/* The configuration a service of `role` runs with, as one line of "key=value" words
+** separated by single spaces, in config.h's table order: the design, the knobs that role
+** reads (the table's last column; a relay reads the scan's too), and the three every
+** database reads.  Each value in one spelling: seconds as a decimal of at most three
+** places, names as the knobs spell them, numbers in decimal.  A service says it at
+** START (the "config" note, docs/protocol.md), so that a host can compare it with what
+** the knobs it was given resolve to (the simulator's knobs_applied).  Returns its
+** length, or -1 when it did not fit in cap (OX_CONFIG_TEXT_MAX always fits: a note's
+** detail holds it). */
+#define OX_CONFIG_TEXT_MAX 500
+int ox_config_format(const ox_config *c, ox_role role, char *out, size_t cap);
+
 /* Competing consumers: the most instances of one role a broker queue spreads over. */
 #define OX_MAX_INSTANCES 16
 /* The name of instance i (1..n) of a role run as n instances: the role's own name for the

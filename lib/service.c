@@ -131,8 +131,18 @@ void ox_service_close(ox_service *s) {
 
 const char *ox_service_error(const ox_service *s) { return s ? s->err : "no service"; }
 
+/* The "config" note, first of a START: what this service runs with, as
+** ox_config_format spells it.  Longer than ox_svc_event's details, so said directly. */
+static void say_config(ox_service *s) {
+    char text[OX_CONFIG_TEXT_MAX + 1];
+    int n = ox_config_format(&s->cfg, s->role, text, sizeof text);
+    assert(n > 0);   /* OX_CONFIG_TEXT_MAX holds every configuration */
+    if (s->io.event) s->io.event(s->io.ctx, "config", 0, text);
+}
+
 ox_status ox_service_start(ox_service *s) {
     assert(s);
+    say_config(s);
     switch (s->role) {
     case OX_ROLE_PAYMENT: return ox_payment_start(s);
     case OX_ROLE_BROKER: return ox_broker_start(s);

@@ -11,6 +11,7 @@ the real time or draws from anything but the seed.
 import base64
 import json
 import math
+import re
 import signal
 import sqlite3
 import struct
@@ -88,8 +89,26 @@ def llround(x):
 
 # ---- knobs (lib/config.h): the ones payment and accounting read ----
 
+# Numbers as lib/config.c reads them: the whole string, no blanks, no "_" (Python's
+# int() and float() take " 5", "5_000" and "inf"; a knob must not).
+INT_RE = re.compile(r"-?[0-9]+\Z")
+FLOAT_RE = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
+
+
+def strict_int(v):
+    if not INT_RE.match(v):
+        raise ValueError(v)
+    return int(v, 10)
+
+
+def strict_float(v):
+    if not FLOAT_RE.match(v):
+        raise ValueError(v)
+    return float(v)
+
+
 def seconds_ms(v, allow_zero):
-    d = float(v)
+    d = strict_float(v)
     ms = llround(d * 1000.0)
     if not math.isfinite(d) or d > 1e9 or d < 0 or ms < 0 or (ms == 0 and not (allow_zero and d == 0)):
         raise ValueError(v)
@@ -98,7 +117,7 @@ def seconds_ms(v, allow_zero):
 
 def int_in(lo, hi):
     def parse(v):
-        x = int(v, 10)
+        x = strict_int(v)
         if x < lo or x > hi:
             raise ValueError(v)
         return x
@@ -114,7 +133,7 @@ def one_of(*names):
 
 
 def frozen_list(v):
-    out = [int(a, 10) for a in v.split(",")] if v else []
+    out = [strict_int(a) for a in v.split(",")] if v else []
     if len(out) > 16 or any(a < 0 or a > 0xFFFFFFFF for a in out):
         raise ValueError(v)
     return out
@@ -124,7 +143,7 @@ KNOBS = {
     "retry": ("linear", one_of("linear", "exponential")),
     "retry_base": (2000, lambda v: seconds_ms(v, False)),
     "retry_max": (60000, lambda v: seconds_ms(v, False)),
-    "jitter": (0.0, float),
+    "jitter": (0.0, strict_float),
     "max_attempts": (8, int_in(1, 1000)),
     "scan_interval": (1000, lambda v: seconds_ms(v, False)),
     "scan_batch": (100, int_in(1, 10000)),
@@ -140,6 +159,11 @@ KNOBS = {
     "relays": (0, int_in(0, 8)),
 }
 PER_ROLE = ("synchronous", "journal_mode", "durable_send")
+# Every knob of lib/config.h's table: one this node does not read is taken and ignored
+# (docs/protocol.md), a key that is none of them is refused.
+ALL_KNOBS = set(KNOBS) | {"design", "delivery", "durable", "visibility", "prefetch",
+                          "lease", "lease_skew", "relay_rtt", "owner", "accounting_instances"}
+ROLES = ("payment", "broker", "accounting", "relay")
 
 
 def parse_args(argv, role_wanted):
@@ -166,15 +190,21 @@ def parse_args(argv, role_wanted):
             key, eq, val = v.partition("=")
             if not eq or not key:
                 usage("--knob: expected key=value, got '%s'" % v)
+            name = key   # as given: the error line names it so
             role, dot, base = key.rpartition(".")
-            if dot and base in PER_ROLE:
+            if dot and (base not in PER_ROLE or role not in ROLES):
+                usage("--knob: %s: only synchronous, journal_mode and durable_send take a "
+                      "role prefix (payment., broker., accounting.)" % key)
+            if dot:
                 key = base
+            if key not in ALL_KNOBS:
+                usage("--knob: unknown knob '%s'" % key)
             if key not in KNOBS:
                 continue   # a knob this implementation does not read (docs/protocol.md)
             try:
                 value = KNOBS[key][1](val)
             except ValueError:
-                usage("--knob: %s: bad value '%s'" % (key, val))
+                usage("--knob: %s: bad value '%s'" % (name, val))
             if dot:
                 if role == o["role"] or role == role_wanted:
                     prefixed[key] = value

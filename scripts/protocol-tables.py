@@ -156,6 +156,8 @@ def emitted_notes(root):
         src = strip_comments(read(root, "lib/" + f))
         for k in re.findall(r'ox_svc_event\(\s*\w+\s*,\s*"(\w+)"', src):
             out.setdefault(k, set()).update(ROLE_OF.get(f, ALL_ROLES))
+        for k in re.findall(r'io\.event\(\s*[\w>.-]+\s*,\s*"(\w+)"', src):  # service.c: config
+            out.setdefault(k, set()).update(ROLE_OF.get(f, ALL_ROLES))
     src = strip_comments(read(root, "node/simhost.c"))
     kinds = []
     for call in re.findall(r"\bnote\(h,\s*([^;]*?)\);", src, flags=re.S):

@@ -54,6 +54,10 @@ static void idle_reason(const sim_fault *f, char *why, size_t cap) {
         snprintf(why, cap, "%s", f->skipped ? "its node was down when its time came"
                                             : "its time was not reached before healing");
         return;
+    case FK_MISCONFIG:
+        snprintf(why, cap, "%s", f->skipped ? "its node was down when its time came"
+                                            : "its time was not reached before healing");
+        return;
     case FK_TAMPER:
         snprintf(why, cap, "%s", f->skipped ? "its node was running (or had no database yet) "
                                               "when its time came"

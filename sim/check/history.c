@@ -18,6 +18,7 @@
 #include "hbroker.h"
 #include "hconsumer.h"
 #include "herrors.h"
+#include "hknobs.h"
 #include "hlease.h"
 #include "hordering.h"
 #include "hproducer.h"
@@ -293,6 +294,7 @@ static void each(checks *k, history_sink *s, const history_ev *e) {
     hordering_event(k->o, s, e);
     hlease_event(k->l, s, e);
     herrors_event(k->x, s, e);
+    hknobs_event(s, e);
 }
 
 static int read_all(FILE *f, const char *path, checks *k, history_sink *s, char *err,

@@ -89,6 +89,7 @@ enum {
     HI_OWNED_SENT,            /* owned_then_sent */
     HI_ERRORS_REPORTED,       /* herrors.c: a failed disk call fails its step */
     HI_ERRORS_EXPLAINED,      /* herrors.c: a failed step had a fault behind it */
+    HI_KNOBS_APPLIED,         /* hknobs.c: each service runs with the knobs it was given */
     HI_END
 };
 

@@ -254,6 +254,14 @@ void proc_init(sim_proc *p, int node, const char *name, const char *log_path) {
     snprintf(p->log_path, sizeof p->log_path, "%s", log_path);
 }
 
+void proc_drop_args(sim_proc *p, int n) {
+    assert(n >= 0 && n < p->argc);
+    for (int i = 0; i < n; i++) {
+        free(p->argv[--p->argc]);
+        p->argv[p->argc] = NULL;
+    }
+}
+
 #define JSON_PREFIX "json:"
 
 void proc_add_arg(sim_proc *p, const char *arg) {
@@ -425,6 +433,7 @@ int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t e
     assert(p->argc > 0);
     assert(ps->zctx != NULL);
     p->life++;
+    p->exit_status = -1;
     int child[2] = { -1, -1 };
     if (p->json ? open_pipes(ps, p, child, err, errlen) : open_socket(ps, p, err, errlen))
         return -1;
@@ -522,6 +531,7 @@ static int await_socket(sim_procs *ps, sim_proc *p, short events, char *err, siz
                          "%s=json:COMMAND", p->name);
             snprintf(err, errlen, "%s %s unexpectedly, before it could %s (see %s%s)", p->name,
                      how, doing, p->log_path, hint);
+            p->exit_status = status;   /* it died by itself: how (misconf.h) */
             after_death(ps, p);
             return -1;
         }
@@ -580,6 +590,7 @@ static int await_pipe(sim_procs *ps, sim_proc *p, int fd, short events, int64_t 
         describe_exit(status, how, sizeof how);
         snprintf(err, errlen, "%s %s unexpectedly, before it could %s (see %s)", p->name, how,
                  doing, p->log_path);
+        p->exit_status = status;   /* it died by itself: how (misconf.h) */
         after_death(ps, p);
         return -1;
     }
@@ -608,6 +619,7 @@ static int pipe_closed(sim_procs *ps, sim_proc *p, const char *what, char *err, 
     char how[64];
     describe_exit(status, how, sizeof how);
     snprintf(err, errlen, "%s %s: it %s (see %s)", p->name, what, how, p->log_path);
+    p->exit_status = status;   /* it died by itself: how (misconf.h) */
     after_death(ps, p);
     return -1;
 }

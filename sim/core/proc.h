@@ -45,6 +45,8 @@ typedef struct {
     void *sock;
     int life;                     /* 1 for the first start, +1 per restart */
     int reaped;                   /* exited (and waited for) after sending its last reply */
+    int exit_status;              /* waitpid's status when its life ended by itself before
+                                  ** a reply (a death proc_steps reports), else -1 */
     char endpoint[340];
     char log_path[512];
     char *argv[PROC_MAX_ARGS];    /* bin, --role, ..., NULL; owned */
@@ -79,6 +81,8 @@ void procs_fini(sim_procs *ps, sim_proc *p, int n);
 void proc_init(sim_proc *p, int node, const char *name, const char *log_path);
 /* The first argument is the COMMAND: "json:COMMAND" selects the text transport. */
 void proc_add_arg(sim_proc *p, const char *arg);
+/* Drops the last n arguments proc_add_arg added (a life's extra knob, misconf.h). */
+void proc_drop_args(sim_proc *p, int n);
 /* Starts a new life of the child at virtual time `clock_us` (the absolute clock the
 ** child should read).  Returns 0 or -1 with err. */
 int proc_start(sim_procs *ps, sim_proc *p, int64_t clock_us, char *err, size_t errlen);

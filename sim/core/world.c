@@ -40,6 +40,8 @@
 #include "batch.h"
 #include "dbplace.h"
 #include "diskpre.h"
+#include "knobs.h"
+#include "misconf.h"
 #include "net.h"
 #include "tamper.h"
 #include "world_loop.h"
@@ -295,6 +297,12 @@ static int start_node(sim_world *w, int node, const char *why) {
     ox_step s = { .kind = OX_STEP_START };
     return step_node(w, node, &s);
 }
+
+static void crash_node(sim_world *w, int node, sim_fault *f, const char *where);
+void world_crash(sim_world *w, int node, sim_fault *f, const char *where) {
+    crash_node(w, node, f, where);
+}
+int64_t world_clock_of(const sim_world *w, int node) { return clock_of(w, node); }
 
 static void crash_node(sim_world *w, int node, sim_fault *f, const char *where) {
     sim_proc *p = &w->nodes[node];
@@ -592,6 +600,10 @@ int world_apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *
                               "a step other than START: only a START's reply declares",
                               scenario_node_name(node), e->label);
         if (e->type == OX_FX_DECLARE) continue;   /* check_declared: nothing to apply */
+        if (e->type == OX_FX_NOTE && s->kind == OX_STEP_START && !strcmp(e->label, "config")) {
+            if (knobs_compare(w, node, e->detail) != 0) return -1;   /* knobs.h: not traced */
+            continue;
+        }
         apply_effect(w, node, e, &replied);
     }
     if (w->err_code) return -1;
@@ -838,6 +850,7 @@ static int on_fault(sim_world *w, sim_event *ev) {
     if (w->healed) return 0;
     if (f->kind == FK_PAUSE) return diskf_pause(w, f);
     if (f->kind == FK_TAMPER) return tamper_apply(w, f);   /* tamper.h */
+    if (f->kind == FK_MISCONFIG) return misconf_apply(w, f);   /* misconf.h */
     if (f->kind != FK_CLOCK_JUMP) {
         announce(w, f);
         return 0;

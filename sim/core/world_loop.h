@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "../../lib/config.h"
 #include "../../lib/prng.h"
 #include "../../proto/step.h"
 #include "backlog.h"
@@ -63,6 +64,8 @@ typedef struct sim_world {
     ox_effect *effects;           /* OX_STEP_MAX_EFFECTS slots */
     ox_exit err_code;             /* OX_EXIT_OK until the first error (res->err says it) */
     sim_power power;              /* the simulated disk, when a power_loss{} wants it */
+    /* each node's last "config" note, "" until it says one (sim/core/knobs.h) */
+    char said_config[SIM_MAX_NODES][OX_CONFIG_TEXT_MAX + 1];
 } sim_world;
 
 /* Records the run's first error (later ones are consequences); returns -1. */
@@ -87,6 +90,11 @@ int world_apply_reply(sim_world *w, int node, const ox_step *s, const ox_reply *
 int world_event_pre(sim_world *w, sim_event *ev);
 /* The step a stepping event makes, from the event alone (no side effects). */
 void world_event_step(const sim_world *w, const sim_event *ev, ox_step *s);
+/* Kills node as fault f (or NULL) at `where`: its "crash" line, and its restart
+** f->restart_after_us later when f says one. */
+void world_crash(sim_world *w, int node, sim_fault *f, const char *where);
+/* The clock node reads now (skew, jumps and rate included). */
+int64_t world_clock_of(const sim_world *w, int node);
 /* Writes fault f's "fault" line, once, when it takes effect. */
 void world_announce(sim_world *w, sim_fault *f);
 /* Starts a trace line about a frame (the caller adds fields and ends it). */

@@ -279,6 +279,15 @@ static int describe_sim(const tline *l, char *m, size_t cap, const char **actor)
         else snprintf(m, cap, "%s tamper skipped: %s", l->node, l->why);
         return !strcmp(l->ev, "tamper") ? LV_ALWAYS_BAD : LV_ALWAYS;
     }
+    if (!strcmp(l->ev, "deploy_refused") || !strcmp(l->ev, "deploy_accepted")) {   /* misconf.h */
+        fault_ref(l->fault, ref, sizeof ref);
+        if (!strcmp(l->ev, "deploy_refused"))
+            snprintf(m, cap, "%s is deployed with a bad knob and refuses to start (%s)",
+                     l->node, ref);
+        else snprintf(m, cap, "%s is deployed with a bad knob and STARTS with it (%s)", l->node,
+                      ref);
+        return !strcmp(l->ev, "deploy_refused") ? LV_ALWAYS : LV_ALWAYS_BAD;
+    }
     if (!strcmp(l->ev, "crash_skipped")) {
         snprintf(m, cap, "%s crash skipped: %s", l->node, l->why);
         return LV_ALWAYS;

@@ -1553,6 +1553,46 @@ static int l_tamper(lua_State *L) {
     return 0;
 }
 
+/* misconfig { node, at, knob, restart_after }: a bad deploy.  At `at` the node is stopped
+** and started again with one knob more, a value the configuration refuses; the service
+** must refuse to start (sim/core/misconf.h).  restart_after later it is started again as
+** it was: the deploy rolled back.  A knob the configuration takes is a scenario error here,
+** not a fault: a scenario sets those in knobs { }. */
+static int l_misconfig(lua_State *L) {
+    static const char *const FIELDS[] = { "node", "at", "knob", "restart_after", NULL };
+    static const char *const EX =
+        "misconfig { node = \"payment\", at = 3, knob = \"scan_batch=0\" }";
+    static const scn_range SECS = { "a time in seconds", 0, SCN_MAX_SECONDS, 0, 0, NULL };
+    char e[128], a[32], why[1024];
+    scn *c = begin(L, "misconfig", 0);
+    table_arg(L, "misconfig", EX);
+    check_fields(L, 1, "misconfig", "", FIELDS);
+    sim_fault f = new_fault(FK_MISCONFIG, sandbox_line(L));
+    f.node = one_node(L, "misconfig", EX);
+    double run = (double)c->sc->run_us / 1e6, at = 0, after = SCN_DEFAULT_RESTART;
+    const scn_range AT = { "a time in seconds", 0, run, 0, 1, " (the run length)" };
+    if (!num_field(L, 1, "misconfig", "at", &AT, &at))
+        fail(L, "misconfig: needs 'at', like %s", EX);
+    if (!str_field(L, 1, "misconfig", "knob", f.knob, sizeof f.knob))
+        fail(L, "misconfig: needs 'knob', like %s", EX);
+    if (strpbrk(f.knob, "\"\\") != NULL) fail(L, "misconfig: 'knob' may not hold '\"' or '\\'");
+    ox_config probe;
+    ox_config_default(&probe);
+    if (ox_config_set_kv(&probe, f.knob, why, sizeof why) == 0)
+        fail(L, "misconfig: knob '%s' is one the configuration takes: a misconfig deploys a "
+             "knob it must refuse (set a good one in knobs { })", f.knob);
+    num_field(L, 1, "misconfig", "restart_after", &SECS, &after);
+    f.restart_after_us = to_us(after);
+    f.from_us = to_us(at);
+    f.to_us = f.from_us + 1;
+    if (f.from_us < c->win_from || f.from_us >= c->win_to)
+        fail(L, "misconfig: 'at' = %s s lies outside %s", when(f.from_us, a, sizeof a),
+             enclosing(c, e, sizeof e));
+    room_for(L, c, "misconfig", 1);
+    push_fault(c, &f);
+    return 0;
+}
+
 /* pause { node, at, duration }: the process is stopped (SIGSTOP) over [at, at + duration):
 ** nothing it is sent is handled, no timer of its fires; all of it waits, in order, and
 ** comes when it resumes, with its clock reading the time of then. */
@@ -2430,6 +2470,7 @@ static int l_register(lua_State *L) {
         { "disk", l_disk },
         { "pause", l_pause },
         { "tamper", l_tamper },
+        { "misconfig", l_misconfig },
         { "nemesis", l_nemesis },
         { NULL, NULL },
     };
@@ -2543,7 +2584,7 @@ const char *scenario_fault_kind_name(int kind) {
     static const char *const NAMES[FK_KIND_COUNT] = {
         "?",           "drop",  "duplicate",  "delay", "crash",   "partition",
         "broker_loss", "clock", "clock_jump", "slow",  "corrupt", "power_loss",
-        "rollback",    "disk",  "pause",      "tamper",
+        "rollback",    "disk",  "pause",      "tamper", "misconfig",
     };
     return kind > 0 && kind < FK_KIND_COUNT ? NAMES[kind] : "?";
 }
@@ -2628,6 +2669,13 @@ static void put_tamper(char *b, size_t cap, size_t *len, const sim_fault *f) {
         secs(f->restart_after_us, y, sizeof y));
 }
 
+static void put_misconfig(char *b, size_t cap, size_t *len, const sim_fault *f) {
+    char x[40], y[40];
+    put(b, cap, len, "misconfig { node = \"%s\", at = %s, knob = \"%s\", restart_after = %s }",
+        scenario_node_name(f->node), secs(f->from_us, x, sizeof x), f->knob,
+        secs(f->restart_after_us, y, sizeof y));
+}
+
 size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
     assert(f && b && cap > 0);
     char x[40], y[40];
@@ -2676,6 +2724,7 @@ size_t scenario_fault_lua(const sim_fault *f, char *b, size_t cap) {
             secs(f->from_us, x, sizeof x), secs(f->to_us - f->from_us, y, sizeof y));
         break;
     case FK_TAMPER: put_tamper(b, cap, &len, f); break;
+    case FK_MISCONFIG: put_misconfig(b, cap, &len, f); break;
     case FK_CLOCK_JUMP:
         put(b, cap, &len, "clock_jump { node = \"%s\", at = %s, by = %s }", node,
             secs(f->at_us, x, sizeof x), num((double)f->by_us / 1e6, y, sizeof y));

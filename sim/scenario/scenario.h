@@ -57,6 +57,7 @@
 #define SIM_MAX_FAULTS 4096
 #define SIM_MAX_OWN_FPS 16        /* failpoints { } names: the node's own failpoints */
 #define SIM_TAMPER_SQL_MAX 200   /* tamper{ sql }: bytes */
+#define SIM_MISCONFIG_KNOB_MAX 100   /* misconfig{ knob }: bytes */
 #define SIM_MAX_KNOBS 64
 #define SIM_MAX_CALLBACKS 1024
 #define SIM_MAX_PAYMENTS 1000000
@@ -85,6 +86,7 @@ typedef enum {
     FK_DISK, /* node's disk fails its disk_op calls with disk_err in the window (p / nth) */
     FK_PAUSE, /* node is stopped over [from_us, to_us): nothing it gets is handled until then */
     FK_TAMPER, /* at from_us, SQL runs on the database of the node, which is down (tamper.h) */
+    FK_MISCONFIG, /* at from_us, the node is redeployed with a knob it must refuse (misconf.h) */
     FK_KIND_COUNT
 } sim_fault_kind;
 
@@ -128,6 +130,7 @@ typedef struct {
     int64_t restart_after_us; /* restart this long after the crash; -1: at healing */
     int keep;                 /* power_loss: disk_keep (proto/disk.h) of the unsynced writes */
     char sql[SIM_TAMPER_SQL_MAX + 1]; /* tamper: what runs on the node's database file */
+    char knob[SIM_MISCONFIG_KNOB_MAX + 1]; /* misconfig: "key=value", one the config refuses */
     /* owned by the simulator while it runs */
     uint32_t seen;            /* frames matched so far (for nth) */
     int fired;                /* crash / clock jump done (or, a crash, skipped) */

@@ -439,7 +439,7 @@ static void keep_declared(shrink_plan_orig *o) {
         const sim_fault *f = &o->sc->faults[i];
         if (f->kind != FK_PARTITION && f->kind != FK_CLOCK && f->kind != FK_CLOCK_JUMP &&
             f->kind != FK_SLOW && f->kind != FK_DISK && f->kind != FK_PAUSE &&
-            f->kind != FK_TAMPER)
+            f->kind != FK_TAMPER && f->kind != FK_MISCONFIG)
             continue;
         shrink_plan_fault e = { .f = *f,
                        .orig_id = f->id,

@@ -143,6 +143,12 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "statement, a lock it left open) is a bug",
       "A service failed a step with no fault injected: its own SQL or state broke, and the "
       "retries that made the run converge hid it." },
+    { "knobs_applied",
+      "every service runs with the knobs it was given: the configuration it says at START is "
+      "what its design, seed and knobs resolve to",
+      "A service misread a knob (a unit, a range, a default, a knob wired to nothing): it ran "
+      "with another configuration than the scenario's, and every check that takes the knobs "
+      "at their word judged it against a schedule it never kept." },
 };
 
 const invariant_info *invariant_at(int i) {

@@ -12,7 +12,7 @@
 #define SIM_INVARIANT_H
 
 #define INVARIANT_END_STATE 8  /* the first 8 judge the end state; the rest the history */
-#define INVARIANT_COUNT 28
+#define INVARIANT_COUNT 29
 
 typedef struct {
     const char *name;         /* as scenarios, summary.json and scripts spell it */

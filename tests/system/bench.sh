@@ -41,7 +41,7 @@ for id in sim_events_per_second sim_batching sim_speedup_issue6 sim_vfs_cost sim
 done
 check "bench.json: live_completion_delete has what it measures, a value and a reference, both > 0" \
     figure_ok live_completion_delete
-for id in sim_text_encoding sim_text_encoding_cpu sim_python_services sim_python_disk; do   # issue 15
+for id in sim_text_encoding sim_text_encoding_cpu sim_python_services sim_python_disk sim_bad_deploy; do
   check "bench.json: $id has what it measures, a value and a reference, both > 0" figure_ok "$id"
 done
 

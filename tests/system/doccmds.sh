@@ -161,6 +161,8 @@ run_doc() {
   ln -sfn "$PWD/scenarios" "$WORK/scenarios"
   ln -sfn "$PWD/scripts" "$WORK/scripts"
   ln -sfn "$PWD/py" "$WORK/py"
+  mkdir -p "$WORK/tests"
+  ln -sfn "$PWD/tests/nodes" "$WORK/tests/nodes"   # the misbehaving nodes the docs run
   # The doc's commands as one script: each in braces (so a variable it sets stays),
   # its output and exit code kept by its line number.
   : >"$OUT/$name.rc"

@@ -358,6 +358,49 @@ static void test_designs(void **state) {
     assert_string_equal(ox_design_name(OX_DESIGN_COUNT), "?");
 }
 
+/* ox_config_format: each role's words, one spelling, and the longest fits a note. */
+static void test_format(void **state) {
+    (void)state;
+    ox_config c;
+    ox_config_default(&c);
+    char text[OX_CONFIG_TEXT_MAX + 1];
+    assert_true(ox_config_format(&c, OX_ROLE_BROKER, text, sizeof text) > 0);
+    assert_string_equal(text, "design=outbox delivery=at-least-once durable=0 visibility=5 "
+                        "prefetch=100 synchronous=normal journal_mode=wal durable_send=0 "
+                        "accounting_instances=1");
+    assert_true(ox_config_format(&c, OX_ROLE_PAYMENT, text, sizeof text) > 0);
+    assert_string_equal(text, "design=outbox retry=linear retry_base=2 retry_max=60 jitter=0 "
+                        "max_attempts=8 scan_interval=1 scan_batch=100 synchronous=normal "
+                        "journal_mode=wal durable_send=0 cleanup_after=0 seed=0 "
+                        "completion=mark relays=0");
+    set_ok(&c, "relay_rtt", "0.02");
+    set_ok(&c, "lease_skew", "1.5");
+    set_ok(&c, "retry_base", "0.125");
+    assert_true(ox_config_format(&c, OX_ROLE_RELAY, text, sizeof text) > 0);
+    assert_non_null(strstr(text, " relay_rtt=0.02 "));
+    assert_non_null(strstr(text, " lease_skew=1.5 "));
+    assert_non_null(strstr(text, " retry_base=0.125 "));
+    assert_null(strstr(text, "completion="));   /* the payment's answers only */
+    /* The longest: every word at its widest, for each role. */
+    set_ok(&c, "design", "forget-unacked-on-restart");
+    set_ok(&c, "frozen", "4294967295,4294967295,4294967295,4294967295,4294967295,4294967295,"
+           "4294967295,4294967295,4294967295,4294967295,4294967295,4294967295,4294967295,"
+           "4294967295,4294967295,4294967295");
+    set_ok(&c, "seed", "18446744073709551615");
+    set_ok(&c, "owner", "abcdefghijklmnopqrstuvw");
+    set_ok(&c, "retry", "exponential");
+    set_ok(&c, "jitter", "0.123456789");
+    set_ok(&c, "max_amount", "9223372036854775807");
+    set_ok(&c, "synchronous", "normal");
+    for (int r = 0; r < OX_ROLE_COUNT; r++) {
+        int n = ox_config_format(&c, (ox_role)r, text, sizeof text);
+        assert_true(n > 0 && n <= OX_CONFIG_TEXT_MAX);
+        assert_int_equal((int)strlen(text), n);
+    }
+    assert_int_equal(ox_config_format(&c, OX_ROLE_ACCOUNTING, text, 40), -1);
+    assert_string_equal(text, "");   /* cut: nothing, never half a word */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
@@ -370,6 +413,7 @@ int main(void) {
         cmocka_unit_test(test_designs),
         cmocka_unit_test(test_role_knobs),
         cmocka_unit_test(test_durable),
+        cmocka_unit_test(test_format),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -509,7 +509,8 @@ static void unknown_names(void **state) {
           "dead_after_max_attempts, alert_names_row, final_states_final, answer_after_commit, "
           "dedupe_same_answer, business_rules, broker_redelivery, dack_names_delivery, "
           "restart_state, cleanup_final_only, ordering, alerts_kept, delivered_until_acked, "
-          "lease_held, lease_exclusive, owned_then_sent, errors_reported, errors_explained)");
+          "lease_held, lease_exclusive, owned_then_sent, errors_reported, errors_explained, "
+          "knobs_applied)");
 }
 
 static void unknown_fields(void **state) {
@@ -829,6 +830,7 @@ static void same_fault(const sim_fault *a, const sim_fault *b) {
     assert_string_equal(a->disk_err, b->disk_err);
     assert_string_equal(a->disk_op, b->disk_op);
     assert_string_equal(a->sql, b->sql);
+    assert_string_equal(a->knob, b->knob);
 }
 
 /* 1 if the nemesis faults of sc (from index `from`) include every kind, and crashes both
@@ -898,8 +900,9 @@ static int draws_every_kind(const sim_scenario *sc, int from) {
         at_fp += sc->faults[i].kind == FK_CRASH && sc->faults[i].failpoint[0];
     }
     for (int k = FK_DROP; k < FK_KIND_COUNT; k++)
-        if (kinds[k] == 0 && k != FK_CORRUPT && k != FK_POWER_LOSS && k != FK_TAMPER)
-            return 0;   /* the nemesis draws no corruption, no power loss and no tamper */
+        if (kinds[k] == 0 && k != FK_CORRUPT && k != FK_POWER_LOSS && k != FK_TAMPER &&
+            k != FK_MISCONFIG)
+            return 0;   /* the nemesis draws no corruption, power loss, tamper or misconfig */
     return at_fp > 0 && at_fp < kinds[FK_CRASH];
 }
 
@@ -999,6 +1002,30 @@ static void fault_lua_tamper_nomem(void **state) {
     for (int i = 0; i < 2; i++) same_fault(&sc->faults[i], &back->faults[i]);
     scenario_free(sc);
     scenario_free(back);
+}
+
+/* misconfig{} in its Lua form declares it again; a knob the configuration takes, or none,
+** is a scenario error naming the line. */
+static void misconfig_faults(void **state) {
+    const char *orig = HEAD "misconfig { node = \"broker\", at = 2.5, knob = \"prefetch=0\" }\n";
+    sim_scenario *sc = load_ok(state, "mc.lua", orig, 1);
+    assert_int_equal(sc->faults[0].kind, FK_MISCONFIG);
+    assert_string_equal(sc->faults[0].knob, "prefetch=0");
+    char text[1024] = HEAD, lua[640];
+    scenario_fault_lua(&sc->faults[0], lua, sizeof lua);
+    assert_string_equal(lua, "misconfig { node = \"broker\", at = 2.5, knob = \"prefetch=0\", "
+                        "restart_after = 1 }");
+    strcat(text, lua);
+    sim_scenario *back = load_ok(state, "mc2.lua", text, 1);
+    same_fault(&sc->faults[0], &back->faults[0]);
+    scenario_free(sc);
+    scenario_free(back);
+    FAILS("mc3.lua", HEAD "misconfig { node = \"broker\", at = 2, knob = \"prefetch=5\" }\n",
+          ":2: misconfig: knob 'prefetch=5' is one the configuration takes: a misconfig deploys "
+          "a knob it must refuse (set a good one in knobs { })");
+    FAILS("mc4.lua", HEAD "misconfig { node = \"broker\", at = 2 }\n",
+          ":2: misconfig: needs 'knob', like misconfig { node = \"payment\", at = 3, knob = "
+          "\"scan_batch=0\" }");
 }
 
 static void slow_nemesis_drop_errors(void **state);
@@ -1294,6 +1321,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(nemesis_power_loss, setup, teardown),
         cmocka_unit_test_setup_teardown(fault_lua_reads_back, setup, teardown),
         cmocka_unit_test_setup_teardown(fault_lua_tamper_nomem, setup, teardown),
+        cmocka_unit_test_setup_teardown(misconfig_faults, setup, teardown),
         cmocka_unit_test_setup_teardown(rollback_and_reached_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(new_fault_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(faults_that_cannot_act_or_conflict, setup, teardown),
