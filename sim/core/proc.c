@@ -504,9 +504,11 @@ static int await_socket(sim_procs *ps, sim_proc *p, short events, char *err, siz
         return -1;
     }
     for (;;) {
-        zmq_pollitem_t item = { p->sock, 0, events, 0 };
-        int rc = zmq_poll(&item, 1, 100);
-        if (rc > 0) return 0;
+        /* The pidfd turns readable when the child exits: a death (a node that refuses
+        ** its arguments, misconf.h) is seen at once, not at the slice's end. */
+        zmq_pollitem_t item[2] = { { p->sock, 0, events, 0 }, { NULL, p->pidfd, ZMQ_POLLIN, 0 } };
+        int rc = zmq_poll(item, p->pidfd >= 0 ? 2 : 1, 100);
+        if (rc > 0 && (item[0].revents & events)) return 0;
         if (rc < 0 && zmq_errno() != EINTR) {
             snprintf(err, errlen, "%s: poll failed: %s", p->name, zmq_strerror(zmq_errno()));
             return -1;
