@@ -1520,6 +1520,30 @@ static int l_disk(lua_State *L) {
     return 0;
 }
 
+/* The `at` of a fault that acts once, at a time, on a node (tamper, misconfig). */
+static double read_once_at(lua_State *L, scn *c, const char *fn, const char *ex) {
+    double run = (double)c->sc->run_us / 1e6, at = 0;
+    const scn_range AT = { "a time in seconds", 0, run, 0, 1, " (the run length)" };
+    if (!num_field(L, 1, fn, "at", &AT, &at)) fail(L, "%s: needs 'at', like %s", fn, ex);
+    return at;
+}
+
+/* ... then its restart_after, its time checked against the enclosing window, and f kept. */
+static void push_once(lua_State *L, scn *c, const char *fn, sim_fault *f, double at) {
+    static const scn_range SECS = { "a time in seconds", 0, SCN_MAX_SECONDS, 0, 0, NULL };
+    char e[128], a[32];
+    double after = SCN_DEFAULT_RESTART;
+    num_field(L, 1, fn, "restart_after", &SECS, &after);
+    f->restart_after_us = to_us(after);
+    f->from_us = to_us(at);
+    f->to_us = f->from_us + 1;
+    if (f->from_us < c->win_from || f->from_us >= c->win_to)
+        fail(L, "%s: 'at' = %s s lies outside %s", fn, when(f->from_us, a, sizeof a),
+             enclosing(c, e, sizeof e));
+    room_for(L, c, fn, 1);
+    push_fault(c, f);
+}
+
 /* tamper { node, at, sql, restart_after }: someone else's SQL on the node's database file
 ** while the node is down (sim/core/tamper.h); a START it makes fail restarts the node
 ** restart_after later.  The SQL is kept to characters the shrink form can write back. */
@@ -1527,29 +1551,17 @@ static int l_tamper(lua_State *L) {
     static const char *const FIELDS[] = { "node", "at", "sql", "restart_after", NULL };
     static const char *const EX =
         "tamper { node = \"broker\", at = 3.2, sql = \"UPDATE meta SET value = 7\" }";
-    static const scn_range SECS = { "a time in seconds", 0, SCN_MAX_SECONDS, 0, 0, NULL };
-    char e[128], a[32];
     scn *c = begin(L, "tamper", 0);
     table_arg(L, "tamper", EX);
     check_fields(L, 1, "tamper", "", FIELDS);
     sim_fault f = new_fault(FK_TAMPER, sandbox_line(L));
     f.node = one_node(L, "tamper", EX);
-    double run = (double)c->sc->run_us / 1e6, at = 0, after = SCN_DEFAULT_RESTART;
-    const scn_range AT = { "a time in seconds", 0, run, 0, 1, " (the run length)" };
-    if (!num_field(L, 1, "tamper", "at", &AT, &at)) fail(L, "tamper: needs 'at', like %s", EX);
+    double at = read_once_at(L, c, "tamper", EX);
     if (!str_field(L, 1, "tamper", "sql", f.sql, sizeof f.sql))
         fail(L, "tamper: needs 'sql', like %s", EX);
     if (strpbrk(f.sql, "\"\\") != NULL)
         fail(L, "tamper: 'sql' may not hold '\"' or '\\' (quote strings in SQL with ')");
-    num_field(L, 1, "tamper", "restart_after", &SECS, &after);
-    f.restart_after_us = to_us(after);
-    f.from_us = to_us(at);
-    f.to_us = f.from_us + 1;
-    if (f.from_us < c->win_from || f.from_us >= c->win_to)
-        fail(L, "tamper: 'at' = %s s lies outside %s", when(f.from_us, a, sizeof a),
-             enclosing(c, e, sizeof e));
-    room_for(L, c, "tamper", 1);
-    push_fault(c, &f);
+    push_once(L, c, "tamper", &f, at);
     return 0;
 }
 
@@ -1562,17 +1574,13 @@ static int l_misconfig(lua_State *L) {
     static const char *const FIELDS[] = { "node", "at", "knob", "restart_after", NULL };
     static const char *const EX =
         "misconfig { node = \"payment\", at = 3, knob = \"scan_batch=0\" }";
-    static const scn_range SECS = { "a time in seconds", 0, SCN_MAX_SECONDS, 0, 0, NULL };
-    char e[128], a[32], why[1024];
+    char why[1024];
     scn *c = begin(L, "misconfig", 0);
     table_arg(L, "misconfig", EX);
     check_fields(L, 1, "misconfig", "", FIELDS);
     sim_fault f = new_fault(FK_MISCONFIG, sandbox_line(L));
     f.node = one_node(L, "misconfig", EX);
-    double run = (double)c->sc->run_us / 1e6, at = 0, after = SCN_DEFAULT_RESTART;
-    const scn_range AT = { "a time in seconds", 0, run, 0, 1, " (the run length)" };
-    if (!num_field(L, 1, "misconfig", "at", &AT, &at))
-        fail(L, "misconfig: needs 'at', like %s", EX);
+    double at = read_once_at(L, c, "misconfig", EX);
     if (!str_field(L, 1, "misconfig", "knob", f.knob, sizeof f.knob))
         fail(L, "misconfig: needs 'knob', like %s", EX);
     if (strpbrk(f.knob, "\"\\") != NULL) fail(L, "misconfig: 'knob' may not hold '\"' or '\\'");
@@ -1581,15 +1589,7 @@ static int l_misconfig(lua_State *L) {
     if (ox_config_set_kv(&probe, f.knob, why, sizeof why) == 0)
         fail(L, "misconfig: knob '%s' is one the configuration takes: a misconfig deploys a "
              "knob it must refuse (set a good one in knobs { })", f.knob);
-    num_field(L, 1, "misconfig", "restart_after", &SECS, &after);
-    f.restart_after_us = to_us(after);
-    f.from_us = to_us(at);
-    f.to_us = f.from_us + 1;
-    if (f.from_us < c->win_from || f.from_us >= c->win_to)
-        fail(L, "misconfig: 'at' = %s s lies outside %s", when(f.from_us, a, sizeof a),
-             enclosing(c, e, sizeof e));
-    room_for(L, c, "misconfig", 1);
-    push_fault(c, &f);
+    push_once(L, c, "misconfig", &f, at);
     return 0;
 }
 
