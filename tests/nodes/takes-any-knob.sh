@@ -5,7 +5,13 @@
 # starts on a configuration nobody chose, and a bad deploy goes out instead of being
 # stopped.  knobs_applied catches it (scenarios/README.md, "misconfig"):
 #   bin/outbox-sim run scenarios/bad-deploy.lua --node payment=tests/nodes/takes-any-knob.sh
-node="$(dirname "$0")/../../bin/outbox-node"
+# The node the tests run (OUTBOX_BIN, relative to the repository: build-asan/bin under
+# make asan-test), else the repository's bin/.
+root=$(cd -P "$(dirname "$0")/../.." && pwd)
+bin=${OUTBOX_BIN:-bin}
+case $bin in /*) ;; *) bin=$root/$bin ;; esac
+node=$bin/outbox-node
+skip=0
 for a in "$@"; do
   shift
   if [ "$skip" = 1 ]; then skip=0; continue; fi

@@ -48,8 +48,10 @@ rc=$?
 broken bad-deploy "payment started with knob max_attempts= 5, which the configuration refuses"
 
 # A refusal in two lines, and one with the wrong exit code, each a wrapper of its own.
-mk_node() {   # NAME SHELL-LINES: a wrapper that runs bin/outbox-node, then does LINES
-  printf '#!/bin/sh\n"%s/bin/outbox-node" "$@"\nrc=$?\n%s\nexit $rc\n' "$PWD" "$2" >"$OUT/$1"
+nodebin=${OUTBOX_BIN:-bin}
+case $nodebin in /*) ;; *) nodebin=$PWD/$nodebin ;; esac
+mk_node() {   # NAME SHELL-LINES: a wrapper that runs the tests' outbox-node, then does LINES
+  printf '#!/bin/sh\n"%s/outbox-node" "$@"\nrc=$?\n%s\nexit $rc\n' "$nodebin" "$2" >"$OUT/$1"
   chmod +x "$OUT/$1"
 }
 mk_node two-lines.sh '[ $rc -eq 2 ] && echo "see --help" >&2'
