@@ -23,6 +23,13 @@ M64 = (1 << 64) - 1
 # What a failed SQLite call raises: its errors, and MemoryError for SQLITE_NOMEM (an
 # allocation the simulated memory failed, docs/protocol.md "The simulated disk").
 DB_ERRORS = (sqlite3.Error, MemoryError)
+
+
+def said(e):
+    """What a failed call's error says: a MemoryError says nothing, SQLite says this."""
+    return str(e) or ("out of memory" if isinstance(e, MemoryError) else type(e).__name__)
+
+
 KINDS = {1: "PAYMENT", 2: "CONSUMED", 3: "CONSUME_FAILED"}
 KIND_CODE = {v: k for k, v in KINDS.items()}
 TYPES = {1: "PUBLISH", 2: "DELIVER", 3: "DACK"}
@@ -411,7 +418,8 @@ class Node:
         try:
             db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         except DB_ERRORS as e:
-            self.barrier_error = "%s: durability barrier: sync failed: %s" % (self.svc.name, e)
+            self.barrier_error = "%s: durability barrier: sync failed: %s" % (self.svc.name,
+                                                                              said(e))
             return False
         self.synced = db.total_changes
         return True
@@ -490,7 +498,7 @@ class Node:
             try:
                 self.svc.start(self, now)
             except (Foreign,) + DB_ERRORS as e:
-                self.fatal("cannot open %s" % e)
+                self.fatal("cannot open %s" % said(e))
         elif kind == "STOP":   # closed first: the WAL is checkpointed before the reply
             self.svc.close()
             self.write("OK")
@@ -521,7 +529,7 @@ class Node:
             call()
         except DB_ERRORS as e:
             rollback(self.svc.db)
-            self.note("error", 0, "%s: %s" % (self.svc.name, e))
+            self.note("error", 0, "%s: %s" % (self.svc.name, said(e)))
 
 
 def serve(service, role, argv):

@@ -100,7 +100,7 @@ class Payment:
             db.execute("COMMIT")
         except oxnode.DB_ERRORS as e:
             oxnode.rollback(db)
-            return node.reply(pay_id, False, "error: %s: %s" % (self.name, e))
+            return node.reply(pay_id, False, "error: %s: %s" % (self.name, oxnode.said(e)))
         node.note("commit", pay_id, "payment %d: %d cents from account %d, outbox row %d"
                   % (pay_id, amount, account, msg_id))
         node.failpoint("payment.after_commit")

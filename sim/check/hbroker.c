@@ -48,6 +48,8 @@ struct hbroker {
     int64_t end_us;           /* the "end" line's time (or the last line's) */
     int ended;
     uint64_t amo_last[2];     /* at most once: the last delivery id sent, per queue */
+    uint64_t fifo_last[2];    /* at least once: the last first delivery's id this life */
+    uint32_t fifo_line[2];
     uint64_t last_id;         /* the largest delivery id given out (0 after a power cut) */
     uint32_t last_id_line;
 };
@@ -228,6 +230,25 @@ static void amo_order(hbroker *b, history_sink *s, const history_ev *e, uint64_t
     b->amo_last[q] = id;
 }
 
+/* At least once: a queue is a FIFO (lib/broker.h), so the first deliveries of one life go
+** in id order, which is enqueue order (a durable restart restores in id order, and its
+** life starts the count afresh: what it restores keeps its old, smaller ids).  A first
+** delivery below the last is a message that overtook one accepted before it. */
+static void fifo_order(hbroker *b, history_sink *s, const history_ev *e, uint64_t id,
+                       uint64_t msg, uint8_t q) {
+    assert(q < 2);
+    if (id < b->fifo_last[q]) {
+        uint32_t lines[2] = { b->fifo_line[q], e->line };
+        history_flag(s, HI_REDELIVERY, e->pay, msg, lines, 2,
+                     "delivery %" PRIu64 " (msg %" PRIu64 ") sent for the first time after "
+                     "delivery %" PRIu64 ", enqueued later: the queue is not first in, first "
+                     "out", id, msg, b->fifo_last[q]);
+        return;
+    }
+    b->fifo_last[q] = id;
+    b->fifo_line[q] = e->line;
+}
+
 static void on_deliver(hbroker *b, history_sink *s, const history_ev *e, int again) {
     uint64_t id = 0, msg = 0;
     if (!parse_delivery(e->detail, &id, &msg)) {
@@ -258,6 +279,7 @@ static void on_deliver(hbroker *b, history_sink *s, const history_ev *e, int aga
     m->line = e->line;
     m->deliveries++;
     if (amo && !twice) amo_order(b, s, e, id, msg, m->queue);
+    if (!amo && !again) fifo_order(b, s, e, id, msg, m->queue);
     if (amo) drop(b, m);   /* the message leaves the broker as it is sent */
 }
 
@@ -357,6 +379,7 @@ static void on_note(hbroker *b, history_sink *s, const history_ev *e) {
         || !strcmp(k, "error") || !strcmp(k, "refused") || !strcmp(k, "fatal"))
         b->dack_open = 0;
     if (!strcmp(k, "recover")) on_incarnation(b, s, e);
+    if (!strcmp(k, "recover")) b->fifo_last[0] = b->fifo_last[1] = 0;   /* a new life */
     if (!strcmp(k, "enqueue")) on_enqueue(b, s, e);
     else if (!strcmp(k, "deliver")) on_deliver(b, s, e, 0);
     else if (!strcmp(k, "redeliver")) on_deliver(b, s, e, 1);

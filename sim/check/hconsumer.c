@@ -107,7 +107,8 @@ static void on_inbox(hconsumer *c, history_sink *s, const history_ev *e, int app
                      m->inbox == IN_APPLIED ? "applied" : "refused");
     }
     judge_rules(c, s, e, msg, applied);
-    c->rows += m->inbox == IN_NONE;   /* outbox-no-dedupe replaces the row: still one */
+    /* outbox-no-dedupe replaces the row: still one; a purged id's row is written anew */
+    c->rows += m->inbox == IN_NONE || m->purged;
     c->vouchers += applied;
     m->inbox = applied ? IN_APPLIED : IN_REFUSED;
     m->inbox_line = e->line;
@@ -238,6 +239,8 @@ static void on_purge(hconsumer *c, history_sink *s, const history_ev *e) {
     for (uint32_t i = 1; i <= c->n && n > 0; i++) {
         if (!purgeable(&c->msgs[i], bound_us)) continue;
         c->msgs[i].purged = c->msgs[i].inbox != IN_NONE;   /* a maybe one: still unknown */
+        c->rows -= c->msgs[i].purged;   /* what a restart counts (restart_state) */
+        assert(c->rows >= 0);
         n--;
     }
 }

@@ -89,6 +89,19 @@ static void explain(herrors *x, history_sink *s, int n) {
     x->errors--;
 }
 
+/* An error note must say what failed: a detail that is empty, or that ends at a colon
+** ("cannot open payment.db: "), lost its reason on the way (an error message written into
+** a buffer nobody filled), and an operator reading it learns nothing. */
+static void says_why(history_sink *s, const history_ev *e) {
+    size_t n = strlen(e->detail);
+    while (n > 0 && e->detail[n - 1] == ' ') n--;
+    if (n > 0 && e->detail[n - 1] != ':') return;
+    uint32_t line = e->line;
+    history_flag(s, HI_ERRORS_EXPLAINED, e->pay, 0, &line, 1,
+                 "%s reported an error that does not say what failed: \"%s\"", e->node,
+                 e->detail);
+}
+
 /* errors_explained's share of a line: error notes wait for their step's disk_fault
 ** lines, which come after them. */
 static void explained_event(herrors *x, history_sink *s, const history_ev *e) {
@@ -102,6 +115,7 @@ static void explained_event(herrors *x, history_sink *s, const history_ev *e) {
         if (n >= 0) x->fault_seen_us[n] = e->t_us;
     } else if (!strcmp(e->ev, "note") && (!strcmp(e->kind, "error") ||
                                            !strcmp(e->kind, "fatal"))) {
+        says_why(s, e);
         int n = scenario_node_parse(e->node);
         if (n < 0 || x->error_us[n] == e->t_us) return;   /* one judgement a step */
         assert(x->error_us[n] < 0);   /* an earlier step's was judged above */

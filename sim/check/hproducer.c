@@ -358,15 +358,20 @@ static void judge_cleanup_note(hproducer *p, history_sink *s, const history_ev *
     int n = sscanf(e->detail, "msg %*u deleted: %15[A-Z], updated %lld ms ago", status,
                    &note_age);
     int final = r->state == ROW_CONSUMED || r->state == ROW_FAILED;
-    if (r->pay && e->pay != r->pay)
+    if (n != 2)   /* history.h's format: a note that says no status cannot be judged */
+        history_flag(s, HI_CLEANUP_FINAL_ONLY, e->pay, msg, lines, 2,
+                     "msg %" PRIu64 " deleted; the cleanup's note does not say its status "
+                     "and age (\"msg M deleted: STATUS, updated A ms ago\"): %.60s", msg,
+                     e->detail);
+    else if (r->pay && e->pay != r->pay)
         history_flag(s, HI_CLEANUP_FINAL_ONLY, e->pay, msg, lines, 2,
                      "msg %" PRIu64 " (payment %" PRIu64 ") deleted; the cleanup's note names "
                      "payment %" PRIu64, msg, r->pay, e->pay);
-    else if (n >= 1 && final && strcmp(status, ROW_NAME[r->state]) != 0)
+    else if (final && strcmp(status, ROW_NAME[r->state]) != 0)
         history_flag(s, HI_CLEANUP_FINAL_ONLY, e->pay, msg, lines, 2,
                      "msg %" PRIu64 " deleted as %s, but it was %s", msg, status,
                      ROW_NAME[r->state]);
-    else if (n == 2 && r->born_us > 0 && !p->clock_off
+    else if (r->born_us > 0 && !p->clock_off
              && note_age > (e->t_us - r->born_us) / 1000 + 1)
         history_flag(s, HI_CLEANUP_FINAL_ONLY, e->pay, msg, lines, 2,
                      "msg %" PRIu64 " deleted as updated %lld ms ago, but it was committed %"

@@ -77,10 +77,12 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "its boundary is wrong." },
     { "broker_redelivery",
       "no redelivery before the visibility timeout, and each carries its count, one more than "
-      "the last, across a durable broker's restarts; at most once delivers each message once",
+      "the last, across a durable broker's restarts; each queue delivers first in, first out; "
+      "at most once delivers each message once",
       "The broker redelivered a message still within its visibility timeout, counted its "
       "redeliveries wrong (a consumer parks poison messages by that count), or delivered "
-      "twice what it promised to deliver at most once." },
+      "twice what it promised to deliver at most once, or let a message overtake one its "
+      "queue accepted before it." },
     { "dack_names_delivery",
       "an ack removes exactly the delivery its DACK names, and only one in flight",
       "The broker acked a delivery other than the one named, or one that was not in flight: "
@@ -93,7 +95,8 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
     { "cleanup_final_only",
       "the cleanup deletes only rows CONSUMED or FAILED for at least cleanup_after, never a "
       "SENDING or DEAD row; completion delete or archive only the row its answer just "
-      "finished, and every row it finished",
+      "finished, and every row it finished; each cleanup note says the deleted row's status "
+      "and age",
       "The cleanup deleted a row that still had work to do, a dead letter the operator "
       "needs, or a settled row too young: the retention rule ignores the row's status or "
       "its age (or a completion deleted a row no answer had finished)." },
@@ -140,7 +143,8 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
     { "errors_explained",
       "every error a service reports has a fault behind it: a failed disk call in the same "
       "step, or a database tampered with; an error of its own (a constraint, a misused "
-      "statement, a lock it left open) is a bug",
+      "statement, a lock it left open) is a bug, and so is an error that does not say what "
+      "failed",
       "A service failed a step with no fault injected: its own SQL or state broke, and the "
       "retries that made the run converge hid it." },
     { "knobs_applied",

@@ -517,6 +517,34 @@ static void test_delivered_until_acked(void **state) {
     only(judge(&m, "outbox", "delivery=at-most-once", NULL), HI_REDELIVERY, 1);
 }
 
+/* A queue is first in, first out: delivery D2, enqueued after D1, is sent first, and D1
+** after it has overtaken nothing only if a restart came between (a new life counts afresh:
+** a durable restart restores the older ids). */
+#define L_ENQ2 "{\"t\":0.011000,\"ev\":\"note\",\"node\":\"broker\",\"kind\":\"enqueue\"," \
+               "\"pay\":2,\"detail\":\"msg 2 PAYMENT on PAY_QUEUE as delivery " D2 ", depth 2\"}"
+#define L_BDELIVER2 "{\"t\":0.011000,\"ev\":\"note\",\"node\":\"broker\",\"kind\":" \
+    "\"deliver\",\"pay\":2,\"detail\":\"delivery " D2 " (msg 2 PAYMENT) to accounting, x\"}"
+static void test_queue_fifo(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    add(&t, L_RUN);
+    add(&t, L_ENQ);
+    add(&t, L_ENQ2);
+    add(&t, L_BDELIVER("0.011000", "deliver"));
+    add(&t, L_BDELIVER2);
+    only(judge(&t, "outbox", "retry_base=60", NULL), -1, 0);
+    t.lines[3] = L_BDELIVER2;
+    t.lines[4] = L_BDELIVER("0.011000", "deliver");
+    const checker_result *r = judge(&t, "outbox", "retry_base=60", NULL);
+    only(r, HI_REDELIVERY, 1);
+    assert_non_null(strstr(r->inv[HI_REDELIVERY].shown[0].text,
+                           "delivery " D1 " (msg 1) sent for the first time after delivery "
+                           D2 ", enqueued later: the queue is not first in, first out"));
+    t.lines[4] = L_BRECOVER("2");
+    add(&t, L_BDELIVER("1.000000", "deliver"));
+    only(judge(&t, "outbox", "retry_base=60", "durable=1"), -1, 0);
+}
+
 static void test_restart_state(void **state) {
     (void)state;
     trace t = { .n = 0 };
@@ -570,6 +598,25 @@ static void test_restart_state_accounting(void **state) {
     only(judge(&u, "outbox", NULL, NULL), -1, 0);
     u.lines[u.n - 1] = L_ARECOVER("2", "2");
     only(judge(&u, "outbox", NULL, NULL), HI_RESTART_STATE, 1);
+    /* inbox_retention 2 s: a purge at 5 s forgets the row, and says so; the restart
+    ** finds the voucher and no inbox row.  A purge that forgot it silently leaves the
+    ** history counting a row the restart does not find. */
+    trace p = { .n = 0 };
+    head(&p);
+    add(&p, L_APPLY);
+    add(&p, "{\"t\":5.000000,\"ev\":\"note\",\"node\":\"accounting\",\"kind\":\"purge\","
+            "\"detail\":\"1 inbox rows received over 2000 ms ago forgotten\"}");
+    add(&p, "{\"t\":6.000000,\"ev\":\"restart\",\"node\":\"accounting\",\"life\":2}");
+    add(&p, "{\"t\":6.000000,\"ev\":\"note\",\"node\":\"accounting\",\"kind\":\"recover\","
+            "\"detail\":\"0 inbox rows, 1 vouchers\"}");
+    only(judge(&p, "outbox", "inbox_retention=2", NULL), -1, 0);
+    p.lines[p.n - 3] = p.lines[p.n - 2];   /* the purge said nothing */
+    p.lines[p.n - 2] = p.lines[p.n - 1];
+    p.n--;
+    r = judge(&p, "outbox", "inbox_retention=2", NULL);
+    only(r, HI_RESTART_STATE, 1);
+    assert_non_null(strstr(r->inv[HI_RESTART_STATE].shown[0].text,
+                           "found 0 inbox rows and 1 vouchers; the history committed 1 and 1"));
 }
 
 /* Competing consumers: accounting-2's lines are accounting's too (one shared inbox). */
@@ -727,6 +774,11 @@ static void test_cleanup_final_only(void **state) {
     assert_non_null(strstr(v->text, "3000 ms after it became CONSUMED"));
     /* not judged without a cleanup */
     assert_int_equal(judge(&t, "outbox", NULL, NULL)->inv[HI_CLEANUP_FINAL_ONLY].skipped, 1);
+    t.lines[t.n - 1] = L_CLEAN("5.014000", "17");   /* a status that is no status */
+    r = judge(&t, "outbox", "cleanup_after=5", NULL);
+    only(r, HI_CLEANUP_FINAL_ONLY, 1);
+    assert_non_null(strstr(r->inv[HI_CLEANUP_FINAL_ONLY].shown[0].text,
+                           "the cleanup's note does not say its status and age"));
 
     trace u = { .n = 0 };                          /* deleted while SENDING */
     head(&u);
@@ -1066,6 +1118,26 @@ static void test_errors_reported(void **state) {
     only(judge(&u, "outbox", NULL, NULL), HI_ERRORS_REPORTED, 1);
 }
 
+/* errors_explained: an error note that lost its reason ("cannot open accounting.db: ",
+** a message buffer nobody filled) says nothing an operator can act on, fault or not. */
+static void test_errors_say_why(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, L_AERROR);
+    add(&t, L_DFAULT("0.012000", "accounting", "write", F_WAL));
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+    t.lines[t.n - 2] = "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\","
+                       "\"kind\":\"fatal\",\"detail\":\"cannot open accounting.db: \"}";
+    const checker_result *r = judge(&t, "outbox", NULL, NULL);
+    only(r, HI_ERRORS_EXPLAINED, 1);
+    assert_non_null(strstr(r->inv[HI_ERRORS_EXPLAINED].shown[0].text,
+                           "accounting reported an error that does not say what failed"));
+    t.lines[t.n - 2] = "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\","
+                       "\"kind\":\"error\",\"detail\":\"\"}";
+    only(judge(&t, "outbox", NULL, NULL), HI_ERRORS_EXPLAINED, 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_life_holds), cmocka_unit_test(test_publish_before_commit),
@@ -1088,6 +1160,7 @@ int main(void) {
         cmocka_unit_test(test_cleanup_note), cmocka_unit_test(test_refusal_reason),
         cmocka_unit_test(test_dack_unanswered),
         cmocka_unit_test(test_competing_consumers), cmocka_unit_test(test_errors_reported),
+        cmocka_unit_test(test_errors_say_why), cmocka_unit_test(test_queue_fifo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
