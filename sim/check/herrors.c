@@ -22,6 +22,8 @@ struct herrors {
     char error_text[SIM_MAX_NODES][120];   /* its detail, cut short */
     int64_t fault_seen_us[SIM_MAX_NODES];   /* the latest step with any disk_fault, -1 none */
     uint8_t tampered[SIM_MAX_NODES];   /* a tamper{} changed the node's database */
+    uint8_t fault_causes[SIM_MAX_NODES];   /* CAUSE_ bits of the disk_faults at fault_seen_us */
+    uint8_t named[SIM_MAX_NODES];      /* CAUSE_ bits the error notes at error_us name */
     int errors;                        /* slots with an error_us */
 };
 
@@ -74,17 +76,53 @@ static int reported(const history_ev *e) {
     return !strcmp(e->op, "read") && !strcmp(e->file, "db");
 }
 
-/* Node n's error note at error_us is past its step: a fault behind it, or its own bug. */
+/* What a failed disk call failed with, as a cause an error can name: eio and fsync_fail
+** are SQLite's I/O errors, full its SQLITE_FULL, nomem its SQLITE_NOMEM; anything else
+** (a host's own word) is not judged. */
+enum { CAUSE_IO = 1, CAUSE_FULL = 2, CAUSE_NOMEM = 4, CAUSE_OTHER = 8 };
+
+static uint8_t cause_of(const char *error) {
+    if (!strcmp(error, "eio") || !strcmp(error, "fsync_fail")) return CAUSE_IO;
+    if (!strcmp(error, "full")) return CAUSE_FULL;
+    if (!strcmp(error, "nomem")) return CAUSE_NOMEM;
+    return CAUSE_OTHER;
+}
+
+/* The causes an error note's text names, in SQLite's words ("disk I/O error", "database or
+** disk is full", "out of memory"). */
+static uint8_t causes_named(const char *text) {
+    uint8_t c = 0;
+    if (strstr(text, "I/O error")) c |= CAUSE_IO;
+    if (strstr(text, "full")) c |= CAUSE_FULL;
+    if (strstr(text, "out of memory")) c |= CAUSE_NOMEM;
+    return c;
+}
+
+static const char *cause_name(uint8_t c) {
+    return c == CAUSE_IO ? "an I/O error" : c == CAUSE_FULL ? "a full disk" : "no memory";
+}
+
+/* Node n's error note at error_us is past its step: a fault behind it, or its own bug.
+** When every failed call of the step failed the same way, some error note of the step
+** must say so: an I/O error reported as a corrupt database sends an operator to restore
+** a backup of a disk that only hiccuped. */
 static void explain(herrors *x, history_sink *s, int n) {
     assert(x->error_us[n] >= 0);
     assert(x->errors > 0);
-    if (x->fault_seen_us[n] != x->error_us[n] && !x->tampered[n]) {
-        uint32_t line = x->error_line[n];
+    uint32_t line = x->error_line[n];
+    uint8_t c = x->fault_causes[n];
+    int same_step = x->fault_seen_us[n] == x->error_us[n];
+    if (!same_step && !x->tampered[n])
         history_flag(s, HI_ERRORS_EXPLAINED, 0, 0, &line, 1,
                      "%s reported an error at %.3f s with no fault behind it (no failed disk "
                      "call in that step, no tampered database): %s", scenario_node_name(n),
                      (double)x->error_us[n] / 1e6, x->error_text[n]);
-    }
+    else if (same_step && !x->tampered[n] && (c == CAUSE_IO || c == CAUSE_FULL
+                                              || c == CAUSE_NOMEM) && !(x->named[n] & c))
+        history_flag(s, HI_ERRORS_EXPLAINED, 0, 0, &line, 1,
+                     "%s's disk calls failed with %s at %.3f s, and its error does not say so: "
+                     "%s", scenario_node_name(n), cause_name(c),
+                     (double)x->error_us[n] / 1e6, x->error_text[n]);
     x->error_us[n] = -1;
     x->errors--;
 }
@@ -112,13 +150,21 @@ static void explained_event(herrors *x, history_sink *s, const history_ev *e) {
         if (n >= 0) x->tampered[n] = 1;
     } else if (!strcmp(e->ev, "disk_fault")) {
         int n = scenario_node_parse(e->node);
-        if (n >= 0) x->fault_seen_us[n] = e->t_us;
+        if (n < 0) return;
+        if (x->fault_seen_us[n] != e->t_us) x->fault_causes[n] = 0;
+        x->fault_causes[n] |= cause_of(e->error);
+        x->fault_seen_us[n] = e->t_us;
     } else if (!strcmp(e->ev, "note") && (!strcmp(e->kind, "error") ||
                                            !strcmp(e->kind, "fatal"))) {
         says_why(s, e);
         int n = scenario_node_parse(e->node);
-        if (n < 0 || x->error_us[n] == e->t_us) return;   /* one judgement a step */
+        if (n < 0) return;
+        if (x->error_us[n] == e->t_us) {   /* one judgement a step, of all its notes */
+            x->named[n] |= causes_named(e->detail);
+            return;
+        }
         assert(x->error_us[n] < 0);   /* an earlier step's was judged above */
+        x->named[n] = causes_named(e->detail);
         x->error_us[n] = e->t_us;
         x->error_line[n] = e->line;
         snprintf(x->error_text[n], sizeof x->error_text[n], "%s", e->detail);

@@ -150,6 +150,7 @@ static int parse_line(json_t *o, uint32_t line, history_ev *e) {
     e->result = str_of(o, "result");
     e->op = str_of(o, "op");
     e->file = str_of(o, "file");
+    e->error = str_of(o, "error");
     e->has_pay = json_r_uint(o, "pay", &e->pay) == 0;
     e->has_msg = json_r_uint(o, "msg", &e->msg) == 0;
     e->has_delivery = json_r_uint(o, "delivery", &e->delivery) == 0;
@@ -222,6 +223,7 @@ static void flat_field(history_ev *e, const char *k, const char *v, int quoted) 
         { "from", offsetof(history_ev, from) }, { "to", offsetof(history_ev, to) },
         { "ctl", offsetof(history_ev, ctl) }, { "result", offsetof(history_ev, result) },
         { "op", offsetof(history_ev, op) }, { "file", offsetof(history_ev, file) },
+        { "error", offsetof(history_ev, error) },
     };
     if (quoted) {
         for (size_t i = 0; i < sizeof STR / sizeof STR[0]; i++)
@@ -243,6 +245,7 @@ static void ev_defaults(history_ev *e, uint32_t line) {
     e->line = line;
     e->ev = e->node = e->kind = e->label = e->queue = e->detail = "";
     e->target = e->fate = e->from = e->to = e->ctl = e->result = e->op = e->file = "";
+    e->error = "";
 }
 
 /* Parses a flat object line {"k":v,...} in place.  Returns 1 parsed, 0 not flat (a

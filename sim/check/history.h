@@ -102,6 +102,8 @@ typedef struct {
     const char *ctl;          /* "operator" lines */
     const char *result, *op, *file;   /* "reply" lines' result; "disk_fault" lines' failed
                                       ** call and the file it was on ("" unnamed) */
+    const char *error;        /* "disk_fault" lines: what the call failed with (eio, full,
+                              ** fsync_fail, nomem) */
     uint64_t pay, msg, delivery;
     int has_pay, has_msg, has_delivery;
     int64_t account, amount, exit_code;

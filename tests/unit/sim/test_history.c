@@ -145,6 +145,9 @@ static void only(const checker_result *r, int inv, uint32_t count) {
     for (int i = INVARIANT_END_STATE; i < INVARIANT_COUNT; i++) {
         if (r->inv[i].count && i != inv)
             fail_msg("%s broke: %s", invariant_at(i)->name, r->inv[i].shown[0].text);
+        if (i == inv && r->inv[i].count != count)
+            for (uint32_t k = 0; k < r->inv[i].count && k < 2; k++)
+                print_message("%s: %s\n", invariant_at(i)->name, r->inv[i].shown[k].text);
         if (i == inv) assert_int_equal(r->inv[i].count, count);
     }
 }
@@ -1119,7 +1122,8 @@ static void test_errors_reported(void **state) {
 }
 
 /* errors_explained: an error note that lost its reason ("cannot open accounting.db: ",
-** a message buffer nobody filled) says nothing an operator can act on, fault or not. */
+** a message buffer nobody filled) says nothing an operator can act on, fault or not; with
+** a failed write behind it, it does not name the I/O error either (two violations). */
 static void test_errors_say_why(void **state) {
     (void)state;
     trace t = { .n = 0 };
@@ -1130,12 +1134,34 @@ static void test_errors_say_why(void **state) {
     t.lines[t.n - 2] = "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\","
                        "\"kind\":\"fatal\",\"detail\":\"cannot open accounting.db: \"}";
     const checker_result *r = judge(&t, "outbox", NULL, NULL);
-    only(r, HI_ERRORS_EXPLAINED, 1);
+    only(r, HI_ERRORS_EXPLAINED, 2);
     assert_non_null(strstr(r->inv[HI_ERRORS_EXPLAINED].shown[0].text,
                            "accounting reported an error that does not say what failed"));
     t.lines[t.n - 2] = "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\","
                        "\"kind\":\"error\",\"detail\":\"\"}";
-    only(judge(&t, "outbox", NULL, NULL), HI_ERRORS_EXPLAINED, 1);
+    only(judge(&t, "outbox", NULL, NULL), HI_ERRORS_EXPLAINED, 2);
+    t.n--;   /* no fault behind it: the empty note, and the fault missing */
+    only(judge(&t, "outbox", NULL, NULL), HI_ERRORS_EXPLAINED, 2);
+    t.n++;
+    /* the write failed with EIO: an error that calls it a corrupt database misleads */
+    t.lines[t.n - 2] = "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\","
+                       "\"kind\":\"error\",\"detail\":\"accounting.db: commit: database "
+                       "disk image is malformed\"}";
+    const checker_result *m = judge(&t, "outbox", NULL, NULL);
+    only(m, HI_ERRORS_EXPLAINED, 1);
+    assert_non_null(strstr(m->inv[HI_ERRORS_EXPLAINED].shown[0].text,
+                           "accounting's disk calls failed with an I/O error at 0.012 s, and "
+                           "its error does not say so"));
+    add(&t, "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\",\"kind\":\"error\","
+            "\"detail\":\"accounting.db: rollback: disk I/O error\"}");   /* a later note does */
+    t.lines[t.n - 1] = t.lines[t.n - 2];
+    t.lines[t.n - 2] = "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\","
+                       "\"kind\":\"error\",\"detail\":\"accounting.db: rollback: disk I/O "
+                       "error\"}";
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+    t.lines[t.n - 1] = "{\"t\":0.012000,\"ev\":\"disk_fault\",\"node\":\"accounting\","
+                       "\"fault\":1,\"op\":\"write\",\"error\":\"full\",\"call\":3" F_WAL "}";
+    only(judge(&t, "outbox", NULL, NULL), HI_ERRORS_EXPLAINED, 1);   /* full, said I/O */
 }
 
 int main(void) {
