@@ -183,9 +183,10 @@ static ox_status write_rows(ox_service *s, const ox_msg *m, const outcome *o, in
     sqlite3_bind_int64(in, 1, (sqlite3_int64)m->msg_id);
     sqlite3_bind_int64(in, 2, (sqlite3_int64)m->pay_id);
     sqlite3_bind_text(in, 3, o->applied ? "APPLIED" : "REFUSED", -1, SQLITE_STATIC);
-    sqlite3_bind_text(in, 4, o->reason, -1, SQLITE_TRANSIENT);
+    int bound = sqlite3_bind_text(in, 4, o->reason, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(in, 5, now);
-    ox_status r = ox_store_run(&s->store, in, "insert inbox", NULL);
+    ox_status r = ox_store_bound(&s->store, in, bound, "insert inbox");
+    if (!r) r = ox_store_run(&s->store, in, "insert inbox", NULL);
     if (r || !o->applied) return r;
     sqlite3_bind_int64(a->ins_voucher, 1, (sqlite3_int64)m->pay_id);
     sqlite3_bind_int64(a->ins_voucher, 2, (sqlite3_int64)m->msg_id);

@@ -82,9 +82,10 @@ ox_status ox_brokerdb_insert(ox_service *s, const ox_queue *q, const ox_entry *e
     assert(we == OX_WIRE_OK);
     sqlite3_bind_int64(b->ins_msg, 1, (sqlite3_int64)e->id);
     sqlite3_bind_text(b->ins_msg, 2, q->name, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(b->ins_msg, 3, buf, (int)n, SQLITE_TRANSIENT);
+    int bound = sqlite3_bind_blob(b->ins_msg, 3, buf, (int)n, SQLITE_TRANSIENT);
     sqlite3_bind_int64(b->ins_msg, 4, e->visible_at);
-    return ox_store_run(&s->store, b->ins_msg, "store message", NULL);
+    ox_status r = ox_store_bound(&s->store, b->ins_msg, bound, "store message");
+    return r ? r : ox_store_run(&s->store, b->ins_msg, "store message", NULL);
 }
 
 ox_status ox_brokerdb_delete(ox_service *s, uint64_t id) {

@@ -248,10 +248,11 @@ static ox_status insert_outbox(ox_service *s, ox_msg *m, int64_t now) {
     size_t n = ox_wire_encode(&f, buf, sizeof buf, &e);
     assert(n > 0);
     assert(e == OX_WIRE_OK);
-    sqlite3_bind_blob(p->set_payload, 1, buf, (int)n, SQLITE_TRANSIENT);
+    int bound = sqlite3_bind_blob(p->set_payload, 1, buf, (int)n, SQLITE_TRANSIENT);
     sqlite3_bind_int64(p->set_payload, 2, (sqlite3_int64)m->msg_id);
     int changed = 0;
-    r = ox_store_run(&s->store, p->set_payload, "store outbox payload", &changed);
+    r = ox_store_bound(&s->store, p->set_payload, bound, "store outbox payload");
+    if (!r) r = ox_store_run(&s->store, p->set_payload, "store outbox payload", &changed);
     assert(r || changed == 1);
     return r;
 }
@@ -386,9 +387,10 @@ static ox_status refund(ox_service *s, const ox_msg *m, int64_t now, int *change
     ox_status r = ox_store_run(&s->store, p->refund_payment, "mark payment REFUNDED", changed);
     if (r || !*changed) return r;
     sqlite3_bind_int64(p->ins_refund, 1, (sqlite3_int64)m->pay_id);
-    sqlite3_bind_text(p->ins_refund, 2, m->reason, -1, SQLITE_TRANSIENT);
+    int bound = sqlite3_bind_text(p->ins_refund, 2, m->reason, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(p->ins_refund, 3, now);
-    return ox_store_run(&s->store, p->ins_refund, "insert refund", NULL);
+    r = ox_store_bound(&s->store, p->ins_refund, bound, "insert refund");
+    return r ? r : ox_store_run(&s->store, p->ins_refund, "insert refund", NULL);
 }
 
 /* FAILED + refund in one transaction; *done: this call made the change, *refunded: and

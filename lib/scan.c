@@ -147,9 +147,10 @@ static ox_status insert_alert(ox_service *s, const ox_due *d, int64_t pay, const
     struct ox_payment *p = s->pay;
     sqlite3_bind_int64(p->ins_alert, 1, d->id);
     sqlite3_bind_int64(p->ins_alert, 2, pay);
-    sqlite3_bind_text(p->ins_alert, 3, text, -1, SQLITE_TRANSIENT);
+    int bound = sqlite3_bind_text(p->ins_alert, 3, text, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(p->ins_alert, 4, now);
-    return ox_store_run(&s->store, p->ins_alert, "insert alert", NULL);
+    ox_status r = ox_store_bound(&s->store, p->ins_alert, bound, "insert alert");
+    return r ? r : ox_store_run(&s->store, p->ins_alert, "insert alert", NULL);
 }
 
 /* The injected business error (io.h, OX_SITE_PAYMENT_ROLLBACK) in a dead-letter

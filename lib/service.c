@@ -20,6 +20,8 @@
 #include "payment.h"
 #include "relay.h"
 
+_Static_assert(OX_SERVICE_ERR_MAX == OX_ERR_MAX, "service.h promises the room svc.h gives");
+
 /* ---- failpoints ---- */
 
 static const char *const FAILPOINTS[] = {

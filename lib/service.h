@@ -84,8 +84,13 @@
 
 typedef struct ox_service ox_service;
 
+/* The room a reason needs: a database path of up to 1023 bytes and what failed after it
+** (svc.h's OX_ERR_MAX, asserted equal in service.c).  A shorter err cuts the reason off. */
+#define OX_SERVICE_ERR_MAX (1024 + 512)
+
 /* Opens the service's database at `db_path` (created if missing).  On failure returns
-** NULL and a one-line reason in err. `cfg` and `io` are copied. */
+** NULL and a one-line reason in err (OX_SERVICE_ERR_MAX bytes hold any). `cfg` and `io`
+** are copied. */
 ox_service *ox_service_open(ox_role role, const char *db_path, const ox_config *cfg,
                             const ox_io *io, char *err, size_t errlen);
 /* Arms the service's timers (payment: first scan; broker: redelivery). */

@@ -370,6 +370,14 @@ void ox_store_reset(sqlite3_stmt *stmt) {
     sqlite3_clear_bindings(stmt);
 }
 
+ox_status ox_store_bound(ox_store *st, sqlite3_stmt *stmt, int rc, const char *what) {
+    assert(st->db);
+    if (rc == SQLITE_OK) return OX_OK;
+    snprintf(st->err, st->errlen, "%s: %s: %s", st->path, what, sqlite3_errstr(rc));
+    ox_store_reset(stmt);
+    return OX_ERR_DB;
+}
+
 ox_status ox_store_run(ox_store *st, sqlite3_stmt *stmt, const char *what, int *changes) {
     if (st->group_lost) {   /* it would run in autocommit, outside the group */
         if (changes) *changes = 0;

@@ -77,6 +77,13 @@ void ox_store_finalize(sqlite3_stmt **stmt);
 /* Reports a failure of `what` with SQLite's message; returns OX_ERR_DB. */
 ox_status ox_store_fail(ox_store *st, const char *what);
 
+/* A bind's result (`rc`): a bind that copies its value (SQLITE_TRANSIENT) allocates,
+** and when memory runs out it fails and leaves the parameter NULL, so the statement
+** would store a NULL, or fail on a NOT NULL constraint that names the column, not the
+** cause.  OX_OK if it bound; else the statement is reset, the failure reported as "PATH:
+** what: out of memory" and OX_ERR_DB returned, and the statement must not be run. */
+ox_status ox_store_bound(ox_store *st, sqlite3_stmt *stmt, int rc, const char *what);
+
 /* Runs a statement that returns no rows; *changes (may be NULL) gets the rows it
 ** changed.  The statement is reset and its bindings cleared. */
 ox_status ox_store_run(ox_store *st, sqlite3_stmt *stmt, const char *what, int *changes);

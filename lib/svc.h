@@ -31,7 +31,9 @@
 #include "store.h"
 #include "wire.h"
 
-#define OX_ERR_MAX 512
+/* A service's last error: the database's path (up to OX_PATH_MAX) and the reason after
+** it, so that no path is long enough to cut the reason off. */
+#define OX_ERR_MAX (OX_PATH_MAX + 512)
 #define OX_DETAIL_MAX_LEN 160
 
 /* The same typedef as service.h's (C11 allows the repetition): the roles see the

@@ -479,7 +479,7 @@ static ox_exit start(livehost *h) {
     }
     ox_io io = { .ctx = h, .send = io_send, .set_timer = io_set_timer, .event = io_event,
                  .failpoint = NULL };   /* io.h: failpoints are for test hosts */
-    char err[256] = "";
+    char err[OX_SERVICE_ERR_MAX] = "";   /* the path and the reason after it, whole */
     h->svc = ox_service_open(o->role, o->db, &o->cfg, &io, err, sizeof err);
     if (h->svc == NULL) {
         fprintf(stderr, "outbox-node: cannot open %s: %s\n", o->db, node_open_error(err, o->db));

@@ -435,7 +435,7 @@ static void on_start(simhost *h) {
         fatal_reply(h, h->step->seq, "START step, but the service is already started");
     ox_io io = { .ctx = h, .send = io_send, .set_timer = io_set_timer, .event = io_event,
                  .failpoint = io_failpoint, .inject = io_inject };
-    char err[256] = "";
+    char err[OX_SERVICE_ERR_MAX] = "";   /* the path and the reason after it, whole */
     h->svc = ox_service_open(h->o->role, h->o->db, &h->o->cfg, &io, err, sizeof err);
     /* Whatever failed it (a disk fault, a database tampered with, a foreign file), the
     ** reply names the file only; the simulator decides whether the node is restarted

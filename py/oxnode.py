@@ -235,6 +235,37 @@ def usage(text):
     sys.exit(2)
 
 
+def seconds(ms):
+    """Milliseconds as the knobs spell seconds: "2", "0.02", "1.5" (lib/config.c put_ms)."""
+    whole, frac = divmod(ms, 1000)
+    return "%d" % whole if frac == 0 else ("%d.%03d" % (whole, frac)).rstrip("0")
+
+
+def config_text(role, design, cfg):
+    """The `config` note (docs/protocol.md): the words lib/config.c ox_config_format
+    writes for this role, in its order: the design, the knobs the role reads, the three
+    every database reads."""
+    scan, acc = role == "payment", role == "accounting"
+    w = [("design", design)]
+    if scan:
+        w += [("retry", cfg["retry"]), ("retry_base", seconds(cfg["retry_base"])),
+              ("retry_max", seconds(cfg["retry_max"])), ("jitter", "%g" % cfg["jitter"]),
+              ("max_attempts", "%d" % cfg["max_attempts"])]
+    w += [("scan_interval", seconds(cfg["scan_interval"])),
+          ("scan_batch", "%d" % cfg["scan_batch"]), ("synchronous", cfg["synchronous"]),
+          ("journal_mode", cfg["journal_mode"]), ("durable_send", "%d" % cfg["durable_send"])]
+    if acc:
+        w += [("max_amount", "%d" % cfg["max_amount"]),
+              ("frozen", ",".join("%d" % a for a in cfg["frozen"]))]
+    if scan:
+        w += [("cleanup_after", seconds(cfg["cleanup_after"])), ("seed", "%d" % cfg["seed"])]
+    if acc:
+        w += [("inbox_retention", seconds(cfg["inbox_retention"]))]
+    if scan:
+        w += [("completion", cfg["completion"]), ("relays", "%d" % cfg["relays"])]
+    return " ".join("%s=%s" % kv for kv in w)
+
+
 def retry_interval(cfg, prng, n):
     """lib/retry.c: attempt n's wait in ms, jitter drawn from the service's stream."""
     base, cap = cfg["retry_base"], cfg["retry_max"]
@@ -495,6 +526,8 @@ class Node:
         if kind == "START":
             for name in self.svc.OWN_FAILPOINTS:   # docs/protocol.md, "Failpoints ..."
                 self.fx.append({"type": "DECLARE", "name": name})
+            o = self.svc.o   # what it runs with, first (knobs_applied judges it)
+            self.note("config", 0, config_text(self.role, o["design"], o["cfg"]))
             try:
                 self.svc.start(self, now)
             except (Foreign,) + DB_ERRORS as e:

@@ -1,12 +1,14 @@
 -- inbox-purge-restart.lua: the inbox forgets old ids, and a restart must find exactly what
 -- is left.  With inbox_retention = 4 s and a payment a second, each purge (every
--- scan_interval) forgets about one inbox row received more than 4 s before, and says so
--- in a `purge` note.  Accounting is killed twice while it purges; at each restart it counts
--- its inbox rows and vouchers, and restart_state holds the count to what the history
--- committed less what the purges said they forgot.  A purge that forgets a row and does
--- not say so (one row is "nothing worth a note") leaves the history counting a row the
--- restart does not find; nothing here is redelivered after 4 s, so the purge forgets no
--- id a copy still needs, and every invariant holds.
+-- scan_interval, on the whole second) forgets the inbox rows received more than 4 s
+-- before, about one a second, and says how many in a `purge` note.  Accounting is killed
+-- twice between purges; at each restart it counts its inbox rows and vouchers, and
+-- restart_state holds the count to what the history committed less what the purges said
+-- they forgot (the first purge after a restart forgets the few rows that aged meanwhile).
+-- A purge that forgets a row and does not say so (one row is "nothing worth a note")
+-- leaves the history counting a row the restart does not find.  Nothing here is
+-- redelivered after 4 s, so the purge forgets no id a copy still needs, and every
+-- invariant holds.
 scenario {
   name     = "the inbox purges a row at a time; each restart finds the rows the purges left",
   knobs    = { inbox_retention = 4 },

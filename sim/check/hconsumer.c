@@ -212,10 +212,27 @@ static void on_duplicate(hconsumer *c, history_sink *s, const history_ev *e) {
 ** most scan_batch (accounting.c, purge).  It may forget only rows the history has in the
 ** inbox since more than T (a message accounting died inside counts as one, whenever);
 ** more means a message still within its retention was forgotten, so its redelivery would
-** be applied again.  The history then forgets the N lowest of them, as the purge did.
-** 2 ms of slack: the node's clock reads whole ms, and may read 1 ms early. */
+** be applied again.  2 ms of slack: the node's clock reads whole ms, and may read 1 ms
+** early.  After a clock fault on accounting its clock says nothing of the bound: not
+** judged, but the rows are still forgotten (forget). */
 static int purgeable(const cmsg *m, int64_t bound_us) {
     return (m->inbox != IN_NONE && !m->purged && m->inbox_us < bound_us) || m->maybe;
+}
+
+/* The history forgets N rows, as the purge did: the lowest it knows committed first,
+** each off the count a restart must find (restart_state).  A row the purge took from a
+** message accounting died inside (whose row may or may not be there) is one fewer of
+** those, so charging a committed row instead keeps the count a restart may find within
+** [rows, rows + maybe] either way, and never below zero. */
+static void forget(hconsumer *c, int n, int64_t bound_us) {
+    for (uint32_t i = 1; i <= c->n && n > 0; i++) {
+        cmsg *m = &c->msgs[i];
+        if (m->inbox == IN_NONE || m->purged || m->inbox_us >= bound_us) continue;
+        m->purged = 1;
+        c->rows--;
+        assert(c->rows >= 0);
+        n--;
+    }
 }
 
 static void on_purge(hconsumer *c, history_sink *s, const history_ev *e) {
@@ -225,9 +242,10 @@ static void on_purge(hconsumer *c, history_sink *s, const history_ev *e) {
         history_unreadable(s, e);
         return;
     }
-    int64_t t = c->conf->cfg.inbox_retention_ms, bound_us = e->t_us - (t - 2) * 1000;
-    if (c->clock_off || t <= 0) return;
-    int64_t old = 0;
+    int64_t t = c->conf->cfg.inbox_retention_ms;
+    if (t <= 0) return;
+    if (c->clock_off) { forget(c, n, INT64_MAX); return; }
+    int64_t bound_us = e->t_us - (t - 2) * 1000, old = 0;
     for (uint32_t i = 1; i <= c->n; i++) old += purgeable(&c->msgs[i], bound_us);
     if (n > old) {
         uint32_t line = e->line;
@@ -236,13 +254,7 @@ static void on_purge(hconsumer *c, history_sink *s, const history_ev *e) {
                      "than inbox_retention (%" PRId64 " ms) before: it forgot a message still "
                      "within its retention", e->node, n, (double)e->t_us / 1e6, old, t);
     }
-    for (uint32_t i = 1; i <= c->n && n > 0; i++) {
-        if (!purgeable(&c->msgs[i], bound_us)) continue;
-        c->msgs[i].purged = c->msgs[i].inbox != IN_NONE;   /* a maybe one: still unknown */
-        c->rows -= c->msgs[i].purged;   /* what a restart counts (restart_state) */
-        assert(c->rows >= 0);
-        n--;
-    }
+    forget(c, n, bound_us);
 }
 
 /* Every accounting instance's lines count (history_accounting_instance): they share the

@@ -140,8 +140,9 @@ static void says_why(history_sink *s, const history_ev *e) {
                  e->detail);
 }
 
-/* errors_explained's share of a line: error notes wait for their step's disk_fault
-** lines, which come after them. */
+/* errors_explained's share of a line: an error note waits until the trace's time moves
+** past its step, for the step's disk_fault lines (which come after it, or before it in a
+** START's reply). */
 static void explained_event(herrors *x, history_sink *s, const history_ev *e) {
     for (int n = 0; x->errors > 0 && n < SIM_MAX_NODES; n++)
         if (x->error_us[n] >= 0 && e->t_us > x->error_us[n]) explain(x, s, n);

@@ -235,4 +235,16 @@ check "the faults written back as Lua load and run (exit 0)" test $? -eq 0
 check "written back: the same faults act the same" \
   test "$(grep -E '"ev":"(disk_fault|pause|resume)"' "$T" | sed 's/"fault":[0-9]*,//')" = \
        "$(grep -E '"ev":"(disk_fault|pause|resume)"' "$R/back2/3/trace.jsonl" | sed 's/"fault":[0-9]*,//')"
+# ---- a long run directory: a failed START still says why ----------------------------
+# The databases in the run dir itself (OUTBOX_SIM_TMPDB=0), whose path is 250 bytes: the
+# error after "PATH: " must not be cut off (lib/service.h, OX_SERVICE_ERR_MAX).
+long="$OUT/$(printf 'd%.0s' {1..120})/$(printf 'e%.0s' {1..100})"
+mkdir -p "$long"
+OUTBOX_SIM_TMPDB=0 sim run scenarios/disk-start-accounting.lua --seed 1 --out "$long" --quiet
+check "a 250-byte run dir: disk-start-accounting passes (exit 0)" test $? -eq 0
+check "... and each failed START says what failed" \
+  test "$(grep -c '"kind":"fatal","detail":"cannot open accounting.db: [a-z ]*: disk I/O error"' \
+          "$long/disk-start-accounting/1/trace.jsonl")" -eq 2
+rm -rf "$OUT/ddd"*
+
 check "nothing left behind" leftovers "$OUT"

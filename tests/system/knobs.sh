@@ -71,7 +71,8 @@ rc=$?
 held one-deploy
 
 # A knob the node does not read may be taken (docs/protocol.md): the Python accounting
-# ignores lease_skew; it says no config, so only knobs of no table bind it.
+# ignores lease_skew, and its config note does not list it, so only knobs of no table and
+# the ones it lists bind it.
 cat >"$OUT/not-read.lua" <<'LUA'
 scenario { name = "not read", workload = { payments = 20, rate = 10 }, run = 4, settle = 20 }
 misconfig { node = "accounting", at = 1, knob = "lease_skew=3601", restart_after = 0.5 }
@@ -87,8 +88,24 @@ if command -v python3 >/dev/null; then
   check "not-read: and refused a knob of no table" \
     grep -q '"ev":"deploy_refused","node":"accounting".*"target":"lease_skw=1","exit":2' \
     "$OUT/runs/not-read/1/trace.jsonl"
+  # The Python services say their config too, and are held to it: a payment whose note
+  # says one more than the scan_batch it was given is caught (and the true one holds).
+  cp scenarios/clean.lua "$OUT/pyclean.lua"
+  sim run "$OUT/pyclean.lua" --seed 1 --node payment=json:py/payment.py --out "$OUT/runs"
+  rc=$?
+  held pyclean
+  mkdir -p "$OUT/pylie"
+  cp py/*.py "$OUT/pylie/"
+  sed -i 's/("scan_batch", "%d" % cfg\["scan_batch"\])/("scan_batch", "%d" % (cfg["scan_batch"] + 1))/' \
+    "$OUT/pylie/oxnode.py"
+  check "pylie: the planted lie is in its config_text" grep -q 'cfg\["scan_batch"\] + 1' \
+    "$OUT/pylie/oxnode.py"
+  cp scenarios/clean.lua "$OUT/pylie.lua"
+  sim run "$OUT/pylie.lua" --seed 1 --node "payment=json:$OUT/pylie/payment.py" --out "$OUT/runs"
+  rc=$?
+  broken pylie "payment runs with scan_batch=101 where its knobs give scan_batch=100"
 else
-  skip "python3 is not installed: the not-read checks"
+  skip "python3 is not installed: the Python checks"
 fi
 
 # Bad input: a misconfig with a knob the configuration takes is a scenario error.

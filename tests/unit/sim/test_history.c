@@ -620,6 +620,19 @@ static void test_restart_state_accounting(void **state) {
     only(r, HI_RESTART_STATE, 1);
     assert_non_null(strstr(r->inv[HI_RESTART_STATE].shown[0].text,
                            "found 0 inbox rows and 1 vouchers; the history committed 1 and 1"));
+    /* after a clock fault on accounting the purge's bound is not judged, but what it says
+    ** it forgot is still off the count */
+    trace k = { .n = 0 };
+    head(&k);
+    add(&k, L_APPLY);
+    add(&k, "{\"t\":1.000000,\"ev\":\"fault\",\"fault\":1,\"kind\":\"clock\","
+            "\"target\":\"accounting\"}");
+    add(&k, "{\"t\":5.000000,\"ev\":\"note\",\"node\":\"accounting\",\"kind\":\"purge\","
+            "\"detail\":\"1 inbox rows received over 2000 ms ago forgotten\"}");
+    add(&k, "{\"t\":6.000000,\"ev\":\"restart\",\"node\":\"accounting\",\"life\":2}");
+    add(&k, "{\"t\":6.000000,\"ev\":\"note\",\"node\":\"accounting\",\"kind\":\"recover\","
+            "\"detail\":\"0 inbox rows, 1 vouchers\"}");
+    only(judge(&k, "outbox", "inbox_retention=2", NULL), -1, 0);
 }
 
 /* Competing consumers: accounting-2's lines are accounting's too (one shared inbox). */
