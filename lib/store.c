@@ -351,11 +351,16 @@ void ox_store_finalize(sqlite3_stmt **stmt) {
     *stmt = NULL;
 }
 
-ox_status ox_store_fail(ox_store *st, const char *what) {
-    snprintf(st->err, st->errlen, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
-    /* some errors end the whole transaction (store.h): then the group is lost */
+/* The failure of `what`, worded "PATH: what: msg", as a database error.  Some errors end
+** the whole transaction (store.h): then the group is lost. */
+static ox_status store_error(ox_store *st, const char *what, const char *msg) {
+    snprintf(st->err, st->errlen, "%s: %s: %s", st->path, what, msg);
     if (st->group && sqlite3_get_autocommit(st->db)) st->group_lost = 1;
     return OX_ERR_DB;
+}
+
+ox_status ox_store_fail(ox_store *st, const char *what) {
+    return store_error(st, what, sqlite3_errmsg(st->db));
 }
 
 static ox_status group_lost(ox_store *st) {
@@ -373,9 +378,9 @@ void ox_store_reset(sqlite3_stmt *stmt) {
 ox_status ox_store_bound(ox_store *st, sqlite3_stmt *stmt, int rc, const char *what) {
     assert(st->db);
     if (rc == SQLITE_OK) return OX_OK;
-    snprintf(st->err, st->errlen, "%s: %s: %s", st->path, what, sqlite3_errstr(rc));
     ox_store_reset(stmt);
-    return OX_ERR_DB;
+    return store_error(st, what, sqlite3_errstr(rc));   /* the bind's own code: the
+                                                        ** connection does not keep it */
 }
 
 ox_status ox_store_run(ox_store *st, sqlite3_stmt *stmt, const char *what, int *changes) {
