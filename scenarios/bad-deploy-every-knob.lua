@@ -3,15 +3,17 @@
 -- A configuration management change walks through the services' knobs and gets each
 -- wrong once, the way people do: a unit written after a number ("2s"), a value past its
 -- range, a misspelt choice, junk after a number, a negative where only a count fits, a
--- trailing comma, a list split by ";", a blank in a name, an empty name, a timestamp
--- pasted where a duration goes, a role prefix on a knob that takes none or on an unknown
--- role, a pair with no "=", an empty key.  Each release stops one service and starts the
+-- trailing comma, a list split by ";", a blank in a name, an empty name, a name that
+-- opens with a dot, a zero where only a positive time fits, a number past 2^64 - 1 (whose
+-- digits a parser in another base would take), a timestamp pasted where a duration
+-- goes, a role prefix on a knob that takes none or on an unknown role, a pair with no
+-- "=", an empty key.  Each release stops one service and starts the
 -- new version with that one knob added, sent to a service that reads it; the service
 -- must refuse it before it opens its database (exit 2, one line naming the knob:
 -- misconfig{}, knobs_applied), and half a second later the rollback starts it as it was.
 -- A parser that takes any of them runs a service on a configuration nobody chose: "2s"
 -- read as 2 ms, "exactly-once" read as the first choice, "1,,2" as an account 0.  The
--- outbox, stopped 39 times, converges; a relay runs the scan, so that its own knobs
+-- outbox, stopped 43 times, converges; a relay runs the scan, so that its own knobs
 -- (lease, owner) reach a service that reads them.
 scenario {
   name     = "every knob gets one bad release; each is refused and rolled back",
@@ -44,9 +46,11 @@ local bad = {
   { "broker", "max_attempts" }, { "accounting", "=5" },
   { "broker", "visibility=1500000000" }, { "accounting", "durable_send=2" },
   { "relay-1", "owner=" }, { "accounting", "frozen=7;8" },
+  { "payment", "retry_base=0" }, { "accounting", "frozen=1,2," },
+  { "relay-1", "owner=.relay-1" }, { "payment", "seed=20000000000000000000" },
 }
 for i, b in ipairs(bad) do
-  misconfig { node = b[1], at = 0.7 * i, knob = b[2], restart_after = 0.5 }
+  misconfig { node = b[1], at = 0.65 * i, knob = b[2], restart_after = 0.5 }
 end
 
 expect {

@@ -4,6 +4,7 @@
 #include "herrors.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,17 +128,38 @@ static void explain(herrors *x, history_sink *s, int n) {
     x->errors--;
 }
 
+/* A word: two letters in a row.  A reason written into a buffer nobody filled is stack
+** bytes ("\x0f", "$"), which hold none. */
+static int has_word(const char *text) {
+    for (const char *p = text; p[0] && p[1]; p++)
+        if (isalpha((unsigned char)p[0]) && isalpha((unsigned char)p[1])) return 1;
+    return 0;
+}
+
+/* A reject note's reason: what follows "frame from NAME: " (the broker's "stored message"
+** notes have no such head). */
+static const char *reason_of(const char *detail) {
+    const char *colon = strstr(detail, ": ");
+    return strncmp(detail, "frame from ", 11) == 0 && colon ? colon + 2 : detail;
+}
+
 /* An error note must say what failed: a detail that is empty, or that ends at a colon
 ** ("cannot open payment.db: "), lost its reason on the way (an error message written into
-** a buffer nobody filled), and an operator reading it learns nothing. */
+** a buffer nobody filled), and an operator reading it learns nothing.  So does a "(null)"
+** (printf's word for a reason that was a null pointer) in any error, fatal or reject
+** note, and a reject note whose reason, after its "frame from NAME: ", holds no word. */
 static void says_why(history_sink *s, const history_ev *e) {
-    size_t n = strlen(e->detail);
-    while (n > 0 && e->detail[n - 1] == ' ') n--;
-    if (n > 0 && e->detail[n - 1] != ':') return;
+    int reject = !strcmp(e->kind, "reject");
+    const char *why = reject ? reason_of(e->detail) : e->detail;
+    size_t n = strlen(why);
+    while (n > 0 && why[n - 1] == ' ') n--;
+    int lost = n == 0 || why[n - 1] == ':' || strstr(why, "(null)") != NULL;
+    if (reject && !has_word(why)) lost = 1;
+    if (!lost) return;
     uint32_t line = e->line;
     history_flag(s, HI_ERRORS_EXPLAINED, e->pay, 0, &line, 1,
-                 "%s reported an error that does not say what failed: \"%s\"", e->node,
-                 e->detail);
+                 "%s reported %s that does not say what failed: \"%s\"", e->node,
+                 reject ? "a rejected frame" : "an error", e->detail);
 }
 
 /* errors_explained's share of a line: an error note waits until the trace's time moves
@@ -155,6 +177,8 @@ static void explained_event(herrors *x, history_sink *s, const history_ev *e) {
         if (x->fault_seen_us[n] != e->t_us) x->fault_causes[n] = 0;
         x->fault_causes[n] |= cause_of(e->error);
         x->fault_seen_us[n] = e->t_us;
+    } else if (!strcmp(e->ev, "note") && !strcmp(e->kind, "reject")) {
+        says_why(s, e);
     } else if (!strcmp(e->ev, "note") && (!strcmp(e->kind, "error") ||
                                            !strcmp(e->kind, "fatal"))) {
         says_why(s, e);

@@ -145,7 +145,7 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "step, or a database tampered with; an error of its own (a constraint, a misused "
       "statement, a lock it left open) is a bug, and so is an error that does not say what "
       "failed, or names another cause than the failed calls' (an I/O error, a full disk, no "
-      "memory)",
+      "memory), and a rejected frame whose reason holds no word",
       "A service failed a step with no fault injected: its own SQL or state broke, and the "
       "retries that made the run converge hid it." },
     { "knobs_applied",

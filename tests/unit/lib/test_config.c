@@ -356,6 +356,11 @@ static void test_designs(void **state) {
     assert_int_equal(ox_design_parse("Outbox", &d), -1);
     assert_int_equal(d, OX_DESIGN_DIRECT);
     assert_string_equal(ox_design_name(OX_DESIGN_COUNT), "?");
+    /* Only the two ordered designs claim per-account order (the ordering check's gate). */
+    for (int i = 0; i < OX_DESIGN_COUNT; i++) {
+        int ordered = !strcmp(names[i], "ordered") || !strcmp(names[i], "ordered-naive");
+        assert_int_equal(ox_design_claims_ordering((ox_design)i), ordered);
+    }
 }
 
 /* ox_config_format: each role's words, one spelling, and the longest fits a note. */

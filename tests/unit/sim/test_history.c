@@ -1177,6 +1177,31 @@ static void test_errors_say_why(void **state) {
     only(judge(&t, "outbox", NULL, NULL), HI_ERRORS_EXPLAINED, 1);   /* full, said I/O */
 }
 
+/* errors_explained: a reject note must say why its frame was refused: a reason that is
+** stack bytes (a message buffer nobody filled), nothing, or printf's "(null)" tells an
+** operator nothing about the link that damaged it. */
+static void test_rejects_say_why(void **state) {
+    (void)state;
+    trace t = { .n = 0 };
+    head(&t);
+    add(&t, "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\",\"kind\":\"reject\","
+            "\"detail\":\"frame from broker: truncated body (49 bytes)\"}");
+    only(judge(&t, "outbox", NULL, NULL), -1, 0);
+    t.lines[t.n - 1] = "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\","
+                       "\"kind\":\"reject\",\"detail\":\"frame from broker: \\u000f$\"}";
+    const checker_result *r = judge(&t, "outbox", NULL, NULL);
+    only(r, HI_ERRORS_EXPLAINED, 1);
+    assert_non_null(strstr(r->inv[HI_ERRORS_EXPLAINED].shown[0].text,
+                           "accounting reported a rejected frame that does not say what failed"));
+    t.lines[t.n - 1] = "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\","
+                       "\"kind\":\"reject\",\"detail\":\"frame from broker: \"}";
+    only(judge(&t, "outbox", NULL, NULL), HI_ERRORS_EXPLAINED, 1);
+    t.lines[t.n - 1] = "{\"t\":0.012000,\"ev\":\"note\",\"node\":\"accounting\","
+                       "\"kind\":\"reject\",\"detail\":\"frame from broker: (null) (52 "
+                       "bytes)\"}";
+    only(judge(&t, "outbox", NULL, NULL), HI_ERRORS_EXPLAINED, 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean_life_holds), cmocka_unit_test(test_publish_before_commit),
@@ -1199,7 +1224,8 @@ int main(void) {
         cmocka_unit_test(test_cleanup_note), cmocka_unit_test(test_refusal_reason),
         cmocka_unit_test(test_dack_unanswered),
         cmocka_unit_test(test_competing_consumers), cmocka_unit_test(test_errors_reported),
-        cmocka_unit_test(test_errors_say_why), cmocka_unit_test(test_queue_fifo),
+        cmocka_unit_test(test_errors_say_why), cmocka_unit_test(test_rejects_say_why),
+        cmocka_unit_test(test_queue_fifo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
