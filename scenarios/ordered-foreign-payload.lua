@@ -30,6 +30,18 @@ tamper { node = "payment", at = 0.6, restart_after = 0.5,
                "0000000000000003000000000000000100000064000000000000000100000000'" ..
                " WHERE id = 3" }
 
+-- What the operator reads back: the alert names the payload and, under a design that
+-- blocks the account behind a dead letter (ordered), the 17 rows behind it.
+at(3.5, function()
+  local code, out = ctl("show", "3")
+  local want = "outbox row 3 has an undecodable payload"
+  check(code == 0 and out:find(want, 1, true) ~= nil, "row 3's alert: " .. want)
+  if out:find("it blocks", 1, true) then
+    want = "it blocks 17 later messages of account 1"
+    check(out:find(want, 1, true) ~= nil, "row 3's alert: " .. want)
+  end
+end)
+
 expect {
   violated     = { "eventual_consistency" }, others_hold = true,
   dead_letters = 1,

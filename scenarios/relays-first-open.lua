@@ -5,9 +5,9 @@
 -- payment does, so the first to open the file creates the payment schema and stamps its
 -- identity, and the other finds them made.  When payment comes back it opens a database
 -- a relay made, and serves; half of its first publications are lost, so the relays
--- republish.  Every invariant holds: a relay that stamped the identity but created no
--- tables would fail its own START on a missing table, an error with no fault behind it
--- (errors_explained).
+-- republish.  Every invariant holds.  (A relay opens its store with the payment's role,
+-- lib/service.c's store_role, so it runs the very code that creates the payment's
+-- schema: there is no relay's own version of it to get wrong.)
 scenario {
   name     = "payment's first start fails; a relay creates the payment database, payment joins",
   knobs    = { relay_rtt = 0.1, lease = 2 },

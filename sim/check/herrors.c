@@ -162,6 +162,22 @@ static void says_why(history_sink *s, const history_ev *e) {
                  reject ? "a rejected frame" : "an error", e->detail);
 }
 
+/* An error node n reported at e (a note, or a failed reply's text): one judgement a step,
+** of all its reports (explain). */
+static void reported_error(herrors *x, int n, const history_ev *e, const char *text) {
+    if (n < 0) return;
+    if (x->error_us[n] == e->t_us) {
+        x->named[n] |= causes_named(text);
+        return;
+    }
+    assert(x->error_us[n] < 0);   /* an earlier step's was judged already */
+    x->named[n] = causes_named(text);
+    x->error_us[n] = e->t_us;
+    x->error_line[n] = e->line;
+    snprintf(x->error_text[n], sizeof x->error_text[n], "%s", text);
+    x->errors++;
+}
+
 /* errors_explained's share of a line: an error note waits until the trace's time moves
 ** past its step, for the step's disk_fault lines (which come after it, or before it in a
 ** START's reply). */
@@ -182,18 +198,12 @@ static void explained_event(herrors *x, history_sink *s, const history_ev *e) {
     } else if (!strcmp(e->ev, "note") && (!strcmp(e->kind, "error") ||
                                            !strcmp(e->kind, "fatal"))) {
         says_why(s, e);
-        int n = scenario_node_parse(e->node);
-        if (n < 0) return;
-        if (x->error_us[n] == e->t_us) {   /* one judgement a step, of all its notes */
-            x->named[n] |= causes_named(e->detail);
-            return;
-        }
-        assert(x->error_us[n] < 0);   /* an earlier step's was judged above */
-        x->named[n] = causes_named(e->detail);
-        x->error_us[n] = e->t_us;
-        x->error_line[n] = e->line;
-        snprintf(x->error_text[n], sizeof x->error_text[n], "%s", e->detail);
-        x->errors++;
+        reported_error(x, scenario_node_parse(e->node), e, e->detail);
+    } else if (!strcmp(e->ev, "reply") && !strcmp(e->result, "failed")
+               && !strncmp(e->detail, "error: ", 7)) {
+        /* the payment service's answer to a PAY its step failed: its error, told the
+        ** client, judged as its error notes are */
+        reported_error(x, scenario_node_parse("payment"), e, e->detail + 7);
     }
 }
 

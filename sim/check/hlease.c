@@ -39,6 +39,9 @@ struct hlease {
     uint8_t slowed[SIM_MAX_NODES];   /* a slow or clock fault named it: not judged lapsing */
     uint8_t clocked[SIM_MAX_NODES];  /* a clock or clock_jump fault named it */
     lkept kept[SIM_MAX_NODES];       /* the release each relay's step still owes */
+    int64_t batch_us[SIM_MAX_NODES]; /* the step of each relay's last "scan" note, -1 none */
+    int32_t batch_left[SIM_MAX_NODES];   /* the claims that note announced, not yet seen */
+    uint32_t batch_line[SIM_MAX_NODES];
     int64_t last_us;
 };
 
@@ -52,6 +55,7 @@ hlease *hlease_new(const history_conf *conf) {
     l->msgs = calloc((size_t)l->n + 1, sizeof *l->msgs);
     if (!l->msgs) { hlease_free(l); return NULL; }
     for (uint32_t i = 0; i <= l->n; i++) l->msgs[i].holder = -1;
+    for (int i = 0; i < SIM_MAX_NODES; i++) l->batch_us[i] = -1;
     return l;
 }
 
@@ -116,7 +120,46 @@ static void judge_exclusive(hlease *l, history_sink *s, const history_ev *e, lms
                  (double)m->exp_us / 1e6, why);
 }
 
+/* A relay's claims come as a batch its "scan" note announces in the same step ("%d
+** due"), and the claim notes that follow name exactly that many rows: the count is
+** what the relay owes (a send or a release each), and an operator reading "3 due" and
+** then four claims, or claims with no scan before them, cannot tell what it took. */
+static void batch_over(hlease *l, history_sink *s, int node) {
+    if (l->batch_left[node] > 0) {
+        uint32_t line[1] = { l->batch_line[node] };
+        history_flag(s, HI_OWNED_SENT, 0, 0, line, 1,
+                     "%s's scan at %.3f s announced %" PRId32 " more claims than it noted",
+                     scenario_node_name(node), (double)l->batch_us[node] / 1e6,
+                     l->batch_left[node]);
+    }
+    l->batch_left[node] = 0;
+}
+
+static void on_batch(hlease *l, history_sink *s, const history_ev *e, int node) {
+    int n = 0;
+    if (sscanf(e->detail, "%d due", &n) != 1 || n < 0) {
+        history_unreadable(s, e);
+        return;
+    }
+    batch_over(l, s, node);
+    l->batch_us[node] = e->t_us;
+    l->batch_left[node] = n;
+    l->batch_line[node] = e->line;
+}
+
+static void claim_counted(hlease *l, history_sink *s, const history_ev *e, int node) {
+    if (l->batch_us[node] == e->t_us && l->batch_left[node] > 0) {
+        l->batch_left[node]--;
+        return;
+    }
+    uint32_t line[1] = { e->line };
+    history_flag(s, HI_OWNED_SENT, e->pay, 0, line, 1,
+                 "%s claimed a row at %.3f s that no scan note of its step announced",
+                 e->node, (double)e->t_us / 1e6);
+}
+
 static void on_claim(hlease *l, history_sink *s, const history_ev *e, int node) {
+    claim_counted(l, s, e, node);
     uint64_t id = 0;
     lmsg *m = msg_of(l, e, &id);
     char owner[32];
@@ -230,7 +273,8 @@ static void on_note(hlease *l, history_sink *s, const history_ev *e) {
     }
     int node = relay_node(e);
     if (node < 0) return;
-    if (!strcmp(e->kind, "claim")) on_claim(l, s, e, node);
+    if (!strcmp(e->kind, "scan")) on_batch(l, s, e, node);
+    else if (!strcmp(e->kind, "claim")) on_claim(l, s, e, node);
     else if (!strcmp(e->kind, "publish") || !strcmp(e->kind, "dead")) on_send(l, s, e, node);
     else if (!strcmp(e->kind, "release")) on_release(l, s, e, node);
     else if (!strcmp(e->kind, "lapse")) {
@@ -245,8 +289,10 @@ static void on_note(hlease *l, history_sink *s, const history_ev *e) {
 void hlease_event(hlease *l, history_sink *s, const history_ev *e) {
     if (l->conf->cfg.relays == 0) return;
     l->last_us = e->t_us;
-    for (int n = 0; n < SIM_MAX_NODES; n++)
+    for (int n = 0; n < SIM_MAX_NODES; n++) {
         if (l->kept[n].id && e->t_us > l->kept[n].t_us) judge_kept(l, s, n);
+        if (l->batch_left[n] > 0 && e->t_us > l->batch_us[n]) batch_over(l, s, n);
+    }
     int node = scenario_node_parse(e->node);
     /* A relay's error note: its step failed and rolled back, as after a failed disk call. */
     if (node >= 0 && !strcmp(e->ev, "note") && (!strcmp(e->kind, "error") ||
@@ -270,6 +316,9 @@ void hlease_event(hlease *l, history_sink *s, const history_ev *e) {
 
 void hlease_end(hlease *l, history_sink *s) {
     if (l->conf->cfg.relays == 0) return;
-    for (int n = 0; n < SIM_MAX_NODES; n++) judge_kept(l, s, n);
+    for (int n = 0; n < SIM_MAX_NODES; n++) {
+        judge_kept(l, s, n);
+        batch_over(l, s, n);
+    }
     for (uint32_t i = 1; i <= l->n; i++) judge_lapse(l, s, &l->msgs[i], i, l->last_us, 0);
 }

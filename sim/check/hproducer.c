@@ -483,18 +483,34 @@ static void judge_alerts_kept(hproducer *p, history_sink *s) {
 ** CONSUMED or FAILED in the outbox at the end, only tombstones (outbox_cleaned).  A row
 ** left finished was finished by one transaction and not completed by the next: a step
 ** outside its transaction, which a failed write in between makes permanent (the answer
-** that comes again finds nothing left to finish). */
+** that comes again finds nothing left to finish).  Conversely, a row the history saw
+** finished and never completed, gone from a file that holds no finished row, was deleted
+** or archived without its "complete" note: an operator reading the log finds the row
+** settled and cannot find where it went. */
 static void judge_completed(hproducer *p, history_sink *s) {
     const ox_config *c = &p->conf->cfg;
     const checker_result *out = s->out;
     if (c->completion == OX_COMPLETE_MARK || c->design == OX_DESIGN_DIRECT || !out->payments)
         return;
-    if (out->consumed + out->failed == 0) return;
-    history_flag(s, HI_CLEANUP_FINAL_ONLY, 0, 0, NULL, 0,
-                 "payment.db's outbox still holds %u finished rows (%u CONSUMED, %u FAILED) "
-                 "under completion %s: each was finished without being completed in the same "
-                 "transaction", out->consumed + out->failed, out->consumed, out->failed,
-                 c->completion == OX_COMPLETE_DELETE ? "delete" : "archive");
+    const char *how = c->completion == OX_COMPLETE_DELETE ? "delete" : "archive";
+    if (out->consumed + out->failed > 0) {
+        history_flag(s, HI_CLEANUP_FINAL_ONLY, 0, 0, NULL, 0,
+                     "payment.db's outbox still holds %u finished rows (%u CONSUMED, %u "
+                     "FAILED) under completion %s: each was finished without being completed "
+                     "in the same transaction", out->consumed + out->failed, out->consumed,
+                     out->failed, how);
+        return;
+    }
+    if (p->power_cut) return;   /* the file may hold less than the history said */
+    for (uint32_t i = 1; i <= p->n; i++) {
+        const prow *r = &p->rows[i];
+        if (r->state != ROW_CONSUMED && r->state != ROW_FAILED) continue;
+        uint32_t lines[1] = { r->state_line };
+        history_flag(s, HI_CLEANUP_FINAL_ONLY, r->pay, i, lines, 1,
+                     "msg %" PRIu32 " was finished %s and is gone from payment.db's outbox, "
+                     "but no complete note says it was completed (completion %s)", i,
+                     ROW_NAME[r->state], how);
+    }
 }
 
 /* Relays (topology { relays = N }, lib/relay.h) run the scan's own row code on the

@@ -95,8 +95,8 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
     { "cleanup_final_only",
       "the cleanup deletes only rows CONSUMED or FAILED for at least cleanup_after, never a "
       "SENDING or DEAD row; completion delete or archive only the row its answer just "
-      "finished, and every row it finished; each cleanup note says the deleted row's status "
-      "and age",
+      "finished, and every row it finished, each with its complete note; each cleanup note "
+      "says the deleted row's status and age",
       "The cleanup deleted a row that still had work to do, a dead letter the operator "
       "needs, or a settled row too young: the retention rule ignores the row's status or "
       "its age (or a completion deleted a row no answer had finished)." },
@@ -129,7 +129,8 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "and both publish the same row." },
     { "owned_then_sent",
       "a live relay publishes every row it claims before its lease runs out, and gives the "
-      "lease back as it publishes (judged only with relays)",
+      "lease back as it publishes; its claims are the batch its scan note announces (judged "
+      "only with relays)",
       "A relay claimed a row and let its lease run out without publishing it, though it "
       "neither crashed, paused nor failed a disk call: the lease is shorter than the work "
       "it covers, and rows sit owned and unsent.  Or it published and kept the lease, so "

@@ -32,10 +32,12 @@ check "nomem at START: the payment served after its last restart" \
 run memory-ordered-hold 1; check "nomem mid-transaction (ordered): exit 0" test $? -eq 0
 check "nomem: the ordered design's hold query failed, and the client was told" \
   grep -q '"result":"failed","detail":"error: payment.db: find the account.s unsettled row: out of memory"' "$T"
+check "nomem: the ordered design's hold statement failed, and the client was told" \
+  grep -q '"result":"failed","detail":"error: payment.db: hold outbox row: out of memory"' "$T"
 check "nomem: no payment without its outbox row" \
   test "$(sqlite3 "$D/payment.db" 'SELECT count(*) FROM payment WHERE id NOT IN (SELECT payment_id FROM outbox)')" -eq 0
 check "nomem: accounting's allocations failed too (p)" \
-  grep -q '"ev":"disk_fault","node":"accounting","fault":2,"op":"alloc","error":"nomem"' "$T"
+  grep -q '"ev":"disk_fault","node":"accounting","fault":3,"op":"alloc","error":"nomem"' "$T"
 
 # ---- tampered databases --------------------------------------------------------------------
 run tamper-payment-identity 1; check "tamper identity: exit 0" test $? -eq 0

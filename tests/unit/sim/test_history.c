@@ -157,6 +157,9 @@ static void only(const checker_result *r, int inv, uint32_t count) {
 #define L_CLAIM(t, node, at, until) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"" node "\"," \
     "\"kind\":\"claim\",\"pay\":1,\"detail\":\"msg 1 claimed by " node " at " at " until " \
     until "\"}"
+/* The scan note that announces a relay's batch of one claim, in the claim's step. */
+#define L_RSCAN(t, node) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"" node "\",\"kind\":" \
+    "\"scan\",\"detail\":\"1 due\"}"
 #define L_RPUB(t, node) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"" node "\",\"kind\":" \
     "\"publish\",\"pay\":1,\"detail\":\"msg 1 attempt 2 to PAY_QUEUE\"}"
 #define L_RREL(t, node) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"" node "\",\"kind\":" \
@@ -173,6 +176,7 @@ static void test_leases(void **state) {
     const checker_result *r;
     trace t = { .n = 0 };   /* claimed, published under the lease, released: all hold */
     head(&t);
+    add(&t, L_RSCAN("2.010000", "relay-1"));
     add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000012010"));
     add(&t, L_RPUB("2.010000", "relay-1"));
     add(&t, L_RREL("2.010000", "relay-1"));
@@ -180,7 +184,9 @@ static void test_leases(void **state) {
     for (int i = HI_LEASE_HELD; i <= HI_OWNED_SENT; i++) assert_int_equal(r->inv[i].count, 0);
     t.n = 0;   /* relay-2 claims what relay-1 holds, relay-1 publishes it anyway */
     head(&t);
+    add(&t, L_RSCAN("2.010000", "relay-1"));
     add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000012010"));
+    add(&t, L_RSCAN("2.010000", "relay-2"));
     add(&t, L_CLAIM("2.010000", "relay-2", "1700000002010", "1700000012010"));
     add(&t, L_RPUB("2.110000", "relay-1"));
     r = judge(&t, "relay-no-lease", "relays=2", NULL);
@@ -189,6 +195,7 @@ static void test_leases(void **state) {
     assert_int_equal(r->inv[HI_LEASE_HELD].shown[0].nlines, 2);   /* the claim, the publish */
     t.n = 0;   /* a 5 ms lease lapses before its relay, live, publishes: owned, never sent */
     head(&t);
+    add(&t, L_RSCAN("2.010000", "relay-1"));
     add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000002015"));
     add(&t, L_RLAPSE("2.030000", "relay-1"));
     r = judge(&t, "relay-short-lease", "relays=2", "relay_rtt=0.01");   /* lease rtt/2: 5 ms */
@@ -196,6 +203,7 @@ static void test_leases(void **state) {
     assert_int_equal(r->inv[HI_LEASE_HELD].count, 0);
     t.n = 0;   /* the same, but the relay was paused meanwhile: excused */
     head(&t);
+    add(&t, L_RSCAN("2.010000", "relay-1"));
     add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000002015"));
     add(&t, L_PAUSE("2.011000", "relay-1"));
     add(&t, L_RLAPSE("2.030000", "relay-1"));
@@ -203,6 +211,7 @@ static void test_leases(void **state) {
     assert_int_equal(r->inv[HI_OWNED_SENT].count, 0);
     t.n = 0;   /* a zombie: its lease over, it publishes */
     head(&t);
+    add(&t, L_RSCAN("2.010000", "relay-1"));
     add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000004010"));
     add(&t, L_RPUB("4.010000", "relay-1"));
     r = judge(&t, "relay-zombie", "relays=2", "lease=2");
@@ -924,6 +933,16 @@ static void test_completed_all(void **state) {
     assert_non_null(strstr(r->inv[HI_CLEANUP_FINAL_ONLY].shown[0].text,
                            "still holds 1 finished rows (1 CONSUMED, 0 FAILED) under "
                            "completion delete"));
+    /* the file holds no finished row, but the history saw msg 1 finished and never
+    ** completed: it went without its note */
+    const checker_result *q = judge_db(&t, "completion=delete", NULL, 1, 0);
+    only(q, HI_CLEANUP_FINAL_ONLY, 1);
+    assert_non_null(strstr(q->inv[HI_CLEANUP_FINAL_ONLY].shown[0].text,
+                           "msg 1 was finished CONSUMED and is gone from payment.db's outbox, "
+                           "but no complete note says it was completed (completion delete)"));
+    add(&t, "{\"t\":0.014000,\"ev\":\"note\",\"node\":\"payment\",\"kind\":\"complete\","
+            "\"pay\":1,\"detail\":\"msg 1 deleted: CONSUMED\"}");
+    only(judge_db(&t, "completion=delete", NULL, 1, 0), -1, 0);
 }
 
 static void test_bad_trace(void **state) {

@@ -42,6 +42,9 @@ typedef struct {
 #define L_CLAIM(t, node, at, until) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"" node "\"," \
     "\"kind\":\"claim\",\"pay\":1,\"detail\":\"msg 1 claimed by " node " at " at " until " \
     until "\"}"
+/* The scan note that announces a relay's batch of one claim, in the claim's step. */
+#define L_RSCAN(t, node) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"" node "\",\"kind\":" \
+    "\"scan\",\"detail\":\"1 due\"}"
 #define L_RPUB(t, node, n) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"" node "\",\"kind\":" \
     "\"publish\",\"pay\":1,\"detail\":\"msg 1 attempt " n " to PAY_QUEUE\"}"
 
@@ -88,7 +91,9 @@ static void steal(trace *t, const char *fault, const char *claim2) {
     add(t, L_PAY);
     add(t, L_COMMIT);
     add(t, L_PUB1);
+    add(t, L_RSCAN("2.000000", "relay-1"));
     add(t, CLAIM1);
+    add(t, L_RSCAN("2.500000", "relay-2"));
     add(t, claim2);
 }
 
@@ -147,14 +152,17 @@ static void test_relay_schedule(void **state) {
     (void)state;
     trace t;
     committed(&t);
+    add(&t, L_RSCAN("1.000000", "relay-1"));
     add(&t, L_CLAIM("1.000000", "relay-1", "1700000001000", "1700000003000"));
     add(&t, L_RPUB("1.000000", "relay-1", "2"));
     const checker_result *r = judge(&t, "outbox", NULL, NULL);
     assert_int_equal(r->inv[HI_RETRY_SCHEDULE].count, 1);
     assert_non_null(strstr(r->inv[HI_RETRY_SCHEDULE].shown[0].text, "attempt 2 came 990 ms"));
     t.n = 4;   /* on time (retry_base 2 s), then 60 s late: holds */
+    add(&t, L_RSCAN("2.010000", "relay-1"));
     add(&t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000004010"));
     add(&t, L_RPUB("2.010000", "relay-1", "2"));
+    add(&t, L_RSCAN("66.000000", "relay-2"));
     add(&t, L_CLAIM("66.000000", "relay-2", "1700000066000", "1700000068000"));
     add(&t, L_RPUB("66.000000", "relay-2", "3"));
     r = judge(&t, "outbox", NULL, NULL);
@@ -167,9 +175,10 @@ static void test_relay_schedule(void **state) {
 #define L_REL(t, node) "{\"t\":" t ",\"ev\":\"note\",\"node\":\"" node "\",\"kind\":" \
     "\"release\",\"pay\":1,\"detail\":\"msg 1 released by " node "\"}"
 
-/* msg 1 committed, claimed by relay-1 at 2.01 s for 2 s and published by it: 6 lines. */
+/* msg 1 committed, claimed by relay-1 at 2.01 s for 2 s and published by it: 7 lines. */
 static void sent_by_relay1(trace *t) {
     committed(t);
+    add(t, L_RSCAN("2.010000", "relay-1"));
     add(t, L_CLAIM("2.010000", "relay-1", "1700000002010", "1700000004010"));
     add(t, L_RPUB("2.010000", "relay-1", "2"));
 }
@@ -185,7 +194,8 @@ static void test_release_only_held(void **state) {
     add(&t, L_REL("2.010000", "relay-1"));
     const checker_result *r = judge(&t, "outbox", "lease=2", NULL);
     assert_int_equal(r->inv[HI_LEASE_HELD].count, 0);
-    t.n = 5;   /* relay-1's lease runs out; relay-2 claims; then relay-1 releases */
+    t.n = 6;   /* relay-1's lease runs out; relay-2 claims; then relay-1 releases */
+    add(&t, L_RSCAN("4.500000", "relay-2"));
     add(&t, L_CLAIM("4.500000", "relay-2", "1700000004500", "1700000006500"));
     add(&t, L_REL("4.600000", "relay-1"));
     r = judge(&t, "outbox", "lease=2", NULL);
@@ -214,29 +224,58 @@ static void test_release_after_send(void **state) {
     trace t;
     sent_by_relay1(&t);
     add(&t, L_REL("2.010000", "relay-1"));
+    add(&t, L_RSCAN("2.500000", "relay-2"));
     add(&t, L_CLAIM("2.500000", "relay-2", "1700000002500", "1700000004500"));
     assert_int_equal(judge(&t, "outbox", "lease=2", NULL)->inv[HI_OWNED_SENT].count, 0);
-    t.n = 6;   /* no release: relay-2's claim comes in a later step */
+    t.n = 7;   /* no release: relay-2's claim comes in a later step */
+    add(&t, L_RSCAN("2.500000", "relay-2"));
     add(&t, L_CLAIM("2.500000", "relay-2", "1700000002500", "1700000004500"));
     const checker_result *r = judge(&t, "outbox", "lease=2", NULL);
     assert_int_equal(r->inv[HI_OWNED_SENT].count, 1);
     assert_non_null(strstr(r->inv[HI_OWNED_SENT].shown[0].text,
                            "msg 1 published by relay-1 at 2.010 s and its lease kept"));
-    assert_int_equal(r->inv[HI_OWNED_SENT].shown[0].lines[0], 6);
-    t.n = 6;   /* the last step of the trace: judged at the end */
+    assert_int_equal(r->inv[HI_OWNED_SENT].shown[0].lines[0], 7);
+    t.n = 7;   /* the last step of the trace: judged at the end */
     assert_int_equal(judge(&t, "outbox", "lease=2", NULL)->inv[HI_OWNED_SENT].count, 1);
     add(&t, "{\"t\":2.010000,\"ev\":\"crash\",\"node\":\"relay-1\",\"life\":1}");
     assert_int_equal(judge(&t, "outbox", "lease=2", NULL)->inv[HI_OWNED_SENT].count, 0);
-    t.n = 6;
+    t.n = 7;
     add(&t, "{\"t\":2.010000,\"ev\":\"note\",\"node\":\"relay-1\",\"kind\":\"error\","
             "\"detail\":\"payment.db: release the lease: disk I/O error\"}");
     assert_int_equal(judge(&t, "outbox", "lease=2", NULL)->inv[HI_OWNED_SENT].count, 0);
+}
+
+/* A relay's claims are the batch its scan note announces in the same step
+** (owned_then_sent): a claim no scan note announced, or a scan note that announced more
+** claims than followed, breaks; the count is what the relay owes. */
+static void test_claims_announced(void **state) {
+    (void)state;
+    trace t;
+    sent_by_relay1(&t);
+    add(&t, L_REL("2.010000", "relay-1"));
+    assert_int_equal(judge(&t, "outbox", "lease=2", NULL)->inv[HI_OWNED_SENT].count, 0);
+    for (int i = 4; i + 1 < t.n; i++) t.lines[i] = t.lines[i + 1];   /* no scan note */
+    t.n--;
+    const checker_result *r = judge(&t, "outbox", "lease=2", NULL);
+    assert_int_equal(r->inv[HI_OWNED_SENT].count, 1);
+    assert_non_null(strstr(r->inv[HI_OWNED_SENT].shown[0].text,
+                           "relay-1 claimed a row at 2.010 s that no scan note of its step "
+                           "announced"));
+    for (int i = t.n; i > 4; i--) t.lines[i] = t.lines[i - 1];   /* a scan note again */
+    t.n++;
+    t.lines[4] = "{\"t\":2.010000,\"ev\":\"note\",\"node\":\"relay-1\",\"kind\":\"scan\","
+                 "\"detail\":\"2 due\"}";   /* two announced, one claimed */
+    r = judge(&t, "outbox", "lease=2", NULL);
+    assert_int_equal(r->inv[HI_OWNED_SENT].count, 1);
+    assert_non_null(strstr(r->inv[HI_OWNED_SENT].shown[0].text,
+                           "relay-1's scan at 2.010 s announced 1 more claims than it noted"));
 }
 
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fault_beyond_margin_excuses),
         cmocka_unit_test(test_unexplained_steal_breaks),
+        cmocka_unit_test(test_claims_announced),
         cmocka_unit_test(test_relay_schedule),
         cmocka_unit_test(test_release_only_held),
         cmocka_unit_test(test_release_after_send),
