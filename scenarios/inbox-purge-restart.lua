@@ -8,7 +8,9 @@
 -- A purge that forgets a row and does not say so (one row is "nothing worth a note")
 -- leaves the history counting a row the restart does not find.  Nothing here is
 -- redelivered after 4 s, so the purge forgets no id a copy still needs, and every
--- invariant holds.
+-- invariant holds.  At 22.5 s the disk refuses the WAL write of one purge's commit: the
+-- purge forgets nothing, and its timer step must fail with an error note
+-- (errors_reported) rather than pass for a purge that found nothing to forget.
 scenario {
   name     = "the inbox purges a row at a time; each restart finds the rows the purges left",
   knobs    = { inbox_retention = 4 },
@@ -19,5 +21,6 @@ scenario {
 
 crash { node = "accounting", at = 12.5, restart_after = 1 }
 crash { node = "accounting", at = 19.5, restart_after = 1 }
+disk { node = "accounting", fault = "eio", on = "write", start = 22.49, stop = 22.51 }
 
-expect { all_invariants = true, reached = { "inbox_purged" } }
+expect { all_invariants = true, faults_act = true, reached = { "inbox_purged", "disk_error" } }

@@ -662,8 +662,10 @@ def run(cmd, **kw):
     kw.pop("capture_output", None)
     if STOPPING.is_set():
         raise Stopped()
+    # errors="replace": a mutant's run may print bytes that are not UTF-8 (a message
+    # formatted from a buffer nobody filled), and its verdict is still to be read.
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=text,
-                         **kw)
+                         errors="replace" if text else None, **kw)
     CHILDREN.add(p)
     try:
         out, err = p.communicate()
