@@ -77,6 +77,18 @@ for line in open("mutate/equivalent.txt"):
         sys.exit("# stale: %s %s %s" % (f, op, after))
 '
 
+# A mutant's run may print bytes that are not UTF-8 (a reason formatted from a buffer
+# nobody filled): the run's verdict is still read, and the whole run goes on.
+check "a child's output that is not UTF-8 is read, not fatal" python3 -c '
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("mutate", "scripts/mutate.py")
+m = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(m)
+r = m.run(["printf", "reject: frame from broker: \\017\\377\\n  verdict    FAIL\\n"],
+          capture_output=True, text=True)
+sys.exit(0 if r.returncode == 0 and "verdict    FAIL" in r.stdout else 1)
+'
+
 # The catalogue is documented; bad flags are one line and exit 2.
 check "mutate/operators.md names every operator" bash -c "
   '$M' --operators | cut -f1 | while read -r op; do
