@@ -32,7 +32,10 @@ stops being true needs a person to reword it):
     is an invariant named there (or, for a scenario written for that design, one whose
     `violated` names one); a row naming no scenario, some cell of the design so;
   - docs/design.md, "Topology and relays": the slots table (after `<!-- slots`) must say
-    what SLOTS in sim/scenario/scenario.c says, slot by slot: index, name, role, database.
+    what SLOTS in sim/scenario/scenario.c says, slot by slot: index, name, role, database;
+  - docs/design.md, the history checks' table ("| check | file | invariants |"): each row's
+    invariants must be exactly the ones its sim/check/ file flags (the HI_ values it
+    names, sim/check/history.h), and every history invariant must be some row's.
 """
 import argparse
 import difflib
@@ -267,6 +270,53 @@ def claim_problems(root, cells):
     out.extend(caught_problems(root, sec, cells))
     out.extend(slot_problems(root, text))
     out.extend(meaning_problems(root))
+    out.extend(check_file_problems(root, text))
+    return out
+
+
+def flagged(root, name, hi_names):
+    """The invariants sim/check/NAME flags: the history invariant of each HI_ value it
+    names (HI_END aside)."""
+    with open(os.path.join(root, "sim", "check", name), encoding="utf-8") as f:
+        used = set(re.findall(r"\b(HI_[A-Z_]+)\b", f.read())) - {"HI_END"}
+    unknown = used - set(hi_names)
+    if unknown:
+        sys.exit("sim/check/%s: %s not in sim/check/history.h's enum" % (name, sorted(unknown)))
+    return {hi_names[k] for k in used}
+
+
+def check_file_problems(root, design_md):
+    """docs/design.md's table of history checks against what each file flags."""
+    with open(os.path.join(root, "sim", "check", "history.h"), encoding="utf-8") as f:
+        enum = f.read()
+    start = enum.find("HI_PUBLISH_AFTER_COMMIT = INVARIANT_END_STATE")
+    if start < 0:
+        sys.exit("sim/check/history.h: no 'HI_PUBLISH_AFTER_COMMIT = INVARIANT_END_STATE'")
+    his = re.findall(r"^\s*(HI_[A-Z_]+)\b", enum[start:enum.find("HI_END", start)], re.M)
+    names = history_invariants(root)
+    if len(his) != len(names):
+        sys.exit("sim/check/history.h: %d HI_ values, sim/util/invariant.c: %d history "
+                 "invariants" % (len(his), len(names)))
+    hi_names = dict(zip(his, names))
+    rows = re.findall(r"^\| [a-z ]+ \| `(h[a-z]+\.c)` \| ((?:`[a-z_]+`(?:, )?)+) \|",
+                      design_md, re.M)
+    if not rows:
+        return ["docs/design.md: no table of history checks (a row per sim/check/ file)"]
+    out, named = [], set()
+    for name, invs in rows:
+        said = set(re.findall(r"`([a-z_]+)`", invs))
+        named |= said
+        if not os.path.exists(os.path.join(root, "sim", "check", name)):
+            out.append("docs/design.md: the history checks' table names %s, which is not in "
+                       "sim/check/" % name)
+            continue
+        code = flagged(root, name, hi_names)
+        if said != code:
+            out.append("docs/design.md: the history checks' table says %s judges %s; it flags "
+                       "%s" % (name, sorted(said), sorted(code)))
+    missing = [n for n in names if n not in named]
+    if missing:
+        out.append("docs/design.md: the history checks' table names no file for %s" % missing)
     return out
 
 

@@ -8,7 +8,8 @@
 **   payments, each with its refund row   payment.db     ORDER BY id (the rowid)
 **   outbox rows, each with "has alerts"  payment.db     ORDER BY payment_id (UNIQUE)
 **     and the tombstones of rows the cleanup deleted (outbox_cleaned, lib/schema.h)
-**   vouchers                             accounting.db  ORDER BY payment_id, id
+**   vouchers, each with the payment its  accounting.db  ORDER BY payment_id, id
+**     inbox row names
 **
 ** and walks them together with the history ids 1..npay, like a merge join.  Each step
 ** gathers what is known about one payment into a pay_facts and judges it against every
@@ -81,6 +82,8 @@ typedef struct {
     uint32_t nvouch, nbad;     /* vouchers, and those whose amount or account differs from
                                ** the payment's */
     int64_t vid[VOUCHER_IDS], vmsg, bad_id, bad_amount, bad_account;
+    int64_t inbox_pay;         /* nonzero: a voucher's inbox row names this other payment */
+    int64_t inbox_msg;         /* ... the message of that inbox row */
 } pay_facts;
 
 /* One sorted query; row is 1 while the statement holds a row. */
@@ -118,8 +121,12 @@ static const char OUT_SQL[] =
     " FROM outbox_cleaned c"
     " WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.payment_id = c.payment_id)"
     " ORDER BY 1";
+/* Each voucher with the payment its message's inbox row names (NULL: no inbox row, as
+** after a purge): the row that makes the booking once must be about the same payment,
+** or an operator asking the inbox whether a payment was booked is told of another. */
 static const char VOUCHER_SQL[] =
-    "SELECT payment_id, id, msg_id, amount, account FROM voucher ORDER BY payment_id, id";
+    "SELECT v.payment_id, v.id, v.msg_id, v.amount, v.account, i.payment_id"
+    " FROM voucher v LEFT JOIN inbox i ON i.msg_id = v.msg_id ORDER BY v.payment_id, v.id";
 static const char ALERTS_SQL[] = "SELECT count(*) FROM alert";
 
 /* ---- errors ---------------------------------------------------------------------------------- */
@@ -424,6 +431,15 @@ static void judge_atomicity(checker *c, const pay_facts *f) {
 }
 
 static void judge_no_phantom(checker *c, const pay_facts *f) {
+    if (f->nvouch && f->has_pay && !f->nbad && f->inbox_pay) {
+        char t[256];
+        sbuf b;
+        sb_begin(&b, t, sizeof t, c, f);
+        sb_add(&b, "the inbox row of msg %" PRId64 ", which booked it, names payment %" PRId64,
+               f->inbox_msg, f->inbox_pay);
+        report(c, INV_NO_PHANTOM, f, t);
+        return;
+    }
     if (!f->nvouch || (f->has_pay && !f->nbad)) return;
     char t[256];
     sbuf b;
@@ -565,6 +581,12 @@ static int take_vouchers(checker *c, pay_facts *f) {
         if (f->nvouch < VOUCHER_IDS) f->vid[f->nvouch] = id;
         if (f->nvouch == 0) f->vmsg = sqlite3_column_int64(s->st, 2);
         int bad = amount != f->amount || account != f->account;
+        int inboxed = sqlite3_column_type(s->st, 5) != SQLITE_NULL;
+        int64_t inbox_pay = sqlite3_column_int64(s->st, 5);
+        if (inboxed && inbox_pay != f->pid && f->inbox_pay == 0) {
+            f->inbox_pay = inbox_pay;
+            f->inbox_msg = sqlite3_column_int64(s->st, 2);
+        }
         if (f->has_pay && bad && f->nbad++ == 0) {
             f->bad_id = id;
             f->bad_amount = amount;

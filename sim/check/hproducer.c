@@ -677,9 +677,20 @@ static void adopt(hproducer *p, const history_ev *e) {
     p->adopted = e->pay;
 }
 
+/* The full scan's step is over: the trace's time moved on, or the payment service began
+** another step in the same microsecond (a client's request, a delivery, a timer), whose
+** publications are no rows the scan took: a new payment's first one, above all. */
+static int full_scan_over(const hproducer *p, const history_ev *e) {
+    assert(p->full_us >= 0);
+    if (e->t_us > p->full_us) return 1;
+    if (!strcmp(e->ev, "pay")) return 1;
+    if (!strcmp(e->ev, "deliver") && !strcmp(e->to, "payment")) return 1;
+    return !strcmp(e->ev, "timer") && !strcmp(e->node, "payment");
+}
+
 void hproducer_event(hproducer *p, history_sink *s, const history_ev *e) {
     const char *ev = e->ev, *k = e->kind;
-    if (p->full_us >= 0 && e->t_us > p->full_us) judge_full_scan(p, s);
+    if (p->full_us >= 0 && full_scan_over(p, e)) judge_full_scan(p, s);
     track_open(p, e);
     if (!strcmp(ev, "send") && !strcmp(e->from, "payment")
         && !strcmp(e->label, "PUBLISH PAYMENT") && e->has_pay

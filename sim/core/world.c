@@ -1077,13 +1077,15 @@ static int schedule_workload(sim_world *w) {
     assert(w->res->hist != NULL);
     for (uint32_t i = 1; i <= wl->payments; i++) {
         hist_entry *h = &w->res->hist[i];
-        h->refused = wl->refuse ? wl->refuse[i] : 0;
+        int frozen = wl->refuse ? wl->refuse[i] : 0;   /* paid from the frozen account */
         int64_t span = wl->amount_max - wl->amount_min;
         h->amount = wl->amount_min +
                     (span > 0 ? (int64_t)ox_prng_below(&w->client, (uint64_t)span + 1) : 0);
-        h->account = h->refused
+        h->account = frozen
                          ? SIM_FROZEN_ACCOUNT
                          : 1 + (uint32_t)ox_prng_below(&w->client, wl->accounts ? wl->accounts : 1);
+        /* over max_amount: refused by the rule, whatever the account */
+        h->refused = frozen || (wl->limit > 0 && h->amount > wl->limit);
     }
     if (wl->payments == 0) return 0;
     sim_event ev = { .t = world_pay_time(w, 1), .type = EV_PAY, .a = 1 };

@@ -630,12 +630,10 @@ static void read_workload(lua_State *L, scn *c, int t, const ox_config *cfg) {
         check_range(L, -1, "scenario", "workload.amount", 1, SCN_MAX_AMOUNT, 1, &w->amount_min,
                     &w->amount_max);
     lua_pop(L, 1);
-    if (w->amount_max > cfg->max_amount)
-        fail(L,
-             "scenario: 'workload.amount' max %lld exceeds the knob max_amount = %lld, so "
-             "accounting would "
-             "refuse those payments (choose refusals with workload.refuse)",
-             (long long)w->amount_max, (long long)cfg->max_amount);
+    /* An amount drawn over max_amount is refused by the rule (business_rules judges it),
+    ** and the history counts it refused, so compensation expects its refund. */
+    w->limit = cfg->max_amount;
+    assert(w->limit > 0);
     double need = w->payments / w->rate, run = (double)c->sc->run_us / 1e6;
     if (need > run + 1e-9)
         fail(L,
@@ -648,6 +646,7 @@ static void read_workload(lua_State *L, scn *c, int t, const ox_config *cfg) {
     if (w->refuse == NULL) fail(L, "scenario: out of memory for %u payments", w->payments);
     read_refuse_list(L, w, t);
     draw_refusals(L, c, w, t);
+    if (w->amount_max > w->limit) w->refusals = 1;
 }
 
 static void defaults(sim_scenario *sc) {

@@ -162,7 +162,10 @@ typedef struct {
     uint32_t accounts;        /* payer accounts 1..accounts */
     uint32_t client_retries;  /* an unanswered payment is asked again, 1 s apart, this often */
     uint8_t *refuse;          /* [payments + 1]: 1 = accounting will refuse payment i */
-    int refusals;             /* workload.refuse or a refuse_rate > 0 was given */
+    int refusals;             /* workload.refuse or a refuse_rate > 0 was given, or amounts
+                              ** that may go over the limit */
+    int64_t limit;            /* the knob max_amount: a drawn amount over it is refused by
+                              ** accounting's rule, and the history counts it refused */
 } sim_workload;
 
 typedef struct {

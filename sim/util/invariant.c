@@ -14,7 +14,8 @@ static const invariant_info TABLE[INVARIANT_COUNT] = {
       "A payment and its outbox row were not written together, so one exists without the "
       "other." },
     { "no_phantom",
-      "every voucher belongs to a committed payment, with the same amount and account",
+      "every voucher belongs to a committed payment, with the same amount and account, and "
+      "the inbox row that booked it names that payment",
       "Accounting booked a voucher for a payment that never committed: the message left "
       "before COMMIT, and the transaction then died." },
     { "exactly_once", "at most one voucher per payment",

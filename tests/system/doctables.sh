@@ -58,6 +58,8 @@ claim_root() {   # a copy of what doc-tables.py reads, in $OUT/$1
   cp docs/design.md "$OUT/$1/docs/"
   cp sim/util/invariant.c "$OUT/$1/sim/util/"
   cp sim/scenario/scenario.c "$OUT/$1/sim/scenario/"
+  mkdir -p "$OUT/$1/sim/check"
+  cp sim/check/history.h sim/check/h*.c "$OUT/$1/sim/check/"
 }
 bites() {   # bites NAME WHAT PATTERN SAYS: --check on the copy NAME exits 1, output has PATTERN
   python3 scripts/doc-tables.py --check --root "$OUT/$1" >"$OUT/$1.out" 2>&1
@@ -98,7 +100,7 @@ bites caughtscen "a design row naming a scenario that does not catch it" \
 # README.md's table of invariants against sim/util/invariant.c's meanings: a row reworded
 # on one side only is named.
 claim_root meaning
-sed -i 's/^| `no_phantom` | every voucher belongs to a committed payment, with the same amount and account |$/| `no_phantom` | every voucher belongs to a committed payment, with the same amount |/' \
+sed -i 's/^| `no_phantom` | every voucher belongs to a committed payment, with the same amount and account, and the inbox row that booked it names that payment |$/| `no_phantom` | every voucher belongs to a committed payment, with the same amount |/' \
   "$OUT/meaning/README.md"
 bites meaning "an invariant's meaning changed in README.md alone" \
   "invariants table says no_phantom means" "names it"
@@ -109,6 +111,19 @@ m = importlib.util.module_from_spec(s); s.loader.exec_module(m)
 print(len(m.invariant_meanings('.')))")
 check "... and every invariant of sim/util/invariant.c is read ($n)" \
   test "$n" -eq "$(grep -cE '^    \{ "[a-z_]+",' sim/util/invariant.c)" -a "$n" -ge 26
+
+# docs/design.md's table of history checks against what each file flags: a row that drops
+# an invariant its file judges, and a file that stops flagging one its row names, are named.
+claim_root checkrow
+sed -i 's/| `answer_after_commit`, `dedupe_same_answer`, `business_rules` |/| `answer_after_commit`, `dedupe_same_answer` |/' \
+  "$OUT/checkrow/docs/design.md"
+bites checkrow "a history check's row missing an invariant its file flags" \
+  "says hconsumer.c judges .*'dedupe_same_answer'\]; it flags .*'business_rules'" "names it"
+claim_root checkfile
+sed -i 's/HI_OWNED_SENT/HI_LEASE_HELD/g' "$OUT/checkfile/sim/check/hlease.c"
+bites checkfile "a history check's file that no longer flags an invariant its row names" \
+  "says hlease.c judges .*'owned_then_sent'\]; it flags \['lease_exclusive', 'lease_held'\]" \
+  "names it"
 
 # docs/design.md's table of node slots against SLOTS: a slot moved in the code, or a
 # range that says one slot too many, is named.

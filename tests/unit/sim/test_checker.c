@@ -519,6 +519,21 @@ static void test_no_phantom_account(void **state) {
                     "voucher 101 booked on account");
 }
 
+/* The voucher is right, but the inbox row that booked it names another payment (the
+** payment id bound from the message id, say): the record of what was booked lies. */
+static void test_no_phantom_inbox_payment(void **state) {
+    phantom_voucher(*state, "UPDATE inbox SET payment_id = 11 WHERE msg_id = 11;",
+                    "the inbox row of msg 11, which booked it, names payment 11");
+}
+
+/* A voucher whose inbox row a purge forgot is not judged by it. */
+static void test_no_phantom_inbox_purged(void **state) {
+    fixture *fx = *state;
+    exec_sql(fx->acc, "DELETE FROM inbox WHERE msg_id = 11;");
+    run_ok(fx);
+    expect_counts(fx, 0, 0, 0, 0, 0, 0, 0, 0);
+}
+
 static void test_exactly_once(void **state) {
     fixture *fx = *state;
     exec_sql(fx->acc, "INSERT INTO voucher VALUES (106, 2, 12, 20, 2000, 6);");
@@ -871,6 +886,8 @@ int main(void) {
         T(test_no_phantom_uncommitted),
         T(test_no_phantom_amount),
         T(test_no_phantom_account),
+        T(test_no_phantom_inbox_payment),
+        T(test_no_phantom_inbox_purged),
         T(test_exactly_once),
         T(test_exactly_once_many),
         T(test_eventual_sending),
